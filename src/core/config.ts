@@ -1,0 +1,97 @@
+/**
+ * Config overlays: a project base layer plus one layer per environment. The environment layer
+ * wins; the resolved view names the layer each value comes from.
+ *
+ * @module
+ */
+import { SlipwayError } from './errors.js';
+
+/** Which layer a value comes from. */
+export type LayerName = 'base' | 'environment';
+
+/** One resolved config value. */
+export interface ResolvedEntry {
+  key: string;
+  value: string;
+  layer: LayerName;
+}
+
+/** A layer's contents. */
+export type Layer = Readonly<Record<string, string>>;
+
+const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Longest config key and value accepted. */
+export const configLimits = { keyLength: 255, valueBytes: 64 * 1024, keysPerLayer: 1000 } as const;
+
+/**
+ * Returns `key` when it can be an environment variable name (letters, digits, underscores, not
+ * starting with a digit), else throws `SLW_INVALID_KEY`.
+ */
+export function assertKey(kind: 'config' | 'secret', key: string): string {
+  if (keyPattern.test(key) && key.length <= configLimits.keyLength) return key;
+  const shown = JSON.stringify(key.length > 70 ? `${key.slice(0, 64)}…` : key);
+  throw new SlipwayError('SLW_INVALID_KEY', `${kind} key ${shown} is invalid: use letters, digits and underscores, not starting with a digit, at most ${configLimits.keyLength} characters (e.g. LOG_LEVEL)`);
+}
+
+/** Resolves the two layers into a sorted list of values, each with its layer. */
+export function resolveConfig(base: Layer, environment: Layer): ResolvedEntry[] {
+  const out = new Map<string, ResolvedEntry>();
+  for (const [key, value] of Object.entries(base)) out.set(key, { key, value, layer: 'base' });
+  for (const [key, value] of Object.entries(environment)) out.set(key, { key, value, layer: 'environment' });
+  return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** A requested change to one layer. */
+export interface LayerChange {
+  set: Readonly<Record<string, string>>;
+  unset: readonly string[];
+}
+
+/**
+ * Applies a change to a layer, validating keys and sizes. Returns the new layer and whether it
+ * differs from the old one (an unchanged layer produces no new config version).
+ */
+export function applyLayerChange(layer: Layer, change: LayerChange): { layer: Record<string, string>; changed: boolean } {
+  const next: Record<string, string> = { ...layer };
+  for (const key of change.unset) {
+    assertKey('config', key);
+    delete next[key];
+  }
+  for (const [key, value] of Object.entries(change.set)) {
+    assertKey('config', key);
+    if (new TextEncoder().encode(value).length > configLimits.valueBytes) {
+      throw new SlipwayError('SLW_VALIDATION', `config value of ${key} is larger than ${configLimits.valueBytes} bytes; keep large files out of config`);
+    }
+    next[key] = value;
+  }
+  if (Object.keys(next).length > configLimits.keysPerLayer) {
+    throw new SlipwayError('SLW_VALIDATION', `a config layer holds at most ${configLimits.keysPerLayer} keys`);
+  }
+  return { layer: sortKeys(next), changed: !sameLayer(layer, next) };
+}
+
+function sortKeys(layer: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(layer).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function sameLayer(a: Layer, b: Layer): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && b[k] === a[k]);
+}
+
+/**
+ * Parses `KEY=VALUE` command-line arguments. The value is everything after the first `=`
+ * (it may itself contain `=`).
+ */
+export function parseAssignments(args: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    if (eq <= 0) throw new SlipwayError('SLW_USAGE', `'${arg.length > 40 ? `${arg.slice(0, 40)}…` : arg}' is not KEY=VALUE`);
+    const key = assertKey('config', arg.slice(0, eq));
+    out[key] = arg.slice(eq + 1);
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one error type Slipway raises on purpose, and the catalogue of its stable codes.
+ *
+ * Every code has an HTTP status (the single mapping table the API uses) and a one-line summary
+ * (the source of `docs/errors.md`, which a test keeps in sync). Codes are stable: scripts may
+ * match on them; messages may be reworded.
+ *
+ * @module
+ */
+
+/** Every stable error code, with the HTTP status the API answers and what it means. */
+export const errorCatalog = {
+  SLW_UNAUTHENTICATED: { status: 401, summary: 'No API token was sent, or it is not a Slipway token.' },
+  SLW_TOKEN_EXPIRED: { status: 401, summary: 'The API token has passed its expiry; create a new one.' },
+  SLW_TOKEN_REVOKED: { status: 401, summary: 'The API token was revoked; create a new one.' },
+  SLW_FORBIDDEN: { status: 403, summary: "The token's role does not allow this action." },
+  SLW_ROLE_TOO_HIGH: { status: 403, summary: 'A token or member role above your own role was requested.' },
+  SLW_NOT_FOUND: { status: 404, summary: 'The object does not exist, or belongs to a workspace the token cannot see.' },
+  SLW_ROUTE_NOT_FOUND: { status: 404, summary: 'No API route has this method and path.' },
+  SLW_VALIDATION: { status: 400, summary: 'The request body, query or path failed validation (wrong type, unknown field, missing field).' },
+  SLW_MALFORMED_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
+  SLW_INVALID_NAME: { status: 400, summary: 'A workspace, project or environment name is not a DNS label.' },
+  SLW_UNKNOWN_TIER: { status: 400, summary: 'The tier is not one of low, mid, high, business.' },
+  SLW_UNKNOWN_ROLE: { status: 400, summary: 'The role is not one of owner, admin, developer, viewer.' },
+  SLW_INVALID_KEY: { status: 400, summary: 'A config or secret key is not an environment variable name.' },
+  SLW_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not application/json.' },
+  SLW_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts.' },
+  SLW_ALREADY_EXISTS: { status: 409, summary: 'An object with this name already exists.' },
+  SLW_TIER_NO_CUSTOM_ENVIRONMENTS: { status: 409, summary: "The workspace's tier does not allow custom environments; only its default environments." },
+  SLW_ENVIRONMENT_PROTECTED: { status: 409, summary: "A default environment of the workspace's tier cannot be deleted." },
+  SLW_HAS_RELEASES: { status: 409, summary: 'The object has releases and cannot be deleted yet.' },
+  SLW_LAST_OWNER: { status: 409, summary: 'The last owner of a workspace cannot be removed or demoted.' },
+  SLW_WORKSPACE_TOKEN_SCOPE: { status: 403, summary: 'A workspace-scoped token was used for an instance-level action (such as creating a workspace).' },
+  SLW_INTERNAL: { status: 500, summary: 'An unexpected server error; the server log has the details.' },
+  SLW_SERVER_UNREACHABLE: { status: 503, summary: 'The CLI could not reach the Slipway server.' },
+  SLW_BAD_RESPONSE: { status: 502, summary: 'The CLI received an answer that is not a Slipway API response.' },
+  SLW_USAGE: { status: 400, summary: 'The command line is incomplete or wrong (missing option, bad value).' },
+  SLW_DATA_DIR_LOCKED: { status: 409, summary: 'Another Slipway server already uses this data directory.' },
+  SLW_SERVER_CONFIG: { status: 400, summary: 'A server option or SLIPWAY_* variable is invalid.' },
+  SLW_MASTER_KEY_INVALID: { status: 500, summary: 'The master key file is missing, unreadable, or not 32 bytes.' },
+  SLW_MASTER_KEY_MISMATCH: { status: 500, summary: "The master key does not match the one the database's secrets were encrypted with." },
+  SLW_STORE_UNAVAILABLE: { status: 503, summary: 'The database cannot be opened or reached.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof errorCatalog;
+
+const tag: unique symbol = Symbol.for('slipway.error');
+
+/**
+ * An expected failure with a stable code and a message that says what to do.
+ *
+ * Identity is symbol-based (see {@link isSlipwayError}) so that two copies of this module agree.
+ *
+ * @example
+ * throw new SlipwayError('SLW_NOT_FOUND', "project 'shop' not found in workspace 'acme'");
+ */
+export class SlipwayError extends Error {
+  readonly [tag] = true;
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SlipwayError';
+    this.code = code;
+  }
+
+  /** The HTTP status from the catalogue. */
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+}
+
+/** True when `value` is a {@link SlipwayError}, even from another copy of this module. */
+export function isSlipwayError(value: unknown): value is SlipwayError {
+  return typeof value === 'object' && value !== null && (value as { [tag]?: unknown })[tag] === true;
+}
+
+/** Wraps anything thrown into a SlipwayError, keeping the original as `cause`. */
+export function toSlipwayError(value: unknown): SlipwayError {
+  if (isSlipwayError(value)) return value;
+  return new SlipwayError('SLW_INTERNAL', 'internal error', { cause: value });
+}
+
+/** The standard "not found" error; the same for missing and foreign objects. */
+export function notFound(kind: string, name: string, where?: string): SlipwayError {
+  const suffix = where ? ` in ${where}` : '';
+  return new SlipwayError('SLW_NOT_FOUND', `${kind} '${name}' not found${suffix}`);
+}
