@@ -1,0 +1,16 @@
+/**
+ * Every migration, in order. The same list runs on SQLite and PostgreSQL.
+ *
+ * @module
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as core from './0001-core.js';
+
+const all: Record<string, Migration> = {
+  '0001-core': core,
+};
+
+/** Kysely's migration provider over the static list above (no filesystem scanning). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => all,
+};

@@ -1,0 +1,150 @@
+/**
+ * The database schema as Kysely types: one schema for SQLite and PostgreSQL.
+ *
+ * Portable column types only (see docs/adr/0002-one-schema-two-engines.md): ids are text
+ * (prefixed, time-ordered), timestamps are ISO-8601 UTC text, booleans are integers 0/1, JSON is
+ * text. Later migrations add tables for the registry, deploys and agents.
+ *
+ * @module
+ */
+import type { Kysely, Transaction } from 'kysely';
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  instance_admin: number;
+  created_at: string;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  tier: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  /** Null for an instance token (acts as its user in every workspace the user belongs to). */
+  workspace_id: string | null;
+  user_id: string;
+  /** Null for an instance token. */
+  role: string | null;
+  name: string;
+  hint: string;
+  hash: string;
+  created_at: string;
+  created_by: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface ProjectsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** The newest config version of any layer of this project (a per-project counter). */
+  config_version: number;
+  created_at: string;
+}
+
+export interface EnvironmentsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  kind: string;
+  created_at: string;
+}
+
+/** One immutable state of a config layer; `environment_id` null is the project base layer. */
+export interface ConfigLayersTable {
+  id: string;
+  project_id: string;
+  environment_id: string | null;
+  version: number;
+  data: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** One immutable version of a secret; `envelope` null marks a deletion. */
+export interface SecretsTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  environment_id: string | null;
+  /** The environment id, or `base` for the project layer (NULL-free for the unique key). */
+  scope: string;
+  name: string;
+  version: number;
+  envelope: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface ReleasesTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  environment_id: string;
+  number: number;
+  image_digest: string;
+  version_tag: string | null;
+  config_version: number;
+  secret_versions: string;
+  status: string;
+  trigger: string;
+  actor_user_id: string | null;
+  actor_token_id: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  message: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  workspace_id: string | null;
+  at: string;
+  actor_user_id: string | null;
+  actor_token_id: string | null;
+  action: string;
+  target_type: string;
+  target: string;
+  details: string;
+}
+
+/** Every table, by name. */
+export interface Database {
+  slipway_meta: MetaTable;
+  users: UsersTable;
+  workspaces: WorkspacesTable;
+  members: MembersTable;
+  tokens: TokensTable;
+  projects: ProjectsTable;
+  environments: EnvironmentsTable;
+  config_layers: ConfigLayersTable;
+  secrets: SecretsTable;
+  releases: ReleasesTable;
+  audit_events: AuditEventsTable;
+}
+
+/** The typed query layer every context uses (the store's port). */
+export type Db = Kysely<Database>;
+/** A transaction, or the database itself: what a function that may run inside one accepts. */
+export type Executor = Kysely<Database> | Transaction<Database>;
