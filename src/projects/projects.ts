@@ -1,0 +1,159 @@
+/**
+ * Projects and their environments. A new project gets its tier's default environments; more
+ * environments follow the tier's rules (see core/tiers.ts).
+ *
+ * @module
+ */
+import { SlipwayError, notFound } from '../core/errors.js';
+import { assertName } from '../core/names.js';
+import { assertDeletableEnvironment, classifyNewEnvironment, defaultEnvironments, parseTier, pipelineOrder, type EnvironmentKind } from '../core/tiers.js';
+import { recordAudit } from '../audit/audit.js';
+import { newId } from '../platform/ids.js';
+import { nowIso } from '../platform/time.js';
+import { isUniqueViolation } from '../store/errors.js';
+import type { Db, EnvironmentsTable, Executor, ProjectsTable } from '../store/schema.js';
+import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+
+/** A project as the API returns it. */
+export interface Project {
+  id: string;
+  name: string;
+  workspace: string;
+  configVersion: number;
+  createdAt: string;
+  environments: string[];
+}
+
+/** An environment as the API returns it. */
+export interface Environment {
+  id: string;
+  name: string;
+  project: string;
+  kind: EnvironmentKind;
+  createdAt: string;
+}
+
+/** Resolved project access: the workspace access plus the project row. */
+export interface ProjectAccess extends WorkspaceAccess {
+  project: ProjectsTable;
+}
+
+/** Resolved environment access. */
+export interface EnvironmentAccess extends ProjectAccess {
+  environment: EnvironmentsTable;
+}
+
+/** Finds a project inside the accessed workspace, or throws not found. */
+export async function resolveProject(db: Executor, access: WorkspaceAccess, name: string): Promise<ProjectAccess> {
+  const project = await db.selectFrom('projects').selectAll().where('workspace_id', '=', access.workspace.id).where('name', '=', name).executeTakeFirst();
+  if (!project) throw notFound('project', name, `workspace '${access.workspace.name}'`);
+  return { ...access, project };
+}
+
+/** Finds an environment inside the accessed project, or throws not found. */
+export async function resolveEnvironment(db: Executor, access: ProjectAccess, name: string): Promise<EnvironmentAccess> {
+  const environment = await db.selectFrom('environments').selectAll().where('project_id', '=', access.project.id).where('name', '=', name).executeTakeFirst();
+  if (!environment) throw notFound('environment', name, `project '${access.project.name}'`);
+  return { ...access, environment };
+}
+
+async function environmentNames(db: Executor, projectId: string): Promise<string[]> {
+  const rows = await db.selectFrom('environments').select('name').where('project_id', '=', projectId).execute();
+  return rows.map((r) => r.name).sort((a, b) => pipelineOrder(a).localeCompare(pipelineOrder(b)));
+}
+
+/** The project as the API returns it. */
+export async function describeProject(db: Executor, access: ProjectAccess): Promise<Project> {
+  const p = access.project;
+  return { id: p.id, name: p.name, workspace: access.workspace.name, configVersion: p.config_version, createdAt: p.created_at, environments: await environmentNames(db, p.id) };
+}
+
+/** The workspace's projects, by name. */
+export async function listProjects(db: Executor, access: WorkspaceAccess): Promise<Project[]> {
+  const rows = await db.selectFrom('projects').selectAll().where('workspace_id', '=', access.workspace.id).orderBy('name').execute();
+  return Promise.all(rows.map((project) => describeProject(db, { ...access, project })));
+}
+
+/** Creates a project with its tier's default environments. */
+export async function createProject(db: Db, access: WorkspaceAccess, input: { name: string }): Promise<Project> {
+  const name = assertName('project', input.name);
+  const tier = parseTier(access.workspace.tier);
+  const now = nowIso();
+  const project: ProjectsTable = { id: newId('prj'), workspace_id: access.workspace.id, name, config_version: 0, created_at: now };
+  const envs = defaultEnvironments(tier);
+  try {
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('projects').values(project).execute();
+      for (const env of envs) {
+        await tx.insertInto('environments').values({ id: newId('env'), project_id: project.id, name: env, kind: 'standard', created_at: now }).execute();
+      }
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.create', targetType: 'project', target: name, details: { environments: envs } });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_EXISTS', `project '${name}' already exists in workspace '${access.workspace.name}'`);
+    throw error;
+  }
+  return { id: project.id, name, workspace: access.workspace.name, configVersion: 0, createdAt: now, environments: [...envs] };
+}
+
+/** The project's environments in pipeline order (dev, staging, prod, then the rest). */
+export async function listEnvironments(db: Executor, access: ProjectAccess): Promise<Environment[]> {
+  const rows = await db.selectFrom('environments').selectAll().where('project_id', '=', access.project.id).execute();
+  return rows.sort((a, b) => pipelineOrder(a.name).localeCompare(pipelineOrder(b.name))).map((e) => toEnvironment(access, e));
+}
+
+/** The environment as the API returns it. */
+export function toEnvironment(access: ProjectAccess, e: EnvironmentsTable): Environment {
+  return { id: e.id, name: e.name, project: access.project.name, kind: e.kind === 'custom' ? 'custom' : 'standard', createdAt: e.created_at };
+}
+
+/** Creates an environment if the workspace's tier allows it. */
+export async function createEnvironment(db: Db, access: ProjectAccess, input: { name: string }): Promise<Environment> {
+  const name = assertName('environment', input.name);
+  const kind = classifyNewEnvironment(parseTier(access.workspace.tier), name);
+  const row: EnvironmentsTable = { id: newId('env'), project_id: access.project.id, name, kind, created_at: nowIso() };
+  try {
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('environments').values(row).execute();
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.create', targetType: 'environment', target: `${access.project.name}/${name}`, details: { kind } });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_EXISTS', `environment '${name}' already exists in project '${access.project.name}'`);
+    throw error;
+  }
+  return toEnvironment(access, row);
+}
+
+/**
+ * Deletes an environment that is not a tier default and has no releases, with its config and
+ * secrets. (Environments with releases need the deploy engine to tear them down first.)
+ */
+export async function deleteEnvironment(db: Db, access: EnvironmentAccess): Promise<void> {
+  assertDeletableEnvironment(parseTier(access.workspace.tier), access.environment.name);
+  const envId = access.environment.id;
+  await db.transaction().execute(async (tx) => {
+    await assertNoReleases(tx, 'environment_id', envId, `environment '${access.environment.name}'`);
+    await tx.deleteFrom('config_layers').where('environment_id', '=', envId).execute();
+    await tx.deleteFrom('secrets').where('environment_id', '=', envId).execute();
+    await tx.deleteFrom('environments').where('id', '=', envId).execute();
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.delete', targetType: 'environment', target: `${access.project.name}/${access.environment.name}` });
+  });
+}
+
+/** Deletes a project that has no releases, with its environments, config and secrets. */
+export async function deleteProject(db: Db, access: ProjectAccess): Promise<void> {
+  const projectId = access.project.id;
+  await db.transaction().execute(async (tx) => {
+    await assertNoReleases(tx, 'project_id', projectId, `project '${access.project.name}'`);
+    await tx.deleteFrom('config_layers').where('project_id', '=', projectId).execute();
+    await tx.deleteFrom('secrets').where('project_id', '=', projectId).execute();
+    await tx.deleteFrom('environments').where('project_id', '=', projectId).execute();
+    await tx.deleteFrom('projects').where('id', '=', projectId).execute();
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name });
+  });
+}
+
+async function assertNoReleases(tx: Executor, column: 'environment_id' | 'project_id', id: string, what: string): Promise<void> {
+  const release = await tx.selectFrom('releases').select('id').where(column, '=', id).limit(1).executeTakeFirst();
+  if (release) throw new SlipwayError('SLW_HAS_RELEASES', `${what} has releases; it cannot be deleted until the deploy engine can tear it down`);
+}
