@@ -1,0 +1,76 @@
+/**
+ * The HTTP application: API routes, OpenAPI document, health, metrics, and the one error path.
+ *
+ * @module
+ */
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { SlipwayError } from '../core/errors.js';
+import type { ServerDeps } from './deps.js';
+import { toHttpError } from './http/errors.js';
+import { buildOpenApi } from './http/openapi.js';
+import { toFastifyPath } from './http/route.js';
+import { apiRoutes } from './routes/index.js';
+
+/** Largest request body accepted on the API (config layers and secrets are far smaller). */
+export const apiBodyLimit = 1024 * 1024;
+
+/** Builds the Fastify app; the caller listens and closes it. */
+export function buildApp(deps: ServerDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: apiBodyLimit,
+    return503OnClosing: true,
+    // Path parameters as long as the schemas allow (a member's e-mail: 320; a secret name: 255).
+    routerOptions: { maxParamLength: 320 },
+    // Errors Fastify's router raises before any route runs (a path that is not valid
+    // percent-encoding, a path segment over the length limit) get the Slipway error body too.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+  });
+
+  // Bodies are JSON only: without this, Fastify's built-in text/plain parser hands a string to
+  // the routes, and a JSON body sent as text/plain fails with a confusing "expected object".
+  app.removeContentTypeParser('text/plain');
+
+  const openapi = buildOpenApi(apiRoutes, deps.version);
+
+  app.get('/healthz', async () => {
+    await deps.db.selectFrom('slipway_meta').select('key').limit(1).execute();
+    return { status: 'ok', version: deps.version, store: deps.engine };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  app.get('/api/v1/openapi.json', async () => openapi);
+
+  for (const route of apiRoutes) {
+    app.route({
+      method: route.meta.method,
+      url: toFastifyPath(route.meta.path),
+      handler: (request, reply) => route.run(request, reply, deps),
+    });
+  }
+
+  app.addHook('onResponse', async (request, reply) => {
+    const routeName = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.requests.inc({ method: request.method, route: routeName, status: String(reply.statusCode) });
+    deps.metrics.duration.observe({ method: request.method, route: routeName }, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = new SlipwayError('SLW_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; the API is described at /api/v1/openapi.json`);
+    void reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+  });
+
+  app.setErrorHandler(sendError);
+
+  return app;
+}
+
+/** The one error path: a Slipway error body with the catalogue's status; unexpected errors are logged. */
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { error: err, expected } = toHttpError(error, apiBodyLimit);
+  if (expected) request.log.info({ code: err.code }, 'request refused');
+  else request.log.error({ err: err.cause ?? error }, 'request failed');
+  void reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+}

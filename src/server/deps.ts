@@ -1,0 +1,19 @@
+/**
+ * What the HTTP layer needs from the server: the store, the keyring, the logger and metrics.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import type { Db } from '../store/schema.js';
+import type { Keyring } from '../secrets/secrets.js';
+import type { Metrics } from './metrics.js';
+
+/** The server's services, built once at start and handed to every route. */
+export interface ServerDeps {
+  db: Db;
+  engine: 'sqlite' | 'postgres';
+  keyring: Keyring;
+  logger: Logger;
+  metrics: Metrics;
+  version: string;
+}

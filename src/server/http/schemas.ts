@@ -1,0 +1,50 @@
+/**
+ * Schema building blocks shared by the API routes. Rules that live in core (names, tiers, roles,
+ * keys) are checked through core itself, so the API and core never disagree, and their failures
+ * keep core's stable error code.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { isSlipwayError } from '../../core/errors.js';
+import { assertKey } from '../../core/config.js';
+import { assertName, type NamedKind } from '../../core/names.js';
+import { parseRole, roles } from '../../core/roles.js';
+import { parseTier, tiers } from '../../core/tiers.js';
+
+/** A string checked by a core assertion; the issue carries the core error's code. */
+function coreChecked(check: (value: string) => unknown, meta: Record<string, unknown>) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        check(value);
+      } catch (error) {
+        if (!isSlipwayError(error)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
+      }
+    })
+    .meta(meta);
+}
+
+const dnsLabelPattern = '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+
+/** A workspace, project or environment name (a DNS label). */
+export const nameSchema = (kind: NamedKind) =>
+  coreChecked((v) => assertName(kind, v), { pattern: dnsLabelPattern, maxLength: 63, description: `${kind} name: a lowercase DNS label`, examples: [kind === 'environment' ? 'staging' : 'web-shop'] });
+
+/** A tier (parsed to the Tier type). */
+export const tierSchema = coreChecked(parseTier, { enum: [...tiers], description: 'workspace tier' }).transform((v) => parseTier(v));
+
+/** A role (parsed to the Role type). */
+export const roleSchema = coreChecked(parseRole, { enum: [...roles], description: 'member or token role' }).transform((v) => parseRole(v));
+
+/** A config or secret key (an environment variable name). */
+export const keySchema = (kind: 'config' | 'secret') =>
+  coreChecked((v) => assertKey(kind, v), { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 255, description: `${kind} key`, examples: ['LOG_LEVEL'] });
+
+/** An ISO-8601 timestamp. */
+export const timestamp = z.string().meta({ format: 'date-time' });
+
+/** The error body every failure answers with. */
+export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });

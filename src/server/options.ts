@@ -1,0 +1,75 @@
+/**
+ * The server's configuration: one schema, parsed once at start from flags and SLIPWAY_*
+ * variables (flags win), failing fast with a message that names the bad setting.
+ *
+ * @module
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { SlipwayError } from '../core/errors.js';
+
+const listenSchema = z.string().transform((value, ctx) => {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+))?:(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `listen address '${value}' is not HOST:PORT (e.g. 127.0.0.1:7070)` });
+    return z.NEVER;
+  }
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+});
+
+const schema = z.object({
+  /** @default ./.slipway */
+  dataDir: z.string().min(1).default('.slipway'),
+  /** @default 127.0.0.1:7070 */
+  listen: listenSchema.default({ host: '127.0.0.1', port: 7070 }),
+  /** PostgreSQL URL; absent means embedded SQLite in the data dir. */
+  databaseUrl: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), { message: 'database URL must start with postgres:// (leave it out for the embedded SQLite store)' })
+    .optional(),
+  /** The master key file; absent means `<data-dir>/master.key`, created on first start. */
+  masterKeyFile: z.string().min(1).optional(),
+  /** @default info */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Parsed server options. */
+export interface ServerOptions {
+  dataDir: string;
+  listen: { host: string; port: number };
+  databaseUrl: string | undefined;
+  masterKeyFile: string | undefined;
+  logLevel: z.output<typeof schema>['logLevel'];
+}
+
+/** Flags as the CLI passes them (all optional strings). */
+export interface ServerFlags {
+  dataDir?: string | undefined;
+  listen?: string | undefined;
+  databaseUrl?: string | undefined;
+}
+
+/** Parses flags over environment variables into {@link ServerOptions}. */
+export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): ServerOptions {
+  const input = {
+    dataDir: flags.dataDir ?? env.SLIPWAY_DATA_DIR,
+    listen: flags.listen ?? env.SLIPWAY_LISTEN,
+    databaseUrl: flags.databaseUrl ?? env.SLIPWAY_DATABASE_URL,
+    masterKeyFile: env.SLIPWAY_MASTER_KEY_FILE,
+    logLevel: env.SLIPWAY_LOG_LEVEL,
+  };
+  const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new SlipwayError('SLW_SERVER_CONFIG', `invalid server option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const o = result.data;
+  return {
+    dataDir: resolve(o.dataDir),
+    listen: o.listen,
+    databaseUrl: o.databaseUrl,
+    masterKeyFile: o.masterKeyFile ? resolve(o.masterKeyFile) : undefined,
+    logLevel: o.logLevel,
+  };
+}

@@ -1,0 +1,115 @@
+/** Routes: projects and environments. */
+import { z } from 'zod';
+import { createEnvironment, createProject, deleteEnvironment, deleteProject, describeProject, listEnvironments, listProjects, toEnvironment } from '../../projects/projects.js';
+import { defineRoute } from '../http/route.js';
+import { nameSchema, timestamp } from '../http/schemas.js';
+
+const projectSchema = z
+  .object({ id: z.string(), name: z.string(), workspace: z.string(), configVersion: z.number().int(), createdAt: timestamp, environments: z.array(z.string()) })
+  .meta({ id: 'Project' });
+const environmentSchema = z
+  .object({ id: z.string(), name: z.string(), project: z.string(), kind: z.enum(['standard', 'custom']), createdAt: timestamp })
+  .meta({ id: 'Environment' });
+
+const base = '/api/v1/workspaces/{workspace}/projects';
+
+export const projectRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: base,
+    operationId: 'listProjects',
+    summary: "The workspace's projects",
+    tag: 'projects',
+    scope: 'workspace',
+    permission: 'project.read',
+    response: z.object({ projects: z.array(projectSchema) }),
+    handler: async ({ deps, access }) => ({ projects: await listProjects(deps.db, access) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: base,
+    operationId: 'createProject',
+    summary: "Create a project with its tier's default environments",
+    tag: 'projects',
+    scope: 'workspace',
+    permission: 'project.write',
+    status: 201,
+    body: z.strictObject({ name: nameSchema('project') }),
+    response: projectSchema,
+    handler: async ({ deps, access, body }) => createProject(deps.db, access, body),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${base}/{project}`,
+    operationId: 'getProject',
+    summary: 'One project',
+    tag: 'projects',
+    scope: 'project',
+    permission: 'project.read',
+    response: projectSchema,
+    handler: async ({ deps, access }) => describeProject(deps.db, access),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: `${base}/{project}`,
+    operationId: 'deleteProject',
+    summary: 'Delete a project that has no releases, with its environments, config and secrets',
+    tag: 'projects',
+    scope: 'project',
+    permission: 'project.delete',
+    response: z.object({ deleted: z.string() }),
+    handler: async ({ deps, access }) => {
+      await deleteProject(deps.db, access);
+      return { deleted: access.project.name };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${base}/{project}/environments`,
+    operationId: 'listEnvironments',
+    summary: "The project's environments in pipeline order",
+    tag: 'environments',
+    scope: 'project',
+    permission: 'project.read',
+    response: z.object({ environments: z.array(environmentSchema) }),
+    handler: async ({ deps, access }) => ({ environments: await listEnvironments(deps.db, access) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${base}/{project}/environments`,
+    operationId: 'createEnvironment',
+    summary: "Create an environment (custom environments need the high or business tier)",
+    tag: 'environments',
+    scope: 'project',
+    permission: 'project.write',
+    status: 201,
+    body: z.strictObject({ name: nameSchema('environment') }),
+    response: environmentSchema,
+    handler: async ({ deps, access, body }) => createEnvironment(deps.db, access, body),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${base}/{project}/environments/{environment}`,
+    operationId: 'getEnvironment',
+    summary: 'One environment',
+    tag: 'environments',
+    scope: 'environment',
+    permission: 'project.read',
+    response: environmentSchema,
+    handler: async ({ access }) => toEnvironment(access, access.environment),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: `${base}/{project}/environments/{environment}`,
+    operationId: 'deleteEnvironment',
+    summary: 'Delete an environment that is not a tier default and has no releases',
+    tag: 'environments',
+    scope: 'environment',
+    permission: 'project.delete',
+    response: z.object({ deleted: z.string() }),
+    handler: async ({ deps, access }) => {
+      await deleteEnvironment(deps.db, access);
+      return { deleted: access.environment.name };
+    },
+  }),
+];

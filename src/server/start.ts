@@ -1,0 +1,107 @@
+/**
+ * Starting and stopping the control plane: data directory, lock, master key, store, first
+ * admin, HTTP listener. Each step fails with one clear error and undoes the steps before it.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { SlipwayError } from '../core/errors.js';
+import { masterKeyCheck } from '../secrets/envelope.js';
+import { masterKeyring } from '../secrets/keyring.js';
+import { loadMasterKey } from '../secrets/master-key.js';
+import { openStore, type Store } from '../store/open.js';
+import type { Db } from '../store/schema.js';
+import { bootstrapFirstAdmin } from '../tenancy/bootstrap.js';
+import { buildApp } from './app.js';
+import { lockDataDir } from './lock.js';
+import { createMetrics } from './metrics.js';
+import type { ServerOptions } from './options.js';
+import { slipwayVersion } from '../platform/version.js';
+
+/** A running server. */
+export interface RunningServer {
+  url: string;
+  adminTokenFile: string;
+  logger: Logger;
+  /** Stops accepting, lets in-flight requests finish, closes the store, releases the lock. */
+  close(): Promise<void>;
+}
+
+/** A logger that never prints tokens or secret values, even if a caller logs an object by mistake. */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'slipway' },
+      redact: { paths: ['req.headers.authorization', '*.token', '*.value', '*.password', 'token', 'value', 'password'], censor: '[redacted]' },
+    },
+    destination ?? process.stdout,
+  );
+}
+
+/** Starts the server with parsed options. */
+export async function startServer(options: ServerOptions, logger: Logger = createLogger(options.logLevel)): Promise<RunningServer> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(options.dataDir);
+  let store: Store | undefined;
+  try {
+    const keyFile = options.masterKeyFile ?? join(options.dataDir, 'master.key');
+    const { key, created } = loadMasterKey(keyFile, { create: options.masterKeyFile === undefined });
+    if (created) logger.info({ file: keyFile }, 'created master key (back it up: secrets cannot be read without it)');
+    store = await openStore(options.databaseUrl ? { engine: 'postgres', url: options.databaseUrl } : { engine: 'sqlite', file: join(options.dataDir, 'slipway.db') });
+    logger.info({ store: store.description }, 'store ready');
+    await checkMasterKey(store.db, masterKeyCheck(key), keyFile);
+
+    const adminTokenFile = join(options.dataDir, 'admin-token');
+    const first = await bootstrapFirstAdmin(store.db);
+    if (first) {
+      writeFileSync(adminTokenFile, `${first.token}\n`, { mode: 0o600 });
+      logger.info({ file: adminTokenFile }, `first admin created; its API token is in ${adminTokenFile} (mode 0600)`);
+    } else {
+      logger.info({ file: adminTokenFile }, `instance already set up; the first admin token was written to ${adminTokenFile}`);
+    }
+
+    const version = slipwayVersion();
+    const app = buildApp({ db: store.db, engine: store.engine, keyring: masterKeyring(key), logger, metrics: createMetrics(version, store.engine), version });
+    try {
+      await app.listen({ host: options.listen.host, port: options.listen.port });
+    } catch (error) {
+      await app.close();
+      throw new SlipwayError('SLW_SERVER_CONFIG', `cannot listen on ${options.listen.host}:${options.listen.port}: ${(error as Error).message}`, { cause: error });
+    }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.listen.port;
+    const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
+    const url = `http://${host}:${port}`;
+    logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
+    const openStoreRef = store;
+    return {
+      url,
+      adminTokenFile,
+      logger,
+      close: async () => {
+        await app.close();
+        await openStoreRef.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    await store?.close();
+    lock.release();
+    throw error;
+  }
+}
+
+async function checkMasterKey(db: Db, check: string, keyFile: string): Promise<void> {
+  const row = await db.selectFrom('slipway_meta').select('value').where('key', '=', 'master_key_check').executeTakeFirst();
+  if (!row) {
+    await db.insertInto('slipway_meta').values({ key: 'master_key_check', value: check }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    return checkMasterKey(db, check, keyFile);
+  }
+  if (row.value !== check) {
+    throw new SlipwayError('SLW_MASTER_KEY_MISMATCH', `the master key in ${keyFile} is not the one this database's secrets were encrypted with; point SLIPWAY_MASTER_KEY_FILE at the original key file`);
+  }
+}
+
