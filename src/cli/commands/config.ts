@@ -1,0 +1,94 @@
+/** `slipway config …` and `slipway secret …`: overlays and write-only secrets. */
+import type { Command } from 'commander';
+import { parseAssignments } from '../../core/config.js';
+import { apiPath } from '../client.js';
+import { envOption, required, withEnvironment, type Ctx, type Runner } from '../context.js';
+import { emit, shortTime, table } from '../output.js';
+import { readSecretValue } from '../stdin.js';
+
+interface Resolved {
+  version: number;
+  entries: Array<{ key: string; value: string; layer: string }>;
+}
+interface Change {
+  version: number;
+  changed: boolean;
+  keys: string[];
+}
+interface SecretInfo {
+  name: string;
+  version: number;
+  layer: string;
+  updatedAt: string;
+  updatedBy: string | null;
+}
+
+/** The API path of the base layer (no -e) or an environment. */
+function scopePath(ctx: Ctx, ...rest: string[]): string {
+  const env = envOption(ctx);
+  const base = ['workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project')];
+  return apiPath(...base, ...(env ? ['environments', env] : []), ...rest);
+}
+
+function layerName(ctx: Ctx): string {
+  const env = envOption(ctx);
+  return env ? `environment ${env}` : 'the project base layer';
+}
+
+function changeText(ctx: Ctx, r: Change): string {
+  return r.changed ? `config version ${r.version}: updated ${r.keys.join(', ')} in ${layerName(ctx)}` : `no change (${layerName(ctx)} already had these values; config version stays ${r.version})`;
+}
+
+export function registerConfig(program: Command, run: Runner): void {
+  const config = program.command('config').description('config overlays: project base layer plus one layer per environment');
+  withEnvironment(config.command('set <assignments...>').description('set KEY=VALUE pairs (no -e: the project base layer)'), 'environment layer (default: base layer)').action(
+    run(async (ctx, assignments) => {
+      const r = await ctx.client.request<Change>('PATCH', scopePath(ctx, 'config'), { set: parseAssignments(assignments) });
+      emit(ctx.io, ctx.json, r, () => changeText(ctx, r));
+    }),
+  );
+  withEnvironment(config.command('unset <keys...>').description('remove keys from a layer (no -e: the project base layer)'), 'environment layer (default: base layer)').action(
+    run(async (ctx, keys) => {
+      const r = await ctx.client.request<Change>('PATCH', scopePath(ctx, 'config'), { unset: keys });
+      emit(ctx.io, ctx.json, r, () => changeText(ctx, r));
+    }),
+  );
+  withEnvironment(config.command('get').description("an environment's resolved config with each value's layer (no -e: the base layer)"), 'environment (default: base layer)').action(
+    run(async (ctx) => {
+      const r = await ctx.client.request<Resolved>('GET', scopePath(ctx, 'config'));
+      emit(ctx.io, ctx.json, r, () => `${table(['KEY', 'VALUE', 'LAYER'], r.entries.map((e) => [e.key, e.value, e.layer]))}\nconfig version ${r.version}`);
+    }),
+  );
+  withEnvironment(config.command('history').description('config versions, newest first (keys only)').option('--limit <n>', 'how many', '50'), 'environment (default: base layer only)').action(
+    run(async (ctx) => {
+      const r = await ctx.client.request<{ versions: Array<{ version: number; layer: string; at: string; by: string | null; added: string[]; changed: string[]; removed: string[] }> }>(
+        'GET',
+        `${scopePath(ctx, 'config', 'history')}?limit=${encodeURIComponent(String(ctx.opts.limit))}`,
+      );
+      emit(ctx.io, ctx.json, r, () =>
+        table(['VERSION', 'LAYER', 'AT', 'BY', 'ADDED', 'CHANGED', 'REMOVED'], r.versions.map((v) => [v.version, v.layer, shortTime(v.at), v.by, v.added.join(' '), v.changed.join(' '), v.removed.join(' ')])),
+      );
+    }),
+  );
+
+  const secret = program.command('secret').description('secrets: encrypted at rest, write-only (values never come back)');
+  withEnvironment(secret.command('set <key>').description('set a secret; the value is read from stdin (no -e: the project base layer)'), 'environment layer (default: base layer)').action(
+    run(async (ctx, [key]) => {
+      const value = await readSecretValue(key ?? '');
+      const s = await ctx.client.request<SecretInfo>('PUT', scopePath(ctx, 'secrets', key ?? ''), { value });
+      emit(ctx.io, ctx.json, s, () => `secret ${s.name} set in ${layerName(ctx)} (version ${s.version})`);
+    }),
+  );
+  withEnvironment(secret.command('list').description('secret names and versions (no -e: the project base layer)'), 'environment (default: base layer)').action(
+    run(async (ctx) => {
+      const { secrets } = await ctx.client.request<{ secrets: SecretInfo[] }>('GET', scopePath(ctx, 'secrets'));
+      emit(ctx.io, ctx.json, { secrets }, () => table(['NAME', 'VERSION', 'LAYER', 'UPDATED', 'BY'], secrets.map((s) => [s.name, s.version, s.layer, shortTime(s.updatedAt), s.updatedBy])));
+    }),
+  );
+  withEnvironment(secret.command('unset <key>').description('delete a secret (older versions stay for rollback)'), 'environment layer (default: base layer)').action(
+    run(async (ctx, [key]) => {
+      const r = await ctx.client.request<{ name: string; version: number }>('DELETE', scopePath(ctx, 'secrets', key ?? ''));
+      emit(ctx.io, ctx.json, r, () => `secret ${r.name} deleted from ${layerName(ctx)}`);
+    }),
+  );
+}

@@ -1,0 +1,59 @@
+/** `slipway project …` and `slipway env …`. */
+import type { Command } from 'commander';
+import { apiPath } from '../client.js';
+import { required, withProject, withWorkspace, type Runner } from '../context.js';
+import { emit, shortTime, table } from '../output.js';
+
+interface Project {
+  name: string;
+  configVersion: number;
+  createdAt: string;
+  environments: string[];
+}
+interface Environment {
+  name: string;
+  kind: string;
+  createdAt: string;
+}
+
+export function registerProjects(program: Command, run: Runner): void {
+  const project = program.command('project').description("projects: codebases with their tier's environments");
+  withWorkspace(project.command('create <name>').description("create a project with its tier's default environments")).action(
+    run(async (ctx, [name]) => {
+      const p = await ctx.client.request<Project>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'projects'), { name });
+      emit(ctx.io, ctx.json, p, () => `created project ${p.name} with environments ${p.environments.join(', ')}`);
+    }),
+  );
+  withWorkspace(project.command('list').description("the workspace's projects")).action(
+    run(async (ctx) => {
+      const { projects } = await ctx.client.request<{ projects: Project[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects'));
+      emit(ctx.io, ctx.json, { projects }, () => table(['NAME', 'ENVIRONMENTS', 'CONFIG VERSION', 'CREATED'], projects.map((p) => [p.name, p.environments.join(', '), p.configVersion, shortTime(p.createdAt)])));
+    }),
+  );
+  withWorkspace(project.command('delete <name>').description('delete a project that has no releases (with its config and secrets)')).action(
+    run(async (ctx, [name]) => {
+      const r = await ctx.client.request<{ deleted: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', name ?? ''));
+      emit(ctx.io, ctx.json, r, () => `deleted project ${r.deleted}`);
+    }),
+  );
+
+  const env = program.command('env').description("a project's environments");
+  withProject(env.command('list').description('environments in pipeline order')).action(
+    run(async (ctx) => {
+      const { environments } = await ctx.client.request<{ environments: Environment[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments'));
+      emit(ctx.io, ctx.json, { environments }, () => table(['NAME', 'KIND', 'CREATED'], environments.map((e) => [e.name, e.kind, shortTime(e.createdAt)])));
+    }),
+  );
+  withProject(env.command('create <name>').description('create an environment (custom ones need the high or business tier)')).action(
+    run(async (ctx, [name]) => {
+      const e = await ctx.client.request<Environment>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments'), { name });
+      emit(ctx.io, ctx.json, e, () => `created ${e.kind} environment ${e.name}`);
+    }),
+  );
+  withProject(env.command('delete <name>').description('delete an environment that is not a tier default and has no releases')).action(
+    run(async (ctx, [name]) => {
+      const r = await ctx.client.request<{ deleted: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', name ?? ''));
+      emit(ctx.io, ctx.json, r, () => `deleted environment ${r.deleted}`);
+    }),
+  );
+}

@@ -1,0 +1,46 @@
+/** `slipway server`: the control plane, in the foreground until SIGTERM or SIGINT. */
+import type { Command } from 'commander';
+import { parseServerOptions } from '../../server/options.js';
+import { startServer } from '../../server/start.js';
+
+/** How long in-flight requests get to finish on shutdown before the process exits anyway. */
+const shutdownGraceMs = 10_000;
+
+export function registerServer(program: Command, fail: (error: unknown) => never): void {
+  program
+    .command('server')
+    .description('run the control plane (API, store) in the foreground')
+    .option('--data-dir <dir>', 'data directory (default: $SLIPWAY_DATA_DIR or ./.slipway)')
+    .option('--listen <host:port>', 'address to listen on (default: $SLIPWAY_LISTEN or 127.0.0.1:7070)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: $SLIPWAY_DATABASE_URL, else embedded SQLite in the data dir)')
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string }) => {
+      try {
+        const server = await startServer(parseServerOptions(flags, process.env));
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          server.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+          const force = setTimeout(() => {
+            server.logger.error('in-flight requests did not finish in time; exiting');
+            process.exit(1);
+          }, shutdownGraceMs);
+          force.unref();
+          server
+            .close()
+            .then(() => {
+              server.logger.info('stopped');
+              process.exit(0);
+            })
+            .catch((error: unknown) => {
+              server.logger.error({ err: error }, 'error while stopping');
+              process.exit(1);
+            });
+        };
+        process.on('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGINT', () => stop('SIGINT'));
+      } catch (error) {
+        fail(error);
+      }
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * Output: one JSON document with --json, readable tables otherwise. Errors: one line on stderr
+ * (`error SLW_…: message`), and with --json also the error document on stdout.
+ *
+ * @module
+ */
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { SlipwayError } from '../core/errors.js';
+
+/** Where output goes (a seam for tests). */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Real stdout/stderr. */
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Renders rows as a table with the given columns; `—` for null. */
+export function table(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
+  if (rows.length === 0) return pc.dim('(none)');
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  for (const r of rows) t.push(r.map((c) => (c === null || c === undefined ? '—' : String(c))));
+  return t.toString();
+}
+
+/** Prints either `json` as one document or the human text. */
+export function emit(io: Io, json: boolean, value: unknown, human: () => string): void {
+  io.out(json ? JSON.stringify(value, null, 2) : human());
+}
+
+/** Prints an error the CLI way. */
+export function emitError(io: Io, json: boolean, error: SlipwayError): void {
+  if (json) io.out(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2));
+  io.err(`${pc.red('error')} ${error.code}: ${error.message}`);
+}
+
+/** A short form of a timestamp for tables (`2026-11-22 21:59`). */
+export function shortTime(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 16).replace('T', ' ') : '—';
+}
