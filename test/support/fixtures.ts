@@ -1,0 +1,91 @@
+/**
+ * Seeding workspaces through the API (and, for what the API cannot make yet, through the store
+ * layer on a second connection to the same SQLite file).
+ */
+import { createRelease } from '../../src/releases/releases.js';
+import { resolveEnvironment, resolveProject } from '../../src/projects/projects.js';
+import { newId } from '../../src/platform/ids.js';
+import { tokenHint } from '../../src/core/tokens.js';
+import { openStore } from '../../src/store/open.js';
+import type { Db } from '../../src/store/schema.js';
+import { authenticate, hashToken, mintToken } from '../../src/tenancy/tokens.js';
+import { resolveWorkspace } from '../../src/tenancy/workspaces.js';
+import { apiClient, ok, type Api } from './api.js';
+
+/** API paths of a workspace's objects. */
+export const paths = {
+  workspace: (ws: string) => `/api/v1/workspaces/${ws}`,
+  project: (ws: string, p: string) => `/api/v1/workspaces/${ws}/projects/${p}`,
+  environment: (ws: string, p: string, e: string) => `/api/v1/workspaces/${ws}/projects/${p}/environments/${e}`,
+};
+
+/** What {@link seedWorkspace} made. */
+export interface Seeded {
+  workspace: string;
+  project: string;
+  environment: string;
+  customEnvironment: string;
+  secret: string;
+}
+
+/**
+ * A workspace (tier high) with a project, a custom environment, base and prod config, and a
+ * base and a prod secret. `admin` must be an instance admin token; it becomes the owner.
+ */
+export async function seedWorkspace(admin: Api, workspace: string, project: string, customEnvironment: string): Promise<Seeded> {
+  ok(await admin.post('/api/v1/workspaces', { name: workspace, tier: 'high' }));
+  ok(await admin.post(`${paths.workspace(workspace)}/projects`, { name: project }));
+  ok(await admin.post(`${paths.project(workspace, project)}/environments`, { name: customEnvironment }));
+  ok(await admin.patch(`${paths.project(workspace, project)}/config`, { set: { LOG_LEVEL: 'info', REGION: workspace } }));
+  ok(await admin.patch(`${paths.environment(workspace, project, 'prod')}/config`, { set: { LOG_LEVEL: 'warn' } }));
+  ok(await admin.put(`${paths.project(workspace, project)}/secrets/DB_PASSWORD`, { value: `base-${workspace}-secret` }));
+  ok(await admin.put(`${paths.environment(workspace, project, 'prod')}/secrets/DB_PASSWORD`, { value: `prod-${workspace}-secret` }));
+  return { workspace, project, environment: 'prod', customEnvironment, secret: 'DB_PASSWORD' };
+}
+
+/** Adds `email` to the workspace with `role`; returns their user id. */
+export async function addMember(owner: Api, workspace: string, email: string, role: string): Promise<string> {
+  return ok<{ userId: string }>(await owner.post(`${paths.workspace(workspace)}/members`, { email, role })).userId;
+}
+
+/** Mints a workspace token (for `member`, default the caller) and returns its id and a client. */
+export async function workspaceToken(owner: Api, workspace: string, role: string, member?: string): Promise<{ id: string; api: Api }> {
+  const t = ok<{ id: string; token: string }>(await owner.post(`${paths.workspace(workspace)}/tokens`, { role, name: `${role} token`, ...(member ? { member } : {}) }));
+  return { id: t.id, api: apiClient(owner.url, t.token) };
+}
+
+/** Runs `fn` on a second connection to a SQLite store file. */
+export async function withSqliteStore<T>(file: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const store = await openStore({ engine: 'sqlite', file });
+  try {
+    return await fn(store.db);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Records a release of an environment through the releases context (no deploy engine yet). */
+export async function insertRelease(db: Db, token: string, workspace: string, project: string, environment: string): Promise<number> {
+  const principal = await authenticate(db, `Bearer ${token}`);
+  const access = await resolveEnvironment(db, await resolveProject(db, await resolveWorkspace(db, principal, workspace), project), environment);
+  const release = await createRelease(db, access, {
+    imageDigest: `sha256:${'ab'.repeat(32)}`,
+    version: '1.0.0',
+    configVersion: access.project.config_version,
+    secretVersions: {},
+    trigger: 'deploy',
+    actor: { userId: principal.userId, tokenId: principal.tokenId },
+  });
+  return release.number;
+}
+
+/** Gives an existing user an instance token (the API mints only workspace tokens) and returns it. */
+export async function insertInstanceToken(db: Db, email: string): Promise<string> {
+  const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+  const token = mintToken();
+  await db
+    .insertInto('tokens')
+    .values({ id: newId('tok'), workspace_id: null, user_id: user.id, role: null, name: 'instance token (test)', hint: tokenHint(token), hash: hashToken(token), created_at: new Date().toISOString(), created_by: null, expires_at: null, revoked_at: null, last_used_at: null })
+    .execute();
+  return token;
+}
