@@ -17,7 +17,7 @@ describe('config overlays', () => {
   });
 
   it('refuses keys that cannot be environment variables', () => {
-    for (const key of ['1A', 'A-B', 'A B', '', 'É']) expect(() => assertKey('config', key)).toThrow(expect.objectContaining({ code: 'SLW_INVALID_KEY' }));
+    for (const key of ['1A', 'A-B', 'A B', '', 'É', '__proto__', 'constructor']) expect(() => assertKey('config', key)).toThrow(expect.objectContaining({ code: 'SLW_INVALID_KEY' }));
     expect(assertKey('secret', '_PRIVATE_1')).toBe('_PRIVATE_1');
   });
 

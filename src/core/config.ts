@@ -28,10 +28,13 @@ export const configLimits = { keyLength: 255, valueBytes: 64 * 1024, keysPerLaye
  * Returns `key` when it can be an environment variable name (letters, digits, underscores, not
  * starting with a digit), else throws `SLW_INVALID_KEY`.
  */
+/** Keys that name JavaScript object internals; refused so no layer can lose them silently. */
+const reservedKeys = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function assertKey(kind: 'config' | 'secret', key: string): string {
-  if (keyPattern.test(key) && key.length <= configLimits.keyLength) return key;
+  if (keyPattern.test(key) && key.length <= configLimits.keyLength && !reservedKeys.has(key)) return key;
   const shown = JSON.stringify(key.length > 70 ? `${key.slice(0, 64)}…` : key);
-  throw new SlipwayError('SLW_INVALID_KEY', `${kind} key ${shown} is invalid: use letters, digits and underscores, not starting with a digit, at most ${configLimits.keyLength} characters (e.g. LOG_LEVEL)`);
+  throw new SlipwayError('SLW_INVALID_KEY', `${kind} key ${shown} is invalid: use letters, digits and underscores, not starting with a digit, at most ${configLimits.keyLength} characters, not __proto__/constructor/prototype (e.g. LOG_LEVEL)`);
 }
 
 /** Resolves the two layers into a sorted list of values, each with its layer. */

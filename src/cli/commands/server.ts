@@ -1,7 +1,5 @@
 /** `slipway server`: the control plane, in the foreground until SIGTERM or SIGINT. */
 import type { Command } from 'commander';
-import { parseServerOptions } from '../../server/options.js';
-import { startServer } from '../../server/start.js';
 
 /** How long in-flight requests get to finish on shutdown before the process exits anyway. */
 const shutdownGraceMs = 10_000;
@@ -15,6 +13,9 @@ export function registerServer(program: Command, fail: (error: unknown) => never
     .option('--database-url <url>', 'PostgreSQL URL (default: $SLIPWAY_DATABASE_URL, else embedded SQLite in the data dir)')
     .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string }) => {
       try {
+        // Loaded here, not at the top: every other command starts without the server's modules.
+        const { parseServerOptions } = await import('../../server/options.js');
+        const { startServer } = await import('../../server/start.js');
         const server = await startServer(parseServerOptions(flags, process.env));
         let stopping = false;
         const stop = (signal: string) => {
