@@ -28,6 +28,11 @@ export const permissions = {
   'member.manage': 'admin',
   'token.manage': 'admin',
   'audit.read': 'admin',
+  'image.read': 'viewer',
+  'image.push': 'developer',
+  'image.delete': 'admin',
+  'registry.policy': 'admin',
+  'credential.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof permissions;
 

@@ -3,13 +3,14 @@
  *
  * @module
  */
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SlipwayError } from '../core/errors.js';
 import type { ServerDeps } from './deps.js';
 import { toHttpError } from './http/errors.js';
 import { buildOpenApi } from './http/openapi.js';
 import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
+import { registerRegistryRoutes } from '../registry/http/routes.js';
 
 /** Largest request body accepted on the API (config layers and secrets are far smaller). */
 export const apiBodyLimit = 1024 * 1024;
@@ -50,6 +51,9 @@ export function buildApp(deps: ServerDeps) {
       handler: (request, reply) => route.run(request, reply, deps),
     });
   }
+
+  // The registry plugin is typed for Fastify's base logger; the app carries pino's (a superset).
+  registerRegistryRoutes(app as unknown as FastifyInstance, deps.registry);
 
   app.addHook('onResponse', async (request, reply) => {
     const routeName = request.routeOptions.url ?? 'unmatched';

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../store/schema.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Metrics } from './metrics.js';
+import type { Registry } from '../registry/registry.js';
 
 /** The server's services, built once at start and handed to every route. */
 export interface ServerDeps {
@@ -16,4 +17,7 @@ export interface ServerDeps {
   logger: Logger;
   metrics: Metrics;
   version: string;
+  registry: Registry;
+  /** Where the server keeps files (registry blobs, build scratch space). */
+  dataDir: string;
 }

@@ -19,6 +19,7 @@ import { lockDataDir } from './lock.js';
 import { createMetrics } from './metrics.js';
 import type { ServerOptions } from './options.js';
 import { slipwayVersion } from '../platform/version.js';
+import { Registry } from '../registry/registry.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -64,7 +65,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     }
 
     const version = slipwayVersion();
-    const app = buildApp({ db: store.db, engine: store.engine, keyring: masterKeyring(key), logger, metrics: createMetrics(version, store.engine), version });
+    const registry = await Registry.open(store.db, join(options.dataDir, 'registry'), key);
+    const app = buildApp({ db: store.db, engine: store.engine, keyring: masterKeyring(key), logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {

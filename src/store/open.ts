@@ -58,7 +58,9 @@ function openSqlite(file: string): Store {
 
 async function openPostgres(url: string): Promise<Store> {
   const description = `PostgreSQL ${redactUrl(url)}`;
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // int8 (bigint: blob sizes) as a JS number, as SQLite gives it; sizes stay far below 2^53.
+  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) };
+  const pool = new pg.Pool({ connectionString: url, max: 10, types });
   // An idle client that loses its connection must not crash the server; the pool replaces it.
   pool.on('error', () => undefined);
   try {

@@ -129,6 +129,90 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface RegistryRepositoriesTable {
+  id: string;
+  /** `<workspace>/<project>`. */
+  name: string;
+  workspace_id: string;
+  project_id: string;
+  /** Retention: how many newest versions to keep (older ones are untagged, then collected). */
+  keep_versions: number;
+  /** JSON array of tag patterns (`*` wildcard) that can be neither moved nor deleted. */
+  protected_tags: string;
+  created_at: string;
+}
+
+/** The content-addressed blob index (bytes on the filesystem). */
+export interface RegistryBlobsTable {
+  digest: string;
+  size: number;
+  created_at: string;
+}
+
+/** A repository may read a blob: pushed, mounted, or written by the builder there. */
+export interface RegistryRepoBlobsTable {
+  repository_id: string;
+  digest: string;
+  linked_at: string;
+}
+
+export interface RegistryManifestsTable {
+  repository_id: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  /** The manifest plus every blob it names (what an image costs to pull). */
+  total_size: number;
+  artifact_type: string | null;
+  subject_digest: string | null;
+  annotations: string | null;
+  created_at: string;
+}
+
+/** What a manifest refers to: `blob` (config, layers) or `manifest` (an index's entries). */
+export interface RegistryManifestRefsTable {
+  repository_id: string;
+  manifest_digest: string;
+  child_digest: string;
+  kind: string;
+}
+
+export interface RegistryTagsTable {
+  repository_id: string;
+  tag: string;
+  digest: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RegistryUploadsTable {
+  id: string;
+  repository_id: string;
+  size: number;
+  started_at: string;
+  updated_at: string;
+}
+
+/** Credentials for other registries (base images, imports); the password is an envelope. */
+export interface RegistryCredentialsTable {
+  id: string;
+  workspace_id: string;
+  host: string;
+  username: string;
+  envelope: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A base image reference resolved once and kept in the built-in registry. */
+export interface RegistryBaseCacheTable {
+  workspace_id: string;
+  reference: string;
+  manifest_digest: string;
+  repository_id: string;
+  fetched_at: string;
+}
+
 /** Every table, by name. */
 export interface Database {
   slipway_meta: MetaTable;
@@ -142,6 +226,15 @@ export interface Database {
   secrets: SecretsTable;
   releases: ReleasesTable;
   audit_events: AuditEventsTable;
+  registry_repositories: RegistryRepositoriesTable;
+  registry_blobs: RegistryBlobsTable;
+  registry_repo_blobs: RegistryRepoBlobsTable;
+  registry_manifests: RegistryManifestsTable;
+  registry_manifest_refs: RegistryManifestRefsTable;
+  registry_tags: RegistryTagsTable;
+  registry_uploads: RegistryUploadsTable;
+  registry_credentials: RegistryCredentialsTable;
+  registry_base_cache: RegistryBaseCacheTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

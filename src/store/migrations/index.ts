@@ -5,9 +5,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './0001-core.js';
+import * as registry from './0002-registry.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
+  '0002-registry': registry,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */

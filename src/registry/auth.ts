@@ -1,0 +1,147 @@
+/**
+ * Registry authorization: Docker token auth over Slipway API tokens.
+ *
+ * `GET|POST /v2/token` takes Basic auth (any username, a Slipway API token as the password) and
+ * grants the intersection of the requested scopes and what the token may do: `pull` for
+ * viewers, `push` for developers and up, `delete` for admins, only in repositories of the
+ * token's workspace(s). A repository that does not exist and one in another workspace are
+ * granted nothing alike, so a token never learns what another workspace holds.
+ *
+ * Registry requests carry the issued JWT; `Basic` or `Bearer slw_…` with the API token itself is
+ * accepted too (scripts, curl), evaluated the same way.
+ *
+ * @module
+ */
+import { hkdfSync, randomUUID } from 'node:crypto';
+import { isSlipwayError } from '../core/errors.js';
+import { parseScope, type RegistryAction } from '../core/oci.js';
+import { can, type Role } from '../core/roles.js';
+import type { Db } from '../store/schema.js';
+import type { Principal } from '../tenancy/principal.js';
+import { authenticate } from '../tenancy/tokens.js';
+import { resolveWorkspace } from '../tenancy/workspaces.js';
+import { RegistryError } from './errors.js';
+import { signToken, verifyToken, type Access } from './jwt.js';
+import { findRepository } from './repositories.js';
+
+/** How long an issued registry token lives (the spec's minimum is 60 s). */
+export const registryTokenSeconds = 300;
+
+export interface RegistryAuth {
+  db: Db;
+  key: Buffer;
+  /** The `service` (JWT audience) this registry answers to. */
+  service: string;
+}
+
+/** The registry token key, derived from the master key (never the master key itself). */
+export function registryTokenKey(masterKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'slipway registry token v1', 32));
+}
+
+/** Actions a role has on its workspace's repositories. */
+export function actionsFor(role: Role): RegistryAction[] {
+  const out: RegistryAction[] = [];
+  if (can(role, 'image.read')) out.push('pull');
+  if (can(role, 'image.push')) out.push('push');
+  if (can(role, 'image.delete')) out.push('delete');
+  return out;
+}
+
+/** What a principal may do in the repository `name`: empty when missing or foreign. */
+export async function grantedActions(db: Db, principal: Principal, name: string): Promise<RegistryAction[]> {
+  const repo = await findRepository(db, name);
+  if (!repo) return [];
+  try {
+    const access = await resolveWorkspace(db, principal, name.split('/')[0] ?? '');
+    return access.workspace.id === repo.workspaceId ? actionsFor(access.role) : [];
+  } catch (error) {
+    if (isSlipwayError(error) && error.code === 'SLW_NOT_FOUND') return [];
+    throw error;
+  }
+}
+
+/** The API token in a Basic (password) or Bearer `slw_…` header, as a Bearer header value. */
+function apiTokenHeader(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const basic = /^Basic\s+(\S+)$/i.exec(authorization);
+  if (basic?.[1]) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const password = decoded.slice(decoded.indexOf(':') + 1);
+    return `Bearer ${password}`;
+  }
+  if (/^Bearer\s+slw_/i.test(authorization)) return authorization;
+  return undefined;
+}
+
+/** Authenticates an API token; a bad one is the registry's UNAUTHORIZED. */
+async function principalOf(auth: RegistryAuth, header: string): Promise<Principal> {
+  try {
+    return await authenticate(auth.db, header);
+  } catch (error) {
+    if (isSlipwayError(error)) throw new RegistryError('UNAUTHORIZED', error.message);
+    throw error;
+  }
+}
+
+/** The token endpoint: a JWT with the granted part of each requested scope. */
+export async function issueToken(auth: RegistryAuth, authorization: string | undefined, scopes: string[], nowSeconds: number) {
+  const header = apiTokenHeader(authorization);
+  const principal = header ? await principalOf(auth, header) : undefined;
+  const access: Access[] = [];
+  for (const text of scopes.flatMap((s) => s.split(' ')).filter((s) => s.length > 0)) {
+    const scope = parseScope(text);
+    if (!scope || scope.type !== 'repository' || !principal) continue;
+    const granted = await grantedActions(auth.db, principal, scope.name);
+    const actions = scope.actions.includes('*') ? granted : granted.filter((a) => scope.actions.includes(a));
+    if (actions.length > 0) access.push({ type: 'repository', name: scope.name, actions });
+  }
+  const token = signToken(
+    { iss: 'slipway', sub: principal?.userId ?? '', aud: auth.service, tok: principal?.tokenId ?? '', iat: nowSeconds, nbf: nowSeconds, exp: nowSeconds + registryTokenSeconds, jti: randomUUID(), access },
+    auth.key,
+  );
+  return { token, access_token: token, expires_in: registryTokenSeconds, issued_at: new Date(nowSeconds * 1000).toISOString() };
+}
+
+/** Who made a registry request and which actions it holds on `repository`. */
+export interface RequestGrant {
+  subject: string;
+  tokenId: string;
+  actions: string[];
+}
+
+/**
+ * Checks that a request may do `needed` on `repository`. Returns the grant; throws
+ * UNAUTHORIZED (with the challenge the caller sends) when it may not.
+ */
+export async function authorize(auth: RegistryAuth, authorization: string | undefined, repository: string, needed: RegistryAction[], nowSeconds: number): Promise<RequestGrant> {
+  const grant = await grantOf(auth, authorization, repository, nowSeconds);
+  const missing = needed.filter((a) => !grant?.actions.includes(a));
+  if (grant && missing.length === 0) return grant;
+  const detail = [{ Type: 'repository', Name: repository, Action: missing.join(',') || needed.join(',') }];
+  if (grant && authorization && !/^Bearer\s+ey/i.test(authorization)) {
+    throw new RegistryError('DENIED', `this token may not ${missing.join(',')} ${repository}`, detail);
+  }
+  throw new RegistryError('UNAUTHORIZED', grant ? `token lacks ${missing.join(',')} on ${repository}` : 'authentication required: log in with any username and a Slipway API token as the password', detail);
+}
+
+async function grantOf(auth: RegistryAuth, authorization: string | undefined, repository: string, nowSeconds: number): Promise<RequestGrant | null> {
+  if (!authorization) return null;
+  const bearer = /^Bearer\s+(ey\S+)$/i.exec(authorization);
+  if (bearer?.[1]) {
+    const claims = verifyToken(bearer[1], auth.key, auth.service, nowSeconds);
+    if (!claims) return null;
+    const actions = claims.access.filter((a) => a.type === 'repository' && a.name === repository).flatMap((a) => a.actions);
+    return { subject: claims.sub, tokenId: claims.tok, actions };
+  }
+  const header = apiTokenHeader(authorization);
+  if (!header) return null;
+  const principal = await principalOf(auth, header);
+  return { subject: principal.userId, tokenId: principal.tokenId, actions: await grantedActions(auth.db, principal, repository) };
+}
+
+/** The `WWW-Authenticate` challenge for a repository scope. */
+export function challenge(realm: string, service: string, repository: string | undefined, actions: string[]): string {
+  const scope = repository ? `,scope="repository:${repository}:${actions.join(',')}"` : '';
+  return `Bearer realm="${realm}",service="${service}"${scope}`;
+}

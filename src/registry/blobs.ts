@@ -1,0 +1,120 @@
+/**
+ * Blobs in repositories: stat, link, mount, and upload sessions (monolithic, streamed, chunked).
+ * A blob is visible in a repository only through a link row, written after its bytes were
+ * verified and committed, so a half-uploaded blob is never visible anywhere.
+ *
+ * @module
+ */
+import type { Readable } from 'node:stream';
+import { isDigest, isForeignDigest } from '../core/oci.js';
+import { newId } from '../platform/ids.js';
+import { nowIso } from '../platform/time.js';
+import type { Db, Executor } from '../store/schema.js';
+import type { BlobStore } from './blob-store.js';
+import { RegistryError } from './errors.js';
+import type { Repository } from './repositories.js';
+
+export interface RegistryStore {
+  db: Db;
+  blobs: BlobStore;
+}
+
+/** Size of a blob the repository may read, or null. */
+export async function statBlob(db: Executor, repo: Repository, digest: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('registry_repo_blobs as l')
+    .innerJoin('registry_blobs as b', 'b.digest', 'l.digest')
+    .select('b.size')
+    .where('l.repository_id', '=', repo.id)
+    .where('l.digest', '=', digest)
+    .executeTakeFirst();
+  return row ? Number(row.size) : null;
+}
+
+export function assertDigest(digest: string): void {
+  if (isDigest(digest)) return;
+  if (isForeignDigest(digest)) throw new RegistryError('UNSUPPORTED', `digest algorithm of ${digest} is not supported; use sha256`);
+  throw new RegistryError('DIGEST_INVALID', `${JSON.stringify(digest)} is not a sha256 digest (sha256:<64 hex>)`);
+}
+
+/** Records a committed blob and links it into a repository (idempotent). */
+export async function linkBlob(db: Executor, repo: Repository, digest: string, size: number): Promise<void> {
+  const at = nowIso();
+  await db.insertInto('registry_blobs').values({ digest, size, created_at: at }).onConflict((oc) => oc.column('digest').doNothing()).execute();
+  await db.insertInto('registry_repo_blobs').values({ repository_id: repo.id, digest, linked_at: at }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet({ linked_at: at })).execute();
+}
+
+/** Mounts a blob from `from` into `repo` when `from` holds it; false otherwise. */
+export async function mountBlob(db: Executor, from: Repository, repo: Repository, digest: string): Promise<boolean> {
+  const size = await statBlob(db, from, digest);
+  if (size === null) return false;
+  await linkBlob(db, repo, digest, size);
+  return true;
+}
+
+export async function startUpload(store: RegistryStore, repo: Repository): Promise<string> {
+  const id = newId('upl').slice(4).replace('_', '-');
+  await store.blobs.startUpload(id);
+  const at = nowIso();
+  await store.db.insertInto('registry_uploads').values({ id, repository_id: repo.id, size: 0, started_at: at, updated_at: at }).execute();
+  return id;
+}
+
+/** The upload session `id` of `repo`, or BLOB_UPLOAD_UNKNOWN. */
+export async function findUpload(db: Executor, repo: Repository, id: string): Promise<{ id: string; size: number }> {
+  const row = /^[0-9a-f-]{1,64}$/.test(id) ? await db.selectFrom('registry_uploads').select(['id', 'size']).where('id', '=', id).where('repository_id', '=', repo.id).executeTakeFirst() : undefined;
+  if (!row) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown in ${repo.name} (finished, cancelled or expired); start a new one`);
+  return { id: row.id, size: Number(row.size) };
+}
+
+/**
+ * Appends a chunk. With `range`, the chunk must start where the upload ends (else 416, the
+ * upload unchanged); without, it is a streamed chunk and simply appended.
+ */
+export async function appendUpload(store: RegistryStore, upload: { id: string; size: number }, body: Readable, range: { start: number; end: number } | null, contentLength: number | undefined): Promise<number> {
+  const current = await store.blobs.uploadSize(upload.id);
+  let expected = contentLength;
+  if (range) {
+    if (range.start !== current) throw new RegistryError('RANGE_INVALID', `chunk starts at ${range.start} but the upload holds ${current} bytes; send the chunk starting at ${current}`, { size: current });
+    const length = range.end - range.start + 1;
+    if (contentLength !== undefined && contentLength !== length) throw new RegistryError('RANGE_INVALID', `Content-Range covers ${length} bytes but Content-Length is ${contentLength}`, { size: current });
+    expected = length;
+  }
+  let size: number;
+  try {
+    size = await store.blobs.append(upload.id, body, expected);
+  } catch (error) {
+    if (error instanceof RangeError) throw new RegistryError('SIZE_INVALID', error.message);
+    throw error;
+  }
+  await store.db.updateTable('registry_uploads').set({ size, updated_at: nowIso() }).where('id', '=', upload.id).execute();
+  return size;
+}
+
+/** Closes an upload: verifies the digest, commits the bytes, links the blob. */
+export async function finishUpload(store: RegistryStore, repo: Repository, upload: { id: string }, digest: string): Promise<number> {
+  assertDigest(digest);
+  const actual = await store.blobs.uploadDigest(upload.id);
+  if (actual !== digest) {
+    // The session ends either way: a client retries with a new upload.
+    await cancelUpload(store, upload.id);
+    throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest}; nothing was stored`);
+  }
+  const size = await store.blobs.commit(upload.id, digest);
+  await store.db.transaction().execute(async (tx) => {
+    await linkBlob(tx, repo, digest, size);
+    await tx.deleteFrom('registry_uploads').where('id', '=', upload.id).execute();
+  });
+  return size;
+}
+
+export async function cancelUpload(store: RegistryStore, id: string): Promise<void> {
+  await store.db.deleteFrom('registry_uploads').where('id', '=', id).execute();
+  await store.blobs.cancelUpload(id);
+}
+
+/** Unlinks a blob from a repository (the bytes go at the next GC if nothing else holds them). */
+export async function deleteBlob(db: Executor, repo: Repository, digest: string): Promise<void> {
+  const result = await db.deleteFrom('registry_repo_blobs').where('repository_id', '=', repo.id).where('digest', '=', digest).executeTakeFirst();
+  if (Number(result.numDeletedRows) === 0) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in ${repo.name}`);
+}

@@ -1,0 +1,140 @@
+/**
+ * The registry's HTTP surface under `/v2/`, on the same listener as the API: the OCI
+ * Distribution spec v1.1 (pull, push, content discovery, content management) plus the Docker
+ * token endpoint `/v2/token`.
+ *
+ * Bodies are not parsed by Fastify here: blob bytes stream from the request into the upload
+ * file, manifests are read with a size limit. One handler routes by path, because repository
+ * names contain slashes.
+ *
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from '../registry.js';
+import { RegistryError } from '../errors.js';
+import { authorize, challenge, issueToken } from '../auth.js';
+import type { RegistryAction } from '../../core/oci.js';
+import { handleBlobs, handleUploads } from './blob-routes.js';
+import { handleManifests, handleReferrers, handleTags } from './manifest-routes.js';
+
+/** What a matched registry request names. */
+export interface RegistryRequest {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  registry: Registry;
+  name: string;
+  /** The path segment after the kind (a digest, tag or upload id), if any. */
+  ref: string;
+  query: URLSearchParams;
+  /** Checks the caller holds `actions` on `repository` (default: this request's repository). */
+  require(actions: RegistryAction[], repository?: string): Promise<void>;
+}
+
+const uploadsPath = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/;
+const objectPath = /^\/v2\/(.+)\/(manifests|blobs|referrers)\/([^/]+)$/;
+const tagsPath = /^\/v2\/(.+)\/tags\/list$/;
+
+export function registerRegistryRoutes(app: FastifyInstance, registry: Registry): void {
+  void app.register(async (scope) => {
+    // Blob and manifest bodies are read by the handlers themselves, as streams.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    scope.route({
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/v2/*',
+      exposeHeadRoute: false,
+      handler: async (request, reply) => {
+        reply.header('docker-distribution-api-version', 'registry/2.0');
+        try {
+          await dispatch(request, reply, registry);
+        } catch (error) {
+          sendRegistryError(request, reply, registry, error);
+        }
+        return reply;
+      },
+    });
+    scope.get('/v2', (_request, reply) => reply.redirect('/v2/', 301));
+  });
+}
+
+async function dispatch(request: FastifyRequest, reply: FastifyReply, registry: Registry): Promise<void> {
+  const url = new URL(request.url, 'http://registry.invalid');
+  const path = url.pathname;
+  const method = request.method;
+  if (path === '/v2/' && (method === 'GET' || method === 'HEAD')) {
+    await registry.checkBase(request.headers.authorization);
+    void reply.code(200).header('content-type', 'application/json').send('{}');
+    return;
+  }
+  if (path === '/v2/token' && (method === 'GET' || method === 'POST')) {
+    await sendToken(request, reply, registry, url);
+    return;
+  }
+  const base = { request, reply, registry, query: url.searchParams };
+  const make = (name: string, ref: string): RegistryRequest => ({
+    ...base,
+    name,
+    ref,
+    require: async (actions, repository = name) => {
+      await authorize(registry.auth, request.headers.authorization, repository, actions, Math.floor(Date.now() / 1000));
+    },
+  });
+  let m = uploadsPath.exec(path);
+  if (m) return handleUploads(make(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)));
+  m = tagsPath.exec(path);
+  if (m && (method === 'GET' || method === 'HEAD')) return handleTags(make(decodeURIComponent(m[1]!), ''));
+  m = objectPath.exec(path);
+  if (m) {
+    const req = make(decodeURIComponent(m[1]!), decodeURIComponent(m[3]!));
+    if (m[2] === 'manifests') return handleManifests(req);
+    if (m[2] === 'blobs') return handleBlobs(req);
+    if (method === 'GET') return handleReferrers(req);
+  }
+  throw new RegistryError('UNSUPPORTED', `no registry route ${method} ${path}`, undefined, 404);
+}
+
+async function sendToken(request: FastifyRequest, reply: FastifyReply, registry: Registry, url: URL): Promise<void> {
+  let scopes = url.searchParams.getAll('scope');
+  if (request.method === 'POST') {
+    // OAuth2 form (grant_type=password): scope is space-separated in the form body.
+    const form = new URLSearchParams((await readBody(request, 64 * 1024)).toString('utf8'));
+    scopes = [...scopes, ...form.getAll('scope')];
+    const password = form.get('password');
+    if (password && !request.headers.authorization) request.headers.authorization = `Bearer ${password}`;
+  }
+  const body = await issueToken(registry.auth, request.headers.authorization, scopes, Math.floor(Date.now() / 1000));
+  void reply.code(200).header('cache-control', 'no-store').send(body);
+}
+
+/** Reads a whole request body up to `limit` bytes. */
+export async function readBody(request: FastifyRequest, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new RegistryError('SIZE_INVALID', `body is larger than ${limit} bytes`, undefined, 413);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendRegistryError(request: FastifyRequest, reply: FastifyReply, registry: Registry, error: unknown): void {
+  if (!(error instanceof RegistryError)) {
+    request.log.error({ err: error }, 'registry request failed');
+    void reply.code(500).send({ errors: [{ code: 'UNKNOWN', message: 'internal error; the server log has the details' }] });
+    return;
+  }
+  if (error.code === 'UNAUTHORIZED') {
+    const host = request.headers.host ?? 'localhost';
+    const proto = (request.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+    const detail = Array.isArray(error.detail) ? (error.detail[0] as { Name?: string; Action?: string } | undefined) : undefined;
+    void reply.header('www-authenticate', challenge(`${proto}://${host}/v2/token`, registry.auth.service, detail?.Name, (detail?.Action ?? '').split(',').filter(Boolean)));
+  }
+  if (error.code === 'TOOMANYREQUESTS') void reply.header('retry-after', '1');
+  request.log.info({ code: error.code }, 'registry request refused');
+  if (request.method === 'HEAD') {
+    void reply.code(error.status).send();
+    return;
+  }
+  void reply.code(error.status).header('content-type', 'application/json').send(JSON.stringify(error.body()));
+}

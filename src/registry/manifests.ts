@@ -1,0 +1,172 @@
+/**
+ * Manifests and tags: put (verified against what the repository holds), get, delete, tag
+ * listing with pagination, and the referrers index.
+ *
+ * A manifest's bytes are stored exactly as pushed, as a blob in the content store; its row says
+ * what it refers to so deletion, retention and GC need not re-parse it.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { isProtectedTag } from '../core/retention.js';
+import { ManifestError, isDigest, isTag, mediaTypes, parseManifest, type Descriptor } from '../core/oci.js';
+import { newId } from '../platform/ids.js';
+import { nowIso } from '../platform/time.js';
+import type { Executor } from '../store/schema.js';
+import { assertDigest, linkBlob, statBlob, type RegistryStore } from './blobs.js';
+import { RegistryError } from './errors.js';
+import type { Repository } from './repositories.js';
+
+/** Largest manifest accepted (the spec asks for at least 4 MB). */
+export const maxManifestBytes = 8 * 1024 * 1024;
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export interface PutManifestOptions {
+  /** Refuse to move an existing tag to other content (version tags written by builds). */
+  immutableTag?: boolean;
+}
+
+/** Stores a manifest under a tag or its digest. */
+export async function putManifest(store: RegistryStore, repo: Repository, reference: string, contentType: string | undefined, bytes: Buffer, options: PutManifestOptions = {}): Promise<StoredManifest & { subject?: string }> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const byDigest = reference.includes(':');
+  if (byDigest) {
+    assertDigest(reference);
+    if (reference !== digest) throw new RegistryError('DIGEST_INVALID', `manifest content has digest ${digest}, not ${reference}`);
+  } else if (!isTag(reference)) {
+    throw new RegistryError('MANIFEST_INVALID', `${JSON.stringify(reference)} is not a valid tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+  }
+  let info;
+  try {
+    info = parseManifest(bytes, contentType);
+  } catch (error) {
+    if (error instanceof ManifestError) throw new RegistryError('MANIFEST_INVALID', error.message);
+    throw error;
+  }
+  let total = bytes.length;
+  for (const blob of info.blobs) {
+    const size = isDigest(blob.digest) ? await statBlob(store.db, repo, blob.digest) : null;
+    if (size === null) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest names blob ${blob.digest}, which ${repo.name} does not hold; push the blob first`, { digest: blob.digest });
+    if (size !== blob.size) throw new RegistryError('MANIFEST_INVALID', `manifest says blob ${blob.digest} has ${blob.size} bytes; it has ${size}`);
+    total += size;
+  }
+  for (const child of info.manifests) {
+    const row = await findManifest(store.db, repo, child.digest);
+    if (!row) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `index names manifest ${child.digest}, which ${repo.name} does not hold; push it first`, { digest: child.digest });
+  }
+  if (!byDigest) await assertTagMovable(store.db, repo, reference, digest, options);
+
+  await store.blobs.putBytes(digest, bytes, `m-${newId('upl').slice(4)}`);
+  const at = nowIso();
+  await store.db.transaction().execute(async (tx) => {
+    await linkBlob(tx, repo, digest, bytes.length);
+    await tx
+      .insertInto('registry_manifests')
+      .values({
+        repository_id: repo.id,
+        digest,
+        media_type: info.mediaType,
+        size: bytes.length,
+        total_size: total,
+        artifact_type: info.artifactType ?? info.configMediaType ?? null,
+        subject_digest: info.subject?.digest ?? null,
+        annotations: info.annotations ? JSON.stringify(info.annotations) : null,
+        created_at: at,
+      })
+      .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+      .execute();
+    const refs = [...info.blobs.map((d) => ({ d, kind: 'blob' })), ...info.manifests.map((d) => ({ d, kind: 'manifest' }))];
+    for (const { d, kind } of refs) {
+      await tx.insertInto('registry_manifest_refs').values({ repository_id: repo.id, manifest_digest: digest, child_digest: d.digest, kind }).onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
+    }
+    if (!byDigest) {
+      await tx
+        .insertInto('registry_tags')
+        .values({ repository_id: repo.id, tag: reference, digest, created_at: at, updated_at: at })
+        .onConflict((oc) => oc.columns(['repository_id', 'tag']).doUpdateSet({ digest, updated_at: at }))
+        .execute();
+    }
+  });
+  return { digest, mediaType: info.mediaType, size: bytes.length, ...(info.subject ? { subject: info.subject.digest } : {}) };
+}
+
+async function assertTagMovable(db: Executor, repo: Repository, tag: string, digest: string, options: PutManifestOptions): Promise<void> {
+  const current = await db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', tag).executeTakeFirst();
+  if (!current || current.digest === digest) return;
+  if (options.immutableTag) throw new RegistryError('TAG_IMMUTABLE', `tag ${tag} of ${repo.name} already names ${current.digest}; versions are immutable, pick a new version`, { tag, digest: current.digest });
+  if (isProtectedTag(repo.protectedTags, tag)) throw new RegistryError('TAG_IMMUTABLE', `tag ${tag} of ${repo.name} is protected by a tag-immutability rule and cannot be moved`, { tag });
+}
+
+async function findManifest(db: Executor, repo: Repository, digest: string) {
+  return db.selectFrom('registry_manifests').selectAll().where('repository_id', '=', repo.id).where('digest', '=', digest).executeTakeFirst();
+}
+
+/** Resolves a tag or digest to a stored manifest, or MANIFEST_UNKNOWN. */
+export async function resolveManifest(db: Executor, repo: Repository, reference: string): Promise<StoredManifest> {
+  let digest = reference;
+  if (!reference.includes(':')) {
+    if (!isTag(reference)) throw new RegistryError('MANIFEST_INVALID', `${JSON.stringify(reference)} is not a valid tag`);
+    const tag = await db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', reference).executeTakeFirst();
+    if (!tag) throw new RegistryError('MANIFEST_UNKNOWN', `${repo.name} has no tag ${reference}`);
+    digest = tag.digest;
+  } else {
+    assertDigest(reference);
+  }
+  const row = await findManifest(db, repo, digest);
+  if (!row) throw new RegistryError('MANIFEST_UNKNOWN', `${repo.name} has no manifest ${digest}`);
+  return { digest: row.digest, mediaType: row.media_type, size: Number(row.size) };
+}
+
+/** Deletes a tag (reference is a tag) or a manifest and every tag naming it (a digest). */
+export async function deleteManifest(db: Executor, repo: Repository, reference: string): Promise<void> {
+  if (!reference.includes(':')) {
+    if (isProtectedTag(repo.protectedTags, reference)) throw new RegistryError('DENIED', `tag ${reference} of ${repo.name} is protected by a tag-immutability rule and cannot be deleted`);
+    const result = await db.deleteFrom('registry_tags').where('repository_id', '=', repo.id).where('tag', '=', reference).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new RegistryError('MANIFEST_UNKNOWN', `${repo.name} has no tag ${reference}`);
+    return;
+  }
+  const manifest = await resolveManifest(db, repo, reference);
+  const tags = await db.selectFrom('registry_tags').select('tag').where('repository_id', '=', repo.id).where('digest', '=', manifest.digest).execute();
+  const held = tags.find((t) => isProtectedTag(repo.protectedTags, t.tag));
+  if (held) throw new RegistryError('DENIED', `manifest ${manifest.digest} carries tag ${held.tag}, protected by a tag-immutability rule`);
+  await removeManifest(db, repo, manifest.digest);
+}
+
+/** Removes a manifest, its tags and its reference rows (blobs stay linked until GC). */
+export async function removeManifest(db: Executor, repo: Repository, digest: string): Promise<void> {
+  await db.deleteFrom('registry_tags').where('repository_id', '=', repo.id).where('digest', '=', digest).execute();
+  await db.deleteFrom('registry_manifest_refs').where('repository_id', '=', repo.id).where('manifest_digest', '=', digest).execute();
+  await db.deleteFrom('registry_manifests').where('repository_id', '=', repo.id).where('digest', '=', digest).execute();
+  await db.deleteFrom('registry_repo_blobs').where('repository_id', '=', repo.id).where('digest', '=', digest).execute();
+}
+
+/** Tags in code-point order, from after `last`, at most `n` (undefined: all). */
+export async function listTags(db: Executor, repo: Repository, n: number | undefined, last: string | undefined): Promise<{ tags: string[]; more: boolean }> {
+  let q = db.selectFrom('registry_tags').select('tag').where('repository_id', '=', repo.id);
+  if (last !== undefined) q = q.where('tag', '>', last);
+  const rows = await q.execute();
+  // Sorted here, not in SQL: collations differ between engines; the spec wants one order.
+  const all = rows.map((r) => r.tag).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (n === undefined) return { tags: all, more: false };
+  return { tags: all.slice(0, n), more: all.length > n };
+}
+
+/** The referrers index of `subject`: manifests in the repository whose subject it is. */
+export async function referrers(db: Executor, repo: Repository, subject: string, artifactType: string | undefined) {
+  let q = db.selectFrom('registry_manifests').selectAll().where('repository_id', '=', repo.id).where('subject_digest', '=', subject);
+  if (artifactType !== undefined) q = q.where('artifact_type', '=', artifactType);
+  const rows = await q.orderBy('digest').execute();
+  const manifests: Descriptor[] = rows.map((r) => ({
+    mediaType: r.media_type,
+    digest: r.digest,
+    size: Number(r.size),
+    ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
+    ...(r.annotations ? { annotations: JSON.parse(r.annotations) as Record<string, string> } : {}),
+  }));
+  return { schemaVersion: 2, mediaType: mediaTypes.ociIndex, manifests };
+}
