@@ -22,6 +22,7 @@ interface OpenUpload {
 
 export class BlobStore {
   private readonly open = new Map<string, OpenUpload>();
+  private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(readonly root: string) {}
 
@@ -154,6 +155,22 @@ export class BlobStore {
       if (s) out.push({ id: name, mtimeMs: s.mtimeMs });
     }
     return out;
+  }
+
+  /**
+   * Runs `fn` while no other holder of the same digest's lock runs: a blob commit and its
+   * link, and GC's delete of that blob, never interleave (one server process per data dir).
+   */
+  async withDigestLock<T>(digest: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(digest) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.locks.set(digest, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(digest) === settled) this.locks.delete(digest);
+    }
   }
 
   private async state(id: string): Promise<OpenUpload> {

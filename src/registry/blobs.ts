@@ -100,12 +100,14 @@ export async function finishUpload(store: RegistryStore, repo: Repository, uploa
     await cancelUpload(store, upload.id);
     throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest}; nothing was stored`);
   }
-  const size = await store.blobs.commit(upload.id, digest);
-  await store.db.transaction().execute(async (tx) => {
-    await linkBlob(tx, repo, digest, size);
-    await tx.deleteFrom('registry_uploads').where('id', '=', upload.id).execute();
+  return store.blobs.withDigestLock(digest, async () => {
+    const size = await store.blobs.commit(upload.id, digest);
+    await store.db.transaction().execute(async (tx) => {
+      await linkBlob(tx, repo, digest, size);
+      await tx.deleteFrom('registry_uploads').where('id', '=', upload.id).execute();
+    });
+    return size;
   });
-  return size;
 }
 
 export async function cancelUpload(store: RegistryStore, id: string): Promise<void> {

@@ -61,36 +61,38 @@ export async function putManifest(store: RegistryStore, repo: Repository, refere
   }
   if (!byDigest) await assertTagMovable(store.db, repo, reference, digest, options);
 
-  await store.blobs.putBytes(digest, bytes, `m-${newId('upl').slice(4)}`);
   const at = nowIso();
-  await store.db.transaction().execute(async (tx) => {
-    await linkBlob(tx, repo, digest, bytes.length);
-    await tx
-      .insertInto('registry_manifests')
-      .values({
-        repository_id: repo.id,
-        digest,
-        media_type: info.mediaType,
-        size: bytes.length,
-        total_size: total,
-        artifact_type: info.artifactType ?? info.configMediaType ?? null,
-        subject_digest: info.subject?.digest ?? null,
-        annotations: info.annotations ? JSON.stringify(info.annotations) : null,
-        created_at: at,
-      })
-      .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
-      .execute();
-    const refs = [...info.blobs.map((d) => ({ d, kind: 'blob' })), ...info.manifests.map((d) => ({ d, kind: 'manifest' }))];
-    for (const { d, kind } of refs) {
-      await tx.insertInto('registry_manifest_refs').values({ repository_id: repo.id, manifest_digest: digest, child_digest: d.digest, kind }).onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
-    }
-    if (!byDigest) {
+  await store.blobs.withDigestLock(digest, async () => {
+    await store.blobs.putBytes(digest, bytes, `m-${newId('upl').slice(4)}`);
+    await store.db.transaction().execute(async (tx) => {
+      await linkBlob(tx, repo, digest, bytes.length);
       await tx
-        .insertInto('registry_tags')
-        .values({ repository_id: repo.id, tag: reference, digest, created_at: at, updated_at: at })
-        .onConflict((oc) => oc.columns(['repository_id', 'tag']).doUpdateSet({ digest, updated_at: at }))
+        .insertInto('registry_manifests')
+        .values({
+          repository_id: repo.id,
+          digest,
+          media_type: info.mediaType,
+          size: bytes.length,
+          total_size: total,
+          artifact_type: info.artifactType ?? info.configMediaType ?? null,
+          subject_digest: info.subject?.digest ?? null,
+          annotations: info.annotations ? JSON.stringify(info.annotations) : null,
+          created_at: at,
+        })
+        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
         .execute();
-    }
+      const refs = [...info.blobs.map((d) => ({ d, kind: 'blob' })), ...info.manifests.map((d) => ({ d, kind: 'manifest' }))];
+      for (const { d, kind } of refs) {
+        await tx.insertInto('registry_manifest_refs').values({ repository_id: repo.id, manifest_digest: digest, child_digest: d.digest, kind }).onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
+      }
+      if (!byDigest) {
+        await tx
+          .insertInto('registry_tags')
+          .values({ repository_id: repo.id, tag: reference, digest, created_at: at, updated_at: at })
+          .onConflict((oc) => oc.columns(['repository_id', 'tag']).doUpdateSet({ digest, updated_at: at }))
+          .execute();
+      }
+    });
   });
   return { digest, mediaType: info.mediaType, size: bytes.length, ...(info.subject ? { subject: info.subject.digest } : {}) };
 }

@@ -136,3 +136,31 @@ export async function setReleaseStatus(db: Db, access: EnvironmentAccess, number
     return getRelease(tx, access, number);
   });
 }
+
+/**
+ * Image digests of a project that must stay in the registry: every rollback point (a release
+ * that once succeeded) and every release still pending or running. Retention's `inUse` port.
+ */
+export async function imagesInUse(db: Executor, projectId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('releases').select('image_digest').distinct().where('project_id', '=', projectId).where('status', 'in', ['succeeded', 'superseded', 'pending', 'running']).execute();
+  return new Set(rows.map((r) => r.image_digest));
+}
+
+/** For each digest, the environments whose newest succeeded release runs it. */
+export async function environmentsRunning(db: Executor, projectId: string): Promise<Map<string, string[]>> {
+  const rows = await db
+    .selectFrom('releases as r')
+    .innerJoin('environments as e', 'e.id', 'r.environment_id')
+    .select(['r.image_digest', 'r.number', 'r.environment_id', 'e.name'])
+    .where('r.project_id', '=', projectId)
+    .where('r.status', '=', 'succeeded')
+    .execute();
+  const newest = new Map<string, { number: number; digest: string; name: string }>();
+  for (const r of rows) {
+    const seen = newest.get(r.environment_id);
+    if (!seen || seen.number < r.number) newest.set(r.environment_id, { number: r.number, digest: r.image_digest, name: r.name });
+  }
+  const out = new Map<string, string[]>();
+  for (const { digest, name } of newest.values()) out.set(digest, [...(out.get(digest) ?? []), name].sort());
+  return out;
+}

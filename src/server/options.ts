@@ -30,6 +30,10 @@ const schema = z.object({
     .optional(),
   /** The master key file; absent means `<data-dir>/master.key`, created on first start. */
   masterKeyFile: z.string().min(1).optional(),
+  /** Seconds between online registry GC runs (0: never; run `slipway registry gc`). @default 3600 */
+  registryGcInterval: z.coerce.number().int().min(0).default(3600),
+  /** Largest artifact `slipway build` accepts, in bytes. @default 2 GiB */
+  maxArtifactBytes: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -41,6 +45,8 @@ export interface ServerOptions {
   databaseUrl: string | undefined;
   masterKeyFile: string | undefined;
   logLevel: z.output<typeof schema>['logLevel'];
+  registryGcInterval: number;
+  maxArtifactBytes: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -58,6 +64,8 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     databaseUrl: flags.databaseUrl ?? env.SLIPWAY_DATABASE_URL,
     masterKeyFile: env.SLIPWAY_MASTER_KEY_FILE,
     logLevel: env.SLIPWAY_LOG_LEVEL,
+    registryGcInterval: env.SLIPWAY_REGISTRY_GC_INTERVAL,
+    maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -71,5 +79,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     databaseUrl: o.databaseUrl,
     masterKeyFile: o.masterKeyFile ? resolve(o.masterKeyFile) : undefined,
     logLevel: o.logLevel,
+    registryGcInterval: o.registryGcInterval,
+    maxArtifactBytes: o.maxArtifactBytes,
   };
 }

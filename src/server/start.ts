@@ -20,6 +20,8 @@ import { createMetrics } from './metrics.js';
 import type { ServerOptions } from './options.js';
 import { slipwayVersion } from '../platform/version.js';
 import { Registry } from '../registry/registry.js';
+import { collectGarbage } from '../registry/gc.js';
+import { imagesInUse } from '../releases/releases.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -78,12 +80,14 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
     const url = `http://${host}:${port}`;
     logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
+    const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const openStoreRef = store;
     return {
       url,
       adminTokenFile,
       logger,
       close: async () => {
+        stopGc();
         await app.close();
         await openStoreRef.close();
         lock.release();
@@ -94,6 +98,27 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     lock.release();
     throw error;
   }
+}
+
+/** Online registry GC every `intervalSeconds` (jittered, never two at once); returns a stop function. */
+function scheduleRegistryGc(registry: Registry, db: Db, intervalSeconds: number, logger: Logger): () => void {
+  if (intervalSeconds === 0) return () => undefined;
+  let running = false;
+  const timer = setInterval(
+    () => {
+      if (running) return;
+      running = true;
+      collectGarbage(registry.store, (projectId) => imagesInUse(db, projectId), { dryRun: false, graceMs: 3600_000 })
+        .then((r) => logger.info({ images: r.images.length, blobs: r.blobs.count, bytes: r.blobs.bytes }, 'registry garbage collected'))
+        .catch((error: unknown) => logger.error({ err: error }, 'registry garbage collection failed'))
+        .finally(() => {
+          running = false;
+        });
+    },
+    intervalSeconds * 1000 * (0.9 + Math.random() * 0.2),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function checkMasterKey(db: Db, check: string, keyFile: string): Promise<void> {
