@@ -10,7 +10,7 @@ import { registerAccess } from './commands/access.js';
 import { registerConfig } from './commands/config.js';
 import { registerHistory } from './commands/history.js';
 import { registerProjects } from './commands/projects.js';
-import { registerRegistry } from './commands/registry.js';
+import { registerCredentials, registerRegistry } from './commands/registry.js';
 import { registerServer } from './commands/server.js';
 import { registerWorkspace } from './commands/workspace.js';
 import { runner } from './context.js';
@@ -35,6 +35,7 @@ export function buildProgram(io: Io): Command {
   registerConfig(program, run);
   registerHistory(program, run);
   registerRegistry(program, run);
+  registerCredentials(program, run);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
   return program;
 }

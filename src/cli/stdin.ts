@@ -8,9 +8,9 @@
 import { SlipwayError } from '../core/errors.js';
 
 /** Reads the value for `key` from stdin. */
-export async function readSecretValue(key: string): Promise<string> {
+export async function readSecretValue(key: string, example = `slipway secret set ${key} …`): Promise<string> {
   const value = process.stdin.isTTY ? await promptHidden(`value for ${key} (input hidden): `) : stripNewline(await readAll());
-  if (value.length === 0) throw new SlipwayError('SLW_USAGE', `the value for ${key} is empty: pipe it on stdin, e.g. printf %s "$VALUE" | slipway secret set ${key} …`);
+  if (value.length === 0) throw new SlipwayError('SLW_USAGE', `the value for ${key} is empty: pipe it on stdin, e.g. printf %s "$VALUE" | ${example}`);
   return value;
 }
 

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
-import { required, withProject, type Runner } from '../context.js';
+import { required, withProject, withWorkspace, type Runner } from '../context.js';
+import { readSecretValue } from '../stdin.js';
 import { emit, shortTime, table } from '../output.js';
 
 interface Image {
@@ -102,6 +103,37 @@ export function registerRegistry(program: Command, run: Runner): void {
       else if (ctx.opts.protect === false) body.protectedTags = [];
       const policy = Object.keys(body).length > 0 ? await ctx.client.request<Policy>('PATCH', path, body) : await ctx.client.request<Policy>('GET', path);
       emit(ctx.io, ctx.json, policy, () => `${policy.repository}: keep the newest ${policy.keepVersions} versions; protected tags: ${policy.protectedTags.join(' ') || '(none)'}`);
+    }),
+  );
+}
+
+interface Credential {
+  host: string;
+  username: string;
+  updatedAt: string;
+}
+
+/** `slipway registry-credential add|list|remove`. */
+export function registerCredentials(program: Command, run: Runner): void {
+  const cred = program.command('registry-credential').description('credentials for other registries (base images, imports); passwords are write-only');
+  withWorkspace(cred.command('add <host>').description('store the credential for HOST; the password is read from stdin').requiredOption('--username <user>', 'user name at that registry')).action(
+    run(async (ctx, [host]) => {
+      const password = await readSecretValue(`the password for ${host}`, `slipway registry-credential add ${host} --username …`);
+      const path = apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials', host!);
+      const result = await ctx.client.request<Credential>('PUT', path, { username: String(ctx.opts.username), password });
+      emit(ctx.io, ctx.json, result, () => `stored the credential for ${result.host} (user ${result.username}); the password is encrypted and will not be shown`);
+    }),
+  );
+  withWorkspace(cred.command('list').description('hosts and usernames (never passwords)')).action(
+    run(async (ctx) => {
+      const result = await ctx.client.request<{ credentials: Credential[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials'));
+      emit(ctx.io, ctx.json, result, () => table(['HOST', 'USERNAME', 'UPDATED'], result.credentials.map((c) => [c.host, c.username, shortTime(c.updatedAt)])));
+    }),
+  );
+  withWorkspace(cred.command('remove <host>').description('forget the credential for HOST')).action(
+    run(async (ctx, [host]) => {
+      const result = await ctx.client.request<{ host: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials', host!));
+      emit(ctx.io, ctx.json, result, () => `removed the credential for ${result.host}`);
     }),
   );
 }
