@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { SlipwayError, isSlipwayError, toSlipwayError } from '../core/errors.js';
 import { slipwayVersion } from '../platform/version.js';
 import { registerAccess } from './commands/access.js';
+import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
 import { registerHistory } from './commands/history.js';
 import { registerProjects } from './commands/projects.js';
@@ -20,7 +21,8 @@ import { emitError, processIo, type Io } from './output.js';
 export function buildProgram(io: Io): Command {
   const program = new Command('slipway')
     .description('Slipway: build once, promote everywhere')
-    .version(slipwayVersion(), '-V, --version')
+    // No commander version option: it would swallow `--version` of subcommands (`slipway build
+    // --version 1.2.0`). `slipway --version` alone is answered in main(); `slipway version` too.
     .option('--server <url>', 'Slipway server URL (default: $SLIPWAY_SERVER or http://127.0.0.1:7070)')
     .option('--token <token>', 'API token (default: $SLIPWAY_TOKEN)')
     .option('--json', 'print one JSON document on stdout')
@@ -28,6 +30,10 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
   const run = runner(io);
+  program
+    .command('version')
+    .description('print the version of this CLI')
+    .action(() => io.out(slipwayVersion()));
   registerServer(program, (error) => fail(io, wantsJson(), error));
   registerWorkspace(program, run);
   registerAccess(program, run);
@@ -36,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerHistory(program, run);
   registerRegistry(program, run);
   registerCredentials(program, run);
+  registerBuild(program, run);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
   return program;
 }
@@ -61,6 +68,11 @@ function fail(io: Io, json: boolean, error: unknown): never {
 /** Runs the CLI with `argv` (process.argv form). */
 export async function main(argv: string[], io: Io = processIo): Promise<void> {
   const program = buildProgram(io);
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    io.out(slipwayVersion());
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -23,7 +23,7 @@ export const errorCatalog = {
   SLW_UNKNOWN_TIER: { status: 400, summary: 'The tier is not one of low, mid, high, business.' },
   SLW_UNKNOWN_ROLE: { status: 400, summary: 'The role is not one of owner, admin, developer, viewer.' },
   SLW_INVALID_KEY: { status: 400, summary: 'A config or secret key is not an environment variable name.' },
-  SLW_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not application/json.' },
+  SLW_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body has the wrong content type (application/json, or application/octet-stream for uploads).' },
   SLW_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts.' },
   SLW_ALREADY_EXISTS: { status: 409, summary: 'An object with this name already exists.' },
   SLW_TIER_NO_CUSTOM_ENVIRONMENTS: { status: 409, summary: "The workspace's tier does not allow custom environments; only its default environments." },

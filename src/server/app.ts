@@ -31,6 +31,8 @@ export function buildApp(deps: ServerDeps) {
   // Bodies are JSON only: without this, Fastify's built-in text/plain parser hands a string to
   // the routes, and a JSON body sent as text/plain fails with a confusing "expected object".
   app.removeContentTypeParser('text/plain');
+  // Byte-stream bodies (artifact uploads) are read by their route from request.raw, unparsed.
+  app.addContentTypeParser('application/octet-stream', (_request, _payload, done) => done(null));
 
   const openapi = buildOpenApi(apiRoutes, deps.version);
 

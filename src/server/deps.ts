@@ -20,4 +20,8 @@ export interface ServerDeps {
   registry: Registry;
   /** Where the server keeps files (registry blobs, build scratch space). */
   dataDir: string;
+  /** Largest artifact a build accepts, in bytes. */
+  maxArtifactBytes: number;
+  /** host:port names of this server (its own registry), besides the Host header of a request. */
+  selfHosts: string[];
 }

@@ -68,7 +68,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
 
     const version = slipwayVersion();
     const registry = await Registry.open(store.db, join(options.dataDir, 'registry'), key);
-    const app = buildApp({ db: store.db, engine: store.engine, keyring: masterKeyring(key), logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir });
+    const selfHosts: string[] = [];
+    const app = buildApp({ db: store.db, engine: store.engine, keyring: masterKeyring(key), logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -79,6 +80,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const port = typeof address === 'object' && address ? address.port : options.listen.port;
     const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
     const url = `http://${host}:${port}`;
+    selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
     logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const openStoreRef = store;

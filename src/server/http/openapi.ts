@@ -67,6 +67,7 @@ export function buildOpenApi(routes: readonly Route[], version: string): JsonSch
       op['x-slipway-minimum-role'] = permissions[m.permission];
     }
     if (m.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(m.body, 'input') } } };
+    if (m.rawBody) op.requestBody = { required: true, description: m.rawBody.description, content: { [m.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } } };
     (paths[m.path] ??= {})[m.method.toLowerCase()] = op;
   }
   return {

@@ -60,6 +60,8 @@ export interface RouteMeta {
   params?: ZodType;
   query?: ZodType;
   body?: ZodType;
+  /** The body is a byte stream of this content type, read by the handler from `request.raw`. */
+  rawBody?: { contentType: string; description: string };
   /** Success status (default 200). */
   status?: number;
   response: ZodType;
@@ -101,7 +103,10 @@ async function runRoute<S extends Scope, P extends ZodType, Q extends ZodType, B
   const extraParams = Object.fromEntries(Object.entries(raw).filter(([k]) => !(scopeParams as readonly string[]).includes(k)));
   const params = parseInput('path', spec.params ?? z.object({}), extraParams);
   const query = parseInput('query', spec.query ?? z.object({}), request.query ?? {});
-  const body = parseInput('body', spec.body ?? z.undefined(), request.body);
+  const body = spec.rawBody ? undefined : parseInput('body', spec.body ?? z.undefined(), request.body);
+  if (spec.rawBody && request.headers['content-type']?.split(';')[0]?.trim() !== spec.rawBody.contentType) {
+    throw new SlipwayError('SLW_UNSUPPORTED_MEDIA_TYPE', `send the body as ${spec.rawBody.contentType} (${spec.rawBody.description})`);
+  }
   reply.code(spec.status ?? 200);
   const ctx = { deps, principal, access, params, query, body, request, reply } as HandlerContext<S, z.output<P>, z.output<Q>, z.output<B>>;
   return spec.handler(ctx);

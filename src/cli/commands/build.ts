@@ -1,0 +1,75 @@
+/** `slipway build ARTIFACT`: upload with a byte progress bar, then the server builds the image. */
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { SlipwayError } from '../../core/errors.js';
+import { apiPath } from '../client.js';
+import { required, withProject, type Runner } from '../context.js';
+import { emit } from '../output.js';
+import { humanBytes } from './registry.js';
+
+interface BuildResult {
+  repository: string;
+  version: string;
+  digest: string;
+  tags: string[];
+  runtime: string;
+  artifactBytes: number;
+  size: number;
+  base: { reference: string; digest: string };
+  newBlobs: number;
+  steps: { name: string; ms: number }[];
+}
+
+/** A progress line on stderr: a bar on a terminal, a line per 10% otherwise. */
+export function progressReporter(label: string, write: (text: string) => void, tty: boolean): (sent: number, total: number) => void {
+  let lastTenth = -1;
+  return (sent, total) => {
+    const fraction = total === 0 ? 1 : sent / total;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${humanBytes(sent)} / ${humanBytes(total)} ${Math.floor(fraction * 100)}%${sent === total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = Math.floor(fraction * 10);
+    if (tenth !== lastTenth) {
+      lastTenth = tenth;
+      write(`${label} ${humanBytes(sent)} / ${humanBytes(total)} (${tenth * 10}%)\n`);
+    }
+  };
+}
+
+export function registerBuild(program: Command, run: Runner): void {
+  withProject(
+    program
+      .command('build <artifact>')
+      .description('build an image from a JAR, static site or Node app archive into the project repository')
+      .requiredOption('--version <version>', 'version tag of the image (immutable)')
+      .option('--runtime <runtime>', 'java, static or node (detected when omitted)')
+      .option('--base <image>', 'base image reference (default: a well-known image per runtime)'),
+  ).action(
+    run(async (ctx, [artifact]) => {
+      let size: number;
+      try {
+        size = statSync(artifact!).size;
+      } catch {
+        throw new SlipwayError('SLW_USAGE', `cannot read the artifact ${artifact}: give the path of a JAR, tar/tar.gz or zip file`);
+      }
+      const q = new URLSearchParams({ version: String(ctx.opts.version) });
+      if (typeof ctx.opts.runtime === 'string') q.set('runtime', ctx.opts.runtime);
+      if (typeof ctx.opts.base === 'string') q.set('base', ctx.opts.base);
+      const path = `${apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'builds')}?${q.toString()}`;
+      const progress = ctx.json ? () => undefined : progressReporter('upload', (t) => process.stderr.write(t), process.stderr.isTTY === true);
+      if (!ctx.json) process.stderr.write(`uploading ${artifact} (${humanBytes(size)})\n`);
+      const result = await ctx.client.upload<BuildResult>(path, artifact!, progress);
+      emit(ctx.io, ctx.json, result, () =>
+        [
+          ...result.steps.map((s) => `  ${s.name.padEnd(24)} ${(s.ms / 1000).toFixed(2)}s`),
+          `built ${result.repository}:${result.version} (${result.runtime}) on ${result.base.reference}`,
+          `digest ${result.digest}`,
+          `tags ${result.tags.join(' ')} · ${humanBytes(result.size)} · ${result.newBlobs === 0 ? 'no new blobs (built before)' : `${result.newBlobs} new blob(s)`}`,
+        ].join('\n'),
+      );
+    }),
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * `slipway build` on the server: receive the artifact, pick the base, build the image with the
+ * daemonless builder, and commit it into the project's repository under its version tag
+ * (immutable) and its content tag `src-<12 hex of the artifact digest>`.
+ *
+ * The same artifact built twice gives the same digest and stores no new blob; a version tag that
+ * already names other content is refused with SLW_VERSION_EXISTS and nothing is stored.
+ *
+ * @module
+ */
+import type { Readable } from 'node:stream';
+import { SlipwayError } from '../core/errors.js';
+import { isTag } from '../core/oci.js';
+import { recordAudit } from '../audit/audit.js';
+import { buildImage } from '../builder/build.js';
+import { openArchive } from '../builder/archive/archive.js';
+import { resolveLayout } from '../builder/runtimes/detect.js';
+import type { BaseImage, Runtime } from '../builder/types.js';
+import type { ProjectAccess } from '../projects/projects.js';
+import { storeOwnBlob } from '../registry/blobs.js';
+import { RegistryError } from '../registry/errors.js';
+import { putManifest } from '../registry/manifests.js';
+import type { Registry } from '../registry/registry.js';
+import { repositoryOfProject, type Repository } from '../registry/repositories.js';
+import type { Db } from '../store/schema.js';
+import { actorOf } from '../tenancy/principal.js';
+import { openBuildArea, receiveArtifact } from './artifact-upload.js';
+import { defaultBases, linkBaseLayers, ownBase, splitReference } from './base-images.js';
+
+export interface BuildRequest {
+  version: string;
+  runtime?: string | undefined;
+  base?: string | undefined;
+}
+
+export interface BuildServices {
+  db: Db;
+  registry: Registry;
+  dataDir: string;
+  maxArtifactBytes: number;
+  /** Host[:port] names under which clients reach this server (its own registry). */
+  selfHosts: string[];
+  /** Fetches a base image from another registry into `target` (absent: only own bases work). */
+  remoteBase?: (reference: string, target: Repository, workspaceId: string) => Promise<BaseImage>;
+}
+
+export interface BuildResult {
+  repository: string;
+  version: string;
+  digest: string;
+  mediaType: string;
+  tags: string[];
+  runtime: Runtime;
+  artifactDigest: string;
+  artifactBytes: number;
+  size: number;
+  base: { reference: string; digest: string };
+  /** Blobs that were new to the content store (0 when the same artifact was built before). */
+  newBlobs: number;
+  steps: { name: string; ms: number }[];
+}
+
+/** The content tag of an artifact digest: `src-` and its first 12 hex digits. */
+export function contentTag(artifactDigest: string): string {
+  return `src-${artifactDigest.replace(/^sha256:/, '').slice(0, 12)}`;
+}
+
+export async function buildFromUpload(services: BuildServices, access: ProjectAccess, request: BuildRequest, body: Readable, declaredLength: number | undefined): Promise<BuildResult> {
+  if (!isTag(request.version) || request.version.startsWith('src-') || /^sha256-/.test(request.version)) {
+    throw new SlipwayError('SLW_VALIDATION', `version ${JSON.stringify(request.version)} is not a valid tag: letters, digits, '.', '_' and '-', at most 128, not starting with '.', '-', 'src-' or 'sha256-' (e.g. 1.4.2)`);
+  }
+  const area = await openBuildArea(services.dataDir);
+  try {
+    const started = performance.now();
+    const artifactBytes = await receiveArtifact(body, area.artifact, services.maxArtifactBytes, declaredLength);
+    const uploadMs = Math.round(performance.now() - started);
+    const repo = await repositoryOfProject(services.db, access.workspace, access.project);
+
+    const t0 = performance.now();
+    const runtime = request.runtime ?? (request.base ? undefined : await detectRuntime(area.artifact, area.dir));
+    const reference = request.base ?? defaultBases[runtime as Runtime];
+    const base = await resolveBase(services, access, reference, repo);
+    const baseMs = Math.round(performance.now() - t0);
+
+    const built = await buildImage({ artifactPath: area.artifact, runtime: request.runtime, version: request.version, base, workDir: area.dir });
+    const t1 = performance.now();
+    // Refuse before storing anything: a refused build leaves no blob behind.
+    const existing = await services.db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', request.version).executeTakeFirst();
+    if (existing && existing.digest !== built.manifest.digest) throw versionExists(repo, request.version, existing.digest);
+    let newBlobs = 0;
+    for (const layer of built.newLayers) if (await storeOwnBlob(services.registry.store, repo, layer)) newBlobs += 1;
+    if (await storeOwnBlob(services.registry.store, repo, { digest: built.config.digest, size: built.config.bytes.length, bytes: built.config.bytes })) newBlobs += 1;
+    const manifestKnown = await services.db.selectFrom('registry_blobs').select('digest').where('digest', '=', built.manifest.digest).executeTakeFirst();
+    try {
+      await putManifest(services.registry.store, repo, request.version, built.manifest.mediaType, built.manifest.bytes, { immutableTag: true });
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'TAG_IMMUTABLE') {
+        throw versionExists(repo, request.version, String((error.detail as { digest?: string }).digest ?? ''));
+      }
+      throw error;
+    }
+    if (!manifestKnown) newBlobs += 1;
+    const srcTag = contentTag(built.artifactDigest);
+    await putManifest(services.registry.store, repo, srcTag, built.manifest.mediaType, built.manifest.bytes);
+    const commitMs = Math.round(performance.now() - t1);
+
+    const size = built.manifest.bytes.length + built.config.bytes.length + base.layers.reduce((n, l) => n + l.size, 0) + built.newLayers.reduce((n, l) => n + l.size, 0);
+    await recordAudit(services.db, actorOf(access.principal), {
+      workspaceId: access.workspace.id,
+      action: 'image.build',
+      targetType: 'image',
+      target: `${repo.name}:${request.version}`,
+      details: { digest: built.manifest.digest, artifactDigest: built.artifactDigest, runtime: built.runtime, base: reference },
+    });
+    return {
+      repository: repo.name,
+      version: request.version,
+      digest: built.manifest.digest,
+      mediaType: built.manifest.mediaType,
+      tags: [request.version, srcTag],
+      runtime: built.runtime,
+      artifactDigest: built.artifactDigest,
+      artifactBytes,
+      size,
+      base: { reference, digest: base.manifestDigest },
+      newBlobs,
+      steps: [{ name: 'receive artifact', ms: uploadMs }, { name: 'resolve base image', ms: baseMs }, ...built.steps, { name: 'store image', ms: commitMs }],
+    };
+  } finally {
+    await area.remove();
+  }
+}
+
+function versionExists(repo: Repository, version: string, digest: string): SlipwayError {
+  return new SlipwayError('SLW_VERSION_EXISTS', `version ${version} of ${repo.name} already names another image (${digest}); versions are immutable: build with a new --version`);
+}
+
+async function detectRuntime(artifact: string, workDir: string): Promise<Runtime> {
+  const archive = await openArchive(artifact, workDir);
+  try {
+    return (await resolveLayout(archive)).runtime;
+  } finally {
+    await archive.close();
+  }
+}
+
+async function resolveBase(services: BuildServices, access: ProjectAccess, reference: string, target: Repository): Promise<BaseImage> {
+  const parts = splitReference(reference);
+  if (parts.host && services.selfHosts.includes(parts.host.toLowerCase())) {
+    const { base, source } = await ownBase(services.db, services.registry, access.principal, reference, parts.name, parts.digest ?? parts.tag ?? 'latest');
+    await linkBaseLayers(services.db, source, target, base);
+    return base;
+  }
+  if (!services.remoteBase) throw new SlipwayError('SLW_BASE_IMAGE_UNAVAILABLE', `base image ${reference} is in another registry, and fetching from other registries is not available`);
+  return services.remoteBase(reference, target, access.workspace.id);
+}
