@@ -120,3 +120,25 @@ export async function deleteBlob(db: Executor, repo: Repository, digest: string)
   const result = await db.deleteFrom('registry_repo_blobs').where('repository_id', '=', repo.id).where('digest', '=', digest).executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in ${repo.name}`);
 }
+
+/**
+ * Stores a blob the server wrote itself (a built layer file, a config) and links it into `repo`.
+ * Returns true when the bytes were new to the content store, false when they were already there.
+ */
+export async function storeOwnBlob(store: RegistryStore, repo: Repository, blob: { digest: string; size: number } & ({ file: string } | { bytes: Buffer })): Promise<boolean> {
+  return store.blobs.withDigestLock(blob.digest, async () => {
+    const known = await store.db.selectFrom('registry_blobs').select('digest').where('digest', '=', blob.digest).executeTakeFirst();
+    const onDisk = (await store.blobs.size(blob.digest)) === blob.size;
+    if ('file' in blob) await store.blobs.adoptFile(blob.digest, blob.file);
+    else await store.blobs.putBytes(blob.digest, blob.bytes, `own-${newId('upl').slice(4)}`);
+    await linkBlob(store.db, repo, blob.digest, blob.size);
+    return !(known && onDisk);
+  });
+}
+
+/** Links blobs `from` holds into `repo` (a base image's layers into the project repository). */
+export async function linkFrom(db: Executor, from: Repository, repo: Repository, digests: string[]): Promise<void> {
+  for (const digest of digests) {
+    if (!(await mountBlob(db, from, repo, digest))) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in ${from.name}`);
+  }
+}
