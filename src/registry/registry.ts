@@ -28,7 +28,7 @@ export class Registry {
     return new Registry(db, blobs, registryTokenKey(masterKey));
   }
 
-  /** `GET /v2/`: any valid credential (JWT or API token) is enough; none gets the challenge. */
+  /** `GET /v2/`: a valid credential (JWT or API token) is enough; none gets the challenge. */
   async checkBase(authorization: string | undefined): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const bearer = authorization ? /^Bearer\s+(ey\S+)$/i.exec(authorization) : null;

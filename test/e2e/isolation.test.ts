@@ -45,8 +45,8 @@ beforeAll(async () => {
     { label: 'owner workspace token of A held by alice', api: (await workspaceToken(admin, 'alpha', 'owner', 'alice@example.com')).api },
     { label: 'owner workspace token of A held by the admin (also an owner of B)', api: (await workspaceToken(admin, 'alpha', 'owner')).api },
   ];
-  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1 };
-  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1 };
+  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000' };
+  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000' };
   foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob };
   ops = await fetchOperations(srv.url);
   workspaceOps = ops.filter((o) => o.path.includes('{workspace}'));

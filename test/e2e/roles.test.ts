@@ -30,7 +30,7 @@ beforeAll(async () => {
   developer = (await workspaceToken(srv.admin, 'acme', 'developer', 'dave@example.com')).api;
   admin = (await workspaceToken(srv.admin, 'acme', 'admin', 'ada@example.com')).api;
   await withSqliteStore(srv.dbFile, (db) => insertRelease(db, srv.adminToken, 'acme', 'web', 'prod'));
-  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1 };
+  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000' };
   ops = (await fetchOperations(srv.url)).filter((o) => o.path.includes('{workspace}'));
 });
 

@@ -36,8 +36,11 @@ async function run(args: string[], input?: string): Promise<CliResult> {
   return r;
 }
 
-function dataFiles(): Array<{ name: string; content: Buffer }> {
-  return readdirSync(server.dataDir).map((name) => ({ name, content: readFileSync(join(server.dataDir, name)) }));
+/** Every file under the data dir (store, WAL, keys, registry blobs), recursively. */
+function dataFiles(dir = ''): Array<{ name: string; content: Buffer }> {
+  return readdirSync(join(server.dataDir, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? dataFiles(join(dir, e.name)) : [{ name: join(dir, e.name), content: readFileSync(join(server.dataDir, dir, e.name)) }],
+  );
 }
 
 function leaks(haystacks: Array<{ where: string; text: string | Buffer }>, values: string[]): string[] {
@@ -87,7 +90,7 @@ describe('secret values never leave the server', () => {
   });
 
   it('no GET route of the workspace and no CLI command answers with a value', async () => {
-    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1 };
+    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000' };
     const gets = (await fetchOperations(server.url)).filter((o) => o.method === 'GET' && !o.path.includes('{number}') && !o.path.includes('{token}'));
     expect(gets.length).toBeGreaterThanOrEqual(15);
     for (const op of gets) {

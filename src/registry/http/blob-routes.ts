@@ -7,7 +7,7 @@
 import { parseContentRange } from '../../core/oci.js';
 import { appendUpload, assertDigest, cancelUpload, deleteBlob, finishUpload, findUpload, mountBlob, startUpload, statBlob } from '../blobs.js';
 import { RegistryError } from '../errors.js';
-import type { RegistryRequest } from './routes.js';
+import type { RegistryRequest } from './request.js';
 
 export async function handleBlobs(r: RegistryRequest): Promise<void> {
   const { request, reply, registry, name, ref } = r;

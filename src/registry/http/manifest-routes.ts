@@ -7,7 +7,7 @@ import { mediaTypes } from '../../core/oci.js';
 import { deleteManifest, listTags, maxManifestBytes, putManifest, referrers, resolveManifest } from '../manifests.js';
 import { RegistryError } from '../errors.js';
 import { assertDigest } from '../blobs.js';
-import { readBody, type RegistryRequest } from './routes.js';
+import { readBody, type RegistryRequest } from './request.js';
 
 export async function handleManifests(r: RegistryRequest): Promise<void> {
   const { request, reply, registry, name, ref } = r;

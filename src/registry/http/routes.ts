@@ -13,22 +13,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from '../registry.js';
 import { RegistryError } from '../errors.js';
 import { authorize, challenge, issueToken } from '../auth.js';
-import type { RegistryAction } from '../../core/oci.js';
 import { handleBlobs, handleUploads } from './blob-routes.js';
 import { handleManifests, handleReferrers, handleTags } from './manifest-routes.js';
-
-/** What a matched registry request names. */
-export interface RegistryRequest {
-  request: FastifyRequest;
-  reply: FastifyReply;
-  registry: Registry;
-  name: string;
-  /** The path segment after the kind (a digest, tag or upload id), if any. */
-  ref: string;
-  query: URLSearchParams;
-  /** Checks the caller holds `actions` on `repository` (default: this request's repository). */
-  require(actions: RegistryAction[], repository?: string): Promise<void>;
-}
+import { readBody, type RegistryRequest } from './request.js';
 
 const uploadsPath = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/;
 const objectPath = /^\/v2\/(.+)\/(manifests|blobs|referrers)\/([^/]+)$/;
@@ -104,18 +91,6 @@ async function sendToken(request: FastifyRequest, reply: FastifyReply, registry:
   }
   const body = await issueToken(registry.auth, request.headers.authorization, scopes, Math.floor(Date.now() / 1000));
   void reply.code(200).header('cache-control', 'no-store').send(body);
-}
-
-/** Reads a whole request body up to `limit` bytes. */
-export async function readBody(request: FastifyRequest, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new RegistryError('SIZE_INVALID', `body is larger than ${limit} bytes`, undefined, 413);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function sendRegistryError(request: FastifyRequest, reply: FastifyReply, registry: Registry, error: unknown): void {
