@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { SlipwayError, isSlipwayError, toSlipwayError } from '../core/errors.js';
 import { slipwayVersion } from '../platform/version.js';
 import { registerAccess } from './commands/access.js';
-import { registerBuild } from './commands/build.js';
+import { registerBuild, registerImport } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
 import { registerHistory } from './commands/history.js';
 import { registerProjects } from './commands/projects.js';
@@ -43,6 +43,7 @@ export function buildProgram(io: Io): Command {
   registerRegistry(program, run);
   registerCredentials(program, run);
   registerBuild(program, run);
+  registerImport(program, run);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
   return program;
 }

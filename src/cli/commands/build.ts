@@ -73,3 +73,28 @@ export function registerBuild(program: Command, run: Runner): void {
     }),
   );
 }
+
+interface ImportResult {
+  repository: string;
+  version: string;
+  digest: string;
+  source: string;
+  size: number;
+}
+
+/** `slipway import IMAGE_REF`: copy an image built elsewhere into the project repository. */
+export function registerImport(program: Command, run: Runner): void {
+  withProject(
+    program
+      .command('import <image>')
+      .description('copy an image built elsewhere (e.g. by CI) into the project repository, by digest')
+      .requiredOption('--version <version>', 'version tag to give it here (immutable)'),
+  ).action(
+    run(async (ctx, [image]) => {
+      const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'images', 'import');
+      if (!ctx.json) process.stderr.write(`importing ${image} …\n`);
+      const result = await ctx.client.request<ImportResult>('POST', path, { source: image, version: String(ctx.opts.version) });
+      emit(ctx.io, ctx.json, result, () => `imported ${result.source} as ${result.repository}:${result.version}\ndigest ${result.digest} · ${humanBytes(result.size)}`);
+    }),
+  );
+}

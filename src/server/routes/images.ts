@@ -1,9 +1,15 @@
 /** Routes: building an image from an uploaded artifact. */
 import { z } from 'zod';
 import { buildFromUpload } from '../../images/build-service.js';
+import { withApiErrors } from '../../images/errors.js';
+import { ownBase } from '../../images/base-images.js';
+import { importImage, remoteBase } from '../../images/remote.js';
+import { repositoryOfProject } from '../../registry/repositories.js';
 import { defineRoute } from '../http/route.js';
 import type { ServerDeps } from '../deps.js';
 import type { FastifyRequest } from 'fastify';
+import { recordAudit } from '../../audit/audit.js';
+import { actorOf } from '../../tenancy/principal.js';
 
 const buildResultSchema = z
   .object({
@@ -50,13 +56,50 @@ export const imageRoutes = [
     response: buildResultSchema,
     handler: async ({ deps, access, query, request }) => {
       const length = request.headers['content-length'];
-      return buildFromUpload(
-        { db: deps.db, registry: deps.registry, dataDir: deps.dataDir, maxArtifactBytes: deps.maxArtifactBytes, selfHosts: selfHosts(deps, request) },
-        access,
-        query,
-        request.raw,
-        length === undefined ? undefined : Number(length),
+      const remote = { db: deps.db, store: deps.registry.store, keyring: deps.keyring };
+      return withApiErrors(() =>
+        buildFromUpload(
+          {
+            db: deps.db,
+            registry: deps.registry,
+            dataDir: deps.dataDir,
+            maxArtifactBytes: deps.maxArtifactBytes,
+            selfHosts: selfHosts(deps, request),
+            remoteBase: (reference, target, workspaceId) => remoteBase(remote, reference, target, workspaceId),
+          },
+          access,
+          query,
+          request.raw,
+          length === undefined ? undefined : Number(length),
+        ),
       );
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${project}/images/import`,
+    operationId: 'importImage',
+    summary: "Copies an image built elsewhere (e.g. by CI) into the project's repository by digest, under an immutable version tag",
+    tag: 'registry',
+    scope: 'project',
+    permission: 'image.push',
+    body: z.strictObject({
+      source: z.string().min(1).max(1024).meta({ description: 'image reference, e.g. ghcr.io/acme/api:1.4.2 or …@sha256:…' }),
+      version: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'a version tag: letters, digits, ., _ and -, at most 128').meta({ description: 'the version tag (immutable)' }),
+    }),
+    status: 201,
+    response: z.object({ repository: z.string(), version: z.string(), digest: z.string(), mediaType: z.string(), source: z.string(), size: z.number().int() }).meta({ id: 'ImportResult' }),
+    handler: async ({ deps, access, body, request }) => {
+      const target = await repositoryOfProject(deps.db, access.workspace, access.project);
+      const services = { db: deps.db, store: deps.registry.store, keyring: deps.keyring };
+      const result = await withApiErrors(() =>
+        importImage(services, target, body.source, body.version, {
+          hosts: selfHosts(deps, request),
+          pull: (name, ref) => ownBase(deps.db, deps.registry, access.principal, body.source, name, ref),
+        }),
+      );
+      await recordAudit(deps.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'image.import', targetType: 'image', target: `${target.name}:${body.version}`, details: { digest: result.digest, source: body.source } });
+      return result;
     },
   }),
 ];
