@@ -142,6 +142,9 @@ describe('OciClient authentication', () => {
     expect(tokenRequest.searchParams.get('scope')).toBe('repository:t1/app:pull');
     expect([...tokens.seen, ...bearer.seen].every((s) => !s.url.includes(password) && !s.url.includes('robot'))).toBe(true);
     expect(bearer.seen.filter((s) => s.authorization === undefined)).toHaveLength(1); // only the first, to get the challenge
+    const parallel = new OciClient({ credentials: async () => ({ username: 'robot', password }) });
+    await Promise.all([1, 2, 3].map(() => parallel.getManifest(`${bearer.host}/t1/app:v1`, [mediaTypes.ociManifest])));
+    expect(issued).toBe(2); // three parallel requests, one token request
   });
 
   it('refuses with a clear message when the credentials are wrong or missing, without echoing them', async () => {

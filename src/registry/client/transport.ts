@@ -38,6 +38,8 @@ export class Transport {
   private readonly tokens = new TokenCache();
   /** Registries that asked for Basic auth: send it upfront from then on. */
   private readonly basic = new Set<string>();
+  /** Token requests under way, so parallel pulls of one repository share one. */
+  private readonly pending = new Map<string, Promise<{ token: string; expiresIn: number }>>();
 
   constructor(private readonly options: TransportOptions = {}) {}
 
@@ -61,8 +63,15 @@ export class Transport {
     let res = await this.send(url, headers, auth, req);
     if (res.status === 401) {
       const challenge = parseChallenge(res.headers.get('www-authenticate'));
-      if (challenge?.scheme === 'bearer') {
-        const token = await this.fetchToken(req, challenge, scope, creds);
+      const refreshed = this.tokens.get(req.registry, scope);
+      if (challenge?.scheme === 'bearer' && (refreshed === undefined || refreshed === auth)) {
+        const key = `${req.registry} ${scope}`;
+        let request = this.pending.get(key);
+        if (!request) {
+          request = this.fetchToken(req, challenge, scope, creds).finally(() => this.pending.delete(key));
+          this.pending.set(key, request);
+        }
+        const token = await request;
         this.tokens.set(req.registry, scope, `Bearer ${token.token}`, token.expiresIn);
       } else if (challenge?.scheme === 'basic' && creds) {
         this.basic.add(req.registry);

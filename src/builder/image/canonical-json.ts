@@ -1,0 +1,27 @@
+/**
+ * Deterministic JSON: object keys sorted (by UTF-16 code units) at every level, no whitespace,
+ * `undefined` members dropped. The same value always gives the same bytes, so the same build
+ * gives the same config and manifest digests.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortKeys(v);
+  }
+  return out;
+}
+
+export function canonicalJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(sortKeys(value)), 'utf8');
+}
+
+export function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}

@@ -1,0 +1,74 @@
+/**
+ * The builder's public shapes: what `buildImage` takes (an artifact, a base image, limits) and
+ * what it gives back (config and manifest bytes, the new layer files, timings).
+ *
+ * @module
+ */
+import type { Descriptor } from '../core/oci.js';
+
+/** The runtimes the builder knows. */
+export const runtimes = ['java', 'static', 'node'] as const;
+export type Runtime = (typeof runtimes)[number];
+
+/** A base image, already fetched: its manifest digest, family and parsed config. */
+export interface BaseImage {
+  /** What the user named, e.g. `eclipse-temurin:21-jre`. */
+  reference: string;
+  /** Digest of the (platform-specific) image manifest used; empty for {@link scratchBase}. */
+  manifestDigest: string;
+  /** Media-type family of the base manifest; the built manifest uses the same one. */
+  family: 'oci' | 'docker';
+  /** The base's parsed config JSON. */
+  config: Record<string, unknown>;
+  /** The base's layers, in order. */
+  layers: Descriptor[];
+}
+
+/** Limits on what an archive may unpack to. */
+export interface ArchiveLimits {
+  /** Sum of all file sizes, unpacked (default 2 GiB). */
+  maxUnpackedBytes: number;
+  /** Number of entries: files, directories and links (default 200 000). */
+  maxEntries: number;
+}
+
+export const defaultLimits: ArchiveLimits = { maxUnpackedBytes: 2 * 1024 ** 3, maxEntries: 200_000 };
+
+export interface BuildInput {
+  /** The uploaded file: a JAR, zip, tar or tar.gz. */
+  artifactPath: string;
+  /** `java`, `static` or `node`; detected from the artifact when absent. */
+  runtime?: string;
+  /** The version label (`org.opencontainers.image.version`). */
+  version: string;
+  base: BaseImage;
+  /** Scratch directory: layer files are written here (and stay for the caller to upload). */
+  workDir: string;
+  limits?: Partial<ArchiveLimits>;
+}
+
+/** A new layer blob written to `file`. */
+export interface BuiltLayer {
+  digest: string;
+  size: number;
+  /** sha256 of the uncompressed tar (`rootfs.diff_ids`). */
+  diffId: string;
+  mediaType: string;
+  file: string;
+}
+
+export interface BuiltBlob {
+  bytes: Buffer;
+  digest: string;
+  mediaType: string;
+}
+
+export interface BuiltImage {
+  runtime: Runtime;
+  /** sha256 of the uploaded file. */
+  artifactDigest: string;
+  config: BuiltBlob;
+  manifest: BuiltBlob;
+  newLayers: BuiltLayer[];
+  steps: { name: string; ms: number }[];
+}
