@@ -19,9 +19,9 @@ export interface InProcessServer {
   close(): Promise<void>;
 }
 
-export async function startInProcessServer(): Promise<InProcessServer> {
+export async function startInProcessServer(env: Record<string, string> = {}): Promise<InProcessServer> {
   const dataDir = tempDir('slipway-inproc-');
-  const running = await startServer(parseServerOptions({ dataDir, listen: '127.0.0.1:0' }, {}), createLogger('silent'));
+  const running = await startServer(parseServerOptions({ dataDir, listen: '127.0.0.1:0' }, env), createLogger('silent'));
   const adminToken = readFileSync(running.adminTokenFile, 'utf8').trim();
   return { url: running.url, dataDir, dbFile: join(dataDir, 'slipway.db'), adminToken, admin: apiClient(running.url, adminToken), close: () => running.close() };
 }
