@@ -5,7 +5,7 @@
 #   2. npm packages: `npm ci` when node_modules is missing or package-lock.json changed since the
 #      last install (better-sqlite3 compiles from source: about two minutes the first time).
 #   3. Build: TypeScript to dist/ (incremental).
-# Later roadmap items add Debian packages here (docker.io, caddy, skopeo, …) the same way.
+#   0. Debian packages and a running Docker engine (scripts/system-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,8 @@ if [ "$node_major" -lt 20 ] || { [ "$node_major" -eq 20 ] && [ "$node_minor" -lt
   say "Node.js 20.12 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
 fi
+
+bash scripts/system-deps.sh
 
 stamp=node_modules/.slipway-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
