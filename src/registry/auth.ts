@@ -118,7 +118,9 @@ export async function authorize(auth: RegistryAuth, authorization: string | unde
   const grant = await grantOf(auth, authorization, repository, nowSeconds);
   const missing = needed.filter((a) => !grant?.actions.includes(a));
   if (grant && missing.length === 0) return grant;
-  const detail = [{ Type: 'repository', Name: repository, Action: missing.join(',') || needed.join(',') }];
+  // The challenge names every action the request needs (not only the missing ones), so a client
+  // that asks for exactly that scope gets a token that works.
+  const detail = [{ Type: 'repository', Name: repository, Action: needed.join(',') }];
   if (grant && authorization && !/^Bearer\s+ey/i.test(authorization)) {
     throw new RegistryError('DENIED', `this token may not ${missing.join(',')} ${repository}`, detail);
   }
