@@ -144,7 +144,10 @@ describe('role ceilings', () => {
     const failures: string[] = [];
     for (const op of ops.filter((o) => o.method !== 'GET')) {
       const res = await send(srv.admin, op);
-      if (res.status === 401 || res.status === 403 || res.status >= 500) failures.push(show(op, res));
+      // An import from an unreachable registry (the sample points at a closed loopback port) is a
+      // 502 about that registry, not about the role.
+      const upstream = res.status === 502 && errorCode(res) === 'SLW_UPSTREAM_REGISTRY';
+      if (res.status === 401 || res.status === 403 || (res.status >= 500 && !upstream)) failures.push(show(op, res));
     }
     expect(failures).toEqual([]);
   });

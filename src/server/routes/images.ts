@@ -84,7 +84,7 @@ export const imageRoutes = [
     scope: 'project',
     permission: 'image.push',
     body: z.strictObject({
-      source: z.string().min(1).max(1024).meta({ description: 'image reference, e.g. ghcr.io/acme/api:1.4.2 or …@sha256:…' }),
+      source: z.string().min(1).max(1024).meta({ description: 'image reference, e.g. ghcr.io/acme/api:1.4.2 or …@sha256:…', examples: ['127.0.0.1:9/ci/app:1.0.0'] }),
       version: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'a version tag: letters, digits, ., _ and -, at most 128').meta({ description: 'the version tag (immutable)' }),
     }),
     status: 201,
