@@ -63,7 +63,7 @@ export async function buildImage(input: BuildInput): Promise<BuiltImage> {
     const written: { layer: BuiltLayer; createdBy: string }[] = [];
     for (const layer of plan.layers) {
       if (layer.entries.length === 0) continue;
-      const out = await step(`layer ${layer.name}`, () => writeLayer(layer.entries, input.workDir));
+      const out = await step(`layer ${layer.name}`, () => writeLayer(layer.entries, input.workDir, layer.gzipLevel));
       written.push({ layer: { ...out, mediaType: types.layer }, createdBy: layer.createdBy });
     }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,20 +27,25 @@ export async function openBuildArea(dataDir: string): Promise<BuildArea> {
   return { dir, artifact: join(dir, 'artifact'), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Writes the request body to `file`; SLW_ARTIFACT_TOO_LARGE past `limit` bytes. */
-export async function receiveArtifact(body: Readable, file: string, limit: number, declaredLength: number | undefined): Promise<number> {
+/**
+ * Writes the request body to `file`, hashing it on the way; SLW_ARTIFACT_TOO_LARGE past `limit`
+ * bytes. Returns its size and sha256 digest.
+ */
+export async function receiveArtifact(body: Readable, file: string, limit: number, declaredLength: number | undefined): Promise<{ size: number; digest: string }> {
   if (declaredLength !== undefined && declaredLength > limit) throw tooLarge(limit, declaredLength);
   let size = 0;
+  const hash = createHash('sha256');
   const cap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
       if (size > limit) return done(tooLarge(limit));
+      hash.update(chunk);
       done(null, chunk);
     },
   });
   await pipeline(body, cap, createWriteStream(file, { mode: 0o600 }));
   if (size === 0) throw new SlipwayError('SLW_ARTIFACT_INVALID', 'the artifact is empty; upload a JAR, a tar/tar.gz or a zip');
-  return size;
+  return { size, digest: `sha256:${hash.digest('hex')}` };
 }
 
 function tooLarge(limit: number, size?: number): SlipwayError {

@@ -10,9 +10,9 @@
  */
 import type { Readable } from 'node:stream';
 import { SlipwayError } from '../core/errors.js';
-import { isTag } from '../core/oci.js';
+import { isTag, parseManifest } from '../core/oci.js';
 import { recordAudit } from '../audit/audit.js';
-import { buildImage } from '../builder/build.js';
+import { artifactDigestLabel, buildImage, runtimeLabel } from '../builder/build.js';
 import { openArchive } from '../builder/archive/archive.js';
 import { resolveLayout } from '../builder/runtimes/detect.js';
 import type { BaseImage, Runtime } from '../builder/types.js';
@@ -72,7 +72,7 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
   const area = await openBuildArea(services.dataDir);
   try {
     const started = performance.now();
-    const artifactBytes = await receiveArtifact(body, area.artifact, services.maxArtifactBytes, declaredLength);
+    const { size: artifactBytes, digest: artifactDigest } = await receiveArtifact(body, area.artifact, services.maxArtifactBytes, declaredLength);
     const uploadMs = Math.round(performance.now() - started);
     const repo = await repositoryOfProject(services.db, access.workspace, access.project);
 
@@ -81,6 +81,27 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
     const reference = request.base ?? defaultBases[runtime as Runtime];
     const base = await resolveBase(services, access, reference, repo);
     const baseMs = Math.round(performance.now() - t0);
+
+    // The same version built before from this artifact on this base: that image is the answer.
+    const earlier = await earlierBuild(services, repo, request.version);
+    if (earlier) {
+      const sameBuild = earlier.labels[artifactDigestLabel] === artifactDigest && earlier.labels[baseDigestLabel] === base.manifestDigest && (request.runtime === undefined || earlier.labels[runtimeLabel] === request.runtime);
+      if (!sameBuild) throw versionExists(repo, request.version, earlier.digest);
+      return {
+        repository: repo.name,
+        version: request.version,
+        digest: earlier.digest,
+        mediaType: earlier.mediaType,
+        tags: [request.version, contentTag(artifactDigest)],
+        runtime: earlier.labels[runtimeLabel] as Runtime,
+        artifactDigest,
+        artifactBytes,
+        size: earlier.size,
+        base: { reference, digest: base.manifestDigest },
+        newBlobs: 0,
+        steps: [{ name: 'receive artifact', ms: uploadMs }, { name: 'resolve base image', ms: baseMs }, { name: 'reuse the earlier build', ms: 0 }],
+      };
+    }
 
     const built = await buildImage({ artifactPath: area.artifact, runtime: request.runtime, version: request.version, base, workDir: area.dir });
     const t1 = performance.now();
@@ -129,6 +150,28 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
   } finally {
     await area.remove();
   }
+}
+
+const baseDigestLabel = 'org.opencontainers.image.base.digest';
+
+/** The image a version tag already names, with its config labels; null when the tag is free. */
+async function earlierBuild(services: BuildServices, repo: Repository, version: string): Promise<{ digest: string; mediaType: string; size: number; labels: Record<string, string> } | null> {
+  const tag = await services.db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', version).executeTakeFirst();
+  if (!tag) return null;
+  const manifest = await services.db.selectFrom('registry_manifests').select(['media_type', 'total_size']).where('repository_id', '=', repo.id).where('digest', '=', tag.digest).executeTakeFirst();
+  if (!manifest) return null;
+  let labels: Record<string, string> = {};
+  try {
+    const info = parseManifest(await services.registry.store.blobs.readAll(tag.digest), manifest.media_type);
+    const config = info.blobs[0];
+    if (config) {
+      const doc = JSON.parse((await services.registry.store.blobs.readAll(config.digest)).toString('utf8')) as { config?: { Labels?: Record<string, string> } };
+      labels = doc.config?.Labels ?? {};
+    }
+  } catch {
+    labels = {};
+  }
+  return { digest: tag.digest, mediaType: manifest.media_type, size: Number(manifest.total_size), labels };
 }
 
 function versionExists(repo: Repository, version: string, digest: string): SlipwayError {

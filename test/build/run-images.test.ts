@@ -38,6 +38,7 @@ beforeAll(async () => {
     ['POST', '/api/v1/workspaces/acme/projects', { name: 'base' }],
     ['POST', '/api/v1/workspaces/acme/projects', { name: 'shop' }],
     ['POST', '/api/v1/workspaces/acme/projects', { name: 'site' }],
+    ['POST', '/api/v1/workspaces/acme/projects', { name: 'shop-copy' }],
   ] as const) {
     expect((await server.admin.call({ method, path, body })).status).toBe(201);
   }
@@ -82,6 +83,12 @@ describe('slipway build on the Docker engine', () => {
     const again = await slipwayBuild(jar, 'shop', '1.0.0', `${host}/acme/base:java`);
     expect(again.digest).toBe(first.digest);
     expect(again.newBlobs).toBe(0);
+    // A real second build (another project, so nothing is reused): the same bytes, so the same
+    // digest, and no blob new to the content store.
+    const rebuilt = await slipwayBuild(jar, 'shop-copy', '1.0.0', `${host}/acme/base:java`);
+    expect(rebuilt.steps.map((s) => s.name)).toContain('layer app');
+    expect(rebuilt.digest).toBe(first.digest);
+    expect(rebuilt.newBlobs).toBe(0);
 
     const body = await runAndGet(`${host}/acme/shop:1.0.0`, ['GREETING=hi from prod']);
     expect(body).toBe('hi from prod | hello from a JAR\n');

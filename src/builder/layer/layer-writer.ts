@@ -31,6 +31,15 @@ import { endOfArchive, entryHeader, padding, type TarEntryType } from './tar-wri
  */
 export const gzipLevel = 1;
 
+/**
+ * Level 0 (stored deflate blocks) for content that is already compressed, such as a JAR (a zip
+ * of deflated entries): level 1 saved 0.2 % on a 50 MB JAR for ~0.9 s of CPU; stored blocks
+ * cost a copy and a CRC. Still gzip, so every client reads it; still pinned, so digests stay.
+ */
+export const storedGzipLevel = 0;
+
+export type GzipLevel = typeof gzipLevel | typeof storedGzipLevel;
+
 export interface LayerEntry {
   /** Path inside the image, relative to `/` (`app/app.jar`). */
   path: string;
@@ -103,7 +112,7 @@ function hashing(onChunk: (chunk: Buffer) => void): Transform {
 }
 
 /** Writes a layer to `<dir>/<digest hex>.tar.gz` and returns its digests and size. */
-export async function writeLayer(entries: readonly LayerEntry[], dir: string): Promise<WrittenLayer> {
+export async function writeLayer(entries: readonly LayerEntry[], dir: string, level: GzipLevel = gzipLevel): Promise<WrittenLayer> {
   const diffHash = createHash('sha256');
   const blobHash = createHash('sha256');
   let size = 0;
@@ -113,7 +122,7 @@ export async function writeLayer(entries: readonly LayerEntry[], dir: string): P
       Readable.from(tarStream(completeEntries(entries)), { objectMode: false }),
       hashing((c) => diffHash.update(c)),
       // Every parameter pinned: they all affect the bytes (Node writes mtime 0 and no name).
-      createGzip({ level: gzipLevel, memLevel: 8, windowBits: 15, strategy: constants.Z_DEFAULT_STRATEGY, chunkSize: 256 * 1024 }),
+      createGzip({ level, memLevel: 8, windowBits: 15, strategy: constants.Z_DEFAULT_STRATEGY, chunkSize: 256 * 1024 }),
       hashing((c) => {
         blobHash.update(c);
         size += c.length;

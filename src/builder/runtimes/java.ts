@@ -8,6 +8,7 @@ import { containerConfig, envOf } from '../image/config.js';
 import { fileChunks } from '../archive/file-io.js';
 import type { BaseImage } from '../types.js';
 import { portOf, type RuntimePlan } from './plan.js';
+import { storedGzipLevel } from '../layer/layer-writer.js';
 
 export function javaPlan(base: BaseImage, artifactPath: string, artifactSize: number): RuntimePlan {
   const port = portOf(envOf(containerConfig(base)));
@@ -16,6 +17,8 @@ export function javaPlan(base: BaseImage, artifactPath: string, artifactSize: nu
       {
         name: 'app',
         createdBy: 'slipway: java application /app/app.jar',
+        // A JAR is already deflated: store it (see storedGzipLevel).
+        gzipLevel: storedGzipLevel,
         entries: [{ path: 'app/app.jar', type: 'file', size: artifactSize, open: () => fileChunks(artifactPath, artifactSize) }],
       },
     ],

@@ -7,7 +7,7 @@
 import type { Archive } from '../archive/archive.js';
 import type { ArchiveEntry } from '../archive/entries.js';
 import type { ConfigChanges } from '../image/config.js';
-import type { LayerEntry } from '../layer/layer-writer.js';
+import type { GzipLevel, LayerEntry } from '../layer/layer-writer.js';
 
 export interface LayerPlan {
   /** Short name for build steps (`app`, `deps`). */
@@ -15,6 +15,8 @@ export interface LayerPlan {
   /** The history entry's `created_by`; must not depend on the version or the artifact. */
   createdBy: string;
   entries: LayerEntry[];
+  /** The layer's pinned gzip level (default: layer-writer's `gzipLevel`). */
+  gzipLevel?: GzipLevel;
 }
 
 export interface RuntimePlan {
