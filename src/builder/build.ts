@@ -49,7 +49,7 @@ export async function buildImage(input: BuildInput): Promise<BuiltImage> {
   };
   if (input.runtime !== undefined) parseRuntime(input.runtime);
   await mkdir(input.workDir, { recursive: true });
-  const artifactDigest = await step('digest artifact', () => sha256File(input.artifactPath));
+  const artifactDigest = input.artifactDigest ?? (await step('digest artifact', () => sha256File(input.artifactPath)));
   const { size: artifactSize } = await stat(input.artifactPath);
   const archive = await step('read archive', () => openArchive(input.artifactPath, input.workDir, input.limits));
   try {

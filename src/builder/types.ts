@@ -37,6 +37,8 @@ export const defaultLimits: ArchiveLimits = { maxUnpackedBytes: 2 * 1024 ** 3, m
 export interface BuildInput {
   /** The uploaded file: a JAR, zip, tar or tar.gz. */
   artifactPath: string;
+  /** The artifact's sha256 when the caller computed it already (while receiving it). */
+  artifactDigest?: string;
   /** `java`, `static` or `node`; detected from the artifact when absent. */
   runtime?: string;
   /** The version label (`org.opencontainers.image.version`). */

@@ -77,33 +77,17 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
     const repo = await repositoryOfProject(services.db, access.workspace, access.project);
 
     const t0 = performance.now();
+    const reused = await reuseEarlierBuild(services, access, repo, request, artifactDigest, artifactBytes);
+    if (reused) {
+      reused.steps.unshift({ name: 'receive artifact', ms: uploadMs });
+      return reused;
+    }
     const runtime = request.runtime ?? (request.base ? undefined : await detectRuntime(area.artifact, area.dir));
     const reference = request.base ?? defaultBases[runtime as Runtime];
     const base = await resolveBase(services, access, reference, repo);
     const baseMs = Math.round(performance.now() - t0);
 
-    // The same version built before from this artifact on this base: that image is the answer.
-    const earlier = await earlierBuild(services, repo, request.version);
-    if (earlier) {
-      const sameBuild = earlier.labels[artifactDigestLabel] === artifactDigest && earlier.labels[baseDigestLabel] === base.manifestDigest && (request.runtime === undefined || earlier.labels[runtimeLabel] === request.runtime);
-      if (!sameBuild) throw versionExists(repo, request.version, earlier.digest);
-      return {
-        repository: repo.name,
-        version: request.version,
-        digest: earlier.digest,
-        mediaType: earlier.mediaType,
-        tags: [request.version, contentTag(artifactDigest)],
-        runtime: earlier.labels[runtimeLabel] as Runtime,
-        artifactDigest,
-        artifactBytes,
-        size: earlier.size,
-        base: { reference, digest: base.manifestDigest },
-        newBlobs: 0,
-        steps: [{ name: 'receive artifact', ms: uploadMs }, { name: 'resolve base image', ms: baseMs }, { name: 'reuse the earlier build', ms: 0 }],
-      };
-    }
-
-    const built = await buildImage({ artifactPath: area.artifact, runtime: request.runtime, version: request.version, base, workDir: area.dir });
+    const built = await buildImage({ artifactPath: area.artifact, artifactDigest, runtime: request.runtime, version: request.version, base, workDir: area.dir });
     const t1 = performance.now();
     // Refuse before storing anything: a refused build leaves no blob behind.
     const existing = await services.db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', request.version).executeTakeFirst();
@@ -153,6 +137,36 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
 }
 
 const baseDigestLabel = 'org.opencontainers.image.base.digest';
+
+/**
+ * The image an earlier build of the same version made from the same artifact on the same base
+ * (as the base reference resolves now), or null when the version is free. A version that names
+ * another build is SLW_VERSION_EXISTS.
+ */
+export async function reuseEarlierBuild(services: BuildServices, access: ProjectAccess, repo: Repository, request: BuildRequest, artifactDigest: string, artifactBytes: number): Promise<BuildResult | null> {
+  const started = performance.now();
+  const earlier = await earlierBuild(services, repo, request.version);
+  if (!earlier) return null;
+  const runtime = (request.runtime ?? earlier.labels[runtimeLabel]) as Runtime | undefined;
+  if (earlier.labels[artifactDigestLabel] !== artifactDigest || !runtime || earlier.labels[runtimeLabel] !== runtime) throw versionExists(repo, request.version, earlier.digest);
+  const reference = request.base ?? defaultBases[runtime];
+  const base = await resolveBase(services, access, reference, repo);
+  if (earlier.labels[baseDigestLabel] !== base.manifestDigest) throw versionExists(repo, request.version, earlier.digest);
+  return {
+    repository: repo.name,
+    version: request.version,
+    digest: earlier.digest,
+    mediaType: earlier.mediaType,
+    tags: [request.version, contentTag(artifactDigest)],
+    runtime,
+    artifactDigest,
+    artifactBytes,
+    size: earlier.size,
+    base: { reference, digest: base.manifestDigest },
+    newBlobs: 0,
+    steps: [{ name: 'reuse the earlier build', ms: Math.round(performance.now() - started) }],
+  };
+}
 
 /** The image a version tag already names, with its config labels; null when the tag is free. */
 async function earlierBuild(services: BuildServices, repo: Repository, version: string): Promise<{ digest: string; mediaType: string; size: number; labels: Record<string, string> } | null> {

@@ -1,7 +1,8 @@
 /** `slipway build ARTIFACT`: upload with a byte progress bar, then the server builds the image. */
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SlipwayError } from '../../core/errors.js';
+import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withProject, type Runner } from '../context.js';
 import { emit } from '../output.js';
@@ -18,6 +19,12 @@ interface BuildResult {
   base: { reference: string; digest: string };
   newBlobs: number;
   steps: { name: string; ms: number }[];
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /** A progress line on stderr: a bar on a terminal, a line per 10% otherwise. */
@@ -59,9 +66,19 @@ export function registerBuild(program: Command, run: Runner): void {
       if (typeof ctx.opts.runtime === 'string') q.set('runtime', ctx.opts.runtime);
       if (typeof ctx.opts.base === 'string') q.set('base', ctx.opts.base);
       const path = `${apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'builds')}?${q.toString()}`;
-      const progress = ctx.json ? () => undefined : progressReporter('upload', (t) => process.stderr.write(t), process.stderr.isTTY === true);
-      if (!ctx.json) process.stderr.write(`uploading ${artifact} (${humanBytes(size)})\n`);
-      const result = await ctx.client.upload<BuildResult>(path, artifact!, progress);
+      // Built before (same version, same artifact, same base)? Then there is nothing to upload.
+      const lookup = { version: String(ctx.opts.version), artifactDigest: await sha256File(artifact!), artifactBytes: size, runtime: ctx.opts.runtime, base: ctx.opts.base };
+      let result = await ctx.client.request<BuildResult>('POST', `${path.split('?')[0]}/lookup`, lookup).catch((error: unknown) => {
+        if (isSlipwayError(error) && error.code === 'SLW_IMAGE_NOT_FOUND') return undefined;
+        throw error;
+      });
+      if (!result) {
+        const progress = ctx.json ? () => undefined : progressReporter('upload', (t) => process.stderr.write(t), process.stderr.isTTY === true);
+        if (!ctx.json) process.stderr.write(`uploading ${artifact} (${humanBytes(size)})\n`);
+        result = await ctx.client.upload<BuildResult>(path, artifact!, progress);
+      } else if (!ctx.json) {
+        process.stderr.write(`${artifact} was built as version ${result.version} before; nothing to upload\n`);
+      }
       emit(ctx.io, ctx.json, result, () =>
         [
           ...result.steps.map((s) => `  ${s.name.padEnd(24)} ${(s.ms / 1000).toFixed(2)}s`),

@@ -1,10 +1,11 @@
 /** Routes: building an image from an uploaded artifact. */
 import { z } from 'zod';
-import { buildFromUpload } from '../../images/build-service.js';
+import { buildFromUpload, reuseEarlierBuild } from '../../images/build-service.js';
+import { SlipwayError } from '../../core/errors.js';
 import { withApiErrors } from '../../images/errors.js';
 import { ownBase } from '../../images/base-images.js';
 import { importImage, remoteBase } from '../../images/remote.js';
-import { repositoryOfProject } from '../../registry/repositories.js';
+import { repositoryOfProject, type Repository } from '../../registry/repositories.js';
 import { defineRoute } from '../http/route.js';
 import type { ServerDeps } from '../deps.js';
 import type { FastifyRequest } from 'fastify';
@@ -73,6 +74,31 @@ export const imageRoutes = [
           length === undefined ? undefined : Number(length),
         ),
       );
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${project}/builds/lookup`,
+    operationId: 'lookupBuild',
+    summary: 'The image an earlier build of this version made from this artifact (by its sha256) on the same base, so a client can skip the upload',
+    tag: 'registry',
+    scope: 'project',
+    permission: 'image.push',
+    body: z.strictObject({
+      version: z.string().min(1).max(128),
+      artifactDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'sha256:<64 hex>'),
+      artifactBytes: z.number().int().min(1),
+      runtime: z.string().optional(),
+      base: z.string().min(1).max(512).optional(),
+    }),
+    response: buildResultSchema,
+    handler: async ({ deps, access, body, request }) => {
+      const repo = await repositoryOfProject(deps.db, access.workspace, access.project);
+      const remote = { db: deps.db, store: deps.registry.store, keyring: deps.keyring };
+      const services = { db: deps.db, registry: deps.registry, dataDir: deps.dataDir, maxArtifactBytes: deps.maxArtifactBytes, selfHosts: selfHosts(deps, request), remoteBase: (reference: string, target: Repository, workspaceId: string) => remoteBase(remote, reference, target, workspaceId) };
+      const found = await withApiErrors(() => reuseEarlierBuild(services, access, repo, body, body.artifactDigest, body.artifactBytes));
+      if (!found) throw new SlipwayError('SLW_IMAGE_NOT_FOUND', `no earlier build of version ${body.version} in ${repo.name}; upload the artifact`);
+      return found;
     },
   }),
   defineRoute({
