@@ -213,6 +213,63 @@ export interface RegistryBaseCacheTable {
   fetched_at: string;
 }
 
+/** An environment's runtime settings, as JSON of what was set (core/deploy.ts has the defaults). */
+export interface EnvironmentSettingsTable {
+  environment_id: string;
+  data: string;
+  updated_at: string;
+}
+
+/** A deploy operation: desired release, progress, owner lease and heartbeat. */
+export interface DeploymentsTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  environment_id: string;
+  release_id: string;
+  release_number: number;
+  /** queued → running → succeeded | failed. */
+  status: string;
+  phase: string;
+  owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  started_at: string | null;
+  heartbeat_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+}
+
+/** One line of a deploy's log; `seq` is the SSE event id. */
+export interface DeployEventsTable {
+  deployment_id: string;
+  seq: number;
+  at: string;
+  level: string;
+  step: string;
+  message: string;
+}
+
+export interface PromotionsTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  from_environment_id: string;
+  to_environment_id: string;
+  from_release: number;
+  image_digest: string;
+  version_tag: string | null;
+  /** pending-approval | approved | rejected | deploying | succeeded | failed. */
+  status: string;
+  requested_by_user: string | null;
+  requested_by_token: string | null;
+  decided_by_user: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  deployment_id: string | null;
+  created_at: string;
+}
+
 /** Every table, by name. */
 export interface Database {
   slipway_meta: MetaTable;
@@ -235,6 +292,10 @@ export interface Database {
   registry_uploads: RegistryUploadsTable;
   registry_credentials: RegistryCredentialsTable;
   registry_base_cache: RegistryBaseCacheTable;
+  environment_settings: EnvironmentSettingsTable;
+  deployments: DeploymentsTable;
+  deploy_events: DeployEventsTable;
+  promotions: PromotionsTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

@@ -1,5 +1,6 @@
 /** `slipway project …` and `slipway env …`. */
 import type { Command } from 'commander';
+import { registerEnvironmentSettings } from './environment-settings.js';
 import { apiPath } from '../client.js';
 import { required, withProject, withWorkspace, type Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
@@ -38,6 +39,7 @@ export function registerProjects(program: Command, run: Runner): void {
   );
 
   const env = program.command('env').description("a project's environments");
+  registerEnvironmentSettings(env, run);
   withProject(env.command('list').description('environments in pipeline order')).action(
     run(async (ctx) => {
       const { environments } = await ctx.client.request<{ environments: Environment[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments'));

@@ -5,9 +5,10 @@ import { memberRoutes } from './members.js';
 import { projectRoutes } from './projects.js';
 import { credentialRoutes } from './credentials.js';
 import { imageRoutes } from './images.js';
+import { settingsRoutes } from './settings.js';
 import { registryRoutes } from './registry.js';
 import { releaseRoutes } from './releases.js';
 import { secretRoutes } from './secrets.js';
 import { workspaceRoutes } from './workspaces.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes];

@@ -1,0 +1,91 @@
+/** `slipway env set` and `slipway env show`: an environment's runtime settings. */
+import type { Command } from 'commander';
+import { SlipwayError } from '../../core/errors.js';
+import { parseCpus, parseMemory } from '../../core/deploy.js';
+import { apiPath } from '../client.js';
+import { required, withEnvironment, type Ctx, type Runner } from '../context.js';
+import { emit, table } from '../output.js';
+import { humanBytes } from './registry.js';
+
+interface Settings {
+  domain: string;
+  port: number;
+  replicas: number;
+  maxSurge: number;
+  strategy: string;
+  healthType: string;
+  healthPath: string;
+  healthTimeout: number;
+  memoryBytes: number | null;
+  nanoCpus: number | null;
+  requireApproval: boolean;
+}
+
+const settingsPath = (ctx: Ctx) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'settings');
+
+function int(name: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new SlipwayError('SLW_USAGE', `--${name} '${String(value)}' is not a whole number`);
+  return n;
+}
+
+function show(s: Settings): string {
+  return table(
+    ['SETTING', 'VALUE'],
+    [
+      ['domain', s.domain],
+      ['port', s.port],
+      ['replicas', `${s.replicas} (max surge ${s.maxSurge})`],
+      ['strategy', s.strategy],
+      ['health', s.healthType === 'http' ? `http ${s.healthPath} within ${s.healthTimeout}s` : `${s.healthType} within ${s.healthTimeout}s`],
+      ['memory', s.memoryBytes === null ? 'unlimited' : humanBytes(s.memoryBytes)],
+      ['cpus', s.nanoCpus === null ? 'unlimited' : String(s.nanoCpus / 1e9)],
+      ['approval', s.requireApproval ? 'required for promotions' : 'not required'],
+    ],
+  );
+}
+
+export function registerEnvironmentSettings(env: Command, run: Runner): void {
+  withEnvironment(env.command('show').description("an environment's runtime settings")).action(
+    run(async (ctx) => {
+      const s = await ctx.client.request<Settings>('GET', settingsPath(ctx));
+      emit(ctx.io, ctx.json, s, () => show(s));
+    }),
+  );
+  withEnvironment(
+    env
+      .command('set')
+      .description("change an environment's runtime settings (applied at its next release)")
+      .option('--domain <domain>', 'domain the edge proxy routes to this environment')
+      .option('--port <n>', 'port the app listens on in its container')
+      .option('--replicas <n>', 'number of containers')
+      .option('--max-surge <n>', 'extra containers a rolling deploy may start at once')
+      .option('--strategy <s>', 'rolling (zero downtime) or recreate (stops the old first: downtime, for apps with volumes)')
+      .option('--health <type>', 'readiness check: http, tcp, or image (the image HEALTHCHECK)')
+      .option('--health-path <path>', 'HTTP readiness path (default /)')
+      .option('--health-timeout <seconds>', 'how long a new container gets to become ready')
+      .option('--memory <size>', 'memory limit, e.g. 512m or 1g')
+      .option('--cpus <n>', 'CPU limit, e.g. 0.5')
+      .option('--require-approval', 'promotions into this environment wait for an admin')
+      .option('--no-require-approval', 'promotions into this environment deploy at once'),
+  ).action(
+    run(async (ctx) => {
+      const o = ctx.opts;
+      const body: Record<string, unknown> = {};
+      if (o.domain !== undefined) body.domain = String(o.domain);
+      if (o.port !== undefined) body.port = int('port', o.port);
+      if (o.replicas !== undefined) body.replicas = int('replicas', o.replicas);
+      if (o.maxSurge !== undefined) body.maxSurge = int('max-surge', o.maxSurge);
+      if (o.strategy !== undefined) body.strategy = String(o.strategy);
+      if (o.health !== undefined) body.healthType = String(o.health);
+      if (o.healthPath !== undefined) body.healthPath = String(o.healthPath);
+      if (o.healthTimeout !== undefined) body.healthTimeout = int('health-timeout', o.healthTimeout);
+      if (o.memory !== undefined) body.memoryBytes = parseMemory(String(o.memory));
+      if (o.cpus !== undefined) body.nanoCpus = parseCpus(String(o.cpus));
+      if (o.requireApproval !== undefined) body.requireApproval = o.requireApproval === true;
+      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval');
+      const s = await ctx.client.request<Settings>('PATCH', settingsPath(ctx), body);
+      emit(ctx.io, ctx.json, s, () => show(s));
+    }),
+  );
+}

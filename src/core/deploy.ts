@@ -1,0 +1,125 @@
+/**
+ * Deploy rules, pure: an environment's runtime settings and their defaults, domains, resource
+ * limits, deterministic container names and labels, and who may approve a promotion.
+ *
+ * @module
+ */
+import { SlipwayError } from './errors.js';
+
+export const strategies = ['rolling', 'recreate'] as const;
+export type Strategy = (typeof strategies)[number];
+export const healthTypes = ['http', 'tcp', 'image'] as const;
+export type HealthType = (typeof healthTypes)[number];
+
+/** What an environment runs with. `null` fields fall back to the defaults below. */
+export interface EnvironmentSettings {
+  domain: string;
+  port: number;
+  replicas: number;
+  maxSurge: number;
+  strategy: Strategy;
+  healthType: HealthType;
+  healthPath: string;
+  /** Seconds a new container gets to become ready. */
+  healthTimeout: number;
+  memoryBytes: number | null;
+  nanoCpus: number | null;
+  requireApproval: boolean;
+}
+
+/** Settings as stored: only what was set. */
+export type StoredSettings = Partial<EnvironmentSettings>;
+
+/** `<env>.<project>.<workspace>.localhost`, the domain an environment gets by default. */
+export function defaultDomain(workspace: string, project: string, environment: string): string {
+  return `${environment}.${project}.${workspace}.localhost`;
+}
+
+/** The effective settings: stored values over the defaults (prod requires approval by default). */
+export function effectiveSettings(names: { workspace: string; project: string; environment: string }, stored: StoredSettings): EnvironmentSettings {
+  return {
+    domain: stored.domain ?? defaultDomain(names.workspace, names.project, names.environment),
+    port: stored.port ?? 8080,
+    replicas: stored.replicas ?? 1,
+    maxSurge: stored.maxSurge ?? 1,
+    strategy: stored.strategy ?? 'rolling',
+    healthType: stored.healthType ?? 'http',
+    healthPath: stored.healthPath ?? '/',
+    healthTimeout: stored.healthTimeout ?? 60,
+    memoryBytes: stored.memoryBytes ?? null,
+    nanoCpus: stored.nanoCpus ?? null,
+    requireApproval: stored.requireApproval ?? names.environment === 'prod',
+  };
+}
+
+const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A lowercase DNS name with at least two labels, at most 253 characters. */
+export function assertDomain(domain: string): string {
+  const d = domain.toLowerCase();
+  const labels = d.split('.');
+  if (d.length > 253 || labels.length < 2 || !labels.every((l) => label.test(l))) {
+    throw new SlipwayError('SLW_INVALID_DOMAIN', `'${domain}' is not a domain name: use lowercase labels of letters, digits and '-', separated by dots (e.g. shop.example.com or prod.shop.acme.localhost)`);
+  }
+  return d;
+}
+
+export function assertPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SlipwayError('SLW_VALIDATION', `port ${port} is not a TCP port (1–65535): give the port the app listens on inside its container`);
+  return port;
+}
+
+export function assertReplicas(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new SlipwayError('SLW_VALIDATION', `replicas must be a whole number from 1 to 50 (got ${n})`);
+  return n;
+}
+
+export function assertHealthPath(path: string): string {
+  if (!/^\/[\x21-\x7e]{0,1023}$/.test(path)) throw new SlipwayError('SLW_VALIDATION', `health path '${path}' must start with / and hold no spaces (e.g. /healthz)`);
+  return path;
+}
+
+/** `512m`, `1g`, `256Mi`, or bytes → bytes (at least 6 MiB, Docker's floor). */
+export function parseMemory(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i.exec(text.trim());
+  if (!m) throw new SlipwayError('SLW_VALIDATION', `memory '${text}' is not a size like 512m or 1g`);
+  const unit = (m[2] ?? 'b').toLowerCase().replace(/i?b$/, '').replace(/i$/, '');
+  const factor = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit] ?? 1;
+  const bytes = Math.round(Number(m[1]) * factor);
+  if (bytes < 6 * 1024 ** 2) throw new SlipwayError('SLW_VALIDATION', `memory ${text} is below the 6 MiB a container needs at least`);
+  return bytes;
+}
+
+/** CPUs (e.g. `0.5`, `2`) → Docker's NanoCpus. */
+export function parseCpus(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 256) throw new SlipwayError('SLW_VALIDATION', `cpus '${text}' is not a positive number like 0.5 or 2`);
+  return Math.round(n * 1e9);
+}
+
+/** Labels every engine object of a release carries, so a restarted server finds what runs. */
+export function releaseLabels(ids: { workspace: string; project: string; environment: string; environmentId: string; release: number }): Record<string, string> {
+  return {
+    'io.slipway.managed': 'true',
+    'io.slipway.workspace': ids.workspace,
+    'io.slipway.project': ids.project,
+    'io.slipway.environment': ids.environment,
+    'io.slipway.environment-id': ids.environmentId,
+    'io.slipway.release': String(ids.release),
+  };
+}
+
+/** The deterministic container name of a release's replica. */
+export function containerName(ids: { workspace: string; project: string; environment: string; release: number }, replica: number): string {
+  return `slw-${ids.workspace}-${ids.project}-${ids.environment}-r${ids.release}-${replica}`;
+}
+
+/**
+ * Whether `approver` may approve a promotion `requester` asked for: admins and owners only, and
+ * not the requester, unless no other admin or owner exists (a one-person workspace).
+ */
+export function approvalRefusal(approver: { userId: string; role: string }, requesterUserId: string | null, otherApprovers: number): string | null {
+  if (approver.role !== 'admin' && approver.role !== 'owner') return `only an admin or owner may approve a promotion (your role: ${approver.role})`;
+  if (approver.userId === requesterUserId && otherApprovers > 0) return 'you asked for this promotion; another admin or owner must approve it';
+  return null;
+}

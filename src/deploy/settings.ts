@@ -1,0 +1,82 @@
+/**
+ * Environment settings: read with their defaults, changed with validation (core/deploy.ts), and
+ * a domain that is unique across the instance (the edge proxy routes by host).
+ *
+ * @module
+ */
+import { SlipwayError } from '../core/errors.js';
+import { assertDomain, assertHealthPath, assertPort, assertReplicas, effectiveSettings, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
+import { recordAudit } from '../audit/audit.js';
+import { nowIso } from '../platform/time.js';
+import type { EnvironmentAccess } from '../projects/projects.js';
+import type { Db, Executor } from '../store/schema.js';
+import { actorOf } from '../tenancy/principal.js';
+
+/** Names of an environment, for defaults. */
+export function namesOf(access: EnvironmentAccess) {
+  return { workspace: access.workspace.name, project: access.project.name, environment: access.environment.name };
+}
+
+export async function storedSettings(db: Executor, environmentId: string): Promise<StoredSettings> {
+  const row = await db.selectFrom('environment_settings').select('data').where('environment_id', '=', environmentId).executeTakeFirst();
+  return row ? (JSON.parse(row.data) as StoredSettings) : {};
+}
+
+export async function getSettings(db: Executor, access: EnvironmentAccess): Promise<EnvironmentSettings> {
+  return effectiveSettings(namesOf(access), await storedSettings(db, access.environment.id));
+}
+
+/** A change: a field set to a value, or `null` to go back to its default. */
+export type SettingsChange = { [K in keyof EnvironmentSettings]?: EnvironmentSettings[K] | null };
+
+export async function changeSettings(db: Db, access: EnvironmentAccess, change: SettingsChange): Promise<EnvironmentSettings> {
+  const checked: SettingsChange = { ...change };
+  if (change.domain) checked.domain = assertDomain(change.domain);
+  if (change.port != null) assertPort(change.port);
+  if (change.replicas != null) assertReplicas(change.replicas);
+  if (change.maxSurge != null) assertReplicas(change.maxSurge);
+  if (change.healthPath != null) assertHealthPath(change.healthPath);
+  if (change.healthTimeout != null && (!Number.isInteger(change.healthTimeout) || change.healthTimeout < 1 || change.healthTimeout > 3600)) {
+    throw new SlipwayError('SLW_VALIDATION', `health timeout must be 1–3600 seconds (got ${change.healthTimeout})`);
+  }
+  return db.transaction().execute(async (tx) => {
+    const current = await storedSettings(tx, access.environment.id);
+    const next: Record<string, unknown> = { ...current };
+    for (const [key, value] of Object.entries(checked)) {
+      if (value === null) delete next[key];
+      else if (value !== undefined) next[key] = value;
+    }
+    const effective = effectiveSettings(namesOf(access), next as StoredSettings);
+    await assertDomainFree(tx, access, effective.domain);
+    const data = JSON.stringify(next);
+    await tx
+      .insertInto('environment_settings')
+      .values({ environment_id: access.environment.id, data, updated_at: nowIso() })
+      .onConflict((oc) => oc.column('environment_id').doUpdateSet({ data, updated_at: nowIso() }))
+      .execute();
+    await recordAudit(tx, actorOf(access.principal), {
+      workspaceId: access.workspace.id,
+      action: 'environment.settings',
+      targetType: 'environment',
+      target: `${access.project.name}/${access.environment.name}`,
+      details: { changed: Object.keys(change) },
+    });
+    return effective;
+  });
+}
+
+/** No other environment of the instance may answer on the same domain. */
+async function assertDomainFree(db: Executor, access: EnvironmentAccess, domain: string): Promise<void> {
+  const rows = await db
+    .selectFrom('environments as e')
+    .innerJoin('projects as p', 'p.id', 'e.project_id')
+    .innerJoin('workspaces as w', 'w.id', 'p.workspace_id')
+    .leftJoin('environment_settings as s', 's.environment_id', 'e.id')
+    .select(['e.id', 'e.name as environment', 'p.name as project', 'w.name as workspace', 's.data'])
+    .where('e.id', '!=', access.environment.id)
+    .execute();
+  for (const r of rows) {
+    const other = effectiveSettings({ workspace: r.workspace, project: r.project, environment: r.environment }, r.data ? (JSON.parse(r.data) as StoredSettings) : {});
+    if (other.domain === domain) throw new SlipwayError('SLW_ALREADY_EXISTS', `domain ${domain} is already used by another environment; pick another domain`);
+  }
+}
