@@ -8,6 +8,7 @@ import { SlipwayError, isSlipwayError, toSlipwayError } from '../core/errors.js'
 import { slipwayVersion } from '../platform/version.js';
 import { registerAccess } from './commands/access.js';
 import { registerBuild, registerImport } from './commands/build.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerConfig } from './commands/config.js';
 import { registerHistory } from './commands/history.js';
 import { registerProjects } from './commands/projects.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: Io): Command {
   registerCredentials(program, run);
   registerBuild(program, run);
   registerImport(program, run);
+  registerDeploy(program, run);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
   return program;
 }

@@ -33,6 +33,8 @@ export const permissions = {
   'image.delete': 'admin',
   'registry.policy': 'admin',
   'credential.manage': 'admin',
+  'deploy.run': 'developer',
+  'promotion.approve': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof permissions;
 

@@ -84,8 +84,34 @@ async function principalOf(auth: RegistryAuth, header: string): Promise<Principa
   }
 }
 
+/** A registry JWT given as the Basic password (how the deploy engine lets the Docker engine pull). */
+function jwtPassword(auth: RegistryAuth, authorization: string | undefined, nowSeconds: number) {
+  const basic = authorization ? /^Basic\s+(\S+)$/i.exec(authorization) : null;
+  if (!basic?.[1]) return null;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const password = decoded.slice(decoded.indexOf(':') + 1);
+  return password.startsWith('ey') ? verifyToken(password, auth.key, auth.service, nowSeconds) : null;
+}
+
+/** A short-lived registry token pulling one repository (for the deploy engine's target). */
+export function pullToken(auth: RegistryAuth, repository: string, nowSeconds: number): string {
+  return signToken({ iss: 'slipway', sub: 'deploy-engine', aud: auth.service, tok: '', iat: nowSeconds, nbf: nowSeconds, exp: nowSeconds + registryTokenSeconds, jti: randomUUID(), access: [{ type: 'repository', name: repository, actions: ['pull'] }] }, auth.key);
+}
+
 /** The token endpoint: a JWT with the granted part of each requested scope. */
 export async function issueToken(auth: RegistryAuth, authorization: string | undefined, scopes: string[], nowSeconds: number) {
+  const delegated = jwtPassword(auth, authorization, nowSeconds);
+  if (delegated) {
+    const access: Access[] = [];
+    for (const text of scopes.flatMap((s) => s.split(' ')).filter((s) => s.length > 0)) {
+      const scope = parseScope(text);
+      const held = delegated.access.filter((a) => scope && a.name === scope.name).flatMap((a) => a.actions);
+      const actions = scope ? held.filter((a) => scope.actions.includes(a) || scope.actions.includes('*')) : [];
+      if (scope && actions.length > 0) access.push({ type: 'repository', name: scope.name, actions });
+    }
+    const token = signToken({ ...delegated, iat: nowSeconds, nbf: nowSeconds, exp: Math.min(delegated.exp, nowSeconds + registryTokenSeconds), jti: randomUUID(), access }, auth.key);
+    return { token, access_token: token, expires_in: Math.max(1, Math.min(delegated.exp, nowSeconds + registryTokenSeconds) - nowSeconds), issued_at: new Date(nowSeconds * 1000).toISOString() };
+  }
   const header = apiTokenHeader(authorization);
   const principal = header ? await principalOf(auth, header) : undefined;
   const access: Access[] = [];
@@ -136,6 +162,8 @@ async function grantOf(auth: RegistryAuth, authorization: string | undefined, re
     const actions = claims.access.filter((a) => a.type === 'repository' && a.name === repository).flatMap((a) => a.actions);
     return { subject: claims.sub, tokenId: claims.tok, actions };
   }
+  const delegated = jwtPassword(auth, authorization, nowSeconds);
+  if (delegated) return { subject: delegated.sub, tokenId: delegated.tok, actions: delegated.access.filter((a) => a.name === repository).flatMap((a) => a.actions) };
   const header = apiTokenHeader(authorization);
   if (!header) return null;
   const principal = await principalOf(auth, header);

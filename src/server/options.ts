@@ -34,6 +34,10 @@ const schema = z.object({
   registryGcInterval: z.coerce.number().int().min(0).default(3600),
   /** Largest artifact `slipway build` accepts, in bytes. @default 2 GiB */
   maxArtifactBytes: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
+  proxyListen: listenSchema.optional(),
+  /** Caddy's admin API address (loopback). @default 127.0.0.1:2019 */
+  caddyAdmin: listenSchema.default({ host: '127.0.0.1', port: 2019 }),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -47,6 +51,8 @@ export interface ServerOptions {
   logLevel: z.output<typeof schema>['logLevel'];
   registryGcInterval: number;
   maxArtifactBytes: number;
+  proxyListen: { host: string; port: number } | undefined;
+  caddyAdmin: { host: string; port: number };
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -54,6 +60,7 @@ export interface ServerFlags {
   dataDir?: string | undefined;
   listen?: string | undefined;
   databaseUrl?: string | undefined;
+  proxyListen?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -66,6 +73,8 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     logLevel: env.SLIPWAY_LOG_LEVEL,
     registryGcInterval: env.SLIPWAY_REGISTRY_GC_INTERVAL,
     maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
+    proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
+    caddyAdmin: env.SLIPWAY_CADDY_ADMIN,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -81,5 +90,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     logLevel: o.logLevel,
     registryGcInterval: o.registryGcInterval,
     maxArtifactBytes: o.maxArtifactBytes,
+    proxyListen: o.proxyListen,
+    caddyAdmin: o.caddyAdmin,
   };
 }

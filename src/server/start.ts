@@ -22,6 +22,11 @@ import { slipwayVersion } from '../platform/version.js';
 import { Registry } from '../registry/registry.js';
 import { collectGarbage } from '../registry/gc.js';
 import { imagesInUse } from '../releases/releases.js';
+import { randomUUID } from 'node:crypto';
+import { pullToken } from '../registry/auth.js';
+import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
+import { startDeployBackend } from './deploy-backend.js';
+import type { ServerDeps } from './deps.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -69,7 +74,11 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const version = slipwayVersion();
     const registry = await Registry.open(store.db, join(options.dataDir, 'registry'), key);
     const selfHosts: string[] = [];
-    const app = buildApp({ db: store.db, engine: store.engine, keyring: masterKeyring(key), logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts });
+    const keyring = masterKeyring(key);
+    // The deploy engine starts once the listener's port is known (the target pulls from it).
+    const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), target: null };
+    let runtime: DeployRuntime | undefined;
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -83,6 +92,18 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
     logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
+    runtime = await startDeployRuntime({
+      db: store.db,
+      keyring,
+      logger,
+      owner: `${process.pid}-${randomUUID()}`,
+      // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
+      registryHost: `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`,
+      pullAuth: (repository) => ({ username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)), serveraddress: `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}` }),
+      backend: options.proxyListen ? await startDeployBackend(options, logger) : undefined,
+    });
+    deploy.target = runtime.target;
+    const runningDeploy = runtime;
     const openStoreRef = store;
     return {
       url,
@@ -90,6 +111,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       logger,
       close: async () => {
         stopGc();
+        await runningDeploy.stop();
         await app.close();
         await openStoreRef.close();
         lock.release();

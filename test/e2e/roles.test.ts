@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, ok, type Api, type ApiResponse } from '../support/api.js';
 import { snapshotSqlite } from '../support/db-snapshot.js';
-import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken } from '../support/fixtures.js';
+import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { fetchOperations, fillPath, sampleBody, type Operation } from '../support/openapi.js';
 import { cleanup } from '../support/server-process.js';
@@ -30,7 +30,8 @@ beforeAll(async () => {
   developer = (await workspaceToken(srv.admin, 'acme', 'developer', 'dave@example.com')).api;
   admin = (await workspaceToken(srv.admin, 'acme', 'admin', 'ada@example.com')).api;
   await withSqliteStore(srv.dbFile, (db) => insertRelease(db, srv.adminToken, 'acme', 'web', 'prod'));
-  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000' };
+  const seeded = await seedDeployRecords(srv.dbFile, srv.adminToken, admin.token, 'acme', 'web');
+  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', ...seeded };
   ops = (await fetchOperations(srv.url)).filter((o) => o.path.includes('{workspace}'));
 });
 
@@ -83,7 +84,8 @@ describe('developer', () => {
     expect(ok<{ environments: string[] }>(await developer.post(`${paths.workspace('acme')}/projects`, { name: 'api' })).environments).toEqual(['dev', 'staging', 'prod']);
     expect(ok<{ kind: string }>(await developer.post(`${paths.project('acme', 'api')}/environments`, { name: 'perf' })).kind).toBe('custom');
     const { events } = ok<{ events: Array<{ action: string; actor: { email: string | null } }> }>(await srv.admin.get(`${paths.workspace('acme')}/audit?actor=dave@example.com`));
-    expect(events.map((e) => e.action).sort()).toEqual(['config.change', 'config.change', 'environment.create', 'project.create', 'secret.set', 'secret.set', 'secret.unset']);
+    // dev runs a release (seeded), so the config change there rolled a new one: release.create.
+    expect(events.map((e) => e.action).sort()).toEqual(['config.change', 'config.change', 'environment.create', 'project.create', 'release.create', 'secret.set', 'secret.set', 'secret.unset']);
   });
 
   it('gets 403 on every member-management and token route, but may list members', async () => {

@@ -2,7 +2,7 @@
  * Seeding workspaces through the API (and, for what the API cannot make yet, through the store
  * layer on a second connection to the same SQLite file).
  */
-import { createRelease } from '../../src/releases/releases.js';
+import { createRelease, setReleaseStatus } from '../../src/releases/releases.js';
 import { resolveEnvironment, resolveProject } from '../../src/projects/projects.js';
 import { newId } from '../../src/platform/ids.js';
 import { tokenHint } from '../../src/core/tokens.js';
@@ -11,6 +11,8 @@ import type { Db } from '../../src/store/schema.js';
 import { authenticate, hashToken, mintToken } from '../../src/tenancy/tokens.js';
 import { resolveWorkspace } from '../../src/tenancy/workspaces.js';
 import { apiClient, ok, type Api } from './api.js';
+import { requestDeploy } from '../../src/deploy/deployments.js';
+import { promote } from '../../src/deploy/promotions.js';
 
 /** API paths of a workspace's objects. */
 export const paths = {
@@ -88,4 +90,28 @@ export async function insertInstanceToken(db: Db, email: string): Promise<string
     .values({ id: newId('tok'), workspace_id: null, user_id: user.id, role: null, name: 'instance token (test)', hint: tokenHint(token), hash: hashToken(token), created_at: new Date().toISOString(), created_by: null, expires_at: null, revoked_at: null, last_used_at: null })
     .execute();
   return token;
+}
+
+/**
+ * A finished deployment (of `dev`, from a succeeded release) and a promotion dev → prod waiting
+ * for approval, asked for by the holder of `requesterToken`; recorded through the deploy context
+ * with no engine involved. Returns their ids.
+ */
+export async function seedDeployRecords(dbFile: string, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string }> {
+  return withSqliteStore(dbFile, async (db) => {
+    const admin = await authenticate(db, `Bearer ${adminToken}`);
+    const projectAccess = await resolveProject(db, await resolveWorkspace(db, admin, workspace), project);
+    const dev = await resolveEnvironment(db, projectAccess, 'dev');
+    const actor = { userId: admin.userId, tokenId: admin.tokenId };
+    const release = await createRelease(db, dev, { imageDigest: `sha256:${'cd'.repeat(32)}`, version: '1.0.0', configVersion: dev.project.config_version, secretVersions: {}, trigger: 'deploy', actor });
+    await setReleaseStatus(db, dev, release.number, 'running');
+    await setReleaseStatus(db, dev, release.number, 'succeeded');
+    const { deployment } = await requestDeploy(db, dev, { imageDigest: `sha256:${'cd'.repeat(32)}`, version: '1.0.0', trigger: 'deploy', actor });
+    await db.updateTable('deployments').set({ status: 'failed', phase: 'failed', error: 'seeded for tests', finished_at: new Date().toISOString() }).where('id', '=', deployment.id).execute();
+    await db.updateTable('releases').set({ status: 'failed', finished_at: new Date().toISOString() }).where('environment_id', '=', dev.environment.id).where('status', '=', 'pending').execute();
+    const requester = await authenticate(db, `Bearer ${requesterToken}`);
+    const asRequester = await resolveProject(db, await resolveWorkspace(db, requester, workspace), project);
+    const { promotion } = await promote(db, asRequester, 'dev', 'prod');
+    return { deployment: deployment.id, promotion: promotion.id };
+  });
 }

@@ -14,6 +14,17 @@ interface Change {
   version: number;
   changed: boolean;
   keys: string[];
+  deployment?: { id: string; releaseNumber: number } | null;
+}
+
+/** `?restart=false` with --no-restart on an environment layer. */
+function restartParam(ctx: Ctx): string {
+  return envOption(ctx) && ctx.opts.restart === false ? '?restart=false' : '';
+}
+
+/** What a change rolled, if the environment runs. */
+function rolled(ctx: Ctx, d: { id: string; releaseNumber: number } | null | undefined): string {
+  return d ? `\nthe environment runs: rolling release #${d.releaseNumber} with the change (follow: slipway logs ${d.id} -w ${required(ctx, 'workspace')} --follow)` : '';
 }
 interface SecretInfo {
   name: string;
@@ -36,14 +47,14 @@ function layerName(ctx: Ctx): string {
 }
 
 function changeText(ctx: Ctx, r: Change): string {
-  return r.changed ? `config version ${r.version}: updated ${r.keys.join(', ')} in ${layerName(ctx)}` : `no change (${layerName(ctx)} already had these values; config version stays ${r.version})`;
+  return r.changed ? `config version ${r.version}: updated ${r.keys.join(', ')} in ${layerName(ctx)}${rolled(ctx, r.deployment)}` : `no change (${layerName(ctx)} already had these values; config version stays ${r.version})`;
 }
 
 export function registerConfig(program: Command, run: Runner): void {
   const config = program.command('config').description('config overlays: project base layer plus one layer per environment');
-  withEnvironment(config.command('set <assignments...>').description('set KEY=VALUE pairs (no -e: the project base layer)'), 'environment layer (default: base layer)').action(
+  withEnvironment(config.command('set <assignments...>').description('set KEY=VALUE pairs (no -e: the project base layer)').option('--no-restart', 'stage the change for the next release instead of rolling one now'), 'environment layer (default: base layer)').action(
     run(async (ctx, assignments) => {
-      const r = await ctx.client.request<Change>('PATCH', scopePath(ctx, 'config'), { set: parseAssignments(assignments) });
+      const r = await ctx.client.request<Change>('PATCH', `${scopePath(ctx, 'config')}${restartParam(ctx)}`, { set: parseAssignments(assignments) });
       emit(ctx.io, ctx.json, r, () => changeText(ctx, r));
     }),
   );
@@ -72,11 +83,11 @@ export function registerConfig(program: Command, run: Runner): void {
   );
 
   const secret = program.command('secret').description('secrets: encrypted at rest, write-only (values never come back)');
-  withEnvironment(secret.command('set <key>').description('set a secret; the value is read from stdin (no -e: the project base layer)'), 'environment layer (default: base layer)').action(
+  withEnvironment(secret.command('set <key>').description('set a secret; the value is read from stdin (no -e: the project base layer)').option('--no-restart', 'stage the change for the next release instead of rolling one now'), 'environment layer (default: base layer)').action(
     run(async (ctx, [key]) => {
       const value = await readSecretValue(key ?? '');
-      const s = await ctx.client.request<SecretInfo>('PUT', scopePath(ctx, 'secrets', key ?? ''), { value });
-      emit(ctx.io, ctx.json, s, () => `secret ${s.name} set in ${layerName(ctx)} (version ${s.version})`);
+      const s = await ctx.client.request<SecretInfo & { deployment?: { id: string; releaseNumber: number } | null }>('PUT', `${scopePath(ctx, 'secrets', key ?? '')}${restartParam(ctx)}`, { value });
+      emit(ctx.io, ctx.json, s, () => `secret ${s.name} set in ${layerName(ctx)} (version ${s.version})${rolled(ctx, s.deployment)}`);
     }),
   );
   withEnvironment(secret.command('list').description('secret names and versions (no -e: the project base layer)'), 'environment (default: base layer)').action(

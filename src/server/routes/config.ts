@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { changeConfig, configHistory, readBaseConfig, resolveEnvironmentConfig } from '../../config/config.js';
 import { configLimits } from '../../core/config.js';
 import { defineRoute } from '../http/route.js';
+import { restartAfterChange } from '../../deploy/restart.js';
+import { actorOf } from '../../tenancy/principal.js';
 import { keySchema, timestamp } from '../http/schemas.js';
 
 const entrySchema = z.object({ key: z.string(), value: z.string(), layer: z.enum(['base', 'environment']) });
@@ -22,6 +24,11 @@ const historySchema = z.object({
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
+
+/** On an environment that runs, a change rolls a new release unless `restart=false`. */
+export const restartQuery = z.strictObject({ restart: z.enum(['true', 'false']).default('true').meta({ description: 'false: stage the change for the next release' }) });
+/** The release a change started, if it started one. */
+export const deploymentRef = z.object({ id: z.string(), releaseNumber: z.number().int() }).nullable().meta({ description: 'the deployment of the new release this change rolled, if the environment runs' });
 
 export const configRoutes = [
   defineRoute({
@@ -80,8 +87,13 @@ export const configRoutes = [
     scope: 'environment',
     permission: 'config.write',
     body: changeSchema,
-    response: changeResultSchema,
-    handler: async ({ deps, access, body }) => changeConfig(deps.db, access, body),
+    query: restartQuery,
+    response: changeResultSchema.extend({ deployment: deploymentRef }),
+    handler: async ({ deps, access, body, query }) => {
+      const result = await changeConfig(deps.db, access, body);
+      const deployment = result.changed && query.restart === 'true' ? await restartAfterChange(deps.db, access, 'config-change', actorOf(access.principal), deps.deploy.enqueue) : null;
+      return { ...result, deployment: deployment ? { id: deployment.id, releaseNumber: deployment.releaseNumber } : null };
+    },
   }),
   defineRoute({
     method: 'GET',

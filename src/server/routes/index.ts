@@ -6,9 +6,10 @@ import { projectRoutes } from './projects.js';
 import { credentialRoutes } from './credentials.js';
 import { imageRoutes } from './images.js';
 import { settingsRoutes } from './settings.js';
+import { deployRoutes } from './deploy.js';
 import { registryRoutes } from './registry.js';
 import { releaseRoutes } from './releases.js';
 import { secretRoutes } from './secrets.js';
 import { workspaceRoutes } from './workspaces.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes];

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { listResolvedSecrets, listSecrets, maxSecretBytes, setSecret, unsetSecret } from '../../secrets/secrets.js';
 import { defineRoute } from '../http/route.js';
+import { restartAfterChange } from '../../deploy/restart.js';
+import { actorOf } from '../../tenancy/principal.js';
+import { deploymentRef, restartQuery } from './config.js';
 import { keySchema, timestamp } from '../http/schemas.js';
 
 const secretSchema = z
@@ -71,9 +74,14 @@ export const secretRoutes = [
     scope: 'environment',
     permission: 'secret.write',
     params: nameParam,
+    query: restartQuery,
     body: valueBody,
-    response: secretSchema,
-    handler: async ({ deps, access, params, body }) => setSecret(deps.db, deps.keyring, access, params.name, body.value),
+    response: secretSchema.extend({ deployment: deploymentRef }),
+    handler: async ({ deps, access, params, body, query }) => {
+      const secret = await setSecret(deps.db, deps.keyring, access, params.name, body.value);
+      const deployment = query.restart === 'true' ? await restartAfterChange(deps.db, access, 'secret-change', actorOf(access.principal), deps.deploy.enqueue) : null;
+      return { ...secret, deployment: deployment ? { id: deployment.id, releaseNumber: deployment.releaseNumber } : null };
+    },
   }),
   defineRoute({
     method: 'DELETE',

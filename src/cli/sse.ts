@@ -1,0 +1,69 @@
+/**
+ * Following a deploy's server-sent events: prints each `log` event once, reconnects after a
+ * network blip with `Last-Event-ID` (so nothing is lost or repeated), and returns the `end`
+ * event's status.
+ *
+ * @module
+ */
+import { SlipwayError } from '../core/errors.js';
+
+export interface LogEvent {
+  id: number;
+  at: string;
+  level: string;
+  step: string;
+  message: string;
+}
+
+export interface EndEvent {
+  status: string;
+  error: string | null;
+}
+
+export async function followEvents(server: string, token: string, path: string, onLog: (e: LogEvent) => void, options: { after?: number; maxRetries?: number } = {}): Promise<EndEvent> {
+  let last = options.after ?? 0;
+  let failures = 0;
+  for (;;) {
+    try {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
+      if (last > 0) headers['last-event-id'] = String(last);
+      const res = await fetch(`${server.replace(/\/+$/, '')}${path}`, { headers });
+      if (!res.ok || !res.body) {
+        const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+        throw new SlipwayError(res.status === 404 ? 'SLW_NOT_FOUND' : 'SLW_BAD_RESPONSE', body?.error?.message ?? `the event stream answered HTTP ${res.status}`);
+      }
+      failures = 0;
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const fields = new Map<string, string>();
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) continue;
+            const colon = line.indexOf(':');
+            if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).replace(/^ /, ''));
+          }
+          const data = fields.get('data');
+          if (fields.get('event') === 'end' && data) return JSON.parse(data) as EndEvent;
+          if (fields.get('event') === 'log' && data) {
+            const id = Number(fields.get('id'));
+            if (id > last) {
+              last = id;
+              onLog({ id, ...(JSON.parse(data) as Omit<LogEvent, 'id'>) });
+            }
+          }
+        }
+      }
+      // The stream ended without an end event: the connection dropped; resume.
+    } catch (error) {
+      if (error instanceof SlipwayError) throw error;
+      failures += 1;
+      if (failures > (options.maxRetries ?? 30)) throw new SlipwayError('SLW_SERVER_UNREACHABLE', `lost the event stream and could not reconnect: ${(error as Error).message}`);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** failures)));
+  }
+}

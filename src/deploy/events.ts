@@ -1,0 +1,33 @@
+/**
+ * A deploy's log: numbered events in the store (the SSE stream's ids), and an in-process signal
+ * so followers wake up at once instead of polling.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { nowIso } from '../platform/time.js';
+import type { Executor } from '../store/schema.js';
+
+export interface DeployEvent {
+  seq: number;
+  at: string;
+  level: string;
+  step: string;
+  message: string;
+}
+
+/** Wakes followers of a deployment when an event is appended or its status changes. */
+export const deployBus = new EventEmitter();
+deployBus.setMaxListeners(0);
+
+export async function appendEvent(db: Executor, deploymentId: string, step: string, message: string, level = 'info'): Promise<DeployEvent> {
+  const last = await db.selectFrom('deploy_events').select((eb) => eb.fn.max('seq').as('seq')).where('deployment_id', '=', deploymentId).executeTakeFirst();
+  const event: DeployEvent = { seq: Number(last?.seq ?? 0) + 1, at: nowIso(), level, step, message: message.slice(0, 4000) };
+  await db.insertInto('deploy_events').values({ deployment_id: deploymentId, ...event }).execute();
+  deployBus.emit(deploymentId);
+  return event;
+}
+
+export async function eventsAfter(db: Executor, deploymentId: string, after: number): Promise<DeployEvent[]> {
+  return db.selectFrom('deploy_events').select(['seq', 'at', 'level', 'step', 'message']).where('deployment_id', '=', deploymentId).where('seq', '>', after).orderBy('seq').limit(1000).execute();
+}
