@@ -23,6 +23,7 @@ interface OpenUpload {
 export class BlobStore {
   private readonly open = new Map<string, OpenUpload>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly appending = new Set<string>();
 
   constructor(readonly root: string) {}
 
@@ -68,6 +69,18 @@ export class BlobStore {
    * call (a chunk's declared length); more is an error and the chunk is rolled back.
    */
   async append(id: string, body: Readable, expected?: number): Promise<number> {
+    // One chunk at a time per session: a second one while the first streams would interleave
+    // bytes in the file behind the running hash's back.
+    if (this.appending.has(id)) throw new ConcurrentAppendError();
+    this.appending.add(id);
+    try {
+      return await this.appendAlone(id, body, expected);
+    } finally {
+      this.appending.delete(id);
+    }
+  }
+
+  private async appendAlone(id: string, body: Readable, expected?: number): Promise<number> {
     const state = await this.state(id);
     const before = state.size;
     const hash = state.hash.copy();
@@ -106,9 +119,15 @@ export class BlobStore {
    * The caller has checked the digest with {@link uploadDigest}.
    */
   async commit(id: string, digest: string): Promise<number> {
+    if (this.appending.has(id)) throw new ConcurrentAppendError();
     const file = this.uploadPath(id);
     const handle = await open(file, 'r+');
     const size = (await handle.stat()).size;
+    const expected = this.open.get(id)?.size;
+    if (expected !== undefined && expected !== size) {
+      await handle.close();
+      throw new Error(`upload ${id} holds ${size} bytes on disk but ${expected} were hashed; refusing to commit`);
+    }
     await handle.sync();
     await handle.close();
     const target = this.blobPath(digest);
@@ -186,6 +205,13 @@ export class BlobStore {
     const state = { size, hash };
     this.open.set(id, state);
     return state;
+  }
+}
+
+/** A chunk arrived while another chunk of the same upload was still streaming. */
+export class ConcurrentAppendError extends Error {
+  constructor() {
+    super('another chunk of this upload is still being received; send chunks one after the other');
   }
 }
 

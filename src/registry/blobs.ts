@@ -10,7 +10,7 @@ import { isDigest, isForeignDigest } from '../core/oci.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
 import type { Db, Executor } from '../store/schema.js';
-import type { BlobStore } from './blob-store.js';
+import { ConcurrentAppendError, type BlobStore } from './blob-store.js';
 import { RegistryError } from './errors.js';
 import type { Repository } from './repositories.js';
 
@@ -85,6 +85,7 @@ export async function appendUpload(store: RegistryStore, upload: { id: string; s
     size = await store.blobs.append(upload.id, body, expected);
   } catch (error) {
     if (error instanceof RangeError) throw new RegistryError('SIZE_INVALID', error.message);
+    if (error instanceof ConcurrentAppendError) throw new RegistryError('RANGE_INVALID', error.message, { size: current });
     throw error;
   }
   await store.db.updateTable('registry_uploads').set({ size, updated_at: nowIso() }).where('id', '=', upload.id).execute();
@@ -101,7 +102,13 @@ export async function finishUpload(store: RegistryStore, repo: Repository, uploa
     throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest}; nothing was stored`);
   }
   return store.blobs.withDigestLock(digest, async () => {
-    const size = await store.blobs.commit(upload.id, digest);
+    let size: number;
+    try {
+      size = await store.blobs.commit(upload.id, digest);
+    } catch (error) {
+      if (error instanceof ConcurrentAppendError) throw new RegistryError('BLOB_UPLOAD_INVALID', error.message);
+      throw error;
+    }
     await store.db.transaction().execute(async (tx) => {
       await linkBlob(tx, repo, digest, size);
       await tx.deleteFrom('registry_uploads').where('id', '=', upload.id).execute();

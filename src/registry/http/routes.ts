@@ -95,6 +95,13 @@ async function sendToken(request: FastifyRequest, reply: FastifyReply, registry:
 
 function sendRegistryError(request: FastifyRequest, reply: FastifyReply, registry: Registry, error: unknown): void {
   if (!(error instanceof RegistryError)) {
+    const code = (error as { code?: string }).code;
+    // A client that hangs up mid-body is not a server failure.
+    if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || request.raw.destroyed) {
+      request.log.info({ code }, 'registry client went away');
+      if (!reply.sent && !request.raw.destroyed) void reply.code(400).send({ errors: [{ code: 'BLOB_UPLOAD_INVALID', message: 'the request body ended early' }] });
+      return;
+    }
     request.log.error({ err: error }, 'registry request failed');
     void reply.code(500).send({ errors: [{ code: 'UNKNOWN', message: 'internal error; the server log has the details' }] });
     return;
