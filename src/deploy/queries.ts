@@ -6,6 +6,7 @@
  */
 import { SlipwayError } from '../core/errors.js';
 import { isDigest } from '../core/oci.js';
+import { pipelineOrder } from '../core/tiers.js';
 import { defaultRollbackTarget, type ReleaseStatus } from '../core/releases.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import { repositoryOfProject } from '../registry/repositories.js';
@@ -52,7 +53,7 @@ export interface EnvironmentStatus {
 }
 
 export async function environmentStatus(db: Executor, access: ProjectAccess, target: Target | null): Promise<EnvironmentStatus[]> {
-  const environments = await db.selectFrom('environments').selectAll().where('project_id', '=', access.project.id).orderBy('created_at').execute();
+  const environments = (await db.selectFrom('environments').selectAll().where('project_id', '=', access.project.id).execute()).sort((a, b) => pipelineOrder(a.name).localeCompare(pipelineOrder(b.name)));
   const out: EnvironmentStatus[] = [];
   for (const environment of environments) {
     const envAccess = { ...access, environment };

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SlipwayError } from '../core/errors.js';
@@ -17,6 +18,7 @@ const address = (a: { host: string; port: number }) => `${a.host.includes(':') ?
 
 export async function startDeployBackend(options: ServerOptions, logger: Logger): Promise<{ target: Target; edge: Edge; stop(): Promise<void> }> {
   const proxyListen = address(options.proxyListen!);
+  mkdirSync(join(options.dataDir, 'caddy'), { recursive: true, mode: 0o700 });
   const supervisor = new CaddySupervisor({
     adminListen: address(options.caddyAdmin),
     proxyListen,

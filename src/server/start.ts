@@ -90,9 +90,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
     const url = `http://${host}:${port}`;
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
-    logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
-    runtime = await startDeployRuntime({
+    try {
+      runtime = await startDeployRuntime({
       db: store.db,
       keyring,
       logger,
@@ -102,8 +102,15 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       pullAuth: (repository) => ({ username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)), serveraddress: `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}` }),
       backend: options.proxyListen ? await startDeployBackend(options, logger) : undefined,
     });
+    } catch (error) {
+      stopGc();
+      await app.close();
+      throw error;
+    }
     deploy.target = runtime.target;
     const runningDeploy = runtime;
+    logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
+
     const openStoreRef = store;
     return {
       url,

@@ -92,7 +92,9 @@ export class DockerApi {
   async pull(ref: string, auth: { username: string; password: string; serveraddress: string }, onLine?: (line: string) => void): Promise<void> {
     const at = ref.indexOf('@');
     const [fromImage, tag] = at >= 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
-    const header = Buffer.from(JSON.stringify(auth)).toString('base64url');
+    // URL-safe base64 *with* padding: the engine decodes it with Go's base64.URLEncoding and
+    // silently pulls anonymously when that fails (Node's 'base64url' drops the padding).
+    const header = Buffer.from(JSON.stringify(auth)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
     const res = await this.call('POST', `/images/create?fromImage=${encodeURIComponent(fromImage)}&tag=${encodeURIComponent(tag)}`, { headers: { 'x-registry-auth': header } });
     let buffer = '';
     let failure: string | undefined;

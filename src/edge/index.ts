@@ -1,0 +1,11 @@
+/**
+ * The edge: Caddy as Slipway's reverse proxy, driven through its admin API, and supervised as a
+ * child process.
+ *
+ * @module
+ */
+export { CaddyAdmin, type CaddyAdminOptions, type RouteObserver, type UpstreamStatus } from './caddy-admin.js';
+export { CaddyAdminError } from './admin-http.js';
+export { CaddySupervisor, type CaddySupervisorOptions, type SupervisorEvent } from './caddy-supervisor.js';
+export { DEFAULT_ROUTE_ID, NO_ROUTE_BODY, SERVER_NAME, buildInitialConfig, type Json, type RouteSpec } from './caddy-config.js';
+export type { LogStream } from './caddy-process.js';

@@ -1,0 +1,77 @@
+/**
+ * Test helpers for the edge: free loopback ports, tiny upstream servers that answer a fixed body,
+ * and single requests through the proxy with a given Host header.
+ */
+import { createServer as createHttpServer, request, type Server } from 'node:http';
+import { createServer } from 'node:net';
+
+/** A loopback port nothing listens on (just released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** An upstream answering `body` to every request. */
+export interface Upstream {
+  /** `127.0.0.1:PORT`. */
+  address: string;
+  server: Server;
+  /** Requests it answered. */
+  served(): number;
+  /** Graceful close: stops accepting, lets requests in flight finish, closes idle connections. */
+  close(): Promise<void>;
+}
+
+/** Starts an upstream on a free loopback port; it answers after `delayMs` (0 by default). */
+export async function startUpstream(body: string, delayMs = 0): Promise<Upstream> {
+  let served = 0;
+  const server = createHttpServer((_req, res) => {
+    served += 1;
+    const answer = () => res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('upstream has no address');
+  return {
+    address: `127.0.0.1:${address.port}`,
+    server,
+    served: () => served,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** One GET through the proxy (a fresh connection) with `Host: host`. */
+export function proxyGet(proxy: string, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`http://${proxy}${path}`, { headers: { host }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Polls `check` every 100 ms until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

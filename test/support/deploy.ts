@@ -1,0 +1,122 @@
+/**
+ * Deploy test support: a server with the deploy engine (Caddy on free loopback ports), a
+ * workspace with a Java base image and a JAR built once, requests through the edge proxy by
+ * host name, and a bounded load generator that counts failed requests.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { cli, startServerProcess, tempDir, type CliResult, type ServerProcess } from './server-process.js';
+import { buildJar, dockerClient, pushBase } from './images.js';
+import { workspaceToken } from './fixtures.js';
+import { apiClient } from './api.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DeployWorld {
+  server: ServerProcess;
+  proxyPort: number;
+  host: string;
+  /** An admin-role token of a second member (the approver) and a developer token (the requester). */
+  approver: string;
+  developer: string;
+  jar: string;
+  docker: ReturnType<typeof dockerClient>;
+  run(args: string[], token?: string): Promise<CliResult>;
+}
+
+/** GET through Caddy with `Host: domain`. */
+export function viaProxy(proxyPort: number, domain: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: proxyPort, path, headers: { host: domain }, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+/** Starts a server with the deploy engine and a project `shop` whose JAR is built once as 1.0.0. */
+export async function deployWorld(options: { dataDir?: string } = {}): Promise<DeployWorld> {
+  const proxyPort = await freePort();
+  const adminPort = await freePort();
+  const server = await startServerProcess({ args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { SLIPWAY_CADDY_ADMIN: `127.0.0.1:${adminPort}` }, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+  const host = new URL(server.url).host;
+  const work = tempDir('slipway-deploy-');
+  mkdirSync(join(work, 'docker'));
+  const docker = dockerClient(join(work, 'docker'));
+  const admin = apiClient(server.url, server.adminToken);
+  await admin.post('/api/v1/workspaces', { name: 'acme', tier: 'high' });
+  for (const name of ['base', 'shop']) await admin.post('/api/v1/workspaces/acme/projects', { name });
+  for (const [email, role] of [['ada@example.com', 'admin'], ['dave@example.com', 'developer']] as const) await admin.post('/api/v1/workspaces/acme/members', { email, role });
+  const approver = (await workspaceToken(admin, 'acme', 'admin', 'ada@example.com')).api.token;
+  const developer = (await workspaceToken(admin, 'acme', 'developer', 'dave@example.com')).api.token;
+  await docker(['login', host, '-u', 'ci', '--password-stdin'], server.adminToken);
+  await pushBase(docker, 'java', `${host}/acme/base:java`);
+  const jar = await buildJar(join(work, 'jar'), 'built once');
+  const run = (args: string[], token = server.adminToken) => cli(args, { server: server.url, token });
+  const built = await run(['build', jar, '-w', 'acme', '-p', 'shop', '--version', '1.0.0', '--base', `${host}/acme/base:java`, '--json']);
+  if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
+  return { server, proxyPort, host, approver, developer, jar, docker, run };
+}
+
+export interface LoadResult {
+  sent: number;
+  failed: number;
+  failures: string[];
+  bodies: Map<string, number>;
+}
+
+/**
+ * Sends about `rate` requests per second to `domain` through the proxy (at most `concurrency`
+ * at once) until `stop()` is called or `maxSeconds` pass; counts every non-200 and error.
+ */
+export function loadGenerator(proxyPort: number, domain: string, rate = 150, concurrency = 10, maxSeconds = 120): { stop(): Promise<LoadResult> } {
+  const result: LoadResult = { sent: 0, failed: 0, failures: [], bodies: new Map() };
+  let running = true;
+  const until = Date.now() + maxSeconds * 1000;
+  const interval = (1000 * concurrency) / rate;
+  const worker = async () => {
+    while (running && Date.now() < until) {
+      const started = Date.now();
+      result.sent += 1;
+      try {
+        const res = await viaProxy(proxyPort, domain);
+        if (res.status !== 200) {
+          result.failed += 1;
+          if (result.failures.length < 20) result.failures.push(`HTTP ${res.status}: ${res.body.slice(0, 120)}`);
+        } else {
+          result.bodies.set(res.body, (result.bodies.get(res.body) ?? 0) + 1);
+        }
+      } catch (error) {
+        result.failed += 1;
+        if (result.failures.length < 20) result.failures.push((error as Error).message);
+      }
+      const wait = interval - (Date.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  };
+  const workers = Array.from({ length: concurrency }, () => worker());
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(workers);
+      return result;
+    },
+  };
+}
