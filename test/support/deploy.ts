@@ -34,6 +34,8 @@ export interface DeployWorld {
   jar: string;
   docker: ReturnType<typeof dockerClient>;
   run(args: string[], token?: string): Promise<CliResult>;
+  /** Like run, with `input` on stdin (secret values). */
+  cli(args: string[], input: string, token?: string): Promise<CliResult>;
 }
 
 /** GET through Caddy with `Host: domain`. */
@@ -72,7 +74,7 @@ export async function deployWorld(options: { dataDir?: string } = {}): Promise<D
   const run = (args: string[], token = server.adminToken) => cli(args, { server: server.url, token });
   const built = await run(['build', jar, '-w', 'acme', '-p', 'shop', '--version', '1.0.0', '--base', `${host}/acme/base:java`, '--json']);
   if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
-  return { server, proxyPort, host, approver, developer, jar, docker, run };
+  return { server, proxyPort, host, approver, developer, jar, docker, run, cli: (args, input, token = server.adminToken) => cli(args, { server: server.url, token, input }) };
 }
 
 export interface LoadResult {

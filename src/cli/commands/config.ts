@@ -58,9 +58,9 @@ export function registerConfig(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, r, () => changeText(ctx, r));
     }),
   );
-  withEnvironment(config.command('unset <keys...>').description('remove keys from a layer (no -e: the project base layer)'), 'environment layer (default: base layer)').action(
+  withEnvironment(config.command('unset <keys...>').description('remove keys from a layer (no -e: the project base layer)').option('--no-restart', 'stage the change for the next release instead of rolling one now'), 'environment layer (default: base layer)').action(
     run(async (ctx, keys) => {
-      const r = await ctx.client.request<Change>('PATCH', scopePath(ctx, 'config'), { unset: keys });
+      const r = await ctx.client.request<Change>('PATCH', `${scopePath(ctx, 'config')}${restartParam(ctx)}`, { unset: keys });
       emit(ctx.io, ctx.json, r, () => changeText(ctx, r));
     }),
   );
