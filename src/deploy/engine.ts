@@ -21,7 +21,7 @@ import { revealSecrets, type Keyring, type SecretVersions } from '../secrets/sec
 import type { Db, DeploymentsTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/principal.js';
 import { appendEvent, deployBus } from './events.js';
-import { currentRelease } from './deployments.js';
+import { activeDeployment, currentRelease } from './deployments.js';
 import { rollout } from './rollout.js';
 import { getSettings } from './settings.js';
 import type { Edge, PullAuth, Replica, Target } from './target.js';
@@ -216,6 +216,8 @@ export class DeployEngine {
     const { db, target, edge } = this.o;
     const environments = await db.selectFrom('releases').select('environment_id').distinct().where('status', '=', 'succeeded').execute();
     for (const { environment_id } of environments) {
+      // An environment in the middle of a deploy is left to that deploy's recovery.
+      if (await activeDeployment(db, environment_id)) continue;
       const access = await environmentAccess(db, environment_id);
       const release = await currentRelease(db, environment_id);
       if (!release) continue;

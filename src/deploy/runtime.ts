@@ -44,6 +44,10 @@ const unavailable: { target: Target; edge: Edge } = {
 
 export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<DeployRuntime> {
   const backend = o.backend ?? unavailable;
+  // One server per data dir (SQLite lock; several replicas on PostgreSQL are not supported yet):
+  // a deployment still "running" at start was cut off by the previous process. Its lease ends
+  // now, so the controller recovers it at once instead of waiting for the lease to run out.
+  await o.db.updateTable('deployments').set({ lease_until: new Date(0).toISOString() }).where('status', '=', 'running').execute();
   const engine = new DeployEngine({ db: o.db, keyring: o.keyring, target: backend.target, edge: backend.edge, logger: o.logger, owner: o.owner, registryHost: o.registryHost, pullAuth: o.pullAuth, drainMs: o.drainMs });
   if (o.backend) await engine.reconcileRoutes().catch((error: unknown) => o.logger.warn({ err: error }, 'could not restore the edge routes at start'));
   const controller = new Controller<string>(

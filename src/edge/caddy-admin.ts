@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { adminRequest } from './admin-http.js';
+import { CaddyAdminError, adminRequest } from './admin-http.js';
 import {
   SERVER_NAME, SERVER_PATH, DEFAULT_ROUTE_ID, assertLoopbackAddress, buildDefaultRoute, buildRoute, buildServer,
   isJsonObject, parseRoutes, validateRouteSpec, type Json, type RouteSpec,
@@ -61,7 +61,13 @@ export class CaddyAdmin {
 
   /** The config at a path under `/config/` (e.g. `apps/http/servers`); null when nothing is there. */
   async getConfig(path = ''): Promise<Json> {
-    return (await this.#call('GET', `/config/${path.replace(/^\/+/, '')}`)).body;
+    try {
+      return (await this.#call('GET', `/config/${path.replace(/^\/+/, '')}`)).body;
+    } catch (error) {
+      // Caddy answers null for a missing leaf but 400 for a path through a missing parent.
+      if (error instanceof CaddyAdminError && error.status === 400 && /invalid traversal path/.test(error.message)) return null;
+      throw error;
+    }
   }
 
   /** True when the admin API answers within `timeoutMs`. */

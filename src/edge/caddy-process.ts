@@ -1,6 +1,6 @@
 /**
- * One `caddy run` child process: spawned with a config file, its output passed on line by line,
- * its exit observable, stopped with SIGTERM and then SIGKILL.
+ * One `caddy run` process: spawned with a config file, its output followed line by line, its exit
+ * observable, stopped with SIGTERM and then SIGKILL.
  *
  * The child gets a minimal environment (PATH, and HOME/XDG directories inside Slipway's state
  * directory) so that nothing of Slipway's own environment reaches it and nothing it stores (the
@@ -10,11 +10,11 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { followLog } from './log-follower.js';
 
-/** Where a log line came from. */
+/** Where a log line came from (Caddy's stdout and stderr share one log file). */
 export type LogStream = 'stdout' | 'stderr';
 
 /** How a child process ended. */
@@ -37,7 +37,16 @@ export interface CaddyProcess {
   recentLogs(): string[];
 }
 
-const RECENT_LINES = 20;
+/** The log file is moved to `caddy.log.1` at a spawn once it is larger than this. */
+const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
+
+function rotate(logFile: string): void {
+  try {
+    if (statSync(logFile).size > LOG_ROTATE_BYTES) renameSync(logFile, `${logFile}.1`);
+  } catch {
+    // no log file yet
+  }
+}
 
 /** Spawns `binary run --config configFile` with `stateDir` as its working and home directory. */
 export function spawnCaddy(options: {
@@ -55,31 +64,36 @@ export function spawnCaddy(options: {
     XDG_DATA_HOME: join(home, '.local', 'share'),
   };
   // cwd is the state dir, never the user's: `caddy run` loads ./Caddyfile when one is there.
+  // Output goes to a file and the process gets its own process group: Caddy must outlive a
+  // control plane that is killed (a pipe to a dead parent would end it at its next log line),
+  // so traffic keeps flowing while the server restarts; the next server adopts it. The file is
+  // followed to pass the lines on.
+  const logFile = join(options.stateDir, 'caddy.log');
+  rotate(logFile);
+  const out = openSync(logFile, 'a', 0o600);
+  const log = followLog(logFile, statSync(logFile).size, (line) => options.onLog(line, 'stderr'));
   const child = spawn(options.binary, ['run', '--config', options.configFile], {
     cwd: options.stateDir,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', out, out],
+    detached: true,
   });
-  const recent: string[] = [];
-  const onLine = (stream: LogStream) => (line: string) => {
-    recent.push(line);
-    if (recent.length > RECENT_LINES) recent.shift();
-    options.onLog(line, stream);
-  };
-  createInterface({ input: child.stdout! }).on('line', onLine('stdout'));
-  createInterface({ input: child.stderr! }).on('line', onLine('stderr'));
+  closeSync(out);
+  child.unref();
 
   let ended = false;
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => {
       ended = true;
+      log.stop();
       resolve({ code, signal });
     });
     child.once('error', (error) => {
       // Spawning failed (ENOENT, EACCES): there will be no 'exit' event.
       if (child.pid === undefined) {
         ended = true;
-        onLine('stderr')(`cannot start ${options.binary}: ${error.message}`);
+        log.stop();
+        log.add(`cannot start ${options.binary}: ${error.message}`);
         resolve({ code: null, signal: null });
       }
     });
@@ -90,7 +104,7 @@ export function spawnCaddy(options: {
     startedAt: Date.now(),
     exited,
     hasExited: () => ended,
-    recentLogs: () => [...recent],
+    recentLogs: () => log.recent(),
   };
 }
 

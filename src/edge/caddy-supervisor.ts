@@ -6,7 +6,9 @@
  * a route should have answered), and stops it with SIGTERM, then SIGKILL.
  *
  * If a Caddy already answers on the admin address, the supervisor adopts it instead: it makes
- * sure the `slipway` server is there, learns its routes, and neither restarts nor stops it.
+ * sure the `slipway` server is there, learns its routes, and leaves it running on stop. Caddy is
+ * spawned detached, so a killed control plane leaves the edge serving and the next one adopts it.
+ * An adopted Caddy is watched; when it stops answering, the supervisor starts its own.
  *
  * Route changes must go through {@link CaddySupervisor.admin}: it tells the supervisor about
  * every change Caddy accepted, which is how the supervisor knows the routes to re-apply.
@@ -19,12 +21,16 @@ import { join } from 'node:path';
 import { CaddyAdmin, type RouteObserver } from './caddy-admin.js';
 import { SERVER_PATH, assertLoopbackAddress, buildInitialConfig, routesOfConfig, type RouteSpec } from './caddy-config.js';
 import { spawnCaddy, stopCaddy, type CaddyProcess, type LogStream } from './caddy-process.js';
+import { reloadSafetyWarning } from './kernel.js';
 import { waitUntilReady } from './ready.js';
+import { RestartBackoff, watchAnswering } from './restart-policy.js';
 
 /** What happened to the supervised Caddy, for logs and metrics. */
 export type SupervisorEvent =
   | { type: 'started'; pid: number | undefined; restart: boolean }
   | { type: 'adopted' }
+  | { type: 'lost'; restartInMs: number }
+  | { type: 'warning'; message: string }
   | { type: 'exited'; pid: number | undefined; code: number | null; signal: string | null; restartInMs: number }
   | { type: 'restart-failed'; error: Error; restartInMs: number };
 
@@ -51,40 +57,35 @@ export interface CaddySupervisorOptions {
   backoff?: { initialMs: number; maxMs: number };
 }
 
-/**
- * Restart backoff: the first restart comes after 250 ms (a crash is usually a one-off, and the
- * edge is down until Caddy is back), then doubles per consecutive failure up to 10 s so a Caddy
- * that cannot start (port taken, bad binary) does not spin. A process that stayed up for 30 s
- * counts as healthy and resets the backoff.
- */
-const HEALTHY_UPTIME_MS = 30_000;
-
 /** Runs (or adopts) Slipway's Caddy; see the module comment. */
 export class CaddySupervisor {
   readonly admin: CaddyAdmin;
   readonly #options: CaddySupervisorOptions;
-  readonly #routes = new Map<string, RouteSpec>();
+  /** Known routes in Caddy's match order (a new route goes first, a replaced one keeps its place). */
+  #routes: RouteSpec[] = [];
   #stateDir: string | undefined;
   #proc: CaddyProcess | undefined;
   #owned = false;
   #stopping = false;
-  #failures = 0;
   #restarts = 0;
+  readonly #backoff: RestartBackoff;
   #timer: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
   #launching: Promise<void> | undefined;
 
   constructor(options: CaddySupervisorOptions) {
     assertLoopbackAddress(options.adminListen, 'caddy admin address');
     assertLoopbackAddress(options.proxyListen, 'proxy listen address');
     this.#options = options;
-    const routes = this.#routes;
+    this.#backoff = new RestartBackoff(options.backoff?.initialMs, options.backoff?.maxMs);
     const observer: RouteObserver = {
-      routeSet: (spec) => void routes.set(spec.id, spec),
-      routeRemoved: (id) => void routes.delete(id),
-      configLoaded: (config) => {
-        routes.clear();
-        for (const spec of routesOfConfig(config)) routes.set(spec.id, spec);
+      routeSet: (spec) => {
+        const at = this.#routes.findIndex((route) => route.id === spec.id);
+        if (at >= 0) this.#routes[at] = spec;
+        else this.#routes.unshift(spec);
       },
+      routeRemoved: (id) => void (this.#routes = this.#routes.filter((route) => route.id !== id)),
+      configLoaded: (config) => void (this.#routes = routesOfConfig(config)),
     };
     this.admin = new CaddyAdmin(`http://${options.adminListen}`, { observer });
   }
@@ -104,23 +105,26 @@ export class CaddySupervisor {
     return this.#restarts;
   }
 
-  /** The routes the supervisor would re-apply after a restart. */
+  /** The routes the supervisor would re-apply after a restart, in match order. */
   knownRoutes(): RouteSpec[] {
-    return [...this.#routes.values()];
+    return [...this.#routes];
   }
 
   /** Starts Caddy (or adopts a running one); resolves once its admin API answers. */
   async start(): Promise<void> {
+    if (this.pid !== undefined || this.#unwatch) return;
     this.#stopping = false;
     if (this.#options.adopt !== false && (await this.admin.isUp())) {
       this.#owned = false;
       await this.admin.ensureServer(this.#options.proxyListen);
-      for (const spec of await this.admin.listRoutes()) this.#routes.set(spec.id, spec);
+      this.#routes = await this.admin.listRoutes();
       this.#options.onEvent?.({ type: 'adopted' });
+      this.#watchAdopted();
       return;
     }
-    this.#owned = true;
-    this.#stateDir ??= this.#options.stateDir ?? mkdtempSync(join(tmpdir(), 'slipway-caddy-'));
+    const warning = reloadSafetyWarning();
+    if (warning) this.#options.onEvent?.({ type: 'warning', message: warning });
+    this.#own();
     await this.#launch(false);
   }
 
@@ -128,6 +132,8 @@ export class CaddySupervisor {
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#timer);
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     await this.#launching?.catch(() => undefined);
     if (this.#proc) await stopCaddy(this.#proc, this.#options.stopTimeoutMs ?? 5_000);
     this.#proc = undefined;
@@ -135,10 +141,26 @@ export class CaddySupervisor {
     this.#stateDir = undefined;
   }
 
+  #own(): void {
+    this.#owned = true;
+    this.#stateDir ??= this.#options.stateDir ?? mkdtempSync(join(tmpdir(), 'slipway-caddy-'));
+  }
+
+  #watchAdopted(): void {
+    this.#unwatch = watchAnswering(
+      () => this.admin.isUp(1_000),
+      () => {
+        if (this.#stopping) return;
+        this.#own();
+        const restartInMs = this.#backoff.next();
+        this.#options.onEvent?.({ type: 'lost', restartInMs });
+        this.#scheduleRestart(restartInMs);
+      },
+    );
+  }
+
   #launch(restart: boolean): Promise<void> {
-    const launching = this.#spawnAndWait(restart);
-    this.#launching = launching;
-    return launching;
+    return (this.#launching = this.#spawnAndWait(restart));
   }
 
   async #spawnAndWait(restart: boolean): Promise<void> {
@@ -175,28 +197,21 @@ export class CaddySupervisor {
   #onExit(proc: CaddyProcess, code: number | null, signal: string | null): void {
     if (this.#stopping || proc !== this.#proc) return;
     this.#proc = undefined;
-    if (Date.now() - proc.startedAt >= HEALTHY_UPTIME_MS) this.#failures = 0;
-    const restartInMs = this.#nextDelay();
+    this.#backoff.ended(proc.startedAt);
+    const restartInMs = this.#backoff.next();
     this.#options.onEvent?.({ type: 'exited', pid: proc.pid, code, signal, restartInMs });
     this.#scheduleRestart(restartInMs);
-  }
-
-  #nextDelay(): number {
-    const { initialMs, maxMs } = this.#options.backoff ?? { initialMs: 250, maxMs: 10_000 };
-    const delay = Math.min(maxMs, initialMs * 2 ** this.#failures);
-    this.#failures += 1;
-    return delay;
   }
 
   #scheduleRestart(delayMs: number): void {
     this.#timer = setTimeout(() => {
       if (this.#stopping) return;
       this.#launch(true).catch((error: unknown) => {
-          if (this.#stopping) return;
-          const restartInMs = this.#nextDelay();
-          const reason = error instanceof Error ? error : new Error(String(error));
-          this.#options.onEvent?.({ type: 'restart-failed', error: reason, restartInMs });
-          this.#scheduleRestart(restartInMs);
+        if (this.#stopping) return;
+        const restartInMs = this.#backoff.next();
+        const reason = error instanceof Error ? error : new Error(String(error));
+        this.#options.onEvent?.({ type: 'restart-failed', error: reason, restartInMs });
+        this.#scheduleRestart(restartInMs);
       });
     }, delayMs);
   }

@@ -7,5 +7,6 @@
 export { CaddyAdmin, type CaddyAdminOptions, type RouteObserver, type UpstreamStatus } from './caddy-admin.js';
 export { CaddyAdminError } from './admin-http.js';
 export { CaddySupervisor, type CaddySupervisorOptions, type SupervisorEvent } from './caddy-supervisor.js';
+export { reloadSafetyWarning, tcpMigrateReq } from './kernel.js';
 export { DEFAULT_ROUTE_ID, NO_ROUTE_BODY, SERVER_NAME, buildInitialConfig, type Json, type RouteSpec } from './caddy-config.js';
 export type { LogStream } from './caddy-process.js';

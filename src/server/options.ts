@@ -38,6 +38,8 @@ const schema = z.object({
   proxyListen: listenSchema.optional(),
   /** Caddy's admin API address (loopback). @default 127.0.0.1:2019 */
   caddyAdmin: listenSchema.default({ host: '127.0.0.1', port: 2019 }),
+  /** How long old replicas keep serving in-flight requests after a switch, in ms. @default 2000 */
+  drainMs: z.coerce.number().int().min(0).max(600_000).default(2000),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -53,6 +55,7 @@ export interface ServerOptions {
   maxArtifactBytes: number;
   proxyListen: { host: string; port: number } | undefined;
   caddyAdmin: { host: string; port: number };
+  drainMs: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -75,6 +78,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     caddyAdmin: env.SLIPWAY_CADDY_ADMIN,
+    drainMs: env.SLIPWAY_DRAIN_MS,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -92,5 +96,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxArtifactBytes: o.maxArtifactBytes,
     proxyListen: o.proxyListen,
     caddyAdmin: o.caddyAdmin,
+    drainMs: o.drainMs,
   };
 }

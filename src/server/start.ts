@@ -101,6 +101,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       registryHost: `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`,
       pullAuth: (repository) => ({ username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)), serveraddress: `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}` }),
       backend: options.proxyListen ? await startDeployBackend(options, logger) : undefined,
+      drainMs: options.drainMs,
     });
     } catch (error) {
       stopGc();

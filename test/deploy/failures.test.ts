@@ -10,37 +10,33 @@ import { cleanup } from '../support/server-process.js';
 import { deployWorld, loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
 
 let w: DeployWorld;
-const prod = 'prod.shop.acme.localhost';
+const prod = () => `prod.shop.${w.ws}.localhost`;
 const serving = 'hello from prod | built once\n';
 
 beforeAll(async () => {
-  w = await deployWorld();
-  expect((await w.run(['config', 'set', 'GREETING=hello from prod', '-w', 'acme', '-p', 'shop', '-e', 'prod'])).code).toBe(0);
-  const first = await w.run(['deploy', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--json']);
+  w = await deployWorld({ workspace: 'fail' });
+  expect((await w.run(['config', 'set', 'GREETING=hello from prod', '-w', w.ws, '-p', 'shop', '-e', 'prod'])).code).toBe(0);
+  const first = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--json']);
   expect(first.code, first.stderr).toBe(0);
-  expect((await viaProxy(w.proxyPort, prod)).body).toBe(serving);
+  expect((await viaProxy(w.proxyPort, prod())).body).toBe(serving);
 }, 300_000);
 
 afterAll(async () => {
-  if (w) {
-    const ids = (await w.docker(['ps', '-aq', '--filter', 'label=io.slipway.workspace=acme']).catch(() => '')).split('\n').filter(Boolean);
-    await w.server.stop().catch(() => undefined);
-    for (const id of ids) await w.docker(['rm', '-f', id]).catch(() => undefined);
-  }
+  await w?.dispose();
   await cleanup();
 });
 
 const errorCode = (r: { json<T>(): T }) => r.json<{ error: { code: string } }>().error.code;
-const prodContainers = async () => (await w.docker(['ps', '-q', '--filter', 'label=io.slipway.environment=prod'])).split('\n').filter(Boolean);
+const prodContainers = async () => (await w.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=prod'])).split('\n').filter(Boolean);
 
 describe('deploy failures and bad input', () => {
   it('an app that never gets ready fails its release; prod keeps serving with zero failed requests', async () => {
     // The app listens on $PORT, which the engine sets to the environment's port, unless config
     // pins it: pinned to 8080 while the environment says 9999, the app never answers there.
-    expect((await w.run(['config', 'set', 'PORT=8080', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--no-restart'])).code).toBe(0);
-    expect((await w.run(['env', 'set', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--port', '9999', '--health-timeout', '6'])).code).toBe(0);
-    const load = loadGenerator(w.proxyPort, prod);
-    const r = await w.run(['deploy', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--json']);
+    expect((await w.run(['config', 'set', 'PORT=8080', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--no-restart'])).code).toBe(0);
+    expect((await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--port', '9999', '--health-timeout', '6'])).code).toBe(0);
+    const load = loadGenerator(w.proxyPort, prod());
+    const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--json']);
     const result = await load.stop();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/did not become ready: not ready within 6s/);
@@ -48,22 +44,22 @@ describe('deploy failures and bad input', () => {
     expect(result.sent).toBeGreaterThan(100);
     expect([...result.bodies.keys()]).toEqual([serving]);
     expect(await prodContainers()).toHaveLength(1);
-    const releases = (await w.run(['releases', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--json'])).json<{ releases: Array<{ number: number; status: string; message: string | null }> }>().releases;
+    const releases = (await w.run(['releases', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'])).json<{ releases: Array<{ number: number; status: string; message: string | null }> }>().releases;
     expect(releases.map((x) => [x.number, x.status])).toEqual([[2, 'failed'], [1, 'succeeded']]);
     expect(releases[0]!.message).toMatch(/not ready/);
-    expect((await w.run(['env', 'set', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--port', '8080'])).code).toBe(0);
-    expect((await w.run(['config', 'unset', 'PORT', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--no-restart'])).code).toBe(0);
+    expect((await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--port', '8080'])).code).toBe(0);
+    expect((await w.run(['config', 'unset', 'PORT', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--no-restart'])).code).toBe(0);
   }, 120_000);
 
   it('bad input gets a clear error and leaves prod as it was', async () => {
     const cases: Array<[string[], string, string?]> = [
-      [['deploy', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--version', '9.9.9', '--json'], 'SLW_IMAGE_NOT_FOUND'],
-      [['deploy', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--digest', `sha256:${'0'.repeat(64)}`, '--json'], 'SLW_IMAGE_NOT_FOUND'],
-      [['deploy', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--digest', 'latest', '--json'], 'SLW_VALIDATION'],
-      [['promote', '-w', 'acme', '-p', 'shop', '--from', 'staging', '--to', 'prod', '--json'], 'SLW_NOTHING_DEPLOYED'],
-      [['env', 'set', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--domain', 'not_a_domain', '--json'], 'SLW_INVALID_DOMAIN'],
-      [['env', 'set', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--replicas', '0', '--json'], 'SLW_VALIDATION'],
-      [['rollback', '-w', 'acme', '-p', 'shop', '-e', 'dev', '--json'], 'SLW_NOTHING_DEPLOYED'],
+      [['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '9.9.9', '--json'], 'SLW_IMAGE_NOT_FOUND'],
+      [['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--digest', `sha256:${'0'.repeat(64)}`, '--json'], 'SLW_IMAGE_NOT_FOUND'],
+      [['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--digest', 'latest', '--json'], 'SLW_VALIDATION'],
+      [['promote', '-w', w.ws, '-p', 'shop', '--from', 'staging', '--to', 'prod', '--json'], 'SLW_NOTHING_DEPLOYED'],
+      [['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--domain', 'not_a_domain', '--json'], 'SLW_INVALID_DOMAIN'],
+      [['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--replicas', '0', '--json'], 'SLW_VALIDATION'],
+      [['rollback', '-w', w.ws, '-p', 'shop', '-e', 'dev', '--json'], 'SLW_NOTHING_DEPLOYED'],
     ];
     for (const [args, code] of cases) {
       const r = await w.run(args);
@@ -71,25 +67,25 @@ describe('deploy failures and bad input', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     // Approving one's own promotion while another admin exists.
-    expect((await w.run(['deploy', '-w', 'acme', '-p', 'shop', '-e', 'dev', '--version', '1.0.0'])).code).toBe(0);
-    const asked = await w.run(['promote', '-w', 'acme', '-p', 'shop', '--from', 'dev', '--to', 'prod', '--json'], w.approver);
+    expect((await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'dev', '--version', '1.0.0'])).code).toBe(0);
+    const asked = await w.run(['promote', '-w', w.ws, '-p', 'shop', '--from', 'dev', '--to', 'prod', '--json'], w.approver);
     const { promotion } = asked.json<{ promotion: { id: string; status: string } }>();
     expect(promotion.status).toBe('pending-approval');
-    const own = await w.run(['approve', promotion.id, '-w', 'acme', '--json'], w.approver);
+    const own = await w.run(['approve', promotion.id, '-w', w.ws, '--json'], w.approver);
     expect({ code: own.code, error: errorCode(own) }).toEqual({ code: 1, error: 'SLW_APPROVAL_REFUSED' });
-    const rejected = await w.run(['reject', promotion.id, '-w', 'acme', '--reason', 'not today', '--json']);
+    const rejected = await w.run(['reject', promotion.id, '-w', w.ws, '--reason', 'not today', '--json']);
     expect(rejected.json<{ promotion: { status: string } }>().promotion.status).toBe('rejected');
-    const again = await w.run(['approve', promotion.id, '-w', 'acme', '--json']);
+    const again = await w.run(['approve', promotion.id, '-w', w.ws, '--json']);
     expect(errorCode(again)).toBe('SLW_PROMOTION_STATE');
 
-    expect((await viaProxy(w.proxyPort, prod)).body).toBe(serving);
+    expect((await viaProxy(w.proxyPort, prod())).body).toBe(serving);
     expect(await prodContainers()).toHaveLength(1);
   }, 120_000);
 
   it('a deploy log resumes with Last-Event-ID: nothing lost, nothing repeated', async () => {
-    const started = await w.run(['deploy', '-w', 'acme', '-p', 'shop', '-e', 'dev', '--version', '1.0.0', '--detach', '--json']);
+    const started = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'dev', '--version', '1.0.0', '--detach', '--json']);
     const id = started.json<{ deployment: { id: string } }>().deployment.id;
-    const url = `${w.server.url}/api/v1/workspaces/acme/deployments/${id}/events`;
+    const url = `${w.server.url}/api/v1/workspaces/${w.ws}/deployments/${id}/events`;
     const headers = { authorization: `Bearer ${w.server.adminToken}` };
     const ids: number[] = [];
     // First connection: read two events, then drop the connection.
@@ -111,10 +107,10 @@ describe('deploy failures and bad input', () => {
 
   it('a secret value reaches the container environment and nowhere else', async () => {
     const value = `s3cret-${randomBytes(12).toString('hex')}`;
-    const set = await w.cli(['secret', 'set', 'DB_PASSWORD', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--json'], value);
+    const set = await w.cli(['secret', 'set', 'DB_PASSWORD', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'], value);
     expect(set.code, set.stderr).toBe(0);
     const { deployment } = set.json<{ deployment: { id: string } }>();
-    const followed = await w.run(['logs', deployment.id, '-w', 'acme', '--follow', '--json']);
+    const followed = await w.run(['logs', deployment.id, '-w', w.ws, '--follow', '--json']);
     expect(followed.json<{ end: { status: string } }>().end.status).toBe('succeeded');
     const [container] = await prodContainers();
     const inspect = JSON.parse(await w.docker(['inspect', container!])) as Array<{ Config: { Env: string[]; Labels: Record<string, string> } }>;
@@ -123,15 +119,15 @@ describe('deploy failures and bad input', () => {
     const answers = [
       followed.stdout,
       set.stdout,
-      (await w.run(['status', '-w', 'acme', '-p', 'shop', '--json'])).stdout,
-      (await w.run(['releases', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--json'])).stdout,
-      (await w.run(['secret', 'list', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--json'])).stdout,
-      (await w.run(['config', 'get', '-w', 'acme', '-p', 'shop', '-e', 'prod', '--json'])).stdout,
-      (await w.run(['audit', '-w', 'acme', '--json'])).stdout,
-      await (await fetch(`${w.server.url}/api/v1/workspaces/acme/deployments/${deployment.id}`, { headers: { authorization: `Bearer ${w.server.adminToken}` } })).text(),
+      (await w.run(['status', '-w', w.ws, '-p', 'shop', '--json'])).stdout,
+      (await w.run(['releases', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'])).stdout,
+      (await w.run(['secret', 'list', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'])).stdout,
+      (await w.run(['config', 'get', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'])).stdout,
+      (await w.run(['audit', '-w', w.ws, '--json'])).stdout,
+      await (await fetch(`${w.server.url}/api/v1/workspaces/${w.ws}/deployments/${deployment.id}`, { headers: { authorization: `Bearer ${w.server.adminToken}` } })).text(),
       w.server.logs(),
     ];
     for (const text of answers) expect(text).not.toContain(value);
-    expect((await viaProxy(w.proxyPort, prod)).body).toBe(serving);
+    expect((await viaProxy(w.proxyPort, prod())).body).toBe(serving);
   }, 120_000);
 });

@@ -3,6 +3,7 @@
  * workspace with a Java base image and a JAR built once, requests through the edge proxy by
  * host name, and a bounded load generator that counts failed requests.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ export async function freePort(): Promise<number> {
 }
 
 export interface DeployWorld {
+  /** The workspace (unique per test file: test files run side by side on one Docker engine). */
+  ws: string;
   server: ServerProcess;
   proxyPort: number;
   host: string;
@@ -36,6 +39,10 @@ export interface DeployWorld {
   run(args: string[], token?: string): Promise<CliResult>;
   /** Like run, with `input` on stdin (secret values). */
   cli(args: string[], input: string, token?: string): Promise<CliResult>;
+  /** Starts the server again on the same data dir, address and proxy (after a kill). */
+  restart(): Promise<void>;
+  /** Stops the server, its Caddy (also an adopted one) and every container of the workspace. */
+  dispose(): Promise<void>;
 }
 
 /** GET through Caddy with `Host: domain`. */
@@ -53,28 +60,54 @@ export function viaProxy(proxyPort: number, domain: string, path = '/'): Promise
   });
 }
 
-/** Starts a server with the deploy engine and a project `shop` whose JAR is built once as 1.0.0. */
-export async function deployWorld(options: { dataDir?: string } = {}): Promise<DeployWorld> {
+/** Starts a server with the deploy engine and a project `shop` (in workspace `ws`) whose JAR is built once as 1.0.0. */
+export async function deployWorld(options: { env?: Record<string, string>; workspace?: string } = {}): Promise<DeployWorld> {
+  const ws = options.workspace ?? 'acme';
   const proxyPort = await freePort();
   const adminPort = await freePort();
-  const server = await startServerProcess({ args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { SLIPWAY_CADDY_ADMIN: `127.0.0.1:${adminPort}` }, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+  const apiPort = await freePort();
+  const serverOptions = { args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { SLIPWAY_CADDY_ADMIN: `127.0.0.1:${adminPort}`, ...options.env }, listen: `127.0.0.1:${apiPort}` };
+  const server = await startServerProcess(serverOptions);
   const host = new URL(server.url).host;
   const work = tempDir('slipway-deploy-');
   mkdirSync(join(work, 'docker'));
   const docker = dockerClient(join(work, 'docker'));
   const admin = apiClient(server.url, server.adminToken);
-  await admin.post('/api/v1/workspaces', { name: 'acme', tier: 'high' });
-  for (const name of ['base', 'shop']) await admin.post('/api/v1/workspaces/acme/projects', { name });
-  for (const [email, role] of [['ada@example.com', 'admin'], ['dave@example.com', 'developer']] as const) await admin.post('/api/v1/workspaces/acme/members', { email, role });
-  const approver = (await workspaceToken(admin, 'acme', 'admin', 'ada@example.com')).api.token;
-  const developer = (await workspaceToken(admin, 'acme', 'developer', 'dave@example.com')).api.token;
+  await admin.post('/api/v1/workspaces', { name: ws, tier: 'high' });
+  for (const name of ['base', 'shop']) await admin.post(`/api/v1/workspaces/${ws}/projects`, { name });
+  for (const [email, role] of [['ada@example.com', 'admin'], ['dave@example.com', 'developer']] as const) await admin.post(`/api/v1/workspaces/${ws}/members`, { email, role });
+  const approver = (await workspaceToken(admin, ws, 'admin', 'ada@example.com')).api.token;
+  const developer = (await workspaceToken(admin, ws, 'developer', 'dave@example.com')).api.token;
   await docker(['login', host, '-u', 'ci', '--password-stdin'], server.adminToken);
-  await pushBase(docker, 'java', `${host}/acme/base:java`);
+  await pushBase(docker, 'java', `${host}/${ws}/base:java`);
   const jar = await buildJar(join(work, 'jar'), 'built once');
-  const run = (args: string[], token = server.adminToken) => cli(args, { server: server.url, token });
-  const built = await run(['build', jar, '-w', 'acme', '-p', 'shop', '--version', '1.0.0', '--base', `${host}/acme/base:java`, '--json']);
+  const built = await cli(['build', jar, '-w', ws, '-p', 'shop', '--version', '1.0.0', '--base', `${host}/${ws}/base:java`, '--json'], { server: server.url, token: server.adminToken });
   if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
-  return { server, proxyPort, host, approver, developer, jar, docker, run, cli: (args, input, token = server.adminToken) => cli(args, { server: server.url, token, input }) };
+  const world: DeployWorld = {
+    ws,
+    server,
+    proxyPort,
+    host,
+    approver,
+    developer,
+    jar,
+    docker,
+    run: (args, token = world.server.adminToken) => cli(args, { server: world.server.url, token }),
+    cli: (args, input, token = world.server.adminToken) => cli(args, { server: world.server.url, token, input }),
+    restart: async () => {
+      world.server = await startServerProcess({ ...serverOptions, dataDir: world.server.dataDir });
+    },
+    dispose: async () => {
+      const ids = (await docker(['ps', '-aq', '--filter', `label=io.slipway.workspace=${ws}`]).catch(() => '')).split('\n').filter(Boolean);
+      await world.server.stop().catch(() => undefined);
+      // Caddy runs detached (it outlives a killed server); end the one of this data dir.
+      await new Promise<void>((resolve) => execFile('pkill', ['-f', `${world.server.dataDir}/caddy/caddy.json`], () => resolve()));
+      for (const id of ids) await docker(['rm', '-f', id]).catch(() => undefined);
+      const images = (await docker(['images', '-q', '--filter', `reference=${host}/*/*`]).catch(() => '')).split('\n').filter(Boolean);
+      if (images.length > 0) await docker(['rmi', '-f', ...new Set(images)]).catch(() => undefined);
+    },
+  };
+  return world;
 }
 
 export interface LoadResult {

@@ -31,8 +31,11 @@ export interface Upstream {
 /** Starts an upstream on a free loopback port; it answers after `delayMs` (0 by default). */
 export async function startUpstream(body: string, delayMs = 0): Promise<Upstream> {
   let served = 0;
+  let inFlight = 0;
   const server = createHttpServer((_req, res) => {
     served += 1;
+    inFlight += 1;
+    res.once('close', () => (inFlight -= 1));
     const answer = () => res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
@@ -44,10 +47,18 @@ export async function startUpstream(body: string, delayMs = 0): Promise<Upstream
     address: `127.0.0.1:${address.port}`,
     server,
     served: () => served,
+    // Node's close() waits for connections that never carried a request up to headersTimeout
+    // (60 s), and Go's transport (Caddy) does open such spare connections; once no request is
+    // in flight, closing every connection cuts nothing, so do that.
     close: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.close(() => resolve());
-        server.closeIdleConnections();
+        const sweep = setInterval(() => {
+          if (inFlight === 0) server.closeAllConnections();
+          else server.closeIdleConnections();
+        }, 50);
+        server.once('close', () => clearInterval(sweep));
       }),
   };
 }

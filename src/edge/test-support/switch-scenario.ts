@@ -1,0 +1,89 @@
+/**
+ * The rolling-switch scenario of the zero-downtime test, runnable in-process or as a script
+ * (`node --import tsx switch-scenario.ts '{"keepAlive":false}'` prints its report as JSON), so a
+ * test can also run it inside a private network namespace with its own sysctls.
+ *
+ * Scenario: a supervised Caddy routes `web.test.localhost` to upstream A; under steady load the
+ * route becomes [A, B] (new release ready), then [B] (old one out), then A closes gracefully.
+ */
+import { pathToFileURL } from 'node:url';
+import { CaddySupervisor } from '../caddy-supervisor.js';
+import { tcpMigrateReq } from '../kernel.js';
+import { freePort, proxyGet, startUpstream } from './http.js';
+import { runLoad, type LoadSample } from './load.js';
+
+export const SWITCH_HOST = 'web.test.localhost';
+
+export interface SwitchOptions {
+  keepAlive?: boolean;
+  ratePerSecond?: number;
+  durationMs?: number;
+  maxConcurrent?: number;
+}
+
+export interface SwitchReport {
+  /** ms since the load began: when [A, B] was set, when [B] was set, when A had closed. */
+  marks: { addB: number; onlyB: number; aClosed: number };
+  requests: number;
+  failed: LoadSample[];
+  resent: number;
+  all: { A: number; B: number };
+  /** Requests that started after the route became [B]. */
+  tail: { requests: number; A: number; B: number };
+  /** `net.ipv4.tcp_migrate_req` where the scenario ran ('?' when unknown). */
+  tcpMigrateReq: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runSwitchScenario(options: SwitchOptions = {}): Promise<SwitchReport> {
+  const proxy = `127.0.0.1:${await freePort()}`;
+  const supervisor = new CaddySupervisor({ adminListen: `127.0.0.1:${await freePort()}`, proxyListen: proxy, adopt: false });
+  await supervisor.start();
+  const [a, b] = await Promise.all([startUpstream('A'), startUpstream('B')]);
+  try {
+    await supervisor.admin.setRoute('web', [SWITCH_HOST], [a.address]);
+    const first = await proxyGet(proxy, SWITCH_HOST);
+    if (first.body !== 'A') throw new Error(`expected A before the switch, got ${first.status} ${first.body}`);
+
+    const durationMs = options.durationMs ?? 3_000;
+    const began = performance.now();
+    const load = runLoad({
+      proxy,
+      host: SWITCH_HOST,
+      ratePerSecond: options.ratePerSecond ?? 150,
+      durationMs,
+      maxConcurrent: options.maxConcurrent ?? 20,
+      keepAlive: options.keepAlive ?? true,
+    });
+    await sleep(durationMs * 0.27);
+    const addB = performance.now() - began;
+    await supervisor.admin.setRoute('web', [SWITCH_HOST], [a.address, b.address]);
+    await sleep(durationMs * 0.2);
+    await supervisor.admin.setRoute('web', [SWITCH_HOST], [b.address]);
+    const onlyB = performance.now() - began;
+    await a.close();
+    const aClosed = performance.now() - began;
+    const samples = await load;
+
+    const count = (list: LoadSample[]) => ({ A: list.filter((s) => s.body === 'A').length, B: list.filter((s) => s.body === 'B').length });
+    const tail = samples.filter((s) => s.startedAt > onlyB);
+    return {
+      marks: { addB, onlyB, aClosed },
+      requests: samples.length,
+      failed: samples.filter((s) => s.status !== 200),
+      resent: samples.filter((s) => s.resent).length,
+      all: count(samples),
+      tail: { requests: tail.length, ...count(tail) },
+      tcpMigrateReq: tcpMigrateReq() ?? '?',
+    };
+  } finally {
+    await supervisor.stop();
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const options = JSON.parse(process.argv[2] ?? '{}') as SwitchOptions;
+  process.stdout.write(`${JSON.stringify(await runSwitchScenario(options))}\n`);
+}

@@ -1,0 +1,119 @@
+/**
+ * Decoders for the engine's streamed bodies: JSON lines (pull progress, events) and the
+ * multiplexed stdout/stderr stream of a non-TTY container's logs, whose frames are an 8-byte
+ * header (stream type, three zero bytes, big-endian uint32 length) and the payload. Frames are
+ * cut anywhere by the transport and a long line spans several frames, so bytes are buffered until
+ * a frame is whole and text until a line is.
+ *
+ * @module
+ */
+import { StringDecoder } from 'node:string_decoder';
+import type { LogLine } from './types.js';
+
+/** Parses newline-separated JSON documents from a byte stream (blank lines skipped). */
+export async function* jsonLines(source: AsyncIterable<Buffer | string>): AsyncGenerator<unknown> {
+  const decoder = new StringDecoder('utf8');
+  let buffer = '';
+  for await (const chunk of source) {
+    buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    let cut: number;
+    while ((cut = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, cut).trim();
+      buffer = buffer.slice(cut + 1);
+      if (line) yield JSON.parse(line) as unknown;
+    }
+  }
+  const rest = (buffer + decoder.end()).trim();
+  if (rest) yield JSON.parse(rest) as unknown;
+}
+
+/** One whole frame of a multiplexed stream. */
+export interface Frame {
+  stream: 'stdout' | 'stderr';
+  payload: Buffer;
+}
+
+/** Cuts a multiplexed byte stream into frames, whatever the chunk boundaries. */
+export class FrameDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Frame[] {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const frames: Frame[] = [];
+    while (this.pending.length >= 8) {
+      const size = this.pending.readUInt32BE(4);
+      if (this.pending.length < 8 + size) break;
+      // 0 stdin (never sent for logs), 1 stdout, 2 stderr, 3 the engine's own error text.
+      const type = this.pending[0];
+      frames.push({ stream: type === 2 || type === 3 ? 'stderr' : 'stdout', payload: this.pending.subarray(8, 8 + size) });
+      this.pending = this.pending.subarray(8 + size);
+    }
+    return frames;
+  }
+
+  /** Bytes of an incomplete frame left at the end. */
+  get leftover(): number {
+    return this.pending.length;
+  }
+}
+
+const timestampPrefix = /^(\d{4}-\d{2}-\d{2}T\S+) /;
+
+/** Joins frame payloads of one stream into lines (UTF-8 safe across frames). */
+class StreamLines {
+  private readonly decoder = new StringDecoder('utf8');
+  private text = '';
+  private lineTimestamp: string | undefined;
+
+  constructor(
+    private readonly stream: 'stdout' | 'stderr',
+    private readonly timestamps: boolean,
+  ) {}
+
+  push(payload: Buffer): LogLine[] {
+    let bytes = payload;
+    if (this.timestamps) {
+      // With timestamps the engine prefixes every log message (every frame) with its time, also
+      // the later parts of a long line: cut it off the bytes, before a split character joins up.
+      const m = timestampPrefix.exec(payload.subarray(0, 64).toString('latin1'));
+      if (m?.[1]) {
+        if (!this.text && this.lineTimestamp === undefined) this.lineTimestamp = m[1];
+        bytes = payload.subarray(m[0].length);
+      }
+    }
+    this.text += this.decoder.write(bytes);
+    const lines: LogLine[] = [];
+    let cut: number;
+    while ((cut = this.text.indexOf('\n')) >= 0) {
+      lines.push(this.line(this.text.slice(0, cut)));
+      this.text = this.text.slice(cut + 1);
+    }
+    return lines;
+  }
+
+  flush(): LogLine[] {
+    this.text += this.decoder.end();
+    if (!this.text) return [];
+    const last = this.line(this.text);
+    this.text = '';
+    return [last];
+  }
+
+  private line(raw: string): LogLine {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const out: LogLine = this.lineTimestamp === undefined ? { stream: this.stream, line } : { stream: this.stream, line, timestamp: this.lineTimestamp };
+    this.lineTimestamp = undefined;
+    return out;
+  }
+}
+
+/** Demultiplexes a logs body into lines per stream; a last line without newline comes at the end. */
+export async function* demuxLines(source: AsyncIterable<Buffer>, options: { timestamps?: boolean } = {}): AsyncGenerator<LogLine> {
+  const frames = new FrameDecoder();
+  const streams = { stdout: new StreamLines('stdout', options.timestamps ?? false), stderr: new StreamLines('stderr', options.timestamps ?? false) };
+  for await (const chunk of source) {
+    for (const frame of frames.push(chunk)) yield* streams[frame.stream].push(frame.payload);
+  }
+  yield* streams.stdout.flush();
+  yield* streams.stderr.flush();
+}
