@@ -67,3 +67,26 @@ export async function followEvents(server: string, token: string, path: string, 
     await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** failures)));
   }
 }
+
+/** Prints an environment's runtime output until the server ends the stream or the user stops. */
+export async function followRuntime(server: string, token: string, path: string, onLine: (e: { replica: string; stream: string; line: string }) => void): Promise<{ replicas: number; reason: string } | undefined> {
+  const res = await fetch(`${server.replace(/\/+$/, '')}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+  if (!res.ok || !res.body) {
+    const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+    const code = body?.error?.code;
+    throw new SlipwayError(code === 'SLW_NOTHING_DEPLOYED' || code === 'SLW_NOT_FOUND' || code === 'SLW_PROXY_UNAVAILABLE' ? code : 'SLW_BAD_RESPONSE', body?.error?.message ?? `the log stream answered HTTP ${res.status}`);
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (/^event: log$/m.test(block) && data) onLine(JSON.parse(data) as { replica: string; stream: string; line: string });
+      if (/^event: end$/m.test(block)) return data ? (JSON.parse(data) as { replicas: number; reason: string }) : undefined;
+    }
+  }
+}

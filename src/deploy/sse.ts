@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from '../store/schema.js';
 import { deployBus, eventsAfter } from './events.js';
+import type { Target } from './target.js';
 
 const pingMs = 15_000;
 
@@ -61,6 +62,36 @@ export async function streamDeployEvents(db: Executor, deploymentId: string, req
     }
   } finally {
     deployBus.off(deploymentId, onEvent);
+    res.end();
+  }
+}
+
+/**
+ * The output of an environment's running replicas as server-sent events (`event: log` with the
+ * replica and the line), following until the client goes away. No ids: runtime output is not
+ * replayable the way a deploy's log is.
+ */
+export async function streamRuntimeLogs(target: Target | null, labels: Record<string, string>, request: FastifyRequest, reply: FastifyReply, tail: number, why?: string): Promise<void> {
+  const replicas = target ? (await target.list(labels)).filter((r) => r.running) : [];
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const abort = new AbortController();
+  request.raw.once('close', () => abort.abort());
+  const ping = setInterval(() => res.write(': ping\n\n'), pingMs);
+  try {
+    await Promise.all(
+      replicas.map(async (replica) => {
+        for await (const entry of target!.follow(replica.name, abort.signal, tail)) {
+          res.write(`event: log\ndata: ${JSON.stringify({ replica: replica.name, stream: entry.stream, line: entry.line })}\n\n`);
+        }
+      }),
+    );
+    res.write(`event: end\ndata: ${JSON.stringify({ replicas: replicas.length, reason: why ?? (replicas.length === 0 ? 'no container of the current release runs' : 'the containers stopped') })}\n\n`);
+  } catch (error) {
+    if (!abort.signal.aborted) res.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+  } finally {
+    clearInterval(ping);
     res.end();
   }
 }

@@ -55,8 +55,8 @@ export interface Target {
   remove(name: string): Promise<void>;
   /** The last `lines` lines of its output. */
   logs(name: string, lines: number): Promise<string[]>;
-  /** Follows the output of a replica until `signal` aborts or it ends. */
-  follow(name: string, signal: AbortSignal): AsyncIterable<{ stream: 'stdout' | 'stderr'; line: string }>;
+  /** Follows the output of a replica (after its last `tail` lines) until `signal` aborts or it ends. */
+  follow(name: string, signal: AbortSignal, tail: number): AsyncIterable<{ stream: 'stdout' | 'stderr'; line: string }>;
   /** The image's own HEALTHCHECK, if any (for `--health image`). */
   hasHealthcheck(image: string): Promise<boolean>;
 }

@@ -74,8 +74,8 @@ export class DockerTarget implements Target {
     return out;
   }
 
-  follow(name: string, signal: AbortSignal): AsyncIterable<{ stream: 'stdout' | 'stderr'; line: string }> {
-    return this.docker.logs(name, { follow: true, tail: 50 }, signal);
+  follow(name: string, signal: AbortSignal, tail: number): AsyncIterable<{ stream: 'stdout' | 'stderr'; line: string }> {
+    return this.docker.logs(name, { follow: true, tail }, signal);
   }
 
   hasHealthcheck(image: string): Promise<boolean> {

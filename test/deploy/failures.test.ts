@@ -105,6 +105,18 @@ describe('deploy failures and bad input', () => {
     expect(ids).toEqual(ids.map((_, i) => i + 1));
   }, 120_000);
 
+  it("streams the running containers' output", async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${w.server.url}/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/logs?tail=5`, { headers: { authorization: `Bearer ${w.server.adminToken}` }, signal: abort.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: log')) text += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    expect(text).toMatch(/"line":"listening on 8080"/);
+    expect(text).toMatch(/"replica":"slw-fail-shop-prod-r\d+-1"/);
+  }, 60_000);
+
   it('a secret value reaches the container environment and nowhere else', async () => {
     const value = `s3cret-${randomBytes(12).toString('hex')}`;
     const set = await w.cli(['secret', 'set', 'DB_PASSWORD', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'], value);

@@ -112,6 +112,7 @@ public class App {
       exchange.close();
     });
     server.start();
+    System.out.println("listening on " + port);
   }
 }
 `,

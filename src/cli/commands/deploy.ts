@@ -11,7 +11,7 @@ import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
-import { followEvents, type LogEvent } from '../sse.js';
+import { followEvents, followRuntime, type LogEvent } from '../sse.js';
 
 interface Deployment {
   id: string;
@@ -124,10 +124,24 @@ export function registerDeploy(program: Command, run: Runner): void {
     }),
   );
 
-  withWorkspace(program.command('logs <deployment>').description("a deployment's log (its steps); --follow until it ends").option('--follow', 'keep following until the deployment ends')).action(
+  withEnvironment(
+    program
+      .command('logs [deployment]')
+      .description("a deployment's log (its steps; --follow until it ends), or with --runtime the output of an environment's containers")
+      .option('--follow', 'keep following until the deployment ends')
+      .option('--runtime', "follow the output of the environment's running containers (needs -p and -e)")
+      .option('--tail <n>', 'with --runtime: lines of earlier output to show first', '20'),
+  ).action(
     run(async (ctx, [id]) => {
       const workspace = required(ctx, 'workspace');
       const { server, token } = serverOf(ctx);
+      if (ctx.opts.runtime === true) {
+        const path = `${apiPath('workspaces', workspace, 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'logs')}?tail=${Number(ctx.opts.tail)}`;
+        const end = await followRuntime(server, token, path, (e) => ctx.io.out(ctx.json ? JSON.stringify(e) : `${pc.dim(e.replica)} ${e.line}`));
+        if (end && end.replicas === 0) process.stderr.write(`${end.reason}\n`);
+        return;
+      }
+      if (!id) throw new SlipwayError('SLW_USAGE', 'name a deployment (its id is printed by deploy, promote and approve), or pass --runtime with -p and -e');
       const events: LogEvent[] = [];
       const path = apiPath('workspaces', workspace, 'deployments', id!, 'events');
       if (ctx.opts.follow === true) {

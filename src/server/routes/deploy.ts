@@ -1,10 +1,10 @@
 /** Routes: deploys, promotions with approval, rollback, status, and deploy logs as SSE. */
 import { z } from 'zod';
 import { actorOf } from '../../tenancy/principal.js';
-import { findDeployment, requestDeploy, toDeployment } from '../../deploy/deployments.js';
+import { currentRelease, findDeployment, requestDeploy, toDeployment } from '../../deploy/deployments.js';
 import { decide, getPromotion, listPromotions, promote } from '../../deploy/promotions.js';
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
-import { streamDeployEvents } from '../../deploy/sse.js';
+import { streamDeployEvents, streamRuntimeLogs } from '../../deploy/sse.js';
 import { defineRoute } from '../http/route.js';
 import { timestamp } from '../http/schemas.js';
 
@@ -118,6 +118,23 @@ export const deployRoutes = [
     handler: async ({ deps, access, params, request, reply }) => {
       const d = await findDeployment(deps.db, access.workspace.id, params.deployment);
       await streamDeployEvents(deps.db, d.row.id, request, reply);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${environment}/logs`,
+    operationId: 'streamRuntimeLogs',
+    summary: "The output of the environment's running containers as server-sent events, following",
+    tag: 'deploy',
+    scope: 'environment',
+    permission: 'release.read',
+    query: z.strictObject({ tail: z.coerce.number().int().min(0).max(50).default(20) }),
+    response: z.unknown().meta({ description: 'text/event-stream: `event: log` with {replica, stream, line}' }),
+    handler: async ({ deps, access, request, reply, query }) => {
+      const release = await currentRelease(deps.db, access.environment.id);
+      const labels = release ? { 'io.slipway.environment-id': access.environment.id, 'io.slipway.release': String(release.number) } : null;
+      const why = !deps.deploy.target ? 'this server runs without the deploy engine (start it with --proxy-listen)' : !release ? `${access.project.name}/${access.environment.name} runs nothing yet` : undefined;
+      await streamRuntimeLogs(why ? null : deps.deploy.target, labels ?? {}, request, reply, query.tail, why);
     },
   }),
   defineRoute({

@@ -54,5 +54,6 @@ export class DockerUnavailableError extends SlipwayError {
           ? `the Docker engine at ${socketPath} closed the connection: check that dockerd is still running`
           : `no Docker engine answers at ${socketPath}: start dockerd`;
     super('SLW_DOCKER_UNAVAILABLE', message, options);
+    this.name = 'DockerUnavailableError';
   }
 }

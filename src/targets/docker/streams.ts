@@ -35,25 +35,42 @@ export interface Frame {
 
 /** Cuts a multiplexed byte stream into frames, whatever the chunk boundaries. */
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  // Chunks are only joined once a whole header or frame is there: tiny chunks stay linear.
+  private chunks: Buffer[] = [];
+  private length = 0;
 
   push(chunk: Buffer): Frame[] {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
     const frames: Frame[] = [];
-    while (this.pending.length >= 8) {
-      const size = this.pending.readUInt32BE(4);
-      if (this.pending.length < 8 + size) break;
+    while (this.length >= 8) {
+      const size = this.head().readUInt32BE(4);
+      if (this.length < 8 + size) break;
+      const whole = this.joined();
       // 0 stdin (never sent for logs), 1 stdout, 2 stderr, 3 the engine's own error text.
-      const type = this.pending[0];
-      frames.push({ stream: type === 2 || type === 3 ? 'stderr' : 'stdout', payload: this.pending.subarray(8, 8 + size) });
-      this.pending = this.pending.subarray(8 + size);
+      const type = whole[0];
+      frames.push({ stream: type === 2 || type === 3 ? 'stderr' : 'stdout', payload: whole.subarray(8, 8 + size) });
+      const rest = whole.subarray(8 + size);
+      this.chunks = rest.length ? [rest] : [];
+      this.length = rest.length;
     }
     return frames;
   }
 
   /** Bytes of an incomplete frame left at the end. */
   get leftover(): number {
-    return this.pending.length;
+    return this.length;
+  }
+
+  private head(): Buffer {
+    const first = this.chunks[0];
+    return first && first.length >= 8 ? first : this.joined();
+  }
+
+  private joined(): Buffer {
+    const all = this.chunks.length === 1 && this.chunks[0] ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+    this.chunks = [all];
+    return all;
   }
 }
 
