@@ -45,16 +45,37 @@ export interface DeployWorld {
   dispose(): Promise<void>;
 }
 
-/** GET through Caddy with `Host: domain`. */
-export function viaProxy(proxyPort: number, domain: string, path = '/'): Promise<{ status: number; body: string }> {
+/**
+ * GET through Caddy with `Host: domain`, over a keep-alive connection. Like browsers and curl
+ * (RFC 9110 §9.2.2), a GET that fails on a *reused* idle connection before any response byte
+ * arrived is retried once on a new connection: a server may close an idle keep-alive connection
+ * at any time (Caddy does on every config change), and that race is not a failed request. Any
+ * failure on a fresh connection, and any HTTP error status, counts.
+ */
+export async function viaProxy(proxyPort: number, domain: string, path = '/', stats?: { retried: number }): Promise<{ status: number; body: string }> {
+  try {
+    return await getOnce(proxyPort, domain, path, true);
+  } catch (error) {
+    if (!(error instanceof ReusedConnectionClosed)) throw error;
+    if (stats) stats.retried += 1;
+    return getOnce(proxyPort, domain, path, false);
+  }
+}
+
+class ReusedConnectionClosed extends Error {}
+
+function getOnce(proxyPort: number, domain: string, path: string, keepAlive: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: proxyPort, path, headers: { host: domain }, timeout: 10_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port: proxyPort, path, headers: { host: domain }, timeout: 10_000, ...(keepAlive ? {} : { agent: false }) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const closed = error.code === 'ECONNRESET' || error.message === 'socket hang up';
+      reject(closed && req.reusedSocket ? new ReusedConnectionClosed(error.message) : error);
+    });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end();
   });
@@ -112,6 +133,8 @@ export async function deployWorld(options: { env?: Record<string, string>; works
 
 export interface LoadResult {
   sent: number;
+  /** GETs retried once after a reused keep-alive connection was closed under them (not failures). */
+  retried: number;
   failed: number;
   failures: string[];
   bodies: Map<string, number>;
@@ -122,7 +145,7 @@ export interface LoadResult {
  * at once) until `stop()` is called or `maxSeconds` pass; counts every non-200 and error.
  */
 export function loadGenerator(proxyPort: number, domain: string, rate = 150, concurrency = 10, maxSeconds = 120): { stop(): Promise<LoadResult> } {
-  const result: LoadResult = { sent: 0, failed: 0, failures: [], bodies: new Map() };
+  const result: LoadResult = { sent: 0, retried: 0, failed: 0, failures: [], bodies: new Map() };
   let running = true;
   const until = Date.now() + maxSeconds * 1000;
   const interval = (1000 * concurrency) / rate;
@@ -131,7 +154,7 @@ export function loadGenerator(proxyPort: number, domain: string, rate = 150, con
       const started = Date.now();
       result.sent += 1;
       try {
-        const res = await viaProxy(proxyPort, domain);
+        const res = await viaProxy(proxyPort, domain, '/', result);
         if (res.status !== 200) {
           result.failed += 1;
           if (result.failures.length < 20) result.failures.push(`HTTP ${res.status}: ${res.body.slice(0, 120)}`);
