@@ -54,7 +54,8 @@ describe('CaddyAdmin', () => {
   });
 
   it('rejects a bad route before calling Caddy', async () => {
-    expect(() => supervisor.admin.setRoute('web', ['web.test.localhost'], ['192.0.2.1:80'])).toThrow(/not a loopback address/);
+    await expect(supervisor.admin.setRoute('web', ['web.test.localhost'], ['192.0.2.1:80'])).rejects.toThrow(/not a loopback address/);
+    await expect(supervisor.admin.ensureServer('0.0.0.0:80')).rejects.toThrow(/not a loopback address/);
   });
 
   it('ensureServer changes nothing when the server is in place', async () => {

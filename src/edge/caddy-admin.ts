@@ -86,8 +86,8 @@ export class CaddyAdmin {
    * nothing when all is in place, and keeps existing routes.
    */
   ensureServer(listen: string): Promise<void> {
-    assertLoopbackAddress(listen, 'proxy listen address');
     return this.#serial(async () => {
+      assertLoopbackAddress(listen, 'proxy listen address');
       const server = await this.getConfig(SERVER_PATH);
       if (!isJsonObject(server)) return this.#create(['apps', 'http', 'servers', SERVER_NAME], buildServer(listen));
       const current = Array.isArray(server.listen) ? server.listen : [];
@@ -107,8 +107,8 @@ export class CaddyAdmin {
    */
   setRoute(id: string, hosts: string[], upstreams: string[]): Promise<void> {
     const spec: RouteSpec = { id, hosts: [...hosts], upstreams: [...upstreams] };
-    validateRouteSpec(spec);
     return this.#serial(async () => {
+      validateRouteSpec(spec);
       const routes = await this.#routes();
       if (routes.some((route) => isJsonObject(route) && route['@id'] === id)) {
         await this.#call('PATCH', `/id/${encodeURIComponent(id)}`, buildRoute(spec));

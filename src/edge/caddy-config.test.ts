@@ -1,3 +1,4 @@
+/** The pure half of the edge: building Caddy routes and config, reading them back, validating input. */
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ROUTE_ID, buildInitialConfig, buildRoute, parseRoute, routesOfConfig, validateRouteSpec, type RouteSpec,

@@ -88,7 +88,7 @@ export function buildRoute(spec: RouteSpec): JsonObject {
   };
 }
 
-/** The fallback route: any host without a route gets a 404 that says so. */
+/** The fallback route: a host without a route gets a 404 that says so. */
 export function buildDefaultRoute(): JsonObject {
   return {
     '@id': DEFAULT_ROUTE_ID,

@@ -1,7 +1,7 @@
 /**
  * The zero-downtime claim, measured on the real Caddy: under steady load, a rolling switch of a
- * route from upstream A to B (first [A, B], then [B], then A closes) loses no request, and a
- * request in flight while its route changes still gets its answer.
+ * route from upstream A to B (first [A, B], then [B], then 1 s of drain, then A closes) loses no
+ * request, and a request in flight while its route changes still gets its answer.
  *
  * The load client resends a GET that died on a reused keep-alive connection before any answer,
  * as browsers, curl and Go do (see test-support/load.ts); resends are printed, not hidden.

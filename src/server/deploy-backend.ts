@@ -24,7 +24,7 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
     proxyListen,
     stateDir: join(options.dataDir, 'caddy'),
     onLog: (line) => logger.debug({ caddy: line }, 'caddy'),
-    onEvent: (event) => logger.info({ caddy: event.type }, `edge proxy: ${event.type}`),
+    onEvent: (event) => (event.type === 'warning' ? logger.warn({ caddy: event.type }, `edge proxy: ${event.message}`) : logger.info({ caddy: event.type }, `edge proxy: ${event.type}`)),
   });
   try {
     await supervisor.start();

@@ -56,7 +56,8 @@ export async function handleTags(r: RegistryRequest): Promise<void> {
   if (more && tags.length > 0) {
     void r.reply.header('link', `</v2/${r.name}/tags/list?n=${n}&last=${encodeURIComponent(tags.at(-1)!)}>; rel="next"`);
   }
-  void r.reply.code(200).header('content-type', 'application/json').send(JSON.stringify({ name: r.name, tags }));
+  // A Buffer, not a string: Fastify would append `; charset=utf-8` to the media type.
+  void r.reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify({ name: r.name, tags })));
 }
 
 export async function handleReferrers(r: RegistryRequest): Promise<void> {
@@ -66,5 +67,5 @@ export async function handleReferrers(r: RegistryRequest): Promise<void> {
   const artifactType = r.query.get('artifactType') ?? undefined;
   const index = await referrers(r.registry.store.db, repo, r.ref, artifactType);
   if (artifactType !== undefined) void r.reply.header('oci-filters-applied', 'artifactType');
-  void r.reply.code(200).header('content-type', mediaTypes.ociIndex).send(JSON.stringify(index));
+  void r.reply.code(200).header('content-type', mediaTypes.ociIndex).send(Buffer.from(JSON.stringify(index)));
 }

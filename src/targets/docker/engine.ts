@@ -12,11 +12,11 @@
  *
  * @module
  */
-import type { IncomingMessage } from 'node:http';
 import * as containers from './containers.js';
 import * as images from './images.js';
-import { jsonLines, demuxLines } from './streams.js';
-import { DockerTransport, pathSegment, type DockerRequest } from './transport.js';
+import { readLogs } from './logs.js';
+import { jsonLines } from './streams.js';
+import { DockerTransport } from './transport.js';
 import type {
   ContainerDetails, ContainerSpec, ContainerSummary, EngineEvent, EventFilters, HealthcheckSpec, LogLine, LogOptions, PullProgress, RegistryAuth,
 } from './types.js';
@@ -117,38 +117,15 @@ export class DockerEngine {
    * The container's output as lines (non-TTY containers). Ends when the logs end, or with
    * `follow` when the container stops; aborting `signal` (or leaving the loop) ends it quietly.
    */
-  async *logs(id: string, options: LogOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
-    const query = { stdout: true, stderr: true, follow: options.follow, since: options.since, tail: options.tail ?? 'all', timestamps: options.timestamps ?? false };
-    yield* this.stream({ method: 'GET', path: `/containers/${pathSegment(id)}/logs`, query, ...(signal ? { signal } : {}) }, (body) =>
-      demuxLines(body, { timestamps: options.timestamps ?? false }),
-    );
+  logs(id: string, options: LogOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
+    return readLogs(this.t, id, options, signal);
   }
 
   /** Engine events matching `filters` (e.g. `{ type: ['container'], label: ['k=v'] }`) until `signal` aborts. */
   async *events(options: { filters?: EventFilters; since?: number } = {}, signal?: AbortSignal): AsyncGenerator<EngineEvent> {
     const query = { filters: JSON.stringify(options.filters ?? {}), since: options.since };
-    yield* this.stream({ method: 'GET', path: '/events', query, ...(signal ? { signal } : {}) }, async function* (body) {
+    yield* this.t.stream({ method: 'GET', path: '/events', query, ...(signal ? { signal } : {}) }, async function* (body) {
       for await (const e of jsonLines(body)) yield fromEvent(e as WireEvent);
     });
-  }
-
-  /** Opens a streamed response and decodes it; an abort ends it quietly, and the socket is always closed. */
-  private async *stream<T>(req: DockerRequest, decode: (body: AsyncIterable<Buffer>) => AsyncGenerator<T>): AsyncGenerator<T> {
-    if (req.signal?.aborted) return;
-    let res: IncomingMessage;
-    try {
-      res = await this.t.open(req);
-    } catch (error) {
-      if (req.signal?.aborted) return;
-      throw error;
-    }
-    try {
-      await this.t.assertOk(res, req);
-      yield* decode(res);
-    } catch (error) {
-      if (!req.signal?.aborted) throw error;
-    } finally {
-      res.destroy();
-    }
   }
 }

@@ -42,7 +42,10 @@ export async function pullImage(t: DockerTransport, ref: string, auth?: Registry
   const { fromImage, tag } = splitImageRef(ref);
   const req: DockerRequest = { method: 'POST', path: '/images/create', query: { fromImage, tag }, headers: auth ? { 'x-registry-auth': registryAuthHeader(auth) } : {} };
   const res = await t.open(req);
-  await t.assertOk(res, req);
+  await t.assertOk(res, req).catch((error: unknown) => {
+    // E.g. 500 "unauthorized: …" before any progress: say which pull it was.
+    throw error instanceof DockerError ? new DockerError(error.statusCode, `pull of ${ref} failed: ${error.message}`, error.operation) : error;
+  });
   let digest: string | undefined;
   try {
     for await (const raw of jsonLines(res)) {

@@ -3,6 +3,7 @@
  * several frames, a UTF-8 character split between frames, timestamps, JSON lines.
  */
 import { describe, expect, it } from 'vitest';
+import { sinceOf } from './logs.js';
 import { demuxLines, FrameDecoder, jsonLines } from './streams.js';
 
 function frame(type: 1 | 2, text: string | Buffer): Buffer {
@@ -79,5 +80,14 @@ describe('jsonLines', () => {
   it('parses documents cut anywhere, skipping blank lines', async () => {
     const text = Buffer.from('{"status":"Pulling"}\r\n\n{"status":"Digest: sha256:ab","id":"ü"}\n{"error":"x"}');
     expect(await collect(jsonLines(chunks(text, 3)))).toEqual([{ status: 'Pulling' }, { status: 'Digest: sha256:ab', id: 'ü' }, { error: 'x' }]);
+  });
+});
+
+describe('sinceOf', () => {
+  it('turns an engine timestamp into seconds.nanoseconds', () => {
+    expect(sinceOf('2024-05-01T10:00:00.000000001Z')).toBe('1714557600.000000001');
+    expect(sinceOf('2024-05-01T10:00:00.5Z')).toBe('1714557600.500000000');
+    expect(sinceOf('2024-05-01T10:00:00Z')).toBe('1714557600.000000000');
+    expect(sinceOf('2024-05-01T12:00:00+02:00')).toBeUndefined();
   });
 });

@@ -76,29 +76,37 @@ export class FrameDecoder {
 
 const timestampPrefix = /^(\d{4}-\d{2}-\d{2}T\S+) /;
 
-/** Joins frame payloads of one stream into lines (UTF-8 safe across frames). */
+/** One log message: a frame's payload, with its timestamp cut off when the engine sent one. */
+export interface LogMessage {
+  stream: 'stdout' | 'stderr';
+  timestamp?: string;
+  payload: Buffer;
+}
+
+/** The messages of a logs body; with `timestamps` the engine prefixes every message (every frame). */
+export async function* logMessages(source: AsyncIterable<Buffer>, timestamps: boolean): AsyncGenerator<LogMessage> {
+  const frames = new FrameDecoder();
+  for await (const chunk of source) {
+    for (const { stream, payload } of frames.push(chunk)) {
+      // Cut on the bytes, before a character split between two messages could join up.
+      const m = timestamps ? timestampPrefix.exec(payload.subarray(0, 64).toString('latin1')) : null;
+      yield m?.[1] ? { stream, timestamp: m[1], payload: payload.subarray(m[0].length) } : { stream, payload };
+    }
+  }
+}
+
+/** Joins the messages of one stream into lines (UTF-8 safe across messages). */
 class StreamLines {
   private readonly decoder = new StringDecoder('utf8');
   private text = '';
   private lineTimestamp: string | undefined;
 
-  constructor(
-    private readonly stream: 'stdout' | 'stderr',
-    private readonly timestamps: boolean,
-  ) {}
+  constructor(private readonly stream: 'stdout' | 'stderr') {}
 
-  push(payload: Buffer): LogLine[] {
-    let bytes = payload;
-    if (this.timestamps) {
-      // With timestamps the engine prefixes every log message (every frame) with its time, also
-      // the later parts of a long line: cut it off the bytes, before a split character joins up.
-      const m = timestampPrefix.exec(payload.subarray(0, 64).toString('latin1'));
-      if (m?.[1]) {
-        if (!this.text && this.lineTimestamp === undefined) this.lineTimestamp = m[1];
-        bytes = payload.subarray(m[0].length);
-      }
-    }
-    this.text += this.decoder.write(bytes);
+  push(message: LogMessage): LogLine[] {
+    // A line carries the time of the message it started in (a long line spans several).
+    if (!this.text && this.lineTimestamp === undefined) this.lineTimestamp = message.timestamp;
+    this.text += this.decoder.write(message.payload);
     const lines: LogLine[] = [];
     let cut: number;
     while ((cut = this.text.indexOf('\n')) >= 0) {
@@ -124,13 +132,26 @@ class StreamLines {
   }
 }
 
-/** Demultiplexes a logs body into lines per stream; a last line without newline comes at the end. */
-export async function* demuxLines(source: AsyncIterable<Buffer>, options: { timestamps?: boolean } = {}): AsyncGenerator<LogLine> {
-  const frames = new FrameDecoder();
-  const streams = { stdout: new StreamLines('stdout', options.timestamps ?? false), stderr: new StreamLines('stderr', options.timestamps ?? false) };
-  for await (const chunk of source) {
-    for (const frame of frames.push(chunk)) yield* streams[frame.stream].push(frame.payload);
+/** Turns messages of both streams into lines; a last line without newline comes out of `flush`. */
+export class LineAssembler {
+  private readonly streams = { stdout: new StreamLines('stdout'), stderr: new StreamLines('stderr') };
+
+  /** @param timestamps keep the messages' timestamps on the lines */
+  constructor(private readonly timestamps: boolean) {}
+
+  push(message: LogMessage): LogLine[] {
+    const m = this.timestamps || message.timestamp === undefined ? message : { stream: message.stream, payload: message.payload };
+    return this.streams[m.stream].push(m);
   }
-  yield* streams.stdout.flush();
-  yield* streams.stderr.flush();
+
+  flush(): LogLine[] {
+    return [...this.streams.stdout.flush(), ...this.streams.stderr.flush()];
+  }
+}
+
+/** Demultiplexes a whole logs body into lines per stream. */
+export async function* demuxLines(source: AsyncIterable<Buffer>, options: { timestamps?: boolean } = {}): AsyncGenerator<LogLine> {
+  const lines = new LineAssembler(options.timestamps ?? false);
+  for await (const message of logMessages(source, options.timestamps ?? false)) yield* lines.push(message);
+  yield* lines.flush();
 }

@@ -92,6 +92,29 @@ export class DockerTransport {
     throw new DockerError(status, engineMessage(await readText(res), status), `${req.method} ${req.path}`);
   }
 
+  /**
+   * Opens a streamed response and decodes it; an abort of `req.signal` ends it quietly, and the
+   * socket is closed however the consumer leaves.
+   */
+  async *stream<T>(req: DockerRequest, decode: (body: AsyncIterable<Buffer>) => AsyncIterable<T>): AsyncGenerator<T> {
+    if (req.signal?.aborted) return;
+    let res: IncomingMessage;
+    try {
+      res = await this.open(req);
+    } catch (error) {
+      if (req.signal?.aborted) return;
+      throw error;
+    }
+    try {
+      await this.assertOk(res, req);
+      yield* decode(res);
+    } catch (error) {
+      if (!req.signal?.aborted) throw error;
+    } finally {
+      res.destroy();
+    }
+  }
+
   private connectionError(error: NodeJS.ErrnoException, signal: AbortSignal | undefined): Error {
     if (signal?.aborted) return error;
     switch (error.code) {

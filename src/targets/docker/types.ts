@@ -124,7 +124,7 @@ export interface LogOptions {
   follow: boolean;
   /** Unix seconds (fractions allowed): only lines written since. */
   since?: number;
-  /** Only the last N lines (before following). */
+  /** Only the last N log messages (before following); a line over 16 KiB is several messages. */
   tail?: number;
   timestamps?: boolean;
 }
