@@ -107,11 +107,16 @@ export async function getPromotion(db: Executor, access: WorkspaceAccess, id: st
   return toPromotion(db, await findPromotion(db, access, id));
 }
 
-export async function listPromotions(db: Executor, access: WorkspaceAccess, status: string | undefined): Promise<Promotion[]> {
-  let q = db.selectFrom('promotions').selectAll().where('workspace_id', '=', access.workspace.id);
-  if (status) q = q.where('status', '=', status);
-  const rows = await q.orderBy('created_at', 'desc').limit(100).execute();
-  return Promise.all(rows.map((r) => toPromotion(db, r)));
+/** A project's promotions, newest first; `status` filters on the status as reported (a deploying one that ended reports how). */
+export async function listPromotions(db: Executor, access: WorkspaceAccess, projectId: string, status: Promotion['status'] | undefined, limit = 100): Promise<Promotion[]> {
+  const rows = await db.selectFrom('promotions').selectAll().where('workspace_id', '=', access.workspace.id).where('project_id', '=', projectId).orderBy('created_at', 'desc').execute();
+  const out: Promotion[] = [];
+  for (const row of rows) {
+    const promotion = await toPromotion(db, row);
+    if (status === undefined || promotion.status === status) out.push(promotion);
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
 /** Approves (and starts the deploy) or rejects a pending promotion. */

@@ -162,9 +162,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'project',
     permission: 'release.read',
-    query: z.strictObject({ status: z.enum(['pending-approval', 'rejected', 'deploying']).optional() }),
+    query: z.strictObject({ status: z.enum(['pending-approval', 'rejected', 'deploying', 'succeeded', 'failed']).optional() }),
     response: z.object({ promotions: z.array(promotionSchema) }),
-    handler: async ({ deps, access, query }) => ({ promotions: (await listPromotions(deps.db, access, query.status)).filter((p) => p.project === access.project.name) }),
+    handler: async ({ deps, access, query }) => ({ promotions: await listPromotions(deps.db, access, access.project.id, query.status) }),
   }),
   defineRoute({
     method: 'GET',
