@@ -33,12 +33,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildJar, pushBase } from '../test/support/images.js';
+import { freePort, median, stopChild } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -91,17 +91,6 @@ async function docker(argv: string[], input?: string): Promise<string> {
   return (await sh('docker', ['--config', dockerConfig, ...argv], { input, env: dockerEnv })).stdout;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((done) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 async function teardown(): Promise<void> {
   for (const image of dockerImages) await docker(['rmi', '-f', image]).catch(() => undefined);
@@ -118,17 +107,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => done(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Slipway.
@@ -209,11 +187,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ s: number; value: T }> 
   return { s: (performance.now() - start) / 1000, value };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface Samples {
   slipwayCold: number[];
