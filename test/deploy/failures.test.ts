@@ -105,6 +105,29 @@ describe('deploy failures and bad input', () => {
     expect(ids).toEqual(ids.map((_, i) => i + 1));
   }, 120_000);
 
+  it('runs several replicas behind one domain, and recreates them when the strategy says so', async () => {
+    const staging = () => `staging.shop.${w.ws}.localhost`;
+    const containers = async () => (await w.docker(['ps', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=staging', '--format', '{{.Label "io.slipway.release"}}'])).split('\n').filter(Boolean).sort();
+    expect((await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'staging', '--replicas', '2', '--max-surge', '2'])).code).toBe(0);
+    const first = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'staging', '--version', '1.0.0']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await containers()).toEqual(['1', '1']);
+    const status = (await w.run(['status', '-w', w.ws, '-p', 'shop', '--json'])).json<{ environments: Array<{ name: string; replicas: { running: number; desired: number }; health: string }> }>();
+    expect(status.environments.find((e) => e.name === 'staging')).toMatchObject({ replicas: { running: 2, desired: 2 }, health: 'healthy' });
+    expect((await viaProxy(w.proxyPort, staging())).status).toBe(200);
+
+    expect((await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'staging', '--strategy', 'recreate'])).code).toBe(0);
+    const set = await w.run(['config', 'set', 'GREETING=recreated', '-w', w.ws, '-p', 'shop', '-e', 'staging', '--json']);
+    const { deployment } = set.json<{ deployment: { id: string } }>();
+    const logs = await w.run(['logs', deployment.id, '-w', w.ws, '--follow', '--json']);
+    const { events, end } = logs.json<{ events: Array<{ step: string; message: string }>; end: { status: string } }>();
+    expect(end.status).toBe('succeeded');
+    expect(events.map((e) => e.step)).toContain('stop-old');
+    expect(events.findIndex((e) => e.step === 'stop-old')).toBeLessThan(events.findIndex((e) => e.step === 'start'));
+    expect(await containers()).toEqual(['2', '2']);
+    expect((await viaProxy(w.proxyPort, staging())).body).toBe('recreated | built once\n');
+  }, 120_000);
+
   it("streams the running containers' output", async () => {
     const abort = new AbortController();
     const res = await fetch(`${w.server.url}/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/logs?tail=5`, { headers: { authorization: `Bearer ${w.server.adminToken}` }, signal: abort.signal });
