@@ -40,6 +40,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { deployWorld, viaProxy, type DeployWorld } from '../test/support/deploy.js';
 import { cleanup } from '../test/support/server-process.js';
+import { startPoller } from './deploy-poller.js';
+import { report, s, type Sample } from './deploy-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -145,91 +147,8 @@ async function settle(id: string, what: string): Promise<{ events: DeployEvent[]
 // The poller: one GET at a time through Caddy, every `pollMs`, until `consecutive` answers in a
 // row are the expected body.
 
-interface PollResult {
-  /** When the answer of the first of the `consecutive` expected answers arrived (epoch ms). */
-  firstOfRun: number;
-  sent: number;
-  errors: string[];
-  /** Answers that were neither the old nor the new body (status and first bytes). */
-  other: number;
-  /** Expected answers seen before the final run of `consecutive` (round-robin mixing). */
-  earlyNew: number;
-  retried: number;
-}
-
-function startPoller(expected: string, previous: string): { result: Promise<PollResult>; stop(): void } {
-  let stopped = false;
-  const result = (async (): Promise<PollResult> => {
-    const stats = { retried: 0 };
-    const r: PollResult = { firstOfRun: Number.NaN, sent: 0, errors: [], other: 0, earlyNew: 0, retried: 0 };
-    let run = 0;
-    let runStart = Number.NaN;
-    const until = Date.now() + stepTimeoutMs;
-    while (!stopped && Date.now() < until) {
-      const sent = now();
-      r.sent += 1;
-      let body = '';
-      try {
-        const res = await viaProxy(world!.proxyPort, domain('staging'), '/', stats);
-        body = res.status === 200 ? res.body : `HTTP ${res.status}: ${res.body.slice(0, 80)}`;
-      } catch (error) {
-        body = `error: ${(error as Error).message}`;
-        if (r.errors.length < 10) r.errors.push(body);
-      }
-      const arrived = now();
-      if (body === expected) {
-        if (run === 0) runStart = arrived;
-        run += 1;
-        if (run >= consecutive) {
-          r.firstOfRun = runStart;
-          break;
-        }
-      } else {
-        if (run > 0) r.earlyNew += run;
-        run = 0;
-        if (body !== previous && !body.startsWith('error: ')) r.other += 1;
-      }
-      const wait = pollMs - (now() - sent);
-      if (wait > 0) await sleep(wait);
-    }
-    r.retried = stats.retried;
-    return r;
-  })();
-  return {
-    result,
-    stop: () => {
-      stopped = true;
-    },
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // One measured promotion.
-
-interface Sample {
-  run: number;
-  toTraffic: number;
-  apiAnswer: number;
-  toStarted: number;
-  pull: number;
-  startToReady: number;
-  claimedToStart: number;
-  dockerCreate: number;
-  dockerStart: number;
-  appStart: number;
-  readinessSeen: number;
-  readyToSwitch: number;
-  switchToTraffic: number;
-  serverDuration: number;
-  startedToSwitch: number;
-  switchToFinished: number;
-  stopOld: number;
-  polls: number;
-  errors: string[];
-  other: number;
-  earlyNew: number;
-  retried: number;
-}
 
 const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Number.NaN);
 function eventAt(events: DeployEvent[], step: string, last = false): number {
@@ -257,7 +176,7 @@ async function promoteOnce(i: number, previous: string): Promise<{ sample: Sampl
   const before = await viaProxy(world!.proxyPort, domain('staging'));
   if (before.body !== previous) throw new Error(`staging answers ${JSON.stringify(before.body)} before promotion ${i}, expected ${JSON.stringify(previous)}`);
 
-  const poller = startPoller(expected, previous);
+  const poller = startPoller({ proxyPort: world!.proxyPort, host: domain('staging'), pollMs, consecutive, timeoutMs: stepTimeoutMs }, expected, previous);
   await sleep(3 * pollMs); // the poller has a warm connection and sees the old release
   const t0 = now();
   let promoted: { promotion: { status: string }; deployment: Deployment | null };
@@ -313,64 +232,11 @@ async function promoteOnce(i: number, previous: string): Promise<{ sample: Sampl
 // ---------------------------------------------------------------------------------------------
 // Statistics and the report.
 
-function percentile(values: number[], p: number): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-const s = (ms: number) => (Number.isNaN(ms) ? 'n/a' : (ms / 1000).toFixed(2));
-
 async function machine(): Promise<string> {
   const w = world!;
   const dockerVersion = (await w.docker(['version', '--format', '{{.Server.Version}}']).catch(() => '?')).trim();
   const caddy = (await sh('caddy', ['version']).catch(() => '?')).trim().split(' ')[0];
   return `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'} (nproc ${cpus().length}), Node ${process.version}, Docker engine ${dockerVersion}, Caddy ${caddy}; ${new Date().toISOString().slice(0, 10)}; 1-min load average ${startLoad.toFixed(1)} before the promotions, ${loadavg()[0]!.toFixed(1)} after (other work on the machine shares the ${cpus().length} cores).`;
-}
-
-function report(samples: Sample[], machineLine: string): string {
-  const rows: Array<[string, (x: Sample) => number]> = [
-    ['**promote call → 100 % of traffic on the new release** (client, through Caddy)', (x) => x.toTraffic],
-    ['promote API call answered (201, deployment queued)', (x) => x.apiAnswer],
-    ['promote call → deployment claimed by the engine (`startedAt`)', (x) => x.toStarted],
-    ['`pull` step (image already in the engine)', (x) => x.pull],
-    ['`startedAt` → `start` event (pull, config, secrets, list replicas)', (x) => x.claimedToStart],
-    ['**container start → ready** (`start` → `ready` events)', (x) => x.startToReady],
-    ['· of which docker create (`start` event → container Created)', (x) => x.dockerCreate],
-    ['· of which docker start (Created → State.StartedAt)', (x) => x.dockerStart],
-    ['· of which JVM + app start (StartedAt → app logs "listening on")', (x) => x.appStart],
-    ['· of which readiness seen (listening → `ready` event; 100 ms probe interval)', (x) => x.readinessSeen],
-    ['`ready` → `switch` (route old + new, then new only: 2 Caddy loads)', (x) => x.readyToSwitch],
-    ['`switch` event logged → first of the 10 new answers (client; the event is written after Caddy loaded the config, so ≤ 0 is possible)', (x) => x.switchToTraffic],
-    ['server-side deployment `startedAt` → `finishedAt`', (x) => x.serverDuration],
-    ['· `startedAt` → `switch`', (x) => x.startedToSwitch],
-    ['· `switch` → `finishedAt` (drain 2 s, stop + remove old replica)', (x) => x.switchToFinished],
-    ['· · of which stop (SIGTERM) + remove of the old replica (`drain` event + 2 s → `stop-old` event)', (x) => x.stopOld],
-  ];
-  const table = [
-    `| ${samples.length} promotions dev → staging, 1 replica, image pulled | p50 s | p95 s | min s | max s |`,
-    '|---|---|---|---|---|',
-    ...rows.map(([name, f]) => {
-      const v = samples.map(f);
-      return `| ${name} | ${s(percentile(v, 50))} | ${s(percentile(v, 95))} | ${s(Math.min(...v))} | ${s(Math.max(...v))} |`;
-    }),
-  ];
-  const p50 = percentile(samples.map((x) => x.toTraffic), 50);
-  const polls = samples.reduce((a, x) => a + x.polls, 0);
-  const errors = samples.flatMap((x) => x.errors);
-  const other = samples.reduce((a, x) => a + x.other, 0);
-  const early = samples.reduce((a, x) => a + x.earlyNew, 0);
-  const retried = samples.reduce((a, x) => a + x.retried, 0);
-  const command = ['npx', 'tsx', 'bench/deploy.ts', ...process.argv.slice(2)].join(' ');
-  return [
-    machineLine,
-    `Command: \`${command}\`. Server, Caddy, the Docker engine, the app containers and the client on the same machine; the server at its default log level. Per promotion: a staged config change (\`GREETING=run-i\`, \`restart=false\`) on staging, then \`POST …/promotions {from: dev, to: staging}\`; "100 %" = the arrival of the first of ${consecutive} consecutive answers \`run-i\` to one-at-a-time GETs through Caddy every ${pollMs} ms.`,
-    '',
-    ...table,
-    '',
-    `Goal: p50 of promote → 100 % traffic under 1.5 s for an app that is ready at once: **${p50 < 1500 ? 'met' : 'not met'}** (p50 ${s(p50)} s; the test app's JVM start is included).`,
-    `Per run, promote → 100 % s: ${samples.map((x) => s(x.toTraffic)).join(', ')}.`,
-    `Poller: ${polls} GETs, ${errors.length} failed${errors.length ? ` (${[...new Set(errors)].slice(0, 3).join('; ')})` : ''}, ${other} other answers (non-200 or unexpected body), ${retried} retried once after Caddy closed a reused keep-alive connection, ${early} new-release answers seen before the final run of ${consecutive} (old and new replicas share the route between \`route\` and \`switch\`).`,
-  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,7 +372,7 @@ async function main(): Promise<string> {
       `promotion ${i}: → 100 % ${s(sample.toTraffic)} s (api ${s(sample.apiAnswer)}, claimed ${s(sample.toStarted)}, pull ${s(sample.pull)}, start→ready ${s(sample.startToReady)} [create ${s(sample.dockerCreate)}, start ${s(sample.dockerStart)}, jvm ${s(sample.appStart)}, seen ${s(sample.readinessSeen)}], ready→switch ${s(sample.readyToSwitch)}, switch→seen ${s(sample.switchToTraffic)}); server ${s(sample.serverDuration)} s, switch→finished ${s(sample.switchToFinished)} s; ${sample.polls} polls, ${sample.errors.length} errors`,
     );
   }
-  return `${report(samples, await machine())}\n`;
+  return `${report(samples, await machine(), { consecutive, pollMs })}\n`;
 }
 
 let text = '';
