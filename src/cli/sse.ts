@@ -33,28 +33,13 @@ export async function followEvents(server: string, token: string, path: string, 
         throw new SlipwayError(res.status === 404 ? 'SLW_NOT_FOUND' : 'SLW_BAD_RESPONSE', body?.error?.message ?? `the event stream answered HTTP ${res.status}`);
       }
       failures = 0;
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const fields = new Map<string, string>();
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).replace(/^ /, ''));
-          }
-          const data = fields.get('data');
-          if (fields.get('event') === 'end' && data) return JSON.parse(data) as EndEvent;
-          if (fields.get('event') === 'log' && data) {
-            const id = Number(fields.get('id'));
-            if (id > last) {
-              last = id;
-              onLog({ id, ...(JSON.parse(data) as Omit<LogEvent, 'id'>) });
-            }
+      for await (const event of sseEvents(res.body)) {
+        if (event.event === 'end' && event.data) return JSON.parse(event.data) as EndEvent;
+        if (event.event === 'log' && event.data) {
+          const id = Number(event.id);
+          if (id > last) {
+            last = id;
+            onLog({ id, ...(JSON.parse(event.data) as Omit<LogEvent, 'id'>) });
           }
         }
       }
@@ -76,17 +61,31 @@ export async function followRuntime(server: string, token: string, path: string,
     const code = body?.error?.code;
     throw new SlipwayError(code === 'SLW_NOTHING_DEPLOYED' || code === 'SLW_NOT_FOUND' || code === 'SLW_PROXY_UNAVAILABLE' ? code : 'SLW_BAD_RESPONSE', body?.error?.message ?? `the log stream answered HTTP ${res.status}`);
   }
+  for await (const event of sseEvents(res.body)) {
+    if (event.event === 'log' && event.data) onLine(JSON.parse(event.data) as { replica: string; stream: string; line: string });
+    if (event.event === 'end') return event.data ? (JSON.parse(event.data) as { replicas: number; reason: string }) : undefined;
+  }
+  return undefined;
+}
+
+/** The events of a `text/event-stream` body: one `{event, id, data}` per blank-line-ended block (comments skipped). */
+async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event?: string; id?: string; data?: string }> {
   const decoder = new TextDecoder();
   let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     buffer += decoder.decode(chunk, { stream: true });
     let cut: number;
     while ((cut = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (/^event: log$/m.test(block) && data) onLine(JSON.parse(data) as { replica: string; stream: string; line: string });
-      if (/^event: end$/m.test(block)) return data ? (JSON.parse(data) as { replicas: number; reason: string }) : undefined;
+      const fields: { event?: string; id?: string; data?: string } = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon);
+        if (colon > 0 && (name === 'event' || name === 'id' || name === 'data')) fields[name] = line.slice(colon + 1).replace(/^ /, '');
+      }
+      yield fields;
     }
   }
 }

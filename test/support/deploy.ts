@@ -5,25 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { cli, startServerProcess, tempDir, type CliResult, type ServerProcess } from './server-process.js';
 import { buildJar, dockerClient, pushBase } from './images.js';
 import { workspaceToken } from './fixtures.js';
 import { apiClient } from './api.js';
+import { freePort } from './docker-registry.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface DeployWorld {
   /** The workspace (unique per test file: test files run side by side on one Docker engine). */
