@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'panel/src/**/*.test.ts'],
     pool: 'forks',
     // Compiles src/ to dist/ once, for the end-to-end tests that run bin/slipway.
     globalSetup: ['test/support/build.ts'],

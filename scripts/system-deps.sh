@@ -6,11 +6,14 @@
 #   skopeo podman buildah   real registry clients the tests push and pull with
 #   caddy            the edge proxy of the deploy engine
 #   busybox-static   /bin/sh and httpd for the small base images the tests make
+#   chromium         only for the tests (SLIPWAY_SETUP_TESTS=1, set by scripts/test.sh): the web
+#                    panel's end-to-end tests drive it headless through playwright-core
 set -euo pipefail
 
 say() { printf '[setup] %s\n' "$*"; }
 
 packages=(docker.io docker-registry skopeo podman buildah caddy busybox-static)
+if [ "${SLIPWAY_SETUP_TESTS:-0}" = "1" ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then missing+=("$p"); fi

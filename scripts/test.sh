@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
 
-if ! bash scripts/setup.sh; then
+if ! SLIPWAY_SETUP_TESTS=1 bash scripts/setup.sh; then
   echo "[test] set-up failed"
   echo "0 passed, 1 failed"
   exit 1
@@ -26,6 +26,8 @@ checks_passed=0
 checks_failed=0
 echo "[test] type-checking src, tests and benches (tsc --noEmit)"
 if npx --no-install tsc -p tsconfig.json --noEmit; then checks_passed=$((checks_passed + 1)); else checks_failed=$((checks_failed + 1)); fi
+echo "[test] type-checking the web panel (tsc -p panel/tsconfig.json --noEmit)"
+if npx --no-install tsc -p panel/tsconfig.json --noEmit; then checks_passed=$((checks_passed + 1)); else checks_failed=$((checks_failed + 1)); fi
 
 echo "[test] running vitest"
 rm -f test-results/vitest.json

@@ -1,5 +1,6 @@
 /**
- * The HTTP application: API routes, OpenAPI document, health, metrics, and the one error path.
+ * The HTTP application: API routes, OpenAPI document, health, metrics, the web panel, and the
+ * one error path.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { buildOpenApi } from './http/openapi.js';
 import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
 import { registerRegistryRoutes } from '../registry/http/routes.js';
+import { registerPanel } from './panel.js';
 
 /** Largest request body accepted on the API (config layers and secrets are far smaller). */
 export const apiBodyLimit = 1024 * 1024;
@@ -63,7 +65,10 @@ export function buildApp(deps: ServerDeps) {
     deps.metrics.duration.observe({ method: request.method, route: routeName }, reply.elapsedTime / 1000);
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const panel = registerPanel(app as unknown as FastifyInstance, deps.panelDir);
+
+  app.setNotFoundHandler(async (request, reply) => {
+    if (await panel.serveApp(request, reply)) return;
     const err = new SlipwayError('SLW_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; the API is described at /api/v1/openapi.json`);
     void reply.code(err.status).send({ error: { code: err.code, message: err.message } });
   });

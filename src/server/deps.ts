@@ -27,4 +27,6 @@ export interface ServerDeps {
   selfHosts: string[];
   /** The deploy engine's queue and target (without --proxy-listen, deployments fail with a clear reason). */
   deploy: { enqueue(environmentId: string): void; target: Target | null };
+  /** The web panel's build (default: dist/panel beside the server code). */
+  panelDir?: string;
 }

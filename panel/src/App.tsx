@@ -1,0 +1,141 @@
+/**
+ * The panel's shell: sign-in when no token is held, else the header (where you are, live-update
+ * state, who you are, sign out) and the view the path names.
+ */
+import { useState } from 'react';
+import { get } from './api';
+import { parseRoute, useLocation, navigate, href, type Route } from './router';
+import { clearToken, readToken } from './session';
+import type { Whoami } from './types';
+import { ErrorNote, Link, Loading } from './ui/bits';
+import { useLoad } from './ui/hooks';
+import { LiveProvider, useLiveState } from './ui/live';
+import { SignIn } from './views/SignIn';
+import { Workspaces } from './views/Workspaces';
+import { WorkspaceHome } from './views/WorkspaceHome';
+import { Pipeline } from './views/Pipeline';
+import { Environment } from './views/Environment';
+import { Images } from './views/Images';
+import { DeployLog } from './views/DeployLog';
+import { Audit } from './views/Audit';
+
+export function App() {
+  const [token, setToken] = useState(readToken());
+  const pathname = useLocation();
+  if (!token) return <SignIn onSignedIn={() => setToken(readToken())} />;
+  return (
+    <Shell
+      route={parseRoute(pathname)}
+      onSignOut={() => {
+        clearToken();
+        setToken(null);
+        navigate('/');
+      }}
+    />
+  );
+}
+
+function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
+  const me = useLoad(() => get<Whoami>('whoami'), 'whoami');
+  if (me.error?.status === 401) {
+    return <SignIn onSignedIn={() => location.reload()} error={me.error} />;
+  }
+  const ws = 'ws' in route ? route.ws : null;
+  const page = (
+    <div className="app">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link to="/" className="brand">
+          Slipway
+        </Link>
+        <Crumbs route={route} />
+        <div className="who">
+          {ws && <LiveDot />}
+          {me.data && <span className="email">{me.data.user.email}</span>}
+          <button type="button" className="ghost" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <ErrorNote error={me.error} />
+        {me.loading && !me.data ? <Loading what="your account" /> : <View route={route} />}
+      </main>
+    </div>
+  );
+  return ws ? (
+    <LiveProvider ws={ws} key={ws}>
+      {page}
+    </LiveProvider>
+  ) : (
+    page
+  );
+}
+
+function View({ route }: { route: Route }) {
+  switch (route.view) {
+    case 'workspaces':
+      return <Workspaces />;
+    case 'workspace':
+      return <WorkspaceHome ws={route.ws} />;
+    case 'audit':
+      return <Audit ws={route.ws} />;
+    case 'pipeline':
+      return <Pipeline ws={route.ws} project={route.project} />;
+    case 'images':
+      return <Images ws={route.ws} project={route.project} />;
+    case 'environment':
+      return <Environment ws={route.ws} project={route.project} env={route.env} tab={route.tab} />;
+    case 'deployment':
+      return <DeployLog ws={route.ws} id={route.id} />;
+    case 'not-found':
+      return (
+        <section>
+          <h1>Not found</h1>
+          <p>
+            The panel has no page at <code>{route.path}</code>. <Link to="/">Go to your workspaces</Link>.
+          </p>
+        </section>
+      );
+  }
+}
+
+function Crumbs({ route }: { route: Route }) {
+  const items: { label: string; to: string }[] = [];
+  if ('ws' in route) items.push({ label: route.ws, to: href('w', route.ws) });
+  if ('project' in route) items.push({ label: route.project, to: href('w', route.ws, 'p', route.project) });
+  if (route.view === 'environment') items.push({ label: route.env, to: href('w', route.ws, 'p', route.project, 'e', route.env) });
+  if (route.view === 'images') items.push({ label: 'images', to: href('w', route.ws, 'p', route.project, 'images') });
+  if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
+  if (route.view === 'deployment') items.push({ label: `deployment ${route.id}`, to: href('w', route.ws, 'deployments', route.id) });
+  return (
+    <nav aria-label="Breadcrumb" className="crumbs">
+      <ol>
+        <li>
+          <Link to="/">Workspaces</Link>
+        </li>
+        {items.map((item, i) => (
+          <li key={item.to}>
+            {i === items.length - 1 ? (
+              <span aria-current="page">{item.label}</span>
+            ) : (
+              <Link to={item.to}>{item.label}</Link>
+            )}
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+function LiveDot() {
+  const state = useLiveState();
+  const label = state === 'open' ? 'live' : state === 'ended' ? 'offline' : state === 'connecting' ? 'connecting' : 'reconnecting';
+  return (
+    <span className={`live live-${state}`} role="status" aria-live="polite" title="live updates from the server">
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * The panel's only way to the server: the public API under /api/v1 with the signed-in token as
+ * a bearer token. Every failure becomes an ApiError with the API's own code and message, so the
+ * views show them as they are.
+ */
+import { readToken } from './session';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export type Query = Record<string, string | number | undefined>;
+
+/** Joins path segments, each percent-encoded (names are validated server-side, but never trusted here). */
+export function path(...segments: (string | number)[]): string {
+  return segments.map((s, i) => (i === 0 ? String(s) : encodeURIComponent(String(s)))).join('/');
+}
+
+export async function api<T>(method: string, url: string, body?: unknown, query?: Query, token = readToken()): Promise<T> {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/${url}${qs.size ? `?${qs}` : ''}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError('SLW_NETWORK', 'the Slipway server does not answer; check that it runs and try again', 0);
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError('SLW_BAD_RESPONSE', `the server answered ${res.status} with something other than JSON`, res.status);
+  }
+  if (!res.ok) {
+    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(error?.code ?? `HTTP_${res.status}`, error?.message ?? `the server answered ${res.status}`, res.status);
+  }
+  return data as T;
+}
+
+export const get = <T>(url: string, query?: Query) => api<T>('GET', url, undefined, query);
+export const post = <T>(url: string, body: unknown = {}, query?: Query) => api<T>('POST', url, body, query);
+export const patch = <T>(url: string, body: unknown, query?: Query) => api<T>('PATCH', url, body, query);
+export const put = <T>(url: string, body: unknown, query?: Query) => api<T>('PUT', url, body, query);
+export const del = <T>(url: string, query?: Query) => api<T>('DELETE', url, undefined, query);

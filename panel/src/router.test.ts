@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { href, parseRoute } from './router';
+
+describe('parseRoute', () => {
+  it('maps every panel path to its view', () => {
+    expect(parseRoute('/')).toEqual({ view: 'workspaces' });
+    expect(parseRoute('/w/acme')).toEqual({ view: 'workspace', ws: 'acme' });
+    expect(parseRoute('/w/acme/audit')).toEqual({ view: 'audit', ws: 'acme' });
+    expect(parseRoute('/w/acme/p/shop')).toEqual({ view: 'pipeline', ws: 'acme', project: 'shop' });
+    expect(parseRoute('/w/acme/p/shop/images')).toEqual({ view: 'images', ws: 'acme', project: 'shop' });
+    expect(parseRoute('/w/acme/p/shop/e/prod')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'releases' });
+    expect(parseRoute('/w/acme/p/shop/e/prod/secrets')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'secrets' });
+    expect(parseRoute('/w/acme/deployments/dep_1')).toEqual({ view: 'deployment', ws: 'acme', id: 'dep_1' });
+  });
+
+  it('calls anything else not found', () => {
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope']) expect(parseRoute(p).view).toBe('not-found');
+  });
+
+  it('round-trips names through href', () => {
+    expect(parseRoute(href('w', 'a b', 'p', 'x/y'))).toEqual({ view: 'pipeline', ws: 'a b', project: 'x/y' });
+  });
+});

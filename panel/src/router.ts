@@ -1,0 +1,61 @@
+/**
+ * The panel's routes: plain paths (the server answers any panel path with the app), matched
+ * here, changed with the History API so moving around never reloads the page.
+ */
+import { useEffect, useState } from 'react';
+
+export type Route =
+  | { view: 'workspaces' }
+  | { view: 'workspace'; ws: string }
+  | { view: 'audit'; ws: string }
+  | { view: 'pipeline'; ws: string; project: string }
+  | { view: 'images'; ws: string; project: string }
+  | { view: 'environment'; ws: string; project: string; env: string; tab: 'releases' | 'config' | 'secrets' }
+  | { view: 'deployment'; ws: string; id: string }
+  | { view: 'not-found'; path: string };
+
+export function parseRoute(pathname: string): Route {
+  const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const [w, ws, kind, a, b, c, d] = parts;
+  if (parts.length === 0) return { view: 'workspaces' };
+  if (w !== 'w' || !ws) return { view: 'not-found', path: pathname };
+  if (parts.length === 2) return { view: 'workspace', ws };
+  if (kind === 'audit' && parts.length === 3) return { view: 'audit', ws };
+  if (kind === 'deployments' && a && parts.length === 4) return { view: 'deployment', ws, id: a };
+  if (kind === 'p' && a) {
+    if (parts.length === 4) return { view: 'pipeline', ws, project: a };
+    if (b === 'images' && parts.length === 5) return { view: 'images', ws, project: a };
+    if (b === 'e' && c) {
+      const tab = d ?? 'releases';
+      if ((tab === 'releases' || tab === 'config' || tab === 'secrets') && parts.length <= 7) return { view: 'environment', ws, project: a, env: c, tab };
+    }
+  }
+  return { view: 'not-found', path: pathname };
+}
+
+/** The panel path of a route (each segment percent-encoded). */
+export function href(...segments: string[]): string {
+  return '/' + segments.map(encodeURIComponent).join('/');
+}
+
+const listeners = new Set<() => void>();
+
+export function navigate(to: string): void {
+  if (to === location.pathname + location.search) return;
+  history.pushState(null, '', to);
+  for (const l of listeners) l();
+}
+
+export function useLocation(): string {
+  const [path, setPath] = useState(location.pathname);
+  useEffect(() => {
+    const update = () => setPath(location.pathname);
+    listeners.add(update);
+    window.addEventListener('popstate', update);
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener('popstate', update);
+    };
+  }, []);
+  return path;
+}

@@ -1,0 +1,78 @@
+/** Small shared pieces: the API error box, badges, a digest, a loading line. */
+import type { ReactNode } from 'react';
+import type { ApiError } from '../api';
+import { shortDigest } from '../format';
+import { navigate } from '../router';
+
+/** An API error as the API gave it: its message and its stable code, never swallowed. */
+export function ErrorNote({ error }: { error: ApiError | null }) {
+  if (!error) return null;
+  return (
+    <div className="error" role="alert">
+      <strong>{error.message}</strong> <code className="code">{error.code}</code>
+    </div>
+  );
+}
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'muted';
+
+export function Badge({ tone, children, title }: { tone: Tone; children: ReactNode; title?: string }) {
+  return (
+    <span className={`badge badge-${tone}`} title={title}>
+      {children}
+    </span>
+  );
+}
+
+const statusTones: Record<string, Tone> = {
+  healthy: 'ok',
+  succeeded: 'ok',
+  running: 'info',
+  queued: 'info',
+  deploying: 'info',
+  'pending-approval': 'warn',
+  pending: 'info',
+  degraded: 'warn',
+  superseded: 'muted',
+  'not-deployed': 'muted',
+  unknown: 'muted',
+  down: 'bad',
+  failed: 'bad',
+  rejected: 'bad',
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return <Badge tone={statusTones[status] ?? 'muted'}>{status}</Badge>;
+}
+
+export function Digest({ digest }: { digest: string | null | undefined }) {
+  return (
+    <code className="digest" title={digest ?? undefined}>
+      {shortDigest(digest)}
+    </code>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="muted" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Link({ to, children, className }: { to: string; children: ReactNode; className?: string }) {
+  return (
+    <a
+      href={to}
+      className={className}
+      onClick={(e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}

@@ -1,0 +1,99 @@
+/** Promotions waiting for approval (with who asked), approve or reject; and the latest others. */
+import { useState } from 'react';
+import { path, post } from '../api';
+import { ago } from '../format';
+import { href, navigate } from '../router';
+import type { Deployment, Promotion } from '../types';
+import { Digest, ErrorNote, Link, StatusBadge } from '../ui/bits';
+import { Dialog } from '../ui/dialog';
+import { useAction } from '../ui/hooks';
+
+export function Approvals({ ws, promotions, onDecided }: { ws: string; promotions: Promotion[]; onDecided(): void }) {
+  const pending = promotions.filter((p) => p.status === 'pending-approval');
+  const recent = promotions.filter((p) => p.status !== 'pending-approval').slice(0, 8);
+  const action = useAction();
+  const [rejecting, setRejecting] = useState<Promotion | null>(null);
+  const approve = async (p: Promotion) => {
+    const result = await action.run(() => post<{ promotion: Promotion; deployment: Deployment | null }>(`${path('workspaces', ws, 'promotions', p.id)}/approve`));
+    if (result?.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));
+    else if (result) onDecided();
+  };
+  return (
+    <>
+      <section aria-labelledby="approvals-title" className="panel-section">
+        <h2 id="approvals-title">Waiting for approval</h2>
+        <ErrorNote error={action.error} />
+        {pending.length === 0 ? (
+          <p className="muted">No promotion waits for approval.</p>
+        ) : (
+          <ul className="list">
+            {pending.map((p) => (
+              <li key={p.id} className="row" data-promotion={p.id}>
+                <span>
+                  <strong>{p.version ?? 'untagged'}</strong> <Digest digest={p.imageDigest} /> from {p.from} to <strong>{p.to}</strong>, asked by {p.requestedBy ?? 'unknown'} {ago(p.createdAt)}
+                </span>
+                <span className="actions">
+                  <button type="button" disabled={action.busy} onClick={() => void approve(p)}>
+                    Approve {p.to}
+                  </button>
+                  <button type="button" className="danger" disabled={action.busy} onClick={() => setRejecting(p)}>
+                    Reject
+                  </button>
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {recent.length > 0 && (
+        <section aria-labelledby="recent-title" className="panel-section">
+          <h2 id="recent-title">Recent promotions</h2>
+          <ul className="list">
+            {recent.map((p) => (
+              <li key={p.id} className="row">
+                <span>
+                  {p.version ?? 'untagged'} {p.from} → {p.to} <StatusBadge status={p.status} /> asked by {p.requestedBy ?? 'unknown'}
+                  {p.decidedBy ? `, decided by ${p.decidedBy}` : ''} {ago(p.createdAt)}
+                  {p.reason ? ` — “${p.reason}”` : ''}
+                </span>
+                {p.deploymentId && <Link to={href('w', ws, 'deployments', p.deploymentId)}>log</Link>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {rejecting && <RejectDialog ws={ws} promotion={rejecting} onClose={() => setRejecting(null)} onDone={onDecided} />}
+    </>
+  );
+}
+
+function RejectDialog({ ws, promotion, onClose, onDone }: { ws: string; promotion: Promotion; onClose(): void; onDone(): void }) {
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  return (
+    <Dialog title={`Reject ${promotion.version ?? 'this image'} for ${promotion.to}?`} onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const done = await action.run(() => post(`${path('workspaces', ws, 'promotions', promotion.id)}/reject`, reason ? { reason } : {}));
+          if (done) {
+            onDone();
+            onClose();
+          }
+        }}
+      >
+        <label htmlFor="reject-reason">Reason (optional, shown to the requester)</label>
+        <input id="reject-reason" value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+        <ErrorNote error={action.error} />
+        <div className="actions">
+          <button type="button" className="ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="danger" disabled={action.busy}>
+            Reject promotion
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * An environment's resolved config, each value with the layer it comes from (project base or
+ * this environment), and edits to this environment's layer. A change rolls a new release of a
+ * running environment unless "roll a release now" is unticked (then it waits for the next one).
+ */
+import { useState, type FormEvent } from 'react';
+import { get, patch, path } from '../api';
+import { href } from '../router';
+import type { ConfigEntry } from '../types';
+import { Badge, ErrorNote, Link, Loading } from '../ui/bits';
+import { useAction, useLoad } from '../ui/hooks';
+
+interface ChangeResult {
+  version: number;
+  changed: boolean;
+  deployment: { id: string; releaseNumber: number } | null;
+}
+
+export function Config({ ws, project, env }: { ws: string; project: string; env: string }) {
+  const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/config`;
+  const config = useLoad(() => get<{ version: number; entries: ConfigEntry[] }>(url), url);
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  const [restart, setRestart] = useState(true);
+  const [result, setResult] = useState<ChangeResult | null>(null);
+  const action = useAction();
+  const change = async (body: { set?: Record<string, string>; unset?: string[] }) => {
+    const r = await action.run(() => patch<ChangeResult>(url, body, { restart: String(restart) }));
+    if (!r) return false;
+    setResult(r);
+    config.reload();
+    return true;
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await change({ set: { [key.trim()]: value } })) {
+      setKey('');
+      setValue('');
+    }
+  };
+  return (
+    <>
+      <ErrorNote error={config.error} />
+      {!config.data && !config.error && <Loading what="config" />}
+      {config.data && (
+        <>
+          <p className="muted">Config version {config.data.version}. Values of the project's base layer apply to every environment unless this one overrides them.</p>
+          {config.data.entries.length === 0 ? (
+            <p className="muted">No config keys.</p>
+          ) : (
+            <div className="scroll">
+              <table className="table">
+                <caption className="sr-only">Config of {env}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Key</th>
+                    <th scope="col">Value</th>
+                    <th scope="col">Layer</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {config.data.entries.map((e) => (
+                    <tr key={e.key} data-key={e.key}>
+                      <td>
+                        <code>{e.key}</code>
+                      </td>
+                      <td className="value">{e.value}</td>
+                      <td>
+                        <Badge tone={e.layer === 'environment' ? 'info' : 'muted'}>{e.layer === 'environment' ? env : 'project base'}</Badge>
+                      </td>
+                      <td className="actions">
+                        <button
+                          type="button"
+                          className="ghost"
+                          onClick={() => {
+                            setKey(e.key);
+                            setValue(e.value);
+                            document.getElementById('config-value')?.focus();
+                          }}
+                        >
+                          {e.layer === 'environment' ? 'Edit' : `Override in ${env}`}
+                          <span className="sr-only"> {e.key}</span>
+                        </button>
+                        {e.layer === 'environment' && (
+                          <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void change({ unset: [e.key] })}>
+                            Remove<span className="sr-only"> {e.key}</span>
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+      <form onSubmit={submit} className="card form" aria-labelledby="config-form-title">
+        <h2 id="config-form-title">Set a key in {env}</h2>
+        <div className="fields">
+          <div>
+            <label htmlFor="config-key">Key</label>
+            <input id="config-key" value={key} onChange={(e) => setKey(e.target.value)} required spellCheck={false} placeholder="LOG_LEVEL" />
+          </div>
+          <div>
+            <label htmlFor="config-value">Value</label>
+            <input id="config-value" value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
+          </div>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
+        </label>
+        <ErrorNote error={action.error} />
+        <button type="submit" disabled={action.busy || key.trim() === ''}>
+          Save
+        </button>
+        <ChangeNote ws={ws} result={result} />
+      </form>
+    </>
+  );
+}
+
+export function ChangeNote({ ws, result }: { ws: string; result: { changed?: boolean; version: number; deployment: { id: string; releaseNumber: number } | null } | null }) {
+  if (!result) return null;
+  return (
+    <p role="status" className="note">
+      {result.changed === false ? 'Nothing changed.' : `Saved as version ${result.version}.`}{' '}
+      {result.deployment && (
+        <>
+          Release #{result.deployment.releaseNumber} is rolling out: <Link to={href('w', ws, 'deployments', result.deployment.id)}>watch the live log</Link>.
+        </>
+      )}
+    </p>
+  );
+}

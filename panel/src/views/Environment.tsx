@@ -1,0 +1,33 @@
+/** One environment: its releases (with roll back), its config and its secrets, as tabs. */
+import { href } from '../router';
+import { Link } from '../ui/bits';
+import { Config } from './Config';
+import { Releases } from './Releases';
+import { Secrets } from './Secrets';
+
+const tabs = [
+  { id: 'releases', label: 'Releases' },
+  { id: 'config', label: 'Config' },
+  { id: 'secrets', label: 'Secrets' },
+] as const;
+
+export function Environment({ ws, project, env, tab }: { ws: string; project: string; env: string; tab: 'releases' | 'config' | 'secrets' }) {
+  const base = href('w', ws, 'p', project, 'e', env);
+  return (
+    <section aria-labelledby="env-title">
+      <h1 id="env-title">
+        {project} / {env}
+      </h1>
+      <nav aria-label="Environment" className="tabs">
+        {tabs.map((t) => (
+          <Link key={t.id} to={t.id === 'releases' ? base : `${base}/${t.id}`} className={t.id === tab ? 'tab current' : 'tab'}>
+            <span aria-current={t.id === tab ? 'page' : undefined}>{t.label}</span>
+          </Link>
+        ))}
+      </nav>
+      {tab === 'releases' && <Releases ws={ws} project={project} env={env} />}
+      {tab === 'config' && <Config ws={ws} project={project} env={env} />}
+      {tab === 'secrets' && <Secrets ws={ws} project={project} env={env} />}
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * The panel's browser tests: Debian's Chromium driven headless by playwright-core, and a record
+ * of every API response body a page receives (through the Chrome DevTools protocol, so the
+ * bodies of server-sent event streams are read too, as they arrive), for checks such as "no
+ * secret value ever reached the browser".
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Where tests put screenshots (test-results/ is not committed; CI keeps it as an artifact). */
+export const screenshotDir = join(import.meta.dirname, '../../test-results/panel');
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // As root in a sandbox without a GPU; no background traffic to hosts this machine cannot reach.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const file = join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export interface RecordedResponse {
+  url: string;
+  status: number;
+  mimeType: string;
+  body: string;
+}
+
+export interface ResponseRecorder {
+  /** Every API response so far; event streams with what has arrived of them. */
+  responses(): Promise<RecordedResponse[]>;
+}
+
+/** Records the body of every response under /api/ that `page` receives from now on. */
+export async function recordApiResponses(page: Page): Promise<ResponseRecorder> {
+  const cdp = await page.context().newCDPSession(page);
+  const seen = new Map<string, RecordedResponse>();
+  const reads: Promise<unknown>[] = [];
+  const send = cdp.send.bind(cdp) as (method: string, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  cdp.on('Network.responseReceived', (e) => {
+    if (!new URL(e.response.url).pathname.startsWith('/api/')) return;
+    const r: RecordedResponse = { url: e.response.url, status: e.response.status, mimeType: e.response.mimeType, body: '' };
+    seen.set(e.requestId, r);
+    if (e.response.mimeType === 'text/event-stream') {
+      // From here on Network.dataReceived carries the stream's bytes; what came before is buffered.
+      reads.push(
+        send('Network.streamResourceContent', { requestId: e.requestId })
+          .then((x) => (r.body = Buffer.from(String(x.bufferedData ?? ''), 'base64').toString('utf8') + r.body))
+          .catch(() => undefined),
+      );
+    }
+  });
+  cdp.on('Network.dataReceived', (e) => {
+    const r = seen.get(e.requestId);
+    const data = (e as { data?: string }).data;
+    if (r && data) r.body += Buffer.from(data, 'base64').toString('utf8');
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const r = seen.get(e.requestId);
+    if (!r || r.mimeType === 'text/event-stream') return;
+    reads.push(
+      send('Network.getResponseBody', { requestId: e.requestId })
+        .then((x) => (r.body = x.base64Encoded ? Buffer.from(String(x.body), 'base64').toString('utf8') : String(x.body)))
+        .catch(() => undefined),
+    );
+  });
+  await cdp.send('Network.enable', { maxTotalBufferSize: 64 * 1024 * 1024, maxResourceBufferSize: 16 * 1024 * 1024 });
+  return {
+    responses: async () => {
+      await Promise.all(reads);
+      return [...seen.values()];
+    },
+  };
+}
