@@ -49,7 +49,7 @@ export async function api<T>(method: string, url: string, body?: unknown, query?
 }
 
 export const get = <T>(url: string, query?: Query) => api<T>('GET', url, undefined, query);
-export const post = <T>(url: string, body: unknown = {}, query?: Query) => api<T>('POST', url, body, query);
+export const post = <T>(url: string, body?: unknown, query?: Query) => api<T>('POST', url, body, query);
 export const patch = <T>(url: string, body: unknown, query?: Query) => api<T>('PATCH', url, body, query);
 export const put = <T>(url: string, body: unknown, query?: Query) => api<T>('PUT', url, body, query);
 export const del = <T>(url: string, query?: Query) => api<T>('DELETE', url, undefined, query);

@@ -14,7 +14,7 @@ import type { EnvironmentAccess } from '../projects/projects.js';
 import { createRelease, type Release } from '../releases/releases.js';
 import { currentSecretVersions, type SecretVersions } from '../secrets/secrets.js';
 import type { Db, DeploymentsTable, Executor } from '../store/schema.js';
-import { appendEvent } from './events.js';
+import { announceChange, appendEvent } from './events.js';
 
 export interface Deployment {
   id: string;
@@ -78,6 +78,7 @@ export async function requestDeploy(db: Db, access: EnvironmentAccess, request: 
   };
   await db.insertInto('deployments').values(row).execute();
   await appendEvent(db, row.id, 'queued', `release #${release.number} of ${access.project.name}/${access.environment.name}: ${request.version ?? ''} ${request.imageDigest} (${request.trigger})`.replace('  ', ' '));
+  announceChange(access.workspace.id, { kind: 'deployment', id: row.id, project: access.project.name, environment: access.environment.name, status: 'queued' });
   return { release, deployment: toDeployment(access.environment.name, row) };
 }
 

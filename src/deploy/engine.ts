@@ -20,7 +20,7 @@ import { setReleaseStatus } from '../releases/releases.js';
 import { revealSecrets, type Keyring, type SecretVersions } from '../secrets/secrets.js';
 import type { Db, DeploymentsTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/principal.js';
-import { appendEvent, deployBus } from './events.js';
+import { announceChange, appendEvent, deployBus } from './events.js';
 import { activeDeployment, currentRelease } from './deployments.js';
 import { rollout } from './rollout.js';
 import { getSettings } from './settings.js';
@@ -80,6 +80,7 @@ export class DeployEngine {
       .where((eb) => (next.owner === null ? eb('owner', 'is', null) : eb('owner', '=', next.owner)))
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return { requeueAfterMs: 200 };
+    if (next.status === 'queued') await this.announce(next, 'running');
     try {
       if (next.status === 'running') await this.recover(next);
       else await this.run(next, signal);
@@ -209,6 +210,25 @@ export class DeployEngine {
     await db.updateTable('deployments').set({ status, phase: status, error, finished_at: nowIso(), lease_until: null }).where('id', '=', d.id).execute();
     await this.log(d, 'done', status === 'succeeded' ? `release #${d.release_number} is live` : `release #${d.release_number} failed: ${error ?? ''}`, status === 'succeeded' ? 'info' : 'error');
     deployBus.emit(`env:${d.environment_id}`);
+    await this.announce(d, status, access);
+  }
+
+  /**
+   * Tells the workspace's change stream about the deployment's new status (and, when it ends,
+   * about the promotion it runs, if any). Never throws: a lost announcement costs a refetch, a
+   * throw here would leave a claimed deployment unfinished.
+   */
+  private async announce(d: DeploymentsTable, status: 'running' | 'succeeded' | 'failed', known?: EnvironmentAccess): Promise<void> {
+    try {
+      const access = known ?? (await environmentAccess(this.o.db, d.environment_id));
+      const where = { project: access.project.name, environment: access.environment.name };
+      announceChange(access.workspace.id, { kind: 'deployment', id: d.id, ...where, status });
+      if (status === 'running') return;
+      const promotions = await this.o.db.selectFrom('promotions').select('id').where('deployment_id', '=', d.id).execute();
+      for (const p of promotions) announceChange(access.workspace.id, { kind: 'promotion', id: p.id, ...where, status });
+    } catch (error) {
+      this.o.logger.warn({ err: error, deployment: d.id }, 'could not announce a deployment change');
+    }
   }
 
   /** Points every environment's route at the running replicas of its current release. */

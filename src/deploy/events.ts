@@ -1,6 +1,8 @@
 /**
  * A deploy's log: numbered events in the store (the SSE stream's ids), and an in-process signal
- * so followers wake up at once instead of polling.
+ * so followers wake up at once instead of polling. Also the workspace change signal: every state
+ * change of a deployment or promotion, announced after it is stored, for the workspace's change
+ * stream (not stored: a client refetches what it shows when it (re)connects).
  *
  * @module
  */
@@ -19,6 +21,31 @@ export interface DeployEvent {
 /** Wakes followers of a deployment when an event is appended or its status changes. */
 export const deployBus = new EventEmitter();
 deployBus.setMaxListeners(0);
+
+/** A deployment or promotion that changed state, as the workspace change stream sends it. */
+export interface WorkspaceChange {
+  kind: 'deployment' | 'promotion';
+  id: string;
+  project: string;
+  /** The target environment (a promotion's `to`). */
+  environment: string;
+  /** A deployment's status (queued … failed) or a promotion's (pending-approval … failed). */
+  status: string;
+  at: string;
+}
+
+/** Announces workspace changes; the event name is the workspace id, the argument a {@link WorkspaceChange}. */
+export const workspaceChanges = new EventEmitter();
+workspaceChanges.setMaxListeners(0);
+
+/** Tells the workspace's followers about a change already stored; a follower's failure never fails the caller. */
+export function announceChange(workspaceId: string, change: Omit<WorkspaceChange, 'at'>): void {
+  try {
+    workspaceChanges.emit(workspaceId, { ...change, at: nowIso() } satisfies WorkspaceChange);
+  } catch {
+    // A follower that cannot write has gone away; it removes itself when its stream closes.
+  }
+}
 
 export async function appendEvent(db: Executor, deploymentId: string, step: string, message: string, level = 'info'): Promise<DeployEvent> {
   const last = await db.selectFrom('deploy_events').select((eb) => eb.fn.max('seq').as('seq')).where('deployment_id', '=', deploymentId).executeTakeFirst();

@@ -15,6 +15,7 @@ import { resolveEnvironment, type ProjectAccess } from '../projects/projects.js'
 import type { Db, Executor, PromotionsTable } from '../store/schema.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { currentRelease, requestDeploy, type Deployment } from './deployments.js';
+import { announceChange } from './events.js';
 import { storedSettings } from './settings.js';
 
 export interface Promotion {
@@ -94,7 +95,9 @@ export async function promote(db: Db, access: ProjectAccess, fromName: string, t
   }
   await db.insertInto('promotions').values(row).execute();
   await recordAudit(db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'promotion.request', targetType: 'promotion', target: `${access.project.name}: ${fromName} → ${toName}`, details: { id: row.id, imageDigest: row.image_digest, status: row.status } });
-  return { promotion: await toPromotion(db, row), deployment };
+  const promotion = await toPromotion(db, row);
+  announce(access.workspace.id, promotion);
+  return { promotion, deployment };
 }
 
 export async function findPromotion(db: Executor, access: WorkspaceAccess, id: string): Promise<PromotionsTable> {
@@ -152,5 +155,12 @@ export async function decide(db: Db, access: WorkspaceAccess, id: string, decisi
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) === 0) throw new SlipwayError('SLW_PROMOTION_STATE', `promotion ${id} was decided by someone else meanwhile`);
   await recordAudit(db, actorOf(access.principal), { workspaceId: access.workspace.id, action: `promotion.${decision}`, targetType: 'promotion', target: id, details: { reason: reason ?? null } });
-  return { promotion: await getPromotion(db, access, id), deployment };
+  const promotion = await getPromotion(db, access, id);
+  announce(access.workspace.id, promotion);
+  return { promotion, deployment };
+}
+
+/** Tells the workspace's change stream that a promotion changed state. */
+function announce(workspaceId: string, p: Promotion): void {
+  announceChange(workspaceId, { kind: 'promotion', id: p.id, project: p.project, environment: p.to, status: p.status });
 }

@@ -46,7 +46,8 @@ export async function rollbackTarget(db: Executor, access: EnvironmentAccess, to
 export interface EnvironmentStatus {
   name: string;
   domain: string;
-  release: { number: number; version: string | null; imageDigest: string; configVersion: number; finishedAt: string | null } | null;
+  /** `trigger`: what made the release (deploy, promotion, …); `actor`: the e-mail of the user who did, or null. */
+  release: { number: number; version: string | null; imageDigest: string; configVersion: number; finishedAt: string | null; trigger: string; actor: string | null } | null;
   replicas: { running: number; desired: number };
   health: 'healthy' | 'degraded' | 'down' | 'not-deployed' | 'unknown';
   deploying: Deployment | null;
@@ -60,6 +61,7 @@ export async function environmentStatus(db: Executor, access: ProjectAccess, tar
     const settings = await getSettings(db, envAccess);
     const release = await currentRelease(db, environment.id);
     const active = await activeDeployment(db, environment.id);
+    const actor = release?.actor_user_id ? ((await db.selectFrom('users').select('email').where('id', '=', release.actor_user_id).executeTakeFirst())?.email ?? null) : null;
     let running = 0;
     let health: EnvironmentStatus['health'] = release ? 'unknown' : 'not-deployed';
     if (release && target) {
@@ -72,7 +74,7 @@ export async function environmentStatus(db: Executor, access: ProjectAccess, tar
     out.push({
       name: environment.name,
       domain: settings.domain,
-      release: release ? { number: release.number, version: release.version_tag, imageDigest: release.image_digest, configVersion: release.config_version, finishedAt: release.finished_at } : null,
+      release: release ? { number: release.number, version: release.version_tag, imageDigest: release.image_digest, configVersion: release.config_version, finishedAt: release.finished_at, trigger: release.trigger, actor } : null,
       replicas: { running, desired: settings.replicas },
       health,
       deploying: active ? toDeployment(environment.name, active) : null,

@@ -1,16 +1,19 @@
 /**
- * A deployment's log as server-sent events: `id` is the event's sequence number, so a client
- * that reconnects with `Last-Event-ID` gets exactly what it missed; a comment line every 15 s
- * keeps proxies from closing an idle stream; `event: end` closes it when the deployment ends.
+ * Server-sent event streams. A deployment's log: `id` is the event's sequence number, so a
+ * client that reconnects with `Last-Event-ID` gets exactly what it missed; `event: end` closes it
+ * when the deployment ends. An environment's runtime output, following. A workspace's changes,
+ * never ending (until the client goes or the server stops). On all of them a comment line every
+ * 15 s keeps proxies from closing an idle stream.
  *
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from '../store/schema.js';
-import { deployBus, eventsAfter } from './events.js';
+import { deployBus, eventsAfter, workspaceChanges, type WorkspaceChange } from './events.js';
 import type { Target } from './target.js';
 
 const pingMs = 15_000;
+const sseHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
 export async function streamDeployEvents(db: Executor, deploymentId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const header = request.headers['last-event-id'];
@@ -19,7 +22,7 @@ export async function streamDeployEvents(db: Executor, deploymentId: string, req
   if (!Number.isSafeInteger(last) || last < 0) last = 0;
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, sseHeaders);
   res.write('retry: 1000\n\n');
   let closed = false;
   let wake: (() => void) | undefined;
@@ -75,7 +78,7 @@ export async function streamRuntimeLogs(target: Target | null, labels: Record<st
   const replicas = target ? (await target.list(labels)).filter((r) => r.running) : [];
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, sseHeaders);
   const abort = new AbortController();
   request.raw.once('close', () => abort.abort());
   const ping = setInterval(() => res.write(': ping\n\n'), pingMs);
@@ -94,4 +97,49 @@ export async function streamRuntimeLogs(target: Target | null, labels: Record<st
     clearInterval(ping);
     res.end();
   }
+}
+
+/** Ids of change events: increasing within this process (no replay, so they only order). */
+let changeSeq = 0;
+/** The open change streams of each HTTP server, so that a stopping server can end them. */
+const openStreams = new WeakMap<object, Set<() => void>>();
+const stopping = new WeakSet<object>();
+
+/**
+ * A workspace's changes as server-sent events: `event: change` with a {@link WorkspaceChange}
+ * for every deployment or promotion that changes state, live only. A client refetches what it
+ * shows when it connects or reconnects, so nothing is replayed.
+ */
+export async function streamWorkspaceChanges(workspaceId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const server = request.server.server;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, sseHeaders);
+  res.write('retry: 1000\n\n');
+  await new Promise<void>((resolve) => {
+    const send = (text: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    };
+    const onChange = (change: WorkspaceChange) => send(`id: ${++changeSeq}\nevent: change\ndata: ${JSON.stringify(change)}\n\n`);
+    const ping = setInterval(() => send(': ping\n\n'), pingMs);
+    const streams = openStreams.get(server) ?? new Set<() => void>();
+    openStreams.set(server, streams);
+    const end = () => {
+      clearInterval(ping);
+      workspaceChanges.off(workspaceId, onChange);
+      streams.delete(end);
+      if (!res.writableEnded && !res.destroyed) res.end();
+      resolve();
+    };
+    workspaceChanges.on(workspaceId, onChange);
+    streams.add(end);
+    res.once('close', end);
+    if (stopping.has(server)) end();
+  });
+}
+
+/** Ends the change streams of a server that stops (they would hold its close open forever). */
+export function endWorkspaceStreams(server: object): void {
+  stopping.add(server);
+  for (const end of [...(openStreams.get(server) ?? [])]) end();
 }

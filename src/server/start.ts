@@ -25,6 +25,7 @@ import { imagesInUse } from '../releases/releases.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
+import { endWorkspaceStreams } from '../deploy/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
 import type { ServerDeps } from './deps.js';
 
@@ -120,6 +121,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       close: async () => {
         stopGc();
         await runningDeploy.stop();
+        // Change streams never end by themselves; the deploy's last changes are out by now.
+        endWorkspaceStreams(app.server);
         await app.close();
         await openStoreRef.close();
         lock.release();

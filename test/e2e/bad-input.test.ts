@@ -162,7 +162,7 @@ function cases(): Case[] {
   add('demoting the last owner', { method: 'PATCH', path: `${acme}/members/admin@slipway.local`, body: { role: 'viewer' }, expect: 'SLW_LAST_OWNER' });
 
   // Routes that do not exist.
-  for (const [method, path] of [['GET', '/api/v1/nope'], ['GET', '/api/v2/workspaces'], ['DELETE', ws], ['PUT', acme], ['POST', `${prod}/releases`], ['GET', '/'], ['GET', `${prod}/deploys`], ['OPTIONS', acme]] as const) {
+  for (const [method, path] of [['GET', '/api/v1/nope'], ['GET', '/api/v2/workspaces'], ['DELETE', ws], ['PUT', acme], ['POST', `${prod}/releases`], ['GET', '/nowhere'], ['GET', `${prod}/deploys`], ['OPTIONS', acme]] as const) {
     add(`no route ${method} ${path}`, { method, path, expect: 'SLW_ROUTE_NOT_FOUND' });
   }
   return c;

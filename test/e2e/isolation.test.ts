@@ -9,7 +9,7 @@ import { apiClient, errorCode, ok, type Api, type ApiResponse } from '../support
 import { snapshotSqlite } from '../support/db-snapshot.js';
 import { addMember, insertInstanceToken, insertRelease, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
-import { fetchOperations, fillPath, pathParams, sampleBody, type Operation } from '../support/openapi.js';
+import { fetchOperations, fillUrl, pathParams, sampleBody, type Operation } from '../support/openapi.js';
 import { cleanup } from '../support/server-process.js';
 
 type Values = Record<string, string | number>;
@@ -47,8 +47,8 @@ beforeAll(async () => {
   ];
   const seededA = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'alpha', 'alpha-web');
   const seededB = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'bravo', 'bravo-web');
-  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', ...seededA };
-  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', ...seededB };
+  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', ...seededA };
+  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', ...seededB };
   foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, ...seededB };
   ops = await fetchOperations(srv.url);
   workspaceOps = ops.filter((o) => o.path.includes('{workspace}'));
@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 function send(api: Api, op: Operation, values: Values, body: unknown): Promise<ApiResponse> {
-  return api.call({ method: op.method, path: fillPath(op.path, values), body: op.method === 'GET' ? undefined : body });
+  return api.call({ method: op.method, path: fillUrl(op, values), body: op.method === 'GET' ? undefined : body });
 }
 
 /** The message with the names of the request replaced, to compare "foreign" and "missing" answers. */
@@ -74,7 +74,7 @@ describe('workspace isolation over every route of the OpenAPI document', () => {
   it('the document lists the API, and every path parameter has a test value', () => {
     expect(ops.length).toBeGreaterThanOrEqual(33);
     expect(workspaceOps.length).toBeGreaterThanOrEqual(30);
-    for (const op of workspaceOps) expect(() => fillPath(op.path, valuesB)).not.toThrow();
+    for (const op of workspaceOps) expect(() => fillUrl(op, valuesB)).not.toThrow();
     const methods = new Set(workspaceOps.map((o) => o.method));
     expect([...methods].sort()).toEqual(['DELETE', 'GET', 'PATCH', 'POST', 'PUT']);
   });

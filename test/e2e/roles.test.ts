@@ -8,7 +8,7 @@ import { errorCode, ok, type Api, type ApiResponse } from '../support/api.js';
 import { snapshotSqlite } from '../support/db-snapshot.js';
 import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
-import { fetchOperations, fillPath, sampleBody, type Operation } from '../support/openapi.js';
+import { fetchOperations, fillUrl, sampleBody, type Operation } from '../support/openapi.js';
 import { cleanup } from '../support/server-process.js';
 
 let srv: InProcessServer;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   admin = (await workspaceToken(srv.admin, 'acme', 'admin', 'ada@example.com')).api;
   await withSqliteStore(srv.dbFile, (db) => insertRelease(db, srv.adminToken, 'acme', 'web', 'prod'));
   const seeded = await seedDeployRecords(srv.dbFile, srv.adminToken, admin.token, 'acme', 'web');
-  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', ...seeded };
+  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', ...seeded };
   ops = (await fetchOperations(srv.url)).filter((o) => o.path.includes('{workspace}'));
 });
 
@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 function send(api: Api, op: Operation): Promise<ApiResponse> {
-  return api.call({ method: op.method, path: fillPath(op.path, values), body: op.method === 'GET' ? undefined : sampleBody(op.bodySchema) });
+  return api.call({ method: op.method, path: fillUrl(op, values), body: op.method === 'GET' ? undefined : sampleBody(op.bodySchema) });
 }
 
 const show = (op: Operation, res: ApiResponse) => `${op.method} ${op.path}: ${res.status} ${res.text.slice(0, 160)}`;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, ok, type Api } from '../support/api.js';
 import { paths, seedWorkspace } from '../support/fixtures.js';
-import { fetchOperations, fillPath } from '../support/openapi.js';
+import { fetchOperations, fillUrl } from '../support/openapi.js';
 import { cleanup, cli, startServerProcess, type CliResult, type ServerProcess } from '../support/server-process.js';
 
 const viaCli = randomBytes(16).toString('hex');
@@ -90,11 +90,11 @@ describe('secret values never leave the server', () => {
   });
 
   it('no GET route of the workspace and no CLI command answers with a value', async () => {
-    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000' };
+    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod' };
     const gets = (await fetchOperations(server.url)).filter((o) => o.method === 'GET' && !o.path.includes('{number}') && !o.path.includes('{token}') && !o.path.includes('{deployment}') && !o.path.includes('{promotion}'));
     expect(gets.length).toBeGreaterThanOrEqual(15);
     for (const op of gets) {
-      const res = await admin.get(fillPath(op.path, values));
+      const res = await admin.get(fillUrl(op, values));
       expect(res.status, `${op.path}: ${res.text}`).toBe(200);
       apiAnswers.push(res.text);
     }

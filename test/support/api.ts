@@ -36,14 +36,40 @@ export async function call(baseUrl: string, req: ApiRequest): Promise<ApiRespons
     headers['content-type'] = req.contentType ?? 'application/json';
   }
   const res = await fetch(`${baseUrl}${req.path}`, { method: req.method ?? 'GET', headers, body });
-  const text = await res.text();
+  const contentType = res.headers.get('content-type') ?? '';
+  const text = contentType.startsWith('text/event-stream') ? await readEventStream(res, streamQuietMs) : await res.text();
   let json: unknown;
   try {
     json = text.length > 0 ? JSON.parse(text) : undefined;
   } catch {
     json = undefined;
   }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+  return { status: res.status, contentType, text, json };
+}
+
+/** How long an event stream may stay quiet before {@link call} stops reading it. */
+const streamQuietMs = 300;
+
+/**
+ * An event stream's text until it ends or stays quiet for `quietMs`, then the connection is
+ * dropped: a deployment's log ends by itself, a workspace's change stream never does.
+ */
+async function readEventStream(res: Response, quietMs: number): Promise<string> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const quiet = new Promise<'quiet'>((resolve) => (timer = setTimeout(() => resolve('quiet'), quietMs)));
+    const next = await Promise.race([reader.read(), quiet]);
+    clearTimeout(timer);
+    if (next === 'quiet') {
+      await reader.cancel();
+      return text;
+    }
+    if (next.done) return text + decoder.decode();
+    text += decoder.decode(next.value, { stream: true });
+  }
 }
 
 /** A client bound to a server and a token. */

@@ -26,10 +26,15 @@ export interface Operation {
   operationId: string;
   minimumRole: string | undefined;
   bodySchema: JsonSchema | undefined;
+  /** Query parameters, with whether each is required. */
+  query: Array<{ name: string; required: boolean }>;
 }
 
 interface Doc {
-  paths: Record<string, Record<string, { operationId: string; 'x-slipway-minimum-role'?: string; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { operationId: string; 'x-slipway-minimum-role'?: string; parameters?: Array<{ name: string; in: string; required?: boolean }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>
+  >;
 }
 
 /** Fetches `/api/v1/openapi.json` (no token needed) and lists its operations. */
@@ -44,6 +49,7 @@ export async function fetchOperations(baseUrl: string): Promise<Operation[]> {
       operationId: op.operationId,
       minimumRole: op['x-slipway-minimum-role'],
       bodySchema: op.requestBody?.content['application/json']?.schema,
+      query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, required: p.required === true })),
     })),
   );
 }
@@ -60,6 +66,21 @@ export function fillPath(path: string, values: Record<string, string | number>):
     if (v === undefined) throw new Error(`no test value for path parameter {${name}} of ${path}: add one to the test`);
     return encodeURIComponent(String(v));
   });
+}
+
+/**
+ * The query string of an operation's required parameters that `values` has a value for (empty
+ * if none). One left out makes the route answer 400; the walks that expect success on GET
+ * routes catch a GET route whose query has no test value.
+ */
+export function fillQuery(op: Operation, values: Record<string, string | number>): string {
+  const pairs = op.query.filter((q) => q.required && values[q.name] !== undefined).map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(String(values[q.name]))}`);
+  return pairs.length > 0 ? `?${pairs.join('&')}` : '';
+}
+
+/** An operation's path and required query, filled with `values`. */
+export function fillUrl(op: Operation, values: Record<string, string | number>): string {
+  return fillPath(op.path, values) + fillQuery(op, values);
 }
 
 /**

@@ -1,10 +1,11 @@
-/** Routes: deploys, promotions with approval, rollback, status, and deploy logs as SSE. */
+/** Routes: deploys, promotions with approval (and their preview), rollback, status, deploy logs and workspace changes as SSE. */
 import { z } from 'zod';
 import { actorOf } from '../../tenancy/principal.js';
 import { currentRelease, findDeployment, requestDeploy, toDeployment } from '../../deploy/deployments.js';
 import { decide, getPromotion, listPromotions, promote } from '../../deploy/promotions.js';
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
-import { streamDeployEvents, streamRuntimeLogs } from '../../deploy/sse.js';
+import { previewPromotion } from '../../deploy/preview.js';
+import { streamDeployEvents, streamRuntimeLogs, streamWorkspaceChanges } from '../../deploy/sse.js';
 import { defineRoute } from '../http/route.js';
 import { timestamp } from '../http/schemas.js';
 
@@ -42,9 +43,13 @@ const promotionSchema = z
   .meta({ id: 'Promotion' });
 
 const started = z.object({ deployment: deploymentSchema, releaseNumber: z.number().int() });
+const previewSide = z.object({
+  environment: z.string(),
+  release: z.object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int() }).nullable(),
+});
+const keyDiff = z.object({ onlyInFrom: z.array(z.string()), onlyInTo: z.array(z.string()), differ: z.array(z.string()) }).meta({ description: 'names only, sorted; never a value' });
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
 const environment = `${project}/environments/{environment}`;
-
 
 export const deployRoutes = [
   defineRoute({
@@ -122,6 +127,19 @@ export const deployRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    path: '/api/v1/workspaces/{workspace}/events',
+    operationId: 'streamWorkspaceEvents',
+    summary: "The workspace's deployment and promotion state changes as server-sent events, live (no replay: refetch on connect); pings",
+    tag: 'deploy',
+    scope: 'workspace',
+    permission: 'release.read',
+    response: z.unknown().meta({ description: 'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at}' }),
+    handler: async ({ access, request, reply }) => {
+      await streamWorkspaceChanges(access.workspace.id, request, reply);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
     path: `${environment}/logs`,
     operationId: 'streamRuntimeLogs',
     summary: "The output of the environment's running containers as server-sent events, following",
@@ -153,6 +171,18 @@ export const deployRoutes = [
       if (result.deployment) deps.deploy.enqueue((await deps.db.selectFrom('deployments').select('environment_id').where('id', '=', result.deployment.id).executeTakeFirstOrThrow()).environment_id);
       return result;
     },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${project}/promotions/preview`,
+    operationId: 'previewPromotion',
+    summary: 'What promoting one environment to another would change: releases, image, approval, and the config keys and secret names that differ (names only)',
+    tag: 'deploy',
+    scope: 'project',
+    permission: 'release.read',
+    query: z.strictObject({ from: z.string().min(1).max(63), to: z.string().min(1).max(63) }),
+    response: z.object({ from: previewSide, to: previewSide, imageChanges: z.boolean(), requiresApproval: z.boolean(), config: keyDiff, secrets: keyDiff }),
+    handler: async ({ deps, access, query }) => previewPromotion(deps.db, access, query.from, query.to),
   }),
   defineRoute({
     method: 'GET',
@@ -220,7 +250,9 @@ export const deployRoutes = [
         z.object({
           name: z.string(),
           domain: z.string(),
-          release: z.object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int(), finishedAt: timestamp.nullable() }).nullable(),
+          release: z
+            .object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int(), finishedAt: timestamp.nullable(), trigger: z.string(), actor: z.string().nullable().meta({ description: 'e-mail of the user who made the release' }) })
+            .nullable(),
           replicas: z.object({ running: z.number().int(), desired: z.number().int() }),
           health: z.enum(['healthy', 'degraded', 'down', 'not-deployed', 'unknown']),
           deploying: deploymentSchema.nullable(),
