@@ -196,6 +196,21 @@ describe('the web panel', () => {
     expect(await ada.locator('tbody tr', { hasText: 'secret.' }).count()).toBe(0);
   }, 120_000);
 
+  it('rejects a promotion with a reason, which the requester sees without a reload', async () => {
+    await card(dave, 'staging').getByRole('button', { name: 'Promote to prod →' }).click();
+    const dialog = dave.getByRole('dialog', { name: 'Promote staging → prod' });
+    await dialog.getByRole('button', { name: 'Ask to promote to prod' }).click();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await ada.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: w.ws, exact: true }).click();
+    await ada.getByRole('link', { name: 'shop', exact: true }).click();
+    await ada.locator('[data-promotion]').getByRole('button', { name: 'Reject' }).click();
+    const reject = ada.getByRole('dialog', { name: /^Reject/ });
+    await reject.getByLabel(/Reason/).fill('freeze until Monday');
+    await reject.getByRole('button', { name: 'Reject promotion' }).click();
+    await dave.getByRole('listitem').filter({ hasText: 'freeze until Monday' }).filter({ hasText: 'rejected' }).waitFor(wait);
+    expect(await dave.locator('[data-promotion]').count()).toBe(0);
+  }, 120_000);
+
   it('changed state in place: neither browser reloaded the page while following the pipeline', () => {
     expect(loads.get(dave)).toBe(1);
   });
