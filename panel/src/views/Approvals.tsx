@@ -1,5 +1,5 @@
 /** Promotions waiting for approval (with who asked), approve or reject; and the latest others. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { path, post } from '../api';
 import { ago } from '../format';
 import { href, navigate } from '../router';
@@ -13,6 +13,9 @@ export function Approvals({ ws, promotions, onDecided }: { ws: string; promotion
   const recent = promotions.filter((p) => p.status !== 'pending-approval').slice(0, 8);
   const action = useAction();
   const [rejecting, setRejecting] = useState<Promotion | null>(null);
+  // An error about a request that is no longer pending (decided meanwhile) is stale: drop it.
+  const pendingIds = pending.map((p) => p.id).join(',');
+  useEffect(() => action.clear(), [pendingIds]);
   const approve = async (p: Promotion) => {
     const result = await action.run(() => post<{ promotion: Promotion; deployment: Deployment | null }>(`${path('workspaces', ws, 'promotions', p.id)}/approve`));
     if (result?.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));
