@@ -76,3 +76,24 @@ export function Link({ to, children, className }: { to: string; children: ReactN
     </a>
   );
 }
+
+/** A data table: screen-reader caption, column headers (an empty name is an actions column), rows as children. */
+export function Table({ caption, columns, children }: { caption: string; columns: string[]; children: ReactNode }) {
+  return (
+    <div className="scroll">
+      <table className="table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c, i) => (
+              <th scope="col" key={i}>
+                {c || <span className="sr-only">Actions</span>}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

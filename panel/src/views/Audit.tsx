@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { get, path } from '../api';
 import type { AuditEvent } from '../types';
-import { ErrorNote, Loading } from '../ui/bits';
+import { ErrorNote, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 
 interface Filters {
@@ -55,37 +55,23 @@ export function Audit({ ws }: { ws: string }) {
       {!audit.data && !audit.error && <Loading what="the audit log" />}
       {audit.data && events.length === 0 && <p className="muted">No events match.</p>}
       {events.length > 0 && (
-        <div className="scroll">
-          <table className="table">
-            <caption className="sr-only">Audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <time dateTime={e.at}>{e.at.replace('T', ' ').slice(0, 19)}</time>
-                  </td>
-                  <td>{e.actor.email ?? e.actor.tokenName ?? '—'}</td>
-                  <td>
-                    <code>{e.action}</code>
-                  </td>
-                  <td>
-                    {e.targetType} {e.target}
-                  </td>
-                  <td className="details">{Object.keys(e.details).length ? JSON.stringify(e.details) : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption={'Audit events, newest first'} columns={['When', 'Actor', 'Action', 'Target', 'Details']}>
+          {events.map((e) => (
+            <tr key={e.id}>
+              <td>
+                <time dateTime={e.at}>{e.at.replace('T', ' ').slice(0, 19)}</time>
+              </td>
+              <td>{e.actor.email ?? e.actor.tokenName ?? '—'}</td>
+              <td>
+                <code>{e.action}</code>
+              </td>
+              <td>
+                {e.targetType} {e.target}
+              </td>
+              <td className="details">{Object.keys(e.details).length ? JSON.stringify(e.details) : ''}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       {events.length === pageSize && (
         <button type="button" className="ghost" onClick={() => setFilters({ ...filters, before: events[events.length - 1]!.id })}>

@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { get, patch, path } from '../api';
 import { href } from '../router';
 import type { ConfigEntry } from '../types';
-import { Badge, ErrorNote, Link, Loading } from '../ui/bits';
+import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 
 interface ChangeResult {
@@ -48,53 +48,38 @@ export function Config({ ws, project, env }: { ws: string; project: string; env:
           {config.data.entries.length === 0 ? (
             <p className="muted">No config keys.</p>
           ) : (
-            <div className="scroll">
-              <table className="table">
-                <caption className="sr-only">Config of {env}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Key</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Layer</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {config.data.entries.map((e) => (
-                    <tr key={e.key} data-key={e.key}>
-                      <td>
-                        <code>{e.key}</code>
-                      </td>
-                      <td className="value">{e.value}</td>
-                      <td>
-                        <Badge tone={e.layer === 'environment' ? 'info' : 'muted'}>{e.layer === 'environment' ? env : 'project base'}</Badge>
-                      </td>
-                      <td className="actions">
-                        <button
-                          type="button"
-                          className="ghost"
-                          onClick={() => {
-                            setKey(e.key);
-                            setValue(e.value);
-                            document.getElementById('config-value')?.focus();
-                          }}
-                        >
-                          {e.layer === 'environment' ? 'Edit' : `Override in ${env}`}
-                          <span className="sr-only"> {e.key}</span>
-                        </button>
-                        {e.layer === 'environment' && (
-                          <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void change({ unset: [e.key] })}>
-                            Remove<span className="sr-only"> {e.key}</span>
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table caption={`Config of ${env}`} columns={['Key', 'Value', 'Layer', '']}>
+              {config.data.entries.map((e) => (
+                <tr key={e.key} data-key={e.key}>
+                  <td>
+                    <code>{e.key}</code>
+                  </td>
+                  <td className="value">{e.value}</td>
+                  <td>
+                    <Badge tone={e.layer === 'environment' ? 'info' : 'muted'}>{e.layer === 'environment' ? env : 'project base'}</Badge>
+                  </td>
+                  <td className="actions">
+                    <button
+                      type="button"
+                      className="ghost"
+                      onClick={() => {
+                        setKey(e.key);
+                        setValue(e.value);
+                        document.getElementById('config-value')?.focus();
+                      }}
+                    >
+                      {e.layer === 'environment' ? 'Edit' : `Override in ${env}`}
+                      <span className="sr-only"> {e.key}</span>
+                    </button>
+                    {e.layer === 'environment' && (
+                      <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void change({ unset: [e.key] })}>
+                        Remove<span className="sr-only"> {e.key}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )}
         </>
       )}

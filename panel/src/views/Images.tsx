@@ -2,7 +2,7 @@
 import { get, path } from '../api';
 import { ago, formatBytes } from '../format';
 import type { Image } from '../types';
-import { Badge, Digest, ErrorNote, Loading } from '../ui/bits';
+import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
 
@@ -23,35 +23,20 @@ export function Images({ ws, project }: { ws: string; project: string }) {
       {!images.data && !images.error && <Loading what="images" />}
       {images.data && list.length === 0 && <p className="muted">No images yet: <code>slipway build</code> makes one.</p>}
       {list.length > 0 && (
-        <div className="scroll">
-          <table className="table">
-            <caption className="sr-only">Images</caption>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Tags</th>
-                <th scope="col">Digest</th>
-                <th scope="col">Size</th>
-                <th scope="col">Created</th>
-                <th scope="col">Runs in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((i) => (
-                <tr key={i.digest} data-digest={i.digest}>
-                  <td>{i.version ?? 'untagged'}</td>
-                  <td>{i.tags.join(', ') || '—'}</td>
-                  <td>
-                    <Digest digest={i.digest} />
-                  </td>
-                  <td>{formatBytes(i.size)}</td>
-                  <td>{ago(i.createdAt)}</td>
-                  <td>{i.environments.length ? i.environments.map((e) => <Badge key={e} tone="info">{e}</Badge>) : <span className="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption={'Images'} columns={['Version', 'Tags', 'Digest', 'Size', 'Created', 'Runs in']}>
+          {list.map((i) => (
+            <tr key={i.digest} data-digest={i.digest}>
+              <td>{i.version ?? 'untagged'}</td>
+              <td>{i.tags.join(', ') || '—'}</td>
+              <td>
+                <Digest digest={i.digest} />
+              </td>
+              <td>{formatBytes(i.size)}</td>
+              <td>{ago(i.createdAt)}</td>
+              <td>{i.environments.length ? i.environments.map((e) => <Badge key={e} tone="info">{e}</Badge>) : <span className="muted">—</span>}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   );

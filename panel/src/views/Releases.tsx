@@ -7,7 +7,7 @@ import { get, path, post } from '../api';
 import { ago } from '../format';
 import { href, navigate } from '../router';
 import type { Deployment, Release } from '../types';
-import { Digest, ErrorNote, Loading, StatusBadge } from '../ui/bits';
+import { Digest, ErrorNote, Loading, StatusBadge, Table } from '../ui/bits';
 import { Dialog } from '../ui/dialog';
 import { useAction, useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
@@ -25,56 +25,36 @@ export function Releases({ ws, project, env }: { ws: string; project: string; en
       {!releases.data && !releases.error && <Loading what="releases" />}
       {releases.data && list.length === 0 && <p className="muted">No releases yet.</p>}
       {list.length > 0 && (
-        <div className="scroll">
-          <table className="table">
-            <caption className="sr-only">Releases of {env}</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Status</th>
-                <th scope="col">Version</th>
-                <th scope="col">Digest</th>
-                <th scope="col">Config</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">By</th>
-                <th scope="col">When</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((r) => (
-                <tr key={r.id} data-release={r.number}>
-                  <td>{r.number}</td>
-                  <td>
-                    <StatusBadge status={r.status} />
-                    {r.message && <div className="muted small">{r.message}</div>}
-                  </td>
-                  <td>{r.version ?? 'untagged'}</td>
-                  <td>
-                    <Digest digest={r.imageDigest} />
-                  </td>
-                  <td>v{r.configVersion}</td>
-                  <td>{r.trigger}</td>
-                  <td>{r.actor.email ?? '—'}</td>
-                  <td>
-                    <time dateTime={r.createdAt} title={r.createdAt}>
-                      {ago(r.createdAt)}
-                    </time>
-                  </td>
-                  <td>
-                    {r.status === 'superseded' && r !== current && (
-                      <button type="button" className="ghost" onClick={() => setRestoring(r)}>
-                        Roll back to #{r.number}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption={`Releases of ${env}`} columns={['#', 'Status', 'Version', 'Digest', 'Config', 'Trigger', 'By', 'When', '']}>
+          {list.map((r) => (
+            <tr key={r.id} data-release={r.number}>
+              <td>{r.number}</td>
+              <td>
+                <StatusBadge status={r.status} />
+                {r.message && <div className="muted small">{r.message}</div>}
+              </td>
+              <td>{r.version ?? 'untagged'}</td>
+              <td>
+                <Digest digest={r.imageDigest} />
+              </td>
+              <td>v{r.configVersion}</td>
+              <td>{r.trigger}</td>
+              <td>{r.actor.email ?? '—'}</td>
+              <td>
+                <time dateTime={r.createdAt} title={r.createdAt}>
+                  {ago(r.createdAt)}
+                </time>
+              </td>
+              <td>
+                {r.status === 'superseded' && r !== current && (
+                  <button type="button" className="ghost" onClick={() => setRestoring(r)}>
+                    Roll back to #{r.number}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {restoring && <RollbackDialog ws={ws} base={base} env={env} release={restoring} current={current} onClose={() => setRestoring(null)} />}
     </>

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { del, get, path, put } from '../api';
 import { ago } from '../format';
 import type { SecretInfo } from '../types';
-import { Badge, ErrorNote, Loading } from '../ui/bits';
+import { Badge, ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 import { ChangeNote } from './Config';
 
@@ -33,49 +33,33 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
       {!secrets.data && !secrets.error && <Loading what="secrets" />}
       {secrets.data && secrets.data.secrets.length === 0 && <p className="muted">No secrets.</p>}
       {secrets.data && secrets.data.secrets.length > 0 && (
-        <div className="scroll">
-          <table className="table">
-            <caption className="sr-only">Secrets of {env} (values are never shown)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Version</th>
-                <th scope="col">Layer</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {secrets.data.secrets.map((s) => (
-                <tr key={s.name} data-secret={s.name}>
-                  <td>
-                    <code>{s.name}</code>
-                  </td>
-                  <td>v{s.version}</td>
-                  <td>
-                    <Badge tone={s.layer === 'environment' ? 'info' : 'muted'}>{s.layer === 'environment' ? env : 'project base'}</Badge>
-                  </td>
-                  <td>
-                    {ago(s.updatedAt)}
-                    {s.updatedBy ? ` by ${s.updatedBy}` : ''}
-                  </td>
-                  <td className="actions">
-                    <button type="button" className="ghost" onClick={() => (setName(s.name), document.getElementById('secret-value')?.focus())}>
-                      Replace<span className="sr-only"> {s.name}</span>
-                    </button>
-                    {s.layer === 'environment' && (
-                      <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void action.run(() => del(`${url}/${encodeURIComponent(s.name)}`)).then(secrets.reload)}>
-                        Delete<span className="sr-only"> {s.name}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption={`Secrets of ${env} (values are never shown)`} columns={['Name', 'Version', 'Layer', 'Updated', '']}>
+          {secrets.data.secrets.map((s) => (
+            <tr key={s.name} data-secret={s.name}>
+              <td>
+                <code>{s.name}</code>
+              </td>
+              <td>v{s.version}</td>
+              <td>
+                <Badge tone={s.layer === 'environment' ? 'info' : 'muted'}>{s.layer === 'environment' ? env : 'project base'}</Badge>
+              </td>
+              <td>
+                {ago(s.updatedAt)}
+                {s.updatedBy ? ` by ${s.updatedBy}` : ''}
+              </td>
+              <td className="actions">
+                <button type="button" className="ghost" onClick={() => (setName(s.name), document.getElementById('secret-value')?.focus())}>
+                  Replace<span className="sr-only"> {s.name}</span>
+                </button>
+                {s.layer === 'environment' && (
+                  <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void action.run(() => del(`${url}/${encodeURIComponent(s.name)}`)).then(secrets.reload)}>
+                    Delete<span className="sr-only"> {s.name}</span>
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <form onSubmit={submit} className="card form" aria-labelledby="secret-form-title" autoComplete="off">
         <h2 id="secret-form-title">Set or replace a secret in {env}</h2>
