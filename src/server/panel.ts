@@ -10,6 +10,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Where `npm run build` puts the panel: dist/panel beside dist/server. */
@@ -32,6 +33,17 @@ const securityHeaders = {
   'x-frame-options': 'DENY',
 };
 
+/** Assets never change under one name (their names carry content hashes): each is gzipped once. */
+const gzipCache = new Map<string, { mtimeMs: number; body: Buffer }>();
+
+async function gzipped(file: string, mtimeMs: number): Promise<Buffer> {
+  const hit = gzipCache.get(file);
+  if (hit && hit.mtimeMs === mtimeMs) return hit.body;
+  const body = gzipSync(await readFile(file), { level: 9 });
+  gzipCache.set(file, { mtimeMs, body });
+  return body;
+}
+
 /** Paths that belong to the server, never to the panel. */
 export function isServerPath(url: string): boolean {
   const p = url.split('?')[0] ?? '';
@@ -53,8 +65,10 @@ export function registerPanel(app: FastifyInstance, dir = defaultPanelDir): { se
     const file = join(root, rel);
     const info = file.startsWith(root) ? await stat(file).catch(() => null) : null;
     if (!info?.isFile()) return reply.code(404).type('text/plain; charset=utf-8').send('no such panel asset\n');
-    void reply.headers(securityHeaders).header('cache-control', 'public, max-age=31536000, immutable');
-    return reply.type(types[extname(file)] ?? 'application/octet-stream').send(await readFile(file));
+    void reply.headers(securityHeaders).header('cache-control', 'public, max-age=31536000, immutable').header('vary', 'accept-encoding');
+    void reply.type(types[extname(file)] ?? 'application/octet-stream');
+    if (!/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return reply.send(await readFile(file));
+    return reply.header('content-encoding', 'gzip').send(await gzipped(file, info.mtimeMs));
   });
 
   return {

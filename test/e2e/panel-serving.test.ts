@@ -41,7 +41,15 @@ describe('the panel is served by slipway server', () => {
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toContain('text/javascript');
     expect(js.headers.get('cache-control')).toContain('immutable');
-    expect((await js.text()).length).toBeGreaterThan(10_000);
+    const source = await js.text();
+    expect(source.length).toBeGreaterThan(10_000);
+    // Compressed for clients that take gzip (fetch asks for it and decodes it)...
+    expect(js.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(js.headers.get('content-length'))).toBeLessThan(source.length / 2);
+    // ...and plain for those that do not.
+    const plain = await fetch(`${server.url}${script}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(source);
     expect((await get(css, 'text/css')).headers.get('content-type')).toContain('text/css');
     for (const path of ['/assets/nope.js', '/assets/..%2f..%2fpackage.json', '/assets/%2e%2e/index.html']) expect((await get(path, '*/*')).status, path).toBe(404);
   });
