@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalRefusal, assertDomain, containerName, effectiveSettings, parseCpus, parseMemory, releaseLabels } from './deploy.js';
+import { approvalRefusal, assertDomain, cpuMillis, effectiveSettings, workloadName, parseCpus, parseMemory, releaseLabels } from './deploy.js';
 
 describe('deploy rules', () => {
   it('defaults: a .localhost domain, port 8080, one rolling replica; prod requires approval', () => {
@@ -26,7 +26,9 @@ describe('deploy rules', () => {
 
   it('names and labels containers deterministically', () => {
     const ids = { workspace: 'acme', project: 'shop', environment: 'prod', release: 7 };
-    expect(containerName(ids, 2)).toBe('slw-acme-shop-prod-r7-2');
+    expect(workloadName(ids)).toBe('slw-acme-shop-prod-r7');
+    expect(cpuMillis(500_000_000)).toBe(500);
+    expect(cpuMillis(null)).toBeNull();
     expect(releaseLabels({ ...ids, environmentId: 'env_1' })).toMatchObject({ 'io.slipway.release': '7', 'io.slipway.environment-id': 'env_1', 'io.slipway.managed': 'true' });
   });
 

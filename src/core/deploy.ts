@@ -25,6 +25,10 @@ export interface EnvironmentSettings {
   memoryBytes: number | null;
   nanoCpus: number | null;
   requireApproval: boolean;
+  /** Where it runs: a target's name (`local`: this server's Docker engine). */
+  target: string;
+  /** Accept only digests that ran successfully in this environment; null accepts every digest. */
+  requirePromotionFrom: string | null;
 }
 
 /** Settings as stored: only what was set. */
@@ -49,6 +53,8 @@ export function effectiveSettings(names: { workspace: string; project: string; e
     memoryBytes: stored.memoryBytes ?? null,
     nanoCpus: stored.nanoCpus ?? null,
     requireApproval: stored.requireApproval ?? names.environment === 'prod',
+    target: stored.target ?? 'local',
+    requirePromotionFrom: stored.requirePromotionFrom ?? null,
   };
 }
 
@@ -109,9 +115,14 @@ export function releaseLabels(ids: { workspace: string; project: string; environ
   };
 }
 
-/** The deterministic container name of a release's replica. */
-export function containerName(ids: { workspace: string; project: string; environment: string; release: number }, replica: number): string {
-  return `slw-${ids.workspace}-${ids.project}-${ids.environment}-r${ids.release}-${replica}`;
+/** The deterministic name of a release's workload on its target (its replicas are `<name>-<i>`). */
+export function workloadName(ids: { workspace: string; project: string; environment: string; release: number }): string {
+  return `slw-${ids.workspace}-${ids.project}-${ids.environment}-r${ids.release}`;
+}
+
+/** Docker's NanoCpus as thousandths of a CPU (the target port's neutral unit). */
+export function cpuMillis(nanoCpus: number | null): number | null {
+  return nanoCpus === null ? null : Math.max(1, Math.round(nanoCpus / 1e6));
 }
 
 /**

@@ -47,6 +47,8 @@ export const errorCatalog = {
   SLW_DEPLOY_IN_PROGRESS: { status: 409, summary: 'Another deploy of this environment is still running; wait for it (slipway logs) or let it finish.' },
   SLW_DOCKER_UNAVAILABLE: { status: 503, summary: 'The Docker engine does not answer; start dockerd.' },
   SLW_PROXY_UNAVAILABLE: { status: 503, summary: 'The edge proxy (Caddy) is not running or its admin API does not answer.' },
+  SLW_PROMOTION_REQUIRED: { status: 409, summary: 'The environment accepts only images that ran successfully in its upstream environment (--require-promotion); deploy there first, then promote.' },
+  SLW_TARGET_UNKNOWN: { status: 409, summary: 'The environment is placed on a target this server does not know; pick one of the targets it lists (slipway env set --target).' },
   SLW_INTERNAL: { status: 500, summary: 'An unexpected server error; the server log has the details.' },
   SLW_SERVER_UNREACHABLE: { status: 503, summary: 'The CLI could not reach the Slipway server.' },
   SLW_BAD_RESPONSE: { status: 502, summary: 'The CLI received an answer that is not a Slipway API response.' },

@@ -1,19 +1,19 @@
 /**
  * Reads for deploy requests: which image a version or digest names in the project's repository,
- * which release a rollback goes to, and each environment's status.
+ * which release a rollback goes to, and each environment's status — the latter in one query over
+ * the store (what the engine last observed), whatever the number of environments.
  *
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
+import { effectiveSettings, type StoredSettings } from '../core/deploy.js';
 import { isDigest } from '../core/oci.js';
 import { pipelineOrder } from '../core/tiers.js';
 import { defaultRollbackTarget, type ReleaseStatus } from '../core/releases.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import { repositoryOfProject } from '../registry/repositories.js';
 import type { Executor } from '../store/schema.js';
-import { activeDeployment, currentRelease, toDeployment, type Deployment } from './deployments.js';
-import { getSettings } from './settings.js';
-import type { Target } from './target.js';
+import { toDeployment, type Deployment } from './deployments.js';
 
 /** The image `--version` (a tag) or `--digest` names in the project's repository. */
 export async function resolveImage(db: Executor, access: EnvironmentAccess, ref: { version?: string | undefined; digest?: string | undefined }): Promise<{ digest: string; version: string | null }> {
@@ -46,39 +46,57 @@ export async function rollbackTarget(db: Executor, access: EnvironmentAccess, to
 export interface EnvironmentStatus {
   name: string;
   domain: string;
+  /** Where it runs. */
+  target: string;
   /** `trigger`: what made the release (deploy, promotion, …); `actor`: the e-mail of the user who did, or null. */
   release: { number: number; version: string | null; imageDigest: string; configVersion: number; finishedAt: string | null; trigger: string; actor: string | null } | null;
-  replicas: { running: number; desired: number };
+  /** As last observed (`observedAt`); `ready` passed the health check. */
+  replicas: { running: number; ready: number; desired: number; observedAt: string | null };
   health: 'healthy' | 'degraded' | 'down' | 'not-deployed' | 'unknown';
   deploying: Deployment | null;
 }
 
-export async function environmentStatus(db: Executor, access: ProjectAccess, target: Target | null): Promise<EnvironmentStatus[]> {
-  const environments = (await db.selectFrom('environments').selectAll().where('project_id', '=', access.project.id).execute()).sort((a, b) => pipelineOrder(a.name).localeCompare(pipelineOrder(b.name)));
-  const out: EnvironmentStatus[] = [];
-  for (const environment of environments) {
-    const envAccess = { ...access, environment };
-    const settings = await getSettings(db, envAccess);
-    const release = await currentRelease(db, environment.id);
-    const active = await activeDeployment(db, environment.id);
-    const actor = release?.actor_user_id ? ((await db.selectFrom('users').select('email').where('id', '=', release.actor_user_id).executeTakeFirst())?.email ?? null) : null;
-    let running = 0;
-    let health: EnvironmentStatus['health'] = release ? 'unknown' : 'not-deployed';
-    if (release && target) {
-      const replicas = await target.list({ 'io.slipway.environment-id': environment.id, 'io.slipway.release': String(release.number) }).catch(() => null);
-      if (replicas) {
-        running = replicas.filter((r) => r.running).length;
-        health = running >= settings.replicas ? 'healthy' : running > 0 ? 'degraded' : 'down';
-      }
-    }
-    out.push({
-      name: environment.name,
-      domain: settings.domain,
-      release: release ? { number: release.number, version: release.version_tag, imageDigest: release.image_digest, configVersion: release.config_version, finishedAt: release.finished_at, trigger: release.trigger, actor } : null,
-      replicas: { running, desired: settings.replicas },
-      health,
-      deploying: active ? toDeployment(environment.name, active) : null,
-    });
-  }
-  return out;
+/** Health from the last observation of the release that runs. */
+export function healthOf(release: number | null, observed: { release: number | null; running: number; ready: number } | null, desired: number): EnvironmentStatus['health'] {
+  if (release === null) return 'not-deployed';
+  if (!observed || observed.release !== release) return 'unknown';
+  if (observed.ready >= desired) return 'healthy';
+  return observed.running > 0 ? 'degraded' : 'down';
+}
+
+/** Every environment of the project: one query, sorted in promotion order. */
+export async function environmentStatus(db: Executor, access: ProjectAccess): Promise<EnvironmentStatus[]> {
+  const rows = await db
+    .selectFrom('environments as e')
+    .leftJoin('environment_settings as s', 's.environment_id', 'e.id')
+    .leftJoin('releases as r', (join) =>
+      join.onRef('r.environment_id', '=', 'e.id').on('r.status', '=', 'succeeded').on((eb) =>
+        eb('r.number', '=', eb.selectFrom('releases as x').select((x) => x.fn.max('x.number').as('n')).whereRef('x.environment_id', '=', 'e.id').where('x.status', '=', 'succeeded')),
+      ),
+    )
+    .leftJoin('users as u', 'u.id', 'r.actor_user_id')
+    .leftJoin('environment_observed as o', 'o.environment_id', 'e.id')
+    .select(['e.id', 'e.name', 's.data as settings', 'r.number', 'r.version_tag', 'r.image_digest', 'r.config_version', 'r.finished_at', 'r.trigger', 'u.email'])
+    .select(['o.release_number as o_release', 'o.running as o_running', 'o.ready as o_ready', 'o.observed_at as o_at'])
+    .where('e.project_id', '=', access.project.id)
+    .execute();
+  const active = await db.selectFrom('deployments').selectAll().where('project_id', '=', access.project.id).where('status', 'in', ['queued', 'running']).execute();
+  const deploying = new Map(active.map((d) => [d.environment_id, d]));
+  const names = { workspace: access.workspace.name, project: access.project.name };
+  return rows
+    .map((r): EnvironmentStatus => {
+      const settings = effectiveSettings({ ...names, environment: r.name }, r.settings ? (JSON.parse(r.settings) as StoredSettings) : {});
+      const observed = r.o_at ? { release: r.o_release, running: r.o_running ?? 0, ready: r.o_ready ?? 0 } : null;
+      const release = r.number === null || r.number === undefined ? null : r.number;
+      return {
+        name: r.name,
+        domain: settings.domain,
+        target: settings.target,
+        release: release === null ? null : { number: release, version: r.version_tag ?? null, imageDigest: r.image_digest!, configVersion: r.config_version!, finishedAt: r.finished_at ?? null, trigger: r.trigger!, actor: r.email ?? null },
+        replicas: { running: observed && observed.release === release ? observed.running : 0, ready: observed && observed.release === release ? observed.ready : 0, desired: settings.replicas, observedAt: r.o_at ?? null },
+        health: healthOf(release, observed, settings.replicas),
+        deploying: deploying.has(r.id) ? toDeployment(r.name, deploying.get(r.id)!) : null,
+      };
+    })
+    .sort((a, b) => pipelineOrder(a.name).localeCompare(pipelineOrder(b.name)));
 }

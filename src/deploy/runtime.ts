@@ -1,22 +1,25 @@
 /**
- * The deploy engine as the server runs it: the engine, its controller (one reconcile per
- * environment at a time, retries with backoff, periodic resync that also finds deployments cut
- * off by a crash), and the target and edge it drives. Without an edge proxy (no --proxy-listen)
- * deployments are still recorded, and fail at once with a reason that says what to start.
+ * The deploy engine as the server runs it: the engine and its controller (short reconciles, one
+ * per environment at a time, requeued while they wait; retries with backoff; a periodic resync
+ * that also finds deployments a crashed server left), and the observer that keeps each
+ * environment's observed state and, at start, the edge's routes.
  *
  * @module
  */
 import type { Logger } from 'pino';
-import { SlipwayError } from '../core/errors.js';
 import { Controller } from '../controllers/index.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Db } from '../store/schema.js';
 import { DeployEngine } from './engine.js';
-import type { Edge, PullAuth, Target } from './target.js';
+import { sweep } from './observe.js';
+import type { RegistryAccess } from './spec.js';
+import type { Placements } from './target.js';
 
 export interface DeployRuntime {
   enqueue(environmentId: string): void;
-  target: Target | null;
+  placements: Placements;
+  /** Observes every environment now (after a deploy, for tests and benches). */
+  observe(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -25,42 +28,57 @@ export interface DeployRuntimeOptions {
   keyring: Keyring;
   logger: Logger;
   owner: string;
-  registryHost: string;
-  pullAuth(repository: string): PullAuth;
-  /** Absent: no edge proxy, deployments fail with SLW_PROXY_UNAVAILABLE's message. */
-  backend?: { target: Target; edge: Edge; stop(): Promise<void> };
-  drainMs?: number;
+  registry: RegistryAccess;
+  placements: Placements;
+  drainMinMs?: number;
+  drainCapMs?: number;
+  /** Reconciles at once. @default 8 (each one is short: a few queries and target calls) */
+  workers?: number;
 }
 
-const missing = (): never => {
-  throw new SlipwayError('SLW_PROXY_UNAVAILABLE', 'this server runs without an edge proxy: start it with --proxy-listen HOST:PORT (and a Docker engine) to deploy');
-};
-
-/** Target and edge of a server started without --proxy-listen: every call says what to do. */
-const unavailable: { target: Target; edge: Edge } = {
-  target: { pull: missing, start: missing, inspect: missing, list: missing, stop: missing, remove: missing, logs: missing, follow: missing, hasHealthcheck: missing },
-  edge: { setRoute: missing, removeRoute: missing },
-};
+/**
+ * Between sweeps of the observer: the status page shows replicas that died within this long
+ * after they did. 30 s ± 10 % keeps one `list` call per target well under a percent of a core.
+ */
+const observeEveryMs = 30_000;
 
 export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<DeployRuntime> {
-  const backend = o.backend ?? unavailable;
   // One server per data dir (SQLite lock; several replicas on PostgreSQL are not supported yet):
-  // a deployment still "running" at start was cut off by the previous process. Its lease ends
-  // now, so the controller recovers it at once instead of waiting for the lease to run out.
-  await o.db.updateTable('deployments').set({ lease_until: new Date(0).toISOString() }).where('status', '=', 'running').execute();
-  const engine = new DeployEngine({ db: o.db, keyring: o.keyring, target: backend.target, edge: backend.edge, logger: o.logger, owner: o.owner, registryHost: o.registryHost, pullAuth: o.pullAuth, drainMs: o.drainMs });
-  if (o.backend) await engine.reconcileRoutes().catch((error: unknown) => o.logger.warn({ err: error }, 'could not restore the edge routes at start'));
+  // a deployment still held at start was held by the previous process. Its lease ends now, so
+  // the controller continues it at once instead of waiting for the lease to run out.
+  await o.db.updateTable('deployments').set({ lease_until: new Date(0).toISOString() }).where('status', 'in', ['running', 'cancelling']).execute();
+  const engine = new DeployEngine({ db: o.db, keyring: o.keyring, logger: o.logger, owner: o.owner, placements: o.placements, registry: o.registry, drainMinMs: o.drainMinMs, drainCapMs: o.drainCapMs });
+  const observe = (restoreRoutes: boolean) => sweep(o.db, o.placements, o.logger, { restoreRoutes }).then(() => undefined);
+  await observe(true).catch((error: unknown) => o.logger.warn({ err: error }, 'could not observe the targets at start'));
   const controller = new Controller<string>(
-    { name: 'deploy', reconcile: (key, signal) => engine.reconcile(key, signal), list: () => engine.pending(), resyncMs: 5_000, workers: 4 },
+    // Resync every 5 s: deployments are found again even if an enqueue was lost, and a lapsed
+    // lease of a dead server is noticed within a lease period.
+    { name: 'deploy', reconcile: (key, signal) => engine.reconcile(key, signal), list: () => engine.pending(), resyncMs: 5_000, workers: o.workers ?? 8 },
     { logger: o.logger },
   );
   controller.start();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      void observe(false)
+        .catch((error: unknown) => o.logger.warn({ err: error }, 'observing the targets failed'))
+        .finally(() => {
+          if (!stopped) schedule();
+        });
+    }, observeEveryMs * (0.9 + Math.random() * 0.2));
+    timer.unref();
+  };
+  schedule();
   return {
     enqueue: (environmentId) => controller.enqueue(environmentId),
-    target: o.backend?.target ?? null,
+    placements: o.placements,
+    observe: () => observe(false),
     stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
       await controller.stop();
-      await o.backend?.stop();
+      engine.stop();
     },
   };
 }

@@ -29,7 +29,24 @@ export async function getSettings(db: Executor, access: EnvironmentAccess): Prom
 /** A change: a field set to a value, or `null` to go back to its default. */
 export type SettingsChange = { [K in keyof EnvironmentSettings]?: EnvironmentSettings[K] | null };
 
+/** Settings that protect what runs in an environment: only admins and owners change them. */
+const protection = ['requireApproval', 'requirePromotionFrom'] as const;
+
 export async function changeSettings(db: Db, access: EnvironmentAccess, change: SettingsChange): Promise<EnvironmentSettings> {
+  const touched = protection.filter((k) => change[k] !== undefined);
+  if (touched.length > 0 && access.role !== 'admin' && access.role !== 'owner') {
+    throw new SlipwayError('SLW_FORBIDDEN', `only an admin or owner may change ${touched.join(' and ')} (your role: ${access.role})`);
+  }
+  if (change.requirePromotionFrom) {
+    if (change.requirePromotionFrom === access.environment.name) throw new SlipwayError('SLW_VALIDATION', 'an environment cannot require promotion from itself; name its upstream environment (e.g. staging)');
+    const upstream = await db.selectFrom('environments').select('id').where('project_id', '=', access.project.id).where('name', '=', change.requirePromotionFrom).executeTakeFirst();
+    if (!upstream) throw new SlipwayError('SLW_NOT_FOUND', `environment '${change.requirePromotionFrom}' not found in project '${access.project.name}'; name an existing upstream environment`);
+  }
+  if (change.target) {
+    const runs = await db.selectFrom('releases').select('id').where('environment_id', '=', access.environment.id).where('status', 'in', ['succeeded', 'pending', 'running']).executeTakeFirst();
+    const current = (await storedSettings(db, access.environment.id)).target ?? 'local';
+    if (runs && change.target !== current) throw new SlipwayError('SLW_VALIDATION', `${access.project.name}/${access.environment.name} already runs on '${current}'; moving a running environment to another target is not supported yet (create a new environment there and promote to it)`);
+  }
   const checked: SettingsChange = { ...change };
   if (change.domain) checked.domain = assertDomain(change.domain);
   if (change.port != null) assertPort(change.port);

@@ -43,7 +43,7 @@ export async function streamDeployEvents(db: Executor, deploymentId: string, req
         res.write(`event: end\ndata: ${JSON.stringify({ status: d?.status ?? 'unknown', error: d?.error ?? null })}\n\n`);
         break;
       }
-      if (!d || d.status === 'succeeded' || d.status === 'failed') {
+      if (!d || d.status === 'succeeded' || d.status === 'failed' || d.status === 'cancelled') {
         // Events written just before the status changed are already out: the end is the end.
         if ((await eventsAfter(db, deploymentId, last)).length === 0) {
           res.write(`event: end\ndata: ${JSON.stringify({ status: d?.status ?? 'unknown', error: d?.error ?? null })}\n\n`);
@@ -74,8 +74,9 @@ export async function streamDeployEvents(db: Executor, deploymentId: string, req
  * replica and the line), following until the client goes away. No ids: runtime output is not
  * replayable the way a deploy's log is.
  */
-export async function streamRuntimeLogs(target: Target | null, labels: Record<string, string>, request: FastifyRequest, reply: FastifyReply, tail: number, why?: string): Promise<void> {
-  const replicas = target ? (await target.list(labels)).filter((r) => r.running) : [];
+export async function streamRuntimeLogs(target: Target | null, workload: string | null, request: FastifyRequest, reply: FastifyReply, tail: number, why?: string): Promise<void> {
+  const status = target && workload ? await target.observe(workload) : null;
+  const running = status?.instances.filter((i) => i.state === 'running') ?? [];
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, sseHeaders);
@@ -83,14 +84,12 @@ export async function streamRuntimeLogs(target: Target | null, labels: Record<st
   request.raw.once('close', () => abort.abort());
   const ping = setInterval(() => res.write(': ping\n\n'), pingMs);
   try {
-    await Promise.all(
-      replicas.map(async (replica) => {
-        for await (const entry of target!.follow(replica.name, abort.signal, tail)) {
-          res.write(`event: log\ndata: ${JSON.stringify({ replica: replica.name, stream: entry.stream, line: entry.line })}\n\n`);
-        }
-      }),
-    );
-    res.write(`event: end\ndata: ${JSON.stringify({ replicas: replicas.length, reason: why ?? (replicas.length === 0 ? 'no container of the current release runs' : 'the containers stopped') })}\n\n`);
+    if (running.length > 0) {
+      for await (const entry of target!.follow(workload!, abort.signal, tail)) {
+        res.write(`event: log\ndata: ${JSON.stringify({ replica: entry.source, stream: entry.stream, line: entry.line })}\n\n`);
+      }
+    }
+    res.write(`event: end\ndata: ${JSON.stringify({ replicas: running.length, reason: why ?? (running.length === 0 ? 'no container of the current release runs' : 'the containers stopped') })}\n\n`);
   } catch (error) {
     if (!abort.signal.aborted) res.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
   } finally {

@@ -1,68 +1,193 @@
 /**
- * The deploy target port: where replicas of a release run. The local Docker engine implements it
- * today (src/targets/docker); agents, Swarm and Kubernetes implement the same interface later.
+ * The target port, second version: where workloads run, neutral of Docker and of one machine.
  *
- * Every replica has a deterministic name and the release labels (core/deploy.ts), so a restarted
- * server finds what runs by asking the target, not its own memory.
+ * A target is declarative. The engine hands it a {@link WorkloadSpec} (one per environment
+ * release: image by digest, env, replicas, port, resources in neutral units, health check,
+ * volumes, networks) with {@link Target.apply} and reads back what runs with
+ * {@link Target.observe}: each replica's state, its routable address and its readiness *as the
+ * target judges it* (a local engine probes from the same machine; an agent probes on its server;
+ * an orchestrator reports its own readiness). `apply` and `remove` return once the target has
+ * taken the request; the work (pulling, starting, stopping) goes on in the target, and the engine
+ * polls `observe` in short reconciles instead of holding a worker while it waits.
+ *
+ * Everything a target creates is named deterministically from the spec's name and labelled, so a
+ * restarted control plane finds what runs by asking the target, never its own memory. Removing a
+ * workload never deletes its volumes; only {@link Target.removeVolume} does.
+ *
+ * Run-to-completion jobs (pipelines, migrations) are part of the port: {@link Target.runJob},
+ * {@link Target.job}, {@link Target.removeJob}. Timeouts are enforced by the target.
+ *
+ * One contract suite (`target-contract.ts`) defines the port; every target runs it.
  *
  * @module
  */
 
-/** What to run for one replica. */
-export interface ReplicaSpec {
-  name: string;
-  /** Image by digest: `host/workspace/project@sha256:…`. */
-  image: string;
-  /** Resolved config plus decrypted secrets; passed in the create request body only. */
-  env: Record<string, string>;
-  labels: Record<string, string>;
-  /** The port the app listens on inside the replica. */
-  port: number;
-  memoryBytes: number | null;
-  nanoCpus: number | null;
-}
-
-/** A replica as the target reports it. */
-export interface Replica {
-  name: string;
-  labels: Record<string, string>;
-  running: boolean;
-  /** `127.0.0.1:PORT` where the edge proxy reaches it; null when not running. */
-  address: string | null;
-  /** The image's HEALTHCHECK status, when it has one. */
-  health: 'starting' | 'healthy' | 'unhealthy' | null;
-  exitCode: number | null;
-}
-
-/** Credentials for pulling from Slipway's registry (a short-lived token as the password). */
-export interface PullAuth {
+/** Credentials the target pulls the image with (a short-lived token as the password). */
+export interface RegistryAuth {
+  /** The registry host as in the image reference, e.g. `127.0.0.1:7070`. */
+  registry: string;
   username: string;
   password: string;
-  serveraddress: string;
+}
+
+/** How the target decides that a replica is ready to take traffic. */
+export type HealthCheck =
+  | { type: 'http'; path: string }
+  | { type: 'tcp' }
+  /** The image's own health check (Docker's HEALTHCHECK); a target without one reports the replica failed. */
+  | { type: 'image' }
+  /** Ready as soon as it runs (jobs, workers without a port). */
+  | { type: 'none' };
+
+/** Resource limits in neutral units; null: no limit. */
+export interface Resources {
+  /** Thousandths of a CPU (500 = half a CPU). */
+  cpuMillis: number | null;
+  memoryBytes: number | null;
+}
+
+/** A named volume mounted into the workload; it outlives the workload. */
+export interface VolumeMount {
+  volume: string;
+  path: string;
+  readOnly?: boolean;
+}
+
+/** What is common to long-running workloads and jobs. */
+export interface RunSpec {
+  /** Deterministic and unique on the target, e.g. `slw-acme-shop-prod-r7`. */
+  name: string;
+  /** By digest: `host/workspace/project@sha256:…`. */
+  image: string;
+  registryAuth: RegistryAuth | null;
+  /** Resolved config plus decrypted secrets: given to the runtime only, never logged or labelled. */
+  env: Record<string, string>;
+  /** Replaces the image's command; null keeps it. */
+  command: string[] | null;
+  resources: Resources;
+  volumes: VolumeMount[];
+  /** Private networks to join (created by the target when missing). */
+  networks: string[];
+  labels: Record<string, string>;
+}
+
+/** A long-running workload: `replicas` identical instances behind the edge. */
+export interface WorkloadSpec extends RunSpec {
+  replicas: number;
+  /** The TCP port the app listens on; null for a workload nothing routes to. */
+  port: number | null;
+  health: HealthCheck;
+}
+
+/** One replica as the target sees it. */
+export interface ReplicaStatus {
+  /** `<workload>-<index>`. */
+  name: string;
+  /** 1-based. */
+  index: number;
+  /**
+   * `pending`: being pulled, created or started; `running`; `exited`: it stopped by itself;
+   * `failed`: it cannot run as specified (the image is missing, the spec is invalid) — waiting
+   * will not help; `stopping`: being removed.
+   */
+  state: 'pending' | 'running' | 'exited' | 'failed' | 'stopping';
+  /** Ready for traffic, as the target judges it with the workload's health check. */
+  ready: boolean;
+  /** `host:port` where the edge reaches it; null when not running or without a port. */
+  address: string | null;
+  exitCode: number | null;
+  /** Why it is not ready, exited or failed. */
+  message: string | null;
+}
+
+/** A workload as the target reports it. */
+export interface WorkloadStatus {
+  name: string;
+  labels: Record<string, string>;
+  /** Desired replica count as last applied (0 while being removed). */
+  replicas: number;
+  /** Every instance there is, by index. */
+  instances: ReplicaStatus[];
+}
+
+/** A run-to-completion job. */
+export interface JobSpec extends RunSpec {
+  /** The target ends the job (failed, `timed out`) after this long. */
+  timeoutSeconds: number;
+}
+
+/** A job as the target reports it. */
+export interface JobStatus {
+  name: string;
+  labels: Record<string, string>;
+  state: 'pending' | 'running' | 'succeeded' | 'failed';
+  exitCode: number | null;
+  message: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** One line of output of a workload's replica or a job. */
+export interface OutputLine {
+  /** The replica's or job's name. */
+  source: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
 }
 
 export interface Target {
-  /** Makes the image available on the target (pull if missing). */
-  pull(image: string, auth: PullAuth, onProgress?: (line: string) => void): Promise<void>;
-  /** Creates and starts the replica; a replica with this name already there is reused as it is. */
-  start(spec: ReplicaSpec): Promise<Replica>;
-  inspect(name: string): Promise<Replica | null>;
-  /** Replicas carrying all these labels, running or not. */
-  list(labels: Record<string, string>): Promise<Replica[]>;
-  /** Stops gracefully (SIGTERM, then SIGKILL after `graceSeconds`). */
-  stop(name: string, graceSeconds: number): Promise<void>;
-  /** Removes it (stopped or not); a missing one is fine. */
-  remove(name: string): Promise<void>;
-  /** The last `lines` lines of its output. */
-  logs(name: string, lines: number): Promise<string[]>;
-  /** Follows the output of a replica (after its last `tail` lines) until `signal` aborts or it ends. */
-  follow(name: string, signal: AbortSignal, tail: number): AsyncIterable<{ stream: 'stdout' | 'stderr'; line: string }>;
-  /** The image's own HEALTHCHECK, if any (for `--health image`). */
-  hasHealthcheck(image: string): Promise<boolean>;
+  /** The name environments use to place themselves here (`local` for the local Docker engine). */
+  readonly name: string;
+  /**
+   * False: the engine rolls a new release out itself (start the new workload, wait until ready,
+   * switch the edge, drain, remove the old one). True: the target replaces replicas itself
+   * (Swarm, Kubernetes) and the engine only applies and waits.
+   */
+  readonly rollsOutItself: boolean;
+
+  /**
+   * Makes the workload exist as specified: instances 1…replicas run with this spec, instances
+   * above `replicas` are removed. Idempotent; returns once the request is taken.
+   */
+  apply(spec: WorkloadSpec): Promise<void>;
+  /** The workload as it is now; null when there is none. */
+  observe(name: string): Promise<WorkloadStatus | null>;
+  /** Workloads carrying all these labels. */
+  list(labels: Record<string, string>): Promise<WorkloadStatus[]>;
+  /** Stops (gracefully, SIGKILL after `graceSeconds`) and removes every instance; volumes stay. A missing workload is fine. */
+  remove(name: string, graceSeconds: number): Promise<void>;
+  /** The last `lines` lines of each instance's output. */
+  logs(name: string, lines: number): Promise<OutputLine[]>;
+  /** Follows the output of the workload's instances (or a job) until `signal` aborts or they end. */
+  follow(name: string, signal: AbortSignal, tail: number): AsyncIterable<OutputLine>;
+
+  /** Starts a job; a job with this name already there is left as it is. */
+  runJob(spec: JobSpec): Promise<void>;
+  job(name: string): Promise<JobStatus | null>;
+  /** Removes a job (stopping it if it runs); a missing job is fine. */
+  removeJob(name: string): Promise<void>;
+
+  /** Deletes a named volume and its data; only ever called on purpose. */
+  removeVolume(name: string): Promise<void>;
 }
 
 /** The edge proxy port: routes a domain to upstream addresses. */
 export interface Edge {
   setRoute(id: string, hosts: string[], upstreams: string[]): Promise<void>;
   removeRoute(id: string): Promise<void>;
+  /** Requests in flight to these upstreams; absent when the edge cannot tell (the engine then waits its drain time). */
+  inFlight?(upstreams: string[]): Promise<number>;
+}
+
+/** Where an environment runs: a target and the edge in front of it. */
+export interface Placement {
+  target: Target;
+  edge: Edge;
+}
+
+/** The targets an instance knows, by name. */
+export interface Placements {
+  /** The placement named `name`; throws a SlipwayError that says what to do when there is none. */
+  resolve(name: string): Placement;
+  names(): string[];
 }

@@ -82,39 +82,42 @@ export interface NewRelease {
 
 /** Records a new pending release with the environment's next number. */
 export async function createRelease(db: Db, access: EnvironmentAccess, input: NewRelease): Promise<Release> {
-  return db.transaction().execute(async (tx) => {
-    await lockEnvironment(tx, access.environment.id);
-    const last = await tx.selectFrom('releases').select((eb) => eb.fn.max('number').as('n')).where('environment_id', '=', access.environment.id).executeTakeFirst();
-    const row: ReleasesTable = {
-      id: newId('rel'),
-      workspace_id: access.workspace.id,
-      project_id: access.project.id,
-      environment_id: access.environment.id,
-      number: nextReleaseNumber(last?.n === null || last?.n === undefined ? null : Number(last.n)),
-      image_digest: input.imageDigest,
-      version_tag: input.version,
-      config_version: input.configVersion,
-      secret_versions: JSON.stringify(input.secretVersions),
-      status: 'pending',
-      trigger: input.trigger,
-      actor_user_id: input.actor.userId,
-      actor_token_id: input.actor.tokenId,
-      created_at: nowIso(),
-      started_at: null,
-      finished_at: null,
-      message: null,
-    };
-    await tx.insertInto('releases').values(row).execute();
-    await recordAudit(tx, input.actor, {
-      workspaceId: access.workspace.id,
-      action: 'release.create',
-      targetType: 'release',
-      target: `${access.project.name}/${access.environment.name}#${row.number}`,
-      details: { imageDigest: row.image_digest, configVersion: row.config_version, trigger: row.trigger },
-    });
-    const email = input.actor.userId ? (await tx.selectFrom('users').select('email').where('id', '=', input.actor.userId).executeTakeFirst())?.email ?? null : null;
-    return toRelease(access.environment.name, { ...row, email });
+  return db.transaction().execute((tx) => insertRelease(tx, access, input));
+}
+
+/** {@link createRelease} inside the caller's transaction (which it locks the environment row in). */
+export async function insertRelease(tx: Executor, access: EnvironmentAccess, input: NewRelease): Promise<Release> {
+  await lockEnvironment(tx, access.environment.id);
+  const last = await tx.selectFrom('releases').select((eb) => eb.fn.max('number').as('n')).where('environment_id', '=', access.environment.id).executeTakeFirst();
+  const row: ReleasesTable = {
+    id: newId('rel'),
+    workspace_id: access.workspace.id,
+    project_id: access.project.id,
+    environment_id: access.environment.id,
+    number: nextReleaseNumber(last?.n === null || last?.n === undefined ? null : Number(last.n)),
+    image_digest: input.imageDigest,
+    version_tag: input.version,
+    config_version: input.configVersion,
+    secret_versions: JSON.stringify(input.secretVersions),
+    status: 'pending',
+    trigger: input.trigger,
+    actor_user_id: input.actor.userId,
+    actor_token_id: input.actor.tokenId,
+    created_at: nowIso(),
+    started_at: null,
+    finished_at: null,
+    message: null,
+  };
+  await tx.insertInto('releases').values(row).execute();
+  await recordAudit(tx, input.actor, {
+    workspaceId: access.workspace.id,
+    action: 'release.create',
+    targetType: 'release',
+    target: `${access.project.name}/${access.environment.name}#${row.number}`,
+    details: { imageDigest: row.image_digest, configVersion: row.config_version, trigger: row.trigger },
   });
+  const email = input.actor.userId ? (await tx.selectFrom('users').select('email').where('id', '=', input.actor.userId).executeTakeFirst())?.email ?? null : null;
+  return toRelease(access.environment.name, { ...row, email });
 }
 
 /** Moves a release to a new status, enforcing the allowed transitions and stamping timings. */

@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SlipwayError } from '../core/errors.js';
 import { CaddySupervisor } from '../edge/index.js';
-import type { Edge, Target } from '../deploy/target.js';
+import type { Edge, Placement } from '../deploy/target.js';
 import { DockerTarget } from '../targets/docker-target.js';
 import type { ServerOptions } from './options.js';
 
 const address = (a: { host: string; port: number }) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 
-export async function startDeployBackend(options: ServerOptions, logger: Logger): Promise<{ target: Target; edge: Edge; stop(): Promise<void> }> {
+export async function startDeployBackend(options: ServerOptions, logger: Logger): Promise<Placement & { stop(): Promise<void> }> {
   const proxyListen = address(options.proxyListen!);
   mkdirSync(join(options.dataDir, 'caddy'), { recursive: true, mode: 0o700 });
   const supervisor = new CaddySupervisor({
@@ -40,5 +40,5 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
     setRoute: (id, hosts, upstreams) => (upstreams.length > 0 ? admin.setRoute(id, hosts, upstreams) : admin.removeRoute(id)),
     removeRoute: (id) => admin.removeRoute(id),
   };
-  return { target: new DockerTarget(), edge, stop: () => supervisor.stop() };
+  return { target: new DockerTarget({ name: 'local' }), edge, stop: () => supervisor.stop() };
 }

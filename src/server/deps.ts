@@ -8,7 +8,7 @@ import type { Db } from '../store/schema.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Metrics } from './metrics.js';
 import type { Registry } from '../registry/registry.js';
-import type { Target } from '../deploy/target.js';
+import type { Placements } from '../deploy/target.js';
 
 /** The server's services, built once at start and handed to every route. */
 export interface ServerDeps {
@@ -25,8 +25,8 @@ export interface ServerDeps {
   maxArtifactBytes: number;
   /** host:port names of this server (its own registry), besides the Host header of a request. */
   selfHosts: string[];
-  /** The deploy engine's queue and target (without --proxy-listen, deployments fail with a clear reason). */
-  deploy: { enqueue(environmentId: string): void; target: Target | null };
+  /** The deploy engine's queue and the targets it places environments on (without --proxy-listen, `local` says what to start). */
+  deploy: { enqueue(environmentId: string): void; placements: Placements };
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

@@ -38,8 +38,10 @@ const schema = z.object({
   proxyListen: listenSchema.optional(),
   /** Caddy's admin API address (loopback). @default 127.0.0.1:2019 */
   caddyAdmin: listenSchema.default({ host: '127.0.0.1', port: 2019 }),
-  /** How long old replicas keep serving in-flight requests after a switch, in ms. @default 2000 */
-  drainMs: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /** Shortest time old replicas stay after a switch, in ms; then they go once the proxy has no request in flight to them. @default 500 */
+  drainMs: z.coerce.number().int().min(0).max(600_000).default(500),
+  /** Longest drain, in ms: old replicas go then even with requests still in flight. @default 30000 */
+  drainCapMs: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -56,6 +58,7 @@ export interface ServerOptions {
   proxyListen: { host: string; port: number } | undefined;
   caddyAdmin: { host: string; port: number };
   drainMs: number;
+  drainCapMs: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -79,6 +82,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     caddyAdmin: env.SLIPWAY_CADDY_ADMIN,
     drainMs: env.SLIPWAY_DRAIN_MS,
+    drainCapMs: env.SLIPWAY_DRAIN_CAP_MS,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -97,5 +101,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     proxyListen: o.proxyListen,
     caddyAdmin: o.caddyAdmin,
     drainMs: o.drainMs,
+    drainCapMs: Math.max(o.drainCapMs, o.drainMs),
   };
 }

@@ -27,6 +27,7 @@ import { pullToken } from '../registry/auth.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
 import { endWorkspaceStreams } from '../deploy/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
+import { staticPlacements } from '../deploy/placements.js';
 import type { ServerDeps } from './deps.js';
 
 /** A running server. */
@@ -77,8 +78,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const selfHosts: string[] = [];
     const keyring = masterKeyring(key);
     // The deploy engine starts once the listener's port is known (the target pulls from it).
-    const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), target: null };
+    const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), placements: staticPlacements({}) };
     let runtime: DeployRuntime | undefined;
+    let backend: Awaited<ReturnType<typeof startDeployBackend>> | undefined;
     const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
@@ -93,23 +95,28 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     try {
+      const registryHost = `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+      backend = options.proxyListen ? await startDeployBackend(options, logger) : undefined;
+      deploy.placements = staticPlacements(backend ? { local: backend } : {}, (name) =>
+        name === 'local' && !backend ? 'this server runs without an edge proxy: start it with --proxy-listen HOST:PORT (and a Docker engine) to deploy' : undefined,
+      );
       runtime = await startDeployRuntime({
-      db: store.db,
-      keyring,
-      logger,
-      owner: `${process.pid}-${randomUUID()}`,
-      // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
-      registryHost: `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`,
-      pullAuth: (repository) => ({ username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)), serveraddress: `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}` }),
-      backend: options.proxyListen ? await startDeployBackend(options, logger) : undefined,
-      drainMs: options.drainMs,
-    });
+        db: store.db,
+        keyring,
+        logger,
+        owner: `${process.pid}-${randomUUID()}`,
+        // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
+        registry: { host: registryHost, auth: (repository) => ({ registry: registryHost, username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)) }) },
+        placements: deploy.placements,
+        drainMinMs: options.drainMs,
+        drainCapMs: options.drainCapMs,
+      });
     } catch (error) {
       stopGc();
+      await backend?.stop();
       await app.close();
       throw error;
     }
-    deploy.target = runtime.target;
     const runningDeploy = runtime;
     logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
 
@@ -121,6 +128,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       close: async () => {
         stopGc();
         await runningDeploy.stop();
+        await backend?.stop();
         // Change streams never end by themselves; the deploy's last changes are out by now.
         endWorkspaceStreams(app.server);
         await app.close();

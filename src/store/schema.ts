@@ -238,6 +238,28 @@ export interface DeploymentsTable {
   heartbeat_at: string | null;
   finished_at: string | null;
   error: string | null;
+  /** `release`: roll out a new release; `scale`: change the replicas of the release that runs. */
+  kind: string;
+  /** Grows at every claim; writes of an owner whose fence is stale change nothing. */
+  fence: number;
+  /** The rollout's progress as JSON (deploy/rollout-state.ts). */
+  state: string;
+  phase_started_at: string | null;
+  /** The placement (target name) it runs on. */
+  target: string;
+  /** The deployment that superseded this one (a rollback or `deploy --supersede` while it ran). */
+  superseded_by: string | null;
+}
+
+/** What the engine last saw of an environment's running release. */
+export interface EnvironmentObservedTable {
+  environment_id: string;
+  release_number: number | null;
+  desired: number;
+  running: number;
+  ready: number;
+  message: string | null;
+  observed_at: string;
 }
 
 /** One line of a deploy's log; `seq` is the SSE event id. */
@@ -268,6 +290,8 @@ export interface PromotionsTable {
   reason: string | null;
   deployment_id: string | null;
   created_at: string;
+  /** promotion | deploy | rollback. */
+  kind: string;
 }
 
 /** Every table, by name. */
@@ -294,6 +318,7 @@ export interface Database {
   registry_base_cache: RegistryBaseCacheTable;
   environment_settings: EnvironmentSettingsTable;
   deployments: DeploymentsTable;
+  environment_observed: EnvironmentObservedTable;
   deploy_events: DeployEventsTable;
   promotions: PromotionsTable;
 }

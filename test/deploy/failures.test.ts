@@ -16,7 +16,7 @@ const serving = 'hello from prod | built once\n';
 beforeAll(async () => {
   w = await deployWorld({ workspace: 'fail' });
   expect((await w.run(['config', 'set', 'GREETING=hello from prod', '-w', w.ws, '-p', 'shop', '-e', 'prod'])).code).toBe(0);
-  const first = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--json']);
+  const first = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval', '--json']);
   expect(first.code, first.stderr).toBe(0);
   expect((await viaProxy(w.proxyPort, prod())).body).toBe(serving);
 }, 300_000);
@@ -36,7 +36,7 @@ describe('deploy failures and bad input', () => {
     expect((await w.run(['config', 'set', 'PORT=8080', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--no-restart'])).code).toBe(0);
     expect((await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--port', '9999', '--health-timeout', '6'])).code).toBe(0);
     const load = loadGenerator(w.proxyPort, prod());
-    const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--json']);
+    const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval', '--json']);
     const result = await load.stop();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/did not become ready: not ready within 6s/);

@@ -94,7 +94,7 @@ describe('build once, promote everywhere', () => {
   }, 300_000);
 
   it('a rollback restores the previous release, with zero failed requests', async () => {
-    await underLoad(['rollback', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json']);
+    await underLoad(['rollback', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--skip-approval', '--json']);
     expect((await viaProxy(w.proxyPort, domain('prod'))).body).toBe('hello from prod | built once\n');
     const releases = await w.run(['releases', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json']);
     const list = releases.json<{ releases: Array<{ number: number; status: string; trigger: string }> }>().releases;

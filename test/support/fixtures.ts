@@ -112,6 +112,6 @@ export async function seedDeployRecords(dbFile: string, adminToken: string, requ
     const requester = await authenticate(db, `Bearer ${requesterToken}`);
     const asRequester = await resolveProject(db, await resolveWorkspace(db, requester, workspace), project);
     const { promotion } = await promote(db, asRequester, 'dev', 'prod');
-    return { deployment: deployment.id, promotion: promotion.id };
+    return { deployment: deployment.id, promotion: promotion!.id };
   });
 }

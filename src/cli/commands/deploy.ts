@@ -16,6 +16,7 @@ import { followEvents, followRuntime, type LogEvent } from '../sse.js';
 interface Deployment {
   id: string;
   environment: string;
+  kind: string;
   releaseNumber: number;
   status: string;
   phase: string;
@@ -23,6 +24,7 @@ interface Deployment {
 }
 interface Promotion {
   id: string;
+  kind: 'promotion' | 'deploy' | 'rollback';
   from: string;
   to: string;
   version: string | null;
@@ -56,28 +58,87 @@ async function follow(ctx: Ctx, deployment: Deployment, extra: Record<string, un
   const { server, token } = serverOf(ctx);
   const end = await followEvents(server, token, `${apiPath('workspaces', workspace, 'deployments', deployment.id, 'events')}`, ctx.json ? () => undefined : printLog);
   const final = await ctx.client.request<Deployment>('GET', apiPath('workspaces', workspace, 'deployments', deployment.id));
-  emit(ctx.io, ctx.json, { ...extra, deployment: final }, () => (end.status === 'succeeded' ? pc.green(`release #${final.releaseNumber} of ${final.environment} is live`) : pc.red(`release #${final.releaseNumber} of ${final.environment} failed: ${end.error ?? ''}`)));
-  if (end.status !== 'succeeded') throw new SlipwayError('SLW_VALIDATION', `deployment ${final.id} failed: ${end.error ?? 'see slipway logs'}`);
+  const what = final.kind === 'scale' ? `scaling of ${final.environment}` : `release #${final.releaseNumber} of ${final.environment}`;
+  emit(ctx.io, ctx.json, { ...extra, deployment: final }, () => (end.status === 'succeeded' ? pc.green(final.kind === 'scale' ? `${final.environment} scaled` : `${what} is live`) : pc.red(`${what} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? ''}`)));
+  if (end.status !== 'succeeded') throw new SlipwayError('SLW_VALIDATION', `deployment ${final.id} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? 'see slipway logs'}`);
 }
 
 const detach = (cmd: Command) => cmd.option('--detach', 'return once the deploy is queued; do not follow it');
+const skip = (cmd: Command) => cmd.option('--skip-approval', 'admins and owners: deploy at once although the environment requires approval (recorded in the audit log)');
+
+interface Started {
+  deployment: Deployment | null;
+  approval: Promotion | null;
+  superseded: { id: string; releaseNumber: number; status: string } | null;
+}
+
+/** Says what a request superseded, then follows its deploy, or says that it waits for approval. */
+async function started(ctx: Ctx, r: Started, what: string): Promise<void> {
+  const workspace = required(ctx, 'workspace');
+  if (!r.deployment) {
+    const a = r.approval!;
+    emit(ctx.io, ctx.json, r, () => `${what} of ${a.version ?? short(a.imageDigest)} to ${a.to} waits for approval (request ${a.id}): an admin runs 'slipway approve ${a.id} -w ${workspace}'`);
+    return;
+  }
+  if (r.superseded && !ctx.json) {
+    process.stderr.write(`${pc.yellow(`superseded deployment ${r.superseded.id} (release #${r.superseded.releaseNumber}): ${r.superseded.status === 'cancelled' ? 'it had not started' : 'it is undone if traffic had not switched yet, completed first if it had'}`)}\n`);
+  }
+  await follow(ctx, r.deployment, r.superseded ? { superseded: r.superseded } : {});
+}
+
+/** POSTs a deploy; with `--wait`, while another deploy runs, waits for it to end and asks again. */
+async function requestWaiting(ctx: Ctx, path: string, body: Record<string, unknown>): Promise<Started> {
+  const until = Date.now() + 30 * 60_000;
+  for (let announced = false; ; announced = true) {
+    try {
+      return await ctx.client.request<Started>('POST', path, body);
+    } catch (error) {
+      if (ctx.opts.wait !== true || (error as SlipwayError).code !== 'SLW_DEPLOY_IN_PROGRESS' || Date.now() > until) throw error;
+      if (!announced && !ctx.json) process.stderr.write(`${pc.dim('another deploy of this environment runs; waiting for it to end (--wait)')}\n`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
 
 export function registerDeploy(program: Command, run: Runner): void {
-  detach(withEnvironment(program.command('deploy').description('deploy an image (a version or digest in the project repository) as a new release').option('--version <version>', 'image version tag').option('--digest <digest>', 'image digest'))).action(
+  skip(
+    detach(
+      withEnvironment(
+        program
+          .command('deploy')
+          .description('deploy an image (a version or digest in the project repository) as a new release')
+          .option('--version <version>', 'image version tag')
+          .option('--digest <digest>', 'image digest')
+          .option('--supersede', 'end a deploy of this environment in progress instead of refusing (undone before its traffic switch, completed after it)')
+          .option('--wait', 'while another deploy of this environment runs, wait for it to end, then deploy'),
+      ),
+    ),
+  ).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'deployments');
-      const body: Record<string, string> = {};
+      const body: Record<string, unknown> = {};
       if (typeof ctx.opts.version === 'string') body.version = ctx.opts.version;
       if (typeof ctx.opts.digest === 'string') body.digest = ctx.opts.digest;
-      const { deployment } = await ctx.client.request<{ deployment: Deployment }>('POST', path, body);
+      if (ctx.opts.supersede === true) body.supersede = true;
+      if (ctx.opts.skipApproval === true) body.skipApproval = true;
+      await started(ctx, await requestWaiting(ctx, path, body), 'the deploy');
+    }),
+  );
+
+  detach(withEnvironment(program.command('scale <replicas>').description('run N replicas of the release that runs, at once and without downtime (no new release)'))).action(
+    run(async (ctx, [n]) => {
+      const replicas = Number(n);
+      if (!Number.isInteger(replicas)) throw new SlipwayError('SLW_USAGE', `'${n}' is not a whole number of replicas`);
+      const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'scale');
+      const { deployment } = await ctx.client.request<{ deployment: Deployment }>('POST', path, { replicas });
       await follow(ctx, deployment);
     }),
   );
 
-  detach(withProject(program.command('promote').description("deploy the image of one environment's current release to another, with its own config; no build").requiredOption('--from <env>', 'source environment').requiredOption('--to <env>', 'target environment'))).action(
+  skip(detach(withProject(program.command('promote').description("deploy the image of one environment's current release to another, with its own config; no build").requiredOption('--from <env>', 'source environment').requiredOption('--to <env>', 'target environment')))).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'promotions');
-      const { promotion, deployment } = await ctx.client.request<{ promotion: Promotion; deployment: Deployment | null }>('POST', path, { from: String(ctx.opts.from), to: String(ctx.opts.to) });
+      const { promotion, deployment } = await ctx.client.request<{ promotion: Promotion; deployment: Deployment | null }>('POST', path, { from: String(ctx.opts.from), to: String(ctx.opts.to), ...(ctx.opts.skipApproval === true ? { skipApproval: true } : {}) });
       if (!deployment) {
         emit(ctx.io, ctx.json, { promotion }, () => `promotion ${promotion.id} of ${promotion.version ?? short(promotion.imageDigest)} from ${promotion.from} to ${promotion.to} waits for approval: an admin runs 'slipway approve ${promotion.id} -w ${required(ctx, 'workspace')}'`);
         return;
@@ -86,39 +147,48 @@ export function registerDeploy(program: Command, run: Runner): void {
     }),
   );
 
-  detach(withWorkspace(program.command('approve <promotion>').description('approve a promotion waiting for approval, then follow its deploy'))).action(
+  detach(withWorkspace(program.command('approve <request>').description('approve a promotion, deploy or rollback waiting for approval, then follow its deploy'))).action(
     run(async (ctx, [id]) => {
       const { promotion, deployment } = await ctx.client.request<{ promotion: Promotion; deployment: Deployment | null }>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!, 'approve'));
-      if (!deployment) throw new SlipwayError('SLW_PROMOTION_STATE', `promotion ${promotion.id} is ${promotion.status}`);
+      if (!deployment) throw new SlipwayError('SLW_PROMOTION_STATE', `request ${promotion.id} is ${promotion.status}`);
       await follow(ctx, deployment, { promotion });
     }),
   );
 
-  withWorkspace(program.command('reject <promotion>').description('reject a promotion waiting for approval').option('--reason <text>', 'why')).action(
+  withWorkspace(program.command('reject <request>').description('reject a promotion, deploy or rollback waiting for approval').option('--reason <text>', 'why')).action(
     run(async (ctx, [id]) => {
       const body = typeof ctx.opts.reason === 'string' ? { reason: ctx.opts.reason } : {};
       const { promotion } = await ctx.client.request<{ promotion: Promotion }>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!, 'reject'), body);
-      emit(ctx.io, ctx.json, { promotion }, () => `promotion ${promotion.id} rejected`);
+      emit(ctx.io, ctx.json, { promotion }, () => `${promotion.kind} ${promotion.id} rejected`);
     }),
   );
 
-  detach(withEnvironment(program.command('rollback').description("a new release with an earlier release's image and config (default: the previous successful one)").option('--to <n>', 'release number to go back to'))).action(
+  skip(
+    detach(
+      withEnvironment(
+        program
+          .command('rollback')
+          .description("a new release with an earlier release's image and config (default: the previous successful one); supersedes a deploy in progress, and makes that config the environment's current one")
+          .option('--to <n>', 'release number to go back to'),
+      ),
+    ),
+  ).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'rollback');
-      const body = ctx.opts.to === undefined ? {} : { to: Number(ctx.opts.to) };
-      const { deployment } = await ctx.client.request<{ deployment: Deployment }>('POST', path, body);
-      await follow(ctx, deployment);
+      const body: Record<string, unknown> = ctx.opts.to === undefined ? {} : { to: Number(ctx.opts.to) };
+      if (ctx.opts.skipApproval === true) body.skipApproval = true;
+      await started(ctx, await ctx.client.request<Started>('POST', path, body), 'the rollback');
     }),
   );
 
   withProject(program.command('status').description("each environment's running release and health")).action(
     run(async (ctx) => {
-      type Status = { name: string; domain: string; release: { number: number; version: string | null; imageDigest: string } | null; replicas: { running: number; desired: number }; health: string; deploying: Deployment | null };
+      type Status = { name: string; domain: string; target: string; release: { number: number; version: string | null; imageDigest: string } | null; replicas: { running: number; ready: number; desired: number }; health: string; deploying: Deployment | null };
       const result = await ctx.client.request<{ environments: Status[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'status'));
       emit(ctx.io, ctx.json, result, () =>
         table(
-          ['ENV', 'RELEASE', 'VERSION', 'DIGEST', 'REPLICAS', 'HEALTH', 'DOMAIN', 'DEPLOYING'],
-          result.environments.map((e) => [e.name, e.release ? `#${e.release.number}` : null, e.release?.version, e.release ? short(e.release.imageDigest) : null, `${e.replicas.running}/${e.replicas.desired}`, e.health, e.domain, e.deploying ? `#${e.deploying.releaseNumber} ${e.deploying.phase}` : null]),
+          ['ENV', 'RELEASE', 'VERSION', 'DIGEST', 'READY', 'HEALTH', 'TARGET', 'DOMAIN', 'DEPLOYING'],
+          result.environments.map((e) => [e.name, e.release ? `#${e.release.number}` : null, e.release?.version, e.release ? short(e.release.imageDigest) : null, `${e.replicas.ready}/${e.replicas.desired}`, e.health, e.target, e.domain, e.deploying ? `${e.deploying.kind === 'scale' ? 'scale' : `#${e.deploying.releaseNumber}`} ${e.deploying.phase}` : null]),
         ),
       );
     }),

@@ -19,6 +19,9 @@ interface Settings {
   memoryBytes: number | null;
   nanoCpus: number | null;
   requireApproval: boolean;
+  requirePromotionFrom: string | null;
+  target: string;
+  scaling?: { id: string } | null;
 }
 
 const settingsPath = (ctx: Ctx) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'settings');
@@ -40,7 +43,9 @@ function show(s: Settings): string {
       ['health', s.healthType === 'http' ? `http ${s.healthPath} within ${s.healthTimeout}s` : `${s.healthType} within ${s.healthTimeout}s`],
       ['memory', s.memoryBytes === null ? 'unlimited' : humanBytes(s.memoryBytes)],
       ['cpus', s.nanoCpus === null ? 'unlimited' : String(s.nanoCpus / 1e9)],
-      ['approval', s.requireApproval ? 'required for promotions' : 'not required'],
+      ['approval', s.requireApproval ? 'required for promotions, deploys and rollbacks' : 'not required'],
+      ['promotion', s.requirePromotionFrom ? `only images that ran in ${s.requirePromotionFrom}` : 'any image'],
+      ['target', s.target],
     ],
   );
 }
@@ -66,8 +71,11 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--health-timeout <seconds>', 'how long a new container gets to become ready')
       .option('--memory <size>', 'memory limit, e.g. 512m or 1g')
       .option('--cpus <n>', 'CPU limit, e.g. 0.5')
-      .option('--require-approval', 'promotions into this environment wait for an admin')
-      .option('--no-require-approval', 'promotions into this environment deploy at once'),
+      .option('--require-approval', 'promotions, deploys and rollbacks into this environment wait for an admin (admins and owners only)')
+      .option('--no-require-approval', 'promotions, deploys and rollbacks into this environment run at once (admins and owners only)')
+      .option('--require-promotion <env>', 'accept only images that ran successfully in <env> (admins and owners only)')
+      .option('--no-require-promotion', 'accept any image')
+      .option('--target <name>', 'where the environment runs (default: local)'),
   ).action(
     run(async (ctx) => {
       const o = ctx.opts;
@@ -83,9 +91,11 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.memory !== undefined) body.memoryBytes = parseMemory(String(o.memory));
       if (o.cpus !== undefined) body.nanoCpus = parseCpus(String(o.cpus));
       if (o.requireApproval !== undefined) body.requireApproval = o.requireApproval === true;
-      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval');
+      if (o.requirePromotion !== undefined) body.requirePromotionFrom = o.requirePromotion === false ? null : String(o.requirePromotion);
+      if (o.target !== undefined) body.target = String(o.target);
+      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --target');
       const s = await ctx.client.request<Settings>('PATCH', settingsPath(ctx), body);
-      emit(ctx.io, ctx.json, s, () => show(s));
+      emit(ctx.io, ctx.json, s, () => show(s) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : ''));
     }),
   );
 }

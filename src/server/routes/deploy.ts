@@ -1,8 +1,11 @@
 /** Routes: deploys, promotions with approval (and their preview), rollback, status, deploy logs and workspace changes as SSE. */
 import { z } from 'zod';
-import { actorOf } from '../../tenancy/principal.js';
-import { currentRelease, findDeployment, requestDeploy, toDeployment } from '../../deploy/deployments.js';
-import { decide, getPromotion, listPromotions, promote } from '../../deploy/promotions.js';
+import { currentRelease, deploymentStatuses, findDeployment, toDeployment } from '../../deploy/deployments.js';
+import { changeRunning, decide, getPromotion, listPromotions, promote, promotionStatuses } from '../../deploy/promotions.js';
+import { scale } from '../../deploy/scale.js';
+import { getSettings } from '../../deploy/settings.js';
+import { releaseIds } from '../../deploy/spec.js';
+import { workloadName } from '../../core/deploy.js';
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
 import { previewPromotion } from '../../deploy/preview.js';
 import { streamDeployEvents, streamRuntimeLogs, streamWorkspaceChanges } from '../../deploy/sse.js';
@@ -13,26 +16,29 @@ const deploymentSchema = z
   .object({
     id: z.string(),
     environment: z.string(),
+    kind: z.enum(['release', 'scale']).meta({ description: 'release: rolls out a new release; scale: changes the replicas of the release that runs' }),
     releaseNumber: z.number().int(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    status: z.enum(deploymentStatuses),
     phase: z.string(),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     error: z.string().nullable(),
+    supersededBy: z.string().nullable(),
   })
   .meta({ id: 'Deployment' });
 
 const promotionSchema = z
   .object({
     id: z.string(),
+    kind: z.enum(['promotion', 'deploy', 'rollback']).meta({ description: 'what the request changes: a promotion from another environment, a direct deploy, or a rollback' }),
     project: z.string(),
     from: z.string(),
     to: z.string(),
     fromRelease: z.number().int(),
     imageDigest: z.string(),
     version: z.string().nullable(),
-    status: z.enum(['pending-approval', 'rejected', 'deploying', 'succeeded', 'failed']),
+    status: z.enum(promotionStatuses),
     requestedBy: z.string().nullable(),
     decidedBy: z.string().nullable(),
     decidedAt: timestamp.nullable(),
@@ -42,7 +48,16 @@ const promotionSchema = z
   })
   .meta({ id: 'Promotion' });
 
-const started = z.object({ deployment: deploymentSchema, releaseNumber: z.number().int() });
+const supersededSchema = z.object({ id: z.string(), releaseNumber: z.number().int(), status: z.enum(['cancelled', 'cancelling']) }).nullable().meta({ description: 'the deployment this request superseded: cancelled before it started, or being ended (undone before its traffic switch, completed after it)' });
+const started = z.object({
+  deployment: deploymentSchema.nullable().meta({ description: 'null while the request waits for approval' }),
+  releaseNumber: z.number().int().nullable(),
+  approval: promotionSchema.nullable().meta({ description: 'the request waiting for approval, when the environment requires it' }),
+  superseded: supersededSchema,
+});
+const approvalFlags = {
+  skipApproval: z.boolean().optional().meta({ description: 'admins and owners: deploy at once although the environment requires approval (recorded in the audit log)' }),
+};
 const previewSide = z.object({
   environment: z.string(),
   release: z.object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int() }).nullable(),
@@ -60,39 +75,54 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'environment',
     permission: 'deploy.run',
-    body: z.strictObject({ version: z.string().min(1).max(128).optional(), digest: z.string().optional() }),
+    body: z.strictObject({
+      version: z.string().min(1).max(128).optional(),
+      digest: z.string().max(71).optional(),
+      supersede: z.boolean().optional().meta({ description: 'end a deployment in progress instead of refusing (undone before its traffic switch, completed after it)' }),
+      ...approvalFlags,
+    }),
     status: 202,
     response: started,
     handler: async ({ deps, access, body }) => {
       const image = await resolveImage(deps.db, access, body);
-      const { deployment, release } = await requestDeploy(deps.db, access, { imageDigest: image.digest, version: image.version, trigger: 'deploy', actor: actorOf(access.principal) });
-      deps.deploy.enqueue(access.environment.id);
-      return { deployment, releaseNumber: release.number };
+      const r = await changeRunning(deps.db, access, 'deploy', image, { skipApproval: body.skipApproval === true, supersede: body.supersede === true });
+      if (r.deployment) deps.deploy.enqueue(access.environment.id);
+      return { deployment: r.deployment, releaseNumber: r.deployment?.releaseNumber ?? null, approval: r.promotion, superseded: r.superseded };
     },
   }),
   defineRoute({
     method: 'POST',
     path: `${environment}/rollback`,
     operationId: 'rollback',
-    summary: "A new release with an earlier release's image and config snapshot (default: the previous successful one)",
+    summary: "A new release with an earlier release's image and config snapshot (default: the previous successful one); supersedes a deploy in progress",
     tag: 'deploy',
     scope: 'environment',
     permission: 'deploy.run',
-    body: z.strictObject({ to: z.number().int().min(1).optional() }),
+    body: z.strictObject({ to: z.number().int().min(1).optional(), ...approvalFlags }),
     status: 202,
     response: started,
     handler: async ({ deps, access, body }) => {
       const target = await rollbackTarget(deps.db, access, body.to);
-      const { deployment, release } = await requestDeploy(deps.db, access, {
-        imageDigest: target.image_digest,
-        version: target.version_tag,
-        trigger: 'rollback',
-        actor: actorOf(access.principal),
-        configVersion: target.config_version,
-        secretVersions: JSON.parse(target.secret_versions) as Record<string, { scope: string; version: number }>,
-      });
+      const r = await changeRunning(deps.db, access, 'rollback', { digest: target.image_digest, version: target.version_tag, release: target.number }, { skipApproval: body.skipApproval === true });
+      if (r.deployment) deps.deploy.enqueue(access.environment.id);
+      return { deployment: r.deployment, releaseNumber: r.deployment?.releaseNumber ?? null, approval: r.promotion, superseded: r.superseded };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${environment}/scale`,
+    operationId: 'scale',
+    summary: 'Changes the number of replicas and rolls the release that runs to it at once, without downtime (no new release)',
+    tag: 'deploy',
+    scope: 'environment',
+    permission: 'deploy.run',
+    body: z.strictObject({ replicas: z.number().int() }),
+    status: 202,
+    response: z.object({ deployment: deploymentSchema }),
+    handler: async ({ deps, access, body }) => {
+      const deployment = await scale(deps.db, access, body.replicas);
       deps.deploy.enqueue(access.environment.id);
-      return { deployment, releaseNumber: release.number };
+      return { deployment };
     },
   }),
   defineRoute({
@@ -150,9 +180,10 @@ export const deployRoutes = [
     response: z.unknown().meta({ description: 'text/event-stream: `event: log` with {replica, stream, line}' }),
     handler: async ({ deps, access, request, reply, query }) => {
       const release = await currentRelease(deps.db, access.environment.id);
-      const labels = release ? { 'io.slipway.environment-id': access.environment.id, 'io.slipway.release': String(release.number) } : null;
-      const why = !deps.deploy.target ? 'this server runs without the deploy engine (start it with --proxy-listen)' : !release ? `${access.project.name}/${access.environment.name} runs nothing yet` : undefined;
-      await streamRuntimeLogs(why ? null : deps.deploy.target, labels ?? {}, request, reply, query.tail, why);
+      const settings = await getSettings(deps.db, access);
+      const target = release ? deps.deploy.placements.resolve(settings.target).target : null;
+      const workload = release ? workloadName(releaseIds(access, release.number)) : null;
+      await streamRuntimeLogs(target, workload, request, reply, query.tail, release ? undefined : `${access.project.name}/${access.environment.name} runs nothing yet`);
     },
   }),
   defineRoute({
@@ -163,13 +194,13 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'project',
     permission: 'deploy.run',
-    body: z.strictObject({ from: z.string().min(1).max(63), to: z.string().min(1).max(63) }),
+    body: z.strictObject({ from: z.string().min(1).max(63), to: z.string().min(1).max(63), ...approvalFlags }),
     status: 201,
-    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable() }),
+    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
     handler: async ({ deps, access, body }) => {
-      const result = await promote(deps.db, access, body.from, body.to);
+      const result = await promote(deps.db, access, body.from, body.to, { skipApproval: body.skipApproval === true });
       if (result.deployment) deps.deploy.enqueue((await deps.db.selectFrom('deployments').select('environment_id').where('id', '=', result.deployment.id).executeTakeFirstOrThrow()).environment_id);
-      return result;
+      return { ...result, promotion: result.promotion! };
     },
   }),
   defineRoute({
@@ -192,9 +223,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'project',
     permission: 'release.read',
-    query: z.strictObject({ status: z.enum(['pending-approval', 'rejected', 'deploying', 'succeeded', 'failed']).optional() }),
+    query: z.strictObject({ status: z.enum(promotionStatuses).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
     response: z.object({ promotions: z.array(promotionSchema) }),
-    handler: async ({ deps, access, query }) => ({ promotions: await listPromotions(deps.db, access, access.project.id, query.status) }),
+    handler: async ({ deps, access, query }) => ({ promotions: await listPromotions(deps.db, access, access.project.id, query.status, query.limit) }),
   }),
   defineRoute({
     method: 'GET',
@@ -212,12 +243,12 @@ export const deployRoutes = [
     method: 'POST',
     path: '/api/v1/workspaces/{workspace}/promotions/{promotion}/approve',
     operationId: 'approvePromotion',
-    summary: 'Approves a pending promotion and starts its deploy (admins and owners; not the requester while another approver exists)',
+    summary: 'Approves a pending request (promotion, deploy or rollback) and starts its deploy (admins and owners; not the requester while another approver exists)',
     tag: 'deploy',
     scope: 'workspace',
     permission: 'promotion.approve',
     params: z.object({ promotion: z.string().max(64) }),
-    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable() }),
+    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
     handler: async ({ deps, access, params }) => {
       const result = await decide(deps.db, access, params.promotion, 'approve');
       if (result.deployment) deps.deploy.enqueue((await deps.db.selectFrom('deployments').select('environment_id').where('id', '=', result.deployment.id).executeTakeFirstOrThrow()).environment_id);
@@ -228,13 +259,13 @@ export const deployRoutes = [
     method: 'POST',
     path: '/api/v1/workspaces/{workspace}/promotions/{promotion}/reject',
     operationId: 'rejectPromotion',
-    summary: 'Rejects a pending promotion (admins and owners)',
+    summary: 'Rejects a pending request (admins and owners)',
     tag: 'deploy',
     scope: 'workspace',
     permission: 'promotion.approve',
     params: z.object({ promotion: z.string().max(64) }),
     body: z.strictObject({ reason: z.string().max(500).optional() }),
-    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable() }),
+    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
     handler: async ({ deps, access, params, body }) => decide(deps.db, access, params.promotion, 'reject', body.reason),
   }),
   defineRoute({
@@ -250,15 +281,16 @@ export const deployRoutes = [
         z.object({
           name: z.string(),
           domain: z.string(),
+          target: z.string(),
           release: z
             .object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int(), finishedAt: timestamp.nullable(), trigger: z.string(), actor: z.string().nullable().meta({ description: 'e-mail of the user who made the release' }) })
             .nullable(),
-          replicas: z.object({ running: z.number().int(), desired: z.number().int() }),
+          replicas: z.object({ running: z.number().int(), ready: z.number().int(), desired: z.number().int(), observedAt: timestamp.nullable() }).meta({ description: 'as the engine last observed them (after each deploy, and every 30 s)' }),
           health: z.enum(['healthy', 'degraded', 'down', 'not-deployed', 'unknown']),
           deploying: deploymentSchema.nullable(),
         }),
       ),
     }),
-    handler: async ({ deps, access }) => ({ environments: await environmentStatus(deps.db, access, deps.deploy.target) }),
+    handler: async ({ deps, access }) => ({ environments: await environmentStatus(deps.db, access) }),
   }),
 ];

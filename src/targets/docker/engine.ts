@@ -14,6 +14,7 @@
  */
 import * as containers from './containers.js';
 import * as images from './images.js';
+import * as volumes from './volumes.js';
 import { readLogs } from './logs.js';
 import { jsonLines } from './streams.js';
 import { DockerTransport } from './transport.js';
@@ -119,6 +120,24 @@ export class DockerEngine {
    */
   logs(id: string, options: LogOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
     return readLogs(this.t, id, options, signal);
+  }
+
+  volumeExists(name: string): Promise<boolean> {
+    return volumes.volumeExists(this.t, name);
+  }
+
+  /** Deletes a named volume and its data; a missing one is fine. */
+  removeVolume(name: string): Promise<void> {
+    return volumes.removeVolume(this.t, name);
+  }
+
+  /** Creates the bridge network unless it exists. */
+  ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
+    return volumes.ensureNetwork(this.t, name, labels);
+  }
+
+  connectNetwork(network: string, container: string): Promise<void> {
+    return volumes.connectNetwork(this.t, network, container);
   }
 
   /** Engine events matching `filters` (e.g. `{ type: ['container'], label: ['k=v'] }`) until `signal` aborts. */

@@ -39,8 +39,8 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   /** Replaces the image's CMD (the entrypoint stays). */
   cmd?: string[];
-  /** The TCP port the app listens on inside the container. */
-  containerPort: number;
+  /** The TCP port the app listens on inside the container, published on `hostIp`; absent: nothing published. */
+  containerPort?: number;
   /** The only host address containers publish on. */
   hostIp: '127.0.0.1';
   /** 0 or absent: the engine picks a free port (read it back with inspect). */
@@ -53,6 +53,8 @@ export interface ContainerSpec {
   healthcheck?: HealthcheckSpec;
   /** A user-defined network to attach to instead of the default bridge. */
   network?: string;
+  /** Named volumes to mount (created by the engine when missing; never removed with the container). */
+  mounts?: Array<{ volume: string; path: string; readOnly?: boolean }>;
 }
 
 /** The health the engine reports for a container with a health check. */
@@ -108,6 +110,8 @@ export interface ContainerSummary {
   created: number;
   /** The first TCP port published on 127.0.0.1. */
   hostPort?: number;
+  /** The container's address on its first network (reachable from the engine's host). */
+  ip?: string;
 }
 
 /** One line a container wrote. */

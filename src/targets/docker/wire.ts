@@ -44,6 +44,7 @@ export interface WireSummary {
   Status: string;
   Created: number;
   Ports?: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }> | null;
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> | null } | null;
 }
 
 /** One line of `GET /events`. */
@@ -60,8 +61,9 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
   for (const key of Object.keys(spec.env)) {
     if (!key || key.includes('=') || key.includes('\0')) throw new Error(`environment variable name '${key}' is empty or holds '=' or NUL: rename it`);
   }
-  if (!Number.isInteger(spec.containerPort) || spec.containerPort < 1 || spec.containerPort > 65535) throw new Error(`container port ${spec.containerPort} is not 1-65535`);
-  const port = `${spec.containerPort}/tcp`;
+  const containerPort = spec.containerPort;
+  if (containerPort !== undefined && (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535)) throw new Error(`container port ${containerPort} is not 1-65535`);
+  const port = containerPort === undefined ? undefined : `${containerPort}/tcp`;
   const hc = spec.healthcheck;
   const restart = spec.restartPolicy ?? 'no';
   return {
@@ -69,12 +71,13 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-    ExposedPorts: { [port]: {} },
+    ...(port ? { ExposedPorts: { [port]: {} } } : {}),
     ...(hc
       ? { Healthcheck: { Test: hc.test, Interval: hc.intervalMs * ms, Timeout: hc.timeoutMs * ms, Retries: hc.retries, StartPeriod: (hc.startPeriodMs ?? 0) * ms } }
       : {}),
     HostConfig: {
-      PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: spec.hostPort ? String(spec.hostPort) : '' }] },
+      ...(port ? { PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: spec.hostPort ? String(spec.hostPort) : '' }] } } : {}),
+      ...(spec.mounts && spec.mounts.length > 0 ? { Mounts: spec.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.path, ReadOnly: m.readOnly ?? false })) } : {}),
       RestartPolicy: { Name: restart, ...(restart === 'on-failure' ? { MaximumRetryCount: 0 } : {}) },
       ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
       ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
@@ -135,6 +138,8 @@ export function fromSummary(c: WireSummary): ContainerSummary {
     labels: c.Labels ?? {}, state: c.State, status: c.Status, created: c.Created,
   };
   if (published?.PublicPort) summary.hostPort = published.PublicPort;
+  const ip = Object.values(c.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+  if (ip) summary.ip = ip;
   return summary;
 }
 

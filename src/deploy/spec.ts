@@ -1,0 +1,58 @@
+/**
+ * The workload spec of an environment's release: the image by digest, the release's config
+ * snapshot and secret versions (decrypted here, only to be handed to the target), the
+ * environment's settings, and the labels a restarted server finds it by.
+ *
+ * @module
+ */
+import { cpuMillis, releaseLabels, workloadName, type EnvironmentSettings } from '../core/deploy.js';
+import { resolveEnvironmentConfig } from '../config/config.js';
+import type { EnvironmentAccess } from '../projects/projects.js';
+import { revealSecrets, type Keyring, type SecretVersions } from '../secrets/secrets.js';
+import type { Executor, ReleasesTable } from '../store/schema.js';
+import type { HealthCheck, RegistryAuth, WorkloadSpec } from './target.js';
+
+/** How targets reach Slipway's registry. */
+export interface RegistryAccess {
+  /** `host:port` as the target reaches it. */
+  host: string;
+  /** Short-lived pull credentials for one repository. */
+  auth(repository: string): RegistryAuth;
+}
+
+/** The edge route of an environment. */
+export const routeId = (environmentId: string) => `env-${environmentId}`;
+
+/** Names of an environment's release, for labels and the workload name. */
+export function releaseIds(access: EnvironmentAccess, release: number) {
+  return { workspace: access.workspace.name, project: access.project.name, environment: access.environment.name, environmentId: access.environment.id, release };
+}
+
+export function healthOf(settings: EnvironmentSettings): HealthCheck {
+  return settings.healthType === 'http' ? { type: 'http', path: settings.healthPath } : { type: settings.healthType };
+}
+
+/** The spec of `release` with `replicas` replicas. Holds decrypted secrets: never log or store it. */
+export async function workloadSpec(db: Executor, keyring: Keyring, registry: RegistryAccess, access: EnvironmentAccess, release: ReleasesTable, settings: EnvironmentSettings, replicas: number): Promise<WorkloadSpec> {
+  const repository = `${access.workspace.name}/${access.project.name}`;
+  const config = await resolveEnvironmentConfig(db, access, release.config_version);
+  const secrets = await revealSecrets(db, keyring, access.workspace.id, access.project.id, JSON.parse(release.secret_versions) as SecretVersions);
+  const env: Record<string, string> = { PORT: String(settings.port) };
+  for (const entry of config.entries) env[entry.key] = entry.value;
+  Object.assign(env, secrets);
+  const ids = releaseIds(access, release.number);
+  return {
+    name: workloadName(ids),
+    image: `${registry.host}/${repository}@${release.image_digest}`,
+    registryAuth: registry.auth(repository),
+    env,
+    command: null,
+    resources: { cpuMillis: cpuMillis(settings.nanoCpus), memoryBytes: settings.memoryBytes },
+    volumes: [],
+    networks: [],
+    labels: releaseLabels(ids),
+    replicas,
+    port: settings.port,
+    health: healthOf(settings),
+  };
+}

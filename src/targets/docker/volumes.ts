@@ -1,0 +1,31 @@
+/**
+ * Named volumes and user-defined networks: existence, creation (networks; volumes are created by
+ * the engine when a container mounts one), removal.
+ *
+ * @module
+ */
+import { pathSegment, type DockerTransport } from './transport.js';
+
+/** True when the named volume exists. */
+export async function volumeExists(t: DockerTransport, name: string): Promise<boolean> {
+  const r = await t.call({ method: 'GET', path: `/volumes/${pathSegment(name)}` }, [404]);
+  return r.status !== 404;
+}
+
+/** Deletes a named volume and its data; a missing one is fine. A volume still mounted is a DockerError (409). */
+export async function removeVolume(t: DockerTransport, name: string): Promise<void> {
+  await t.call({ method: 'DELETE', path: `/volumes/${pathSegment(name)}` }, [404]);
+}
+
+/** Creates a bridge network with these labels unless one with this name exists. */
+export async function ensureNetwork(t: DockerTransport, name: string, labels: Record<string, string>): Promise<void> {
+  const r = await t.call({ method: 'GET', path: `/networks/${pathSegment(name)}` }, [404]);
+  if (r.status !== 404) return;
+  await t.call({ method: 'POST', path: '/networks/create', body: { Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels } }, [409]);
+}
+
+/** Attaches a container to a network; already attached is fine. */
+export async function connectNetwork(t: DockerTransport, network: string, container: string): Promise<void> {
+  // 403 "endpoint with name … already exists in network …" (engine 20.10), 409 on newer engines.
+  await t.call({ method: 'POST', path: `/networks/${pathSegment(network)}/connect`, body: { Container: container } }, [403, 409]);
+}
