@@ -19,6 +19,7 @@ import type { EnvironmentAccess } from '../projects/projects.js';
 import { insertRelease, type Release } from '../releases/releases.js';
 import { currentSecretVersions, type SecretVersions } from '../secrets/secrets.js';
 import { isUniqueViolation } from '../store/errors.js';
+import { lockEnvironment } from '../store/locks.js';
 import type { Db, DeploymentsTable, Executor } from '../store/schema.js';
 import { announceChange, appendEvent } from './events.js';
 
@@ -117,6 +118,9 @@ export async function requestDeploy(db: Db, access: EnvironmentAccess, request: 
   try {
     requested = await db.transaction().execute(async (tx) => {
       const id = newId('dep');
+      // Requests of one environment queue here (PostgreSQL row lock; SQLite runs one transaction
+      // at a time anyway), so each sees what the previous one did; the index below is the backstop.
+      await lockEnvironment(tx, access.environment.id);
       const active = await activeDeployment(tx, access.environment.id);
       let superseded: Superseded | null = null;
       if (active && !request.supersede) throw busy(access, active);
@@ -152,6 +156,7 @@ export async function requestScale(db: Db, access: EnvironmentAccess, replicas: 
   let deployment: Deployment;
   try {
     deployment = await db.transaction().execute(async (tx) => {
+      await lockEnvironment(tx, access.environment.id);
       const active = await activeDeployment(tx, access.environment.id);
       if (active) throw busy(access, active);
       const release = await currentRelease(tx, access.environment.id);
