@@ -65,4 +65,6 @@ export interface Target {
 export interface Edge {
   setRoute(id: string, hosts: string[], upstreams: string[]): Promise<void>;
   removeRoute(id: string): Promise<void>;
+  /** Requests the proxy has in flight to these upstreams now, also after a switch took them out of the route (for the drain). */
+  inFlight?(upstreams: string[]): Promise<number>;
 }

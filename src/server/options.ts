@@ -36,8 +36,6 @@ const schema = z.object({
   maxArtifactBytes: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
   /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
   proxyListen: listenSchema.optional(),
-  /** Caddy's admin API address (loopback). @default 127.0.0.1:2019 */
-  caddyAdmin: listenSchema.default({ host: '127.0.0.1', port: 2019 }),
   /** How long old replicas keep serving in-flight requests after a switch, in ms. @default 2000 */
   drainMs: z.coerce.number().int().min(0).max(600_000).default(2000),
   /** @default info */
@@ -54,7 +52,6 @@ export interface ServerOptions {
   registryGcInterval: number;
   maxArtifactBytes: number;
   proxyListen: { host: string; port: number } | undefined;
-  caddyAdmin: { host: string; port: number };
   drainMs: number;
 }
 
@@ -77,7 +74,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     registryGcInterval: env.SLIPWAY_REGISTRY_GC_INTERVAL,
     maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
-    caddyAdmin: env.SLIPWAY_CADDY_ADMIN,
     drainMs: env.SLIPWAY_DRAIN_MS,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
@@ -95,7 +91,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     registryGcInterval: o.registryGcInterval,
     maxArtifactBytes: o.maxArtifactBytes,
     proxyListen: o.proxyListen,
-    caddyAdmin: o.caddyAdmin,
     drainMs: o.drainMs,
   };
 }

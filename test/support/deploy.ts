@@ -75,9 +75,9 @@ function getOnce(proxyPort: number, domain: string, path: string, keepAlive: boo
 export async function deployWorld(options: { env?: Record<string, string>; workspace?: string } = {}): Promise<DeployWorld> {
   const ws = options.workspace ?? 'acme';
   const proxyPort = await freePort();
-  const adminPort = await freePort();
   const apiPort = await freePort();
-  const serverOptions = { args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { SLIPWAY_CADDY_ADMIN: `127.0.0.1:${adminPort}`, ...options.env }, listen: `127.0.0.1:${apiPort}` };
+  // The proxy's admin API is a unix socket in the server's data dir: nothing to allocate for it.
+  const serverOptions = { args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { ...options.env }, listen: `127.0.0.1:${apiPort}` };
   const server = await startServerProcess(serverOptions);
   const host = new URL(server.url).host;
   const work = tempDir('slipway-deploy-');
