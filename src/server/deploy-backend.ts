@@ -3,14 +3,20 @@
  * adopted when its admin socket already answers), configured only through its admin API on the
  * unix socket `<data-dir>/caddy/admin.sock`; and the local Docker engine as the target.
  *
+ * The proxy outlives the server: a stop leaves it serving with its last routes (unless the server
+ * runs with --stop-proxy), and the next server on the same data directory adopts it. `slipway
+ * proxy stop --data-dir DIR` ({@link stopProxyOf}) stops it on purpose.
+ *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { SlipwayError } from '../core/errors.js';
-import { CaddySupervisor, adminSocketOf, assertSocketPath } from '../edge/index.js';
+import { SlipwayError, isSlipwayError } from '../core/errors.js';
+import { CaddyAdmin, CaddySupervisor, adminSocketOf, assertSocketPath } from '../edge/index.js';
 import type { Edge, Target } from '../deploy/target.js';
 import { DockerTarget } from '../targets/docker-target.js';
+import { lockDataDir } from './lock.js';
 import type { ServerOptions } from './options.js';
 
 const address = (a: { host: string; port: number }) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
@@ -56,7 +62,40 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
     removeRoute: (id) => admin.removeRoute(id),
     inFlight: (upstreams) => admin.inFlight(upstreams),
   };
-  // A Caddy this server started stops with it; an adopted one keeps running.
-  const stop = () => (supervisor.owned ? supervisor.stop() : supervisor.release());
+  const stop = async () => {
+    if (options.stopProxy) {
+      await supervisor.stop();
+      logger.info('edge proxy stopped (--stop-proxy)');
+    } else {
+      await supervisor.release();
+      logger.info({ proxy: proxyListen }, `edge proxy left running on ${proxyListen}; the next server on this data directory adopts it`);
+    }
+  };
   return { target: new DockerTarget(), edge, stop };
+}
+
+/**
+ * Stops the proxy of `dataDir` on purpose (`slipway proxy stop`): refused while a server runs on
+ * that directory (it would start the proxy again). Resolves false when no proxy was running.
+ */
+export async function stopProxyOf(dataDir: string): Promise<boolean> {
+  if (!existsSync(dataDir)) throw new SlipwayError('SLW_USAGE', `no data directory at ${dataDir}; pass the --data-dir the server ran with`);
+  const { socket } = proxyPaths(dataDir);
+  let lock: { release(): void };
+  try {
+    lock = lockDataDir(dataDir);
+  } catch (error) {
+    if (!isSlipwayError(error) || error.code !== 'SLW_DATA_DIR_LOCKED') throw error;
+    throw new SlipwayError(
+      'SLW_DATA_DIR_LOCKED',
+      `a Slipway server runs on ${dataDir} and would start its proxy again: stop that server first (it leaves the proxy running), then run this again; or start the server with --stop-proxy to stop both together`,
+      { cause: error },
+    );
+  }
+  try {
+    if (!existsSync(socket)) return false;
+    return await new CaddyAdmin(socket).shutdown();
+  } finally {
+    lock.release();
+  }
 }

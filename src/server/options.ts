@@ -53,6 +53,8 @@ export interface ServerOptions {
   maxArtifactBytes: number;
   proxyListen: { host: string; port: number } | undefined;
   drainMs: number;
+  /** On shutdown, stop the edge proxy too (default: leave it serving; the next server adopts it). */
+  stopProxy: boolean;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -61,6 +63,7 @@ export interface ServerFlags {
   listen?: string | undefined;
   databaseUrl?: string | undefined;
   proxyListen?: string | undefined;
+  stopProxy?: boolean | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -92,5 +95,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxArtifactBytes: o.maxArtifactBytes,
     proxyListen: o.proxyListen,
     drainMs: o.drainMs,
+    stopProxy: flags.stopProxy === true,
   };
 }
