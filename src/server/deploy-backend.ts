@@ -51,7 +51,8 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
     await supervisor.start();
     await supervisor.admin.ensureServer(proxyListen);
   } catch (error) {
-    await supervisor.release().catch(() => undefined);
+    // A Caddy this start made goes again; one it adopted keeps serving what it served.
+    await (supervisor.owned ? supervisor.stop() : supervisor.release()).catch(() => undefined);
     throw new SlipwayError('SLW_PROXY_UNAVAILABLE', `cannot start the edge proxy (caddy) on ${proxyListen} with its admin API on ${socket}: ${(error as Error).message}`, { cause: error });
   }
   logger.info({ proxy: proxyListen, adopted: !supervisor.owned }, `edge proxy listening on ${proxyListen}${supervisor.owned ? '' : ' (adopted the one already running)'}`);
@@ -80,7 +81,9 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
  */
 export async function stopProxyOf(dataDir: string): Promise<boolean> {
   if (!existsSync(dataDir)) throw new SlipwayError('SLW_USAGE', `no data directory at ${dataDir}; pass the --data-dir the server ran with`);
-  const { socket } = proxyPaths(dataDir);
+  const { stateDir, socket } = proxyPaths(dataDir);
+  // Nothing to stop (and no lock file to leave behind in a directory that is not a data dir).
+  if (!existsSync(stateDir)) return false;
   let lock: { release(): void };
   try {
     lock = lockDataDir(dataDir);

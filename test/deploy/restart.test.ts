@@ -51,6 +51,7 @@ async function downAndUp(stop: () => Promise<void>): Promise<void> {
   await w.server.waitForLogs((logs) => logs.includes('adopted the one already running'));
   await sleep(1_000);
   const result = await load.stop();
+  console.log(JSON.stringify({ sent: result.sent, failed: result.failed, retried: result.retried }));
   expect(result.failures).toEqual([]);
   expect(result.failed).toBe(0);
   expect(result.sent).toBeGreaterThan(500);
