@@ -98,6 +98,9 @@ export async function stopProxyOf(dataDir: string): Promise<boolean> {
   try {
     if (!existsSync(socket)) return false;
     return await new CaddyAdmin(socket).shutdown();
+  } catch (error) {
+    if (isSlipwayError(error)) throw error;
+    throw new SlipwayError('SLW_PROXY_UNAVAILABLE', `cannot stop the edge proxy of ${dataDir}: ${(error as Error).message}; end it with pkill -f ${join(stateDir, 'caddy.json')}`, { cause: error });
   } finally {
     lock.release();
   }
