@@ -134,7 +134,7 @@ describe('CaddySupervisor', () => {
     }
   });
 
-  it('keeps the admin API on a unix socket in a 0700 directory: no TCP listener, no other user, no other state dir', async () => {
+  it('keeps the admin API on a unix socket (no TCP listener) in a 0700 directory: one Caddy per state dir', async () => {
     const { supervisor: first } = await supervise({ adopt: true });
     const { supervisor: second } = await supervise({ adopt: true });
     await first.start();
@@ -159,6 +159,9 @@ describe('CaddySupervisor', () => {
   it.skipIf(process.getuid?.() !== 0)('refuses another user at the admin socket', async () => {
     const { supervisor } = await supervise();
     await supervisor.start();
+    // A config change (a reload) keeps the socket's mode.
+    await supervisor.admin.setRoute('web', ['web.test.localhost'], [a.address]);
+    expect(statSync(supervisor.admin.socketPath).mode & 0o077).toBe(0);
     const probe = `require('node:http').request({ socketPath: ${JSON.stringify(supervisor.admin.socketPath)}, path: '/config/', setHost: false, headers: { host: '' } }, (res) => { console.log('status ' + res.statusCode); }).on('error', (e) => console.log(e.code)).end()`;
     const asNobody = spawn(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
