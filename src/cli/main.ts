@@ -12,6 +12,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerConfig } from './commands/config.js';
 import { registerHistory } from './commands/history.js';
 import { registerProjects } from './commands/projects.js';
+import { registerProxy } from './commands/proxy.js';
 import { registerCredentials, registerRegistry } from './commands/registry.js';
 import { registerServer } from './commands/server.js';
 import { registerWorkspace } from './commands/workspace.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: Io): Command {
     .description('print the version of this CLI')
     .action(() => io.out(slipwayVersion()));
   registerServer(program, (error) => fail(io, wantsJson(), error));
+  registerProxy(program, io, (error) => fail(io, wantsJson(), error));
   registerWorkspace(program, run);
   registerAccess(program, run);
   registerProjects(program, run);

@@ -175,7 +175,7 @@ export interface Target {
 export interface Edge {
   setRoute(id: string, hosts: string[], upstreams: string[]): Promise<void>;
   removeRoute(id: string): Promise<void>;
-  /** Requests in flight to these upstreams; absent when the edge cannot tell (the engine then waits its drain time). */
+  /** Requests the proxy has in flight to these upstreams now, also after a switch took them out of the route (for the drain); absent when the edge cannot tell. */
   inFlight?(upstreams: string[]): Promise<number>;
 }
 

@@ -1,9 +1,13 @@
 /**
- * One request to Caddy's admin API over node:http, on a fresh connection each time.
+ * One request to Caddy's admin API over its unix socket (node:http with `socketPath`), on a fresh
+ * connection each time.
  *
- * Fresh connections on purpose: Caddy restarts its admin listener on every config change, so a
- * kept-alive connection is closed under the client right after each change and the next request
- * on it would fail. Admin calls are rare; a connect on loopback costs well under a millisecond.
+ * Fresh connections on purpose: Caddy may restart its admin listener on a config change, so a
+ * kept-alive connection could be closed under the client right after a change and the next request
+ * on it would fail. Admin calls are rare; a connect on a unix socket costs well under a millisecond.
+ *
+ * The `Host` header is sent empty: for a unix socket listener Caddy allows only the empty host
+ * (any other answers 403 "host not allowed"), and node's default would be `localhost`.
  *
  * @module
  */
@@ -51,20 +55,21 @@ function errorText(body: Json): string {
  * {@link CaddyAdminError} for the others and for network errors and timeouts.
  */
 export function adminRequest(
-  baseUrl: URL,
+  socketPath: string,
   method: string,
   path: string,
   options: { body?: Json; timeoutMs: number; okStatuses?: number[] },
 ): Promise<AdminResponse> {
-  const url = new URL(path, baseUrl);
+  const url = new URL(path, 'http://caddy-admin');
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-  const headers: Record<string, string> = { connection: 'close' };
+  const headers: Record<string, string> = { host: '', connection: 'close' };
   if (payload) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(payload.length);
   }
   return new Promise<AdminResponse>((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false, timeout: options.timeoutMs }, (res) => {
+    const target = { socketPath, path: `${url.pathname}${url.search}`, setHost: false };
+    const req = request({ ...target, method, headers, agent: false, timeout: options.timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (cause) => reject(new CaddyAdminError(0, `caddy admin ${method} ${url.pathname}: ${cause.message}`, { cause })));
@@ -76,7 +81,7 @@ export function adminRequest(
       });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    req.on('error', (cause) => reject(new CaddyAdminError(0, `caddy admin at ${baseUrl.origin} unreachable (${method} ${url.pathname}): ${cause.message}`, { cause })));
+    req.on('error', (cause) => reject(new CaddyAdminError(0, `caddy admin at unix socket ${socketPath} unreachable (${method} ${url.pathname}): ${cause.message}`, { cause })));
     req.end(payload);
   });
 }

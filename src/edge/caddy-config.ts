@@ -3,11 +3,12 @@
  * address, one route per environment (`@id` = the route id, a `host` matcher, a `reverse_proxy`
  * handler), and a last, matcher-less route that answers 404 for hosts nobody deployed to.
  *
- * Pure functions only: building routes and the initial config, and reading routes back out of
- * what Caddy's admin API returns.
+ * Pure functions only: building routes, drain holders and the initial config, and reading routes
+ * back out of what Caddy's admin API returns.
  *
  * @module
  */
+import { assertUpstreamAddress, isRouteHost } from './addresses.js';
 
 /** The name of Slipway's server in `apps.http.servers`. */
 export const SERVER_NAME = 'slipway';
@@ -29,22 +30,11 @@ export interface RouteSpec {
   id: string;
   /** Host names the route matches (`Host` header, port ignored). */
   hosts: string[];
-  /** `127.0.0.1:PORT` dial addresses, load-balanced round robin. */
+  /** Dial addresses (`127.0.0.1:PORT` locally; `IPv4:PORT`, `[IPv6]:PORT`, `host:PORT`), load-balanced round robin. */
   upstreams: string[];
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const HOST_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-const LOOPBACK_ADDRESS = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):(\d{1,5})$/;
-
-/** Throws a clear error unless `address` is `127.x.y.z:PORT`, `[::1]:PORT` or `localhost:PORT`. */
-export function assertLoopbackAddress(address: string, what: string): void {
-  const match = LOOPBACK_ADDRESS.exec(address);
-  const port = Number(match?.[2]);
-  if (!match || port < 1 || port > 65535) {
-    throw new Error(`${what} '${address}' is not a loopback address; use 127.0.0.1:PORT`);
-  }
-}
 
 /** Throws a clear error when a route spec cannot become a Caddy route. */
 export function validateRouteSpec(spec: RouteSpec): void {
@@ -53,10 +43,10 @@ export function validateRouteSpec(spec: RouteSpec): void {
   }
   if (spec.hosts.length === 0) throw new Error(`route '${spec.id}' needs at least one host`);
   for (const host of spec.hosts) {
-    if (!HOST_PATTERN.test(host)) throw new Error(`route '${spec.id}': '${host}' is not a host name`);
+    if (!isRouteHost(host)) throw new Error(`route '${spec.id}': '${host}' is not a host name`);
   }
   if (spec.upstreams.length === 0) throw new Error(`route '${spec.id}' needs at least one upstream`);
-  for (const upstream of spec.upstreams) assertLoopbackAddress(upstream, `route '${spec.id}': upstream`);
+  for (const upstream of spec.upstreams) assertUpstreamAddress(upstream, `route '${spec.id}': upstream`);
 }
 
 /**
@@ -107,11 +97,58 @@ export function buildServer(listen: string, routes: RouteSpec[] = []): JsonObjec
   };
 }
 
-/** A whole Caddy config: admin on `adminListen` (never persisted to disk), and Slipway's server. */
-export function buildInitialConfig(options: { adminListen: string; proxyListen: string; routes?: RouteSpec[] }): JsonObject {
+/** Caddy's `admin.listen` for a unix socket at the absolute path `socketPath` (`unix//path`). */
+export function adminListenOf(socketPath: string): string {
+  return `unix/${socketPath}`;
+}
+
+/**
+ * A whole Caddy config: the admin API on the unix socket `adminSocket` only (no TCP listener;
+ * never persisted to disk), and Slipway's server.
+ */
+export function buildInitialConfig(options: { adminSocket: string; proxyListen: string; routes?: RouteSpec[] }): JsonObject {
   return {
-    admin: { listen: options.adminListen, config: { persist: false } },
+    admin: { listen: adminListenOf(options.adminSocket), config: { persist: false } },
     apps: { http: { servers: { [SERVER_NAME]: buildServer(options.proxyListen, options.routes) } } },
+  };
+}
+
+/** `@id` suffix of a drain holder; route ids cannot contain `~`, so it never clashes with one. */
+const DRAIN_SUFFIX = '~draining';
+
+/** `@id` of the drain holder of route `id`. */
+export function drainRouteId(id: string): string {
+  return `${id}${DRAIN_SUFFIX}`;
+}
+
+/**
+ * A drain holder: a route that never matches (`expression: false`) and proxies to `upstreams`.
+ *
+ * Why it exists: Caddy counts in-flight requests per upstream address in one process-wide pool
+ * that every config's reverse proxies share, and lists in `/reverse_proxy/upstreams` only the
+ * addresses the *current* config names. Once a route stops naming an upstream, its requests still
+ * in flight (served by the previous config) are neither listed nor counted there; seen on Caddy
+ * 2.6.2: three requests in flight to A, route switched to [B], A vanished from the list at once
+ * while its requests ran for 3 s more. A holder keeps the address in the config, so the pool keeps
+ * the same counter and the drain can read it; it never receives a request of its own.
+ */
+export function buildDrainRoute(id: string, upstreams: string[]): JsonObject {
+  return {
+    '@id': drainRouteId(id),
+    match: [{ expression: 'false' }],
+    handle: [{ handler: 'reverse_proxy', upstreams: upstreams.map((dial) => ({ dial })) }],
+    terminal: true,
+  };
+}
+
+/** The route id and upstreams of a drain holder, or undefined when `route` is not one. */
+export function parseDrainRoute(route: Json): { id: string; upstreams: string[] } | undefined {
+  if (!isObject(route) || typeof route['@id'] !== 'string' || !route['@id'].endsWith(DRAIN_SUFFIX)) return undefined;
+  const handler = Array.isArray(route.handle) ? route.handle[0] : undefined;
+  const upstreams = isObject(handler) && Array.isArray(handler.upstreams) ? handler.upstreams : [];
+  return {
+    id: route['@id'].slice(0, -DRAIN_SUFFIX.length),
+    upstreams: upstreams.flatMap((upstream) => (isObject(upstream) && typeof upstream.dial === 'string' ? [upstream.dial] : [])),
   };
 }
 
@@ -129,7 +166,7 @@ export function parseRoute(route: Json): RouteSpec | undefined {
   const id = route['@id'];
   const match = Array.isArray(route.match) ? route.match[0] : undefined;
   const handler = Array.isArray(route.handle) ? route.handle[0] : undefined;
-  if (typeof id !== 'string' || id === DEFAULT_ROUTE_ID || !isObject(match) || !isObject(handler)) return undefined;
+  if (typeof id !== 'string' || id === DEFAULT_ROUTE_ID || id.endsWith(DRAIN_SUFFIX) || !isObject(match) || !isObject(handler)) return undefined;
   if (handler.handler !== 'reverse_proxy' || !Array.isArray(handler.upstreams)) return undefined;
   const upstreams = handler.upstreams.flatMap((upstream) => (isObject(upstream) && typeof upstream.dial === 'string' ? [upstream.dial] : []));
   return { id, hosts: strings(match.host), upstreams };
@@ -152,4 +189,17 @@ export function routesOfConfig(config: Json): RouteSpec[] {
 /** True when `value` is a JSON object (exported for the admin client). */
 export function isJsonObject(value: Json | undefined): value is JsonObject {
   return isObject(value);
+}
+
+/** Deep equality of two JSON values, ignoring the order of object keys. */
+export function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
+  }
+  if (isObject(a) || isObject(b)) {
+    if (!isObject(a) || !isObject(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameJson(a[key], b[key]));
+  }
+  return a === b;
 }

@@ -64,10 +64,10 @@ export function spawnCaddy(options: {
     XDG_DATA_HOME: join(home, '.local', 'share'),
   };
   // cwd is the state dir, never the user's: `caddy run` loads ./Caddyfile when one is there.
-  // Output goes to a file and the process gets its own process group: Caddy must outlive a
-  // control plane that is killed (a pipe to a dead parent would end it at its next log line),
-  // so traffic keeps flowing while the server restarts; the next server adopts it. The file is
-  // followed to pass the lines on.
+  // Output goes to a file and the process gets its own session (detached): Caddy must outlive a
+  // control plane that stops or is killed (a pipe to a dead parent would end it at its next log
+  // line; a terminal's Ctrl-C or hang-up must not reach it), so traffic keeps flowing while the
+  // server is down or upgraded; the next server adopts it. The file is followed to pass the lines on.
   const logFile = join(options.stateDir, 'caddy.log');
   rotate(logFile);
   const out = openSync(logFile, 'a', 0o600);

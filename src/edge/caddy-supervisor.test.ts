@@ -1,13 +1,13 @@
-/** CaddySupervisor with the real caddy binary: start, crash and restart, adoption, stop. */
+/** CaddySupervisor with the real caddy binary: start, crash and restart, adoption, release, stop, the admin socket. */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_ROUTE_BODY } from './caddy-config.js';
-import { CaddySupervisor, type SupervisorEvent } from './caddy-supervisor.js';
+import { NO_ROUTE_BODY, adminListenOf } from './caddy-config.js';
+import { CaddySupervisor, adminSocketOf, type SupervisorEvent } from './caddy-supervisor.js';
 import { eventually, freePort, proxyGet, startUpstream, type Upstream } from './test-support/http.js';
 
 const alive = (pid: number): boolean => {
@@ -36,7 +36,6 @@ describe('CaddySupervisor', () => {
     const events: SupervisorEvent[] = [];
     const logs: string[] = [];
     const supervisor = new CaddySupervisor({
-      adminListen: `127.0.0.1:${await freePort()}`,
       proxyListen: `127.0.0.1:${await freePort()}`,
       backoff: { initialMs: 100, maxMs: 1_000 },
       onEvent: (event) => events.push(event),
@@ -102,27 +101,88 @@ describe('CaddySupervisor', () => {
     expect(await proxyGet(proxy, 'web.test.localhost')).toEqual({ status: 200, body: 'A' });
   });
 
-  it('adopts a caddy that already answers, learns its routes, and leaves it running on stop', async () => {
-    const { supervisor: owner } = await supervise();
-    await owner.start();
-    await owner.admin.setRoute('web', ['web.test.localhost'], [a.address]);
-    const proxyListen = ((await owner.admin.getConfig('apps/http/servers/slipway/listen')) as string[])[0]!;
+  it('release leaves caddy serving its routes; the next supervisor on the state dir adopts it; stop ends it', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'slipway-caddy-state-'));
+    try {
+      const { supervisor: owner } = await supervise({ stateDir });
+      await owner.start();
+      const caddyPid = owner.pid!;
+      await owner.admin.setRoute('web', ['web.test.localhost'], [a.address]);
+      const proxyListen = ((await owner.admin.getConfig('apps/http/servers/slipway/listen')) as string[])[0]!;
+      await owner.release();
+      expect(alive(caddyPid)).toBe(true);
+      expect(await proxyGet(proxyListen, 'web.test.localhost')).toEqual({ status: 200, body: 'A' });
 
-    const { supervisor: adopter, events } = await supervise({ adminListen: owner.admin.baseUrl.host, proxyListen });
-    await adopter.start();
-    expect(adopter.owned).toBe(false);
-    expect(adopter.pid).toBeUndefined();
-    expect(events).toEqual([{ type: 'adopted' }]);
-    expect(adopter.knownRoutes()).toEqual([{ id: 'web', hosts: ['web.test.localhost'], upstreams: [a.address] }]);
-    await adopter.stop();
-    expect(await proxyGet(proxyListen, 'web.test.localhost')).toEqual({ status: 200, body: 'A' });
+      const { supervisor: adopter, events } = await supervise({ stateDir, proxyListen });
+      await adopter.start();
+      expect(adopter.owned).toBe(false);
+      expect(adopter.pid).toBeUndefined();
+      expect(events).toEqual([{ type: 'adopted' }]);
+      expect(adopter.knownRoutes()).toEqual([{ id: 'web', hosts: ['web.test.localhost'], upstreams: [a.address] }]);
+      await adopter.release();
+      expect(await proxyGet(proxyListen, 'web.test.localhost')).toEqual({ status: 200, body: 'A' });
+
+      const { supervisor: last } = await supervise({ stateDir, proxyListen });
+      await last.start();
+      expect(last.owned).toBe(false);
+      await last.stop();
+      await eventually(async () => !alive(caddyPid));
+      expect(await last.admin.isUp(300)).toBe(false);
+      await expect(proxyGet(proxyListen, 'web.test.localhost')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the admin API on a unix socket (no TCP listener) in a 0700 directory: one Caddy per state dir', async () => {
+    const { supervisor: first } = await supervise({ adopt: true });
+    const { supervisor: second } = await supervise({ adopt: true });
+    await first.start();
+    await second.start();
+    // Two state dirs, two Caddies: the second one did not adopt the first.
+    expect(first.owned && second.owned).toBe(true);
+    expect(first.pid).not.toBe(second.pid);
+    await first.admin.setRoute('web', ['web.test.localhost'], [a.address]);
+    expect(await second.admin.listRoutes()).toEqual([]);
+    const proxyOf = async (s: CaddySupervisor) => ((await s.admin.getConfig('apps/http/servers/slipway/listen')) as string[])[0]!;
+    expect(await proxyGet(await proxyOf(first), 'web.test.localhost')).toEqual({ status: 200, body: 'A' });
+    expect((await proxyGet(await proxyOf(second), 'web.test.localhost')).status).toBe(404);
+
+    expect(await first.admin.getConfig('admin/listen')).toBe(adminListenOf(first.admin.socketPath));
+    const socket = first.admin.socketPath;
+    const dir = socket.slice(0, socket.lastIndexOf('/'));
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(socket).isSocket()).toBe(true);
+    expect(statSync(socket).mode & 0o077).toBe(0);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('refuses another user at the admin socket', async () => {
+    const { supervisor } = await supervise();
+    await supervisor.start();
+    // A config change (a reload) keeps the socket's mode.
+    await supervisor.admin.setRoute('web', ['web.test.localhost'], [a.address]);
+    expect(statSync(supervisor.admin.socketPath).mode & 0o077).toBe(0);
+    const probe = `require('node:http').request({ socketPath: ${JSON.stringify(supervisor.admin.socketPath)}, path: '/config/', setHost: false, headers: { host: '' } }, (res) => { console.log('status ' + res.statusCode); }).on('error', (e) => console.log(e.code)).end()`;
+    const asNobody = spawn(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    asNobody.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise((resolve) => asNobody.once('exit', resolve));
+    expect(out.trim()).toBe('EACCES');
+    // Even with the directory opened up by mistake, the socket itself refuses.
+    const dir = supervisor.admin.socketPath.slice(0, supervisor.admin.socketPath.lastIndexOf('/'));
+    chmodSync(dir, 0o755);
+    const again = spawn(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out2 = '';
+    again.stdout.on('data', (chunk: Buffer) => (out2 += chunk.toString()));
+    await new Promise((resolve) => again.once('exit', resolve));
+    chmodSync(dir, 0o700);
+    expect(out2.trim()).toBe('EACCES');
   });
 
   it('leaves caddy serving when the control plane is killed, and the next one adopts it', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'slipway-caddy-state-'));
-    const adminListen = `127.0.0.1:${await freePort()}`;
     const proxyListen = `127.0.0.1:${await freePort()}`;
-    const options = { adminListen, proxyListen, stateDir, adopt: false };
+    const options = { proxyListen, stateDir, adopt: false };
     const script = fileURLToPath(new URL('./test-support/supervise-script.ts', import.meta.url));
     const routes = [{ id: 'web', hosts: ['web.test.localhost'], upstreams: [a.address] }];
     const controlPlane = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options), JSON.stringify(routes)], {
@@ -143,7 +203,7 @@ describe('CaddySupervisor', () => {
       expect(alive(caddyPid)).toBe(true);
       expect(await proxyGet(proxyListen, 'web.test.localhost')).toEqual({ status: 200, body: 'A' });
 
-      const { supervisor, events } = await supervise({ adminListen, proxyListen, stateDir });
+      const { supervisor, events } = await supervise({ proxyListen, stateDir });
       await supervisor.start();
       expect(events).toEqual([{ type: 'adopted' }]);
       expect(supervisor.knownRoutes()).toEqual(routes);
@@ -162,12 +222,11 @@ describe('CaddySupervisor', () => {
   });
 
   it('adopts a caddy that has no http app and gives it the slipway server', async () => {
-    const adminListen = `127.0.0.1:${await freePort()}`;
     const home = mkdtempSync(join(tmpdir(), 'slipway-caddy-bare-'));
-    writeFileSync(join(home, 'caddy.json'), JSON.stringify({ admin: { listen: adminListen, config: { persist: false } } }));
+    writeFileSync(join(home, 'caddy.json'), JSON.stringify({ admin: { listen: adminListenOf(adminSocketOf(home)), config: { persist: false } } }));
     const bare = spawn('caddy', ['run', '--config', 'caddy.json'], { cwd: home, env: { PATH: process.env.PATH, HOME: home }, stdio: 'ignore' });
     try {
-      const { supervisor } = await supervise({ adminListen });
+      const { supervisor } = await supervise({ stateDir: home });
       await eventually(() => supervisor.admin.isUp());
       await supervisor.start();
       const proxyListen = ((await supervisor.admin.getConfig('apps/http/servers/slipway/listen')) as string[])[0]!;
@@ -197,8 +256,9 @@ describe('CaddySupervisor', () => {
     await expect(supervisor.start()).rejects.toThrow(/cannot start \/nonexistent\/caddy: spawn \/nonexistent\/caddy ENOENT/);
   });
 
-  it('refuses addresses that are not loopback', () => {
-    expect(() => new CaddySupervisor({ adminListen: '0.0.0.0:2019', proxyListen: '127.0.0.1:8080' })).toThrow(/not a loopback address/);
-    expect(() => new CaddySupervisor({ adminListen: '127.0.0.1:2019', proxyListen: ':80' })).toThrow(/not a loopback address/);
+  it('refuses a proxy address that is not loopback, and a state dir too deep for a unix socket', () => {
+    expect(() => new CaddySupervisor({ proxyListen: ':80' })).toThrow(/not a loopback address/);
+    expect(() => new CaddySupervisor({ proxyListen: '0.0.0.0:8080' })).toThrow(/not a loopback address/);
+    expect(() => new CaddySupervisor({ proxyListen: '127.0.0.1:8080', stateDir: `/tmp/${'x'.repeat(100)}` })).toThrow(/at most 107/);
   });
 });

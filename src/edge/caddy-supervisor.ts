@@ -1,25 +1,32 @@
 /**
  * Keeps one Caddy running as Slipway's edge proxy: starts `caddy run` with a config that has the
- * admin API on a loopback port (never autosaved) and the `slipway` server on the proxy address,
- * waits until it answers, restarts it with backoff when it exits unexpectedly (the restarted
- * Caddy starts with the last known routes already in its config, so no request sees a 404 that
- * a route should have answered), and stops it with SIGTERM, then SIGKILL.
+ * admin API on a unix socket in the state directory (mode 0700; never autosaved) and the
+ * `slipway` server on the proxy address, waits until it answers, and restarts it with backoff
+ * when it exits unexpectedly (the restarted Caddy starts with the last known routes already in
+ * its config, so no request sees a 404 that a route should have answered).
  *
- * If a Caddy already answers on the admin address, the supervisor adopts it instead: it makes
- * sure the `slipway` server is there, learns its routes, and leaves it running on stop. Caddy is
- * spawned detached, so a killed control plane leaves the edge serving and the next one adopts it.
- * An adopted Caddy is watched; when it stops answering, the supervisor starts its own.
+ * The admin socket lives in the state directory, so one state directory (one Slipway data
+ * directory) has its own Caddy and nobody else's: two servers with two data directories never
+ * see each other's proxy, and no other user of the machine can reach the admin API.
+ *
+ * The data plane outlives the control plane: Caddy is spawned detached (own process group, output
+ * to a file), {@link CaddySupervisor.release} leaves it serving with its routes, and so does a
+ * killed control plane. If a Caddy already answers on the socket at start, the supervisor adopts
+ * it: it makes sure the `slipway` server is there and learns its routes, without a reload. An
+ * adopted Caddy is watched; when it stops answering, the supervisor starts its own.
+ * {@link CaddySupervisor.stop} stops Caddy on purpose, owned or adopted.
  *
  * Route changes must go through {@link CaddySupervisor.admin}: it tells the supervisor about
  * every change Caddy accepted, which is how the supervisor knows the routes to re-apply.
  *
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertLoopbackAddress } from './addresses.js';
 import { CaddyAdmin, type RouteObserver } from './caddy-admin.js';
-import { SERVER_PATH, assertLoopbackAddress, buildInitialConfig, routesOfConfig, type RouteSpec } from './caddy-config.js';
+import { SERVER_PATH, buildInitialConfig, routesOfConfig, type RouteSpec } from './caddy-config.js';
 import { spawnCaddy, stopCaddy, type CaddyProcess, type LogStream } from './caddy-process.js';
 import { reloadSafetyWarning } from './kernel.js';
 import { waitUntilReady } from './ready.js';
@@ -36,18 +43,19 @@ export type SupervisorEvent =
 
 /** Options of {@link CaddySupervisor}. */
 export interface CaddySupervisorOptions {
-  /** Admin API address, `127.0.0.1:PORT`. */
-  adminListen: string;
   /** Proxy address of the `slipway` server, `127.0.0.1:PORT`. */
   proxyListen: string;
   /** The caddy executable; `caddy` from PATH by default. */
   binary?: string;
-  /** Directory for the config file and Caddy's HOME; a fresh temp dir (removed by stop) by default. */
+  /**
+   * Directory (made mode 0700) for the admin socket `admin.sock`, the config file, the log and
+   * Caddy's HOME; a fresh temp dir (removed by stop) by default. One state dir, one Caddy.
+   */
   stateDir?: string;
   /** Every line Caddy prints (JSON log lines on stderr). */
   onLog?: (line: string, stream: LogStream) => void;
   onEvent?: (event: SupervisorEvent) => void;
-  /** Adopt a Caddy already answering on the admin address (default true). */
+  /** Adopt a Caddy already answering on the admin socket (default true). */
   adopt?: boolean;
   /** How long a start may take until the admin API answers; 10 s by default (it takes ~50 ms). */
   startTimeoutMs?: number;
@@ -63,7 +71,7 @@ export class CaddySupervisor {
   readonly #options: CaddySupervisorOptions;
   /** Known routes in Caddy's match order (a new route goes first, a replaced one keeps its place). */
   #routes: RouteSpec[] = [];
-  #stateDir: string | undefined;
+  readonly #stateDir: string;
   #proc: CaddyProcess | undefined;
   #owned = false;
   #stopping = false;
@@ -74,8 +82,8 @@ export class CaddySupervisor {
   #launching: Promise<void> | undefined;
 
   constructor(options: CaddySupervisorOptions) {
-    assertLoopbackAddress(options.adminListen, 'caddy admin address');
     assertLoopbackAddress(options.proxyListen, 'proxy listen address');
+    this.#stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'slipway-caddy-'));
     this.#options = options;
     this.#backoff = new RestartBackoff(options.backoff?.initialMs, options.backoff?.maxMs);
     const observer: RouteObserver = {
@@ -87,7 +95,7 @@ export class CaddySupervisor {
       routeRemoved: (id) => void (this.#routes = this.#routes.filter((route) => route.id !== id)),
       configLoaded: (config) => void (this.#routes = routesOfConfig(config)),
     };
-    this.admin = new CaddyAdmin(`http://${options.adminListen}`, { observer });
+    this.admin = new CaddyAdmin(adminSocketOf(this.#stateDir), { observer });
   }
 
   /** The pid of the Caddy this supervisor runs (undefined when adopted or not running). */
@@ -114,8 +122,10 @@ export class CaddySupervisor {
   async start(): Promise<void> {
     if (this.pid !== undefined || this.#unwatch) return;
     this.#stopping = false;
+    secureDirectory(this.#stateDir);
     if (this.#options.adopt !== false && (await this.admin.isUp())) {
       this.#owned = false;
+      restrictSocket(this.admin.socketPath);
       await this.admin.ensureServer(this.#options.proxyListen);
       this.#routes = await this.admin.listRoutes();
       this.#options.onEvent?.({ type: 'adopted' });
@@ -124,26 +134,40 @@ export class CaddySupervisor {
     }
     const warning = reloadSafetyWarning();
     if (warning) this.#options.onEvent?.({ type: 'warning', message: warning });
-    this.#own();
+    this.#owned = true;
     await this.#launch(false);
   }
 
-  /** Stops a Caddy this supervisor started (SIGTERM, then SIGKILL); leaves an adopted one running. */
+  /**
+   * Stops supervising and leaves Caddy serving with its routes (owned or adopted): what a control
+   * plane does when it stops, so that traffic to deployed environments never depends on it. The
+   * next supervisor on the same state directory adopts it.
+   */
+  async release(): Promise<void> {
+    await this.#detach();
+  }
+
+  /**
+   * Stops supervising and stops Caddy: one it started with SIGTERM (then SIGKILL after
+   * `stopTimeoutMs`), an adopted one through its admin API (`POST /stop`). Removes a temp state dir.
+   */
   async stop(): Promise<void> {
+    const proc = await this.#detach();
+    if (proc) await stopCaddy(proc, this.#options.stopTimeoutMs ?? 5_000);
+    else await this.admin.shutdown(this.#options.stopTimeoutMs ?? 5_000).catch(() => undefined);
+    if (!this.#options.stateDir) rmSync(this.#stateDir, { recursive: true, force: true });
+  }
+
+  /** Ends supervision (no restart, no watch) and hands back the process it ran, if any. */
+  async #detach(): Promise<CaddyProcess | undefined> {
     this.#stopping = true;
     clearTimeout(this.#timer);
     this.#unwatch?.();
     this.#unwatch = undefined;
     await this.#launching?.catch(() => undefined);
-    if (this.#proc) await stopCaddy(this.#proc, this.#options.stopTimeoutMs ?? 5_000);
+    const proc = this.#proc;
     this.#proc = undefined;
-    if (this.#stateDir && !this.#options.stateDir) rmSync(this.#stateDir, { recursive: true, force: true });
-    this.#stateDir = undefined;
-  }
-
-  #own(): void {
-    this.#owned = true;
-    this.#stateDir ??= this.#options.stateDir ?? mkdtempSync(join(tmpdir(), 'slipway-caddy-'));
+    return proc;
   }
 
   #watchAdopted(): void {
@@ -151,7 +175,7 @@ export class CaddySupervisor {
       () => this.admin.isUp(1_000),
       () => {
         if (this.#stopping) return;
-        this.#own();
+        this.#owned = true;
         const restartInMs = this.#backoff.next();
         this.#options.onEvent?.({ type: 'lost', restartInMs });
         this.#scheduleRestart(restartInMs);
@@ -164,9 +188,9 @@ export class CaddySupervisor {
   }
 
   async #spawnAndWait(restart: boolean): Promise<void> {
-    const stateDir = this.#stateDir ?? '';
+    const stateDir = this.#stateDir;
     const configFile = join(stateDir, 'caddy.json');
-    const config = buildInitialConfig({ ...this.#options, routes: this.knownRoutes() });
+    const config = buildInitialConfig({ adminSocket: this.admin.socketPath, proxyListen: this.#options.proxyListen, routes: this.knownRoutes() });
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     const proc = spawnCaddy({
       binary: this.#options.binary ?? 'caddy',
@@ -180,6 +204,7 @@ export class CaddySupervisor {
       await stopCaddy(proc, 1_000);
       throw error;
     }
+    restrictSocket(this.admin.socketPath);
     this.#proc = proc;
     if (restart) this.#restarts += 1;
     this.#options.onEvent?.({ type: 'started', pid: proc.pid, restart });
@@ -214,5 +239,29 @@ export class CaddySupervisor {
         this.#scheduleRestart(restartInMs);
       });
     }, delayMs);
+  }
+}
+
+/** The admin socket of the Caddy that runs on `stateDir`. */
+export function adminSocketOf(stateDir: string): string {
+  return join(stateDir, 'admin.sock');
+}
+
+/**
+ * Makes `dir` exist with mode 0700 (also when it existed with another mode): it is what keeps
+ * other users away from the admin socket, since Caddy 2.6 creates the socket with the default
+ * umask and cannot set its mode (`unix//path|0600` is read as part of the file name).
+ */
+function secureDirectory(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** The socket itself to 0600 too, once Caddy made it (a second lock behind the directory's). */
+function restrictSocket(socketPath: string): void {
+  try {
+    chmodSync(socketPath, 0o600);
+  } catch {
+    // Gone already (Caddy exiting); the directory's mode still protects the next one.
   }
 }

@@ -1,12 +1,13 @@
 /**
- * The edge: Caddy as Slipway's reverse proxy, driven through its admin API, and supervised as a
- * child process.
+ * The edge: Caddy as Slipway's reverse proxy, driven through its admin API on a unix socket, and
+ * supervised as a child process that outlives the control plane.
  *
  * @module
  */
-export { CaddyAdmin, type CaddyAdminOptions, type RouteObserver, type UpstreamStatus } from './caddy-admin.js';
+export { CaddyAdmin, MAX_SOCKET_PATH_BYTES, assertSocketPath, type CaddyAdminOptions, type RouteObserver, type UpstreamStatus } from './caddy-admin.js';
 export { CaddyAdminError } from './admin-http.js';
-export { CaddySupervisor, type CaddySupervisorOptions, type SupervisorEvent } from './caddy-supervisor.js';
+export { CaddySupervisor, adminSocketOf, type CaddySupervisorOptions, type SupervisorEvent } from './caddy-supervisor.js';
 export { reloadSafetyWarning, tcpMigrateReq } from './kernel.js';
+export { assertUpstreamAddress, upstreamProblem } from './addresses.js';
 export { DEFAULT_ROUTE_ID, NO_ROUTE_BODY, SERVER_NAME, buildInitialConfig, type Json, type RouteSpec } from './caddy-config.js';
 export type { LogStream } from './caddy-process.js';

@@ -92,7 +92,7 @@ describe('route change with a request in flight', () => {
 
   beforeAll(async () => {
     proxy = `127.0.0.1:${await freePort()}`;
-    supervisor = new CaddySupervisor({ adminListen: `127.0.0.1:${await freePort()}`, proxyListen: proxy, adopt: false });
+    supervisor = new CaddySupervisor({ proxyListen: proxy, adopt: false });
     await supervisor.start();
     [slow, b] = await Promise.all([startUpstream('slow', 1_000), startUpstream('B')]);
   });

@@ -36,8 +36,6 @@ const schema = z.object({
   maxArtifactBytes: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
   /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
   proxyListen: listenSchema.optional(),
-  /** Caddy's admin API address (loopback). @default 127.0.0.1:2019 */
-  caddyAdmin: listenSchema.default({ host: '127.0.0.1', port: 2019 }),
   /** Shortest time old replicas stay after a switch, in ms; then they go once the proxy has no request in flight to them. @default 500 */
   drainMs: z.coerce.number().int().min(0).max(600_000).default(500),
   /** Longest drain, in ms: old replicas go then even with requests still in flight. @default 30000 */
@@ -56,9 +54,10 @@ export interface ServerOptions {
   registryGcInterval: number;
   maxArtifactBytes: number;
   proxyListen: { host: string; port: number } | undefined;
-  caddyAdmin: { host: string; port: number };
   drainMs: number;
   drainCapMs: number;
+  /** On shutdown, stop the edge proxy too (default: leave it serving; the next server adopts it). */
+  stopProxy: boolean;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -67,6 +66,7 @@ export interface ServerFlags {
   listen?: string | undefined;
   databaseUrl?: string | undefined;
   proxyListen?: string | undefined;
+  stopProxy?: boolean | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -80,7 +80,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     registryGcInterval: env.SLIPWAY_REGISTRY_GC_INTERVAL,
     maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
-    caddyAdmin: env.SLIPWAY_CADDY_ADMIN,
     drainMs: env.SLIPWAY_DRAIN_MS,
     drainCapMs: env.SLIPWAY_DRAIN_CAP_MS,
   };
@@ -99,8 +98,8 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     registryGcInterval: o.registryGcInterval,
     maxArtifactBytes: o.maxArtifactBytes,
     proxyListen: o.proxyListen,
-    caddyAdmin: o.caddyAdmin,
     drainMs: o.drainMs,
     drainCapMs: Math.max(o.drainCapMs, o.drainMs),
+    stopProxy: flags.stopProxy === true,
   };
 }

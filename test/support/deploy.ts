@@ -29,8 +29,8 @@ export interface DeployWorld {
   run(args: string[], token?: string): Promise<CliResult>;
   /** Like run, with `input` on stdin (secret values). */
   cli(args: string[], input: string, token?: string): Promise<CliResult>;
-  /** Starts the server again on the same data dir, address and proxy (after a kill). */
-  restart(): Promise<void>;
+  /** Starts the server again on the same data dir, address and proxy (after a stop or a kill), with `extraArgs` added. */
+  restart(extraArgs?: string[]): Promise<void>;
   /** Stops the server, its Caddy (also an adopted one) and every container of the workspace. */
   dispose(): Promise<void>;
 }
@@ -75,9 +75,9 @@ function getOnce(proxyPort: number, domain: string, path: string, keepAlive: boo
 export async function deployWorld(options: { env?: Record<string, string>; workspace?: string } = {}): Promise<DeployWorld> {
   const ws = options.workspace ?? 'acme';
   const proxyPort = await freePort();
-  const adminPort = await freePort();
   const apiPort = await freePort();
-  const serverOptions = { args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { SLIPWAY_CADDY_ADMIN: `127.0.0.1:${adminPort}`, ...options.env }, listen: `127.0.0.1:${apiPort}` };
+  // The proxy's admin API is a unix socket in the server's data dir: nothing to allocate for it.
+  const serverOptions = { args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { ...options.env }, listen: `127.0.0.1:${apiPort}` };
   const server = await startServerProcess(serverOptions);
   const host = new URL(server.url).host;
   const work = tempDir('slipway-deploy-');
@@ -105,13 +105,13 @@ export async function deployWorld(options: { env?: Record<string, string>; works
     docker,
     run: (args, token = world.server.adminToken) => cli(args, { server: world.server.url, token }),
     cli: (args, input, token = world.server.adminToken) => cli(args, { server: world.server.url, token, input }),
-    restart: async () => {
-      world.server = await startServerProcess({ ...serverOptions, dataDir: world.server.dataDir });
+    restart: async (extraArgs = []) => {
+      world.server = await startServerProcess({ ...serverOptions, args: [...serverOptions.args, ...extraArgs], dataDir: world.server.dataDir });
     },
     dispose: async () => {
       const ids = (await docker(['ps', '-aq', '--filter', `label=io.slipway.workspace=${ws}`]).catch(() => '')).split('\n').filter(Boolean);
       await world.server.stop().catch(() => undefined);
-      // Caddy runs detached (it outlives a killed server); end the one of this data dir.
+      // Caddy runs detached and outlives the server (stopped or killed); end the one of this data dir.
       await new Promise<void>((resolve) => execFile('pkill', ['-f', `${world.server.dataDir}/caddy/caddy.json`], () => resolve()));
       for (const id of ids) await docker(['rm', '-f', id]).catch(() => undefined);
       const images = (await docker(['images', '-q', '--filter', `reference=${host}/*/*`]).catch(() => '')).split('\n').filter(Boolean);
@@ -119,6 +119,14 @@ export async function deployWorld(options: { env?: Record<string, string>; works
     },
   };
   return world;
+}
+
+/** The pid of the Caddy serving `dataDir`'s proxy (its command line names `<data-dir>/caddy/caddy.json`), if one runs. */
+export async function proxyPid(dataDir: string): Promise<number | undefined> {
+  const out = await new Promise<string>((resolve) => execFile('pgrep', ['-f', `${dataDir}/caddy/caddy.json`], (_error, stdout) => resolve(stdout)));
+  const pids = out.split('\n').filter(Boolean).map(Number);
+  if (pids.length > 1) throw new Error(`more than one Caddy for ${dataDir}: ${pids.join(', ')}`);
+  return pids[0];
 }
 
 export interface LoadResult {

@@ -1,6 +1,7 @@
 /**
- * Test helpers for the edge: free loopback ports, tiny upstream servers that answer a fixed body,
- * and single requests through the proxy with a given Host header.
+ * Test helpers for the edge: free loopback ports, tiny upstream servers that answer a fixed body
+ * (at once, after a delay, or when the test lets them), and single requests through the proxy with
+ * a given Host header.
  */
 import { createServer as createHttpServer, request, type Server } from 'node:http';
 import { createServer } from 'node:net';
@@ -19,7 +20,7 @@ export async function freePort(): Promise<number> {
 
 /** An upstream answering `body` to every request. */
 export interface Upstream {
-  /** `127.0.0.1:PORT`. */
+  /** `127.0.0.1:PORT` (or `[::1]:PORT`). */
   address: string;
   server: Server;
   /** Requests it answered. */
@@ -28,20 +29,47 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** Starts an upstream on a free loopback port; it answers after `delayMs` (0 by default). */
-export async function startUpstream(body: string, delayMs = 0): Promise<Upstream> {
+/** An upstream that holds every request until {@link HeldUpstream.release} is called. */
+export interface HeldUpstream extends Upstream {
+  /** Requests it holds right now. */
+  held(): number;
+  /** Answers every held request (and each later one at once). */
+  release(): void;
+}
+
+/** Starts an upstream on a free loopback port that holds requests until the test releases them. */
+export async function startHeldUpstream(body: string): Promise<HeldUpstream> {
+  const waiting: Array<() => void> = [];
+  let released = false;
+  const upstream = await startUpstream(body, 0, (answer) => (released ? answer() : void waiting.push(answer)));
+  return {
+    ...upstream,
+    held: () => waiting.length,
+    release: () => {
+      released = true;
+      for (const answer of waiting.splice(0)) answer();
+    },
+  };
+}
+
+/**
+ * Starts an upstream on a free loopback port (or `host`, e.g. `::1`); it answers after `delayMs`
+ * (0 by default), or when `gate` calls the answer it is handed.
+ */
+export async function startUpstream(body: string, delayMs = 0, gate?: (answer: () => void) => void, host = '127.0.0.1'): Promise<Upstream> {
   let served = 0;
   const server = createHttpServer((_req, res) => {
     served += 1;
     const answer = () => res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
-    if (delayMs > 0) setTimeout(answer, delayMs);
+    if (gate) gate(answer);
+    else if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('upstream has no address');
   return {
-    address: `127.0.0.1:${address.port}`,
+    address: host.includes(':') ? `[${host}]:${address.port}` : `${host}:${address.port}`,
     server,
     served: () => served,
     // Node's close() closes the connections idle at that moment only, and never the spare ones
