@@ -125,35 +125,25 @@ export async function createEnvironment(db: Db, access: ProjectAccess, input: { 
 }
 
 /**
- * Deletes an environment that is not a tier default and has no releases, with its config and
- * secrets. (Environments with releases need the deploy engine to tear them down first.)
+ * Deletes the rows of environments (their config, secrets and settings) inside the caller's
+ * transaction; the deploy context deletes its records (releases, deployments) first.
  */
-export async function deleteEnvironment(db: Db, access: EnvironmentAccess): Promise<void> {
+export async function deleteEnvironmentRows(tx: Executor, environmentIds: string[]): Promise<void> {
+  if (environmentIds.length === 0) return;
+  await tx.deleteFrom('config_layers').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('secrets').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('environments').where('id', 'in', environmentIds).execute();
+}
+
+/** Deletes a project's own rows (after its environments', inside the caller's transaction). */
+export async function deleteProjectRows(tx: Executor, projectId: string): Promise<void> {
+  await tx.deleteFrom('config_layers').where('project_id', '=', projectId).execute();
+  await tx.deleteFrom('secrets').where('project_id', '=', projectId).execute();
+  await tx.deleteFrom('projects').where('id', '=', projectId).execute();
+}
+
+/** Refuses to delete a default environment of the workspace's tier. */
+export function assertEnvironmentDeletable(access: EnvironmentAccess): void {
   assertDeletableEnvironment(parseTier(access.workspace.tier), access.environment.name);
-  const envId = access.environment.id;
-  await db.transaction().execute(async (tx) => {
-    await assertNoReleases(tx, 'environment_id', envId, `environment '${access.environment.name}'`);
-    await tx.deleteFrom('config_layers').where('environment_id', '=', envId).execute();
-    await tx.deleteFrom('secrets').where('environment_id', '=', envId).execute();
-    await tx.deleteFrom('environments').where('id', '=', envId).execute();
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.delete', targetType: 'environment', target: `${access.project.name}/${access.environment.name}` });
-  });
 }
 
-/** Deletes a project that has no releases, with its environments, config and secrets. */
-export async function deleteProject(db: Db, access: ProjectAccess): Promise<void> {
-  const projectId = access.project.id;
-  await db.transaction().execute(async (tx) => {
-    await assertNoReleases(tx, 'project_id', projectId, `project '${access.project.name}'`);
-    await tx.deleteFrom('config_layers').where('project_id', '=', projectId).execute();
-    await tx.deleteFrom('secrets').where('project_id', '=', projectId).execute();
-    await tx.deleteFrom('environments').where('project_id', '=', projectId).execute();
-    await tx.deleteFrom('projects').where('id', '=', projectId).execute();
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name });
-  });
-}
-
-async function assertNoReleases(tx: Executor, column: 'environment_id' | 'project_id', id: string, what: string): Promise<void> {
-  const release = await tx.selectFrom('releases').select('id').where(column, '=', id).limit(1).executeTakeFirst();
-  if (release) throw new SlipwayError('SLW_HAS_RELEASES', `${what} has releases; it cannot be deleted until the deploy engine can tear it down`);
-}

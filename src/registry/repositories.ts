@@ -60,3 +60,17 @@ async function ensureRepository(db: Executor, workspaceId: string, projectId: st
 function toRepository(row: { id: string; name: string; workspace_id: string; project_id: string; keep_versions: number; protected_tags: string }): Repository {
   return { id: row.id, name: row.name, workspaceId: row.workspace_id, projectId: row.project_id, keepVersions: row.keep_versions, protectedTags: JSON.parse(row.protected_tags) as string[] };
 }
+
+/**
+ * Deletes the registry rows of a deleted project's repository (tags, manifests, blob links,
+ * uploads, cached bases) inside the caller's transaction; the blobs themselves are left to the
+ * garbage collection.
+ */
+export async function deleteRepositoryOfProject(tx: Executor, projectId: string): Promise<void> {
+  const repo = await tx.selectFrom('registry_repositories').select('id').where('project_id', '=', projectId).executeTakeFirst();
+  if (!repo) return;
+  for (const table of ['registry_tags', 'registry_manifest_refs', 'registry_manifests', 'registry_repo_blobs', 'registry_uploads', 'registry_base_cache'] as const) {
+    await tx.deleteFrom(table).where('repository_id', '=', repo.id).execute();
+  }
+  await tx.deleteFrom('registry_repositories').where('id', '=', repo.id).execute();
+}

@@ -1,5 +1,6 @@
 /** `slipway project …` and `slipway env …`. */
 import type { Command } from 'commander';
+import { SlipwayError } from '../../core/errors.js';
 import { registerEnvironmentSettings } from './environment-settings.js';
 import { apiPath } from '../client.js';
 import { required, withProject, withWorkspace, type Runner } from '../context.js';
@@ -31,8 +32,9 @@ export function registerProjects(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, { projects }, () => table(['NAME', 'ENVIRONMENTS', 'CONFIG VERSION', 'CREATED'], projects.map((p) => [p.name, p.environments.join(', '), p.configVersion, shortTime(p.createdAt)])));
     }),
   );
-  withWorkspace(project.command('delete <name>').description('delete a project that has no releases (with its config and secrets)')).action(
+  withWorkspace(project.command('delete <name>').description('delete a project: stops its containers and routes, deletes its environments, releases, config, secrets and images (the audit log keeps the trail)').option('--confirm <name>', 'the project name again, to confirm')).action(
     run(async (ctx, [name]) => {
+      confirm(ctx.opts.confirm, name ?? '', 'project');
       const r = await ctx.client.request<{ deleted: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', name ?? ''));
       emit(ctx.io, ctx.json, r, () => `deleted project ${r.deleted}`);
     }),
@@ -52,10 +54,16 @@ export function registerProjects(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, e, () => `created ${e.kind} environment ${e.name}`);
     }),
   );
-  withProject(env.command('delete <name>').description('delete an environment that is not a tier default and has no releases')).action(
+  withProject(env.command('delete <name>').description('delete an environment that is not a tier default: stops its containers and route, deletes its releases, config and secrets').option('--confirm <name>', 'the environment name again, to confirm')).action(
     run(async (ctx, [name]) => {
+      confirm(ctx.opts.confirm, name ?? '', 'environment');
       const r = await ctx.client.request<{ deleted: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', name ?? ''));
       emit(ctx.io, ctx.json, r, () => `deleted environment ${r.deleted}`);
     }),
   );
+}
+
+/** Deleting is for good: the name must be given again with --confirm. */
+function confirm(given: unknown, name: string, what: string): void {
+  if (given !== name) throw new SlipwayError('SLW_USAGE', `deleting ${what} '${name}' removes what runs there and its history for good; to go ahead, repeat its name: --confirm ${name}`);
 }

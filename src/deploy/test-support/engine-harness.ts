@@ -9,10 +9,11 @@
 import pino from 'pino';
 import { MemoryTarget } from '../../targets/memory/memory-target.js';
 import type { Db } from '../../store/schema.js';
-import { masterKeyring } from '../../secrets/keyring.js';
+import type { Keyring } from '../../secrets/secrets.js';
+import { testKeyring } from '../../../test/support/service-fixtures.js';
 import { DeployEngine } from '../engine.js';
 import { staticPlacements } from '../placements.js';
-import type { Edge } from '../target.js';
+import type { Edge, Placements } from '../target.js';
 
 export class MapEdge implements Edge {
   readonly routes = new Map<string, { hosts: string[]; upstreams: string[] }>();
@@ -37,6 +38,7 @@ export class MapEdge implements Edge {
 }
 
 export interface Harness {
+  placements: Placements;
   target: MemoryTarget;
   edge: MapEdge;
   engine: DeployEngine;
@@ -47,15 +49,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function engineHarness(db: Db, options: { owner?: string; target?: MemoryTarget; edge?: MapEdge; drainMinMs?: number; drainCapMs?: number; leaseMs?: number } = {}): Harness {
+export function engineHarness(db: Db, options: { keyring?: Keyring; owner?: string; target?: MemoryTarget; edge?: MapEdge; drainMinMs?: number; drainCapMs?: number; leaseMs?: number } = {}): Harness {
   const target = options.target ?? new MemoryTarget({ name: 'local' });
   const edge = options.edge ?? new MapEdge();
+  const placements = staticPlacements({ local: { target, edge } });
   const engine = new DeployEngine({
     db,
-    keyring: masterKeyring(Buffer.alloc(32, 7)),
+    keyring: options.keyring ?? testKeyring(),
     logger: pino({ level: 'silent' }),
     owner: options.owner ?? 'test-engine',
-    placements: staticPlacements({ local: { target, edge } }),
+    placements,
     registry: { host: 'memory', auth: () => ({ registry: 'memory', username: 'u', password: 'p' }) },
     drainMinMs: options.drainMinMs ?? 0,
     drainCapMs: options.drainCapMs ?? 2000,
@@ -64,6 +67,7 @@ export function engineHarness(db: Db, options: { owner?: string; target?: Memory
   const signal = new AbortController().signal;
   const once = async (id: string) => (await engine.reconcile(id, signal))?.requeueAfterMs;
   return {
+    placements,
     target,
     edge,
     engine,

@@ -1,6 +1,7 @@
 /** Routes: projects and environments. */
 import { z } from 'zod';
-import { createEnvironment, createProject, deleteEnvironment, deleteProject, describeProject, listEnvironments, listProjects, toEnvironment } from '../../projects/projects.js';
+import { deleteEnvironment, deleteProject } from '../../deploy/removal.js';
+import { createEnvironment, createProject, describeProject, listEnvironments, listProjects, toEnvironment } from '../../projects/projects.js';
 import { defineRoute } from '../http/route.js';
 import { nameSchema, timestamp } from '../http/schemas.js';
 
@@ -53,13 +54,13 @@ export const projectRoutes = [
     method: 'DELETE',
     path: `${base}/{project}`,
     operationId: 'deleteProject',
-    summary: 'Delete a project that has no releases, with its environments, config and secrets',
+    summary: 'Delete a project: its workloads and routes are removed, then its environments, releases, config, secrets and registry repository (the audit log keeps the trail)',
     tag: 'projects',
     scope: 'project',
     permission: 'project.delete',
     response: z.object({ deleted: z.string() }),
     handler: async ({ deps, access }) => {
-      await deleteProject(deps.db, access);
+      await deleteProject(deps.db, deps.deploy.placements, access);
       return { deleted: access.project.name };
     },
   }),
@@ -102,13 +103,13 @@ export const projectRoutes = [
     method: 'DELETE',
     path: `${base}/{project}/environments/{environment}`,
     operationId: 'deleteEnvironment',
-    summary: 'Delete an environment that is not a tier default and has no releases',
+    summary: 'Delete an environment that is not a tier default: its workloads and route are removed, then its releases, config and secrets (the audit log keeps the trail)',
     tag: 'environments',
     scope: 'environment',
     permission: 'project.delete',
     response: z.object({ deleted: z.string() }),
     handler: async ({ deps, access }) => {
-      await deleteEnvironment(deps.db, access);
+      await deleteEnvironment(deps.db, deps.deploy.placements, access);
       return { deleted: access.environment.name };
     },
   }),

@@ -1,0 +1,79 @@
+/**
+ * Deleting an environment or a whole project: refused while a deployment runs; otherwise its
+ * workloads are removed from their targets and its routes from the edge, then every record that
+ * belongs to it (releases, deployments and their logs, promotions, settings, observations,
+ * config, secrets, and for a project its registry repository's rows) is deleted in one
+ * transaction. The audit log keeps the trail; the images' blobs are left to the registry's
+ * garbage collection. Workloads a crash left behind are removed by the observer's sweep.
+ *
+ * @module
+ */
+import { SlipwayError } from '../core/errors.js';
+import { recordAudit } from '../audit/audit.js';
+import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
+import { deleteRepositoryOfProject } from '../registry/repositories.js';
+import type { Db, Executor } from '../store/schema.js';
+import { actorOf } from '../tenancy/principal.js';
+import { storedSettings } from './settings.js';
+import { routeId } from './spec.js';
+import type { Placements } from './target.js';
+
+async function assertIdle(db: Executor, environmentIds: string[], what: string): Promise<void> {
+  if (environmentIds.length === 0) return;
+  const busy = await db.selectFrom('deployments').select('id').where('environment_id', 'in', environmentIds).where('status', 'in', ['queued', 'running', 'cancelling']).executeTakeFirst();
+  if (busy) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${what} is being deployed (deployment ${busy.id}); wait for it to end, then delete`);
+}
+
+/** Removes the environments' workloads and routes; what a target cannot reach now its sweep removes later. */
+async function tearDown(db: Executor, placements: Placements, environmentIds: string[]): Promise<void> {
+  for (const id of environmentIds) {
+    const target = (await storedSettings(db, id)).target ?? 'local';
+    let placement;
+    try {
+      placement = placements.resolve(target);
+    } catch {
+      continue; // no such target here (no edge proxy): nothing of it runs on this server
+    }
+    for (const w of await placement.target.list({ 'io.slipway.environment-id': id })) await placement.target.remove(w.name, 10);
+    await placement.edge.removeRoute(routeId(id));
+  }
+}
+
+/** Deletes the deploy engine's records of these environments (inside the caller's transaction). */
+async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Promise<void> {
+  if (environmentIds.length === 0) return;
+  const deployments = tx.selectFrom('deployments').select('id').where('environment_id', 'in', environmentIds);
+  await tx.deleteFrom('deploy_events').where('deployment_id', 'in', deployments).execute();
+  await tx.deleteFrom('promotions').where((eb) => eb.or([eb('from_environment_id', 'in', environmentIds), eb('to_environment_id', 'in', environmentIds)])).execute();
+  await tx.deleteFrom('deployments').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('releases').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('environment_observed').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('environment_settings').where('environment_id', 'in', environmentIds).execute();
+}
+
+export async function deleteEnvironment(db: Db, placements: Placements, access: EnvironmentAccess): Promise<void> {
+  assertEnvironmentDeletable(access);
+  const ids = [access.environment.id];
+  await assertIdle(db, ids, `${access.project.name}/${access.environment.name}`);
+  await tearDown(db, placements, ids);
+  await db.transaction().execute(async (tx) => {
+    await assertIdle(tx, ids, `${access.project.name}/${access.environment.name}`);
+    await deleteDeployRecords(tx, ids);
+    await deleteEnvironmentRows(tx, ids);
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.delete', targetType: 'environment', target: `${access.project.name}/${access.environment.name}` });
+  });
+}
+
+export async function deleteProject(db: Db, placements: Placements, access: ProjectAccess): Promise<void> {
+  const ids = (await db.selectFrom('environments').select('id').where('project_id', '=', access.project.id).execute()).map((e) => e.id);
+  await assertIdle(db, ids, `project '${access.project.name}'`);
+  await tearDown(db, placements, ids);
+  await db.transaction().execute(async (tx) => {
+    await assertIdle(tx, ids, `project '${access.project.name}'`);
+    await deleteDeployRecords(tx, ids);
+    await deleteEnvironmentRows(tx, ids);
+    await deleteRepositoryOfProject(tx, access.project.id);
+    await deleteProjectRows(tx, access.project.id);
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name, details: { environments: ids.length } });
+  });
+}
