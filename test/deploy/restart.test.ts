@@ -17,7 +17,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   w = await deployWorld({ workspace: 'restart' });
   expect((await w.run(['config', 'set', 'GREETING=v0', '-w', w.ws, '-p', 'shop', '-e', 'prod'])).code).toBe(0);
-  const first = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0']);
+  const first = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval']);
   expect(first.code, first.stderr).toBe(0);
 }, 300_000);
 

@@ -18,7 +18,7 @@ beforeAll(async () => {
   two = await deployWorld({ workspace: 'duo-two' });
   for (const [w, greeting] of [[one, 'one'], [two, 'two']] as const) {
     expect((await w.run(['config', 'set', `GREETING=${greeting}`, '-w', w.ws, '-p', 'shop', '-e', 'prod'])).code).toBe(0);
-    const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0']);
+    const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval']);
     expect(r.code, r.stderr).toBe(0);
   }
 }, 600_000);

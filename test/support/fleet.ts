@@ -53,6 +53,9 @@ export async function fleetWorld(ws: string): Promise<FleetWorld> {
       for (const name of names) {
         const r = await admin.post(`/api/v1/workspaces/${ws}/projects/site/environments`, { name });
         if (r.status !== 201) throw new Error(`creating ${name}: ${r.status} ${r.text}`);
+        // Readiness waits on a machine that also starts a hundred containers: give each time.
+        const s = await admin.call({ method: 'PATCH', path: `/api/v1/workspaces/${ws}/projects/site/environments/${name}/settings`, body: { healthTimeout: 300 } });
+        if (s.status !== 200) throw new Error(`settings of ${name}: ${s.status} ${s.text}`);
       }
       return names;
     },
