@@ -70,7 +70,9 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
   const { request, reply, registry, name, ref, query } = r;
   const method = request.method;
   await r.require(['pull', 'push']);
-  const repo = await registry.repository(name);
+  // Only a POST starts something (and makes the repository's row on a project's first push);
+  // every other method needs a session, which a repository without a row cannot have.
+  const repo = method === 'POST' ? await registry.repositoryForPush(name) : await registry.repository(name);
   const store = registry.store;
   if (method === 'POST') {
     if (ref !== '') throw new RegistryError('UNSUPPORTED', 'POST starts an upload at /v2/<name>/blobs/uploads/', undefined, 405);

@@ -30,7 +30,7 @@ export async function handleManifests(r: RegistryRequest): Promise<void> {
   }
   if (method === 'PUT') {
     await r.require(['pull', 'push']);
-    const repo = await registry.repository(name);
+    const repo = await registry.repositoryForPush(name);
     const bytes = await readBody(request, maxManifestBytes);
     const stored = await putManifest(store, repo, ref, request.headers['content-type'], bytes);
     void reply.code(201).header('location', `/v2/${name}/manifests/${stored.digest}`).header('docker-content-digest', stored.digest).header('content-length', '0');
