@@ -1,6 +1,6 @@
 /**
- * The registry service: content store, metadata, and authorization, as one object the HTTP
- * routes, the builder and the importer share.
+ * The registry service: content store, metadata, authorization and limits, as one object the
+ * HTTP routes, the builder and the importer share.
  *
  * @module
  */
@@ -12,6 +12,18 @@ import { authorize, liveClaims, registryTokenKey, type RegistryAuth } from './au
 import { findRepository, repositoryForPush, type Repository } from './repositories.js';
 import { TokenLiveness } from './token-liveness.js';
 
+/** Limits on what registry clients may hold open or send. */
+export interface RegistryLimits {
+  /** Largest blob accepted, in bytes. */
+  maxBlobBytes: number;
+  /** Upload sessions idle (no chunk received) longer than this are cancelled, in ms. */
+  uploadIdleMs: number;
+  /** Upload sessions a workspace may have open at once. */
+  maxUploadSessions: number;
+}
+
+export const defaultRegistryLimits: RegistryLimits = { maxBlobBytes: 10 * 1024 ** 3, uploadIdleMs: 15 * 60_000, maxUploadSessions: 100 };
+
 export class Registry {
   readonly store: RegistryStore;
   readonly auth: RegistryAuth;
@@ -20,16 +32,19 @@ export class Registry {
     db: Db,
     blobs: BlobStore,
     key: Buffer,
+    readonly limits: RegistryLimits,
+    /** The server's public URL (the token realm's base); absent: each connection's own address. */
+    readonly publicUrl: string | undefined,
   ) {
     this.store = { db, blobs };
     this.auth = { db, key, service: 'slipway', liveness: new TokenLiveness(db) };
   }
 
   /** Opens the registry with its bytes under `root` (created if missing). */
-  static async open(db: Db, root: string, masterKey: Buffer): Promise<Registry> {
+  static async open(db: Db, root: string, masterKey: Buffer, config: { limits?: Partial<RegistryLimits>; publicUrl?: string | undefined } = {}): Promise<Registry> {
     const blobs = new BlobStore(root);
     await blobs.init();
-    return new Registry(db, blobs, registryTokenKey(masterKey));
+    return new Registry(db, blobs, registryTokenKey(masterKey), { ...defaultRegistryLimits, ...config.limits }, config.publicUrl);
   }
 
   /** `GET /v2/`: a valid credential (JWT or API token) is enough; none gets the challenge. */

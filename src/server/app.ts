@@ -21,6 +21,8 @@ export const apiBodyLimit = 1024 * 1024;
 export function buildApp(deps: ServerDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
+    // X-Forwarded-* is believed only from the configured proxies (--trusted-proxy); default none.
+    trustProxy: deps.trustedProxies && deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
     bodyLimit: apiBodyLimit,
     return503OnClosing: true,
     // Path parameters as long as the schemas allow (a member's e-mail: 320; a secret name: 255).

@@ -27,6 +27,8 @@ export interface ServerDeps {
   selfHosts: string[];
   /** The deploy engine's queue and target (without --proxy-listen, deployments fail with a clear reason). */
   deploy: { enqueue(environmentId: string): void; target: Target | null };
+  /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed (default none). */
+  trustedProxies?: string[];
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

@@ -21,6 +21,7 @@ import type { ServerOptions } from './options.js';
 import { slipwayVersion } from '../platform/version.js';
 import { Registry } from '../registry/registry.js';
 import { collectGarbage } from '../registry/gc.js';
+import { expireIdleUploads } from '../registry/blobs.js';
 import { imagesInUse } from '../releases/releases.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
@@ -73,13 +74,14 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     }
 
     const version = slipwayVersion();
-    const registry = await Registry.open(store.db, join(options.dataDir, 'registry'), key);
-    const selfHosts: string[] = [];
+    const registry = await Registry.open(store.db, join(options.dataDir, 'registry'), key, { limits: options.registry, publicUrl: options.http.publicUrl });
+    const selfHosts: string[] = options.http.publicUrl ? [new URL(options.http.publicUrl).host] : [];
     const keyring = masterKeyring(key);
     // The deploy engine starts once the listener's port is known (the target pulls from it).
     const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), target: null };
     let runtime: DeployRuntime | undefined;
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy });
+    const metrics = createMetrics(version, store.engine);
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy, trustedProxies: options.http.trustedProxies });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -92,6 +94,11 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const url = `http://${host}:${port}`;
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
+    const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
+    const stopEdges = async () => {
+      stopGc();
+      stopUploadExpiry();
+    };
     try {
       runtime = await startDeployRuntime({
       db: store.db,
@@ -105,7 +112,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       drainMs: options.drainMs,
     });
     } catch (error) {
-      stopGc();
+      await stopEdges();
       await app.close();
       throw error;
     }
@@ -119,7 +126,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       adminTokenFile,
       logger,
       close: async () => {
-        stopGc();
+        await stopEdges();
         await runningDeploy.stop();
         // Change streams never end by themselves; the deploy's last changes are out by now.
         endWorkspaceStreams(app.server);
@@ -151,6 +158,31 @@ function scheduleRegistryGc(registry: Registry, db: Db, intervalSeconds: number,
         });
     },
     intervalSeconds * 1000 * (0.9 + Math.random() * 0.2),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Cancels idle registry upload sessions. It runs every quarter of the idle timeout (at least
+ * every second, at most every minute), so a session outlives its timeout by at most a quarter
+ * of it; the work is one query over the open sessions. No jitter: one process, one timer.
+ */
+function scheduleUploadExpiry(registry: Registry, logger: Logger): () => void {
+  const idleMs = registry.limits.uploadIdleMs;
+  let running = false;
+  const timer = setInterval(
+    () => {
+      if (running) return;
+      running = true;
+      expireIdleUploads(registry.store, idleMs)
+        .then((n) => n > 0 && logger.info({ uploads: n }, 'idle registry upload sessions cancelled'))
+        .catch((error: unknown) => logger.error({ err: error }, 'expiring idle upload sessions failed'))
+        .finally(() => {
+          running = false;
+        });
+    },
+    Math.min(60_000, Math.max(1000, idleMs / 4)),
   );
   timer.unref();
   return () => clearInterval(timer);
