@@ -13,6 +13,7 @@ import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
 import { registerRegistryRoutes } from '../registry/http/routes.js';
 import { registerPanel } from './panel.js';
+import { authenticate } from '../tenancy/tokens.js';
 
 /** Largest request body accepted on the API (config layers and secrets are far smaller). */
 export const apiBodyLimit = 1024 * 1024;
@@ -44,7 +45,9 @@ export function buildApp(deps: ServerDeps) {
     await deps.db.selectFrom('slipway_meta').select('key').limit(1).execute();
     return { status: 'ok', version: deps.version, store: deps.engine };
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    const principal = await authenticate(deps.db, request.headers.authorization);
+    if (!principal.instanceAdmin || principal.scope) throw new SlipwayError('SLW_FORBIDDEN', "metrics describe every workspace: use an instance admin token, or scrape the server's loopback metrics listener (--metrics-listen)");
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

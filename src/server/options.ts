@@ -55,6 +55,8 @@ const proxiesSchema = z.array(
   }, 'a trusted proxy is an IP address or a CIDR range (e.g. 10.0.0.5 or 10.0.0.0/24)'),
 );
 
+const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
 const schema = z.object({
   /** @default ./.slipway */
   dataDir: z.string().min(1).default('.slipway'),
@@ -82,6 +84,8 @@ const schema = z.object({
   publicUrl: publicUrlSchema.optional(),
   /** Proxies whose X-Forwarded-* headers are believed (client address in logs). @default none */
   trustedProxies: proxiesSchema.default([]),
+  /** A second, loopback-only listener serving GET /metrics without a token. */
+  metricsListen: listenSchema.refine((l) => loopback(l.host), 'the metrics listener must be on loopback (127.0.0.1, ::1 or localhost)').optional(),
   /** Largest registry blob. @default 10 GiB */
   maxBlobSize: sizeSchema.default(10 * 1024 ** 3),
   /** Seconds after which an idle registry upload session is cancelled. @default 900 */
@@ -104,8 +108,8 @@ export interface ServerOptions {
   proxyListen: { host: string; port: number } | undefined;
   caddyAdmin: { host: string; port: number };
   drainMs: number;
-  /** HTTP edges: public URL, trusted proxies. */
-  http: { publicUrl: string | undefined; trustedProxies: string[] };
+  /** HTTP edges: public URL, trusted proxies, the metrics listener. */
+  http: { publicUrl: string | undefined; trustedProxies: string[]; metricsListen: { host: string; port: number } | undefined };
   /** Registry limits. */
   registry: { maxBlobBytes: number; uploadIdleMs: number; maxUploadSessions: number };
 }
@@ -118,6 +122,7 @@ export interface ServerFlags {
   proxyListen?: string | undefined;
   publicUrl?: string | undefined;
   trustedProxy?: string[] | undefined;
+  metricsListen?: string | undefined;
   maxBlobSize?: string | undefined;
 }
 
@@ -136,6 +141,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     drainMs: env.SLIPWAY_DRAIN_MS,
     publicUrl: flags.publicUrl ?? env.SLIPWAY_PUBLIC_URL,
     trustedProxies: flags.trustedProxy?.length ? flags.trustedProxy : env.SLIPWAY_TRUSTED_PROXIES?.split(',').map((p) => p.trim()).filter(Boolean),
+    metricsListen: flags.metricsListen ?? env.SLIPWAY_METRICS_LISTEN,
     maxBlobSize: flags.maxBlobSize ?? env.SLIPWAY_MAX_BLOB_SIZE,
     uploadIdleTimeout: env.SLIPWAY_UPLOAD_IDLE_TIMEOUT,
     maxUploadSessions: env.SLIPWAY_MAX_UPLOAD_SESSIONS,
@@ -157,7 +163,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     proxyListen: o.proxyListen,
     caddyAdmin: o.caddyAdmin,
     drainMs: o.drainMs,
-    http: { publicUrl: o.publicUrl, trustedProxies: o.trustedProxies },
+    http: { publicUrl: o.publicUrl, trustedProxies: o.trustedProxies, metricsListen: o.metricsListen },
     registry: { maxBlobBytes: o.maxBlobSize, uploadIdleMs: o.uploadIdleTimeout * 1000, maxUploadSessions: o.maxUploadSessions },
   };
 }

@@ -16,7 +16,7 @@ import type { Db } from '../store/schema.js';
 import { bootstrapFirstAdmin } from '../tenancy/bootstrap.js';
 import { buildApp } from './app.js';
 import { lockDataDir } from './lock.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, startMetricsListener } from './metrics.js';
 import type { ServerOptions } from './options.js';
 import { slipwayVersion } from '../platform/version.js';
 import { Registry } from '../registry/registry.js';
@@ -95,11 +95,20 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
+    let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
     const stopEdges = async () => {
       stopGc();
       stopUploadExpiry();
+      await metricsListener?.close();
     };
     try {
+      if (options.http.metricsListen) {
+        const m = options.http.metricsListen;
+        metricsListener = await startMetricsListener(metrics, m).catch((error: unknown) => {
+          throw new SlipwayError('SLW_SERVER_CONFIG', `cannot listen for metrics on ${m.host}:${m.port}: ${(error as Error).message}`, { cause: error });
+        });
+        logger.info({ url: metricsListener.url }, `metrics (no token) on ${metricsListener.url}`);
+      }
       runtime = await startDeployRuntime({
       db: store.db,
       keyring,
