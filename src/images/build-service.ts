@@ -19,7 +19,7 @@ import type { BaseImage, Runtime } from '../builder/types.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import { storeOwnBlob } from '../registry/blobs.js';
 import { RegistryError } from '../registry/errors.js';
-import { putManifest } from '../registry/manifests.js';
+import { immutableTagDigest, putManifest } from '../registry/manifests.js';
 import type { Registry } from '../registry/registry.js';
 import { repositoryOfProject, type Repository } from '../registry/repositories.js';
 import type { Db } from '../store/schema.js';
@@ -91,7 +91,8 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
     const t1 = performance.now();
     // Refuse before storing anything: a refused build leaves no blob behind.
     const existing = await services.db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', request.version).executeTakeFirst();
-    if (existing && existing.digest !== built.manifest.digest) throw versionExists(repo, request.version, existing.digest);
+    const fixed = existing?.digest ?? (await immutableTagDigest(services.db, repo, request.version));
+    if (fixed !== null && fixed !== built.manifest.digest) throw versionExists(repo, request.version, fixed);
     let newBlobs = 0;
     for (const layer of built.newLayers) if (await storeOwnBlob(services.registry.store, repo, layer)) newBlobs += 1;
     if (await storeOwnBlob(services.registry.store, repo, { digest: built.config.digest, size: built.config.bytes.length, bytes: built.config.bytes })) newBlobs += 1;
@@ -106,7 +107,7 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
     }
     if (!manifestKnown) newBlobs += 1;
     const srcTag = contentTag(built.artifactDigest);
-    await putManifest(services.registry.store, repo, srcTag, built.manifest.mediaType, built.manifest.bytes);
+    await putManifest(services.registry.store, repo, srcTag, built.manifest.mediaType, built.manifest.bytes, { contentTag: true });
     const commitMs = Math.round(performance.now() - t1);
 
     const size = built.manifest.bytes.length + built.config.bytes.length + base.layers.reduce((n, l) => n + l.size, 0) + built.newLayers.reduce((n, l) => n + l.size, 0);

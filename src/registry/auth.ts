@@ -5,10 +5,14 @@
  * grants the intersection of the requested scopes and what the token may do: `pull` for
  * viewers, `push` for developers and up, `delete` for admins, only in repositories of the
  * token's workspace(s). A repository that does not exist and one in another workspace are
- * granted nothing alike, so a token never learns what another workspace holds.
+ * granted nothing alike, so a token never learns what another workspace holds. Only in a
+ * workspace the token can see does a refusal say that the project does not exist.
  *
  * Registry requests carry the issued JWT; `Basic` or `Bearer slw_…` with the API token itself is
- * accepted too (scripts, curl), evaluated the same way.
+ * accepted too (scripts, curl), evaluated the same way. A JWT names its API token, which must
+ * still be live (not revoked or expired) at every request, checked through a short cache.
+ *
+ * Nothing here writes to the store: a token request or a refused request creates no row.
  *
  * @module
  */
@@ -21,8 +25,9 @@ import type { Principal } from '../tenancy/principal.js';
 import { authenticate } from '../tenancy/tokens.js';
 import { resolveWorkspace } from '../tenancy/workspaces.js';
 import { RegistryError } from './errors.js';
-import { signToken, verifyToken, type Access } from './jwt.js';
-import { findRepository } from './repositories.js';
+import { signToken, verifyToken, type Access, type RegistryClaims } from './jwt.js';
+import { projectOfRepository } from './repositories.js';
+import type { TokenLiveness } from './token-liveness.js';
 
 /** How long an issued registry token lives (the spec's minimum is 60 s). */
 export const registryTokenSeconds = 300;
@@ -32,6 +37,8 @@ export interface RegistryAuth {
   key: Buffer;
   /** The `service` (JWT audience) this registry answers to. */
   service: string;
+  /** Whether the API token a JWT names still counts. */
+  liveness: TokenLiveness;
 }
 
 /** The registry token key, derived from the master key (never the master key itself). */
@@ -48,17 +55,38 @@ export function actionsFor(role: Role): RegistryAction[] {
   return out;
 }
 
-/** What a principal may do in the repository `name`: empty when missing or foreign. */
-export async function grantedActions(db: Db, principal: Principal, name: string): Promise<RegistryAction[]> {
-  const repo = await findRepository(db, name);
-  if (!repo) return [];
+/** The caller's access to workspace `name`, or null when it cannot see it (missing or foreign alike). */
+async function workspaceAccess(db: Db, principal: Principal, name: string) {
   try {
-    const access = await resolveWorkspace(db, principal, name.split('/')[0] ?? '');
-    return access.workspace.id === repo.workspaceId ? actionsFor(access.role) : [];
+    return await resolveWorkspace(db, principal, name);
   } catch (error) {
-    if (isSlipwayError(error) && error.code === 'SLW_NOT_FOUND') return [];
+    if (isSlipwayError(error) && error.code === 'SLW_NOT_FOUND') return null;
     throw error;
   }
+}
+
+/** What a principal may do in the repository `name`: empty when its project is missing or foreign. */
+export async function grantedActions(db: Db, principal: Principal, name: string): Promise<RegistryAction[]> {
+  const owner = await projectOfRepository(db, name);
+  if (!owner) return [];
+  const access = await workspaceAccess(db, principal, name.split('/')[0] ?? '');
+  return access?.workspace.id === owner.workspaceId ? actionsFor(access.role) : [];
+}
+
+/**
+ * True when `name` is `<workspace>/<project>`, the principal can see that workspace, and the
+ * project does not exist there: the one case where a refusal may say why.
+ */
+async function projectMissing(db: Db, principal: Principal, name: string): Promise<boolean> {
+  const parts = name.split('/');
+  if (parts.length !== 2 || (await projectOfRepository(db, name))) return false;
+  return (await workspaceAccess(db, principal, parts[0]!)) !== null;
+}
+
+/** The refusal for a push or pull into a project that does not exist (in a workspace the caller sees). */
+function missingProjectError(repository: string, detail: unknown): RegistryError {
+  const [workspace, project] = repository.split('/') as [string, string];
+  return new RegistryError('NAME_UNKNOWN', `project ${project} does not exist in workspace ${workspace}; create it first (slipway project create ${project} -w ${workspace}), then push again`, detail);
 }
 
 /** The API token in a Basic (password) or Bearer `slw_…` header, as a Bearer header value. */
@@ -84,13 +112,24 @@ async function principalOf(auth: RegistryAuth, header: string): Promise<Principa
   }
 }
 
+/**
+ * The claims of a registry JWT that is valid, unexpired, and whose API token is still live;
+ * null otherwise. Tokens the server mints for itself (the deploy engine's pulls) name no API token.
+ */
+export async function liveClaims(auth: RegistryAuth, jwt: string, nowSeconds: number): Promise<RegistryClaims | null> {
+  const claims = verifyToken(jwt, auth.key, auth.service, nowSeconds);
+  if (!claims) return null;
+  if (claims.tok !== '' && !(await auth.liveness.isLive(claims.tok, nowSeconds * 1000))) return null;
+  return claims;
+}
+
 /** A registry JWT given as the Basic password (how the deploy engine lets the Docker engine pull). */
-function jwtPassword(auth: RegistryAuth, authorization: string | undefined, nowSeconds: number) {
+async function jwtPassword(auth: RegistryAuth, authorization: string | undefined, nowSeconds: number): Promise<RegistryClaims | null> {
   const basic = authorization ? /^Basic\s+(\S+)$/i.exec(authorization) : null;
   if (!basic?.[1]) return null;
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
   const password = decoded.slice(decoded.indexOf(':') + 1);
-  return password.startsWith('ey') ? verifyToken(password, auth.key, auth.service, nowSeconds) : null;
+  return password.startsWith('ey') ? liveClaims(auth, password, nowSeconds) : null;
 }
 
 /** A short-lived registry token pulling one repository (for the deploy engine's target). */
@@ -98,34 +137,40 @@ export function pullToken(auth: RegistryAuth, repository: string, nowSeconds: nu
   return signToken({ iss: 'slipway', sub: 'deploy-engine', aud: auth.service, tok: '', iat: nowSeconds, nbf: nowSeconds, exp: nowSeconds + registryTokenSeconds, jti: randomUUID(), access: [{ type: 'repository', name: repository, actions: ['pull'] }] }, auth.key);
 }
 
+function requestedScopes(scopes: string[]) {
+  return scopes
+    .flatMap((s) => s.split(' '))
+    .filter((s) => s.length > 0)
+    .map(parseScope);
+}
+
 /** The token endpoint: a JWT with the granted part of each requested scope. */
 export async function issueToken(auth: RegistryAuth, authorization: string | undefined, scopes: string[], nowSeconds: number) {
-  const delegated = jwtPassword(auth, authorization, nowSeconds);
+  const delegated = await jwtPassword(auth, authorization, nowSeconds);
   if (delegated) {
     const access: Access[] = [];
-    for (const text of scopes.flatMap((s) => s.split(' ')).filter((s) => s.length > 0)) {
-      const scope = parseScope(text);
+    for (const scope of requestedScopes(scopes)) {
       const held = delegated.access.filter((a) => scope && a.name === scope.name).flatMap((a) => a.actions);
       const actions = scope ? held.filter((a) => scope.actions.includes(a) || scope.actions.includes('*')) : [];
       if (scope && actions.length > 0) access.push({ type: 'repository', name: scope.name, actions });
     }
-    const token = signToken({ ...delegated, iat: nowSeconds, nbf: nowSeconds, exp: Math.min(delegated.exp, nowSeconds + registryTokenSeconds), jti: randomUUID(), access }, auth.key);
-    return { token, access_token: token, expires_in: Math.max(1, Math.min(delegated.exp, nowSeconds + registryTokenSeconds) - nowSeconds), issued_at: new Date(nowSeconds * 1000).toISOString() };
+    const exp = Math.min(delegated.exp, nowSeconds + registryTokenSeconds);
+    const token = signToken({ ...delegated, iat: nowSeconds, nbf: nowSeconds, exp, jti: randomUUID(), access }, auth.key);
+    return { token, access_token: token, expires_in: Math.max(1, exp - nowSeconds), issued_at: new Date(nowSeconds * 1000).toISOString() };
   }
   const header = apiTokenHeader(authorization);
   const principal = header ? await principalOf(auth, header) : undefined;
   const access: Access[] = [];
-  for (const text of scopes.flatMap((s) => s.split(' ')).filter((s) => s.length > 0)) {
-    const scope = parseScope(text);
+  const missing: string[] = [];
+  for (const scope of requestedScopes(scopes)) {
     if (!scope || scope.type !== 'repository' || !principal) continue;
     const granted = await grantedActions(auth.db, principal, scope.name);
     const actions = scope.actions.includes('*') ? granted : granted.filter((a) => scope.actions.includes(a));
     if (actions.length > 0) access.push({ type: 'repository', name: scope.name, actions });
+    else if (granted.length === 0 && (await projectMissing(auth.db, principal, scope.name))) missing.push(scope.name);
   }
-  const token = signToken(
-    { iss: 'slipway', sub: principal?.userId ?? '', aud: auth.service, tok: principal?.tokenId ?? '', iat: nowSeconds, nbf: nowSeconds, exp: nowSeconds + registryTokenSeconds, jti: randomUUID(), access },
-    auth.key,
-  );
+  const claims: RegistryClaims = { iss: 'slipway', sub: principal?.userId ?? '', aud: auth.service, tok: principal?.tokenId ?? '', iat: nowSeconds, nbf: nowSeconds, exp: nowSeconds + registryTokenSeconds, jti: randomUUID(), access };
+  const token = signToken(missing.length > 0 ? { ...claims, missing } : claims, auth.key);
   return { token, access_token: token, expires_in: registryTokenSeconds, issued_at: new Date(nowSeconds * 1000).toISOString() };
 }
 
@@ -134,11 +179,14 @@ export interface RequestGrant {
   subject: string;
   tokenId: string;
   actions: string[];
+  /** The repository's project does not exist, in a workspace the caller can see. */
+  projectMissing?: boolean;
 }
 
 /**
  * Checks that a request may do `needed` on `repository`. Returns the grant; throws
- * UNAUTHORIZED (with the challenge the caller sends) when it may not.
+ * UNAUTHORIZED (with the challenge the caller sends) when it may not, or NAME_UNKNOWN when the
+ * project does not exist in a workspace the caller can see.
  */
 export async function authorize(auth: RegistryAuth, authorization: string | undefined, repository: string, needed: RegistryAction[], nowSeconds: number): Promise<RequestGrant> {
   const grant = await grantOf(auth, authorization, repository, nowSeconds);
@@ -147,6 +195,7 @@ export async function authorize(auth: RegistryAuth, authorization: string | unde
   // The challenge names every action the request needs (not only the missing ones), so a client
   // that asks for exactly that scope gets a token that works.
   const detail = [{ Type: 'repository', Name: repository, Action: needed.join(',') }];
+  if (grant?.projectMissing) throw missingProjectError(repository, detail);
   if (grant && authorization && !/^Bearer\s+ey/i.test(authorization)) {
     throw new RegistryError('DENIED', `this token may not ${missing.join(',')} ${repository}`, detail);
   }
@@ -156,18 +205,17 @@ export async function authorize(auth: RegistryAuth, authorization: string | unde
 async function grantOf(auth: RegistryAuth, authorization: string | undefined, repository: string, nowSeconds: number): Promise<RequestGrant | null> {
   if (!authorization) return null;
   const bearer = /^Bearer\s+(ey\S+)$/i.exec(authorization);
-  if (bearer?.[1]) {
-    const claims = verifyToken(bearer[1], auth.key, auth.service, nowSeconds);
-    if (!claims) return null;
+  const claims = bearer?.[1] ? await liveClaims(auth, bearer[1], nowSeconds) : await jwtPassword(auth, authorization, nowSeconds);
+  if (claims) {
     const actions = claims.access.filter((a) => a.type === 'repository' && a.name === repository).flatMap((a) => a.actions);
-    return { subject: claims.sub, tokenId: claims.tok, actions };
+    return { subject: claims.sub, tokenId: claims.tok, actions, projectMissing: actions.length === 0 && (claims.missing ?? []).includes(repository) };
   }
-  const delegated = jwtPassword(auth, authorization, nowSeconds);
-  if (delegated) return { subject: delegated.sub, tokenId: delegated.tok, actions: delegated.access.filter((a) => a.name === repository).flatMap((a) => a.actions) };
+  if (bearer) return null;
   const header = apiTokenHeader(authorization);
-  if (!header) return null;
+  if (!header || /^Bearer\s+ey/i.test(header)) return null;
   const principal = await principalOf(auth, header);
-  return { subject: principal.userId, tokenId: principal.tokenId, actions: await grantedActions(auth.db, principal, repository) };
+  const actions = await grantedActions(auth.db, principal, repository);
+  return { subject: principal.userId, tokenId: principal.tokenId, actions, projectMissing: actions.length === 0 && repository !== '' && (await projectMissing(auth.db, principal, repository)) };
 }
 
 /** The `WWW-Authenticate` challenge for a repository scope. */

@@ -65,22 +65,28 @@ export class BlobStore {
   }
 
   /**
-   * Appends a stream to an upload; returns the new size. `limit` caps the bytes taken in this
-   * call (a chunk's declared length); more is an error and the chunk is rolled back.
+   * Appends a stream to an upload; returns the new size. `expected` is the chunk's declared
+   * length (more or fewer bytes is an error); `maxTotal` caps the upload's whole size (more is a
+   * {@link BlobTooLargeError}). On any error the chunk is rolled back.
    */
-  async append(id: string, body: Readable, expected?: number): Promise<number> {
+  async append(id: string, body: Readable, expected?: number, maxTotal = Number.POSITIVE_INFINITY): Promise<number> {
     // One chunk at a time per session: a second one while the first streams would interleave
     // bytes in the file behind the running hash's back.
     if (this.appending.has(id)) throw new ConcurrentAppendError();
     this.appending.add(id);
     try {
-      return await this.appendAlone(id, body, expected);
+      return await this.appendAlone(id, body, expected, maxTotal);
     } finally {
       this.appending.delete(id);
     }
   }
 
-  private async appendAlone(id: string, body: Readable, expected?: number): Promise<number> {
+  /** True while a chunk of upload `id` is being received (an idle sweep leaves it alone). */
+  isReceiving(id: string): boolean {
+    return this.appending.has(id);
+  }
+
+  private async appendAlone(id: string, body: Readable, expected: number | undefined, maxTotal: number): Promise<number> {
     const state = await this.state(id);
     const before = state.size;
     const hash = state.hash.copy();
@@ -89,6 +95,7 @@ export class BlobStore {
       transform(chunk: Buffer, _enc, done) {
         written += chunk.length;
         if (expected !== undefined && written > expected) return done(new RangeError('chunk longer than its Content-Length or Content-Range'));
+        if (before + written > maxTotal) return done(new BlobTooLargeError(maxTotal));
         hash.update(chunk);
         done(null, chunk);
       },
@@ -212,6 +219,13 @@ export class BlobStore {
 export class ConcurrentAppendError extends Error {
   constructor() {
     super('another chunk of this upload is still being received; send chunks one after the other');
+  }
+}
+
+/** An upload grew past the largest blob the registry accepts. */
+export class BlobTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`blob is larger than the ${limit} bytes this registry accepts`);
   }
 }
 

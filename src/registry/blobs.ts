@@ -10,7 +10,7 @@ import { isDigest, isForeignDigest } from '../core/oci.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
 import type { Db, Executor } from '../store/schema.js';
-import { ConcurrentAppendError, type BlobStore } from './blob-store.js';
+import { BlobTooLargeError, ConcurrentAppendError, type BlobStore } from './blob-store.js';
 import { RegistryError } from './errors.js';
 import type { Repository } from './repositories.js';
 
@@ -52,7 +52,22 @@ export async function mountBlob(db: Executor, from: Repository, repo: Repository
   return true;
 }
 
-export async function startUpload(store: RegistryStore, repo: Repository): Promise<string> {
+/** Limits on upload sessions (see RegistryLimits). */
+export interface UploadLimits {
+  maxBlobBytes: number;
+  uploadIdleMs: number;
+  maxUploadSessions: number;
+}
+
+/**
+ * Starts an upload session. With `limits` (registry clients' uploads), refuses when the
+ * repository's workspace already has `maxUploadSessions` open (idle ones, about to expire, do
+ * not count): TOOMANYREQUESTS. Two sessions started at the same instant may both pass the
+ * count, so the cap can be passed by a few, never by many. The server's own copies (imports,
+ * base images) pass no limits.
+ */
+export async function startUpload(store: RegistryStore, repo: Repository, limits?: UploadLimits): Promise<string> {
+  if (limits) await assertUploadSlot(store, repo, limits);
   const id = newId('upl').slice(4).replace('_', '-');
   await store.blobs.startUpload(id);
   const at = nowIso();
@@ -60,19 +75,57 @@ export async function startUpload(store: RegistryStore, repo: Repository): Promi
   return id;
 }
 
-/** The upload session `id` of `repo`, or BLOB_UPLOAD_UNKNOWN. */
-export async function findUpload(db: Executor, repo: Repository, id: string): Promise<{ id: string; size: number }> {
-  const row = /^[0-9a-f-]{1,64}$/.test(id) ? await db.selectFrom('registry_uploads').select(['id', 'size']).where('id', '=', id).where('repository_id', '=', repo.id).executeTakeFirst() : undefined;
-  if (!row) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown in ${repo.name} (finished, cancelled or expired); start a new one`);
+async function assertUploadSlot(store: RegistryStore, repo: Repository, limits: UploadLimits): Promise<void> {
+  const active = new Date(Date.now() - limits.uploadIdleMs).toISOString();
+  const open = await store.db
+    .selectFrom('registry_uploads as u')
+    .innerJoin('registry_repositories as r', 'r.id', 'u.repository_id')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .where('r.workspace_id', '=', repo.workspaceId)
+    .where('u.updated_at', '>=', active)
+    .executeTakeFirstOrThrow();
+  if (Number(open.n) >= limits.maxUploadSessions) {
+    throw new RegistryError('TOOMANYREQUESTS', `this workspace already has ${limits.maxUploadSessions} upload sessions open (the server's --max-upload-sessions); finish or cancel some, idle ones expire after ${Math.round(limits.uploadIdleMs / 1000)} s`);
+  }
+}
+
+/** The upload session `id` of `repo`, or BLOB_UPLOAD_UNKNOWN (also when it sat idle too long: it is cancelled). */
+export async function findUpload(store: RegistryStore, repo: Repository, id: string, limits: UploadLimits): Promise<{ id: string; size: number }> {
+  const row = /^[0-9a-f-]{1,64}$/.test(id) ? await store.db.selectFrom('registry_uploads').select(['id', 'size', 'updated_at']).where('id', '=', id).where('repository_id', '=', repo.id).executeTakeFirst() : undefined;
+  const unknown = () => new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown in ${repo.name} (finished, cancelled or expired); start a new one`);
+  if (!row) throw unknown();
+  if (Date.parse(row.updated_at) < Date.now() - limits.uploadIdleMs && !store.blobs.isReceiving(row.id)) {
+    await cancelUpload(store, row.id);
+    throw unknown();
+  }
   return { id: row.id, size: Number(row.size) };
+}
+
+/**
+ * Cancels upload sessions that received nothing for `idleMs` (except one receiving a chunk
+ * right now); returns how many.
+ */
+export async function expireIdleUploads(store: RegistryStore, idleMs: number, nowMs = Date.now()): Promise<number> {
+  const cutoff = new Date(nowMs - idleMs).toISOString();
+  const idle = await store.db.selectFrom('registry_uploads').select('id').where('updated_at', '<', cutoff).execute();
+  let expired = 0;
+  for (const { id } of idle) {
+    if (store.blobs.isReceiving(id)) continue;
+    await cancelUpload(store, id);
+    expired += 1;
+  }
+  return expired;
 }
 
 /**
  * Appends a chunk. With `range`, the chunk must start where the upload ends (else 416, the
  * upload unchanged); without, it is a streamed chunk and simply appended.
  */
-export async function appendUpload(store: RegistryStore, upload: { id: string; size: number }, body: Readable, range: { start: number; end: number } | null, contentLength: number | undefined): Promise<number> {
+export async function appendUpload(store: RegistryStore, upload: { id: string; size: number }, body: Readable, range: { start: number; end: number } | null, contentLength: number | undefined, maxBlobBytes = Number.POSITIVE_INFINITY): Promise<number> {
   const current = await store.blobs.uploadSize(upload.id);
+  if (current + (contentLength ?? 0) > maxBlobBytes) throw blobTooLarge(maxBlobBytes);
+  // Receiving a chunk is activity: a long one is not expired while it streams.
+  await store.db.updateTable('registry_uploads').set({ updated_at: nowIso() }).where('id', '=', upload.id).execute();
   let expected = contentLength;
   if (range) {
     if (range.start !== current) throw new RegistryError('RANGE_INVALID', `chunk starts at ${range.start} but the upload holds ${current} bytes; send the chunk starting at ${current}`, { size: current });
@@ -82,8 +135,9 @@ export async function appendUpload(store: RegistryStore, upload: { id: string; s
   }
   let size: number;
   try {
-    size = await store.blobs.append(upload.id, body, expected);
+    size = await store.blobs.append(upload.id, body, expected, maxBlobBytes);
   } catch (error) {
+    if (error instanceof BlobTooLargeError) throw blobTooLarge(maxBlobBytes);
     if (error instanceof RangeError) throw new RegistryError('SIZE_INVALID', error.message);
     if (error instanceof ConcurrentAppendError) throw new RegistryError('RANGE_INVALID', error.message, { size: current });
     throw error;
@@ -115,6 +169,10 @@ export async function finishUpload(store: RegistryStore, repo: Repository, uploa
     });
     return size;
   });
+}
+
+function blobTooLarge(limit: number): RegistryError {
+  return new RegistryError('SIZE_INVALID', `blob is larger than the ${limit} bytes this registry accepts (the server's --max-blob-size); nothing of this chunk was stored`, { limit }, 413);
 }
 
 export async function cancelUpload(store: RegistryStore, id: string): Promise<void> {

@@ -24,6 +24,11 @@ export interface RegistryClaims {
   exp: number;
   jti: string;
   access: Access[];
+  /**
+   * Requested repositories whose project does not exist in a workspace the API token can see
+   * (so a refusal can say so without telling anything about other workspaces).
+   */
+  missing?: string[];
 }
 
 const b64 = (data: Buffer | string) => Buffer.from(data).toString('base64url');

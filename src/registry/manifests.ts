@@ -27,8 +27,26 @@ export interface StoredManifest {
 }
 
 export interface PutManifestOptions {
-  /** Refuse to move an existing tag to other content (version tags written by builds). */
+  /**
+   * The tag is a version the builder or an import writes: it is recorded as immutable, and from
+   * then on names this digest for good, whatever path tries to move it.
+   */
   immutableTag?: boolean;
+  /** The builder's write of a content tag (`src-…`), which only the builder may move. */
+  contentTag?: boolean;
+}
+
+/** A content tag (`src-<12 hex>`): the builder's name for the newest build of an artifact. */
+const contentTagPattern = /^src-[0-9a-f]{12}$/;
+
+/** The digest a version tag was made immutable with, or null when the tag is not one. */
+export async function immutableTagDigest(db: Executor, repo: Repository, tag: string): Promise<string | null> {
+  const row = await db.selectFrom('registry_immutable_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', tag).executeTakeFirst();
+  return row?.digest ?? null;
+}
+
+function versionImmutable(repo: Repository, tag: string, digest: string): RegistryError {
+  return new RegistryError('TAG_IMMUTABLE', `tag ${tag} of ${repo.name} is a version and names ${digest}; versions are immutable: push a new version (a new tag) instead`, { tag, digest });
 }
 
 /** Stores a manifest under a tag or its digest. */
@@ -86,6 +104,11 @@ export async function putManifest(store: RegistryStore, repo: Repository, refere
         await tx.insertInto('registry_manifest_refs').values({ repository_id: repo.id, manifest_digest: digest, child_digest: d.digest, kind }).onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
       }
       if (!byDigest) {
+        // Checked again inside the transaction: a build recording this version at the same
+        // moment wins, and this write rolls back.
+        if (options.immutableTag) await tx.insertInto('registry_immutable_tags').values({ repository_id: repo.id, tag: reference, digest, created_at: at }).onConflict((oc) => oc.columns(['repository_id', 'tag']).doNothing()).execute();
+        const fixed = await immutableTagDigest(tx, repo, reference);
+        if (fixed !== null && fixed !== digest) throw versionImmutable(repo, reference, fixed);
         await tx
           .insertInto('registry_tags')
           .values({ repository_id: repo.id, tag: reference, digest, created_at: at, updated_at: at })
@@ -97,10 +120,18 @@ export async function putManifest(store: RegistryStore, repo: Repository, refere
   return { digest, mediaType: info.mediaType, size: bytes.length, ...(info.subject ? { subject: info.subject.digest } : {}) };
 }
 
+/**
+ * Refuses to move a tag that may not move: a version the builder or an import made immutable
+ * (even when its image was deleted since), a content tag (unless the builder moves it), a tag
+ * a protection rule holds. Putting the same digest again is always fine.
+ */
 async function assertTagMovable(db: Executor, repo: Repository, tag: string, digest: string, options: PutManifestOptions): Promise<void> {
+  const fixed = await immutableTagDigest(db, repo, tag);
+  if (fixed !== null && fixed !== digest) throw versionImmutable(repo, tag, fixed);
   const current = await db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', tag).executeTakeFirst();
   if (!current || current.digest === digest) return;
-  if (options.immutableTag) throw new RegistryError('TAG_IMMUTABLE', `tag ${tag} of ${repo.name} already names ${current.digest}; versions are immutable, pick a new version`, { tag, digest: current.digest });
+  if (options.immutableTag) throw versionImmutable(repo, tag, current.digest);
+  if (contentTagPattern.test(tag) && !options.contentTag) throw new RegistryError('TAG_IMMUTABLE', `tag ${tag} of ${repo.name} is a content tag the builder keeps (it names ${current.digest}); registry clients cannot move it (it is immutable to them): push under another tag`, { tag, digest: current.digest });
   if (isProtectedTag(repo.protectedTags, tag)) throw new RegistryError('TAG_IMMUTABLE', `tag ${tag} of ${repo.name} is protected by a tag-immutability rule and cannot be moved`, { tag });
 }
 
@@ -127,6 +158,8 @@ export async function resolveManifest(db: Executor, repo: Repository, reference:
 /** Deletes a tag (reference is a tag) or a manifest and every tag naming it (a digest). */
 export async function deleteManifest(db: Executor, repo: Repository, reference: string): Promise<void> {
   if (!reference.includes(':')) {
+    const fixed = await immutableTagDigest(db, repo, reference);
+    if (fixed !== null) throw new RegistryError('TAG_IMMUTABLE', `tag ${reference} of ${repo.name} is a version and names ${fixed}; versions are immutable: a version goes only with its image (delete it by digest, or let retention remove it)`, { tag: reference, digest: fixed });
     if (isProtectedTag(repo.protectedTags, reference)) throw new RegistryError('DENIED', `tag ${reference} of ${repo.name} is protected by a tag-immutability rule and cannot be deleted`);
     const result = await db.deleteFrom('registry_tags').where('repository_id', '=', repo.id).where('tag', '=', reference).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw new RegistryError('MANIFEST_UNKNOWN', `${repo.name} has no tag ${reference}`);

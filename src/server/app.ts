@@ -13,6 +13,7 @@ import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
 import { registerRegistryRoutes } from '../registry/http/routes.js';
 import { registerPanel } from './panel.js';
+import { authenticate } from '../tenancy/tokens.js';
 
 /** Largest request body accepted on the API (config layers and secrets are far smaller). */
 export const apiBodyLimit = 1024 * 1024;
@@ -21,6 +22,8 @@ export const apiBodyLimit = 1024 * 1024;
 export function buildApp(deps: ServerDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
+    // X-Forwarded-* is believed only from the configured proxies (--trusted-proxy); default none.
+    trustProxy: deps.trustedProxies && deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
     bodyLimit: apiBodyLimit,
     return503OnClosing: true,
     // Path parameters as long as the schemas allow (a member's e-mail: 320; a secret name: 255).
@@ -42,7 +45,9 @@ export function buildApp(deps: ServerDeps) {
     await deps.db.selectFrom('slipway_meta').select('key').limit(1).execute();
     return { status: 'ok', version: deps.version, store: deps.engine };
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    const principal = await authenticate(deps.db, request.headers.authorization);
+    if (!principal.instanceAdmin || principal.scope) throw new SlipwayError('SLW_FORBIDDEN', "metrics describe every workspace: use an instance admin token, or scrape the server's loopback metrics listener (--metrics-listen)");
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

@@ -27,6 +27,8 @@ export interface ServerDeps {
   selfHosts: string[];
   /** The deploy engine's queue and the targets it places environments on (without --proxy-listen, `local` says what to start). */
   deploy: { enqueue(environmentId: string): void; placements: Placements };
+  /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed (default none). */
+  trustedProxies?: string[];
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

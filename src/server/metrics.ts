@@ -2,8 +2,13 @@
  * Prometheus metrics for `GET /metrics`: process defaults plus HTTP request counts and latency
  * by route template (never by raw URL, which would explode cardinality and could carry names).
  *
+ * Metrics describe every workspace's traffic, so the main listener answers `/metrics` only to an
+ * instance admin token; a scraper without one uses the loopback-only listener
+ * (`--metrics-listen`), which serves nothing else.
+ *
  * @module
  */
+import { createServer } from 'node:http';
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 
 /** The server's metric set, on its own registry (several servers may share one test process). */
@@ -30,4 +35,27 @@ export function createMetrics(version: string, engine: string): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/** The loopback listener that serves `GET /metrics` (and nothing else) without a token. */
+export async function startMetricsListener(metrics: Metrics, listen: { host: string; port: number }): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics is served here\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(request.method === 'HEAD' ? undefined : text),
+      () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n'),
+    );
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(listen.port, listen.host, () => done());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return { url: `http://${host}:${port}/metrics`, close: () => new Promise<void>((done) => server.close(() => done())) };
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../core/errors.js';
@@ -17,6 +18,44 @@ const listenSchema = z.string().transform((value, ctx) => {
   }
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
 });
+
+/** A byte size: a whole number with an optional binary unit (`10GiB`, `512m`, `1048576`). */
+const sizeSchema = z.string().transform((value, ctx) => {
+  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?$/i.exec(value.trim());
+  const unit = 'bkmgt'.indexOf((m?.[2] ?? 'b')[0]!.toLowerCase());
+  const bytes = m ? Number(m[1]) * 1024 ** unit : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    ctx.addIssue({ code: 'custom', message: `'${value}' is not a size in bytes (e.g. 10GiB, 512MiB, 1048576)` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** The server's public URL: an http(s) origin, nothing after the host and port. */
+const publicUrlSchema = z.string().transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    ctx.addIssue({ code: 'custom', message: `public URL '${value}' is not http(s)://HOST[:PORT] (no path, query or credentials)` });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+/** Trusted proxies: IP addresses or CIDR ranges. */
+const proxiesSchema = z.array(
+  z.string().refine((v) => {
+    const [ip, bits, extra] = v.split('/');
+    const family = isIP(ip ?? '');
+    return family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+  }, 'a trusted proxy is an IP address or a CIDR range (e.g. 10.0.0.5 or 10.0.0.0/24)'),
+);
+
+const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
 const schema = z.object({
   /** @default ./.slipway */
@@ -40,6 +79,19 @@ const schema = z.object({
   drainMs: z.coerce.number().int().min(0).max(600_000).default(500),
   /** Longest drain, in ms: old replicas go then even with requests still in flight. @default 30000 */
   drainCapMs: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  // HTTP edges and registry limits.
+  /** The URL clients reach this server at (registry token realm); absent: the address each client connected to. */
+  publicUrl: publicUrlSchema.optional(),
+  /** Proxies whose X-Forwarded-* headers are believed (client address in logs). @default none */
+  trustedProxies: proxiesSchema.default([]),
+  /** A second, loopback-only listener serving GET /metrics without a token. */
+  metricsListen: listenSchema.refine((l) => loopback(l.host), 'the metrics listener must be on loopback (127.0.0.1, ::1 or localhost)').optional(),
+  /** Largest registry blob. @default 10 GiB */
+  maxBlobSize: sizeSchema.default(10 * 1024 ** 3),
+  /** Seconds after which an idle registry upload session is cancelled. @default 900 */
+  uploadIdleTimeout: z.coerce.number().int().min(1).max(7 * 86400).default(900),
+  /** Registry upload sessions a workspace may have open at once. @default 100 */
+  maxUploadSessions: z.coerce.number().int().min(1).max(100_000).default(100),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -58,6 +110,10 @@ export interface ServerOptions {
   drainCapMs: number;
   /** On shutdown, stop the edge proxy too (default: leave it serving; the next server adopts it). */
   stopProxy: boolean;
+  /** HTTP edges: public URL, trusted proxies, the metrics listener. */
+  http: { publicUrl: string | undefined; trustedProxies: string[]; metricsListen: { host: string; port: number } | undefined };
+  /** Registry limits. */
+  registry: { maxBlobBytes: number; uploadIdleMs: number; maxUploadSessions: number };
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -67,6 +123,10 @@ export interface ServerFlags {
   databaseUrl?: string | undefined;
   proxyListen?: string | undefined;
   stopProxy?: boolean | undefined;
+  publicUrl?: string | undefined;
+  trustedProxy?: string[] | undefined;
+  metricsListen?: string | undefined;
+  maxBlobSize?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -82,6 +142,12 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     drainMs: env.SLIPWAY_DRAIN_MS,
     drainCapMs: env.SLIPWAY_DRAIN_CAP_MS,
+    publicUrl: flags.publicUrl ?? env.SLIPWAY_PUBLIC_URL,
+    trustedProxies: flags.trustedProxy?.length ? flags.trustedProxy : env.SLIPWAY_TRUSTED_PROXIES?.split(',').map((p) => p.trim()).filter(Boolean),
+    metricsListen: flags.metricsListen ?? env.SLIPWAY_METRICS_LISTEN,
+    maxBlobSize: flags.maxBlobSize ?? env.SLIPWAY_MAX_BLOB_SIZE,
+    uploadIdleTimeout: env.SLIPWAY_UPLOAD_IDLE_TIMEOUT,
+    maxUploadSessions: env.SLIPWAY_MAX_UPLOAD_SESSIONS,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -101,5 +167,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     drainMs: o.drainMs,
     drainCapMs: Math.max(o.drainCapMs, o.drainMs),
     stopProxy: flags.stopProxy === true,
+    http: { publicUrl: o.publicUrl, trustedProxies: o.trustedProxies, metricsListen: o.metricsListen },
+    registry: { maxBlobBytes: o.maxBlobSize, uploadIdleMs: o.uploadIdleTimeout * 1000, maxUploadSessions: o.maxUploadSessions },
   };
 }

@@ -16,11 +16,12 @@ import type { Db } from '../store/schema.js';
 import { bootstrapFirstAdmin } from '../tenancy/bootstrap.js';
 import { buildApp } from './app.js';
 import { lockDataDir } from './lock.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, startMetricsListener } from './metrics.js';
 import type { ServerOptions } from './options.js';
 import { slipwayVersion } from '../platform/version.js';
 import { Registry } from '../registry/registry.js';
 import { collectGarbage } from '../registry/gc.js';
+import { expireIdleUploads } from '../registry/blobs.js';
 import { imagesInUse } from '../releases/releases.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
@@ -74,14 +75,15 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     }
 
     const version = slipwayVersion();
-    const registry = await Registry.open(store.db, join(options.dataDir, 'registry'), key);
-    const selfHosts: string[] = [];
+    const registry = await Registry.open(store.db, join(options.dataDir, 'registry'), key, { limits: options.registry, publicUrl: options.http.publicUrl });
+    const selfHosts: string[] = options.http.publicUrl ? [new URL(options.http.publicUrl).host] : [];
     const keyring = masterKeyring(key);
     // The deploy engine starts once the listener's port is known (the target pulls from it).
     const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), placements: staticPlacements({}) };
     let runtime: DeployRuntime | undefined;
     let backend: Awaited<ReturnType<typeof startDeployBackend>> | undefined;
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy });
+    const metrics = createMetrics(version, store.engine);
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy, trustedProxies: options.http.trustedProxies });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -94,7 +96,21 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const url = `http://${host}:${port}`;
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
+    const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
+    let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+    const stopEdges = async () => {
+      stopGc();
+      stopUploadExpiry();
+      await metricsListener?.close();
+    };
     try {
+      if (options.http.metricsListen) {
+        const m = options.http.metricsListen;
+        metricsListener = await startMetricsListener(metrics, m).catch((error: unknown) => {
+          throw new SlipwayError('SLW_SERVER_CONFIG', `cannot listen for metrics on ${m.host}:${m.port}: ${(error as Error).message}`, { cause: error });
+        });
+        logger.info({ url: metricsListener.url }, `metrics (no token) on ${metricsListener.url}`);
+      }
       const registryHost = `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
       backend = options.proxyListen ? await startDeployBackend(options, logger) : undefined;
       deploy.placements = staticPlacements(backend ? { local: backend } : {}, (name) =>
@@ -112,7 +128,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         drainCapMs: options.drainCapMs,
       });
     } catch (error) {
-      stopGc();
+      await stopEdges();
       await backend?.stop();
       await app.close();
       throw error;
@@ -126,7 +142,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       adminTokenFile,
       logger,
       close: async () => {
-        stopGc();
+        await stopEdges();
         await runningDeploy.stop();
         await backend?.stop();
         // Change streams never end by themselves; the deploy's last changes are out by now.
@@ -159,6 +175,31 @@ function scheduleRegistryGc(registry: Registry, db: Db, intervalSeconds: number,
         });
     },
     intervalSeconds * 1000 * (0.9 + Math.random() * 0.2),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Cancels idle registry upload sessions. It runs every quarter of the idle timeout (at least
+ * every second, at most every minute), so a session outlives its timeout by at most a quarter
+ * of it; the work is one query over the open sessions. No jitter: one process, one timer.
+ */
+function scheduleUploadExpiry(registry: Registry, logger: Logger): () => void {
+  const idleMs = registry.limits.uploadIdleMs;
+  let running = false;
+  const timer = setInterval(
+    () => {
+      if (running) return;
+      running = true;
+      expireIdleUploads(registry.store, idleMs)
+        .then((n) => n > 0 && logger.info({ uploads: n }, 'idle registry upload sessions cancelled'))
+        .catch((error: unknown) => logger.error({ err: error }, 'expiring idle upload sessions failed'))
+        .finally(() => {
+          running = false;
+        });
+    },
+    Math.min(60_000, Math.max(1000, idleMs / 4)),
   );
   timer.unref();
   return () => clearInterval(timer);

@@ -185,6 +185,14 @@ export interface RegistryTagsTable {
   updated_at: string;
 }
 
+/** A version tag the builder or an import wrote: it names this digest for good. */
+export interface RegistryImmutableTagsTable {
+  repository_id: string;
+  tag: string;
+  digest: string;
+  created_at: string;
+}
+
 export interface RegistryUploadsTable {
   id: string;
   repository_id: string;
@@ -313,6 +321,7 @@ export interface Database {
   registry_manifests: RegistryManifestsTable;
   registry_manifest_refs: RegistryManifestRefsTable;
   registry_tags: RegistryTagsTable;
+  registry_immutable_tags: RegistryImmutableTagsTable;
   registry_uploads: RegistryUploadsTable;
   registry_credentials: RegistryCredentialsTable;
   registry_base_cache: RegistryBaseCacheTable;

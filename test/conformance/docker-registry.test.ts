@@ -126,6 +126,7 @@ describe('the conformance harness against docker-registry 2.8', () => {
       'pull.base',
       'pull.blob-missing',
       'pull.manifest-missing',
+      'pull.manifest-invalid-reference',
       'pull.blob-get',
       'pull.blob-range',
       'pull.manifest-get-digest',

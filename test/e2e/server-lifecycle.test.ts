@@ -10,12 +10,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, call, ok } from '../support/api.js';
 import { paths } from '../support/fixtures.js';
+import { freePort } from '../support/docker-registry.js';
 import { cleanup, runServerToExit, startServerProcess, tempDir, type Finished, type ServerProcess } from '../support/server-process.js';
 
 let server: ServerProcess;
+/** The loopback metrics listener's /metrics (--metrics-listen). */
+let metricsUrl: string;
 
 beforeAll(async () => {
-  server = await startServerProcess();
+  const port = await freePort();
+  metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  server = await startServerProcess({ args: ['--metrics-listen', `127.0.0.1:${port}`] });
 });
 afterAll(async () => {
   await server?.stop();
@@ -66,15 +71,34 @@ describe('first start', () => {
     expect(server.logs()).not.toContain(server.adminToken.slice(4, 24));
   });
 
-  it('answers /healthz and /metrics', async () => {
+  it('answers /healthz and /metrics (to an instance admin token only)', async () => {
     const health = await call(server.url, { path: '/healthz' });
     expect(health.status).toBe(200);
     expect(health.json).toMatchObject({ status: 'ok', store: 'sqlite' });
-    const metrics = await call(server.url, { path: '/metrics' });
+    const metrics = await call(server.url, { path: '/metrics', token: server.adminToken });
     expect(metrics.status).toBe(200);
     expect(metrics.contentType).toMatch(/^text\/plain/);
     expect(metrics.text).toContain('# TYPE slipway_http_requests_total counter');
     expect(metrics.text).toMatch(/^slipway_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/m);
+  });
+
+  it('refuses /metrics on the main listener without a token (401) and to a workspace token (403)', async () => {
+    const anonymous = await call(server.url, { path: '/metrics' });
+    expect({ status: anonymous.status, json: anonymous.json }).toMatchObject({ status: 401, json: { error: { code: 'SLW_UNAUTHENTICATED' } } });
+    expect(anonymous.text).not.toContain('slipway_http_requests_total');
+    const admin = apiClient(server.url, server.adminToken);
+    ok(await admin.post('/api/v1/workspaces', { name: 'metrics', tier: 'low' }));
+    const owner = ok<{ token: string }>(await admin.post('/api/v1/workspaces/metrics/tokens', { name: 'owner', role: 'owner' })).token;
+    const scoped = await call(server.url, { path: '/metrics', token: owner });
+    expect({ status: scoped.status, json: scoped.json }).toMatchObject({ status: 403, json: { error: { code: 'SLW_FORBIDDEN' } } });
+    expect(scoped.text).not.toContain('slipway_http_requests_total');
+  });
+
+  it('serves /metrics without a token on the loopback --metrics-listen address, and nothing else there', async () => {
+    const res = await fetch(metricsUrl);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('# TYPE slipway_http_requests_total counter');
+    for (const path of ['/healthz', '/api/v1/whoami', '/v2/', '/']) expect((await fetch(new URL(path, metricsUrl))).status, path).toBe(404);
   });
 });
 
@@ -125,6 +149,8 @@ describe('refused starts', () => {
     expect(expectRefused(await runServerToExit({ listen: '127.0.0.1:99999' }), 'SLW_SERVER_CONFIG')).toContain('listen');
     expect(expectRefused(await runServerToExit({ args: ['--database-url', 'mysql://x'] }), 'SLW_SERVER_CONFIG')).toContain('postgres://');
     expect(expectRefused(await runServerToExit({ env: { SLIPWAY_LOG_LEVEL: 'loud' } }), 'SLW_SERVER_CONFIG')).toContain('logLevel');
+    expect(expectRefused(await runServerToExit({ args: ['--metrics-listen', '0.0.0.0:9100'] }), 'SLW_SERVER_CONFIG')).toContain('loopback');
+    expect(expectRefused(await runServerToExit({ args: ['--public-url', 'https://example.com/path'] }), 'SLW_SERVER_CONFIG')).toContain('public URL');
     const busyPort = new URL(server.url).host;
     expect(expectRefused(await runServerToExit({ listen: busyPort }), 'SLW_SERVER_CONFIG')).toContain(busyPort);
   });

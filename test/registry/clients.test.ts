@@ -100,6 +100,17 @@ describe('real registry clients against slipway server', () => {
     expect(printed).toBe(`${marker}\n`);
   }, 120_000);
 
+  it('docker push into a project that does not exist yet says so, and how to create it', async () => {
+    await docker.login(host, token);
+    const ref = trackDockerImage(`${host}/ws/base:node`);
+    await docker.run(['import', await makeRootfsTar(work, uniqueName('no-project')), ref]);
+    const refused = await docker.attempt(['push', ref]);
+    expect(refused.code).not.toBe(0);
+    const said = `${refused.stdout}${refused.stderr}`;
+    expect(said).toContain('project base does not exist in workspace ws');
+    expect(said).toContain('slipway project create base -w ws');
+  }, 120_000);
+
   it('skopeo copies to the registry, out to dir: and back to a new tag with the same digest', async () => {
     const marker = uniqueName('skopeo-marker');
     const local = trackDockerImage(`slipway-test/${uniqueName('skopeo')}:src`);

@@ -30,3 +30,21 @@ export function withReadonlySqlite<T>(file: string, fn: (db: BetterSqlite3.Datab
     db.close();
   }
 }
+
+/** The same snapshot of a PostgreSQL store (every table of the public schema, rows in a stable order). */
+export async function snapshotPostgres(url: string): Promise<Snapshot> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name");
+    const out: Snapshot = {};
+    for (const { table_name: name } of tables.rows) {
+      const rows = (await client.query<Record<string, unknown>>(`SELECT * FROM "${name}"`)).rows.map((r) => JSON.stringify(name === 'tokens' ? { ...r, last_used_at: undefined } : r)).sort();
+      out[name] = rows.map((r) => JSON.parse(r) as Record<string, unknown>);
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}

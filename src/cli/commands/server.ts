@@ -13,7 +13,11 @@ export function registerServer(program: Command, fail: (error: unknown) => never
     .option('--database-url <url>', 'PostgreSQL URL (default: $SLIPWAY_DATABASE_URL, else embedded SQLite in the data dir)')
     .option('--proxy-listen <host:port>', 'run the deploy engine with its edge proxy (Caddy) on this address (default: $SLIPWAY_PROXY_LISTEN; none: deploys are refused)')
     .option('--stop-proxy', 'on shutdown, stop the edge proxy too (default: leave it serving deployed environments; the next server adopts it)')
-    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean }) => {
+    .option('--public-url <url>', "the URL clients reach this server at, e.g. behind a proxy (default: $SLIPWAY_PUBLIC_URL, else the address each client connected to)")
+    .option('--trusted-proxy <ip|cidr>', 'a proxy whose X-Forwarded-* headers are believed; repeatable (default: $SLIPWAY_TRUSTED_PROXIES, comma-separated; none)', (value: string, all: string[] = []) => [...all, value])
+    .option('--metrics-listen <host:port>', 'serve GET /metrics without a token on this loopback address (default: $SLIPWAY_METRICS_LISTEN; none: /metrics needs an instance admin token)')
+    .option('--max-blob-size <size>', 'largest registry blob, e.g. 10GiB (default: $SLIPWAY_MAX_BLOB_SIZE or 10GiB)')
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string }) => {
       try {
         // Loaded here, not at the top: every other command starts without the server's modules.
         const { parseServerOptions } = await import('../../server/options.js');

@@ -70,8 +70,11 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
   const { request, reply, registry, name, ref, query } = r;
   const method = request.method;
   await r.require(['pull', 'push']);
-  const repo = await registry.repository(name);
+  // Only a POST starts something (and makes the repository's row on a project's first push);
+  // every other method needs a session, which a repository without a row cannot have.
+  const repo = method === 'POST' ? await registry.repositoryForPush(name) : await registry.repository(name);
   const store = registry.store;
+  const limits = registry.limits;
   if (method === 'POST') {
     if (ref !== '') throw new RegistryError('UNSUPPORTED', 'POST starts an upload at /v2/<name>/blobs/uploads/', undefined, 405);
     const mount = query.get('mount');
@@ -91,12 +94,12 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
         return;
       }
     }
-    const id = await startUpload(store, repo);
+    const id = await startUpload(store, repo, limits);
     const digest = query.get('digest');
     if (digest !== null && mount === null) {
       // Monolithic single POST: the body is the whole blob.
       try {
-        await appendUpload(store, { id, size: 0 }, request.raw, null, contentLength(r));
+        await appendUpload(store, { id, size: 0 }, request.raw, null, contentLength(r), limits.maxBlobBytes);
         await finishUpload(store, repo, { id }, digest);
       } catch (error) {
         await cancelUpload(store, id).catch(() => undefined);
@@ -109,7 +112,7 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
     void reply.code(202).send();
     return;
   }
-  const upload = await findUpload(store.db, repo, ref);
+  const upload = await findUpload(store, repo, ref, limits);
   if (method === 'GET') {
     uploadHeaders(r, upload.id, await store.blobs.uploadSize(upload.id));
     void reply.code(204).send();
@@ -125,7 +128,7 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
   if (rangeHeader && !range) throw new RegistryError('RANGE_INVALID', `Content-Range ${rangeHeader} is not <start>-<end>`);
   if (method === 'PATCH') {
     try {
-      const size = await appendUpload(store, upload, request.raw, range, contentLength(r));
+      const size = await appendUpload(store, upload, request.raw, range, contentLength(r), limits.maxBlobBytes);
       uploadHeaders(r, upload.id, size);
       void reply.code(202).send();
     } catch (error) {
@@ -138,7 +141,7 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
     const digest = query.get('digest');
     if (digest === null) throw new RegistryError('DIGEST_INVALID', 'PUT closing an upload needs ?digest=sha256:…');
     const length = contentLength(r);
-    if ((length ?? 0) > 0 || request.headers['transfer-encoding']) await appendUpload(store, upload, request.raw, range, length);
+    if ((length ?? 0) > 0 || request.headers['transfer-encoding']) await appendUpload(store, upload, request.raw, range, length, limits.maxBlobBytes);
     await finishUpload(store, repo, upload, digest);
     void reply.code(201).header('location', `/v2/${name}/blobs/${digest}`).header('docker-content-digest', digest).header('content-length', '0').send();
     return;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { mediaTypes } from '../../core/oci.js';
+import { isDigest, isTag, mediaTypes } from '../../core/oci.js';
 import { deleteManifest, listTags, maxManifestBytes, putManifest, referrers, resolveManifest } from '../manifests.js';
 import { RegistryError } from '../errors.js';
 import { assertDigest } from '../blobs.js';
@@ -16,6 +16,9 @@ export async function handleManifests(r: RegistryRequest): Promise<void> {
   if (method === 'GET' || method === 'HEAD') {
     await r.require(['pull']);
     const repo = await registry.repository(name);
+    // A reference that is neither a tag nor a sha256 digest names no manifest: 404, as the
+    // distribution spec's conformance expects (a PUT with such a tag stays a 400).
+    if (!isTag(ref) && !isDigest(ref)) throw new RegistryError('MANIFEST_UNKNOWN', `${name} has no manifest ${JSON.stringify(ref)} (a reference is a tag or a sha256 digest)`);
     const manifest = await resolveManifest(store.db, repo, ref);
     void reply.code(200).header('content-type', manifest.mediaType).header('docker-content-digest', manifest.digest).header('etag', `"${manifest.digest}"`).header('content-length', String(manifest.size));
     if (method === 'HEAD') {
@@ -27,7 +30,7 @@ export async function handleManifests(r: RegistryRequest): Promise<void> {
   }
   if (method === 'PUT') {
     await r.require(['pull', 'push']);
-    const repo = await registry.repository(name);
+    const repo = await registry.repositoryForPush(name);
     const bytes = await readBody(request, maxManifestBytes);
     const stored = await putManifest(store, repo, ref, request.headers['content-type'], bytes);
     void reply.code(201).header('location', `/v2/${name}/manifests/${stored.digest}`).header('docker-content-digest', stored.digest).header('content-length', '0');

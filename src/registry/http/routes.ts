@@ -16,6 +16,7 @@ import { authorize, challenge, issueToken } from '../auth.js';
 import { handleBlobs, handleUploads } from './blob-routes.js';
 import { handleManifests, handleReferrers, handleTags } from './manifest-routes.js';
 import { readBody, type RegistryRequest } from './request.js';
+import { tokenRealm } from './realm.js';
 
 const uploadsPath = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/;
 const objectPath = /^\/v2\/(.+)\/(manifests|blobs|referrers)\/([^/]+)$/;
@@ -107,12 +108,14 @@ function sendRegistryError(request: FastifyRequest, reply: FastifyReply, registr
     return;
   }
   if (error.code === 'UNAUTHORIZED') {
-    const host = request.headers.host ?? 'localhost';
-    const proto = (request.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+    const socket = request.raw.socket;
+    const realm = tokenRealm({ publicUrl: registry.publicUrl, localAddress: socket.localAddress, localPort: socket.localPort, remoteAddress: socket.remoteAddress, host: request.headers.host });
     const detail = Array.isArray(error.detail) ? (error.detail[0] as { Name?: string; Action?: string } | undefined) : undefined;
-    void reply.header('www-authenticate', challenge(`${proto}://${host}/v2/token`, registry.auth.service, detail?.Name, (detail?.Action ?? '').split(',').filter(Boolean)));
+    void reply.header('www-authenticate', challenge(realm, registry.auth.service, detail?.Name, (detail?.Action ?? '').split(',').filter(Boolean)));
   }
   if (error.code === 'TOOMANYREQUESTS') void reply.header('retry-after', '1');
+  // A body refused before it was read (too large) is not drained: the connection ends with the answer.
+  if (error.status === 413) void reply.header('connection', 'close');
   request.log.info({ code: error.code }, 'registry request refused');
   if (request.method === 'HEAD') {
     void reply.code(error.status).send();

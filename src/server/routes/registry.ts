@@ -6,9 +6,10 @@ import { actorOf } from '../../tenancy/principal.js';
 import { environmentsRunning, imagesInUse } from '../../releases/releases.js';
 import { collectGarbage } from '../../registry/gc.js';
 import { listImages, setPolicy } from '../../registry/images.js';
-import { repositoryOfProject } from '../../registry/repositories.js';
+import { emptyRepository, findProjectRepository, repositoryOfProject } from '../../registry/repositories.js';
 import { defineRoute } from '../http/route.js';
 import { timestamp } from '../http/schemas.js';
+import type { Db } from '../../store/schema.js';
 
 const imageSchema = z
   .object({
@@ -39,6 +40,11 @@ const gcReportSchema = z
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
 
+/** The project's repository for a read: reading never creates its row (an empty one reads as such). */
+async function readRepository(db: Db, access: { workspace: { id: string; name: string }; project: { id: string; name: string } }) {
+  return (await findProjectRepository(db, access.project.id)) ?? emptyRepository(`${access.workspace.name}/${access.project.name}`, { workspaceId: access.workspace.id, projectId: access.project.id });
+}
+
 export const registryRoutes = [
   defineRoute({
     method: 'GET',
@@ -50,7 +56,7 @@ export const registryRoutes = [
     permission: 'image.read',
     response: z.object({ repository: z.string(), images: z.array(imageSchema) }),
     handler: async ({ deps, access }) => {
-      const repo = await repositoryOfProject(deps.db, access.workspace, access.project);
+      const repo = await readRepository(deps.db, access);
       return { repository: repo.name, images: await listImages(deps.db, repo, await environmentsRunning(deps.db, access.project.id)) };
     },
   }),
@@ -64,7 +70,7 @@ export const registryRoutes = [
     permission: 'image.read',
     response: policySchema,
     handler: async ({ deps, access }) => {
-      const repo = await repositoryOfProject(deps.db, access.workspace, access.project);
+      const repo = await readRepository(deps.db, access);
       return { repository: repo.name, keepVersions: repo.keepVersions, protectedTags: repo.protectedTags };
     },
   }),

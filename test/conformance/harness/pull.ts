@@ -62,6 +62,17 @@ export const pullChecks: Check[] = [
     },
   },
   {
+    id: 'pull.manifest-invalid-reference',
+    category: 'pull',
+    name: 'HEAD and GET of a manifest by a reference that is neither a tag nor a digest: 404',
+    async run(ctx) {
+      // The official suite's "GET nonexistent manifest should return 404" uses this very name.
+      const reference = '.INVALID_MANIFEST_NAME';
+      expectStatus(await ctx.client.request('HEAD', `/v2/${ctx.ns}/manifests/${reference}`), 404, `HEAD /manifests/${reference}`);
+      expectStatus(await ctx.client.request('GET', `/v2/${ctx.ns}/manifests/${reference}`), 404, `GET /manifests/${reference}`);
+    },
+  },
+  {
     id: 'pull.error-body',
     category: 'pull',
     name: 'GET of a malformed manifest digest: 400 with an OCI error body, or 404',

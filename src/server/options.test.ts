@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { isSlipwayError } from '../core/errors.js';
+import { parseServerOptions } from './options.js';
+
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (isSlipwayError(error) && error.code === 'SLW_SERVER_CONFIG') return error.message;
+    throw error;
+  }
+  throw new Error('expected SLW_SERVER_CONFIG');
+}
+
+describe('server options: HTTP edges and registry limits', () => {
+  it('defaults: no public URL, no trusted proxy, no metrics listener, 10 GiB blobs, 15 min idle uploads, 100 sessions', () => {
+    const o = parseServerOptions({}, {});
+    expect(o.http).toEqual({ publicUrl: undefined, trustedProxies: [], metricsListen: undefined });
+    expect(o.registry).toEqual({ maxBlobBytes: 10 * 1024 ** 3, uploadIdleMs: 900_000, maxUploadSessions: 100 });
+  });
+
+  it('reads flags over variables', () => {
+    const o = parseServerOptions(
+      { publicUrl: 'https://registry.example.com/', trustedProxy: ['10.0.0.5', 'fd00::/8'], metricsListen: '127.0.0.1:9100', maxBlobSize: '512MiB' },
+      { SLIPWAY_PUBLIC_URL: 'https://other.example', SLIPWAY_TRUSTED_PROXIES: '1.2.3.4', SLIPWAY_MAX_BLOB_SIZE: '1g', SLIPWAY_UPLOAD_IDLE_TIMEOUT: '60', SLIPWAY_MAX_UPLOAD_SESSIONS: '5' },
+    );
+    expect(o.http).toEqual({ publicUrl: 'https://registry.example.com', trustedProxies: ['10.0.0.5', 'fd00::/8'], metricsListen: { host: '127.0.0.1', port: 9100 } });
+    expect(o.registry).toEqual({ maxBlobBytes: 512 * 1024 ** 2, uploadIdleMs: 60_000, maxUploadSessions: 5 });
+    expect(parseServerOptions({}, { SLIPWAY_TRUSTED_PROXIES: '10.0.0.0/24, 127.0.0.1', SLIPWAY_MAX_BLOB_SIZE: '1048576' }).http.trustedProxies).toEqual(['10.0.0.0/24', '127.0.0.1']);
+    expect(parseServerOptions({ maxBlobSize: '2GB' }, {}).registry.maxBlobBytes).toBe(2 * 1024 ** 3);
+  });
+
+  it('refuses bad values with a message naming the setting', () => {
+    for (const url of ['ftp://x.example', 'https://x.example/registry', 'https://u:p@x.example', 'not a url', 'https://x.example/?a=1']) expect(refusal(() => parseServerOptions({ publicUrl: url }, {}))).toContain('public URL');
+    for (const proxy of ['10.0.0.0/33', 'proxy.example', '10.0.0.1/8/1', '::1/129']) expect(refusal(() => parseServerOptions({ trustedProxy: [proxy] }, {}))).toContain('trusted proxy');
+    for (const listen of ['0.0.0.0:9100', '10.0.0.5:9100', '[::]:9100']) expect(refusal(() => parseServerOptions({ metricsListen: listen }, {}))).toContain('loopback');
+    for (const size of ['0', 'lots', '-1', '10 PB', '1.5g']) expect(refusal(() => parseServerOptions({ maxBlobSize: size }, {}))).toContain('size');
+    expect(refusal(() => parseServerOptions({}, { SLIPWAY_UPLOAD_IDLE_TIMEOUT: '0' }))).toContain('uploadIdleTimeout');
+  });
+});
