@@ -7,11 +7,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './0001-core.js';
 import * as registry from './0002-registry.js';
 import * as deploy from './0003-deploy.js';
+import * as tenancyHardening from './0005-tenancy-hardening.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
   '0002-registry': registry,
   '0003-deploy': deploy,
+  '0005-tenancy-hardening': tenancyHardening,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
