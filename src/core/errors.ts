@@ -49,6 +49,7 @@ export const errorCatalog = {
   SLW_PROXY_UNAVAILABLE: { status: 503, summary: 'The edge proxy (Caddy) is not running or its admin API does not answer.' },
   SLW_INVALID_VALUE: { status: 400, summary: 'A config or secret value holds NUL or another control character (only tab, newline and carriage return are allowed): a container environment cannot carry it.' },
   SLW_DOMAIN_RESERVED: { status: 409, summary: "The domain lies in the reserved *.localhost space of default domains: another workspace's, or another environment's default domain." },
+  SLW_TOO_MANY_STREAMS: { status: 429, summary: 'The API token already holds the most open event streams one token may (SLIPWAY_MAX_STREAMS_PER_TOKEN, default 20); close one first.' },
   SLW_INTERNAL: { status: 500, summary: 'An unexpected server error; the server log has the details.' },
   SLW_SERVER_UNREACHABLE: { status: 503, summary: 'The CLI could not reach the Slipway server.' },
   SLW_BAD_RESPONSE: { status: 502, summary: 'The CLI received an answer that is not a Slipway API response.' },

@@ -27,6 +27,8 @@ export interface ServerDeps {
   selfHosts: string[];
   /** The deploy engine's queue and target (without --proxy-listen, deployments fail with a clear reason). */
   deploy: { enqueue(environmentId: string): void; target: Target | null };
+  /** Event streams one API token may hold open at once (default 20; http/stream-limits.ts). */
+  maxStreamsPerToken?: number;
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

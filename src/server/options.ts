@@ -40,6 +40,8 @@ const schema = z.object({
   caddyAdmin: listenSchema.default({ host: '127.0.0.1', port: 2019 }),
   /** How long old replicas keep serving in-flight requests after a switch, in ms. @default 2000 */
   drainMs: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /** Event streams (SSE) one API token may hold open at once. @default 20 */
+  maxStreamsPerToken: z.coerce.number().int().min(1).max(10_000).default(20),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -56,6 +58,7 @@ export interface ServerOptions {
   proxyListen: { host: string; port: number } | undefined;
   caddyAdmin: { host: string; port: number };
   drainMs: number;
+  maxStreamsPerToken: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -79,6 +82,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     caddyAdmin: env.SLIPWAY_CADDY_ADMIN,
     drainMs: env.SLIPWAY_DRAIN_MS,
+    maxStreamsPerToken: env.SLIPWAY_MAX_STREAMS_PER_TOKEN,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -97,5 +101,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     proxyListen: o.proxyListen,
     caddyAdmin: o.caddyAdmin,
     drainMs: o.drainMs,
+    maxStreamsPerToken: o.maxStreamsPerToken,
   };
 }

@@ -79,7 +79,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     // The deploy engine starts once the listener's port is known (the target pulls from it).
     const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), target: null };
     let runtime: DeployRuntime | undefined;
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy, maxStreamsPerToken: options.maxStreamsPerToken });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {

@@ -6,6 +6,7 @@ import { decide, getPromotion, listPromotions, promote } from '../../deploy/prom
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
 import { previewPromotion } from '../../deploy/preview.js';
 import { streamDeployEvents, streamRuntimeLogs, streamWorkspaceChanges } from '../../deploy/sse.js';
+import { withStreamSlot } from '../http/stream-limits.js';
 import { defineRoute } from '../http/route.js';
 import { timestamp } from '../http/schemas.js';
 
@@ -122,7 +123,7 @@ export const deployRoutes = [
     response: z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error}' }),
     handler: async ({ deps, access, params, request, reply }) => {
       const d = await findDeployment(deps.db, access.workspace.id, params.deployment);
-      await streamDeployEvents(deps.db, d.row.id, request, reply);
+      await withStreamSlot(deps, access.principal.tokenId, () => streamDeployEvents(deps.db, d.row.id, request, reply));
     },
   }),
   defineRoute({
@@ -134,8 +135,8 @@ export const deployRoutes = [
     scope: 'workspace',
     permission: 'release.read',
     response: z.unknown().meta({ description: 'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at}' }),
-    handler: async ({ access, request, reply }) => {
-      await streamWorkspaceChanges(access.workspace.id, request, reply);
+    handler: async ({ deps, access, request, reply }) => {
+      await withStreamSlot(deps, access.principal.tokenId, () => streamWorkspaceChanges(access.workspace.id, request, reply));
     },
   }),
   defineRoute({
@@ -152,7 +153,7 @@ export const deployRoutes = [
       const release = await currentRelease(deps.db, access.environment.id);
       const labels = release ? { 'io.slipway.environment-id': access.environment.id, 'io.slipway.release': String(release.number) } : null;
       const why = !deps.deploy.target ? 'this server runs without the deploy engine (start it with --proxy-listen)' : !release ? `${access.project.name}/${access.environment.name} runs nothing yet` : undefined;
-      await streamRuntimeLogs(why ? null : deps.deploy.target, labels ?? {}, request, reply, query.tail, why);
+      await withStreamSlot(deps, access.principal.tokenId, () => streamRuntimeLogs(why ? null : deps.deploy.target, labels ?? {}, request, reply, query.tail, why));
     },
   }),
   defineRoute({
