@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { SlipwayError, isSlipwayError, toSlipwayError } from '../core/errors.js';
 import { slipwayVersion } from '../platform/version.js';
 import { registerAccess } from './commands/access.js';
+import { registerAdmin } from './commands/admin.js';
 import { registerBuild, registerImport } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerConfig } from './commands/config.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: Io): Command {
   registerBuild(program, run);
   registerImport(program, run);
   registerDeploy(program, run);
+  registerAdmin(program, run, io, (error) => fail(io, wantsJson(), error));
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
   return program;
 }

@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import { engines } from '../../test/support/engines.js';
 import { auditCount, environment, expectCode, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
-import { changeConfig, configHistory, readBaseConfig, readLayer, resolveEnvironmentConfig } from './config.js';
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { sql } from 'kysely';
+import { configLimits } from '../core/config.js';
+import { changeConfig, configHistory, configHistoryPage, readBaseConfig, readLayer, resolveEnvironmentConfig } from './config.js';
 
 const set = (values: Record<string, string>) => ({ set: values, unset: [] });
 
@@ -144,5 +148,90 @@ describe.each(engines)('config on %s', (engine) => {
       const data = (await readLayer(ctx.db, shop.project.id, envId)).data;
       expect(Object.keys(data).sort()).toEqual([0, 1, 2, 3].map((j) => `K_${j * 4 + i}`).sort());
     }
+  });
+
+  it('refuses NUL and other control characters in values, storing nothing', async () => {
+    await changeConfig(ctx.db, shop, set({ A: '1' }));
+    for (const value of ['a\u0000b', '\u0000', 'bell\u0007', 'esc\u001b[31m']) {
+      const err = await expectCode(() => changeConfig(ctx.db, prod, set({ B: 'ok', C: value })), 'SLW_INVALID_VALUE');
+      expect(err.message).toContain('value of C');
+    }
+    expect(await projectVersion(ctx, shop)).toBe(1);
+    expect((await changeConfig(ctx.db, prod, set({ PEM: '-----BEGIN-----\r\n\tline\n-----END-----' }))).changed).toBe(true);
+  });
+
+  /** Bytes the store takes: the SQLite file after a checkpoint, or the table with its TOAST on PostgreSQL. */
+  async function storeBytes(): Promise<number> {
+    if (ctx.engine === 'sqlite') {
+      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(ctx.db);
+      const main = (await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(ctx.db)).rows.find((r) => r.name === 'main');
+      return statSync(main?.file ?? '').size;
+    }
+    const r = await sql<{ n: string }>`SELECT pg_total_relation_size('config_layers')::text AS n`.execute(ctx.db);
+    return Number(r.rows[0]?.n);
+  }
+
+  it('stores small changes to a large layer compactly and still resolves every version exactly', async () => {
+    // About 850 KB of incompressible values, then 30 one-key changes: a full copy per change
+    // grew the store by 25 MB; deltas grow it by a few KB.
+    const big = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`BLOB_${i}`, randomBytes(30_000).toString('hex')]));
+    expect(Object.values(big).every((v) => v.length <= configLimits.valueBytes)).toBe(true);
+    await changeConfig(ctx.db, shop, set({ LOG_LEVEL: 'info' }));
+    await changeConfig(ctx.db, prod, set(big));
+    const expected = new Map<number, Record<string, string>>();
+    let layer: Record<string, string> = { ...big };
+    const before = await storeBytes();
+    const small: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const unset = i % 5 === 4 ? small.pop() : undefined;
+      const change = unset ? { set: {}, unset: [unset] } : i % 7 === 6 ? set({ [`BLOB_${i % 14}`]: `short-${i}` }) : set({ [`SMALL_${i}`]: `value-${i}` });
+      if (!unset && i % 7 !== 6) small.push(`SMALL_${i}`);
+      const r = await changeConfig(ctx.db, prod, change);
+      expect(r.changed).toBe(true);
+      layer = { ...layer, ...change.set };
+      for (const k of change.unset) delete layer[k];
+      expected.set(r.version, { ...layer, LOG_LEVEL: 'info' });
+    }
+    const grown = (await storeBytes()) - before;
+    expect(grown).toBeLessThan(1024 * 1024);
+    for (const [version, entries] of expected) {
+      const resolved = await resolveEnvironmentConfig(ctx.db, prod, version);
+      expect(resolved.version).toBe(version);
+      expect(Object.fromEntries(resolved.entries.map((e) => [e.key, e.value]))).toEqual(entries);
+    }
+    const kinds = await ctx.db.selectFrom('config_layers').select(['kind']).where('environment_id', '=', prod.environment.id).orderBy('version').execute();
+    expect(kinds.map((k) => k.kind)).toEqual(['full', ...Array.from({ length: 30 }, () => 'delta')]);
+  });
+
+  it('starts a new full copy when the deltas outgrow it, and resolves across chains', async () => {
+    const expected = new Map<number, Record<string, string>>();
+    let layer: Record<string, string> = {};
+    for (let i = 0; i < 260; i++) {
+      const r = await changeConfig(ctx.db, dev, set({ [`K_${i % 40}`]: `v${i}` }));
+      layer = { ...layer, [`K_${i % 40}`]: `v${i}` };
+      expected.set(r.version, { ...layer });
+    }
+    const kinds = (await ctx.db.selectFrom('config_layers').select('kind').where('environment_id', '=', dev.environment.id).execute()).map((k) => k.kind);
+    expect(kinds.filter((k) => k === 'full').length).toBeGreaterThanOrEqual(3);
+    for (const [version, data] of expected) expect((await readLayer(ctx.db, shop.project.id, dev.environment.id, version)).data).toEqual(data);
+  });
+
+  it('pages the history in SQL with a cursor', async () => {
+    for (let i = 0; i < 23; i++) await changeConfig(ctx.db, i % 3 === 0 ? shop : prod, set({ [`K_${i}`]: 'v' }));
+    await changeConfig(ctx.db, dev, set({ OTHER: 'x' }));
+    const all = (await configHistory(ctx.db, prod, 500)).map((h) => h.version);
+    expect(all).toEqual(Array.from({ length: 23 }, (_, i) => 23 - i));
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await configHistoryPage(ctx.db, prod, 5, before);
+      seen.push(...page.versions.map((v) => v.version));
+      if (page.next === null) break;
+      expect(page.versions).toHaveLength(5);
+      before = page.next;
+    }
+    expect(seen).toEqual(all);
+    expect(await configHistoryPage(ctx.db, prod, 5, 1)).toEqual({ versions: [], next: null });
+    expect((await configHistoryPage(ctx.db, prod, 3, 10)).versions.map((v) => v.version)).toEqual([9, 8, 7]);
   });
 });

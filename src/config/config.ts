@@ -1,11 +1,14 @@
 /**
- * Config overlays in the store. Each change to a layer stores the layer's whole new state under
- * the project's next config version, so any version can be resolved again later (releases
- * snapshot a version; rollback restores it).
+ * Config overlays in the store. Each change to a layer stores a new version under the project's
+ * next config version, compactly: only what changed (a delta), or now and then a full copy of the
+ * layer (core/config-versions.ts says when), so storage grows with what is sent, not with the
+ * layer's size. Any version can be resolved again exactly (releases snapshot a version; rollback
+ * restores it) by replaying the chain from the newest full copy at or below it.
  *
  * @module
  */
 import { applyLayerChange, resolveConfig, type Layer, type LayerChange, type ResolvedEntry } from '../core/config.js';
+import { applyDelta, deltaData, diffLayers, nextKind, storedBytes, type ChainState, type LayerDiff } from '../core/config-versions.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -29,11 +32,36 @@ export interface ResolvedConfig {
 
 /** Reads a layer (`environmentId` null: the base layer) as of `atVersion` (default: newest). */
 export async function readLayer(db: Executor, projectId: string, environmentId: string | null, atVersion?: number): Promise<LayerState> {
-  let q = db.selectFrom('config_layers').select(['version', 'data']).where('project_id', '=', projectId);
-  q = environmentId === null ? q.where('environment_id', 'is', null) : q.where('environment_id', '=', environmentId);
-  if (atVersion !== undefined) q = q.where('version', '<=', atVersion);
-  const row = await q.orderBy('version', 'desc').limit(1).executeTakeFirst();
-  return row ? { version: row.version, data: JSON.parse(row.data) as Layer } : { version: 0, data: {} };
+  const { version, data } = await readChain(db, projectId, environmentId, atVersion);
+  return { version, data };
+}
+
+/** A layer's state plus the chain a next version would extend (null: the layer has no version). */
+async function readChain(db: Executor, projectId: string, environmentId: string | null, atVersion?: number): Promise<LayerState & { chain: ChainState | null }> {
+  const layerRows = () => {
+    const q = db.selectFrom('config_layers').where('project_id', '=', projectId);
+    const inLayer = environmentId === null ? q.where('environment_id', 'is', null) : q.where('environment_id', '=', environmentId);
+    return atVersion === undefined ? inLayer : inLayer.where('version', '<=', atVersion);
+  };
+  const start = await layerRows().select((eb) => eb.fn.max('version').as('v')).where('kind', '=', 'full').executeTakeFirst();
+  if (start?.v === null || start?.v === undefined) return { version: 0, data: {}, chain: null };
+  const rows = await layerRows().select(['version', 'kind', 'data', 'changes']).where('version', '>=', Number(start.v)).orderBy('version', 'asc').execute();
+  let data: Layer = {};
+  let version = 0;
+  const chain: ChainState = { fullBytes: 0, deltas: 0, deltaBytes: 0 };
+  for (const r of rows) {
+    version = r.version;
+    if (r.kind === 'full') {
+      data = JSON.parse(r.data) as Layer;
+      Object.assign(chain, { fullBytes: storedBytes(r.data), deltas: 0, deltaBytes: 0 });
+    } else {
+      const { removed } = JSON.parse(r.changes) as LayerDiff;
+      data = applyDelta(data, JSON.parse(r.data) as Layer, removed);
+      chain.deltas += 1;
+      chain.deltaBytes += storedBytes(r.data) + storedBytes(JSON.stringify(removed));
+    }
+  }
+  return { version, data, chain };
 }
 
 /** The environment's resolved config as of `atVersion` (default: newest). */
@@ -65,7 +93,7 @@ export async function changeConfig(db: Db, access: ProjectAccess & Partial<Pick<
   const environmentId = access.environment?.id ?? null;
   return db.transaction().execute(async (tx) => {
     await lockProject(tx, access.project.id);
-    const current = await readLayer(tx, access.project.id, environmentId);
+    const current = await readChain(tx, access.project.id, environmentId);
     const next = applyLayerChange(current.data, change);
     const keys = [...Object.keys(change.set), ...change.unset].sort();
     if (!next.changed) return { version: current.version, changed: false, keys };
@@ -76,9 +104,22 @@ export async function changeConfig(db: Db, access: ProjectAccess & Partial<Pick<
       .returning('config_version')
       .executeTakeFirstOrThrow();
     const version = bumped.config_version;
+    const diff = diffLayers(current.data, next.layer);
+    const delta = JSON.stringify(deltaData(next.layer, diff));
+    const kind = nextKind(current.chain, storedBytes(delta) + storedBytes(JSON.stringify(diff.removed)));
     await tx
       .insertInto('config_layers')
-      .values({ id: newId('cfg'), project_id: access.project.id, environment_id: environmentId, version, data: JSON.stringify(next.layer), created_at: nowIso(), created_by: access.principal.userId })
+      .values({
+        id: newId('cfg'),
+        project_id: access.project.id,
+        environment_id: environmentId,
+        version,
+        kind,
+        data: kind === 'full' ? JSON.stringify(next.layer) : delta,
+        changes: JSON.stringify(diff),
+        created_at: nowIso(),
+        created_by: access.principal.userId,
+      })
       .execute();
     const layer = access.environment ? `${access.project.name}/${access.environment.name}` : `${access.project.name} (base)`;
     await recordAudit(tx, actorOf(access.principal), {
@@ -104,33 +145,34 @@ export interface ConfigVersionInfo {
   removed: string[];
 }
 
-/** The history of the base layer and (when given) one environment's layer, newest first. */
-export async function configHistory(db: Executor, access: ProjectAccess & Partial<Pick<EnvironmentAccess, 'environment'>>, limit: number): Promise<ConfigVersionInfo[]> {
+/** One page of history: `next` is the `before` cursor of the next (older) page, null at the end. */
+export interface ConfigHistoryPage {
+  versions: ConfigVersionInfo[];
+  next: number | null;
+}
+
+/**
+ * The history of the base layer and (when given) one environment's layer, newest first: at most
+ * `limit` versions older than `before` (default: from the newest), paged in SQL.
+ */
+export async function configHistoryPage(db: Executor, access: ProjectAccess & Partial<Pick<EnvironmentAccess, 'environment'>>, limit: number, before?: number): Promise<ConfigHistoryPage> {
   const envId = access.environment?.id;
-  const rows = await db
+  let q = db
     .selectFrom('config_layers as c')
     .leftJoin('users as u', 'u.id', 'c.created_by')
-    .select(['c.version', 'c.environment_id', 'c.data', 'c.created_at', 'u.email'])
+    .select(['c.version', 'c.environment_id', 'c.changes', 'c.created_at', 'u.email'])
     .where('c.project_id', '=', access.project.id)
-    .where((eb) => (envId ? eb.or([eb('c.environment_id', 'is', null), eb('c.environment_id', '=', envId)]) : eb('c.environment_id', 'is', null)))
-    .orderBy('c.version', 'asc')
-    .execute();
-  const previous = new Map<string, Layer>();
-  const out: ConfigVersionInfo[] = [];
-  for (const r of rows) {
-    const layerKey = r.environment_id ?? 'base';
-    const before = previous.get(layerKey) ?? {};
-    const after = JSON.parse(r.data) as Layer;
-    previous.set(layerKey, after);
-    out.push({
-      version: r.version,
-      layer: r.environment_id ? 'environment' : 'base',
-      at: r.created_at,
-      by: r.email,
-      added: Object.keys(after).filter((k) => !(k in before)),
-      changed: Object.keys(after).filter((k) => k in before && before[k] !== after[k]),
-      removed: Object.keys(before).filter((k) => !(k in after)),
-    });
-  }
-  return out.reverse().slice(0, limit);
+    .where((eb) => (envId ? eb.or([eb('c.environment_id', 'is', null), eb('c.environment_id', '=', envId)]) : eb('c.environment_id', 'is', null)));
+  if (before !== undefined) q = q.where('c.version', '<', before);
+  const rows = await q.orderBy('c.version', 'desc').limit(limit + 1).execute();
+  const versions = rows.slice(0, limit).map((r) => {
+    const diff = JSON.parse(r.changes) as LayerDiff;
+    return { version: r.version, layer: r.environment_id ? ('environment' as const) : ('base' as const), at: r.created_at, by: r.email, added: diff.added, changed: diff.changed, removed: diff.removed };
+  });
+  return { versions, next: rows.length > limit ? (versions[versions.length - 1]?.version ?? null) : null };
+}
+
+/** The newest `limit` versions of the history (see {@link configHistoryPage}). */
+export async function configHistory(db: Executor, access: ProjectAccess & Partial<Pick<EnvironmentAccess, 'environment'>>, limit: number, before?: number): Promise<ConfigVersionInfo[]> {
+  return (await configHistoryPage(db, access, limit, before)).versions;
 }

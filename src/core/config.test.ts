@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLayerChange, assertKey, configLimits, parseAssignments, resolveConfig } from './config.js';
+import { applyLayerChange, assertKey, assertValue, configLimits, parseAssignments, resolveConfig } from './config.js';
 
 describe('config overlays', () => {
   it('resolves the environment layer over the base and names each layer', () => {
@@ -23,6 +23,15 @@ describe('config overlays', () => {
 
   it('refuses oversized values', () => {
     expect(() => applyLayerChange({}, { set: { BIG: 'x'.repeat(configLimits.valueBytes + 1) }, unset: [] })).toThrow(/larger than/);
+  });
+
+  it('refuses NUL and control characters other than tab, newline and carriage return in values', () => {
+    for (const value of ['\u0000', 'a\u0000', '\u0001', '\u0008', '\u000b', '\u000c', '\u000e', '\u001b[0m', '\u001f']) {
+      expect(() => assertValue('config', 'A', value)).toThrow(expect.objectContaining({ code: 'SLW_INVALID_VALUE' }));
+      expect(() => applyLayerChange({}, { set: { A: value }, unset: [] })).toThrow(expect.objectContaining({ code: 'SLW_INVALID_VALUE' }));
+    }
+    expect(() => assertValue('secret', 'TOKEN', 'x\u0000y')).toThrow('secret value of TOKEN holds a NUL character (U+0000) at position 1');
+    for (const value of ['', 'tab\there', 'lines\nand\r\n', 'unicode é ✓ \u007f \u0085']) expect(assertValue('config', 'A', value)).toBe(value);
   });
 
   it('parses KEY=VALUE with = in the value', () => {

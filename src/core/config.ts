@@ -37,6 +37,22 @@ export function assertKey(kind: 'config' | 'secret', key: string): string {
   throw new SlipwayError('SLW_INVALID_KEY', `${kind} key ${shown} is invalid: use letters, digits and underscores, not starting with a digit, at most ${configLimits.keyLength} characters, not __proto__/constructor/prototype (e.g. LOG_LEVEL)`);
 }
 
+/** C0 control characters other than tab, line feed and carriage return (NUL included). */
+const forbiddenControl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/**
+ * Returns `value` when it can be passed in a container's environment, else throws
+ * `SLW_INVALID_VALUE`: a NUL ends a C string (the engine would cut the value or refuse the
+ * container), and the other C0 controls but tab, newline and carriage return are refused with it.
+ */
+export function assertValue(kind: 'config' | 'secret', key: string, value: string): string {
+  const m = forbiddenControl.exec(value);
+  if (!m) return value;
+  const code = m[0].charCodeAt(0).toString(16).padStart(2, '0').toUpperCase();
+  const what = code === '00' ? 'a NUL character (U+0000)' : `the control character U+00${code}`;
+  throw new SlipwayError('SLW_INVALID_VALUE', `${kind} value of ${key} holds ${what} at position ${m.index}: values may hold any text but NUL and control characters other than tab, newline and carriage return; remove it (e.g. base64-encode binary data)`);
+}
+
 /** Resolves the two layers into a sorted list of values, each with its layer. */
 export function resolveConfig(base: Layer, environment: Layer): ResolvedEntry[] {
   const out = new Map<string, ResolvedEntry>();
@@ -63,6 +79,7 @@ export function applyLayerChange(layer: Layer, change: LayerChange): { layer: Re
   }
   for (const [key, value] of Object.entries(change.set)) {
     assertKey('config', key);
+    assertValue('config', key, value);
     if (new TextEncoder().encode(value).length > configLimits.valueBytes) {
       throw new SlipwayError('SLW_VALIDATION', `config value of ${key} is larger than ${configLimits.valueBytes} bytes; keep large files out of config`);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertCan, assertCanGrant, can, parseRole, permissions, roles, weaker } from './roles.js';
+import { assertCan, assertCanGrant, assertMayActOnToken, can, parseRole, permissions, roles, weaker } from './roles.js';
 
 describe('roles', () => {
   it('orders roles and caps a token by its member', () => {
@@ -29,5 +29,18 @@ describe('roles', () => {
 
   it('refuses unknown roles', () => {
     expect(() => parseRole('root')).toThrow(expect.objectContaining({ code: 'SLW_UNKNOWN_ROLE' }));
+  });
+
+  it('lets a member act on their own tokens; others only as an instance admin (create) and never on a higher role or, unless owner, an owner', () => {
+    const holder = (role: 'owner' | 'admin' | 'developer') => ({ role, email: 'x@example.com' });
+    const actor = (role: 'owner' | 'admin', isHolder = false, instanceAdmin = false) => ({ role, isHolder, instanceAdmin });
+    expect(() => assertMayActOnToken('create', actor('admin', true), holder('admin'))).not.toThrow();
+    expect(() => assertMayActOnToken('create', actor('owner'), holder('developer'))).toThrow(expect.objectContaining({ code: 'SLW_FORBIDDEN' }));
+    expect(() => assertMayActOnToken('create', actor('owner', false, true), holder('developer'))).not.toThrow();
+    expect(() => assertMayActOnToken('create', actor('admin', false, true), holder('owner'))).toThrow(/only an owner/);
+    expect(() => assertMayActOnToken('revoke', actor('admin'), holder('owner'))).toThrow(expect.objectContaining({ code: 'SLW_FORBIDDEN' }));
+    expect(() => assertMayActOnToken('revoke', actor('admin'), holder('admin'))).not.toThrow();
+    expect(() => assertMayActOnToken('revoke', actor('owner'), holder('owner'))).not.toThrow();
+    expect(() => assertMayActOnToken('revoke', { role: 'developer', isHolder: false, instanceAdmin: false }, holder('admin'))).toThrow(expect.objectContaining({ code: 'SLW_ROLE_TOO_HIGH' }));
   });
 });

@@ -75,3 +75,31 @@ export function assertCanGrant(actor: Role, target: Role): void {
     throw new SlipwayError('SLW_ROLE_TOO_HIGH', `your role '${actor}' cannot grant the role '${target}', which is above it`);
   }
 }
+
+/** Who acts on a token, and whose token it is. */
+export interface TokenActor {
+  role: Role;
+  /** The token acts (or would act) as the caller themselves. */
+  isHolder: boolean;
+  /** The caller is an instance admin using an instance token (not a workspace token). */
+  instanceAdmin: boolean;
+}
+
+/**
+ * Checks that `actor` may create or revoke a token that acts as `holder` (a member with
+ * `holder.role`). A token acts as the member who creates it: only an instance admin, with an
+ * instance token, creates one for another member. Only owners create or revoke a token that acts
+ * as an owner, and nobody acts on the tokens of a member whose role is above their own.
+ */
+export function assertMayActOnToken(action: 'create' | 'revoke', actor: TokenActor, holder: { role: Role; email: string }): void {
+  if (actor.isHolder) return;
+  if (action === 'create' && !actor.instanceAdmin) {
+    throw new SlipwayError('SLW_FORBIDDEN', `a token acts as the member who creates it: you cannot create one that acts as ${holder.email}; they create their own (or an instance admin does, with an instance token)`);
+  }
+  if (holder.role === 'owner' && actor.role !== 'owner') {
+    throw new SlipwayError('SLW_FORBIDDEN', `only an owner may ${action} a token that acts as an owner (${holder.email})`);
+  }
+  if (!atLeast(actor.role, holder.role)) {
+    throw new SlipwayError('SLW_ROLE_TOO_HIGH', `your role '${actor.role}' cannot ${action} a token of ${holder.email}, whose role '${holder.role}' is above it`);
+  }
+}

@@ -1,12 +1,13 @@
 /**
  * Environment settings: read with their defaults, changed with validation (core/deploy.ts), and
- * a domain that is unique across the instance (the edge proxy routes by host).
+ * a custom domain that is unique across the instance and never another's default (domains/).
  *
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
 import { assertDomain, assertHealthPath, assertPort, assertReplicas, effectiveSettings, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
 import { recordAudit } from '../audit/audit.js';
+import { claimCustomDomain } from '../domains/domains.js';
 import { nowIso } from '../platform/time.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Db, Executor } from '../store/schema.js';
@@ -64,7 +65,7 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
       else if (value !== undefined) next[key] = value;
     }
     const effective = effectiveSettings(namesOf(access), next as StoredSettings);
-    await assertDomainFree(tx, access, effective.domain);
+    await claimCustomDomain(tx, { workspaceId: access.workspace.id, environmentId: access.environment.id, names: namesOf(access) }, (next as StoredSettings).domain);
     const data = JSON.stringify(next);
     await tx
       .insertInto('environment_settings')
@@ -80,20 +81,4 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
     });
     return effective;
   });
-}
-
-/** No other environment of the instance may answer on the same domain. */
-async function assertDomainFree(db: Executor, access: EnvironmentAccess, domain: string): Promise<void> {
-  const rows = await db
-    .selectFrom('environments as e')
-    .innerJoin('projects as p', 'p.id', 'e.project_id')
-    .innerJoin('workspaces as w', 'w.id', 'p.workspace_id')
-    .leftJoin('environment_settings as s', 's.environment_id', 'e.id')
-    .select(['e.id', 'e.name as environment', 'p.name as project', 'w.name as workspace', 's.data'])
-    .where('e.id', '!=', access.environment.id)
-    .execute();
-  for (const r of rows) {
-    const other = effectiveSettings({ workspace: r.workspace, project: r.project, environment: r.environment }, r.data ? (JSON.parse(r.data) as StoredSettings) : {});
-    if (other.domain === domain) throw new SlipwayError('SLW_ALREADY_EXISTS', `domain ${domain} is already used by another environment; pick another domain`);
-  }
 }

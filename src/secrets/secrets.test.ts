@@ -131,4 +131,15 @@ describe.each(engines)('secrets on %s', (engine) => {
     }
     expect((await listSecrets(ctx.db, prod)).map((s) => [s.name, s.version])).toEqual([['RACE', n]]);
   });
+
+  it('refuses a value with NUL or another control character, storing nothing', async () => {
+    await setSecret(ctx.db, keyring, prod, 'API_KEY', 'good');
+    for (const value of ['bad\u0000value', '\u0000', 'esc\u001b']) {
+      const err = await expectCode(() => setSecret(ctx.db, keyring, prod, 'API_KEY', value), 'SLW_INVALID_VALUE');
+      expect(err.message).not.toContain('bad');
+    }
+    expect((await listSecrets(ctx.db, prod)).map((s) => [s.name, s.version])).toEqual([['API_KEY', 1]]);
+    expect(await reveal({ API_KEY: { scope: prod.environment.id, version: 1 } })).toEqual({ API_KEY: 'good' });
+    expect((await setSecret(ctx.db, keyring, prod, 'PEM', '-----BEGIN KEY-----\r\n\tabc\n-----END KEY-----\n')).version).toBe(1);
+  });
 });

@@ -6,7 +6,7 @@
  * @module
  */
 import { SlipwayError, notFound } from '../core/errors.js';
-import { assertKey } from '../core/config.js';
+import { assertKey, assertValue } from '../core/config.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -79,6 +79,7 @@ export async function listResolvedSecrets(db: Executor, access: EnvironmentAcces
 /** Stores a new version of a secret, encrypted. The value never reaches a log or the audit. */
 export async function setSecret(db: Db, keyring: Keyring, access: Scoped, name: string, value: string): Promise<SecretInfo> {
   assertKey('secret', name);
+  assertValue('secret', name, value);
   if (Buffer.byteLength(value, 'utf8') > maxSecretBytes) {
     throw new SlipwayError('SLW_VALIDATION', `secret ${name} is larger than ${maxSecretBytes} bytes; store large files elsewhere and keep a reference in the secret`);
   }

@@ -29,6 +29,8 @@ export interface ServerDeps {
   deploy: { enqueue(environmentId: string): void; placements: Placements };
   /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed (default none). */
   trustedProxies?: string[];
+  /** Event streams one API token may hold open at once (default 20; http/stream-limits.ts). */
+  maxStreamsPerToken?: number;
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

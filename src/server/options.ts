@@ -92,6 +92,8 @@ const schema = z.object({
   uploadIdleTimeout: z.coerce.number().int().min(1).max(7 * 86400).default(900),
   /** Registry upload sessions a workspace may have open at once. @default 100 */
   maxUploadSessions: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Event streams (SSE) one API token may hold open at once. @default 20 */
+  maxStreamsPerToken: z.coerce.number().int().min(1).max(10_000).default(20),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -114,6 +116,7 @@ export interface ServerOptions {
   http: { publicUrl: string | undefined; trustedProxies: string[]; metricsListen: { host: string; port: number } | undefined };
   /** Registry limits. */
   registry: { maxBlobBytes: number; uploadIdleMs: number; maxUploadSessions: number };
+  maxStreamsPerToken: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -148,6 +151,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxBlobSize: flags.maxBlobSize ?? env.SLIPWAY_MAX_BLOB_SIZE,
     uploadIdleTimeout: env.SLIPWAY_UPLOAD_IDLE_TIMEOUT,
     maxUploadSessions: env.SLIPWAY_MAX_UPLOAD_SESSIONS,
+    maxStreamsPerToken: env.SLIPWAY_MAX_STREAMS_PER_TOKEN,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -169,5 +173,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     stopProxy: flags.stopProxy === true,
     http: { publicUrl: o.publicUrl, trustedProxies: o.trustedProxies, metricsListen: o.metricsListen },
     registry: { maxBlobBytes: o.maxBlobSize, uploadIdleMs: o.uploadIdleTimeout * 1000, maxUploadSessions: o.maxUploadSessions },
+    maxStreamsPerToken: o.maxStreamsPerToken,
   };
 }

@@ -83,7 +83,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     let runtime: DeployRuntime | undefined;
     let backend: Awaited<ReturnType<typeof startDeployBackend>> | undefined;
     const metrics = createMetrics(version, store.engine);
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy, trustedProxies: options.http.trustedProxies });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {

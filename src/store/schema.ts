@@ -34,6 +34,8 @@ export interface MembersTable {
   workspace_id: string;
   user_id: string;
   role: string;
+  /** The member's display name in this workspace (never another workspace's name for them). */
+  name: string | null;
   created_at: string;
 }
 
@@ -71,13 +73,20 @@ export interface EnvironmentsTable {
   created_at: string;
 }
 
-/** One immutable state of a config layer; `environment_id` null is the project base layer. */
+/**
+ * One immutable version of a config layer; `environment_id` null is the project base layer.
+ * `kind` full: `data` is the whole layer; delta: `data` holds the added and changed keys and
+ * `changes.removed` the removed ones (core/config-versions.ts).
+ */
 export interface ConfigLayersTable {
   id: string;
   project_id: string;
   environment_id: string | null;
   version: number;
+  kind: string;
   data: string;
+  /** JSON {added, changed, removed}: the keys this version changed (the history's source). */
+  changes: string;
   created_at: string;
   created_by: string | null;
 }
@@ -228,6 +237,14 @@ export interface EnvironmentSettingsTable {
   updated_at: string;
 }
 
+/** A custom domain of an environment; the primary key keeps it unique across the instance. */
+export interface DomainsTable {
+  domain: string;
+  environment_id: string;
+  workspace_id: string;
+  created_at: string;
+}
+
 /** A deploy operation: desired release, progress, owner lease and heartbeat. */
 export interface DeploymentsTable {
   id: string;
@@ -326,6 +343,7 @@ export interface Database {
   registry_credentials: RegistryCredentialsTable;
   registry_base_cache: RegistryBaseCacheTable;
   environment_settings: EnvironmentSettingsTable;
+  domains: DomainsTable;
   deployments: DeploymentsTable;
   environment_observed: EnvironmentObservedTable;
   deploy_events: DeployEventsTable;

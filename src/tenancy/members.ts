@@ -22,34 +22,43 @@ export interface Member {
   since: string;
 }
 
-/** The workspace's members, by e-mail. */
+/** What adding a member answers: what the caller sent plus the membership, nothing of the user's. */
+export type AddedMember = Omit<Member, 'userId'>;
+
+/** The workspace's members, by e-mail, with the display name this workspace gave them. */
 export async function listMembers(db: Executor, access: WorkspaceAccess): Promise<Member[]> {
   const rows = await db
     .selectFrom('members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['u.id', 'u.email', 'u.name', 'm.role', 'm.created_at'])
+    .select(['u.id', 'u.email', (eb) => eb.fn.coalesce('m.name', 'u.name').as('name'), 'm.role', 'm.created_at'])
     .where('m.workspace_id', '=', access.workspace.id)
     .orderBy('u.email')
     .execute();
   return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: parseRole(r.role), since: r.created_at }));
 }
 
-/** Adds a person (by e-mail; created on first use) to the workspace with a role. */
-export async function addMember(db: Db, access: WorkspaceAccess, input: { email: string; role: Role; name?: string | undefined }): Promise<Member> {
+/**
+ * Adds a person (by e-mail; created on first use) to the workspace with a role. The answer is
+ * the same whether the person already had an account (in another workspace) or not: the e-mail,
+ * the display name given here (default: the e-mail's local part), the role and the time; never
+ * the user's id nor a name another workspace gave them.
+ */
+export async function addMember(db: Db, access: WorkspaceAccess, input: { email: string; role: Role; name?: string | undefined }): Promise<AddedMember> {
   assertCanGrant(access.role, input.role);
   const email = input.email.toLowerCase();
+  const name = input.name ?? email.split('@')[0] ?? email;
   return db.transaction().execute(async (tx) => {
     let user = await tx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
     const now = nowIso();
     if (!user) {
-      user = { id: newId('usr'), email, name: input.name ?? email.split('@')[0] ?? email, instance_admin: 0, created_at: now };
+      user = { id: newId('usr'), email, name, instance_admin: 0, created_at: now };
       await tx.insertInto('users').values(user).execute();
     }
     const existing = await tx.selectFrom('members').select('role').where('workspace_id', '=', access.workspace.id).where('user_id', '=', user.id).executeTakeFirst();
     if (existing) throw new SlipwayError('SLW_ALREADY_EXISTS', `${email} is already a member (role '${existing.role}'); use 'slipway member set-role' to change it`);
-    await tx.insertInto('members').values({ workspace_id: access.workspace.id, user_id: user.id, role: input.role, created_at: now }).execute();
+    await tx.insertInto('members').values({ workspace_id: access.workspace.id, user_id: user.id, role: input.role, name, created_at: now }).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'member.add', targetType: 'member', target: email, details: { role: input.role } });
-    return { userId: user.id, email, name: user.name, role: input.role, since: now };
+    return { email, name, role: input.role, since: now };
   });
 }
 
@@ -62,7 +71,7 @@ export async function setMemberRole(db: Db, access: WorkspaceAccess, member: str
     if (target.role === 'owner' && role !== 'owner') await assertNotLastOwner(tx, access.workspace.id, target.email);
     await tx.updateTable('members').set({ role }).where('workspace_id', '=', access.workspace.id).where('user_id', '=', target.userId).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'member.role', targetType: 'member', target: target.email, details: { from: target.role, to: role } });
-    const row = await tx.selectFrom('members as m').innerJoin('users as u', 'u.id', 'm.user_id').select(['u.name', 'm.created_at']).where('m.workspace_id', '=', access.workspace.id).where('m.user_id', '=', target.userId).executeTakeFirstOrThrow();
+    const row = await tx.selectFrom('members as m').innerJoin('users as u', 'u.id', 'm.user_id').select([(eb) => eb.fn.coalesce('m.name', 'u.name').as('name'), 'm.created_at']).where('m.workspace_id', '=', access.workspace.id).where('m.user_id', '=', target.userId).executeTakeFirstOrThrow();
     return { userId: target.userId, email: target.email, name: row.name, role, since: row.created_at };
   });
 }

@@ -160,7 +160,8 @@ describe.each(engines)('tenancy on %s', (engine) => {
     const t1 = await createToken(ctx.db, ws, { name: 'one', role: 'developer', memberEmail: 'dev@example.com' });
     const t2 = await createToken(ctx.db, ws, { name: 'two', role: 'viewer', memberEmail: 'dev@example.com' });
     audits += 2;
-    const removed = await removeMember(ctx.db, ws, added.userId);
+    const devId = (await listMembers(ctx.db, ws)).find((m) => m.email === 'dev@example.com')?.userId ?? '';
+    const removed = await removeMember(ctx.db, ws, devId);
     expect(removed).toEqual({ email: 'dev@example.com', tokensRevoked: 2 });
     expect(await auditCount(ctx.db, id)).toBe(++audits);
     for (const t of [t1, t2]) await expectCode(() => authenticate(ctx.db, `Bearer ${t.token}`), 'SLW_TOKEN_REVOKED');
@@ -235,5 +236,65 @@ describe.each(engines)('tenancy on %s', (engine) => {
     expect(await auditCount(ctx.db, ws.workspace.id)).toBe(audits + 1);
     await expectCode(() => revokeToken(ctx.db, other, created.id), 'SLW_NOT_FOUND');
     await expectCode(() => revokeToken(ctx.db, ws, 'tok_missing'), 'SLW_NOT_FOUND');
+  });
+
+  it("answers adding a member with what was sent plus the membership, never another workspace's user id or name for them", async () => {
+    const other = await workspace(ctx, 'other');
+    await addMember(ctx.db, other, { email: 'bob@example.com', role: 'viewer', name: 'Bob of Other Corp' });
+    const bobId = (await ctx.db.selectFrom('users').select('id').where('email', '=', 'bob@example.com').executeTakeFirstOrThrow()).id;
+    const ws = await workspace(ctx, 'acme');
+    const existing = await addMember(ctx.db, ws, { email: 'BOB@example.com', role: 'developer' });
+    const fresh = await addMember(ctx.db, ws, { email: 'carol@example.com', role: 'developer' });
+    expect(existing).toEqual({ email: 'bob@example.com', name: 'bob', role: 'developer', since: expect.any(String) });
+    expect(fresh).toEqual({ email: 'carol@example.com', name: 'carol', role: 'developer', since: expect.any(String) });
+    expect(JSON.stringify(existing)).not.toContain(bobId);
+    expect(JSON.stringify(existing)).not.toContain('Other Corp');
+    expect((await addMember(ctx.db, ws, { email: 'dan@example.com', role: 'viewer', name: 'Dan D.' })).name).toBe('Dan D.');
+    // each workspace shows the name it gave
+    expect((await listMembers(ctx.db, ws)).find((m) => m.email === 'bob@example.com')?.name).toBe('bob');
+    expect((await setMemberRole(ctx.db, ws, 'bob@example.com', 'viewer')).name).toBe('bob');
+    expect((await listMembers(ctx.db, other)).find((m) => m.email === 'bob@example.com')?.name).toBe('Bob of Other Corp');
+  });
+
+  it("lets a member mint tokens only for themselves, and keeps everyone but owners off owners' tokens", async () => {
+    const ws = await workspace(ctx, 'acme'); // the instance admin owns it
+    const alice = await member(ctx, ws, 'alice@example.com', 'admin'); // an instance admin may mint for a member
+    await addMember(ctx.db, ws, { email: 'bob@example.com', role: 'developer' });
+    const aliceWs = await resolveWorkspace(ctx.db, alice.principal, 'acme');
+    const tokenCount = async () => (await ctx.db.selectFrom('tokens').select('id').execute()).length;
+    const tokensBefore = await tokenCount();
+    const auditsBefore = await auditCount(ctx.db, ws.workspace.id);
+
+    await expectCode(() => createToken(ctx.db, aliceWs, { name: 'as-owner', role: 'admin', memberEmail: firstAdminEmail }), 'SLW_FORBIDDEN');
+    await expectCode(() => createToken(ctx.db, aliceWs, { name: 'as-owner', role: 'viewer', memberEmail: ctx.admin.userId }), 'SLW_FORBIDDEN');
+    await expectCode(() => createToken(ctx.db, aliceWs, { name: 'as-bob', role: 'viewer', memberEmail: 'bob@example.com' }), 'SLW_FORBIDDEN');
+    const ownerToken = await createToken(ctx.db, ws, { name: 'owner ci', role: 'owner' });
+    await expectCode(() => revokeToken(ctx.db, aliceWs, ownerToken.id), 'SLW_FORBIDDEN');
+    expect(await tokenCount()).toBe(tokensBefore + 1);
+    expect(await auditCount(ctx.db, ws.workspace.id)).toBe(auditsBefore + 1);
+    expect((await authenticate(ctx.db, `Bearer ${ownerToken.token}`)).userId).toBe(ctx.admin.userId);
+
+    // for herself (by e-mail or by default) she may; tokens of members at or below her role she may revoke
+    const own = await createToken(ctx.db, aliceWs, { name: 'own', role: 'developer', memberEmail: 'alice@example.com' });
+    expect(own.user.email).toBe('alice@example.com');
+    const bobToken = await createToken(ctx.db, ws, { name: 'bob', role: 'developer', memberEmail: 'bob@example.com' });
+    expect((await revokeToken(ctx.db, aliceWs, bobToken.id)).revokedAt).not.toBeNull();
+    expect((await revokeToken(ctx.db, aliceWs, own.id)).revokedAt).not.toBeNull();
+    expect((await revokeToken(ctx.db, ws, alice.tokenId)).revokedAt).not.toBeNull();
+
+    // the instance admin through a workspace token is a plain member there
+    const scoped = await createToken(ctx.db, ws, { name: 'scoped', role: 'owner' });
+    const scopedWs = await resolveWorkspace(ctx.db, await authenticate(ctx.db, `Bearer ${scoped.token}`), 'acme');
+    await expectCode(() => createToken(ctx.db, scopedWs, { name: 'as-bob', role: 'viewer', memberEmail: 'bob@example.com' }), 'SLW_FORBIDDEN');
+
+    // an instance admin who is no longer an owner there cannot act on an owner's tokens either
+    await addMember(ctx.db, ws, { email: 'olga@example.com', role: 'owner' });
+    const olgaToken = await createToken(ctx.db, ws, { name: 'olga', role: 'viewer', memberEmail: 'olga@example.com' });
+    await setMemberRole(ctx.db, ws, firstAdminEmail, 'admin');
+    const asAdmin = await resolveWorkspace(ctx.db, ctx.admin, 'acme');
+    await expectCode(() => createToken(ctx.db, asAdmin, { name: 'as-olga', role: 'viewer', memberEmail: 'olga@example.com' }), 'SLW_FORBIDDEN');
+    await expectCode(() => revokeToken(ctx.db, asAdmin, olgaToken.id), 'SLW_FORBIDDEN');
+    expect((await revokeToken(ctx.db, asAdmin, ownerToken.id)).revokedAt).not.toBeNull(); // their own
+    expect((await createToken(ctx.db, asAdmin, { name: 'for-bob', role: 'viewer', memberEmail: 'bob@example.com' })).user.email).toBe('bob@example.com');
   });
 });

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { SlipwayError, notFound } from '../core/errors.js';
-import { assertCanGrant, atLeast, parseRole, type Role } from '../core/roles.js';
+import { assertCanGrant, assertMayActOnToken, atLeast, parseRole, type Role } from '../core/roles.js';
 import { looksLikeToken, tokenHint, tokenPrefix } from '../core/tokens.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
@@ -74,13 +74,19 @@ export interface CreateTokenInput {
   name: string;
   role: Role;
   expiresAt?: string | undefined;
-  /** The member the token acts as; defaults to the caller. */
+  /** The member the token acts as; defaults to the caller (another member: instance admins only). */
   memberEmail?: string | undefined;
 }
 
+/** How the caller stands toward a token's holder (see assertMayActOnToken in core/roles.ts). */
+function tokenActor(access: WorkspaceAccess, holderUserId: string) {
+  return { role: access.role, isHolder: holderUserId === access.principal.userId, instanceAdmin: access.principal.instanceAdmin && access.principal.scope === null };
+}
+
 /**
- * Mints a workspace token. Its role may not exceed the caller's role nor the holder's member role.
- * Returns the token value once; only its hash is stored.
+ * Mints a workspace token that acts as the caller (an instance admin may name another member).
+ * Its role may not exceed the caller's role nor the holder's member role. Returns the token
+ * value once; only its hash is stored.
  */
 export async function createToken(db: Db, access: WorkspaceAccess, input: CreateTokenInput): Promise<TokenInfo & { token: string }> {
   assertCanGrant(access.role, input.role);
@@ -89,6 +95,7 @@ export async function createToken(db: Db, access: WorkspaceAccess, input: Create
   }
   return db.transaction().execute(async (tx) => {
     const holder = await memberByEmailOrId(tx, access.workspace.id, input.memberEmail ?? access.principal.userId);
+    assertMayActOnToken('create', tokenActor(access, holder.userId), holder);
     if (!atLeast(holder.role, input.role)) {
       throw new SlipwayError('SLW_ROLE_TOO_HIGH', `${holder.email} is a '${holder.role}' in this workspace; a token for them can have at most that role`);
     }
@@ -125,11 +132,16 @@ export async function listTokens(db: Executor, access: WorkspaceAccess): Promise
   return rows.map(toInfo);
 }
 
-/** Revokes a token of the workspace; revoking twice is harmless. */
+/**
+ * Revokes a token of the workspace; revoking twice is harmless. A token of an owner only an
+ * owner revokes (the holder's role now, or the token's role if they are no longer a member).
+ */
 export async function revokeToken(db: Db, access: WorkspaceAccess, tokenId: string): Promise<TokenInfo> {
   return db.transaction().execute(async (tx) => {
     const row = await tokenQuery(tx).where('t.workspace_id', '=', access.workspace.id).where('t.id', '=', tokenId).executeTakeFirst();
     if (!row) throw notFound('token', tokenId, `workspace '${access.workspace.name}'`);
+    const member = await tx.selectFrom('members').select('role').where('workspace_id', '=', access.workspace.id).where('user_id', '=', row.user_id).executeTakeFirst();
+    assertMayActOnToken('revoke', tokenActor(access, row.user_id), { role: parseRole(member?.role ?? row.role ?? 'owner'), email: row.email });
     if (row.revoked_at) return toInfo(row);
     const revokedAt = nowIso();
     await tx.updateTable('tokens').set({ revoked_at: revokedAt }).where('id', '=', tokenId).execute();

@@ -109,6 +109,12 @@ function cases(): Case[] {
     ['PUT', `${prod}/secrets/DB_PASSWORD`, { value: 42 }, 'SLW_VALIDATION'],
     ['PUT', `${prod}/secrets/DB_PASSWORD`, { value: null }, 'SLW_VALIDATION'],
     ['PUT', `${prod}/secrets/DB_PASSWORD`, { value: 'x'.repeat(65_537) }, 'SLW_VALIDATION'],
+    ['PATCH', `${web}/config`, { set: { A: 'x\u0000y' } }, 'SLW_INVALID_VALUE'],
+    ['PATCH', `${prod}/config`, { set: { A: 'ok', B: '\u001b[31m' } }, 'SLW_INVALID_VALUE'],
+    ['PUT', `${prod}/secrets/DB_PASSWORD`, { value: 'x\u0000y' }, 'SLW_INVALID_VALUE'],
+    ['PATCH', `${prod}/settings`, { domain: 'prod.site.tiny.localhost' }, 'SLW_DOMAIN_RESERVED'],
+    ['PATCH', `${prod}/settings`, { domain: 'www.tiny.localhost' }, 'SLW_DOMAIN_RESERVED'],
+    ['PATCH', `${prod}/settings`, { domain: 'qa.web.acme.localhost' }, 'SLW_DOMAIN_RESERVED'],
     ['POST', `${acme}/tokens`, { role: 1 }, 'SLW_VALIDATION'],
     ['POST', `${acme}/tokens`, { role: 'superuser' }, 'SLW_UNKNOWN_ROLE'],
     ['POST', `${acme}/tokens`, { role: 'viewer', expiresAt: 'tomorrow' }, 'SLW_VALIDATION'],
@@ -133,7 +139,7 @@ function cases(): Case[] {
   for (const q of ['limit=-1', 'limit=abc', 'limit=0', 'limit=1.5', 'limit=1001', 'limit=', 'since=yesterday', `before=${'x'.repeat(101)}`, 'unknown=1']) {
     add(`audit?${q.slice(0, 30)}`, { path: `${acme}/audit?${q}`, expect: 'SLW_VALIDATION' });
   }
-  for (const path of [`${prod}/releases?limit=-1`, `${web}/config/history?limit=abc`, `${prod}/config?version=-1`, `${prod}/config?version=abc`, `${prod}/releases/abc`, `${prod}/releases/0`, `${prod}/releases/-1`, `${prod}/releases/1e400`]) {
+  for (const path of [`${prod}/releases?limit=-1`, `${web}/config/history?limit=abc`, `${web}/config/history?before=0`, `${prod}/config/history?before=abc`, `${prod}/config?version=-1`, `${prod}/config?version=abc`, `${prod}/releases/abc`, `${prod}/releases/0`, `${prod}/releases/-1`, `${prod}/releases/1e400`]) {
     add(path.slice(acme.length), { path, expect: 'SLW_VALIDATION' });
   }
   add('a path that is not valid percent-encoding', { path: `${ws}/%zz`, expect: 'SLW_VALIDATION' });

@@ -133,6 +133,22 @@ describe('role ceilings', () => {
     expect(minted.role).toBe('admin');
   });
 
+  it("an admin mints tokens only as themselves and cannot revoke an owner's token (SLW_FORBIDDEN)", async () => {
+    const ownerToken = ok<{ id: string }>(await srv.admin.post(`${paths.workspace('acme')}/tokens`, { role: 'owner', name: 'owner ci' }));
+    const before = snapshotSqlite(srv.dbFile);
+    const refused = [
+      await admin.post(`${paths.workspace('acme')}/tokens`, { role: 'admin', member: 'admin@slipway.local' }),
+      await admin.post(`${paths.workspace('acme')}/tokens`, { role: 'viewer', member: 'dave@example.com' }),
+      await admin.delete(`${paths.workspace('acme')}/tokens/${ownerToken.id}`),
+    ];
+    for (const res of refused) {
+      expect(res.status, res.text).toBe(403);
+      expect(errorCode(res)).toBe('SLW_FORBIDDEN');
+    }
+    expect(snapshotSqlite(srv.dbFile)).toEqual(before);
+    expect(ok<{ user: { email: string } }>(await admin.post(`${paths.workspace('acme')}/tokens`, { role: 'viewer', member: 'ada@example.com' })).user.email).toBe('ada@example.com');
+  });
+
   it("a token never exceeds its member's current role", async () => {
     expect((await admin.get(`${paths.workspace('acme')}/tokens`)).status).toBe(200);
     ok(await srv.admin.patch(`${paths.workspace('acme')}/members/ada@example.com`, { role: 'viewer' }));

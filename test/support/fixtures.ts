@@ -45,9 +45,13 @@ export async function seedWorkspace(admin: Api, workspace: string, project: stri
   return { workspace, project, environment: 'prod', customEnvironment, secret: 'DB_PASSWORD' };
 }
 
-/** Adds `email` to the workspace with `role`; returns their user id. */
+/** Adds `email` to the workspace with `role`; returns their user id (from the member list: adding answers none). */
 export async function addMember(owner: Api, workspace: string, email: string, role: string): Promise<string> {
-  return ok<{ userId: string }>(await owner.post(`${paths.workspace(workspace)}/members`, { email, role })).userId;
+  ok(await owner.post(`${paths.workspace(workspace)}/members`, { email, role }));
+  const { members } = ok<{ members: Array<{ userId: string; email: string }> }>(await owner.get(`${paths.workspace(workspace)}/members`));
+  const found = members.find((m) => m.email === email.toLowerCase());
+  if (!found) throw new Error(`${email} is not listed as a member of ${workspace} after adding`);
+  return found.userId;
 }
 
 /** Mints a workspace token (for `member`, default the caller) and returns its id and a client. */

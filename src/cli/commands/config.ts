@@ -70,15 +70,18 @@ export function registerConfig(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, r, () => `${table(['KEY', 'VALUE', 'LAYER'], r.entries.map((e) => [e.key, e.value, e.layer]))}\nconfig version ${r.version}`);
     }),
   );
-  withEnvironment(config.command('history').description('config versions, newest first (keys only)').option('--limit <n>', 'how many', '50'), 'environment (default: base layer only)').action(
+  withEnvironment(config.command('history').description('config versions, newest first (keys only)').option('--limit <n>', 'how many', '50').option('--before <version>', 'only versions older than this one (the next page)'), 'environment (default: base layer only)').action(
     run(async (ctx) => {
-      const r = await ctx.client.request<{ versions: Array<{ version: number; layer: string; at: string; by: string | null; added: string[]; changed: string[]; removed: string[] }> }>(
+      const q = new URLSearchParams({ limit: String(ctx.opts.limit) });
+      if (typeof ctx.opts.before === 'string') q.set('before', ctx.opts.before);
+      const r = await ctx.client.request<{ versions: Array<{ version: number; layer: string; at: string; by: string | null; added: string[]; changed: string[]; removed: string[] }>; next: number | null }>(
         'GET',
-        `${scopePath(ctx, 'config', 'history')}?limit=${encodeURIComponent(String(ctx.opts.limit))}`,
+        `${scopePath(ctx, 'config', 'history')}?${q.toString()}`,
       );
-      emit(ctx.io, ctx.json, r, () =>
-        table(['VERSION', 'LAYER', 'AT', 'BY', 'ADDED', 'CHANGED', 'REMOVED'], r.versions.map((v) => [v.version, v.layer, shortTime(v.at), v.by, v.added.join(' '), v.changed.join(' '), v.removed.join(' ')])),
-      );
+      emit(ctx.io, ctx.json, r, () => {
+        const rows = table(['VERSION', 'LAYER', 'AT', 'BY', 'ADDED', 'CHANGED', 'REMOVED'], r.versions.map((v) => [v.version, v.layer, shortTime(v.at), v.by, v.added.join(' '), v.changed.join(' '), v.removed.join(' ')]));
+        return r.next === null ? rows : `${rows}\nolder versions: add --before ${r.next}`;
+      });
     }),
   );
 

@@ -1,6 +1,6 @@
 /** Routes: config layers (project base and per environment) and their history. */
 import { z } from 'zod';
-import { changeConfig, configHistory, readBaseConfig, resolveEnvironmentConfig } from '../../config/config.js';
+import { changeConfig, configHistoryPage, readBaseConfig, resolveEnvironmentConfig } from '../../config/config.js';
 import { configLimits } from '../../core/config.js';
 import { defineRoute } from '../http/route.js';
 import { restartAfterChange } from '../../deploy/restart.js';
@@ -20,8 +20,12 @@ const historySchema = z.object({
   versions: z.array(
     z.object({ version: z.number().int(), layer: z.enum(['base', 'environment']), at: timestamp, by: z.string().nullable(), added: z.array(z.string()), changed: z.array(z.string()), removed: z.array(z.string()) }),
   ),
+  next: z.number().int().nullable().meta({ description: 'pass as `before` for the next (older) page; null: no older version' }),
 });
-const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+const historyQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().min(1).optional().meta({ description: 'only versions older than this one (the `next` of the previous page)' }),
+});
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
 
@@ -58,13 +62,13 @@ export const configRoutes = [
     method: 'GET',
     path: `${project}/config/history`,
     operationId: 'getBaseConfigHistory',
-    summary: 'Versions of the base layer, newest first (keys only)',
+    summary: 'Versions of the base layer, newest first (keys only), a page at a time',
     tag: 'config',
     scope: 'project',
     permission: 'project.read',
     query: historyQuery,
     response: historySchema,
-    handler: async ({ deps, access, query }) => ({ versions: await configHistory(deps.db, access, query.limit) }),
+    handler: async ({ deps, access, query }) => configHistoryPage(deps.db, access, query.limit, query.before),
   }),
   defineRoute({
     method: 'GET',
@@ -99,12 +103,12 @@ export const configRoutes = [
     method: 'GET',
     path: `${project}/environments/{environment}/config/history`,
     operationId: 'getEnvironmentConfigHistory',
-    summary: "Versions of the base and the environment's layer, newest first (keys only)",
+    summary: "Versions of the base and the environment's layer, newest first (keys only), a page at a time",
     tag: 'config',
     scope: 'environment',
     permission: 'project.read',
     query: historyQuery,
     response: historySchema,
-    handler: async ({ deps, access, query }) => ({ versions: await configHistory(deps.db, access, query.limit) }),
+    handler: async ({ deps, access, query }) => configHistoryPage(deps.db, access, query.limit, query.before),
   }),
 ];

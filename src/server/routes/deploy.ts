@@ -9,6 +9,7 @@ import { workloadName } from '../../core/deploy.js';
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
 import { previewPromotion } from '../../deploy/preview.js';
 import { streamDeployEvents, streamRuntimeLogs, streamWorkspaceChanges } from '../../deploy/sse.js';
+import { withStreamSlot } from '../http/stream-limits.js';
 import { defineRoute } from '../http/route.js';
 import { timestamp } from '../http/schemas.js';
 
@@ -152,7 +153,7 @@ export const deployRoutes = [
     response: z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error}' }),
     handler: async ({ deps, access, params, request, reply }) => {
       const d = await findDeployment(deps.db, access.workspace.id, params.deployment);
-      await streamDeployEvents(deps.db, d.row.id, request, reply);
+      await withStreamSlot(deps, access.principal.tokenId, () => streamDeployEvents(deps.db, d.row.id, request, reply));
     },
   }),
   defineRoute({
@@ -164,8 +165,8 @@ export const deployRoutes = [
     scope: 'workspace',
     permission: 'release.read',
     response: z.unknown().meta({ description: 'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at}' }),
-    handler: async ({ access, request, reply }) => {
-      await streamWorkspaceChanges(access.workspace.id, request, reply);
+    handler: async ({ deps, access, request, reply }) => {
+      await withStreamSlot(deps, access.principal.tokenId, () => streamWorkspaceChanges(access.workspace.id, request, reply));
     },
   }),
   defineRoute({
@@ -183,7 +184,7 @@ export const deployRoutes = [
       const settings = await getSettings(deps.db, access);
       const target = release ? deps.deploy.placements.resolve(settings.target).target : null;
       const workload = release ? workloadName(releaseIds(access, release.number)) : null;
-      await streamRuntimeLogs(target, workload, request, reply, query.tail, release ? undefined : `${access.project.name}/${access.environment.name} runs nothing yet`);
+      await withStreamSlot(deps, access.principal.tokenId, () => streamRuntimeLogs(target, workload, request, reply, query.tail, release ? undefined : `${access.project.name}/${access.environment.name} runs nothing yet`));
     },
   }),
   defineRoute({

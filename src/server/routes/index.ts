@@ -1,6 +1,7 @@
 /** Every API route, in the order the OpenAPI document lists them. */
 import type { Route } from '../http/route.js';
 import { configRoutes } from './config.js';
+import { instanceRoutes } from './instance.js';
 import { memberRoutes } from './members.js';
 import { projectRoutes } from './projects.js';
 import { credentialRoutes } from './credentials.js';
@@ -12,4 +13,4 @@ import { releaseRoutes } from './releases.js';
 import { secretRoutes } from './secrets.js';
 import { workspaceRoutes } from './workspaces.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes];

@@ -6,7 +6,8 @@ import { createToken, listTokens, revokeToken } from '../../tenancy/tokens.js';
 import { defineRoute } from '../http/route.js';
 import { roleSchema, timestamp } from '../http/schemas.js';
 
-const memberSchema = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: z.enum(roles), since: timestamp }).meta({ id: 'Member' });
+const memberSchema = z.object({ userId: z.string(), email: z.string(), name: z.string().meta({ description: "the display name this workspace gave the member" }), role: z.enum(roles), since: timestamp }).meta({ id: 'Member' });
+const addedMemberSchema = memberSchema.omit({ userId: true }).meta({ id: 'AddedMember', description: 'what was sent plus the membership: the same whether or not the person already had an account' });
 const tokenSchema = z
   .object({
     id: z.string(),
@@ -43,8 +44,8 @@ export const memberRoutes = [
     scope: 'workspace',
     permission: 'member.manage',
     status: 201,
-    body: z.strictObject({ email: z.email().max(320), role: roleSchema, name: z.string().min(1).max(200).optional() }),
-    response: memberSchema,
+    body: z.strictObject({ email: z.email().max(320), role: roleSchema, name: z.string().min(1).max(200).optional().meta({ description: "display name in this workspace (default: the e-mail's local part)" }) }),
+    response: addedMemberSchema,
     handler: async ({ deps, access, body }) => addMember(deps.db, access, body),
   }),
   defineRoute({
@@ -87,7 +88,7 @@ export const memberRoutes = [
     method: 'POST',
     path: '/api/v1/workspaces/{workspace}/tokens',
     operationId: 'createToken',
-    summary: 'Create a workspace API token; its value is in this response only',
+    summary: 'Create a workspace API token acting as you; its value is in this response only',
     tag: 'tokens',
     scope: 'workspace',
     permission: 'token.manage',
@@ -96,7 +97,7 @@ export const memberRoutes = [
       role: roleSchema,
       name: z.string().min(1).max(100).default('api token'),
       expiresAt: z.iso.datetime({ offset: true }).optional(),
-      member: z.string().min(1).max(320).optional().meta({ description: 'user id or e-mail of the member the token acts as (default: you)' }),
+      member: z.string().min(1).max(320).optional().meta({ description: 'user id or e-mail of the member the token acts as (default: you; another member: only an instance admin with an instance token, and only an owner for an owner)' }),
     }),
     response: tokenSchema.extend({ token: z.string().meta({ description: 'the token; shown once, store it now' }) }),
     handler: async ({ deps, access, body }) =>
@@ -106,7 +107,7 @@ export const memberRoutes = [
     method: 'DELETE',
     path: '/api/v1/workspaces/{workspace}/tokens/{token}',
     operationId: 'revokeToken',
-    summary: 'Revoke a token',
+    summary: "Revoke a token (an owner's token: owners only)",
     tag: 'tokens',
     scope: 'workspace',
     permission: 'token.manage',

@@ -8,6 +8,7 @@ import * as core from './0001-core.js';
 import * as registry from './0002-registry.js';
 import * as deploy from './0003-deploy.js';
 import * as registryHardening from './0004-registry-hardening.js';
+import * as tenancyHardening from './0005-tenancy-hardening.js';
 import * as engine from './0006-engine.js';
 
 const all: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const all: Record<string, Migration> = {
   '0002-registry': registry,
   '0003-deploy': deploy,
   '0004-registry-hardening': registryHardening,
+  '0005-tenancy-hardening': tenancyHardening,
   '0006-engine': engine,
 };
 
