@@ -5,7 +5,8 @@
  */
 import { Migrator } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { engines, openTestStore } from '../../../test/support/engines.js';
+import { engines } from '../../../test/support/engines.js';
+import { openOld } from '../../../test/support/old-store.js';
 import { migrationProvider } from './index.js';
 
 const at = '2025-01-01T00:00:00.000Z';
@@ -13,11 +14,9 @@ const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
 describe.each(engines)('migration 0004 on %s', (engine) => {
   it('records the audited versions whose tags still name the audited digest', async () => {
-    const { store, cleanup } = await openTestStore(engine);
+    const { db, cleanup } = await openOld(engine);
     try {
-      const migrator = new Migrator({ db: store.db, provider: migrationProvider });
-      expect((await migrator.migrateTo('0003-deploy')).error).toBeUndefined();
-      const db = store.db;
+      const migrator = new Migrator({ db, provider: migrationProvider });
       await db.insertInto('workspaces').values({ id: 'ws_1', name: 'acme', tier: 'high', created_at: at, updated_at: at }).execute();
       await db.insertInto('projects').values({ id: 'prj_1', workspace_id: 'ws_1', name: 'shop', config_version: 0, created_at: at }).execute();
       await db.insertInto('registry_repositories').values({ id: 'repo_1', name: 'acme/shop', workspace_id: 'ws_1', project_id: 'prj_1', keep_versions: 20, protected_tags: '[]', created_at: at }).execute();
