@@ -24,6 +24,7 @@ import { collectGarbage } from '../registry/gc.js';
 import { imagesInUse } from '../releases/releases.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
+import { EgressPolicy } from '../registry/client/index.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
 import { endWorkspaceStreams } from '../deploy/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
@@ -79,7 +80,10 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     // The deploy engine starts once the listener's port is known (the target pulls from it).
     const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), target: null };
     let runtime: DeployRuntime | undefined;
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy });
+    // Other registries on internal addresses only as the admin allows (--allow-registry-host).
+    const egress = new EgressPolicy(options.allowRegistryHosts);
+    const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics: createMetrics(version, store.engine), version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -91,6 +95,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
     const url = `http://${host}:${port}`;
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
+    // Listening on every address: the loopback names are this server too.
+    if (host === '0.0.0.0' || host === '[::]') selfHosts.push(`127.0.0.1:${port}`, `[::1]:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     try {
       runtime = await startDeployRuntime({
@@ -124,6 +130,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         // Change streams never end by themselves; the deploy's last changes are out by now.
         endWorkspaceStreams(app.server);
         await app.close();
+        egress.close();
         await openStoreRef.close();
         lock.release();
       },
