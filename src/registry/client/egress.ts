@@ -94,8 +94,8 @@ export class EgressPolicy {
   };
 
   /** One HTTP request (no redirects followed) to an allowed destination. */
-  fetch(url: URL, init: EgressRequest): Promise<Response> {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
+  async fetch(url: URL, init: EgressRequest): Promise<Response> {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol}`);
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     // An address in the URL is never looked up: check it here.
     if (isIP(hostname) !== 0) this.check(hostname, hostname);
@@ -104,7 +104,7 @@ export class EgressPolicy {
     return new Promise<Response>((resolve, reject) => {
       const options = { method, hostname, port: url.port || (secure ? 443 : 80), path: `${url.pathname}${url.search}`, headers: init.headers, signal: init.signal };
       const req = secure ? httpsRequest({ ...options, agent: this.https, servername: isIP(hostname) === 0 ? hostname : undefined }) : httpRequest({ ...options, agent: this.http });
-      req.once('error', reject);
+      req.on('error', reject);
       req.once('response', (res) => {
         try {
           resolve(toResponse(res, method));
