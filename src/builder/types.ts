@@ -26,13 +26,17 @@ export interface BaseImage {
 
 /** Limits on what an archive may unpack to. */
 export interface ArchiveLimits {
-  /** Sum of all file sizes, unpacked (default 2 GiB). */
+  /** Bytes unpacked: the data of every entry (files, directories, links, metadata), and for a tar.gz every decompressed byte (default 2 GiB). */
   maxUnpackedBytes: number;
   /** Number of entries: files, directories and links (default 200 000). */
   maxEntries: number;
+  /** Most bytes unpacked per byte of the artifact as uploaded (default 100). */
+  maxRatio: number;
+  /** Unpacked bytes below which the ratio is not checked (default 32 MiB). */
+  ratioFloorBytes: number;
 }
 
-export const defaultLimits: ArchiveLimits = { maxUnpackedBytes: 2 * 1024 ** 3, maxEntries: 200_000 };
+export const defaultLimits: ArchiveLimits = { maxUnpackedBytes: 2 * 1024 ** 3, maxEntries: 200_000, maxRatio: 100, ratioFloorBytes: 32 * 1024 ** 2 };
 
 export interface BuildInput {
   /** The uploaded file: a JAR, zip, tar or tar.gz. */

@@ -15,9 +15,10 @@ import { recordAudit } from '../audit/audit.js';
 import { artifactDigestLabel, buildImage, runtimeLabel } from '../builder/build.js';
 import { openArchive } from '../builder/archive/archive.js';
 import { resolveLayout } from '../builder/runtimes/detect.js';
-import type { BaseImage, Runtime } from '../builder/types.js';
+import { parseRuntime } from '../builder/runtimes/detect.js';
+import { runtimes, type ArchiveLimits, type BaseImage, type Runtime } from '../builder/types.js';
 import type { ProjectAccess } from '../projects/projects.js';
-import { storeOwnBlob } from '../registry/blobs.js';
+import { statBlob, storeOwnBlob } from '../registry/blobs.js';
 import { RegistryError } from '../registry/errors.js';
 import { immutableTagDigest, putManifest } from '../registry/manifests.js';
 import type { Registry } from '../registry/registry.js';
@@ -38,6 +39,8 @@ export interface BuildServices {
   registry: Registry;
   dataDir: string;
   maxArtifactBytes: number;
+  /** What an artifact may unpack to (absent: the builder's defaults). */
+  unpackLimits?: Partial<ArchiveLimits>;
   /** Host[:port] names under which clients reach this server (its own registry). */
   selfHosts: string[];
   /** Fetches a base image from another registry into `target` (absent: only own bases work). */
@@ -55,7 +58,7 @@ export interface BuildResult {
   artifactBytes: number;
   size: number;
   base: { reference: string; digest: string };
-  /** Blobs that were new to the content store (0 when the same artifact was built before). */
+  /** Blobs new to this repository (0 when the same artifact was built before); whether another repository holds them is never told. */
   newBlobs: number;
   steps: { name: string; ms: number }[];
 }
@@ -82,21 +85,26 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
       reused.steps.unshift({ name: 'receive artifact', ms: uploadMs });
       return reused;
     }
-    const runtime = request.runtime ?? (request.base ? undefined : await detectRuntime(area.artifact, area.dir));
-    const reference = request.base ?? defaultBases[runtime as Runtime];
+    const reference = request.base ?? defaultBaseOf(request.runtime !== undefined ? parseRuntime(request.runtime) : await detectRuntime(area.artifact, area.dir, services.unpackLimits));
     const base = await resolveBase(services, access, reference, repo);
     const baseMs = Math.round(performance.now() - t0);
 
-    const built = await buildImage({ artifactPath: area.artifact, artifactDigest, runtime: request.runtime, version: request.version, base, workDir: area.dir });
+    const built = await buildImage({ artifactPath: area.artifact, artifactDigest, runtime: request.runtime, version: request.version, base, workDir: area.dir, ...(services.unpackLimits ? { limits: services.unpackLimits } : {}) });
     const t1 = performance.now();
     // Refuse before storing anything: a refused build leaves no blob behind.
     const existing = await services.db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', request.version).executeTakeFirst();
     const fixed = existing?.digest ?? (await immutableTagDigest(services.db, repo, request.version));
     if (fixed !== null && fixed !== built.manifest.digest) throw versionExists(repo, request.version, fixed);
+    // Counted per repository: whether another workspace stored the same bytes is not this caller's business.
     let newBlobs = 0;
-    for (const layer of built.newLayers) if (await storeOwnBlob(services.registry.store, repo, layer)) newBlobs += 1;
-    if (await storeOwnBlob(services.registry.store, repo, { digest: built.config.digest, size: built.config.bytes.length, bytes: built.config.bytes })) newBlobs += 1;
-    const manifestKnown = await services.db.selectFrom('registry_blobs').select('digest').where('digest', '=', built.manifest.digest).executeTakeFirst();
+    const store = async (blob: Parameters<typeof storeOwnBlob>[2]): Promise<void> => {
+      const linked = (await statBlob(services.db, repo, blob.digest)) !== null;
+      await storeOwnBlob(services.registry.store, repo, blob);
+      if (!linked) newBlobs += 1;
+    };
+    for (const layer of built.newLayers) await store(layer);
+    await store({ digest: built.config.digest, size: built.config.bytes.length, bytes: built.config.bytes });
+    const manifestKnown = await services.db.selectFrom('registry_manifests').select('digest').where('repository_id', '=', repo.id).where('digest', '=', built.manifest.digest).executeTakeFirst();
     try {
       await putManifest(services.registry.store, repo, request.version, built.manifest.mediaType, built.manifest.bytes, { immutableTag: true });
     } catch (error) {
@@ -148,9 +156,12 @@ export async function reuseEarlierBuild(services: BuildServices, access: Project
   const started = performance.now();
   const earlier = await earlierBuild(services, repo, request.version);
   if (!earlier) return null;
-  const runtime = (request.runtime ?? earlier.labels[runtimeLabel]) as Runtime | undefined;
-  if (earlier.labels[artifactDigestLabel] !== artifactDigest || !runtime || earlier.labels[runtimeLabel] !== runtime) throw versionExists(repo, request.version, earlier.digest);
-  const reference = request.base ?? defaultBases[runtime];
+  const requested = request.runtime === undefined ? undefined : parseRuntime(request.runtime);
+  // The label comes from an image anyone with push access could have written: checked, never used as a key as is.
+  const labelled = runtimes.find((r) => r === earlier.labels[runtimeLabel]);
+  const runtime = requested ?? labelled;
+  if (earlier.labels[artifactDigestLabel] !== artifactDigest || !runtime || labelled !== runtime) throw versionExists(repo, request.version, earlier.digest);
+  const reference = request.base ?? defaultBaseOf(runtime);
   const base = await resolveBase(services, access, reference, repo);
   if (earlier.labels[baseDigestLabel] !== base.manifestDigest) throw versionExists(repo, request.version, earlier.digest);
   return {
@@ -193,8 +204,13 @@ function versionExists(repo: Repository, version: string, digest: string): Slipw
   return new SlipwayError('SLW_VERSION_EXISTS', `version ${version} of ${repo.name} already names another image (${digest}); versions are immutable: build with a new --version`);
 }
 
-async function detectRuntime(artifact: string, workDir: string): Promise<Runtime> {
-  const archive = await openArchive(artifact, workDir);
+/** The default base of a runtime (a checked one: `defaultBases` is never indexed by raw input). */
+function defaultBaseOf(runtime: Runtime): string {
+  return defaultBases[runtime];
+}
+
+async function detectRuntime(artifact: string, workDir: string, limits?: Partial<ArchiveLimits>): Promise<Runtime> {
+  const archive = await openArchive(artifact, workDir, limits);
   try {
     return (await resolveLayout(archive)).runtime;
   } finally {

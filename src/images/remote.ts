@@ -8,9 +8,9 @@
  */
 import type { Readable } from 'node:stream';
 import { SlipwayError } from '../core/errors.js';
-import { mediaTypes, parseManifest } from '../core/oci.js';
+import { ManifestError, mediaTypes, parseManifest } from '../core/oci.js';
 import type { BaseImage } from '../builder/types.js';
-import { OciClient, parseImageReference } from '../registry/client/index.js';
+import { OciClient, parseImageReference, type EgressPolicy } from '../registry/client/index.js';
 import { credentialFor } from '../registry/credentials.js';
 import { appendUpload, cancelUpload, finishUpload, startUpload, statBlob, type RegistryStore } from '../registry/blobs.js';
 import { putManifest, resolveManifest } from '../registry/manifests.js';
@@ -26,11 +26,13 @@ export interface RemoteServices {
   db: Db;
   store: RegistryStore;
   keyring: Keyring;
+  /** Which registries may be reached (the server's --allow-registry-host); default: no internal address. */
+  egress?: EgressPolicy;
 }
 
-/** A client that uses the workspace's stored credentials. */
+/** A client that uses the workspace's stored credentials and the server's egress policy. */
 export function clientFor(services: RemoteServices, workspaceId: string, unavailableCode: 'SLW_BASE_IMAGE_UNAVAILABLE' | 'SLW_UPSTREAM_REGISTRY'): OciClient {
-  return new OciClient({ credentials: (host) => credentialFor(services.db, services.keyring, workspaceId, host), unavailableCode });
+  return new OciClient({ credentials: (host) => credentialFor(services.db, services.keyring, workspaceId, host), unavailableCode, ...(services.egress ? { egress: services.egress } : {}) });
 }
 
 /** Streams a blob from another registry into `target` unless it is there already. */
@@ -111,7 +113,13 @@ async function fetchBase(services: RemoteServices, reference: string, target: Re
 
 /** Copies an image manifest's blobs (config and layers) into `target`. */
 async function copyImage(services: RemoteServices, client: OciClient, registry: string, repository: string, target: Repository, bytes: Buffer, mediaType: string): Promise<void> {
-  const info = parseManifest(bytes, mediaType);
+  let info;
+  try {
+    info = parseManifest(bytes, mediaType);
+  } catch (error) {
+    if (error instanceof ManifestError) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${registry} sent a manifest for ${repository} that is not a valid OCI or Docker image manifest; check the reference`);
+    throw error;
+  }
   if (info.manifests.length > 0) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', 'the image is an index without a linux/amd64 entry; import a single-platform image');
   for (const blob of info.blobs) await copyBlob(services, client, registry, repository, target, blob.digest, blob.size);
 }

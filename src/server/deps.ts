@@ -9,6 +9,8 @@ import type { Keyring } from '../secrets/secrets.js';
 import type { Metrics } from './metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { Placements } from '../deploy/target.js';
+import type { ArchiveLimits } from '../builder/types.js';
+import type { EgressPolicy } from '../registry/client/index.js';
 
 /** The server's services, built once at start and handed to every route. */
 export interface ServerDeps {
@@ -23,6 +25,10 @@ export interface ServerDeps {
   dataDir: string;
   /** Largest artifact a build accepts, in bytes. */
   maxArtifactBytes: number;
+  /** What an artifact may unpack to (absent: the builder's defaults). */
+  unpackLimits?: Partial<ArchiveLimits>;
+  /** Which other registries the server may fetch from (absent: none on an internal address). */
+  egress?: EgressPolicy;
   /** host:port names of this server (its own registry), besides the Host header of a request. */
   selfHosts: string[];
   /** The deploy engine's queue and the targets it places environments on (without --proxy-listen, `local` says what to start). */

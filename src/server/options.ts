@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../core/errors.js';
+import { parseAllowEntry } from '../registry/client/egress.js';
 
 const listenSchema = z.string().transform((value, ctx) => {
   const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+))?:(\d{1,5})$/.exec(value);
@@ -73,6 +74,26 @@ const schema = z.object({
   registryGcInterval: z.coerce.number().int().min(0).default(3600),
   /** Largest artifact `slipway build` accepts, in bytes. @default 2 GiB */
   maxArtifactBytes: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  /** Most bytes an artifact may unpack to (every entry's data, every byte decompressed). @default 2 GiB */
+  maxUnpackedBytes: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  /** Most bytes unpacked per byte uploaded (checked past 32 MiB). @default 100 */
+  maxUnpackRatio: z.coerce.number().int().min(1).default(100),
+  /** Hosts and CIDR ranges on internal addresses the server may fetch images from. @default none */
+  allowRegistryHosts: z
+    .array(z.string())
+    .default([])
+    .transform((values, ctx) => {
+      const out: string[] = [];
+      for (const value of values) {
+        const parsed = parseAllowEntry(value);
+        if ('error' in parsed) {
+          ctx.addIssue({ code: 'custom', message: parsed.error });
+          return z.NEVER;
+        }
+        out.push(parsed.entry);
+      }
+      return out;
+    }),
   /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
   proxyListen: listenSchema.optional(),
   /** Shortest time old replicas stay after a switch, in ms; then they go once the proxy has no request in flight to them. @default 500 */
@@ -107,6 +128,10 @@ export interface ServerOptions {
   logLevel: z.output<typeof schema>['logLevel'];
   registryGcInterval: number;
   maxArtifactBytes: number;
+  maxUnpackedBytes: number;
+  maxUnpackRatio: number;
+  /** `--allow-registry-host` values: host names, addresses, CIDR ranges. */
+  allowRegistryHosts: string[];
   proxyListen: { host: string; port: number } | undefined;
   drainMs: number;
   drainCapMs: number;
@@ -130,6 +155,8 @@ export interface ServerFlags {
   trustedProxy?: string[] | undefined;
   metricsListen?: string | undefined;
   maxBlobSize?: string | undefined;
+  /** Repeatable `--allow-registry-host`. */
+  allowRegistryHost?: string[] | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -142,6 +169,9 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     logLevel: env.SLIPWAY_LOG_LEVEL,
     registryGcInterval: env.SLIPWAY_REGISTRY_GC_INTERVAL,
     maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
+    maxUnpackedBytes: env.SLIPWAY_MAX_UNPACKED_BYTES,
+    maxUnpackRatio: env.SLIPWAY_MAX_UNPACK_RATIO,
+    allowRegistryHosts: flags.allowRegistryHost?.length ? flags.allowRegistryHost : env.SLIPWAY_ALLOW_REGISTRY_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     drainMs: env.SLIPWAY_DRAIN_MS,
     drainCapMs: env.SLIPWAY_DRAIN_CAP_MS,
@@ -167,6 +197,9 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     logLevel: o.logLevel,
     registryGcInterval: o.registryGcInterval,
     maxArtifactBytes: o.maxArtifactBytes,
+    maxUnpackedBytes: o.maxUnpackedBytes,
+    maxUnpackRatio: o.maxUnpackRatio,
+    allowRegistryHosts: o.allowRegistryHosts,
     proxyListen: o.proxyListen,
     drainMs: o.drainMs,
     drainCapMs: Math.max(o.drainCapMs, o.drainMs),

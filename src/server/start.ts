@@ -25,6 +25,7 @@ import { expireIdleUploads } from '../registry/blobs.js';
 import { imagesInUse } from '../releases/releases.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
+import { EgressPolicy } from '../registry/client/index.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
 import { endWorkspaceStreams } from '../deploy/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
@@ -83,7 +84,10 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     let runtime: DeployRuntime | undefined;
     let backend: Awaited<ReturnType<typeof startDeployBackend>> | undefined;
     const metrics = createMetrics(version, store.engine);
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken });
+    // Other registries on internal addresses only as the admin allows (--allow-registry-host).
+    const egress = new EgressPolicy(options.allowRegistryHosts);
+    const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -95,6 +99,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
     const url = `http://${host}:${port}`;
     selfHosts.push(`${host}:${port}`.toLowerCase(), `localhost:${port}`);
+    // Listening on every address: the loopback names are this server too.
+    if (host === '0.0.0.0' || host === '[::]') selfHosts.push(`127.0.0.1:${port}`, `[::1]:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
     let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
@@ -148,6 +154,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         // Change streams never end by themselves; the deploy's last changes are out by now.
         endWorkspaceStreams(app.server);
         await app.close();
+        egress.close();
         await openStoreRef.close();
         lock.release();
       },

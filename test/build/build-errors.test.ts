@@ -10,6 +10,7 @@ import { startInProcessServer, type InProcessServer } from '../support/in-proces
 import { withSqliteStore } from '../support/fixtures.js';
 import { basic, pushBlob, pushImage, sha256 } from '../support/oci-push.js';
 import { makeTar } from '../support/tar-fixtures.js';
+import { errorCode } from '../support/api.js';
 
 let server: InProcessServer;
 let base: string;
@@ -93,5 +94,43 @@ describe('build refuses bad artifacts', () => {
     expect(await registryState()).toEqual(before);
     const tags = (await (await fetch(`${server.url}/v2/acme/shop/tags/list`, { headers: { authorization: basic(server.adminToken) } })).json()) as { tags: string[] };
     expect(tags.tags.filter((t) => !t.startsWith('src-'))).toEqual(['1.0.0']);
+  });
+});
+
+describe('runtime values that are no runtime', () => {
+  // Without --base the runtime picks the default base: a value such as `constructor` must never
+  // be looked up as given (it answered 500).
+  async function buildWithoutBase(runtime: string) {
+    const q = new URLSearchParams({ version: '3.0.0', runtime });
+    const res = await fetch(`${server.url}/api/v1/workspaces/acme/projects/shop/builds?${q.toString()}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/octet-stream' },
+      body: site([]),
+    });
+    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+  }
+
+  it.each(['bogus', 'constructor', '__proto__', 'toString', 'hasOwnProperty'])('runtime=%s → 400 SLW_RUNTIME_UNKNOWN, nothing stored', async (runtime) => {
+    const before = await registryState();
+    const res = await buildWithoutBase(runtime);
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 400, code: 'SLW_RUNTIME_UNKNOWN' });
+    expect(res.body.error?.message).toContain('is not one of java, static, node');
+    expect(await registryState()).toEqual(before);
+    const lookup = await server.admin.post('/api/v1/workspaces/acme/projects/shop/builds/lookup', { version: '3.0.0', artifactDigest: `sha256:${'a'.repeat(64)}`, artifactBytes: 10, runtime });
+    expect({ status: lookup.status, code: errorCode(lookup) }).toEqual({ status: 400, code: 'SLW_RUNTIME_UNKNOWN' });
+  });
+
+  it("an image's own runtime label is checked too: a pushed 'constructor' label is a taken version, not a 500", async () => {
+    const t = { url: server.url, token: server.adminToken };
+    const artifactDigest = `sha256:${'e'.repeat(64)}`;
+    const layer = makeTar([{ path: 'x', content: 'x' }], false);
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'io.slipway.runtime': 'constructor', 'io.slipway.artifact.digest': artifactDigest } }, rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }),
+    );
+    await pushBlob(t, 'acme/shop', layer);
+    await pushBlob(t, 'acme/shop', config);
+    await pushImage(t, 'acme/shop', '9.9.9', config, [layer]);
+    const res = await server.admin.post('/api/v1/workspaces/acme/projects/shop/builds/lookup', { version: '9.9.9', artifactDigest, artifactBytes: 10 });
+    expect({ status: res.status, code: errorCode(res) }).toEqual({ status: 409, code: 'SLW_VERSION_EXISTS' });
   });
 });

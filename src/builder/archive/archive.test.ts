@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tarBytes, tarGzBytes, zipBytes, type TarFixture } from '../test-support/fixtures.js';
+import { gzipBomb, tarBytes, tarGzBytes, zipBytes, type TarFixture } from '../test-support/fixtures.js';
 import { openArchive } from './archive.js';
 import type { Archive } from './entries.js';
 
@@ -75,7 +75,7 @@ describe('tar', () => {
       expect(a.entries.find((e) => e.path === 'bin/run.sh')?.mode).toBe(0o755);
       await a.close();
     }
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tar'))).toEqual([]); // scratch copy removed
+    expect(readdirSync(dir).filter((f) => f.startsWith('artifact-'))).toEqual([]); // scratch copy removed
   });
 
   it('reads archives made by GNU tar in gnu and pax formats', async () => {
@@ -182,6 +182,65 @@ describe('tar', () => {
       expect(e.code).toBe('SLW_ARTIFACT_INVALID');
       expect(e.message).toMatch(message);
     }
+  });
+});
+
+describe('decompression bombs', () => {
+  const mib = 1024 * 1024;
+  const site: TarFixture[] = [{ name: 'index.html', content: '<h1>hi</h1>' }];
+  const scratch = (): string[] => readdirSync(dir).filter((f) => f.startsWith('artifact-'));
+
+  it.each([
+    ['a directory', '5'],
+    ['a symlink', '2'],
+    ['a volume label', 'V'],
+  ])("counts %s entry's data: 1 GiB in a 1 MB tar.gz is refused before any of it is written", async (_what, type) => {
+    const bomb = gzipBomb({ name: 'assets/', type, size: 1024 * mib }, site);
+    expect(bomb.length).toBeLessThan(1.2 * mib);
+    const e = await failure(bomb);
+    expect(e.code).toBe('SLW_ARTIFACT_TOO_LARGE');
+    expect(e.message).toMatch(/more than 100 times its packed size/);
+    expect(scratch()).toEqual([]);
+  });
+
+  it("refuses a non-file entry's data past the total limit, whatever the ratio", async () => {
+    const e = await failure(gzipBomb({ name: 'assets/', type: '5', size: 3 * mib }, site), { maxUnpackedBytes: 2 * mib });
+    expect(e).toMatchObject({ code: 'SLW_ARTIFACT_TOO_LARGE', message: expect.stringMatching(/more than 2097152 bytes/) });
+    // The 2.5 GiB directory of the security review, in 2.6 MB: past the default total limit.
+    const review = gzipBomb({ name: 'assets/', type: '5', size: 2.5 * 1024 * mib }, site);
+    expect(review.length).toBeLessThan(2.7 * mib);
+    expect(await failure(review)).toMatchObject({ code: 'SLW_ARTIFACT_TOO_LARGE' });
+  });
+
+  it("skips a non-file entry's data without writing it: the scratch file holds only the files' bytes", async () => {
+    // 20 MiB of directory data: under the ratio floor, so accepted, but never written.
+    const a = await open(gzipBomb({ name: 'assets/', type: '5', size: 20 * mib }, site, [{ name: 'b.txt', content: 'bee' }]));
+    const [written] = scratch();
+    expect(written).toBeDefined();
+    expect(statSync(join(dir, written ?? '')).size).toBe('<h1>hi</h1>'.length + 'bee'.length);
+    expect(await text(a, 'index.html')).toBe('<h1>hi</h1>');
+    expect(await text(a, 'b.txt')).toBe('bee');
+    expect(a.entries.map((e) => `${e.type} ${e.path}`)).toEqual(['dir assets', 'file b.txt', 'file index.html']);
+    await a.close();
+    expect(scratch()).toEqual([]);
+  });
+
+  it('counts every decompressed byte, headers included', async () => {
+    // Forty empty directories declare no data, but their headers are 20 KiB decompressed.
+    const dirs: TarFixture[] = Array.from({ length: 40 }, (_, i) => ({ name: `d${i}/`, type: '5' }));
+    await (await open(tarGzBytes(dirs), { maxUnpackedBytes: 32 * 1024 })).close();
+    expect(await failure(tarGzBytes(dirs), { maxUnpackedBytes: 16 * 1024 })).toMatchObject({ code: 'SLW_ARTIFACT_TOO_LARGE' });
+  });
+
+  it('applies the ratio to a file too (tar.gz and zip), but not below the floor', async () => {
+    const zeros = Buffer.alloc(40 * mib);
+    expect(await failure(gzipBomb({ name: 'zeros.bin', type: '0', size: 40 * mib }, site))).toMatchObject({ code: 'SLW_ARTIFACT_TOO_LARGE' });
+    expect(await failure(zipBytes([{ name: 'zeros.bin', content: zeros }]))).toMatchObject({ code: 'SLW_ARTIFACT_TOO_LARGE', message: expect.stringMatching(/times its packed size/) });
+    const small = await open(zipBytes([{ name: 'zeros.bin', content: Buffer.alloc(4 * mib) }]));
+    expect(small.entries[0]?.size).toBe(4 * mib);
+    await small.close();
+    const raised = await open(zipBytes([{ name: 'zeros.bin', content: zeros }]), { maxRatio: 2000 });
+    await raised.close();
   });
 });
 

@@ -6,9 +6,10 @@
  * @module
  */
 import { SlipwayError } from '../../core/errors.js';
+import type { ArchiveLimits } from '../types.js';
 import { ancestorsOf, resolveSymlink, unsafe } from './paths.js';
 
-/** Where a file's bytes are: an offset in a plain tar file, or a zip entry. */
+/** Where a file's bytes are: an offset in a plain tar file (or in the scratch file of a tar.gz's files), or a zip entry. */
 export type EntrySource =
   | { kind: 'tar'; offset: number }
   | { kind: 'zip'; headerOffset: number; method: number; compressedSize: number; crc32: number };
@@ -50,22 +51,48 @@ export interface RawEntry extends Omit<ArchiveEntry, 'type'> {
 
 /** Limits reached while reading → SLW_ARTIFACT_TOO_LARGE. */
 export function tooLarge(what: string): SlipwayError {
-  return new SlipwayError('SLW_ARTIFACT_TOO_LARGE', `the artifact ${what}; make it smaller or raise the server's artifact limits`);
+  return new SlipwayError('SLW_ARTIFACT_TOO_LARGE', `the artifact ${what}; make it smaller or raise the server's limit (SLIPWAY_MAX_UNPACKED_BYTES, SLIPWAY_MAX_UNPACK_RATIO)`);
 }
 
-/** Counts entries and bytes as a reader goes, failing as soon as a limit is passed. */
+/**
+ * Counts entries and bytes as a reader goes, failing as soon as a limit is passed. Two counts
+ * of bytes, each held to the same limits: what the entries declare (every entry, whatever its
+ * type: a directory's or a link's data is unpacked too, even though it is never used), checked
+ * before any of it is unpacked, and what was actually decompressed. The limits are a total
+ * (`maxUnpackedBytes`) and a ratio to the packed artifact's size (`maxRatio`, once past
+ * `ratioFloorBytes`, so tiny archives of tiny files are never refused for their tar padding).
+ */
 export class Budget {
   private entries = 0;
-  private bytes = 0;
+  private declared = 0;
+  private inflated = 0;
 
-  constructor(private readonly limits: { maxUnpackedBytes: number; maxEntries: number }) {}
+  constructor(
+    private readonly limits: ArchiveLimits,
+    /** Size of the artifact as uploaded (compressed). */
+    private readonly packedBytes: number,
+  ) {}
 
-  /** Counts `entries` more entries holding `size` more bytes. */
+  /** Counts `entries` more entries whose data is `size` more bytes. */
   add(size: number, entries = 1): void {
     this.entries += entries;
-    this.bytes += size;
+    this.declared += size;
     if (this.entries > this.limits.maxEntries) throw tooLarge(`has more than ${this.limits.maxEntries} entries`);
-    if (this.bytes > this.limits.maxUnpackedBytes) throw tooLarge(`unpacks to more than ${this.limits.maxUnpackedBytes} bytes`);
+    this.check(this.declared);
+  }
+
+  /** Counts `bytes` more bytes decompressed (headers, padding and data of any entry). */
+  inflate(bytes: number): void {
+    this.inflated += bytes;
+    this.check(this.inflated);
+  }
+
+  private check(bytes: number): void {
+    const { maxUnpackedBytes, maxRatio, ratioFloorBytes } = this.limits;
+    if (bytes > maxUnpackedBytes) throw tooLarge(`unpacks to more than ${maxUnpackedBytes} bytes`);
+    if (bytes > ratioFloorBytes && bytes > this.packedBytes * maxRatio) {
+      throw tooLarge(`unpacks to more than ${maxRatio} times its packed size of ${this.packedBytes} bytes (a decompression bomb?)`);
+    }
   }
 }
 

@@ -1,13 +1,15 @@
 /**
- * Tar and tar.gz artifacts. One streaming pass records the entries; a tar.gz is unpacked to a
- * plain tar in the scratch directory during that pass, so file bytes can later be read by offset
- * in any order (the layer writer wants them sorted by path).
+ * Tar and tar.gz artifacts. One streaming pass records the entries; the regular files of a
+ * tar.gz are unpacked to one scratch file in the build's directory during that pass (their
+ * bytes only: no headers, nor the data of directories, links or other entries), so file bytes
+ * can later be read by offset in any order (the layer writer wants them sorted by path). Every
+ * byte decompressed counts against the budget, so the pass stops at the limits (see `Budget`).
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -24,8 +26,9 @@ async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
 }
 
 export async function openTar(path: string, gzip: boolean, workDir: string, limits: ArchiveLimits): Promise<Archive> {
-  const scanner = new TarScanner(new Budget(limits), limits.maxEntries * 4 + 16);
-  const tarPath = gzip ? join(workDir, `artifact-${randomUUID()}.tar`) : path;
+  const budget = new Budget(limits, (await stat(path)).size);
+  const scanner = new TarScanner(budget, limits.maxEntries * 4 + 16, gzip);
+  const tarPath = gzip ? join(workDir, `artifact-${randomUUID()}.files`) : path;
   const out = gzip ? await open(tarPath, 'wx') : undefined;
   let fh: FileHandle | undefined;
   let entries: ArchiveEntry[] = [];
@@ -35,8 +38,9 @@ export async function openTar(path: string, gzip: boolean, workDir: string, limi
     const consume = async (source: AsyncIterable<Buffer>): Promise<void> => {
       try {
         for await (const chunk of source) {
-          scanner.push(chunk);
-          if (out) await writeAll(out, chunk);
+          if (gzip) budget.inflate(chunk.length);
+          const files = scanner.push(chunk);
+          if (out) for (const part of files) await writeAll(out, part);
           if (scanner.ended) return;
         }
       } catch (error) {

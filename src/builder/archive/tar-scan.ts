@@ -3,6 +3,12 @@
  * header and where its data starts, never holding file data in memory. PAX (`x`, `g`) and GNU
  * long-name (`L`, `K`) records apply to the entry after them.
  *
+ * Every entry's declared size counts against the budget when its header is read, whatever its
+ * type, so an oversized directory or link entry is refused before its data is read. In compact
+ * mode (a tar.gz, unpacked to a scratch file) `push` hands back only the bytes of regular files,
+ * and a file's offset is where its bytes are in that compacted output: the data of directories,
+ * links and other entries is skipped, never written.
+ *
  * @module
  */
 import { Budget, tooLarge, type RawEntry } from './entries.js';
@@ -27,6 +33,11 @@ export class TarScanner {
   ended = false;
   /** Bytes consumed so far. */
   offset = 0;
+  /** Bytes of regular files handed back by `push` so far (compact mode). */
+  private kept = 0;
+  /** Data bytes of the current entry still to come, and whether they are a file's (kept). */
+  private data = 0;
+  private keepData = false;
   private readonly header = Buffer.alloc(blockSize);
   private headerFill = 0;
   private skip = 0;
@@ -40,13 +51,26 @@ export class TarScanner {
   constructor(
     private readonly budget: Budget,
     private readonly maxHeaders: number,
+    /** Offsets into the compacted file bytes instead of into the input. */
+    private readonly compact = false,
   ) {}
 
-  push(chunk: Buffer): void {
+  /** Scans `chunk`; returns the parts of it that are regular files' bytes (kept in compact mode). */
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
     let pos = 0;
     while (pos < chunk.length && !this.ended) {
       const available = chunk.length - pos;
-      if (this.skip > 0) {
+      if (this.data > 0) {
+        const n = Math.min(this.data, available);
+        if (this.keepData) {
+          out.push(chunk.subarray(pos, pos + n));
+          this.kept += n;
+        }
+        this.data -= n;
+        pos += n;
+        this.offset += n;
+      } else if (this.skip > 0) {
         const n = Math.min(this.skip, available);
         this.skip -= n;
         pos += n;
@@ -71,11 +95,12 @@ export class TarScanner {
         }
       }
     }
+    return out;
   }
 
   /** Call at the end of the input: fails when it stopped mid-entry or held nothing. */
   finish(): RawEntry[] {
-    if (this.meta || this.skip > 0 || this.headerFill > 0) throw invalid('the tar archive is truncated');
+    if (this.meta || this.data > 0 || this.skip > 0 || this.headerFill > 0) throw invalid('the tar archive is truncated');
     if (this.entries.length === 0) throw invalid('the archive is empty');
     return this.entries;
   }
@@ -114,24 +139,28 @@ export class TarScanner {
     this.local = new Map();
     this.longName = undefined;
     this.longLink = undefined;
-    this.skip = size + padding(size);
     if ([...pax.keys()].some((k) => k.startsWith('GNU.sparse'))) throw invalid(`tar entry ${JSON.stringify(name)} is a sparse file, which is not supported`);
-    this.record(h.typeflag, name, linkname, h.mode, size);
+    // Counted whatever the entry is: its data is decompressed either way.
+    this.budget.add(size, 0);
+    this.keepData = this.record(h.typeflag, name, linkname, h.mode, size) && this.compact;
+    this.data = size;
+    this.skip = padding(size);
   }
 
-  private record(typeflag: string, name: string, linkname: string, mode: number, size: number): void {
+  /** Records an entry; true when it is a regular file (whose data is used). */
+  private record(typeflag: string, name: string, linkname: string, mode: number, size: number): boolean {
     let type: RawEntry['type'];
     if (typeflag === '0' || typeflag === '\0' || typeflag === '7') type = name.endsWith('/') ? 'dir' : 'file';
     else if (typeflag === '5' || typeflag === 'D') type = 'dir';
     else if (typeflag === '2') type = 'symlink';
     else if (typeflag === '1') type = 'hardlink';
     else if (typeflag === '3' || typeflag === '4' || typeflag === '6') throw unsafe(name, 'is a device file or FIFO');
-    else if (typeflag === 'V') return; // volume label
+    else if (typeflag === 'V') return false; // volume label
     else if (typeflag === 'S') throw invalid(`tar entry ${JSON.stringify(name)} is a sparse file, which is not supported`);
     else throw invalid(`tar entry ${JSON.stringify(name)} has the unsupported type ${JSON.stringify(typeflag)}`);
     const path = normaliseEntryPath(name);
     const entry: RawEntry = { path, rawName: name, type, mode, size: type === 'file' ? size : 0 };
-    if (type === 'file') entry.source = { kind: 'tar', offset: this.offset };
+    if (type === 'file') entry.source = { kind: 'tar', offset: this.compact ? this.kept : this.offset };
     if (type === 'symlink') entry.linkTarget = linkname;
     if (type === 'hardlink') {
       try {
@@ -140,7 +169,8 @@ export class TarScanner {
         throw unsafe(name, `is a hardlink to ${JSON.stringify(linkname)}, outside the archive's root`);
       }
     }
-    this.budget.add(entry.size);
+    this.budget.add(0);
     this.entries.push(entry);
+    return type === 'file';
   }
 }

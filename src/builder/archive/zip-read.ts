@@ -27,7 +27,7 @@ export async function openZip(path: string, limits: ArchiveLimits): Promise<Arch
     if (dir.count === 0) throw invalid('the archive is empty');
     if (dir.count > limits.maxEntries) throw tooLarge(`has more than ${limits.maxEntries} entries`);
     const cd = await readExactly(fh, dir.base + dir.offset, dir.size, short);
-    const budget = new Budget(limits);
+    const budget = new Budget(limits, (await fh.stat()).size);
     const raw: RawEntry[] = [];
     let pos = 0;
     for (let i = 0; i < dir.count; i++) {

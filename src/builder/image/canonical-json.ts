@@ -10,12 +10,14 @@ import { createHash } from 'node:crypto';
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
+  // Own data properties only (Object.fromEntries): a key such as `__proto__` in a base image's
+  // config is kept as a key, never taken as the object's prototype.
+  const entries: [string, unknown][] = [];
   for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = sortKeys(v);
+    const v: unknown = Object.getOwnPropertyDescriptor(value, key)?.value;
+    if (v !== undefined) entries.push([key, sortKeys(v)]);
   }
-  return out;
+  return Object.fromEntries(entries);
 }
 
 export function canonicalJson(value: unknown): Buffer {

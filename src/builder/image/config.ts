@@ -51,9 +51,8 @@ export function envOf(config: Json): Map<string, string> {
 /** The base's labels. */
 export function labelsOf(base: BaseImage): Record<string, string> {
   const labels = containerConfig(base).Labels;
-  const out: Record<string, string> = {};
-  if (isObject(labels)) for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') out[k] = v;
-  return out;
+  // Own properties (Object.fromEntries), so a label named `__proto__` stays a label.
+  return isObject(labels) ? Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
 }
 
 export function buildConfig(base: BaseImage, changes: ConfigChanges, labels: Record<string, string>, layers: readonly NewLayerInfo[]): Json {

@@ -82,6 +82,26 @@ export function tarBytes(entries: TarFixture[], end = true): Buffer {
 
 export const tarGzBytes = (entries: TarFixture[]): Buffer => gzipSync(tarBytes(entries));
 
+const mib = 1024 * 1024;
+let zeroMember: Buffer | undefined;
+
+/**
+ * A decompression bomb: a tar.gz with `before` entries, then an entry `name` of tar type `type`
+ * ('5' directory, '2' symlink, '0' file, …) whose header declares `size` bytes of data, that
+ * many zeros, then `after` entries. The zeros are gzip members of 1 MiB each (a gzip stream may
+ * be several members), so 2.5 GiB take about 2.6 MB and nothing big is ever held in memory.
+ */
+export function gzipBomb(bomb: { name: string; type: string; size: number }, before: TarFixture[] = [], after: TarFixture[] = []): Buffer {
+  zeroMember ??= gzipSync(Buffer.alloc(mib), { level: 9 });
+  const whole = Math.floor(bomb.size / mib);
+  const rest = bomb.size - whole * mib;
+  return Buffer.concat([
+    gzipSync(Buffer.concat([tarBytes(before, false), header(bomb.name, bomb.type, bomb.size, bomb.type === '5' ? 0o755 : 0o644, bomb.type === '2' ? 'target' : '')])),
+    ...Array.from({ length: whole }, () => zeroMember as Buffer),
+    gzipSync(Buffer.concat([Buffer.alloc(rest), pad(bomb.size), tarBytes(after)])),
+  ]);
+}
+
 export interface ZipFixture {
   name: string;
   content?: string | Buffer;

@@ -17,7 +17,12 @@ export function registerServer(program: Command, fail: (error: unknown) => never
     .option('--trusted-proxy <ip|cidr>', 'a proxy whose X-Forwarded-* headers are believed; repeatable (default: $SLIPWAY_TRUSTED_PROXIES, comma-separated; none)', (value: string, all: string[] = []) => [...all, value])
     .option('--metrics-listen <host:port>', 'serve GET /metrics without a token on this loopback address (default: $SLIPWAY_METRICS_LISTEN; none: /metrics needs an instance admin token)')
     .option('--max-blob-size <size>', 'largest registry blob, e.g. 10GiB (default: $SLIPWAY_MAX_BLOB_SIZE or 10GiB)')
-    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string }) => {
+    .option(
+      '--allow-registry-host <host|cidr>',
+      'let imports and base images come from this host name, address or CIDR range although it is loopback, private or link-local (repeatable; default: $SLIPWAY_ALLOW_REGISTRY_HOSTS, comma-separated; none)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[] }) => {
       try {
         // Loaded here, not at the top: every other command starts without the server's modules.
         const { parseServerOptions } = await import('../../server/options.js');

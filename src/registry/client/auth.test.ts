@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaTypes } from '../../core/oci.js';
 import { parseChallenge, readTokenResponse, TokenCache } from './auth.js';
 import { OciClient } from './client.js';
+import { EgressPolicy } from './egress.js';
+
+/** The test registries listen on 127.0.0.1, which only an allow-list lets the client reach. */
+const loopback = new EgressPolicy(['127.0.0.1']);
 
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const password = 's3cret-pa55';
@@ -132,7 +136,7 @@ describe('OciClient authentication', () => {
   });
 
   it('gets a Bearer token with Basic credentials, once per scope, and never puts them in a URL', async () => {
-    const client = new OciClient({ credentials: async (host) => (host === bearer.host ? { username: 'robot', password } : undefined) });
+    const client = new OciClient({ egress: loopback, credentials: async (host) => (host === bearer.host ? { username: 'robot', password } : undefined) });
     const base = await client.pullBase(`${bearer.host}/t1/app:v1`);
     expect(base.manifestDigest).toBe(sha(manifest));
     expect(await drain((await client.getBlob(bearer.host, 't1/app', sha(blob))).stream)).toEqual(blob);
@@ -142,33 +146,33 @@ describe('OciClient authentication', () => {
     expect(tokenRequest.searchParams.get('scope')).toBe('repository:t1/app:pull');
     expect([...tokens.seen, ...bearer.seen].every((s) => !s.url.includes(password) && !s.url.includes('robot'))).toBe(true);
     expect(bearer.seen.filter((s) => s.authorization === undefined)).toHaveLength(1); // only the first, to get the challenge
-    const parallel = new OciClient({ credentials: async () => ({ username: 'robot', password }) });
+    const parallel = new OciClient({ egress: loopback, credentials: async () => ({ username: 'robot', password }) });
     await Promise.all([1, 2, 3].map(() => parallel.getManifest(`${bearer.host}/t1/app:v1`, [mediaTypes.ociManifest])));
     expect(issued).toBe(2); // three parallel requests, one token request
   });
 
   it('refuses with a clear message when the credentials are wrong or missing, without echoing them', async () => {
-    const wrong = await failure(new OciClient({ credentials: async () => ({ username: 'robot', password: 'wrong-horse' }) }).pullBase(`${bearer.host}/t1/app:v1`));
+    const wrong = await failure(new OciClient({ egress: loopback, credentials: async () => ({ username: 'robot', password: 'wrong-horse' }) }).pullBase(`${bearer.host}/t1/app:v1`));
     expect(wrong.code).toBe('SLW_BASE_IMAGE_UNAVAILABLE');
     expect(wrong.message).toBe(`the token service of ${bearer.host} refused the credentials for ${bearer.host}/t1/app:v1 (401); check the registry credentials`);
     expect(wrong.message).not.toContain('wrong-horse');
-    const none = await failure(new OciClient().pullBase(`${bearer.host}/t1/app:v1`));
+    const none = await failure(new OciClient({ egress: loopback }).pullBase(`${bearer.host}/t1/app:v1`));
     expect(none.message).toMatch(/refused anonymous access .* add credentials for this registry/);
   });
 
   it('uses Basic auth when the registry asks for it', async () => {
     const basic = await listen(registry((auth) => auth === basicOk, () => 'Basic realm="fake"'));
     servers.push(basic.server);
-    const client = new OciClient({ credentials: async () => ({ username: 'robot', password }) });
+    const client = new OciClient({ egress: loopback, credentials: async () => ({ username: 'robot', password }) });
     expect((await client.pullBase(`${basic.host}/t1/app:v1`)).manifestDigest).toBe(sha(manifest));
-    const anonymous = await failure(new OciClient().pullBase(`${basic.host}/t1/app:v1`));
-    expect(anonymous).toMatchObject({ code: 'SLW_BASE_IMAGE_UNAVAILABLE', message: expect.stringMatching(/refused access to .*\(401: UNAUTHORIZED authentication required\); it needs credentials/) });
+    const anonymous = await failure(new OciClient({ egress: loopback }).pullBase(`${basic.host}/t1/app:v1`));
+    expect(anonymous).toMatchObject({ code: 'SLW_BASE_IMAGE_UNAVAILABLE', message: expect.stringMatching(/refused access to .*\(401: UNAUTHORIZED\); it needs credentials/) });
   });
 
   it('checks digests: a manifest by digest and a streamed blob', async () => {
     const liar = await listen(registry(() => true, () => '', true));
     servers.push(liar.server);
-    const client = new OciClient();
+    const client = new OciClient({ egress: loopback });
     const m = await failure(client.getManifest(`${liar.host}/t1/app@${sha(manifest)}`, [mediaTypes.ociManifest]));
     expect(m).toMatchObject({ code: 'SLW_UPSTREAM_REGISTRY', message: expect.stringMatching(/whose digest is sha256:[0-9a-f]{64}, not/) });
     const { stream } = await client.getBlob(liar.host, 't1/app', sha(blob));
@@ -187,14 +191,34 @@ describe('OciClient authentication', () => {
       res.end();
     });
     servers.push(storage.server, redirecting.server);
-    const client = new OciClient({ credentials: async () => ({ username: 'robot', password }) });
+    const client = new OciClient({ egress: loopback, credentials: async () => ({ username: 'robot', password }) });
     expect(await drain((await client.getBlob(redirecting.host, 't1/app', sha(blob))).stream)).toEqual(blob);
     expect(storage.seen).toEqual([{ url: '/bucket/blob?sig=abc', authorization: undefined }]);
   });
 
+  it('sends stored credentials to the token service only, not along its redirect to another origin', async () => {
+    // Two origins: the realm (which checks the credentials) moved its token endpoint to another port.
+    const moved = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ token: 'tok-moved', expires_in: 300 }));
+    });
+    const realm = await listen((req, res) => {
+      res.writeHead(req.headers.authorization === basicOk ? 307 : 401, { location: `http://${moved.host}/token${(req.url ?? '').slice('/token'.length)}` });
+      res.end();
+    });
+    const reg = await listen(registry((auth) => auth === 'Bearer tok-moved', () => `Bearer realm="http://${realm.host}/token",service="fake-registry"`));
+    servers.push(moved.server, realm.server, reg.server);
+    const client = new OciClient({ egress: loopback, credentials: async () => ({ username: 'robot', password }) });
+    expect((await client.pullBase(`${reg.host}/t1/app:v1`)).manifestDigest).toBe(sha(manifest));
+    expect(realm.seen.map((s) => s.authorization)).toEqual([basicOk]);
+    expect(moved.seen.length).toBe(1);
+    expect(moved.seen.map((s) => s.authorization)).toEqual([undefined]);
+    expect(reg.seen.every((s) => s.authorization === undefined || s.authorization === 'Bearer tok-moved')).toBe(true);
+  });
+
   it('uses https for non-loopback registries unless told otherwise', async () => {
     let asked = '';
-    const client = new OciClient({ insecure: (host) => ((asked = host), false), timeoutMs: 2000 });
+    const client = new OciClient({ egress: loopback, insecure: (host) => ((asked = host), false), timeoutMs: 2000 });
     const e = await failure(client.pullBase(`${bearer.host}/t1/app:v1`));
     expect(asked).toBe(bearer.host);
     expect(e.code).toBe('SLW_BASE_IMAGE_UNAVAILABLE'); // TLS to a plain-http port fails

@@ -12,6 +12,10 @@ import { buildImage, scratchBase } from '../../builder/build.js';
 import { tarBytes } from '../../builder/test-support/fixtures.js';
 import type { BuiltImage } from '../../builder/types.js';
 import { OciClient } from './client.js';
+import { EgressPolicy } from './egress.js';
+
+/** The test registries listen on 127.0.0.1, which only an allow-list lets the client reach. */
+const loopback = new EgressPolicy(['127.0.0.1']);
 import { freePort, haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from './test-support/docker-registry.js';
 
 async function drain(stream: Readable): Promise<Buffer> {
@@ -33,7 +37,7 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('OciClient against docker-re
   let peer: PeerRegistry;
   let site: BuiltImage;
   let arm: { bytes: Buffer; digest: string };
-  const client = new OciClient();
+  const client = new OciClient({ egress: loopback });
 
   beforeAll(async () => {
     peer = await startDockerRegistry();
@@ -136,10 +140,10 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('OciClient against docker-re
     const blob = await failure(client.getBlob(peer.host, 't1/app', `sha256:${'0'.repeat(64)}`));
     expect(blob.message).toMatch(/was not found/);
     const port = await freePort();
-    const closed = await failure(new OciClient().pullBase(`127.0.0.1:${port}/t1/app:v1`));
+    const closed = await failure(new OciClient({ egress: loopback }).pullBase(`127.0.0.1:${port}/t1/app:v1`));
     expect(closed.code).toBe('SLW_BASE_IMAGE_UNAVAILABLE');
     expect(closed.message).toBe(`cannot reach registry 127.0.0.1:${port} for 127.0.0.1:${port}/t1/app:v1 (ECONNREFUSED); check the reference and that the registry is reachable`);
-    const chosen = await failure(new OciClient({ unavailableCode: 'SLW_UPSTREAM_REGISTRY' }).pullBase(`${peer.host}/t1/app:nope`));
+    const chosen = await failure(new OciClient({ egress: loopback, unavailableCode: 'SLW_UPSTREAM_REGISTRY' }).pullBase(`${peer.host}/t1/app:nope`));
     expect(chosen.code).toBe('SLW_UPSTREAM_REGISTRY');
   });
 });

@@ -68,7 +68,7 @@ export class OciClient {
     if (!platform || !indexTypes.includes(mediaType)) return { bytes, mediaType, digest };
     const entry = pickPlatform(bytes, platform);
     if (!entry) throw this.transport.unavailable(`${what} has no ${platform.os}/${platform.architecture} image in its index; pick a reference that has one`);
-    if (!isDigest(entry)) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `the index of ${what} names ${JSON.stringify(entry)}, which is not a sha256 digest`);
+    if (!isDigest(entry)) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `the index of ${what} names its ${platform.os}/${platform.architecture} image by something that is not a sha256 digest; pick another reference`);
     const innerAccept = accept.filter((t) => !indexTypes.includes(t));
     const inner = await this.getManifest({ registry: r.registry, repository: r.repository, digest: entry }, innerAccept.length ? innerAccept : imageTypes);
     return { ...inner, indexDigest: digest };
@@ -102,7 +102,7 @@ export class OciClient {
     const r = parseImageReference(reference);
     const what = formatImageReference(r);
     const m = await this.getManifest(r, [...imageTypes, ...indexTypes], { resolvePlatform: platform });
-    if (!imageTypes.includes(m.mediaType)) throw this.transport.unavailable(`${what} is a ${m.mediaType || 'manifest of unknown type'}, not an image; pick an image reference`);
+    if (!imageTypes.includes(m.mediaType)) throw this.transport.unavailable(`${what} is not an image manifest (${[...imageTypes].join(' or ')}); pick an image reference`);
     const [config, ...layers] = imageBlobs(m, what, r.registry);
     if (!config) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `the manifest of ${what} has no config`);
     const bytes = await this.getBlobBytes(r.registry, r.repository, config.digest);
@@ -121,7 +121,7 @@ function imageBlobs(m: FetchedManifest, what: string, registry: string): Descrip
   try {
     return parseManifest(m.bytes, m.mediaType).blobs;
   } catch (error) {
-    if (error instanceof ManifestError) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${registry} sent an invalid manifest for ${what}: ${error.message}`);
+    if (error instanceof ManifestError) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${registry} sent a manifest for ${what} that is not a valid OCI or Docker image manifest; check the reference`);
     throw error;
   }
 }

@@ -1,14 +1,18 @@
 /**
- * HTTP to another registry on Node's global fetch: http for loopback (or what `insecure` says),
- * https otherwise; authentication (see `auth.ts`); redirects followed by hand so Authorization
- * is never sent to another origin or over plain http; a timeout until the response headers;
- * and failures turned into SlipwayErrors that name the image but never a credential.
+ * HTTP to another registry: http for loopback (or what `insecure` says), https otherwise;
+ * every connection (the registry, each redirect hop, the token realm) through the egress policy
+ * (see `egress.ts`), which refuses internal addresses after DNS resolution; authentication (see
+ * `auth.ts`); redirects followed by hand (at most 5) so Authorization, credentials included, is
+ * only ever sent to the origin it is for; a timeout until the response headers; and failures
+ * turned into SlipwayErrors that name the image and the status, never a credential, and never
+ * the text of the other side's answer.
  *
  * @module
  */
-import { SlipwayError, type ErrorCode } from '../../core/errors.js';
+import { isSlipwayError, SlipwayError, type ErrorCode } from '../../core/errors.js';
 import { basicHeader, parseChallenge, readTokenResponse, TokenCache, tokenUrl, type Credentials } from './auth.js';
 import { isLoopbackRegistry } from './reference.js';
+import { EgressPolicy, strictEgress } from './egress.js';
 import { readLimited } from './verify.js';
 
 export interface TransportOptions {
@@ -20,6 +24,8 @@ export interface TransportOptions {
   unavailableCode?: ErrorCode;
   /** Milliseconds to wait for response headers (default 30 000). */
   timeoutMs?: number;
+  /** Which destinations may be reached (default: no internal address). */
+  egress?: EgressPolicy;
 }
 
 export interface RegistryRequest {
@@ -41,7 +47,11 @@ export class Transport {
   /** Token requests under way, so parallel pulls of one repository share one. */
   private readonly pending = new Map<string, Promise<{ token: string; expiresIn: number }>>();
 
-  constructor(private readonly options: TransportOptions = {}) {}
+  private readonly egress: EgressPolicy;
+
+  constructor(private readonly options: TransportOptions = {}) {
+    this.egress = options.egress ?? strictEgress();
+  }
 
   unavailable(message: string): SlipwayError {
     return new SlipwayError(this.options.unavailableCode ?? 'SLW_BASE_IMAGE_UNAVAILABLE', message);
@@ -85,16 +95,17 @@ export class Transport {
     }
     if (res.ok) return res;
     const body = await readLimited(res, 64 * 1024, req.what, req.registry).catch(() => Buffer.alloc(0));
-    throw this.failure(res.status, body.toString('utf8'), req, creds !== undefined);
+    throw this.failure(res.status, knownErrorCode(body), req, creds !== undefined);
   }
 
   private async fetchToken(req: RegistryRequest, challenge: Parameters<typeof tokenUrl>[0], scope: string, creds: Credentials | undefined): Promise<{ token: string; expiresIn: number }> {
     const url = tokenUrl(challenge, scope);
-    if (!url) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${req.registry} asked for a token but its realm ${JSON.stringify(challenge.params.realm ?? '')} is not an http(s) URL`);
+    if (!url) throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${req.registry} asked for a token but its realm is not an http(s) URL without credentials; check the registry`);
     if (creds && url.protocol === 'http:' && !this.insecure(url.host)) {
       throw this.unavailable(`registry ${req.registry} wants credentials sent to the plain-http token service ${url.origin}; refusing for ${req.what} (use https)`);
     }
-    const res = await this.send(url, { 'user-agent': 'slipway', ...(creds ? { authorization: basicHeader(creds) } : {}) }, undefined, { ...req, what: `a token for ${req.what}` });
+    // The credentials go to the realm's origin only, never along a redirect to another one.
+    const res = await this.send(url, { 'user-agent': 'slipway' }, creds ? basicHeader(creds) : undefined, { ...req, what: `a token for ${req.what}` });
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
       throw this.unavailable(`the token service of ${req.registry} refused ${creds ? 'the credentials' : 'anonymous access'} for ${req.what} (${res.status}); ${creds ? 'check the registry credentials' : 'add credentials for this registry'}`);
@@ -120,10 +131,10 @@ export class Transport {
       const timer = setTimeout(() => controller.abort(), this.options.timeoutMs ?? 30_000);
       let res: Response;
       try {
-        res = await fetch(url, { headers: h, redirect: 'manual', signal: controller.signal });
+        res = await this.egress.fetch(url, { headers: h, signal: controller.signal });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        const why = controller.signal.aborted ? `no answer within ${(this.options.timeoutMs ?? 30_000) / 1000} s` : (cause?.code ?? cause?.message ?? String(error));
+        if (isSlipwayError(error)) throw error;
+        const why = controller.signal.aborted ? `no answer within ${(this.options.timeoutMs ?? 30_000) / 1000} s` : ((error as { code?: string }).code ?? 'connection failed');
         throw this.unavailable(`cannot reach registry ${url.host} for ${req.what} (${why}); check the reference and that the registry is reachable`);
       } finally {
         clearTimeout(timer);
@@ -140,20 +151,44 @@ export class Transport {
     }
   }
 
-  private failure(status: number, text: string, req: RegistryRequest, hadCredentials: boolean): SlipwayError {
-    let detail = '';
-    try {
-      const first = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors?.[0];
-      if (first) detail = `: ${[first.code, first.message].filter(Boolean).join(' ')}`.slice(0, 300);
-    } catch {
-      detail = '';
-    }
+  /** Status and what to do; of the answer's body at most a standard error code (never its text). */
+  private failure(status: number, code: string | undefined, req: RegistryRequest, hadCredentials: boolean): SlipwayError {
+    const detail = code ? `: ${code}` : '';
     if (status === 404) return this.unavailable(`${req.what} was not found on ${req.registry} (404${detail}); check the name, tag or digest`);
     if (status === 401 || status === 403) {
       const hint = hadCredentials ? 'check the credentials for this registry' : 'it needs credentials: add them for this registry';
       return this.unavailable(`registry ${req.registry} refused access to ${req.what} (${status}${detail}); ${hint}`);
     }
-    const retry = status === 429 ? '; it is rate-limiting, try again later' : '';
+    const retry = status === 429 ? '; it is rate-limiting, try again later' : '; try again later or check the registry';
     return new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${req.registry} answered ${status}${detail} for ${req.what}${retry}`);
+  }
+}
+
+/** The error codes of the distribution spec (and Docker Hub's): the only part of an error body ever repeated. */
+const distributionCodes = new Set([
+  'BLOB_UNKNOWN',
+  'BLOB_UPLOAD_INVALID',
+  'BLOB_UPLOAD_UNKNOWN',
+  'DENIED',
+  'DIGEST_INVALID',
+  'MANIFEST_BLOB_UNKNOWN',
+  'MANIFEST_INVALID',
+  'MANIFEST_UNKNOWN',
+  'MANIFEST_UNVERIFIED',
+  'NAME_INVALID',
+  'NAME_UNKNOWN',
+  'SIZE_INVALID',
+  'TAG_INVALID',
+  'TOOMANYREQUESTS',
+  'UNAUTHORIZED',
+  'UNSUPPORTED',
+]);
+
+function knownErrorCode(body: Buffer): string | undefined {
+  try {
+    const code = (JSON.parse(body.toString('utf8')) as { errors?: { code?: unknown }[] }).errors?.[0]?.code;
+    return typeof code === 'string' && distributionCodes.has(code) ? code : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,7 +1,7 @@
 /** Routes: building an image from an uploaded artifact. */
 import { z } from 'zod';
 import { buildFromUpload, reuseEarlierBuild } from '../../images/build-service.js';
-import { SlipwayError } from '../../core/errors.js';
+import { isSlipwayError, SlipwayError } from '../../core/errors.js';
 import { withApiErrors } from '../../images/errors.js';
 import { ownBase } from '../../images/base-images.js';
 import { importImage, remoteBase } from '../../images/remote.js';
@@ -11,6 +11,8 @@ import type { ServerDeps } from '../deps.js';
 import type { FastifyRequest } from 'fastify';
 import { recordAudit } from '../../audit/audit.js';
 import { actorOf } from '../../tenancy/principal.js';
+import { parseRuntime } from '../../builder/runtimes/detect.js';
+import { runtimes } from '../../builder/types.js';
 
 const buildResultSchema = z
   .object({
@@ -38,6 +40,37 @@ function selfHosts(deps: ServerDeps, request: FastifyRequest): string[] {
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
 
+/** `java`, `static` or `node`; anything else is SLW_RUNTIME_UNKNOWN (never looked up as given). */
+const runtimeSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    try {
+      parseRuntime(value);
+    } catch (error) {
+      if (!isSlipwayError(error)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
+    }
+  })
+  .meta({ enum: [...runtimes], description: 'java, static or node; detected when absent' });
+
+/** What the build and import routes need from the server. */
+function remoteServices(deps: ServerDeps) {
+  return { db: deps.db, store: deps.registry.store, keyring: deps.keyring, ...(deps.egress ? { egress: deps.egress } : {}) };
+}
+
+function buildServices(deps: ServerDeps, request: FastifyRequest) {
+  const remote = remoteServices(deps);
+  return {
+    db: deps.db,
+    registry: deps.registry,
+    dataDir: deps.dataDir,
+    maxArtifactBytes: deps.maxArtifactBytes,
+    ...(deps.unpackLimits ? { unpackLimits: deps.unpackLimits } : {}),
+    selfHosts: selfHosts(deps, request),
+    remoteBase: (reference: string, target: Repository, workspaceId: string) => remoteBase(remote, reference, target, workspaceId),
+  };
+}
+
 export const imageRoutes = [
   defineRoute({
     method: 'POST',
@@ -49,7 +82,7 @@ export const imageRoutes = [
     permission: 'image.push',
     query: z.strictObject({
       version: z.string().min(1).max(128).meta({ description: 'the version tag (immutable)' }),
-      runtime: z.string().optional().meta({ description: 'java, static or node; detected when absent' }),
+      runtime: runtimeSchema.optional(),
       base: z.string().min(1).max(512).optional().meta({ description: 'base image reference; a default per runtime when absent' }),
     }),
     rawBody: { contentType: 'application/octet-stream', description: 'the artifact: a JAR, a tar/tar.gz or a zip' },
@@ -57,23 +90,7 @@ export const imageRoutes = [
     response: buildResultSchema,
     handler: async ({ deps, access, query, request }) => {
       const length = request.headers['content-length'];
-      const remote = { db: deps.db, store: deps.registry.store, keyring: deps.keyring };
-      return withApiErrors(() =>
-        buildFromUpload(
-          {
-            db: deps.db,
-            registry: deps.registry,
-            dataDir: deps.dataDir,
-            maxArtifactBytes: deps.maxArtifactBytes,
-            selfHosts: selfHosts(deps, request),
-            remoteBase: (reference, target, workspaceId) => remoteBase(remote, reference, target, workspaceId),
-          },
-          access,
-          query,
-          request.raw,
-          length === undefined ? undefined : Number(length),
-        ),
-      );
+      return withApiErrors(() => buildFromUpload(buildServices(deps, request), access, query, request.raw, length === undefined ? undefined : Number(length)));
     },
   }),
   defineRoute({
@@ -88,15 +105,13 @@ export const imageRoutes = [
       version: z.string().min(1).max(128),
       artifactDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'sha256:<64 hex>'),
       artifactBytes: z.number().int().min(1),
-      runtime: z.string().optional(),
+      runtime: runtimeSchema.optional(),
       base: z.string().min(1).max(512).optional(),
     }),
     response: buildResultSchema,
     handler: async ({ deps, access, body, request }) => {
       const repo = await repositoryOfProject(deps.db, access.workspace, access.project);
-      const remote = { db: deps.db, store: deps.registry.store, keyring: deps.keyring };
-      const services = { db: deps.db, registry: deps.registry, dataDir: deps.dataDir, maxArtifactBytes: deps.maxArtifactBytes, selfHosts: selfHosts(deps, request), remoteBase: (reference: string, target: Repository, workspaceId: string) => remoteBase(remote, reference, target, workspaceId) };
-      const found = await withApiErrors(() => reuseEarlierBuild(services, access, repo, body, body.artifactDigest, body.artifactBytes));
+      const found = await withApiErrors(() => reuseEarlierBuild(buildServices(deps, request), access, repo, body, body.artifactDigest, body.artifactBytes));
       if (!found) throw new SlipwayError('SLW_IMAGE_NOT_FOUND', `no earlier build of version ${body.version} in ${repo.name}; upload the artifact`);
       return found;
     },
@@ -117,9 +132,8 @@ export const imageRoutes = [
     response: z.object({ repository: z.string(), version: z.string(), digest: z.string(), mediaType: z.string(), source: z.string(), size: z.number().int() }).meta({ id: 'ImportResult' }),
     handler: async ({ deps, access, body, request }) => {
       const target = await repositoryOfProject(deps.db, access.workspace, access.project);
-      const services = { db: deps.db, store: deps.registry.store, keyring: deps.keyring };
       const result = await withApiErrors(() =>
-        importImage(services, target, body.source, body.version, {
+        importImage(remoteServices(deps), target, body.source, body.version, {
           hosts: selfHosts(deps, request),
           pull: (name, ref) => ownBase(deps.db, deps.registry, access.principal, body.source, name, ref),
         }),
