@@ -90,48 +90,70 @@ export interface ConfigChangeResult {
  * A change that alters nothing creates no version.
  */
 export async function changeConfig(db: Db, access: ProjectAccess & Partial<Pick<EnvironmentAccess, 'environment'>>, change: LayerChange): Promise<ConfigChangeResult> {
+  return db.transaction().execute((tx) => changeConfigIn(tx, access, change));
+}
+
+/** {@link changeConfig} inside the caller's transaction; `via` says in the audit record what made the change (e.g. a rollback). */
+export async function changeConfigIn(tx: Executor, access: ProjectAccess & Partial<Pick<EnvironmentAccess, 'environment'>>, change: LayerChange, via?: Record<string, unknown>): Promise<ConfigChangeResult> {
   const environmentId = access.environment?.id ?? null;
-  return db.transaction().execute(async (tx) => {
-    await lockProject(tx, access.project.id);
-    const current = await readChain(tx, access.project.id, environmentId);
-    const next = applyLayerChange(current.data, change);
-    const keys = [...Object.keys(change.set), ...change.unset].sort();
-    if (!next.changed) return { version: current.version, changed: false, keys };
-    const bumped = await tx
-      .updateTable('projects')
-      .set((eb) => ({ config_version: eb('config_version', '+', 1) }))
-      .where('id', '=', access.project.id)
-      .returning('config_version')
-      .executeTakeFirstOrThrow();
-    const version = bumped.config_version;
-    const diff = diffLayers(current.data, next.layer);
-    const delta = JSON.stringify(deltaData(next.layer, diff));
-    const kind = nextKind(current.chain, storedBytes(delta) + storedBytes(JSON.stringify(diff.removed)));
-    await tx
-      .insertInto('config_layers')
-      .values({
-        id: newId('cfg'),
-        project_id: access.project.id,
-        environment_id: environmentId,
-        version,
-        kind,
-        data: kind === 'full' ? JSON.stringify(next.layer) : delta,
-        changes: JSON.stringify(diff),
-        created_at: nowIso(),
-        created_by: access.principal.userId,
-      })
-      .execute();
-    const layer = access.environment ? `${access.project.name}/${access.environment.name}` : `${access.project.name} (base)`;
-    await recordAudit(tx, actorOf(access.principal), {
-      workspaceId: access.workspace.id,
-      action: 'config.change',
-      targetType: 'config',
-      target: layer,
-      // Keys only: config values can be sensitive even though they are not secrets.
-      details: { version, set: Object.keys(change.set).sort(), unset: [...change.unset].sort() },
-    });
-    return { version, changed: true, keys };
+  await lockProject(tx, access.project.id);
+  const current = await readChain(tx, access.project.id, environmentId);
+  const next = applyLayerChange(current.data, change);
+  const keys = [...Object.keys(change.set), ...change.unset].sort();
+  if (!next.changed) return { version: current.version, changed: false, keys };
+  const bumped = await tx
+    .updateTable('projects')
+    .set((eb) => ({ config_version: eb('config_version', '+', 1) }))
+    .where('id', '=', access.project.id)
+    .returning('config_version')
+    .executeTakeFirstOrThrow();
+  const version = bumped.config_version;
+  const diff = diffLayers(current.data, next.layer);
+  const delta = JSON.stringify(deltaData(next.layer, diff));
+  const kind = nextKind(current.chain, storedBytes(delta) + storedBytes(JSON.stringify(diff.removed)));
+  await tx
+    .insertInto('config_layers')
+    .values({
+      id: newId('cfg'),
+      project_id: access.project.id,
+      environment_id: environmentId,
+      version,
+      kind,
+      data: kind === 'full' ? JSON.stringify(next.layer) : delta,
+      changes: JSON.stringify(diff),
+      created_at: nowIso(),
+      created_by: access.principal.userId,
+    })
+    .execute();
+  const layer = access.environment ? `${access.project.name}/${access.environment.name}` : `${access.project.name} (base)`;
+  await recordAudit(tx, actorOf(access.principal), {
+    workspaceId: access.workspace.id,
+    action: 'config.change',
+    targetType: 'config',
+    target: layer,
+    // Keys only: config values can be sensitive even though they are not secrets.
+    details: { version, set: Object.keys(change.set).sort(), unset: [...change.unset].sort(), ...via },
   });
+  return { version, changed: true, keys };
+}
+
+/**
+ * Makes the environment's config resolve again to what it resolved to at `version` (the snapshot
+ * a rollback restores), as a new version of the environment's layer: its own keys as they were,
+ * and the base values it saw then pinned where the base layer has changed since. Keys the base
+ * layer gained since cannot be hidden by an environment layer; they are returned.
+ */
+export async function restoreEnvironmentConfigIn(tx: Executor, access: EnvironmentAccess, version: number, via: Record<string, unknown>): Promise<{ version: number | null; baseKeysKept: string[] }> {
+  const pid = access.project.id;
+  const [baseThen, envThen, baseNow, envNow] = await Promise.all([readLayer(tx, pid, null, version), readLayer(tx, pid, access.environment.id, version), readLayer(tx, pid, null), readLayer(tx, pid, access.environment.id)]);
+  const wanted: Record<string, string> = { ...envThen.data };
+  for (const [key, value] of Object.entries(baseThen.data)) if (!(key in envThen.data) && baseNow.data[key] !== value) wanted[key] = value;
+  const baseKeysKept = Object.keys(baseNow.data).filter((k) => !(k in baseThen.data) && !(k in envThen.data)).sort();
+  const set = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => envNow.data[k] !== v));
+  const unset = Object.keys(envNow.data).filter((k) => !(k in wanted));
+  if (Object.keys(set).length === 0 && unset.length === 0) return { version: null, baseKeysKept };
+  const changed = await changeConfigIn(tx, access, { set, unset }, via);
+  return { version: changed.version, baseKeysKept };
 }
 
 /** One entry of a layer's history. */

@@ -5,10 +5,12 @@
  * deployment from its stored phase under fencing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changeConfig } from '../config/config.js';
+import { changeConfig, resolveEnvironmentConfig } from '../config/config.js';
+import { currentSecretVersions, revealSecrets, setSecret } from '../secrets/secrets.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import { engines } from '../../test/support/engines.js';
-import { environment, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { environment, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { changeRunning } from './promotions.js';
 import { requestDeploy } from './deployments.js';
 import { changeSettings } from './settings.js';
 import { scale } from './scale.js';
@@ -168,6 +170,40 @@ describe.each(engines)('deploy engine on %s', (engine) => {
     expect(await status(second.deployment.id)).toMatchObject({ status: 'succeeded' });
     const routes = h.edge.history.slice(-2).map((x) => x.upstreams.length);
     expect(routes).toEqual([0, 1]);
+  });
+
+  it('a rollback makes the snapshot it restores the current config and secrets: the next deploy runs what is live', async () => {
+    const keyring = testKeyring();
+    h.engine.stop();
+    h = engineHarness(ctx.db, { keyring });
+    const base = { ...env, environment: undefined };
+    await changeConfig(ctx.db, base, { set: { GREETING: 'base-one', LEVEL: 'info' }, unset: [] });
+    await changeConfig(ctx.db, env, { set: { MODE: 'a' }, unset: [] });
+    await setSecret(ctx.db, keyring, env, 'TOKEN', 'first');
+    await deploy();
+    await h.settle(env.environment.id);
+    expect(await body(route()[0]!)).toBe('base-one\n');
+    await changeConfig(ctx.db, base, { set: { GREETING: 'base-two' }, unset: [] });
+    await changeConfig(ctx.db, env, { set: { MODE: 'b', EXTRA: '1' }, unset: [] });
+    await setSecret(ctx.db, keyring, env, 'TOKEN', 'second');
+    await setSecret(ctx.db, keyring, env, 'NEW_SECRET', 'x');
+    await deploy();
+    await h.settle(env.environment.id);
+    expect(await body(route()[0]!)).toBe('base-two\n');
+    const back = await changeRunning(ctx.db, { ...env, principal: ctx.admin, role: 'owner' }, 'rollback', { digest: digest('a'), version: '1.0.0', release: 1 }, { keyring });
+    await h.settle(env.environment.id);
+    expect(await status(back.deployment!.id)).toMatchObject({ status: 'succeeded' });
+    expect(await body(route()[0]!)).toBe('base-one\n');
+    const now = Object.fromEntries((await resolveEnvironmentConfig(ctx.db, env)).entries.map((e) => [e.key, e.value]));
+    expect(now).toEqual({ GREETING: 'base-one', LEVEL: 'info', MODE: 'a' });
+    const secrets = await revealSecrets(ctx.db, keyring, env.workspace.id, env.project.id, await currentSecretVersions(ctx.db, env));
+    expect(secrets).toEqual({ TOKEN: 'first' });
+    const audit = await ctx.db.selectFrom('audit_events').select(['action', 'details']).where('action', 'in', ['config.change', 'secret.set', 'secret.unset']).execute();
+    expect(audit.filter((a) => (a.details ?? '').includes('"via":"rollback"')).map((a) => a.action).sort()).toEqual(['config.change', 'secret.set', 'secret.unset']);
+    const next = await deploy();
+    await h.settle(env.environment.id);
+    expect(await status(next.deployment.id)).toMatchObject({ status: 'succeeded' });
+    expect(await body(route()[0]!)).toBe('base-one\n');
   });
 
   it('a deployment whose server died is taken over from its stored phase; the stale owner can no longer write', async () => {

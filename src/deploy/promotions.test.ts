@@ -12,7 +12,7 @@ import { resolveEnvironment, resolveProject } from '../projects/projects.js';
 import { resolveWorkspace } from '../tenancy/workspaces.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
 import { engines } from '../../test/support/engines.js';
-import { environment, expectCode, member, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { environment, expectCode, member, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { requestDeploy } from './deployments.js';
 import { changeRunning, decide, promote } from './promotions.js';
 import { changeSettings } from './settings.js';
@@ -25,6 +25,7 @@ describe.each(engines)('approvals and concurrent requests on %s', (engine) => {
   let shop: ProjectAccess;
   let staging: EnvironmentAccess;
   const actor = () => ({ userId: ctx.admin.userId, tokenId: ctx.admin.tokenId });
+  const keyring = testKeyring();
 
   /** Marks a release of `env` as having run (what the engine would do), so it can be promoted. */
   async function ran(env: EnvironmentAccess, d = digest('a')): Promise<void> {
@@ -55,7 +56,7 @@ describe.each(engines)('approvals and concurrent requests on %s', (engine) => {
     const outcomes: Array<'approved' | 'rejected'> = [];
     for (let i = 0; i < 50; i += 1) {
       const { promotion } = await promote(ctx.db, dev, 'staging', 'prod');
-      const [a, r] = await Promise.allSettled([decide(ctx.db, approvers[0]!, promotion!.id, 'approve'), decide(ctx.db, approvers[1]!, promotion!.id, 'reject', 'no')]);
+      const [a, r] = await Promise.allSettled([decide(ctx.db, keyring, approvers[0]!, promotion!.id, 'approve'), decide(ctx.db, keyring, approvers[1]!, promotion!.id, 'reject', 'no')]);
       expect([a.status, r.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
       const loser = a.status === 'rejected' ? a : r;
       expect(loser.status).toBe('rejected');
@@ -101,7 +102,7 @@ describe.each(engines)('approvals and concurrent requests on %s', (engine) => {
     await ran(dev, digest('d'));
     const calls = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        i % 2 === 0 ? changeRunning(ctx.db, { ...dev, principal: ctx.admin, role: 'owner' }, 'rollback', { digest: digest('c'), version: null, release: 1 }, {}) : requestDeploy(ctx.db, dev, { imageDigest: digest('d'), version: null, trigger: 'deploy', actor: actor() }),
+        i % 2 === 0 ? changeRunning(ctx.db, { ...dev, principal: ctx.admin, role: 'owner' }, 'rollback', { digest: digest('c'), version: null, release: 1 }, { keyring }) : requestDeploy(ctx.db, dev, { imageDigest: digest('d'), version: null, trigger: 'deploy', actor: actor() }),
       ),
     );
     for (const c of calls) if (c.status === 'rejected') expect(c.reason.code).toBe('SLW_DEPLOY_IN_PROGRESS');
@@ -112,16 +113,16 @@ describe.each(engines)('approvals and concurrent requests on %s', (engine) => {
 
   it('a direct deploy or rollback into a protected environment waits for approval; only admins and owners skip it, and it is audited', async () => {
     const prodAsDev = await resolveEnvironment(ctx.db, await asMember('dev@example.com', 'developer'), 'prod');
-    const asked = await changeRunning(ctx.db, prodAsDev, 'deploy', { digest: digest('a'), version: '1.0.0' }, {});
+    const asked = await changeRunning(ctx.db, prodAsDev, 'deploy', { digest: digest('a'), version: '1.0.0' }, { keyring });
     expect(asked.deployment).toBeNull();
     expect(asked.promotion).toMatchObject({ kind: 'deploy', status: 'pending-approval', from: 'prod', to: 'prod' });
-    await expectCode(() => changeRunning(ctx.db, prodAsDev, 'deploy', { digest: digest('a'), version: '1.0.0' }, { skipApproval: true }), 'SLW_FORBIDDEN');
+    await expectCode(() => changeRunning(ctx.db, prodAsDev, 'deploy', { digest: digest('a'), version: '1.0.0' }, { skipApproval: true, keyring }), 'SLW_FORBIDDEN');
     const prodAsAdmin = await resolveEnvironment(ctx.db, await asMember('ada@example.com', 'admin'), 'prod');
-    const skipped = await changeRunning(ctx.db, prodAsAdmin, 'deploy', { digest: digest('a'), version: '1.0.0' }, { skipApproval: true });
+    const skipped = await changeRunning(ctx.db, prodAsAdmin, 'deploy', { digest: digest('a'), version: '1.0.0' }, { skipApproval: true, keyring });
     expect(skipped.deployment?.status).toBe('queued');
     const audit = await ctx.db.selectFrom('audit_events').select('action').where('action', '=', 'deploy.skip-approval').execute();
     expect(audit).toHaveLength(1);
-    const approved = await decide(ctx.db, await resolveWorkspace(ctx.db, prodAsAdmin.principal, 'acme'), asked.promotion!.id, 'approve').catch((e: { code: string }) => e.code);
+    const approved = await decide(ctx.db, keyring, await resolveWorkspace(ctx.db, prodAsAdmin.principal, 'acme'), asked.promotion!.id, 'approve').catch((e: { code: string }) => e.code);
     expect(approved).toBe('SLW_DEPLOY_IN_PROGRESS');
     expect((await ctx.db.selectFrom('promotions').select('status').where('id', '=', asked.promotion!.id).executeTakeFirstOrThrow()).status).toBe('pending-approval');
   });
@@ -136,8 +137,8 @@ describe.each(engines)('approvals and concurrent requests on %s', (engine) => {
   it('require-promotion accepts only digests that ran successfully upstream', async () => {
     const prodAsAdmin = await resolveEnvironment(ctx.db, await asMember('ada@example.com', 'admin'), 'prod');
     await changeSettings(ctx.db, prodAsAdmin, { requirePromotionFrom: 'staging', requireApproval: false });
-    await expectCode(() => changeRunning(ctx.db, prodAsAdmin, 'deploy', { digest: digest('e'), version: null }, {}), 'SLW_PROMOTION_REQUIRED');
-    const ok = await changeRunning(ctx.db, prodAsAdmin, 'deploy', { digest: digest('a'), version: null }, {});
+    await expectCode(() => changeRunning(ctx.db, prodAsAdmin, 'deploy', { digest: digest('e'), version: null }, { keyring }), 'SLW_PROMOTION_REQUIRED');
+    const ok = await changeRunning(ctx.db, prodAsAdmin, 'deploy', { digest: digest('a'), version: null }, { keyring });
     expect(ok.deployment?.status).toBe('queued');
     await expectCode(() => changeSettings(ctx.db, prodAsAdmin, { requirePromotionFrom: 'nowhere' }), 'SLW_NOT_FOUND');
   });

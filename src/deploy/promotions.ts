@@ -24,6 +24,8 @@ import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { currentRelease, requestDeploy, type Deployment, type DeployRequest, type Superseded } from './deployments.js';
 import { announceChange } from './events.js';
 import { storedSettings } from './settings.js';
+import { restoreEnvironmentConfigIn } from '../config/config.js';
+import { restoreSecretsIn, type Keyring } from '../secrets/secrets.js';
 
 export const promotionStatuses = ['pending-approval', 'rejected', 'deploying', 'succeeded', 'failed', 'cancelled'] as const;
 export type PromotionStatus = (typeof promotionStatuses)[number];
@@ -163,7 +165,14 @@ async function deployOf(db: Executor, r: Pick<NewRequest, 'kind' | 'to' | 'fromR
  * Asks for a change of what runs in `r.to`: deploys at once (in the same transaction as the
  * request's record) unless the environment requires approval and `skipApproval` is not set.
  */
-async function ask(db: Db, access: ProjectAccess, r: NewRequest, options: { skipApproval?: boolean; supersede?: boolean }): Promise<RequestResult> {
+/** What a rollback also restores, so that the next deploy runs what is live: the environment's config and secrets. */
+async function restoreSnapshot(tx: Executor, keyring: Keyring, to: EnvironmentAccess, request: DeployRequest, release: number): Promise<void> {
+  const via = { via: 'rollback', release };
+  await restoreEnvironmentConfigIn(tx, to, request.configVersion!, via);
+  await restoreSecretsIn(tx, keyring, to, request.secretVersions ?? {}, via);
+}
+
+async function ask(db: Db, access: ProjectAccess, r: NewRequest, options: { skipApproval?: boolean; supersede?: boolean; keyring?: Keyring }): Promise<RequestResult> {
   const settings = await settingsOf(db, r.to);
   if (r.kind !== 'rollback') await assertPromotedFrom(db, r.to, settings, r.imageDigest);
   const wait = settings.requireApproval && !options.skipApproval;
@@ -182,6 +191,7 @@ async function ask(db: Db, access: ProjectAccess, r: NewRequest, options: { skip
         await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: `${r.kind}.skip-approval`, targetType: 'environment', target: `${access.project.name}/${r.to.environment.name}`, details: { deployment: requested.deployment.id, imageDigest: r.imageDigest } });
       }
       if (r.kind === 'promotion') id = await insertRequest(tx, access, r, 'deploying', requested.deployment.id);
+      if (r.kind === 'rollback' && options.keyring) await restoreSnapshot(tx, options.keyring, r.to, request, requested.release.number);
     });
     result = { promotion: id ? await getPromotion(db, access, id) : null, deployment: started.deployment, superseded: started.superseded };
   }
@@ -203,7 +213,7 @@ export async function promote(db: Db, access: ProjectAccess, fromName: string, t
  * A direct deploy or a rollback of `access`'s environment: at once where no approval is needed
  * (the result has a deployment and no request), else a request waiting for approval.
  */
-export async function changeRunning(db: Db, access: EnvironmentAccess, kind: 'deploy' | 'rollback', image: { digest: string; version: string | null; release?: number }, options: { skipApproval?: boolean; supersede?: boolean }): Promise<RequestResult> {
+export async function changeRunning(db: Db, access: EnvironmentAccess, kind: 'deploy' | 'rollback', image: { digest: string; version: string | null; release?: number }, options: { skipApproval?: boolean; supersede?: boolean; keyring: Keyring }): Promise<RequestResult> {
   return ask(db, access, { kind, from: access, to: access, fromRelease: image.release ?? 0, imageDigest: image.digest, version: image.version }, options);
 }
 
@@ -228,7 +238,7 @@ export async function listPromotions(db: Executor, access: WorkspaceAccess, proj
 }
 
 /** Approves (and queues its deploy) or rejects a pending request, in one transaction. */
-export async function decide(db: Db, access: WorkspaceAccess, id: string, decision: 'approve' | 'reject', reason?: string): Promise<RequestResult & { promotion: Promotion }> {
+export async function decide(db: Db, keyring: Keyring, access: WorkspaceAccess, id: string, decision: 'approve' | 'reject', reason?: string): Promise<RequestResult & { promotion: Promotion }> {
   const row = await findPromotion(db, access, id);
   if (row.status !== 'pending-approval') throw new SlipwayError('SLW_PROMOTION_STATE', `request ${id} is ${row.status}, not waiting for approval`);
   const approvers = await db
@@ -265,7 +275,10 @@ export async function decide(db: Db, access: WorkspaceAccess, id: string, decisi
     await db.transaction().execute((tx) => record(tx, null));
   } else {
     const request = await deployOf(db, { kind: row.kind as RequestKind, to, fromRelease: row.from_release, imageDigest: row.image_digest, version: row.version_tag }, actorOf(access.principal));
-    const started = await requestDeploy(db, to, request, (tx, requested) => record(tx, requested.deployment.id));
+    const started = await requestDeploy(db, to, request, async (tx, requested) => {
+      await record(tx, requested.deployment.id);
+      if (row.kind === 'rollback') await restoreSnapshot(tx, keyring, to, request, requested.release.number);
+    });
     deployment = started.deployment;
     superseded = started.superseded;
   }

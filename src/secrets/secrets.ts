@@ -83,37 +83,71 @@ export async function setSecret(db: Db, keyring: Keyring, access: Scoped, name: 
   if (Buffer.byteLength(value, 'utf8') > maxSecretBytes) {
     throw new SlipwayError('SLW_VALIDATION', `secret ${name} is larger than ${maxSecretBytes} bytes; store large files elsewhere and keep a reference in the secret`);
   }
+  return db.transaction().execute((tx) => setSecretIn(tx, keyring, access, name, value));
+}
+
+/** {@link setSecret} (already validated) inside the caller's transaction. */
+async function setSecretIn(tx: Executor, keyring: Keyring, access: Scoped, name: string, value: string, via?: Record<string, unknown>): Promise<SecretInfo> {
   const scope = scopeOf(access);
-  return db.transaction().execute(async (tx) => {
-    await lockProject(tx, access.project.id);
-    const version = (await currentVersion(tx, access.project.id, scope, name)) + 1;
-    const envelope = keyring.seal({ workspaceId: access.workspace.id, projectId: access.project.id, scope, name, version }, value);
-    const now = nowIso();
-    await tx
-      .insertInto('secrets')
-      .values({ id: newId('sec'), workspace_id: access.workspace.id, project_id: access.project.id, environment_id: access.environment?.id ?? null, scope, name, version, envelope, created_at: now, created_by: access.principal.userId })
-      .execute();
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'secret.set', targetType: 'secret', target: `${layerLabel(access)} ${name}`, details: { name, version } });
-    return { name, version, layer: access.environment ? 'environment' : 'base', updatedAt: now, updatedBy: access.principal.email };
-  });
+  await lockProject(tx, access.project.id);
+  const version = (await currentVersion(tx, access.project.id, scope, name)) + 1;
+  const envelope = keyring.seal({ workspaceId: access.workspace.id, projectId: access.project.id, scope, name, version }, value);
+  const now = nowIso();
+  await tx
+    .insertInto('secrets')
+    .values({ id: newId('sec'), workspace_id: access.workspace.id, project_id: access.project.id, environment_id: access.environment?.id ?? null, scope, name, version, envelope, created_at: now, created_by: access.principal.userId })
+    .execute();
+  await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'secret.set', targetType: 'secret', target: `${layerLabel(access)} ${name}`, details: { name, version, ...via } });
+  return { name, version, layer: access.environment ? 'environment' : 'base', updatedAt: now, updatedBy: access.principal.email };
 }
 
 /** Deletes a secret by writing a tombstone version (older versions stay for rollback). */
 export async function unsetSecret(db: Db, access: Scoped, name: string): Promise<{ name: string; version: number }> {
   assertKey('secret', name);
+  return db.transaction().execute((tx) => unsetSecretIn(tx, access, name));
+}
+
+async function unsetSecretIn(tx: Executor, access: Scoped, name: string, via?: Record<string, unknown>): Promise<{ name: string; version: number }> {
   const scope = scopeOf(access);
-  return db.transaction().execute(async (tx) => {
-    await lockProject(tx, access.project.id);
-    const latest = await tx.selectFrom('secrets').select(['version', 'envelope']).where('project_id', '=', access.project.id).where('scope', '=', scope).where('name', '=', name).orderBy('version', 'desc').limit(1).executeTakeFirst();
-    if (!latest || latest.envelope === null) throw notFound('secret', name, layerLabel(access));
-    const version = latest.version + 1;
-    await tx
-      .insertInto('secrets')
-      .values({ id: newId('sec'), workspace_id: access.workspace.id, project_id: access.project.id, environment_id: access.environment?.id ?? null, scope, name, version, envelope: null, created_at: nowIso(), created_by: access.principal.userId })
-      .execute();
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'secret.unset', targetType: 'secret', target: `${layerLabel(access)} ${name}`, details: { name, version } });
-    return { name, version };
-  });
+  await lockProject(tx, access.project.id);
+  const latest = await tx.selectFrom('secrets').select(['version', 'envelope']).where('project_id', '=', access.project.id).where('scope', '=', scope).where('name', '=', name).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  if (!latest || latest.envelope === null) throw notFound('secret', name, layerLabel(access));
+  const version = latest.version + 1;
+  await tx
+    .insertInto('secrets')
+    .values({ id: newId('sec'), workspace_id: access.workspace.id, project_id: access.project.id, environment_id: access.environment?.id ?? null, scope, name, version, envelope: null, created_at: nowIso(), created_by: access.principal.userId })
+    .execute();
+  await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'secret.unset', targetType: 'secret', target: `${layerLabel(access)} ${name}`, details: { name, version, ...via } });
+  return { name, version };
+}
+
+/**
+ * Makes the environment see again the secret values it saw with `versions` (the snapshot a
+ * rollback restores): each one that changed since is written as a new version of the
+ * environment's own layer with its old value; one of the environment's own that did not exist
+ * then is removed. A base secret added since cannot be hidden by the environment layer; those
+ * names are returned.
+ */
+export async function restoreSecretsIn(tx: Executor, keyring: Keyring, access: EnvironmentAccess, versions: SecretVersions, via: Record<string, unknown>): Promise<{ changed: string[]; baseKept: string[] }> {
+  const now = await currentSecretVersions(tx, access);
+  const changed: string[] = [];
+  const baseKept: string[] = [];
+  const old = await revealSecrets(tx, keyring, access.workspace.id, access.project.id, versions);
+  for (const [name, then] of Object.entries(versions)) {
+    const current = now[name];
+    if (current && current.scope === then.scope && current.version === then.version) continue;
+    await setSecretIn(tx, keyring, access, name, old[name]!, via);
+    changed.push(name);
+  }
+  for (const [name, current] of Object.entries(now)) {
+    if (name in versions) continue;
+    if (current.scope === 'base') baseKept.push(name);
+    else {
+      await unsetSecretIn(tx, access, name, via);
+      changed.push(name);
+    }
+  }
+  return { changed: changed.sort(), baseKept: baseKept.sort() };
 }
 
 async function currentVersion(tx: Executor, projectId: string, scope: string, name: string): Promise<number> {

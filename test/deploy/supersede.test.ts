@@ -86,6 +86,12 @@ describe('supersede and scale under load', () => {
     expect(result.failures).toEqual([]);
     expect(result.failed).toBe(0);
     expect((await viaProxy(w.proxyPort, prod())).body).toBe('v1 | built once\n');
+    // The rollback made release #1's config the environment's config: the next deploy runs it too.
+    const config = (await w.run([...args('config', 'get'), '--json'])).json<{ entries: Array<{ key: string; value: string }> }>();
+    expect(config.entries.find((e) => e.key === 'GREETING')?.value).toBe('v1');
+    const again = await w.run([...args('deploy', '--version', '1.0.0'), '--skip-approval']);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await viaProxy(w.proxyPort, prod())).body).toBe('v1 | built once\n');
   }, 240_000);
 
   it('scale 3 then 1: the replicas serve within seconds, no new release, zero failed requests', async () => {

@@ -86,7 +86,7 @@ export const deployRoutes = [
     response: started,
     handler: async ({ deps, access, body }) => {
       const image = await resolveImage(deps.db, access, body);
-      const r = await changeRunning(deps.db, access, 'deploy', image, { skipApproval: body.skipApproval === true, supersede: body.supersede === true });
+      const r = await changeRunning(deps.db, access, 'deploy', image, { skipApproval: body.skipApproval === true, supersede: body.supersede === true, keyring: deps.keyring });
       if (r.deployment) deps.deploy.enqueue(access.environment.id);
       return { deployment: r.deployment, releaseNumber: r.deployment?.releaseNumber ?? null, approval: r.promotion, superseded: r.superseded };
     },
@@ -104,7 +104,7 @@ export const deployRoutes = [
     response: started,
     handler: async ({ deps, access, body }) => {
       const target = await rollbackTarget(deps.db, access, body.to);
-      const r = await changeRunning(deps.db, access, 'rollback', { digest: target.image_digest, version: target.version_tag, release: target.number }, { skipApproval: body.skipApproval === true });
+      const r = await changeRunning(deps.db, access, 'rollback', { digest: target.image_digest, version: target.version_tag, release: target.number }, { skipApproval: body.skipApproval === true, keyring: deps.keyring });
       if (r.deployment) deps.deploy.enqueue(access.environment.id);
       return { deployment: r.deployment, releaseNumber: r.deployment?.releaseNumber ?? null, approval: r.promotion, superseded: r.superseded };
     },
@@ -251,7 +251,7 @@ export const deployRoutes = [
     params: z.object({ promotion: z.string().max(64) }),
     response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
     handler: async ({ deps, access, params }) => {
-      const result = await decide(deps.db, access, params.promotion, 'approve');
+      const result = await decide(deps.db, deps.keyring, access, params.promotion, 'approve');
       if (result.deployment) deps.deploy.enqueue((await deps.db.selectFrom('deployments').select('environment_id').where('id', '=', result.deployment.id).executeTakeFirstOrThrow()).environment_id);
       return result;
     },
@@ -267,7 +267,7 @@ export const deployRoutes = [
     params: z.object({ promotion: z.string().max(64) }),
     body: z.strictObject({ reason: z.string().max(500).optional() }),
     response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
-    handler: async ({ deps, access, params, body }) => decide(deps.db, access, params.promotion, 'reject', body.reason),
+    handler: async ({ deps, access, params, body }) => decide(deps.db, deps.keyring, access, params.promotion, 'reject', body.reason),
   }),
   defineRoute({
     method: 'GET',
