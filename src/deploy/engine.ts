@@ -39,6 +39,8 @@ export interface EngineOptions {
   owner: string;
   placements: Placements;
   registry: RegistryAccess;
+  /** This instance's id, on every workload it makes. */
+  instance: string;
   /** Shortest drain after a switch. @default 500 */
   drainMinMs?: number;
   /** Longest drain. @default 30_000 */
@@ -208,7 +210,7 @@ export class DeployEngine {
     });
     for (const action of outcome.actions) {
       if (action.type === 'log') await this.#log(d, action.step, action.message, action.level);
-      else if (action.type === 'apply') await placement.target.apply(await workloadSpec(this.o.db, this.o.keyring, this.o.registry, ctx.access, ctx.release, settings, action.replicas));
+      else if (action.type === 'apply') await placement.target.apply(await workloadSpec(this.o.db, this.o.keyring, this.o.registry, this.o.instance, ctx.access, ctx.release, settings, action.replicas));
       else if (action.type === 'remove') await placement.target.remove(action.workload, 10);
       else if (action.upstreams.length > 0) await placement.edge.setRoute(routeId(d.environment_id), [settings.domain], action.upstreams);
       else await placement.edge.removeRoute(routeId(d.environment_id));

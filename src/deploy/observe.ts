@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { effectiveSettings, workloadName, type StoredSettings } from '../core/deploy.js';
 import { nowIso } from '../platform/time.js';
 import type { Db } from '../store/schema.js';
-import { routeId } from './spec.js';
-import type { Placements, ReplicaStatus, WorkloadStatus } from './target.js';
+import { INSTANCE_LABEL, routeId } from './spec.js';
+import type { Placements, ReplicaStatus, Target, WorkloadStatus } from './target.js';
 
 interface Running {
   environmentId: string;
@@ -41,6 +41,18 @@ async function runningReleases(db: Db): Promise<Running[]> {
   });
 }
 
+async function removeOrphans(db: Db, target: Target, workloads: WorkloadStatus[], logger: Logger): Promise<void> {
+  const ids = [...new Set(workloads.map((w) => w.labels['io.slipway.environment-id']).filter((x): x is string => !!x))];
+  if (ids.length === 0) return;
+  const known = new Set((await db.selectFrom('environments').select('id').where('id', 'in', ids).execute()).map((e) => e.id));
+  for (const w of workloads) {
+    const env = w.labels['io.slipway.environment-id'];
+    if (!env || known.has(env) || w.replicas === 0) continue;
+    logger.warn({ workload: w.name, environment: env }, 'removing a workload whose environment no longer exists');
+    await target.remove(w.name, 10);
+  }
+}
+
 /** Stores what runs of an environment's release; returns its running replicas. */
 export async function recordObservation(db: Db, environmentId: string, releaseNumber: number, desired: number, w: WorkloadStatus | null): Promise<ReplicaStatus[]> {
   const running = w?.instances.filter((i) => i.state === 'running' && i.address) ?? [];
@@ -55,14 +67,20 @@ export async function recordObservation(db: Db, environmentId: string, releaseNu
   return running;
 }
 
-/** Looks at every target once and stores what each environment's current release runs; optionally points the edge at it. */
-export async function sweep(db: Db, placements: Placements, logger: Logger, options: { restoreRoutes: boolean }): Promise<number> {
+/**
+ * Looks at every target once and stores what each environment's current release runs;
+ * optionally points the edge at it. Workloads of this instance whose environment no longer exists
+ * (a deletion cut off by a crash) are removed.
+ */
+export async function sweep(db: Db, placements: Placements, logger: Logger, options: { restoreRoutes: boolean; instance: string }): Promise<number> {
   const envs = await runningReleases(db);
   const byTarget = new Map<string, Map<string, WorkloadStatus>>();
-  for (const name of new Set(envs.map((e) => e.target))) {
+  for (const name of new Set([...envs.map((e) => e.target), ...placements.names()])) {
     try {
-      const workloads = await placements.resolve(name).target.list({ 'io.slipway.managed': 'true' });
+      const target = placements.resolve(name).target;
+      const workloads = await target.list({ [INSTANCE_LABEL]: options.instance });
       byTarget.set(name, new Map(workloads.map((w) => [w.name, w])));
+      await removeOrphans(db, target, workloads, logger);
     } catch (error) {
       logger.warn({ err: error, target: name }, 'cannot observe a target; its environments keep their last observation');
     }

@@ -30,6 +30,8 @@ export interface DeployRuntimeOptions {
   owner: string;
   registry: RegistryAccess;
   placements: Placements;
+  /** This instance's id (slipway_meta), on every workload it makes. */
+  instance: string;
   drainMinMs?: number;
   drainCapMs?: number;
   /** Reconciles at once. @default 8 (each one is short: a few queries and target calls) */
@@ -47,8 +49,8 @@ export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<Deplo
   // a deployment still held at start was held by the previous process. Its lease ends now, so
   // the controller continues it at once instead of waiting for the lease to run out.
   await o.db.updateTable('deployments').set({ lease_until: new Date(0).toISOString() }).where('status', 'in', ['running', 'cancelling']).execute();
-  const engine = new DeployEngine({ db: o.db, keyring: o.keyring, logger: o.logger, owner: o.owner, placements: o.placements, registry: o.registry, drainMinMs: o.drainMinMs, drainCapMs: o.drainCapMs });
-  const observe = (restoreRoutes: boolean) => sweep(o.db, o.placements, o.logger, { restoreRoutes }).then(() => undefined);
+  const engine = new DeployEngine({ db: o.db, keyring: o.keyring, logger: o.logger, owner: o.owner, placements: o.placements, registry: o.registry, instance: o.instance, drainMinMs: o.drainMinMs, drainCapMs: o.drainCapMs });
+  const observe = (restoreRoutes: boolean) => sweep(o.db, o.placements, o.logger, { restoreRoutes, instance: o.instance }).then(() => undefined);
   await observe(true).catch((error: unknown) => o.logger.warn({ err: error }, 'could not observe the targets at start'));
   const controller = new Controller<string>(
     // Resync every 5 s: deployments are found again even if an enqueue was lost, and a lapsed

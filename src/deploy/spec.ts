@@ -12,6 +12,9 @@ import { revealSecrets, type Keyring, type SecretVersions } from '../secrets/sec
 import type { Executor, ReleasesTable } from '../store/schema.js';
 import type { HealthCheck, RegistryAuth, WorkloadSpec } from './target.js';
 
+/** The label that says which Slipway instance made a workload (several may share one Docker engine). */
+export const INSTANCE_LABEL = 'io.slipway.instance';
+
 /** How targets reach Slipway's registry. */
 export interface RegistryAccess {
   /** `host:port` as the target reaches it. */
@@ -33,7 +36,7 @@ export function healthOf(settings: EnvironmentSettings): HealthCheck {
 }
 
 /** The spec of `release` with `replicas` replicas. Holds decrypted secrets: never log or store it. */
-export async function workloadSpec(db: Executor, keyring: Keyring, registry: RegistryAccess, access: EnvironmentAccess, release: ReleasesTable, settings: EnvironmentSettings, replicas: number): Promise<WorkloadSpec> {
+export async function workloadSpec(db: Executor, keyring: Keyring, registry: RegistryAccess, instance: string, access: EnvironmentAccess, release: ReleasesTable, settings: EnvironmentSettings, replicas: number): Promise<WorkloadSpec> {
   const repository = `${access.workspace.name}/${access.project.name}`;
   const config = await resolveEnvironmentConfig(db, access, release.config_version);
   const secrets = await revealSecrets(db, keyring, access.workspace.id, access.project.id, JSON.parse(release.secret_versions) as SecretVersions);
@@ -50,7 +53,7 @@ export async function workloadSpec(db: Executor, keyring: Keyring, registry: Reg
     resources: { cpuMillis: cpuMillis(settings.nanoCpus), memoryBytes: settings.memoryBytes },
     volumes: [],
     networks: [],
-    labels: releaseLabels(ids),
+    labels: { ...releaseLabels(ids), [INSTANCE_LABEL]: instance },
     replicas,
     port: settings.port,
     health: healthOf(settings),

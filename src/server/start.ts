@@ -130,6 +130,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
         registry: { host: registryHost, auth: (repository) => ({ registry: registryHost, username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)) }) },
         placements: deploy.placements,
+        instance: await instanceId(store.db),
         drainMinMs: options.drainMs,
         drainCapMs: options.drainCapMs,
       });
@@ -210,6 +211,13 @@ function scheduleUploadExpiry(registry: Registry, logger: Logger): () => void {
   );
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** This instance's id, made at its first start: on every workload it runs, so instances sharing a Docker engine never touch each other's. */
+async function instanceId(db: Db): Promise<string> {
+  const fresh = `i${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  await db.insertInto('slipway_meta').values({ key: 'instance_id', value: fresh }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return (await db.selectFrom('slipway_meta').select('value').where('key', '=', 'instance_id').executeTakeFirstOrThrow()).value;
 }
 
 async function checkMasterKey(db: Db, check: string, keyFile: string): Promise<void> {

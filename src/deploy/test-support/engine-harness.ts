@@ -60,6 +60,7 @@ export function engineHarness(db: Db, options: { keyring?: Keyring; owner?: stri
     owner: options.owner ?? 'test-engine',
     placements,
     registry: { host: 'memory', auth: () => ({ registry: 'memory', username: 'u', password: 'p' }) },
+    instance: 'itest',
     drainMinMs: options.drainMinMs ?? 0,
     drainCapMs: options.drainCapMs ?? 2000,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
