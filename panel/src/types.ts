@@ -22,33 +22,54 @@ export interface Project {
 export interface Deployment {
   id: string;
   environment: string;
+  kind: 'release' | 'scale';
   releaseNumber: number;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  status: 'queued' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
   phase: string;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  supersededBy: string | null;
+}
+
+/** What a deploy or rollback request answers: its deployment, or the request waiting for approval. */
+export interface Started {
+  deployment: Deployment | null;
+  releaseNumber: number | null;
+  approval: Promotion | null;
+  superseded: { id: string; releaseNumber: number; status: 'cancelled' | 'cancelling' } | null;
+}
+
+export interface EnvironmentSettings {
+  domain: string;
+  replicas: number;
+  requireApproval: boolean;
+  requirePromotionFrom: string | null;
+  target: string;
 }
 
 export interface EnvironmentStatus {
   name: string;
   domain: string;
+  target: string;
   release: { number: number; version: string | null; imageDigest: string; configVersion: number; finishedAt: string | null; trigger?: string; actor?: string | null } | null;
-  replicas: { running: number; desired: number };
+  replicas: { running: number; ready: number; desired: number; observedAt: string | null };
   health: 'healthy' | 'degraded' | 'down' | 'not-deployed' | 'unknown';
   deploying: Deployment | null;
 }
 
 export interface Promotion {
   id: string;
+  /** promotion: from another environment; deploy, rollback: of the environment itself, waiting for approval. */
+  kind: 'promotion' | 'deploy' | 'rollback';
   project: string;
   from: string;
   to: string;
   fromRelease: number;
   imageDigest: string;
   version: string | null;
-  status: 'pending-approval' | 'rejected' | 'deploying' | 'succeeded' | 'failed';
+  status: 'pending-approval' | 'rejected' | 'deploying' | 'succeeded' | 'failed' | 'cancelled';
   requestedBy: string | null;
   decidedBy: string | null;
   decidedAt: string | null;

@@ -163,11 +163,24 @@ describe('the web panel', () => {
     await ada.getByRole('button', { name: 'Roll back to #1' }).click();
     const dialog = ada.getByRole('dialog', { name: 'Roll prod back to release #1?' });
     expect(await dialog.textContent()).toMatch(/image 1\.0\.0.*config version \d+.*API_KEY v1/s);
+    // prod requires approval: an admin may roll back at once, and says so.
+    await dialog.getByLabel(/Roll back at once/).check();
     await dialog.getByRole('button', { name: 'Roll back to #1' }).click();
     await waitForSucceeded(ada);
     expect((await viaProxy(w.proxyPort, domain('prod'))).body).toBe('hello from prod | built once\n');
     await card(dave, 'prod').getByText('#3').waitFor(wait);
     expect(await card(dave, 'prod').textContent()).toContain('rollback');
+  }, 180_000);
+
+  it('scales prod now, without a new release', async () => {
+    await ada.getByRole('link', { name: 'releases of prod' }).click();
+    const form = ada.getByRole('form', { name: 'Scale prod' });
+    await form.getByLabel('Replicas').fill('2');
+    await form.getByRole('button', { name: 'Scale now' }).click();
+    await waitForSucceeded(ada);
+    await card(dave, 'prod').getByText('2/2 ready').waitFor(wait);
+    const running = (await w.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=prod'])).split('\n').filter(Boolean);
+    expect(running).toHaveLength(2);
   }, 180_000);
 
   it('sets a secret write-only, and lists images, releases and the audit log', async () => {

@@ -1,4 +1,4 @@
-/** Promotions waiting for approval (with who asked), approve or reject; and the latest others. */
+/** Requests waiting for approval (promotions, direct deploys, rollbacks; with who asked), approve or reject; and the latest others. */
 import { useEffect, useState } from 'react';
 import { path, post } from '../api';
 import { ago } from '../format';
@@ -7,6 +7,8 @@ import type { Deployment, Promotion } from '../types';
 import { Digest, ErrorNote, Link, StatusBadge } from '../ui/bits';
 import { Dialog } from '../ui/dialog';
 import { useAction } from '../ui/hooks';
+
+const what = (p: Promotion) => (p.kind === 'deploy' ? 'deploy' : p.kind === 'rollback' ? 'rollback' : 'promote');
 
 export function Approvals({ ws, promotions, onDecided }: { ws: string; promotions: Promotion[]; onDecided(): void }) {
   const pending = promotions.filter((p) => p.status === 'pending-approval');
@@ -27,13 +29,14 @@ export function Approvals({ ws, promotions, onDecided }: { ws: string; promotion
         <h2 id="approvals-title">Waiting for approval</h2>
         <ErrorNote error={action.error} />
         {pending.length === 0 ? (
-          <p className="muted">No promotion waits for approval.</p>
+          <p className="muted">Nothing waits for approval.</p>
         ) : (
           <ul className="list">
             {pending.map((p) => (
               <li key={p.id} className="row" data-promotion={p.id}>
                 <span>
-                  <strong>{p.version ?? 'untagged'}</strong> <Digest digest={p.imageDigest} /> from {p.from} to <strong>{p.to}</strong>, asked by {p.requestedBy ?? 'unknown'} {ago(p.createdAt)}
+                  {what(p)} <strong>{p.version ?? 'untagged'}</strong> <Digest digest={p.imageDigest} /> {p.kind === 'promotion' ? <>from {p.from} </> : null}to <strong>{p.to}</strong>
+                  {p.kind === 'rollback' ? ` (release #${p.fromRelease})` : ''}, asked by {p.requestedBy ?? 'unknown'} {ago(p.createdAt)}
                 </span>
                 <span className="actions">
                   <button type="button" disabled={action.busy} onClick={() => void approve(p)}>
@@ -50,12 +53,12 @@ export function Approvals({ ws, promotions, onDecided }: { ws: string; promotion
       </section>
       {recent.length > 0 && (
         <section aria-labelledby="recent-title" className="panel-section">
-          <h2 id="recent-title">Recent promotions</h2>
+          <h2 id="recent-title">Recent promotions and approvals</h2>
           <ul className="list">
             {recent.map((p) => (
               <li key={p.id} className="row">
                 <span>
-                  {p.version ?? 'untagged'} {p.from} → {p.to} <StatusBadge status={p.status} /> asked by {p.requestedBy ?? 'unknown'}
+                  {what(p)} {p.version ?? 'untagged'} {p.kind === 'promotion' ? `${p.from} → ${p.to}` : `to ${p.to}`} <StatusBadge status={p.status} /> asked by {p.requestedBy ?? 'unknown'}
                   {p.decidedBy ? `, decided by ${p.decidedBy}` : ''} {ago(p.createdAt)}
                   {p.reason ? ` — “${p.reason}”` : ''}
                 </span>

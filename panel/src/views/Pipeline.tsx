@@ -92,7 +92,7 @@ function EnvCard(props: { ws: string; project: string; env: EnvironmentStatus; u
           </dd>
           <dt>Replicas</dt>
           <dd>
-            {env.replicas.running}/{env.replicas.desired} running
+            {env.replicas.ready}/{env.replicas.desired} ready
           </dd>
           <dt>Deployed</dt>
           <dd>

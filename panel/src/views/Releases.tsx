@@ -6,21 +6,27 @@ import { useState } from 'react';
 import { get, path, post } from '../api';
 import { ago } from '../format';
 import { href, navigate } from '../router';
-import type { Deployment, Release } from '../types';
+import type { EnvironmentSettings, Release, Started } from '../types';
 import { Digest, ErrorNote, Loading, StatusBadge, Table } from '../ui/bits';
 import { Dialog } from '../ui/dialog';
 import { useAction, useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
+import { Scale } from './Scale';
 
 export function Releases({ ws, project, env }: { ws: string; project: string; env: string }) {
   const base = path('workspaces', ws, 'projects', project, 'environments', env);
   const releases = useLoad(() => get<{ releases: Release[] }>(`${base}/releases`, { limit: 100 }), base);
-  useChanges(releases.reload, (c) => c.project === project && c.environment === env);
+  const settings = useLoad(() => get<EnvironmentSettings>(`${base}/settings`), base);
+  useChanges(() => {
+    releases.reload();
+    settings.reload();
+  }, (c) => c.project === project && c.environment === env);
   const [restoring, setRestoring] = useState<Release | null>(null);
   const list = releases.data?.releases ?? [];
   const current = list.find((r) => r.status === 'succeeded');
   return (
     <>
+      {settings.data && <Scale key={settings.data.replicas} ws={ws} base={base} env={env} replicas={settings.data.replicas} running={current !== undefined} />}
       <ErrorNote error={releases.error} />
       {!releases.data && !releases.error && <Loading what="releases" />}
       {releases.data && list.length === 0 && <p className="muted">No releases yet.</p>}
@@ -56,18 +62,35 @@ export function Releases({ ws, project, env }: { ws: string; project: string; en
           ))}
         </Table>
       )}
-      {restoring && <RollbackDialog ws={ws} base={base} env={env} release={restoring} current={current} onClose={() => setRestoring(null)} />}
+      {restoring && <RollbackDialog ws={ws} base={base} env={env} release={restoring} current={current} requiresApproval={settings.data?.requireApproval ?? false} onClose={() => setRestoring(null)} />}
     </>
   );
 }
 
-function RollbackDialog({ ws, base, env, release, current, onClose }: { ws: string; base: string; env: string; release: Release; current: Release | undefined; onClose(): void }) {
+function RollbackDialog({ ws, base, env, release, current, requiresApproval, onClose }: { ws: string; base: string; env: string; release: Release; current: Release | undefined; requiresApproval: boolean; onClose(): void }) {
   const action = useAction();
+  const [skipApproval, setSkipApproval] = useState(false);
+  const [waiting, setWaiting] = useState<string | null>(null);
   const secrets = Object.entries(release.secretVersions);
   const submit = async () => {
-    const result = await action.run(() => post<{ deployment: Deployment }>(`${base}/rollback`, { to: release.number }));
-    if (result) navigate(href('w', ws, 'deployments', result.deployment.id));
+    const result = await action.run(() => post<Started>(`${base}/rollback`, { to: release.number, ...(skipApproval ? { skipApproval: true } : {}) }));
+    if (result?.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));
+    else if (result?.approval) setWaiting(result.approval.id);
   };
+  if (waiting) {
+    return (
+      <Dialog title={`Rollback of ${env} waits for approval`} onClose={onClose}>
+        <p role="status">
+          Request {waiting} waits for an admin or owner other than you to approve it on the pipeline page. Nothing changes in {env} until then.
+        </p>
+        <div className="actions">
+          <button type="button" onClick={onClose} autoFocus>
+            Close
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
   return (
     <Dialog title={`Roll ${env} back to release #${release.number}?`} onClose={onClose}>
       <p>A new release of {env} restores what release #{release.number} ran:</p>
@@ -87,6 +110,13 @@ function RollbackDialog({ ws, base, env, release, current, onClose }: { ws: stri
         </li>
         <li>{secrets.length === 0 ? 'no secrets' : `secrets at the versions it had: ${secrets.map(([name, v]) => `${name} v${v}`).join(', ')}`}</li>
       </ul>
+      <p className="muted small">That config and those secrets become {env}'s current ones, so its next deploy runs them too. A deploy in progress is superseded.</p>
+      {requiresApproval && (
+        <label className="check">
+          <input type="checkbox" checked={skipApproval} onChange={(e) => setSkipApproval(e.target.checked)} /> Roll back at once, without the approval {env} requires (admins and owners; recorded in the
+          audit log)
+        </label>
+      )}
       <ErrorNote error={action.error} />
       <div className="actions">
         <button type="button" className="ghost" onClick={onClose}>
