@@ -42,6 +42,8 @@ const schema = z.object({
   drainMs: z.coerce.number().int().min(0).max(600_000).default(2000),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines when stdout is a terminal, JSON lines otherwise. @default auto */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 /** Parsed server options. */
@@ -51,6 +53,7 @@ export interface ServerOptions {
   databaseUrl: string | undefined;
   masterKeyFile: string | undefined;
   logLevel: z.output<typeof schema>['logLevel'];
+  logFormat: z.output<typeof schema>['logFormat'];
   registryGcInterval: number;
   maxArtifactBytes: number;
   proxyListen: { host: string; port: number } | undefined;
@@ -64,6 +67,7 @@ export interface ServerFlags {
   listen?: string | undefined;
   databaseUrl?: string | undefined;
   proxyListen?: string | undefined;
+  logFormat?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -74,6 +78,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     databaseUrl: flags.databaseUrl ?? env.SLIPWAY_DATABASE_URL,
     masterKeyFile: env.SLIPWAY_MASTER_KEY_FILE,
     logLevel: env.SLIPWAY_LOG_LEVEL,
+    logFormat: flags.logFormat ?? env.SLIPWAY_LOG_FORMAT,
     registryGcInterval: env.SLIPWAY_REGISTRY_GC_INTERVAL,
     maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
@@ -92,6 +97,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     databaseUrl: o.databaseUrl,
     masterKeyFile: o.masterKeyFile ? resolve(o.masterKeyFile) : undefined,
     logLevel: o.logLevel,
+    logFormat: o.logFormat,
     registryGcInterval: o.registryGcInterval,
     maxArtifactBytes: o.maxArtifactBytes,
     proxyListen: o.proxyListen,

@@ -12,7 +12,8 @@ export function registerServer(program: Command, fail: (error: unknown) => never
     .option('--listen <host:port>', 'address to listen on (default: $SLIPWAY_LISTEN or 127.0.0.1:7070)')
     .option('--database-url <url>', 'PostgreSQL URL (default: $SLIPWAY_DATABASE_URL, else embedded SQLite in the data dir)')
     .option('--proxy-listen <host:port>', 'run the deploy engine with its edge proxy (Caddy) on this address (default: $SLIPWAY_PROXY_LISTEN; none: deploys are refused)')
-    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string }) => {
+    .option('--log-format <format>', 'auto (readable lines on a terminal, JSON otherwise), json or pretty (default: $SLIPWAY_LOG_FORMAT or auto)')
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; logFormat?: string }) => {
       try {
         // Loaded here, not at the top: every other command starts without the server's modules.
         const { parseServerOptions } = await import('../../server/options.js');
