@@ -5,9 +5,13 @@
  * @module
  */
 import { createRequire } from 'node:module';
-import pc from 'picocolors';
+import type Picocolors from 'picocolors';
 import type TableType from 'cli-table3';
 import type { SlipwayError } from '../core/errors.js';
+
+const require = createRequire(import.meta.url);
+/** Colours (required, not imported: see main.ts). */
+export const pc = require('picocolors') as typeof Picocolors;
 
 /** Where output goes (a seam for tests). */
 export interface Io {
@@ -25,7 +29,7 @@ export const processIo: Io = {
 export function table(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
   if (rows.length === 0) return pc.dim('(none)');
   // Loaded on first use (~10 ms): most commands print no table.
-  const Table = createRequire(import.meta.url)('cli-table3') as typeof TableType;
+  const Table = require('cli-table3') as typeof TableType;
   const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
   for (const r of rows) t.push(r.map((c) => (c === null || c === undefined ? '—' : String(c))));
   return t.toString();

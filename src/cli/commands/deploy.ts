@@ -6,11 +6,10 @@
  * @module
  */
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
-import { emit, shortTime, table } from '../output.js';
+import { emit, pc, shortTime, table } from '../output.js';
 import { followEvents, followRuntime, type LogEvent } from '../sse.js';
 
 interface Deployment {
