@@ -11,7 +11,9 @@
  *
  * With hyperfine on the PATH (Debian package `hyperfine`) it does the timing; otherwise a loop
  * here runs the commands round-robin (so a noisy moment hits every row alike) after warm-ups,
- * timing each from spawn to exit. Median and mean are reported; the ratio uses the medians.
+ * timing each from spawn to exit. Median and mean are reported; the ratio uses the medians. The
+ * CPU time of each process (user + system, from hyperfine or from /proc/self/stat's children
+ * times) is reported too: on a machine shared with other work it moves less than wall time.
  *
  *   npm run build
  *   npx tsx bench/cli.ts [--runs 30] [--warmup 3] [--baseline /path/to/other/bin/slipway] [--no-hyperfine] [--write docs/benchmarks.md]
@@ -88,20 +90,41 @@ interface Row {
   env: NodeJS.ProcessEnv;
 }
 
-/** One timed run: spawn to exit, in ms; fails on a non-zero exit. */
-function once(row: Row): number {
+/** CPU time (user + system, ms) of this process's waited-for children so far, from /proc (10 ms ticks, exact in sum). */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+  // After the command name: field 3 is the state, so cutime (16) and cstime (17) are at 13 and 14.
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+}
+
+/** One timed run: spawn to exit, in ms, and the child's CPU; fails on a non-zero exit. */
+function once(row: Row): { ms: number; cpu: number } {
+  const cpu = childrenCpuMs();
   const start = performance.now();
   const r = spawnSync(row.argv[0]!, row.argv.slice(1), { cwd: root, env: row.env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = performance.now() - start;
   if (r.status !== 0) throw new Error(`${row.label} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  return { ms, cpu: childrenCpuMs() - cpu };
 }
 
-function loop(rows: Row[]): Map<string, number[]> {
+interface Measured {
+  times: Map<string, number[]>;
+  /** Mean CPU time (user + system) per run, ms. */
+  cpu: Map<string, number>;
+}
+
+function loop(rows: Row[]): Measured {
   for (let i = 0; i < warmup; i += 1) for (const row of rows) once(row);
-  const samples = new Map(rows.map((r) => [r.label, [] as number[]]));
-  for (let i = 0; i < runs; i += 1) for (const row of rows) samples.get(row.label)!.push(once(row));
-  return samples;
+  const times = new Map(rows.map((r) => [r.label, [] as number[]]));
+  const cpu = new Map(rows.map((r) => [r.label, 0]));
+  for (let i = 0; i < runs; i += 1) {
+    for (const row of rows) {
+      const m = once(row);
+      times.get(row.label)!.push(m.ms);
+      cpu.set(row.label, cpu.get(row.label)! + m.cpu / runs);
+    }
+  }
+  return { times, cpu };
 }
 
 function hyperfineAvailable(): boolean {
@@ -114,12 +137,12 @@ function shellQuote(s: string): string {
 }
 
 /** hyperfine runs one command after another; each command gets its env through `env -i`. */
-function withHyperfine(rows: Row[]): Map<string, number[]> {
+function withHyperfine(rows: Row[]): Measured {
   const out = join(tempDir('slipway-bench-hf-'), 'result.json');
   const commands = rows.map((row) => ['env', '-i', ...Object.entries(row.env).map(([k, v]) => `${k}=${v ?? ''}`), ...row.argv].map(shellQuote).join(' '));
   execFileSync('hyperfine', ['--warmup', String(warmup), '--runs', String(runs), '-N', '--export-json', out, ...rows.flatMap((r, i) => ['-n', r.label, commands[i]!])], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const result = JSON.parse(readFileSync(out, 'utf8')) as { results: { command: string; times: number[] }[] };
-  return new Map(result.results.map((r) => [r.command, r.times.map((t) => t * 1000)]));
+  const result = JSON.parse(readFileSync(out, 'utf8')) as { results: { command: string; times: number[]; user: number; system: number }[] };
+  return { times: new Map(result.results.map((r) => [r.command, r.times.map((t) => t * 1000)])), cpu: new Map(result.results.map((r) => [r.command, (r.user + r.system) * 1000])) };
 }
 
 async function main(): Promise<string> {
@@ -150,20 +173,21 @@ async function main(): Promise<string> {
   const tool = hyperfineAvailable() ? 'hyperfine' : 'node';
   process.stderr.write(`timing ${rows.length} commands × ${runs} runs (${warmup} warm-ups) with ${tool === 'hyperfine' ? 'hyperfine' : 'a round-robin loop in Node'} …\n`);
   const load = [loadavg()[0]!];
-  const samples = tool === 'hyperfine' ? withHyperfine(rows) : loop(rows);
+  const { times: samples, cpu } = tool === 'hyperfine' ? withHyperfine(rows) : loop(rows);
   load.push(loadavg()[0]!);
 
   const floor = median(samples.get(rows[0]!.label)!);
+  const cpuFloor = cpu.get(rows[0]!.label)!;
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const lines = [
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim().split(/\s+/).slice(0, 2).join(' ')}, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; 1-min load average ${load[0]!.toFixed(1)} before, ${load[1]!.toFixed(1)} after.`,
     `Command: \`npx tsx bench/cli.ts --runs ${runs} --warmup ${warmup}${args.baseline ? ' --baseline …/bin/slipway' : ''}${args.write ? ` --write ${args.write}` : ''}\`. Timing by ${tool === 'hyperfine' ? 'hyperfine (`-N`, no shell)' : 'a round-robin loop in Node (spawn → exit of each process; hyperfine is not installed)'}; ${runs} runs of each after ${warmup} warm-ups; server and client on the same machine, the server on loopback at log level warn.`,
     '',
-    '| command | median ms | mean ms | min ms | median / floor |',
-    '|---|---|---|---|---|',
+    '| command | median ms | mean ms | min ms | median / floor | CPU ms (user + sys, mean) | CPU / floor |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
       const v = samples.get(r.label)!;
-      return `| ${r.label.includes('—') ? r.label : `\`${r.label.split(' (')[0]}\`${r.label.includes(' (') ? ` (${r.label.split(' (')[1]}` : ''}`} | ${median(v).toFixed(0)} | ${mean(v).toFixed(0)} | ${Math.min(...v).toFixed(0)} | ${(median(v) / floor).toFixed(2)} |`;
+      return `| ${r.label.includes('—') ? r.label : `\`${r.label.split(' (')[0]}\`${r.label.includes(' (') ? ` (${r.label.split(' (')[1]}` : ''}`} | ${median(v).toFixed(0)} | ${mean(v).toFixed(0)} | ${Math.min(...v).toFixed(0)} | ${(median(v) / floor).toFixed(2)} | ${cpu.get(r.label)!.toFixed(0)} | ${(cpu.get(r.label)! / cpuFloor).toFixed(2)} |`;
     }),
     '',
   ];
