@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import { SlipwayError, errorCatalog, type ErrorCode } from '../core/errors.js';
 
@@ -110,19 +111,20 @@ export function createClient(options: ClientOptions): ApiClient {
     },
     async upload<T>(path: string, file: string, onProgress: (sent: number, total: number) => void): Promise<T> {
       const total = statSync(file).size;
-      let sent = 0;
-      const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
-      // The length lets the server refuse early; a refusal answered mid-upload stops reading the file.
-      const res = await send('POST', path, { 'content-type': 'application/octet-stream', 'content-length': total }, (req) => {
-        source.on('data', (chunk) => {
-          sent += chunk.length;
-          onProgress(sent, total);
+      const handle = await openFile(file, 'r');
+      let answered = false;
+      try {
+        // The length lets the server refuse early; a refusal answered mid-upload stops the sending.
+        const res = await send('POST', path, { 'content-type': 'application/octet-stream', 'content-length': total }, (req) => {
+          req.once('response', () => (answered = true));
+          sendFile(handle, req, total, onProgress, () => answered).catch((error: unknown) => req.destroy(error as Error));
         });
-        source.once('error', (error) => req.destroy(error));
-        req.once('response', () => source.destroy());
-        source.pipe(req);
-      }).finally(() => source.destroy());
-      return readJson<T>(res);
+        answered = true;
+        return await readJson<T>(res);
+      } finally {
+        answered = true;
+        await handle.close();
+      }
     },
     async stream(path: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
       const res = await send('GET', path, headers);
@@ -133,6 +135,29 @@ export function createClient(options: ClientOptions): ApiClient {
       transport?.agent.destroy();
     },
   };
+}
+
+/**
+ * Sends a file as the request body through two reused 1 MiB buffers, each written only after
+ * the previous write of it was flushed: a read stream allocates a buffer per chunk, which for
+ * a 50 MB artifact cost ~0.3 s of CPU in page faults and GC on the client (bench/build.ts).
+ */
+async function sendFile(handle: FileHandle, req: ClientRequest, total: number, onProgress: (sent: number, total: number) => void, stop: () => boolean): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(1024 * 1024), Buffer.allocUnsafe(1024 * 1024)];
+  const flushed: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()];
+  let sent = 0;
+  for (let i = 0; sent < total && !stop(); i = 1 - i) {
+    await flushed[i];
+    const buffer = buffers[i]!;
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, total - sent), null);
+    if (bytesRead === 0 || stop()) break;
+    flushed[i] = new Promise<void>((done, fail) => req.write(buffer.subarray(0, bytesRead), (error) => (error ? fail(error) : done())));
+    flushed[i]!.catch(() => undefined);
+    sent += bytesRead;
+    onProgress(sent, total);
+  }
+  await Promise.all(flushed);
+  if (!stop()) req.end();
 }
 
 function apiError(status: number, body: unknown, base: string): SlipwayError {

@@ -6,6 +6,8 @@
  * the check is what is still open, not how long the exit takes.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, cleanup, cli, repoRoot, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
@@ -54,5 +56,32 @@ describe('client commands exit as soon as their output is written', () => {
     expect(r.stdout.length).toBeGreaterThan(0);
     // Only the child's own stdout/stderr pipes or TTYs may remain.
     expect(r.active.filter((h) => !['PipeWrap', 'TTYWrap', 'FSReqCallback'].includes(h))).toEqual([]);
+  });
+});
+
+describe('uploads', () => {
+  it('sends the whole artifact and shows the server\'s refusal of its content', async () => {
+    const file = join(tempDir('slipway-upload-'), 'app.jar');
+    writeFileSync(file, randomBytes(3 * 1024 * 1024));
+    const r = await cli(['build', file, '-w', 'acme', '-p', 'shop', '--version', '1.0.0'], { server: server.url, token: server.adminToken });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('upload 3.1 MB / 3.1 MB (100%)');
+    expect(r.stderr).toMatch(/error SLW_ARTIFACT_INVALID: /);
+  });
+
+  it('stops sending when the server refuses the size up front', async () => {
+    const small = await startServerProcess({ env: { SLIPWAY_MAX_ARTIFACT_BYTES: '1000' } });
+    try {
+      const o = { server: small.url, token: small.adminToken };
+      expect((await cli(['workspace', 'create', 'acme', '--tier', 'low'], o)).code).toBe(0);
+      expect((await cli(['project', 'create', 'shop', '-w', 'acme'], o)).code).toBe(0);
+      const file = join(tempDir('slipway-upload-'), 'app.jar');
+      writeFileSync(file, randomBytes(20 * 1024 * 1024));
+      const r = await cli(['--json', 'build', file, '-w', 'acme', '-p', 'shop', '--version', '1.0.0'], o);
+      expect(r.code).toBe(1);
+      expect(r.json<{ error: { code: string } }>().error.code).toBe('SLW_ARTIFACT_TOO_LARGE');
+    } finally {
+      await small.stop();
+    }
   });
 });
