@@ -4,6 +4,7 @@
  *   contexts     audit, tenancy, projects, config, secrets, releases, store, platform:
  *                never import the apps (server/, cli/)
  *   server/      never imports cli/
+ *   cli/         reaches the server's code only through a dynamic import()
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -27,6 +28,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/server/' },
       to: { path: '^src/cli/' },
+    },
+    {
+      name: 'cli-loads-no-server-statically',
+      comment: 'client commands start without the server: only a dynamic import() (slipway server) reaches it (issue 16; src/cli/lazy-load.test.ts checks what really loads)',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/(server|store|registry|builder|deploy|edge|targets|controllers|images)/', dependencyTypesNot: ['dynamic-import'] },
     },
     {
       name: 'no-circular',

@@ -7,18 +7,69 @@
 import type { Command } from 'commander';
 import { SlipwayError } from '../core/errors.js';
 import { createClient, type ApiClient } from './client.js';
+import { readUserConfig, userConfigPath, type StoredContext } from './user-config.js';
 import type { Io } from './output.js';
 
 /** Global options, after defaults. */
 export interface GlobalOptions {
   server?: string;
   token?: string;
+  context?: string;
   json?: boolean;
+}
+
+/** The server when nothing names one. */
+export const defaultServer = 'http://127.0.0.1:7070';
+
+/** Where a setting came from. */
+export type Source = 'flag' | 'env' | 'context' | 'default' | 'none';
+
+/** The server and token a command uses, and where each came from. */
+export interface Target {
+  server: string;
+  token: string | undefined;
+  serverFrom: Source;
+  tokenFrom: Source;
+  /** The context consulted (--context, else the current one), if any. */
+  context: string | undefined;
+  /** That context's stored server and user, if it exists. */
+  stored: StoredContext | undefined;
+}
+
+const trim = (url: string) => url.replace(/\/+$/, '');
+
+/**
+ * Resolves the server and token: flags (--server, --token, then --context NAME) >
+ * SLIPWAY_SERVER / SLIPWAY_TOKEN > the current context > the default server. A context's token is only ever
+ * sent to that context's own server: with another server named by a flag or variable, the
+ * context gives no token. The config file is read only when flags and variables leave a gap.
+ */
+export function resolveTarget(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Target {
+  const flagServer = opts.server;
+  const envServer = env.SLIPWAY_SERVER || undefined;
+  const flagToken = opts.token;
+  const envToken = env.SLIPWAY_TOKEN || undefined;
+  let context: string | undefined = opts.context;
+  let stored: StoredContext | undefined;
+  if (context !== undefined || (flagServer ?? envServer) === undefined || (flagToken ?? envToken) === undefined) {
+    const config = readUserConfig(userConfigPath(env));
+    context ??= config.current;
+    stored = context === undefined ? undefined : config.contexts[context];
+    if (opts.context !== undefined && !stored) throw new SlipwayError('SLW_USAGE', `no context named '${opts.context}': see slipway context list`);
+  }
+  // --context is a flag: it wins over the variables (but not over --server and --token).
+  const envWins = opts.context === undefined;
+  const [server, serverFrom]: [string, Source] =
+    flagServer !== undefined ? [flagServer, 'flag'] : envWins && envServer !== undefined ? [envServer, 'env'] : stored ? [stored.server, 'context'] : [envServer ?? defaultServer, envServer ? 'env' : 'default'];
+  let [token, tokenFrom]: [string | undefined, Source] = flagToken !== undefined ? [flagToken, 'flag'] : envWins && envToken !== undefined ? [envToken, 'env'] : [undefined, 'none'];
+  if (token === undefined && stored && trim(stored.server) === trim(server)) [token, tokenFrom] = [stored.token, 'context'];
+  return { server, token, serverFrom, tokenFrom, context, stored };
 }
 
 /** A command's runtime context. */
 export interface Ctx {
   client: ApiClient;
+  target: Target;
   json: boolean;
   io: Io;
   opts: Record<string, unknown>;
@@ -28,9 +79,9 @@ export interface Ctx {
 export function contextOf(cmd: Command, io: Io): Ctx {
   const opts = cmd.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
   // Defaults are applied here, not in commander, so `--help` never prints a token from the environment.
-  const server = opts.server ?? process.env.SLIPWAY_SERVER ?? 'http://127.0.0.1:7070';
-  const token = opts.token ?? (process.env.SLIPWAY_TOKEN || undefined);
-  return { client: createClient({ server, token }), json: opts.json === true, io, opts };
+  const target = resolveTarget(opts);
+  const missingToken = `no API token for ${target.server}: run \`slipway login --server ${target.server}\`, pass --token or set SLIPWAY_TOKEN (the first admin token is in <data-dir>/admin-token, e.g. .slipway/admin-token)`;
+  return { client: createClient({ server: target.server, token: target.token, missingToken }), target, json: opts.json === true, io, opts };
 }
 
 /** Reads a required string option, failing with the flag and variable to use. */
@@ -72,7 +123,12 @@ export function runner(io: Io): (fn: Action) => (...args: unknown[]) => Promise<
     async (...args) => {
       const cmd = args[args.length - 1] as Command;
       const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
-      await fn(contextOf(cmd, io), positional);
+      const ctx = contextOf(cmd, io);
+      try {
+        await fn(ctx, positional);
+      } finally {
+        ctx.client.close();
+      }
     };
 }
 

@@ -3,53 +3,99 @@
  *
  * @module
  */
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import type * as CommanderModule from 'commander';
+import type { Command } from 'commander';
 import { SlipwayError, isSlipwayError, toSlipwayError } from '../core/errors.js';
 import { slipwayVersion } from '../platform/version.js';
-import { registerAccess } from './commands/access.js';
-import { registerAdmin } from './commands/admin.js';
-import { registerBuild, registerImport } from './commands/build.js';
-import { registerDeploy } from './commands/deploy.js';
-import { registerConfig } from './commands/config.js';
-import { registerHistory } from './commands/history.js';
-import { registerProjects } from './commands/projects.js';
-import { registerProxy } from './commands/proxy.js';
-import { registerCredentials, registerRegistry } from './commands/registry.js';
-import { registerServer } from './commands/server.js';
-import { registerWorkspace } from './commands/workspace.js';
-import { runner } from './context.js';
+import { runner, type Runner } from './context.js';
 import { emitError, processIo, type Io } from './output.js';
 
-/** Builds the command tree. */
-export function buildProgram(io: Io): Command {
-  const program = new Command('slipway')
+// CommonJS packages are required, not imported: importing one from ESM runs Node's CJS export
+// lexer (~15-20 ms on the first use, measured with --cpu-prof), a third of a command's own time.
+const { Command: CommandClass, CommanderError } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
+
+/** Adds one group of commands (and their actions) to the program. */
+export type Register = (program: Command, run: Runner, io: Io) => void;
+
+/**
+ * Every command group: the top-level command names it defines and how to import it. Only the
+ * group named on the command line is imported (`slipway whoami` loads commands/workspace.js and
+ * nothing of the others, and never the server); `slipway --help`, `slipway help` and an unknown
+ * command load them all. To add a command: write `commands/NAME.ts` exporting a {@link Register}
+ * and add one line here with its top-level names.
+ */
+const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
+  { names: ['server'], load: serverRegister },
+  { names: ['login', 'logout', 'context'], load: async () => (await import('./commands/login.js')).registerLogin },
+  { names: ['whoami', 'workspace', 'ws'], load: async () => (await import('./commands/workspace.js')).registerWorkspace },
+  { names: ['member', 'token'], load: async () => (await import('./commands/access.js')).registerAccess },
+  { names: ['project', 'env'], load: async () => (await import('./commands/projects.js')).registerProjects },
+  { names: ['config', 'secret'], load: async () => (await import('./commands/config.js')).registerConfig },
+  { names: ['releases', 'audit'], load: async () => (await import('./commands/history.js')).registerHistory },
+  { names: ['images', 'registry'], load: async () => (await import('./commands/registry.js')).registerRegistry },
+  { names: ['registry-credential'], load: async () => (await import('./commands/registry.js')).registerCredentials },
+  { names: ['build'], load: async () => (await import('./commands/build.js')).registerBuild },
+  { names: ['import'], load: async () => (await import('./commands/build.js')).registerImport },
+  { names: ['deploy', 'promote', 'approve', 'reject', 'rollback', 'scale', 'status', 'logs'], load: async () => (await import('./commands/deploy.js')).registerDeploy },
+  { names: ['proxy'], load: proxyRegister },
+  { names: ['admin'], load: adminRegister },
+];
+
+/** `slipway proxy stop` runs offline against a data directory; refusals are one error line, exit 1. */
+async function proxyRegister(): Promise<Register> {
+  const { registerProxy } = await import('./commands/proxy.js');
+  return (program, _run, io) => registerProxy(program, io, (error) => fail(io, wantsJson(), error));
+}
+
+/** `slipway admin token` works offline on a data directory too. */
+async function adminRegister(): Promise<Register> {
+  const { registerAdmin } = await import('./commands/admin.js');
+  return (program, run, io) => registerAdmin(program, run, io, (error) => fail(io, wantsJson(), error));
+}
+
+/** `slipway server` reports a refused start through `fail` (one error line, exit 1). */
+async function serverRegister(): Promise<Register> {
+  const { registerServer } = await import('./commands/server.js');
+  return (program, _run, io) => registerServer(program, (error) => fail(io, wantsJson(), error));
+}
+
+/** Global options that take a value (skipped when looking for the command name). */
+const valueOptions = new Set(['--server', '--token', '--context']);
+
+/** The first word of `args` that is not a global option or its value. */
+export function commandName(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i += 1) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (valueOptions.has(a)) i += 1;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** Builds the command tree with the groups `args` needs (all of them for help or an unknown command). */
+export async function buildProgram(io: Io, args: string[] = []): Promise<Command> {
+  const program = new CommandClass('slipway')
     .description('Slipway: build once, promote everywhere')
     // No commander version option: it would swallow `--version` of subcommands (`slipway build
     // --version 1.2.0`). `slipway --version` alone is answered in main(); `slipway version` too.
-    .option('--server <url>', 'Slipway server URL (default: $SLIPWAY_SERVER or http://127.0.0.1:7070)')
-    .option('--token <token>', 'API token (default: $SLIPWAY_TOKEN)')
+    .option('--server <url>', 'Slipway server URL (default: $SLIPWAY_SERVER, the current context, or http://127.0.0.1:7070)')
+    .option('--token <token>', 'API token (default: $SLIPWAY_TOKEN or the current context)')
+    .option('--context <name>', 'use this saved context (slipway context list) instead of the current one')
     .option('--json', 'print one JSON document on stdout')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
-  const run = runner(io);
   program
     .command('version')
     .description('print the version of this CLI')
     .action(() => io.out(slipwayVersion()));
-  registerServer(program, (error) => fail(io, wantsJson(), error));
-  registerProxy(program, io, (error) => fail(io, wantsJson(), error));
-  registerWorkspace(program, run);
-  registerAccess(program, run);
-  registerProjects(program, run);
-  registerConfig(program, run);
-  registerHistory(program, run);
-  registerRegistry(program, run);
-  registerCredentials(program, run);
-  registerBuild(program, run);
-  registerImport(program, run);
-  registerDeploy(program, run);
-  registerAdmin(program, run, io, (error) => fail(io, wantsJson(), error));
+  const name = commandName(args);
+  const named = groups.filter((g) => name !== undefined && g.names.includes(name));
+  const registers = await Promise.all((named.length > 0 ? named : name === 'version' ? [] : groups).map((g) => g.load()));
+  const run = runner(io);
+  for (const register of registers) register(program, run, io);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: () => undefined });
   return program;
 }
@@ -74,13 +120,13 @@ function fail(io: Io, json: boolean, error: unknown): never {
 
 /** Runs the CLI with `argv` (process.argv form). */
 export async function main(argv: string[], io: Io = processIo): Promise<void> {
-  const program = buildProgram(io);
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     io.out(slipwayVersion());
     return;
   }
   try {
+    const program = await buildProgram(io, args);
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -4,9 +4,14 @@
  *
  * @module
  */
-import Table from 'cli-table3';
-import pc from 'picocolors';
+import { createRequire } from 'node:module';
+import type Picocolors from 'picocolors';
 import type { SlipwayError } from '../core/errors.js';
+import { drawTable } from './table.js';
+
+const require = createRequire(import.meta.url);
+/** Colours (required, not imported: see main.ts). */
+export const pc = require('picocolors') as typeof Picocolors;
 
 /** Where output goes (a seam for tests). */
 export interface Io {
@@ -23,9 +28,10 @@ export const processIo: Io = {
 /** Renders rows as a table with the given columns; `—` for null. */
 export function table(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
   if (rows.length === 0) return pc.dim('(none)');
-  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
-  for (const r of rows) t.push(r.map((c) => (c === null || c === undefined ? '—' : String(c))));
-  return t.toString();
+  return drawTable(
+    head.map((h) => pc.bold(h)),
+    rows.map((r) => r.map((c) => (c === null || c === undefined ? '—' : String(c)))),
+  );
 }
 
 /** Prints either `json` as one document or the human text. */

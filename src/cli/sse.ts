@@ -6,6 +6,7 @@
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
+import type { ApiClient } from './client.js';
 
 export interface LogEvent {
   id: number;
@@ -20,21 +21,20 @@ export interface EndEvent {
   error: string | null;
 }
 
-export async function followEvents(server: string, token: string, path: string, onLog: (e: LogEvent) => void, options: { after?: number; maxRetries?: number } = {}): Promise<EndEvent> {
+export async function followEvents(client: ApiClient, path: string, onLog: (e: LogEvent) => void, options: { after?: number; maxRetries?: number } = {}): Promise<EndEvent> {
   let last = options.after ?? 0;
   let failures = 0;
   for (;;) {
     try {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (last > 0) headers['last-event-id'] = String(last);
-      const res = await fetch(`${server.replace(/\/+$/, '')}${path}`, { headers });
-      if (!res.ok || !res.body) {
-        const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-        throw new SlipwayError(res.status === 404 ? 'SLW_NOT_FOUND' : 'SLW_BAD_RESPONSE', body?.error?.message ?? `the event stream answered HTTP ${res.status}`);
-      }
+      const res = await client.stream(path, headers);
       failures = 0;
-      for await (const event of sseEvents(res.body)) {
-        if (event.event === 'end' && event.data) return JSON.parse(event.data) as EndEvent;
+      for await (const event of sseEvents(res)) {
+        if (event.event === 'end' && event.data) {
+          res.destroy();
+          return JSON.parse(event.data) as EndEvent;
+        }
         if (event.event === 'log' && event.data) {
           const id = Number(event.id);
           if (id > last) {
@@ -45,7 +45,8 @@ export async function followEvents(server: string, token: string, path: string, 
       }
       // The stream ended without an end event: the connection dropped; resume.
     } catch (error) {
-      if (error instanceof SlipwayError) throw error;
+      // An answer of the server (not found, forbidden) ends the command; a lost connection is retried.
+      if (error instanceof SlipwayError && error.code !== 'SLW_SERVER_UNREACHABLE') throw error;
       failures += 1;
       if (failures > (options.maxRetries ?? 30)) throw new SlipwayError('SLW_SERVER_UNREACHABLE', `lost the event stream and could not reconnect: ${(error as Error).message}`);
     }
@@ -54,26 +55,24 @@ export async function followEvents(server: string, token: string, path: string, 
 }
 
 /** Prints an environment's runtime output until the server ends the stream or the user stops. */
-export async function followRuntime(server: string, token: string, path: string, onLine: (e: { replica: string; stream: string; line: string }) => void): Promise<{ replicas: number; reason: string } | undefined> {
-  const res = await fetch(`${server.replace(/\/+$/, '')}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
-  if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-    const code = body?.error?.code;
-    throw new SlipwayError(code === 'SLW_NOTHING_DEPLOYED' || code === 'SLW_NOT_FOUND' || code === 'SLW_PROXY_UNAVAILABLE' ? code : 'SLW_BAD_RESPONSE', body?.error?.message ?? `the log stream answered HTTP ${res.status}`);
-  }
-  for await (const event of sseEvents(res.body)) {
+export async function followRuntime(client: ApiClient, path: string, onLine: (e: { replica: string; stream: string; line: string }) => void): Promise<{ replicas: number; reason: string } | undefined> {
+  const res = await client.stream(path, { accept: 'text/event-stream' });
+  for await (const event of sseEvents(res)) {
     if (event.event === 'log' && event.data) onLine(JSON.parse(event.data) as { replica: string; stream: string; line: string });
-    if (event.event === 'end') return event.data ? (JSON.parse(event.data) as { replicas: number; reason: string }) : undefined;
+    if (event.event === 'end') {
+      res.destroy();
+      return event.data ? (JSON.parse(event.data) as { replicas: number; reason: string }) : undefined;
+    }
   }
   return undefined;
 }
 
 /** The events of a `text/event-stream` body: one `{event, id, data}` per blank-line-ended block (comments skipped). */
-async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event?: string; id?: string; data?: string }> {
+async function* sseEvents(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ event?: string; id?: string; data?: string }> {
   const decoder = new TextDecoder();
   let buffer = '';
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
+  for await (const chunk of body) {
+    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     let cut: number;
     while ((cut = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, cut);

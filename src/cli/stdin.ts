@@ -9,8 +9,13 @@ import { SlipwayError } from '../core/errors.js';
 
 /** Reads the value for `key` from stdin. */
 export async function readSecretValue(key: string, example = `slipway secret set ${key} …`): Promise<string> {
-  const value = process.stdin.isTTY ? await promptHidden(`value for ${key} (input hidden): `) : stripNewline(await readAll());
-  if (value.length === 0) throw new SlipwayError('SLW_USAGE', `the value for ${key} is empty: pipe it on stdin, e.g. printf %s "$VALUE" | ${example}`);
+  return readHidden(`value for ${key} (input hidden): `, `the value for ${key} is empty: pipe it on stdin, e.g. printf %s "$VALUE" | ${example}`);
+}
+
+/** Reads one value: typed at a hidden `prompt` on a terminal, else all of stdin; refuses an empty one with `emptyMessage`. */
+export async function readHidden(prompt: string, emptyMessage: string): Promise<string> {
+  const value = process.stdin.isTTY ? await promptHidden(prompt) : stripNewline(await readAll());
+  if (value.length === 0) throw new SlipwayError('SLW_USAGE', emptyMessage);
   return value;
 }
 

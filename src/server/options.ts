@@ -117,6 +117,8 @@ const schema = z.object({
   maxStreamsPerToken: z.coerce.number().int().min(1).max(10_000).default(20),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines when stdout is a terminal, JSON lines otherwise. @default auto */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 /** Parsed server options. */
@@ -126,6 +128,7 @@ export interface ServerOptions {
   databaseUrl: string | undefined;
   masterKeyFile: string | undefined;
   logLevel: z.output<typeof schema>['logLevel'];
+  logFormat: z.output<typeof schema>['logFormat'];
   registryGcInterval: number;
   maxArtifactBytes: number;
   maxUnpackedBytes: number;
@@ -157,6 +160,7 @@ export interface ServerFlags {
   maxBlobSize?: string | undefined;
   /** Repeatable `--allow-registry-host`. */
   allowRegistryHost?: string[] | undefined;
+  logFormat?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -167,6 +171,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     databaseUrl: flags.databaseUrl ?? env.SLIPWAY_DATABASE_URL,
     masterKeyFile: env.SLIPWAY_MASTER_KEY_FILE,
     logLevel: env.SLIPWAY_LOG_LEVEL,
+    logFormat: flags.logFormat ?? env.SLIPWAY_LOG_FORMAT,
     registryGcInterval: env.SLIPWAY_REGISTRY_GC_INTERVAL,
     maxArtifactBytes: env.SLIPWAY_MAX_ARTIFACT_BYTES,
     maxUnpackedBytes: env.SLIPWAY_MAX_UNPACKED_BYTES,
@@ -195,6 +200,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     databaseUrl: o.databaseUrl,
     masterKeyFile: o.masterKeyFile ? resolve(o.masterKeyFile) : undefined,
     logLevel: o.logLevel,
+    logFormat: o.logFormat,
     registryGcInterval: o.registryGcInterval,
     maxArtifactBytes: o.maxArtifactBytes,
     maxUnpackedBytes: o.maxUnpackedBytes,

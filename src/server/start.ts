@@ -16,6 +16,7 @@ import type { Db } from '../store/schema.js';
 import { bootstrapFirstAdmin } from '../tenancy/bootstrap.js';
 import { buildApp } from './app.js';
 import { lockDataDir } from './lock.js';
+import { prettyDestination, wantsPretty, type LogFormat } from './log-format.js';
 import { createMetrics, startMetricsListener } from './metrics.js';
 import type { ServerOptions } from './options.js';
 import { slipwayVersion } from '../platform/version.js';
@@ -42,19 +43,22 @@ export interface RunningServer {
 }
 
 /** A logger that never prints tokens or secret values, even if a caller logs an object by mistake. */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
+  const out = destination ?? process.stdout;
+  const tty = (out as { isTTY?: boolean }).isTTY === true;
   return pino(
     {
       level,
       base: { service: 'slipway' },
       redact: { paths: ['req.headers.authorization', '*.token', '*.value', '*.password', 'token', 'value', 'password'], censor: '[redacted]' },
     },
-    destination ?? process.stdout,
+    // Readable lines on a terminal (after redaction: the formatter sees what JSON would show).
+    wantsPretty(format, tty) ? prettyDestination(out, tty && !process.env.NO_COLOR) : out,
   );
 }
 
 /** Starts the server with parsed options. */
-export async function startServer(options: ServerOptions, logger: Logger = createLogger(options.logLevel)): Promise<RunningServer> {
+export async function startServer(options: ServerOptions, logger: Logger = createLogger(options.logLevel, undefined, options.logFormat)): Promise<RunningServer> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lock = lockDataDir(options.dataDir);
   let store: Store | undefined;

@@ -6,11 +6,10 @@
  * @module
  */
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
-import { emit, shortTime, table } from '../output.js';
+import { emit, pc, shortTime, table } from '../output.js';
 import { followEvents, followRuntime, type LogEvent } from '../sse.js';
 
 interface Deployment {
@@ -36,13 +35,6 @@ interface Promotion {
 
 const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
 
-function serverOf(ctx: Ctx): { server: string; token: string } {
-  const server = (ctx.opts.server as string | undefined) ?? process.env.SLIPWAY_SERVER ?? 'http://127.0.0.1:7070';
-  const token = (ctx.opts.token as string | undefined) ?? process.env.SLIPWAY_TOKEN;
-  if (!token) throw new SlipwayError('SLW_USAGE', 'no API token: pass --token or set SLIPWAY_TOKEN');
-  return { server, token };
-}
-
 function printLog(e: LogEvent): void {
   const colour = e.level === 'error' ? pc.red : e.level === 'warn' ? pc.yellow : (s: string) => s;
   process.stderr.write(`${pc.dim(e.at.slice(11, 19))} ${pc.bold(e.step.padEnd(9))} ${colour(e.message)}\n`);
@@ -55,8 +47,7 @@ async function follow(ctx: Ctx, deployment: Deployment, extra: Record<string, un
     emit(ctx.io, ctx.json, { ...extra, deployment }, () => `release #${deployment.releaseNumber} of ${deployment.environment} queued as deployment ${deployment.id}; follow it with 'slipway logs ${deployment.id} -w ${workspace} --follow'`);
     return;
   }
-  const { server, token } = serverOf(ctx);
-  const end = await followEvents(server, token, `${apiPath('workspaces', workspace, 'deployments', deployment.id, 'events')}`, ctx.json ? () => undefined : printLog);
+  const end = await followEvents(ctx.client, `${apiPath('workspaces', workspace, 'deployments', deployment.id, 'events')}`, ctx.json ? () => undefined : printLog);
   const final = await ctx.client.request<Deployment>('GET', apiPath('workspaces', workspace, 'deployments', deployment.id));
   const what = final.kind === 'scale' ? `scaling of ${final.environment}` : `release #${final.releaseNumber} of ${final.environment}`;
   emit(ctx.io, ctx.json, { ...extra, deployment: final }, () => (end.status === 'succeeded' ? pc.green(final.kind === 'scale' ? `${final.environment} scaled` : `${what} is live`) : pc.red(`${what} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? ''}`)));
@@ -204,10 +195,9 @@ export function registerDeploy(program: Command, run: Runner): void {
   ).action(
     run(async (ctx, [id]) => {
       const workspace = required(ctx, 'workspace');
-      const { server, token } = serverOf(ctx);
       if (ctx.opts.runtime === true) {
         const path = `${apiPath('workspaces', workspace, 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'logs')}?tail=${Number(ctx.opts.tail)}`;
-        const end = await followRuntime(server, token, path, (e) => ctx.io.out(ctx.json ? JSON.stringify(e) : `${pc.dim(e.replica)} ${e.line}`));
+        const end = await followRuntime(ctx.client, path, (e) => ctx.io.out(ctx.json ? JSON.stringify(e) : `${pc.dim(e.replica)} ${e.line}`));
         if (end && end.replicas === 0) process.stderr.write(`${end.reason}\n`);
         return;
       }
@@ -215,11 +205,11 @@ export function registerDeploy(program: Command, run: Runner): void {
       const events: LogEvent[] = [];
       const path = apiPath('workspaces', workspace, 'deployments', id!, 'events');
       if (ctx.opts.follow === true) {
-        const end = await followEvents(server, token, path, (e) => (ctx.json ? events.push(e) : printLog(e)));
+        const end = await followEvents(ctx.client, path, (e) => (ctx.json ? events.push(e) : printLog(e)));
         if (ctx.json) emit(ctx.io, true, { events, end }, () => '');
         return;
       }
-      const end = await followEvents(server, token, `${path}?follow=false`, (e) => events.push(e), { maxRetries: 0 });
+      const end = await followEvents(ctx.client, `${path}?follow=false`, (e) => events.push(e), { maxRetries: 0 });
       emit(ctx.io, ctx.json, { events, end }, () => events.map((e) => `${shortTime(e.at)} ${e.step.padEnd(9)} ${e.message}`).join('\n'));
     }),
   );
