@@ -216,11 +216,12 @@ export class DeployEngine {
       else await placement.edge.removeRoute(routeId(d.environment_id));
     }
     if (outcome.end) {
-      await this.#end(d, ctx.fence, outcome.end.status, outcome.end.error);
+      // Observed before the end is announced: whoever refetches the status on that news sees it.
       if (outcome.end.status === 'succeeded') {
         const now = await placement.target.observe(workload).catch(() => null);
         await recordObservation(this.o.db, d.environment_id, ctx.release.number, replicas, now).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not store an observation'));
       }
+      await this.#end(d, ctx.fence, outcome.end.status, outcome.end.error);
       return outcome;
     }
     const now = nowIso();
@@ -244,7 +245,7 @@ export class DeployEngine {
 
   async #end(d: DeploymentsTable, fence: number, status: 'succeeded' | 'failed' | 'cancelled', error: string | null): Promise<void> {
     this.#held.delete(d.id);
-    const message = status === 'succeeded' ? (d.kind === 'scale' ? `release #${d.release_number} scaled` : `release #${d.release_number} is live`) : `release #${d.release_number} ${status}: ${error ?? ''}`;
+    const message = status === 'succeeded' ? (d.kind === 'scale' ? `release #${d.release_number} is live, scaled` : `release #${d.release_number} is live`) : `release #${d.release_number} ${status}: ${error ?? ''}`;
     const ended = await finishDeployment(this.o.db, d, fence, status, error, { step: 'done', message, level: status === 'succeeded' ? 'info' : status === 'cancelled' ? 'warn' : 'error' });
     if (!ended) return void this.#lost(d);
     deployBus.emit(`env:${d.environment_id}`);
