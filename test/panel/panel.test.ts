@@ -201,6 +201,12 @@ describe('the web panel', () => {
     const image = ada.locator('tr[data-digest]', { hasText: '1.0.0' });
     await image.waitFor();
     for (const env of ['dev', 'staging', 'prod']) await image.locator('.badge', { hasText: env }).waitFor();
+    // Deploying a version, as `slipway deploy --version` does.
+    await image.getByRole('button', { name: 'Deploy…' }).click();
+    const deploy = ada.getByRole('dialog', { name: 'Deploy 1.0.0' });
+    await deploy.getByLabel('Environment').selectOption('dev');
+    await deploy.getByRole('button', { name: 'Deploy to dev' }).click();
+    await waitForSucceeded(ada);
 
     await ada.goto(`${w.server.url}/w/${w.ws}/audit`);
     await ada.getByLabel('Action').fill('promotion.*');

@@ -1,15 +1,20 @@
 /** A project's images: versions, tags, digests, sizes, and which environments run each. */
+import { useState } from 'react';
 import { get, path } from '../api';
 import { ago, formatBytes } from '../format';
-import type { Image } from '../types';
+import type { Image, Project } from '../types';
 import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
+import { DeployDialog } from './DeployDialog';
 
 export function Images({ ws, project }: { ws: string; project: string }) {
   const url = `${path('workspaces', ws, 'projects', project)}/images`;
   const images = useLoad(() => get<{ repository: string; images: Image[] }>(url), url);
   useChanges(images.reload, (c) => c.project === project && c.kind === 'deployment' && c.status === 'succeeded');
+  const projectUrl = path('workspaces', ws, 'projects', project);
+  const described = useLoad(() => get<Project>(projectUrl), projectUrl);
+  const [deploying, setDeploying] = useState<Image | null>(null);
   const list = images.data?.images ?? [];
   return (
     <section aria-labelledby="images-title">
@@ -23,7 +28,7 @@ export function Images({ ws, project }: { ws: string; project: string }) {
       {!images.data && !images.error && <Loading what="images" />}
       {images.data && list.length === 0 && <p className="muted">No images yet: <code>slipway build</code> makes one.</p>}
       {list.length > 0 && (
-        <Table caption={'Images'} columns={['Version', 'Tags', 'Digest', 'Size', 'Created', 'Runs in']}>
+        <Table caption={'Images'} columns={['Version', 'Tags', 'Digest', 'Size', 'Created', 'Runs in', '']}>
           {list.map((i) => (
             <tr key={i.digest} data-digest={i.digest}>
               <td>{i.version ?? 'untagged'}</td>
@@ -34,10 +39,16 @@ export function Images({ ws, project }: { ws: string; project: string }) {
               <td>{formatBytes(i.size)}</td>
               <td>{ago(i.createdAt)}</td>
               <td>{i.environments.length ? i.environments.map((e) => <Badge key={e} tone="info">{e}</Badge>) : <span className="muted">—</span>}</td>
+              <td>
+                <button type="button" className="ghost" onClick={() => setDeploying(i)} disabled={!described.data}>
+                  Deploy…
+                </button>
+              </td>
             </tr>
           ))}
         </Table>
       )}
+      {deploying && described.data && <DeployDialog ws={ws} base={projectUrl} image={deploying} environments={described.data.environments} onClose={() => setDeploying(null)} />}
     </section>
   );
 }
