@@ -64,39 +64,44 @@ export function healthOf(release: number | null, observed: { release: number | n
   return observed.running > 0 ? 'degraded' : 'down';
 }
 
-/** Every environment of the project: one query, sorted in promotion order. */
+/** Every environment of the project: one query (plus the active deployments), sorted in promotion order. */
 export async function environmentStatus(db: Executor, access: ProjectAccess): Promise<EnvironmentStatus[]> {
+  const project = access.project.id;
   const rows = await db
     .selectFrom('environments as e')
     .leftJoin('environment_settings as s', 's.environment_id', 'e.id')
-    .leftJoin('releases as r', (join) =>
-      join.onRef('r.environment_id', '=', 'e.id').on('r.status', '=', 'succeeded').on((eb) =>
-        eb('r.number', '=', eb.selectFrom('releases as x').select((x) => x.fn.max('x.number').as('n')).whereRef('x.environment_id', '=', 'e.id').where('x.status', '=', 'succeeded')),
-      ),
+    // The current release of each environment: its newest succeeded one, found in one grouped pass.
+    .leftJoin(
+      (eb) => eb.selectFrom('releases').select(['environment_id', (x) => x.fn.max('number').as('n')]).where('project_id', '=', project).where('status', '=', 'succeeded').groupBy('environment_id').as('cur'),
+      (join) => join.onRef('cur.environment_id', '=', 'e.id'),
     )
+    .leftJoin('releases as r', (join) => join.onRef('r.environment_id', '=', 'e.id').onRef('r.number', '=', 'cur.n'))
     .leftJoin('users as u', 'u.id', 'r.actor_user_id')
     .leftJoin('environment_observed as o', 'o.environment_id', 'e.id')
     .select(['e.id', 'e.name', 's.data as settings', 'r.number', 'r.version_tag', 'r.image_digest', 'r.config_version', 'r.finished_at', 'r.trigger', 'u.email'])
     .select(['o.release_number as o_release', 'o.running as o_running', 'o.ready as o_ready', 'o.observed_at as o_at'])
-    .where('e.project_id', '=', access.project.id)
+    .where('e.project_id', '=', project)
     .execute();
-  const active = await db.selectFrom('deployments').selectAll().where('project_id', '=', access.project.id).where('status', 'in', ['queued', 'running']).execute();
+  const active = await db.selectFrom('deployments').selectAll().where('project_id', '=', project).where('status', 'in', ['queued', 'running']).execute();
   const deploying = new Map(active.map((d) => [d.environment_id, d]));
   const names = { workspace: access.workspace.name, project: access.project.name };
-  return rows
-    .map((r): EnvironmentStatus => {
-      const settings = effectiveSettings({ ...names, environment: r.name }, r.settings ? (JSON.parse(r.settings) as StoredSettings) : {});
-      const observed = r.o_at ? { release: r.o_release, running: r.o_running ?? 0, ready: r.o_ready ?? 0 } : null;
-      const release = r.number === null || r.number === undefined ? null : r.number;
-      return {
-        name: r.name,
-        domain: settings.domain,
-        target: settings.target,
-        release: release === null ? null : { number: release, version: r.version_tag ?? null, imageDigest: r.image_digest!, configVersion: r.config_version!, finishedAt: r.finished_at ?? null, trigger: r.trigger!, actor: r.email ?? null },
-        replicas: { running: observed && observed.release === release ? observed.running : 0, ready: observed && observed.release === release ? observed.ready : 0, desired: settings.replicas, observedAt: r.o_at ?? null },
-        health: healthOf(release, observed, settings.replicas),
-        deploying: deploying.has(r.id) ? toDeployment(r.name, deploying.get(r.id)!) : null,
-      };
-    })
-    .sort((a, b) => pipelineOrder(a.name).localeCompare(pipelineOrder(b.name)));
+  const out = rows.map((r): EnvironmentStatus & { order: string } => {
+    const settings = effectiveSettings({ ...names, environment: r.name }, r.settings ? (JSON.parse(r.settings) as StoredSettings) : {});
+    const observed = r.o_at ? { release: r.o_release, running: r.o_running ?? 0, ready: r.o_ready ?? 0 } : null;
+    const release = r.number === null || r.number === undefined ? null : r.number;
+    const current = observed !== null && observed.release === release;
+    return {
+      order: pipelineOrder(r.name),
+      name: r.name,
+      domain: settings.domain,
+      target: settings.target,
+      release: release === null ? null : { number: release, version: r.version_tag ?? null, imageDigest: r.image_digest!, configVersion: r.config_version!, finishedAt: r.finished_at ?? null, trigger: r.trigger!, actor: r.email ?? null },
+      replicas: { running: current ? observed.running : 0, ready: current ? observed.ready : 0, desired: settings.replicas, observedAt: r.o_at ?? null },
+      health: healthOf(release, observed, settings.replicas),
+      deploying: deploying.has(r.id) ? toDeployment(r.name, deploying.get(r.id)!) : null,
+    };
+  });
+  // Sort keys made once; a plain comparison (localeCompare costs ~1 µs a call, 10,000 rows make ~130,000 calls).
+  out.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  return out.map(({ order: _order, ...status }) => status);
 }
