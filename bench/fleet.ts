@@ -113,10 +113,13 @@ const load0 = loadavg()[0]!;
 let world: FleetWorld | undefined;
 let text = '';
 try {
-  world = await fleetWorld('fleetbench');
-  const deploys = await deployRounds(world);
-  await world.dispose();
-  world = undefined;
+  let deploys: Round[] = [];
+  if (rounds.length > 0) {
+    world = await fleetWorld('fleetbench');
+    deploys = await deployRounds(world);
+    await world.dispose();
+    world = undefined;
+  }
   const status = await statusTimes();
   const command = ['npx', 'tsx', 'bench/fleet.ts', ...process.argv.slice(2)].join(' ');
   text = [
