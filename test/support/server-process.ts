@@ -206,12 +206,17 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed (stdin is never a terminal here). */
   input?: string;
+  /**
+   * Killed (and the test failed) after this long. @default 120_000: a command that follows a
+   * deploy (start, readiness, drain, stop) takes tens of seconds on a loaded two-core machine.
+   */
+  timeoutMs?: number;
 }
 
 /** Runs `slipway ARGS` with SLIPWAY_SERVER / SLIPWAY_TOKEN set from the options. */
 export async function cli(args: string[], o: CliOptions = {}): Promise<CliResult> {
   const env = { SLIPWAY_SERVER: o.server, SLIPWAY_TOKEN: o.token, ...o.env };
-  const r = await runToExit([slipwayBin, ...args], { env, input: o.input }, 30_000);
+  const r = await runToExit([slipwayBin, ...args], { env, input: o.input }, o.timeoutMs ?? 120_000);
   return {
     ...r,
     json: <T>() => {
