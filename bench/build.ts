@@ -38,7 +38,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildJar, pushBase } from '../test/support/images.js';
-import { freePort, median, stopChild } from './support.js';
+import { freePort, median, stopChild, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -307,8 +307,5 @@ try {
 }
 process.stdout.write(table);
 if (args.write) {
-  const doc = readFileSync(args.write, 'utf8');
-  const marker = /<!-- build:start -->[\s\S]*<!-- build:end -->/;
-  const block = `<!-- build:start -->\n${table}<!-- build:end -->`;
-  writeFileSync(args.write, marker.test(doc) ? doc.replace(marker, () => block) : `${doc.trimEnd()}\n\n## Build: slipway build vs docker build + push\n\n${block}\n`);
+  writeSection(args.write, 'build', 'Build: slipway build vs docker build + push', table);
 }

@@ -26,7 +26,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { freePort, median, stopChild } from './support.js';
+import { freePort, median, stopChild, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -202,8 +202,5 @@ try {
 }
 process.stdout.write(report);
 if (args.write) {
-  const doc = readFileSync(args.write, 'utf8');
-  const marker = /<!-- cli:start -->[\s\S]*<!-- cli:end -->/;
-  const block = `<!-- cli:start -->\n${report}<!-- cli:end -->`;
-  writeFileSync(args.write, marker.test(doc) ? doc.replace(marker, () => block) : `${doc.trimEnd()}\n\n## CLI: whole commands against \`node -e 0\`\n\n${block}\n`);
+  writeSection(args.write, 'cli', 'CLI: whole commands against `node -e 0`', report);
 }

@@ -34,7 +34,7 @@
  * the server (SIGTERM; it stops the Caddy it started) and the temp dirs.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -393,9 +393,6 @@ try {
 if (text) {
   process.stdout.write(text);
   if (args.write) {
-    const doc = readFileSync(args.write, 'utf8');
-    const marker = /<!-- deploy:start -->[\s\S]*<!-- deploy:end -->/;
-    const block = `<!-- deploy:start -->\n${text}<!-- deploy:end -->`;
-    writeFileSync(args.write, marker.test(doc) ? doc.replace(marker, () => block) : `${doc.trimEnd()}\n\n## Deploy: promote → 100 % of traffic\n\n${block}\n`);
+    writeSection(args.write, 'deploy', 'Deploy: promote → 100 % of traffic', text);
   }
 }

@@ -16,7 +16,6 @@
  * through one control plane. The machine is shared with nothing else during the run, or the
  * numbers say so (load average before and after).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -28,7 +27,7 @@ import { engines } from '../test/support/engines.js';
 import { project, setupContext, workspace } from '../test/support/service-fixtures.js';
 import { cleanup } from '../test/support/server-process.js';
 import { fleetWorld, type FleetWorld } from '../test/support/fleet.js';
-import { median } from './support.js';
+import { median, writeSection } from './support.js';
 
 const args = parseArgs({ options: { rounds: { type: 'string', default: '10,50,100' }, status: { type: 'string', default: '10000' }, write: { type: 'string' } } }).values;
 const rounds = args.rounds.split(',').map(Number).filter((n) => n > 0);
@@ -146,9 +145,6 @@ try {
 if (text) {
   process.stdout.write(text);
   if (args.write) {
-    const doc = readFileSync(args.write, 'utf8');
-    const marker = /<!-- fleet:start -->[\s\S]*<!-- fleet:end -->/;
-    const block = `<!-- fleet:start -->\n${text}<!-- fleet:end -->`;
-    writeFileSync(args.write, marker.test(doc) ? doc.replace(marker, () => block) : `${doc.trimEnd()}\n\n## Fleet: many environments at once\n\n${block}\n`);
+    writeSection(args.write, 'fleet', 'Fleet: many environments at once', text);
   }
 }

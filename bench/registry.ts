@@ -32,7 +32,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { freePort, median, stopChild } from './support.js';
+import { freePort, median, stopChild, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -407,8 +407,5 @@ try {
 }
 process.stdout.write(table);
 if (args.write) {
-  const doc = readFileSync(args.write, 'utf8');
-  const marker = /<!-- registry:start -->[\s\S]*<!-- registry:end -->/;
-  const block = `<!-- registry:start -->\n${table}<!-- registry:end -->`;
-  writeFileSync(args.write, marker.test(doc) ? doc.replace(marker, () => block) : `${doc.trimEnd()}\n\n## Registry: Slipway vs docker-registry\n\n${block}\n`);
+  writeSection(args.write, 'registry', 'Registry: Slipway vs docker-registry', table);
 }

@@ -1,10 +1,11 @@
 /**
  * What the benches share: a free loopback port, stopping a child process (SIGTERM, then
- * SIGKILL), and the median.
+ * SIGKILL), the median, and writing a report's section into docs/benchmarks.md.
  *
  * @module
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -36,4 +37,12 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Puts `text` between `<!-- key:start -->` and `<!-- key:end -->` in the markdown file, or appends it as a new section titled `title`. */
+export function writeSection(file: string, key: string, title: string, text: string): void {
+  const doc = readFileSync(file, 'utf8');
+  const marker = new RegExp(`<!-- ${key}:start -->[\\s\\S]*<!-- ${key}:end -->`);
+  const block = `<!-- ${key}:start -->\n${text}<!-- ${key}:end -->`;
+  writeFileSync(file, marker.test(doc) ? doc.replace(marker, () => block) : `${doc.trimEnd()}\n\n## ${title}\n\n${block}\n`);
 }
