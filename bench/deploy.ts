@@ -41,6 +41,7 @@ import { parseArgs } from 'node:util';
 import { deployWorld, viaProxy, type DeployWorld } from '../test/support/deploy.js';
 import { cleanup } from '../test/support/server-process.js';
 import { startPoller } from './deploy-poller.js';
+import { writeSection } from './support.js';
 import { report, s, type Sample } from './deploy-report.js';
 
 const { values: args } = parseArgs({
