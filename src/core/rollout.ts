@@ -40,14 +40,25 @@ export interface RolloutState {
   ending?: { status: 'failed' | 'cancelled'; error: string };
 }
 
+/** One replica as its target reports it. */
 export interface ObservedReplica {
+  /** `<workload>-<index>`. */
+  name: string;
+  /** 1-based. */
   index: number;
+  /**
+   * `pending`: being pulled, created or started; `running`; `exited`: it stopped by itself;
+   * `failed`: it cannot run as specified (the image is missing, the spec is invalid) — waiting
+   * will not help; `stopping`: being removed.
+   */
   state: 'pending' | 'running' | 'exited' | 'failed' | 'stopping';
+  /** Ready for traffic, as the target judges it with the workload's health check. */
   ready: boolean;
+  /** `host:port` where the edge reaches it; null when not running or without a port. */
   address: string | null;
   exitCode: number | null;
+  /** Why it is not ready, exited or failed. */
   message: string | null;
-  name: string;
 }
 
 export interface ObservedWorkload {

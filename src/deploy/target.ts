@@ -21,6 +21,7 @@
  *
  * @module
  */
+import type { ObservedReplica } from '../core/rollout.js';
 
 /** Credentials the target pulls the image with (a short-lived token as the password). */
 export interface RegistryAuth {
@@ -79,26 +80,8 @@ export interface WorkloadSpec extends RunSpec {
   health: HealthCheck;
 }
 
-/** One replica as the target sees it. */
-export interface ReplicaStatus {
-  /** `<workload>-<index>`. */
-  name: string;
-  /** 1-based. */
-  index: number;
-  /**
-   * `pending`: being pulled, created or started; `running`; `exited`: it stopped by itself;
-   * `failed`: it cannot run as specified (the image is missing, the spec is invalid) — waiting
-   * will not help; `stopping`: being removed.
-   */
-  state: 'pending' | 'running' | 'exited' | 'failed' | 'stopping';
-  /** Ready for traffic, as the target judges it with the workload's health check. */
-  ready: boolean;
-  /** `host:port` where the edge reaches it; null when not running or without a port. */
-  address: string | null;
-  exitCode: number | null;
-  /** Why it is not ready, exited or failed. */
-  message: string | null;
-}
+/** One replica as the target sees it (the shape the rollout rules in core/rollout.ts read). */
+export type ReplicaStatus = ObservedReplica;
 
 /** A workload as the target reports it. */
 export interface WorkloadStatus {
