@@ -1,6 +1,7 @@
 /** API shapes: an environment's runtime settings (domain, port, replicas, strategy, health, limits, approval, target). */
 import { z } from 'zod';
 import { healthTypes, strategies } from '../core/deploy.js';
+import { deploymentSchema } from './deploy.js';
 
 export const settingsSchema = z
   .object({
@@ -38,5 +39,5 @@ export const settingsChangeBody = z.strictObject({
 });
 export type SettingsChangeBody = z.input<typeof settingsChangeBody>;
 
-export const settingsChangedSchema = settingsSchema.extend({ scaling: z.unknown().nullable().meta({ description: 'the deployment that scales the running release to the new replica count (a Deployment), if one started' }) });
+export const settingsChangedSchema = settingsSchema.extend({ scaling: deploymentSchema.nullable().meta({ description: 'the deployment that scales the running release to the new replica count, if one started' }) });
 export type SettingsChanged = z.output<typeof settingsChangedSchema>;
