@@ -70,6 +70,10 @@ export function buildApp(deps: ServerDeps) {
     deps.metrics.duration.observe({ method: request.method, route: routeName }, reply.elapsedTime / 1000);
   });
 
+  // Event streams never end by themselves (a workspace's changes, a runtime log): a closing
+  // server ends them, or its close would wait for their clients forever.
+  app.addHook('preClose', async () => deps.streams.endAll());
+
   const panel = registerPanel(app as unknown as FastifyInstance, deps.panelDir);
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -20,8 +20,8 @@ import { releaseIds } from '../../deploy/spec.js';
 import { workloadName } from '../../core/deploy.js';
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
 import { previewPromotion } from '../../deploy/preview.js';
-import { streamDeployEvents, streamRuntimeLogs, streamWorkspaceChanges } from '../../deploy/sse.js';
-import { withStreamSlot } from '../http/stream-limits.js';
+import { deployLog, resumeAfter, runtimeOutput, workspaceChangeEvents } from '../../deploy/streams.js';
+import { sendEventStream } from '../http/event-stream.js';
 import { defineRoute } from '../http/route.js';
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
@@ -108,7 +108,10 @@ export const deployRoutes = [
     response: deployLogStream,
     handler: async ({ deps, access, params, request, reply }) => {
       const d = await findDeployment(deps.db, access.workspace.id, params.deployment);
-      await withStreamSlot(deps, access.principal.tokenId, () => streamDeployEvents(deps.db, d.row.id, request, reply));
+      const header = request.headers['last-event-id'];
+      const raw = (request.query ?? {}) as Record<string, string | undefined>;
+      const after = resumeAfter(Array.isArray(header) ? header[0] : header, raw.after);
+      await sendEventStream(deps, access.principal.tokenId, reply, () => (signal) => deployLog(deps.db, d.row.id, after, raw.follow !== 'false', signal), { retryMs: 1000 });
     },
   }),
   defineRoute({
@@ -120,8 +123,8 @@ export const deployRoutes = [
     scope: 'workspace',
     permission: 'release.read',
     response: workspaceChangeStream,
-    handler: async ({ deps, access, request, reply }) => {
-      await withStreamSlot(deps, access.principal.tokenId, () => streamWorkspaceChanges(access.workspace.id, request, reply));
+    handler: async ({ deps, access, reply }) => {
+      await sendEventStream(deps, access.principal.tokenId, reply, () => (signal) => workspaceChangeEvents(access.workspace.id, signal), { retryMs: 1000 });
     },
   }),
   defineRoute({
@@ -134,12 +137,13 @@ export const deployRoutes = [
     permission: 'release.read',
     query: runtimeLogQuery,
     response: runtimeLogStream,
-    handler: async ({ deps, access, request, reply, query }) => {
+    handler: async ({ deps, access, reply, query }) => {
       const release = await currentRelease(deps.db, access.environment.id);
       const settings = await getSettings(deps.db, access);
       const target = release ? deps.deploy.placements.resolve(settings.target).target : null;
       const workload = release ? workloadName(releaseIds(access, release.number)) : null;
-      await withStreamSlot(deps, access.principal.tokenId, () => streamRuntimeLogs(target, workload, request, reply, query.tail, release ? undefined : `${access.project.name}/${access.environment.name} runs nothing yet`));
+      const why = release ? undefined : `${access.project.name}/${access.environment.name} runs nothing yet`;
+      await sendEventStream(deps, access.principal.tokenId, reply, () => runtimeOutput(target, workload, query.tail, why));
     },
   }),
   defineRoute({
