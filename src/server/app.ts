@@ -11,7 +11,7 @@ import { toHttpError } from './http/errors.js';
 import { buildOpenApi } from './http/openapi.js';
 import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
-import { registerRegistryRoutes } from '../registry/http/routes.js';
+import { registerRegistryRoutes } from './registry/routes.js';
 import { registerPanel } from './panel.js';
 import { authenticate } from '../tenancy/tokens.js';
 
