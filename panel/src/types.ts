@@ -7,9 +7,9 @@ import type { DeployLog } from '../../src/api/streams';
 
 export type { EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/config';
 export type { DeploymentInProject, EnvironmentStatus, ProjectStatus, PromotionStarted, ScaleStarted, Started } from '../../src/api/deploy';
-export type { ProjectList } from '../../src/api/projects';
+export type { Project, ProjectList } from '../../src/api/projects';
 export type { KeyDiff, Promotion, PromotionList, PromotionPreview } from '../../src/api/promotions';
-export type { ImageList } from '../../src/api/registry';
+export type { Image, ImageList } from '../../src/api/registry';
 export type { AuditList, Release, ReleaseList } from '../../src/api/releases';
 export type { EnvironmentSecretSet, SecretList } from '../../src/api/secrets';
 export type { EnvironmentSettings } from '../../src/api/settings';

@@ -1,14 +1,14 @@
 /** A project's images: versions, tags, digests, sizes, and which environments run each. */
 import { get, path } from '../api';
 import { ago, formatBytes } from '../format';
-import type { ImageList } from '../types';
+import type { Image } from '../types';
 import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
 
 export function Images({ ws, project }: { ws: string; project: string }) {
   const url = `${path('workspaces', ws, 'projects', project)}/images`;
-  const images = useLoad(() => get<ImageList>(url), url);
+  const images = useLoad(() => get<{ repository: string; images: Image[] }>(url), url);
   useChanges(images.reload, (c) => c.project === project && c.kind === 'deployment' && c.status === 'succeeded');
   const list = images.data?.images ?? [];
   return (
