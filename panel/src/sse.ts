@@ -6,7 +6,7 @@
  */
 import { ApiError } from './api';
 import { readToken } from './session';
-import { SseParser, type SseEvent } from './sse-parse';
+import { SseParser, type SseEvent } from '../../src/platform/sse-parse';
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'ended';
 

@@ -7,6 +7,6 @@ export { buildImage, scratchBase, versionLabel, artifactDigestLabel, runtimeLabe
 export { openArchive, type Archive, type ArchiveFormat } from './archive/archive.js';
 export type { ArchiveEntry } from './archive/entries.js';
 export { gzipLevel, writeLayer, type LayerEntry, type WrittenLayer } from './layer/layer-writer.js';
-export { parseRuntime } from './runtimes/detect.js';
+export { parseRuntime } from '../core/runtimes.js';
 export { webRootLabel, defaultWebRoot } from './runtimes/static.js';
 export { defaultLimits, runtimes, type ArchiveLimits, type BaseImage, type BuildInput, type BuiltImage, type BuiltLayer, type Runtime } from './types.js';

@@ -5,10 +5,10 @@
  * @module
  */
 import type { Descriptor } from '../core/oci.js';
+import type { Runtime } from '../core/runtimes.js';
 
-/** The runtimes the builder knows. */
-export const runtimes = ['java', 'static', 'node'] as const;
-export type Runtime = (typeof runtimes)[number];
+/** The runtimes the builder knows (core/runtimes.ts). */
+export { runtimes, type Runtime } from '../core/runtimes.js';
 
 /** A base image, already fetched: its manifest digest, family and parsed config. */
 export interface BaseImage {

@@ -1,9 +1,10 @@
 /**
  * Client commands load only what they use (issue 16): the real executable runs with a module
  * hook that records every ES module it loads and, at exit, every CommonJS module in the require
- * cache. No client command may load the server (dist/server/, its contexts, fastify, kysely,
- * better-sqlite3, pg, pino…), and a command loads its own group of commands only. A control run
- * that imports the server's start module shows the recorder sees those modules.
+ * cache. No client command may load the server (dist/server/, its contexts, the API schemas of
+ * dist/api/ with zod, fastify, kysely, better-sqlite3, pg, pino…), and a command loads its own
+ * group of commands only. A control run that imports the server's start module shows the
+ * recorder sees those modules.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ function loads(args: string[], env: Record<string, string> = {}): string[] {
   return [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))].map((u) => u.replace(`file://${repoRoot}/`, '').replace(/^file:\/\/.*\/node_modules\//, 'node_modules/'));
 }
 
-const serverSide = /^(dist\/(server|store|registry|builder|deploy|edge|targets|controllers|images|tenancy|projects|releases|secrets|audit)\/|node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino|prom-client|zod|tar-stream)\/)/;
+const serverSide = /^(dist\/(api|server|store|registry|builder|deploy|edge|targets|controllers|images|tenancy|projects|releases|secrets|audit)\/|node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino|prom-client|zod|tar-stream)\/)/;
 
 describe('modules loaded by client commands', () => {
   it('the recorder sees the server when it is loaded (control)', () => {

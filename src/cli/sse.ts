@@ -1,27 +1,20 @@
 /**
  * Following a deploy's server-sent events: prints each `log` event once, reconnects after a
  * network blip with `Last-Event-ID` (so nothing is lost or repeated), and returns the `end`
- * event's status.
+ * event's status. Events are read by the shared parser (src/platform/sse-parse.ts).
  *
  * @module
  */
+import type { IncomingMessage } from 'node:http';
+import type { DeployEnd, DeployLog, RuntimeEnd, RuntimeLine } from '../api/streams.js';
 import { SlipwayError } from '../core/errors.js';
+import { SseParser, type SseEvent } from '../platform/sse-parse.js';
 import type { ApiClient } from './client.js';
 
-export interface LogEvent {
-  id: number;
-  at: string;
-  level: string;
-  step: string;
-  message: string;
-}
+/** A deployment's log event with its sequence number. */
+export type LogEvent = DeployLog & { id: number };
 
-export interface EndEvent {
-  status: string;
-  error: string | null;
-}
-
-export async function followEvents(client: ApiClient, path: string, onLog: (e: LogEvent) => void, options: { after?: number; maxRetries?: number } = {}): Promise<EndEvent> {
+export async function followEvents(client: ApiClient, path: string, onLog: (e: LogEvent) => void, options: { after?: number; maxRetries?: number } = {}): Promise<DeployEnd> {
   let last = options.after ?? 0;
   let failures = 0;
   for (;;) {
@@ -31,15 +24,15 @@ export async function followEvents(client: ApiClient, path: string, onLog: (e: L
       const res = await client.stream(path, headers);
       failures = 0;
       for await (const event of sseEvents(res)) {
-        if (event.event === 'end' && event.data) {
+        if (event.type === 'end') {
           res.destroy();
-          return JSON.parse(event.data) as EndEvent;
+          return JSON.parse(event.data) as DeployEnd;
         }
-        if (event.event === 'log' && event.data) {
+        if (event.type === 'log') {
           const id = Number(event.id);
           if (id > last) {
             last = id;
-            onLog({ id, ...(JSON.parse(event.data) as Omit<LogEvent, 'id'>) });
+            onLog({ id, ...(JSON.parse(event.data) as DeployLog) });
           }
         }
       }
@@ -55,36 +48,21 @@ export async function followEvents(client: ApiClient, path: string, onLog: (e: L
 }
 
 /** Prints an environment's runtime output until the server ends the stream or the user stops. */
-export async function followRuntime(client: ApiClient, path: string, onLine: (e: { replica: string; stream: string; line: string }) => void): Promise<{ replicas: number; reason: string } | undefined> {
+export async function followRuntime(client: ApiClient, path: string, onLine: (e: RuntimeLine) => void): Promise<RuntimeEnd | undefined> {
   const res = await client.stream(path, { accept: 'text/event-stream' });
   for await (const event of sseEvents(res)) {
-    if (event.event === 'log' && event.data) onLine(JSON.parse(event.data) as { replica: string; stream: string; line: string });
-    if (event.event === 'end') {
+    if (event.type === 'log') onLine(JSON.parse(event.data) as RuntimeLine);
+    if (event.type === 'end') {
       res.destroy();
-      return event.data ? (JSON.parse(event.data) as { replicas: number; reason: string }) : undefined;
+      return JSON.parse(event.data) as RuntimeEnd;
     }
   }
   return undefined;
 }
 
-/** The events of a `text/event-stream` body: one `{event, id, data}` per blank-line-ended block (comments skipped). */
-async function* sseEvents(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ event?: string; id?: string; data?: string }> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const fields: { event?: string; id?: string; data?: string } = {};
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const name = line.slice(0, colon);
-        if (colon > 0 && (name === 'event' || name === 'id' || name === 'data')) fields[name] = line.slice(colon + 1).replace(/^ /, '');
-      }
-      yield fields;
-    }
-  }
+/** The events of a `text/event-stream` answer, as they arrive. */
+async function* sseEvents(res: IncomingMessage): AsyncGenerator<SseEvent> {
+  const parser = new SseParser();
+  res.setEncoding('utf8');
+  for await (const text of res as AsyncIterable<string>) yield* parser.push(text);
 }

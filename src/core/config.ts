@@ -24,6 +24,9 @@ const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Longest config key and value accepted. */
 export const configLimits = { keyLength: 255, valueBytes: 64 * 1024, keysPerLayer: 1000 } as const;
 
+/** Largest secret value accepted. */
+export const maxSecretBytes = 64 * 1024;
+
 /**
  * Returns `key` when it can be an environment variable name (letters, digits, underscores, not
  * starting with a digit), else throws `SLW_INVALID_KEY`.

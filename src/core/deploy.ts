@@ -10,6 +10,10 @@ export const strategies = ['rolling', 'recreate'] as const;
 export type Strategy = (typeof strategies)[number];
 export const healthTypes = ['http', 'tcp', 'image'] as const;
 export type HealthType = (typeof healthTypes)[number];
+export const deploymentStatuses = ['queued', 'running', 'cancelling', 'succeeded', 'failed', 'cancelled'] as const;
+export type DeploymentStatus = (typeof deploymentStatuses)[number];
+export const promotionStatuses = ['pending-approval', 'rejected', 'deploying', 'succeeded', 'failed', 'cancelled'] as const;
+export type PromotionStatus = (typeof promotionStatuses)[number];
 
 /** What an environment runs with. `null` fields fall back to the defaults below. */
 export interface EnvironmentSettings {

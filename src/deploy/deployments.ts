@@ -11,6 +11,7 @@
  * @module
  */
 import { SlipwayError, notFound } from '../core/errors.js';
+import type { DeploymentStatus } from '../core/deploy.js';
 import type { ReleaseTrigger } from '../core/releases.js';
 import type { Actor } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
@@ -23,8 +24,6 @@ import { lockEnvironment } from '../store/locks.js';
 import type { Db, DeploymentsTable, Executor } from '../store/schema.js';
 import { announceChange, appendEvent } from './events.js';
 
-export const deploymentStatuses = ['queued', 'running', 'cancelling', 'succeeded', 'failed', 'cancelled'] as const;
-export type DeploymentStatus = (typeof deploymentStatuses)[number];
 /** Statuses of a deployment the engine still has to end. */
 export const unfinished = ['queued', 'running', 'cancelling'] as const;
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import type { WorkspaceChange } from '../api/streams.js';
 import { nowIso } from '../platform/time.js';
 import type { Executor } from '../store/schema.js';
 
@@ -22,17 +23,8 @@ export interface DeployEvent {
 export const deployBus = new EventEmitter();
 deployBus.setMaxListeners(0);
 
-/** A deployment or promotion that changed state, as the workspace change stream sends it. */
-export interface WorkspaceChange {
-  kind: 'deployment' | 'promotion';
-  id: string;
-  project: string;
-  /** The target environment (a promotion's `to`). */
-  environment: string;
-  /** A deployment's status (queued … failed) or a promotion's (pending-approval … failed). */
-  status: string;
-  at: string;
-}
+/** A deployment or promotion that changed state, as the workspace change stream sends it (the API's shape). */
+export type { WorkspaceChange };
 
 /** Announces workspace changes; the event name is the workspace id, the argument a {@link WorkspaceChange}. */
 export const workspaceChanges = new EventEmitter();

@@ -14,7 +14,7 @@
  * @module
  */
 import { SlipwayError, notFound } from '../core/errors.js';
-import { approvalRefusal, effectiveSettings, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
+import { approvalRefusal, effectiveSettings, type EnvironmentSettings, type PromotionStatus, type StoredSettings } from '../core/deploy.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -27,8 +27,6 @@ import { storedSettings } from './settings.js';
 import { restoreEnvironmentConfigIn } from '../config/config.js';
 import { restoreSecretsIn, type Keyring } from '../secrets/secrets.js';
 
-export const promotionStatuses = ['pending-approval', 'rejected', 'deploying', 'succeeded', 'failed', 'cancelled'] as const;
-export type PromotionStatus = (typeof promotionStatuses)[number];
 /** What a request changes: a promotion from another environment, a direct deploy, a rollback. */
 export type RequestKind = 'promotion' | 'deploy' | 'rollback';
 

@@ -15,7 +15,7 @@ import { recordAudit } from '../audit/audit.js';
 import { artifactDigestLabel, buildImage, runtimeLabel } from '../builder/build.js';
 import { openArchive } from '../builder/archive/archive.js';
 import { resolveLayout } from '../builder/runtimes/detect.js';
-import { parseRuntime } from '../builder/runtimes/detect.js';
+import { parseRuntime } from '../core/runtimes.js';
 import { runtimes, type ArchiveLimits, type BaseImage, type Runtime } from '../builder/types.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import { statBlob, storeOwnBlob } from '../registry/blobs.js';

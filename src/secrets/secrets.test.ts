@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import { engines } from '../../test/support/engines.js';
 import { auditCount, environment, expectCode, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
-import { currentSecretVersions, listResolvedSecrets, listSecrets, maxSecretBytes, revealSecrets, setSecret, unsetSecret, type Keyring } from './secrets.js';
+import { currentSecretVersions, listResolvedSecrets, listSecrets, revealSecrets, setSecret, unsetSecret, type Keyring } from './secrets.js';
+import { maxSecretBytes } from '../core/config.js';
 
 describe.each(engines)('secrets on %s', (engine) => {
   let ctx: TestContext;

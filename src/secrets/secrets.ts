@@ -6,7 +6,7 @@
  * @module
  */
 import { SlipwayError, notFound } from '../core/errors.js';
-import { assertKey, assertValue } from '../core/config.js';
+import { assertKey, assertValue, maxSecretBytes } from '../core/config.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -21,9 +21,6 @@ export interface Keyring {
   seal(id: SecretIdentity, value: string): string;
   open(id: SecretIdentity, envelope: string): string;
 }
-
-/** Largest secret value accepted. */
-export const maxSecretBytes = 64 * 1024;
 
 /** A secret's metadata; never its value. */
 export interface SecretInfo {

@@ -11,7 +11,7 @@ import { toHttpError } from './http/errors.js';
 import { buildOpenApi } from './http/openapi.js';
 import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
-import { registerRegistryRoutes } from '../registry/http/routes.js';
+import { registerRegistryRoutes } from './registry/routes.js';
 import { registerPanel } from './panel.js';
 import { authenticate } from '../tenancy/tokens.js';
 
@@ -69,6 +69,10 @@ export function buildApp(deps: ServerDeps) {
     deps.metrics.requests.inc({ method: request.method, route: routeName, status: String(reply.statusCode) });
     deps.metrics.duration.observe({ method: request.method, route: routeName }, reply.elapsedTime / 1000);
   });
+
+  // Event streams never end by themselves (a workspace's changes, a runtime log): a closing
+  // server ends them, or its close would wait for their clients forever.
+  app.addHook('preClose', async () => deps.streams.endAll());
 
   const panel = registerPanel(app as unknown as FastifyInstance, deps.panelDir);
 

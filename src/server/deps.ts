@@ -11,6 +11,7 @@ import type { Registry } from '../registry/registry.js';
 import type { Placements } from '../deploy/target.js';
 import type { ArchiveLimits } from '../builder/types.js';
 import type { EgressPolicy } from '../registry/client/index.js';
+import type { SseStreams } from '../platform/sse.js';
 
 /** The server's services, built once at start and handed to every route. */
 export interface ServerDeps {
@@ -35,6 +36,8 @@ export interface ServerDeps {
   deploy: { enqueue(environmentId: string): void; placements: Placements };
   /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed (default none). */
   trustedProxies?: string[];
+  /** The server's open event streams (all end when it stops). */
+  streams: SseStreams;
   /** Event streams one API token may hold open at once (default 20; http/stream-limits.ts). */
   maxStreamsPerToken?: number;
   /** The web panel's build (default: dist/panel beside the server code). */

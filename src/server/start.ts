@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
 import { EgressPolicy } from '../registry/client/index.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
-import { endWorkspaceStreams } from '../deploy/sse.js';
+import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
 import { staticPlacements } from '../deploy/placements.js';
 import type { ServerDeps } from './deps.js';
@@ -91,7 +91,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     // Other registries on internal addresses only as the admin allows (--allow-registry-host).
     const egress = new EgressPolicy(options.allowRegistryHosts);
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams() });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -156,8 +156,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         await stopEdges();
         await runningDeploy.stop();
         await backend?.stop();
-        // Change streams never end by themselves; the deploy's last changes are out by now.
-        endWorkspaceStreams(app.server);
+        // Event streams end as the app closes (its preClose hook); the deploy's last changes are out by now.
         await app.close();
         egress.close();
         await openStoreRef.close();

@@ -1,7 +1,9 @@
 /**
- * Following a server-sent events stream in a test: the events as they arrive, parsed, and a
- * wait for the ones a test expects (with a deadline, so a missing event fails instead of hanging).
+ * Following a server-sent events stream in a test: the events as they arrive, parsed by the
+ * parser the CLI and the panel use (src/platform/sse-parse.ts), and a wait for the ones a test
+ * expects (with a deadline, so a missing event fails instead of hanging).
  */
+import { SseParser } from '../../src/platform/sse-parse.js';
 
 /** One event: its `id`, `event` and `data` fields (comments are kept apart). */
 export interface SseEvent {
@@ -25,20 +27,6 @@ export interface Followed {
   close(): void;
 }
 
-function parseBlock(block: string): SseEvent | undefined {
-  const event: SseEvent = {};
-  let any = false;
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : line;
-    if (name === 'id' || name === 'event' || name === 'data') {
-      event[name] = line.slice(colon + 1).replace(/^ /, '');
-      any = true;
-    }
-  }
-  return any ? event : undefined;
-}
 
 /** Opens `path` on `baseUrl` as an event stream with `token`, and reads it in the background. */
 export async function followStream(baseUrl: string, path: string, token: string): Promise<Followed> {
@@ -54,18 +42,12 @@ export async function followStream(baseUrl: string, path: string, token: string)
   } else {
     void (async () => {
       const decoder = new TextDecoder();
-      let buffer = '';
+      const parser = new SseParser();
       try {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           const part = decoder.decode(chunk, { stream: true });
           text += part;
-          buffer += part;
-          let cut: number;
-          while ((cut = buffer.indexOf('\n\n')) >= 0) {
-            const parsed = parseBlock(buffer.slice(0, cut));
-            buffer = buffer.slice(cut + 2);
-            if (parsed) events.push(parsed);
-          }
+          for (const e of parser.push(part)) events.push({ event: e.type, data: e.data, ...(e.id === null ? {} : { id: e.id }) });
         }
       } catch {
         // Aborted by close().

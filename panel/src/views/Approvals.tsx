@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { path, post } from '../api';
 import { ago } from '../format';
 import { href, navigate } from '../router';
-import type { Deployment, Promotion } from '../types';
+import type { Promotion, PromotionStarted } from '../types';
 import { Digest, ErrorNote, Link, StatusBadge } from '../ui/bits';
 import { Dialog } from '../ui/dialog';
 import { useAction } from '../ui/hooks';
@@ -19,7 +19,7 @@ export function Approvals({ ws, promotions, onDecided }: { ws: string; promotion
   const pendingIds = pending.map((p) => p.id).join(',');
   useEffect(() => action.clear(), [pendingIds]);
   const approve = async (p: Promotion) => {
-    const result = await action.run(() => post<{ promotion: Promotion; deployment: Deployment | null }>(`${path('workspaces', ws, 'promotions', p.id)}/approve`));
+    const result = await action.run(() => post<PromotionStarted>(`${path('workspaces', ws, 'promotions', p.id)}/approve`));
     if (result?.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));
     else if (result) onDecided();
   };

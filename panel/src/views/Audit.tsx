@@ -1,7 +1,7 @@
 /** The workspace's audit log with filters (action or action prefix, actor, since), paged. */
 import { useState, type FormEvent } from 'react';
 import { get, path } from '../api';
-import type { AuditEvent } from '../types';
+import type { AuditList } from '../types';
 import { ErrorNote, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 
@@ -20,7 +20,7 @@ export function Audit({ ws }: { ws: string }) {
   const [filters, setFilters] = useState<Filters>(empty);
   const url = `${path('workspaces', ws)}/audit`;
   const query = { action: filters.action, actor: filters.actor, since: filters.since ? new Date(filters.since).toISOString() : undefined, before: filters.before, limit: pageSize };
-  const audit = useLoad(() => get<{ events: AuditEvent[] }>(url, query), `${url}?${JSON.stringify(query)}`);
+  const audit = useLoad(() => get<AuditList>(url, query), `${url}?${JSON.stringify(query)}`);
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters({ ...draft, before: '' });

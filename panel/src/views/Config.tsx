@@ -6,26 +6,20 @@
 import { useState, type FormEvent } from 'react';
 import { get, patch, path } from '../api';
 import { href } from '../router';
-import type { ConfigEntry } from '../types';
+import type { EnvironmentConfigChanged, ResolvedConfig } from '../types';
 import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 
-interface ChangeResult {
-  version: number;
-  changed: boolean;
-  deployment: { id: string; releaseNumber: number } | null;
-}
-
 export function Config({ ws, project, env }: { ws: string; project: string; env: string }) {
   const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/config`;
-  const config = useLoad(() => get<{ version: number; entries: ConfigEntry[] }>(url), url);
+  const config = useLoad(() => get<ResolvedConfig>(url), url);
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
   const [restart, setRestart] = useState(true);
-  const [result, setResult] = useState<ChangeResult | null>(null);
+  const [result, setResult] = useState<EnvironmentConfigChanged | null>(null);
   const action = useAction();
   const change = async (body: { set?: Record<string, string>; unset?: string[] }) => {
-    const r = await action.run(() => patch<ChangeResult>(url, body, { restart: String(restart) }));
+    const r = await action.run(() => patch<EnvironmentConfigChanged>(url, body, { restart: String(restart) }));
     if (!r) return false;
     setResult(r);
     config.reload();

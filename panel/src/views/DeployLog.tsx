@@ -7,14 +7,14 @@ import { get, path } from '../api';
 import { duration, stepTimings } from '../format';
 import { href } from '../router';
 import { follow, type StreamState } from '../sse';
-import type { Deployment, LogLine } from '../types';
+import type { DeployEnd, DeployLog, DeploymentInProject, LogLine } from '../types';
 import { ErrorNote, Link, Loading, StatusBadge } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import type { ApiError } from '../api';
 
 export function DeployLog({ ws, id }: { ws: string; id: string }) {
   const url = path('workspaces', ws, 'deployments', id);
-  const deployment = useLoad(() => get<Deployment & { project: string }>(url), url);
+  const deployment = useLoad(() => get<DeploymentInProject>(url), url);
   const [lines, setLines] = useState<LogLine[]>([]);
   const [end, setEnd] = useState<{ status: string; error: string | null; at: string } | null>(null);
   const [stream, setStream] = useState<StreamState>('connecting');
@@ -27,10 +27,10 @@ export function DeployLog({ ws, id }: { ws: string; id: string }) {
     return follow(`${url}/events`, {
       onEvent: (e) => {
         if (e.type === 'log') {
-          const line = { seq: Number(e.id), ...(JSON.parse(e.data) as Omit<LogLine, 'seq'>) };
+          const line = { seq: Number(e.id), ...(JSON.parse(e.data) as DeployLog) };
           setLines((old) => (old.some((l) => l.seq === line.seq) ? old : [...old, line]));
         } else if (e.type === 'end') {
-          setEnd({ ...(JSON.parse(e.data) as { status: string; error: string | null }), at: new Date().toISOString() });
+          setEnd({ ...(JSON.parse(e.data) as DeployEnd), at: new Date().toISOString() });
           reloadDeployment.current();
         }
       },

@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { get, path } from '../api';
 import { ago } from '../format';
 import { href } from '../router';
-import type { EnvironmentStatus, Promotion } from '../types';
+import type { EnvironmentStatus, ProjectStatus, Promotion, PromotionList } from '../types';
 import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
@@ -22,7 +22,7 @@ interface PipelineData {
 export function Pipeline({ ws, project }: { ws: string; project: string }) {
   const base = path('workspaces', ws, 'projects', project);
   const state = useLoad(async (): Promise<PipelineData> => {
-    const [status, promotions] = await Promise.all([get<{ environments: EnvironmentStatus[] }>(`${base}/status`), get<{ promotions: Promotion[] }>(`${base}/promotions`)]);
+    const [status, promotions] = await Promise.all([get<ProjectStatus>(`${base}/status`), get<PromotionList>(`${base}/promotions`)]);
     return { environments: status.environments, promotions: promotions.promotions };
   }, base);
   useChanges(state.reload, (c) => c.project === project);

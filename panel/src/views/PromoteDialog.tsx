@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { get, path, post } from '../api';
 import { href, navigate } from '../router';
-import type { Deployment, KeyDiff, Promotion, PromotionPreview } from '../types';
+import type { KeyDiff, Promotion, PromotionPreview, PromotionStarted } from '../types';
 import { Badge, Digest, ErrorNote, Loading } from '../ui/bits';
 import { Dialog } from '../ui/dialog';
 import { useAction, useLoad } from '../ui/hooks';
@@ -19,7 +19,7 @@ export function PromoteDialog(props: { ws: string; project: string; from: string
   const [waiting, setWaiting] = useState<Promotion | null>(null);
   const p = preview.data;
   const submit = async () => {
-    const result = await action.run(() => post<{ promotion: Promotion; deployment: Deployment | null }>(base, { from, to }));
+    const result = await action.run(() => post<PromotionStarted>(base, { from, to }));
     if (!result) return;
     props.onDone();
     if (result.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));

@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { get, path, post } from '../api';
 import { ago } from '../format';
 import { href, navigate } from '../router';
-import type { EnvironmentSettings, Release, Started } from '../types';
+import type { EnvironmentSettings, Release, ReleaseList, Started } from '../types';
 import { Digest, ErrorNote, Loading, StatusBadge, Table } from '../ui/bits';
 import { Dialog } from '../ui/dialog';
 import { useAction, useLoad } from '../ui/hooks';
@@ -15,7 +15,7 @@ import { Scale } from './Scale';
 
 export function Releases({ ws, project, env }: { ws: string; project: string; env: string }) {
   const base = path('workspaces', ws, 'projects', project, 'environments', env);
-  const releases = useLoad(() => get<{ releases: Release[] }>(`${base}/releases`, { limit: 100 }), base);
+  const releases = useLoad(() => get<ReleaseList>(`${base}/releases`, { limit: 100 }), base);
   const settings = useLoad(() => get<EnvironmentSettings>(`${base}/settings`), base);
   useChanges(() => {
     releases.reload();

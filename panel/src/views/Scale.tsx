@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { post } from '../api';
 import { href, navigate } from '../router';
-import type { Deployment } from '../types';
+import type { ScaleStarted } from '../types';
 import { ErrorNote } from '../ui/bits';
 import { useAction } from '../ui/hooks';
 
@@ -13,7 +13,7 @@ export function Scale({ ws, base, env, replicas, running }: { ws: string; base: 
   const [wanted, setWanted] = useState(String(replicas));
   const action = useAction();
   const submit = async () => {
-    const result = await action.run(() => post<{ deployment: Deployment }>(`${base}/scale`, { replicas: Number(wanted) }));
+    const result = await action.run(() => post<ScaleStarted>(`${base}/scale`, { replicas: Number(wanted) }));
     if (result) navigate(href('w', ws, 'deployments', result.deployment.id));
   };
   return (

@@ -5,14 +5,14 @@
 import { useState, type FormEvent } from 'react';
 import { del, get, path, put } from '../api';
 import { ago } from '../format';
-import type { SecretInfo } from '../types';
+import type { EnvironmentSecretSet, SecretList } from '../types';
 import { Badge, ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 import { ChangeNote } from './Config';
 
 export function Secrets({ ws, project, env }: { ws: string; project: string; env: string }) {
   const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/secrets`;
-  const secrets = useLoad(() => get<{ secrets: SecretInfo[] }>(url), url);
+  const secrets = useLoad(() => get<SecretList>(url), url);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [restart, setRestart] = useState(true);
@@ -20,7 +20,7 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
   const action = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await action.run(() => put<SecretInfo & { deployment: { id: string; releaseNumber: number } | null }>(`${url}/${encodeURIComponent(name.trim())}`, { value }, { restart: String(restart) }));
+    const r = await action.run(() => put<EnvironmentSecretSet>(`${url}/${encodeURIComponent(name.trim())}`, { value }, { restart: String(restart) }));
     setValue('');
     if (!r) return;
     setName('');

@@ -1,12 +1,12 @@
 /** A workspace: its projects (each with its environments in pipeline order) and the audit log. */
 import { get, path } from '../api';
 import { href } from '../router';
-import type { Project } from '../types';
+import type { ProjectList } from '../types';
 import { ErrorNote, Link, Loading } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 
 export function WorkspaceHome({ ws }: { ws: string }) {
-  const { data, error } = useLoad(() => get<{ projects: Project[] }>(path('workspaces', ws, 'projects')), ws);
+  const { data, error } = useLoad(() => get<ProjectList>(path('workspaces', ws, 'projects')), ws);
   return (
     <section>
       <div className="heading-row">

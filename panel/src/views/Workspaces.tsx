@@ -1,12 +1,12 @@
 /** The workspaces this token reaches. */
 import { get } from '../api';
 import { href } from '../router';
-import type { Workspace } from '../types';
+import type { WorkspaceList } from '../types';
 import { Badge, ErrorNote, Link, Loading } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 
 export function Workspaces() {
-  const { data, error } = useLoad(() => get<{ workspaces: Workspace[] }>('workspaces'), 'workspaces');
+  const { data, error } = useLoad(() => get<WorkspaceList>('workspaces'), 'workspaces');
   return (
     <section>
       <h1>Workspaces</h1>

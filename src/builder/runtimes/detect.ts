@@ -9,7 +9,7 @@
 import { SlipwayError } from '../../core/errors.js';
 import type { Archive } from '../archive/archive.js';
 import { singleTopDirectory, stripTopDirectory, type ArchiveEntry } from '../archive/entries.js';
-import { runtimes, type Runtime } from '../types.js';
+import { parseRuntime, type Runtime } from '../../core/runtimes.js';
 
 export interface Layout {
   runtime: Runtime;
@@ -17,13 +17,6 @@ export interface Layout {
   entries: ArchiveEntry[];
   /** `java`: the manifest's Main-Class. */
   mainClass?: string;
-}
-
-/** Parses `--runtime`; SLW_RUNTIME_UNKNOWN for anything but java, static, node. */
-export function parseRuntime(value: string): Runtime {
-  const found = runtimes.find((r) => r === value);
-  if (!found) throw new SlipwayError('SLW_RUNTIME_UNKNOWN', `runtime ${JSON.stringify(value)} is not one of ${runtimes.join(', ')}; pass --runtime java|static|node`);
-  return found;
 }
 
 /** `Main-Class` of a JAR manifest (continuation lines start with one space), if any. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mainClassOf, parseRuntime } from './detect.js';
+import { parseRuntime } from '../../core/runtimes.js';
+import { mainClassOf } from './detect.js';
 import { isDependency, shellEntrypoint } from './node.js';
 
 describe('runtimes', () => {

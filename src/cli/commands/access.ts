@@ -1,41 +1,24 @@
 /** `slipway member …` and `slipway token …`: who may do what in a workspace. */
 import type { Command } from 'commander';
+import type { AddedMember, CreatedToken, Member, MemberList, MemberRemoved, Token, TokenList } from '../../api/members.js';
 import { SlipwayError } from '../../core/errors.js';
 import { parseDuration } from '../../core/tokens.js';
 import { apiPath } from '../client.js';
 import { required, withWorkspace, type Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
 
-interface Member {
-  userId: string;
-  email: string;
-  role: string;
-  since: string;
-}
-interface Token {
-  id: string;
-  name: string;
-  hint: string;
-  role: string;
-  user: { email: string };
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  token?: string;
-}
 
 export function registerAccess(program: Command, run: Runner): void {
   const member = program.command('member').description('workspace members and their roles (owner, admin, developer, viewer)');
   withWorkspace(member.command('list').description('members of a workspace')).action(
     run(async (ctx) => {
-      const { members } = await ctx.client.request<{ members: Member[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'members'));
+      const { members } = await ctx.client.request<MemberList>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'members'));
       emit(ctx.io, ctx.json, { members }, () => table(['EMAIL', 'ROLE', 'SINCE', 'ID'], members.map((m) => [m.email, m.role, shortTime(m.since), m.userId])));
     }),
   );
   withWorkspace(member.command('add <email>').description('add a person by e-mail').requiredOption('--role <role>', 'owner | admin | developer | viewer')).action(
     run(async (ctx, [email]) => {
-      const m = await ctx.client.request<Member>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'members'), { email, role: ctx.opts.role });
+      const m = await ctx.client.request<AddedMember>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'members'), { email, role: ctx.opts.role });
       emit(ctx.io, ctx.json, m, () => `added ${m.email} as ${m.role}`);
     }),
   );
@@ -47,7 +30,7 @@ export function registerAccess(program: Command, run: Runner): void {
   );
   withWorkspace(member.command('remove <member>').description('remove a member and revoke their tokens for the workspace')).action(
     run(async (ctx, [who]) => {
-      const r = await ctx.client.request<{ email: string; tokensRevoked: number }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'members', who ?? ''));
+      const r = await ctx.client.request<MemberRemoved>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'members', who ?? ''));
       emit(ctx.io, ctx.json, r, () => `removed ${r.email}; revoked ${r.tokensRevoked} token(s)`);
     }),
   );
@@ -69,13 +52,13 @@ export function registerAccess(program: Command, run: Runner): void {
         if (ms === undefined || ms <= 0) throw new SlipwayError('SLW_USAGE', `--expires-in '${ctx.opts.expiresIn}' is not a duration like 90m, 12h, 30d or 8w`);
         expiresAt = new Date(Date.now() + ms).toISOString();
       }
-      const t = await ctx.client.request<Token>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'tokens'), { role: ctx.opts.role, name: ctx.opts.name, expiresAt, member: ctx.opts.member });
-      emit(ctx.io, ctx.json, t, () => `${t.token ?? ''}\n\ntoken ${t.id} (${t.role} for ${t.user.email}${t.expiresAt ? `, expires ${shortTime(t.expiresAt)}` : ''}); it is shown only now: store it safely`);
+      const t = await ctx.client.request<CreatedToken>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'tokens'), { role: ctx.opts.role, name: ctx.opts.name, expiresAt, member: ctx.opts.member });
+      emit(ctx.io, ctx.json, t, () => `${t.token}\n\ntoken ${t.id} (${t.role} for ${t.user.email}${t.expiresAt ? `, expires ${shortTime(t.expiresAt)}` : ''}); it is shown only now: store it safely`);
     }),
   );
   withWorkspace(token.command('list').description("the workspace's tokens (never their values)")).action(
     run(async (ctx) => {
-      const { tokens } = await ctx.client.request<{ tokens: Token[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'tokens'));
+      const { tokens } = await ctx.client.request<TokenList>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'tokens'));
       emit(ctx.io, ctx.json, { tokens }, () =>
         table(
           ['ID', 'NAME', 'HINT', 'ROLE', 'USER', 'EXPIRES', 'LAST USED', 'STATE'],

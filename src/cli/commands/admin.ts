@@ -4,24 +4,13 @@
  * instance tokens through the API with an instance admin token.
  */
 import type { Command } from 'commander';
+import type { CreatedInstanceToken, InstanceToken, InstanceTokenList } from '../../api/instance.js';
 import { SlipwayError } from '../../core/errors.js';
 import { parseDuration } from '../../core/tokens.js';
 import { apiPath } from '../client.js';
 import type { Runner } from '../context.js';
 import { emit, shortTime, table, type Io } from '../output.js';
 
-interface InstanceToken {
-  id: string;
-  name: string;
-  hint: string;
-  user: { email: string };
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  token?: string;
-  replaced?: string | null;
-}
 
 /** `--expires-in 90d` → an ISO time, or undefined without the option. */
 function expiresAt(value: unknown): string | undefined {
@@ -68,7 +57,7 @@ export function registerAdmin(program: Command, run: Runner, io: Io, fail: (erro
     .description('every instance token (never their values)')
     .action(
       run(async (ctx) => {
-        const { tokens: list } = await ctx.client.request<{ tokens: InstanceToken[] }>('GET', apiPath('instance', 'tokens'));
+        const { tokens: list } = await ctx.client.request<InstanceTokenList>('GET', apiPath('instance', 'tokens'));
         emit(ctx.io, ctx.json, { tokens: list }, () =>
           table(['ID', 'NAME', 'HINT', 'USER', 'EXPIRES', 'LAST USED', 'STATE'], list.map((t) => [t.id, t.name, `${t.hint}…`, t.user.email, shortTime(t.expiresAt), shortTime(t.lastUsedAt), t.revokedAt ? 'revoked' : 'active'])),
         );
@@ -82,8 +71,8 @@ export function registerAdmin(program: Command, run: Runner, io: Io, fail: (erro
     .option('--replace <id>', "revoke this instance token in the same step ('current': the one you call with)")
     .action(
       run(async (ctx) => {
-        const t = await ctx.client.request<InstanceToken>('POST', apiPath('instance', 'tokens'), { name: ctx.opts.name, expiresAt: expiresAt(ctx.opts.expiresIn), replaces: ctx.opts.replace });
-        emit(ctx.io, ctx.json, t, () => `${t.token ?? ''}\n\ninstance token ${t.id} for ${t.user.email}${t.replaced ? `; revoked ${t.replaced}` : ''}; it is shown only now: store it safely`);
+        const t = await ctx.client.request<CreatedInstanceToken>('POST', apiPath('instance', 'tokens'), { name: ctx.opts.name, expiresAt: expiresAt(ctx.opts.expiresIn), replaces: ctx.opts.replace });
+        emit(ctx.io, ctx.json, t, () => `${t.token}\n\ninstance token ${t.id} for ${t.user.email}${t.replaced ? `; revoked ${t.replaced}` : ''}; it is shown only now: store it safely`);
       }),
     );
   tokens

@@ -3,24 +3,13 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { BuildLookupBody, BuildResult, ImportBody, ImportResult } from '../../api/images.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withProject, type Runner } from '../context.js';
 import { emit } from '../output.js';
 import { humanBytes } from './registry.js';
 
-interface BuildResult {
-  repository: string;
-  version: string;
-  digest: string;
-  tags: string[];
-  runtime: string;
-  artifactBytes: number;
-  size: number;
-  base: { reference: string; digest: string };
-  newBlobs: number;
-  steps: { name: string; ms: number }[];
-}
 
 /**
  * The artifact's sha256, read through one reused 4 MiB buffer: a read stream allocates a new
@@ -62,6 +51,9 @@ export function progressReporter(label: string, write: (text: string) => void, t
   };
 }
 
+/** A string option, or undefined when it was not given. */
+const optional = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
 export function registerBuild(program: Command, run: Runner): void {
   withProject(
     program
@@ -83,7 +75,7 @@ export function registerBuild(program: Command, run: Runner): void {
       if (typeof ctx.opts.base === 'string') q.set('base', ctx.opts.base);
       const path = `${apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'builds')}?${q.toString()}`;
       // Built before (same version, same artifact, same base)? Then there is nothing to upload.
-      const lookup = { version: String(ctx.opts.version), artifactDigest: await sha256File(artifact!), artifactBytes: size, runtime: ctx.opts.runtime, base: ctx.opts.base };
+      const lookup: BuildLookupBody = { version: String(ctx.opts.version), artifactDigest: await sha256File(artifact!), artifactBytes: size, runtime: optional(ctx.opts.runtime), base: optional(ctx.opts.base) };
       let result = await ctx.client.request<BuildResult>('POST', `${path.split('?')[0]}/lookup`, lookup).catch((error: unknown) => {
         if (isSlipwayError(error) && error.code === 'SLW_IMAGE_NOT_FOUND') return undefined;
         throw error;
@@ -107,14 +99,6 @@ export function registerBuild(program: Command, run: Runner): void {
   );
 }
 
-interface ImportResult {
-  repository: string;
-  version: string;
-  digest: string;
-  source: string;
-  size: number;
-}
-
 /** `slipway import IMAGE_REF`: copy an image built elsewhere into the project repository. */
 export function registerImport(program: Command, run: Runner): void {
   withProject(
@@ -126,7 +110,8 @@ export function registerImport(program: Command, run: Runner): void {
     run(async (ctx, [image]) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'images', 'import');
       if (!ctx.json) process.stderr.write(`importing ${image} …\n`);
-      const result = await ctx.client.request<ImportResult>('POST', path, { source: image, version: String(ctx.opts.version) });
+      const body: ImportBody = { source: image!, version: String(ctx.opts.version) };
+      const result = await ctx.client.request<ImportResult>('POST', path, body);
       emit(ctx.io, ctx.json, result, () => `imported ${result.source} as ${result.repository}:${result.version}\ndigest ${result.digest} · ${humanBytes(result.size)}`);
     }),
   );

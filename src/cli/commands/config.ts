@@ -1,21 +1,17 @@
 /** `slipway config …` and `slipway secret …`: overlays and write-only secrets. */
 import type { Command } from 'commander';
+import type { DeploymentRef } from '../../api/common.js';
+import type { ConfigChanged, ConfigHistory, EnvironmentConfigChanged, ResolvedConfig } from '../../api/config.js';
+import type { EnvironmentSecretSet, SecretInfo, SecretList, SecretUnset } from '../../api/secrets.js';
 import { parseAssignments } from '../../core/config.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
 import { readSecretValue } from '../stdin.js';
 
-interface Resolved {
-  version: number;
-  entries: Array<{ key: string; value: string; layer: string }>;
-}
-interface Change {
-  version: number;
-  changed: boolean;
-  keys: string[];
-  deployment?: { id: string; releaseNumber: number } | null;
-}
+/** A base layer's change says no more; an environment's also says which release it rolled. */
+type Change = ConfigChanged & Partial<Pick<EnvironmentConfigChanged, 'deployment'>>;
+type SecretSet = SecretInfo & Partial<Pick<EnvironmentSecretSet, 'deployment'>>;
 
 /** `?restart=false` with --no-restart on an environment layer. */
 function restartParam(ctx: Ctx): string {
@@ -23,15 +19,8 @@ function restartParam(ctx: Ctx): string {
 }
 
 /** What a change rolled, if the environment runs. */
-function rolled(ctx: Ctx, d: { id: string; releaseNumber: number } | null | undefined): string {
+function rolled(ctx: Ctx, d: DeploymentRef | undefined): string {
   return d ? `\nthe environment runs: rolling release #${d.releaseNumber} with the change (follow: slipway logs ${d.id} -w ${required(ctx, 'workspace')} --follow)` : '';
-}
-interface SecretInfo {
-  name: string;
-  version: number;
-  layer: string;
-  updatedAt: string;
-  updatedBy: string | null;
 }
 
 /** The API path of the base layer (no -e) or an environment. */
@@ -66,7 +55,7 @@ export function registerConfig(program: Command, run: Runner): void {
   );
   withEnvironment(config.command('get').description("an environment's resolved config with each value's layer (no -e: the base layer)"), 'environment (default: base layer)').action(
     run(async (ctx) => {
-      const r = await ctx.client.request<Resolved>('GET', scopePath(ctx, 'config'));
+      const r = await ctx.client.request<ResolvedConfig>('GET', scopePath(ctx, 'config'));
       emit(ctx.io, ctx.json, r, () => `${table(['KEY', 'VALUE', 'LAYER'], r.entries.map((e) => [e.key, e.value, e.layer]))}\nconfig version ${r.version}`);
     }),
   );
@@ -74,10 +63,7 @@ export function registerConfig(program: Command, run: Runner): void {
     run(async (ctx) => {
       const q = new URLSearchParams({ limit: String(ctx.opts.limit) });
       if (typeof ctx.opts.before === 'string') q.set('before', ctx.opts.before);
-      const r = await ctx.client.request<{ versions: Array<{ version: number; layer: string; at: string; by: string | null; added: string[]; changed: string[]; removed: string[] }>; next: number | null }>(
-        'GET',
-        `${scopePath(ctx, 'config', 'history')}?${q.toString()}`,
-      );
+      const r = await ctx.client.request<ConfigHistory>('GET', `${scopePath(ctx, 'config', 'history')}?${q.toString()}`);
       emit(ctx.io, ctx.json, r, () => {
         const rows = table(['VERSION', 'LAYER', 'AT', 'BY', 'ADDED', 'CHANGED', 'REMOVED'], r.versions.map((v) => [v.version, v.layer, shortTime(v.at), v.by, v.added.join(' '), v.changed.join(' '), v.removed.join(' ')]));
         return r.next === null ? rows : `${rows}\nolder versions: add --before ${r.next}`;
@@ -89,19 +75,19 @@ export function registerConfig(program: Command, run: Runner): void {
   withEnvironment(secret.command('set <key>').description('set a secret; the value is read from stdin (no -e: the project base layer)').option('--no-restart', 'stage the change for the next release instead of rolling one now'), 'environment layer (default: base layer)').action(
     run(async (ctx, [key]) => {
       const value = await readSecretValue(key ?? '');
-      const s = await ctx.client.request<SecretInfo & { deployment?: { id: string; releaseNumber: number } | null }>('PUT', `${scopePath(ctx, 'secrets', key ?? '')}${restartParam(ctx)}`, { value });
+      const s = await ctx.client.request<SecretSet>('PUT', `${scopePath(ctx, 'secrets', key ?? '')}${restartParam(ctx)}`, { value });
       emit(ctx.io, ctx.json, s, () => `secret ${s.name} set in ${layerName(ctx)} (version ${s.version})${rolled(ctx, s.deployment)}`);
     }),
   );
   withEnvironment(secret.command('list').description('secret names and versions (no -e: the project base layer)'), 'environment (default: base layer)').action(
     run(async (ctx) => {
-      const { secrets } = await ctx.client.request<{ secrets: SecretInfo[] }>('GET', scopePath(ctx, 'secrets'));
+      const { secrets } = await ctx.client.request<SecretList>('GET', scopePath(ctx, 'secrets'));
       emit(ctx.io, ctx.json, { secrets }, () => table(['NAME', 'VERSION', 'LAYER', 'UPDATED', 'BY'], secrets.map((s) => [s.name, s.version, s.layer, shortTime(s.updatedAt), s.updatedBy])));
     }),
   );
   withEnvironment(secret.command('unset <key>').description('delete a secret (older versions stay for rollback)'), 'environment layer (default: base layer)').action(
     run(async (ctx, [key]) => {
-      const r = await ctx.client.request<{ name: string; version: number }>('DELETE', scopePath(ctx, 'secrets', key ?? ''));
+      const r = await ctx.client.request<SecretUnset>('DELETE', scopePath(ctx, 'secrets', key ?? ''));
       emit(ctx.io, ctx.json, r, () => `secret ${r.name} deleted from ${layerName(ctx)}`);
     }),
   );

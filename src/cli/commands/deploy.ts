@@ -6,32 +6,14 @@
  * @module
  */
 import type { Command } from 'commander';
+import type { Deployment, DeploymentInProject, DeployBody, ProjectStatus, PromotionStarted, RollbackBody, ScaleStarted, Started } from '../../api/deploy.js';
+import type { PromoteBody, RejectBody } from '../../api/promotions.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit, pc, shortTime, table } from '../output.js';
 import { followEvents, followRuntime, type LogEvent } from '../sse.js';
 
-interface Deployment {
-  id: string;
-  environment: string;
-  kind: string;
-  releaseNumber: number;
-  status: string;
-  phase: string;
-  error: string | null;
-}
-interface Promotion {
-  id: string;
-  kind: 'promotion' | 'deploy' | 'rollback';
-  from: string;
-  to: string;
-  version: string | null;
-  imageDigest: string;
-  status: string;
-  requestedBy: string | null;
-  deploymentId: string | null;
-}
 
 const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
 
@@ -48,7 +30,7 @@ async function follow(ctx: Ctx, deployment: Deployment, extra: Record<string, un
     return;
   }
   const end = await followEvents(ctx.client, `${apiPath('workspaces', workspace, 'deployments', deployment.id, 'events')}`, ctx.json ? () => undefined : printLog);
-  const final = await ctx.client.request<Deployment>('GET', apiPath('workspaces', workspace, 'deployments', deployment.id));
+  const final = await ctx.client.request<DeploymentInProject>('GET', apiPath('workspaces', workspace, 'deployments', deployment.id));
   const what = final.kind === 'scale' ? `scaling of ${final.environment}` : `release #${final.releaseNumber} of ${final.environment}`;
   emit(ctx.io, ctx.json, { ...extra, deployment: final }, () => (end.status === 'succeeded' ? pc.green(final.kind === 'scale' ? `${final.environment} scaled` : `${what} is live`) : pc.red(`${what} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? ''}`)));
   if (end.status !== 'succeeded') throw new SlipwayError('SLW_VALIDATION', `deployment ${final.id} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? 'see slipway logs'}`);
@@ -57,11 +39,6 @@ async function follow(ctx: Ctx, deployment: Deployment, extra: Record<string, un
 const detach = (cmd: Command) => cmd.option('--detach', 'return once the deploy is queued; do not follow it');
 const skip = (cmd: Command) => cmd.option('--skip-approval', 'admins and owners: deploy at once although the environment requires approval (recorded in the audit log)');
 
-interface Started {
-  deployment: Deployment | null;
-  approval: Promotion | null;
-  superseded: { id: string; releaseNumber: number; status: string } | null;
-}
 
 /** Says what a request superseded, then follows its deploy, or says that it waits for approval. */
 async function started(ctx: Ctx, r: Started, what: string): Promise<void> {
@@ -78,7 +55,7 @@ async function started(ctx: Ctx, r: Started, what: string): Promise<void> {
 }
 
 /** POSTs a deploy; with `--wait`, while another deploy runs, waits for it to end and asks again. */
-async function requestWaiting(ctx: Ctx, path: string, body: Record<string, unknown>): Promise<Started> {
+async function requestWaiting(ctx: Ctx, path: string, body: DeployBody): Promise<Started> {
   const until = Date.now() + 30 * 60_000;
   for (let announced = false; ; announced = true) {
     try {
@@ -107,7 +84,7 @@ export function registerDeploy(program: Command, run: Runner): void {
   ).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'deployments');
-      const body: Record<string, unknown> = {};
+      const body: DeployBody = {};
       if (typeof ctx.opts.version === 'string') body.version = ctx.opts.version;
       if (typeof ctx.opts.digest === 'string') body.digest = ctx.opts.digest;
       if (ctx.opts.supersede === true) body.supersede = true;
@@ -121,7 +98,7 @@ export function registerDeploy(program: Command, run: Runner): void {
       const replicas = Number(n);
       if (!Number.isInteger(replicas)) throw new SlipwayError('SLW_USAGE', `'${n}' is not a whole number of replicas`);
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'scale');
-      const { deployment } = await ctx.client.request<{ deployment: Deployment }>('POST', path, { replicas });
+      const { deployment } = await ctx.client.request<ScaleStarted>('POST', path, { replicas });
       await follow(ctx, deployment);
     }),
   );
@@ -129,7 +106,8 @@ export function registerDeploy(program: Command, run: Runner): void {
   skip(detach(withProject(program.command('promote').description("deploy the image of one environment's current release to another, with its own config; no build").requiredOption('--from <env>', 'source environment').requiredOption('--to <env>', 'target environment')))).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'promotions');
-      const { promotion, deployment } = await ctx.client.request<{ promotion: Promotion; deployment: Deployment | null }>('POST', path, { from: String(ctx.opts.from), to: String(ctx.opts.to), ...(ctx.opts.skipApproval === true ? { skipApproval: true } : {}) });
+      const body: PromoteBody = { from: String(ctx.opts.from), to: String(ctx.opts.to), ...(ctx.opts.skipApproval === true ? { skipApproval: true } : {}) };
+      const { promotion, deployment } = await ctx.client.request<PromotionStarted>('POST', path, body);
       if (!deployment) {
         emit(ctx.io, ctx.json, { promotion }, () => `promotion ${promotion.id} of ${promotion.version ?? short(promotion.imageDigest)} from ${promotion.from} to ${promotion.to} waits for approval: an admin runs 'slipway approve ${promotion.id} -w ${required(ctx, 'workspace')}'`);
         return;
@@ -140,7 +118,7 @@ export function registerDeploy(program: Command, run: Runner): void {
 
   detach(withWorkspace(program.command('approve <request>').description('approve a promotion, deploy or rollback waiting for approval, then follow its deploy'))).action(
     run(async (ctx, [id]) => {
-      const { promotion, deployment } = await ctx.client.request<{ promotion: Promotion; deployment: Deployment | null }>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!, 'approve'));
+      const { promotion, deployment } = await ctx.client.request<PromotionStarted>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!, 'approve'));
       if (!deployment) throw new SlipwayError('SLW_PROMOTION_STATE', `request ${promotion.id} is ${promotion.status}`);
       await follow(ctx, deployment, { promotion });
     }),
@@ -148,8 +126,8 @@ export function registerDeploy(program: Command, run: Runner): void {
 
   withWorkspace(program.command('reject <request>').description('reject a promotion, deploy or rollback waiting for approval').option('--reason <text>', 'why')).action(
     run(async (ctx, [id]) => {
-      const body = typeof ctx.opts.reason === 'string' ? { reason: ctx.opts.reason } : {};
-      const { promotion } = await ctx.client.request<{ promotion: Promotion }>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!, 'reject'), body);
+      const body: RejectBody = typeof ctx.opts.reason === 'string' ? { reason: ctx.opts.reason } : {};
+      const { promotion } = await ctx.client.request<PromotionStarted>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!, 'reject'), body);
       emit(ctx.io, ctx.json, { promotion }, () => `${promotion.kind} ${promotion.id} rejected`);
     }),
   );
@@ -166,7 +144,7 @@ export function registerDeploy(program: Command, run: Runner): void {
   ).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'rollback');
-      const body: Record<string, unknown> = ctx.opts.to === undefined ? {} : { to: Number(ctx.opts.to) };
+      const body: RollbackBody = ctx.opts.to === undefined ? {} : { to: Number(ctx.opts.to) };
       if (ctx.opts.skipApproval === true) body.skipApproval = true;
       await started(ctx, await ctx.client.request<Started>('POST', path, body), 'the rollback');
     }),
@@ -174,8 +152,7 @@ export function registerDeploy(program: Command, run: Runner): void {
 
   withProject(program.command('status').description("each environment's running release and health")).action(
     run(async (ctx) => {
-      type Status = { name: string; domain: string; target: string; release: { number: number; version: string | null; imageDigest: string } | null; replicas: { running: number; ready: number; desired: number }; health: string; deploying: Deployment | null };
-      const result = await ctx.client.request<{ environments: Status[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'status'));
+      const result = await ctx.client.request<ProjectStatus>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'status'));
       emit(ctx.io, ctx.json, result, () =>
         table(
           ['ENV', 'RELEASE', 'VERSION', 'DIGEST', 'READY', 'HEALTH', 'TARGET', 'DOMAIN', 'DEPLOYING'],

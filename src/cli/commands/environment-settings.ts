@@ -1,5 +1,6 @@
 /** `slipway env set` and `slipway env show`: an environment's runtime settings. */
 import type { Command } from 'commander';
+import type { EnvironmentSettings, SettingsChanged } from '../../api/settings.js';
 import { SlipwayError } from '../../core/errors.js';
 import { parseCpus, parseMemory } from '../../core/deploy.js';
 import { apiPath } from '../client.js';
@@ -7,22 +8,6 @@ import { required, withEnvironment, type Ctx, type Runner } from '../context.js'
 import { emit, table } from '../output.js';
 import { humanBytes } from './registry.js';
 
-interface Settings {
-  domain: string;
-  port: number;
-  replicas: number;
-  maxSurge: number;
-  strategy: string;
-  healthType: string;
-  healthPath: string;
-  healthTimeout: number;
-  memoryBytes: number | null;
-  nanoCpus: number | null;
-  requireApproval: boolean;
-  requirePromotionFrom: string | null;
-  target: string;
-  scaling?: { id: string } | null;
-}
 
 const settingsPath = (ctx: Ctx) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'settings');
 
@@ -32,7 +17,7 @@ function int(name: string, value: unknown): number {
   return n;
 }
 
-function show(s: Settings): string {
+function show(s: EnvironmentSettings): string {
   return table(
     ['SETTING', 'VALUE'],
     [
@@ -53,7 +38,7 @@ function show(s: Settings): string {
 export function registerEnvironmentSettings(env: Command, run: Runner): void {
   withEnvironment(env.command('show').description("an environment's runtime settings")).action(
     run(async (ctx) => {
-      const s = await ctx.client.request<Settings>('GET', settingsPath(ctx));
+      const s = await ctx.client.request<EnvironmentSettings>('GET', settingsPath(ctx));
       emit(ctx.io, ctx.json, s, () => show(s));
     }),
   );
@@ -94,7 +79,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.requirePromotion !== undefined) body.requirePromotionFrom = o.requirePromotion === false ? null : String(o.requirePromotion);
       if (o.target !== undefined) body.target = String(o.target);
       if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --target');
-      const s = await ctx.client.request<Settings>('PATCH', settingsPath(ctx), body);
+      const s = await ctx.client.request<SettingsChanged>('PATCH', settingsPath(ctx), body);
       emit(ctx.io, ctx.json, s, () => show(s) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : ''));
     }),
   );

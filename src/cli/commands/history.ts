@@ -1,29 +1,10 @@
 /** `slipway releases` and `slipway audit`. */
 import type { Command } from 'commander';
+import type { AuditList, Release, ReleaseList } from '../../api/releases.js';
 import { apiPath } from '../client.js';
 import { required, withEnvironment, withWorkspace, type Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
 
-interface Release {
-  number: number;
-  version: string | null;
-  imageDigest: string;
-  configVersion: number;
-  status: string;
-  trigger: string;
-  actor: { email: string | null };
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-interface AuditEvent {
-  id: string;
-  at: string;
-  actor: { email: string | null; tokenName: string | null };
-  action: string;
-  target: string;
-  details: Record<string, unknown>;
-}
 
 function duration(r: Release): string {
   if (!r.startedAt || !r.finishedAt) return '—';
@@ -41,7 +22,7 @@ export function registerHistory(program: Command, run: Runner): void {
   withEnvironment(program.command('releases').description("an environment's releases, newest first").option('--limit <n>', 'how many', '50')).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'releases');
-      const { releases } = await ctx.client.request<{ releases: Release[] }>('GET', `${path}${query({ limit: ctx.opts.limit })}`);
+      const { releases } = await ctx.client.request<ReleaseList>('GET', `${path}${query({ limit: ctx.opts.limit })}`);
       emit(ctx.io, ctx.json, { releases }, () =>
         table(
           ['#', 'VERSION', 'DIGEST', 'CONFIG', 'STATUS', 'TRIGGER', 'BY', 'CREATED', 'TOOK'],
@@ -61,7 +42,7 @@ export function registerHistory(program: Command, run: Runner): void {
   ).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'audit');
-      const { events } = await ctx.client.request<{ events: AuditEvent[] }>('GET', `${path}${query({ action: ctx.opts.action, actor: ctx.opts.actor, since: ctx.opts.since, limit: ctx.opts.limit })}`);
+      const { events } = await ctx.client.request<AuditList>('GET', `${path}${query({ action: ctx.opts.action, actor: ctx.opts.actor, since: ctx.opts.since, limit: ctx.opts.limit })}`);
       emit(ctx.io, ctx.json, { events }, () =>
         table(['AT', 'ACTOR', 'TOKEN', 'ACTION', 'TARGET', 'DETAILS'], events.map((e) => [shortTime(e.at), e.actor.email ?? 'system', e.actor.tokenName, e.action, e.target, JSON.stringify(e.details)])),
       );

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Command } from 'commander';
+import type { Whoami } from '../../api/workspaces.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath, createClient } from '../client.js';
 import { type Ctx, type Runner, type Source } from '../context.js';
@@ -13,10 +14,6 @@ import { emit, table } from '../output.js';
 import { readHidden } from '../stdin.js';
 import { checkContextName, readUserConfig, userConfigPath, writeUserConfig, type UserConfig } from '../user-config.js';
 
-interface Me {
-  user: { email: string; instanceAdmin: boolean };
-  token: { id: string; scope: string; role: string | null };
-}
 
 const trim = (url: string) => url.replace(/\/+$/, '');
 
@@ -64,9 +61,9 @@ export function registerLogin(program: Command, run: Runner): void {
             ? ctx.target.token
             : await readHidden(`API token for ${server} (input hidden): `, `no token given: pipe it on stdin, e.g. slipway login --server ${server} < .slipway/admin-token`);
         const client = createClient({ server, token: token.trim() });
-        let me: Me;
+        let me: Whoami;
         try {
-          me = await client.request<Me>('GET', apiPath('whoami'));
+          me = await client.request<Whoami>('GET', apiPath('whoami'));
         } finally {
           client.close();
         }

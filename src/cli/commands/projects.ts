@@ -1,22 +1,13 @@
 /** `slipway project …` and `slipway env …`. */
 import type { Command } from 'commander';
+import type { Deleted } from '../../api/common.js';
+import type { Environment, EnvironmentList, Project, ProjectList } from '../../api/projects.js';
 import { SlipwayError } from '../../core/errors.js';
 import { registerEnvironmentSettings } from './environment-settings.js';
 import { apiPath } from '../client.js';
 import { required, withProject, withWorkspace, type Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
 
-interface Project {
-  name: string;
-  configVersion: number;
-  createdAt: string;
-  environments: string[];
-}
-interface Environment {
-  name: string;
-  kind: string;
-  createdAt: string;
-}
 
 export function registerProjects(program: Command, run: Runner): void {
   const project = program.command('project').description("projects: codebases with their tier's environments");
@@ -28,14 +19,14 @@ export function registerProjects(program: Command, run: Runner): void {
   );
   withWorkspace(project.command('list').description("the workspace's projects")).action(
     run(async (ctx) => {
-      const { projects } = await ctx.client.request<{ projects: Project[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects'));
+      const { projects } = await ctx.client.request<ProjectList>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects'));
       emit(ctx.io, ctx.json, { projects }, () => table(['NAME', 'ENVIRONMENTS', 'CONFIG VERSION', 'CREATED'], projects.map((p) => [p.name, p.environments.join(', '), p.configVersion, shortTime(p.createdAt)])));
     }),
   );
   withWorkspace(project.command('delete <name>').description('delete a project: stops its containers and routes, deletes its environments, releases, config, secrets and images (the audit log keeps the trail)').option('--confirm <name>', 'the project name again, to confirm')).action(
     run(async (ctx, [name]) => {
       confirm(ctx.opts.confirm, name ?? '', 'project');
-      const r = await ctx.client.request<{ deleted: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', name ?? ''));
+      const r = await ctx.client.request<Deleted>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', name ?? ''));
       emit(ctx.io, ctx.json, r, () => `deleted project ${r.deleted}`);
     }),
   );
@@ -44,7 +35,7 @@ export function registerProjects(program: Command, run: Runner): void {
   registerEnvironmentSettings(env, run);
   withProject(env.command('list').description('environments in pipeline order')).action(
     run(async (ctx) => {
-      const { environments } = await ctx.client.request<{ environments: Environment[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments'));
+      const { environments } = await ctx.client.request<EnvironmentList>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments'));
       emit(ctx.io, ctx.json, { environments }, () => table(['NAME', 'KIND', 'CREATED'], environments.map((e) => [e.name, e.kind, shortTime(e.createdAt)])));
     }),
   );
@@ -57,7 +48,7 @@ export function registerProjects(program: Command, run: Runner): void {
   withProject(env.command('delete <name>').description('delete an environment that is not a tier default: stops its containers and route, deletes its releases, config and secrets').option('--confirm <name>', 'the environment name again, to confirm')).action(
     run(async (ctx, [name]) => {
       confirm(ctx.opts.confirm, name ?? '', 'environment');
-      const r = await ctx.client.request<{ deleted: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', name ?? ''));
+      const r = await ctx.client.request<Deleted>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', name ?? ''));
       emit(ctx.io, ctx.json, r, () => `deleted environment ${r.deleted}`);
     }),
   );

@@ -1,32 +1,12 @@
 /** `slipway images`, `slipway registry gc` and `slipway registry policy`. */
 import type { Command } from 'commander';
+import type { CredentialList, CredentialRemoved, GcReport, ImageList, RegistryCredential, RegistryPolicy } from '../../api/registry.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withProject, withWorkspace, type Runner } from '../context.js';
 import { readSecretValue } from '../stdin.js';
 import { emit, shortTime, table } from '../output.js';
 
-interface Image {
-  digest: string;
-  size: number;
-  version: string | null;
-  tags: string[];
-  createdAt: string;
-  environments: string[];
-}
-interface GcReport {
-  dryRun: boolean;
-  images: { repository: string; digest: string; tags: string[] }[];
-  kept: { repository: string; digest: string; reason: string }[];
-  links: number;
-  blobs: { count: number; bytes: number };
-  uploads: number;
-}
-interface Policy {
-  repository: string;
-  keepVersions: number;
-  protectedTags: string[];
-}
 
 /** `12.3 MB` style sizes. */
 export function humanBytes(n: number): string {
@@ -53,7 +33,7 @@ export function registerRegistry(program: Command, run: Runner): void {
   withProject(program.command('images').description("a project's images: versions, digests, sizes, tags, where they run")).action(
     run(async (ctx) => {
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'images');
-      const result = await ctx.client.request<{ repository: string; images: Image[] }>('GET', path);
+      const result = await ctx.client.request<ImageList>('GET', path);
       emit(ctx.io, ctx.json, result, () =>
         table(
           ['VERSION', 'DIGEST', 'SIZE', 'TAGS', 'RUNS IN', 'PUSHED'],
@@ -101,17 +81,12 @@ export function registerRegistry(program: Command, run: Runner): void {
       }
       if (Array.isArray(ctx.opts.protect)) body.protectedTags = ctx.opts.protect.map(String);
       else if (ctx.opts.protect === false) body.protectedTags = [];
-      const policy = Object.keys(body).length > 0 ? await ctx.client.request<Policy>('PATCH', path, body) : await ctx.client.request<Policy>('GET', path);
+      const policy = Object.keys(body).length > 0 ? await ctx.client.request<RegistryPolicy>('PATCH', path, body) : await ctx.client.request<RegistryPolicy>('GET', path);
       emit(ctx.io, ctx.json, policy, () => `${policy.repository}: keep the newest ${policy.keepVersions} versions; protected tags: ${policy.protectedTags.join(' ') || '(none)'}`);
     }),
   );
 }
 
-interface Credential {
-  host: string;
-  username: string;
-  updatedAt: string;
-}
 
 /** `slipway registry-credential add|list|remove`. */
 export function registerCredentials(program: Command, run: Runner): void {
@@ -120,19 +95,19 @@ export function registerCredentials(program: Command, run: Runner): void {
     run(async (ctx, [host]) => {
       const password = await readSecretValue(`the password for ${host}`, `slipway registry-credential add ${host} --username …`);
       const path = apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials', host!);
-      const result = await ctx.client.request<Credential>('PUT', path, { username: String(ctx.opts.username), password });
+      const result = await ctx.client.request<RegistryCredential>('PUT', path, { username: String(ctx.opts.username), password });
       emit(ctx.io, ctx.json, result, () => `stored the credential for ${result.host} (user ${result.username}); the password is encrypted and will not be shown`);
     }),
   );
   withWorkspace(cred.command('list').description('hosts and usernames (never passwords)')).action(
     run(async (ctx) => {
-      const result = await ctx.client.request<{ credentials: Credential[] }>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials'));
+      const result = await ctx.client.request<CredentialList>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials'));
       emit(ctx.io, ctx.json, result, () => table(['HOST', 'USERNAME', 'UPDATED'], result.credentials.map((c) => [c.host, c.username, shortTime(c.updatedAt)])));
     }),
   );
   withWorkspace(cred.command('remove <host>').description('forget the credential for HOST')).action(
     run(async (ctx, [host]) => {
-      const result = await ctx.client.request<{ host: string }>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials', host!));
+      const result = await ctx.client.request<CredentialRemoved>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'registry-credentials', host!));
       emit(ctx.io, ctx.json, result, () => `removed the credential for ${result.host}`);
     }),
   );

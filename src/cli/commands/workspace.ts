@@ -1,16 +1,10 @@
 /** `slipway whoami`, `slipway workspace …`. */
 import type { Command } from 'commander';
+import type { Whoami, Workspace, WorkspaceList, WorkspaceUpdated } from '../../api/workspaces.js';
 import { apiPath } from '../client.js';
 import type { Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
 
-interface Workspace {
-  id: string;
-  name: string;
-  tier: string;
-  role: string;
-  createdAt: string;
-}
 
 const row = (w: Workspace) => [w.name, w.tier, w.role, shortTime(w.createdAt)];
 
@@ -20,7 +14,7 @@ export function registerWorkspace(program: Command, run: Runner): void {
     .description('show the token in use: its user and scope')
     .action(
       run(async (ctx) => {
-        const me = await ctx.client.request<{ user: { email: string; instanceAdmin: boolean }; token: { id: string; scope: string; role: string | null } }>('GET', apiPath('whoami'));
+        const me = await ctx.client.request<Whoami>('GET', apiPath('whoami'));
         emit(ctx.io, ctx.json, me, () => `${me.user.email}${me.user.instanceAdmin ? ' (instance admin)' : ''}\ntoken ${me.token.id}: ${me.token.scope} token${me.token.role ? `, role ${me.token.role}` : ''}`);
       }),
     );
@@ -39,7 +33,7 @@ export function registerWorkspace(program: Command, run: Runner): void {
     .description('workspaces this token can reach')
     .action(
       run(async (ctx) => {
-        const { workspaces } = await ctx.client.request<{ workspaces: Workspace[] }>('GET', apiPath('workspaces'));
+        const { workspaces } = await ctx.client.request<WorkspaceList>('GET', apiPath('workspaces'));
         emit(ctx.io, ctx.json, { workspaces }, () => table(['NAME', 'TIER', 'ROLE', 'CREATED'], workspaces.map(row)));
       }),
     );
@@ -56,7 +50,7 @@ export function registerWorkspace(program: Command, run: Runner): void {
     .requiredOption('--tier <tier>', 'low | mid | high | business')
     .action(
       run(async (ctx, [name]) => {
-        const r = await ctx.client.request<{ workspace: Workspace; environmentsAdded: string[] }>('PATCH', apiPath('workspaces', name ?? ''), { tier: ctx.opts.tier });
+        const r = await ctx.client.request<WorkspaceUpdated>('PATCH', apiPath('workspaces', name ?? ''), { tier: ctx.opts.tier });
         emit(ctx.io, ctx.json, r, () => `workspace ${r.workspace.name} is now tier ${r.workspace.tier}${r.environmentsAdded.length ? `; added environments ${r.environmentsAdded.join(', ')}` : ''}`);
       }),
     );

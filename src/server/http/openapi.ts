@@ -8,7 +8,7 @@ import { z, type ZodType } from 'zod';
 import { errorCatalog } from '../../core/errors.js';
 import { permissions } from '../../core/roles.js';
 import type { Route } from './route.js';
-import { errorBodySchema, nameSchema } from './schemas.js';
+import { errorBodySchema, nameSchema } from '../../api/common.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,38 +1,12 @@
 /** Routes: config layers (project base and per environment) and their history. */
-import { z } from 'zod';
+import { restartQuery } from '../../api/common.js';
+import { configChangeBody, configChangedSchema, configHistoryQuery, configHistorySchema, configVersionQuery, environmentConfigChangedSchema, resolvedConfigSchema } from '../../api/config.js';
 import { changeConfig, configHistoryPage, readBaseConfig, resolveEnvironmentConfig } from '../../config/config.js';
-import { configLimits } from '../../core/config.js';
 import { defineRoute } from '../http/route.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import { actorOf } from '../../tenancy/principal.js';
-import { keySchema, timestamp } from '../http/schemas.js';
-
-const entrySchema = z.object({ key: z.string(), value: z.string(), layer: z.enum(['base', 'environment']) });
-const resolvedSchema = z.object({ version: z.number().int().meta({ description: 'newest config version this view includes (0: none)' }), entries: z.array(entrySchema) }).meta({ id: 'ResolvedConfig' });
-const changeSchema = z
-  .strictObject({
-    set: z.record(keySchema('config'), z.string().max(configLimits.valueBytes)).default({}),
-    unset: z.array(keySchema('config')).max(configLimits.keysPerLayer).default([]),
-  })
-  .meta({ description: 'keys to set and keys to remove in one layer' });
-const changeResultSchema = z.object({ version: z.number().int(), changed: z.boolean(), keys: z.array(z.string()) });
-const historySchema = z.object({
-  versions: z.array(
-    z.object({ version: z.number().int(), layer: z.enum(['base', 'environment']), at: timestamp, by: z.string().nullable(), added: z.array(z.string()), changed: z.array(z.string()), removed: z.array(z.string()) }),
-  ),
-  next: z.number().int().nullable().meta({ description: 'pass as `before` for the next (older) page; null: no older version' }),
-});
-const historyQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.coerce.number().int().min(1).optional().meta({ description: 'only versions older than this one (the `next` of the previous page)' }),
-});
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
-
-/** On an environment that runs, a change rolls a new release unless `restart=false`. */
-export const restartQuery = z.strictObject({ restart: z.enum(['true', 'false']).default('true').meta({ description: 'false: stage the change for the next release' }) });
-/** The release a change started, if it started one. */
-export const deploymentRef = z.object({ id: z.string(), releaseNumber: z.number().int() }).nullable().meta({ description: 'the deployment of the new release this change rolled, if the environment runs' });
 
 export const configRoutes = [
   defineRoute({
@@ -43,7 +17,7 @@ export const configRoutes = [
     tag: 'config',
     scope: 'project',
     permission: 'project.read',
-    response: resolvedSchema,
+    response: resolvedConfigSchema,
     handler: async ({ deps, access }) => readBaseConfig(deps.db, access),
   }),
   defineRoute({
@@ -54,8 +28,8 @@ export const configRoutes = [
     tag: 'config',
     scope: 'project',
     permission: 'config.write',
-    body: changeSchema,
-    response: changeResultSchema,
+    body: configChangeBody,
+    response: configChangedSchema,
     handler: async ({ deps, access, body }) => changeConfig(deps.db, access, body),
   }),
   defineRoute({
@@ -66,8 +40,8 @@ export const configRoutes = [
     tag: 'config',
     scope: 'project',
     permission: 'project.read',
-    query: historyQuery,
-    response: historySchema,
+    query: configHistoryQuery,
+    response: configHistorySchema,
     handler: async ({ deps, access, query }) => configHistoryPage(deps.db, access, query.limit, query.before),
   }),
   defineRoute({
@@ -78,8 +52,8 @@ export const configRoutes = [
     tag: 'config',
     scope: 'environment',
     permission: 'project.read',
-    query: z.strictObject({ version: z.coerce.number().int().min(0).optional().meta({ description: 'resolve as of this config version' }) }),
-    response: resolvedSchema,
+    query: configVersionQuery,
+    response: resolvedConfigSchema,
     handler: async ({ deps, access, query }) => resolveEnvironmentConfig(deps.db, access, query.version),
   }),
   defineRoute({
@@ -90,9 +64,9 @@ export const configRoutes = [
     tag: 'config',
     scope: 'environment',
     permission: 'config.write',
-    body: changeSchema,
+    body: configChangeBody,
     query: restartQuery,
-    response: changeResultSchema.extend({ deployment: deploymentRef }),
+    response: environmentConfigChangedSchema,
     handler: async ({ deps, access, body, query }) => {
       const result = await changeConfig(deps.db, access, body);
       const deployment = result.changed && query.restart === 'true' ? await restartAfterChange(deps.db, access, 'config-change', actorOf(access.principal), deps.deploy.enqueue) : null;
@@ -107,8 +81,8 @@ export const configRoutes = [
     tag: 'config',
     scope: 'environment',
     permission: 'project.read',
-    query: historyQuery,
-    response: historySchema,
+    query: configHistoryQuery,
+    response: configHistorySchema,
     handler: async ({ deps, access, query }) => configHistoryPage(deps.db, access, query.limit, query.before),
   }),
 ];

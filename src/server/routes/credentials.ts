@@ -1,11 +1,8 @@
 /** Routes: credentials for other registries (write-only passwords). */
-import { z } from 'zod';
+import { credentialBody, credentialHostParam, credentialListSchema, credentialRemovedSchema, credentialSchema } from '../../api/registry.js';
 import { listCredentials, removeCredential, setCredential } from '../../registry/credentials.js';
 import { defineRoute } from '../http/route.js';
-import { timestamp } from '../http/schemas.js';
 
-const credentialSchema = z.object({ host: z.string(), username: z.string(), createdAt: timestamp, updatedAt: timestamp }).meta({ id: 'RegistryCredential', description: 'a registry credential without its password' });
-const hostParam = z.object({ host: z.string().min(1).max(270) });
 const base = '/api/v1/workspaces/{workspace}/registry-credentials';
 
 export const credentialRoutes = [
@@ -17,7 +14,7 @@ export const credentialRoutes = [
     tag: 'registry',
     scope: 'workspace',
     permission: 'workspace.read',
-    response: z.object({ credentials: z.array(credentialSchema) }),
+    response: credentialListSchema,
     handler: async ({ deps, access }) => ({ credentials: await listCredentials(deps.db, access) }),
   }),
   defineRoute({
@@ -28,8 +25,8 @@ export const credentialRoutes = [
     tag: 'registry',
     scope: 'workspace',
     permission: 'credential.manage',
-    params: hostParam,
-    body: z.strictObject({ username: z.string().min(1).max(256), password: z.string().min(1).max(16_384).meta({ description: 'never returned' }) }),
+    params: credentialHostParam,
+    body: credentialBody,
     response: credentialSchema,
     handler: async ({ deps, access, params, body }) => setCredential(deps.db, deps.keyring, access, { host: params.host, ...body }),
   }),
@@ -41,8 +38,8 @@ export const credentialRoutes = [
     tag: 'registry',
     scope: 'workspace',
     permission: 'credential.manage',
-    params: hostParam,
-    response: z.object({ host: z.string(), removed: z.literal(true) }),
+    params: credentialHostParam,
+    response: credentialRemovedSchema,
     handler: async ({ deps, access, params }) => {
       await removeCredential(deps.db, access, params.host);
       return { host: params.host, removed: true as const };

@@ -1,69 +1,29 @@
 /** Routes: deploys, promotions with approval (and their preview), rollback, status, deploy logs and workspace changes as SSE. */
-import { z } from 'zod';
-import { currentRelease, deploymentStatuses, findDeployment, toDeployment } from '../../deploy/deployments.js';
-import { changeRunning, decide, getPromotion, listPromotions, promote, promotionStatuses } from '../../deploy/promotions.js';
+import {
+  deployBody,
+  deploymentInProjectSchema,
+  deploymentParam,
+  projectStatusSchema,
+  promotionStartedSchema,
+  rollbackBody,
+  scaleBody,
+  scaleStartedSchema,
+  startedSchema,
+} from '../../api/deploy.js';
+import { deployLogStream, runtimeLogQuery, runtimeLogStream, workspaceChangeStream } from '../../api/streams.js';
+import { previewQuery, promoteBody, promotionListQuery, promotionListSchema, promotionParam, promotionPreviewSchema, promotionSchema, rejectBody } from '../../api/promotions.js';
+import { currentRelease, findDeployment, toDeployment } from '../../deploy/deployments.js';
+import { changeRunning, decide, getPromotion, listPromotions, promote } from '../../deploy/promotions.js';
 import { scale } from '../../deploy/scale.js';
 import { getSettings } from '../../deploy/settings.js';
 import { releaseIds } from '../../deploy/spec.js';
 import { workloadName } from '../../core/deploy.js';
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
 import { previewPromotion } from '../../deploy/preview.js';
-import { streamDeployEvents, streamRuntimeLogs, streamWorkspaceChanges } from '../../deploy/sse.js';
-import { withStreamSlot } from '../http/stream-limits.js';
+import { deployLog, resumeAfter, runtimeOutput, workspaceChangeEvents } from '../../deploy/streams.js';
+import { sendEventStream } from '../http/event-stream.js';
 import { defineRoute } from '../http/route.js';
-import { timestamp } from '../http/schemas.js';
 
-const deploymentSchema = z
-  .object({
-    id: z.string(),
-    environment: z.string(),
-    kind: z.enum(['release', 'scale']).meta({ description: 'release: rolls out a new release; scale: changes the replicas of the release that runs' }),
-    releaseNumber: z.number().int(),
-    status: z.enum(deploymentStatuses),
-    phase: z.string(),
-    createdAt: timestamp,
-    startedAt: timestamp.nullable(),
-    finishedAt: timestamp.nullable(),
-    error: z.string().nullable(),
-    supersededBy: z.string().nullable(),
-  })
-  .meta({ id: 'Deployment' });
-
-const promotionSchema = z
-  .object({
-    id: z.string(),
-    kind: z.enum(['promotion', 'deploy', 'rollback']).meta({ description: 'what the request changes: a promotion from another environment, a direct deploy, or a rollback' }),
-    project: z.string(),
-    from: z.string(),
-    to: z.string(),
-    fromRelease: z.number().int(),
-    imageDigest: z.string(),
-    version: z.string().nullable(),
-    status: z.enum(promotionStatuses),
-    requestedBy: z.string().nullable(),
-    decidedBy: z.string().nullable(),
-    decidedAt: timestamp.nullable(),
-    reason: z.string().nullable(),
-    deploymentId: z.string().nullable(),
-    createdAt: timestamp,
-  })
-  .meta({ id: 'Promotion' });
-
-const supersededSchema = z.object({ id: z.string(), releaseNumber: z.number().int(), status: z.enum(['cancelled', 'cancelling']) }).nullable().meta({ description: 'the deployment this request superseded: cancelled before it started, or being ended (undone before its traffic switch, completed after it)' });
-const started = z.object({
-  deployment: deploymentSchema.nullable().meta({ description: 'null while the request waits for approval' }),
-  releaseNumber: z.number().int().nullable(),
-  approval: promotionSchema.nullable().meta({ description: 'the request waiting for approval, when the environment requires it' }),
-  superseded: supersededSchema,
-});
-const approvalFlags = {
-  skipApproval: z.boolean().optional().meta({ description: 'admins and owners: deploy at once although the environment requires approval (recorded in the audit log)' }),
-};
-const previewSide = z.object({
-  environment: z.string(),
-  release: z.object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int() }).nullable(),
-});
-const keyDiff = z.object({ onlyInFrom: z.array(z.string()), onlyInTo: z.array(z.string()), differ: z.array(z.string()) }).meta({ description: 'names only, sorted; never a value' });
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
 const environment = `${project}/environments/{environment}`;
 
@@ -76,14 +36,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'environment',
     permission: 'deploy.run',
-    body: z.strictObject({
-      version: z.string().min(1).max(128).optional(),
-      digest: z.string().max(71).optional(),
-      supersede: z.boolean().optional().meta({ description: 'end a deployment in progress instead of refusing (undone before its traffic switch, completed after it)' }),
-      ...approvalFlags,
-    }),
+    body: deployBody,
     status: 202,
-    response: started,
+    response: startedSchema,
     handler: async ({ deps, access, body }) => {
       const image = await resolveImage(deps.db, access, body);
       const r = await changeRunning(deps.db, access, 'deploy', image, { skipApproval: body.skipApproval === true, supersede: body.supersede === true, keyring: deps.keyring });
@@ -99,9 +54,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'environment',
     permission: 'deploy.run',
-    body: z.strictObject({ to: z.number().int().min(1).optional(), ...approvalFlags }),
+    body: rollbackBody,
     status: 202,
-    response: started,
+    response: startedSchema,
     handler: async ({ deps, access, body }) => {
       const target = await rollbackTarget(deps.db, access, body.to);
       const r = await changeRunning(deps.db, access, 'rollback', { digest: target.image_digest, version: target.version_tag, release: target.number }, { skipApproval: body.skipApproval === true, keyring: deps.keyring });
@@ -117,9 +72,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'environment',
     permission: 'deploy.run',
-    body: z.strictObject({ replicas: z.number().int() }),
+    body: scaleBody,
     status: 202,
-    response: z.object({ deployment: deploymentSchema }),
+    response: scaleStartedSchema,
     handler: async ({ deps, access, body }) => {
       const deployment = await scale(deps.db, access, body.replicas);
       deps.deploy.enqueue(access.environment.id);
@@ -134,8 +89,8 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'workspace',
     permission: 'release.read',
-    params: z.object({ deployment: z.string().max(64) }),
-    response: deploymentSchema.extend({ project: z.string() }),
+    params: deploymentParam,
+    response: deploymentInProjectSchema,
     handler: async ({ deps, access, params }) => {
       const d = await findDeployment(deps.db, access.workspace.id, params.deployment);
       return { ...toDeployment(d.environment, d.row), project: d.project };
@@ -149,11 +104,14 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'workspace',
     permission: 'release.read',
-    params: z.object({ deployment: z.string().max(64) }),
-    response: z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error}' }),
+    params: deploymentParam,
+    response: deployLogStream,
     handler: async ({ deps, access, params, request, reply }) => {
       const d = await findDeployment(deps.db, access.workspace.id, params.deployment);
-      await withStreamSlot(deps, access.principal.tokenId, () => streamDeployEvents(deps.db, d.row.id, request, reply));
+      const header = request.headers['last-event-id'];
+      const raw = (request.query ?? {}) as Record<string, string | undefined>;
+      const after = resumeAfter(Array.isArray(header) ? header[0] : header, raw.after);
+      await sendEventStream(deps, access.principal.tokenId, reply, () => (signal) => deployLog(deps.db, d.row.id, after, raw.follow !== 'false', signal), { retryMs: 1000 });
     },
   }),
   defineRoute({
@@ -164,9 +122,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'workspace',
     permission: 'release.read',
-    response: z.unknown().meta({ description: 'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at}' }),
-    handler: async ({ deps, access, request, reply }) => {
-      await withStreamSlot(deps, access.principal.tokenId, () => streamWorkspaceChanges(access.workspace.id, request, reply));
+    response: workspaceChangeStream,
+    handler: async ({ deps, access, reply }) => {
+      await sendEventStream(deps, access.principal.tokenId, reply, () => (signal) => workspaceChangeEvents(access.workspace.id, signal), { retryMs: 1000 });
     },
   }),
   defineRoute({
@@ -177,14 +135,15 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'environment',
     permission: 'release.read',
-    query: z.strictObject({ tail: z.coerce.number().int().min(0).max(50).default(20) }),
-    response: z.unknown().meta({ description: 'text/event-stream: `event: log` with {replica, stream, line}' }),
-    handler: async ({ deps, access, request, reply, query }) => {
+    query: runtimeLogQuery,
+    response: runtimeLogStream,
+    handler: async ({ deps, access, reply, query }) => {
       const release = await currentRelease(deps.db, access.environment.id);
       const settings = await getSettings(deps.db, access);
       const target = release ? deps.deploy.placements.resolve(settings.target).target : null;
       const workload = release ? workloadName(releaseIds(access, release.number)) : null;
-      await withStreamSlot(deps, access.principal.tokenId, () => streamRuntimeLogs(target, workload, request, reply, query.tail, release ? undefined : `${access.project.name}/${access.environment.name} runs nothing yet`));
+      const why = release ? undefined : `${access.project.name}/${access.environment.name} runs nothing yet`;
+      await sendEventStream(deps, access.principal.tokenId, reply, () => runtimeOutput(target, workload, query.tail, why));
     },
   }),
   defineRoute({
@@ -195,9 +154,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'project',
     permission: 'deploy.run',
-    body: z.strictObject({ from: z.string().min(1).max(63), to: z.string().min(1).max(63), ...approvalFlags }),
+    body: promoteBody,
     status: 201,
-    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
+    response: promotionStartedSchema,
     handler: async ({ deps, access, body }) => {
       const result = await promote(deps.db, access, body.from, body.to, { skipApproval: body.skipApproval === true });
       if (result.deployment) deps.deploy.enqueue((await deps.db.selectFrom('deployments').select('environment_id').where('id', '=', result.deployment.id).executeTakeFirstOrThrow()).environment_id);
@@ -212,8 +171,8 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'project',
     permission: 'release.read',
-    query: z.strictObject({ from: z.string().min(1).max(63), to: z.string().min(1).max(63) }),
-    response: z.object({ from: previewSide, to: previewSide, imageChanges: z.boolean(), requiresApproval: z.boolean(), config: keyDiff, secrets: keyDiff }),
+    query: previewQuery,
+    response: promotionPreviewSchema,
     handler: async ({ deps, access, query }) => previewPromotion(deps.db, access, query.from, query.to),
   }),
   defineRoute({
@@ -224,8 +183,8 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'project',
     permission: 'release.read',
-    query: z.strictObject({ status: z.enum(promotionStatuses).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-    response: z.object({ promotions: z.array(promotionSchema) }),
+    query: promotionListQuery,
+    response: promotionListSchema,
     handler: async ({ deps, access, query }) => ({ promotions: await listPromotions(deps.db, access, access.project.id, query.status, query.limit) }),
   }),
   defineRoute({
@@ -236,7 +195,7 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'workspace',
     permission: 'release.read',
-    params: z.object({ promotion: z.string().max(64) }),
+    params: promotionParam,
     response: promotionSchema,
     handler: async ({ deps, access, params }) => getPromotion(deps.db, access, params.promotion),
   }),
@@ -248,8 +207,8 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'workspace',
     permission: 'promotion.approve',
-    params: z.object({ promotion: z.string().max(64) }),
-    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
+    params: promotionParam,
+    response: promotionStartedSchema,
     handler: async ({ deps, access, params }) => {
       const result = await decide(deps.db, deps.keyring, access, params.promotion, 'approve');
       if (result.deployment) deps.deploy.enqueue((await deps.db.selectFrom('deployments').select('environment_id').where('id', '=', result.deployment.id).executeTakeFirstOrThrow()).environment_id);
@@ -264,9 +223,9 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'workspace',
     permission: 'promotion.approve',
-    params: z.object({ promotion: z.string().max(64) }),
-    body: z.strictObject({ reason: z.string().max(500).optional() }),
-    response: z.object({ promotion: promotionSchema, deployment: deploymentSchema.nullable(), superseded: supersededSchema }),
+    params: promotionParam,
+    body: rejectBody,
+    response: promotionStartedSchema,
     handler: async ({ deps, access, params, body }) => decide(deps.db, deps.keyring, access, params.promotion, 'reject', body.reason),
   }),
   defineRoute({
@@ -277,21 +236,7 @@ export const deployRoutes = [
     tag: 'deploy',
     scope: 'project',
     permission: 'release.read',
-    response: z.object({
-      environments: z.array(
-        z.object({
-          name: z.string(),
-          domain: z.string(),
-          target: z.string(),
-          release: z
-            .object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int(), finishedAt: timestamp.nullable(), trigger: z.string(), actor: z.string().nullable().meta({ description: 'e-mail of the user who made the release' }) })
-            .nullable(),
-          replicas: z.object({ running: z.number().int(), ready: z.number().int(), desired: z.number().int(), observedAt: timestamp.nullable() }).meta({ description: 'as the engine last observed them (after each deploy, and every 30 s)' }),
-          health: z.enum(['healthy', 'degraded', 'down', 'not-deployed', 'unknown']),
-          deploying: deploymentSchema.nullable(),
-        }),
-      ),
-    }),
+    response: projectStatusSchema,
     handler: async ({ deps, access }) => ({ environments: await environmentStatus(deps.db, access) }),
   }),
 ];

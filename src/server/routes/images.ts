@@ -1,7 +1,7 @@
 /** Routes: building an image from an uploaded artifact. */
-import { z } from 'zod';
+import { buildLookupBody, buildQuery, buildResultSchema, importBody, importResultSchema } from '../../api/images.js';
 import { buildFromUpload, reuseEarlierBuild } from '../../images/build-service.js';
-import { isSlipwayError, SlipwayError } from '../../core/errors.js';
+import { SlipwayError } from '../../core/errors.js';
 import { withApiErrors } from '../../images/errors.js';
 import { ownBase } from '../../images/base-images.js';
 import { importImage, remoteBase } from '../../images/remote.js';
@@ -11,25 +11,6 @@ import type { ServerDeps } from '../deps.js';
 import type { FastifyRequest } from 'fastify';
 import { recordAudit } from '../../audit/audit.js';
 import { actorOf } from '../../tenancy/principal.js';
-import { parseRuntime } from '../../builder/runtimes/detect.js';
-import { runtimes } from '../../builder/types.js';
-
-const buildResultSchema = z
-  .object({
-    repository: z.string(),
-    version: z.string(),
-    digest: z.string(),
-    mediaType: z.string(),
-    tags: z.array(z.string()),
-    runtime: z.enum(['java', 'static', 'node']),
-    artifactDigest: z.string(),
-    artifactBytes: z.number().int(),
-    size: z.number().int(),
-    base: z.object({ reference: z.string(), digest: z.string() }),
-    newBlobs: z.number().int(),
-    steps: z.array(z.object({ name: z.string(), ms: z.number() })),
-  })
-  .meta({ id: 'BuildResult' });
 
 /** Host names under which this request reached the server: its own registry's names. */
 function selfHosts(deps: ServerDeps, request: FastifyRequest): string[] {
@@ -39,19 +20,6 @@ function selfHosts(deps: ServerDeps, request: FastifyRequest): string[] {
 }
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
-
-/** `java`, `static` or `node`; anything else is SLW_RUNTIME_UNKNOWN (never looked up as given). */
-const runtimeSchema = z
-  .string()
-  .superRefine((value, ctx) => {
-    try {
-      parseRuntime(value);
-    } catch (error) {
-      if (!isSlipwayError(error)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
-    }
-  })
-  .meta({ enum: [...runtimes], description: 'java, static or node; detected when absent' });
 
 /** What the build and import routes need from the server. */
 function remoteServices(deps: ServerDeps) {
@@ -80,11 +48,7 @@ export const imageRoutes = [
     tag: 'registry',
     scope: 'project',
     permission: 'image.push',
-    query: z.strictObject({
-      version: z.string().min(1).max(128).meta({ description: 'the version tag (immutable)' }),
-      runtime: runtimeSchema.optional(),
-      base: z.string().min(1).max(512).optional().meta({ description: 'base image reference; a default per runtime when absent' }),
-    }),
+    query: buildQuery,
     rawBody: { contentType: 'application/octet-stream', description: 'the artifact: a JAR, a tar/tar.gz or a zip' },
     status: 201,
     response: buildResultSchema,
@@ -101,13 +65,7 @@ export const imageRoutes = [
     tag: 'registry',
     scope: 'project',
     permission: 'image.push',
-    body: z.strictObject({
-      version: z.string().min(1).max(128),
-      artifactDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'sha256:<64 hex>'),
-      artifactBytes: z.number().int().min(1),
-      runtime: runtimeSchema.optional(),
-      base: z.string().min(1).max(512).optional(),
-    }),
+    body: buildLookupBody,
     response: buildResultSchema,
     handler: async ({ deps, access, body, request }) => {
       const repo = await repositoryOfProject(deps.db, access.workspace, access.project);
@@ -124,12 +82,9 @@ export const imageRoutes = [
     tag: 'registry',
     scope: 'project',
     permission: 'image.push',
-    body: z.strictObject({
-      source: z.string().min(1).max(1024).meta({ description: 'image reference, e.g. ghcr.io/acme/api:1.4.2 or …@sha256:…', examples: ['127.0.0.1:9/ci/app:1.0.0'] }),
-      version: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'a version tag: letters, digits, ., _ and -, at most 128').meta({ description: 'the version tag (immutable)' }),
-    }),
+    body: importBody,
     status: 201,
-    response: z.object({ repository: z.string(), version: z.string(), digest: z.string(), mediaType: z.string(), source: z.string(), size: z.number().int() }).meta({ id: 'ImportResult' }),
+    response: importResultSchema,
     handler: async ({ deps, access, body, request }) => {
       const target = await repositoryOfProject(deps.db, access.workspace, access.project);
       const result = await withApiErrors(() =>

@@ -1,21 +1,7 @@
 /** Routes: instance tokens (instance admins, with an instance token): list, create or rotate, revoke. */
-import { z } from 'zod';
+import { createInstanceTokenBody, createdInstanceTokenSchema, instanceTokenListSchema, instanceTokenParam, instanceTokenSchema } from '../../api/instance.js';
 import { createInstanceToken, listInstanceTokens, revokeInstanceToken } from '../../tenancy/instance-tokens.js';
 import { defineRoute } from '../http/route.js';
-import { timestamp } from '../http/schemas.js';
-
-const instanceTokenSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    hint: z.string().meta({ description: 'the first characters of the token, to recognise it' }),
-    user: z.object({ id: z.string(), email: z.string() }),
-    createdAt: timestamp,
-    expiresAt: timestamp.nullable(),
-    revokedAt: timestamp.nullable(),
-    lastUsedAt: timestamp.nullable(),
-  })
-  .meta({ id: 'InstanceToken' });
 
 export const instanceRoutes = [
   defineRoute({
@@ -25,7 +11,7 @@ export const instanceRoutes = [
     summary: 'Instance tokens (no workspace scope), never their values; instance admins only',
     tag: 'instance',
     scope: 'principal',
-    response: z.object({ tokens: z.array(instanceTokenSchema) }),
+    response: instanceTokenListSchema,
     handler: async ({ deps, principal }) => ({ tokens: await listInstanceTokens(deps.db, principal) }),
   }),
   defineRoute({
@@ -36,12 +22,8 @@ export const instanceRoutes = [
     tag: 'instance',
     scope: 'principal',
     status: 201,
-    body: z.strictObject({
-      name: z.string().min(1).max(100).default('instance admin token'),
-      expiresAt: z.iso.datetime({ offset: true }).optional(),
-      replaces: z.string().min(1).max(100).optional().meta({ description: "an instance token to revoke at the same time: its id, or 'current' for the calling token" }),
-    }),
-    response: instanceTokenSchema.extend({ token: z.string().meta({ description: 'the token; shown once, store it now' }), replaced: z.string().nullable() }),
+    body: createInstanceTokenBody,
+    response: createdInstanceTokenSchema,
     handler: async ({ deps, principal, body }) => createInstanceToken(deps.db, principal, { name: body.name, expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : undefined, replaces: body.replaces }),
   }),
   defineRoute({
@@ -51,7 +33,7 @@ export const instanceRoutes = [
     summary: "Revoke an instance token (the first admin's too; `slipway admin token` makes a new one offline)",
     tag: 'instance',
     scope: 'principal',
-    params: z.object({ token: z.string().min(1).max(100) }),
+    params: instanceTokenParam,
     response: instanceTokenSchema,
     handler: async ({ deps, principal, params }) => revokeInstanceToken(deps.db, principal, params.token),
   }),

@@ -1,27 +1,21 @@
 /** Routes: members and API tokens of a workspace. */
-import { z } from 'zod';
-import { roles } from '../../core/roles.js';
+import {
+  addMemberBody,
+  addedMemberSchema,
+  createTokenBody,
+  createdTokenSchema,
+  memberListSchema,
+  memberParam,
+  memberRemovedSchema,
+  memberSchema,
+  setMemberRoleBody,
+  tokenListSchema,
+  tokenParam,
+  tokenSchema,
+} from '../../api/members.js';
 import { addMember, listMembers, removeMember, setMemberRole } from '../../tenancy/members.js';
 import { createToken, listTokens, revokeToken } from '../../tenancy/tokens.js';
 import { defineRoute } from '../http/route.js';
-import { roleSchema, timestamp } from '../http/schemas.js';
-
-const memberSchema = z.object({ userId: z.string(), email: z.string(), name: z.string().meta({ description: "the display name this workspace gave the member" }), role: z.enum(roles), since: timestamp }).meta({ id: 'Member' });
-const addedMemberSchema = memberSchema.omit({ userId: true }).meta({ id: 'AddedMember', description: 'what was sent plus the membership: the same whether or not the person already had an account' });
-const tokenSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    hint: z.string().meta({ description: 'the first characters of the token, to recognise it' }),
-    role: z.enum(roles),
-    user: z.object({ id: z.string(), email: z.string() }),
-    createdAt: timestamp,
-    expiresAt: timestamp.nullable(),
-    revokedAt: timestamp.nullable(),
-    lastUsedAt: timestamp.nullable(),
-  })
-  .meta({ id: 'Token' });
-const memberParam = z.object({ member: z.string().min(1).max(320).meta({ description: 'user id or e-mail' }) });
 
 export const memberRoutes = [
   defineRoute({
@@ -32,7 +26,7 @@ export const memberRoutes = [
     tag: 'members',
     scope: 'workspace',
     permission: 'member.read',
-    response: z.object({ members: z.array(memberSchema) }),
+    response: memberListSchema,
     handler: async ({ deps, access }) => ({ members: await listMembers(deps.db, access) }),
   }),
   defineRoute({
@@ -44,7 +38,7 @@ export const memberRoutes = [
     scope: 'workspace',
     permission: 'member.manage',
     status: 201,
-    body: z.strictObject({ email: z.email().max(320), role: roleSchema, name: z.string().min(1).max(200).optional().meta({ description: "display name in this workspace (default: the e-mail's local part)" }) }),
+    body: addMemberBody,
     response: addedMemberSchema,
     handler: async ({ deps, access, body }) => addMember(deps.db, access, body),
   }),
@@ -57,7 +51,7 @@ export const memberRoutes = [
     scope: 'workspace',
     permission: 'member.manage',
     params: memberParam,
-    body: z.strictObject({ role: roleSchema }),
+    body: setMemberRoleBody,
     response: memberSchema,
     handler: async ({ deps, access, params, body }) => setMemberRole(deps.db, access, params.member, body.role),
   }),
@@ -70,7 +64,7 @@ export const memberRoutes = [
     scope: 'workspace',
     permission: 'member.manage',
     params: memberParam,
-    response: z.object({ email: z.string(), tokensRevoked: z.number().int() }),
+    response: memberRemovedSchema,
     handler: async ({ deps, access, params }) => removeMember(deps.db, access, params.member),
   }),
   defineRoute({
@@ -81,7 +75,7 @@ export const memberRoutes = [
     tag: 'tokens',
     scope: 'workspace',
     permission: 'token.manage',
-    response: z.object({ tokens: z.array(tokenSchema) }),
+    response: tokenListSchema,
     handler: async ({ deps, access }) => ({ tokens: await listTokens(deps.db, access) }),
   }),
   defineRoute({
@@ -93,13 +87,8 @@ export const memberRoutes = [
     scope: 'workspace',
     permission: 'token.manage',
     status: 201,
-    body: z.strictObject({
-      role: roleSchema,
-      name: z.string().min(1).max(100).default('api token'),
-      expiresAt: z.iso.datetime({ offset: true }).optional(),
-      member: z.string().min(1).max(320).optional().meta({ description: 'user id or e-mail of the member the token acts as (default: you; another member: only an instance admin with an instance token, and only an owner for an owner)' }),
-    }),
-    response: tokenSchema.extend({ token: z.string().meta({ description: 'the token; shown once, store it now' }) }),
+    body: createTokenBody,
+    response: createdTokenSchema,
     handler: async ({ deps, access, body }) =>
       createToken(deps.db, access, { name: body.name, role: body.role, expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : undefined, memberEmail: body.member }),
   }),
@@ -111,7 +100,7 @@ export const memberRoutes = [
     tag: 'tokens',
     scope: 'workspace',
     permission: 'token.manage',
-    params: z.object({ token: z.string().min(1).max(100) }),
+    params: tokenParam,
     response: tokenSchema,
     handler: async ({ deps, access, params }) => revokeToken(deps.db, access, params.token),
   }),

@@ -1,16 +1,9 @@
 /** Routes: projects and environments. */
-import { z } from 'zod';
+import { deletedSchema } from '../../api/common.js';
+import { createEnvironmentBody, createProjectBody, environmentListSchema, environmentSchema, projectListSchema, projectSchema } from '../../api/projects.js';
 import { deleteEnvironment, deleteProject } from '../../deploy/removal.js';
 import { createEnvironment, createProject, describeProject, listEnvironments, listProjects, toEnvironment } from '../../projects/projects.js';
 import { defineRoute } from '../http/route.js';
-import { nameSchema, timestamp } from '../http/schemas.js';
-
-const projectSchema = z
-  .object({ id: z.string(), name: z.string(), workspace: z.string(), configVersion: z.number().int(), createdAt: timestamp, environments: z.array(z.string()) })
-  .meta({ id: 'Project' });
-const environmentSchema = z
-  .object({ id: z.string(), name: z.string(), project: z.string(), kind: z.enum(['standard', 'custom']), createdAt: timestamp })
-  .meta({ id: 'Environment' });
 
 const base = '/api/v1/workspaces/{workspace}/projects';
 
@@ -23,7 +16,7 @@ export const projectRoutes = [
     tag: 'projects',
     scope: 'workspace',
     permission: 'project.read',
-    response: z.object({ projects: z.array(projectSchema) }),
+    response: projectListSchema,
     handler: async ({ deps, access }) => ({ projects: await listProjects(deps.db, access) }),
   }),
   defineRoute({
@@ -35,7 +28,7 @@ export const projectRoutes = [
     scope: 'workspace',
     permission: 'project.write',
     status: 201,
-    body: z.strictObject({ name: nameSchema('project') }),
+    body: createProjectBody,
     response: projectSchema,
     handler: async ({ deps, access, body }) => createProject(deps.db, access, body),
   }),
@@ -58,7 +51,7 @@ export const projectRoutes = [
     tag: 'projects',
     scope: 'project',
     permission: 'project.delete',
-    response: z.object({ deleted: z.string() }),
+    response: deletedSchema,
     handler: async ({ deps, access }) => {
       await deleteProject(deps.db, deps.deploy.placements, access);
       return { deleted: access.project.name };
@@ -72,7 +65,7 @@ export const projectRoutes = [
     tag: 'environments',
     scope: 'project',
     permission: 'project.read',
-    response: z.object({ environments: z.array(environmentSchema) }),
+    response: environmentListSchema,
     handler: async ({ deps, access }) => ({ environments: await listEnvironments(deps.db, access) }),
   }),
   defineRoute({
@@ -84,7 +77,7 @@ export const projectRoutes = [
     scope: 'project',
     permission: 'project.write',
     status: 201,
-    body: z.strictObject({ name: nameSchema('environment') }),
+    body: createEnvironmentBody,
     response: environmentSchema,
     handler: async ({ deps, access, body }) => createEnvironment(deps.db, access, body),
   }),
@@ -107,7 +100,7 @@ export const projectRoutes = [
     tag: 'environments',
     scope: 'environment',
     permission: 'project.delete',
-    response: z.object({ deleted: z.string() }),
+    response: deletedSchema,
     handler: async ({ deps, access }) => {
       await deleteEnvironment(deps.db, deps.deploy.placements, access);
       return { deleted: access.environment.name };

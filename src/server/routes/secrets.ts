@@ -1,18 +1,10 @@
 /** Routes: secrets, write-only (names, versions and timestamps out; values only in). */
-import { z } from 'zod';
-import { listResolvedSecrets, listSecrets, maxSecretBytes, setSecret, unsetSecret } from '../../secrets/secrets.js';
+import { restartQuery } from '../../api/common.js';
+import { environmentSecretSetSchema, secretListSchema, secretNameParam, secretSchema, secretUnsetSchema, secretValueBody } from '../../api/secrets.js';
+import { listResolvedSecrets, listSecrets, setSecret, unsetSecret } from '../../secrets/secrets.js';
 import { defineRoute } from '../http/route.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import { actorOf } from '../../tenancy/principal.js';
-import { deploymentRef, restartQuery } from './config.js';
-import { keySchema, timestamp } from '../http/schemas.js';
-
-const secretSchema = z
-  .object({ name: z.string(), version: z.number().int(), layer: z.enum(['base', 'environment']), updatedAt: timestamp, updatedBy: z.string().nullable() })
-  .meta({ id: 'SecretInfo', description: 'a secret without its value' });
-const nameParam = z.object({ name: keySchema('secret') });
-const valueBody = z.strictObject({ value: z.string().max(maxSecretBytes).meta({ description: 'the secret value; never returned' }) });
-const unsetResult = z.object({ name: z.string(), version: z.number().int() });
 
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
 const environment = `${project}/environments/{environment}`;
@@ -26,7 +18,7 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'project',
     permission: 'project.read',
-    response: z.object({ secrets: z.array(secretSchema) }),
+    response: secretListSchema,
     handler: async ({ deps, access }) => ({ secrets: await listSecrets(deps.db, access) }),
   }),
   defineRoute({
@@ -37,8 +29,8 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'project',
     permission: 'secret.write',
-    params: nameParam,
-    body: valueBody,
+    params: secretNameParam,
+    body: secretValueBody,
     response: secretSchema,
     handler: async ({ deps, access, params, body }) => setSecret(deps.db, deps.keyring, access, params.name, body.value),
   }),
@@ -50,8 +42,8 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'project',
     permission: 'secret.write',
-    params: nameParam,
-    response: unsetResult,
+    params: secretNameParam,
+    response: secretUnsetSchema,
     handler: async ({ deps, access, params }) => unsetSecret(deps.db, access, params.name),
   }),
   defineRoute({
@@ -62,7 +54,7 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'environment',
     permission: 'project.read',
-    response: z.object({ secrets: z.array(secretSchema) }),
+    response: secretListSchema,
     handler: async ({ deps, access }) => ({ secrets: await listResolvedSecrets(deps.db, access) }),
   }),
   defineRoute({
@@ -73,10 +65,10 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'environment',
     permission: 'secret.write',
-    params: nameParam,
+    params: secretNameParam,
     query: restartQuery,
-    body: valueBody,
-    response: secretSchema.extend({ deployment: deploymentRef }),
+    body: secretValueBody,
+    response: environmentSecretSetSchema,
     handler: async ({ deps, access, params, body, query }) => {
       const secret = await setSecret(deps.db, deps.keyring, access, params.name, body.value);
       const deployment = query.restart === 'true' ? await restartAfterChange(deps.db, access, 'secret-change', actorOf(access.principal), deps.deploy.enqueue) : null;
@@ -91,8 +83,8 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'environment',
     permission: 'secret.write',
-    params: nameParam,
-    response: unsetResult,
+    params: secretNameParam,
+    response: secretUnsetSchema,
     handler: async ({ deps, access, params }) => unsetSecret(deps.db, access, params.name),
   }),
 ];

@@ -1,13 +1,7 @@
 /** Routes: who am I, workspaces. */
-import { z } from 'zod';
-import { roles } from '../../core/roles.js';
+import { createWorkspaceBody, updateWorkspaceBody, whoamiSchema, workspaceListSchema, workspaceSchema, workspaceUpdatedSchema } from '../../api/workspaces.js';
 import { changeTier, createWorkspace, listWorkspaces } from '../../tenancy/workspaces.js';
 import { defineRoute } from '../http/route.js';
-import { nameSchema, tierSchema, timestamp } from '../http/schemas.js';
-
-const workspaceSchema = z
-  .object({ id: z.string(), name: z.string(), tier: z.string(), role: z.enum(roles), createdAt: timestamp, updatedAt: timestamp })
-  .meta({ id: 'Workspace' });
 
 export const workspaceRoutes = [
   defineRoute({
@@ -17,10 +11,7 @@ export const workspaceRoutes = [
     summary: 'The calling token, its user and scope',
     tag: 'workspaces',
     scope: 'principal',
-    response: z.object({
-      user: z.object({ id: z.string(), email: z.string(), instanceAdmin: z.boolean() }),
-      token: z.object({ id: z.string(), scope: z.enum(['instance', 'workspace']), role: z.enum(roles).nullable() }),
-    }),
+    response: whoamiSchema,
     handler: async ({ principal: p }) => ({
       user: { id: p.userId, email: p.email, instanceAdmin: p.instanceAdmin },
       token: { id: p.tokenId, scope: p.scope ? ('workspace' as const) : ('instance' as const), role: p.scope?.role ?? null },
@@ -33,7 +24,7 @@ export const workspaceRoutes = [
     summary: 'Workspaces the token can reach',
     tag: 'workspaces',
     scope: 'principal',
-    response: z.object({ workspaces: z.array(workspaceSchema) }),
+    response: workspaceListSchema,
     handler: async ({ deps, principal }) => ({ workspaces: await listWorkspaces(deps.db, principal) }),
   }),
   defineRoute({
@@ -44,7 +35,7 @@ export const workspaceRoutes = [
     tag: 'workspaces',
     scope: 'principal',
     status: 201,
-    body: z.strictObject({ name: nameSchema('workspace'), tier: tierSchema }),
+    body: createWorkspaceBody,
     response: workspaceSchema,
     handler: async ({ deps, principal, body }) => createWorkspace(deps.db, principal, body),
   }),
@@ -67,8 +58,8 @@ export const workspaceRoutes = [
     tag: 'workspaces',
     scope: 'workspace',
     permission: 'workspace.update',
-    body: z.strictObject({ tier: tierSchema }),
-    response: z.object({ workspace: workspaceSchema, environmentsAdded: z.array(z.string()) }),
+    body: updateWorkspaceBody,
+    response: workspaceUpdatedSchema,
     handler: async ({ deps, access, body }) => changeTier(deps.db, access, body.tier),
   }),
 ];

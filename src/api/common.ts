@@ -1,19 +1,23 @@
 /**
- * Schema building blocks shared by the API routes. Rules that live in core (names, tiers, roles,
+ * Schema building blocks shared by the API's areas. Rules that live in core (names, tiers, roles,
  * keys) are checked through core itself, so the API and core never disagree, and their failures
  * keep core's stable error code.
+ *
+ * src/api/ holds the API's request and response shapes (zod schemas and the types inferred from
+ * them) and nothing else: the routes validate with them and build the OpenAPI document from them;
+ * the CLI and the panel import their types only (`import type`), so neither loads zod.
  *
  * @module
  */
 import { z } from 'zod';
-import { isSlipwayError } from '../../core/errors.js';
-import { assertKey } from '../../core/config.js';
-import { assertName, type NamedKind } from '../../core/names.js';
-import { parseRole, roles } from '../../core/roles.js';
-import { parseTier, tiers } from '../../core/tiers.js';
+import { isSlipwayError } from '../core/errors.js';
+import { assertKey } from '../core/config.js';
+import { assertName, type NamedKind } from '../core/names.js';
+import { parseRole, roles } from '../core/roles.js';
+import { parseTier, tiers } from '../core/tiers.js';
 
 /** A string checked by a core assertion; the issue carries the core error's code. */
-function coreChecked(check: (value: string) => unknown, meta: Record<string, unknown>) {
+export function coreChecked(check: (value: string) => unknown, meta: Record<string, unknown>) {
   return z
     .string()
     .superRefine((value, ctx) => {
@@ -48,3 +52,15 @@ export const timestamp = z.string().meta({ format: 'date-time' });
 
 /** The error body every failure answers with. */
 export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });
+export type ErrorBody = z.output<typeof errorBodySchema>;
+
+/** What a delete answers: the name of what is gone. */
+export const deletedSchema = z.object({ deleted: z.string() });
+export type Deleted = z.output<typeof deletedSchema>;
+
+/** On an environment that runs, a config or secret change rolls a new release unless `restart=false`. */
+export const restartQuery = z.strictObject({ restart: z.enum(['true', 'false']).default('true').meta({ description: 'false: stage the change for the next release' }) });
+
+/** The release a change started, if it started one. */
+export const deploymentRef = z.object({ id: z.string(), releaseNumber: z.number().int() }).nullable().meta({ description: 'the deployment of the new release this change rolled, if the environment runs' });
+export type DeploymentRef = z.output<typeof deploymentRef>;

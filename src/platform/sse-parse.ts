@@ -1,6 +1,10 @@
 /**
- * A server-sent events parser (the WHATWG event-stream format): feed it text as it arrives, get
- * whole events out. Pure, so it is tested without a browser.
+ * The one server-sent events parser (the WHATWG event-stream format), shared by the CLI
+ * (src/cli/sse.ts), the panel (panel/src/sse.ts) and the tests: feed it text as it arrives, get
+ * whole events out. Pure TypeScript with no Node or DOM import, so the panel bundles it and it is
+ * tested without a browser; each caller decodes its own bytes.
+ *
+ * @module
  */
 export interface SseEvent {
   type: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser } from './sse-parse';
+import { SseParser } from './sse-parse.js';
 
 describe('SseParser', () => {
   it('parses events split across chunks at any byte', () => {

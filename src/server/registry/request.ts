@@ -5,8 +5,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RegistryAction } from '../../core/oci.js';
-import { RegistryError } from '../errors.js';
-import type { Registry } from '../registry.js';
+import { RegistryError } from '../../registry/errors.js';
+import type { Registry } from '../../registry/registry.js';
 
 /** What a matched registry request names. */
 export interface RegistryRequest {

@@ -5,8 +5,8 @@
  * @module
  */
 import { parseContentRange } from '../../core/oci.js';
-import { appendUpload, assertDigest, cancelUpload, deleteBlob, finishUpload, findUpload, mountBlob, startUpload, statBlob } from '../blobs.js';
-import { RegistryError } from '../errors.js';
+import { appendUpload, assertDigest, cancelUpload, deleteBlob, finishUpload, findUpload, mountBlob, startUpload, statBlob } from '../../registry/blobs.js';
+import { RegistryError } from '../../registry/errors.js';
 import type { RegistryRequest } from './request.js';
 
 export async function handleBlobs(r: RegistryRequest): Promise<void> {

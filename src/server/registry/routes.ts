@@ -10,9 +10,9 @@
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry } from '../registry.js';
-import { RegistryError } from '../errors.js';
-import { authorize, challenge, issueToken } from '../auth.js';
+import type { Registry } from '../../registry/registry.js';
+import { RegistryError } from '../../registry/errors.js';
+import { authorize, challenge, issueToken } from '../../registry/auth.js';
 import { handleBlobs, handleUploads } from './blob-routes.js';
 import { handleManifests, handleReferrers, handleTags } from './manifest-routes.js';
 import { readBody, type RegistryRequest } from './request.js';

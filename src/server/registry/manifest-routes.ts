@@ -4,9 +4,9 @@
  * @module
  */
 import { isDigest, isTag, mediaTypes } from '../../core/oci.js';
-import { deleteManifest, listTags, maxManifestBytes, putManifest, referrers, resolveManifest } from '../manifests.js';
-import { RegistryError } from '../errors.js';
-import { assertDigest } from '../blobs.js';
+import { deleteManifest, listTags, maxManifestBytes, putManifest, referrers, resolveManifest } from '../../registry/manifests.js';
+import { RegistryError } from '../../registry/errors.js';
+import { assertDigest } from '../../registry/blobs.js';
 import { readBody, type RegistryRequest } from './request.js';
 
 export async function handleManifests(r: RegistryRequest): Promise<void> {

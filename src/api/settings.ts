@@ -1,0 +1,43 @@
+/** API shapes: an environment's runtime settings (domain, port, replicas, strategy, health, limits, approval, target). */
+import { z } from 'zod';
+import { healthTypes, strategies } from '../core/deploy.js';
+import { deploymentSchema } from './deploy.js';
+
+export const settingsSchema = z
+  .object({
+    domain: z.string(),
+    port: z.number().int(),
+    replicas: z.number().int(),
+    maxSurge: z.number().int(),
+    strategy: z.enum(strategies),
+    healthType: z.enum(healthTypes),
+    healthPath: z.string(),
+    healthTimeout: z.number().int(),
+    memoryBytes: z.number().int().nullable(),
+    nanoCpus: z.number().int().nullable(),
+    requireApproval: z.boolean(),
+    requirePromotionFrom: z.string().nullable().meta({ description: 'accept only images that ran successfully in this environment' }),
+    target: z.string().meta({ description: 'where the environment runs (local: the server’s own Docker engine)' }),
+  })
+  .meta({ id: 'EnvironmentSettings' });
+export type EnvironmentSettings = z.output<typeof settingsSchema>;
+
+export const settingsChangeBody = z.strictObject({
+  domain: z.string().max(253).nullable().optional().meta({ examples: ['shop.example.localhost'] }),
+  port: z.number().int().nullable().optional(),
+  replicas: z.number().int().nullable().optional(),
+  maxSurge: z.number().int().nullable().optional(),
+  strategy: z.enum(strategies).nullable().optional(),
+  healthType: z.enum(healthTypes).nullable().optional(),
+  healthPath: z.string().nullable().optional(),
+  healthTimeout: z.number().int().nullable().optional(),
+  memoryBytes: z.number().int().min(6 * 1024 * 1024).nullable().optional(),
+  nanoCpus: z.number().int().min(1_000_000).nullable().optional(),
+  requireApproval: z.boolean().nullable().optional().meta({ description: 'admins and owners only' }),
+  requirePromotionFrom: z.string().min(1).max(63).nullable().optional().meta({ description: 'admins and owners only' }),
+  target: z.string().min(1).max(63).nullable().optional(),
+});
+export type SettingsChangeBody = z.input<typeof settingsChangeBody>;
+
+export const settingsChangedSchema = settingsSchema.extend({ scaling: deploymentSchema.nullable().meta({ description: 'the deployment that scales the running release to the new replica count, if one started' }) });
+export type SettingsChanged = z.output<typeof settingsChangedSchema>;
