@@ -248,6 +248,7 @@ export class DeployEngine {
     const message = status === 'succeeded' ? (d.kind === 'scale' ? `release #${d.release_number} is live, scaled` : `release #${d.release_number} is live`) : `release #${d.release_number} ${status}: ${error ?? ''}`;
     const ended = await finishDeployment(this.o.db, d, fence, status, error, { step: 'done', message, level: status === 'succeeded' ? 'info' : status === 'cancelled' ? 'warn' : 'error' });
     if (!ended) return void this.#lost(d);
+    deployBus.emit(d.id);
     deployBus.emit(`env:${d.environment_id}`);
     try {
       const access = await environmentAccess(this.o.db, d.environment_id);

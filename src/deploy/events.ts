@@ -39,11 +39,16 @@ export function announceChange(workspaceId: string, change: Omit<WorkspaceChange
   }
 }
 
-export async function appendEvent(db: Executor, deploymentId: string, step: string, message: string, level = 'info'): Promise<DeployEvent> {
+/**
+ * Appends a line to a deployment's log and wakes its followers. Inside a transaction pass
+ * `wake: false` and wake them after the commit (`deployBus.emit(id)`): woken before it, a
+ * follower on another connection would not see the line yet and sleep until its next check.
+ */
+export async function appendEvent(db: Executor, deploymentId: string, step: string, message: string, level = 'info', options: { wake?: boolean } = {}): Promise<DeployEvent> {
   const last = await db.selectFrom('deploy_events').select((eb) => eb.fn.max('seq').as('seq')).where('deployment_id', '=', deploymentId).executeTakeFirst();
   const event: DeployEvent = { seq: Number(last?.seq ?? 0) + 1, at: nowIso(), level, step, message: message.slice(0, 4000) };
   await db.insertInto('deploy_events').values({ deployment_id: deploymentId, ...event }).execute();
-  deployBus.emit(deploymentId);
+  if (options.wake !== false) deployBus.emit(deploymentId);
   return event;
 }
 

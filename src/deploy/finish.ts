@@ -22,7 +22,7 @@ export async function finishDeployment(db: Db, d: DeploymentsTable, fence: numbe
       .executeTakeFirst();
     if (Number(done.numUpdatedRows) === 0) return null;
     // In the same transaction: a follower that sees the status also sees the last line.
-    await appendEvent(tx, d.id, last.step, last.message, last.level);
+    await appendEvent(tx, d.id, last.step, last.message, last.level, { wake: false });
     if (d.kind !== 'scale') {
       if (status === 'succeeded') {
         await tx.updateTable('releases').set({ status: 'superseded' }).where('environment_id', '=', d.environment_id).where('status', '=', 'succeeded').where('id', '!=', d.release_id).execute();
