@@ -18,8 +18,10 @@
  *   registry/     context
  *   releases/     context
  *   secrets/      context
+ *   services/     context
  *   store/        context
  *   tenancy/      context
+ *   drivers/      adapter    (service kinds: PostgreSQL, MySQL, Redis, RabbitMQ)
  *   edge/         adapter    core, contexts (the ports they implement); never an app or fastify
  *   targets/      adapter
  *   server/       app        anything but cli/
@@ -28,8 +30,8 @@
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'images', 'platform', 'projects', 'registry', 'releases', 'secrets', 'store', 'tenancy'];
-const adapters = ['edge', 'targets'];
+const contexts = ['audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'images', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
+const adapters = ['drivers', 'edge', 'targets'];
 const apps = ['server', 'cli'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];
 
