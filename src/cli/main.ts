@@ -38,6 +38,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['build'], load: async () => (await import('./commands/build.js')).registerBuild },
   { names: ['import'], load: async () => (await import('./commands/build.js')).registerImport },
   { names: ['deploy', 'promote', 'approve', 'reject', 'rollback', 'scale', 'status', 'logs'], load: async () => (await import('./commands/deploy.js')).registerDeploy },
+  { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
 ];

@@ -35,6 +35,9 @@ export const permissions = {
   'credential.manage': 'admin',
   'deploy.run': 'developer',
   'promotion.approve': 'admin',
+  'service.read': 'viewer',
+  'service.manage': 'admin',
+  'service.attach': 'developer',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof permissions;
 

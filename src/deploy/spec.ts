@@ -8,6 +8,7 @@
 import { cpuMillis, releaseLabels, workloadName, type EnvironmentSettings } from '../core/deploy.js';
 import { resolveEnvironmentConfig } from '../config/config.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
+import { attachmentVariables } from '../services/credentials.js';
 import { revealSecrets, type Keyring, type SecretVersions } from '../secrets/secrets.js';
 import type { Executor, ReleasesTable } from '../store/schema.js';
 import type { HealthCheck, RegistryAuth, WorkloadSpec } from './target.js';
@@ -43,6 +44,8 @@ export async function workloadSpec(db: Executor, keyring: Keyring, registry: Reg
   const env: Record<string, string> = { PORT: String(settings.port) };
   for (const entry of config.entries) env[entry.key] = entry.value;
   Object.assign(env, secrets);
+  // Attached services last: their connection variables win over a config key or secret of the same name.
+  Object.assign(env, await attachmentVariables(db, keyring, access.environment.id));
   const ids = releaseIds(access, release.number);
   return {
     name: workloadName(ids),

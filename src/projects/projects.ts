@@ -130,6 +130,9 @@ export async function createEnvironment(db: Db, access: ProjectAccess, input: { 
  */
 export async function deleteEnvironmentRows(tx: Executor, environmentIds: string[]): Promise<void> {
   if (environmentIds.length === 0) return;
+  // Service attachments outlive the environment until the services sweep has revoked their
+  // credentials (their data is kept, as by a detach without --drop-data).
+  await tx.updateTable('service_attachments').set({ state: 'detaching' }).where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('config_layers').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('secrets').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environments').where('id', 'in', environmentIds).execute();

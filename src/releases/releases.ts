@@ -11,6 +11,7 @@ import { recordAudit, type Actor } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
 import { lockEnvironment } from '../store/locks.js';
+import { currentGenerations } from '../services/generations.js';
 import type { Db, Executor, ReleasesTable } from '../store/schema.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { SecretVersions } from '../secrets/secrets.js';
@@ -99,6 +100,7 @@ export async function insertRelease(tx: Executor, access: EnvironmentAccess, inp
     version_tag: input.version,
     config_version: input.configVersion,
     secret_versions: JSON.stringify(input.secretVersions),
+    service_credentials: JSON.stringify(await currentGenerations(tx, access.environment.id)),
     status: 'pending',
     trigger: input.trigger,
     actor_user_id: input.actor.userId,

@@ -94,6 +94,22 @@ const schema = z.object({
       }
       return out;
     }),
+  /** Hosts and CIDR ranges on internal addresses workspaces may adopt as services. @default none */
+  allowServiceHosts: z
+    .array(z.string())
+    .default([])
+    .transform((values, ctx) => {
+      const out: string[] = [];
+      for (const value of values) {
+        const parsed = parseAllowEntry(value);
+        if ('error' in parsed) {
+          ctx.addIssue({ code: 'custom', message: parsed.error });
+          return z.NEVER;
+        }
+        out.push(parsed.entry);
+      }
+      return out;
+    }),
   /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
   proxyListen: listenSchema.optional(),
   /** Shortest time old replicas stay after a switch, in ms; then they go once the proxy has no request in flight to them. @default 500 */
@@ -135,6 +151,8 @@ export interface ServerOptions {
   maxUnpackRatio: number;
   /** `--allow-registry-host` values: host names, addresses, CIDR ranges. */
   allowRegistryHosts: string[];
+  /** `--allow-service-host` values: host names, addresses, CIDR ranges. */
+  allowServiceHosts: string[];
   proxyListen: { host: string; port: number } | undefined;
   drainMs: number;
   drainCapMs: number;
@@ -160,6 +178,8 @@ export interface ServerFlags {
   maxBlobSize?: string | undefined;
   /** Repeatable `--allow-registry-host`. */
   allowRegistryHost?: string[] | undefined;
+  /** Repeatable `--allow-service-host`. */
+  allowServiceHost?: string[] | undefined;
   logFormat?: string | undefined;
 }
 
@@ -177,6 +197,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxUnpackedBytes: env.SLIPWAY_MAX_UNPACKED_BYTES,
     maxUnpackRatio: env.SLIPWAY_MAX_UNPACK_RATIO,
     allowRegistryHosts: flags.allowRegistryHost?.length ? flags.allowRegistryHost : env.SLIPWAY_ALLOW_REGISTRY_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
+    allowServiceHosts: flags.allowServiceHost?.length ? flags.allowServiceHost : env.SLIPWAY_ALLOW_SERVICE_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     drainMs: env.SLIPWAY_DRAIN_MS,
     drainCapMs: env.SLIPWAY_DRAIN_CAP_MS,
@@ -206,6 +227,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxUnpackedBytes: o.maxUnpackedBytes,
     maxUnpackRatio: o.maxUnpackRatio,
     allowRegistryHosts: o.allowRegistryHosts,
+    allowServiceHosts: o.allowServiceHosts,
     proxyListen: o.proxyListen,
     drainMs: o.drainMs,
     drainCapMs: Math.max(o.drainCapMs, o.drainMs),

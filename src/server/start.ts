@@ -10,6 +10,9 @@ import pino, { type Logger } from 'pino';
 import { SlipwayError } from '../core/errors.js';
 import { masterKeyCheck } from '../secrets/envelope.js';
 import { masterKeyring } from '../secrets/keyring.js';
+import { serviceDrivers } from '../drivers/index.js';
+import { ServiceHostPolicy } from '../services/host-policy.js';
+import { startServicesRuntime } from '../services/runtime.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import { openStore, type Store } from '../store/open.js';
 import type { Db } from '../store/schema.js';
@@ -90,11 +93,15 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const metrics = createMetrics(version, store.engine);
     // Other registries on internal addresses only as the admin allows (--allow-registry-host).
     const egress = new EgressPolicy(options.allowRegistryHosts);
+    // Services on internal addresses only as the admin allows (--allow-service-host).
+    const serviceCtx = { db: store.db, keyring, drivers: serviceDrivers(), hosts: new ServiceHostPolicy(options.allowServiceHosts) };
+    const servicesRuntime = startServicesRuntime(serviceCtx, logger);
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams() });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke } });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
+      await servicesRuntime.stop();
       await app.close();
       throw new SlipwayError('SLW_SERVER_CONFIG', `cannot listen on ${options.listen.host}:${options.listen.port}: ${(error as Error).message}`, { cause: error });
     }
@@ -109,6 +116,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
     let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
     const stopEdges = async () => {
+      await servicesRuntime.stop();
       stopGc();
       stopUploadExpiry();
       await metricsListener?.close();

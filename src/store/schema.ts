@@ -116,6 +116,8 @@ export interface ReleasesTable {
   version_tag: string | null;
   config_version: number;
   secret_versions: string;
+  /** JSON: attachment id → credential generation the release ran with. */
+  service_credentials: string;
   status: string;
   trigger: string;
   actor_user_id: string | null;
@@ -319,6 +321,60 @@ export interface PromotionsTable {
   kind: string;
 }
 
+/** A service: a server Slipway creates databases, users, vhosts or key prefixes on. */
+export interface ServicesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  kind: string;
+  /** `adopted` (provisioned services are not there yet). */
+  mode: string;
+  /** Where the control plane reaches it. */
+  host: string;
+  port: number;
+  /** Where workloads reach it (the connection variables' host and port). */
+  workload_host: string;
+  workload_port: number;
+  /** The admin connection (JSON), sealed like a secret. */
+  admin_envelope: string;
+  server_version: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** One environment's use of a service: its own database / vhost / key prefix. */
+export interface ServiceAttachmentsTable {
+  id: string;
+  workspace_id: string;
+  service_id: string;
+  project_id: string;
+  environment_id: string;
+  /** Variable prefix (`--as`), '' for none. */
+  prefix: string;
+  /** `slw_<10 chars>`: the database, vhost or key prefix on the server. */
+  resource: string;
+  /** `attached`, or `detaching` (excluded from new releases; removed once none runs with it). */
+  state: string;
+  drop_data: number;
+  /** The credential generation new releases get. */
+  generation: number;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** One generation of an attachment's credentials; the password is an envelope. */
+export interface ServiceCredentialsTable {
+  id: string;
+  attachment_id: string;
+  generation: number;
+  username: string;
+  envelope: string;
+  /** `active`, `retiring` (revoked once no running release uses it), `revoked`. */
+  state: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
 /** Every table, by name. */
 export interface Database {
   slipway_meta: MetaTable;
@@ -348,6 +404,9 @@ export interface Database {
   environment_observed: EnvironmentObservedTable;
   deploy_events: DeployEventsTable;
   promotions: PromotionsTable;
+  services: ServicesTable;
+  service_attachments: ServiceAttachmentsTable;
+  service_credentials: ServiceCredentialsTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

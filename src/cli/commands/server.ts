@@ -22,8 +22,13 @@ export function registerServer(program: Command, fail: (error: unknown) => never
       'let imports and base images come from this host name, address or CIDR range although it is loopback, private or link-local (repeatable; default: $SLIPWAY_ALLOW_REGISTRY_HOSTS, comma-separated; none)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option(
+      '--allow-service-host <host|cidr>',
+      'let workspaces adopt services (databases, Redis, RabbitMQ) on this host name, address or CIDR range although it is loopback, private or link-local (repeatable; default: $SLIPWAY_ALLOW_SERVICE_HOSTS, comma-separated; none)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--log-format <format>', 'auto (readable lines on a terminal, JSON otherwise), json or pretty (default: $SLIPWAY_LOG_FORMAT or auto)')
-    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; logFormat?: string }) => {
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; allowServiceHost?: string[]; logFormat?: string }) => {
       try {
         // Loaded here, not at the top: every other command starts without the server's modules.
         const { parseServerOptions } = await import('../../server/options.js');

@@ -10,6 +10,7 @@ import * as deploy from './0003-deploy.js';
 import * as registryHardening from './0004-registry-hardening.js';
 import * as tenancyHardening from './0005-tenancy-hardening.js';
 import * as engine from './0006-engine.js';
+import * as services from './0007-services.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -18,6 +19,7 @@ const all: Record<string, Migration> = {
   '0004-registry-hardening': registryHardening,
   '0005-tenancy-hardening': tenancyHardening,
   '0006-engine': engine,
+  '0007-services': services,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */

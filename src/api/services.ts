@@ -1,0 +1,75 @@
+/** API shapes: services (adopted servers) and their attachments to environments. Credentials only go in. */
+import { z } from 'zod';
+import { serviceKinds } from '../core/services.js';
+import { deploymentRef, nameSchema, timestamp } from './common.js';
+
+export const serviceSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(serviceKinds),
+    mode: z.enum(['adopted']),
+    address: z.string().meta({ description: 'host:port the control plane reaches the server at' }),
+    workloadAddress: z.string().meta({ description: 'host:port workloads reach it at (in their connection variables)' }),
+    serverVersion: z.string().nullable(),
+    createdAt: timestamp,
+    attachments: z.number().int(),
+  })
+  .meta({ id: 'Service', description: 'a service without its admin credentials' });
+export type ServiceInfo = z.output<typeof serviceSchema>;
+
+export const serviceListSchema = z.object({ services: z.array(serviceSchema) });
+export type ServiceList = z.output<typeof serviceListSchema>;
+
+export const serviceParam = z.object({ service: nameSchema('service') });
+
+const text = (max: number, description: string) => z.string().min(1).max(max).meta({ description });
+
+export const createServiceBody = z.strictObject({
+  name: nameSchema('service'),
+  kind: z.string().max(32).meta({ description: `one of ${serviceKinds.join(', ')}` }),
+  adopt: text(2048, 'admin URL of the server to adopt (e.g. postgres://USER:PASSWORD@HOST:5432/postgres); stored encrypted, never returned'),
+  managementUrl: text(2048, 'RabbitMQ: the management API (default http://HOST:15672)').optional(),
+  workloadAddress: text(300, 'HOST[:PORT] workloads reach the server at (default: the admin URL host)').optional(),
+});
+export type CreateServiceBody = z.input<typeof createServiceBody>;
+
+export const attachmentSchema = z
+  .object({
+    service: z.string(),
+    kind: z.enum(serviceKinds),
+    project: z.string(),
+    environment: z.string(),
+    as: z.string().nullable(),
+    resource: z.string().meta({ description: 'the database, vhost or key prefix Slipway made on the server' }),
+    generation: z.number().int().meta({ description: 'the credential generation new releases get' }),
+    state: z.enum(['attached', 'detaching']),
+    variables: z.array(z.string()).meta({ description: 'names of the injected variables (values are never shown)' }),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Attachment' });
+export type AttachmentInfo = z.output<typeof attachmentSchema>;
+
+export const attachmentListSchema = z.object({ attachments: z.array(attachmentSchema) });
+export type AttachmentList = z.output<typeof attachmentListSchema>;
+
+export const serviceDetailSchema = z.object({ service: serviceSchema, attachments: z.array(attachmentSchema) });
+export type ServiceDetail = z.output<typeof serviceDetailSchema>;
+
+const prefix = z.string().max(32).meta({ description: 'variable prefix for a second attachment of one kind (ANALYTICS → ANALYTICS_DATABASE_URL)' });
+
+export const attachBody = z.strictObject({ service: nameSchema('service'), as: prefix.optional() });
+export type AttachBody = z.input<typeof attachBody>;
+
+export const rotateBody = z.strictObject({ as: prefix.optional() });
+export type RotateBody = z.input<typeof rotateBody>;
+
+export const detachBody = z.strictObject({
+  as: prefix.optional(),
+  dropData: z.boolean().optional().meta({ description: "also drop the attachment's database / vhost / keys (needs confirm)" }),
+  confirm: z.string().max(63).optional().meta({ description: 'the service name again, required with dropData' }),
+});
+export type DetachBody = z.input<typeof detachBody>;
+
+/** An attach, rotate or detach also says which release it rolled (null: nothing runs, or a deploy is in flight). */
+export const attachmentChangeSchema = z.object({ attachment: attachmentSchema, deployment: deploymentRef });
+export type AttachmentChange = z.output<typeof attachmentChangeSchema>;

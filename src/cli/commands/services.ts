@@ -1,0 +1,106 @@
+/** `slipway service …`: adopted servers and their attachments to environments. */
+import type { Command } from 'commander';
+import type { AttachmentChange, AttachmentInfo, AttachmentList, ServiceDetail, ServiceInfo, ServiceList } from '../../api/services.js';
+import type { Deleted } from '../../api/common.js';
+import { SlipwayError } from '../../core/errors.js';
+import { apiPath } from '../client.js';
+import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Runner } from '../context.js';
+import { emit, table } from '../output.js';
+import { readHidden } from '../stdin.js';
+
+const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'services', ...rest);
+const attachmentsPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'attachments', ...rest);
+
+function serviceTable(services: ServiceInfo[]): string {
+  return table(['NAME', 'KIND', 'MODE', 'ADDRESS', 'WORKLOADS REACH', 'VERSION', 'ATTACHMENTS'], services.map((s) => [s.name, s.kind, s.mode, s.address, s.workloadAddress, s.serverVersion ?? '-', s.attachments]));
+}
+
+function attachmentTable(attachments: AttachmentInfo[], withService: boolean): string {
+  return table(
+    [...(withService ? ['SERVICE', 'KIND'] : []), 'PROJECT', 'ENV', 'AS', 'RESOURCE', 'CREDENTIALS', 'STATE', 'VARIABLES'],
+    attachments.map((a) => [...(withService ? [a.service, a.kind] : []), a.project, a.environment, a.as ?? '-', a.resource, `generation ${a.generation}`, a.state, a.variables.join(' ')]),
+  );
+}
+
+function changed(verb: string, c: AttachmentChange): string {
+  const a = c.attachment;
+  const where = `${a.project}/${a.environment}${a.as ? ` as ${a.as}` : ''}`;
+  const rolled = c.deployment ? `; release #${c.deployment.releaseNumber} rolls with it (slipway logs ${c.deployment.id} --follow)` : '; the next release gets it (nothing runs there, or a deploy is in flight)';
+  return `${verb} ${a.service} (${a.kind}) ${verb === 'detached' ? 'from' : 'to'} ${where}: ${a.resource}, credentials generation ${a.generation}, variables ${a.variables.join(', ')}${rolled}`;
+}
+
+const asOption = (cmd: Command) => cmd.option('--as <PREFIX>', 'variable prefix of a second attachment of one kind (e.g. ANALYTICS → ANALYTICS_DATABASE_URL)');
+const asBody = (ctx: Ctx) => (ctx.opts.as === undefined ? {} : { as: String(ctx.opts.as) });
+
+export function registerServices(program: Command, run: Runner): void {
+  const service = program.command('service').description('services (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) attached to environments with credentials of their own');
+  withWorkspace(service.command('list').description("the workspace's services")).action(
+    run(async (ctx) => {
+      const r = await ctx.client.request<ServiceList>('GET', servicesPath(ctx));
+      emit(ctx.io, ctx.json, r, () => (r.services.length === 0 ? 'no services yet: slipway service create NAME --kind postgres --adopt -' : serviceTable(r.services)));
+    }),
+  );
+  withWorkspace(
+    service
+      .command('create <name>')
+      .description('adopt a server: its admin URL (read from stdin with --adopt -, so the password stays out of shell history) is checked, then stored encrypted')
+      .requiredOption('--kind <kind>', 'postgres, mysql (MySQL or MariaDB), redis or rabbitmq')
+      .requiredOption('--adopt <url>', "the admin URL (postgres://USER:PASSWORD@HOST:5432/postgres, mysql://root:PASSWORD@HOST:3306, redis://USER:PASSWORD@HOST:6379, amqp://USER:PASSWORD@HOST:5672), or - to read it from stdin")
+      .option('--management-url <url>', 'rabbitmq: the management API (default http://HOST:15672)')
+      .option('--workload-address <host:port>', 'where workloads reach the server, if not at the admin URL host (e.g. a private address)'),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const given = String(ctx.opts.adopt);
+      const adopt = given === '-' ? await readHidden('admin URL (input hidden): ', 'the admin URL is empty: pipe it on stdin, e.g. printf %s "$URL" | slipway service create NAME --kind KIND --adopt -') : given;
+      const body = { name, kind: String(ctx.opts.kind), adopt, ...(ctx.opts.managementUrl === undefined ? {} : { managementUrl: String(ctx.opts.managementUrl) }), ...(ctx.opts.workloadAddress === undefined ? {} : { workloadAddress: String(ctx.opts.workloadAddress) }) };
+      const s = await ctx.client.request<ServiceInfo>('POST', servicesPath(ctx), body);
+      emit(ctx.io, ctx.json, s, () => `adopted ${s.kind} service ${s.name} at ${s.address} (server ${s.serverVersion ?? 'unknown'}); workloads reach it at ${s.workloadAddress}`);
+    }),
+  );
+  withWorkspace(service.command('show <name>').description('a service and its attachments')).action(
+    run(async (ctx, [name = '']) => {
+      const r = await ctx.client.request<ServiceDetail>('GET', servicesPath(ctx, name));
+      emit(ctx.io, ctx.json, r, () => `${serviceTable([r.service])}\n\n${r.attachments.length === 0 ? 'no attachments' : attachmentTable(r.attachments, false)}`);
+    }),
+  );
+  withWorkspace(service.command('remove <name>').description('forget a service that has no attachments (the server is left as it is)')).action(
+    run(async (ctx, [name = '']) => {
+      const r = await ctx.client.request<Deleted>('DELETE', servicesPath(ctx, name));
+      emit(ctx.io, ctx.json, r, () => `removed service ${r.deleted}`);
+    }),
+  );
+  withEnvironment(service.command('attachments').description("an environment's attached services and the variables they inject (names only)")).action(
+    run(async (ctx) => {
+      const r = await ctx.client.request<AttachmentList>('GET', attachmentsPath(ctx));
+      emit(ctx.io, ctx.json, r, () => (r.attachments.length === 0 ? 'no services attached' : attachmentTable(r.attachments, true)));
+    }),
+  );
+  asOption(withEnvironment(service.command('attach <name>').description('attach a service to an environment: its own database / vhost / key prefix and credentials, injected as variables; rolls the running release'))).action(
+    run(async (ctx, [name = '']) => {
+      const r = await ctx.client.request<AttachmentChange>('POST', attachmentsPath(ctx), { service: name, ...asBody(ctx) });
+      emit(ctx.io, ctx.json, r, () => changed('attached', r));
+    }),
+  );
+  asOption(withEnvironment(service.command('rotate <name>').description("new credentials for an environment's attachment; the old ones are revoked once the old replicas have drained"))).action(
+    run(async (ctx, [name = '']) => {
+      const r = await ctx.client.request<AttachmentChange>('POST', attachmentsPath(ctx, name, 'rotate'), asBody(ctx));
+      emit(ctx.io, ctx.json, r, () => changed('rotated', r));
+    }),
+  );
+  asOption(
+    withEnvironment(
+      service
+        .command('detach <name>')
+        .description("detach a service: a release rolls without its variables, then its credentials are revoked; the data is kept unless --drop-data")
+        .option('--drop-data', "also drop the attachment's database / vhost / keys, for good")
+        .option('--confirm <name>', 'the service name again, required with --drop-data'),
+    ),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const dropData = ctx.opts.dropData === true;
+      if (dropData && ctx.opts.confirm !== name) throw new SlipwayError('SLW_CONFIRM_REQUIRED', `--drop-data deletes the attachment's data for good; to go ahead, repeat the service name: --confirm ${name}`);
+      const r = await ctx.client.request<AttachmentChange>('POST', attachmentsPath(ctx, name, 'detach'), { ...asBody(ctx), ...(dropData ? { dropData, confirm: String(ctx.opts.confirm) } : {}) });
+      emit(ctx.io, ctx.json, r, () => `${changed('detached', r)}; ${dropData ? `its data (${r.attachment.resource}) is dropped` : `its data stays in ${r.attachment.resource} on the server`} once no running release uses it`);
+    }),
+  );
+}

@@ -1,0 +1,130 @@
+/** Routes: services (adopted servers) and their attachments to environments. */
+import { attachBody, attachmentChangeSchema, attachmentListSchema, createServiceBody, detachBody, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema } from '../../api/services.js';
+import { deletedSchema } from '../../api/common.js';
+import { restartAfterChange } from '../../deploy/restart.js';
+import type { EnvironmentAccess } from '../../projects/projects.js';
+import { attach, detach, listAttachments, listServiceAttachments, rotate } from '../../services/attachments.js';
+import { createService, describeService, listServices, removeService } from '../../services/services.js';
+import { actorOf } from '../../tenancy/principal.js';
+import type { ServerDeps } from '../deps.js';
+import { defineRoute } from '../http/route.js';
+
+const workspace = '/api/v1/workspaces/{workspace}';
+const environment = `${workspace}/projects/{project}/environments/{environment}`;
+
+/** Rolls the running release with the environment's new attachments (no rebuild), then lets the sweep finish what waits. */
+async function roll(deps: ServerDeps, access: EnvironmentAccess) {
+  const deployment = await restartAfterChange(deps.db, access, 'service-change', actorOf(access.principal), deps.deploy.enqueue);
+  deps.services.poke();
+  return deployment ? { id: deployment.id, releaseNumber: deployment.releaseNumber } : null;
+}
+
+export const serviceRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: `${workspace}/services`,
+    operationId: 'listServices',
+    summary: "The workspace's services (never their credentials)",
+    tag: 'services',
+    scope: 'workspace',
+    permission: 'service.read',
+    response: serviceListSchema,
+    handler: async ({ deps, access }) => ({ services: await listServices(deps.db, access) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${workspace}/services`,
+    operationId: 'createService',
+    summary: 'Adopt a server (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) with admin credentials, checked before anything is stored',
+    tag: 'services',
+    scope: 'workspace',
+    permission: 'service.manage',
+    status: 201,
+    body: createServiceBody,
+    response: serviceSchema,
+    handler: async ({ deps, access, body }) => createService({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, body),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${workspace}/services/{service}`,
+    operationId: 'getService',
+    summary: 'A service and its attachments',
+    tag: 'services',
+    scope: 'workspace',
+    permission: 'service.read',
+    params: serviceParam,
+    response: serviceDetailSchema,
+    handler: async ({ deps, access, params }) => ({ service: await describeService(deps.db, access, params.service), attachments: await listServiceAttachments(deps.db, access, params.service) }),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: `${workspace}/services/{service}`,
+    operationId: 'removeService',
+    summary: 'Forget a service that has no attachments (the server itself is left as it is)',
+    tag: 'services',
+    scope: 'workspace',
+    permission: 'service.manage',
+    params: serviceParam,
+    response: deletedSchema,
+    handler: async ({ deps, access, params }) => ({ deleted: (await removeService(deps.db, access, params.service)).name }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${environment}/attachments`,
+    operationId: 'listAttachments',
+    summary: "The environment's attached services and the names of the variables they inject",
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.read',
+    response: attachmentListSchema,
+    handler: async ({ deps, access }) => ({ attachments: await listAttachments(deps.db, access) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${environment}/attachments`,
+    operationId: 'attachService',
+    summary: 'Attach a service: a database / vhost / key prefix and credentials of its own, injected as variables; rolls the running release',
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.attach',
+    status: 201,
+    body: attachBody,
+    response: attachmentChangeSchema,
+    handler: async ({ deps, access, body }) => {
+      const attachment = await attach({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, body.service, body.as ?? null);
+      return { attachment, deployment: await roll(deps, access) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${environment}/attachments/{service}/rotate`,
+    operationId: 'rotateServiceCredentials',
+    summary: 'New credentials for an attachment; a release rolls with them and the old ones are revoked once its old replicas have drained',
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.attach',
+    params: serviceParam,
+    body: rotateBody,
+    response: attachmentChangeSchema,
+    handler: async ({ deps, access, params, body }) => {
+      const attachment = await rotate({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, params.service, body.as ?? null);
+      return { attachment, deployment: await roll(deps, access) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${environment}/attachments/{service}/detach`,
+    operationId: 'detachService',
+    summary: 'Detach a service: a release rolls without its variables, then its credentials are revoked (its data is kept unless dropData with confirm)',
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.attach',
+    params: serviceParam,
+    body: detachBody,
+    response: attachmentChangeSchema,
+    handler: async ({ deps, access, params, body }) => {
+      const attachment = await detach({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, params.service, body.as ?? null, { dropData: body.dropData === true, confirm: body.confirm });
+      return { attachment, deployment: await roll(deps, access) };
+    },
+  }),
+];

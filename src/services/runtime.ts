@@ -1,0 +1,54 @@
+/**
+ * The services sweep as the server runs it: {@link retire} every few seconds, and at once when
+ * an attach, rotate or detach asks for it. One pass at a time.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import { retire } from './retire.js';
+import type { ServiceContext } from './services.js';
+
+export interface ServicesRuntime {
+  /** Sweep soon (after a change). */
+  poke(): void;
+  /** Sweep now and wait for it (tests). */
+  sweep(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startServicesRuntime(ctx: ServiceContext, logger: Logger, everyMs = 3_000): ServicesRuntime {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  const pass = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = retire(ctx, logger)
+      .then(() => undefined)
+      .catch((error: unknown) => logger.warn({ err: error }, 'the services sweep failed; trying again later'))
+      .finally(() => {
+        running = null;
+        if (again && !stopped) {
+          again = false;
+          void pass();
+        }
+      });
+    return running;
+  };
+  const timer = setInterval(() => void pass(), everyMs);
+  timer.unref();
+  return {
+    poke: () => void pass(),
+    sweep: async () => {
+      await running;
+      await pass();
+    },
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
