@@ -72,12 +72,12 @@ function getOnce(proxyPort: number, domain: string, path: string, keepAlive: boo
 }
 
 /** Starts a server with the deploy engine and a project `shop` (in workspace `ws`) whose JAR is built once as 1.0.0. */
-export async function deployWorld(options: { env?: Record<string, string>; workspace?: string } = {}): Promise<DeployWorld> {
+export async function deployWorld(options: { env?: Record<string, string>; workspace?: string; args?: string[] } = {}): Promise<DeployWorld> {
   const ws = options.workspace ?? 'acme';
   const proxyPort = await freePort();
   const apiPort = await freePort();
   // The proxy's admin API is a unix socket in the server's data dir: nothing to allocate for it.
-  const serverOptions = { args: ['--proxy-listen', `127.0.0.1:${proxyPort}`], env: { ...options.env }, listen: `127.0.0.1:${apiPort}` };
+  const serverOptions = { args: ['--proxy-listen', `127.0.0.1:${proxyPort}`, ...(options.args ?? [])], env: { ...options.env }, listen: `127.0.0.1:${apiPort}` };
   const server = await startServerProcess(serverOptions);
   const host = new URL(server.url).host;
   const work = tempDir('slipway-deploy-');

@@ -1,0 +1,144 @@
+/**
+ * A Node app that uses its attached services through the variables Slipway injects
+ * (DATABASE_URL, MYSQL_URL, REDIS_URL + REDIS_KEY_PREFIX), built by Slipway's own node runtime
+ * on a node base made from this machine's /usr/bin/node (nothing can be pulled here). The app's
+ * client libraries (pg, mysql2, ioredis) are bundled into one server.js with esbuild.
+ *
+ * Routes: `GET /KIND/write?v=VALUE` stores VALUE, `GET /KIND/read` answers it (KIND: pg, mysql, redis).
+ *
+ * Also a TCP relay on the Docker bridge's gateway address: the machine's PostgreSQL, MariaDB and
+ * Redis listen on 127.0.0.1 only, which containers cannot reach; the relay stands in for a
+ * server on a private address (what `--workload-address` names in production).
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { sh } from './images.js';
+import { repoRoot } from './server-process.js';
+
+const app = `
+const http = require('node:http');
+const { Client } = require('pg');
+const mysql = require('mysql2/promise');
+const Redis = require('ioredis');
+const q = (u) => new URL(u, 'http://x').searchParams.get('v') ?? '';
+const handlers = {
+  pg: async (op, v) => {
+    const c = new Client({ connectionString: process.env.DATABASE_URL });
+    await c.connect();
+    try {
+      await c.query('create table if not exists kv (k text primary key, v text not null)');
+      if (op === 'write') { await c.query("insert into kv values ('k', $1) on conflict (k) do update set v = excluded.v", [v]); return 'ok'; }
+      return (await c.query("select v from kv where k = 'k'")).rows[0]?.v ?? '';
+    } finally { await c.end(); }
+  },
+  mysql: async (op, v) => {
+    const c = await mysql.createConnection(process.env.MYSQL_URL);
+    try {
+      await c.query('create table if not exists kv (k varchar(16) primary key, v text not null)');
+      if (op === 'write') { await c.query("replace into kv values ('k', ?)", [v]); return 'ok'; }
+      const [rows] = await c.query("select v from kv where k = 'k'");
+      return rows[0]?.v ?? '';
+    } finally { await c.end(); }
+  },
+  redis: async (op, v) => {
+    const c = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await c.connect();
+    try {
+      const key = process.env.REDIS_KEY_PREFIX + 'k';
+      if (op === 'write') { await c.set(key, v); return 'ok'; }
+      return (await c.get(key)) ?? '';
+    } finally { c.disconnect(); }
+  },
+};
+http.createServer(async (req, res) => {
+  const [, kind, op] = (req.url ?? '/').split('?')[0].split('/');
+  const handler = handlers[kind];
+  if (!handler) { res.end('service app\\n'); return; }
+  try { res.end(String(await handler(op, q(req.url)))); }
+  catch (e) { res.statusCode = 500; res.end('error: ' + e.message); }
+}).listen(Number(process.env.PORT ?? 8080));
+`;
+
+/** The app as a .tar.gz for \`slipway build --runtime node\`. */
+export async function buildServiceApp(dir: string): Promise<string> {
+  const src = join(dir, 'src');
+  const out = join(dir, 'app');
+  mkdirSync(src, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(src, 'app.cjs'), app);
+  await build({ entryPoints: [join(src, 'app.cjs')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(out, 'server.js'), nodePaths: [join(repoRoot, 'node_modules')], logLevel: 'error', external: ['pg-native', 'cloudflare:sockets'] });
+  writeFileSync(join(out, 'package.json'), JSON.stringify({ name: 'service-app', version: '1.0.0', private: true }));
+  const archive = join(dir, 'app.tar.gz');
+  await sh('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', out, '-czf', archive, '.']);
+  return archive;
+}
+
+/** A root filesystem with busybox and this machine's node (and the libraries ldd names), built once and cached. */
+async function nodeRootfs(): Promise<string> {
+  const cache = join(tmpdir(), 'slipway-test-images');
+  const tar = join(cache, 'node-rootfs.tar');
+  if (existsSync(tar)) return tar;
+  const root = join(cache, `node-root-${process.pid}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(join(root, 'usr/bin'), { recursive: true });
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  mkdirSync(join(root, 'tmp'), { recursive: true, mode: 0o1777 });
+  await sh('cp', ['/bin/busybox', join(root, 'bin/busybox')]);
+  await sh('ln', ['-s', 'busybox', join(root, 'bin/sh')]);
+  await sh('cp', ['/usr/bin/node', join(root, 'usr/bin/node')]);
+  const libs = (await sh('ldd', ['/usr/bin/node'])).matchAll(/(\/[^\s)]+)/g);
+  for (const m of libs) {
+    const lib = m[1];
+    if (!lib || !existsSync(lib)) continue;
+    await sh('mkdir', ['-p', join(root, lib, '..')]);
+    await sh('cp', ['-L', lib, join(root, lib)]);
+  }
+  const partial = `${tar}.${process.pid}`;
+  await sh('tar', ['--sort=name', '--mtime=@1', '--owner=0', '--group=0', '--numeric-owner', '-C', root, '-cf', partial, '.']);
+  await sh('mv', [partial, tar]);
+  rmSync(root, { recursive: true, force: true });
+  return tar;
+}
+
+/** Imports the node base with docker and pushes it as \`ref\` (after \`docker login\`). */
+export async function pushNodeBase(docker: (args: string[], input?: string) => Promise<string>, ref: string): Promise<void> {
+  await docker(['import', '-c', 'ENV PATH=/usr/bin:/bin', '-c', 'EXPOSE 8080', await nodeRootfs(), ref]);
+  await docker(['push', ref]);
+}
+
+/** The Docker bridge's gateway address (containers reach the host there). */
+export async function bridgeGateway(): Promise<string> {
+  const out = await sh('ip', ['-4', '-o', 'addr', 'show', 'docker0']);
+  const m = /inet (\d+\.\d+\.\d+\.\d+)/.exec(out);
+  if (!m?.[1]) throw new Error('docker0 has no IPv4 address');
+  return m[1];
+}
+
+/** Forwards connections on \`host\`:(random port) to 127.0.0.1:\`port\`. */
+export async function relay(host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
