@@ -6,6 +6,8 @@
 #      last install (better-sqlite3 compiles from source: about two minutes the first time).
 #   3. Build: TypeScript to dist/ (incremental).
 #   0. Debian packages and a running Docker engine (scripts/system-deps.sh).
+#   4. Tests only (SLIPWAY_SETUP_TESTS=1): MariaDB, Redis and RabbitMQ answer, RabbitMQ's
+#      management API is on (scripts/test-services.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,4 +34,5 @@ fi
 
 say "building (tsc → dist/)"
 npm run --silent build
+if [ "${SLIPWAY_SETUP_TESTS:-0}" = "1" ]; then bash scripts/test-services.sh; fi
 say "ready: bin/slipway"
