@@ -36,7 +36,7 @@ afterAll(async () => {
   const nonSuper = { ...admin, username: `${C.resource}_admin` };
   for (const g of [1, 2]) await driver.revokeUser(nonSuper, C.resource, C.user(g)).catch(() => undefined);
   await driver.dropResource(nonSuper, C.resource).catch(() => undefined);
-  for (const n of [A, B]) {
+  for (const n of [A, B, C]) {
     for (const g of [1, 2]) await driver.revokeUser(admin, n.resource, n.user(g)).catch(() => undefined);
     await driver.dropResource(admin, n.resource).catch(() => undefined);
   }
