@@ -26,6 +26,10 @@ stamp=node_modules/.slipway-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules/better-sqlite3/build/Release ]; then
   say "npm packages are up to date"
+elif [ -L node_modules ]; then
+  # A shared install (a git worktree's link to another checkout's node_modules): npm ci here would
+  # empty the shared folder under everyone using it. Install in the checkout that owns it.
+  say "node_modules links to $(readlink node_modules), installed for another package-lock.json; not running npm ci through the link (run it where it points if packages are missing)"
 else
   say "installing npm packages (npm ci; compiles better-sqlite3, about two minutes the first time)"
   npm ci --no-audit --no-fund --loglevel=error

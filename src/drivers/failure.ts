@@ -15,7 +15,8 @@ const kindLabel: Record<ServiceKind, string> = { postgres: 'PostgreSQL', mysql: 
 
 /** Refuses a name that is not Slipway's own (`slw_<10>` or `slw_<10>_<generation>`). */
 export function assertName(name: string, what: 'resource' | 'user'): void {
-  if (!isSlipwayName(name) || (what === 'resource') !== !/_\d+$/.test(name)) {
+  const isUser = /^slw_[a-z0-9]{10}_[0-9]{1,9}$/.test(name);
+  if (!isSlipwayName(name) || (what === 'user') !== isUser) {
     throw new SlipwayError('SLW_INTERNAL', `refused to touch ${what} ${JSON.stringify(name.slice(0, 40))}: not a name Slipway made`);
   }
 }

@@ -10,6 +10,7 @@ const B = freshNames();
 const pwA1 = canaryPassword();
 const pwA2 = canaryPassword();
 const pwB1 = canaryPassword();
+const C = freshNames();
 const opened: pg.Client[] = [];
 
 async function login(user: string, password: string, database: string): Promise<pg.Client> {
@@ -32,11 +33,15 @@ async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.Query
 
 afterAll(async () => {
   await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
-  for (const n of [A, B]) {
+  const nonSuper = { ...admin, username: `${C.resource}_admin` };
+  for (const g of [1, 2]) await driver.revokeUser(nonSuper, C.resource, C.user(g)).catch(() => undefined);
+  await driver.dropResource(nonSuper, C.resource).catch(() => undefined);
+  for (const n of [A, B, C]) {
     for (const g of [1, 2]) await driver.revokeUser(admin, n.resource, n.user(g)).catch(() => undefined);
     await driver.dropResource(admin, n.resource).catch(() => undefined);
   }
   await adminQuery(`DROP ROLE IF EXISTS "${A.resource}_weak"`).catch(() => undefined);
+  await adminQuery(`DROP ROLE IF EXISTS "${C.resource}_admin"`).catch(() => undefined);
 });
 
 describe('PostgreSQL driver (the machine server)', () => {
@@ -97,6 +102,26 @@ describe('PostgreSQL driver (the machine server)', () => {
     // B is untouched.
     const b1 = await login(B.user(1), pwB1, B.resource);
     expect((await b1.query('SELECT 1 AS one')).rows[0]).toEqual({ one: 1 });
+  });
+
+  it('works with an admin that is not a superuser (CREATEDB CREATEROLE, as on managed databases)', async () => {
+    const managed = { ...admin, username: `${C.resource}_admin` };
+    await adminQuery(`CREATE ROLE "${managed.username}" LOGIN CREATEDB CREATEROLE`);
+    await driver.probe(managed);
+    await driver.createResource(managed, C.resource);
+    await driver.grantUser(managed, C.resource, C.user(1), pwA1);
+    const c1 = await login(C.user(1), pwA1, C.resource);
+    await c1.query('CREATE TABLE t (x int)');
+    await driver.grantUser(managed, C.resource, C.user(2), pwA2);
+    const c2 = await login(C.user(2), pwA2, C.resource);
+    await c2.query('INSERT INTO t VALUES (1)');
+    await driver.revokeUser(managed, C.resource, C.user(1));
+    await expect(c1.query('SELECT 1')).rejects.toThrow();
+    expect((await c2.query('SELECT count(*)::int AS n FROM t')).rows[0]).toEqual({ n: 1 });
+    await driver.dropResource(managed, C.resource);
+    await expect(c2.query('SELECT 1')).rejects.toThrow();
+    await driver.revokeUser(managed, C.resource, C.user(2));
+    expect((await adminQuery('SELECT 1 FROM pg_roles WHERE rolname LIKE $1', [`${C.resource}%`])).rows).toEqual([{ '?column?': 1 }]);
   });
 
   it('refuses names Slipway did not make', async () => {

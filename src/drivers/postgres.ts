@@ -135,6 +135,8 @@ export const postgresDriver: ServiceDriver = {
       const created = (await roleExists(admin, c, user)) ? false : (await run(admin, c, 'create a login role', `CREATE ROLE ${q(user)} LOGIN INHERIT PASSWORD ${secret}`, [], ['42710'])).command === 'CREATE';
       if (!created) await run(admin, c, 'set a role password', `ALTER ROLE ${q(user)} WITH LOGIN INHERIT PASSWORD ${secret}`);
       await run(admin, c, 'grant the attachment role', `GRANT ${q(resource)} TO ${q(user)}`);
+      // A non-superuser admin needs the user's privileges to end its sessions and reassign what it owns.
+      if (!(await isSuperuser(admin, c))) await run(admin, c, 'join the generation role', `GRANT ${q(user)} TO CURRENT_USER`);
       await run(admin, c, 'set the session role', `ALTER ROLE ${q(user)} IN DATABASE ${q(resource)} SET role = ${c.escapeLiteral(resource)}`);
     });
   },
@@ -143,6 +145,7 @@ export const postgresDriver: ServiceDriver = {
     assertUserOf(resource, user);
     await withClient(admin, null, async (c) => {
       if (!(await roleExists(admin, c, user))) return;
+      if (!(await isSuperuser(admin, c))) await run(admin, c, 'join the generation role', `GRANT ${q(user)} TO CURRENT_USER`);
       await run(admin, c, 'stop new logins', `ALTER ROLE ${q(user)} NOLOGIN`);
       await run(admin, c, 'end the sessions', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [user]);
       if ((await databaseExists(admin, c, resource)) && (await roleExists(admin, c, resource))) {

@@ -63,9 +63,9 @@ describe('RabbitMQ driver (the machine server, management API)', () => {
     // Rotation: generation 2 alongside generation 1, same queue.
     await driver.grantUser(admin, A.resource, A.user(2), pwA2);
     const a2 = await login(A.user(2), pwA2, A.resource);
-    a1.publish('jobs', 'from-1');
+    await a1.publishSync('jobs', 'from-1');
     expect(await a2.get('jobs')).toBe('from-1');
-    a2.publish('jobs', 'from-2');
+    await a2.publishSync('jobs', 'from-2');
     expect(await a1.get('jobs')).toBe('from-2');
 
     // Revoke generation 1: the server closes its connection, a new login fails, the queue stays.
@@ -73,7 +73,7 @@ describe('RabbitMQ driver (the machine server, management API)', () => {
     await driver.revokeUser(admin, A.resource, A.user(1));
     expect(await a1.closed()).toBeInstanceOf(AmqpClosed);
     expect(await thrown(() => login(A.user(1), pwA1, A.resource))).toBeInstanceOf(Error);
-    a2.publish('jobs', 'kept');
+    await a2.publishSync('jobs', 'kept');
     expect(await a2.get('jobs')).toBe('kept');
 
     // Drop: the vhost and its queues are gone (its connections closed); twice is fine; B untouched.

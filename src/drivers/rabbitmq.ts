@@ -108,7 +108,16 @@ export const rabbitmqDriver: ServiceDriver = {
     assertUserOf(resource, user);
     // Delete first (no new logins), then close what is still connected.
     await api(admin, 'delete a user', 'DELETE', `/users/${enc(user)}`, undefined, [404]);
-    await api(admin, "close the user's connections", 'DELETE', `/connections/username/${enc(user)}`, undefined, [404]);
+    // A connection that ends by itself meanwhile makes this answer 500 (noproc): ask again.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await api(admin, "close the user's connections", 'DELETE', `/connections/username/${enc(user)}`, undefined, [404]);
+        return;
+      } catch (err) {
+        if (attempt >= 5 || !/HTTP 5\d\d/.test(err instanceof Error ? err.message : '')) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   },
 
   async dropResource(admin, resource) {

@@ -157,6 +157,15 @@ export class AmqpConnection {
     );
   }
 
+  /**
+   * Publishes and waits until the queue holds the message: the queue.declare after it travels the
+   * same channel and asks the same queue process, which handles both in order.
+   */
+  async publishSync(queue: string, body: string): Promise<void> {
+    this.publish(queue, body);
+    await this.declareQueue(queue);
+  }
+
   /** One message from `queue` (auto-ack), or null when it is empty. */
   async get(queue: string): Promise<string | null> {
     this.socket.write(method(1, 60, 70, Buffer.concat([u16(0), shortstr(queue), Buffer.from([1])])));
