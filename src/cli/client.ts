@@ -12,7 +12,7 @@
  * @module
  */
 import { statSync } from 'node:fs';
-import { open as openFile, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import { SlipwayError, errorCatalog, type ErrorCode } from '../core/errors.js';
 
@@ -111,6 +111,9 @@ export function createClient(options: ClientOptions): ApiClient {
     },
     async upload<T>(path: string, file: string, onProgress: (sent: number, total: number) => void): Promise<T> {
       const total = statSync(file).size;
+      // Imported here: node:fs/promises loads ~10 of Node's own modules (readline among them) that
+      // only an upload needs.
+      const { open: openFile } = await import('node:fs/promises');
       const handle = await openFile(file, 'r');
       let answered = false;
       try {

@@ -1,10 +1,17 @@
 /**
- * Client commands load only what they use (issue 16): the real executable runs with a module
- * hook that records every ES module it loads and, at exit, every CommonJS module in the require
- * cache. No client command may load the server (dist/server/, its contexts, the API schemas of
- * dist/api/ with zod, fastify, kysely, better-sqlite3, pg, pino…), and a command loads its own
- * group of commands only. A control run that imports the server's start module shows the
- * recorder sees those modules.
+ * Client commands load only what they use (issue 16). bin/slipway runs one bundled file,
+ * dist/cli/slipway.cjs (scripts/bundle-cli.mjs), so three checks:
+ *
+ * - What the bundle holds (dist/cli/slipway.meta.json, written with it): none of the server
+ *   (src/server/, its contexts, the API schemas of src/api/ with zod, fastify, kysely,
+ *   better-sqlite3, pg, pino…); those stay outside it, reached only by a lazy import.
+ * - What the real executable loads: a module hook records every ES module and, at exit, every
+ *   CommonJS module in the require cache. A client command loads bin/slipway and the bundle and
+ *   no other file of dist/ or node_modules/.
+ * - That each command evaluates its own group of commands only: the same sources, unbundled
+ *   (tsc's dist/cli/bin.js), where each module is its own file the recorder sees.
+ *
+ * A control run that imports the server's start module shows the recorder sees those modules.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +46,7 @@ function loads(args: string[], env: Record<string, string> = {}): string[] {
   return [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))].map((u) => u.replace(`file://${repoRoot}/`, '').replace(/^file:\/\/.*\/node_modules\//, 'node_modules/'));
 }
 
-const serverSide = /^(dist\/(api|server|store|registry|builder|deploy|edge|targets|controllers|images|tenancy|projects|releases|secrets|audit)\/|node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino|prom-client|zod|tar-stream)\/)/;
+const serverSide = /^((dist|src)\/(api|server|store|registry|builder|deploy|edge|targets|controllers|images|tenancy|projects|releases|secrets|audit)\/|node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino|prom-client|zod|tar-stream)\/)/;
 
 describe('modules loaded by client commands', () => {
   it('the recorder sees the server when it is loaded (control)', () => {
@@ -48,7 +55,20 @@ describe('modules loaded by client commands', () => {
     for (const dep of ['fastify', 'kysely', 'better-sqlite3', 'pino']) expect(loaded.some((m) => m.startsWith(`node_modules/${dep}/`)), dep).toBe(true);
   });
 
-  it.each([
+  it('the bundle holds no server code and reaches it only through lazy imports', () => {
+    const meta = JSON.parse(readFileSync(join(repoRoot, 'dist/cli/slipway.meta.json'), 'utf8')) as { inputs: string[]; external: string[] };
+    const inputs = meta.inputs.map((i) => i.replace(/^.*node_modules\//, 'node_modules/'));
+    expect(inputs).toContain('src/cli/main.ts');
+    expect(inputs).toContain('node_modules/commander/lib/command.js');
+    expect(inputs.filter((m) => serverSide.test(m))).toEqual([]);
+    // Besides: stand-ins that require Node's own modules on first use (lazy-builtin:…, lazy-child-process:…).
+    expect(inputs.filter((m) => !/^(src\/(cli|core|platform)\/|node_modules\/(commander|picocolors)\/|lazy-[\w-]+:node:)/.test(m))).toEqual([]);
+    // Outside the bundle: Node's own modules, and the server's, which scripts/bundle-cli.mjs lets
+    // only `await import()` reach (it fails the build on a static import).
+    expect(meta.external.filter((m) => !m.startsWith('node:') && !/^\.\.\/server\/[\w-]+\.js$/.test(m))).toEqual([]);
+  });
+
+  const commands: Array<[string[], string[]]> = [
     [['--version'], []],
     [['version'], []],
     [['whoami', '--help'], ['workspace']],
@@ -56,19 +76,29 @@ describe('modules loaded by client commands', () => {
     [['--json', '--server', 'http://127.0.0.1:9', 'config', 'get', '-w', 'a', '-p', 'b', '--token', 'x'], ['config']],
     [['context', 'list'], ['login']],
     [['server', '--help'], ['server']],
-  ])('slipway %j loads no server module and only its own commands', (args, commands) => {
+  ];
+
+  it.each(commands)('slipway %j loads the bundle and no other file of dist/ or node_modules/', (args) => {
     const loaded = loads([slipwayBin, ...args]);
+    expect(loaded).toContain('bin/slipway');
+    expect(loaded.filter((m) => m.startsWith('dist/') || m.startsWith('node_modules/'))).toEqual(['dist/cli/slipway.cjs']);
+  });
+
+  it.each(commands)('slipway %j, unbundled, loads no server module and only its own commands', (args, groups) => {
+    const loaded = loads([join(repoRoot, 'dist/cli/bin.js'), ...args]);
     expect(loaded).toContain('dist/cli/bin.js');
     expect(loaded.filter((m) => serverSide.test(m))).toEqual([]);
     // `slipway --version` answers before loading commander and the commands.
     if (args[0] === '--version') expect(loaded.filter((m) => m.startsWith('node_modules/') || m.startsWith('dist/cli/main'))).toEqual([]);
-    expect(loaded.filter((m) => m.startsWith('dist/cli/commands/')).sort()).toEqual(commands.map((c) => `dist/cli/commands/${c}.js`));
+    expect(loaded.filter((m) => m.startsWith('dist/cli/commands/')).sort()).toEqual(groups.map((c) => `dist/cli/commands/${c}.js`));
     // Tables are drawn by src/cli/table.ts: cli-table3 never loads.
     expect(loaded.filter((m) => m.startsWith('node_modules/cli-table3/'))).toEqual([]);
   });
 
   it('slipway --help lists every command without loading the server', () => {
-    const loaded = loads([slipwayBin, '--help']);
+    const bundled = loads([slipwayBin, '--help']);
+    expect(bundled.filter((m) => m.startsWith('dist/') || m.startsWith('node_modules/'))).toEqual(['dist/cli/slipway.cjs']);
+    const loaded = loads([join(repoRoot, 'dist/cli/bin.js'), '--help']);
     expect(loaded.filter((m) => m.startsWith('dist/cli/commands/')).length).toBeGreaterThan(8);
     expect(loaded.filter((m) => serverSide.test(m))).toEqual([]);
   });

@@ -3,17 +3,11 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
-import type * as CommanderModule from 'commander';
-import type { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { SlipwayError, isSlipwayError, toSlipwayError } from '../core/errors.js';
 import { slipwayVersion } from '../platform/version.js';
 import { runner, type Runner } from './context.js';
 import { emitError, processIo, type Io } from './output.js';
-
-// CommonJS packages are required, not imported: importing one from ESM runs Node's CJS export
-// lexer (~15-20 ms on the first use, measured with --cpu-prof), a third of a command's own time.
-const { Command: CommandClass, CommanderError } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
 
 /** Adds one group of commands (and their actions) to the program. */
 export type Register = (program: Command, run: Runner, io: Io) => void;
@@ -77,7 +71,7 @@ export function commandName(args: string[]): string | undefined {
 
 /** Builds the command tree with the groups `args` needs (all of them for help or an unknown command). */
 export async function buildProgram(io: Io, args: string[] = []): Promise<Command> {
-  const program = new CommandClass('slipway')
+  const program = new Command('slipway')
     .description('Slipway: build once, promote everywhere')
     // No commander version option: it would swallow `--version` of subcommands (`slipway build
     // --version 1.2.0`). `slipway --version` alone is answered in main(); `slipway version` too.

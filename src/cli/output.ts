@@ -4,14 +4,12 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
-import type Picocolors from 'picocolors';
+import pc from 'picocolors';
 import type { SlipwayError } from '../core/errors.js';
 import { drawTable } from './table.js';
 
-const require = createRequire(import.meta.url);
-/** Colours (required, not imported: see main.ts). */
-export const pc = require('picocolors') as typeof Picocolors;
+/** Colours. */
+export { pc };
 
 /** Where output goes (a seam for tests). */
 export interface Io {
