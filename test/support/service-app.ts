@@ -71,6 +71,8 @@ http.createServer(async (req, res) => {
   try { res.end(String(await handler(op, q(req.url)))); }
   catch (e) { res.statusCode = 500; res.end('error: ' + e.message); }
 }).listen(Number(process.env.PORT ?? 8080));
+// PID 1 in its container: without a handler, SIGTERM is ignored and every stop waits for the kill.
+process.on('SIGTERM', () => process.exit(0));
 `;
 
 /** The app as a .tar.gz for \`slipway build --runtime node\`. */
