@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, errorCode, ok, type Api, type ApiResponse } from '../support/api.js';
 import { snapshotSqlite } from '../support/db-snapshot.js';
-import { addMember, insertInstanceToken, insertRelease, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords } from '../support/fixtures.js';
+import { addMember, insertInstanceToken, insertRelease, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { fetchOperations, fillUrl, pathParams, sampleBody, type Operation } from '../support/openapi.js';
 import { cleanup } from '../support/server-process.js';
@@ -23,7 +23,7 @@ let valuesA: Values;
 let valuesB: Values;
 /** B's objects with names A does not have (project, environment) or global ids (token, member). */
 let foreignB: Values;
-const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000' };
+const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000', service: 'nosuch' };
 
 beforeAll(async () => {
   srv = await startInProcessServer();
@@ -45,11 +45,13 @@ beforeAll(async () => {
     { label: 'owner workspace token of A held by alice', api: (await workspaceToken(admin, 'alpha', 'owner', 'alice@example.com')).api },
     { label: 'owner workspace token of A held by the admin (also an owner of B)', api: (await workspaceToken(admin, 'alpha', 'owner')).api },
   ];
+  await seedService(srv.dbFile, 'alpha', 'alpha-cache');
+  await seedService(srv.dbFile, 'bravo', 'bravo-cache');
   const seededA = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'alpha', 'alpha-web');
   const seededB = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'bravo', 'bravo-web');
-  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', ...seededA };
-  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', ...seededB };
-  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, ...seededB };
+  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', ...seededA };
+  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', ...seededB };
+  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', ...seededB };
   ops = await fetchOperations(srv.url);
   workspaceOps = ops.filter((o) => o.path.includes('{workspace}'));
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, ok, type Api, type ApiResponse } from '../support/api.js';
 import { snapshotSqlite } from '../support/db-snapshot.js';
-import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords } from '../support/fixtures.js';
+import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { fetchOperations, fillUrl, sampleBody, type Operation } from '../support/openapi.js';
 import { cleanup } from '../support/server-process.js';
@@ -30,8 +30,9 @@ beforeAll(async () => {
   developer = (await workspaceToken(srv.admin, 'acme', 'developer', 'dave@example.com')).api;
   admin = (await workspaceToken(srv.admin, 'acme', 'admin', 'ada@example.com')).api;
   await withSqliteStore(srv.dbFile, (db) => insertRelease(db, srv.adminToken, 'acme', 'web', 'prod'));
+  await seedService(srv.dbFile, 'acme', 'cache');
   const seeded = await seedDeployRecords(srv.dbFile, srv.adminToken, admin.token, 'acme', 'web');
-  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', ...seeded };
+  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'cache', ...seeded };
   ops = (await fetchOperations(srv.url)).filter((o) => o.path.includes('{workspace}'));
 });
 

@@ -119,3 +119,17 @@ export async function seedDeployRecords(dbFile: string, adminToken: string, requ
     return { deployment: deployment.id, promotion: promotion!.id };
   });
 }
+
+/**
+ * A service row of `workspace` (an adopted Redis at 127.0.0.1:6379) stored directly, for the
+ * route walks: reading a service never opens its admin envelope, so the envelope is a dummy.
+ */
+export async function seedService(dbFile: string, workspace: string, name: string): Promise<void> {
+  await withSqliteStore(dbFile, async (db) => {
+    const ws = await db.selectFrom('workspaces').select('id').where('name', '=', workspace).executeTakeFirstOrThrow();
+    await db
+      .insertInto('services')
+      .values({ id: newId('svc'), workspace_id: ws.id, name, kind: 'redis', mode: 'adopted', host: '127.0.0.1', port: 6379, workload_host: '127.0.0.1', workload_port: 6379, admin_envelope: 'sealed-elsewhere', server_version: '7.0.0', created_at: new Date().toISOString(), created_by: null })
+      .execute();
+  });
+}
