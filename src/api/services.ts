@@ -3,16 +3,31 @@ import { z } from 'zod';
 import { serviceKinds } from '../core/services.js';
 import { deploymentRef, nameSchema, timestamp } from './common.js';
 
+export const provisionedSchema = z
+  .object({
+    placement: z.string().meta({ description: 'the target it runs on (local)' }),
+    image: z.string().meta({ description: 'the image it runs, pinned by digest' }),
+    imageDigest: z.string(),
+    volume: z.string().meta({ description: 'the named volume of its data (kept when the workload goes)' }),
+    network: z.string().meta({ description: 'the private network workloads of attached environments join' }),
+    memoryBytes: z.number().int().nullable(),
+    cpuMillis: z.number().int().nullable().meta({ description: 'thousandths of a CPU' }),
+    health: z.enum(['ready', 'starting', 'failed', 'stopped', 'unknown']).meta({ description: 'as its target reports it now' }),
+    message: z.string().nullable(),
+  })
+  .meta({ id: 'ProvisionedService' });
+
 export const serviceSchema = z
   .object({
     name: z.string(),
     kind: z.enum(serviceKinds),
-    mode: z.enum(['adopted']),
-    address: z.string().meta({ description: 'host:port the control plane reaches the server at' }),
+    mode: z.enum(['adopted', 'provisioned']),
+    address: z.string().meta({ description: 'host:port the control plane reaches the server at (provisioned on the local target: a loopback address)' }),
     workloadAddress: z.string().meta({ description: 'host:port workloads reach it at (in their connection variables)' }),
     serverVersion: z.string().nullable(),
     createdAt: timestamp,
     attachments: z.number().int(),
+    provisioned: provisionedSchema.optional().meta({ description: 'how Slipway runs it (provisioned services only)' }),
   })
   .meta({ id: 'Service', description: 'a service without its admin credentials' });
 export type ServiceInfo = z.output<typeof serviceSchema>;
@@ -27,11 +42,25 @@ const text = (max: number, description: string) => z.string().min(1).max(max).me
 export const createServiceBody = z.strictObject({
   name: nameSchema('service'),
   kind: z.string().max(32).meta({ description: `one of ${serviceKinds.join(', ')}` }),
-  adopt: text(2048, 'admin URL of the server to adopt (e.g. postgres://USER:PASSWORD@HOST:5432/postgres); stored encrypted, never returned'),
+  adopt: text(2048, 'admin URL of the server to adopt (e.g. postgres://USER:PASSWORD@HOST:5432/postgres); stored encrypted, never returned').optional(),
+  image: text(300, 'provision: the image to run (PROJECT:TAG or PROJECT@sha256:… in this workspace), pinned by digest; exclusive with adopt').optional(),
+  memory: text(32, 'provision: memory limit, e.g. 512m (default 512m)').optional(),
+  cpus: text(16, 'provision: CPU limit, e.g. 1 or 0.5 (default 1)').optional(),
   managementUrl: text(2048, 'RabbitMQ: the management API (default http://HOST:15672)').optional(),
   workloadAddress: text(300, 'HOST[:PORT] workloads reach the server at (default: the admin URL host)').optional(),
 });
 export type CreateServiceBody = z.input<typeof createServiceBody>;
+
+export const removedServiceSchema = z.object({
+  deleted: z.string(),
+  volumeKept: z.string().nullable().meta({ description: "provisioned: the data volume left on the target (null: adopted, or dropped)" }),
+});
+export type RemovedService = z.output<typeof removedServiceSchema>;
+
+export const removeServiceQuery = z.strictObject({
+  dropData: z.enum(['true', 'false']).optional().meta({ description: "provisioned: also delete the service's data volume, for good (needs confirm)" }),
+  confirm: z.string().max(63).optional().meta({ description: 'the service name again, required with dropData' }),
+});
 
 export const attachmentSchema = z
   .object({

@@ -58,6 +58,7 @@ export const errorCatalog = {
   SLW_SERVICE_HOST_REFUSED: { status: 400, summary: 'The service host is a loopback, private, link-local or other internal address; an instance admin can allow a host or range with --allow-service-host.' },
   SLW_SERVICE_UNREACHABLE: { status: 424, summary: 'The service does not answer at its address (wrong host or port, or it is down); nothing was changed.' },
   SLW_SERVICE_AUTH: { status: 424, summary: "The service refused the admin credentials, or they lack the rights Slipway needs (create databases and users); nothing was changed." },
+  SLW_SERVICE_PROVISION_FAILED: { status: 424, summary: 'A provisioned service did not become ready (its image failed to start, its health check or the admin probe failed in time); what was made for it was removed.' },
   SLW_SERVICE_ATTACHED: { status: 409, summary: 'The service still has attachments; detach them first (slipway service detach).' },
   SLW_ALREADY_ATTACHED: { status: 409, summary: 'The service is already attached to this environment under this prefix; use another --as PREFIX or rotate the credentials.' },
   SLW_SERVICE_CHANGED: { status: 409, summary: 'The attachment changed meanwhile (another rotate or detach ran at the same time); run the command again.' },

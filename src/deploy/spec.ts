@@ -9,6 +9,7 @@ import { cpuMillis, releaseLabels, workloadName, type EnvironmentSettings } from
 import { resolveEnvironmentConfig } from '../config/config.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import { attachmentVariables } from '../services/credentials.js';
+import { attachmentNetworks } from '../services/networks.js';
 import { revealSecrets, type Keyring, type SecretVersions } from '../secrets/secrets.js';
 import type { Executor, ReleasesTable } from '../store/schema.js';
 import type { HealthCheck, RegistryAuth, WorkloadSpec } from './target.js';
@@ -55,7 +56,8 @@ export async function workloadSpec(db: Executor, keyring: Keyring, registry: Reg
     command: null,
     resources: { cpuMillis: cpuMillis(settings.nanoCpus), memoryBytes: settings.memoryBytes },
     volumes: [],
-    networks: [],
+    // Provisioned services it is attached to: their private networks (reached by the replica's name).
+    networks: await attachmentNetworks(db, access.environment.id),
     labels: { ...releaseLabels(ids), [INSTANCE_LABEL]: instance },
     replicas,
     port: settings.port,

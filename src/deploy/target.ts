@@ -152,6 +152,8 @@ export interface Target {
 
   /** Deletes a named volume and its data; only ever called on purpose. */
   removeVolume(name: string): Promise<void>;
+  /** Deletes a private network nothing uses any more; a missing one is fine (targets without networks omit it). */
+  removeNetwork?(name: string): Promise<void>;
 }
 
 /** The edge proxy port: routes a domain to upstream addresses. */

@@ -148,7 +148,9 @@ export async function setReleaseStatus(db: Db, access: EnvironmentAccess, number
  */
 export async function imagesInUse(db: Executor, projectId: string): Promise<Set<string>> {
   const rows = await db.selectFrom('releases').select('image_digest').distinct().where('project_id', '=', projectId).where('status', 'in', ['succeeded', 'superseded', 'pending', 'running']).execute();
-  return new Set(rows.map((r) => r.image_digest));
+  // Provisioned services pin their image by digest in the project's repository.
+  const services = await db.selectFrom('provisioned_services').select('image_digest').where('project_id', '=', projectId).execute();
+  return new Set([...rows, ...services].map((r) => r.image_digest));
 }
 
 /** For each digest, the environments whose newest succeeded release runs it. */

@@ -14,6 +14,7 @@ import type { EgressPolicy } from '../registry/client/index.js';
 import type { SseStreams } from '../platform/sse.js';
 import type { ServiceDrivers } from '../services/driver.js';
 import type { ServiceHostPolicy } from '../services/host-policy.js';
+import type { Provisioning } from '../services/provisioning.js';
 
 /** The server's services, built once at start and handed to every route. */
 export interface ServerDeps {
@@ -43,7 +44,7 @@ export interface ServerDeps {
   /** Event streams one API token may hold open at once (default 20; http/stream-limits.ts). */
   maxStreamsPerToken?: number;
   /** Services: the drivers per kind, which hosts may be adopted, and a nudge for the services sweep. */
-  services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void };
+  services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void; provisioning?: () => Provisioning | null };
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

@@ -35,6 +35,8 @@ import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
 import { staticPlacements } from '../deploy/placements.js';
 import type { ServerDeps } from './deps.js';
+import type { RegistryAccess } from '../deploy/spec.js';
+import type { Provisioning } from '../services/provisioning.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -94,10 +96,12 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     // Other registries on internal addresses only as the admin allows (--allow-registry-host).
     const egress = new EgressPolicy(options.allowRegistryHosts);
     // Services on internal addresses only as the admin allows (--allow-service-host).
-    const serviceCtx = { db: store.db, keyring, drivers: serviceDrivers(), hosts: new ServiceHostPolicy(options.allowServiceHosts) };
+    // Provisioned services run on the deploy engine's placements, known once the listener is up.
+    let provisioning: Provisioning | null = null;
+    const serviceCtx = { db: store.db, keyring, drivers: serviceDrivers(), hosts: new ServiceHostPolicy(options.allowServiceHosts), provisioning: () => provisioning };
     const servicesRuntime = startServicesRuntime(serviceCtx, logger);
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke } });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning } });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -134,15 +138,18 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       deploy.placements = staticPlacements(backend ? { local: backend } : {}, (name) =>
         name === 'local' && !backend ? 'this server runs without an edge proxy: start it with --proxy-listen HOST:PORT (and a Docker engine) to deploy' : undefined,
       );
+      // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
+      const registryAccess: RegistryAccess = { host: registryHost, auth: (repository) => ({ registry: registryHost, username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)) }) };
+      const instance = await instanceId(store.db);
+      provisioning = { placements: deploy.placements, registry: registryAccess, instance };
       runtime = await startDeployRuntime({
         db: store.db,
         keyring,
         logger,
         owner: `${process.pid}-${randomUUID()}`,
-        // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
-        registry: { host: registryHost, auth: (repository) => ({ registry: registryHost, username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)) }) },
+        registry: registryAccess,
         placements: deploy.placements,
-        instance: await instanceId(store.db),
+        instance,
         drainMinMs: options.drainMs,
         drainCapMs: options.drainCapMs,
       });

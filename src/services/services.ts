@@ -17,6 +17,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import type { ServiceDrivers } from './driver.js';
 import type { ServiceHostPolicy } from './host-policy.js';
+import { observeProvisioned, provisionedAddress, provisionedRows, type Provisioning, type ServiceHealth } from './provisioning.js';
 
 /** What the services context needs from the server. */
 export interface ServiceContext {
@@ -24,18 +25,35 @@ export interface ServiceContext {
   keyring: Keyring;
   drivers: ServiceDrivers;
   hosts: ServiceHostPolicy;
+  /** Where provisioned services run (null until the server's targets are up; absent: none). */
+  provisioning?: (() => Provisioning | null) | undefined;
+}
+
+/** How Slipway runs a provisioned service, and its health as the target reports it now. */
+export interface ProvisionedInfo {
+  placement: string;
+  image: string;
+  imageDigest: string;
+  volume: string;
+  network: string;
+  memoryBytes: number | null;
+  cpuMillis: number | null;
+  health: ServiceHealth;
+  message: string | null;
 }
 
 /** A service as the API shows it (never its credentials). */
 export interface ServiceInfo {
   name: string;
   kind: ServiceKind;
-  mode: 'adopted';
+  mode: 'adopted' | 'provisioned';
   address: string;
   workloadAddress: string;
   serverVersion: string | null;
   createdAt: string;
   attachments: number;
+  /** Provisioned services only. */
+  provisioned?: ProvisionedInfo;
 }
 
 export interface CreateServiceInput {
@@ -53,14 +71,36 @@ const sealId = (workspaceId: string, serviceId: string) => ({ workspaceId, proje
 
 const address = (host: string, port: number) => `${host}:${port}`;
 
-function toInfo(row: ServicesTable, attachments: number): ServiceInfo {
-  return { name: row.name, kind: row.kind as ServiceKind, mode: 'adopted', address: address(row.host, row.port), workloadAddress: address(row.workload_host, row.workload_port), serverVersion: row.server_version, createdAt: row.created_at, attachments };
+export function toInfo(row: ServicesTable, attachments: number, provisioned?: ProvisionedInfo): ServiceInfo {
+  return { name: row.name, kind: row.kind as ServiceKind, mode: row.mode === 'provisioned' ? 'provisioned' : 'adopted', address: address(row.host, row.port), workloadAddress: address(row.workload_host, row.workload_port), serverVersion: row.server_version, createdAt: row.created_at, attachments, ...(provisioned ? { provisioned } : {}) };
 }
 
-/** The admin connection of a stored service, aimed at its checked address (never log it). */
+/** The sealed-envelope id of a service's admin connection. */
+export const adminSealId = sealId;
+
+/**
+ * The admin connection of a stored service (never log it): an adopted one aimed at its checked
+ * address; a provisioned one at the address its target reports for its replica now (the local
+ * Docker target publishes it on 127.0.0.1 only: the admin connection goes over loopback).
+ */
 export async function adminOf(ctx: ServiceContext, row: ServicesTable): Promise<AdminConnection> {
   const admin = JSON.parse(ctx.keyring.open(sealId(row.workspace_id, row.id), row.admin_envelope)) as AdminConnection;
+  if (row.mode === 'provisioned') return { ...admin, ...(await provisionedAddress(ctx.db, ctx.provisioning?.() ?? null, row.id, row.name)) };
   return { ...admin, host: await ctx.hosts.resolve(admin.host) };
+}
+
+/** Adds what the target reports now to provisioned services. */
+async function withProvisioned(db: Executor, provisioning: ServiceContext['provisioning'], rows: Array<{ row: ServicesTable; attachments: number }>): Promise<ServiceInfo[]> {
+  const provisioned = await provisionedRows(db, rows.filter((r) => r.row.mode === 'provisioned').map((r) => r.row.id));
+  return Promise.all(
+    rows.map(async ({ row, attachments }) => {
+      const p = provisioned.get(row.id);
+      if (!p) return toInfo(row, attachments);
+      const seen = await observeProvisioned(provisioning?.() ?? null, p);
+      const info: ProvisionedInfo = { placement: p.placement, image: p.image, imageDigest: p.image_digest, volume: p.volume, network: p.network, memoryBytes: p.memory_bytes, cpuMillis: p.cpu_millis, health: seen.health, message: seen.message };
+      return toInfo(seen.address ? { ...row, host: seen.address.host, port: seen.address.port } : row, attachments, info);
+    }),
+  );
 }
 
 export async function createService(ctx: ServiceContext, access: WorkspaceAccess, input: CreateServiceInput): Promise<ServiceInfo> {
@@ -107,7 +147,7 @@ export async function findService(db: Executor, access: WorkspaceAccess, name: s
   return row;
 }
 
-export async function listServices(db: Executor, access: WorkspaceAccess): Promise<ServiceInfo[]> {
+export async function listServices(db: Executor, access: WorkspaceAccess, provisioning?: ServiceContext['provisioning']): Promise<ServiceInfo[]> {
   const rows = await db
     .selectFrom('services as s')
     .leftJoin('service_attachments as a', 'a.service_id', 's.id')
@@ -117,26 +157,33 @@ export async function listServices(db: Executor, access: WorkspaceAccess): Promi
     .groupBy('s.id')
     .orderBy('s.name')
     .execute();
-  return rows.map((r) => toInfo(r, Number(r.attachments)));
+  return withProvisioned(db, provisioning, rows.map(({ attachments, ...row }) => ({ row, attachments: Number(attachments) })));
 }
 
-export async function describeService(db: Executor, access: WorkspaceAccess, name: string): Promise<ServiceInfo> {
+export async function describeService(db: Executor, access: WorkspaceAccess, name: string, provisioning?: ServiceContext['provisioning']): Promise<ServiceInfo> {
   const row = await findService(db, access, name);
   const n = await db.selectFrom('service_attachments').select((eb) => eb.fn.count<number>('id').as('n')).where('service_id', '=', row.id).executeTakeFirstOrThrow();
-  return toInfo(row, Number(n.n));
+  const [info] = await withProvisioned(db, provisioning, [{ row, attachments: Number(n.n) }]);
+  return info!;
 }
 
-/** Removes a service that has no attachments (its server is left as it is). */
-export async function removeService(db: Db, access: WorkspaceAccess, name: string): Promise<{ name: string }> {
+/** Refuses to remove a service that still has attachments. */
+export async function assertNotAttached(db: Executor, row: ServicesTable): Promise<void> {
+  const attached = await db.selectFrom('service_attachments as a').leftJoin('projects as p', 'p.id', 'a.project_id').leftJoin('environments as e', 'e.id', 'a.environment_id').select(['p.name as project', 'e.name as environment', 'a.state']).where('a.service_id', '=', row.id).execute();
+  if (attached.length > 0) {
+    const where = attached.slice(0, 5).map((a) => `${a.project ?? '(deleted)'}/${a.environment ?? '(deleted)'}${a.state === 'detaching' ? ' (detaching)' : ''}`).join(', ');
+    throw new SlipwayError('SLW_SERVICE_ATTACHED', `service '${row.name}' still has ${attached.length} attachment(s) (${where}); detach them first (slipway service detach ${row.name} -p PROJECT -e ENV), and wait until detaching ones are gone (slipway service show ${row.name})`);
+  }
+}
+
+/** Removes a service that has no attachments (an adopted server is left as it is; a provisioned one is taken down first: src/services/provision.ts). */
+export async function removeService(db: Db, access: WorkspaceAccess, name: string, details: Record<string, unknown> = {}): Promise<{ name: string }> {
   return db.transaction().execute(async (tx) => {
     const row = await findService(tx, access, name);
-    const attached = await tx.selectFrom('service_attachments as a').leftJoin('projects as p', 'p.id', 'a.project_id').leftJoin('environments as e', 'e.id', 'a.environment_id').select(['p.name as project', 'e.name as environment', 'a.state']).where('a.service_id', '=', row.id).execute();
-    if (attached.length > 0) {
-      const where = attached.slice(0, 5).map((a) => `${a.project ?? '(deleted)'}/${a.environment ?? '(deleted)'}${a.state === 'detaching' ? ' (detaching)' : ''}`).join(', ');
-      throw new SlipwayError('SLW_SERVICE_ATTACHED', `service '${name}' still has ${attached.length} attachment(s) (${where}); detach them first (slipway service detach ${name} -p PROJECT -e ENV), and wait until detaching ones are gone (slipway service show ${name})`);
-    }
+    await assertNotAttached(tx, row);
+    await tx.deleteFrom('provisioned_services').where('service_id', '=', row.id).execute();
     await tx.deleteFrom('services').where('id', '=', row.id).execute();
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.remove', targetType: 'service', target: name, details: { kind: row.kind } });
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.remove', targetType: 'service', target: name, details: { kind: row.kind, mode: row.mode, ...details } });
     return { name };
   });
 }

@@ -327,7 +327,7 @@ export interface ServicesTable {
   workspace_id: string;
   name: string;
   kind: string;
-  /** `adopted` (provisioned services are not there yet). */
+  /** `adopted` or `provisioned` (run by Slipway: see ProvisionedServicesTable). */
   mode: string;
   /** Where the control plane reaches it. */
   host: string;
@@ -375,6 +375,27 @@ export interface ServiceCredentialsTable {
   revoked_at: string | null;
 }
 
+/** How Slipway runs a provisioned service: the workload, its pinned image, volume and network. */
+export interface ProvisionedServicesTable {
+  service_id: string;
+  /** The placement (target) it runs on, e.g. `local`. */
+  placement: string;
+  /** What the workload runs: `host/workspace/project@sha256:…`. */
+  image: string;
+  image_digest: string;
+  /** The project whose repository holds the image (its registry GC keeps the digest). */
+  project_id: string;
+  /** The registry repository the image is pulled from (`workspace/project`). */
+  repository: string;
+  workload: string;
+  /** The named volume of its data (outlives the workload). */
+  volume: string;
+  /** The private network workloads of attached environments join. */
+  network: string;
+  memory_bytes: number | null;
+  cpu_millis: number | null;
+}
+
 /** Every table, by name. */
 export interface Database {
   slipway_meta: MetaTable;
@@ -407,6 +428,7 @@ export interface Database {
   services: ServicesTable;
   service_attachments: ServiceAttachmentsTable;
   service_credentials: ServiceCredentialsTable;
+  provisioned_services: ProvisionedServicesTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

@@ -155,6 +155,10 @@ export class DockerTarget implements Target {
     await this.#limit.run(() => this.engine.removeVolume(name));
   }
 
+  async removeNetwork(name: string): Promise<void> {
+    await this.#limit.run(() => this.engine.removeNetwork(name));
+  }
+
   /** Waits for every converging loop to finish (tests, shutdown). */
   async settle(): Promise<void> {
     await Promise.all([...this.#loops.values()].map((l) => l.running));

@@ -1,7 +1,6 @@
 /** `slipway service …`: adopted servers and their attachments to environments. */
 import type { Command } from 'commander';
-import type { AttachmentChange, AttachmentInfo, AttachmentList, ServiceDetail, ServiceInfo, ServiceList } from '../../api/services.js';
-import type { Deleted } from '../../api/common.js';
+import type { AttachmentChange, AttachmentInfo, AttachmentList, RemovedService, ServiceDetail, ServiceInfo, ServiceList } from '../../api/services.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Runner } from '../context.js';
@@ -12,7 +11,14 @@ const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', requ
 const attachmentsPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'attachments', ...rest);
 
 function serviceTable(services: ServiceInfo[]): string {
-  return table(['NAME', 'KIND', 'MODE', 'ADDRESS', 'WORKLOADS REACH', 'VERSION', 'ATTACHMENTS'], services.map((s) => [s.name, s.kind, s.mode, s.address, s.workloadAddress, s.serverVersion ?? '-', s.attachments]));
+  return table(['NAME', 'KIND', 'MODE', 'HEALTH', 'ADDRESS', 'WORKLOADS REACH', 'VERSION', 'ATTACHMENTS'], services.map((s) => [s.name, s.kind, s.mode, s.provisioned?.health ?? '-', s.address, s.workloadAddress, s.serverVersion ?? '-', s.attachments]));
+}
+
+function provisionedLines(s: ServiceInfo): string {
+  const p = s.provisioned;
+  if (!p) return '';
+  const limits = `${p.memoryBytes === null ? 'no memory limit' : `${Math.round(p.memoryBytes / 1024 ** 2)} MiB`}, ${p.cpuMillis === null ? 'no CPU limit' : `${p.cpuMillis / 1000} CPU`}`;
+  return `\n\nimage    ${p.image}\ntarget   ${p.placement} (${p.health}${p.message ? `: ${p.message}` : ''})\nvolume   ${p.volume} (kept when the service is removed, unless --drop-data)\nnetwork  ${p.network}\nlimits   ${limits}`;
 }
 
 function attachmentTable(attachments: AttachmentInfo[], withService: boolean): string {
@@ -43,13 +49,23 @@ export function registerServices(program: Command, run: Runner): void {
   withWorkspace(
     service
       .command('create <name>')
-      .description('adopt a server: its admin URL (read from stdin with --adopt -, so the password stays out of shell history) is checked, then stored encrypted')
-      .requiredOption('--kind <kind>', 'postgres, mysql (MySQL or MariaDB), redis or rabbitmq')
-      .requiredOption('--adopt <url>', "the admin URL (postgres://USER:PASSWORD@HOST:5432/postgres, mysql://root:PASSWORD@HOST:3306, redis://USER:PASSWORD@HOST:6379, amqp://USER:PASSWORD@HOST:5672), or - to read it from stdin")
+      .description('adopt a server (--adopt: its admin URL, read from stdin with --adopt -, so the password stays out of shell history, is checked, then stored encrypted), or provision one (--image: Slipway runs it on the local target with a data volume, a private network and limits)')
+      .requiredOption('--kind <kind>', 'postgres, mysql (MySQL or MariaDB), redis or rabbitmq (provisioned: postgres)')
+      .option('--adopt <url>', "the admin URL (postgres://USER:PASSWORD@HOST:5432/postgres, mysql://root:PASSWORD@HOST:3306, redis://USER:PASSWORD@HOST:6379, amqp://USER:PASSWORD@HOST:5672), or - to read it from stdin")
+      .option('--image <ref>', "provision: the image to run, in Slipway's registry (PROJECT:TAG or PROJECT@sha256:…), pinned by digest")
+      .option('--memory <size>', 'provision: memory limit (default 512m)')
+      .option('--cpus <n>', 'provision: CPU limit (default 1)')
       .option('--management-url <url>', 'rabbitmq: the management API (default http://HOST:15672)')
       .option('--workload-address <host:port>', 'where workloads reach the server, if not at the admin URL host (e.g. a private address)'),
   ).action(
     run(async (ctx, [name = '']) => {
+      if ((ctx.opts.adopt === undefined) === (ctx.opts.image === undefined)) throw new SlipwayError('SLW_USAGE', 'give exactly one of --adopt URL (a running server) or --image REF (Slipway runs it)');
+      if (ctx.opts.image !== undefined) {
+        const opt = (key: 'memory' | 'cpus') => (ctx.opts[key] === undefined ? {} : { [key]: String(ctx.opts[key]) });
+        const p = await ctx.client.request<ServiceInfo>('POST', servicesPath(ctx), { name, kind: String(ctx.opts.kind), image: String(ctx.opts.image), ...opt('memory'), ...opt('cpus') });
+        emit(ctx.io, ctx.json, p, () => `provisioned ${p.kind} service ${p.name} (server ${p.serverVersion ?? 'unknown'}) from ${p.provisioned?.image ?? '?'}; workloads of attached environments reach it at ${p.workloadAddress} on network ${p.provisioned?.network ?? '?'}`);
+        return;
+      }
       const given = String(ctx.opts.adopt);
       const adopt = given === '-' ? await readHidden('admin URL (input hidden): ', 'the admin URL is empty: pipe it on stdin, e.g. printf %s "$URL" | slipway service create NAME --kind KIND --adopt -') : given;
       const body = { name, kind: String(ctx.opts.kind), adopt, ...(ctx.opts.managementUrl === undefined ? {} : { managementUrl: String(ctx.opts.managementUrl) }), ...(ctx.opts.workloadAddress === undefined ? {} : { workloadAddress: String(ctx.opts.workloadAddress) }) };
@@ -60,13 +76,22 @@ export function registerServices(program: Command, run: Runner): void {
   withWorkspace(service.command('show <name>').description('a service and its attachments')).action(
     run(async (ctx, [name = '']) => {
       const r = await ctx.client.request<ServiceDetail>('GET', servicesPath(ctx, name));
-      emit(ctx.io, ctx.json, r, () => `${serviceTable([r.service])}\n\n${r.attachments.length === 0 ? 'no attachments' : attachmentTable(r.attachments, false)}`);
+      emit(ctx.io, ctx.json, r, () => `${serviceTable([r.service])}${provisionedLines(r.service)}\n\n${r.attachments.length === 0 ? 'no attachments' : attachmentTable(r.attachments, false)}`);
     }),
   );
-  withWorkspace(service.command('remove <name>').description('forget a service that has no attachments (the server is left as it is)')).action(
+  withWorkspace(
+    service
+      .command('remove <name>')
+      .description('remove a service that has no attachments: an adopted server is left as it is; a provisioned one stops and its data volume is kept unless --drop-data')
+      .option('--drop-data', "provisioned: also delete the service's data volume, for good")
+      .option('--confirm <name>', 'the service name again, required with --drop-data'),
+  ).action(
     run(async (ctx, [name = '']) => {
-      const r = await ctx.client.request<Deleted>('DELETE', servicesPath(ctx, name));
-      emit(ctx.io, ctx.json, r, () => `removed service ${r.deleted}`);
+      const dropData = ctx.opts.dropData === true;
+      if (dropData && ctx.opts.confirm !== name) throw new SlipwayError('SLW_CONFIRM_REQUIRED', `--drop-data deletes the service's data for good; to go ahead, repeat the service name: --confirm ${name}`);
+      const query = dropData ? `?${new URLSearchParams({ dropData: 'true', confirm: String(ctx.opts.confirm) }).toString()}` : '';
+      const r = await ctx.client.request<RemovedService>('DELETE', `${servicesPath(ctx, name)}${query}`);
+      emit(ctx.io, ctx.json, r, () => `removed service ${r.deleted}${r.volumeKept ? `; its data stays in volume ${r.volumeKept} on the target` : ''}`);
     }),
   );
   withEnvironment(service.command('attachments').description("an environment's attached services and the variables they inject (names only)")).action(

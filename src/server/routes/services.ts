@@ -1,10 +1,11 @@
 /** Routes: services (adopted servers) and their attachments to environments. */
-import { attachBody, attachmentChangeSchema, attachmentListSchema, createServiceBody, detachBody, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema } from '../../api/services.js';
-import { deletedSchema } from '../../api/common.js';
+import { attachBody, attachmentChangeSchema, attachmentListSchema, createServiceBody, detachBody, removedServiceSchema, removeServiceQuery, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema } from '../../api/services.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import type { EnvironmentAccess } from '../../projects/projects.js';
 import { attach, detach, listAttachments, listServiceAttachments, rotate } from '../../services/attachments.js';
-import { createService, describeService, listServices, removeService } from '../../services/services.js';
+import { SlipwayError } from '../../core/errors.js';
+import { provisionService, removeAnyService } from '../../services/provision.js';
+import { createService, describeService, listServices } from '../../services/services.js';
 import { actorOf } from '../../tenancy/principal.js';
 import type { ServerDeps } from '../deps.js';
 import { defineRoute } from '../http/route.js';
@@ -29,20 +30,29 @@ export const serviceRoutes = [
     scope: 'workspace',
     permission: 'service.read',
     response: serviceListSchema,
-    handler: async ({ deps, access }) => ({ services: await listServices(deps.db, access) }),
+    handler: async ({ deps, access }) => ({ services: await listServices(deps.db, access, deps.services.provisioning) }),
   }),
   defineRoute({
     method: 'POST',
     path: `${workspace}/services`,
     operationId: 'createService',
-    summary: 'Adopt a server (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) with admin credentials, checked before anything is stored',
+    summary: 'Adopt a server (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) with admin credentials, or provision one from an image (PostgreSQL); checked before anything is stored',
     tag: 'services',
     scope: 'workspace',
     permission: 'service.manage',
     status: 201,
     body: createServiceBody,
     response: serviceSchema,
-    handler: async ({ deps, access, body }) => createService({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, body),
+    handler: async ({ deps, access, body }) => {
+      const ctx = { db: deps.db, keyring: deps.keyring, ...deps.services };
+      if ((body.adopt === undefined) === (body.image === undefined)) throw new SlipwayError('SLW_VALIDATION', 'give exactly one of --adopt URL (a running server) or --image REF (Slipway runs it)');
+      if (body.image !== undefined) {
+        if (body.managementUrl !== undefined || body.workloadAddress !== undefined) throw new SlipwayError('SLW_VALIDATION', '--management-url and --workload-address are for adopted services; Slipway picks them for a provisioned one');
+        return provisionService(ctx, access, { name: body.name, kind: body.kind, image: body.image, memory: body.memory, cpus: body.cpus }, { logger: deps.logger });
+      }
+      if (body.memory !== undefined || body.cpus !== undefined) throw new SlipwayError('SLW_VALIDATION', '--memory and --cpus are for provisioned services (--image)');
+      return createService(ctx, access, { ...body, adopt: body.adopt! });
+    },
   }),
   defineRoute({
     method: 'GET',
@@ -54,19 +64,23 @@ export const serviceRoutes = [
     permission: 'service.read',
     params: serviceParam,
     response: serviceDetailSchema,
-    handler: async ({ deps, access, params }) => ({ service: await describeService(deps.db, access, params.service), attachments: await listServiceAttachments(deps.db, access, params.service) }),
+    handler: async ({ deps, access, params }) => ({ service: await describeService(deps.db, access, params.service, deps.services.provisioning), attachments: await listServiceAttachments(deps.db, access, params.service) }),
   }),
   defineRoute({
     method: 'DELETE',
     path: `${workspace}/services/{service}`,
     operationId: 'removeService',
-    summary: 'Forget a service that has no attachments (the server itself is left as it is)',
+    summary: 'Remove a service that has no attachments: an adopted server is left as it is; a provisioned one stops, its data volume kept unless dropData with confirm',
     tag: 'services',
     scope: 'workspace',
     permission: 'service.manage',
     params: serviceParam,
-    response: deletedSchema,
-    handler: async ({ deps, access, params }) => ({ deleted: (await removeService(deps.db, access, params.service)).name }),
+    query: removeServiceQuery,
+    response: removedServiceSchema,
+    handler: async ({ deps, access, params, query }) => {
+      const r = await removeAnyService({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, params.service, { dropData: query.dropData === 'true', confirm: query.confirm });
+      return { deleted: r.name, volumeKept: r.volumeKept };
+    },
   }),
   defineRoute({
     method: 'GET',

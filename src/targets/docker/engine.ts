@@ -136,6 +136,11 @@ export class DockerEngine {
     return volumes.ensureNetwork(this.t, name, labels);
   }
 
+  /** Deletes a network nothing is connected to; a missing one is fine. */
+  removeNetwork(name: string): Promise<void> {
+    return volumes.removeNetwork(this.t, name);
+  }
+
   connectNetwork(network: string, container: string): Promise<void> {
     return volumes.connectNetwork(this.t, network, container);
   }

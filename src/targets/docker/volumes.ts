@@ -29,3 +29,8 @@ export async function connectNetwork(t: DockerTransport, network: string, contai
   // 403 "endpoint with name … already exists in network …" (engine 20.10), 409 on newer engines.
   await t.call({ method: 'POST', path: `/networks/${pathSegment(network)}/connect`, body: { Container: container } }, [403, 409]);
 }
+
+/** Deletes a network; a missing one is fine. One still in use is a DockerError (403/409). */
+export async function removeNetwork(t: DockerTransport, name: string): Promise<void> {
+  await t.call({ method: 'DELETE', path: `/networks/${pathSegment(name)}` }, [404]);
+}
