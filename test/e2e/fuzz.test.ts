@@ -20,7 +20,7 @@ import { engines } from '../support/engines.js';
 import { apiRequests, operationsOf, type FuzzRequest } from '../support/fuzz-api.js';
 import { fuzzSettings, rng } from '../support/fuzz-random.js';
 import { registryRequests } from '../support/fuzz-registry.js';
-import { sendFuzz, settle, type FuzzAnswer } from '../support/fuzz-send.js';
+import { rawHttp, sendFuzz, settle, type FuzzAnswer } from '../support/fuzz-send.js';
 import { startFuzzWorld, type Fuzzed } from '../support/fuzz-world.js';
 import { registryErrorCode } from '../support/registry-clients.js';
 import { cleanup } from '../support/server-process.js';
@@ -105,5 +105,31 @@ describe.each(engines)('fuzz on %s', (engine) => {
     const { failures, statuses } = await walk(requests);
     console.log(`fuzz ${engine}: ${requests.length} registry requests, answers ${JSON.stringify(statuses)}`);
     expect(failures).toEqual([]);
+  });
+
+  it("requests Node's HTTP parser refuses get a Slipway error document, and store nothing", async () => {
+    const before = await settle(world.snapshot);
+    const cases: Array<[string, string, string]> = [
+      ['headers over 16 KiB', `GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 'SLW_HEADERS_TOO_LARGE'],
+      ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 'SLW_MALFORMED_REQUEST'],
+      ['a header without a colon', 'GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n', 'SLW_MALFORMED_REQUEST'],
+      ['bad chunked framing', 'POST /api/v1/workspaces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 'SLW_MALFORMED_REQUEST'],
+      ['both Content-Length and chunked', 'POST /api/v1/workspaces HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}', 'SLW_MALFORMED_REQUEST'],
+    ];
+    const failures: string[] = [];
+    for (const [name, text, code] of cases) {
+      const answer = await rawHttp(world.server.url, text);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      const doc = (() => {
+        try {
+          return JSON.parse(body) as { error?: { code?: string } };
+        } catch {
+          return undefined;
+        }
+      })();
+      if (!/^HTTP\/1\.1 4\d\d /.test(head) || doc?.error?.code !== code) failures.push(`${name}: ${answer.slice(0, 300)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(changedTables(before, await world.snapshot())).toEqual([]);
   });
 });

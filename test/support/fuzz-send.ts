@@ -2,6 +2,7 @@
  * Sending one generated request and reading its answer (an event stream only up to its
  * status: it never ends by itself), and waiting for the store to settle after a success.
  */
+import { connect } from 'node:net';
 import type { Snapshot } from './db-snapshot.js';
 import type { FuzzRequest } from './fuzz-api.js';
 
@@ -51,4 +52,17 @@ export async function settle(snapshot: () => Promise<Snapshot>): Promise<Snapsho
     last = next;
   }
   return last;
+}
+
+/** Writes `text` as is to the server's socket and resolves with everything it answers until it closes. */
+export function rawHttp(baseUrl: string, text: string | Buffer): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(e)));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.setTimeout(20_000, () => socket.destroy(new Error('no answer in 20 s')));
+  });
 }
