@@ -25,19 +25,28 @@ import { startFuzzWorld, type Fuzzed } from '../support/fuzz-world.js';
 import { registryErrorCode } from '../support/registry-clients.js';
 import { cleanup } from '../support/server-process.js';
 
-const { seed, runs } = fuzzSettings(8);
+const { seed, runs } = fuzzSettings(12);
 console.log(`fuzz: seed ${seed}, ${runs} requests per API route (replay with SLIPWAY_FUZZ_SEED=${seed} SLIPWAY_FUZZ_RUNS=${runs})`);
+
+/**
+ * 5xx answers that are not the server's fault, each a Slipway error document: an import names
+ * another registry and this machine reaches none; and this test server runs without an edge
+ * proxy (no Caddy, no Docker), so what needs one says so. Both are about the machine, not the input.
+ */
+function notTheServersFault(req: FuzzRequest, res: FuzzAnswer): boolean {
+  const code = (res.json as { error?: { code?: string } } | undefined)?.error?.code;
+  if (res.status === 502) return code === 'SLW_UPSTREAM_REGISTRY' && /\/images\/import(\?|$)/.test(req.path);
+  return res.status === 503 && code === 'SLW_PROXY_UNAVAILABLE';
+}
 
 /** What a refusal must look like, or why it is wrong. */
 function refusalProblem(req: FuzzRequest, res: FuzzAnswer): string | undefined {
-  // The one 5xx that is not the server's fault: an import names another registry, and this
-  // machine reaches none (the answer says which registry failed, in a Slipway error document).
-  const upstream = res.status === 502 && (res.json as { error?: { code?: string } } | undefined)?.error?.code === 'SLW_UPSTREAM_REGISTRY' && /\/images\/import$/.test(req.path);
-  if (res.status >= 500 && !upstream) return `HTTP ${res.status}`;
-  if (res.status < 400 || upstream) return undefined;
+  if (notTheServersFault(req, res)) return undefined;
+  if (res.status >= 500) return `HTTP ${res.status}`;
+  // A HEAD answer has no body to check.
+  if (res.status < 400 || req.method === 'HEAD') return undefined;
   // The registry's own error body under /v2/ (as the client normalizes the path: `/v2/../x` is `/x`).
   if (new URL(req.path, 'http://fuzz.invalid').pathname.startsWith('/v2/') || req.path === '/v2') {
-    if (req.method === 'HEAD') return undefined;
     const code = registryErrorCode({ status: res.status, headers: res.headers, text: res.text, json: res.json });
     return /^[A-Z_]+$/.test(code) ? undefined : code;
   }

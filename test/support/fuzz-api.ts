@@ -139,6 +139,11 @@ export function hostileValue(schema: Schema | undefined, r: Rng, depth = 0): unk
 const notJson = ['{', '{"a":', '[', 'nul', '{"name": "x",}', '\u0000', '{"a":1}{"b":2}', '"\\ud800"', `${'['.repeat(5_000)}${']'.repeat(5_000)}`, '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '1e400', ''];
 const contentTypes = ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/octet-stream', 'application/jsonx', '*/*', 'json', ''];
 
+/** `text` cut to what an HTTP client sends in a header value (visible ASCII and Latin-1, spaces inside). */
+export function headerText(text: string): string {
+  return text.replace(/[^\x21-\x7e\xa0-\xff ]/g, '').trim();
+}
+
 /** A path parameter: the world's value for it, or a hostile one. */
 function pathValue(param: string, world: FuzzWorld, r: Rng, hostile: boolean): string {
   const valid = world.values[param];
@@ -170,6 +175,9 @@ export function apiRequests(op: FuzzOperation, world: FuzzWorld, r: Rng, runs: n
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = world.tokens[tokenName];
     if (token) headers.authorization = `Bearer ${token}`;
+    // Headers the server reads besides the token: an event stream's resume point, content
+    // negotiation, forwarding (trusted from no proxy here).
+    if (r.chance(0.3)) headers[r.pick(['last-event-id', 'accept', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'if-none-match', 'range'])] = headerText(r.chance(0.5) ? r.pick(hostileNumberStrings) : hostileString(r)) || '-';
     const req: FuzzRequest = { label: '', method: op.method, path: `${path}${query.size > 0 ? `?${query.toString()}` : ''}`, headers };
     const mode = bodyMode(op, r);
     if (mode === 'schema' || mode === 'valid' || mode === 'junk' || mode === 'extra') {

@@ -21,7 +21,8 @@ export async function sendFuzz(baseUrl: string, req: FuzzRequest): Promise<FuzzA
     res = await fetch(`${baseUrl}${req.path}`, { method: req.method, headers: req.headers, body: req.body, redirect: 'manual', signal: AbortSignal.timeout(20_000) });
   } catch (error) {
     const e = error as Error & { cause?: { code?: string; message?: string } };
-    if (e.message !== 'fetch failed') return { status: 0, headers: new Headers(), text: e.message, json: undefined };
+    // The client refused to send it (a header value it will not encode): nothing reached the server.
+    if (e.message !== 'fetch failed' || e.cause?.code === 'UND_ERR_INVALID_ARG') return { status: 0, headers: new Headers(), text: e.cause?.message ?? e.message, json: undefined };
     return { status: 599, headers: new Headers(), text: `connection failed: ${e.cause?.code ?? ''} ${e.cause?.message ?? e.message}`, json: undefined };
   }
   if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
