@@ -220,8 +220,8 @@ async function grantOf(auth: RegistryAuth, authorization: string | undefined, re
 
 /** The `WWW-Authenticate` challenge for a repository scope. */
 export function challenge(realm: string, service: string, repository: string | undefined, actions: string[]): string {
-  // The scope names only a repository that can exist: any other name (control characters,
-  // quotes, non-ASCII) would not be a valid header value, or would let a request shape the header.
+  // The scope names only a repository that can exist; a name with control characters, quotes
+  // or non-ASCII would not be a valid header value, or would let a request shape the header.
   const scope = repository && isRepositoryName(repository) && actions.every((a) => /^[a-z*]+$/.test(a)) ? `,scope="repository:${repository}:${actions.join(',')}"` : '';
   return `Bearer realm="${realm}",service="${service}"${scope}`;
 }
