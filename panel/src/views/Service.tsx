@@ -4,7 +4,7 @@ import { ago } from '../format';
 import { href, navigate } from '../router';
 import type { ServiceDetail } from '../types';
 import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
-import { useAction, useLoad } from '../ui/hooks';
+import { useAction, useLoad, usePoll } from '../ui/hooks';
 import { AttachmentState, Variables } from './AttachmentBits';
 
 export function Service({ ws, name }: { ws: string; name: string }) {
@@ -13,6 +13,7 @@ export function Service({ ws, name }: { ws: string; name: string }) {
   const remove = useAction();
   const s = detail.data?.service;
   const attachments = detail.data?.attachments ?? [];
+  usePoll(detail.reload, attachments.some((a) => a.state === 'detaching'));
   const onRemove = async () => {
     const r = await remove.run(() => del(url));
     if (r) navigate(href('w', ws, 'services'));
