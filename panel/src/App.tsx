@@ -18,6 +18,8 @@ import { Environment } from './views/Environment';
 import { Images } from './views/Images';
 import { DeployLog } from './views/DeployLog';
 import { Audit } from './views/Audit';
+import { Services } from './views/Services';
+import { Service } from './views/Service';
 
 export function App() {
   const [token, setToken] = useState(readToken());
@@ -82,6 +84,10 @@ function View({ route }: { route: Route }) {
       return <WorkspaceHome ws={route.ws} />;
     case 'audit':
       return <Audit ws={route.ws} />;
+    case 'services':
+      return <Services ws={route.ws} />;
+    case 'service':
+      return <Service ws={route.ws} name={route.service} />;
     case 'pipeline':
       return <Pipeline ws={route.ws} project={route.project} />;
     case 'images':
@@ -109,6 +115,8 @@ function Crumbs({ route }: { route: Route }) {
   if (route.view === 'environment') items.push({ label: route.env, to: href('w', route.ws, 'p', route.project, 'e', route.env) });
   if (route.view === 'images') items.push({ label: 'images', to: href('w', route.ws, 'p', route.project, 'images') });
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
+  if (route.view === 'services' || route.view === 'service') items.push({ label: 'services', to: href('w', route.ws, 'services') });
+  if (route.view === 'service') items.push({ label: route.service, to: href('w', route.ws, 'services', route.service) });
   if (route.view === 'deployment') items.push({ label: `deployment ${route.id}`, to: href('w', route.ws, 'deployments', route.id) });
   return (
     <nav aria-label="Breadcrumb" className="crumbs">

@@ -10,11 +10,14 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/p/shop/images')).toEqual({ view: 'images', ws: 'acme', project: 'shop' });
     expect(parseRoute('/w/acme/p/shop/e/prod')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'releases' });
     expect(parseRoute('/w/acme/p/shop/e/prod/secrets')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'secrets' });
+    expect(parseRoute('/w/acme/p/shop/e/prod/services')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'services' });
+    expect(parseRoute('/w/acme/services')).toEqual({ view: 'services', ws: 'acme' });
+    expect(parseRoute('/w/acme/services/cache')).toEqual({ view: 'service', ws: 'acme', service: 'cache' });
     expect(parseRoute('/w/acme/deployments/dep_1')).toEqual({ view: 'deployment', ws: 'acme', id: 'dep_1' });
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope', '/w/acme/services/cache/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

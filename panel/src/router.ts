@@ -4,13 +4,18 @@
  */
 import { useEffect, useState } from 'react';
 
+export const environmentTabs = ['releases', 'config', 'secrets', 'services'] as const;
+export type EnvironmentTab = (typeof environmentTabs)[number];
+
 export type Route =
   | { view: 'workspaces' }
   | { view: 'workspace'; ws: string }
   | { view: 'audit'; ws: string }
+  | { view: 'services'; ws: string }
+  | { view: 'service'; ws: string; service: string }
   | { view: 'pipeline'; ws: string; project: string }
   | { view: 'images'; ws: string; project: string }
-  | { view: 'environment'; ws: string; project: string; env: string; tab: 'releases' | 'config' | 'secrets' }
+  | { view: 'environment'; ws: string; project: string; env: string; tab: EnvironmentTab }
   | { view: 'deployment'; ws: string; id: string }
   | { view: 'not-found'; path: string };
 
@@ -21,13 +26,15 @@ export function parseRoute(pathname: string): Route {
   if (w !== 'w' || !ws) return { view: 'not-found', path: pathname };
   if (parts.length === 2) return { view: 'workspace', ws };
   if (kind === 'audit' && parts.length === 3) return { view: 'audit', ws };
+  if (kind === 'services' && parts.length === 3) return { view: 'services', ws };
+  if (kind === 'services' && a && parts.length === 4) return { view: 'service', ws, service: a };
   if (kind === 'deployments' && a && parts.length === 4) return { view: 'deployment', ws, id: a };
   if (kind === 'p' && a) {
     if (parts.length === 4) return { view: 'pipeline', ws, project: a };
     if (b === 'images' && parts.length === 5) return { view: 'images', ws, project: a };
     if (b === 'e' && c) {
-      const tab = d ?? 'releases';
-      if ((tab === 'releases' || tab === 'config' || tab === 'secrets') && parts.length <= 7) return { view: 'environment', ws, project: a, env: c, tab };
+      const tab = environmentTabs.find((t) => t === (d ?? 'releases'));
+      if (tab && parts.length <= 7) return { view: 'environment', ws, project: a, env: c, tab };
     }
   }
   return { view: 'not-found', path: pathname };

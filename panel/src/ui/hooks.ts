@@ -64,3 +64,12 @@ export function useAction(): { busy: boolean; error: ApiError | null; run<T>(act
     },
   };
 }
+
+/** Calls `reload` every `ms` while `active` (for state the live stream does not announce, such as a detach being finished). */
+export function usePoll(reload: () => void, active: boolean, ms = 2000): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(reload, ms);
+    return () => clearInterval(timer);
+  }, [reload, active, ms]);
+}

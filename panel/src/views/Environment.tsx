@@ -1,17 +1,19 @@
-/** One environment: its releases (with roll back), its config and its secrets, as tabs. */
-import { href } from '../router';
+/** One environment: its releases (with roll back), its config, its secrets and its attached services, as tabs. */
+import { href, type EnvironmentTab } from '../router';
 import { Link } from '../ui/bits';
 import { Config } from './Config';
 import { Releases } from './Releases';
 import { Secrets } from './Secrets';
+import { Attachments } from './Attachments';
 
 const tabs = [
   { id: 'releases', label: 'Releases' },
   { id: 'config', label: 'Config' },
   { id: 'secrets', label: 'Secrets' },
+  { id: 'services', label: 'Services' },
 ] as const;
 
-export function Environment({ ws, project, env, tab }: { ws: string; project: string; env: string; tab: 'releases' | 'config' | 'secrets' }) {
+export function Environment({ ws, project, env, tab }: { ws: string; project: string; env: string; tab: EnvironmentTab }) {
   const base = href('w', ws, 'p', project, 'e', env);
   return (
     <section aria-labelledby="env-title">
@@ -28,6 +30,7 @@ export function Environment({ ws, project, env, tab }: { ws: string; project: st
       {tab === 'releases' && <Releases ws={ws} project={project} env={env} />}
       {tab === 'config' && <Config ws={ws} project={project} env={env} />}
       {tab === 'secrets' && <Secrets ws={ws} project={project} env={env} />}
+      {tab === 'services' && <Attachments ws={ws} project={project} env={env} />}
     </section>
   );
 }

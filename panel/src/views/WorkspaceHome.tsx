@@ -1,4 +1,4 @@
-/** A workspace: its projects (each with its environments in pipeline order) and the audit log. */
+/** A workspace: its projects (each with its environments in pipeline order), its services and the audit log. */
 import { get, path } from '../api';
 import { href } from '../router';
 import type { ProjectList } from '../types';
@@ -11,9 +11,14 @@ export function WorkspaceHome({ ws }: { ws: string }) {
     <section>
       <div className="heading-row">
         <h1>{ws}</h1>
-        <Link to={href('w', ws, 'audit')} className="button ghost">
-          Audit log
-        </Link>
+        <span className="actions">
+          <Link to={href('w', ws, 'services')} className="button ghost">
+            Services
+          </Link>
+          <Link to={href('w', ws, 'audit')} className="button ghost">
+            Audit log
+          </Link>
+        </span>
       </div>
       <h2>Projects</h2>
       <ErrorNote error={error} />

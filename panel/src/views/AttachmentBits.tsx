@@ -1,0 +1,46 @@
+/** Pieces the service views share: an attachment's state, its variable names, and what an attach/rotate/detach rolled. */
+import { href } from '../router';
+import type { AttachmentChange, AttachmentInfo } from '../types';
+import { Badge, Link } from '../ui/bits';
+
+export function AttachmentState({ state }: { state: AttachmentInfo['state'] }) {
+  return <Badge tone={state === 'attached' ? 'ok' : 'warn'}>{state}</Badge>;
+}
+
+/** The injected variables by name (their values are secrets and never reach the panel). */
+export function Variables({ names }: { names: string[] }) {
+  return (
+    <ul className="plain" aria-label="Injected variables">
+      {names.map((n) => (
+        <li key={n}>
+          <code>{n}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const verbs = { attach: 'Attached', rotate: 'Rotated the credentials of', detach: 'Detached' } as const;
+
+export type ChangeVerb = keyof typeof verbs;
+
+/** "Attached cache to shop/dev (generation 1). Release #4 is rolling out: watch the live log." */
+export function RolledNote({ ws, verb, change, dropData = false }: { ws: string; verb: ChangeVerb; change: AttachmentChange | null; dropData?: boolean }) {
+  if (!change) return null;
+  const a = change.attachment;
+  const where = `${a.project}/${a.environment}${a.as ? ` as ${a.as}` : ''}`;
+  return (
+    <p role="status" className="note">
+      {verbs[verb]} {a.service} {verb === 'detach' ? 'from' : verb === 'attach' ? 'to' : 'in'} {where}
+      {verb === 'detach' ? '' : ` (credentials generation ${a.generation})`}.{' '}
+      {verb === 'detach' && (dropData ? `Its data (${a.resource}) is dropped once no running release uses it. ` : `Its data stays in ${a.resource} on the server. `)}
+      {change.deployment ? (
+        <>
+          Release #{change.deployment.releaseNumber} is rolling out: <Link to={href('w', ws, 'deployments', change.deployment.id)}>watch the live log</Link>.
+        </>
+      ) : (
+        `No release rolled (nothing runs in ${a.environment}, or a deploy is in flight): the next release ${verb === 'detach' ? 'runs without it' : 'gets it'}.`
+      )}
+    </p>
+  );
+}

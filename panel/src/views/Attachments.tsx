@@ -1,0 +1,89 @@
+/**
+ * An environment's attached services (variable names only), with rotate and detach, and a form
+ * to attach one of the workspace's services. A detach is finished by the server's sweep once no
+ * running release uses the credentials: the list follows it until the attachment is gone.
+ */
+import { useState } from 'react';
+import { get, path, post } from '../api';
+import type { AttachmentChange, AttachmentInfo, AttachmentList } from '../types';
+import { ErrorNote, Loading, Table } from '../ui/bits';
+import { useAction, useLoad, usePoll } from '../ui/hooks';
+import { AttachmentState, RolledNote, Variables, type ChangeVerb } from './AttachmentBits';
+import { AttachService } from './AttachService';
+import { DetachDialog } from './DetachDialog';
+
+export function Attachments({ ws, project, env }: { ws: string; project: string; env: string }) {
+  const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/attachments`;
+  const list = useLoad(() => get<AttachmentList>(url), url);
+  const [result, setResult] = useState<{ verb: ChangeVerb; change: AttachmentChange; dropData?: boolean } | null>(null);
+  const [detaching, setDetaching] = useState<AttachmentInfo | null>(null);
+  const rotate = useAction();
+  const attachments = list.data?.attachments ?? [];
+  usePoll(list.reload, attachments.some((a) => a.state === 'detaching'));
+  const changed = (verb: ChangeVerb, change: AttachmentChange, dropData = false) => {
+    setResult({ verb, change, dropData });
+    list.reload();
+  };
+  const onRotate = async (a: AttachmentInfo) => {
+    const r = await rotate.run(() => post<AttachmentChange>(`${url}/${encodeURIComponent(a.service)}/rotate`, a.as ? { as: a.as } : {}));
+    if (r) changed('rotate', r);
+  };
+  return (
+    <>
+      <ErrorNote error={list.error} />
+      {!list.data && !list.error && <Loading what="attached services" />}
+      {list.data && attachments.length === 0 && <p className="muted">No services attached to {env}.</p>}
+      {attachments.length > 0 && (
+        <Table caption={`Services attached to ${env} (variable values are never shown)`} columns={['Service', 'As', 'Resource', 'Credentials', 'State', 'Variables', '']}>
+          {attachments.map((a) => {
+            const label = `${a.service}${a.as ? ` as ${a.as}` : ''}`;
+            return (
+              <tr key={`${a.service}/${a.as ?? ''}`} data-attachment={label}>
+                <td>
+                  {a.service} <span className="muted small">{a.kind}</span>
+                </td>
+                <td>{a.as ?? '—'}</td>
+                <td>
+                  <code>{a.resource}</code>
+                </td>
+                <td>generation {a.generation}</td>
+                <td>
+                  <AttachmentState state={a.state} />
+                </td>
+                <td>
+                  <Variables names={a.variables} />
+                </td>
+                <td className="actions">
+                  {a.state === 'attached' && (
+                    <>
+                      <button type="button" className="ghost" disabled={rotate.busy} onClick={() => void onRotate(a)}>
+                        Rotate<span className="sr-only"> {label}</span>
+                      </button>
+                      <button type="button" className="ghost danger" onClick={() => setDetaching(a)}>
+                        Detach<span className="sr-only"> {label}</span>
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </Table>
+      )}
+      <ErrorNote error={rotate.error} />
+      {result && <RolledNote ws={ws} verb={result.verb} change={result.change} dropData={result.dropData} />}
+      {detaching && (
+        <DetachDialog
+          url={url}
+          attachment={detaching}
+          onClose={() => setDetaching(null)}
+          onDetached={(change, dropData) => {
+            setDetaching(null);
+            changed('detach', change, dropData);
+          }}
+        />
+      )}
+      <AttachService ws={ws} env={env} url={url} onAttached={(change) => changed('attach', change)} />
+    </>
+  );
+}

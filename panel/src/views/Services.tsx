@@ -1,0 +1,45 @@
+/** The workspace's services (adopted servers): what each is, where it answers, how many environments use it; and adopting one. */
+import { get, path } from '../api';
+import { href } from '../router';
+import type { ServiceList } from '../types';
+import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
+import { useLoad } from '../ui/hooks';
+import { AdoptService } from './AdoptService';
+
+export function Services({ ws }: { ws: string }) {
+  const url = path('workspaces', ws, 'services');
+  const services = useLoad(() => get<ServiceList>(url), url);
+  const list = services.data?.services ?? [];
+  return (
+    <section aria-labelledby="services-title">
+      <h1 id="services-title">Services of {ws}</h1>
+      <ErrorNote error={services.error} />
+      {!services.data && !services.error && <Loading what="services" />}
+      {services.data && list.length === 0 && <p className="muted">No services yet: adopt one below.</p>}
+      {list.length > 0 && (
+        <Table caption={`Services of ${ws} (admin credentials are never shown)`} columns={['Name', 'Kind', 'Mode', 'Address', 'Workloads reach', 'Server', 'Attachments']}>
+          {list.map((s) => (
+            <tr key={s.name} data-service={s.name}>
+              <td>
+                <Link to={href('w', ws, 'services', s.name)}>{s.name}</Link>
+              </td>
+              <td>{s.kind}</td>
+              <td>
+                <Badge tone="muted">{s.mode}</Badge>
+              </td>
+              <td>
+                <code>{s.address}</code>
+              </td>
+              <td>
+                <code>{s.workloadAddress}</code>
+              </td>
+              <td>{s.serverVersion ?? '—'}</td>
+              <td>{s.attachments}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
+      <AdoptService ws={ws} onAdopted={services.reload} />
+    </section>
+  );
+}

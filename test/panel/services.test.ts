@@ -1,0 +1,161 @@
+/**
+ * The panel's services views in Debian's Chromium against a real `slipway server` and the
+ * machine's real Redis: an admin adopts Redis through the form (its admin URL, with a canary
+ * password, is write-only: cleared after submit, in no page HTML and no API answer), attaches it
+ * to an environment that never deployed (stored without rolling a release), sees the injected
+ * variable names, rotates (generation 2), is refused removing the attached service (the API's
+ * code shown), detaches with drop data after typing the name (the sweep finishes it: the ACL
+ * users and the keys under the prefix are gone), removes the service, and finds each action in
+ * the audit log.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { apiClient, ok } from '../support/api.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { cleanup, startServerProcess, type ServerProcess } from '../support/server-process.js';
+
+const ws = 'svcpanel';
+const adminUser = `slwpanel_${process.pid}`;
+const canary = `canary-redis-${process.pid}-${Date.now().toString(36)}`;
+const adminUrl = `redis://${adminUser}:${canary}@127.0.0.1:6379`;
+const wait = { timeout: 60_000 };
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+let recorder: ResponseRecorder;
+let redis: Redis;
+
+/** The page's HTML holds neither the admin URL nor its password. */
+async function expectNoSecretInPage(): Promise<void> {
+  const html = await page.content();
+  expect(html).not.toContain(canary);
+  expect(html).not.toContain(adminUrl);
+}
+
+beforeAll(async () => {
+  // An admin user of its own, so the admin URL carries a password to look for.
+  redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  await redis.call('ACL', 'SETUSER', adminUser, 'reset', 'on', `>${canary}`, '~*', '&*', '+@all');
+  server = await startServerProcess({ args: ['--allow-service-host', '127.0.0.1'] });
+  const admin = apiClient(server.url, server.adminToken);
+  ok(await admin.post('/api/v1/workspaces', { name: ws, tier: 'high' }));
+  ok(await admin.post(`/api/v1/workspaces/${ws}/projects`, { name: 'shop' }));
+  browser = await launchBrowser();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  recorder = await recordApiResponses(page);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  await redis?.call('ACL', 'DELUSER', adminUser).catch(() => undefined);
+  redis?.disconnect();
+  await cleanup();
+}, 60_000);
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `services-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+});
+
+const row = () => page.locator('tr[data-attachment="cache"]');
+
+describe('services in the panel', () => {
+  it('adopts Redis through the form; the admin URL is cleared and never shown', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(server.adminToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: ws, exact: true }).click();
+    await page.getByRole('link', { name: 'Services', exact: true }).click();
+    await page.getByText('No services yet').waitFor();
+    await page.getByLabel('Name').fill('cache');
+    await page.getByLabel('Kind').selectOption('redis');
+    await page.getByLabel('Admin URL (write-only)').fill(adminUrl);
+    await page.getByRole('button', { name: 'Adopt service' }).click();
+    const listed = page.locator('tr[data-service="cache"]');
+    await listed.waitFor(wait);
+    expect(await listed.textContent()).toMatch(/redis.*adopted.*127\.0\.0\.1:6379.*127\.0\.0\.1:6379.*7\.\d+\.\d+.*0/);
+    await page.getByRole('status').filter({ hasText: 'Adopted redis service cache' }).waitFor();
+    expect(await page.getByLabel('Admin URL (write-only)').inputValue()).toBe('');
+    await expectNoSecretInPage();
+    await screenshot(page, 'services');
+  }, 120_000);
+
+  it("attaches it in an environment's Services tab and lists the variable names", async () => {
+    await page.goto(`${server.url}/w/${ws}/p/shop/e/dev`);
+    await page.getByRole('link', { name: 'Services' }).click();
+    await page.getByText('No services attached to dev.').waitFor();
+    await page.getByLabel('Service', { exact: true }).selectOption('cache');
+    await page.getByRole('button', { name: 'Attach' }).click();
+    await row().waitFor(wait);
+    const vars = await row().getByRole('list', { name: 'Injected variables' }).textContent();
+    expect(vars).toContain('REDIS_URL');
+    expect(vars).toContain('REDIS_KEY_PREFIX');
+    expect(await row().textContent()).toContain('generation 1');
+    await page.getByRole('status').filter({ hasText: 'Attached cache to shop/dev' }).filter({ hasText: 'No release rolled' }).waitFor();
+  }, 60_000);
+
+  it('rotates the credentials: generation 2', async () => {
+    await row().getByRole('button', { name: 'Rotate cache' }).click();
+    await row().getByText('generation 2').waitFor(wait);
+    await page.getByRole('status').filter({ hasText: 'Rotated the credentials of cache in shop/dev (credentials generation 2)' }).waitFor();
+    await screenshot(page, 'environment-services');
+  }, 60_000);
+
+  it('refuses to remove an attached service and shows the code; the detail lists the attachment', async () => {
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: ws, exact: true }).click();
+    await page.getByRole('link', { name: 'Services', exact: true }).click();
+    await page.getByRole('link', { name: 'cache', exact: true }).click();
+    await page.locator('tr[data-attachment="shop/dev"]', { hasText: 'generation 2' }).waitFor();
+    await page.getByRole('button', { name: 'Remove service' }).click();
+    await page.getByRole('alert').filter({ hasText: 'SLW_SERVICE_ATTACHED' }).waitFor();
+  }, 60_000);
+
+  it('detaches with drop data only after the name is typed; the sweep drops the keys and users', async () => {
+    await page.getByRole('link', { name: 'shop / dev' }).click();
+    const resource = (await row().locator('td code').first().textContent()) ?? '';
+    expect(resource).toMatch(/^slw_/);
+    await redis.set(`${resource}:left-behind`, 'x');
+    await row().getByRole('button', { name: 'Detach cache' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Detach cache from dev?' });
+    await dialog.getByLabel(/Drop the data too/).check();
+    const go = dialog.getByRole('button', { name: 'Detach and drop data' });
+    expect(await go.isDisabled()).toBe(true);
+    await dialog.getByLabel(/Type the service name/).fill('cach');
+    expect(await go.isDisabled()).toBe(true);
+    await dialog.getByLabel(/Type the service name/).fill('cache');
+    await screenshot(page, 'detach-dialog');
+    await go.click();
+    await page.getByRole('status').filter({ hasText: `Its data (${resource}) is dropped` }).waitFor();
+    // The server's sweep finishes the detach within seconds; the tab follows it.
+    await page.getByText('No services attached to dev.').waitFor(wait);
+    expect(await redis.exists(`${resource}:left-behind`)).toBe(0);
+    const users = (await redis.call('ACL', 'USERS')) as string[];
+    expect(users.filter((u) => u.startsWith(`${resource}_`))).toEqual([]);
+  }, 90_000);
+
+  it('removes the detached service', async () => {
+    await page.goto(`${server.url}/w/${ws}/services/cache`);
+    await page.getByText('Not attached to any environment').waitFor();
+    await page.getByRole('button', { name: 'Remove service' }).click();
+    await page.waitForURL(new RegExp(`/w/${ws}/services$`));
+    await page.getByText('No services yet').waitFor();
+  }, 60_000);
+
+  it('the audit log shows every service action', async () => {
+    await page.goto(`${server.url}/w/${ws}/audit`);
+    await page.getByLabel('Action').fill('service.*');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    for (const action of ['service.create', 'service.attach', 'service.rotate', 'service.detach', 'service.detached', 'service.remove']) {
+      await page.locator('tbody tr', { has: page.getByText(action, { exact: true }) }).first().waitFor();
+    }
+    await expectNoSecretInPage();
+  }, 60_000);
+
+  it('no API answer the browser received held the admin URL or its password', async () => {
+    const responses = await recorder.responses();
+    expect(responses.some((r) => r.url.includes('/services'))).toBe(true);
+    for (const r of responses) expect(r.body, r.url).not.toContain(canary);
+  });
+});
