@@ -61,6 +61,7 @@ export const errorCatalog = {
   SLW_SERVICE_ATTACHED: { status: 409, summary: 'The service still has attachments; detach them first (slipway service detach).' },
   SLW_ALREADY_ATTACHED: { status: 409, summary: 'The service is already attached to this environment under this prefix; use another --as PREFIX or rotate the credentials.' },
   SLW_VARIABLE_CLASH: { status: 409, summary: "An attachment's connection variable is already injected by another attachment of the environment; pick another --as PREFIX." },
+  SLW_BACKUP_INVALID: { status: 409, summary: "The backup cannot be restored here: its file is missing, corrupt (checksum or signature mismatch), or belongs to another attachment, kind or Slipway instance; nothing was changed." },
   SLW_CONFIRM_REQUIRED: { status: 400, summary: 'A destructive action needs --confirm NAME with the name of the object it destroys.' },
   SLW_INTERNAL: { status: 500, summary: 'An unexpected server error; the server log has the details.' },
   SLW_SERVER_UNREACHABLE: { status: 503, summary: 'The CLI could not reach the Slipway server.' },

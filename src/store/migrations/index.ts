@@ -11,6 +11,7 @@ import * as registryHardening from './0004-registry-hardening.js';
 import * as tenancyHardening from './0005-tenancy-hardening.js';
 import * as engine from './0006-engine.js';
 import * as services from './0007-services.js';
+import * as serviceBackups from './0008-service-backups.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -20,6 +21,7 @@ const all: Record<string, Migration> = {
   '0005-tenancy-hardening': tenancyHardening,
   '0006-engine': engine,
   '0007-services': services,
+  '0008-service-backups': serviceBackups,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
