@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { Transform, type Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
 import type { AdminConnection } from '../../core/services.js';
 import type { ServiceBackupDriver } from '../../services/backup-driver.js';
@@ -81,6 +82,30 @@ async function dropViewsAndTriggers(admin: AdminConnection, c: mysql.Connection,
   if (o.views.length > 0) await query(admin, c, 'drop the views', `DROP VIEW IF EXISTS ${o.views.map((v) => `${q(db)}.${q(v)}`).join(', ')}`);
 }
 
+/**
+ * The dump, with the live database's quoted name in statements (a trigger created as
+ * `slw_x`.`t` keeps that name in the dump) pointed at the scratch database, so loading it never
+ * touches the live one. Row data (INSERT lines) is left as it is.
+ */
+function intoScratch(input: Readable, live: string, scratch: string): Readable {
+  const from = q(live);
+  const to = q(scratch);
+  let carry = '';
+  const rewrite = (line: string) => (line.startsWith('INSERT INTO ') ? line : line.split(from).join(to));
+  const t = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const lines = (carry + chunk.toString('latin1')).split('\n');
+      carry = lines.pop() ?? '';
+      done(null, lines.length === 0 ? '' : Buffer.from(lines.map(rewrite).join('\n') + '\n', 'latin1'));
+    },
+    flush(done) {
+      done(null, Buffer.from(rewrite(carry), 'latin1'));
+    },
+  });
+  input.on('error', (err) => t.destroy(err));
+  return input.pipe(t);
+}
+
 export const mysqlBackupDriver: ServiceBackupDriver = {
   kind: 'mysql',
 
@@ -102,7 +127,7 @@ export const mysqlBackupDriver: ServiceBackupDriver = {
       await query(admin, c, 'create the scratch database', `CREATE DATABASE ${q(scratch)} CHARACTER SET utf8mb4`);
     });
     try {
-      await runTool(admin, client, [...connectionArgs(admin), '--binary-mode', `--database=${scratch}`], { MYSQL_PWD: admin.password }, { input, step: 'load the dump' });
+      await runTool(admin, client, [...connectionArgs(admin), '--binary-mode', `--database=${scratch}`], { MYSQL_PWD: admin.password }, { input: intoScratch(input, resource, scratch), step: 'load the dump' });
       await withConnection(admin, async (c) => {
         const restored = await objectsOf(admin, c, scratch);
         const live = await objectsOf(admin, c, resource);
