@@ -60,6 +60,7 @@ export const errorCatalog = {
   SLW_SERVICE_AUTH: { status: 424, summary: "The service refused the admin credentials, or they lack the rights Slipway needs (create databases and users); nothing was changed." },
   SLW_SERVICE_ATTACHED: { status: 409, summary: 'The service still has attachments; detach them first (slipway service detach).' },
   SLW_ALREADY_ATTACHED: { status: 409, summary: 'The service is already attached to this environment under this prefix; use another --as PREFIX or rotate the credentials.' },
+  SLW_SERVICE_CHANGED: { status: 409, summary: 'The attachment changed meanwhile (another rotate or detach ran at the same time); run the command again.' },
   SLW_VARIABLE_CLASH: { status: 409, summary: "An attachment's connection variable is already injected by another attachment of the environment; pick another --as PREFIX." },
   SLW_BACKUP_INVALID: { status: 409, summary: "The backup cannot be restored here: its file is missing, corrupt (checksum or signature mismatch), or belongs to another attachment, kind or Slipway instance; nothing was changed." },
   SLW_CONFIRM_REQUIRED: { status: 400, summary: 'A destructive action needs --confirm NAME with the name of the object it destroys.' },

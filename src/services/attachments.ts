@@ -122,7 +122,7 @@ export async function attach(ctx: ServiceContext, access: EnvironmentAccess, ser
 export async function rotate(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<AttachmentInfo> {
   const service = await findService(ctx.db, access, serviceName);
   const attachment = await findAttachment(ctx.db, service, access, as ?? '');
-  if (attachment.state !== 'attached') throw new SlipwayError('SLW_NOT_FOUND', `service '${serviceName}' is being detached from ${access.project.name}/${access.environment.name}`);
+  if (attachment.state !== 'attached') throw new SlipwayError('SLW_SERVICE_CHANGED', `service '${serviceName}' is being detached from ${access.project.name}/${access.environment.name}; its credentials are revoked once no release uses them`);
   const generation = attachment.generation + 1;
   const user = attachmentNames(attachment.resource.slice(4)).user(generation);
   const password = newPassword();
@@ -133,7 +133,7 @@ export async function rotate(ctx: ServiceContext, access: EnvironmentAccess, ser
     await ctx.db.transaction().execute(async (tx) => {
       await lockEnvironment(tx, access.environment.id);
       const moved = await tx.updateTable('service_attachments').set({ generation }).where('id', '=', attachment.id).where('generation', '=', attachment.generation).where('state', '=', 'attached').executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `the credentials of service '${serviceName}' in ${access.project.name}/${access.environment.name} were changed meanwhile; try again`);
+      if (Number(moved.numUpdatedRows) !== 1) throw new SlipwayError('SLW_SERVICE_CHANGED', `the credentials of service '${serviceName}' in ${access.project.name}/${access.environment.name} were changed meanwhile; try again`);
       await tx.updateTable('service_credentials').set({ state: 'retiring' }).where('attachment_id', '=', attachment.id).where('state', '=', 'active').execute();
       await tx.insertInto('service_credentials').values({ id: newId('scr'), attachment_id: attachment.id, generation, username: user, envelope: ctx.keyring.seal(credentialSealId(access.workspace.id, attachment.id, generation), password), state: 'active', created_at: nowIso(), revoked_at: null }).execute();
       await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.rotate', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, generation } });

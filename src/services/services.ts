@@ -130,10 +130,10 @@ export async function describeService(db: Executor, access: WorkspaceAccess, nam
 export async function removeService(db: Db, access: WorkspaceAccess, name: string): Promise<{ name: string }> {
   return db.transaction().execute(async (tx) => {
     const row = await findService(tx, access, name);
-    const attached = await tx.selectFrom('service_attachments as a').innerJoin('projects as p', 'p.id', 'a.project_id').innerJoin('environments as e', 'e.id', 'a.environment_id').select(['p.name as project', 'e.name as environment']).where('a.service_id', '=', row.id).execute();
+    const attached = await tx.selectFrom('service_attachments as a').leftJoin('projects as p', 'p.id', 'a.project_id').leftJoin('environments as e', 'e.id', 'a.environment_id').select(['p.name as project', 'e.name as environment', 'a.state']).where('a.service_id', '=', row.id).execute();
     if (attached.length > 0) {
-      const where = attached.slice(0, 5).map((a) => `${a.project}/${a.environment}`).join(', ');
-      throw new SlipwayError('SLW_SERVICE_ATTACHED', `service '${name}' is attached to ${attached.length} environment(s) (${where}); detach them first: slipway service detach ${name} -p PROJECT -e ENV`);
+      const where = attached.slice(0, 5).map((a) => `${a.project ?? '(deleted)'}/${a.environment ?? '(deleted)'}${a.state === 'detaching' ? ' (detaching)' : ''}`).join(', ');
+      throw new SlipwayError('SLW_SERVICE_ATTACHED', `service '${name}' still has ${attached.length} attachment(s) (${where}); detach them first (slipway service detach ${name} -p PROJECT -e ENV), and wait until detaching ones are gone (slipway service show ${name})`);
     }
     await tx.deleteFrom('services').where('id', '=', row.id).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.remove', targetType: 'service', target: name, details: { kind: row.kind } });

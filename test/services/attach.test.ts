@@ -1,7 +1,7 @@
 /**
- * Services end to end, on the machine's real PostgreSQL, MariaDB and Redis (adopted), the real
+ * Services end to end, on the machine's real PostgreSQL, MariaDB, Redis and RabbitMQ (adopted), the real
  * Docker engine and Caddy: a Node app built by Slipway writes and reads through each injected
- * URL in dev and prod; dev's credentials cannot reach prod's database, tables or keys (tried);
+ * URL in dev and prod (attaching to running prod under load fails no request); dev's credentials cannot reach prod's database, tables, keys or vhost (tried);
  * a rotation under load fails no request and the old credentials stop working after the drain;
  * detach with --drop-data drops the data; secrets (an admin password canary, the generated
  * credentials) are in no log, answer, audit entry, label or plain-text store; bad input gets
@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, ok, type Api } from '../support/api.js';
 import { deployWorld, loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
 import { cleanup, tempDir } from '../support/server-process.js';
+import { AmqpConnection } from '../../src/drivers/test-support/amqp.js';
 import { bridgeGateway, buildServiceApp, pushNodeBase, relay } from '../support/service-app.js';
 
 let w: DeployWorld;
@@ -93,6 +94,7 @@ beforeAll(async () => {
     ['pg', 'postgres', `postgres://${canaryRole}:${canary}@127.0.0.1:5432/postgres`, await through(5432)],
     ['db', 'mysql', 'mysql://root@127.0.0.1:3306', await through(3306)],
     ['cache', 'redis', 'redis://127.0.0.1:6379', await through(6379)],
+    ['mq', 'rabbitmq', 'amqp://guest:guest@127.0.0.1:5672', await through(5672)],
   ];
   for (const [name, kind, url, reach] of services) {
     const r = await w.cli(['service', 'create', name, '-w', w.ws, '--kind', kind, '--adopt', '-', '--workload-address', reach, '--json'], url);
@@ -115,7 +117,7 @@ afterAll(async () => {
 describe('services attached to environments', () => {
   it('injects each attachment into dev and prod; the app writes and reads through every URL', async () => {
     for (const env of ['dev', 'prod']) {
-      for (const name of ['pg', 'db']) {
+      for (const name of ['pg', 'db', 'mq']) {
         const r = await w.run(['service', 'attach', name, '-w', w.ws, '-p', 'svcapp', '-e', env, '--json']);
         expect(r.code, r.stderr).toBe(0);
         expect(r.json<{ deployment: unknown }>().deployment).toBeNull();
@@ -123,20 +125,27 @@ describe('services attached to environments', () => {
       // prod requires approval (tier high): the instance admin skips it, on the record.
       const d = await w.run(['deploy', '-w', w.ws, '-p', 'svcapp', '-e', env, '--version', '1.0.0', ...(env === 'prod' ? ['--skip-approval'] : []), '--json']);
       expect(d.code, d.stderr).toBe(0);
-      // Attaching to a running environment rolls a release with the new variables.
+      // Attaching to a running environment rolls a release with the new variables (prod: under load).
+      const load = env === 'prod' ? loadGenerator(w.proxyPort, domain('prod')) : null;
       const cache = await w.run(['service', 'attach', 'cache', '-w', w.ws, '-p', 'svcapp', '-e', env, '--json']);
       expect(cache.code, cache.stderr).toBe(0);
       const rolled = cache.json<{ deployment: { id: string } | null; attachment: { variables: string[] } }>();
       expect(rolled.attachment.variables).toEqual(['REDIS_URL', 'REDIS_KEY_PREFIX']);
       expect(rolled.deployment, `${d.stdout} ${(await w.run(['status', '-w', w.ws, '-p', 'svcapp', '--json'])).stdout}`).not.toBeNull();
       await waitDeployment(rolled.deployment?.id);
-      for (const kind of ['pg', 'mysql', 'redis']) {
+      if (load) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const result = await load.stop();
+        expect(result.sent).toBeGreaterThan(100);
+        expect(result.failures).toEqual([]);
+      }
+      for (const kind of ['pg', 'mysql', 'redis', 'amqp']) {
         expect(await get(env, `/${kind}/write?v=${env}-${kind}`)).toBe('ok');
         expect(await get(env, `/${kind}/read`)).toBe(`${env}-${kind}`);
       }
     }
     const list = await w.run(['service', 'attachments', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--json']);
-    expect(list.json<{ attachments: Array<{ service: string; state: string }> }>().attachments.map((a) => `${a.service}:${a.state}`)).toEqual(['cache:attached', 'db:attached', 'pg:attached']);
+    expect(list.json<{ attachments: Array<{ service: string; state: string }> }>().attachments.map((a) => `${a.service}:${a.state}`)).toEqual(['cache:attached', 'db:attached', 'mq:attached', 'pg:attached']);
   });
 
   it("dev's credentials cannot read prod's database, tables or keys", async () => {
@@ -157,6 +166,9 @@ describe('services attached to environments', () => {
     await expect(redis.get(`${prod.REDIS_KEY_PREFIX}k`)).rejects.toThrow(/NOPERM/);
     expect(await redis.get(`${dev.REDIS_KEY_PREFIX}k`)).toBe('dev-redis');
     redis.disconnect();
+    // RabbitMQ: dev's user cannot open prod's vhost.
+    const amqp = new URL(dev.AMQP_URL ?? '');
+    await expect(AmqpConnection.open(5672, decodeURIComponent(amqp.username), decodeURIComponent(amqp.password), prod.AMQP_VHOST ?? '')).rejects.toThrow(/530|access|refused|closed/i);
   });
 
   it('rotates prod credentials under load with zero failed requests; the old ones stop working after the drain', async () => {
@@ -213,7 +225,7 @@ describe('services attached to environments', () => {
     const attached = await w.run(['service', 'remove', 'pg', '-w', w.ws, '--json']);
     expect(code(attached)).toBe('SLW_SERVICE_ATTACHED');
     const list = await w.run(['service', 'list', '-w', w.ws, '--json']);
-    expect(list.json<{ services: Array<{ name: string }> }>().services.map((s) => s.name)).toEqual(['cache', 'db', 'pg']);
+    expect(list.json<{ services: Array<{ name: string }> }>().services.map((s) => s.name)).toEqual(['cache', 'db', 'mq', 'pg']);
     expect(await databases()).toBe(before);
   });
 
@@ -230,8 +242,8 @@ describe('services attached to environments', () => {
 
   it('keeps every secret out of logs, answers, audit entries, labels and the plain store', async () => {
     const prod = await containerEnv('prod');
-    const secrets = [canary, prod.PGPASSWORD, prod.MYSQL_PASSWORD, new URL(prod.REDIS_URL ?? 'redis://x').password].filter((s): s is string => typeof s === 'string' && s.length > 8);
-    expect(secrets.length).toBe(4);
+    const secrets = [canary, prod.PGPASSWORD, prod.MYSQL_PASSWORD, new URL(prod.REDIS_URL ?? 'redis://x').password, new URL(prod.AMQP_URL ?? 'amqp://x').password].filter((s): s is string => typeof s === 'string' && s.length > 8);
+    expect(secrets.length).toBe(5);
     const show = await w.run(['service', 'show', 'pg', '-w', w.ws, '--json']);
     const audit = await w.run(['audit', '-w', w.ws, '--json', '--limit', '200']);
     const labels = await w.docker(['ps', '-a', '--filter', `label=io.slipway.workspace=${w.ws}`, '--format', '{{.Labels}} {{.Names}} {{.Command}}']);

@@ -1,13 +1,14 @@
 /**
  * A Node app that uses its attached services through the variables Slipway injects
- * (DATABASE_URL, MYSQL_URL, REDIS_URL + REDIS_KEY_PREFIX), built by Slipway's own node runtime
+ * (DATABASE_URL, MYSQL_URL, REDIS_URL + REDIS_KEY_PREFIX, AMQP_URL), built by Slipway's own node runtime
  * on a node base made from this machine's /usr/bin/node (nothing can be pulled here). The app's
- * client libraries (pg, mysql2, ioredis) are bundled into one server.js with esbuild.
+ * client libraries (pg, mysql2, ioredis, and the minimal AMQP client of the RabbitMQ driver's tests)
+ * are bundled into one server.js with esbuild.
  *
- * Routes: `GET /KIND/write?v=VALUE` stores VALUE, `GET /KIND/read` answers it (KIND: pg, mysql, redis).
+ * Routes: `GET /KIND/write?v=VALUE` stores VALUE, `GET /KIND/read` answers it (KIND: pg, mysql, redis, amqp: a message on queue `kv` of the vhost).
  *
- * Also a TCP relay on the Docker bridge's gateway address: the machine's PostgreSQL, MariaDB and
- * Redis listen on 127.0.0.1 only, which containers cannot reach; the relay stands in for a
+ * Also a TCP relay on the Docker bridge's gateway address: the machine's PostgreSQL, MariaDB,
+ * Redis and RabbitMQ listen on 127.0.0.1 only, which containers cannot reach; the relay stands in for a
  * server on a private address (what `--workload-address` names in production).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const http = require('node:http');
 const { Client } = require('pg');
 const mysql = require('mysql2/promise');
 const Redis = require('ioredis');
+const { AmqpConnection } = require('__AMQP__');
 const q = (u) => new URL(u, 'http://x').searchParams.get('v') ?? '';
 const handlers = {
   pg: async (op, v) => {
@@ -52,6 +54,15 @@ const handlers = {
       return (await c.get(key)) ?? '';
     } finally { c.disconnect(); }
   },
+  amqp: async (op, v) => {
+    const u = new URL(process.env.AMQP_URL);
+    const c = await AmqpConnection.open(Number(u.port), decodeURIComponent(u.username), decodeURIComponent(u.password), decodeURIComponent(u.pathname.slice(1)), u.hostname);
+    try {
+      await c.declareQueue('kv');
+      if (op === 'write') { await c.publishSync('kv', v); return 'ok'; }
+      return (await c.get('kv')) ?? '';
+    } finally { c.close(); }
+  },
 };
 http.createServer(async (req, res) => {
   const [, kind, op] = (req.url ?? '/').split('?')[0].split('/');
@@ -68,7 +79,7 @@ export async function buildServiceApp(dir: string): Promise<string> {
   const out = join(dir, 'app');
   mkdirSync(src, { recursive: true });
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(src, 'app.cjs'), app);
+  writeFileSync(join(src, 'app.cjs'), app.replace('__AMQP__', join(repoRoot, 'src/drivers/test-support/amqp.ts')));
   await build({ entryPoints: [join(src, 'app.cjs')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(out, 'server.js'), nodePaths: [join(repoRoot, 'node_modules')], logLevel: 'error', external: ['pg-native', 'cloudflare:sockets'] });
   writeFileSync(join(out, 'package.json'), JSON.stringify({ name: 'service-app', version: '1.0.0', private: true }));
   const archive = join(dir, 'app.tar.gz');

@@ -113,8 +113,8 @@ export class AmqpConnection {
   }
 
   /** Logs in with PLAIN and opens `vhost` and channel 1; rejects with {@link AmqpClosed} when refused. */
-  static async open(port: number, username: string, password: string, vhost: string): Promise<AmqpConnection> {
-    const socket = connect({ host: '127.0.0.1', port });
+  static async open(port: number, username: string, password: string, vhost: string, host = '127.0.0.1'): Promise<AmqpConnection> {
+    const socket = connect({ host, port });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
