@@ -127,13 +127,22 @@ export const redisBackupDriver: ServiceBackupDriver = {
       let count = 0;
       for (const db of await databasesWithKeys(r)) {
         await r.select(db);
-        for (const key of await keysUnder(r, resource)) {
-          const [payload, ttl] = (await r.multi().dumpBuffer(key).pttl(key).exec()) ?? [];
-          const p = payload?.[1] as Buffer | null | undefined;
-          const t = Number(ttl?.[1] ?? -2);
-          if (p === null || p === undefined || t === -2) continue; // expired or removed meanwhile
-          await write(frame({ db, key, ttl: t, payload: p }));
-          count += 1;
+        const keys = await keysUnder(r, resource);
+        // One pipeline per 500 keys: DUMP and PTTL of each, in order.
+        for (let i = 0; i < keys.length; i += 500) {
+          const batch = keys.slice(i, i + 500);
+          const pipe = r.pipeline();
+          for (const key of batch) pipe.dumpBuffer(key).pttl(key);
+          const replies = (await pipe.exec()) ?? [];
+          for (const [n, key] of batch.entries()) {
+            const [dumpErr, payload] = replies[2 * n] ?? [];
+            const [ttlErr, ttl] = replies[2 * n + 1] ?? [];
+            if (dumpErr || ttlErr) throw internal(admin, 'dump keys', dumpErr ?? ttlErr, []);
+            const t = Number(ttl ?? -2);
+            if (!Buffer.isBuffer(payload) || t === -2) continue; // expired or removed meanwhile
+            await write(frame({ db, key, ttl: t, payload }));
+            count += 1;
+          }
         }
       }
       const end = Buffer.alloc(9);
