@@ -6,6 +6,8 @@
 #   skopeo podman buildah   real registry clients the tests push and pull with
 #   caddy            the edge proxy of the deploy engine
 #   busybox-static   /bin/sh and httpd for the small base images the tests make
+#   postgresql-client mariadb-client   pg_dump/psql and mariadb-dump/mariadb: backups and restores
+#                    of PostgreSQL and MySQL/MariaDB service attachments run them on the server
 #   chromium         only for the tests (SLIPWAY_SETUP_TESTS=1, set by scripts/test.sh): the web
 #                    panel's end-to-end tests drive it headless through playwright-core
 set -euo pipefail
@@ -13,6 +15,10 @@ set -euo pipefail
 say() { printf '[setup] %s\n' "$*"; }
 
 packages=(docker.io docker-registry skopeo podman buildah caddy busybox-static)
+# Any installed version of the database clients will do (e.g. postgresql-client-15 without its
+# postgresql-client meta package): ask for the packages only when the tools are missing.
+command -v pg_dump >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 || packages+=(postgresql-client)
+command -v mariadb-dump >/dev/null 2>&1 || command -v mysqldump >/dev/null 2>&1 || packages+=(mariadb-client)
 if [ "${SLIPWAY_SETUP_TESTS:-0}" = "1" ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do

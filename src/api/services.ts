@@ -102,3 +102,31 @@ export type DetachBody = z.input<typeof detachBody>;
 /** An attach, rotate or detach also says which release it rolled (null: nothing runs, or a deploy is in flight). */
 export const attachmentChangeSchema = z.object({ attachment: attachmentSchema, deployment: deploymentRef });
 export type AttachmentChange = z.output<typeof attachmentChangeSchema>;
+
+export const backupSchema = z
+  .object({
+    id: z.string(),
+    service: z.string(),
+    kind: z.enum(serviceKinds),
+    project: z.string(),
+    environment: z.string(),
+    as: z.string().nullable(),
+    size: z.number().int().meta({ description: 'bytes of the dump' }),
+    sha256: z.string().meta({ description: 'SHA-256 (hex) of the dump' }),
+    release: z.number().int().nullable().meta({ description: "the environment's running release when it was taken" }),
+    createdAt: timestamp,
+    createdBy: z.string().nullable(),
+  })
+  .meta({ id: 'ServiceBackup', description: "a logical backup of one attachment's data, kept in the server's data directory" });
+export type BackupInfo = z.output<typeof backupSchema>;
+
+export const backupListSchema = z.object({ backups: z.array(backupSchema) });
+export type BackupList = z.output<typeof backupListSchema>;
+
+export const backupParam = z.object({ service: nameSchema('service'), backup: z.string().min(1).max(64) });
+export const backupQuery = z.object({ as: prefix.optional() });
+export const backupBody = z.strictObject({ as: prefix.optional() });
+export type BackupBody = z.input<typeof backupBody>;
+
+export const restoreSchema = z.object({ backup: backupSchema, durationMs: z.number().int() });
+export type RestoreResult = z.output<typeof restoreSchema>;

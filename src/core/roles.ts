@@ -38,6 +38,8 @@ export const permissions = {
   'service.read': 'viewer',
   'service.manage': 'admin',
   'service.attach': 'developer',
+  'service.backup': 'developer',
+  'service.restore': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof permissions;
 

@@ -34,7 +34,7 @@ function apiWhere(admin: AdminConnection): string {
   return `RabbitMQ's management API at ${base(admin)}`;
 }
 
-async function api(admin: AdminConnection, step: string, method: string, path: string, body?: unknown, okStatuses: readonly number[] = []): Promise<unknown> {
+export async function api(admin: AdminConnection, step: string, method: string, path: string, body?: unknown, okStatuses: readonly number[] = []): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(`${base(admin)}/api${path}`, {

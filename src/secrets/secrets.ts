@@ -20,6 +20,8 @@ import type { SecretIdentity } from './envelope.js';
 export interface Keyring {
   seal(id: SecretIdentity, value: string): string;
   open(id: SecretIdentity, envelope: string): string;
+  /** HMAC-SHA256 (hex) of `data` with a key derived from the master key for `purpose` (e.g. binding a backup file to this instance). */
+  mac(purpose: string, data: string | Buffer): string;
 }
 
 /** A secret's metadata; never its value. */

@@ -13,6 +13,7 @@ import type { ArchiveLimits } from '../builder/types.js';
 import type { EgressPolicy } from '../registry/client/index.js';
 import type { SseStreams } from '../platform/sse.js';
 import type { ServiceDrivers } from '../services/driver.js';
+import type { ServiceBackupDrivers } from '../services/backup-driver.js';
 import type { ServiceHostPolicy } from '../services/host-policy.js';
 import type { Provisioning } from '../services/provisioning.js';
 
@@ -43,8 +44,8 @@ export interface ServerDeps {
   streams: SseStreams;
   /** Event streams one API token may hold open at once (default 20; http/stream-limits.ts). */
   maxStreamsPerToken?: number;
-  /** Services: the drivers per kind, which hosts may be adopted, and a nudge for the services sweep. */
-  services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void; provisioning?: () => Provisioning | null };
+  /** Services: the drivers per kind, which hosts may be adopted, a nudge for the services sweep, provisioning, and the backup drivers. */
+  services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void; provisioning?: () => Provisioning | null; backups: ServiceBackupDrivers };
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

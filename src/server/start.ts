@@ -11,6 +11,7 @@ import { SlipwayError } from '../core/errors.js';
 import { masterKeyCheck } from '../secrets/envelope.js';
 import { masterKeyring } from '../secrets/keyring.js';
 import { serviceDrivers } from '../drivers/index.js';
+import { serviceBackupDrivers } from '../drivers/backup/index.js';
 import { ServiceHostPolicy } from '../services/host-policy.js';
 import { startServicesRuntime } from '../services/runtime.js';
 import { loadMasterKey } from '../secrets/master-key.js';
@@ -101,7 +102,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const serviceCtx = { db: store.db, keyring, drivers: serviceDrivers(), hosts: new ServiceHostPolicy(options.allowServiceHosts), provisioning: () => provisioning };
     const servicesRuntime = startServicesRuntime(serviceCtx, logger);
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning } });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() } });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {

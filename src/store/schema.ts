@@ -396,6 +396,26 @@ export interface ProvisionedServicesTable {
   cpu_millis: number | null;
 }
 
+/** One logical backup of an attachment's data: a file under `<data-dir>/service-backups/<attachment id>/`. */
+export interface ServiceBackupsTable {
+  id: string;
+  workspace_id: string;
+  attachment_id: string;
+  service_id: string;
+  environment_id: string;
+  kind: string;
+  /** Bytes of the dump (after the file's header). */
+  size: number;
+  /** SHA-256 (hex) of the dump. */
+  sha256: string;
+  /** The environment's running release when it was taken. */
+  release_number: number | null;
+  created_at: string;
+  created_by: string | null;
+  /** The file name under the attachment's folder. */
+  file: string;
+}
+
 /** Every table, by name. */
 export interface Database {
   slipway_meta: MetaTable;
@@ -429,6 +449,7 @@ export interface Database {
   service_attachments: ServiceAttachmentsTable;
   service_credentials: ServiceCredentialsTable;
   provisioned_services: ProvisionedServicesTable;
+  service_backups: ServiceBackupsTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

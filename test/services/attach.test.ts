@@ -240,6 +240,39 @@ describe('services attached to environments', () => {
     expect(await withPg(async (c) => (await c.query('select 1 from pg_database where datname = $1', [prod.PGDATABASE])).rowCount)).toBe(1);
   });
 
+  it('backs up prod PostgreSQL, and a restore brings back exactly the rows of the backup', async () => {
+    const db = (await containerEnv('prod')).PGDATABASE ?? '';
+    const rows = async () => {
+      const c = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: db });
+      await c.connect();
+      try {
+        return (await c.query('select x from backup_probe order by x')).rows.map((r: { x: number }) => r.x);
+      } finally {
+        await c.end();
+      }
+    };
+    const asTenant = async (sql: string) => {
+      const c = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: db });
+      await c.connect();
+      await c.query(`set role "${db}"; ${sql}`).finally(() => c.end());
+    };
+    await asTenant('create table backup_probe (x int); insert into backup_probe values (1), (2)');
+    const b = await w.run(['service', 'backup', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--json']);
+    expect(b.code, b.stderr).toBe(0);
+    const backup = b.json<{ id: string; size: number; sha256: string; release: number | null }>();
+    expect(backup.size).toBeGreaterThan(0);
+    expect(backup.release).not.toBeNull();
+    await asTenant('insert into backup_probe values (3); delete from backup_probe where x = 1');
+    const dev = await w.run(['service', 'restore', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'dev', '--from', backup.id, '--json']);
+    expect(dev.code).not.toBe(0);
+    const r = await w.run(['service', 'restore', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--from', backup.id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(backup.id);
+    expect(await rows()).toEqual([1, 2]);
+    const list = await w.run(['service', 'backups', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--json']);
+    expect(list.json<{ backups: Array<{ id: string }> }>().backups.map((x) => x.id)).toEqual([backup.id]);
+  });
+
   it('keeps every secret out of logs, answers, audit entries, labels and the plain store', async () => {
     const prod = await containerEnv('prod');
     const secrets = [canary, prod.PGPASSWORD, prod.MYSQL_PASSWORD, new URL(prod.REDIS_URL ?? 'redis://x').password, new URL(prod.AMQP_URL ?? 'amqp://x').password].filter((s): s is string => typeof s === 'string' && s.length > 8);

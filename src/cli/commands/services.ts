@@ -1,6 +1,6 @@
 /** `slipway service …`: adopted servers and their attachments to environments. */
 import type { Command } from 'commander';
-import type { AttachmentChange, AttachmentInfo, AttachmentList, RemovedService, ServiceDetail, ServiceInfo, ServiceList } from '../../api/services.js';
+import type { AttachmentChange, AttachmentInfo, AttachmentList, BackupInfo, BackupList, RemovedService, RestoreResult, ServiceDetail, ServiceInfo, ServiceList } from '../../api/services.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Runner } from '../context.js';
@@ -33,6 +33,23 @@ function changed(verb: string, c: AttachmentChange): string {
   const where = `${a.project}/${a.environment}${a.as ? ` as ${a.as}` : ''}`;
   const rolled = c.deployment ? `; release #${c.deployment.releaseNumber} rolls with it (slipway logs ${c.deployment.id} --follow)` : '; the next release gets it (nothing runs there, or a deploy is in flight)';
   return `${verb} ${a.service} (${a.kind}) ${verb === 'detached' ? 'from' : 'to'} ${where}: ${a.resource}, credentials generation ${a.generation}, variables ${a.variables.join(', ')}${rolled}`;
+}
+
+/** 1234567 → "1.2 MB". */
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+function backupTable(backups: BackupInfo[]): string {
+  return table(['ID', 'CREATED', 'SIZE', 'RELEASE', 'SHA256', 'BY'], backups.map((b) => [b.id, b.createdAt, bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.sha256.slice(0, 16), b.createdBy ?? '-']));
 }
 
 const asOption = (cmd: Command) => cmd.option('--as <PREFIX>', 'variable prefix of a second attachment of one kind (e.g. ANALYTICS → ANALYTICS_DATABASE_URL)');
@@ -126,6 +143,33 @@ export function registerServices(program: Command, run: Runner): void {
       if (dropData && ctx.opts.confirm !== name) throw new SlipwayError('SLW_CONFIRM_REQUIRED', `--drop-data deletes the attachment's data for good; to go ahead, repeat the service name: --confirm ${name}`);
       const r = await ctx.client.request<AttachmentChange>('POST', attachmentsPath(ctx, name, 'detach'), { ...asBody(ctx), ...(dropData ? { dropData, confirm: String(ctx.opts.confirm) } : {}) });
       emit(ctx.io, ctx.json, r, () => `${changed('detached', r)}; ${dropData ? `its data (${r.attachment.resource}) is dropped` : `its data stays in ${r.attachment.resource} on the server`} once no running release uses it`);
+    }),
+  );
+  asOption(withEnvironment(service.command('backup <name>').description("back up an attachment's data (database dump, keys under its prefix, or vhost definitions) into the server's data directory"))).action(
+    run(async (ctx, [name = '']) => {
+      const b = await ctx.client.request<BackupInfo>('POST', attachmentsPath(ctx, name, 'backups'), asBody(ctx));
+      emit(ctx.io, ctx.json, b, () => `backed up ${b.service} (${b.kind}) of ${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''}: ${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`);
+    }),
+  );
+  asOption(withEnvironment(service.command('backups <name>').description("an attachment's backups, newest first"))).action(
+    run(async (ctx, [name = '']) => {
+      const query = ctx.opts.as === undefined ? '' : `?as=${encodeURIComponent(String(ctx.opts.as))}`;
+      const r = await ctx.client.request<BackupList>('GET', `${attachmentsPath(ctx, name, 'backups')}${query}`);
+      emit(ctx.io, ctx.json, r, () => (r.backups.length === 0 ? `no backups yet: slipway service backup ${name}` : backupTable(r.backups)));
+    }),
+  );
+  asOption(
+    withEnvironment(
+      service
+        .command('restore <name>')
+        .description("replace an attachment's data by one of its backups (checked first: a corrupt or foreign backup is refused and changes nothing)")
+        .requiredOption('--from <backup>', 'the backup id (slipway service backups NAME)'),
+    ),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const r = await ctx.client.request<RestoreResult>('POST', attachmentsPath(ctx, name, 'backups', String(ctx.opts.from), 'restore'), asBody(ctx));
+      const b = r.backup;
+      emit(ctx.io, ctx.json, r, () => `restored ${b.service} (${b.kind}) of ${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''} from ${b.id} (${b.createdAt}, ${bytes(b.size)}) in ${(r.durationMs / 1000).toFixed(1)} s`);
     }),
   );
 }

@@ -12,6 +12,7 @@ import * as tenancyHardening from './0005-tenancy-hardening.js';
 import * as engine from './0006-engine.js';
 import * as services from './0007-services.js';
 import * as provisionedServices from './0008-provisioned-services.js';
+import * as serviceBackups from './0009-service-backups.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -22,6 +23,7 @@ const all: Record<string, Migration> = {
   '0006-engine': engine,
   '0007-services': services,
   '0008-provisioned-services': provisionedServices,
+  '0009-service-backups': serviceBackups,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */

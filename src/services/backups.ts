@@ -1,0 +1,129 @@
+/**
+ * Backups of an attachment's data: a logical dump per attachment (its database, keys under its
+ * prefix, or vhost definitions), stored as a signed file in the server's data directory
+ * (`service-backups/<attachment id>/<backup id>.dump`, {@link writeBackupFile}) with a row per
+ * backup, and restored from one only after the file is checked ({@link verifyBackupFile}).
+ *
+ * The dump is made and restored by the control plane itself, through the kind's backup driver
+ * (for PostgreSQL and MySQL the server's pg_dump/psql and mariadb-dump/mariadb clients).
+ *
+ * @module
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SlipwayError, notFound } from '../core/errors.js';
+import type { ServiceKind } from '../core/services.js';
+import { recordAudit } from '../audit/audit.js';
+import { newId } from '../platform/ids.js';
+import { nowIso } from '../platform/time.js';
+import type { EnvironmentAccess } from '../projects/projects.js';
+import type { Executor, ServiceAttachmentsTable, ServiceBackupsTable, ServicesTable } from '../store/schema.js';
+import { actorOf } from '../tenancy/principal.js';
+import type { ServiceBackupDrivers } from './backup-driver.js';
+import { backupBody, verifyBackupFile, writeBackupFile } from './backup-file.js';
+import { adminOf, findService, type ServiceContext } from './services.js';
+
+/** The services context plus where backups are kept and the drivers that make them. */
+export interface BackupContext extends ServiceContext {
+  backups: ServiceBackupDrivers;
+  /** The server's data directory (backups go to `service-backups/` in it). */
+  dataDir: string;
+}
+
+/** A backup as the API shows it. */
+export interface BackupInfo {
+  id: string;
+  service: string;
+  kind: ServiceKind;
+  project: string;
+  environment: string;
+  as: string | null;
+  size: number;
+  sha256: string;
+  release: number | null;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface RestoreInfo {
+  backup: BackupInfo;
+  /** Milliseconds the check and the restore took. */
+  durationMs: number;
+}
+
+const backupDir = (dataDir: string, attachmentId: string) => join(dataDir, 'service-backups', attachmentId);
+
+async function findAttachment(db: Executor, service: ServicesTable, access: EnvironmentAccess, as: string | null): Promise<ServiceAttachmentsTable> {
+  const prefix = as ?? '';
+  const row = await db.selectFrom('service_attachments').selectAll().where('service_id', '=', service.id).where('environment_id', '=', access.environment.id).where('prefix', '=', prefix).executeTakeFirst();
+  if (!row) throw notFound('attachment of service', service.name, `${access.project.name}/${access.environment.name}${prefix ? ` (--as ${prefix})` : ''}`);
+  return row;
+}
+
+function toInfo(service: ServicesTable, access: EnvironmentAccess, a: ServiceAttachmentsTable, b: ServiceBackupsTable, email: string | null): BackupInfo {
+  return { id: b.id, service: service.name, kind: b.kind as ServiceKind, project: access.project.name, environment: access.environment.name, as: a.prefix === '' ? null : a.prefix, size: Number(b.size), sha256: b.sha256, release: b.release_number, createdAt: b.created_at, createdBy: email };
+}
+
+async function runningRelease(db: Executor, environmentId: string): Promise<number | null> {
+  const row = await db.selectFrom('releases').select((eb) => eb.fn.max('number').as('n')).where('environment_id', '=', environmentId).where('status', '=', 'succeeded').executeTakeFirst();
+  return row?.n === null || row?.n === undefined ? null : Number(row.n);
+}
+
+const where = (access: EnvironmentAccess, as: string | null) => `${access.project.name}/${access.environment.name}${as ? ` as ${as}` : ''}`;
+
+/** Dumps the attachment's data into a new backup file and records it. */
+export async function createBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<BackupInfo> {
+  const service = await findService(ctx.db, access, serviceName);
+  const attachment = await findAttachment(ctx.db, service, access, as);
+  const kind = service.kind as ServiceKind;
+  const id = newId('sbk');
+  const dir = backupDir(ctx.dataDir, attachment.id);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = `${id}.dump`;
+  const path = join(dir, file);
+  const admin = await adminOf(ctx, service);
+  const release = await runningRelease(ctx.db, access.environment.id);
+  const { size, sha256 } = await writeBackupFile(ctx.keyring, path, { kind, workspace: access.workspace.id, attachment: attachment.id, backup: id }, (out) => ctx.backups[kind].backup(admin, attachment.resource, out));
+  const row: ServiceBackupsTable = { id, workspace_id: access.workspace.id, attachment_id: attachment.id, service_id: service.id, environment_id: access.environment.id, kind, size, sha256, release_number: release, created_at: nowIso(), created_by: access.principal.userId, file };
+  try {
+    await ctx.db.transaction().execute(async (tx) => {
+      await tx.insertInto('service_backups').values(row).execute();
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.backup', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: id, size, sha256, release } });
+    });
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
+  const email = access.principal.userId === null ? null : ((await ctx.db.selectFrom('users').select('email').where('id', '=', access.principal.userId).executeTakeFirst())?.email ?? null);
+  return toInfo(service, access, attachment, row, email);
+}
+
+/** The attachment's backups, newest first. */
+export async function listBackups(db: Executor, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<BackupInfo[]> {
+  const service = await findService(db, access, serviceName);
+  const attachment = await findAttachment(db, service, access, as);
+  const rows = await db.selectFrom('service_backups as b').leftJoin('users as u', 'u.id', 'b.created_by').selectAll('b').select('u.email').where('b.attachment_id', '=', attachment.id).orderBy('b.created_at', 'desc').orderBy('b.id', 'desc').execute();
+  return rows.map((r) => toInfo(service, access, attachment, r, r.email ?? null));
+}
+
+/**
+ * Replaces the attachment's data by a backup of it. The backup must be this attachment's, and
+ * its file intact and signed by this instance; otherwise SLW_BACKUP_INVALID and nothing changes.
+ */
+export async function restoreBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null, backupId: string): Promise<RestoreInfo> {
+  const started = Date.now();
+  const service = await findService(ctx.db, access, serviceName);
+  const attachment = await findAttachment(ctx.db, service, access, as);
+  if (attachment.state !== 'attached') throw new SlipwayError('SLW_NOT_FOUND', `service '${serviceName}' is being detached from ${where(access, as)}; nothing to restore into`);
+  const row = await ctx.db.selectFrom('service_backups as b').leftJoin('users as u', 'u.id', 'b.created_by').selectAll('b').select('u.email').where('b.id', '=', backupId).where('b.workspace_id', '=', access.workspace.id).executeTakeFirst();
+  if (!row) throw notFound('backup', backupId, `workspace '${access.workspace.name}'`);
+  if (row.attachment_id !== attachment.id) throw new SlipwayError('SLW_BACKUP_INVALID', `backup ${backupId} is of another attachment, not of service '${serviceName}' in ${where(access, as)}; list this attachment's backups with slipway service backups ${serviceName}; nothing was changed`);
+  const kind = service.kind as ServiceKind;
+  const path = join(backupDir(ctx.dataDir, attachment.id), row.file);
+  await verifyBackupFile(ctx.keyring, path, { kind, workspace: access.workspace.id, attachment: attachment.id, backup: row.id }, { size: Number(row.size), sha256: row.sha256 });
+  const admin = await adminOf(ctx, service);
+  await ctx.backups[kind].restore(admin, attachment.resource, backupBody(path));
+  const durationMs = Date.now() - started;
+  await recordAudit(ctx.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: row.id, size: Number(row.size), sha256: row.sha256, release: row.release_number } });
+  return { backup: toInfo(service, access, attachment, row, row.email ?? null), durationMs };
+}
