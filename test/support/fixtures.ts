@@ -124,15 +124,24 @@ export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterT
 }
 
 /**
- * A service row of `workspace` (an adopted Redis at 127.0.0.1:6379) stored directly, for the
- * route walks: reading a service never opens its admin envelope, so the envelope is a dummy.
+ * A service row of `workspace` (an adopted Redis at 127.0.0.1:6379) attached to `project`'s
+ * `environment`, stored directly for the route walks: reading a service, its attachments or their
+ * backups never opens an envelope, so the envelopes are dummies.
  */
-export async function seedService(dbFile: string, workspace: string, name: string): Promise<void> {
+export async function seedService(dbFile: string, workspace: string, name: string, project: string, environment = 'prod'): Promise<void> {
   await withSqliteStore(dbFile, async (db) => {
     const ws = await db.selectFrom('workspaces').select('id').where('name', '=', workspace).executeTakeFirstOrThrow();
+    const p = await db.selectFrom('projects').select('id').where('workspace_id', '=', ws.id).where('name', '=', project).executeTakeFirstOrThrow();
+    const e = await db.selectFrom('environments').select('id').where('project_id', '=', p.id).where('name', '=', environment).executeTakeFirstOrThrow();
+    const now = new Date().toISOString();
+    const serviceId = newId('svc');
     await db
       .insertInto('services')
-      .values({ id: newId('svc'), workspace_id: ws.id, name, kind: 'redis', mode: 'adopted', host: '127.0.0.1', port: 6379, workload_host: '127.0.0.1', workload_port: 6379, admin_envelope: 'sealed-elsewhere', server_version: '7.0.0', created_at: new Date().toISOString(), created_by: null })
+      .values({ id: serviceId, workspace_id: ws.id, name, kind: 'redis', mode: 'adopted', host: '127.0.0.1', port: 6379, workload_host: '127.0.0.1', workload_port: 6379, admin_envelope: 'sealed-elsewhere', server_version: '7.0.0', created_at: now, created_by: null })
+      .execute();
+    await db
+      .insertInto('service_attachments')
+      .values({ id: newId('att'), workspace_id: ws.id, service_id: serviceId, project_id: p.id, environment_id: e.id, prefix: '', resource: 'slw_seeded0000', state: 'attached', drop_data: 0, generation: 1, created_at: now, created_by: null })
       .execute();
   });
 }
