@@ -16,18 +16,21 @@ import { assertName, type NamedKind } from '../core/names.js';
 import { parseRole, roles } from '../core/roles.js';
 import { parseTier, tiers } from '../core/tiers.js';
 
+/** Runs a core assertion inside a zod refinement; its failure becomes an issue carrying the core error's code. */
+export function coreIssue(ctx: z.RefinementCtx, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (!isSlipwayError(error)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
+  }
+}
+
 /** A string checked by a core assertion; the issue carries the core error's code. */
 export function coreChecked(check: (value: string) => unknown, meta: Record<string, unknown>) {
   return z
     .string()
-    .superRefine((value, ctx) => {
-      try {
-        check(value);
-      } catch (error) {
-        if (!isSlipwayError(error)) throw error;
-        ctx.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
-      }
-    })
+    .superRefine((value, ctx) => coreIssue(ctx, () => check(value)))
     .meta(meta);
 }
 
@@ -49,6 +52,12 @@ export const keySchema = (kind: 'config' | 'secret') =>
 
 /** An ISO-8601 timestamp. */
 export const timestamp = z.string().meta({ format: 'date-time' });
+
+/**
+ * The largest version, release number or count the store keeps: its integer columns are 32-bit
+ * on PostgreSQL, so a larger number in a query or body is refused here, not by the database.
+ */
+export const maxStoredInt = 2_147_483_647;
 
 /** The error body every failure answers with. */
 export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });

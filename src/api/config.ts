@@ -1,7 +1,7 @@
 /** API shapes: config layers (project base and per environment) and their history. */
 import { z } from 'zod';
-import { configLimits } from '../core/config.js';
-import { deploymentRef, keySchema, timestamp } from './common.js';
+import { assertValue, configLimits } from '../core/config.js';
+import { coreIssue, deploymentRef, keySchema, maxStoredInt, timestamp } from './common.js';
 
 export const configEntrySchema = z.object({ key: z.string(), value: z.string(), layer: z.enum(['base', 'environment']) });
 export type ConfigEntry = z.output<typeof configEntrySchema>;
@@ -13,6 +13,10 @@ export const configChangeBody = z
   .strictObject({
     set: z.record(keySchema('config'), z.string().max(configLimits.valueBytes)).default({}),
     unset: z.array(keySchema('config')).max(configLimits.keysPerLayer).default([]),
+  })
+  // A value's own rule (no NUL or control characters) answers before the generic NUL refusal.
+  .superRefine((body, ctx) => {
+    for (const [key, value] of Object.entries(body.set)) coreIssue(ctx, () => assertValue('config', key, value));
   })
   .meta({ description: 'keys to set and keys to remove in one layer' });
 export type ConfigChangeBody = z.input<typeof configChangeBody>;
@@ -34,7 +38,7 @@ export type ConfigHistory = z.output<typeof configHistorySchema>;
 
 export const configHistoryQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.coerce.number().int().min(1).optional().meta({ description: 'only versions older than this one (the `next` of the previous page)' }),
+  before: z.coerce.number().int().min(1).max(maxStoredInt).optional().meta({ description: 'only versions older than this one (the `next` of the previous page)' }),
 });
 
-export const configVersionQuery = z.strictObject({ version: z.coerce.number().int().min(0).optional().meta({ description: 'resolve as of this config version' }) });
+export const configVersionQuery = z.strictObject({ version: z.coerce.number().int().min(0).max(maxStoredInt).optional().meta({ description: 'resolve as of this config version' }) });

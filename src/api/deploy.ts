@@ -1,7 +1,7 @@
 /** API shapes: deployments, deploy and rollback requests, scaling, and each environment's status. */
 import { z } from 'zod';
-import { deploymentStatuses } from '../core/deploy.js';
-import { timestamp } from './common.js';
+import { deploymentStatuses, maxReplicas } from '../core/deploy.js';
+import { maxStoredInt, timestamp } from './common.js';
 import { approvalFlags, promotionSchema } from './promotions.js';
 
 export const deploymentSchema = z
@@ -51,10 +51,10 @@ export const deployBody = z.strictObject({
 });
 export type DeployBody = z.input<typeof deployBody>;
 
-export const rollbackBody = z.strictObject({ to: z.number().int().min(1).optional(), ...approvalFlags });
+export const rollbackBody = z.strictObject({ to: z.number().int().min(1).max(maxStoredInt).optional(), ...approvalFlags });
 export type RollbackBody = z.input<typeof rollbackBody>;
 
-export const scaleBody = z.strictObject({ replicas: z.number().int() });
+export const scaleBody = z.strictObject({ replicas: z.number().int().min(1).max(maxReplicas) });
 export type ScaleBody = z.input<typeof scaleBody>;
 
 export const scaleStartedSchema = z.object({ deployment: deploymentSchema });

@@ -1,7 +1,7 @@
 /** API shapes: releases and the audit log. */
 import { z } from 'zod';
 import { releaseStatuses, releaseTriggers } from '../core/releases.js';
-import { timestamp } from './common.js';
+import { maxStoredInt, timestamp } from './common.js';
 
 export const releaseSchema = z
   .object({
@@ -27,7 +27,7 @@ export const releaseListSchema = z.object({ releases: z.array(releaseSchema) });
 export type ReleaseList = z.output<typeof releaseListSchema>;
 
 export const releaseListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
-export const releaseParam = z.object({ number: z.coerce.number().int().min(1) });
+export const releaseParam = z.object({ number: z.coerce.number().int().min(1).max(maxStoredInt) });
 
 export const auditQuery = z.strictObject({
   action: z.string().max(100).optional().meta({ description: "exact action, or a prefix ending in '.*' (e.g. secret.*)" }),

@@ -1,6 +1,6 @@
 /** API shapes: an environment's runtime settings (domain, port, replicas, strategy, health, limits, approval, target). */
 import { z } from 'zod';
-import { healthTypes, strategies } from '../core/deploy.js';
+import { healthTypes, maxReplicas, strategies } from '../core/deploy.js';
 import { deploymentSchema } from './deploy.js';
 
 export const settingsSchema = z
@@ -24,15 +24,15 @@ export type EnvironmentSettings = z.output<typeof settingsSchema>;
 
 export const settingsChangeBody = z.strictObject({
   domain: z.string().max(253).nullable().optional().meta({ examples: ['shop.example.localhost'] }),
-  port: z.number().int().nullable().optional(),
-  replicas: z.number().int().nullable().optional(),
-  maxSurge: z.number().int().nullable().optional(),
+  port: z.number().int().min(1).max(65_535).nullable().optional(),
+  replicas: z.number().int().min(1).max(maxReplicas).nullable().optional(),
+  maxSurge: z.number().int().min(1).max(maxReplicas).nullable().optional(),
   strategy: z.enum(strategies).nullable().optional(),
   healthType: z.enum(healthTypes).nullable().optional(),
   healthPath: z.string().nullable().optional(),
-  healthTimeout: z.number().int().nullable().optional(),
-  memoryBytes: z.number().int().min(6 * 1024 * 1024).nullable().optional(),
-  nanoCpus: z.number().int().min(1_000_000).nullable().optional(),
+  healthTimeout: z.number().int().min(1).max(3600).nullable().optional(),
+  memoryBytes: z.number().int().min(6 * 1024 * 1024).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+  nanoCpus: z.number().int().min(1_000_000).max(256_000_000_000).nullable().optional(),
   requireApproval: z.boolean().nullable().optional().meta({ description: 'admins and owners only' }),
   requirePromotionFrom: z.string().min(1).max(63).nullable().optional().meta({ description: 'admins and owners only' }),
   target: z.string().min(1).max(63).nullable().optional(),

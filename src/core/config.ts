@@ -48,12 +48,12 @@ const forbiddenControl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
  * `SLW_INVALID_VALUE`: a NUL ends a C string (the engine would cut the value or refuse the
  * container), and the other C0 controls but tab, newline and carriage return are refused with it.
  */
-export function assertValue(kind: 'config' | 'secret', key: string, value: string): string {
+export function assertValue(kind: 'config' | 'secret', key: string | undefined, value: string): string {
   const m = forbiddenControl.exec(value);
   if (!m) return value;
   const code = m[0].charCodeAt(0).toString(16).padStart(2, '0').toUpperCase();
   const what = code === '00' ? 'a NUL character (U+0000)' : `the control character U+00${code}`;
-  throw new SlipwayError('SLW_INVALID_VALUE', `${kind} value of ${key} holds ${what} at position ${m.index}: values may hold any text but NUL and control characters other than tab, newline and carriage return; remove it (e.g. base64-encode binary data)`);
+  throw new SlipwayError('SLW_INVALID_VALUE', `${kind} value${key === undefined ? '' : ` of ${key}`} holds ${what} at position ${m.index}: values may hold any text but NUL and control characters other than tab, newline and carriage return; remove it (e.g. base64-encode binary data)`);
 }
 
 /** Resolves the two layers into a sorted list of values, each with its layer. */

@@ -79,8 +79,11 @@ export function assertPort(port: number): number {
   return port;
 }
 
+/** The most replicas (and the largest surge) an environment may run. */
+export const maxReplicas = 50;
+
 export function assertReplicas(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > 50) throw new SlipwayError('SLW_VALIDATION', `replicas must be a whole number from 1 to 50 (got ${n})`);
+  if (!Number.isInteger(n) || n < 1 || n > maxReplicas) throw new SlipwayError('SLW_VALIDATION', `replicas must be a whole number from 1 to ${maxReplicas} (got ${n})`);
   return n;
 }
 

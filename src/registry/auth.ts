@@ -18,7 +18,7 @@
  */
 import { hkdfSync, randomUUID } from 'node:crypto';
 import { isSlipwayError } from '../core/errors.js';
-import { parseScope, type RegistryAction } from '../core/oci.js';
+import { isRepositoryName, parseScope, type RegistryAction } from '../core/oci.js';
 import { can, type Role } from '../core/roles.js';
 import type { Db } from '../store/schema.js';
 import type { Principal } from '../tenancy/principal.js';
@@ -220,6 +220,8 @@ async function grantOf(auth: RegistryAuth, authorization: string | undefined, re
 
 /** The `WWW-Authenticate` challenge for a repository scope. */
 export function challenge(realm: string, service: string, repository: string | undefined, actions: string[]): string {
-  const scope = repository ? `,scope="repository:${repository}:${actions.join(',')}"` : '';
+  // The scope names only a repository that can exist; a name with control characters, quotes
+  // or non-ASCII would not be a valid header value, or would let a request shape the header.
+  const scope = repository && isRepositoryName(repository) && actions.every((a) => /^[a-z*]+$/.test(a)) ? `,scope="repository:${repository}:${actions.join(',')}"` : '';
   return `Bearer realm="${realm}",service="${service}"${scope}`;
 }

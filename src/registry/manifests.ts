@@ -34,6 +34,11 @@ export interface PutManifestOptions {
   immutableTag?: boolean;
   /** The builder's write of a content tag (`src-…`), which only the builder may move. */
   contentTag?: boolean;
+  /**
+   * Makes the repository's row when `repo` has none yet (a project's first push), called only
+   * once the manifest passed every check: a refused push stores nothing.
+   */
+  ensureRepository?: () => Promise<Repository>;
 }
 
 /** A content tag (`src-<12 hex>`): the builder's name for the newest build of an artifact. */
@@ -50,7 +55,8 @@ function versionImmutable(repo: Repository, tag: string, digest: string): Regist
 }
 
 /** Stores a manifest under a tag or its digest. */
-export async function putManifest(store: RegistryStore, repo: Repository, reference: string, contentType: string | undefined, bytes: Buffer, options: PutManifestOptions = {}): Promise<StoredManifest & { subject?: string }> {
+export async function putManifest(store: RegistryStore, found: Repository, reference: string, contentType: string | undefined, bytes: Buffer, options: PutManifestOptions = {}): Promise<StoredManifest & { subject?: string }> {
+  let repo = found;
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const byDigest = reference.includes(':');
   if (byDigest) {
@@ -78,6 +84,10 @@ export async function putManifest(store: RegistryStore, repo: Repository, refere
     if (!row) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `index names manifest ${child.digest}, which ${repo.name} does not hold; push it first`, { digest: child.digest });
   }
   if (!byDigest) await assertTagMovable(store.db, repo, reference, digest, options);
+  if (repo.id === '') {
+    if (!options.ensureRepository) throw new Error(`putManifest: repository ${repo.name} has no row and no way to make one`);
+    repo = await options.ensureRepository();
+  }
 
   const at = nowIso();
   await store.blobs.withDigestLock(digest, async () => {
@@ -182,20 +192,22 @@ export async function removeManifest(db: Executor, repo: Repository, digest: str
 
 /** Tags in code-point order, from after `last`, at most `n` (undefined: all). */
 export async function listTags(db: Executor, repo: Repository, n: number | undefined, last: string | undefined): Promise<{ tags: string[]; more: boolean }> {
-  let q = db.selectFrom('registry_tags').select('tag').where('repository_id', '=', repo.id);
-  if (last !== undefined) q = q.where('tag', '>', last);
-  const rows = await q.execute();
-  // Sorted here, not in SQL: collations differ between engines; the spec wants one order.
-  const all = rows.map((r) => r.tag).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = await db.selectFrom('registry_tags').select('tag').where('repository_id', '=', repo.id).execute();
+  // Sorted and cut after `last` here, not in SQL: collations differ between engines and the spec
+  // wants one order; and `last` is any text the client sent (a NUL would fail on PostgreSQL).
+  const all = rows
+    .map((r) => r.tag)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .filter((t) => last === undefined || t > last);
   if (n === undefined) return { tags: all, more: false };
   return { tags: all.slice(0, n), more: all.length > n };
 }
 
 /** The referrers index of `subject`: manifests in the repository whose subject it is. */
 export async function referrers(db: Executor, repo: Repository, subject: string, artifactType: string | undefined) {
-  let q = db.selectFrom('registry_manifests').selectAll().where('repository_id', '=', repo.id).where('subject_digest', '=', subject);
-  if (artifactType !== undefined) q = q.where('artifact_type', '=', artifactType);
-  const rows = await q.orderBy('digest').execute();
+  // The artifactType filter applies here, not in SQL: it is any text the client sent.
+  const all = await db.selectFrom('registry_manifests').selectAll().where('repository_id', '=', repo.id).where('subject_digest', '=', subject).orderBy('digest').execute();
+  const rows = artifactType === undefined ? all : all.filter((r) => r.artifact_type === artifactType);
   const manifests: Descriptor[] = rows.map((r) => ({
     mediaType: r.media_type,
     digest: r.digest,

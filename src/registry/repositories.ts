@@ -11,7 +11,7 @@
 import { isRepositoryName } from '../core/oci.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
-import type { Executor } from '../store/schema.js';
+import type { Db, Executor } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 
 export interface Repository {
@@ -109,4 +109,17 @@ export async function deleteRepositoryOfProject(tx: Executor, projectId: string)
     await tx.deleteFrom(table).where('repository_id', '=', repo.id).execute();
   }
   await tx.deleteFrom('registry_repositories').where('id', '=', repo.id).execute();
+}
+
+/**
+ * Deletes the row of repository `id` when it holds nothing (no blob, upload, manifest, tag or
+ * cached base): undoes the row a project's first push made when that push was then refused.
+ */
+export async function dropRepositoryIfEmpty(db: Db, id: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    for (const table of ['registry_repo_blobs', 'registry_uploads', 'registry_manifests', 'registry_tags', 'registry_immutable_tags', 'registry_base_cache'] as const) {
+      if (await tx.selectFrom(table).select('repository_id').where('repository_id', '=', id).limit(1).executeTakeFirst()) return;
+    }
+    await tx.deleteFrom('registry_repositories').where('id', '=', id).execute();
+  });
 }

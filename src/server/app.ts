@@ -7,11 +7,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SlipwayError } from '../core/errors.js';
 import type { ServerDeps } from './deps.js';
-import { toHttpError } from './http/errors.js';
+import { clientErrorResponse, toHttpError } from './http/errors.js';
 import { buildOpenApi } from './http/openapi.js';
 import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
-import { registerRegistryRoutes } from './registry/routes.js';
+import { isRegistryPath, registerRegistryRoutes, registryErrorOf, sendRegistryError } from './registry/routes.js';
 import { registerPanel } from './panel.js';
 import { authenticate } from '../tenancy/tokens.js';
 
@@ -30,7 +30,18 @@ export function buildApp(deps: ServerDeps) {
     routerOptions: { maxParamLength: 320 },
     // Errors Fastify's router raises before any route runs (a path that is not valid
     // percent-encoding, a path segment over the length limit) get the Slipway error body too.
-    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    // Requests Node's HTTP parser refuses (malformed, headers too large, too slow) get the
+    // Slipway error document too, not Fastify's own body.
+    clientErrorHandler: (error, socket) => {
+      if ((error as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error as { code?: string }));
+      socket.destroy(error);
+    },
+    frameworkErrors: (error, request, reply) => {
+      const registryError = isRegistryPath(request.url) ? registryErrorOf(error) : undefined;
+      if (registryError) sendRegistryError(request, reply, deps.registry, registryError);
+      else sendError(error, request, reply);
+    },
   });
 
   // Bodies are JSON only: without this, Fastify's built-in text/plain parser hands a string to

@@ -102,20 +102,23 @@ export async function insertInstanceToken(db: Db, email: string): Promise<string
  * with no engine involved. Returns their ids.
  */
 export async function seedDeployRecords(dbFile: string, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string }> {
-  return withSqliteStore(dbFile, async (db) => {
-    const admin = await authenticate(db, `Bearer ${adminToken}`);
-    const projectAccess = await resolveProject(db, await resolveWorkspace(db, admin, workspace), project);
-    const dev = await resolveEnvironment(db, projectAccess, 'dev');
-    const actor = { userId: admin.userId, tokenId: admin.tokenId };
-    const release = await createRelease(db, dev, { imageDigest: `sha256:${'cd'.repeat(32)}`, version: '1.0.0', configVersion: dev.project.config_version, secretVersions: {}, trigger: 'deploy', actor });
-    await setReleaseStatus(db, dev, release.number, 'running');
-    await setReleaseStatus(db, dev, release.number, 'succeeded');
-    const { deployment } = await requestDeploy(db, dev, { imageDigest: `sha256:${'cd'.repeat(32)}`, version: '1.0.0', trigger: 'deploy', actor });
-    await db.updateTable('deployments').set({ status: 'failed', phase: 'failed', error: 'seeded for tests', finished_at: new Date().toISOString() }).where('id', '=', deployment.id).execute();
-    await db.updateTable('releases').set({ status: 'failed', finished_at: new Date().toISOString() }).where('environment_id', '=', dev.environment.id).where('status', '=', 'pending').execute();
-    const requester = await authenticate(db, `Bearer ${requesterToken}`);
-    const asRequester = await resolveProject(db, await resolveWorkspace(db, requester, workspace), project);
-    const { promotion } = await promote(db, asRequester, 'dev', 'prod');
-    return { deployment: deployment.id, promotion: promotion!.id };
-  });
+  return withSqliteStore(dbFile, (db) => seedDeployRecordsIn(db, adminToken, requesterToken, workspace, project));
+}
+
+/** {@link seedDeployRecords} on an open store of either engine. */
+export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string }> {
+  const admin = await authenticate(db, `Bearer ${adminToken}`);
+  const projectAccess = await resolveProject(db, await resolveWorkspace(db, admin, workspace), project);
+  const dev = await resolveEnvironment(db, projectAccess, 'dev');
+  const actor = { userId: admin.userId, tokenId: admin.tokenId };
+  const release = await createRelease(db, dev, { imageDigest: `sha256:${'cd'.repeat(32)}`, version: '1.0.0', configVersion: dev.project.config_version, secretVersions: {}, trigger: 'deploy', actor });
+  await setReleaseStatus(db, dev, release.number, 'running');
+  await setReleaseStatus(db, dev, release.number, 'succeeded');
+  const { deployment } = await requestDeploy(db, dev, { imageDigest: `sha256:${'cd'.repeat(32)}`, version: '1.0.0', trigger: 'deploy', actor });
+  await db.updateTable('deployments').set({ status: 'failed', phase: 'failed', error: 'seeded for tests', finished_at: new Date().toISOString() }).where('id', '=', deployment.id).execute();
+  await db.updateTable('releases').set({ status: 'failed', finished_at: new Date().toISOString() }).where('environment_id', '=', dev.environment.id).where('status', '=', 'pending').execute();
+  const requester = await authenticate(db, `Bearer ${requesterToken}`);
+  const asRequester = await resolveProject(db, await resolveWorkspace(db, requester, workspace), project);
+  const { promotion } = await promote(db, asRequester, 'dev', 'prod');
+  return { deployment: deployment.id, promotion: promotion!.id };
 }

@@ -1,6 +1,7 @@
 /**
  * The server started inside the test process (startServer on port 0, a temp data dir, no logs):
- * fast to start, and its SQLite file is at hand for snapshots and direct inserts.
+ * fast to start, and its SQLite file is at hand for snapshots and direct inserts. Its log is
+ * silent unless SLIPWAY_TEST_LOG_LEVEL names a level (e.g. `error`, to see a 500's cause).
  */
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ export interface InProcessServer {
 
 export async function startInProcessServer(env: Record<string, string> = {}): Promise<InProcessServer> {
   const dataDir = tempDir('slipway-inproc-');
-  const running = await startServer(parseServerOptions({ dataDir, listen: '127.0.0.1:0' }, env), createLogger('silent'));
+  const running = await startServer(parseServerOptions({ dataDir, listen: '127.0.0.1:0' }, env), createLogger(process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'silent'));
   const adminToken = readFileSync(running.adminTokenFile, 'utf8').trim();
   return { url: running.url, dataDir, dbFile: join(dataDir, 'slipway.db'), adminToken, admin: apiClient(running.url, adminToken), close: () => running.close() };
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 import { SlipwayError, isSlipwayError, type ErrorCode } from '../../core/errors.js';
 
@@ -35,4 +36,20 @@ export function toHttpError(error: unknown, bodyLimit: number): { error: Slipway
     return { error: new SlipwayError('SLW_VALIDATION', `the request was rejected: ${fe.message ?? 'bad request'}`), expected: true };
   }
   return { error: new SlipwayError('SLW_INTERNAL', 'internal error; the server log has the details', { cause: error }), expected: false };
+}
+
+/**
+ * The raw HTTP answer to a request Node's parser refused before Fastify saw it (a malformed
+ * request line or header, headers over the size limit, a request not received in time): the
+ * same Slipway error document as every other refusal, then the connection closes.
+ */
+export function clientErrorResponse(error: { code?: string }): string {
+  const err =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new SlipwayError('SLW_HEADERS_TOO_LARGE', 'the request headers are larger than 16 KiB; send fewer or shorter headers')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new SlipwayError('SLW_REQUEST_TIMEOUT', 'the request was not received in full in time; send it again')
+        : new SlipwayError('SLW_MALFORMED_REQUEST', 'the HTTP request is malformed (request line, headers or framing); check the client');
+  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+  return `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

@@ -14,6 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z, type ZodType } from 'zod';
 import { SlipwayError, errorCatalog, type ErrorCode } from '../../core/errors.js';
 import { assertCan, type Permission } from '../../core/roles.js';
+import { findNul } from '../../core/text.js';
 import { resolveEnvironment, resolveProject, type EnvironmentAccess, type ProjectAccess } from '../../projects/projects.js';
 import type { Principal, WorkspaceAccess } from '../../tenancy/principal.js';
 import { authenticate } from '../../tenancy/tokens.js';
@@ -98,12 +99,18 @@ async function runRoute<S extends Scope, P extends ZodType, Q extends ZodType, B
 ): Promise<unknown> {
   const raw = (request.params ?? {}) as Record<string, string>;
   const principal = spec.scope === 'public' ? undefined : await authenticate(deps.db, request.headers.authorization);
+  // A NUL never reaches the store (PostgreSQL refuses it in text): path and query before the
+  // scope is looked up by name, the body once its schema has had its say (a config value's own
+  // rule names the key).
+  refuseNul(raw, 'path');
+  refuseNul(request.query, 'query');
   const access = principal ? await resolveScope(deps, principal, spec.scope, raw) : undefined;
   if (spec.permission && access) assertCan(access.role, spec.permission);
   const extraParams = Object.fromEntries(Object.entries(raw).filter(([k]) => !(scopeParams as readonly string[]).includes(k)));
   const params = parseInput('path', spec.params ?? z.object({}), extraParams);
   const query = parseInput('query', spec.query ?? z.object({}), request.query ?? {});
   const body = spec.rawBody ? undefined : parseInput('body', spec.body ?? z.undefined(), request.body);
+  refuseNul(body, 'body');
   if (spec.rawBody && request.headers['content-type']?.split(';')[0]?.trim() !== spec.rawBody.contentType) {
     throw new SlipwayError('SLW_UNSUPPORTED_MEDIA_TYPE', `send the body as ${spec.rawBody.contentType} (${spec.rawBody.description})`);
   }
@@ -119,6 +126,11 @@ async function resolveScope(deps: ServerDeps, principal: Principal, scope: Scope
   const project = await resolveProject(deps.db, ws, raw.project ?? '');
   if (scope === 'project') return project;
   return resolveEnvironment(deps.db, project, raw.environment ?? '');
+}
+
+function refuseNul(value: unknown, where: 'path' | 'query' | 'body'): void {
+  const at = findNul(value, where);
+  if (at) throw new SlipwayError('SLW_NUL_CHARACTER', `${at} holds a NUL character (U+0000); remove it`);
 }
 
 function parseInput<T extends ZodType>(where: 'path' | 'query' | 'body', schema: T, value: unknown): z.output<T> {

@@ -7,6 +7,7 @@
 import { parseContentRange } from '../../core/oci.js';
 import { appendUpload, assertDigest, cancelUpload, deleteBlob, finishUpload, findUpload, mountBlob, startUpload, statBlob } from '../../registry/blobs.js';
 import { RegistryError } from '../../registry/errors.js';
+import { dropRepositoryIfEmpty } from '../../registry/repositories.js';
 import type { RegistryRequest } from './request.js';
 
 export async function handleBlobs(r: RegistryRequest): Promise<void> {
@@ -70,16 +71,23 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
   const { request, reply, registry, name, ref, query } = r;
   const method = request.method;
   await r.require(['pull', 'push']);
-  // Only a POST starts something (and makes the repository's row on a project's first push);
-  // every other method needs a session, which a repository without a row cannot have.
-  const repo = method === 'POST' ? await registry.repositoryForPush(name) : await registry.repository(name);
+  // Only a POST starts something (and makes the repository's row on a project's first push,
+  // once the request passed its checks); every other method needs a session, which a
+  // repository without a row cannot have.
+  const found = await registry.repository(name);
   const store = registry.store;
   const limits = registry.limits;
   if (method === 'POST') {
     if (ref !== '') throw new RegistryError('UNSUPPORTED', 'POST starts an upload at /v2/<name>/blobs/uploads/', undefined, 405);
     const mount = query.get('mount');
+    if (mount !== null) assertDigest(mount);
+    const digest = query.get('digest');
+    if (digest !== null && mount === null) assertDigest(digest);
+    const repo = found.id === '' ? await registry.repositoryForPush(name) : found;
+    // A first push refused after its row was made (the body does not match its digest) takes the
+    // row away again: a refused request stores nothing.
+    const undoRow = found.id === '' ? () => dropRepositoryIfEmpty(store.db, repo.id) : async () => undefined;
     if (mount !== null) {
-      assertDigest(mount);
       const from = query.get('from');
       // Mount only from a repository the caller may pull; otherwise fall back to an upload, so
       // the answer never tells whether another workspace holds the blob.
@@ -94,8 +102,10 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
         return;
       }
     }
-    const id = await startUpload(store, repo, limits);
-    const digest = query.get('digest');
+    const id = await startUpload(store, repo, limits).catch(async (error: unknown) => {
+      await undoRow();
+      throw error;
+    });
     if (digest !== null && mount === null) {
       // Monolithic single POST: the body is the whole blob.
       try {
@@ -103,6 +113,7 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
         await finishUpload(store, repo, { id }, digest);
       } catch (error) {
         await cancelUpload(store, id).catch(() => undefined);
+        await undoRow();
         throw error;
       }
       void reply.code(201).header('location', `/v2/${name}/blobs/${digest}`).header('docker-content-digest', digest).header('content-length', '0').send();
@@ -112,6 +123,7 @@ export async function handleUploads(r: RegistryRequest): Promise<void> {
     void reply.code(202).send();
     return;
   }
+  const repo = found;
   const upload = await findUpload(store, repo, ref, limits);
   if (method === 'GET') {
     uploadHeaders(r, upload.id, await store.blobs.uploadSize(upload.id));

@@ -30,9 +30,10 @@ export async function handleManifests(r: RegistryRequest): Promise<void> {
   }
   if (method === 'PUT') {
     await r.require(['pull', 'push']);
-    const repo = await registry.repositoryForPush(name);
+    // The row of a project's first push is made only once the manifest passed every check.
+    const repo = await registry.repository(name);
     const bytes = await readBody(request, maxManifestBytes);
-    const stored = await putManifest(store, repo, ref, request.headers['content-type'], bytes);
+    const stored = await putManifest(store, repo, ref, request.headers['content-type'], bytes, { ensureRepository: () => registry.repositoryForPush(name) });
     void reply.code(201).header('location', `/v2/${name}/manifests/${stored.digest}`).header('docker-content-digest', stored.digest).header('content-length', '0');
     if (stored.subject) void reply.header('oci-subject', stored.subject);
     void reply.send();

@@ -41,8 +41,37 @@ export function registerRegistryRoutes(app: FastifyInstance, registry: Registry)
         return reply;
       },
     });
-    scope.get('/v2', (_request, reply) => reply.redirect('/v2/', 301));
+    // Errors Fastify raises before the handler (a body with an unparsable media type) answer in
+    // the registry's error format too: registry clients parse that one, not Slipway's.
+    scope.setErrorHandler((error, request, reply) => sendRegistryError(request, reply, registry, registryErrorOf(error) ?? error));
+    scope.route({
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/v2',
+      exposeHeadRoute: false,
+      handler: async (request, reply) => {
+        if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/v2/', 301);
+        sendRegistryError(request, reply, registry, new RegistryError('UNSUPPORTED', `no registry route ${request.method} /v2`, undefined, 404));
+        return reply;
+      },
+    });
   });
+}
+
+/** True for a request to the registry (`/v2` and below), whose errors use the registry's format. */
+export function isRegistryPath(url: string): boolean {
+  return url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?');
+}
+
+/**
+ * A registry error for a failure Fastify raised (a media type it cannot parse, a body over the
+ * limit, a path that is not valid percent-encoding), with that failure's 4xx status.
+ */
+export function registryErrorOf(error: unknown): RegistryError | undefined {
+  if (error instanceof RegistryError) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  const code = status === 413 ? 'SIZE_INVALID' : status === 415 ? 'UNSUPPORTED' : 'NAME_INVALID';
+  return new RegistryError(code, `the request was refused: ${(error as Error).message}`, undefined, status);
 }
 
 async function dispatch(request: FastifyRequest, reply: FastifyReply, registry: Registry): Promise<void> {
@@ -94,7 +123,7 @@ async function sendToken(request: FastifyRequest, reply: FastifyReply, registry:
   void reply.code(200).header('cache-control', 'no-store').send(body);
 }
 
-function sendRegistryError(request: FastifyRequest, reply: FastifyReply, registry: Registry, error: unknown): void {
+export function sendRegistryError(request: FastifyRequest, reply: FastifyReply, registry: Registry, error: unknown): void {
   if (!(error instanceof RegistryError)) {
     const code = (error as { code?: string }).code;
     // A client that hangs up mid-body is not a server failure.
