@@ -96,6 +96,8 @@ describe.each(engines)('services on %s', (engine) => {
     await expectCode(() => createService(svc, ws, { name: 'down', kind: 'postgres', adopt: `postgres://u:${canary}@127.0.0.1:1/postgres` }), 'SLW_SERVICE_UNREACHABLE');
     await expectCode(() => createService(svc, ws, { name: 'cache', kind: 'redis', adopt: adminUrl }), 'SLW_ALREADY_EXISTS');
     await expectCode(() => createService(svc, ws, { name: 'bad', kind: 'redis', adopt: 'http://127.0.0.1:6379' }), 'SLW_SERVICE_URL_INVALID');
+    // RabbitMQ's management URL is checked like the host: no internal address unless allowed.
+    await expectCode(() => createService(svc, ws, { name: 'mq', kind: 'rabbitmq', adopt: 'amqp://guest:guest@127.0.0.1:5672', managementUrl: 'http://10.9.9.9:15672' }), 'SLW_SERVICE_HOST_REFUSED');
     expect((await listServices(ctx.db, ws)).map((x) => x.name)).toEqual(['cache']);
   });
 

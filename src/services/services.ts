@@ -79,6 +79,21 @@ export function toInfo(row: ServicesTable, attachments: number, provisioned?: Pr
 export const adminSealId = sealId;
 
 /**
+ * An adopted server's admin connection aimed at checked addresses: its host, and RabbitMQ's
+ * management URL too (a tenant names both; neither may point the control plane at an internal
+ * address unless --allow-service-host allows it). Plain-HTTP management URLs are rewritten to the
+ * checked address, so a second DNS answer cannot swap it.
+ */
+async function checkedAdmin(ctx: ServiceContext, admin: AdminConnection): Promise<AdminConnection> {
+  const host = await ctx.hosts.resolve(admin.host);
+  if (admin.managementUrl === null) return { ...admin, host };
+  const url = new URL(admin.managementUrl);
+  const address = await ctx.hosts.resolve(url.hostname);
+  if (url.protocol === 'http:') url.hostname = address.includes(':') ? `[${address}]` : address;
+  return { ...admin, host, managementUrl: `${url.protocol}//${url.host}` };
+}
+
+/**
  * The admin connection of a stored service (never log it): an adopted one aimed at its checked
  * address; a provisioned one at the address its target reports for its replica now (the local
  * Docker target publishes it on 127.0.0.1 only: the admin connection goes over loopback).
@@ -86,7 +101,7 @@ export const adminSealId = sealId;
 export async function adminOf(ctx: ServiceContext, row: ServicesTable): Promise<AdminConnection> {
   const admin = JSON.parse(ctx.keyring.open(sealId(row.workspace_id, row.id), row.admin_envelope)) as AdminConnection;
   if (row.mode === 'provisioned') return { ...admin, ...(await provisionedAddress(ctx.db, ctx.provisioning?.() ?? null, row.id, row.name)) };
-  return { ...admin, host: await ctx.hosts.resolve(admin.host) };
+  return checkedAdmin(ctx, admin);
 }
 
 /** Adds what the target reports now to provisioned services. */
@@ -111,7 +126,7 @@ export async function createService(ctx: ServiceContext, access: WorkspaceAccess
   const existing = await ctx.db.selectFrom('services').select('id').where('workspace_id', '=', access.workspace.id).where('name', '=', input.name).executeTakeFirst();
   if (existing) throw new SlipwayError('SLW_ALREADY_EXISTS', `service '${input.name}' already exists in workspace '${access.workspace.name}'`);
   // Checked and probed before anything is stored: a wrong URL or password stores nothing.
-  const checked = { ...admin, host: await ctx.hosts.resolve(admin.host) };
+  const checked = await checkedAdmin(ctx, admin);
   const { version } = await ctx.drivers[input.kind].probe(checked);
   const id = newId('svc');
   const row: ServicesTable = {
