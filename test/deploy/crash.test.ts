@@ -45,7 +45,10 @@ async function waitForStep(deployment: string, step: string): Promise<void> {
 async function waitForEnd(deployment: string): Promise<string> {
   for (let i = 0; i < 600; i += 1) {
     const d = await api<{ status: string }>(`/api/v1/workspaces/${w.ws}/deployments/${deployment}`);
-    if (d.status === 'succeeded' || d.status === 'failed') return d.status;
+    if (d.status === 'succeeded' || d.status === 'failed') {
+      if (d.status === 'failed') console.error('DEBUG deployment failed', JSON.stringify(d), w.server.logs().split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-5).join('\n'));
+      return d.status;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`deployment ${deployment} did not end`);
