@@ -36,7 +36,7 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
     list.reload();
   };
   return (
-    <section className="card" aria-label={`Backups of ${label}`} data-backups={label}>
+    <section className="card backups" aria-label={`Backups of ${label}`} data-backups={label}>
       <div className="heading-row">
         <h3>Backups of {label}</h3>
         <button type="button" disabled={backup.busy || a.state !== 'attached'} onClick={() => void onBackup()}>
