@@ -3,7 +3,9 @@
  * machine's real Redis: an admin adopts Redis through the form (its admin URL, with a canary
  * password, is write-only: cleared after submit, in no page HTML and no API answer), attaches it
  * to an environment that never deployed (stored without rolling a release), sees the injected
- * variable names, rotates (generation 2), is refused removing the attached service (the API's
+ * variable names, rotates (generation 2), backs the prefix up and restores it (a key written
+ * after the backup is gone, the one before is back; a developer's restore is refused with
+ * SLW_FORBIDDEN), is refused removing the attached service (the API's
  * code shown), detaches with drop data after typing the name (the sweep finishes it: the ACL
  * users and the keys under the prefix are gone), removes the service, and finds each action in
  * the audit log.
@@ -12,6 +14,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, ok } from '../support/api.js';
+import { workspaceToken } from '../support/fixtures.js';
 import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
 import { cleanup, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
@@ -25,6 +28,7 @@ let browser: Browser;
 let page: Page;
 let recorder: ResponseRecorder;
 let redis: Redis;
+let developerToken: string;
 
 /** The page's HTML holds neither the admin URL nor its password. */
 async function expectNoSecretInPage(): Promise<void> {
@@ -42,6 +46,8 @@ beforeAll(async () => {
   const admin = apiClient(server.url, server.adminToken);
   ok(await admin.post('/api/v1/workspaces', { name: ws, tier: 'high' }));
   ok(await admin.post(`/api/v1/workspaces/${ws}/projects`, { name: 'shop' }));
+  ok(await admin.post(`/api/v1/workspaces/${ws}/members`, { email: 'dave@example.com', role: 'developer' }));
+  developerToken = (await workspaceToken(admin, ws, 'developer', 'dave@example.com')).api.token;
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
   recorder = await recordApiResponses(page);
@@ -69,6 +75,12 @@ describe('services in the panel', () => {
     await page.getByRole('link', { name: ws, exact: true }).click();
     await page.getByRole('link', { name: 'Services', exact: true }).click();
     await page.getByText('No services yet').waitFor();
+    // The "run one" choice asks for an image and limits instead of an admin URL (not submitted here: it needs an image in the registry).
+    await page.getByLabel('Run one (provisioned PostgreSQL)').check();
+    await page.getByLabel('Image (PROJECT:TAG of this workspace)').waitFor();
+    expect(await page.getByLabel('Admin URL (write-only)').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Run service' }).isDisabled()).toBe(true);
+    await page.getByLabel('Adopt a server').check();
     await page.getByLabel('Name').fill('cache');
     await page.getByLabel('Kind').selectOption('redis');
     await page.getByLabel('Admin URL (write-only)').fill(adminUrl);
@@ -103,6 +115,49 @@ describe('services in the panel', () => {
     await screenshot(page, 'environment-services');
   }, 60_000);
 
+  it('backs the attachment up, lists the backup and restores it after a confirmation', async () => {
+    const resource = (await row().locator('td code').first().textContent()) ?? '';
+    expect(resource).toMatch(/^slw_/);
+    const card = page.locator('section[data-backups="cache"]');
+    await card.getByText('Last backup: none yet').waitFor();
+    await redis.set(`${resource}:before`, 'kept');
+    await card.getByRole('button', { name: 'Back up cache' }).click();
+    await card.getByRole('status').filter({ hasText: /Backed up cache: \d+(\.\d)? (B|KiB)/ }).waitFor(wait);
+    const backups = card.locator('tr[data-backup]');
+    await backups.first().waitFor();
+    expect(await backups.count()).toBe(1);
+    expect(await backups.first().textContent()).toMatch(/\d+(\.\d)? (B|KiB)[0-9a-f]{12}/);
+    await card.getByText(/Last backup: just now, \d/).waitFor();
+    await redis.set(`${resource}:after`, 'lost');
+    await backups.first().getByRole('button', { name: 'Restore this backup' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Restore cache in dev?' });
+    await dialog.getByText(`every key under the prefix ${resource}`).waitFor();
+    await screenshot(page, 'restore-dialog');
+    await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
+    await card.getByRole('status').filter({ hasText: 'Restored cache from the backup' }).waitFor(wait);
+    expect(await redis.exists(`${resource}:after`)).toBe(0);
+    expect(await redis.get(`${resource}:before`)).toBe('kept');
+  }, 90_000);
+
+  it("refuses a developer's restore and shows SLW_FORBIDDEN", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const dave = await context.newPage();
+      await dave.goto(server.url);
+      await dave.getByLabel('API token').fill(developerToken);
+      await dave.keyboard.press('Enter');
+      await dave.getByRole('button', { name: 'Sign out' }).waitFor();
+      await dave.goto(`${server.url}/w/${ws}/p/shop/e/dev/services`);
+      const card = dave.locator('section[data-backups="cache"]');
+      await card.locator('tr[data-backup]').first().getByRole('button', { name: 'Restore this backup' }).click();
+      const dialog = dave.getByRole('dialog', { name: 'Restore cache in dev?' });
+      await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
+      await dialog.getByRole('alert').filter({ hasText: 'SLW_FORBIDDEN' }).waitFor(wait);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('refuses to remove an attached service and shows the code; the detail lists the attachment', async () => {
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: ws, exact: true }).click();
     await page.getByRole('link', { name: 'Services', exact: true }).click();
@@ -117,6 +172,7 @@ describe('services in the panel', () => {
     const resource = (await row().locator('td code').first().textContent()) ?? '';
     expect(resource).toMatch(/^slw_/);
     await redis.set(`${resource}:left-behind`, 'x');
+    await redis.del(`${resource}:before`);
     await row().getByRole('button', { name: 'Detach cache' }).click();
     const dialog = page.getByRole('dialog', { name: 'Detach cache from dev?' });
     await dialog.getByLabel(/Drop the data too/).check();
@@ -147,7 +203,7 @@ describe('services in the panel', () => {
     await page.goto(`${server.url}/w/${ws}/audit`);
     await page.getByLabel('Action').fill('service.*');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    for (const action of ['service.create', 'service.attach', 'service.rotate', 'service.detach', 'service.detached', 'service.remove']) {
+    for (const action of ['service.create', 'service.attach', 'service.rotate', 'service.backup', 'service.restore', 'service.detach', 'service.detached', 'service.remove']) {
       await page.locator('tbody tr', { has: page.getByText(action, { exact: true }) }).first().waitFor();
     }
     await expectNoSecretInPage();

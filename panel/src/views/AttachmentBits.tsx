@@ -1,7 +1,27 @@
-/** Pieces the service views share: an attachment's state, its variable names, and what an attach/rotate/detach rolled. */
+/** Pieces the service views share: a service's mode and health, an attachment's state, its variable names, and what an attach/rotate/detach rolled. */
 import { href } from '../router';
-import type { AttachmentChange, AttachmentInfo } from '../types';
-import { Badge, Link } from '../ui/bits';
+import type { AttachmentChange, AttachmentInfo, ServiceInfo } from '../types';
+import { Badge, Link, type Tone } from '../ui/bits';
+
+type Health = NonNullable<ServiceInfo['provisioned']>['health'];
+const healthTones = { ready: 'ok', starting: 'info', failed: 'bad', stopped: 'warn', unknown: 'muted' } as const satisfies Record<Health, Tone>;
+
+/** "adopted", or "provisioned" with the health its target reports (its message as a tooltip). */
+export function ServiceMode({ service: s }: { service: ServiceInfo }) {
+  return (
+    <>
+      <Badge tone="muted">{s.mode}</Badge>
+      {s.provisioned && (
+        <>
+          {' '}
+          <Badge tone={healthTones[s.provisioned.health]} title={s.provisioned.message ?? undefined}>
+            {s.provisioned.health}
+          </Badge>
+        </>
+      )}
+    </>
+  );
+}
 
 export function AttachmentState({ state }: { state: AttachmentInfo['state'] }) {
   return <Badge tone={state === 'attached' ? 'ok' : 'warn'}>{state}</Badge>;

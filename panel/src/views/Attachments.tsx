@@ -2,6 +2,7 @@
  * An environment's attached services (variable names only), with rotate and detach, and a form
  * to attach one of the workspace's services. A detach is finished by the server's sweep once no
  * running release uses the credentials: the list follows it until the attachment is gone.
+ * Below the table, each attachment's backups (back up, restore).
  */
 import { useState } from 'react';
 import { get, path, post } from '../api';
@@ -10,6 +11,7 @@ import { ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
 import { AttachmentState, RolledNote, Variables, type ChangeVerb } from './AttachmentBits';
 import { AttachService } from './AttachService';
+import { Backups } from './Backups';
 import { DetachDialog } from './DetachDialog';
 
 export function Attachments({ ws, project, env }: { ws: string; project: string; env: string }) {
@@ -83,6 +85,9 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
           }}
         />
       )}
+      {attachments.map((a) => (
+        <Backups key={`${a.service}/${a.as ?? ''}`} url={url} attachment={a} />
+      ))}
       <AttachService ws={ws} env={env} url={url} onAttached={(change) => changed('attach', change)} />
     </>
   );

@@ -1,11 +1,11 @@
-/** One service: what it is, the environments it is attached to (variable names only), and removing it (refused while attached). */
+/** One service: what it is (for a provisioned one: image, digest, limits, volume, health), the environments it is attached to (variable names only), and removing it (refused while attached). */
 import { del, get, path } from '../api';
-import { ago } from '../format';
+import { ago, formatBytes } from '../format';
 import { href, navigate } from '../router';
 import type { ServiceDetail } from '../types';
-import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
+import { Digest, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
-import { AttachmentState, Variables } from './AttachmentBits';
+import { AttachmentState, ServiceMode, Variables } from './AttachmentBits';
 
 export function Service({ ws, name }: { ws: string; name: string }) {
   const url = path('workspaces', ws, 'services', name);
@@ -36,8 +36,30 @@ export function Service({ ws, name }: { ws: string; name: string }) {
           <dd>{s.kind}</dd>
           <dt>Mode</dt>
           <dd>
-            <Badge tone="muted">{s.mode}</Badge>
+            <ServiceMode service={s} />
           </dd>
+          {s.provisioned && (
+            <>
+              <dt>Image</dt>
+              <dd>
+                <code>{s.provisioned.image}</code> <Digest digest={s.provisioned.imageDigest} />
+              </dd>
+              <dt>Limits</dt>
+              <dd>
+                {s.provisioned.memoryBytes !== null ? formatBytes(s.provisioned.memoryBytes) : 'no memory limit'}, {s.provisioned.cpuMillis !== null ? `${s.provisioned.cpuMillis / 1000} CPU` : 'no CPU limit'}
+              </dd>
+              <dt>Data volume</dt>
+              <dd>
+                <code>{s.provisioned.volume}</code> on {s.provisioned.placement}
+              </dd>
+              {s.provisioned.message && (
+                <>
+                  <dt>Health</dt>
+                  <dd>{s.provisioned.message}</dd>
+                </>
+              )}
+            </>
+          )}
           <dt>Address</dt>
           <dd>
             <code>{s.address}</code>
@@ -48,7 +70,7 @@ export function Service({ ws, name }: { ws: string; name: string }) {
           </dd>
           <dt>Server version</dt>
           <dd>{s.serverVersion ?? '—'}</dd>
-          <dt>Adopted</dt>
+          <dt>{s.mode === 'provisioned' ? 'Created' : 'Adopted'}</dt>
           <dd>{ago(s.createdAt)}</dd>
         </dl>
       )}

@@ -1,10 +1,11 @@
-/** The workspace's services (adopted servers): what each is, where it answers, how many environments use it; and adopting one. */
+/** The workspace's services (adopted servers, provisioned PostgreSQL): what each is, its health and image when Slipway runs it, where it answers, how many environments use it; and adding one. */
 import { get, path } from '../api';
 import { href } from '../router';
 import type { ServiceList } from '../types';
-import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
+import { ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { AdoptService } from './AdoptService';
+import { ServiceMode } from './AttachmentBits';
 
 export function Services({ ws }: { ws: string }) {
   const url = path('workspaces', ws, 'services');
@@ -15,7 +16,7 @@ export function Services({ ws }: { ws: string }) {
       <h1 id="services-title">Services of {ws}</h1>
       <ErrorNote error={services.error} />
       {!services.data && !services.error && <Loading what="services" />}
-      {services.data && list.length === 0 && <p className="muted">No services yet: adopt one below.</p>}
+      {services.data && list.length === 0 && <p className="muted">No services yet: add one below.</p>}
       {list.length > 0 && (
         <Table caption={`Services of ${ws} (admin credentials are never shown)`} columns={['Name', 'Kind', 'Mode', 'Address', 'Workloads reach', 'Server', 'Attachments']}>
           {list.map((s) => (
@@ -25,7 +26,12 @@ export function Services({ ws }: { ws: string }) {
               </td>
               <td>{s.kind}</td>
               <td>
-                <Badge tone="muted">{s.mode}</Badge>
+                <ServiceMode service={s} />
+                {s.provisioned && (
+                  <div className="muted small">
+                    <code title={s.provisioned.image}>{s.provisioned.image.replace(/@sha256:[0-9a-f]+$/, '')}</code>
+                  </div>
+                )}
               </td>
               <td>
                 <code>{s.address}</code>

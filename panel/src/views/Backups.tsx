@@ -1,0 +1,98 @@
+/**
+ * One attachment's backups (newest first, kept in the server's data directory): its last
+ * backup, **Back up** (says the new backup's size and time), and **Restore** on each, behind a
+ * confirmation dialog. Refusals come with their code (SLW_FORBIDDEN: restore needs an admin).
+ */
+import { useState } from 'react';
+import { get, post } from '../api';
+import { ago, duration, formatBytes } from '../format';
+import type { AttachmentInfo, BackupBody, BackupInfo, BackupList, RestoreResult } from '../types';
+import { ErrorNote, Loading, Table } from '../ui/bits';
+import { useAction, useLoad } from '../ui/hooks';
+import { RestoreDialog } from './RestoreDialog';
+
+const when = (iso: string) => (
+  <time dateTime={iso} title={new Date(iso).toLocaleString()}>
+    {ago(iso)}
+  </time>
+);
+
+export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; attachment: AttachmentInfo }) {
+  const url = `${attachmentsUrl}/${encodeURIComponent(a.service)}/backups`;
+  const key = `${url}?as=${a.as ?? ''}`;
+  const list = useLoad(() => get<BackupList>(url, { as: a.as ?? undefined }), key);
+  const backup = useAction();
+  const [made, setMade] = useState<BackupInfo | null>(null);
+  const [restoring, setRestoring] = useState<BackupInfo | null>(null);
+  const [restored, setRestored] = useState<RestoreResult | null>(null);
+  const label = `${a.service}${a.as ? ` as ${a.as}` : ''}`;
+  const backups = list.data?.backups ?? [];
+  const last = backups[0];
+  const onBackup = async () => {
+    setRestored(null);
+    const body: BackupBody = a.as ? { as: a.as } : {};
+    const r = await backup.run(() => post<BackupInfo>(url, body));
+    if (r) setMade(r);
+    list.reload();
+  };
+  return (
+    <section className="card backups" aria-label={`Backups of ${label}`} data-backups={label}>
+      <div className="heading-row">
+        <h3>Backups of {label}</h3>
+        <button type="button" disabled={backup.busy || a.state !== 'attached'} onClick={() => void onBackup()}>
+          {backup.busy ? 'Backing up…' : 'Back up'}
+          <span className="sr-only"> {label}</span>
+        </button>
+      </div>
+      <p className="muted small">
+        Last backup: {last ? <>{when(last.createdAt)}, {formatBytes(last.size)}</> : 'none yet'}
+      </p>
+      <ErrorNote error={backup.error} />
+      {made && (
+        <p role="status" className="note">
+          Backed up {label}: {formatBytes(made.size)} at {new Date(made.createdAt).toLocaleString()} (sha256 {made.sha256.slice(0, 12)}).
+        </p>
+      )}
+      {restored && (
+        <p role="status" className="note">
+          Restored {label} from the backup of {new Date(restored.backup.createdAt).toLocaleString()} in {duration(restored.durationMs)}.
+        </p>
+      )}
+      <ErrorNote error={list.error} />
+      {!list.data && !list.error && <Loading what="backups" />}
+      {backups.length > 0 && (
+        <Table caption={`Backups of ${label}, newest first`} columns={['Taken', 'Size', 'SHA-256', 'Release', 'By', '']}>
+          {backups.map((b) => (
+            <tr key={b.id} data-backup={b.id}>
+              <td>{when(b.createdAt)}</td>
+              <td>{formatBytes(b.size)}</td>
+              <td>
+                <code title={b.sha256}>{b.sha256.slice(0, 12)}</code>
+              </td>
+              <td>{b.release !== null ? `#${b.release}` : '—'}</td>
+              <td>{b.createdBy ?? '—'}</td>
+              <td className="actions">
+                <button type="button" className="ghost danger" onClick={() => setRestoring(b)}>
+                  Restore<span className="sr-only"> this backup</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
+      )}
+      {restoring && (
+        <RestoreDialog
+          url={url}
+          attachment={a}
+          backup={restoring}
+          onClose={() => setRestoring(null)}
+          onRestored={(r) => {
+            setRestoring(null);
+            setMade(null);
+            setRestored(r);
+          }}
+        />
+      )}
+    </section>
+  );
+}
