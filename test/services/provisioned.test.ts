@@ -1,13 +1,15 @@
 /**
  * Provisioned PostgreSQL end to end, on the real Docker engine and Caddy: Slipway runs a
  * PostgreSQL 15 image (made from this machine's binaries, pushed to Slipway's registry) as a
- * workload with a data volume, a private network and limits; an environment attached to it joins
+ * workload with a data volume, a private network and limits; dev and prod get databases of their
+ * own on it (dev's credentials are refused on prod's, tried); an environment attached to it joins
  * that network, and the Node app built by Slipway writes and reads through the injected
  * DATABASE_URL. The service's port is published on loopback only; removing the service keeps its
  * volume unless --drop-data --confirm NAME; bad input gets its code and leaves nothing behind.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, ok } from '../support/api.js';
 import { deployWorld, viaProxy, type DeployWorld } from '../support/deploy.js';
@@ -138,6 +140,36 @@ describe('provisioned PostgreSQL', () => {
     expect(code(removing)).toBe('SLW_SERVICE_ATTACHED');
   });
 
+  it("prod gets a database of its own on the same server; dev's credentials cannot reach it (tried)", async () => {
+    const a = await w.run(['service', 'attach', 'db', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const d = await w.run(['deploy', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--version', '1.0.0', '--skip-approval', '--json']);
+    expect(d.code, d.stderr).toBe(0);
+    expect((await viaProxy(w.proxyPort, domain('prod'), '/pg/write?v=provisioned-prod')).body).toBe('ok');
+    expect((await viaProxy(w.proxyPort, domain('prod'), '/pg/read')).body).toBe('provisioned-prod');
+    expect((await viaProxy(w.proxyPort, domain('dev'), '/pg/read')).body).toBe('provisioned-dev');
+    const envOf = async (env: string) => {
+      const ids = (await w.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', `label=io.slipway.environment=${env}`])).split('\n').filter(Boolean);
+      const [c] = JSON.parse(await w.docker(['inspect', ids[0] ?? ''])) as Array<{ Config: { Env: string[] } }>;
+      return Object.fromEntries(c!.Config.Env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    };
+    const dev = await envOf('dev');
+    const prod = await envOf('prod');
+    expect(dev.PGDATABASE).not.toBe(prod.PGDATABASE);
+    // The server's port as the host reaches it (published on loopback only).
+    const [service] = JSON.parse(await w.docker(['inspect', `${db.provisioned?.volume}-1`])) as Array<{ NetworkSettings: { Ports: Record<string, Array<{ HostPort: string }> | null> } }>;
+    const port = Number(Object.values(service!.NetworkSettings.Ports).flatMap((b) => b ?? [])[0]?.HostPort);
+    const own = new Client({ host: '127.0.0.1', port, user: dev.PGUSER, password: dev.PGPASSWORD, database: dev.PGDATABASE });
+    await own.connect();
+    await own.end();
+    const foreign = new Client({ host: '127.0.0.1', port, user: dev.PGUSER, password: dev.PGPASSWORD, database: prod.PGDATABASE });
+    await expect(foreign.connect()).rejects.toThrow(/permission denied|not permitted|does not have CONNECT/i);
+    await foreign.end().catch(() => undefined);
+    const wrong = new Client({ host: '127.0.0.1', port, user: dev.PGUSER, password: 'not-the-password', database: dev.PGDATABASE });
+    await expect(wrong.connect()).rejects.toThrow(/password authentication failed/i);
+    await wrong.end().catch(() => undefined);
+  });
+
   it('keeps the admin password out of logs, answers, audit entries, labels and the plain store', async () => {
     const [inspected] = JSON.parse(await w.docker(['inspect', `${db.provisioned?.volume}-1`])) as Array<{ Config: { Env: string[] } }>;
     const password = inspected!.Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice('POSTGRES_PASSWORD='.length);
@@ -150,9 +182,11 @@ describe('provisioned PostgreSQL', () => {
   });
 
   it('removing the service keeps its volume; --drop-data --confirm deletes it', async () => {
-    const detach = await w.run(['service', 'detach', 'db', '-w', w.ws, '-p', 'svcapp', '-e', 'dev', '--json']);
-    expect(detach.code, detach.stderr).toBe(0);
-    await waitDeployment(detach.json<{ deployment: { id: string } | null }>().deployment?.id);
+    for (const env of ['dev', 'prod']) {
+      const detach = await w.run(['service', 'detach', 'db', '-w', w.ws, '-p', 'svcapp', '-e', env, '--json']);
+      expect(detach.code, detach.stderr).toBe(0);
+      await waitDeployment(detach.json<{ deployment: { id: string } | null }>().deployment?.id);
+    }
     await until('the attachment is gone', async () => (await w.run(['service', 'show', 'db', '-w', w.ws, '--json'])).json<{ attachments: unknown[] }>().attachments.length === 0);
     const kept = await w.run(['service', 'remove', 'db', '-w', w.ws, '--json']);
     expect(kept.code, kept.stderr).toBe(0);
