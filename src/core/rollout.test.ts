@@ -64,6 +64,19 @@ describe('rollout step', () => {
     expect(out.actions).toContainEqual({ type: 'remove', workload: 'new' });
   });
 
+  it('asks the target again for replicas stuck pending (made but never started when a control plane died), every few seconds only', () => {
+    const stuck = { name: 'new', instances: [replica(1, { state: 'pending', ready: false, address: null })] };
+    const early = step(base({ phase: 'wait-ready', phaseAgeMs: 1_000, state: { old: ['old'], batch: 1 }, fresh: stuck }));
+    expect(early.actions).toEqual([]);
+    const late = step(base({ phase: 'wait-ready', phaseAgeMs: 6_000, state: { old: ['old'], batch: 1 }, fresh: stuck }));
+    expect(late.actions).toEqual([{ type: 'apply', replicas: 1 }]);
+    expect(late.state.reappliedAtMs).toBe(6_000);
+    expect(late.phase).toBe('wait-ready');
+    const again = step(base({ phase: 'wait-ready', phaseAgeMs: 7_000, state: late.state, fresh: stuck }));
+    expect(again.actions).toEqual([]);
+    expect(step(base({ phase: 'wait-ready', phaseAgeMs: 11_000, state: late.state, fresh: stuck })).actions).toEqual([{ type: 'apply', replicas: 1 }]);
+  });
+
   it('ends an undo only when the new replicas are gone', () => {
     const ending = { status: 'failed' as const, error: 'x' };
     expect(step(base({ phase: 'undo', state: { ending }, fresh: { name: 'new', instances: [replica(1, { state: 'stopping' })] } })).end).toBeUndefined();

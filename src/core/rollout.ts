@@ -38,6 +38,8 @@ export interface RolloutState {
   old?: string[];
   /** How the deployment ends once its new replicas are gone (phase `undo`). */
   ending?: { status: 'failed' | 'cancelled'; error: string };
+  /** Phase age (ms) when `wait-ready` last asked the target again for replicas stuck pending. */
+  reappliedAtMs?: number;
 }
 
 /** One replica as its target reports it. */
@@ -111,6 +113,9 @@ export interface StepOutcome {
 
 /** How long to wait before looking again while replicas start or requests drain. */
 export const POLL_MS = { starting: 250, draining: 100, stopping: 250 } as const;
+
+/** How long a replica may stay pending in `wait-ready` before the target is asked for it again. */
+export const REAPPLY_PENDING_MS = 5_000;
 
 const serving = (w: ObservedWorkload): string[] => w.instances.flatMap((i) => (i.state === 'running' && i.address ? [i.address] : []));
 const readyAddresses = (w: ObservedWorkload | null, upTo = Infinity): string[] =>
@@ -276,8 +281,13 @@ function waitReady(input: StepInput): StepOutcome {
   if (input.phaseAgeMs > input.healthTimeoutMs) {
     return undo(input, 'failed', `${notReadyReason(input.fresh, batch).split(':')[0]} did not become ready: not ready within ${Math.round(input.healthTimeoutMs / 1000)}s (${notReadyReason(input.fresh, batch).split(': ').slice(1).join(': ') || 'no answer'})`);
   }
-  // After a restart of the control plane the target may not have the request any more: asking again is harmless.
+  // After a restart of the control plane the target may not have the request any more (replicas
+  // missing, or made but never started when the old process died in between): asking again is
+  // harmless. Replicas pending for a while are asked for again every few seconds, not every poll.
   const missing = (input.fresh?.instances.filter((i) => i.index <= batch).length ?? 0) < batch;
+  const pending = input.fresh?.instances.some((i) => i.index <= batch && i.state === 'pending') ?? false;
+  const stalled = pending && input.phaseAgeMs - (input.state.reappliedAtMs ?? 0) >= REAPPLY_PENDING_MS;
+  if (stalled) return { ...wait(input, POLL_MS.starting, [{ type: 'apply', replicas: batch }]), state: { ...input.state, reappliedAtMs: input.phaseAgeMs } };
   return wait(input, POLL_MS.starting, missing ? [{ type: 'apply', replicas: batch }] : []);
 }
 
