@@ -46,7 +46,7 @@ async function waitForEnd(deployment: string): Promise<string> {
   for (let i = 0; i < 600; i += 1) {
     const d = await api<{ status: string }>(`/api/v1/workspaces/${w.ws}/deployments/${deployment}`);
     if (d.status === 'succeeded' || d.status === 'failed') {
-      if (d.status === 'failed') console.error('DEBUG deployment failed', JSON.stringify(d), w.server.logs().split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-5).join('\n'));
+      if (d.status === 'failed') console.error('the deployment failed after the restart:', JSON.stringify(d), w.server.logs().split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-5).join('\n'));
       return d.status;
     }
     await new Promise((r) => setTimeout(r, 100));
