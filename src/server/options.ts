@@ -58,6 +58,23 @@ const proxiesSchema = z.array(
 
 const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
+/** Repeatable `--allow-…-host` values: host names, addresses, CIDR ranges, each checked and normalised. */
+const allowListSchema = z
+  .array(z.string())
+  .default([])
+  .transform((values, ctx) => {
+    const out: string[] = [];
+    for (const value of values) {
+      const parsed = parseAllowEntry(value);
+      if ('error' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      out.push(parsed.entry);
+    }
+    return out;
+  });
+
 const schema = z.object({
   /** @default ./.slipway */
   dataDir: z.string().min(1).default('.slipway'),
@@ -79,37 +96,9 @@ const schema = z.object({
   /** Most bytes unpacked per byte uploaded (checked past 32 MiB). @default 100 */
   maxUnpackRatio: z.coerce.number().int().min(1).default(100),
   /** Hosts and CIDR ranges on internal addresses the server may fetch images from. @default none */
-  allowRegistryHosts: z
-    .array(z.string())
-    .default([])
-    .transform((values, ctx) => {
-      const out: string[] = [];
-      for (const value of values) {
-        const parsed = parseAllowEntry(value);
-        if ('error' in parsed) {
-          ctx.addIssue({ code: 'custom', message: parsed.error });
-          return z.NEVER;
-        }
-        out.push(parsed.entry);
-      }
-      return out;
-    }),
+  allowRegistryHosts: allowListSchema,
   /** Hosts and CIDR ranges on internal addresses workspaces may adopt as services. @default none */
-  allowServiceHosts: z
-    .array(z.string())
-    .default([])
-    .transform((values, ctx) => {
-      const out: string[] = [];
-      for (const value of values) {
-        const parsed = parseAllowEntry(value);
-        if ('error' in parsed) {
-          ctx.addIssue({ code: 'custom', message: parsed.error });
-          return z.NEVER;
-        }
-        out.push(parsed.entry);
-      }
-      return out;
-    }),
+  allowServiceHosts: allowListSchema,
   /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
   proxyListen: listenSchema.optional(),
   /** Shortest time old replicas stay after a switch, in ms; then they go once the proxy has no request in flight to them. @default 500 */
