@@ -11,22 +11,14 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { SlipwayError } from '../core/errors.js';
-import { inCidr, internalKind, parseCidr, parseIp, unwrap, type Cidr } from '../registry/client/addresses.js';
-import { parseAllowEntry } from '../registry/client/egress.js';
+import { AllowList } from '../registry/client/egress.js';
 
 export class ServiceHostPolicy {
-  readonly #hosts = new Set<string>();
-  readonly #ranges: Cidr[] = [];
+  readonly #allow: AllowList;
 
   /** `allow`: host names, addresses and CIDR ranges (`--allow-service-host`). */
   constructor(allow: readonly string[] = []) {
-    for (const raw of allow) {
-      const parsed = parseAllowEntry(raw);
-      if ('error' in parsed) throw new SlipwayError('SLW_SERVER_CONFIG', `invalid --allow-service-host: ${parsed.error}`);
-      const range = parsed.entry.includes('/') || parseIp(parsed.entry) ? parseCidr(parsed.entry.replace(/^\[(.*)\]/, '$1')) : undefined;
-      if (range) this.#ranges.push(range);
-      else this.#hosts.add(parsed.entry);
-    }
+    this.#allow = new AllowList(allow, '--allow-service-host');
   }
 
   /** The address to connect to for `host`, after checking it; throws SLW_SERVICE_HOST_REFUSED or SLW_SERVICE_UNREACHABLE. */
@@ -40,11 +32,8 @@ export class ServiceHostPolicy {
         throw new SlipwayError('SLW_SERVICE_UNREACHABLE', `service host ${host} does not resolve; check the name`);
       }
     }
-    if (this.#hosts.has(name)) return address;
-    const ip = parseIp(address);
-    if (!ip) throw new SlipwayError('SLW_SERVICE_UNREACHABLE', `service host ${host} resolves to no usable address`);
-    if (this.#ranges.some((r) => inCidr(ip, r) || inCidr(unwrap(ip), r))) return address;
-    const kind = internalKind(ip);
+    const kind = this.#allow.refusal(name, address);
+    if (kind === 'unknown') throw new SlipwayError('SLW_SERVICE_UNREACHABLE', `service host ${host} resolves to no usable address`);
     if (kind) {
       const what = address === name ? `is a ${kind} address` : `resolves to a ${kind} address (${address})`;
       throw new SlipwayError('SLW_SERVICE_HOST_REFUSED', `service host ${host} ${what}, which workspaces may not adopt; ask the instance admin to allow it (slipway server --allow-service-host ${host})`);

@@ -39,6 +39,35 @@ export function refused(host: string, kind: string, viaName: boolean): SlipwayEr
   );
 }
 
+/**
+ * The hosts and ranges an instance admin allowed (`--allow-registry-host`, `--allow-service-host`):
+ * every other loopback, private, link-local or otherwise internal address is refused.
+ */
+export class AllowList {
+  readonly #hosts = new Set<string>();
+  readonly #ranges: Cidr[] = [];
+
+  /** `allow`: host names, addresses and CIDR ranges; `option` names the flag in the error. */
+  constructor(allow: readonly string[], option: string) {
+    for (const raw of allow) {
+      const parsed = parseAllowEntry(raw);
+      if ('error' in parsed) throw new SlipwayError('SLW_SERVER_CONFIG', `invalid ${option}: ${parsed.error}`);
+      const range = parsed.entry.includes('/') || parseIp(parsed.entry) ? parseCidr(parsed.entry.replace(/^\[(.*)\]/, '$1')) : undefined;
+      if (range) this.#ranges.push(range);
+      else this.#hosts.add(parsed.entry);
+    }
+  }
+
+  /** Null when `host`, reached at `address`, is allowed; otherwise the kind of internal address (or `unknown`). */
+  refusal(host: string, address: string): string | null {
+    if (this.#hosts.has(host.replace(/^\[(.*)\]$/, '$1').toLowerCase())) return null;
+    const ip = parseIp(address);
+    if (!ip) return 'unknown';
+    if (this.#ranges.some((r) => inCidr(ip, r) || inCidr(unwrap(ip), r))) return null;
+    return internalKind(ip) ?? null;
+  }
+}
+
 export interface EgressRequest {
   method?: 'GET' | 'HEAD';
   headers: Record<string, string>;
@@ -47,20 +76,13 @@ export interface EgressRequest {
 
 /** The allow-list and the HTTP agents that enforce it. */
 export class EgressPolicy {
-  private readonly hosts = new Set<string>();
-  private readonly ranges: Cidr[] = [];
+  private readonly allow: AllowList;
   private readonly http: HttpAgent;
   private readonly https: HttpsAgent;
 
   /** `allow`: host names, addresses and CIDR ranges (already checked by {@link parseAllowEntry}). */
   constructor(allow: readonly string[] = []) {
-    for (const raw of allow) {
-      const parsed = parseAllowEntry(raw);
-      if ('error' in parsed) throw new SlipwayError('SLW_SERVER_CONFIG', `invalid --allow-registry-host: ${parsed.error}`);
-      const range = parsed.entry.includes('/') || parseIp(parsed.entry) ? parseCidr(parsed.entry.replace(/^\[(.*)\]/, '$1')) : undefined;
-      if (range) this.ranges.push(range);
-      else this.hosts.add(parsed.entry);
-    }
+    this.allow = new AllowList(allow, '--allow-registry-host');
     const lookup = this.lookup;
     this.http = new HttpAgent({ keepAlive: true, maxSockets: 16, lookup });
     this.https = new HttpsAgent({ keepAlive: true, maxSockets: 16, lookup });
@@ -68,13 +90,8 @@ export class EgressPolicy {
 
   /** Throws SLW_REGISTRY_HOST_REFUSED unless `host` may be reached at `address`. */
   check(host: string, address: string): void {
-    const name = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-    if (this.hosts.has(name)) return;
-    const ip = parseIp(address);
-    if (!ip) throw refused(host, 'unknown', isIP(name) === 0);
-    if (this.ranges.some((r) => inCidr(ip, r) || inCidr(unwrap(ip), r))) return;
-    const kind = internalKind(ip);
-    if (kind) throw refused(host, kind, isIP(name) === 0);
+    const why = this.allow.refusal(host, address);
+    if (why) throw refused(host, why, isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0);
   }
 
   /** A `lookup` for sockets: resolves, refuses when any answer is internal, connects to a checked one. */
