@@ -59,7 +59,8 @@ export async function listServiceAttachments(db: Executor, access: WorkspaceAcce
   return rows.map((r) => toInfo(service, r, r.project, r.environment));
 }
 
-async function findAttachment(db: Executor, service: ServicesTable, access: EnvironmentAccess, prefix: string): Promise<ServiceAttachmentsTable> {
+/** The attachment of `service` to the environment under `prefix` ('' for none), or SLW_NOT_FOUND. */
+export async function findAttachment(db: Executor, service: ServicesTable, access: EnvironmentAccess, prefix: string): Promise<ServiceAttachmentsTable> {
   const row = await db.selectFrom('service_attachments').selectAll().where('service_id', '=', service.id).where('environment_id', '=', access.environment.id).where('prefix', '=', prefix).executeTakeFirst();
   if (!row) throw notFound('attachment of service', service.name, `${access.project.name}/${access.environment.name}${prefix ? ` (--as ${prefix})` : ''}`);
   return row;

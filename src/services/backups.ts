@@ -21,6 +21,7 @@ import type { Executor, ServiceAttachmentsTable, ServiceBackupsTable, ServicesTa
 import { actorOf } from '../tenancy/principal.js';
 import type { ServiceBackupDrivers } from './backup-driver.js';
 import { backupBody, verifyBackupFile, writeBackupFile } from './backup-file.js';
+import { findAttachment } from './attachments.js';
 import { adminOf, findService, type ServiceContext } from './services.js';
 
 /** The services context plus where backups are kept and the drivers that make them. */
@@ -53,13 +54,6 @@ export interface RestoreInfo {
 
 const backupDir = (dataDir: string, attachmentId: string) => join(dataDir, 'service-backups', attachmentId);
 
-async function findAttachment(db: Executor, service: ServicesTable, access: EnvironmentAccess, as: string | null): Promise<ServiceAttachmentsTable> {
-  const prefix = as ?? '';
-  const row = await db.selectFrom('service_attachments').selectAll().where('service_id', '=', service.id).where('environment_id', '=', access.environment.id).where('prefix', '=', prefix).executeTakeFirst();
-  if (!row) throw notFound('attachment of service', service.name, `${access.project.name}/${access.environment.name}${prefix ? ` (--as ${prefix})` : ''}`);
-  return row;
-}
-
 function toInfo(service: ServicesTable, access: EnvironmentAccess, a: ServiceAttachmentsTable, b: ServiceBackupsTable, email: string | null): BackupInfo {
   return { id: b.id, service: service.name, kind: b.kind as ServiceKind, project: access.project.name, environment: access.environment.name, as: a.prefix === '' ? null : a.prefix, size: Number(b.size), sha256: b.sha256, release: b.release_number, createdAt: b.created_at, createdBy: email };
 }
@@ -74,7 +68,7 @@ const where = (access: EnvironmentAccess, as: string | null) => `${access.projec
 /** Dumps the attachment's data into a new backup file and records it. */
 export async function createBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<BackupInfo> {
   const service = await findService(ctx.db, access, serviceName);
-  const attachment = await findAttachment(ctx.db, service, access, as);
+  const attachment = await findAttachment(ctx.db, service, access, as ?? '');
   const kind = service.kind as ServiceKind;
   const id = newId('sbk');
   const dir = backupDir(ctx.dataDir, attachment.id);
@@ -101,7 +95,7 @@ export async function createBackup(ctx: BackupContext, access: EnvironmentAccess
 /** The attachment's backups, newest first. */
 export async function listBackups(db: Executor, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<BackupInfo[]> {
   const service = await findService(db, access, serviceName);
-  const attachment = await findAttachment(db, service, access, as);
+  const attachment = await findAttachment(db, service, access, as ?? '');
   const rows = await db.selectFrom('service_backups as b').leftJoin('users as u', 'u.id', 'b.created_by').selectAll('b').select('u.email').where('b.attachment_id', '=', attachment.id).orderBy('b.created_at', 'desc').orderBy('b.id', 'desc').execute();
   return rows.map((r) => toInfo(service, access, attachment, r, r.email ?? null));
 }
@@ -113,7 +107,7 @@ export async function listBackups(db: Executor, access: EnvironmentAccess, servi
 export async function restoreBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null, backupId: string): Promise<RestoreInfo> {
   const started = Date.now();
   const service = await findService(ctx.db, access, serviceName);
-  const attachment = await findAttachment(ctx.db, service, access, as);
+  const attachment = await findAttachment(ctx.db, service, access, as ?? '');
   if (attachment.state !== 'attached') throw new SlipwayError('SLW_NOT_FOUND', `service '${serviceName}' is being detached from ${where(access, as)}; nothing to restore into`);
   const row = await ctx.db.selectFrom('service_backups as b').leftJoin('users as u', 'u.id', 'b.created_by').selectAll('b').select('u.email').where('b.id', '=', backupId).where('b.workspace_id', '=', access.workspace.id).executeTakeFirst();
   if (!row) throw notFound('backup', backupId, `workspace '${access.workspace.name}'`);
