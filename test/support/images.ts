@@ -30,11 +30,12 @@ export async function sh(cmd: string, args: string[], options: { input?: string;
 
 const cacheDir = join(tmpdir(), 'slipway-test-images');
 
-async function copyWithLibraries(root: string, binaries: string[]): Promise<void> {
+/** Copies into `root` the shared libraries `ldd` names for each of `binaries` (each at its own path). */
+export async function copyWithLibraries(root: string, binaries: string[]): Promise<void> {
   const libs = new Set<string>();
   for (const bin of binaries) {
-    const out = await sh('ldd', [bin]);
-    for (const m of out.matchAll(/(\/[^\s)]+)/g)) if (m[1] && existsSync(m[1]) && !m[1].startsWith(root)) libs.add(m[1]);
+    const out = await sh('ldd', [bin]).catch(() => '');
+    for (const m of out.matchAll(/(\/[^\s)]+)/g)) if (m[1] && existsSync(m[1]) && !m[1].startsWith(root) && !existsSync(join(root, m[1]))) libs.add(m[1]);
   }
   for (const lib of libs) {
     mkdirSync(join(root, dirname(lib)), { recursive: true });
@@ -42,7 +43,35 @@ async function copyWithLibraries(root: string, binaries: string[]): Promise<void
   }
 }
 
-function busybox(root: string): void {
+/** Copies each of `binaries` into `root` at its own path, with the libraries it needs. */
+export async function copyBinaries(root: string, binaries: string[]): Promise<void> {
+  for (const bin of binaries) {
+    mkdirSync(join(root, dirname(bin)), { recursive: true });
+    copyFileSync(bin, join(root, bin));
+  }
+  await copyWithLibraries(root, binaries);
+}
+
+/**
+ * A root filesystem tar named `name`, made once per machine by `fill` (given an empty folder) and
+ * cached under the temp dir; a half-made one is never seen (written aside, then renamed).
+ */
+export async function cachedRootfs(name: string, fill: (root: string) => Promise<void>): Promise<string> {
+  const tar = join(cacheDir, `${name}-rootfs.tar`);
+  if (existsSync(tar)) return tar;
+  const root = join(cacheDir, `${name}-root-${process.pid}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  await fill(root);
+  const partial = `${tar}.${process.pid}`;
+  await sh('tar', ['--sort=name', '--mtime=@1', '--owner=0', '--group=0', '--numeric-owner', '-C', root, '-cf', partial, '.']);
+  await sh('mv', [partial, tar]);
+  rmSync(root, { recursive: true, force: true });
+  return tar;
+}
+
+/** Busybox as /bin/sh, a world-writable /tmp, and root and nobody in /etc/passwd and /etc/group. */
+export function busybox(root: string): void {
   mkdirSync(join(root, 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
   symlinkSync('busybox', join(root, 'bin/sh'));
@@ -54,23 +83,15 @@ function busybox(root: string): void {
 
 /** A root filesystem tar for `kind`, built once per machine and cached. */
 export async function baseRootfs(kind: 'java' | 'static'): Promise<string> {
-  const tar = join(cacheDir, `${kind}-rootfs.tar`);
-  if (existsSync(tar)) return tar;
-  const root = join(cacheDir, `${kind}-root-${process.pid}`);
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
-  busybox(root);
-  if (kind === 'java') {
-    await sh(`${jdk}/bin/jlink`, ['--add-modules', 'java.base,jdk.httpserver,java.logging', '--strip-debug', '--no-header-files', '--no-man-pages', '--compress=2', '--output', join(root, 'opt/java')]);
-    await copyWithLibraries(root, [join(root, 'opt/java/bin/java'), join(root, 'opt/java/lib/server/libjvm.so')]);
-  } else {
-    mkdirSync(join(root, 'usr/share/nginx/html'), { recursive: true });
-  }
-  const partial = `${tar}.${process.pid}`;
-  await sh('tar', ['--sort=name', '--mtime=@1', '--owner=0', '--group=0', '--numeric-owner', '-C', root, '-cf', partial, '.']);
-  await sh('mv', [partial, tar]);
-  rmSync(root, { recursive: true, force: true });
-  return tar;
+  return cachedRootfs(kind, async (root) => {
+    busybox(root);
+    if (kind === 'java') {
+      await sh(`${jdk}/bin/jlink`, ['--add-modules', 'java.base,jdk.httpserver,java.logging', '--strip-debug', '--no-header-files', '--no-man-pages', '--compress=2', '--output', join(root, 'opt/java')]);
+      await copyWithLibraries(root, [join(root, 'opt/java/bin/java'), join(root, 'opt/java/lib/server/libjvm.so')]);
+    } else {
+      mkdirSync(join(root, 'usr/share/nginx/html'), { recursive: true });
+    }
+  });
 }
 
 /** A docker client with its own config dir (its login never touches ~/.docker). */

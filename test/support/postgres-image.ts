@@ -7,10 +7,9 @@
  * SCRAM password logins from the network; the server runs as uid 999, not root. Built once and
  * cached like the other test images.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sh } from './images.js';
+import { cachedRootfs, copyBinaries, copyWithLibraries, sh } from './images.js';
 
 const pg = '/usr/lib/postgresql/15';
 
@@ -36,49 +35,23 @@ unset POSTGRES_PASSWORD
 exec postgres -D "$PGDATA"
 `;
 
-async function copyWithLibs(root: string, binary: string): Promise<void> {
-  await sh('mkdir', ['-p', join(root, binary, '..')]);
-  await sh('cp', ['-L', binary, join(root, binary)]);
-  for (const m of (await sh('ldd', [binary])).matchAll(/(\/[^\s)]+)/g)) {
-    const lib = m[1];
-    if (!lib || !existsSync(lib) || existsSync(join(root, lib))) continue;
-    await sh('mkdir', ['-p', join(root, lib, '..')]);
-    await sh('cp', ['-L', lib, join(root, lib)]);
-  }
-}
-
 /** The root filesystem as a tar, built once per machine. */
-export async function postgresRootfs(): Promise<string> {
-  const cache = join(tmpdir(), 'slipway-test-images');
-  const tar = join(cache, 'postgres15-rootfs.tar');
-  if (existsSync(tar)) return tar;
-  const root = join(cache, `postgres-root-${process.pid}`);
-  rmSync(root, { recursive: true, force: true });
-  for (const dir of ['bin', 'etc', 'tmp', 'usr/share', `${pg}/bin`, 'var/lib/postgresql/data', 'var/run/postgresql']) mkdirSync(join(root, dir), { recursive: true });
-  await sh('chmod', ['1777', join(root, 'tmp')]);
-  await sh('cp', ['/bin/busybox', join(root, 'bin/busybox')]);
-  for (const applet of ['sh', 'id', 'mkdir', 'chown', 'chmod', 'su', 'mktemp', 'printf', 'rm', 'cat']) await sh('ln', ['-s', 'busybox', join(root, 'bin', applet)]);
-  for (const binary of ['postgres', 'initdb', 'pg_ctl']) await copyWithLibs(root, `${pg}/bin/${binary}`);
-  // The server's modules (plpgsql, snowball, encoding conversions), without the LLVM JIT (jit = off).
-  await sh('sh', ['-c', `mkdir -p ${root}${pg}/lib && cd ${pg}/lib && cp -L *.so ${root}${pg}/lib/ && rm -f ${root}${pg}/lib/llvmjit.so`]);
-  for (const lib of (await sh('sh', ['-c', `ls ${root}${pg}/lib/*.so`])).split('\n').filter(Boolean)) {
-    for (const m of (await sh('ldd', [lib]).catch(() => '')).matchAll(/=> (\/[^\s)]+)/g)) {
-      const dep = m[1];
-      if (!dep || !existsSync(dep) || existsSync(join(root, dep))) continue;
-      await sh('mkdir', ['-p', join(root, dep, '..')]);
-      await sh('cp', ['-L', dep, join(root, dep)]);
-    }
-  }
-  await sh('cp', ['-r', '/usr/share/postgresql', join(root, 'usr/share/postgresql')]);
-  await sh('cp', ['-r', '/usr/share/zoneinfo', join(root, 'usr/share/zoneinfo')]);
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\npostgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh\n');
-  writeFileSync(join(root, 'etc/group'), 'root:x:0:\npostgres:x:999:\n');
-  writeFileSync(join(root, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
-  const partial = `${tar}.${process.pid}`;
-  await sh('tar', ['--sort=name', '--mtime=@1', '--owner=0', '--group=0', '--numeric-owner', '-C', root, '-cf', partial, '.']);
-  await sh('mv', [partial, tar]);
-  rmSync(root, { recursive: true, force: true });
-  return tar;
+export function postgresRootfs(): Promise<string> {
+  return cachedRootfs('postgres15', async (root) => {
+    for (const dir of ['bin', 'etc', 'tmp', 'usr/share', `${pg}/bin`, 'var/lib/postgresql/data', 'var/run/postgresql']) mkdirSync(join(root, dir), { recursive: true });
+    await sh('chmod', ['1777', join(root, 'tmp')]);
+    await sh('cp', ['/bin/busybox', join(root, 'bin/busybox')]);
+    for (const applet of ['sh', 'id', 'mkdir', 'chown', 'chmod', 'su', 'mktemp', 'printf', 'rm', 'cat']) await sh('ln', ['-s', 'busybox', join(root, 'bin', applet)]);
+    await copyBinaries(root, ['postgres', 'initdb', 'pg_ctl'].map((b) => `${pg}/bin/${b}`));
+    // The server's modules (plpgsql, snowball, encoding conversions), without the LLVM JIT (jit = off).
+    await sh('sh', ['-c', `mkdir -p ${root}${pg}/lib && cd ${pg}/lib && cp -L *.so ${root}${pg}/lib/ && rm -f ${root}${pg}/lib/llvmjit.so`]);
+    await copyWithLibraries(root, (await sh('sh', ['-c', `ls ${root}${pg}/lib/*.so`])).split('\n').filter(Boolean));
+    await sh('cp', ['-r', '/usr/share/postgresql', join(root, 'usr/share/postgresql')]);
+    await sh('cp', ['-r', '/usr/share/zoneinfo', join(root, 'usr/share/zoneinfo')]);
+    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\npostgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh\n');
+    writeFileSync(join(root, 'etc/group'), 'root:x:0:\npostgres:x:999:\n');
+    writeFileSync(join(root, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
+  });
 }
 
 /** Imports the image with docker and pushes it as `ref` (after `docker login`). */

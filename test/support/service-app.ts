@@ -11,12 +11,11 @@
  * Redis and RabbitMQ listen on 127.0.0.1 only, which containers cannot reach; the relay stands in for a
  * server on a private address (what `--workload-address` names in production).
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { sh } from './images.js';
+import { busybox, cachedRootfs, copyBinaries, sh } from './images.js';
 import { repoRoot } from './server-process.js';
 
 const app = `
@@ -90,30 +89,11 @@ export async function buildServiceApp(dir: string): Promise<string> {
 }
 
 /** A root filesystem with busybox and this machine's node (and the libraries ldd names), built once and cached. */
-async function nodeRootfs(): Promise<string> {
-  const cache = join(tmpdir(), 'slipway-test-images');
-  const tar = join(cache, 'node-rootfs.tar');
-  if (existsSync(tar)) return tar;
-  const root = join(cache, `node-root-${process.pid}`);
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(join(root, 'usr/bin'), { recursive: true });
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  mkdirSync(join(root, 'tmp'), { recursive: true, mode: 0o1777 });
-  await sh('cp', ['/bin/busybox', join(root, 'bin/busybox')]);
-  await sh('ln', ['-s', 'busybox', join(root, 'bin/sh')]);
-  await sh('cp', ['/usr/bin/node', join(root, 'usr/bin/node')]);
-  const libs = (await sh('ldd', ['/usr/bin/node'])).matchAll(/(\/[^\s)]+)/g);
-  for (const m of libs) {
-    const lib = m[1];
-    if (!lib || !existsSync(lib)) continue;
-    await sh('mkdir', ['-p', join(root, lib, '..')]);
-    await sh('cp', ['-L', lib, join(root, lib)]);
-  }
-  const partial = `${tar}.${process.pid}`;
-  await sh('tar', ['--sort=name', '--mtime=@1', '--owner=0', '--group=0', '--numeric-owner', '-C', root, '-cf', partial, '.']);
-  await sh('mv', [partial, tar]);
-  rmSync(root, { recursive: true, force: true });
-  return tar;
+function nodeRootfs(): Promise<string> {
+  return cachedRootfs('node', async (root) => {
+    busybox(root);
+    await copyBinaries(root, ['/usr/bin/node']);
+  });
 }
 
 /** Imports the node base with docker and pushes it as \`ref\` (after \`docker login\`). */
