@@ -40,6 +40,25 @@ export function Variables({ names }: { names: string[] }) {
   );
 }
 
+/** The cells every attachment row has: prefix, resource, credential generation, state, variables. */
+export function AttachmentCells({ attachment: a }: { attachment: AttachmentInfo }) {
+  return (
+    <>
+      <td>{a.as ?? '—'}</td>
+      <td>
+        <code>{a.resource}</code>
+      </td>
+      <td>generation {a.generation}</td>
+      <td>
+        <AttachmentState state={a.state} />
+      </td>
+      <td>
+        <Variables names={a.variables} />
+      </td>
+    </>
+  );
+}
+
 const verbs = { attach: 'Attached', rotate: 'Rotated the credentials of', detach: 'Detached' } as const;
 
 export type ChangeVerb = keyof typeof verbs;

@@ -9,7 +9,7 @@ import { get, path, post } from '../api';
 import type { AttachmentChange, AttachmentInfo, AttachmentList } from '../types';
 import { ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
-import { AttachmentState, RolledNote, Variables, type ChangeVerb } from './AttachmentBits';
+import { AttachmentCells, RolledNote, type ChangeVerb } from './AttachmentBits';
 import { AttachService } from './AttachService';
 import { Backups } from './Backups';
 import { DetachDialog } from './DetachDialog';
@@ -44,17 +44,7 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
                 <td>
                   {a.service} <span className="muted small">{a.kind}</span>
                 </td>
-                <td>{a.as ?? '—'}</td>
-                <td>
-                  <code>{a.resource}</code>
-                </td>
-                <td>generation {a.generation}</td>
-                <td>
-                  <AttachmentState state={a.state} />
-                </td>
-                <td>
-                  <Variables names={a.variables} />
-                </td>
+                <AttachmentCells attachment={a} />
                 <td className="actions">
                   {a.state === 'attached' && (
                     <>

@@ -5,7 +5,7 @@ import { href, navigate } from '../router';
 import type { ServiceDetail } from '../types';
 import { Digest, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
-import { AttachmentState, ServiceMode, Variables } from './AttachmentBits';
+import { AttachmentCells, ServiceMode } from './AttachmentBits';
 
 export function Service({ ws, name }: { ws: string; name: string }) {
   const url = path('workspaces', ws, 'services', name);
@@ -85,17 +85,7 @@ export function Service({ ws, name }: { ws: string; name: string }) {
                   {a.project} / {a.environment}
                 </Link>
               </td>
-              <td>{a.as ?? '—'}</td>
-              <td>
-                <code>{a.resource}</code>
-              </td>
-              <td>generation {a.generation}</td>
-              <td>
-                <AttachmentState state={a.state} />
-              </td>
-              <td>
-                <Variables names={a.variables} />
-              </td>
+              <AttachmentCells attachment={a} />
             </tr>
           ))}
         </Table>
