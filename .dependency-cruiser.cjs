@@ -12,6 +12,7 @@
  *   controllers/  context
  *   deploy/       context
  *   domains/      context
+ *   fleet/        context    (servers, join tokens, the internal CA, agent sessions)
  *   images/       context
  *   platform/     context    core/ only (shared by the apps and the contexts; the CLI loads it)
  *   projects/     context
@@ -25,14 +26,15 @@
  *   edge/         adapter    core, contexts (the ports they implement); never an app or fastify
  *   targets/      adapter
  *   server/       app        anything but cli/
+ *   agent/        app        the agent daemon (slipway agent): like server/, anything but cli/
  *   cli/          app        core, platform, api (types only); the rest only by a dynamic import()
  *   panel/src/    app (web)  nothing of src/ but types from api/ and the pure src/platform/sse-parse.ts
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'images', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
+const contexts = ['audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'images', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
 const adapters = ['drivers', 'edge', 'targets'];
-const apps = ['server', 'cli'];
+const apps = ['server', 'cli', 'agent'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];
 
 const under = (folders) => `^src/(${folders.join('|')})/`;
@@ -96,6 +98,19 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/server/' },
       to: { path: '^src/cli/' },
+    },
+    {
+      name: 'agent-is-its-own-app',
+      comment: 'the agent daemon (agent/) and the control plane (server/) share contexts and adapters, never each other or the CLI',
+      severity: 'error',
+      from: { path: '^src/agent/' },
+      to: { path: '^src/(server|cli)/' },
+    },
+    {
+      name: 'server-does-not-import-the-agent',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: { path: '^src/agent/' },
     },
     {
       name: 'cli-loads-no-server-statically',

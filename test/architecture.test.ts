@@ -61,8 +61,10 @@ const fixture: Record<string, string> = {
   // adapters-do-not-import-apps
   'src/targets/docker.ts': "import { routes } from '../server/routes.js';\nexport const docker = routes;\n",
   'src/server/routes.ts': 'export const routes = 1;\n',
-  // server-does-not-import-cli; every-folder-has-a-layer (a folder only imported)
-  'src/server/app.ts': "import { other } from '../cli/other.js';\nimport { lonely } from '../lonely/z.js';\nexport const app = [other, lonely];\n",
+  // server-does-not-import-cli, server-does-not-import-the-agent; every-folder-has-a-layer (a folder only imported)
+  'src/server/app.ts': "import { other } from '../cli/other.js';\nimport { lonely } from '../lonely/z.js';\nimport { daemon } from '../agent/daemon.js';\nexport const app = [other, lonely, daemon];\n",
+  // agent-is-its-own-app (a context is fine)
+  'src/agent/daemon.ts': "import { start } from '../server/start.js';\nimport { rule } from '../core/rule.js';\nexport const daemon = [start, rule];\n",
   'src/server/start.ts': 'export const start = 1;\n',
   'src/cli/other.ts': 'export const other = 1;\n',
   'src/lonely/z.ts': 'export const lonely = 1;\n',
@@ -94,6 +96,8 @@ const expected = [
   'panel-imports-no-server-code: panel/src/main.ts → src/deploy/thing.ts',
   'panel-imports-api-types-only: panel/src/main.ts → src/api/shape.ts',
   'sse-parser-is-pure: src/platform/sse-parse.ts → src/platform/util.ts',
+  'agent-is-its-own-app: src/agent/daemon.ts → src/server/start.ts',
+  'server-does-not-import-the-agent: src/server/app.ts → src/agent/daemon.ts',
   'every-folder-has-a-layer: src/newthing/x.ts → src/core/rule.ts',
   'every-folder-has-a-layer: src/server/app.ts → src/lonely/z.ts',
   'every-folder-has-a-layer: src/orphan/y.ts',

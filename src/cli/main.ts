@@ -35,6 +35,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
+  { names: ['agent'], load: agentRegister },
 ];
 
 /** `slipway proxy stop` runs offline against a data directory; refusals are one error line, exit 1. */
@@ -49,10 +50,16 @@ async function adminRegister(): Promise<Register> {
   return (program, run, io) => registerAdmin(program, run, io, (error) => fail(io, wantsJson(), error));
 }
 
+/** `slipway agent` runs in the foreground; a refused join or start is one error line, exit 1. */
+async function agentRegister(): Promise<Register> {
+  const { registerAgent } = await import('./commands/agent.js');
+  return (program, _run, io) => registerAgent(program, (error) => fail(io, wantsJson(), error));
+}
+
 /** `slipway server` reports a refused start through `fail` (one error line, exit 1). */
 async function serverRegister(): Promise<Register> {
   const { registerServer } = await import('./commands/server.js');
-  return (program, _run, io) => registerServer(program, (error) => fail(io, wantsJson(), error));
+  return (program, run, io) => registerServer(program, run, (error) => fail(io, wantsJson(), error));
 }
 
 /** Global options that take a value (skipped when looking for the command name). */

@@ -10,7 +10,7 @@ import { SlipwayError } from './errors.js';
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** The kinds of object that carry a DNS-label name. */
-export type NamedKind = 'workspace' | 'project' | 'environment' | 'service';
+export type NamedKind = 'workspace' | 'project' | 'environment' | 'service' | 'server';
 
 /** True when `name` is a valid lower-case DNS label (1–63 chars). */
 export function isDnsLabel(name: string): boolean {

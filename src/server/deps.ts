@@ -9,6 +9,7 @@ import type { Keyring } from '../secrets/secrets.js';
 import type { Metrics } from './metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { Placements } from '../deploy/target.js';
+import type { FleetContext } from '../fleet/servers.js';
 import type { ArchiveLimits } from '../builder/types.js';
 import type { EgressPolicy } from '../registry/client/index.js';
 import type { SseStreams } from '../platform/sse.js';
@@ -46,6 +47,8 @@ export interface ServerDeps {
   maxStreamsPerToken?: number;
   /** Services: the drivers per kind, which hosts may be adopted, a nudge for the services sweep, provisioning, and the backup drivers. */
   services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void; provisioning?: () => Provisioning | null; backups: ServiceBackupDrivers };
+  /** Servers and their agents: the internal CA, live sessions, the gateway URL (absent: the fleet is off). */
+  fleet?: FleetContext;
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

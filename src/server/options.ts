@@ -120,6 +120,17 @@ const schema = z.object({
   maxUploadSessions: z.coerce.number().int().min(1).max(100_000).default(100),
   /** Event streams (SSE) one API token may hold open at once. @default 20 */
   maxStreamsPerToken: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Where the agent gateway (HTTPS, mTLS WebSocket) listens; absent: no gateway, servers cannot join. */
+  gatewayListen: listenSchema.optional(),
+  /** The URL agents dial (goes into join tokens); default https://LISTEN-HOST:PORT. */
+  gatewayUrl: z
+    .string()
+    .refine((v) => /^https:\/\/[^/?#@]+\/?$/.test(v), { message: 'the gateway URL is https://HOST:PORT (no path, query or credentials)' })
+    .optional(),
+  /** Seconds an agent certificate is valid; agents renew at two thirds. @default 21600 (6 h) */
+  agentCertTtl: z.coerce.number().int().min(60).max(30 * 86400).default(21600),
+  /** Seconds between agent heartbeats. @default 10 */
+  agentHeartbeat: z.coerce.number().int().min(1).max(300).default(10),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** auto: readable lines when stdout is a terminal, JSON lines otherwise. @default auto */
@@ -152,6 +163,8 @@ export interface ServerOptions {
   /** Registry limits. */
   registry: { maxBlobBytes: number; uploadIdleMs: number; maxUploadSessions: number };
   maxStreamsPerToken: number;
+  /** The agent gateway: where it listens, the URL agents dial, agent certificate lifetime, heartbeat interval. */
+  gateway: { listen: { host: string; port: number } | undefined; url: string | undefined; agentCertificateMs: number; heartbeatSeconds: number };
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -170,6 +183,8 @@ export interface ServerFlags {
   /** Repeatable `--allow-service-host`. */
   allowServiceHost?: string[] | undefined;
   logFormat?: string | undefined;
+  gatewayListen?: string | undefined;
+  gatewayUrl?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -197,6 +212,10 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     uploadIdleTimeout: env.SLIPWAY_UPLOAD_IDLE_TIMEOUT,
     maxUploadSessions: env.SLIPWAY_MAX_UPLOAD_SESSIONS,
     maxStreamsPerToken: env.SLIPWAY_MAX_STREAMS_PER_TOKEN,
+    gatewayListen: flags.gatewayListen ?? env.SLIPWAY_GATEWAY_LISTEN,
+    gatewayUrl: flags.gatewayUrl ?? env.SLIPWAY_GATEWAY_URL,
+    agentCertTtl: env.SLIPWAY_AGENT_CERT_TTL,
+    agentHeartbeat: env.SLIPWAY_AGENT_HEARTBEAT,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -224,5 +243,6 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     http: { publicUrl: o.publicUrl, trustedProxies: o.trustedProxies, metricsListen: o.metricsListen },
     registry: { maxBlobBytes: o.maxBlobSize, uploadIdleMs: o.uploadIdleTimeout * 1000, maxUploadSessions: o.maxUploadSessions },
     maxStreamsPerToken: o.maxStreamsPerToken,
+    gateway: { listen: o.gatewayListen, url: o.gatewayUrl?.replace(/\/$/, ''), agentCertificateMs: o.agentCertTtl * 1000, heartbeatSeconds: o.agentHeartbeat },
   };
 }

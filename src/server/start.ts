@@ -35,6 +35,10 @@ import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
 import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
 import { staticPlacements } from '../deploy/placements.js';
+import { InternalCa } from '../fleet/ca.js';
+import type { FleetContext } from '../fleet/servers.js';
+import { AgentSessions } from '../fleet/sessions.js';
+import { startGateway, type RunningGateway } from './gateway.js';
 import type { ServerDeps } from './deps.js';
 import type { RegistryAccess } from '../deploy/spec.js';
 import type { Provisioning } from '../services/provisioning.js';
@@ -44,6 +48,8 @@ export interface RunningServer {
   url: string;
   adminTokenFile: string;
   logger: Logger;
+  /** The URL agents dial (absent: no gateway). */
+  gatewayUrl?: string;
   /** Stops accepting, lets in-flight requests finish, closes the store, releases the lock. */
   close(): Promise<void>;
 }
@@ -101,8 +107,10 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     let provisioning: Provisioning | null = null;
     const serviceCtx = { db: store.db, keyring, drivers: serviceDrivers(), hosts: new ServiceHostPolicy(options.allowServiceHosts), provisioning: () => provisioning };
     const servicesRuntime = startServicesRuntime(serviceCtx, logger);
+    // The internal CA exists from the first start; the gateway only when asked for (--gateway-listen).
+    const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions: new AgentSessions(), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() } });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -120,7 +128,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
     let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+    let gateway: RunningGateway | undefined;
     const stopEdges = async () => {
+      await gateway?.close();
       await servicesRuntime.stop();
       stopGc();
       stopUploadExpiry();
@@ -133,6 +143,11 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
           throw new SlipwayError('SLW_SERVER_CONFIG', `cannot listen for metrics on ${m.host}:${m.port}: ${(error as Error).message}`, { cause: error });
         });
         logger.info({ url: metricsListener.url }, `metrics (no token) on ${metricsListener.url}`);
+      }
+      if (options.gateway.listen) {
+        gateway = await startGateway(fleet, options.gateway.listen, options.gateway.url, logger);
+        fleet.gatewayUrl = gateway.url;
+        logger.info({ url: gateway.url, listen: gateway.address, caPin: fleet.ca.pin }, `agent gateway on ${gateway.address} (agents dial ${gateway.url})`);
       }
       const registryHost = `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
       backend = options.proxyListen ? await startDeployBackend(options, logger) : undefined;
@@ -168,6 +183,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       url,
       adminTokenFile,
       logger,
+      ...(gateway ? { gatewayUrl: gateway.url } : {}),
       close: async () => {
         await stopEdges();
         await runningDeploy.stop();

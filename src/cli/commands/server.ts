@@ -1,13 +1,15 @@
 /** `slipway server`: the control plane, in the foreground until SIGTERM or SIGINT. */
 import type { Command } from 'commander';
+import type { Runner } from '../context.js';
+import { registerServerCommands } from './servers.js';
 
 /** How long in-flight requests get to finish on shutdown before the process exits anyway. */
 const shutdownGraceMs = 10_000;
 
-export function registerServer(program: Command, fail: (error: unknown) => never): void {
-  program
+export function registerServer(program: Command, run: Runner, fail: (error: unknown) => never): void {
+  const server = program
     .command('server')
-    .description('run the control plane (API, store) in the foreground')
+    .description('run the control plane (API, store) in the foreground; its subcommands manage servers joined by agents (server add|list|show|token|revoke|remove)')
     .option('--data-dir <dir>', 'data directory (default: $SLIPWAY_DATA_DIR or ./.slipway)')
     .option('--listen <host:port>', 'address to listen on (default: $SLIPWAY_LISTEN or 127.0.0.1:7070)')
     .option('--database-url <url>', 'PostgreSQL URL (default: $SLIPWAY_DATABASE_URL, else embedded SQLite in the data dir)')
@@ -27,8 +29,10 @@ export function registerServer(program: Command, fail: (error: unknown) => never
       'let workspaces adopt services (databases, Redis, RabbitMQ) on this host name, address or CIDR range although it is loopback, private or link-local (repeatable; default: $SLIPWAY_ALLOW_SERVICE_HOSTS, comma-separated; none)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option('--gateway-listen <host:port>', 'run the agent gateway (HTTPS, mTLS) on this address so servers can join (default: $SLIPWAY_GATEWAY_LISTEN; none)')
+    .option('--gateway-url <url>', 'the URL agents dial, put in join tokens (default: $SLIPWAY_GATEWAY_URL, else https://LISTEN-HOST:PORT)')
     .option('--log-format <format>', 'auto (readable lines on a terminal, JSON otherwise), json or pretty (default: $SLIPWAY_LOG_FORMAT or auto)')
-    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; allowServiceHost?: string[]; logFormat?: string }) => {
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; allowServiceHost?: string[]; logFormat?: string; gatewayListen?: string; gatewayUrl?: string }) => {
       try {
         // Loaded here, not at the top: every other command starts without the server's modules.
         const { parseServerOptions } = await import('../../server/options.js');
@@ -61,4 +65,5 @@ export function registerServer(program: Command, fail: (error: unknown) => never
         fail(error);
       }
     });
+  registerServerCommands(server, run);
 }

@@ -1,0 +1,164 @@
+/**
+ * Servers: added by an instance admin with a single-use join token, joined by their agent
+ * (src/fleet/enroll.ts), listed with what their agent last reported, revoked (the live session
+ * drops at once and every later handshake is refused), removed once nothing is placed on them.
+ *
+ * @module
+ */
+import type { JoinTokenInfo, ServerInfo, ServerMetrics, ServerMetricsHistory } from '../api/servers.js';
+import { recordAudit } from '../audit/audit.js';
+import { SlipwayError, notFound } from '../core/errors.js';
+import { assertName } from '../core/names.js';
+import { newId } from '../platform/ids.js';
+import { nowIso } from '../platform/time.js';
+import type { Db, Executor, ServersTable } from '../store/schema.js';
+import { isUniqueViolation } from '../store/errors.js';
+import { actorOf, type Principal } from '../tenancy/principal.js';
+import type { InternalCa } from './ca.js';
+import { encodeJoinToken, hashSecret, newSecret } from './join-token.js';
+import { closeCodes, type AgentSessions } from './sessions.js';
+
+/** What the fleet context needs from the server. */
+export interface FleetContext {
+  db: Db;
+  ca: InternalCa;
+  sessions: AgentSessions;
+  /** The URL agents dial (null: the gateway is off; servers cannot be joined). */
+  gatewayUrl: string | null;
+  /** How long an agent certificate is valid. */
+  agentCertificateMs: number;
+  /** Seconds between an agent's heartbeats. */
+  heartbeatSeconds: number;
+}
+
+/** Names reserved for targets the control plane has itself. */
+const reserved = new Set(['local']);
+
+function assertAdmin(principal: Principal): void {
+  if (!principal.instanceAdmin || principal.scope) throw new SlipwayError('SLW_FORBIDDEN', 'servers belong to the instance: use an instance admin token (the first one is in <data-dir>/admin-token)');
+}
+
+export function toServerInfo(row: ServersTable, live: { connected: boolean; lastHeartbeatMs: number | null; metrics: ServerMetrics | null }): ServerInfo {
+  const state = row.state === 'revoked' ? 'revoked' : row.state === 'pending' ? 'pending' : live.connected ? 'connected' : 'unreachable';
+  const lastBeat = live.lastHeartbeatMs !== null ? new Date(live.lastHeartbeatMs).toISOString() : row.last_heartbeat_at;
+  return {
+    name: row.name,
+    state,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    createdAt: row.created_at,
+    enrolledAt: row.enrolled_at,
+    revokedAt: row.revoked_at,
+    lastHeartbeatAt: lastBeat,
+    agentVersion: row.agent_version,
+    hostname: row.hostname,
+    advertiseAddress: row.advertise_address,
+    certificateExpiresAt: row.cert_not_after,
+    metrics: live.metrics ?? (row.metrics ? (JSON.parse(row.metrics) as ServerMetrics) : null),
+  };
+}
+
+async function findServer(db: Executor, name: string): Promise<ServersTable> {
+  const row = await db.selectFrom('servers').selectAll().where('name', '=', name).executeTakeFirst();
+  if (!row) throw notFound('server', name);
+  return row;
+}
+
+async function issueToken(ctx: FleetContext, tx: Executor, principal: Principal, server: ServersTable, ttlSeconds: number): Promise<JoinTokenInfo> {
+  if (ctx.gatewayUrl === null) throw new SlipwayError('SLW_SERVER_CONFIG', 'this control plane runs without an agent gateway: start it with --gateway-listen HOST:PORT (and --gateway-url if agents reach it at another address)');
+  const id = newId('jtk');
+  const secret = newSecret();
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
+  await tx.insertInto('server_join_tokens').values({ id, server_id: server.id, secret_hash: hashSecret(secret), created_at: nowIso(), created_by: principal.userId, expires_at: expiresAt, used_at: null }).execute();
+  const joinToken = encodeJoinToken({ gatewayUrl: ctx.gatewayUrl, caPin: ctx.ca.pin, id, secret });
+  return { server: toServerInfo(server, ctx.sessions.view(server.id)), joinToken, expiresAt, joinCommand: `slipway agent --join ${joinToken} --data-dir /var/lib/slipway-agent` };
+}
+
+export async function addServer(ctx: FleetContext, principal: Principal, input: { name: string; labels: Record<string, string>; tokenTtlSeconds: number }): Promise<JoinTokenInfo> {
+  assertAdmin(principal);
+  assertName('server', input.name);
+  if (reserved.has(input.name)) throw new SlipwayError('SLW_ALREADY_EXISTS', `'${input.name}' is the control plane's own target; pick another server name`);
+  const row: ServersTable = { id: newId('srv'), name: input.name, workspace_id: null, labels: JSON.stringify(input.labels), state: 'pending', created_at: nowIso(), created_by: principal.userId, enrolled_at: null, revoked_at: null, agent_version: null, hostname: null, advertise_address: null, cert_serial: null, cert_not_after: null, last_heartbeat_at: null, metrics: null };
+  try {
+    return await ctx.db.transaction().execute(async (tx) => {
+      await tx.insertInto('servers').values(row).execute();
+      const token = await issueToken(ctx, tx, principal, row, input.tokenTtlSeconds);
+      await recordAudit(tx, actorOf(principal), { workspaceId: null, action: 'server.add', targetType: 'server', target: input.name, details: { labels: input.labels, tokenExpiresAt: token.expiresAt } });
+      return token;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_EXISTS', `server '${input.name}' already exists (slipway server list)`);
+    throw error;
+  }
+}
+
+/** A new join token for a server whose agent has not joined yet (the earlier tokens stay valid until they expire). */
+export async function newJoinToken(ctx: FleetContext, principal: Principal, name: string, ttlSeconds: number): Promise<JoinTokenInfo> {
+  assertAdmin(principal);
+  return ctx.db.transaction().execute(async (tx) => {
+    const row = await findServer(tx, name);
+    if (row.state === 'revoked') throw new SlipwayError('SLW_SERVER_REVOKED', `server '${name}' was revoked; remove it (slipway server remove ${name}) and add it again`);
+    if (row.state !== 'pending') throw new SlipwayError('SLW_ALREADY_EXISTS', `server '${name}' has joined already; its agent renews its own certificate (to move the agent, revoke and remove the server, then add it again)`);
+    const token = await issueToken(ctx, tx, principal, row, ttlSeconds);
+    await recordAudit(tx, actorOf(principal), { workspaceId: null, action: 'server.token', targetType: 'server', target: name, details: { tokenExpiresAt: token.expiresAt } });
+    return token;
+  });
+}
+
+export async function listServers(ctx: FleetContext, principal: Principal): Promise<ServerInfo[]> {
+  assertAdmin(principal);
+  const rows = await ctx.db.selectFrom('servers').selectAll().orderBy('name').execute();
+  return rows.map((r) => toServerInfo(r, ctx.sessions.view(r.id)));
+}
+
+export async function showServer(ctx: FleetContext, principal: Principal, name: string): Promise<ServerInfo> {
+  assertAdmin(principal);
+  const row = await findServer(ctx.db, name);
+  return toServerInfo(row, ctx.sessions.view(row.id));
+}
+
+/** What the agent reported over the last hour (for the panel's charts). */
+export async function serverMetricsHistory(ctx: FleetContext, principal: Principal, name: string): Promise<ServerMetricsHistory> {
+  assertAdmin(principal);
+  const row = await findServer(ctx.db, name);
+  return { server: row.name, samples: ctx.sessions.samples(row.id).map((x) => ({ at: new Date(x.at).toISOString(), metrics: x.metrics })) };
+}
+
+/** Revokes a server for good: unused tokens are spent, the live session drops now, later handshakes are refused. */
+export async function revokeServer(ctx: FleetContext, principal: Principal, name: string): Promise<ServerInfo> {
+  assertAdmin(principal);
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    const r = await findServer(tx, name);
+    if (r.state === 'revoked') return r;
+    const at = nowIso();
+    await tx.updateTable('servers').set({ state: 'revoked', revoked_at: at }).where('id', '=', r.id).execute();
+    await tx.updateTable('server_join_tokens').set({ used_at: at }).where('server_id', '=', r.id).where('used_at', 'is', null).execute();
+    await recordAudit(tx, actorOf(principal), { workspaceId: null, action: 'server.revoke', targetType: 'server', target: name, details: { certificateSerial: r.cert_serial } });
+    return { ...r, state: 'revoked', revoked_at: at };
+  });
+  ctx.sessions.drop(row.id, closeCodes.revoked, 'this server was revoked');
+  return toServerInfo(row, ctx.sessions.view(row.id));
+}
+
+/** What is placed on a server: environments (their settings' target) and provisioned services. */
+async function placedOn(db: Executor, name: string): Promise<string[]> {
+  const settings = await db.selectFrom('environment_settings as s').innerJoin('environments as e', 'e.id', 's.environment_id').innerJoin('projects as p', 'p.id', 'e.project_id').select(['s.data', 'e.name as environment', 'p.name as project']).where('s.data', 'like', `%${JSON.stringify(name)}%`).execute();
+  const envs = settings.filter((s) => (JSON.parse(s.data) as { target?: string }).target === name).map((s) => `${s.project}/${s.environment}`);
+  const services = await db.selectFrom('provisioned_services as p').innerJoin('services as s', 's.id', 'p.service_id').select('s.name').where('p.placement', '=', name).execute();
+  return [...envs, ...services.map((s) => `service ${s.name}`)];
+}
+
+export async function removeServer(ctx: FleetContext, principal: Principal, name: string): Promise<{ deleted: string }> {
+  assertAdmin(principal);
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    const r = await findServer(tx, name);
+    const placed = await placedOn(tx, name);
+    if (placed.length > 0) throw new SlipwayError('SLW_SERVER_IN_USE', `server '${name}' still has ${placed.length} placed on it (${placed.slice(0, 5).join(', ')}); move them to another target first (slipway env set --target)`);
+    await tx.deleteFrom('server_join_tokens').where('server_id', '=', r.id).execute();
+    await tx.deleteFrom('servers').where('id', '=', r.id).execute();
+    await recordAudit(tx, actorOf(principal), { workspaceId: null, action: 'server.remove', targetType: 'server', target: name, details: { state: r.state } });
+    return r;
+  });
+  ctx.sessions.drop(row.id, closeCodes.revoked, 'this server was removed');
+  ctx.sessions.forget(row.id);
+  return { deleted: name };
+}
