@@ -159,11 +159,13 @@ export class InternalCa {
     const now = Date.now();
     const notAfter = new Date(now + validMs);
     const number = serial();
+    // Backdated for clock skew, by at most a tenth of the lifetime (agents renew at two thirds of it).
+    const backdate = Math.min(60_000, Math.max(0, validMs) / 10);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: number,
       subject: `CN=${serverId}`,
       issuer: this.root.subject,
-      notBefore: new Date(now - 60_000),
+      notBefore: new Date(now - (validMs > 0 ? backdate : 60_000)),
       notAfter,
       publicKey: await csr.publicKey.export(algorithm, ['verify']),
       signingKey: this.rootKey,
