@@ -32,6 +32,12 @@ export interface SessionOptions {
   advertiseAddress: string | null;
   metrics: () => Promise<ServerMetrics>;
   events?: SessionEvents;
+  /** The desired state and commands of the control plane, and the session's opening (to report the status afresh). */
+  handlers?: {
+    opened?(): void;
+    desired?(m: Extract<GatewayMessage, { type: 'desired' }>): void;
+    command?(id: string, command: Extract<GatewayMessage, { type: 'command' }>['command']): void;
+  };
 }
 
 export interface AgentSession {
@@ -40,6 +46,8 @@ export interface AgentSession {
   stop(): void;
   /** The identity in use now (renewals replace it). */
   identity(): AgentIdentity;
+  /** Sends a message when the session is open (dropped otherwise: status is sent afresh at each open). */
+  send(m: AgentMessage): void;
 }
 
 const fatalCodes = new Set<string>(['SLW_SERVER_REVOKED', 'SLW_AGENT_CERT_INVALID']);
@@ -124,6 +132,12 @@ export function runSession(options: SessionOptions): AgentSession {
         ev.log?.('info', `certificate renewed; valid until ${m.notAfter}`);
         ev.renewed?.(m.notAfter);
         return;
+      case 'desired':
+        options.handlers?.desired?.(m);
+        return;
+      case 'command':
+        options.handlers?.command?.(m.id, m.command);
+        return;
       case 'error':
         if (m.id && renewing?.id === m.id) renewing = null;
         ev.log?.('warn', `gateway: ${m.code}: ${m.message}`);
@@ -163,6 +177,7 @@ export function runSession(options: SessionOptions): AgentSession {
       ev.log?.('info', `connected to ${identity.gatewayUrl} as server '${identity.serverName}'`);
       ev.connected?.();
       send({ type: 'hello', agentVersion: slipwayVersion(), hostname: hostname(), advertiseAddress: options.advertiseAddress });
+      options.handlers?.opened?.();
     });
     socket.on('message', (data) => {
       try {
@@ -196,6 +211,7 @@ export function runSession(options: SessionOptions): AgentSession {
   return {
     done,
     identity: () => identity,
+    send: (m) => void send(m),
     stop() {
       if (stopped) return;
       stopped = true;

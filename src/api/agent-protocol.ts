@@ -22,17 +22,66 @@ export const enrollResponse = z.object({
 });
 export type EnrollResponse = z.output<typeof enrollResponse>;
 
+const replica = z.object({
+  name: z.string().max(300),
+  index: z.number().int(),
+  state: z.enum(['pending', 'running', 'exited', 'failed', 'stopping']),
+  ready: z.boolean(),
+  address: z.string().max(300).nullable(),
+  exitCode: z.number().int().nullable(),
+  message: z.string().max(2000).nullable(),
+});
+
+const workloadStatus = z.object({ name: z.string().max(253), labels: z.record(z.string(), z.string()), replicas: z.number().int(), instances: z.array(replica) });
+const jobStatus = z.object({
+  name: z.string().max(253),
+  labels: z.record(z.string(), z.string()),
+  state: z.enum(['pending', 'running', 'succeeded', 'failed']),
+  exitCode: z.number().int().nullable(),
+  message: z.string().max(2000).nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+const outputLine = z.object({ source: z.string().max(253), stream: z.enum(['stdout', 'stderr']), line: z.string().max(65_536) });
+
 /** Agent → gateway. */
 export const agentMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), agentVersion: z.string().max(64), hostname: z.string().max(253), advertiseAddress: z.string().max(64).nullable() }),
   z.strictObject({ type: z.literal('heartbeat'), seq: z.number().int().min(0), metrics: serverMetricsSchema }),
   z.strictObject({ type: z.literal('renew'), id: z.string().max(64), csr: z.string().max(8192) }),
+  /** Everything Slipway runs on the server now (sent when it changes). */
+  z.strictObject({ type: z.literal('status'), workloads: z.array(workloadStatus).max(10_000), jobs: z.array(jobStatus).max(10_000) }),
+  /** The end of a command: its value, or an error with a code. */
+  z.strictObject({ type: z.literal('result'), id: z.string().max(64), ok: z.boolean(), value: z.unknown().optional(), code: z.string().max(64).optional(), message: z.string().max(4000).optional() }),
+  /** Lines of a streaming command (follow). */
+  z.strictObject({ type: z.literal('output'), id: z.string().max(64), lines: z.array(outputLine).max(1000) }),
 ]);
 export type AgentMessage = z.output<typeof agentMessage>;
+
+/** One entry of a server's desired state: present (its spec) or being removed (kept until the agent reports it gone). */
+export type DesiredEntry<T> = { name: string; removed: false; spec: T } | { name: string; removed: true; graceSeconds: number };
+
+/** A route of the server's edge: its domains to upstream addresses on the server. */
+export interface DesiredRoute {
+  id: string;
+  hosts: string[];
+  upstreams: string[];
+}
+
+/** Imperative commands: each carries an id; an agent runs an id once and answers a repeat with the first result. */
+export type AgentCommand =
+  | { kind: 'logs'; name: string; lines: number }
+  | { kind: 'follow'; name: string; tail: number }
+  | { kind: 'cancel'; of: string }
+  | { kind: 'removeVolume'; name: string }
+  | { kind: 'removeNetwork'; name: string };
 
 /** Gateway → agent. */
 export type GatewayMessage =
   | { type: 'welcome'; serverId: string; serverName: string; heartbeatSeconds: number }
   | { type: 'ack'; seq: number }
   | { type: 'renewed'; id: string; certificate: string; notAfter: string }
-  | { type: 'error'; id?: string; code: string; message: string };
+  | { type: 'error'; id?: string; code: string; message: string }
+  /** The whole desired state of the server (level-triggered: a lost message changes nothing the next one does not fix). Holds secret values: never logged. */
+  | { type: 'desired'; revision: number; workloads: Array<DesiredEntry<unknown>>; jobs: Array<DesiredEntry<unknown>>; routes: DesiredRoute[] }
+  | { type: 'command'; id: string; command: AgentCommand };

@@ -109,9 +109,9 @@ export class CaddyAdmin {
    * ends with the 404 fallback route. Creates what is missing (including `apps.http`), changes
    * nothing when all is in place, and keeps existing routes.
    */
-  ensureServer(listen: string): Promise<void> {
+  ensureServer(listen: string, publicListen = false): Promise<void> {
     return this.#serial(async () => {
-      assertLoopbackAddress(listen, 'proxy listen address');
+      if (!publicListen) assertLoopbackAddress(listen, 'proxy listen address');
       const server = await this.getConfig(SERVER_PATH);
       if (!isJsonObject(server)) return this.#create(['apps', 'http', 'servers', SERVER_NAME], buildServer(listen));
       const current = Array.isArray(server.listen) ? server.listen : [];

@@ -45,6 +45,8 @@ export type SupervisorEvent =
 export interface CaddySupervisorOptions {
   /** Proxy address of the `slipway` server, `127.0.0.1:PORT`. */
   proxyListen: string;
+  /** Allow a listen address that is not loopback (a server's edge, on its advertise address). */
+  publicListen?: boolean;
   /** The caddy executable; `caddy` from PATH by default. */
   binary?: string;
   /**
@@ -82,7 +84,7 @@ export class CaddySupervisor {
   #launching: Promise<void> | undefined;
 
   constructor(options: CaddySupervisorOptions) {
-    assertLoopbackAddress(options.proxyListen, 'proxy listen address');
+    if (!options.publicListen) assertLoopbackAddress(options.proxyListen, 'proxy listen address');
     this.#stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'slipway-caddy-'));
     this.#options = options;
     this.#backoff = new RestartBackoff(options.backoff?.initialMs, options.backoff?.maxMs);
@@ -126,7 +128,7 @@ export class CaddySupervisor {
     if (this.#options.adopt !== false && (await this.admin.isUp())) {
       this.#owned = false;
       restrictSocket(this.admin.socketPath);
-      await this.admin.ensureServer(this.#options.proxyListen);
+      await this.admin.ensureServer(this.#options.proxyListen, this.#options.publicListen === true);
       this.#routes = await this.admin.listRoutes();
       this.#options.onEvent?.({ type: 'adopted' });
       this.#watchAdopted();

@@ -37,6 +37,7 @@ export async function enroll(ctx: FleetContext, body: EnrollBody): Promise<Enrol
     if (Number(joined.numUpdatedRows) !== 1) throw refused(`is for server '${row.name}', which has joined already`);
     await recordAudit(tx, systemActor, { workspaceId: null, action: 'server.join', targetType: 'server', target: row.name, details: { hostname: body.hostname.slice(0, 253), agentVersion: body.agentVersion.slice(0, 64), certificateSerial: issued.serial, notAfter: issued.notAfter.toISOString() } });
   });
+  await ctx.changed?.();
   return { serverId: row.serverId, serverName: row.name, certificate: issued.certificatePem, notAfter: issued.notAfter.toISOString() };
 }
 

@@ -15,6 +15,7 @@ import type { Db, Executor, ServersTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type Principal } from '../tenancy/principal.js';
 import type { InternalCa } from './ca.js';
+import type { FleetState } from './desired.js';
 import { encodeJoinToken, hashSecret, newSecret } from './join-token.js';
 import { closeCodes, type AgentSessions } from './sessions.js';
 
@@ -29,6 +30,10 @@ export interface FleetContext {
   agentCertificateMs: number;
   /** Seconds between an agent's heartbeats. */
   heartbeatSeconds: number;
+  /** What each server should run and what its agent reports. */
+  state: FleetState;
+  /** Called after a server joined, was revoked or removed (the placements reload). */
+  changed?: () => Promise<void>;
 }
 
 /** Names reserved for targets the control plane has itself. */
@@ -136,6 +141,7 @@ export async function revokeServer(ctx: FleetContext, principal: Principal, name
     return { ...r, state: 'revoked', revoked_at: at };
   });
   ctx.sessions.drop(row.id, closeCodes.revoked, 'this server was revoked');
+  await ctx.changed?.();
   return toServerInfo(row, ctx.sessions.view(row.id));
 }
 
@@ -154,11 +160,13 @@ export async function removeServer(ctx: FleetContext, principal: Principal, name
     const placed = await placedOn(tx, name);
     if (placed.length > 0) throw new SlipwayError('SLW_SERVER_IN_USE', `server '${name}' still has ${placed.length} placed on it (${placed.slice(0, 5).join(', ')}); move them to another target first (slipway env set --target)`);
     await tx.deleteFrom('server_join_tokens').where('server_id', '=', r.id).execute();
+    await tx.deleteFrom('server_desired').where('server_id', '=', r.id).execute();
     await tx.deleteFrom('servers').where('id', '=', r.id).execute();
     await recordAudit(tx, actorOf(principal), { workspaceId: null, action: 'server.remove', targetType: 'server', target: name, details: { state: r.state } });
     return r;
   });
   ctx.sessions.drop(row.id, closeCodes.revoked, 'this server was removed');
   ctx.sessions.forget(row.id);
+  await ctx.changed?.();
   return { deleted: name };
 }

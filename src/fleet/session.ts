@@ -20,6 +20,7 @@ export interface SessionHandler {
 export async function openSession(ctx: FleetContext, server: { id: string; name: string }, channel: AgentChannel): Promise<SessionHandler> {
   ctx.sessions.attach(server.id, channel, closeCodes.replaced);
   channel.send({ type: 'welcome', serverId: server.id, serverName: server.name, heartbeatSeconds: ctx.heartbeatSeconds });
+  ctx.state.connected(server.id);
   return {
     async message(m) {
       switch (m.type) {
@@ -38,6 +39,15 @@ export async function openSession(ctx: FleetContext, server: { id: string; name:
             if (!isSlipwayError(error)) throw error;
             channel.send({ type: 'error', id: m.id, code: error.code, message: error.message });
           }
+          return;
+        case 'status':
+          await ctx.state.report(server.id, m.workloads, m.jobs);
+          return;
+        case 'result':
+          ctx.state.commandResult(server.id, m);
+          return;
+        case 'output':
+          ctx.state.commandOutput(server.id, m.id, m.lines);
           return;
       }
     },

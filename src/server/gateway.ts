@@ -13,7 +13,7 @@
  * @module
  */
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -65,7 +65,31 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(ctx: FleetContext, listen: { host: string; port: number }, url: string | undefined, logger: Logger): Promise<RunningGateway> {
+/** Hop-by-hop headers a proxy does not forward. */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+
+/**
+ * Forwards a registry request of an agent (its client certificate names an active server) to the
+ * control plane's own registry: agents pull over this mTLS connection, never over plain HTTP.
+ */
+function proxyRegistry(req: IncomingMessage, res: ServerResponse, api: { host: string; port: number }): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !hopByHop.has(k)) headers[k] = v;
+  headers.host = `${api.host}:${api.port}`;
+  const upstream = httpRequest({ host: api.host, port: api.port, method: req.method, path: req.url, headers }, (up) => {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !hopByHop.has(k)) out[k] = v;
+    res.writeHead(up.statusCode ?? 502, out);
+    up.pipe(res);
+  });
+  upstream.on('error', () => {
+    if (!res.headersSent) sendError(res, new SlipwayError('SLW_INTERNAL', 'the registry did not answer'));
+    else res.destroy();
+  });
+  req.pipe(upstream);
+}
+
+export async function startGateway(ctx: FleetContext, listen: { host: string; port: number }, url: string | undefined, logger: Logger, api: { host: string; port: number } | null): Promise<RunningGateway> {
   const log = logger.child({ component: 'gateway' });
   const hosts = ['localhost', '127.0.0.1', listen.host, ...(url ? [new URL(url).hostname] : [])].filter((h) => h !== '0.0.0.0' && h !== '::');
   const tlsIdentity = await ctx.ca.gatewayCertificate(hosts);
@@ -76,6 +100,16 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/v1/ca') {
         res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(ctx.ca.rootPem);
+        return;
+      }
+      if (path === '/v2' || path?.startsWith('/v2/')) {
+        if (!api) throw new SlipwayError('SLW_ROUTE_NOT_FOUND', 'this gateway serves no registry');
+        const tls = req.socket as TLSSocket;
+        const cert = tls.getPeerX509Certificate();
+        const serverId = cert && tls.authorized ? serverIdOf(cert) : null;
+        const row = serverId ? await ctx.db.selectFrom('servers').select('state').where('id', '=', serverId).executeTakeFirst() : undefined;
+        if (row?.state !== 'active') throw new SlipwayError('SLW_AGENT_CERT_INVALID', "the registry through the agent gateway is for joined servers' agents (a valid client certificate of an active server)");
+        proxyRegistry(req, res, api);
         return;
       }
       if (req.method === 'POST' && path === '/v1/enroll') {

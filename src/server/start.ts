@@ -38,6 +38,8 @@ import { staticPlacements } from '../deploy/placements.js';
 import { InternalCa } from '../fleet/ca.js';
 import type { FleetContext } from '../fleet/servers.js';
 import { AgentSessions } from '../fleet/sessions.js';
+import { FleetState } from '../fleet/desired.js';
+import { FleetPlacements } from '../fleet/agent-target.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import type { ServerDeps } from './deps.js';
 import type { RegistryAccess } from '../deploy/spec.js';
@@ -108,7 +110,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const serviceCtx = { db: store.db, keyring, drivers: serviceDrivers(), hosts: new ServiceHostPolicy(options.allowServiceHosts), provisioning: () => provisioning };
     const servicesRuntime = startServicesRuntime(serviceCtx, logger);
     // The internal CA exists from the first start; the gateway only when asked for (--gateway-listen).
-    const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions: new AgentSessions(), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds };
+    const sessions = new AgentSessions();
+    const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions, state: new FleetState(store.db, keyring, sessions), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
     const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet });
     try {
@@ -145,15 +148,20 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         logger.info({ url: metricsListener.url }, `metrics (no token) on ${metricsListener.url}`);
       }
       if (options.gateway.listen) {
-        gateway = await startGateway(fleet, options.gateway.listen, options.gateway.url, logger);
+        gateway = await startGateway(fleet, options.gateway.listen, options.gateway.url, logger, { host: host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host.replace(/^\[|\]$/g, ''), port });
         fleet.gatewayUrl = gateway.url;
         logger.info({ url: gateway.url, listen: gateway.address, caPin: fleet.ca.pin }, `agent gateway on ${gateway.address} (agents dial ${gateway.url})`);
       }
       const registryHost = `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
       backend = options.proxyListen ? await startDeployBackend(options, logger) : undefined;
-      deploy.placements = staticPlacements(backend ? { local: backend } : {}, (name) =>
+      const localPlacements = staticPlacements(backend ? { local: backend } : {}, (name) =>
         name === 'local' && !backend ? 'this server runs without an edge proxy: start it with --proxy-listen HOST:PORT (and a Docker engine) to deploy' : undefined,
       );
+      // Joined servers are placements too, by name (reloaded whenever one joins, is revoked or removed).
+      const placements = new FleetPlacements(localPlacements, store.db, fleet.state);
+      await placements.refresh();
+      fleet.changed = () => placements.refresh();
+      deploy.placements = placements;
       // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
       const registryAccess: RegistryAccess = { host: registryHost, auth: (repository) => ({ registry: registryHost, username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)) }) };
       const instance = await instanceId(store.db);

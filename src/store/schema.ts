@@ -434,6 +434,18 @@ export interface ServerJoinTokensTable {
   used_at: string | null;
 }
 
+/** What a server should run: a workload, a job or an edge route, sealed with the master key (specs hold secret values). */
+export interface ServerDesiredTable {
+  server_id: string;
+  /** `workload`, `job` or `route`. */
+  kind: string;
+  name: string;
+  /** 1: being removed (kept until the agent reports it gone); body holds the grace seconds. */
+  removed: number;
+  body: string;
+  updated_at: string;
+}
+
 /** One logical backup of an attachment's data: a file under `<data-dir>/service-backups/<attachment id>/`. */
 export interface ServiceBackupsTable {
   id: string;
@@ -490,6 +502,7 @@ export interface Database {
   service_backups: ServiceBackupsTable;
   servers: ServersTable;
   server_join_tokens: ServerJoinTokensTable;
+  server_desired: ServerDesiredTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

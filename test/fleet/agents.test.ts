@@ -17,6 +17,7 @@ import { InternalCa, newKeyAndCsr } from '../../src/fleet/ca.js';
 import { decodeJoinToken, encodeJoinToken } from '../../src/fleet/join-token.js';
 import { addServer, listServers, revokeServer, showServer, type FleetContext } from '../../src/fleet/servers.js';
 import { AgentSessions } from '../../src/fleet/sessions.js';
+import { FleetState } from '../../src/fleet/desired.js';
 import { startGateway, type RunningGateway } from '../../src/server/gateway.js';
 import { engines } from '../support/engines.js';
 import { expectCode, setupContext, testKeyring, type TestContext } from '../support/service-fixtures.js';
@@ -55,8 +56,9 @@ describe.each(engines)('servers and agents (%s)', (engine) => {
   const stops: Array<() => void> = [];
 
   async function boot(options: { certMs?: number; heartbeat?: number } = {}) {
-    fleet = { db: ctx.db, ca: await InternalCa.open(join(scratch, `cp-${engine}-${(n += 1)}`), testKeyring()), sessions: new AgentSessions(), gatewayUrl: null, agentCertificateMs: options.certMs ?? 3_600_000, heartbeatSeconds: options.heartbeat ?? 1 };
-    gateway = await startGateway(fleet, { host: '127.0.0.1', port: 0 }, undefined, pino({ level: 'silent' }));
+    const sessions = new AgentSessions();
+    fleet = { db: ctx.db, ca: await InternalCa.open(join(scratch, `cp-${engine}-${(n += 1)}`), testKeyring()), sessions, state: new FleetState(ctx.db, testKeyring(), sessions), gatewayUrl: null, agentCertificateMs: options.certMs ?? 3_600_000, heartbeatSeconds: options.heartbeat ?? 1 };
+    gateway = await startGateway(fleet, { host: '127.0.0.1', port: 0 }, undefined, pino({ level: 'silent' }), null);
     fleet.gatewayUrl = gateway.url;
   }
 

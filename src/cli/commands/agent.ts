@@ -10,16 +10,25 @@ export function registerAgent(program: Command, fail: (error: unknown) => never)
     .option('--join <token>', 'the join token (only for the first start); - reads it from stdin, which keeps it out of the process list')
     .option('--join-file <file>', 'read the join token from this file instead')
     .option('--docker-host <unix:///path>', 'the Docker engine of this server (default unix:///var/run/docker.sock)')
-    .option('--advertise-address <ip>', 'the address other servers and the edge reach this server at')
-    .action(async (flags: { dataDir: string; join?: string; joinFile?: string; dockerHost?: string; advertiseAddress?: string }) => {
+    .option('--advertise-address <ip>', 'the address this server is reached at: its edge listens there (default: every address)')
+    .option('--http-port <port>', "the port of this server's edge for HTTP (default 80); 'none': no edge", '80')
+    .option('--registry-port <port>', "the loopback port the Docker engine pulls images through (the agent's registry proxy over mTLS; default 7079)", '7079')
+    .action(async (flags: { dataDir: string; join?: string; joinFile?: string; dockerHost?: string; advertiseAddress?: string; httpPort: string; registryPort: string }) => {
       try {
         if (flags.join !== undefined && flags.joinFile !== undefined) throw new SlipwayError('SLW_USAGE', 'give --join or --join-file, not both');
         let token = flags.join;
         if (flags.joinFile !== undefined) token = (await import('node:fs')).readFileSync(flags.joinFile, 'utf8').trim();
         else if (token === '-') token = (await (await import('../stdin.js')).readHidden('join token (input hidden): ', 'the join token is empty: pipe it on stdin')).trim();
+        const port = (value: string, what: string) => {
+          const n = Number(value);
+          if (!Number.isInteger(n) || n < 1 || n > 65535) throw new SlipwayError('SLW_USAGE', `${what} '${value}' is not a port (1-65535)`);
+          return n;
+        };
+        const httpPort = flags.httpPort === 'none' ? null : port(flags.httpPort, '--http-port');
+        const registryPort = port(flags.registryPort, '--registry-port');
         const { startAgent } = await import('../../agent/main.js');
         const line = (level: string, message: string) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
-        const agent = await startAgent({ dataDir: flags.dataDir, joinToken: token, dockerHost: flags.dockerHost, advertiseAddress: flags.advertiseAddress, events: { log: line } });
+        const agent = await startAgent({ dataDir: flags.dataDir, joinToken: token, dockerHost: flags.dockerHost, advertiseAddress: flags.advertiseAddress, httpPort, registryPort, events: { log: line } });
         const stop = () => agent.stop();
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);

@@ -1,0 +1,96 @@
+/**
+ * A server joined by an agent as a target of the deploy engine: `apply`, `remove`, `runJob` and
+ * the edge's routes change the server's desired state (src/fleet/desired.ts), which its agent
+ * converges on its own Docker engine and its own edge; `observe` and `list` read what the agent
+ * last reported. Readiness is judged by the agent, on its server.
+ *
+ * @module
+ */
+import { SlipwayError } from '../core/errors.js';
+import type { Edge, JobSpec, JobStatus, OutputLine, Placement, Placements, Target, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
+import type { Db } from '../store/schema.js';
+import type { FleetState } from './desired.js';
+
+export class AgentTarget implements Target {
+  readonly rollsOutItself = false;
+
+  constructor(
+    readonly name: string,
+    private readonly serverId: string,
+    private readonly state: FleetState,
+  ) {}
+
+  apply(spec: WorkloadSpec): Promise<void> {
+    return this.state.putWorkload(this.serverId, spec);
+  }
+  observe(name: string): Promise<WorkloadStatus | null> {
+    return this.state.observe(this.serverId, name);
+  }
+  list(labels: Record<string, string>): Promise<WorkloadStatus[]> {
+    return this.state.list(this.serverId, labels);
+  }
+  remove(name: string, graceSeconds: number): Promise<void> {
+    return this.state.remove(this.serverId, 'workload', name, graceSeconds);
+  }
+  async logs(name: string, lines: number): Promise<OutputLine[]> {
+    return (await this.state.command(this.serverId, { kind: 'logs', name, lines }).result) as OutputLine[];
+  }
+  follow(name: string, signal: AbortSignal, tail: number): AsyncIterable<OutputLine> {
+    return this.state.follow(this.serverId, name, tail, signal);
+  }
+  runJob(spec: JobSpec): Promise<void> {
+    return this.state.putJob(this.serverId, spec);
+  }
+  job(name: string): Promise<JobStatus | null> {
+    return this.state.job(this.serverId, name);
+  }
+  removeJob(name: string): Promise<void> {
+    return this.state.remove(this.serverId, 'job', name, 10);
+  }
+  async removeVolume(name: string): Promise<void> {
+    await this.state.command(this.serverId, { kind: 'removeVolume', name }).result;
+  }
+  async removeNetwork(name: string): Promise<void> {
+    await this.state.command(this.serverId, { kind: 'removeNetwork', name }).result;
+  }
+}
+
+/** The server's own edge (its agent's Caddy): routes are part of its desired state. */
+export function agentEdge(serverId: string, state: FleetState): Edge {
+  return {
+    setRoute: (id, hosts, upstreams) => (upstreams.length > 0 ? state.setRoute(serverId, { id, hosts, upstreams }) : state.removeRoute(serverId, id)),
+    removeRoute: (id) => state.removeRoute(serverId, id),
+  };
+}
+
+/**
+ * The instance's placements: the control plane's own (`local`, when it has one) and every joined
+ * server by name. Servers are looked up in a snapshot refreshed by {@link FleetPlacements.refresh}
+ * (at start and whenever a server joins, is revoked or removed).
+ */
+export class FleetPlacements implements Placements {
+  private servers = new Map<string, { id: string; state: string }>();
+
+  constructor(
+    private readonly local: Placements,
+    private readonly db: Db,
+    private readonly state: FleetState,
+  ) {}
+
+  async refresh(): Promise<void> {
+    const rows = await this.db.selectFrom('servers').select(['id', 'name', 'state']).execute();
+    this.servers = new Map(rows.map((r) => [r.name, { id: r.id, state: r.state }]));
+  }
+
+  names(): string[] {
+    return [...new Set([...this.local.names(), ...[...this.servers].filter(([, s]) => s.state === 'active').map(([n]) => n)])].sort();
+  }
+
+  resolve(name: string): Placement {
+    const server = this.servers.get(name);
+    if (!server) return this.local.resolve(name);
+    // A revoked server keeps its placement: the engine can still take what ran there away (its agent never hears it).
+    if (server.state === 'pending') throw new SlipwayError('SLW_TARGET_UNKNOWN', `server '${name}' has not joined yet: run the join command of 'slipway server add ${name}' on it first`);
+    return { target: new AgentTarget(name, server.id, this.state), edge: agentEdge(server.id, this.state) };
+  }
+}
