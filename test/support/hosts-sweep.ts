@@ -3,8 +3,8 @@
  * everything is found by the run's names (see hosts-names.ts), so the same code removes a live
  * run at the end of a test and a crashed run's leftovers found later. Order matters: processes
  * first (everything in the run's namespaces — dockerd, containerd, shims, docker-proxy, spawned
- * agents — and everything in its containers' cgroups), then cgroups, mounts under the run's
- * folder, the sockets killed containerd shims leave in /run/containerd/s, links, namespaces,
+ * agents — and everything in its containers' cgroups), then cgroups, the sockets killed
+ * containerd shims leave in /run/containerd/s, mounts under the run's folder, links, namespaces,
  * firewall rules, the folder.
  */
 import { execFileSync } from 'node:child_process';
@@ -157,6 +157,16 @@ export function linkNames(): string[] {
     .split('\n')
     .map((line) => /^\d+: ([^:@]+)/.exec(line)?.[1] ?? '')
     .filter(Boolean);
+}
+
+/** Whether `pid` runs (a zombie, dead but not yet reaped by its parent, does not count). */
+export function processRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** What of run `id` is still on this machine, one line each (empty when nothing is). */
