@@ -9,7 +9,7 @@
  * the namespace, not on the machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
@@ -83,11 +83,24 @@ export async function startEngine(o: EngineOptions, timeoutMs = 60_000): Promise
   return { pid: child.pid ?? 0, socket, dockerHost: `unix://${socket}`, log, process: child };
 }
 
-/** Asks dockerd to stop (SIGTERM) and waits for it to end, up to `timeoutMs`; the sweep kills whatever is left. */
+/**
+ * Asks dockerd to stop (SIGTERM) and waits for it to end, up to `timeoutMs`; the sweep kills
+ * whatever is left. dockerd 20.10 logs "Daemon shutdown complete" and then lingers a second in a
+ * gRPC reconnect to the containerd it has just stopped: once that line is there, it is killed.
+ */
 export async function stopEngine(engine: Engine, timeoutMs = 15_000): Promise<void> {
   const child = engine.process;
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let ended = false;
+  child.once('exit', () => (ended = true));
+  const from = statSync(engine.log).size;
   child.kill('SIGTERM');
-  await Promise.race([ended, new Promise((r) => setTimeout(r, timeoutMs))]);
+  const until = Date.now() + timeoutMs;
+  while (!ended && Date.now() < until) {
+    if (readFileSync(engine.log).subarray(from).includes('Daemon shutdown complete')) {
+      child.kill('SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
