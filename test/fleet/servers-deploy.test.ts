@@ -1,0 +1,110 @@
+/**
+ * Servers joined by agents, end to end on two test hosts (network namespaces, each with its own
+ * Docker engine, agent and edge) and the control plane on this machine: both join; an
+ * environment placed on host 1 runs there and answers through host 1's edge; the same digest is
+ * promoted to an environment on host 2; the hosts pull only through their agent's mTLS session.
+ */
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHosts, type TestHosts } from '../support/hosts.js';
+import { deployWorld, type DeployWorld } from '../support/deploy.js';
+import { cleanup, slipwayBin, tempDir } from '../support/server-process.js';
+
+let hosts: TestHosts;
+let w: DeployWorld;
+const agents: ChildProcess[] = [];
+const agentLogs: string[] = [];
+const httpPort = 8080;
+const domain = (env: string) => `${env}.shop.${w.ws}.localhost`;
+
+/** GET http://ADDRESS:8080/ with Host: domain (a host's edge). */
+function viaEdge(address: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: address, port: httpPort, path: '/', headers: { host }, timeout: 10_000, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await fn().catch(() => undefined as T);
+    if (last !== undefined && ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}\nagent logs:\n${agentLogs.join('')}`);
+}
+
+interface ServerRow {
+  name: string;
+  state: string;
+  metrics: { containers: number | null } | null;
+}
+
+beforeAll(async () => {
+  hosts = await createTestHosts({ count: 2 });
+  w = await deployWorld({ workspace: 'fleetsrv', args: ['--gateway-listen', `${hosts.bridgeAddress}:0`], env: { SLIPWAY_AGENT_HEARTBEAT: '1' } });
+  await w.server.waitForLogs((l) => l.includes('agent gateway on'));
+  for (const h of hosts.hosts) {
+    const added = await w.run(['server', 'add', h.name, '--label', `zone=${h.name}`, '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const { joinToken } = added.json<{ joinToken: string }>();
+    const child = h.spawn(process.execPath, [slipwayBin, 'agent', '--join', joinToken, '--data-dir', join(tempDir('slipway-agent-'), 'agent'), '--docker-host', h.dockerHost, '--advertise-address', h.address, '--http-port', String(httpPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
+    child.stderr?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
+    agents.push(child);
+  }
+}, 300_000);
+
+afterAll(async () => {
+  for (const a of agents) a.kill('SIGTERM');
+  await w?.dispose();
+  await hosts?.destroy();
+  await cleanup();
+});
+
+describe('servers joined by agents', () => {
+  it('both hosts join and report their metrics', async () => {
+    const list = await until(
+      async () => (await w.run(['server', 'list', '--json'])).json<{ servers: ServerRow[] }>().servers,
+      (s) => s.length === 2 && s.every((x) => x.state === 'connected' && x.metrics !== null),
+      30_000,
+      'two connected servers',
+    );
+    expect(list.map((s) => s.name).sort()).toEqual(hosts.hosts.map((h) => h.name).sort());
+  }, 60_000);
+
+  it('deploys to host 1 and promotes the same digest to host 2, each served by its own edge', async () => {
+    const [h1, h2] = hosts.hosts;
+    for (const [env, h] of [['dev', h1!], ['staging', h2!]] as const) {
+      const set = await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', env, '--target', h.name, '--json']);
+      expect(set.code, set.stderr).toBe(0);
+      expect((await w.run(['config', 'set', `GREETING=hello from ${env} on ${h.name}`, '-w', w.ws, '-p', 'shop', '-e', env])).code).toBe(0);
+    }
+    const dev = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'dev', '--version', '1.0.0', '--json']);
+    expect(dev.code, `${dev.stderr}\n${agentLogs.join('')}`).toBe(0);
+    expect(await viaEdge(h1!.address, domain('dev'))).toEqual({ status: 200, body: `hello from dev on ${h1!.name} | built once\n` });
+    // It runs on host 1's engine, not on this machine's nor on host 2's.
+    expect(await h1!.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`])).not.toBe('');
+    expect(await h2!.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`])).toBe('');
+
+    const staging = await w.run(['promote', '-w', w.ws, '-p', 'shop', '--from', 'dev', '--to', 'staging', '--json']);
+    expect(staging.code, `${staging.stderr}\n${agentLogs.join('')}`).toBe(0);
+    expect(await viaEdge(h2!.address, domain('staging'))).toEqual({ status: 200, body: `hello from staging on ${h2!.name} | built once\n` });
+    // Each edge serves only what is placed on its server.
+    expect((await viaEdge(h2!.address, domain('dev'))).status).toBe(404);
+    const status = (await w.run(['status', '-w', w.ws, '-p', 'shop', '--json'])).json<{ environments: Array<{ name: string; health: string; release: { imageDigest: string } | null }> }>();
+    const placed = status.environments.filter((e) => e.name === 'dev' || e.name === 'staging');
+    expect(new Set(placed.map((e) => e.release?.imageDigest)).size).toBe(1);
+    expect(placed.map((e) => e.health)).toEqual(['healthy', 'healthy']);
+  }, 300_000);
+});
