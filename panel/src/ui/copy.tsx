@@ -5,7 +5,7 @@
  */
 import { useId, useRef, useState } from 'react';
 
-export function CopyField({ label, value, rows = 2 }: { label: string; value: string; rows?: number }) {
+export function CopyField({ label, value }: { label: string; value: string }) {
   const id = useId();
   const ref = useRef<HTMLTextAreaElement>(null);
   const [copied, setCopied] = useState<'copied' | 'failed' | null>(null);
@@ -22,7 +22,7 @@ export function CopyField({ label, value, rows = 2 }: { label: string; value: st
     <div className="copy-field">
       <label htmlFor={id}>{label}</label>
       <div className="copy-row">
-        <textarea id={id} ref={ref} readOnly rows={rows} value={value} spellCheck={false} onFocus={(e) => e.currentTarget.select()} />
+        <textarea id={id} ref={ref} readOnly rows={Math.min(8, Math.ceil(value.length / 72) + 1)} value={value} spellCheck={false} onFocus={(e) => e.currentTarget.select()} />
         <button type="button" className="ghost" onClick={() => void copy()}>
           Copy<span className="sr-only"> {label.toLowerCase()}</span>
         </button>

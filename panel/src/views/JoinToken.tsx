@@ -14,7 +14,7 @@ export function JoinToken({ token: t, onDone }: { token: JoinTokenInfo; onDone()
         <strong>Shown only now.</strong> Slipway keeps only a hash of this token and cannot show it again: copy the command before you leave this page. It
         works once and expires at <time dateTime={t.expiresAt}>{new Date(t.expiresAt).toLocaleString()}</time>. If it is lost or expires, ask for a new join token on the server's page while it is pending.
       </p>
-      <CopyField label="Join command (run it on the server)" value={t.joinCommand} rows={3} />
+      <CopyField label="Join command (run it on the server)" value={t.joinCommand} />
       <CopyField label="Join token" value={t.joinToken} />
       <div className="actions">
         <button type="button" className="ghost" onClick={onDone}>

@@ -1,7 +1,7 @@
 /** One server (instance admins): its state and details, what its agent last reported, the last hour's charts, and the admin's actions. */
 import type { ReactNode } from 'react';
 import { get, path } from '../api';
-import { ago } from '../format';
+import { relative } from '../format';
 import { href, navigate } from '../router';
 import type { ServerInfo } from '../types';
 import { ErrorNote, Loading } from '../ui/bits';
@@ -14,7 +14,7 @@ import { serversPollMs } from './Servers';
 const when = (iso: string | null, suffix: ReactNode = null) =>
   iso ? (
     <>
-      <time dateTime={iso}>{new Date(iso).toLocaleString()}</time> <span className="muted">({ago(iso)})</span> {suffix}
+      <time dateTime={iso}>{new Date(iso).toLocaleString()}</time> <span className="muted">({relative(iso)})</span> {suffix}
     </>
   ) : (
     '—'
