@@ -20,6 +20,12 @@ import { DeployLog } from './views/DeployLog';
 import { Audit } from './views/Audit';
 import { Services } from './views/Services';
 import { Service } from './views/Service';
+import { Servers } from './views/Servers';
+import { Server } from './views/Server';
+import { AdminsOnly } from './views/AdminsOnly';
+
+/** Servers belong to the instance: only an instance admin's instance token may see them (as the API decides). */
+const isInstanceAdmin = (me: Whoami | undefined) => me?.user.instanceAdmin === true && me.token.scope === 'instance';
 
 export function App() {
   const [token, setToken] = useState(readToken());
@@ -43,6 +49,7 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
     return <SignIn onSignedIn={() => location.reload()} error={me.error} />;
   }
   const ws = 'ws' in route ? route.ws : null;
+  const admin = isInstanceAdmin(me.data);
   const page = (
     <div className="app">
       <a className="skip" href="#main">
@@ -54,6 +61,11 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
         </Link>
         <Crumbs route={route} />
         <div className="who">
+          {admin && (
+            <Link to={href('servers')} className="nav-link">
+              Servers
+            </Link>
+          )}
           {ws && <LiveDot />}
           {me.data && <span className="email">{me.data.user.email}</span>}
           <button type="button" className="ghost" onClick={onSignOut}>
@@ -63,7 +75,7 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
       </header>
       <main id="main" tabIndex={-1}>
         <ErrorNote error={me.error} />
-        {me.loading && !me.data ? <Loading what="your account" /> : <View route={route} />}
+        {me.loading && !me.data ? <Loading what="your account" /> : <View route={route} admin={admin} />}
       </main>
     </div>
   );
@@ -76,8 +88,12 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
   );
 }
 
-function View({ route }: { route: Route }) {
+function View({ route, admin }: { route: Route; admin: boolean }) {
   switch (route.view) {
+    case 'servers':
+      return admin ? <Servers /> : <AdminsOnly />;
+    case 'server':
+      return admin ? <Server name={route.server} /> : <AdminsOnly />;
     case 'workspaces':
       return <Workspaces />;
     case 'workspace':
@@ -110,6 +126,8 @@ function View({ route }: { route: Route }) {
 
 function Crumbs({ route }: { route: Route }) {
   const items: { label: string; to: string }[] = [];
+  if (route.view === 'servers' || route.view === 'server') items.push({ label: 'servers', to: href('servers') });
+  if (route.view === 'server') items.push({ label: route.server, to: href('servers', route.server) });
   if ('ws' in route) items.push({ label: route.ws, to: href('w', route.ws) });
   if ('project' in route) items.push({ label: route.project, to: href('w', route.ws, 'p', route.project) });
   if (route.view === 'environment') items.push({ label: route.env, to: href('w', route.ws, 'p', route.project, 'e', route.env) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, duration, formatBytes, shortDigest, stepTimings } from './format';
+import { ago, duration, relative, formatBytes, shortDigest, stepTimings } from './format';
 
 describe('format', () => {
   it('shortens digests to 12 hex digits', () => {
@@ -18,6 +18,10 @@ describe('format', () => {
     expect(ago('2026-01-01T11:59:50Z', now)).toBe('just now');
     expect(ago('2026-01-01T11:55:00Z', now)).toBe('5 min ago');
     expect(ago('2025-12-30T12:00:00Z', now)).toBe('2 d ago');
+    expect(relative('2026-01-01T18:00:00Z', now)).toBe('in 6 h');
+    expect(relative('2026-01-01T12:20:00Z', now)).toBe('in 20 min');
+    expect(relative('2026-01-01T12:00:10Z', now)).toBe('just now');
+    expect(relative('2026-01-01T11:55:00Z', now)).toBe('5 min ago');
     expect(duration(420)).toBe('0.42 s');
     expect(duration(125_000)).toBe('2 min 5 s');
   });

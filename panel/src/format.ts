@@ -29,6 +29,16 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+/** Like {@link ago}, and for a time ahead: "in 6 h", "in 20 min" (an expiry). */
+export function relative(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (s < 45) return ago(iso, now);
+  if (s < 3600) return `in ${Math.round(s / 60)} min`;
+  if (s < 86400) return `in ${Math.round(s / 3600)} h`;
+  return `in ${Math.round(s / 86400)} d`;
+}
+
 /** 0.42 s, 12 s, 2 min 5 s. */
 export function duration(ms: number): string {
   if (ms < 0) ms = 0;

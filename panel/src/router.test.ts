@@ -14,10 +14,12 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/services')).toEqual({ view: 'services', ws: 'acme' });
     expect(parseRoute('/w/acme/services/cache')).toEqual({ view: 'service', ws: 'acme', service: 'cache' });
     expect(parseRoute('/w/acme/deployments/dep_1')).toEqual({ view: 'deployment', ws: 'acme', id: 'dep_1' });
+    expect(parseRoute('/servers')).toEqual({ view: 'servers' });
+    expect(parseRoute('/servers/edge-1')).toEqual({ view: 'server', server: 'edge-1' });
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope', '/w/acme/services/cache/x']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

@@ -1,0 +1,80 @@
+/**
+ * What an admin does to one server: a new join token while it is pending (shown once), revoke
+ * (confirmed in a dialog naming the server; cannot be undone), remove (confirmed; the API refuses
+ * while anything is placed on it, and that refusal is shown with its code).
+ */
+import { useState } from 'react';
+import { del, path, post } from '../api';
+import type { JoinTokenInfo, ServerInfo } from '../types';
+import { ErrorNote } from '../ui/bits';
+import { Dialog } from '../ui/dialog';
+import { useAction } from '../ui/hooks';
+import { JoinToken } from './JoinToken';
+import { TtlSelect } from './ServerBits';
+
+export function ServerActions({ server: s, onChanged, onRemoved }: { server: ServerInfo; onChanged(): void; onRemoved(): void }) {
+  const url = path('servers', s.name);
+  const [ttl, setTtl] = useState(1800);
+  const [token, setToken] = useState<JoinTokenInfo | null>(null);
+  const [asking, setAsking] = useState<'revoke' | 'remove' | null>(null);
+  const issue = useAction();
+  const newToken = async () => {
+    const r = await issue.run(() => post<JoinTokenInfo>(`${url}/token`, { tokenTtlSeconds: ttl }));
+    if (r) setToken(r);
+    onChanged();
+  };
+  return (
+    <>
+      <div className="actions">
+        {s.state === 'pending' && (
+          <span className="inline-form">
+            <label htmlFor="token-ttl">Valid for</label>
+            <TtlSelect id="token-ttl" value={ttl} onChange={setTtl} />
+            <button type="button" disabled={issue.busy} onClick={() => void newToken()}>
+              New join token
+            </button>
+          </span>
+        )}
+        {s.state !== 'revoked' && (
+          <button type="button" className="danger" onClick={() => setAsking('revoke')}>
+            Revoke
+          </button>
+        )}
+        <button type="button" className="ghost danger" onClick={() => setAsking('remove')}>
+          Remove
+        </button>
+      </div>
+      <ErrorNote error={issue.error} />
+      {token && <JoinToken token={token} onDone={() => setToken(null)} />}
+      {asking === 'revoke' && <ConfirmDialog server={s.name} verb="Revoke" url={`${url}/revoke`} method="POST" onClose={() => setAsking(null)} onDone={() => (setAsking(null), onChanged())} />}
+      {asking === 'remove' && <ConfirmDialog server={s.name} verb="Remove" url={url} method="DELETE" onClose={() => setAsking(null)} onDone={onRemoved} />}
+    </>
+  );
+}
+
+const consequences = {
+  Revoke: (name: string) => `The agent of ${name} is disconnected at once and every later handshake is refused. This cannot be undone: to use the machine again, remove ${name} and add it anew.`,
+  Remove: (name: string) => `${name} and its unused join tokens are deleted; a connected agent is disconnected. Slipway refuses while an environment or a service is placed on ${name}.`,
+};
+
+function ConfirmDialog({ server, verb, url, method, onClose, onDone }: { server: string; verb: 'Revoke' | 'Remove'; url: string; method: 'POST' | 'DELETE'; onClose(): void; onDone(): void }) {
+  const action = useAction();
+  const go = async () => {
+    const r = await action.run(() => (method === 'POST' ? post<unknown>(url) : del<unknown>(url)));
+    if (r) onDone();
+  };
+  return (
+    <Dialog title={`${verb} server ${server}?`} onClose={onClose}>
+      <p>{consequences[verb](server)}</p>
+      <ErrorNote error={action.error} />
+      <div className="actions">
+        <button type="button" className="danger" disabled={action.busy} onClick={() => void go()}>
+          {verb} {server}
+        </button>
+        <button type="button" className="ghost" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
