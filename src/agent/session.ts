@@ -68,6 +68,8 @@ export function runSession(options: SessionOptions): AgentSession {
   let seq = 0;
   const sentAt = new Map<number, number>();
   let renewing: { id: string; keyPem: string } | null = null;
+  /** When the gateway was last heard from (a message or a ping): silence for three heartbeats ends the session. */
+  let lastHeard = Date.now();
   let settle!: { resolve: () => void; reject: (e: Error) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
 
@@ -102,6 +104,11 @@ export function runSession(options: SessionOptions): AgentSession {
   /** Heartbeats every `intervalMs` (±10 %, so agents do not beat in step) while the session is open. */
   function beat(intervalMs: number, socket: WebSocket) {
     timer = setTimeout(() => {
+      if (Date.now() - lastHeard > intervalMs * 3 + 2000) {
+        ev.log?.('warn', `no word from the gateway for ${Math.round((Date.now() - lastHeard) / 1000)} s; reconnecting`);
+        socket.terminate();
+        return;
+      }
       sendBeat()
         .catch((error: unknown) => ev.log?.('warn', `heartbeat failed: ${(error as Error).message}`))
         .finally(() => {
@@ -174,12 +181,15 @@ export function runSession(options: SessionOptions): AgentSession {
       });
     });
     socket.on('open', () => {
+      lastHeard = Date.now();
       ev.log?.('info', `connected to ${identity.gatewayUrl} as server '${identity.serverName}'`);
       ev.connected?.();
       send({ type: 'hello', agentVersion: slipwayVersion(), hostname: hostname(), advertiseAddress: options.advertiseAddress });
       options.handlers?.opened?.();
     });
+    socket.on('ping', () => (lastHeard = Date.now()));
     socket.on('message', (data) => {
+      lastHeard = Date.now();
       try {
         onMessage(JSON.parse(String(data)) as GatewayMessage);
       } catch (error) {

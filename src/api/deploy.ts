@@ -67,7 +67,7 @@ export const environmentStatusSchema = z.object({
   release: z
     .object({ number: z.number().int(), version: z.string().nullable(), imageDigest: z.string(), configVersion: z.number().int(), finishedAt: timestamp.nullable(), trigger: z.string(), actor: z.string().nullable().meta({ description: 'e-mail of the user who made the release' }) })
     .nullable(),
-  replicas: z.object({ running: z.number().int(), ready: z.number().int(), desired: z.number().int(), observedAt: timestamp.nullable() }).meta({ description: 'as the engine last observed them (after each deploy, and every 30 s)' }),
+  replicas: z.object({ running: z.number().int(), ready: z.number().int(), desired: z.number().int(), observedAt: timestamp.nullable(), message: z.string().nullable().optional().meta({ description: 'why not every replica is ready, as last observed' }) }).meta({ description: 'as the engine last observed them (after each deploy, and every 30 s)' }),
   health: z.enum(['healthy', 'degraded', 'down', 'not-deployed', 'unknown']),
   deploying: deploymentSchema.nullable(),
 });

@@ -39,5 +39,8 @@ export const settingsChangeBody = z.strictObject({
 });
 export type SettingsChangeBody = z.input<typeof settingsChangeBody>;
 
-export const settingsChangedSchema = settingsSchema.extend({ scaling: deploymentSchema.nullable().meta({ description: 'the deployment that scales the running release to the new replica count, if one started' }) });
+export const settingsChangedSchema = settingsSchema.extend({
+  scaling: deploymentSchema.nullable().meta({ description: 'the deployment that scales the running release to the new replica count, if one started' }),
+  moving: deploymentSchema.nullable().optional().meta({ description: 'the deployment that moves the running release to the new target, if one started (it leaves the old target once live there)' }),
+});
 export type SettingsChanged = z.output<typeof settingsChangedSchema>;

@@ -218,6 +218,7 @@ export class DeployEngine {
     if (outcome.end) {
       // Observed before the end is announced: whoever refetches the status on that news sees it.
       if (outcome.end.status === 'succeeded') {
+        await this.#leaveOtherTargets(d);
         const now = await placement.target.observe(workload).catch(() => null);
         await recordObservation(this.o.db, d.environment_id, ctx.release.number, replicas, now).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not store an observation'));
       }
@@ -235,6 +236,25 @@ export class DeployEngine {
     if (Number(stored.numUpdatedRows) === 0) return this.#lost(d);
     if (!samePhase) deployBus.emit(`env:${d.environment_id}`);
     return outcome;
+  }
+
+  /**
+   * After an environment moved (its release is live on its new target), what it ran on the
+   * targets of its earlier deployments goes: workloads stopped (gracefully) and the route removed.
+   */
+  async #leaveOtherTargets(d: DeploymentsTable): Promise<void> {
+    const earlier = await this.o.db.selectFrom('deployments').select('target').distinct().where('environment_id', '=', d.environment_id).where('target', '!=', d.target).execute();
+    for (const { target } of earlier) {
+      try {
+        const placement = this.o.placements.resolve(target);
+        const left = await placement.target.list({ 'io.slipway.environment-id': d.environment_id });
+        for (const w of left) await placement.target.remove(w.name, 10);
+        await placement.edge.removeRoute(routeId(d.environment_id));
+        if (left.length > 0) await this.#log(d, 'move', `left '${target}': ${left.length} workload(s) stopped there, its route removed`, 'info');
+      } catch (error) {
+        this.o.logger.warn({ err: error, target, environment: d.environment_id }, 'could not clear an environment from its previous target');
+      }
+    }
   }
 
   #lost(d: DeploymentsTable): 'lost' {

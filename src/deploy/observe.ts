@@ -57,7 +57,7 @@ async function removeOrphans(db: Db, target: Target, workloads: WorkloadStatus[]
 export async function recordObservation(db: Db, environmentId: string, releaseNumber: number, desired: number, w: WorkloadStatus | null): Promise<ReplicaStatus[]> {
   const running = w?.instances.filter((i) => i.state === 'running' && i.address) ?? [];
   const ready = running.filter((i) => i.ready).length;
-  const message = running.length < desired ? (w?.instances.find((i) => i.state !== 'running')?.message ?? `${running.length} of ${desired} replica(s) run`) : null;
+  const message = running.length < desired ? (w?.instances.find((i) => i.state !== 'running')?.message ?? `${running.length} of ${desired} replica(s) run`) : ready < desired ? (running.find((i) => !i.ready)?.message ?? `${ready} of ${desired} replica(s) ready`) : null;
   const row = { release_number: releaseNumber, desired, running: running.length, ready, message, observed_at: nowIso() };
   await db
     .insertInto('environment_observed')

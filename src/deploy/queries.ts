@@ -51,7 +51,7 @@ export interface EnvironmentStatus {
   /** `trigger`: what made the release (deploy, promotion, …); `actor`: the e-mail of the user who did, or null. */
   release: { number: number; version: string | null; imageDigest: string; configVersion: number; finishedAt: string | null; trigger: string; actor: string | null } | null;
   /** As last observed (`observedAt`); `ready` passed the health check. */
-  replicas: { running: number; ready: number; desired: number; observedAt: string | null };
+  replicas: { running: number; ready: number; desired: number; observedAt: string | null; message: string | null };
   health: 'healthy' | 'degraded' | 'down' | 'not-deployed' | 'unknown';
   deploying: Deployment | null;
 }
@@ -79,7 +79,7 @@ export async function environmentStatus(db: Executor, access: ProjectAccess): Pr
     .leftJoin('users as u', 'u.id', 'r.actor_user_id')
     .leftJoin('environment_observed as o', 'o.environment_id', 'e.id')
     .select(['e.id', 'e.name', 's.data as settings', 'r.number', 'r.version_tag', 'r.image_digest', 'r.config_version', 'r.finished_at', 'r.trigger', 'u.email'])
-    .select(['o.release_number as o_release', 'o.running as o_running', 'o.ready as o_ready', 'o.observed_at as o_at'])
+    .select(['o.release_number as o_release', 'o.running as o_running', 'o.ready as o_ready', 'o.observed_at as o_at', 'o.message as o_message'])
     .where('e.project_id', '=', project)
     .execute();
   const active = await db.selectFrom('deployments').selectAll().where('project_id', '=', project).where('status', 'in', ['queued', 'running']).execute();
@@ -96,7 +96,7 @@ export async function environmentStatus(db: Executor, access: ProjectAccess): Pr
       domain: settings.domain,
       target: settings.target,
       release: release === null ? null : { number: release, version: r.version_tag ?? null, imageDigest: r.image_digest!, configVersion: r.config_version!, finishedAt: r.finished_at ?? null, trigger: r.trigger!, actor: r.email ?? null },
-      replicas: { running: current ? observed.running : 0, ready: current ? observed.ready : 0, desired: settings.replicas, observedAt: r.o_at ?? null },
+      replicas: { running: current ? observed.running : 0, ready: current ? observed.ready : 0, desired: settings.replicas, observedAt: r.o_at ?? null, message: r.o_message ?? null },
       health: healthOf(release, observed, settings.replicas),
       deploying: deploying.has(r.id) ? toDeployment(r.name, deploying.get(r.id)!) : null,
     };

@@ -44,9 +44,10 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
     if (!upstream) throw new SlipwayError('SLW_NOT_FOUND', `environment '${change.requirePromotionFrom}' not found in project '${access.project.name}'; name an existing upstream environment`);
   }
   if (change.target) {
-    const runs = await db.selectFrom('releases').select('id').where('environment_id', '=', access.environment.id).where('status', 'in', ['succeeded', 'pending', 'running']).executeTakeFirst();
+    // Moving a running environment is a new release of what runs, on the new target (src/server/routes/settings.ts); not while another deploy runs.
     const current = (await storedSettings(db, access.environment.id)).target ?? 'local';
-    if (runs && change.target !== current) throw new SlipwayError('SLW_VALIDATION', `${access.project.name}/${access.environment.name} already runs on '${current}'; moving a running environment to another target is not supported yet (create a new environment there and promote to it)`);
+    const active = await db.selectFrom('deployments').select('id').where('environment_id', '=', access.environment.id).where('status', 'in', ['queued', 'running', 'cancelling']).executeTakeFirst();
+    if (active && change.target !== current) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${access.project.name}/${access.environment.name} is deploying now; move it to '${change.target}' once that deploy ends (slipway logs ${active.id} --follow)`);
   }
   const checked: SettingsChange = { ...change };
   if (change.domain) checked.domain = assertDomain(change.domain);

@@ -18,16 +18,26 @@ export class AgentTarget implements Target {
     readonly name: string,
     private readonly serverId: string,
     private readonly state: FleetState,
+    /** A revoked server's workloads are shown as last reported, none of them ready: nothing vouches for them any more. */
+    private readonly revoked = false,
   ) {}
 
+  private mark(w: WorkloadStatus): WorkloadStatus {
+    if (!this.revoked) return w;
+    const message = `server '${this.name}' was revoked: move the environment to another server (slipway env set --target NAME)`;
+    return { ...w, instances: w.instances.map((i) => ({ ...i, ready: false, message })) };
+  }
+
   apply(spec: WorkloadSpec): Promise<void> {
+    if (this.revoked) return Promise.reject(new SlipwayError('SLW_SERVER_REVOKED', `server '${this.name}' was revoked: place the environment on another server (slipway env set --target NAME)`));
     return this.state.putWorkload(this.serverId, spec);
   }
-  observe(name: string): Promise<WorkloadStatus | null> {
-    return this.state.observe(this.serverId, name);
+  async observe(name: string): Promise<WorkloadStatus | null> {
+    const w = await this.state.observe(this.serverId, name);
+    return w && this.mark(w);
   }
-  list(labels: Record<string, string>): Promise<WorkloadStatus[]> {
-    return this.state.list(this.serverId, labels);
+  async list(labels: Record<string, string>): Promise<WorkloadStatus[]> {
+    return (await this.state.list(this.serverId, labels)).map((w) => this.mark(w));
   }
   remove(name: string, graceSeconds: number): Promise<void> {
     return this.state.remove(this.serverId, 'workload', name, graceSeconds);
@@ -91,6 +101,6 @@ export class FleetPlacements implements Placements {
     if (!server) return this.local.resolve(name);
     // A revoked server keeps its placement: the engine can still take what ran there away (its agent never hears it).
     if (server.state === 'pending') throw new SlipwayError('SLW_TARGET_UNKNOWN', `server '${name}' has not joined yet: run the join command of 'slipway server add ${name}' on it first`);
-    return { target: new AgentTarget(name, server.id, this.state), edge: agentEdge(server.id, this.state) };
+    return { target: new AgentTarget(name, server.id, this.state, server.state === 'revoked'), edge: agentEdge(server.id, this.state) };
   }
 }

@@ -3,13 +3,17 @@
  * Docker engine, agent and edge) and the control plane on this machine: both join; an
  * environment placed on host 1 runs there and answers through host 1's edge; the same digest is
  * promoted to an environment on host 2; the hosts pull only through their agent's mTLS session.
+ * The control plane is killed: both hosts keep serving for a minute, and after its restart nothing
+ * is duplicated or orphaned. A host's link is cut during a deploy and restored: its agent
+ * reconnects and converges, and the deploy ends cleanly. A host is revoked: its environment is
+ * marked, then moved to the other host while the revoked one keeps serving until it is gone.
  */
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHosts, type TestHosts } from '../support/hosts.js';
-import { deployWorld, type DeployWorld } from '../support/deploy.js';
+import { deployWorld, freePort, type DeployWorld } from '../support/deploy.js';
 import { cleanup, slipwayBin, tempDir } from '../support/server-process.js';
 
 let hosts: TestHosts;
@@ -52,7 +56,8 @@ interface ServerRow {
 
 beforeAll(async () => {
   hosts = await createTestHosts({ count: 2 });
-  w = await deployWorld({ workspace: 'fleetsrv', args: ['--gateway-listen', `${hosts.bridgeAddress}:0`], env: { SLIPWAY_AGENT_HEARTBEAT: '1' } });
+  // A fixed gateway port: agents keep dialling the same URL across control-plane restarts.
+  w = await deployWorld({ workspace: 'fleetsrv', args: ['--gateway-listen', `${hosts.bridgeAddress}:${await freePort()}`], env: { SLIPWAY_AGENT_HEARTBEAT: '1' } });
   await w.server.waitForLogs((l) => l.includes('agent gateway on'));
   for (const h of hosts.hosts) {
     const added = await w.run(['server', 'add', h.name, '--label', `zone=${h.name}`, '--json']);
@@ -107,4 +112,107 @@ describe('servers joined by agents', () => {
     expect(new Set(placed.map((e) => e.release?.imageDigest)).size).toBe(1);
     expect(placed.map((e) => e.health)).toEqual(['healthy', 'healthy']);
   }, 300_000);
+
+  it('the hosts keep serving while the control plane is down; its restart duplicates nothing', async () => {
+    const [h1, h2] = hosts.hosts;
+    const before = await workloadContainers();
+    await w.server.kill9();
+    const failures: string[] = [];
+    let served = 0;
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      for (const [h, env] of [[h1!, 'dev'], [h2!, 'staging']] as const) {
+        const r = await viaEdge(h.address, domain(env)).catch((e: Error) => ({ status: 0, body: e.message }));
+        if (r.status === 200) served += 1;
+        else failures.push(`${h.name} ${env}: ${r.status} ${r.body}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(failures).toEqual([]);
+    expect(served).toBeGreaterThan(100);
+    await w.restart();
+    await until(
+      async () => (await w.run(['server', 'list', '--json'])).json<{ servers: ServerRow[] }>().servers,
+      (s) => s.every((x) => x.state === 'connected'),
+      30_000,
+      'both agents back',
+    );
+    // Converged again (every 10 s): still exactly what ran before, nothing added or left over.
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect(await workloadContainers()).toEqual(before);
+    expect((await viaEdge(h1!.address, domain('dev'))).status).toBe(200);
+  }, 180_000);
+
+  it("a host's link cut during a deploy: its agent reconnects, converges, and the deploy ends cleanly", async () => {
+    const [h1] = hosts.hosts;
+    const changed = w.run(['config', 'set', 'GREETING=hello again from dev', '-w', w.ws, '-p', 'shop', '-e', 'dev', '--json']);
+    await new Promise((r) => setTimeout(r, 300));
+    await h1!.linkDown();
+    await new Promise((r) => setTimeout(r, 6_000));
+    await h1!.linkUp();
+    const r = await changed;
+    expect(r.code, r.stderr).toBe(0);
+    const ended = await until(
+      async () => (await w.run(['status', '-w', w.ws, '-p', 'shop', '--json'])).json<{ environments: Array<{ name: string; health: string; deploying: { status: string } | null; release: { number: number } | null }> }>().environments.find((e) => e.name === 'dev'),
+      (e) => e !== undefined && !e.deploying && e.health === 'healthy',
+      120_000,
+      'the deploy to end',
+    );
+    expect(ended?.release?.number).toBe(2);
+    await until(() => viaEdge(h1!.address, domain('dev')), (x) => x.body === `hello again from dev | built once\n`, 30_000, 'the new release served');
+    // One workload of dev runs on host 1, its replicas once each.
+    const names = (await h1!.docker(['ps', '--format', '{{.Names}}', '--filter', `label=io.slipway.workspace=${w.ws}`])).split('\n').filter(Boolean);
+    expect(new Set(names).size).toBe(names.length);
+  }, 240_000);
+
+  it('a revoked host: its environment is marked, then moved to the other host', async () => {
+    const [h1, h2] = hosts.hosts;
+    const revoked = await w.run(['server', 'revoke', h1!.name, '--json']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const marked = await until(
+      async () => (await w.run(['status', '-w', w.ws, '-p', 'shop', '--json'])).json<{ environments: Array<{ name: string; health: string; message?: string | null }> }>().environments.find((e) => e.name === 'dev'),
+      (e) => e !== undefined && e.health !== 'healthy',
+      60_000,
+      'dev marked',
+    );
+    expect(JSON.stringify(marked)).toContain('revoked');
+    // Host 1's containers and edge go on serving until the move is done.
+    const load = edgeLoad(h1!.address, domain('dev'));
+    const moved = await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'dev', '--target', h2!.name, '--json']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.json<{ moving: { id: string } | null }>().moving).not.toBeNull();
+    await until(() => viaEdge(h2!.address, domain('dev')), (x) => x.status === 200 && x.body.startsWith('hello again from dev'), 120_000, 'dev served by host 2');
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(result.sent).toBeGreaterThan(20);
+  }, 240_000);
 });
+
+/** Containers of the test workspace on both hosts, by host and name. */
+async function workloadContainers(): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of hosts.hosts) out.push(...(await h.docker(['ps', '-a', '--format', '{{.Names}} {{.State}}', '--filter', `label=io.slipway.workspace=${w.ws}`])).split('\n').filter(Boolean).map((l) => `${h.name} ${l}`));
+  return out.sort();
+}
+
+/** Requests `domain` at a host's edge about 20 times a second until stopped. */
+function edgeLoad(address: string, host: string): { stop(): Promise<{ sent: number; failures: string[] }> } {
+  let stopped = false;
+  const failures: string[] = [];
+  let sent = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      sent += 1;
+      const r = await viaEdge(address, host).catch((e: Error) => ({ status: 0, body: e.message }));
+      if (r.status !== 200) failures.push(`${r.status} ${r.body.slice(0, 100)}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return { sent, failures };
+    },
+  };
+}

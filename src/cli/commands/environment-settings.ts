@@ -80,7 +80,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.target !== undefined) body.target = String(o.target);
       if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --target');
       const s = await ctx.client.request<SettingsChanged>('PATCH', settingsPath(ctx), body);
-      emit(ctx.io, ctx.json, s, () => show(s) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : ''));
+      emit(ctx.io, ctx.json, s, () => show(s) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : ''));
     }),
   );
 }

@@ -3,6 +3,8 @@ import { settingsChangeBody, settingsChangedSchema, settingsSchema } from '../..
 import { activeDeployment, currentRelease, type Deployment } from '../../deploy/deployments.js';
 import { scale } from '../../deploy/scale.js';
 import { changeSettings, getSettings } from '../../deploy/settings.js';
+import { restartAfterChange } from '../../deploy/restart.js';
+import { actorOf } from '../../tenancy/principal.js';
 import { defineRoute } from '../http/route.js';
 
 const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
@@ -32,8 +34,14 @@ export const settingsRoutes = [
     handler: async ({ deps, access, body }) => {
       if (body.target) deps.deploy.placements.resolve(body.target);
       const { replicas, ...rest } = body;
+      const before = body.target ? (await getSettings(deps.db, access)).target : null;
       let settings = Object.keys(rest).length > 0 ? await changeSettings(deps.db, access, rest) : await getSettings(deps.db, access);
       let scaling: Deployment | null = null;
+      // A running environment moved to another target: what runs is released there, then leaves the old one (zero downtime).
+      if (before !== null && settings.target !== before) {
+        const moved = await restartAfterChange(deps.db, access, 'move', actorOf(access.principal), deps.deploy.enqueue);
+        return { ...settings, scaling: null, moving: moved };
+      }
       if (typeof replicas === 'number' && replicas !== settings.replicas && (await currentRelease(deps.db, access.environment.id)) && !(await activeDeployment(deps.db, access.environment.id))) {
         scaling = await scale(deps.db, access, replicas);
         deps.deploy.enqueue(access.environment.id);
