@@ -46,7 +46,7 @@ function loads(args: string[], env: Record<string, string> = {}): string[] {
   return [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))].map((u) => u.replace(`file://${repoRoot}/`, '').replace(/^file:\/\/.*\/node_modules\//, 'node_modules/'));
 }
 
-const serverSide = /^((dist|src)\/(api|server|store|registry|builder|deploy|edge|targets|controllers|images|tenancy|projects|releases|secrets|audit)\/|node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino|prom-client|zod|tar-stream)\/)/;
+const serverSide = /^((dist|src)\/(api|server|store|registry|builder|deploy|edge|targets|controllers|images|tenancy|projects|releases|secrets|audit|agent|fleet|services|drivers)\/|node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino|prom-client|zod|tar-stream|ws|@peculiar)\/)/;
 
 describe('modules loaded by client commands', () => {
   it('the recorder sees the server when it is loaded (control)', () => {
@@ -63,9 +63,9 @@ describe('modules loaded by client commands', () => {
     expect(inputs.filter((m) => serverSide.test(m))).toEqual([]);
     // Besides: stand-ins that require Node's own modules on first use (lazy-builtin:…, lazy-child-process:…).
     expect(inputs.filter((m) => !/^(src\/(cli|core|platform)\/|node_modules\/(commander|picocolors)\/|lazy-[\w-]+:node:)/.test(m))).toEqual([]);
-    // Outside the bundle: Node's own modules, and the server's, which scripts/bundle-cli.mjs lets
+    // Outside the bundle: Node's own modules, and the server's and the agent's, which scripts/bundle-cli.mjs lets
     // only `await import()` reach (it fails the build on a static import).
-    expect(meta.external.filter((m) => !m.startsWith('node:') && !/^\.\.\/server\/[\w-]+\.js$/.test(m))).toEqual([]);
+    expect(meta.external.filter((m) => !m.startsWith('node:') && !/^\.\.\/(server|agent)\/[\w-]+\.js$/.test(m))).toEqual([]);
   });
 
   const commands: Array<[string[], string[]]> = [
@@ -75,7 +75,8 @@ describe('modules loaded by client commands', () => {
     [['whoami', '--token', 'x'], ['workspace']],
     [['--json', '--server', 'http://127.0.0.1:9', 'config', 'get', '-w', 'a', '-p', 'b', '--token', 'x'], ['config']],
     [['context', 'list'], ['login']],
-    [['server', '--help'], ['server']],
+    [['server', '--help'], ['server', 'servers']],
+    [['agent', '--help'], ['agent']],
   ];
 
   it.each(commands)('slipway %j loads the bundle and no other file of dist/ or node_modules/', (args) => {

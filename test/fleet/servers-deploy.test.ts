@@ -9,6 +9,7 @@
  * marked, then moved to the other host while the revoked one keeps serving until it is gone.
  */
 import { request } from 'node:http';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,8 @@ import { cleanup, slipwayBin, tempDir } from '../support/server-process.js';
 let hosts: TestHosts;
 let w: DeployWorld;
 const agents: ChildProcess[] = [];
+const agentDirs: string[] = [];
+const canary = `canary-${process.pid}-agent-secret`;
 const agentLogs: string[] = [];
 const httpPort = 8080;
 const domain = (env: string) => `${env}.shop.${w.ws}.localhost`;
@@ -63,7 +66,9 @@ beforeAll(async () => {
     const added = await w.run(['server', 'add', h.name, '--label', `zone=${h.name}`, '--json']);
     expect(added.code, added.stderr).toBe(0);
     const { joinToken } = added.json<{ joinToken: string }>();
-    const child = h.spawn(process.execPath, [slipwayBin, 'agent', '--join', joinToken, '--data-dir', join(tempDir('slipway-agent-'), 'agent'), '--docker-host', h.dockerHost, '--advertise-address', h.address, '--http-port', String(httpPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const dir = join(tempDir('slipway-agent-'), 'agent');
+    agentDirs.push(dir);
+    const child = h.spawn(process.execPath, [slipwayBin, 'agent', '--join', joinToken, '--data-dir', dir, '--docker-host', h.dockerHost, '--advertise-address', h.address, '--http-port', String(httpPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
     child.stderr?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
     agents.push(child);
@@ -95,6 +100,7 @@ describe('servers joined by agents', () => {
       expect(set.code, set.stderr).toBe(0);
       expect((await w.run(['config', 'set', `GREETING=hello from ${env} on ${h.name}`, '-w', w.ws, '-p', 'shop', '-e', env])).code).toBe(0);
     }
+    expect((await w.cli(['secret', 'set', 'API_KEY', '-w', w.ws, '-p', 'shop', '-e', 'dev'], canary)).code).toBe(0);
     const dev = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'dev', '--version', '1.0.0', '--json']);
     expect(dev.code, `${dev.stderr}\n${agentLogs.join('')}`).toBe(0);
     expect(await viaEdge(h1!.address, domain('dev'))).toEqual({ status: 200, body: `hello from dev on ${h1!.name} | built once\n` });
@@ -111,6 +117,13 @@ describe('servers joined by agents', () => {
     const placed = status.environments.filter((e) => e.name === 'dev' || e.name === 'staging');
     expect(new Set(placed.map((e) => e.release?.imageDigest)).size).toBe(1);
     expect(placed.map((e) => e.health)).toEqual(['healthy', 'healthy']);
+    // The secret reached the workload on host 1 ...
+    const env = await h1!.docker(['inspect', '--format', '{{json .Config.Env}}', (await h1!.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`])).split('\n')[0]!]);
+    expect(env).toContain(`API_KEY=${canary}`);
+    // ... and is on no agent's disk, in no agent's log, in no control-plane log.
+    for (const dir of agentDirs) for (const file of filesUnder(dir)) expect(readFileSync(file).includes(canary), file).toBe(false);
+    expect(agentLogs.join('')).not.toContain(canary);
+    expect(w.server.logs()).not.toContain(canary);
   }, 300_000);
 
   it('the hosts keep serving while the control plane is down; its restart duplicates nothing', async () => {
@@ -215,4 +228,13 @@ function edgeLoad(address: string, host: string): { stop(): Promise<{ sent: numb
       return { sent, failures };
     },
   };
+}
+
+/** Every regular file under `dir` (sockets and the like skipped). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return filesUnder(p);
+    return e.isFile() && statSync(p).size < 64 * 1024 * 1024 ? [p] : [];
+  });
 }

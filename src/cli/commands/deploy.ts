@@ -154,10 +154,14 @@ export function registerDeploy(program: Command, run: Runner): void {
     run(async (ctx) => {
       const result = await ctx.client.request<ProjectStatus>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'status'));
       emit(ctx.io, ctx.json, result, () =>
-        table(
-          ['ENV', 'RELEASE', 'VERSION', 'DIGEST', 'READY', 'HEALTH', 'TARGET', 'DOMAIN', 'DEPLOYING'],
-          result.environments.map((e) => [e.name, e.release ? `#${e.release.number}` : null, e.release?.version, e.release ? short(e.release.imageDigest) : null, `${e.replicas.ready}/${e.replicas.desired}`, e.health, e.target, e.domain, e.deploying ? `${e.deploying.kind === 'scale' ? 'scale' : `#${e.deploying.releaseNumber}`} ${e.deploying.phase}` : null]),
-        ),
+        [
+          table(
+            ['ENV', 'RELEASE', 'VERSION', 'DIGEST', 'READY', 'HEALTH', 'TARGET', 'DOMAIN', 'DEPLOYING'],
+            result.environments.map((e) => [e.name, e.release ? `#${e.release.number}` : null, e.release?.version, e.release ? short(e.release.imageDigest) : null, `${e.replicas.ready}/${e.replicas.desired}`, e.health, e.target, e.domain, e.deploying ? `${e.deploying.kind === 'scale' ? 'scale' : `#${e.deploying.releaseNumber}`} ${e.deploying.phase}` : null]),
+          ),
+          // Why an environment is not all ready (e.g. its server was revoked), one line each.
+          ...result.environments.filter((e) => e.release && e.health !== 'healthy' && e.replicas.message).map((e) => `${e.name}: ${e.replicas.message}`),
+        ].join('\n'),
       );
     }),
   );
