@@ -35,7 +35,7 @@ export const settingsChangeBody = z.strictObject({
   nanoCpus: z.number().int().min(1_000_000).max(256_000_000_000).nullable().optional(),
   requireApproval: z.boolean().nullable().optional().meta({ description: 'admins and owners only' }),
   requirePromotionFrom: z.string().min(1).max(63).nullable().optional().meta({ description: 'admins and owners only' }),
-  target: z.string().min(1).max(63).nullable().optional(),
+  target: z.string().min(1).max(1024).regex(/^(?:label:[a-z0-9._/-]{1,63}=[A-Za-z0-9._-]{0,128}|[a-z0-9-]{1,63}(?:,[a-z0-9-]{1,63}){0,31})$/, 'a target is local, a server name, servers NAME,NAME (up to 32), or label:KEY=VALUE').nullable().optional().meta({ description: 'local, a server, servers a,b (replicas spread across them), or label:KEY=VALUE (every joined server with that label)' }),
 });
 export type SettingsChangeBody = z.input<typeof settingsChangeBody>;
 

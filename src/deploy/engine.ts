@@ -243,14 +243,18 @@ export class DeployEngine {
    * targets of its earlier deployments goes: workloads stopped (gracefully) and the route removed.
    */
   async #leaveOtherTargets(d: DeploymentsTable): Promise<void> {
+    const members = (name: string) => this.o.placements.members?.(name) ?? [name];
+    const now = new Set(members(d.target));
     const earlier = await this.o.db.selectFrom('deployments').select('target').distinct().where('environment_id', '=', d.environment_id).where('target', '!=', d.target).execute();
-    for (const { target } of earlier) {
+    // Each single target the environment used before and does not use now (a server of a spread stays).
+    const left = new Set(earlier.flatMap(({ target }) => members(target)).filter((t) => !now.has(t)));
+    for (const target of left) {
       try {
         const placement = this.o.placements.resolve(target);
-        const left = await placement.target.list({ 'io.slipway.environment-id': d.environment_id });
-        for (const w of left) await placement.target.remove(w.name, 10);
+        const workloads = await placement.target.list({ 'io.slipway.environment-id': d.environment_id });
+        for (const w of workloads) await placement.target.remove(w.name, 10);
         await placement.edge.removeRoute(routeId(d.environment_id));
-        if (left.length > 0) await this.#log(d, 'move', `left '${target}': ${left.length} workload(s) stopped there, its route removed`, 'info');
+        if (workloads.length > 0) await this.#log(d, 'move', `left '${target}': ${workloads.length} workload(s) stopped there, its route removed`, 'info');
       } catch (error) {
         this.o.logger.warn({ err: error, target, environment: d.environment_id }, 'could not clear an environment from its previous target');
       }

@@ -175,4 +175,6 @@ export interface Placements {
   /** The placement named `name`; throws a SlipwayError that says what to do when there is none. */
   resolve(name: string): Placement;
   names(): string[];
+  /** The single targets a placement spans (`a,b` → a and b); absent: just `name`. */
+  members?(name: string): string[];
 }

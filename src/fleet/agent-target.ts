@@ -10,6 +10,7 @@ import { SlipwayError } from '../core/errors.js';
 import type { Edge, JobSpec, JobStatus, OutputLine, Placement, Placements, Target, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
 import type { Db } from '../store/schema.js';
 import type { FleetState } from './desired.js';
+import { SpreadTarget, spreadEdge } from './spread.js';
 
 export class AgentTarget implements Target {
   readonly rollsOutItself = false;
@@ -79,7 +80,7 @@ export function agentEdge(serverId: string, state: FleetState): Edge {
  * (at start and whenever a server joins, is revoked or removed).
  */
 export class FleetPlacements implements Placements {
-  private servers = new Map<string, { id: string; state: string }>();
+  private servers = new Map<string, { id: string; state: string; labels: Record<string, string> }>();
 
   constructor(
     private readonly local: Placements,
@@ -88,15 +89,35 @@ export class FleetPlacements implements Placements {
   ) {}
 
   async refresh(): Promise<void> {
-    const rows = await this.db.selectFrom('servers').select(['id', 'name', 'state']).execute();
-    this.servers = new Map(rows.map((r) => [r.name, { id: r.id, state: r.state }]));
+    const rows = await this.db.selectFrom('servers').select(['id', 'name', 'state', 'labels']).execute();
+    this.servers = new Map(rows.map((r) => [r.name, { id: r.id, state: r.state, labels: JSON.parse(r.labels) as Record<string, string> }]));
   }
 
   names(): string[] {
     return [...new Set([...this.local.names(), ...[...this.servers].filter(([, s]) => s.state === 'active').map(([n]) => n)])].sort();
   }
 
+  /** `a,b`: those servers; `label:k=v`: every joined server with that label (by name); else the name itself. */
+  members(name: string): string[] {
+    if (name.includes(',')) return name.split(',');
+    if (name.startsWith('label:')) {
+      const [key, value] = name.slice('label:'.length).split('=') as [string, string];
+      return [...this.servers].filter(([, s]) => s.state === 'active' && s.labels[key] === value).map(([n]) => n).sort();
+    }
+    return [name];
+  }
+
   resolve(name: string): Placement {
+    if (name.includes(',') || name.startsWith('label:')) {
+      const names = this.members(name);
+      if (names.length === 0) throw new SlipwayError('SLW_TARGET_UNKNOWN', `no joined server has the label ${name.slice('label:'.length)} (slipway server list)`);
+      if (new Set(names).size !== names.length) throw new SlipwayError('SLW_VALIDATION', `'${name}' names a server twice`);
+      const members = names.map((n) => {
+        if (!this.servers.has(n)) throw new SlipwayError('SLW_TARGET_UNKNOWN', `there is no server '${n}' (slipway server list); several targets are servers only`);
+        return { name: n, placement: this.resolve(n) };
+      });
+      return { target: new SpreadTarget(name, members), edge: spreadEdge(members) };
+    }
     const server = this.servers.get(name);
     if (!server) return this.local.resolve(name);
     // A revoked server keeps its placement: the engine can still take what ran there away (its agent never hears it).

@@ -60,7 +60,9 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--no-require-approval', 'promotions, deploys and rollbacks into this environment run at once (admins and owners only)')
       .option('--require-promotion <env>', 'accept only images that ran successfully in <env> (admins and owners only)')
       .option('--no-require-promotion', 'accept any image')
-      .option('--target <name>', 'where the environment runs (default: local)'),
+      .option('--target <name>', 'where the environment runs: local (default) or a server')
+      .option('--servers <a,b>', 'spread its replicas across these servers (each server\'s edge serves the domain)')
+      .option('--server-label <key=value>', 'spread its replicas across every joined server with this label'),
   ).action(
     run(async (ctx) => {
       const o = ctx.opts;
@@ -77,8 +79,12 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.cpus !== undefined) body.nanoCpus = parseCpus(String(o.cpus));
       if (o.requireApproval !== undefined) body.requireApproval = o.requireApproval === true;
       if (o.requirePromotion !== undefined) body.requirePromotionFrom = o.requirePromotion === false ? null : String(o.requirePromotion);
+      const placement = [o.target, o.servers, o.serverLabel].filter((v) => v !== undefined);
+      if (placement.length > 1) throw new SlipwayError('SLW_USAGE', 'give one of --target, --servers and --server-label');
       if (o.target !== undefined) body.target = String(o.target);
-      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --target');
+      if (o.servers !== undefined) body.target = String(o.servers).split(',').map((x) => x.trim()).filter(Boolean).join(',');
+      if (o.serverLabel !== undefined) body.target = `label:${String(o.serverLabel)}`;
+      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --target, --servers, --server-label');
       const s = await ctx.client.request<SettingsChanged>('PATCH', settingsPath(ctx), body);
       emit(ctx.io, ctx.json, s, () => show(s) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : ''));
     }),
