@@ -16,6 +16,7 @@ const examples: Record<ServiceInfo['kind'], string> = {
   mysql: 'mysql://root:PASSWORD@HOST:3306',
   redis: 'redis://USER:PASSWORD@HOST:6379',
   rabbitmq: 'amqp://USER:PASSWORD@HOST:5672',
+  custom: 'HOST:PORT',
 };
 
 type Mode = 'adopt' | 'provision';

@@ -1,11 +1,14 @@
-/** Routes: services (adopted servers) and their attachments to environments. */
-import { attachBody, attachmentChangeSchema, attachmentListSchema, backupBody, backupListSchema, backupParam, backupQuery, backupSchema, createServiceBody, detachBody, removedServiceSchema, removeServiceQuery, restoreSchema, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema } from '../../api/services.js';
+/** Routes: services (adopted or provisioned, custom images too), their attachments to environments, backups and image upgrades. */
+import { attachBody, attachmentChangeSchema, attachmentListSchema, backupBody, backupListSchema, backupParam, backupQuery, backupSchema, createServiceBody, detachBody, removedServiceSchema, removeServiceQuery, restoreSchema, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema, upgradeBody, upgradeResultSchema } from '../../api/services.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import type { EnvironmentAccess } from '../../projects/projects.js';
 import { attach, detach, listAttachments, listServiceAttachments, rotate } from '../../services/attachments.js';
 import { SlipwayError } from '../../core/errors.js';
 import { provisionService, removeAnyService } from '../../services/provision.js';
-import { createService, describeService, listServices } from '../../services/services.js';
+import { adoptCustomService } from '../../services/custom.js';
+import { createService, describeService, findService, listServices } from '../../services/services.js';
+import { upgradeService } from '../../services/upgrade.js';
+import { listUpgrades } from '../../services/upgrade-store.js';
 import { createBackup, listBackups, restoreBackup, type BackupContext } from '../../services/backups.js';
 import { actorOf } from '../../tenancy/principal.js';
 import type { ServerDeps } from '../deps.js';
@@ -21,7 +24,8 @@ async function roll(deps: ServerDeps, access: EnvironmentAccess) {
   return deployment ? { id: deployment.id, releaseNumber: deployment.releaseNumber } : null;
 }
 
-const backupContext = (deps: ServerDeps): BackupContext => ({ db: deps.db, keyring: deps.keyring, drivers: deps.services.drivers, hosts: deps.services.hosts, backups: deps.services.backups, dataDir: deps.dataDir });
+// With provisioning: a provisioned service's admin connection goes to the address its target reports.
+const backupContext = (deps: ServerDeps): BackupContext => ({ db: deps.db, keyring: deps.keyring, drivers: deps.services.drivers, hosts: deps.services.hosts, provisioning: deps.services.provisioning, backups: deps.services.backups, dataDir: deps.dataDir });
 
 export const serviceRoutes = [
   defineRoute({
@@ -39,7 +43,7 @@ export const serviceRoutes = [
     method: 'POST',
     path: `${workspace}/services`,
     operationId: 'createService',
-    summary: 'Adopt a server (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) with admin credentials, or provision one from an image (PostgreSQL); checked before anything is stored',
+    summary: 'Adopt a server (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ with admin credentials; custom: HOST:PORT), or provision one from an image (PostgreSQL, or a custom image with a port, env and a volume); checked before anything is stored',
     tag: 'services',
     scope: 'workspace',
     permission: 'service.manage',
@@ -51,10 +55,17 @@ export const serviceRoutes = [
       if ((body.adopt === undefined) === (body.image === undefined)) throw new SlipwayError('SLW_VALIDATION', 'give exactly one of --adopt URL (a running server) or --image REF (Slipway runs it)');
       if (body.image !== undefined) {
         if (body.managementUrl !== undefined || body.workloadAddress !== undefined) throw new SlipwayError('SLW_VALIDATION', '--management-url and --workload-address are for adopted services; Slipway picks them for a provisioned one');
-        return provisionService(ctx, access, { name: body.name, kind: body.kind, image: body.image, memory: body.memory, cpus: body.cpus }, { logger: deps.logger });
+        const { name, kind, image, memory, cpus, port, env, volume, health, scheme } = body;
+        return provisionService(ctx, access, { name, kind, image, memory, cpus, port, env, volume, health, scheme }, { logger: deps.logger });
       }
-      if (body.memory !== undefined || body.cpus !== undefined) throw new SlipwayError('SLW_VALIDATION', '--memory and --cpus are for provisioned services (--image)');
-      return createService(ctx, access, { ...body, adopt: body.adopt! });
+      const provisionOnly = (['memory', 'cpus', 'port', 'env', 'volume', 'health'] as const).filter((k) => body[k] !== undefined);
+      if (provisionOnly.length > 0) throw new SlipwayError('SLW_VALIDATION', `${provisionOnly.map((k) => `--${k}`).join(', ')} ${provisionOnly.length === 1 ? 'is' : 'are'} for provisioned services (--image)`);
+      if (body.kind === 'custom') {
+        if (body.managementUrl !== undefined) throw new SlipwayError('SLW_VALIDATION', '--management-url is for rabbitmq services only');
+        return adoptCustomService(ctx, access, { name: body.name, adopt: body.adopt!, workloadAddress: body.workloadAddress, scheme: body.scheme });
+      }
+      if (body.scheme !== undefined) throw new SlipwayError('SLW_VALIDATION', '--scheme is for custom services only');
+      return createService(ctx, access, { name: body.name, kind: body.kind, adopt: body.adopt!, managementUrl: body.managementUrl, workloadAddress: body.workloadAddress });
     },
   }),
   defineRoute({
@@ -67,7 +78,24 @@ export const serviceRoutes = [
     permission: 'service.read',
     params: serviceParam,
     response: serviceDetailSchema,
-    handler: async ({ deps, access, params }) => ({ service: await describeService(deps.db, access, params.service, deps.services.provisioning), attachments: await listServiceAttachments(deps.db, access, params.service) }),
+    handler: async ({ deps, access, params }) => ({
+      service: await describeService(deps.db, access, params.service, deps.services.provisioning),
+      attachments: await listServiceAttachments(deps.db, access, params.service),
+      upgrades: await listUpgrades(deps.db, (await findService(deps.db, access, params.service)).id),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${workspace}/services/{service}/upgrade`,
+    operationId: 'upgradeService',
+    summary: "Upgrade a provisioned service's image: back up every attachment, replace the workload on the same volume with the new digest, wait until healthy; an unhealthy one is rolled back to the previous image (SLW_SERVICE_UPGRADE_FAILED)",
+    tag: 'services',
+    scope: 'workspace',
+    permission: 'service.manage',
+    params: serviceParam,
+    body: upgradeBody,
+    response: upgradeResultSchema,
+    handler: async ({ deps, access, params, body }) => upgradeService(backupContext(deps), access, params.service, { image: body.image, withoutBackup: body.withoutBackup }, { logger: deps.logger }),
   }),
   defineRoute({
     method: 'DELETE',
