@@ -6,6 +6,7 @@
  * codes (rotate, backup, restore, detach --drop-data, upgrade of an adopted service, a prefix
  * clash), detaching through the sweep, and removing.
  */
+import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestDeploy } from '../deploy/deployments.js';
 import { engineHarness, type Harness } from '../deploy/test-support/engine-harness.js';
@@ -100,6 +101,19 @@ describe.each(engines)('custom services on %s', (engine) => {
     await retire(svc);
     await removeService(ctx.db, ws, 'search');
     expect(await ctx.db.selectFrom('custom_services').select('service_id').execute()).toEqual([]);
+  });
+
+  it('finishes a detach while the service does not answer (nothing was made on it)', async () => {
+    const server = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await adoptCustomService(svc, ws, { name: 'flaky', adopt: `127.0.0.1:${port}` });
+    await attach(svc, dev, 'flaky', null);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await detach(svc, dev, 'flaky', null, { dropData: false });
+    expect((await retire(svc)).detached).toBe(1);
+    const audit = await ctx.db.selectFrom('audit_events').select('action').where('action', '=', 'service.detached').execute();
+    expect(audit.length).toBe(1);
   });
 
   it('refuses what it may not reach, a closed port, a missing port, a name that makes no prefix, and a clash', async () => {
