@@ -11,7 +11,8 @@ import { deployRoutes } from './deploy.js';
 import { registryRoutes } from './registry.js';
 import { releaseRoutes } from './releases.js';
 import { secretRoutes } from './secrets.js';
+import { serviceBackupRoutes } from './service-backups.js';
 import { serviceRoutes } from './services.js';
 import { workspaceRoutes } from './workspaces.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes];

@@ -1,5 +1,5 @@
-/** Routes: services (adopted or provisioned, custom images too), their attachments to environments, backups and image upgrades. */
-import { attachBody, attachmentChangeSchema, attachmentListSchema, backupBody, backupListSchema, backupParam, backupQuery, backupSchema, createServiceBody, detachBody, removedServiceSchema, removeServiceQuery, restoreSchema, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema, upgradeBody, upgradeResultSchema } from '../../api/services.js';
+/** Routes: services (adopted or provisioned, custom images too), their attachments to environments and image upgrades (backups: service-backups.ts). */
+import { attachBody, attachmentChangeSchema, attachmentListSchema, createServiceBody, detachBody, removedServiceSchema, removeServiceQuery, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema, upgradeBody, upgradeResultSchema } from '../../api/services.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import type { EnvironmentAccess } from '../../projects/projects.js';
 import { attach, detach, listAttachments, listServiceAttachments, rotate } from '../../services/attachments.js';
@@ -9,7 +9,7 @@ import { adoptCustomService } from '../../services/custom.js';
 import { createService, describeService, findService, listServices } from '../../services/services.js';
 import { upgradeService } from '../../services/upgrade.js';
 import { listUpgrades } from '../../services/upgrade-store.js';
-import { createBackup, listBackups, restoreBackup, type BackupContext } from '../../services/backups.js';
+import { backupContext } from './service-backups.js';
 import { actorOf } from '../../tenancy/principal.js';
 import type { ServerDeps } from '../deps.js';
 import { defineRoute } from '../http/route.js';
@@ -24,8 +24,6 @@ async function roll(deps: ServerDeps, access: EnvironmentAccess) {
   return deployment ? { id: deployment.id, releaseNumber: deployment.releaseNumber } : null;
 }
 
-// With provisioning: a provisioned service's admin connection goes to the address its target reports.
-const backupContext = (deps: ServerDeps): BackupContext => ({ db: deps.db, keyring: deps.keyring, drivers: deps.services.drivers, hosts: deps.services.hosts, provisioning: deps.services.provisioning, backups: deps.services.backups, dataDir: deps.dataDir });
 
 export const serviceRoutes = [
   defineRoute({
@@ -171,45 +169,5 @@ export const serviceRoutes = [
       const attachment = await detach({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, params.service, body.as ?? null, { dropData: body.dropData === true, confirm: body.confirm });
       return { attachment, deployment: await roll(deps, access) };
     },
-  }),
-  defineRoute({
-    method: 'GET',
-    path: `${environment}/attachments/{service}/backups`,
-    operationId: 'listServiceBackups',
-    summary: "An attachment's backups, newest first",
-    tag: 'services',
-    scope: 'environment',
-    permission: 'service.read',
-    params: serviceParam,
-    query: backupQuery,
-    response: backupListSchema,
-    handler: async ({ deps, access, params, query }) => ({ backups: await listBackups(deps.db, access, params.service, query.as ?? null) }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: `${environment}/attachments/{service}/backups`,
-    operationId: 'backupService',
-    summary: "Back up an attachment's data (its database, keys under its prefix, or vhost definitions) into the server's data directory",
-    tag: 'services',
-    scope: 'environment',
-    permission: 'service.backup',
-    status: 201,
-    params: serviceParam,
-    body: backupBody,
-    response: backupSchema,
-    handler: async ({ deps, access, params, body }) => createBackup(backupContext(deps), access, params.service, body.as ?? null),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: `${environment}/attachments/{service}/backups/{backup}/restore`,
-    operationId: 'restoreServiceBackup',
-    summary: "Replace an attachment's data by one of its backups, after checking the file (a corrupt or foreign backup is refused and changes nothing)",
-    tag: 'services',
-    scope: 'environment',
-    permission: 'service.restore',
-    params: backupParam,
-    body: backupBody,
-    response: restoreSchema,
-    handler: async ({ deps, access, params, body }) => restoreBackup(backupContext(deps), access, params.service, body.as ?? null, params.backup),
   }),
 ];
