@@ -48,6 +48,7 @@ describe('custom services in the panel', () => {
     await page.goto(w.server.url);
     await page.getByLabel('API token').fill(w.server.adminToken);
     await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.goto(`${w.server.url}/w/${w.ws}/services`);
     await page.getByText('No services yet').waitFor();
     await page.getByLabel('Run one (provisioned PostgreSQL or a custom image)').check();
