@@ -66,10 +66,8 @@ export async function listServiceAttachments(db: Executor, access: WorkspaceAcce
  * variables always have one, its name in capitals by default (`search` → SEARCH_HOST).
  */
 export function attachmentPrefix(service: Pick<ServicesTable, 'name' | 'kind'>, as: string | null): string {
-  if (as !== null) {
-    assertVariablePrefix(as);
-    return as;
-  }
+  // Checked where an attachment is made (attach); a lookup under a prefix that cannot exist is simply not found.
+  if (as !== null) return as;
   if (service.kind !== 'custom') return '';
   const prefix = customPrefix(service.name);
   if (prefix === null) throw new SlipwayError('SLW_VALIDATION', `the name of service '${service.name}' makes no variable prefix (capital letters, digits and _, starting with a letter, at most 32); name one with --as PREFIX`);
