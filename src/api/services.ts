@@ -1,4 +1,4 @@
-/** API shapes: services (adopted servers) and their attachments to environments. Credentials only go in. */
+/** API shapes: services (adopted or provisioned; custom images too), their attachments to environments, backups and upgrades. Credentials and a custom service's environment only go in. */
 import { z } from 'zod';
 import { serviceKinds } from '../core/services.js';
 import { deploymentRef, nameSchema, timestamp } from './common.js';
@@ -8,14 +8,24 @@ export const provisionedSchema = z
     placement: z.string().meta({ description: 'the target it runs on (local)' }),
     image: z.string().meta({ description: 'the image it runs, pinned by digest' }),
     imageDigest: z.string(),
-    volume: z.string().meta({ description: 'the named volume of its data (kept when the workload goes)' }),
+    volume: z.string().nullable().meta({ description: 'the named volume of its data (kept when the workload goes); null for a custom service without --volume' }),
     network: z.string().meta({ description: 'the private network workloads of attached environments join' }),
     memoryBytes: z.number().int().nullable(),
     cpuMillis: z.number().int().nullable().meta({ description: 'thousandths of a CPU' }),
     health: z.enum(['ready', 'starting', 'failed', 'stopped', 'unknown']).meta({ description: 'as its target reports it now' }),
     message: z.string().nullable(),
+    upgradedAt: timestamp.nullable().meta({ description: 'when its image was last upgraded (null: never)' }),
   })
   .meta({ id: 'ProvisionedService' });
+
+export const customSchema = z
+  .object({
+    scheme: z.string().meta({ description: 'the scheme of <PREFIX>_URL' }),
+    health: z.string().meta({ description: 'tcp or http:/PATH (provisioned: how the target judges it ready)' }),
+    volumePath: z.string().nullable().meta({ description: 'provisioned: where its volume is mounted (null: no volume)' }),
+    env: z.array(z.string()).meta({ description: 'names of the variables given at create (values are never shown)' }),
+  })
+  .meta({ id: 'CustomService', description: 'a custom service: no per-attachment credentials; attachments get <PREFIX>_HOST, _PORT and _URL' });
 
 export const serviceSchema = z
   .object({
@@ -28,6 +38,7 @@ export const serviceSchema = z
     createdAt: timestamp,
     attachments: z.number().int(),
     provisioned: provisionedSchema.optional().meta({ description: 'how Slipway runs it (provisioned services only)' }),
+    custom: customSchema.optional().meta({ description: 'custom services only' }),
   })
   .meta({ id: 'Service', description: 'a service without its admin credentials' });
 export type ServiceInfo = z.output<typeof serviceSchema>;
@@ -48,6 +59,11 @@ export const createServiceBody = z.strictObject({
   cpus: text(16, 'provision: CPU limit, e.g. 1 or 0.5 (default 1)').optional(),
   managementUrl: text(2048, 'RabbitMQ: the management API (default http://HOST:15672)').optional(),
   workloadAddress: text(300, 'HOST[:PORT] workloads reach the server at (default: the admin URL host)').optional(),
+  port: z.number().int().min(1).max(65535).optional().meta({ description: 'custom, provisioned: the port the image listens on (required)' }),
+  env: z.record(z.string().max(255), z.string().max(65536)).optional().meta({ description: 'custom, provisioned: environment variables of the image; values are stored encrypted, never returned' }),
+  volume: text(256, 'custom, provisioned: where to mount the data volume, e.g. /data (default: no volume)').optional(),
+  health: text(300, 'custom, provisioned: tcp (default) or http:/PATH').optional(),
+  scheme: text(32, 'custom: the scheme of <PREFIX>_URL (default http with an HTTP health check, else tcp)').optional(),
 });
 export type CreateServiceBody = z.input<typeof createServiceBody>;
 
@@ -81,7 +97,25 @@ export type AttachmentInfo = z.output<typeof attachmentSchema>;
 export const attachmentListSchema = z.object({ attachments: z.array(attachmentSchema) });
 export type AttachmentList = z.output<typeof attachmentListSchema>;
 
-export const serviceDetailSchema = z.object({ service: serviceSchema, attachments: z.array(attachmentSchema) });
+export const upgradeSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['running', 'succeeded', 'rolled-back', 'failed', 'interrupted', 'aborted']).meta({ description: 'rolled-back: the new image was not healthy and the previous one runs again; failed: not even the previous one came back; interrupted: the server stopped midway and the next one put the stored image back; aborted: a backup failed, nothing was changed' }),
+    fromImage: z.string(),
+    fromDigest: z.string(),
+    toImage: z.string(),
+    toDigest: z.string(),
+    backups: z.array(z.string()).meta({ description: 'ids of the backups taken first, one per attachment' }),
+    message: z.string().nullable(),
+    startedAt: timestamp,
+    finishedAt: timestamp.nullable(),
+    durationMs: z.number().int().nullable(),
+    by: z.string().nullable(),
+  })
+  .meta({ id: 'ServiceUpgrade', description: "an image upgrade of a provisioned service" });
+export type UpgradeInfo = z.output<typeof upgradeSchema>;
+
+export const serviceDetailSchema = z.object({ service: serviceSchema, attachments: z.array(attachmentSchema), upgrades: z.array(upgradeSchema).meta({ description: 'provisioned: its image upgrades, newest first (at most 20)' }) });
 export type ServiceDetail = z.output<typeof serviceDetailSchema>;
 
 const prefix = z.string().max(32).meta({ description: 'variable prefix for a second attachment of one kind (ANALYTICS → ANALYTICS_DATABASE_URL)' });
@@ -130,3 +164,18 @@ export type BackupBody = z.input<typeof backupBody>;
 
 export const restoreSchema = z.object({ backup: backupSchema, durationMs: z.number().int() });
 export type RestoreResult = z.output<typeof restoreSchema>;
+
+export const upgradeBody = z.strictObject({
+  image: text(300, "the new image (PROJECT:TAG or PROJECT@sha256:… in this workspace's registry), pinned by digest"),
+  withoutBackup: z.boolean().optional().meta({ description: 'custom services only (Slipway cannot back them up): go ahead without a backup' }),
+});
+export type UpgradeBody = z.input<typeof upgradeBody>;
+
+/** An upgrade that succeeded: the record, the backups taken first, and how long the service was not ready. */
+export const upgradeResultSchema = z.object({
+  service: serviceSchema,
+  upgrade: upgradeSchema,
+  backups: z.array(backupSchema),
+  downMs: z.number().int().meta({ description: 'from stopping the previous server to the new one answering' }),
+});
+export type UpgradeResult = z.output<typeof upgradeResultSchema>;

@@ -34,7 +34,7 @@ export const maxSecretBytes = 64 * 1024;
 /** Keys that name JavaScript object internals; refused so no layer can lose them silently. */
 const reservedKeys = new Set(['__proto__', 'constructor', 'prototype']);
 
-export function assertKey(kind: 'config' | 'secret', key: string): string {
+export function assertKey(kind: 'config' | 'secret' | 'env', key: string): string {
   if (keyPattern.test(key) && key.length <= configLimits.keyLength && !reservedKeys.has(key)) return key;
   const shown = JSON.stringify(key.length > 70 ? `${key.slice(0, 64)}…` : key);
   throw new SlipwayError('SLW_INVALID_KEY', `${kind} key ${shown} is invalid: use letters, digits and underscores, not starting with a digit, at most ${configLimits.keyLength} characters, not __proto__/constructor/prototype (e.g. LOG_LEVEL)`);
@@ -48,7 +48,7 @@ const forbiddenControl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
  * `SLW_INVALID_VALUE`: a NUL ends a C string (the engine would cut the value or refuse the
  * container), and the other C0 controls but tab, newline and carriage return are refused with it.
  */
-export function assertValue(kind: 'config' | 'secret', key: string | undefined, value: string): string {
+export function assertValue(kind: 'config' | 'secret' | 'env', key: string | undefined, value: string): string {
   const m = forbiddenControl.exec(value);
   if (!m) return value;
   const code = m[0].charCodeAt(0).toString(16).padStart(2, '0').toUpperCase();

@@ -1,7 +1,8 @@
 /**
- * Services: shared infrastructure (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) that environments
- * attach to, each attachment with credentials of its own. Pure rules: kinds, admin URLs, the
- * names Slipway creates on a server, and the connection variables injected into an environment.
+ * Services: shared infrastructure (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ, or a custom image)
+ * that environments attach to, each attachment of a data kind with credentials of its own. Pure
+ * rules: kinds, admin URLs, the names Slipway creates on a server, and the connection variables
+ * injected into an environment (custom services' own rules: core/custom-services.ts).
  *
  * Nothing a tenant types reaches a server's SQL, ACL or API as an identifier: databases, users,
  * vhosts and key prefixes are named from random attachment ids ({@link attachmentNames}).
@@ -10,15 +11,22 @@
  */
 import { SlipwayError } from './errors.js';
 
-export const serviceKinds = ['postgres', 'mysql', 'redis', 'rabbitmq'] as const;
+export const serviceKinds = ['postgres', 'mysql', 'redis', 'rabbitmq', 'custom'] as const;
 export type ServiceKind = (typeof serviceKinds)[number];
+/** The kinds Slipway makes a database / vhost / key prefix and credentials on, per attachment (all but `custom`). */
+export type DataServiceKind = Exclude<ServiceKind, 'custom'>;
+
+/** A custom service (any image with a port) has no per-attachment resource, credentials or backups. */
+export function isDataKind(kind: ServiceKind): kind is DataServiceKind {
+  return kind !== 'custom';
+}
 
 export function isServiceKind(value: string): value is ServiceKind {
   return (serviceKinds as readonly string[]).includes(value);
 }
 
 /** The URL schemes an admin URL of each kind may use, and the kind's default port. */
-const kindInfo: Record<ServiceKind, { schemes: readonly string[]; port: number }> = {
+const kindInfo: Record<DataServiceKind, { schemes: readonly string[]; port: number }> = {
   postgres: { schemes: ['postgres', 'postgresql'], port: 5432 },
   mysql: { schemes: ['mysql', 'mariadb'], port: 3306 },
   redis: { schemes: ['redis'], port: 6379 },
@@ -66,7 +74,7 @@ export function parseEndpoint(value: string, defaultPort: number, what: string):
  * `amqp://USER:PASSWORD@HOST:5672` (the management API at `managementUrl`, default port 15672).
  * The message of a refusal never repeats the URL (it holds a password).
  */
-export function parseAdminUrl(kind: ServiceKind, raw: string, managementUrl?: string): AdminConnection {
+export function parseAdminUrl(kind: DataServiceKind, raw: string, managementUrl?: string): AdminConnection {
   const info = kindInfo[kind];
   let url: URL;
   try {
@@ -134,6 +142,8 @@ export interface AttachmentCredentials {
   resource: string;
   username: string;
   password: string;
+  /** Custom services only: the URL scheme of `<PREFIX>_URL` (they have no credentials: resource, username and password are unused). */
+  scheme?: string;
 }
 
 const enc = encodeURIComponent;
@@ -156,6 +166,11 @@ export function connectionVariables(kind: ServiceKind, prefix: string | null, c:
       break;
     case 'rabbitmq':
       vars = { AMQP_URL: `amqp://${auth}/${enc(c.resource)}`, AMQP_VHOST: c.resource };
+      break;
+    case 'custom':
+      // Always under a prefix (the service's name by default): bare HOST and PORT would hide the app's own.
+      if (prefix === null) throw new SlipwayError('SLW_INTERNAL', 'a custom service attachment always has a variable prefix');
+      vars = { HOST: host, PORT: port, URL: `${c.scheme ?? 'tcp'}://${host}:${port}` };
       break;
   }
   if (prefix === null) return vars;

@@ -11,7 +11,7 @@ import { isSlipwayName, type AdminConnection, type ServiceKind } from '../core/s
 /** Connect and per-request timeout of every driver call (ms). */
 export const driverTimeoutMs = 5_000;
 
-const kindLabel: Record<ServiceKind, string> = { postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB', redis: 'Redis', rabbitmq: 'RabbitMQ' };
+const kindLabel: Record<ServiceKind, string> = { postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB', redis: 'Redis', rabbitmq: 'RabbitMQ', custom: 'the custom service' };
 
 /** Refuses a name that is not Slipway's own (`slw_<10>` or `slw_<10>_<generation>`). */
 export function assertName(name: string, what: 'resource' | 'user'): void {

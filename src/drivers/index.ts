@@ -6,11 +6,12 @@
  * @module
  */
 import type { ServiceDrivers } from '../services/driver.js';
+import { customDriver } from './custom.js';
 import { mysqlDriver } from './mysql.js';
 import { postgresDriver } from './postgres.js';
 import { rabbitmqDriver } from './rabbitmq.js';
 import { redisDriver } from './redis.js';
 
 export function serviceDrivers(): ServiceDrivers {
-  return { postgres: postgresDriver, mysql: mysqlDriver, redis: redisDriver, rabbitmq: rabbitmqDriver };
+  return { postgres: postgresDriver, mysql: mysqlDriver, redis: redisDriver, rabbitmq: rabbitmqDriver, custom: customDriver };
 }

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SlipwayError, notFound } from '../core/errors.js';
+import { customPrefix } from '../core/custom-services.js';
 import { assertVariablePrefix, attachmentNames, connectionVariableNames, type ServiceKind } from '../core/services.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
@@ -27,8 +28,9 @@ export interface AttachmentInfo {
   project: string;
   environment: string;
   as: string | null;
-  /** The database, vhost or key prefix on the server. */
+  /** The database, vhost or key prefix on the server ('' for a custom service: nothing is made per attachment). */
   resource: string;
+  /** The credential generation new releases get (0 for a custom service: it has no per-attachment credentials). */
   generation: number;
   state: 'attached' | 'detaching';
   variables: string[];
@@ -59,8 +61,22 @@ export async function listServiceAttachments(db: Executor, access: WorkspaceAcce
   return rows.map((r) => toInfo(service, r, r.project, r.environment));
 }
 
-/** The attachment of `service` to the environment under `prefix` ('' for none), or SLW_NOT_FOUND. */
-export async function findAttachment(db: Executor, service: ServicesTable, access: EnvironmentAccess, prefix: string): Promise<ServiceAttachmentsTable> {
+/**
+ * The prefix an attachment is stored under: `--as`, else none ('') — but a custom service's
+ * variables always have one, its name in capitals by default (`search` → SEARCH_HOST).
+ */
+export function attachmentPrefix(service: Pick<ServicesTable, 'name' | 'kind'>, as: string | null): string {
+  // Checked where an attachment is made (attach); a lookup under a prefix that cannot exist is simply not found.
+  if (as !== null) return as;
+  if (service.kind !== 'custom') return '';
+  const prefix = customPrefix(service.name);
+  if (prefix === null) throw new SlipwayError('SLW_VALIDATION', `the name of service '${service.name}' makes no variable prefix (capital letters, digits and _, starting with a letter, at most 32); name one with --as PREFIX`);
+  return prefix;
+}
+
+/** The attachment of `service` to the environment under `--as` (see {@link attachmentPrefix}), or SLW_NOT_FOUND. */
+export async function findAttachment(db: Executor, service: ServicesTable, access: EnvironmentAccess, as: string | null): Promise<ServiceAttachmentsTable> {
+  const prefix = attachmentPrefix(service, as);
   const row = await db.selectFrom('service_attachments').selectAll().where('service_id', '=', service.id).where('environment_id', '=', access.environment.id).where('prefix', '=', prefix).executeTakeFirst();
   if (!row) throw notFound('attachment of service', service.name, `${access.project.name}/${access.environment.name}${prefix ? ` (--as ${prefix})` : ''}`);
   return row;
@@ -79,12 +95,13 @@ async function assertNoClash(tx: Executor, access: EnvironmentAccess, kind: Serv
 /** Creates the attachment's resource and first user on the server, then stores it (undoing the server side if storing fails). */
 export async function attach(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<AttachmentInfo> {
   if (as !== null) assertVariablePrefix(as);
-  const prefix = as ?? '';
   const service = await findService(ctx.db, access, serviceName);
+  const prefix = attachmentPrefix(service, as);
   const kind = service.kind as ServiceKind;
   const existing = await ctx.db.selectFrom('service_attachments').select('id').where('service_id', '=', service.id).where('environment_id', '=', access.environment.id).where('prefix', '=', prefix).executeTakeFirst();
-  if (existing) throw new SlipwayError('SLW_ALREADY_ATTACHED', `service '${serviceName}' is already attached to ${access.project.name}/${access.environment.name}${as ? ` as ${as}` : ''}; rotate its credentials with 'slipway service rotate', or attach again with another --as PREFIX`);
-  await assertNoClash(ctx.db, access, kind, as);
+  if (existing) throw new SlipwayError('SLW_ALREADY_ATTACHED', `service '${serviceName}' is already attached to ${access.project.name}/${access.environment.name}${prefix ? ` as ${prefix}` : ''}; ${kind === 'custom' ? '' : "rotate its credentials with 'slipway service rotate', or "}attach again with another --as PREFIX`);
+  await assertNoClash(ctx.db, access, kind, prefix === '' ? null : prefix);
+  if (kind === 'custom') return attachCustom(ctx, access, service, prefix);
   const names = attachmentNames(newSuffix());
   const user = names.user(1);
   const password = newPassword();
@@ -119,10 +136,28 @@ export async function attach(ctx: ServiceContext, access: EnvironmentAccess, ser
   return toInfo(service, row, access.project.name, access.environment.name);
 }
 
+/** A custom service's attachment: nothing made on the server, no credentials; new releases get where it answers. */
+async function attachCustom(ctx: ServiceContext, access: EnvironmentAccess, service: ServicesTable, prefix: string): Promise<AttachmentInfo> {
+  const row: ServiceAttachmentsTable = { id: newId('att'), workspace_id: access.workspace.id, service_id: service.id, project_id: access.project.id, environment_id: access.environment.id, prefix, resource: '', state: 'attached', drop_data: 0, generation: 0, created_at: nowIso(), created_by: access.principal.userId };
+  try {
+    await ctx.db.transaction().execute(async (tx) => {
+      await lockEnvironment(tx, access.environment.id);
+      await assertNoClash(tx, access, 'custom', prefix);
+      await tx.insertInto('service_attachments').values(row).execute();
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.attach', targetType: 'service', target: service.name, details: { project: access.project.name, environment: access.environment.name, as: prefix, kind: 'custom' } });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_ATTACHED', `service '${service.name}' is already attached to ${access.project.name}/${access.environment.name} as ${prefix}`);
+    throw error;
+  }
+  return toInfo(service, row, access.project.name, access.environment.name);
+}
+
 /** New credentials for an attachment; the previous generation retires once no running release uses it. */
 export async function rotate(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<AttachmentInfo> {
   const service = await findService(ctx.db, access, serviceName);
-  const attachment = await findAttachment(ctx.db, service, access, as ?? '');
+  if (service.kind === 'custom') throw new SlipwayError('SLW_SERVICE_UNSUPPORTED', `service '${serviceName}' is a custom service: its attachments have no credentials of their own, so there is nothing to rotate; change the service's own secrets by creating it again (its environment is set at create)`);
+  const attachment = await findAttachment(ctx.db, service, access, as);
   if (attachment.state !== 'attached') throw new SlipwayError('SLW_SERVICE_CHANGED', `service '${serviceName}' is being detached from ${access.project.name}/${access.environment.name}; its credentials are revoked once no release uses them`);
   const generation = attachment.generation + 1;
   const user = attachmentNames(attachment.resource.slice(4)).user(generation);
@@ -152,12 +187,13 @@ export async function rotate(ctx: ServiceContext, access: EnvironmentAccess, ser
  */
 export async function detach(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null, options: { dropData: boolean; confirm?: string | undefined }): Promise<AttachmentInfo> {
   const service = await findService(ctx.db, access, serviceName);
+  if (options.dropData && service.kind === 'custom') throw new SlipwayError('SLW_SERVICE_UNSUPPORTED', `service '${serviceName}' is a custom service: its data is the service's own, shared by every attachment, and detaching keeps it; to delete it, detach everywhere and remove the service with --drop-data --confirm ${serviceName}`);
   if (options.dropData && options.confirm !== serviceName) {
     throw new SlipwayError('SLW_CONFIRM_REQUIRED', `--drop-data deletes the data of service '${serviceName}' for ${access.project.name}/${access.environment.name} for good; to go ahead, repeat the service name: --confirm ${serviceName}`);
   }
   return ctx.db.transaction().execute(async (tx) => {
     await lockEnvironment(tx, access.environment.id);
-    const attachment = await findAttachment(tx, service, access, as ?? '');
+    const attachment = await findAttachment(tx, service, access, as);
     const dropData = options.dropData || attachment.drop_data === 1 ? 1 : 0;
     await tx.updateTable('service_attachments').set({ state: 'detaching', drop_data: dropData }).where('id', '=', attachment.id).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.detach', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, dropData: dropData === 1 } });

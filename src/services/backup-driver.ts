@@ -11,13 +11,13 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import type { AdminConnection, ServiceKind } from '../core/services.js';
+import type { AdminConnection, DataServiceKind } from '../core/services.js';
 
 export interface ServiceBackupDriver {
-  readonly kind: ServiceKind;
+  readonly kind: DataServiceKind;
   backup(admin: AdminConnection, resource: string, out: Writable): Promise<void>;
   restore(admin: AdminConnection, resource: string, input: Readable): Promise<void>;
 }
 
-/** The backup drivers by kind (the server wires `src/drivers/backup/`). */
-export type ServiceBackupDrivers = Record<ServiceKind, ServiceBackupDriver>;
+/** The backup drivers by kind (the server wires `src/drivers/backup/`); custom services have none. */
+export type ServiceBackupDrivers = Record<DataServiceKind, ServiceBackupDriver>;

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseAdminUrl, type ServiceKind } from '../core/services.js';
+import { parseAdminUrl, type DataServiceKind } from '../core/services.js';
 import { serviceBackupDrivers } from '../drivers/backup/index.js';
 import { serviceDrivers } from '../drivers/index.js';
 import { api } from '../drivers/rabbitmq.js';
@@ -25,7 +25,7 @@ import { createBackup, listBackups, restoreBackup, type BackupContext } from './
 import { ServiceHostPolicy } from './host-policy.js';
 import { createService } from './services.js';
 
-const adminUrls: Record<ServiceKind, string> = {
+const adminUrls: Record<DataServiceKind, string> = {
   postgres: 'postgres://postgres@127.0.0.1:5432/postgres',
   mysql: 'mysql://root@127.0.0.1:3306',
   redis: 'redis://127.0.0.1:6379',
@@ -70,7 +70,7 @@ async function inRedis<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
 
 const rabbit = parseAdminUrl('rabbitmq', adminUrls.rabbitmq);
 
-const probes: Record<ServiceKind, Probe> = {
+const probes: Record<DataServiceKind, Probe> = {
   postgres: {
     seed: (db) => inPostgres(db, async (c) => {
       await c.query(`SET ROLE "${db}"; CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'one'), (2, 'two'); CREATE VIEW named AS SELECT name FROM items`);
@@ -140,7 +140,7 @@ const probes: Record<ServiceKind, Probe> = {
   },
 };
 
-const kinds = Object.keys(probes) as ServiceKind[];
+const kinds = Object.keys(probes) as DataServiceKind[];
 
 describe.each(engines)('service backups on %s', (engine) => {
   let ctx: TestContext;
@@ -149,7 +149,7 @@ describe.each(engines)('service backups on %s', (engine) => {
   let prod: EnvironmentAccess;
   let bctx: BackupContext;
   let dataDir: string;
-  const made: { kind: ServiceKind; a: AttachmentInfo }[] = [];
+  const made: { kind: DataServiceKind; a: AttachmentInfo }[] = [];
 
   beforeEach(async () => {
     ctx = await setupContext(engine);

@@ -12,7 +12,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError, notFound } from '../core/errors.js';
-import type { ServiceKind } from '../core/services.js';
+import { isDataKind, type DataServiceKind, type ServiceKind } from '../core/services.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -65,11 +65,24 @@ async function runningRelease(db: Executor, environmentId: string): Promise<numb
 
 const where = (access: EnvironmentAccess, as: string | null) => `${access.project.name}/${access.environment.name}${as ? ` as ${as}` : ''}`;
 
+/** The kind of a service whose attachments can be backed up; a custom service's cannot (SLW_SERVICE_UNSUPPORTED). */
+export function backupKind(service: Pick<ServicesTable, 'name' | 'kind'>): DataServiceKind {
+  const kind = service.kind as ServiceKind;
+  if (!isDataKind(kind)) throw new SlipwayError('SLW_SERVICE_UNSUPPORTED', `service '${service.name}' is a custom service: Slipway knows nothing of its data, so it makes no backups of it and restores none; back up its volume yourself (slipway service show ${service.name} names it)`);
+  return kind;
+}
+
 /** Dumps the attachment's data into a new backup file and records it. */
 export async function createBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<BackupInfo> {
   const service = await findService(ctx.db, access, serviceName);
-  const attachment = await findAttachment(ctx.db, service, access, as ?? '');
-  const kind = service.kind as ServiceKind;
+  backupKind(service);
+  return backupAttachment(ctx, access, service, await findAttachment(ctx.db, service, access, as));
+}
+
+/** Backs up one attachment (of `access`'s environment) of a service; `reason` goes into the audit entry (e.g. an upgrade). */
+export async function backupAttachment(ctx: BackupContext, access: EnvironmentAccess, service: ServicesTable, attachment: ServiceAttachmentsTable, reason?: string): Promise<BackupInfo> {
+  const kind = backupKind(service);
+  const as = attachment.prefix === '' ? null : attachment.prefix;
   const id = newId('sbk');
   const dir = backupDir(ctx.dataDir, attachment.id);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -82,7 +95,7 @@ export async function createBackup(ctx: BackupContext, access: EnvironmentAccess
   try {
     await ctx.db.transaction().execute(async (tx) => {
       await tx.insertInto('service_backups').values(row).execute();
-      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.backup', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: id, size, sha256, release } });
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.backup', targetType: 'service', target: service.name, details: { project: access.project.name, environment: access.environment.name, as, backup: id, size, sha256, release, ...(reason ? { reason } : {}) } });
     });
   } catch (error) {
     await rm(path, { force: true });
@@ -95,7 +108,7 @@ export async function createBackup(ctx: BackupContext, access: EnvironmentAccess
 /** The attachment's backups, newest first. */
 export async function listBackups(db: Executor, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<BackupInfo[]> {
   const service = await findService(db, access, serviceName);
-  const attachment = await findAttachment(db, service, access, as ?? '');
+  const attachment = await findAttachment(db, service, access, as);
   const rows = await db.selectFrom('service_backups as b').leftJoin('users as u', 'u.id', 'b.created_by').selectAll('b').select('u.email').where('b.attachment_id', '=', attachment.id).orderBy('b.created_at', 'desc').orderBy('b.id', 'desc').execute();
   return rows.map((r) => toInfo(service, access, attachment, r, r.email ?? null));
 }
@@ -107,12 +120,12 @@ export async function listBackups(db: Executor, access: EnvironmentAccess, servi
 export async function restoreBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null, backupId: string): Promise<RestoreInfo> {
   const started = Date.now();
   const service = await findService(ctx.db, access, serviceName);
-  const attachment = await findAttachment(ctx.db, service, access, as ?? '');
+  const kind = backupKind(service);
+  const attachment = await findAttachment(ctx.db, service, access, as);
   if (attachment.state !== 'attached') throw new SlipwayError('SLW_NOT_FOUND', `service '${serviceName}' is being detached from ${where(access, as)}; nothing to restore into`);
   const row = await ctx.db.selectFrom('service_backups as b').leftJoin('users as u', 'u.id', 'b.created_by').selectAll('b').select('u.email').where('b.id', '=', backupId).where('b.workspace_id', '=', access.workspace.id).executeTakeFirst();
   if (!row) throw notFound('backup', backupId, `workspace '${access.workspace.name}'`);
   if (row.attachment_id !== attachment.id) throw new SlipwayError('SLW_BACKUP_INVALID', `backup ${backupId} is of another attachment, not of service '${serviceName}' in ${where(access, as)}; list this attachment's backups with slipway service backups ${serviceName}; nothing was changed`);
-  const kind = service.kind as ServiceKind;
   const path = join(backupDir(ctx.dataDir, attachment.id), row.file);
   await verifyBackupFile(ctx.keyring, path, { kind, workspace: access.workspace.id, attachment: attachment.id, backup: row.id }, { size: Number(row.size), sha256: row.sha256 });
   const admin = await adminOf(ctx, service);

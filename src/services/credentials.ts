@@ -1,11 +1,13 @@
 /**
  * The connection variables an environment's workloads get: for every attachment that is
  * attached (not detaching), its current credential generation, decrypted here only to be
- * handed to the target. Attachments inject after config and secrets, so a secret of the same
- * name does not hide them.
+ * handed to the target (a custom service's attachment has none: it gets where the service
+ * answers). Attachments inject after config and secrets, so a secret of the same name does not
+ * hide them.
  *
  * @module
  */
+import { SlipwayError } from '../core/errors.js';
 import { connectionVariables, type ServiceKind } from '../core/services.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Executor } from '../store/schema.js';
@@ -17,16 +19,25 @@ export async function attachmentVariables(db: Executor, keyring: Keyring, enviro
   const rows = await db
     .selectFrom('service_attachments as a')
     .innerJoin('services as s', 's.id', 'a.service_id')
-    .innerJoin('service_credentials as c', (j) => j.onRef('c.attachment_id', '=', 'a.id').onRef('c.generation', '=', 'a.generation'))
-    .select(['a.id', 'a.workspace_id', 'a.prefix', 'a.resource', 'a.generation', 's.kind', 's.workload_host', 's.workload_port', 'c.username', 'c.envelope'])
+    .leftJoin('service_credentials as c', (j) => j.onRef('c.attachment_id', '=', 'a.id').onRef('c.generation', '=', 'a.generation'))
+    .leftJoin('custom_services as x', 'x.service_id', 's.id')
+    .select(['a.id', 'a.workspace_id', 'a.prefix', 'a.resource', 'a.generation', 's.kind', 's.workload_host', 's.workload_port', 'c.username', 'c.envelope', 'x.scheme'])
     .where('a.environment_id', '=', environmentId)
     .where('a.state', '=', 'attached')
     .orderBy('a.id')
     .execute();
   const env: Record<string, string> = {};
   for (const r of rows) {
+    const endpoint = { host: r.workload_host, port: r.workload_port };
+    const prefix = r.prefix === '' ? null : r.prefix;
+    if (r.kind === 'custom') {
+      Object.assign(env, connectionVariables('custom', prefix, { endpoint, resource: '', username: '', password: '', scheme: r.scheme ?? 'tcp' }));
+      continue;
+    }
+    // A data kind's attachment always has its current generation's credentials.
+    if (r.username === null || r.envelope === null) throw new SlipwayError('SLW_INTERNAL', `attachment ${r.id} has no credentials of generation ${r.generation}`);
     const password = keyring.open(credentialSealId(r.workspace_id, r.id, r.generation), r.envelope);
-    Object.assign(env, connectionVariables(r.kind as ServiceKind, r.prefix === '' ? null : r.prefix, { endpoint: { host: r.workload_host, port: r.workload_port }, resource: r.resource, username: r.username, password }));
+    Object.assign(env, connectionVariables(r.kind as ServiceKind, prefix, { endpoint, resource: r.resource, username: r.username, password }));
   }
   return env;
 }

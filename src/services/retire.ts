@@ -73,14 +73,17 @@ export async function retire(ctx: ServiceContext, logger?: Logger): Promise<Swee
 }
 
 async function finishDetach(ctx: ServiceContext, service: ServicesTable, a: ServiceAttachmentsTable): Promise<void> {
-  const driver = ctx.drivers[service.kind as ServiceKind];
-  const admin = await adminOf(ctx, service);
-  const credentials = await ctx.db.selectFrom('service_credentials').select(['id', 'username']).where('attachment_id', '=', a.id).where('state', '!=', 'revoked').execute();
-  for (const c of credentials) await driver.revokeUser(admin, a.resource, c.username);
-  if (a.drop_data === 1) await driver.dropResource(admin, a.resource);
+  // A custom service's attachment made nothing on the server: nothing to revoke, and the server need not answer.
+  if (service.kind !== 'custom') {
+    const driver = ctx.drivers[service.kind as ServiceKind];
+    const admin = await adminOf(ctx, service);
+    const credentials = await ctx.db.selectFrom('service_credentials').select(['id', 'username']).where('attachment_id', '=', a.id).where('state', '!=', 'revoked').execute();
+    for (const c of credentials) await driver.revokeUser(admin, a.resource, c.username);
+    if (a.drop_data === 1) await driver.dropResource(admin, a.resource);
+  }
   await ctx.db.transaction().execute(async (tx) => {
     await tx.deleteFrom('service_credentials').where('attachment_id', '=', a.id).execute();
     await tx.deleteFrom('service_attachments').where('id', '=', a.id).execute();
-    await recordAudit(tx, systemActor, { workspaceId: a.workspace_id, action: 'service.detached', targetType: 'service', target: service.name, details: { resource: a.resource, dataDropped: a.drop_data === 1, ...(a.drop_data === 1 ? {} : { dataKeptIn: a.resource }) } });
+    await recordAudit(tx, systemActor, { workspaceId: a.workspace_id, action: 'service.detached', targetType: 'service', target: service.name, details: service.kind === 'custom' ? { as: a.prefix } : { resource: a.resource, dataDropped: a.drop_data === 1, ...(a.drop_data === 1 ? {} : { dataKeptIn: a.resource }) } });
   });
 }

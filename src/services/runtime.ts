@@ -1,11 +1,13 @@
 /**
  * The services sweep as the server runs it: {@link retire} every few seconds, and at once when
- * an attach, rotate or detach asks for it. One pass at a time.
+ * an attach, rotate or detach asks for it, then {@link recoverUpgrades} (upgrades a stopped
+ * server left behind). One pass at a time.
  *
  * @module
  */
 import type { Logger } from 'pino';
 import { retire } from './retire.js';
+import { recoverUpgrades } from './upgrade-recover.js';
 import type { ServiceContext } from './services.js';
 
 export interface ServicesRuntime {
@@ -26,6 +28,7 @@ export function startServicesRuntime(ctx: ServiceContext, logger: Logger, everyM
       return running;
     }
     running = retire(ctx, logger)
+      .then(() => recoverUpgrades(ctx, logger))
       .then(() => undefined)
       .catch((error: unknown) => logger.warn({ err: error }, 'the services sweep failed; trying again later'))
       .finally(() => {

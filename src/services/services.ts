@@ -1,12 +1,13 @@
 /**
- * Services of a workspace: create (adopt a server with admin credentials), list, show, remove.
+ * Services of a workspace: create (adopt a server with admin credentials; custom ones:
+ * src/services/custom.ts), list, show, remove.
  * The admin credentials are sealed like a secret and never returned; the control plane uses
  * them only to create and drop what attachments need (src/services/attachments.ts).
  *
  * @module
  */
 import { SlipwayError, notFound } from '../core/errors.js';
-import { isServiceKind, parseAdminUrl, parseEndpoint, serviceKinds, type AdminConnection, type ServiceKind } from '../core/services.js';
+import { isDataKind, isServiceKind, parseAdminUrl, parseEndpoint, serviceKinds, type AdminConnection, type ServiceKind } from '../core/services.js';
 import { assertName } from '../core/names.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
@@ -15,9 +16,11 @@ import type { Keyring } from '../secrets/secrets.js';
 import type { Db, Executor, ServicesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import { customInfo, customRows, type CustomInfo } from './custom-store.js';
 import type { ServiceDrivers } from './driver.js';
 import type { ServiceHostPolicy } from './host-policy.js';
 import { observeProvisioned, provisionedAddress, provisionedRows, type Provisioning, type ServiceHealth } from './provisioning.js';
+import { lastUpgraded } from './upgrade-store.js';
 
 /** What the services context needs from the server. */
 export interface ServiceContext {
@@ -34,12 +37,15 @@ export interface ProvisionedInfo {
   placement: string;
   image: string;
   imageDigest: string;
-  volume: string;
+  /** The named volume of its data; null for a custom service without one. */
+  volume: string | null;
   network: string;
   memoryBytes: number | null;
   cpuMillis: number | null;
   health: ServiceHealth;
   message: string | null;
+  /** When its image was last upgraded (null: never). */
+  upgradedAt: string | null;
 }
 
 /** A service as the API shows it (never its credentials). */
@@ -54,6 +60,8 @@ export interface ServiceInfo {
   attachments: number;
   /** Provisioned services only. */
   provisioned?: ProvisionedInfo;
+  /** Custom services only. */
+  custom?: CustomInfo;
 }
 
 export interface CreateServiceInput {
@@ -71,8 +79,8 @@ const sealId = (workspaceId: string, serviceId: string) => ({ workspaceId, proje
 
 const address = (host: string, port: number) => `${host}:${port}`;
 
-export function toInfo(row: ServicesTable, attachments: number, provisioned?: ProvisionedInfo): ServiceInfo {
-  return { name: row.name, kind: row.kind as ServiceKind, mode: row.mode === 'provisioned' ? 'provisioned' : 'adopted', address: address(row.host, row.port), workloadAddress: address(row.workload_host, row.workload_port), serverVersion: row.server_version, createdAt: row.created_at, attachments, ...(provisioned ? { provisioned } : {}) };
+export function toInfo(row: ServicesTable, attachments: number, provisioned?: ProvisionedInfo, custom?: CustomInfo): ServiceInfo {
+  return { name: row.name, kind: row.kind as ServiceKind, mode: row.mode === 'provisioned' ? 'provisioned' : 'adopted', address: address(row.host, row.port), workloadAddress: address(row.workload_host, row.workload_port), serverVersion: row.server_version, createdAt: row.created_at, attachments, ...(provisioned ? { provisioned } : {}), ...(custom ? { custom } : {}) };
 }
 
 /** The sealed-envelope id of a service's admin connection. */
@@ -84,7 +92,7 @@ export const adminSealId = sealId;
  * address unless --allow-service-host allows it). Plain-HTTP management URLs are rewritten to the
  * checked address, so a second DNS answer cannot swap it.
  */
-async function checkedAdmin(ctx: ServiceContext, admin: AdminConnection): Promise<AdminConnection> {
+export async function checkedAdmin(ctx: ServiceContext, admin: AdminConnection): Promise<AdminConnection> {
   const host = await ctx.hosts.resolve(admin.host);
   if (admin.managementUrl === null) return { ...admin, host };
   const url = new URL(admin.managementUrl);
@@ -104,23 +112,29 @@ export async function adminOf(ctx: ServiceContext, row: ServicesTable): Promise<
   return checkedAdmin(ctx, admin);
 }
 
-/** Adds what the target reports now to provisioned services. */
+/** Adds what the target reports now to provisioned services, and custom services' settings. */
 async function withProvisioned(db: Executor, provisioning: ServiceContext['provisioning'], rows: Array<{ row: ServicesTable; attachments: number }>): Promise<ServiceInfo[]> {
-  const provisioned = await provisionedRows(db, rows.filter((r) => r.row.mode === 'provisioned').map((r) => r.row.id));
+  const provisionedIds = rows.filter((r) => r.row.mode === 'provisioned').map((r) => r.row.id);
+  const provisioned = await provisionedRows(db, provisionedIds);
+  const upgraded = await lastUpgraded(db, provisionedIds);
+  const custom = await customRows(db, rows.filter((r) => r.row.kind === 'custom').map((r) => r.row.id));
   return Promise.all(
     rows.map(async ({ row, attachments }) => {
+      const c = custom.get(row.id);
+      const customPart = c ? customInfo(c) : undefined;
       const p = provisioned.get(row.id);
-      if (!p) return toInfo(row, attachments);
+      if (!p) return toInfo(row, attachments, undefined, customPart);
       const seen = await observeProvisioned(provisioning?.() ?? null, p);
-      const info: ProvisionedInfo = { placement: p.placement, image: p.image, imageDigest: p.image_digest, volume: p.volume, network: p.network, memoryBytes: p.memory_bytes, cpuMillis: p.cpu_millis, health: seen.health, message: seen.message };
-      return toInfo(seen.address ? { ...row, host: seen.address.host, port: seen.address.port } : row, attachments, info);
+      const info: ProvisionedInfo = { placement: p.placement, image: p.image, imageDigest: p.image_digest, volume: p.volume === '' ? null : p.volume, network: p.network, memoryBytes: p.memory_bytes, cpuMillis: p.cpu_millis, health: seen.health, message: seen.message, upgradedAt: upgraded.get(row.id) ?? null };
+      return toInfo(seen.address ? { ...row, host: seen.address.host, port: seen.address.port } : row, attachments, info, customPart);
     }),
   );
 }
 
 export async function createService(ctx: ServiceContext, access: WorkspaceAccess, input: CreateServiceInput): Promise<ServiceInfo> {
   assertName('service', input.name);
-  if (!isServiceKind(input.kind)) throw new SlipwayError('SLW_SERVICE_KIND_UNKNOWN', `unknown service kind '${input.kind}': use one of ${serviceKinds.join(', ')} (provisioned services and custom images are not there yet)`);
+  if (!isServiceKind(input.kind)) throw new SlipwayError('SLW_SERVICE_KIND_UNKNOWN', `unknown service kind '${input.kind}': use one of ${serviceKinds.join(', ')}`);
+  if (!isDataKind(input.kind)) throw new SlipwayError('SLW_INTERNAL', 'custom services are adopted by adoptCustomService');
   const admin = parseAdminUrl(input.kind, input.adopt, input.managementUrl);
   const workload = input.workloadAddress === undefined ? { host: admin.host, port: admin.port } : parseEndpoint(input.workloadAddress, admin.port, '--workload-address');
   const existing = await ctx.db.selectFrom('services').select('id').where('workspace_id', '=', access.workspace.id).where('name', '=', input.name).executeTakeFirst();
@@ -197,6 +211,8 @@ export async function removeService(db: Db, access: WorkspaceAccess, name: strin
     const row = await findService(tx, access, name);
     await assertNotAttached(tx, row);
     await tx.deleteFrom('provisioned_services').where('service_id', '=', row.id).execute();
+    await tx.deleteFrom('custom_services').where('service_id', '=', row.id).execute();
+    await tx.deleteFrom('service_upgrades').where('service_id', '=', row.id).execute();
     await tx.deleteFrom('services').where('id', '=', row.id).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.remove', targetType: 'service', target: name, details: { kind: row.kind, mode: row.mode, ...details } });
     return { name };

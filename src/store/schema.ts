@@ -466,6 +466,43 @@ export interface ServiceBackupsTable {
   file: string;
 }
 
+/** What a custom service (any image with a port, or a server at HOST:PORT) needs beyond its `services` row. */
+export interface CustomServicesTable {
+  service_id: string;
+  /** The scheme of `<PREFIX>_URL` (e.g. `http`, `tcp`). */
+  scheme: string;
+  /** `tcp` or `http:/PATH` (provisioned: the target's readiness check). */
+  health: string;
+  /** Provisioned: where the named volume is mounted; null for none. */
+  volume_path: string | null;
+  /** JSON array of the names of the variables given at create (their values are in env_envelope). */
+  env_names: string;
+  /** Provisioned: the variables given at create (JSON object), sealed like a secret; null when none. */
+  env_envelope: string | null;
+}
+
+/** One image upgrade of a provisioned service. */
+export interface ServiceUpgradesTable {
+  id: string;
+  workspace_id: string;
+  service_id: string;
+  from_image: string;
+  from_digest: string;
+  to_image: string;
+  to_digest: string;
+  /** `running`, `succeeded`, `rolled-back` (the new image was not healthy; the previous one runs again), `failed` (not even the previous one came back), `interrupted` (the server stopped midway; the next one put the stored image back), `aborted` (a backup failed; nothing was changed). */
+  status: string;
+  /** JSON array of the ids of the backups taken before (service_backups). */
+  backups: string;
+  message: string | null;
+  /** The server process running it (a `running` upgrade of another process is an orphan). */
+  owner: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  created_by: string | null;
+}
+
 /** Every table, by name. */
 export interface Database {
   slipway_meta: MetaTable;
@@ -500,6 +537,8 @@ export interface Database {
   service_credentials: ServiceCredentialsTable;
   provisioned_services: ProvisionedServicesTable;
   service_backups: ServiceBackupsTable;
+  custom_services: CustomServicesTable;
+  service_upgrades: ServiceUpgradesTable;
   servers: ServersTable;
   server_join_tokens: ServerJoinTokensTable;
   server_desired: ServerDesiredTable;

@@ -76,7 +76,7 @@ describe('services in the panel', () => {
     await page.getByRole('link', { name: 'Services', exact: true }).click();
     await page.getByText('No services yet').waitFor();
     // The "run one" choice asks for an image and limits instead of an admin URL (not submitted here: it needs an image in the registry).
-    await page.getByLabel('Run one (provisioned PostgreSQL)').check();
+    await page.getByLabel('Run one (provisioned PostgreSQL or a custom image)').check();
     await page.getByLabel('Image (PROJECT:TAG of this workspace)').waitFor();
     expect(await page.getByLabel('Admin URL (write-only)').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Run service' }).isDisabled()).toBe(true);

@@ -54,8 +54,15 @@ export function postgresRootfs(): Promise<string> {
   });
 }
 
-/** Imports the image with docker and pushes it as `ref` (after `docker login`). */
-export async function pushPostgresImage(docker: (args: string[], input?: string) => Promise<string>, ref: string): Promise<void> {
-  await docker(['import', '-c', 'ENV PATH=/usr/lib/postgresql/15/bin:/bin', '-c', 'EXPOSE 5432', '-c', 'ENTRYPOINT ["/entrypoint.sh"]', await postgresRootfs(), ref]);
+/**
+ * Imports the image with docker and pushes it as `ref` (after `docker login`). `variant` labels
+ * the image (another digest of the same files, for upgrades); `broken` makes an image of the same
+ * files whose entrypoint exits at once. (`docker import` cannot set STOPSIGNAL: unlike the official
+ * image, which stops with SIGINT, this one gets SIGTERM, PostgreSQL's smart shutdown, which waits
+ * for its clients; the tests' apps and Slipway's drivers hold no connection open.)
+ */
+export async function pushPostgresImage(docker: (args: string[], input?: string) => Promise<string>, ref: string, options: { variant?: number; broken?: boolean } = {}): Promise<void> {
+  const entry = options.broken ? 'ENTRYPOINT ["/bin/sh", "-c", "echo this image is broken >&2; exit 3"]' : 'ENTRYPOINT ["/entrypoint.sh"]';
+  await docker(['import', '-c', 'ENV PATH=/usr/lib/postgresql/15/bin:/bin', '-c', 'EXPOSE 5432', '-c', `LABEL io.slipway.test.variant=${options.variant ?? 1}`, '-c', entry, await postgresRootfs(), ref]);
   await docker(['push', ref]);
 }

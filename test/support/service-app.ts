@@ -5,7 +5,8 @@
  * client libraries (pg, mysql2, ioredis, and the minimal AMQP client of the RabbitMQ driver's tests)
  * are bundled into one server.js with esbuild.
  *
- * Routes: `GET /KIND/write?v=VALUE` stores VALUE, `GET /KIND/read` answers it (KIND: pg, mysql, redis, amqp: a message on queue `kv` of the vhost).
+ * Routes: `GET /KIND/write?v=VALUE` stores VALUE, `GET /KIND/read` answers it (KIND: pg, mysql, redis, amqp: a message on queue `kv` of the vhost;
+ * custom: through KV_URL, the custom test image of custom-image.ts, which also answers `GET /custom/greeting`).
  *
  * Also a TCP relay on the Docker bridge's gateway address: the machine's PostgreSQL, MariaDB,
  * Redis and RabbitMQ listen on 127.0.0.1 only, which containers cannot reach; the relay stands in for a
@@ -61,6 +62,12 @@ const handlers = {
       if (op === 'write') { await c.publishSync('kv', v); return 'ok'; }
       return (await c.get('kv')) ?? '';
     } finally { c.close(); }
+  },
+  custom: async (op, v) => {
+    const path = op === 'write' ? '/cgi-bin/kv?v=' + encodeURIComponent(v) : op === 'greeting' ? '/greeting' : '/cgi-bin/kv';
+    const r = await fetch(process.env.KV_URL + path);
+    if (!r.ok) throw new Error('KV_URL answered ' + r.status);
+    return (await r.text()).trim();
   },
 };
 http.createServer(async (req, res) => {

@@ -45,10 +45,8 @@ export function AttachmentCells({ attachment: a }: { attachment: AttachmentInfo 
   return (
     <>
       <td>{a.as ?? '—'}</td>
-      <td>
-        <code>{a.resource}</code>
-      </td>
-      <td>generation {a.generation}</td>
+      <td>{a.resource ? <code>{a.resource}</code> : '—'}</td>
+      <td>{a.kind === 'custom' ? <span className="muted">none (custom)</span> : `generation ${a.generation}`}</td>
       <td>
         <AttachmentState state={a.state} />
       </td>
@@ -71,8 +69,8 @@ export function RolledNote({ ws, verb, change, dropData = false }: { ws: string;
   return (
     <p role="status" className="note">
       {verbs[verb]} {a.service} {verb === 'detach' ? 'from' : verb === 'attach' ? 'to' : 'in'} {where}
-      {verb === 'detach' ? '' : ` (credentials generation ${a.generation})`}.{' '}
-      {verb === 'detach' && (dropData ? `Its data (${a.resource}) is dropped once no running release uses it. ` : `Its data stays in ${a.resource} on the server. `)}
+      {verb === 'detach' || a.kind === 'custom' ? '' : ` (credentials generation ${a.generation})`}.{' '}
+      {verb === 'detach' && a.kind !== 'custom' && (dropData ? `Its data (${a.resource}) is dropped once no running release uses it. ` : `Its data stays in ${a.resource} on the server. `)}
       {change.deployment ? (
         <>
           Release #{change.deployment.releaseNumber} is rolling out: <Link to={href('w', ws, 'deployments', change.deployment.id)}>watch the live log</Link>.

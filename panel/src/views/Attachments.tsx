@@ -2,7 +2,8 @@
  * An environment's attached services (variable names only), with rotate and detach, and a form
  * to attach one of the workspace's services. A detach is finished by the server's sweep once no
  * running release uses the credentials: the list follows it until the attachment is gone.
- * Below the table, each attachment's backups (back up, restore).
+ * Below the table, each attachment's backups (back up, restore). A custom service's attachment
+ * has neither credentials to rotate nor backups.
  */
 import { useState } from 'react';
 import { get, path, post } from '../api';
@@ -48,9 +49,11 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
                 <td className="actions">
                   {a.state === 'attached' && (
                     <>
-                      <button type="button" className="ghost" disabled={rotate.busy} onClick={() => void onRotate(a)}>
-                        Rotate<span className="sr-only"> {label}</span>
-                      </button>
+                      {a.kind !== 'custom' && (
+                        <button type="button" className="ghost" disabled={rotate.busy} onClick={() => void onRotate(a)}>
+                          Rotate<span className="sr-only"> {label}</span>
+                        </button>
+                      )}
                       <button type="button" className="ghost danger" onClick={() => setDetaching(a)}>
                         Detach<span className="sr-only"> {label}</span>
                       </button>
@@ -75,9 +78,12 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
           }}
         />
       )}
-      {attachments.map((a) => (
-        <Backups key={`${a.service}/${a.as ?? ''}`} url={url} attachment={a} />
-      ))}
+      {attachments
+        .filter((a) => a.kind !== 'custom')
+        .map((a) => (
+          <Backups key={`${a.service}/${a.as ?? ''}`} url={url} attachment={a} />
+        ))}
+      {attachments.some((a) => a.kind === 'custom') && <p className="muted small">Custom services have no per-attachment credentials and no backups: back up their volume yourself.</p>}
       <AttachService ws={ws} env={env} url={url} onAttached={(change) => changed('attach', change)} />
     </>
   );

@@ -1,6 +1,7 @@
 /**
  * Detaching a service, confirmed in a dialog: the data is kept unless "drop data" is ticked,
- * which then asks for the service name typed again (as `--drop-data --confirm NAME` does).
+ * which then asks for the service name typed again (as `--drop-data --confirm NAME` does). A custom
+ * service's attachment has no data of its own: nothing to drop.
  */
 import { useState, type FormEvent } from 'react';
 import { post } from '../api';
@@ -23,12 +24,18 @@ export function DetachDialog({ url, attachment: a, onClose, onDetached }: { url:
   return (
     <Dialog title={`Detach ${a.service} from ${a.environment}?`} onClose={onClose}>
       <form onSubmit={submit} className="form">
-        <p>
-          A release rolls without {a.variables.join(', ')}; then the credentials are revoked. The data in <code>{a.resource}</code> stays on the server unless you drop it.
-        </p>
-        <label className="check">
-          <input type="checkbox" checked={dropData} onChange={(e) => (setDropData(e.target.checked), setConfirm(''))} /> Drop the data too ({a.resource}), for good
-        </label>
+        {a.kind === 'custom' ? (
+          <p>A release rolls without {a.variables.join(', ')}. The custom service and its data stay as they are (it has no per-attachment data to drop).</p>
+        ) : (
+          <>
+            <p>
+              A release rolls without {a.variables.join(', ')}; then the credentials are revoked. The data in <code>{a.resource}</code> stays on the server unless you drop it.
+            </p>
+            <label className="check">
+              <input type="checkbox" checked={dropData} onChange={(e) => (setDropData(e.target.checked), setConfirm(''))} /> Drop the data too ({a.resource}), for good
+            </label>
+          </>
+        )}
         {dropData && (
           <div>
             <label htmlFor="detach-confirm">Type the service name ({a.service}) to confirm</label>

@@ -16,6 +16,7 @@ const what: Record<AttachmentInfo['kind'], string> = {
   mysql: 'every table and row of the database',
   redis: 'every key under the prefix',
   rabbitmq: 'the queues, exchanges and bindings of the vhost',
+  custom: "the service's data (custom services have no backups)",
 };
 
 export function RestoreDialog({ url, attachment: a, backup: b, onClose, onRestored }: { url: string; attachment: AttachmentInfo; backup: BackupInfo; onClose(): void; onRestored(r: RestoreResult): void }) {

@@ -1,4 +1,10 @@
-/** One service: what it is (for a provisioned one: image, digest, limits, volume, health), the environments it is attached to (variable names only), and removing it (refused while attached). */
+/**
+ * One service: what it is (for a provisioned one: image, digest and when it was last upgraded,
+ * limits, volume, health; for a custom one: its scheme, health check and variable names, and that
+ * its attachments have no credentials of their own), the environments it is attached to
+ * (variable names only), upgrading a provisioned one's image, and removing it (refused while
+ * attached).
+ */
 import { del, get, path } from '../api';
 import { ago, formatBytes } from '../format';
 import { href, navigate } from '../router';
@@ -6,6 +12,7 @@ import type { ServiceDetail } from '../types';
 import { Digest, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
 import { AttachmentCells, ServiceMode } from './AttachmentBits';
+import { UpgradeService } from './UpgradeService';
 
 export function Service({ ws, name }: { ws: string; name: string }) {
   const url = path('workspaces', ws, 'services', name);
@@ -13,7 +20,8 @@ export function Service({ ws, name }: { ws: string; name: string }) {
   const remove = useAction();
   const s = detail.data?.service;
   const attachments = detail.data?.attachments ?? [];
-  usePoll(detail.reload, attachments.some((a) => a.state === 'detaching'));
+  const upgrades = detail.data?.upgrades ?? [];
+  usePoll(detail.reload, attachments.some((a) => a.state === 'detaching') || upgrades.some((u) => u.status === 'running'));
   const onRemove = async () => {
     const r = await remove.run(() => del(url));
     if (r) navigate(href('w', ws, 'services'));
@@ -44,18 +52,49 @@ export function Service({ ws, name }: { ws: string; name: string }) {
               <dd>
                 <code>{s.provisioned.image}</code> <Digest digest={s.provisioned.imageDigest} />
               </dd>
+              <dt>Last upgraded</dt>
+              <dd>{s.provisioned.upgradedAt ? ago(s.provisioned.upgradedAt) : 'never'}</dd>
               <dt>Limits</dt>
               <dd>
                 {s.provisioned.memoryBytes !== null ? formatBytes(s.provisioned.memoryBytes) : 'no memory limit'}, {s.provisioned.cpuMillis !== null ? `${s.provisioned.cpuMillis / 1000} CPU` : 'no CPU limit'}
               </dd>
               <dt>Data volume</dt>
               <dd>
-                <code>{s.provisioned.volume}</code> on {s.provisioned.placement}
+                {s.provisioned.volume ? (
+                  <>
+                    <code>{s.provisioned.volume}</code> on {s.provisioned.placement}
+                  </>
+                ) : (
+                  'none'
+                )}
               </dd>
               {s.provisioned.message && (
                 <>
                   <dt>Health</dt>
                   <dd>{s.provisioned.message}</dd>
+                </>
+              )}
+            </>
+          )}
+          {s.custom && (
+            <>
+              <dt>Attachments get</dt>
+              <dd>
+                <code>PREFIX_HOST</code>, <code>PREFIX_PORT</code>, <code>PREFIX_URL</code> ({s.custom.scheme}://…); no credentials of their own, nothing to rotate, no backups
+              </dd>
+              {s.provisioned && (
+                <>
+                  <dt>Health check</dt>
+                  <dd>
+                    <code>{s.custom.health}</code>
+                    {s.custom.volumePath && (
+                      <>
+                        , volume at <code>{s.custom.volumePath}</code>
+                      </>
+                    )}
+                  </dd>
+                  <dt>Variables</dt>
+                  <dd>{s.custom.env.length === 0 ? 'none' : `${s.custom.env.join(', ')} (values never shown)`}</dd>
                 </>
               )}
             </>
@@ -74,6 +113,7 @@ export function Service({ ws, name }: { ws: string; name: string }) {
           <dd>{ago(s.createdAt)}</dd>
         </dl>
       )}
+      {s?.provisioned && <UpgradeService url={url} service={s} upgrades={upgrades} onUpgraded={detail.reload} />}
       <h2>Attachments</h2>
       {detail.data && attachments.length === 0 && <p className="muted">Not attached to any environment: attach it from an environment's Services tab.</p>}
       {attachments.length > 0 && (

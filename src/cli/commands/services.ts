@@ -1,62 +1,36 @@
-/** `slipway service …`: adopted servers and their attachments to environments. */
+/** `slipway service …`: services (adopted or provisioned, custom images too), their attachments, backups and image upgrades. */
 import type { Command } from 'commander';
-import type { AttachmentChange, AttachmentInfo, AttachmentList, BackupInfo, BackupList, RemovedService, RestoreResult, ServiceDetail, ServiceInfo, ServiceList } from '../../api/services.js';
+import { readFileSync } from 'node:fs';
+import type { AttachmentChange, AttachmentList, BackupInfo, BackupList, RemovedService, RestoreResult, ServiceDetail, ServiceInfo, ServiceList, UpgradeResult } from '../../api/services.js';
+import { parseEnvPair } from '../../core/custom-services.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Runner } from '../context.js';
-import { emit, table } from '../output.js';
+import { emit } from '../output.js';
 import { readHidden } from '../stdin.js';
+import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, serviceTable, upgraded, upgradeTable } from './service-format.js';
 
 const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'services', ...rest);
 const attachmentsPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'attachments', ...rest);
 
-function serviceTable(services: ServiceInfo[]): string {
-  return table(['NAME', 'KIND', 'MODE', 'HEALTH', 'ADDRESS', 'WORKLOADS REACH', 'VERSION', 'ATTACHMENTS'], services.map((s) => [s.name, s.kind, s.mode, s.provisioned?.health ?? '-', s.address, s.workloadAddress, s.serverVersion ?? '-', s.attachments]));
-}
-
-function provisionedLines(s: ServiceInfo): string {
-  const p = s.provisioned;
-  if (!p) return '';
-  const limits = `${p.memoryBytes === null ? 'no memory limit' : `${Math.round(p.memoryBytes / 1024 ** 2)} MiB`}, ${p.cpuMillis === null ? 'no CPU limit' : `${p.cpuMillis / 1000} CPU`}`;
-  return `\n\nimage    ${p.image}\ntarget   ${p.placement} (${p.health}${p.message ? `: ${p.message}` : ''})\nvolume   ${p.volume} (kept when the service is removed, unless --drop-data)\nnetwork  ${p.network}\nlimits   ${limits}`;
-}
-
-function attachmentTable(attachments: AttachmentInfo[], withService: boolean): string {
-  return table(
-    [...(withService ? ['SERVICE', 'KIND'] : []), 'PROJECT', 'ENV', 'AS', 'RESOURCE', 'CREDENTIALS', 'STATE', 'VARIABLES'],
-    attachments.map((a) => [...(withService ? [a.service, a.kind] : []), a.project, a.environment, a.as ?? '-', a.resource, `generation ${a.generation}`, a.state, a.variables.join(' ')]),
-  );
-}
-
-function changed(verb: string, c: AttachmentChange): string {
-  const a = c.attachment;
-  const where = `${a.project}/${a.environment}${a.as ? ` as ${a.as}` : ''}`;
-  const rolled = c.deployment ? `; release #${c.deployment.releaseNumber} rolls with it (slipway logs ${c.deployment.id} --follow)` : '; the next release gets it (nothing runs there, or a deploy is in flight)';
-  return `${verb} ${a.service} (${a.kind}) ${verb === 'detached' ? 'from' : 'to'} ${where}: ${a.resource}, credentials generation ${a.generation}, variables ${a.variables.join(', ')}${rolled}`;
-}
-
-/** 1234567 → "1.2 MB". */
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-
-function backupTable(backups: BackupInfo[]): string {
-  return table(['ID', 'CREATED', 'SIZE', 'RELEASE', 'SHA256', 'BY'], backups.map((b) => [b.id, b.createdAt, bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.sha256.slice(0, 16), b.createdBy ?? '-']));
-}
-
 const asOption = (cmd: Command) => cmd.option('--as <PREFIX>', 'variable prefix of a second attachment of one kind (e.g. ANALYTICS → ANALYTICS_DATABASE_URL)');
 const asBody = (ctx: Ctx) => (ctx.opts.as === undefined ? {} : { as: String(ctx.opts.as) });
 
+/** The variables of a custom image from --env KEY=VALUE and --env-file (KEY=VALUE lines; blank lines and # comments skipped). */
+function customEnv(pairs: string[], file: string | undefined): Record<string, string> | undefined {
+  let text = '';
+  try {
+    text = file === undefined ? '' : readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SlipwayError('SLW_USAGE', `cannot read --env-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const lines = [...text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')), ...pairs];
+  if (lines.length === 0) return undefined;
+  return Object.fromEntries(lines.map((pair) => parseEnvPair(pair)));
+}
+
 export function registerServices(program: Command, run: Runner): void {
-  const service = program.command('service').description('services (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) attached to environments with credentials of their own');
+  const service = program.command('service').description('services (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ, custom images) attached to environments, the data kinds with credentials of their own');
   withWorkspace(service.command('list').description("the workspace's services")).action(
     run(async (ctx) => {
       const r = await ctx.client.request<ServiceList>('GET', servicesPath(ctx));
@@ -66,34 +40,56 @@ export function registerServices(program: Command, run: Runner): void {
   withWorkspace(
     service
       .command('create <name>')
-      .description('adopt a server (--adopt: its admin URL, read from stdin with --adopt -, so the password stays out of shell history, is checked, then stored encrypted), or provision one (--image: Slipway runs it on the local target with a data volume, a private network and limits)')
-      .requiredOption('--kind <kind>', 'postgres, mysql (MySQL or MariaDB), redis or rabbitmq (provisioned: postgres)')
-      .option('--adopt <url>', "the admin URL (postgres://USER:PASSWORD@HOST:5432/postgres, mysql://root:PASSWORD@HOST:3306, redis://USER:PASSWORD@HOST:6379, amqp://USER:PASSWORD@HOST:5672), or - to read it from stdin")
+      .description('adopt a server (--adopt: its admin URL, read from stdin with --adopt -, so the password stays out of shell history, is checked, then stored encrypted; custom: HOST:PORT), or provision one (--image: Slipway runs it on the local target with a data volume, a private network and limits)')
+      .requiredOption('--kind <kind>', 'postgres, mysql (MySQL or MariaDB), redis, rabbitmq, or custom (any image with a port, env and a volume; provisioned: postgres or custom)')
+      .option('--adopt <url>', "the admin URL (postgres://USER:PASSWORD@HOST:5432/postgres, mysql://root:PASSWORD@HOST:3306, redis://USER:PASSWORD@HOST:6379, amqp://USER:PASSWORD@HOST:5672; custom: HOST:PORT), or - to read it from stdin")
       .option('--image <ref>', "provision: the image to run, in Slipway's registry (PROJECT:TAG or PROJECT@sha256:…), pinned by digest")
       .option('--memory <size>', 'provision: memory limit (default 512m)')
       .option('--cpus <n>', 'provision: CPU limit (default 1)')
+      .option('--port <n>', 'custom, provisioned: the port the image listens on (required)')
+      .option('--env <KEY=VALUE>', "custom, provisioned: a variable of the image (repeatable); stored encrypted, never shown", (v: string, prev: string[]) => [...prev, v], [] as string[])
+      .option('--env-file <path>', 'custom, provisioned: KEY=VALUE lines (keeps secret values out of shell history)')
+      .option('--volume <path>', 'custom, provisioned: mount a data volume there (e.g. /data)')
+      .option('--health <check>', 'custom, provisioned: tcp (default) or http:/PATH')
+      .option('--scheme <scheme>', 'custom: the scheme of <PREFIX>_URL (default http with --health http:…, else tcp)')
       .option('--management-url <url>', 'rabbitmq: the management API (default http://HOST:15672)')
       .option('--workload-address <host:port>', 'where workloads reach the server, if not at the admin URL host (e.g. a private address)'),
   ).action(
     run(async (ctx, [name = '']) => {
       if ((ctx.opts.adopt === undefined) === (ctx.opts.image === undefined)) throw new SlipwayError('SLW_USAGE', 'give exactly one of --adopt URL (a running server) or --image REF (Slipway runs it)');
+      const opt = (key: string) => (ctx.opts[key] === undefined ? {} : { [key]: String(ctx.opts[key]) });
       if (ctx.opts.image !== undefined) {
-        const opt = (key: 'memory' | 'cpus') => (ctx.opts[key] === undefined ? {} : { [key]: String(ctx.opts[key]) });
-        const p = await ctx.client.request<ServiceInfo>('POST', servicesPath(ctx), { name, kind: String(ctx.opts.kind), image: String(ctx.opts.image), ...opt('memory'), ...opt('cpus') });
-        emit(ctx.io, ctx.json, p, () => `provisioned ${p.kind} service ${p.name} (server ${p.serverVersion ?? 'unknown'}) from ${p.provisioned?.image ?? '?'}; workloads of attached environments reach it at ${p.workloadAddress} on network ${p.provisioned?.network ?? '?'}`);
+        const env = customEnv(ctx.opts.env as string[], ctx.opts.envFile as string | undefined);
+        const port = ctx.opts.port === undefined ? {} : { port: Number(ctx.opts.port) };
+        const body = { name, kind: String(ctx.opts.kind), image: String(ctx.opts.image), ...opt('memory'), ...opt('cpus'), ...port, ...(env ? { env } : {}), ...opt('volume'), ...opt('health'), ...opt('scheme') };
+        const p = await ctx.client.request<ServiceInfo>('POST', servicesPath(ctx), body);
+        emit(ctx.io, ctx.json, p, () => `provisioned ${p.kind} service ${p.name}${p.serverVersion ? ` (server ${p.serverVersion})` : ''} from ${p.provisioned?.image ?? '?'}; workloads of attached environments reach it at ${p.workloadAddress} on network ${p.provisioned?.network ?? '?'}`);
         return;
       }
       const given = String(ctx.opts.adopt);
       const adopt = given === '-' ? await readHidden('admin URL (input hidden): ', 'the admin URL is empty: pipe it on stdin, e.g. printf %s "$URL" | slipway service create NAME --kind KIND --adopt -') : given;
-      const body = { name, kind: String(ctx.opts.kind), adopt, ...(ctx.opts.managementUrl === undefined ? {} : { managementUrl: String(ctx.opts.managementUrl) }), ...(ctx.opts.workloadAddress === undefined ? {} : { workloadAddress: String(ctx.opts.workloadAddress) }) };
+      const body = { name, kind: String(ctx.opts.kind), adopt, ...opt('managementUrl'), ...opt('workloadAddress'), ...opt('scheme') };
       const s = await ctx.client.request<ServiceInfo>('POST', servicesPath(ctx), body);
-      emit(ctx.io, ctx.json, s, () => `adopted ${s.kind} service ${s.name} at ${s.address} (server ${s.serverVersion ?? 'unknown'}); workloads reach it at ${s.workloadAddress}`);
+      emit(ctx.io, ctx.json, s, () => `adopted ${s.kind} service ${s.name} at ${s.address}${s.serverVersion ? ` (server ${s.serverVersion})` : ''}; workloads reach it at ${s.workloadAddress}`);
     }),
   );
   withWorkspace(service.command('show <name>').description('a service and its attachments')).action(
     run(async (ctx, [name = '']) => {
       const r = await ctx.client.request<ServiceDetail>('GET', servicesPath(ctx, name));
-      emit(ctx.io, ctx.json, r, () => `${serviceTable([r.service])}${provisionedLines(r.service)}\n\n${r.attachments.length === 0 ? 'no attachments' : attachmentTable(r.attachments, false)}`);
+      const upgrades = r.upgrades.length === 0 ? '' : `\n\nupgrades\n${upgradeTable(r.upgrades)}`;
+      emit(ctx.io, ctx.json, r, () => `${serviceTable([r.service])}${provisionedLines(r.service)}${customLines(r.service)}\n\n${r.attachments.length === 0 ? 'no attachments' : attachmentTable(r.attachments, false)}${upgrades}`);
+    }),
+  );
+  withWorkspace(
+    service
+      .command('upgrade <name>')
+      .description("upgrade a provisioned service's image: every attachment is backed up first, the server is replaced on the same volume by the new digest, and if it does not become healthy the previous image is put back")
+      .requiredOption('--image <ref>', "the new image, in Slipway's registry (PROJECT:TAG or PROJECT@sha256:…), pinned by digest")
+      .option('--without-backup', 'custom services only (Slipway cannot back them up): upgrade without a backup, after saving the volume yourself'),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const r = await ctx.client.request<UpgradeResult>('POST', servicesPath(ctx, name, 'upgrade'), { image: String(ctx.opts.image), ...(ctx.opts.withoutBackup === true ? { withoutBackup: true } : {}) });
+      emit(ctx.io, ctx.json, r, () => upgraded(r));
     }),
   );
   withWorkspace(

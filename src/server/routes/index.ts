@@ -12,7 +12,8 @@ import { registryRoutes } from './registry.js';
 import { releaseRoutes } from './releases.js';
 import { secretRoutes } from './secrets.js';
 import { serverRoutes } from './servers.js';
+import { serviceBackupRoutes } from './service-backups.js';
 import { serviceRoutes } from './services.js';
 import { workspaceRoutes } from './workspaces.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serverRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes];

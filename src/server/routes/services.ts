@@ -1,12 +1,15 @@
-/** Routes: services (adopted servers) and their attachments to environments. */
-import { attachBody, attachmentChangeSchema, attachmentListSchema, backupBody, backupListSchema, backupParam, backupQuery, backupSchema, createServiceBody, detachBody, removedServiceSchema, removeServiceQuery, restoreSchema, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema } from '../../api/services.js';
+/** Routes: services (adopted or provisioned, custom images too), their attachments to environments and image upgrades (backups: service-backups.ts). */
+import { attachBody, attachmentChangeSchema, attachmentListSchema, createServiceBody, detachBody, removedServiceSchema, removeServiceQuery, rotateBody, serviceDetailSchema, serviceListSchema, serviceParam, serviceSchema, upgradeBody, upgradeResultSchema } from '../../api/services.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import type { EnvironmentAccess } from '../../projects/projects.js';
 import { attach, detach, listAttachments, listServiceAttachments, rotate } from '../../services/attachments.js';
 import { SlipwayError } from '../../core/errors.js';
 import { provisionService, removeAnyService } from '../../services/provision.js';
-import { createService, describeService, listServices } from '../../services/services.js';
-import { createBackup, listBackups, restoreBackup, type BackupContext } from '../../services/backups.js';
+import { adoptCustomService } from '../../services/custom.js';
+import { createService, describeService, findService, listServices } from '../../services/services.js';
+import { upgradeService } from '../../services/upgrade.js';
+import { listUpgrades } from '../../services/upgrade-store.js';
+import { backupContext } from './service-backups.js';
 import { actorOf } from '../../tenancy/principal.js';
 import type { ServerDeps } from '../deps.js';
 import { defineRoute } from '../http/route.js';
@@ -21,7 +24,6 @@ async function roll(deps: ServerDeps, access: EnvironmentAccess) {
   return deployment ? { id: deployment.id, releaseNumber: deployment.releaseNumber } : null;
 }
 
-const backupContext = (deps: ServerDeps): BackupContext => ({ db: deps.db, keyring: deps.keyring, drivers: deps.services.drivers, hosts: deps.services.hosts, backups: deps.services.backups, dataDir: deps.dataDir });
 
 export const serviceRoutes = [
   defineRoute({
@@ -39,7 +41,7 @@ export const serviceRoutes = [
     method: 'POST',
     path: `${workspace}/services`,
     operationId: 'createService',
-    summary: 'Adopt a server (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ) with admin credentials, or provision one from an image (PostgreSQL); checked before anything is stored',
+    summary: 'Adopt a server (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ with admin credentials; custom: HOST:PORT), or provision one from an image (PostgreSQL, or a custom image with a port, env and a volume); checked before anything is stored',
     tag: 'services',
     scope: 'workspace',
     permission: 'service.manage',
@@ -51,10 +53,17 @@ export const serviceRoutes = [
       if ((body.adopt === undefined) === (body.image === undefined)) throw new SlipwayError('SLW_VALIDATION', 'give exactly one of --adopt URL (a running server) or --image REF (Slipway runs it)');
       if (body.image !== undefined) {
         if (body.managementUrl !== undefined || body.workloadAddress !== undefined) throw new SlipwayError('SLW_VALIDATION', '--management-url and --workload-address are for adopted services; Slipway picks them for a provisioned one');
-        return provisionService(ctx, access, { name: body.name, kind: body.kind, image: body.image, memory: body.memory, cpus: body.cpus }, { logger: deps.logger });
+        const { name, kind, image, memory, cpus, port, env, volume, health, scheme } = body;
+        return provisionService(ctx, access, { name, kind, image, memory, cpus, port, env, volume, health, scheme }, { logger: deps.logger });
       }
-      if (body.memory !== undefined || body.cpus !== undefined) throw new SlipwayError('SLW_VALIDATION', '--memory and --cpus are for provisioned services (--image)');
-      return createService(ctx, access, { ...body, adopt: body.adopt! });
+      const provisionOnly = (['memory', 'cpus', 'port', 'env', 'volume', 'health'] as const).filter((k) => body[k] !== undefined);
+      if (provisionOnly.length > 0) throw new SlipwayError('SLW_VALIDATION', `${provisionOnly.map((k) => `--${k}`).join(', ')} ${provisionOnly.length === 1 ? 'is' : 'are'} for provisioned services (--image)`);
+      if (body.kind === 'custom') {
+        if (body.managementUrl !== undefined) throw new SlipwayError('SLW_VALIDATION', '--management-url is for rabbitmq services only');
+        return adoptCustomService(ctx, access, { name: body.name, adopt: body.adopt!, workloadAddress: body.workloadAddress, scheme: body.scheme });
+      }
+      if (body.scheme !== undefined) throw new SlipwayError('SLW_VALIDATION', '--scheme is for custom services only');
+      return createService(ctx, access, { name: body.name, kind: body.kind, adopt: body.adopt!, managementUrl: body.managementUrl, workloadAddress: body.workloadAddress });
     },
   }),
   defineRoute({
@@ -67,7 +76,24 @@ export const serviceRoutes = [
     permission: 'service.read',
     params: serviceParam,
     response: serviceDetailSchema,
-    handler: async ({ deps, access, params }) => ({ service: await describeService(deps.db, access, params.service, deps.services.provisioning), attachments: await listServiceAttachments(deps.db, access, params.service) }),
+    handler: async ({ deps, access, params }) => ({
+      service: await describeService(deps.db, access, params.service, deps.services.provisioning),
+      attachments: await listServiceAttachments(deps.db, access, params.service),
+      upgrades: await listUpgrades(deps.db, (await findService(deps.db, access, params.service)).id),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${workspace}/services/{service}/upgrade`,
+    operationId: 'upgradeService',
+    summary: "Upgrade a provisioned service's image: back up every attachment, replace the workload on the same volume with the new digest, wait until healthy; an unhealthy one is rolled back to the previous image (SLW_SERVICE_UPGRADE_FAILED)",
+    tag: 'services',
+    scope: 'workspace',
+    permission: 'service.manage',
+    params: serviceParam,
+    body: upgradeBody,
+    response: upgradeResultSchema,
+    handler: async ({ deps, access, params, body }) => upgradeService(backupContext(deps), access, params.service, { image: body.image, withoutBackup: body.withoutBackup }, { logger: deps.logger }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -143,45 +169,5 @@ export const serviceRoutes = [
       const attachment = await detach({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, params.service, body.as ?? null, { dropData: body.dropData === true, confirm: body.confirm });
       return { attachment, deployment: await roll(deps, access) };
     },
-  }),
-  defineRoute({
-    method: 'GET',
-    path: `${environment}/attachments/{service}/backups`,
-    operationId: 'listServiceBackups',
-    summary: "An attachment's backups, newest first",
-    tag: 'services',
-    scope: 'environment',
-    permission: 'service.read',
-    params: serviceParam,
-    query: backupQuery,
-    response: backupListSchema,
-    handler: async ({ deps, access, params, query }) => ({ backups: await listBackups(deps.db, access, params.service, query.as ?? null) }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: `${environment}/attachments/{service}/backups`,
-    operationId: 'backupService',
-    summary: "Back up an attachment's data (its database, keys under its prefix, or vhost definitions) into the server's data directory",
-    tag: 'services',
-    scope: 'environment',
-    permission: 'service.backup',
-    status: 201,
-    params: serviceParam,
-    body: backupBody,
-    response: backupSchema,
-    handler: async ({ deps, access, params, body }) => createBackup(backupContext(deps), access, params.service, body.as ?? null),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: `${environment}/attachments/{service}/backups/{backup}/restore`,
-    operationId: 'restoreServiceBackup',
-    summary: "Replace an attachment's data by one of its backups, after checking the file (a corrupt or foreign backup is refused and changes nothing)",
-    tag: 'services',
-    scope: 'environment',
-    permission: 'service.restore',
-    params: backupParam,
-    body: backupBody,
-    response: restoreSchema,
-    handler: async ({ deps, access, params, body }) => restoreBackup(backupContext(deps), access, params.service, body.as ?? null, params.backup),
   }),
 ];

@@ -13,6 +13,7 @@ import * as engine from './0006-engine.js';
 import * as services from './0007-services.js';
 import * as provisionedServices from './0008-provisioned-services.js';
 import * as serviceBackups from './0009-service-backups.js';
+import * as customServicesUpgrades from './0010-custom-services-upgrades.js';
 import * as servers from './0011-servers.js';
 
 const all: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const all: Record<string, Migration> = {
   '0007-services': services,
   '0008-provisioned-services': provisionedServices,
   '0009-service-backups': serviceBackups,
+  '0010-custom-services-upgrades': customServicesUpgrades,
   '0011-servers': servers,
 };
 

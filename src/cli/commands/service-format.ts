@@ -1,0 +1,66 @@
+/** How `slipway service …` prints services, attachments, backups and upgrades. */
+import type { AttachmentChange, AttachmentInfo, BackupInfo, ServiceInfo, UpgradeInfo, UpgradeResult } from '../../api/services.js';
+import { shortTime, table } from '../output.js';
+
+export function serviceTable(services: ServiceInfo[]): string {
+  return table(['NAME', 'KIND', 'MODE', 'HEALTH', 'ADDRESS', 'WORKLOADS REACH', 'VERSION', 'ATTACHMENTS'], services.map((s) => [s.name, s.kind, s.mode, s.provisioned?.health ?? '-', s.address, s.workloadAddress, s.serverVersion ?? '-', s.attachments]));
+}
+
+export function provisionedLines(s: ServiceInfo): string {
+  const p = s.provisioned;
+  if (!p) return '';
+  const limits = `${p.memoryBytes === null ? 'no memory limit' : `${Math.round(p.memoryBytes / 1024 ** 2)} MiB`}, ${p.cpuMillis === null ? 'no CPU limit' : `${p.cpuMillis / 1000} CPU`}`;
+  const volume = p.volume === null ? 'none (the image keeps no data Slipway knows of)' : `${p.volume} (kept when the service is removed, unless --drop-data)`;
+  return `\n\nimage    ${p.image}\ndigest   ${p.imageDigest}${p.upgradedAt ? ` (upgraded ${shortTime(p.upgradedAt)})` : ' (never upgraded)'}\ntarget   ${p.placement} (${p.health}${p.message ? `: ${p.message}` : ''})\nvolume   ${volume}\nnetwork  ${p.network}\nlimits   ${limits}`;
+}
+
+export function customLines(s: ServiceInfo): string {
+  const c = s.custom;
+  if (!c) return '';
+  const at = s.provisioned ? `\nhealth   ${c.health}${c.volumePath ? `\nmounted  ${c.volumePath}` : ''}\nenv      ${c.env.length === 0 ? 'none' : `${c.env.join(', ')} (values stored encrypted, never shown)`}` : '';
+  return `\n\ncustom service: attachments get <PREFIX>_HOST, <PREFIX>_PORT and <PREFIX>_URL (${c.scheme}://…); they have no credentials of their own, so nothing to rotate, and Slipway makes no backups of it${at}`;
+}
+
+export function attachmentTable(attachments: AttachmentInfo[], withService: boolean): string {
+  return table(
+    [...(withService ? ['SERVICE', 'KIND'] : []), 'PROJECT', 'ENV', 'AS', 'RESOURCE', 'CREDENTIALS', 'STATE', 'VARIABLES'],
+    attachments.map((a) => [...(withService ? [a.service, a.kind] : []), a.project, a.environment, a.as ?? '-', a.resource || '-', a.kind === 'custom' ? 'none (custom)' : `generation ${a.generation}`, a.state, a.variables.join(' ')]),
+  );
+}
+
+export function changed(verb: string, c: AttachmentChange): string {
+  const a = c.attachment;
+  const where = `${a.project}/${a.environment}${a.as ? ` as ${a.as}` : ''}`;
+  const rolled = c.deployment ? `; release #${c.deployment.releaseNumber} rolls with it (slipway logs ${c.deployment.id} --follow)` : '; the next release gets it (nothing runs there, or a deploy is in flight)';
+  const what = a.kind === 'custom' ? 'no credentials of its own (custom service)' : `${a.resource}, credentials generation ${a.generation}`;
+  return `${verb} ${a.service} (${a.kind}) ${verb === 'detached' ? 'from' : 'to'} ${where}: ${what}, variables ${a.variables.join(', ')}${rolled}`;
+}
+
+/** 1234567 → "1.2 MB". */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+export function backupTable(backups: BackupInfo[]): string {
+  return table(['ID', 'CREATED', 'SIZE', 'RELEASE', 'SHA256', 'BY'], backups.map((b) => [b.id, b.createdAt, bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.sha256.slice(0, 16), b.createdBy ?? '-']));
+}
+
+const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+
+export function upgradeTable(upgrades: UpgradeInfo[]): string {
+  return table(['STARTED', 'STATUS', 'FROM', 'TO', 'BACKUPS', 'TOOK', 'BY'], upgrades.map((u) => [shortTime(u.startedAt), u.status, short(u.fromDigest), short(u.toDigest), u.backups.length, u.durationMs === null ? '-' : `${(u.durationMs / 1000).toFixed(1)} s`, u.by ?? '-']));
+}
+
+export function upgraded(r: UpgradeResult): string {
+  const u = r.upgrade;
+  const backups = r.backups.length === 0 ? 'no backup (custom service, --without-backup)' : `backups ${r.backups.map((b) => `${b.id} (${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''}, ${bytes(b.size)})`).join(', ')}`;
+  return `upgraded ${r.service.name} from ${u.fromDigest} to ${u.toDigest} in ${((u.durationMs ?? 0) / 1000).toFixed(1)} s (not ready for ${(r.downMs / 1000).toFixed(1)} s); ${backups}; server ${r.service.serverVersion ?? 'version unknown'}`;
+}

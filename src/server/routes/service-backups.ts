@@ -1,0 +1,53 @@
+/** Routes: backups of an attachment's data, and restores from them. */
+import { backupBody, backupListSchema, backupParam, backupQuery, backupSchema, restoreSchema, serviceParam } from '../../api/services.js';
+import { createBackup, listBackups, restoreBackup, type BackupContext } from '../../services/backups.js';
+import type { ServerDeps } from '../deps.js';
+import { defineRoute } from '../http/route.js';
+
+const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
+
+/** With provisioning: a provisioned service's admin connection goes to the address its target reports. */
+export const backupContext = (deps: ServerDeps): BackupContext => ({ db: deps.db, keyring: deps.keyring, drivers: deps.services.drivers, hosts: deps.services.hosts, provisioning: deps.services.provisioning, backups: deps.services.backups, dataDir: deps.dataDir });
+
+export const serviceBackupRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: `${environment}/attachments/{service}/backups`,
+    operationId: 'listServiceBackups',
+    summary: "An attachment's backups, newest first",
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.read',
+    params: serviceParam,
+    query: backupQuery,
+    response: backupListSchema,
+    handler: async ({ deps, access, params, query }) => ({ backups: await listBackups(deps.db, access, params.service, query.as ?? null) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${environment}/attachments/{service}/backups`,
+    operationId: 'backupService',
+    summary: "Back up an attachment's data (its database, keys under its prefix, or vhost definitions) into the server's data directory",
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.backup',
+    status: 201,
+    params: serviceParam,
+    body: backupBody,
+    response: backupSchema,
+    handler: async ({ deps, access, params, body }) => createBackup(backupContext(deps), access, params.service, body.as ?? null),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${environment}/attachments/{service}/backups/{backup}/restore`,
+    operationId: 'restoreServiceBackup',
+    summary: "Replace an attachment's data by one of its backups, after checking the file (a corrupt or foreign backup is refused and changes nothing)",
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.restore',
+    params: backupParam,
+    body: backupBody,
+    response: restoreSchema,
+    handler: async ({ deps, access, params, body }) => restoreBackup(backupContext(deps), access, params.service, body.as ?? null, params.backup),
+  }),
+];
