@@ -48,6 +48,8 @@ export class Converger {
     private readonly edge: AgentEdge,
     private readonly proxyHost: string,
     private readonly report: (status: Status) => void,
+    /** Told after each pass that reached the end: the revision now applied. */
+    private readonly onApplied: (revision: number) => void,
     private readonly log: (level: 'info' | 'warn', message: string) => void,
   ) {}
 
@@ -98,6 +100,7 @@ export class Converger {
     const wanted = new Set(d.routes.map((r) => r.id));
     for (const r of d.routes) await this.edge.setRoute(r.id, r.hosts, r.upstreams);
     for (const r of await this.edge.listRoutes()) if (!wanted.has(r.id)) await this.edge.removeRoute(r.id);
+    this.onApplied(d.revision);
   }
 
   /** What runs now; sent to the control plane when it changed (or `force`). */

@@ -82,7 +82,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
   const target = new DockerTarget({ name: first.serverName, engine: docker });
   const send = (m: Parameters<AgentSession['send']>[0]) => session?.send(m);
-  const converger = new Converger(target, edge.edge, proxy.host, (s) => send({ type: 'status', workloads: s.workloads, jobs: s.jobs }), log);
+  const converger = new Converger(target, edge.edge, proxy.host, (s) => send({ type: 'status', workloads: s.workloads, jobs: s.jobs }), (revision) => send({ type: 'applied', revision }), log);
   const commands = new Commands(target, send);
   const metrics = metricsSampler(dataDir, async () => (await docker.listContainers({ labels: {}, all: false })).length);
   session = runSession({

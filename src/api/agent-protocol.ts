@@ -53,6 +53,8 @@ export const agentMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('status'), workloads: z.array(workloadStatus).max(10_000), jobs: z.array(jobStatus).max(10_000) }),
   /** The end of a command: its value, or an error with a code. */
   z.strictObject({ type: z.literal('result'), id: z.string().max(64), ok: z.boolean(), value: z.unknown().optional(), code: z.string().max(64).optional(), message: z.string().max(4000).optional() }),
+  /** The agent converged to desired state `revision` (its edge routes are live). */
+  z.strictObject({ type: z.literal('applied'), revision: z.number().int().min(0) }),
   /** Lines of a streaming command (follow). */
   z.strictObject({ type: z.literal('output'), id: z.string().max(64), lines: z.array(outputLine).max(1000) }),
 ]);

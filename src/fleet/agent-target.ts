@@ -66,11 +66,24 @@ export class AgentTarget implements Target {
   }
 }
 
-/** The server's own edge (its agent's Caddy): routes are part of its desired state. */
+/** How long a route change may take to reach a server's edge before the engine's step fails (and is retried). */
+const routeApplyMs = 15_000;
+
+/**
+ * The server's own edge (its agent's Caddy): routes are part of its desired state, and a change
+ * resolves only once the agent has applied it, so the engine never drains old replicas while the
+ * server's edge still routes to them.
+ */
 export function agentEdge(serverId: string, state: FleetState): Edge {
   return {
-    setRoute: (id, hosts, upstreams) => (upstreams.length > 0 ? state.setRoute(serverId, { id, hosts, upstreams }) : state.removeRoute(serverId, id)),
-    removeRoute: (id) => state.removeRoute(serverId, id),
+    setRoute: async (id, hosts, upstreams) => {
+      const revision = upstreams.length > 0 ? await state.setRoute(serverId, { id, hosts, upstreams }) : await state.removeRoute(serverId, id);
+      await state.waitApplied(serverId, revision, routeApplyMs);
+    },
+    removeRoute: async (id) => {
+      const revision = await state.removeRoute(serverId, id);
+      await state.waitApplied(serverId, revision, routeApplyMs);
+    },
   };
 }
 

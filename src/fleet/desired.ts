@@ -48,7 +48,9 @@ let commandSeq = 0;
 
 export class FleetState {
   private readonly observed = new Map<string, Observed>();
-  private readonly scheduled = new Set<string>();
+  private readonly scheduled = new Map<string, Promise<number>>();
+  /** Per server: the revision its agent last applied, and who waits for a later one. */
+  private readonly applied = new Map<string, { revision: number; waiters: Array<{ revision: number; resolve: () => void }> }>();
   private readonly pending = new Map<string, Pending>();
   private revision = Date.now();
 
@@ -80,31 +82,32 @@ export class FleetState {
     await this.put(serverId, kind, name, 1, JSON.stringify({ labels, graceSeconds }));
   }
 
-  async setRoute(serverId: string, route: DesiredRoute): Promise<void> {
-    await this.put(serverId, 'route', route.id, 0, JSON.stringify(route));
+  /** Sets a route of the server's edge; resolves with the revision that carries it (see {@link waitApplied}). */
+  async setRoute(serverId: string, route: DesiredRoute): Promise<number> {
+    return this.put(serverId, 'route', route.id, 0, JSON.stringify(route));
   }
 
-  async removeRoute(serverId: string, id: string): Promise<void> {
+  async removeRoute(serverId: string, id: string): Promise<number> {
     await this.db.deleteFrom('server_desired').where('server_id', '=', serverId).where('kind', '=', 'route').where('name', '=', id).execute();
-    this.schedulePush(serverId);
+    return this.schedulePush(serverId);
   }
 
   private async row(serverId: string, kind: Kind, name: string) {
     return this.db.selectFrom('server_desired').selectAll().where('server_id', '=', serverId).where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
   }
 
-  private async put(serverId: string, kind: Kind, name: string, removed: number, body: string): Promise<void> {
+  private async put(serverId: string, kind: Kind, name: string, removed: number, body: string): Promise<number> {
     const at = nowIso();
     await this.db
       .insertInto('server_desired')
       .values({ server_id: serverId, kind, name, removed, body, updated_at: at })
       .onConflict((oc) => oc.columns(['server_id', 'kind', 'name']).doUpdateSet({ removed, body, updated_at: at }))
       .execute();
-    this.schedulePush(serverId);
+    return this.schedulePush(serverId);
   }
 
   /** The whole desired state of a server, as the agent gets it (holds secret values). */
-  async message(serverId: string): Promise<Extract<GatewayMessage, { type: 'desired' }>> {
+  async message(serverId: string, revision?: number): Promise<Extract<GatewayMessage, { type: 'desired' }>> {
     const rows = await this.db.selectFrom('server_desired').selectAll().where('server_id', '=', serverId).execute();
     const entries = (kind: 'workload' | 'job'): Array<DesiredEntry<unknown>> =>
       rows
@@ -114,26 +117,64 @@ export class FleetState {
           const body = JSON.parse(r.body) as SpecBody;
           return { name: r.name, removed: false as const, spec: JSON.parse(this.keyring.open(sealId(serverId, kind, r.name), body.envelope)) as unknown };
         });
-    this.revision += 1;
-    return { type: 'desired', revision: this.revision, workloads: entries('workload'), jobs: entries('job'), routes: rows.filter((r) => r.kind === 'route').map((r) => JSON.parse(r.body) as DesiredRoute) };
+    if (revision === undefined) this.revision += 1;
+    return { type: 'desired', revision: revision ?? this.revision, workloads: entries('workload'), jobs: entries('job'), routes: rows.filter((r) => r.kind === 'route').map((r) => JSON.parse(r.body) as DesiredRoute) };
   }
 
-  /** Sends the desired state soon (changes made in one turn go out as one message). */
-  schedulePush(serverId: string): void {
-    if (this.scheduled.has(serverId)) return;
-    this.scheduled.add(serverId);
-    setImmediate(() => {
-      this.scheduled.delete(serverId);
-      if (!this.sessions.view(serverId).connected) return;
-      void this.message(serverId)
-        .then((m) => this.sessions.send(serverId, m))
-        .catch(() => undefined);
+  /** Sends the desired state soon (changes made in one turn go out as one message); resolves with the revision that carries them. */
+  schedulePush(serverId: string): Promise<number> {
+    const already = this.scheduled.get(serverId);
+    if (already) return already;
+    const push = new Promise<number>((resolve) => {
+      setImmediate(() => {
+        this.scheduled.delete(serverId);
+        this.revision += 1;
+        const revision = this.revision;
+        resolve(revision);
+        if (!this.sessions.view(serverId).connected) return;
+        void this.message(serverId, revision)
+          .then((m) => this.sessions.send(serverId, m))
+          .catch(() => undefined);
+      });
+    });
+    this.scheduled.set(serverId, push);
+    return push;
+  }
+
+  /** The agent converged to `revision`: whoever waits for it or an earlier one goes on. */
+  markApplied(serverId: string, revision: number): void {
+    const a = this.applied.get(serverId) ?? { revision: 0, waiters: [] };
+    a.revision = Math.max(a.revision, revision);
+    const ready = a.waiters.filter((w) => w.revision <= a.revision);
+    a.waiters = a.waiters.filter((w) => w.revision > a.revision);
+    this.applied.set(serverId, a);
+    for (const w of ready) w.resolve();
+  }
+
+  /** Resolves once the server's agent applied `revision` (or a later one); rejects after `timeoutMs`. */
+  waitApplied(serverId: string, revision: number, timeoutMs: number): Promise<void> {
+    const a = this.applied.get(serverId) ?? { revision: 0, waiters: [] };
+    this.applied.set(serverId, a);
+    if (a.revision >= revision) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        a.waiters = a.waiters.filter((w) => w !== waiter);
+        reject(new SlipwayError('SLW_SERVER_UNREACHABLE', `the server's agent did not apply the change within ${Math.round(timeoutMs / 1000)} s (is it connected? slipway server list)`));
+      }, timeoutMs);
+      const waiter = {
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      a.waiters.push(waiter);
     });
   }
 
   /** An agent connected: it gets its desired state and every command still unanswered. */
   connected(serverId: string): void {
-    this.schedulePush(serverId);
+    void this.schedulePush(serverId);
     for (const [id, p] of this.pending) if (p.serverId === serverId) this.sessions.send(serverId, { type: 'command', id, command: p.command });
   }
 

@@ -46,6 +46,9 @@ export async function openSession(ctx: FleetContext, server: { id: string; name:
         case 'result':
           ctx.state.commandResult(server.id, m);
           return;
+        case 'applied':
+          ctx.state.markApplied(server.id, m.revision);
+          return;
         case 'output':
           ctx.state.commandOutput(server.id, m.id, m.lines);
           return;

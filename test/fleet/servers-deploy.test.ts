@@ -126,6 +126,35 @@ describe('servers joined by agents', () => {
     expect(w.server.logs()).not.toContain(canary);
   }, 300_000);
 
+  it('an environment with 2 replicas across both hosts: each edge serves it, a rolling deploy under load through both loses nothing', async () => {
+    const [h1, h2] = hosts.hosts;
+    expect((await w.run(['env', 'create', 'spread', '-w', w.ws, '-p', 'shop'])).code).toBe(0);
+    const set = await w.run(['env', 'set', '-w', w.ws, '-p', 'shop', '-e', 'spread', '--servers', `${h1!.name},${h2!.name}`, '--replicas', '2', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect((await w.run(['config', 'set', 'GREETING=spread v1', '-w', w.ws, '-p', 'shop', '-e', 'spread'])).code).toBe(0);
+    const deployed = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'spread', '--version', '1.0.0', '--json']);
+    expect(deployed.code, `${deployed.stderr}\n${agentLogs.join('')}`).toBe(0);
+    for (const h of [h1!, h2!]) {
+      expect(await viaEdge(h.address, domain('spread')), h.name).toEqual({ status: 200, body: 'spread v1 | built once\n' });
+      const mine = (await h.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=spread'])).split('\n').filter(Boolean);
+      expect(mine, h.name).toHaveLength(1);
+    }
+    const loads = [h1!, h2!].map((h) => edgeLoad(h.address, domain('spread')));
+    expect((await w.run(['config', 'set', 'GREETING=spread v2', '-w', w.ws, '-p', 'shop', '-e', 'spread'])).code).toBe(0);
+    for (const h of [h1!, h2!]) await until(() => viaEdge(h.address, domain('spread')), (x) => x.body === 'spread v2 | built once\n', 120_000, `v2 on ${h.name}`);
+    await until(
+      async () => (await w.run(['status', '-w', w.ws, '-p', 'shop', '--json'])).json<{ environments: Array<{ name: string; deploying: unknown; health: string }> }>().environments.find((e) => e.name === 'spread'),
+      (e) => e !== undefined && !e.deploying && e.health === 'healthy',
+      120_000,
+      'the rolling deploy to end',
+    );
+    const results = await Promise.all(loads.map((l) => l.stop()));
+    for (const r of results) {
+      expect(r.failures).toEqual([]);
+      expect(r.sent).toBeGreaterThan(10);
+    }
+  }, 300_000);
+
   it('the hosts keep serving while the control plane is down; its restart duplicates nothing', async () => {
     const [h1, h2] = hosts.hosts;
     const before = await workloadContainers();

@@ -37,8 +37,9 @@ export const settingsRoutes = [
       const before = body.target ? (await getSettings(deps.db, access)).target : null;
       let settings = Object.keys(rest).length > 0 ? await changeSettings(deps.db, access, rest) : await getSettings(deps.db, access);
       let scaling: Deployment | null = null;
-      // A running environment moved to another target: what runs is released there, then leaves the old one (zero downtime).
+      // A running environment moved to another target: what runs is released there (with the new replica count, if one is given), then leaves the old one.
       if (before !== null && settings.target !== before) {
+        if (replicas !== undefined) settings = await changeSettings(deps.db, access, { replicas });
         const moved = await restartAfterChange(deps.db, access, 'move', actorOf(access.principal), deps.deploy.enqueue);
         return { ...settings, scaling: null, moving: moved };
       }
