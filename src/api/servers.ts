@@ -32,6 +32,7 @@ export const serverSchema = z
     advertiseAddress: z.string().nullable(),
     certificateExpiresAt: timestamp.nullable().meta({ description: "the agent's current certificate's expiry (renewed by the agent before it)" }),
     metrics: serverMetricsSchema.nullable(),
+    placed: z.array(z.string()).optional().meta({ description: 'what is placed on it: WORKSPACE/PROJECT/ENV (also as one of several servers) and provisioned services (server show only)' }),
   })
   .meta({ id: 'Server' });
 export type ServerInfo = z.output<typeof serverSchema>;

@@ -118,7 +118,7 @@ export async function listServers(ctx: FleetContext, principal: Principal): Prom
 export async function showServer(ctx: FleetContext, principal: Principal, name: string): Promise<ServerInfo> {
   assertAdmin(principal);
   const row = await findServer(ctx.db, name);
-  return toServerInfo(row, ctx.sessions.view(row.id));
+  return { ...toServerInfo(row, ctx.sessions.view(row.id)), placed: await placedOn(ctx.db, row) };
 }
 
 /** What the agent reported over the last hour (for the panel's charts). */
@@ -145,19 +145,29 @@ export async function revokeServer(ctx: FleetContext, principal: Principal, name
   return toServerInfo(row, ctx.sessions.view(row.id));
 }
 
-/** What is placed on a server: environments (their settings' target) and provisioned services. */
-async function placedOn(db: Executor, name: string): Promise<string[]> {
-  const settings = await db.selectFrom('environment_settings as s').innerJoin('environments as e', 'e.id', 's.environment_id').innerJoin('projects as p', 'p.id', 'e.project_id').select(['s.data', 'e.name as environment', 'p.name as project']).where('s.data', 'like', `%${JSON.stringify(name)}%`).execute();
-  const envs = settings.filter((s) => (JSON.parse(s.data) as { target?: string }).target === name).map((s) => `${s.project}/${s.environment}`);
-  const services = await db.selectFrom('provisioned_services as p').innerJoin('services as s', 's.id', 'p.service_id').select('s.name').where('p.placement', '=', name).execute();
-  return [...envs, ...services.map((s) => `service ${s.name}`)];
+/** Whether a placement (`a`, `a,b`, `label:k=v`) includes the server. */
+function includes(target: string, server: { name: string; labels: Record<string, string> }): boolean {
+  if (target.startsWith('label:')) {
+    const [key, value] = target.slice('label:'.length).split('=') as [string, string];
+    return server.labels[key] === value;
+  }
+  return target.split(',').includes(server.name);
+}
+
+/** What is placed on a server: environments (alone, among several servers, or by label) and provisioned services. */
+async function placedOn(db: Executor, server: ServersTable): Promise<string[]> {
+  const info = { name: server.name, labels: JSON.parse(server.labels) as Record<string, string> };
+  const settings = await db.selectFrom('environment_settings as s').innerJoin('environments as e', 'e.id', 's.environment_id').innerJoin('projects as p', 'p.id', 'e.project_id').innerJoin('workspaces as w', 'w.id', 'p.workspace_id').select(['s.data', 'e.name as environment', 'p.name as project', 'w.name as workspace']).where('s.data', 'like', '%"target"%').execute();
+  const envs = settings.filter((s) => includes((JSON.parse(s.data) as { target?: string }).target ?? 'local', info)).map((s) => `${s.workspace}/${s.project}/${s.environment}`);
+  const services = await db.selectFrom('provisioned_services as p').innerJoin('services as s', 's.id', 'p.service_id').select('s.name').where('p.placement', '=', server.name).execute();
+  return [...envs.sort(), ...services.map((s) => `service ${s.name}`)];
 }
 
 export async function removeServer(ctx: FleetContext, principal: Principal, name: string): Promise<{ deleted: string }> {
   assertAdmin(principal);
   const row = await ctx.db.transaction().execute(async (tx) => {
     const r = await findServer(tx, name);
-    const placed = await placedOn(tx, name);
+    const placed = await placedOn(tx, r);
     if (placed.length > 0) throw new SlipwayError('SLW_SERVER_IN_USE', `server '${name}' still has ${placed.length} placed on it (${placed.slice(0, 5).join(', ')}); move them to another target first (slipway env set --target)`);
     await tx.deleteFrom('server_join_tokens').where('server_id', '=', r.id).execute();
     await tx.deleteFrom('server_desired').where('server_id', '=', r.id).execute();

@@ -139,6 +139,11 @@ describe('servers joined by agents', () => {
       const mine = (await h.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=spread'])).split('\n').filter(Boolean);
       expect(mine, h.name).toHaveLength(1);
     }
+    const shown = await w.run(['server', 'show', h2!.name, '--json']);
+    expect(shown.json<{ placed: string[] }>().placed).toEqual([`${w.ws}/shop/spread`, `${w.ws}/shop/staging`]);
+    const removal = await w.run(['server', 'remove', h2!.name, '--json']);
+    expect(removal.code).toBe(1);
+    expect(removal.json<{ error: { code: string } }>().error.code).toBe('SLW_SERVER_IN_USE');
     const loads = [h1!, h2!].map((h) => edgeLoad(h.address, domain('spread')));
     expect((await w.run(['config', 'set', 'GREETING=spread v2', '-w', w.ws, '-p', 'shop', '-e', 'spread'])).code).toBe(0);
     for (const h of [h1!, h2!]) await until(() => viaEdge(h.address, domain('spread')), (x) => x.body === 'spread v2 | built once\n', 120_000, `v2 on ${h.name}`);

@@ -50,6 +50,8 @@ export function Server({ name }: { name: string }) {
           <dd>{when(s.lastHeartbeatAt)}</dd>
           <dt>Certificate expires</dt>
           <dd>{when(s.certificateExpiresAt, s.state === 'connected' ? <span className="muted small">the agent renews it before then</span> : null)}</dd>
+          <dt>Placed here</dt>
+          <dd>{s.placed && s.placed.length > 0 ? s.placed.join(', ') : 'nothing'}</dd>
           <dt>Added</dt>
           <dd>{when(s.createdAt)}</dd>
           <dt>Joined</dt>

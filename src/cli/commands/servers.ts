@@ -30,6 +30,7 @@ function serverLines(s: ServerInfo): string {
     `heartbeat     ${shortTime(s.lastHeartbeatAt)}`,
     `certificate   ${s.certificateExpiresAt ? `expires ${shortTime(s.certificateExpiresAt)} (the agent renews it)` : '-'}`,
     ...(s.revokedAt ? [`revoked       ${shortTime(s.revokedAt)}`] : []),
+    ...(s.placed ? [`placed here   ${s.placed.length > 0 ? s.placed.join(', ') : 'nothing'}`] : []),
     ...(s.metrics ? [`cpu           ${metricsCells(s)[0]}`, `memory        ${metricsCells(s)[1]}`, `disk          ${metricsCells(s)[2]}`, `containers    ${metricsCells(s)[3]}`] : []),
   ].join('\n');
 }
