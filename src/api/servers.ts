@@ -21,6 +21,7 @@ export const serverStates = ['pending', 'connected', 'unreachable', 'revoked'] a
 export const serverSchema = z
   .object({
     name: z.string(),
+    workspace: z.string().nullable().meta({ description: "the workspace it is dedicated to (only its environments run there); null: the instance's" }),
     state: z.enum(serverStates).meta({ description: 'pending: no agent joined yet; connected: its agent holds a session; unreachable: joined, no session now; revoked: refused for good' }),
     labels: z.record(z.string(), z.string()),
     createdAt: timestamp,
@@ -51,6 +52,7 @@ export const tokenTtl = z.number().int().min(60).max(86_400).default(1800).meta(
 
 export const createServerBody = z.strictObject({
   name: nameSchema('server'),
+  workspace: nameSchema('workspace').optional().meta({ description: "dedicate it to this workspace (its owners manage it; only its environments run there); absent: the instance's (instance admins)" }),
   labels: labelsSchema.default({}),
   tokenTtlSeconds: tokenTtl,
 });

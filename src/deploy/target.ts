@@ -177,4 +177,6 @@ export interface Placements {
   names(): string[];
   /** The single targets a placement spans (`a,b` → a and b); absent: just `name`. */
   members?(name: string): string[];
+  /** Whether environments of the workspace may be placed there (servers dedicated to another workspace: no); absent: yes. */
+  allows?(name: string, workspaceId: string): boolean;
 }

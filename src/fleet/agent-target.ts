@@ -93,7 +93,7 @@ export function agentEdge(serverId: string, state: FleetState): Edge {
  * (at start and whenever a server joins, is revoked or removed).
  */
 export class FleetPlacements implements Placements {
-  private servers = new Map<string, { id: string; state: string; labels: Record<string, string> }>();
+  private servers = new Map<string, { id: string; state: string; labels: Record<string, string>; workspaceId: string | null }>();
 
   constructor(
     private readonly local: Placements,
@@ -102,22 +102,30 @@ export class FleetPlacements implements Placements {
   ) {}
 
   async refresh(): Promise<void> {
-    const rows = await this.db.selectFrom('servers').select(['id', 'name', 'state', 'labels']).execute();
-    this.servers = new Map(rows.map((r) => [r.name, { id: r.id, state: r.state, labels: JSON.parse(r.labels) as Record<string, string> }]));
+    const rows = await this.db.selectFrom('servers').select(['id', 'name', 'state', 'labels', 'workspace_id']).execute();
+    this.servers = new Map(rows.map((r) => [r.name, { id: r.id, state: r.state, labels: JSON.parse(r.labels) as Record<string, string>, workspaceId: r.workspace_id }]));
   }
 
   names(): string[] {
     return [...new Set([...this.local.names(), ...[...this.servers].filter(([, s]) => s.state === 'active').map(([n]) => n)])].sort();
   }
 
-  /** `a,b`: those servers; `label:k=v`: every joined server with that label (by name); else the name itself. */
+  /** `a,b`: those servers; `label:k=v`: every joined server of the instance (none dedicated to a workspace) with that label; else the name itself. */
   members(name: string): string[] {
     if (name.includes(',')) return name.split(',');
     if (name.startsWith('label:')) {
       const [key, value] = name.slice('label:'.length).split('=') as [string, string];
-      return [...this.servers].filter(([, s]) => s.state === 'active' && s.labels[key] === value).map(([n]) => n).sort();
+      return [...this.servers].filter(([, s]) => s.state === 'active' && s.workspaceId === null && s.labels[key] === value).map(([n]) => n).sort();
     }
     return [name];
+  }
+
+  /** True when an environment of `workspaceId` may be placed there: no server of it is dedicated to another workspace. */
+  allows(name: string, workspaceId: string): boolean {
+    return this.members(name).every((n) => {
+      const s = this.servers.get(n);
+      return !s || s.workspaceId === null || s.workspaceId === workspaceId;
+    });
   }
 
   resolve(name: string): Placement {

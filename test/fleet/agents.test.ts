@@ -15,12 +15,14 @@ import type { SessionEvents } from '../../src/agent/session.js';
 import { saveIdentity, loadIdentity } from '../../src/agent/state.js';
 import { InternalCa, newKeyAndCsr } from '../../src/fleet/ca.js';
 import { decodeJoinToken, encodeJoinToken } from '../../src/fleet/join-token.js';
-import { addServer, listServers, revokeServer, showServer, type FleetContext } from '../../src/fleet/servers.js';
+import { addServer, listServers, removeServer, revokeServer, showServer, type FleetContext } from '../../src/fleet/servers.js';
 import { AgentSessions } from '../../src/fleet/sessions.js';
 import { FleetState } from '../../src/fleet/desired.js';
 import { startGateway, type RunningGateway } from '../../src/server/gateway.js';
 import { engines } from '../support/engines.js';
-import { expectCode, setupContext, testKeyring, type TestContext } from '../support/service-fixtures.js';
+import { expectCode, member, setupContext, testKeyring, workspace, type TestContext } from '../support/service-fixtures.js';
+import { FleetPlacements } from '../../src/fleet/agent-target.js';
+import { staticPlacements } from '../../src/deploy/placements.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'slipway-agents-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -191,5 +193,44 @@ describe.each(engines)('servers and agents (%s)', (engine) => {
     stops.push(() => restarted.stop());
     await until(() => again.r.acks.length >= 1, 10_000, 'a heartbeat with the renewed certificate');
     expect(existsSync(join(dir, 'agent.key'))).toBe(true);
+  });
+
+  it("a workspace owner adds a server dedicated to the workspace; nobody else sees or uses it", async () => {
+    await boot();
+    const a = await workspace(ctx, 'alpha');
+    const b = await workspace(ctx, 'bravo');
+    const ownerA = (await member(ctx, a, 'ann@example.com', 'owner')).principal;
+    const devA = (await member(ctx, a, 'dan@example.com', 'developer')).principal;
+    const ownerB = (await member(ctx, b, 'bob@example.com', 'owner')).principal;
+    await expectCode(() => addServer(fleet, ownerA, { name: 'shared', labels: {}, tokenTtlSeconds: 600 }), 'SLW_FORBIDDEN');
+    await expectCode(() => addServer(fleet, devA, { name: 'mine', labels: {}, tokenTtlSeconds: 600, workspace: 'alpha' }), 'SLW_FORBIDDEN');
+    await expectCode(() => addServer(fleet, ownerB, { name: 'mine', labels: {}, tokenTtlSeconds: 600, workspace: 'alpha' }), 'SLW_NOT_FOUND');
+    const added = await addServer(fleet, ownerA, { name: 'mine', labels: { zone: 'x' }, tokenTtlSeconds: 600, workspace: 'alpha' });
+    expect(added.server.workspace).toBe('alpha');
+    await addServer(fleet, ctx.admin, { name: 'shared', labels: { zone: 'x' }, tokenTtlSeconds: 600 });
+    expect((await listServers(fleet, ownerA)).map((x) => x.name)).toEqual(['mine']);
+    expect((await listServers(fleet, ctx.admin)).map((x) => [x.name, x.workspace])).toEqual([
+      ['mine', 'alpha'],
+      ['shared', null],
+    ]);
+    await expectCode(() => showServer(fleet, ownerB, 'mine'), 'SLW_NOT_FOUND');
+    await expectCode(() => revokeServer(fleet, ownerB, 'mine'), 'SLW_NOT_FOUND');
+    await expectCode(() => listServers(fleet, devA), 'SLW_FORBIDDEN');
+    // Placement: alpha's environments may use its server and the instance's; bravo's only the instance's, also by label.
+    const agent = await startAgent({ dataDir: agentDir(), joinToken: added.joinToken });
+    stops.push(() => agent.stop());
+    const placements = new FleetPlacements(staticPlacements({}), ctx.db, fleet.state);
+    await placements.refresh();
+    expect(placements.allows('mine', a.workspace.id)).toBe(true);
+    expect(placements.allows('mine', b.workspace.id)).toBe(false);
+    expect(placements.allows('mine,shared', b.workspace.id)).toBe(false);
+    expect(placements.allows('shared', b.workspace.id)).toBe(true);
+    expect(placements.members('label:zone=x')).toEqual([]);
+    // The owner revokes and removes it; audit entries land in the workspace's log.
+    expect((await revokeServer(fleet, ownerA, 'mine')).state).toBe('revoked');
+    await expect(agent.done).rejects.toMatchObject({ code: 'SLW_SERVER_REVOKED' });
+    await removeServer(fleet, ownerA, 'mine');
+    const audit = await ctx.db.selectFrom('audit_events').select('action').where('workspace_id', '=', a.workspace.id).where('action', 'like', 'server.%').execute();
+    expect(audit.map((x) => x.action).sort()).toEqual(['server.add', 'server.remove', 'server.revoke']);
   });
 });

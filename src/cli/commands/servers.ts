@@ -17,12 +17,12 @@ function metricsCells(s: ServerInfo): string[] {
 }
 
 function serverTable(servers: ServerInfo[]): string {
-  return table(['NAME', 'STATE', 'LAST HEARTBEAT', 'AGENT', 'CPU', 'MEMORY', 'DISK', 'CONTAINERS', 'LABELS'], servers.map((s) => [s.name, s.state, shortTime(s.lastHeartbeatAt), s.agentVersion ?? '-', ...metricsCells(s), Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(' ') || '-']));
+  return table(['NAME', 'WORKSPACE', 'STATE', 'LAST HEARTBEAT', 'AGENT', 'CPU', 'MEMORY', 'DISK', 'CONTAINERS', 'LABELS'], servers.map((s) => [s.name, s.workspace ?? '-', s.state, shortTime(s.lastHeartbeatAt), s.agentVersion ?? '-', ...metricsCells(s), Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(' ') || '-']));
 }
 
 function serverLines(s: ServerInfo): string {
   return [
-    `server        ${s.name} (${s.state})`,
+    `server        ${s.name} (${s.state})${s.workspace ? `, dedicated to workspace ${s.workspace}` : ''}`,
     `labels        ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(' ') || '-'}`,
     `added         ${shortTime(s.createdAt)}`,
     `joined        ${shortTime(s.enrolledAt)}${s.hostname ? ` from host ${s.hostname}` : ''}`,
@@ -62,10 +62,11 @@ export function registerServerCommands(server: Command, run: Runner): void {
     .description('add a server: prints a single-use, expiring join token for its agent (shown only now; --json: joinToken)')
     .option('--label <key=value>', 'a label, for placement by label (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .option('--ttl <duration>', 'how long the join token is valid (1m-24h, default 30m)')
+    .option('-w, --workspace <name>', "dedicate the server to this workspace (its owners manage it; only its environments run there)")
     .action(
       run(async (ctx, [name = '']) => {
         const ttl = ttlSeconds(ctx.opts.ttl);
-        const r = await ctx.client.request<JoinTokenInfo>('POST', apiPath('servers'), { name, labels: labels(ctx.opts.label as string[] | undefined), ...(ttl ? { tokenTtlSeconds: ttl } : {}) });
+        const r = await ctx.client.request<JoinTokenInfo>('POST', apiPath('servers'), { name, labels: labels(ctx.opts.label as string[] | undefined), ...(ttl ? { tokenTtlSeconds: ttl } : {}), ...(ctx.opts.workspace !== undefined ? { workspace: String(ctx.opts.workspace) } : {}) });
         emit(ctx.io, ctx.json, r, () => tokenLines(r));
       }),
     );

@@ -5,6 +5,7 @@ import { scale } from '../../deploy/scale.js';
 import { changeSettings, getSettings } from '../../deploy/settings.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import { actorOf } from '../../tenancy/principal.js';
+import { SlipwayError } from '../../core/errors.js';
 import { defineRoute } from '../http/route.js';
 
 const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
@@ -32,7 +33,11 @@ export const settingsRoutes = [
     body: settingsChangeBody,
     response: settingsChangedSchema,
     handler: async ({ deps, access, body }) => {
-      if (body.target) deps.deploy.placements.resolve(body.target);
+      if (body.target) {
+        // A server dedicated to another workspace is as unknown as one that does not exist.
+        if (deps.deploy.placements.allows && !deps.deploy.placements.allows(body.target, access.workspace.id)) throw new SlipwayError('SLW_TARGET_UNKNOWN', `there is no target '${body.target}' this workspace can use (slipway server list)`);
+        deps.deploy.placements.resolve(body.target);
+      }
       const { replicas, ...rest } = body;
       const before = body.target ? (await getSettings(deps.db, access)).target : null;
       let settings = Object.keys(rest).length > 0 ? await changeSettings(deps.db, access, rest) : await getSettings(deps.db, access);
