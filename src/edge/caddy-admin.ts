@@ -22,6 +22,7 @@ import {
   SERVER_NAME, SERVER_PATH, DEFAULT_ROUTE_ID, buildDefaultRoute, buildDrainRoute, buildRoute, buildServer,
   isJsonObject, parseDrainRoute, parseRoute, parseRoutes, sameJson, validateRouteSpec, type Json, type RouteSpec,
 } from './caddy-config.js';
+import { HTTP_SERVER_NAME, withHttps, withoutHttps, type HttpsSpec } from './https-config.js';
 
 /** Told about every route change that Caddy accepted (the supervisor re-applies them after a restart). */
 export interface RouteObserver {
@@ -77,10 +78,12 @@ export class CaddyAdmin {
 
   /** Replaces Caddy's whole config (`POST /load`). */
   load(config: Json): Promise<void> {
-    return this.#serial(async () => {
-      await this.#call('POST', '/load', config);
-      this.#observer?.configLoaded(config);
-    });
+    return this.#serial(() => this.#load(config));
+  }
+
+  async #load(config: Json): Promise<void> {
+    await this.#call('POST', '/load', config);
+    this.#observer?.configLoaded(config);
   }
 
   /** The config at a path under `/config/` (e.g. `apps/http/servers`); null when nothing is there. */
@@ -92,6 +95,16 @@ export class CaddyAdmin {
       if (error instanceof CaddyAdminError && error.status === 400 && /invalid traversal path/.test(error.message)) return null;
       throw error;
     }
+  }
+
+  /**
+   * The root certificate (PEM) of Caddy's internal CA `id` (`GET /pki/ca/<id>`): what signs the
+   * `tls internal` certificates of an edge with HTTPS, for clients that want to trust them.
+   */
+  async internalRoot(id = 'local'): Promise<string> {
+    const body = (await this.#call('GET', `/pki/ca/${encodeURIComponent(id)}`)).body;
+    if (!isJsonObject(body) || typeof body.root_certificate !== 'string') throw new Error(`caddy's CA '${id}' has no root certificate`);
+    return body.root_certificate;
   }
 
   /** True when the admin API answers within `timeoutMs`. */
@@ -107,13 +120,18 @@ export class CaddyAdmin {
   /**
    * Makes sure the `slipway` server exists, listens on `listen` only, has automatic HTTPS off and
    * ends with the 404 fallback route. Creates what is missing (including `apps.http`), changes
-   * nothing when all is in place, and keeps existing routes.
+   * nothing when all is in place, and keeps existing routes. An edge that served HTTPS (see
+   * {@link CaddyAdmin.ensureHttps}) becomes HTTP-only in one reload.
    */
   ensureServer(listen: string, publicListen = false): Promise<void> {
     return this.#serial(async () => {
       if (!publicListen) assertLoopbackAddress(listen, 'proxy listen address');
       const server = await this.getConfig(SERVER_PATH);
       if (!isJsonObject(server)) return this.#create(['apps', 'http', 'servers', SERVER_NAME], buildServer(listen));
+      // An edge that served HTTPS before (an agent restarted with --https-port none): back to HTTP only, in one reload.
+      if ('tls_connection_policies' in server || (await this.getConfig(`apps/http/servers/${HTTP_SERVER_NAME}`)) !== null) {
+        return this.#load(withoutHttps(await this.getConfig(''), listen));
+      }
       const current = Array.isArray(server.listen) ? server.listen : [];
       if (current.length !== 1 || current[0] !== listen) await this.#call('POST', `/config/${SERVER_PATH}/listen`, [listen]);
       const https = server.automatic_https;
@@ -122,6 +140,24 @@ export class CaddyAdmin {
       if (!routes.some((route) => isJsonObject(route) && route['@id'] === DEFAULT_ROUTE_ID)) {
         await this.#call('POST', `/config/${SERVER_PATH}/routes`, Array.isArray(server.routes) ? buildDefaultRoute() : [buildDefaultRoute()]);
       }
+    });
+  }
+
+  /**
+   * Makes this Caddy an edge with HTTPS (see https-config.ts): Slipway's server on `https.listen`
+   * with automatic HTTPS, plain HTTP on `httpListen` (redirects, ACME challenges, 404), the TLS
+   * automation policies of `https.acme`. Keeps the routes; one reload when anything differs, none
+   * when all is in place.
+   */
+  ensureHttps(httpListen: string, https: HttpsSpec, publicListen = false): Promise<void> {
+    return this.#serial(async () => {
+      if (!publicListen) {
+        assertLoopbackAddress(httpListen, 'proxy listen address');
+        assertLoopbackAddress(https.listen, 'HTTPS listen address');
+      }
+      const current = await this.getConfig('');
+      const next = withHttps(current, httpListen, https);
+      if (!sameJson(current, next)) await this.#load(next);
     });
   }
 

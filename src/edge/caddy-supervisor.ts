@@ -16,6 +16,11 @@
  * adopted Caddy is watched; when it stops answering, the supervisor starts its own.
  * {@link CaddySupervisor.stop} stops Caddy on purpose, owned or adopted.
  *
+ * A server's edge (its agent's Caddy) serves HTTPS too when given an {@link HttpsSpec}: the
+ * routes on the HTTPS address with automatic certificates, plain HTTP on the proxy address for
+ * redirects and ACME challenges (see https-config.ts). The spec is part of every (re)start's
+ * config and of adoption; {@link CaddySupervisor.setHttps} changes it on the running Caddy.
+ *
  * Route changes must go through {@link CaddySupervisor.admin}: it tells the supervisor about
  * every change Caddy accepted, which is how the supervisor knows the routes to re-apply.
  *
@@ -28,6 +33,7 @@ import { assertLoopbackAddress } from './addresses.js';
 import { CaddyAdmin, type RouteObserver } from './caddy-admin.js';
 import { SERVER_PATH, buildInitialConfig, routesOfConfig, type RouteSpec } from './caddy-config.js';
 import { spawnCaddy, stopCaddy, type CaddyProcess, type LogStream } from './caddy-process.js';
+import { validateHttps, withHttps, type HttpsSpec } from './https-config.js';
 import { reloadSafetyWarning } from './kernel.js';
 import { waitUntilReady } from './ready.js';
 import { RestartBackoff, watchAnswering } from './restart-policy.js';
@@ -47,6 +53,11 @@ export interface CaddySupervisorOptions {
   proxyListen: string;
   /** Allow a listen address that is not loopback (a server's edge, on its advertise address). */
   publicListen?: boolean;
+  /**
+   * Serve HTTPS too (a server's edge): routes on `https.listen` with automatic certificates, the
+   * proxy listen address then serves plain HTTP (redirects, ACME challenges). Absent: HTTP only.
+   */
+  https?: HttpsSpec;
   /** The caddy executable; `caddy` from PATH by default. */
   binary?: string;
   /**
@@ -82,9 +93,15 @@ export class CaddySupervisor {
   #timer: NodeJS.Timeout | undefined;
   #unwatch: (() => void) | undefined;
   #launching: Promise<void> | undefined;
+  #https: HttpsSpec | undefined;
 
   constructor(options: CaddySupervisorOptions) {
     if (!options.publicListen) assertLoopbackAddress(options.proxyListen, 'proxy listen address');
+    if (options.https) {
+      if (!options.publicListen) assertLoopbackAddress(options.https.listen, 'HTTPS listen address');
+      validateHttps(options.proxyListen, options.https);
+    }
+    this.#https = options.https;
     this.#stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'slipway-caddy-'));
     this.#options = options;
     this.#backoff = new RestartBackoff(options.backoff?.initialMs, options.backoff?.maxMs);
@@ -115,6 +132,22 @@ export class CaddySupervisor {
     return this.#restarts;
   }
 
+  /** How this edge serves HTTPS (undefined: HTTP only). */
+  get https(): HttpsSpec | undefined {
+    return this.#https;
+  }
+
+  /**
+   * Changes how this edge serves HTTPS (e.g. the instance's ACME settings arrived): applied to the
+   * running Caddy at once (one reload when anything differs) and kept for its restarts.
+   */
+  async setHttps(https: HttpsSpec): Promise<void> {
+    if (!this.#options.publicListen) assertLoopbackAddress(https.listen, 'HTTPS listen address');
+    validateHttps(this.#options.proxyListen, https);
+    this.#https = https;
+    await this.admin.ensureHttps(this.#options.proxyListen, https, this.#options.publicListen === true);
+  }
+
   /** The routes the supervisor would re-apply after a restart, in match order. */
   knownRoutes(): RouteSpec[] {
     return [...this.#routes];
@@ -128,7 +161,8 @@ export class CaddySupervisor {
     if (this.#options.adopt !== false && (await this.admin.isUp())) {
       this.#owned = false;
       restrictSocket(this.admin.socketPath);
-      await this.admin.ensureServer(this.#options.proxyListen, this.#options.publicListen === true);
+      if (this.#https) await this.admin.ensureHttps(this.#options.proxyListen, this.#https, this.#options.publicListen === true);
+      else await this.admin.ensureServer(this.#options.proxyListen, this.#options.publicListen === true);
       this.#routes = await this.admin.listRoutes();
       this.#options.onEvent?.({ type: 'adopted' });
       this.#watchAdopted();
@@ -192,7 +226,8 @@ export class CaddySupervisor {
   async #spawnAndWait(restart: boolean): Promise<void> {
     const stateDir = this.#stateDir;
     const configFile = join(stateDir, 'caddy.json');
-    const config = buildInitialConfig({ adminSocket: this.admin.socketPath, proxyListen: this.#options.proxyListen, routes: this.knownRoutes() });
+    const initial = buildInitialConfig({ adminSocket: this.admin.socketPath, proxyListen: this.#options.proxyListen, routes: this.knownRoutes() });
+    const config = this.#https ? withHttps(initial, this.#options.proxyListen, this.#https) : initial;
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     const proc = spawnCaddy({
       binary: this.#options.binary ?? 'caddy',

@@ -11,3 +11,5 @@ export { reloadSafetyWarning, tcpMigrateReq } from './kernel.js';
 export { assertUpstreamAddress, upstreamProblem } from './addresses.js';
 export { DEFAULT_ROUTE_ID, NO_ROUTE_BODY, SERVER_NAME, buildInitialConfig, type Json, type RouteSpec } from './caddy-config.js';
 export type { LogStream } from './caddy-process.js';
+export { HTTP_SERVER_NAME, PRIVATE_SUFFIXES, certificateSource, isPrivateName, type AcmeSettings, type CertificateSource, type HttpsSpec } from './https-config.js';
+export { CertificateWatch, presentedCertificate, type CertificateState } from './certificates.js';

@@ -3,7 +3,8 @@
  * (at once, after a delay, or when the test lets them), and single requests through the proxy with
  * a given Host header.
  */
-import { createServer as createHttpServer, request, type Server } from 'node:http';
+import { createServer as createHttpServer, request, type IncomingMessage, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 
 /** A loopback port nothing listens on (just released). */
@@ -99,6 +100,46 @@ export function proxyGet(proxy: string, host: string, path = '/'): Promise<{ sta
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A response with the headers a redirect test looks at. */
+export interface Answer {
+  status: number;
+  body: string;
+  location: string | undefined;
+}
+
+function answer(res: IncomingMessage, resolve: (a: Answer) => void, reject: (e: Error) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location: res.headers.location }));
+  res.on('error', reject);
+}
+
+/** One plain HTTP GET to `address` (`HOST:PORT`) with `Host: host`, redirects not followed. */
+export function plainGet(address: string, host: string, path = '/'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`http://${address}${path}`, { headers: { host }, agent: false }, (res) => answer(res, resolve, reject));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * One HTTPS GET to `address` (`HOST:PORT`) for `host` (SNI and Host header), trusting only `ca`:
+ * the certificate must chain to it and cover `host`, or the request fails.
+ */
+export function secureGet(address: string, host: string, ca: string, path = '/'): Promise<Answer> {
+  const colon = address.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)), path, servername: host, headers: { host }, ca, agent: false, timeout: 10_000 },
+      (res) => answer(res, resolve, reject),
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
   });
