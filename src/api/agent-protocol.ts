@@ -44,6 +44,17 @@ const jobStatus = z.object({
 });
 const outputLine = z.object({ source: z.string().max(253), stream: z.enum(['stdout', 'stderr']), line: z.string().max(65_536) });
 
+/** One domain's certificate on a server's edge, as its agent sees it (see src/edge/certificates.ts). */
+export const certificateStateSchema = z.object({
+  domain: z.string().max(253),
+  state: z.enum(['valid', 'expired', 'pending', 'failed']),
+  source: z.enum(['acme', 'internal']),
+  issuer: z.string().max(500).nullable(),
+  notAfter: z.string().max(64).nullable(),
+  error: z.string().max(2000).nullable(),
+});
+export type CertificateStateMessage = z.output<typeof certificateStateSchema>;
+
 /** Agent → gateway. */
 export const agentMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), agentVersion: z.string().max(64), hostname: z.string().max(253), advertiseAddress: z.string().max(64).nullable() }),
@@ -57,6 +68,8 @@ export const agentMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('applied'), revision: z.number().int().min(0) }),
   /** Lines of a streaming command (follow). */
   z.strictObject({ type: z.literal('output'), id: z.string().max(64), lines: z.array(outputLine).max(1000) }),
+  /** The certificates of the server's edge, one per routed domain (sent when they change). */
+  z.strictObject({ type: z.literal('certificates'), certificates: z.array(certificateStateSchema).max(10_000) }),
 ]);
 export type AgentMessage = z.output<typeof agentMessage>;
 
@@ -78,9 +91,23 @@ export type AgentCommand =
   | { kind: 'removeVolume'; name: string }
   | { kind: 'removeNetwork'; name: string };
 
+/**
+ * How servers' edges get certificates for names that are not private: the instance's settings
+ * (`slipway server --acme-directory/--acme-ca-root/--acme-email`). All null: Caddy's defaults.
+ */
+export interface EdgeAcme {
+  /** The ACME directory URL. */
+  directory: string | null;
+  /** PEM of the CA roots trusted when talking to the directory. */
+  caRootPem: string | null;
+  /** The ACME account's contact address. */
+  email: string | null;
+}
+
 /** Gateway → agent. */
 export type GatewayMessage =
-  | { type: 'welcome'; serverId: string; serverName: string; heartbeatSeconds: number }
+  /** `acme` is absent from control planes older than the edge with HTTPS (read as all null). */
+  | { type: 'welcome'; serverId: string; serverName: string; heartbeatSeconds: number; acme?: EdgeAcme }
   | { type: 'ack'; seq: number }
   | { type: 'renewed'; id: string; certificate: string; notAfter: string }
   | { type: 'error'; id?: string; code: string; message: string }

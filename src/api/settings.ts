@@ -1,6 +1,7 @@
 /** API shapes: an environment's runtime settings (domain, port, replicas, strategy, health, limits, approval, target). */
 import { z } from 'zod';
 import { healthTypes, maxReplicas, strategies } from '../core/deploy.js';
+import { certificateStateSchema } from './agent-protocol.js';
 import { deploymentSchema } from './deploy.js';
 
 export const settingsSchema = z
@@ -44,3 +45,21 @@ export const settingsChangedSchema = settingsSchema.extend({
   moving: deploymentSchema.nullable().optional().meta({ description: 'the deployment that moves the running release to the new target, if one started (it leaves the old target once live there)' }),
 });
 export type SettingsChanged = z.output<typeof settingsChangedSchema>;
+
+/** The certificate of an environment's domain on the edge of a server it runs on. */
+export const environmentCertificateSchema = certificateStateSchema
+  .extend({
+    server: z.string().meta({ description: 'the server whose edge serves the domain' }),
+    state: certificateStateSchema.shape.state.meta({ description: 'valid; expired; pending: none issued yet; failed: none issued and the last attempt failed (see error)' }),
+    source: certificateStateSchema.shape.source.meta({ description: 'acme: from the instance’s ACME directory; internal: the edge’s own CA (private names)' }),
+  })
+  .meta({ id: 'EnvironmentCertificate' });
+export type EnvironmentCertificate = z.output<typeof environmentCertificateSchema>;
+
+/** What `GET …/settings` answers: the settings, and the certificates of the domain where the environment runs on servers with HTTPS. */
+export const settingsViewSchema = settingsSchema
+  .extend({
+    certificates: z.array(environmentCertificateSchema).meta({ description: 'as the servers’ agents last reported them; empty on the local target (HTTP only) and before the first report' }),
+  })
+  .meta({ id: 'EnvironmentSettingsView' });
+export type EnvironmentSettingsView = z.output<typeof settingsViewSchema>;

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { AgentCommand, DesiredEntry, DesiredRoute, GatewayMessage } from '../api/agent-protocol.js';
+import type { AgentCommand, CertificateStateMessage, DesiredEntry, DesiredRoute, GatewayMessage } from '../api/agent-protocol.js';
 import { SlipwayError, type ErrorCode } from '../core/errors.js';
 import type { JobSpec, JobStatus, OutputLine, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
 import { nowIso } from '../platform/time.js';
@@ -51,6 +51,7 @@ export class FleetState {
   private readonly scheduled = new Map<string, Promise<number>>();
   /** Per server: the revision its agent last applied, and who waits for a later one. */
   private readonly applied = new Map<string, { revision: number; waiters: Array<{ revision: number; resolve: () => void }> }>();
+  private readonly certificates = new Map<string, CertificateStateMessage[]>();
   private readonly pending = new Map<string, Pending>();
   private revision = Date.now();
 
@@ -186,6 +187,17 @@ export class FleetState {
     const tombstones = await this.db.selectFrom('server_desired').select(['kind', 'name']).where('server_id', '=', serverId).where('removed', '=', 1).execute();
     const gone = tombstones.filter((t) => !(t.kind === 'workload' ? workloads.some((w) => w.name === t.name) : jobs.some((j) => j.name === t.name)));
     for (const t of gone) await this.db.deleteFrom('server_desired').where('server_id', '=', serverId).where('kind', '=', t.kind).where('name', '=', t.name).where('removed', '=', 1).execute();
+  }
+
+  /** The certificates of a server's edge, as its agent reported them (kept as last reported while it is away). */
+  reportCertificates(serverId: string, certificates: CertificateStateMessage[]): void {
+    this.certificates.set(serverId, certificates);
+  }
+
+  /** The certificate of each of `domains` on a server's edge, as last reported (none yet: not listed). */
+  certificatesOf(serverId: string, domains: string[]): CertificateStateMessage[] {
+    const wanted = new Set(domains.map((d) => d.toLowerCase()));
+    return (this.certificates.get(serverId) ?? []).filter((c) => wanted.has(c.domain.toLowerCase()));
   }
 
   async observe(serverId: string, name: string): Promise<WorkloadStatus | null> {

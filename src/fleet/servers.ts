@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CertificateStateMessage, EdgeAcme } from '../api/agent-protocol.js';
 import type { JoinTokenInfo, ServerInfo, ServerMetrics, ServerMetricsHistory } from '../api/servers.js';
 import { recordAudit } from '../audit/audit.js';
 import { SlipwayError, notFound } from '../core/errors.js';
@@ -31,6 +32,8 @@ export interface FleetContext {
   agentCertificateMs: number;
   /** Seconds between an agent's heartbeats. */
   heartbeatSeconds: number;
+  /** How servers' edges get certificates for names that are not private (sent in every welcome; absent: Caddy's defaults). */
+  acme?: EdgeAcme;
   /** What each server should run and what its agent reports. */
   state: FleetState;
   /** Called after a server joined, was revoked or removed (the placements reload). */
@@ -206,4 +209,13 @@ export async function removeServer(ctx: FleetContext, principal: Principal, name
   ctx.sessions.forget(row.id);
   await ctx.changed?.();
   return { deleted: name };
+}
+
+/** The certificates of `domains` on the edges of the servers a placement (`a`, `a,b`, `label:k=v`) includes (local has none). */
+export async function certificatesOn(ctx: FleetContext | undefined, target: string, domains: string[]): Promise<Array<CertificateStateMessage & { server: string }>> {
+  if (!ctx) return [];
+  const rows = await ctx.db.selectFrom('servers').select(['id', 'name', 'labels']).orderBy('name').execute();
+  return rows
+    .filter((row) => includes(target, { name: row.name, labels: JSON.parse(row.labels) as Record<string, string> }))
+    .flatMap((row) => ctx.state.certificatesOf(row.id, domains).map((c) => ({ server: row.name, ...c })));
 }

@@ -19,7 +19,7 @@ export interface SessionHandler {
 
 export async function openSession(ctx: FleetContext, server: { id: string; name: string }, channel: AgentChannel): Promise<SessionHandler> {
   ctx.sessions.attach(server.id, channel, closeCodes.replaced);
-  channel.send({ type: 'welcome', serverId: server.id, serverName: server.name, heartbeatSeconds: ctx.heartbeatSeconds });
+  channel.send({ type: 'welcome', serverId: server.id, serverName: server.name, heartbeatSeconds: ctx.heartbeatSeconds, acme: ctx.acme ?? { directory: null, caRootPem: null, email: null } });
   ctx.state.connected(server.id);
   return {
     async message(m) {
@@ -51,6 +51,9 @@ export async function openSession(ctx: FleetContext, server: { id: string; name:
           return;
         case 'output':
           ctx.state.commandOutput(server.id, m.id, m.lines);
+          return;
+        case 'certificates':
+          ctx.state.reportCertificates(server.id, m.certificates);
           return;
       }
     },

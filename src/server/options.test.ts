@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isSlipwayError } from '../core/errors.js';
 import { parseServerOptions } from './options.js';
 
@@ -59,5 +64,36 @@ describe('server options: fetch safety', () => {
       expect(() => parseServerOptions({ allowRegistryHost: [bad] }, {})).toThrow(expect.objectContaining({ code: 'SLW_SERVER_CONFIG', message: expect.stringContaining(JSON.stringify(bad)) }));
     }
     expect(() => parseServerOptions({}, { SLIPWAY_MAX_UNPACK_RATIO: '0' })).toThrow(expect.objectContaining({ code: 'SLW_SERVER_CONFIG' }));
+  });
+});
+
+describe('server options: ACME settings of servers\' edges', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-acme-options-'));
+  const roots = join(dir, 'roots.pem');
+  writeFileSync(roots, `some comment\n${rootCertificates[0]}\n${rootCertificates[1]}\n`);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('defaults to none (Caddy\'s default issuers) and reads flags over variables, the CA roots from their file', () => {
+    expect(parseServerOptions({}, {}).acme).toEqual({ directory: null, caRootPem: null, email: null });
+    const o = parseServerOptions({ acmeDirectory: 'https://10.0.0.1:9443/acme/local/directory', acmeCaRoot: roots }, { SLIPWAY_ACME_DIRECTORY: 'https://other.example/dir', SLIPWAY_ACME_EMAIL: 'ops@example.com' });
+    expect(o.acme.directory).toBe('https://10.0.0.1:9443/acme/local/directory');
+    expect(o.acme.email).toBe('ops@example.com');
+    expect(o.acme.caRootPem?.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(o.acme.caRootPem).not.toContain('some comment');
+    expect(new X509Certificate(o.acme.caRootPem ?? '').subject).toBe(new X509Certificate(rootCertificates[0] ?? '').subject);
+    expect(parseServerOptions({}, { SLIPWAY_ACME_DIRECTORY: 'https://ca.example/dir', SLIPWAY_ACME_CA_ROOT: roots }).acme.directory).toBe('https://ca.example/dir');
+  });
+
+  it('refuses a directory that is not https, a CA root without a directory or without a certificate, a bad email', () => {
+    for (const url of ['http://ca.example/dir', 'ca.example/dir', 'https://u:p@ca.example/dir']) expect(refusal(() => parseServerOptions({ acmeDirectory: url }, {}))).toContain('ACME directory');
+    expect(refusal(() => parseServerOptions({ acmeCaRoot: roots }, {}))).toContain('--acme-directory');
+    const empty = join(dir, 'empty.pem');
+    writeFileSync(empty, 'nothing here\n');
+    expect(refusal(() => parseServerOptions({ acmeDirectory: 'https://ca.example/dir', acmeCaRoot: empty }, {}))).toContain('no PEM certificate');
+    const broken = join(dir, 'broken.pem');
+    writeFileSync(broken, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    expect(refusal(() => parseServerOptions({ acmeDirectory: 'https://ca.example/dir', acmeCaRoot: broken }, {}))).toContain('cannot be read');
+    expect(refusal(() => parseServerOptions({ acmeDirectory: 'https://ca.example/dir', acmeCaRoot: join(dir, 'missing.pem') }, {}))).toContain('cannot read');
+    expect(refusal(() => parseServerOptions({ acmeEmail: 'not an address' }, {}))).toContain('ACME email');
   });
 });

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -131,6 +133,22 @@ const schema = z.object({
   agentCertTtl: z.coerce.number().int().min(60).max(30 * 86400).default(21600),
   /** Seconds between agent heartbeats. @default 10 */
   agentHeartbeat: z.coerce.number().int().min(1).max(300).default(10),
+  /** The ACME directory servers' edges get certificates from (names that are not private); absent: Let's Encrypt (Caddy's default issuers). */
+  acmeDirectory: z
+    .string()
+    .refine((v) => {
+      try {
+        const url = new URL(v);
+        return url.protocol === 'https:' && !url.username && !url.password && !url.hash;
+      } catch {
+        return false;
+      }
+    }, 'the ACME directory is an https:// URL, e.g. https://ca.example.com/acme/directory')
+    .optional(),
+  /** A PEM file of the CA roots servers' edges trust when talking to the ACME directory (a private ACME CA). */
+  acmeCaRoot: z.string().min(1).optional(),
+  /** The ACME account's contact address. */
+  acmeEmail: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'the ACME email is an address like ops@example.com').max(254).optional(),
   /** @default info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** auto: readable lines when stdout is a terminal, JSON lines otherwise. @default auto */
@@ -165,6 +183,8 @@ export interface ServerOptions {
   maxStreamsPerToken: number;
   /** The agent gateway: where it listens, the URL agents dial, agent certificate lifetime, heartbeat interval. */
   gateway: { listen: { host: string; port: number } | undefined; url: string | undefined; agentCertificateMs: number; heartbeatSeconds: number };
+  /** How servers' edges get certificates for names that are not private (handed to agents); all null: Caddy's defaults. */
+  acme: { directory: string | null; caRootPem: string | null; email: string | null };
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -185,6 +205,9 @@ export interface ServerFlags {
   logFormat?: string | undefined;
   gatewayListen?: string | undefined;
   gatewayUrl?: string | undefined;
+  acmeDirectory?: string | undefined;
+  acmeCaRoot?: string | undefined;
+  acmeEmail?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -216,6 +239,9 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     gatewayUrl: flags.gatewayUrl ?? env.SLIPWAY_GATEWAY_URL,
     agentCertTtl: env.SLIPWAY_AGENT_CERT_TTL,
     agentHeartbeat: env.SLIPWAY_AGENT_HEARTBEAT,
+    acmeDirectory: flags.acmeDirectory ?? env.SLIPWAY_ACME_DIRECTORY,
+    acmeCaRoot: flags.acmeCaRoot ?? env.SLIPWAY_ACME_CA_ROOT,
+    acmeEmail: flags.acmeEmail ?? env.SLIPWAY_ACME_EMAIL,
   };
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')));
   if (!result.success) {
@@ -223,6 +249,9 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     throw new SlipwayError('SLW_SERVER_CONFIG', `invalid server option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
   const o = result.data;
+  if (o.acmeCaRoot !== undefined && o.acmeDirectory === undefined) {
+    throw new SlipwayError('SLW_SERVER_CONFIG', 'invalid server option acmeCaRoot: a CA root is for a private ACME directory; give --acme-directory URL too');
+  }
   return {
     dataDir: resolve(o.dataDir),
     listen: o.listen,
@@ -244,5 +273,28 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     registry: { maxBlobBytes: o.maxBlobSize, uploadIdleMs: o.uploadIdleTimeout * 1000, maxUploadSessions: o.maxUploadSessions },
     maxStreamsPerToken: o.maxStreamsPerToken,
     gateway: { listen: o.gatewayListen, url: o.gatewayUrl?.replace(/\/$/, ''), agentCertificateMs: o.agentCertTtl * 1000, heartbeatSeconds: o.agentHeartbeat },
+    acme: { directory: o.acmeDirectory ?? null, caRootPem: o.acmeCaRoot === undefined ? null : readCaRoots(o.acmeCaRoot), email: o.acmeEmail ?? null },
   };
+}
+
+/** The certificates of a PEM file, each checked, as one PEM text; a clear error when there is none or one is broken. */
+function readCaRoots(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new SlipwayError('SLW_SERVER_CONFIG', `invalid server option acmeCaRoot: cannot read ${file}: ${(error as Error).message}`);
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new SlipwayError('SLW_SERVER_CONFIG', `invalid server option acmeCaRoot: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return blocks
+    .map((block, i) => {
+      try {
+        return new X509Certificate(block).toString().trim();
+      } catch (error) {
+        throw new SlipwayError('SLW_SERVER_CONFIG', `invalid server option acmeCaRoot: certificate ${i + 1} in ${file} cannot be read: ${(error as Error).message}`);
+      }
+    })
+    .join('\n')
+    .concat('\n');
 }

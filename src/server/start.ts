@@ -111,7 +111,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const servicesRuntime = startServicesRuntime(serviceCtx, logger);
     // The internal CA exists from the first start; the gateway only when asked for (--gateway-listen).
     const sessions = new AgentSessions();
-    const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions, state: new FleetState(store.db, keyring, sessions), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds };
+    const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions, state: new FleetState(store.db, keyring, sessions), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds, acme: options.acme };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
     const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet });
     try {

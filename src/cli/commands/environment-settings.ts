@@ -1,6 +1,6 @@
 /** `slipway env set` and `slipway env show`: an environment's runtime settings. */
 import type { Command } from 'commander';
-import type { EnvironmentSettings, SettingsChanged } from '../../api/settings.js';
+import type { EnvironmentCertificate, EnvironmentSettings, EnvironmentSettingsView, SettingsChanged } from '../../api/settings.js';
 import { SlipwayError } from '../../core/errors.js';
 import { parseCpus, parseMemory } from '../../core/deploy.js';
 import { apiPath } from '../client.js';
@@ -17,7 +17,14 @@ function int(name: string, value: unknown): number {
   return n;
 }
 
-function show(s: EnvironmentSettings): string {
+/** One certificate as a line: where, what state, from which issuer, until when (or why not). */
+export function certificateLine(c: EnvironmentCertificate): string {
+  const issued = c.state === 'valid' || c.state === 'expired' ? `, issued by ${c.issuer ?? 'unknown'}, until ${c.notAfter ?? 'unknown'}` : '';
+  return `${c.domain} on ${c.server}: ${c.state} (${c.source}${issued})${c.error ? `: ${c.error}` : ''}`;
+}
+
+function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[] }): string {
+  const certificates = s.certificates === undefined ? [] : s.certificates.length === 0 ? [['certificate', s.target === 'local' ? 'none (the local edge serves HTTP only)' : 'none reported yet']] : s.certificates.map((c) => ['certificate', certificateLine(c)]);
   return table(
     ['SETTING', 'VALUE'],
     [
@@ -31,14 +38,15 @@ function show(s: EnvironmentSettings): string {
       ['approval', s.requireApproval ? 'required for promotions, deploys and rollbacks' : 'not required'],
       ['promotion', s.requirePromotionFrom ? `only images that ran in ${s.requirePromotionFrom}` : 'any image'],
       ['target', s.target],
+      ...certificates,
     ],
   );
 }
 
 export function registerEnvironmentSettings(env: Command, run: Runner): void {
-  withEnvironment(env.command('show').description("an environment's runtime settings")).action(
+  withEnvironment(env.command('show').description("an environment's runtime settings, and the certificates of its domain on the servers it runs on")).action(
     run(async (ctx) => {
-      const s = await ctx.client.request<EnvironmentSettings>('GET', settingsPath(ctx));
+      const s = await ctx.client.request<EnvironmentSettingsView>('GET', settingsPath(ctx));
       emit(ctx.io, ctx.json, s, () => show(s));
     }),
   );

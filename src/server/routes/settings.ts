@@ -1,11 +1,12 @@
 /** Routes: an environment's runtime settings (domain, port, replicas, strategy, health, limits, approval). */
-import { settingsChangeBody, settingsChangedSchema, settingsSchema } from '../../api/settings.js';
+import { settingsChangeBody, settingsChangedSchema, settingsViewSchema } from '../../api/settings.js';
 import { activeDeployment, currentRelease, type Deployment } from '../../deploy/deployments.js';
 import { scale } from '../../deploy/scale.js';
 import { changeSettings, getSettings } from '../../deploy/settings.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import { actorOf } from '../../tenancy/principal.js';
 import { SlipwayError } from '../../core/errors.js';
+import { certificatesOn } from '../../fleet/servers.js';
 import { defineRoute } from '../http/route.js';
 
 const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
@@ -15,12 +16,15 @@ export const settingsRoutes = [
     method: 'GET',
     path: `${environment}/settings`,
     operationId: 'getEnvironmentSettings',
-    summary: "An environment's runtime settings, defaults filled in",
+    summary: "An environment's runtime settings, defaults filled in, and the certificates of its domain on the servers it runs on",
     tag: 'deploy',
     scope: 'environment',
     permission: 'project.read',
-    response: settingsSchema,
-    handler: async ({ deps, access }) => getSettings(deps.db, access),
+    response: settingsViewSchema,
+    handler: async ({ deps, access }) => {
+      const settings = await getSettings(deps.db, access);
+      return { ...settings, certificates: await certificatesOn(deps.fleet, settings.target, [settings.domain]) };
+    },
   }),
   defineRoute({
     method: 'PATCH',
