@@ -35,6 +35,8 @@ export interface SessionOptions {
   /** The desired state and commands of the control plane, and the session's opening (to report the status afresh). */
   handlers?: {
     opened?(): void;
+    /** The gateway's welcome (once per session): the instance's settings for this server. */
+    welcome?(m: Extract<GatewayMessage, { type: 'welcome' }>): void;
     desired?(m: Extract<GatewayMessage, { type: 'desired' }>): void;
     command?(id: string, command: Extract<GatewayMessage, { type: 'command' }>['command']): void;
   };
@@ -121,6 +123,7 @@ export function runSession(options: SessionOptions): AgentSession {
     switch (m.type) {
       case 'welcome':
         backoffMs = 500;
+        options.handlers?.welcome?.(m);
         clearTimeout(timer);
         void sendBeat().catch((error: unknown) => ev.log?.('warn', `heartbeat failed: ${(error as Error).message}`));
         if (ws) beat(m.heartbeatSeconds * 1000, ws);

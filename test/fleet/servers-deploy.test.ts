@@ -68,7 +68,7 @@ beforeAll(async () => {
     const { joinToken } = added.json<{ joinToken: string }>();
     const dir = join(tempDir('slipway-agent-'), 'agent');
     agentDirs.push(dir);
-    const child = h.spawn(process.execPath, [slipwayBin, 'agent', '--join', joinToken, '--data-dir', dir, '--docker-host', h.dockerHost, '--advertise-address', h.address, '--http-port', String(httpPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = h.spawn(process.execPath, [slipwayBin, 'agent', '--join', joinToken, '--data-dir', dir, '--docker-host', h.dockerHost, '--advertise-address', h.address, '--http-port', String(httpPort), '--https-port', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
     child.stderr?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
     agents.push(child);

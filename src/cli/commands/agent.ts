@@ -12,8 +12,9 @@ export function registerAgent(program: Command, fail: (error: unknown) => never)
     .option('--docker-host <unix:///path>', 'the Docker engine of this server (default unix:///var/run/docker.sock)')
     .option('--advertise-address <ip>', 'the address this server is reached at: its edge listens there (default: every address)')
     .option('--http-port <port>', "the port of this server's edge for HTTP (default 80); 'none': no edge", '80')
+    .option('--https-port <port>', "the port of this server's edge for HTTPS, with automatic certificates; HTTP then redirects to it (default 443); 'none': HTTP only", '443')
     .option('--registry-port <port>', "the loopback port the Docker engine pulls images through (the agent's registry proxy over mTLS; default 7079)", '7079')
-    .action(async (flags: { dataDir: string; join?: string; joinFile?: string; dockerHost?: string; advertiseAddress?: string; httpPort: string; registryPort: string }) => {
+    .action(async (flags: { dataDir: string; join?: string; joinFile?: string; dockerHost?: string; advertiseAddress?: string; httpPort: string; httpsPort: string; registryPort: string }) => {
       try {
         if (flags.join !== undefined && flags.joinFile !== undefined) throw new SlipwayError('SLW_USAGE', 'give --join or --join-file, not both');
         let token = flags.join;
@@ -25,10 +26,12 @@ export function registerAgent(program: Command, fail: (error: unknown) => never)
           return n;
         };
         const httpPort = flags.httpPort === 'none' ? null : port(flags.httpPort, '--http-port');
+        const httpsPort = flags.httpsPort === 'none' || httpPort === null ? null : port(flags.httpsPort, '--https-port');
+        if (httpsPort !== null && httpsPort === httpPort) throw new SlipwayError('SLW_USAGE', `--http-port and --https-port are both ${httpPort}; give them different ports`);
         const registryPort = port(flags.registryPort, '--registry-port');
         const { startAgent } = await import('../../agent/main.js');
         const line = (level: string, message: string) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
-        const agent = await startAgent({ dataDir: flags.dataDir, joinToken: token, dockerHost: flags.dockerHost, advertiseAddress: flags.advertiseAddress, httpPort, registryPort, events: { log: line } });
+        const agent = await startAgent({ dataDir: flags.dataDir, joinToken: token, dockerHost: flags.dockerHost, advertiseAddress: flags.advertiseAddress, httpPort, httpsPort, registryPort, events: { log: line } });
         const stop = () => agent.stop();
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
