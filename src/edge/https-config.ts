@@ -8,7 +8,7 @@
  *   `caddyhttp/autohttps.go`, `server.go`).
  * - `apps.tls`: which issuer signs which name. Private names get `tls internal` (the edge's own
  *   CA): Caddy does that by itself for `localhost`, `*.localhost`, `*.local` and IP addresses,
- *   and an explicit policy adds `*.internal`, `*.home.arpa` and `*.lan`. Every other name goes to
+ *   and an explicit policy adds single-label names, `*.internal`, `*.home.arpa` and `*.lan`. Every other name goes to
  *   the ACME directory of the instance's settings (with the CA roots it trusts), or to Caddy's
  *   default issuers (Let's Encrypt, then ZeroSSL) when none is set.
  * - `apps.pki`: the internal CA never installs its root into the machine's trust store.
@@ -61,9 +61,12 @@ export function certificateSource(host: string): CertificateSource {
   return isPrivateName(host) ? 'internal' : 'acme';
 }
 
-/** Subjects of the explicit internal policy: `*.internal`, `*.*.internal`, … (Caddy's wildcard match is per label). */
+/**
+ * Subjects of the explicit internal policy: `*` (single-label names, which Caddy would otherwise
+ * send to ACME), then `*.internal`, `*.*.internal`, … (Caddy's wildcard match is per label).
+ */
 function privateSubjects(): string[] {
-  return PRIVATE_SUFFIXES.flatMap((suffix) => Array.from({ length: PRIVATE_DEPTH }, (_, depth) => `${'*.'.repeat(depth + 1)}${suffix}`));
+  return ['*', ...PRIVATE_SUFFIXES.flatMap((suffix) => Array.from({ length: PRIVATE_DEPTH }, (_, depth) => `${'*.'.repeat(depth + 1)}${suffix}`))];
 }
 
 /** The ACME issuer for public names. */

@@ -69,6 +69,13 @@ describe('edge with HTTPS', () => {
     const foreign = (await import('node:tls')).rootCertificates.join('\n');
     await expect(secureGet(https.listen, 'web.test.localhost', foreign)).rejects.toThrow(/certificate/);
 
+    // Names Caddy would send to ACME but Slipway calls private get tls internal too.
+    await supervisor.admin.setRoute('intra', ['intranet', 'wiki.corp.internal', 'nas.home.arpa'], [a.address]);
+    for (const name of ['intranet', 'wiki.corp.internal', 'nas.home.arpa']) {
+      await eventually(async () => (await secureGet(https.listen, name, root)).status === 200, 10_000);
+    }
+    expect((await watch.status(['intranet', 'wiki.corp.internal'])).map((c) => [c.state, c.source])).toEqual([['valid', 'internal'], ['valid', 'internal']]);
+
     const [state] = await watch.status(['web.test.localhost']);
     expect(state).toMatchObject({ domain: 'web.test.localhost', state: 'valid', source: 'internal', error: null });
     expect(state?.issuer).toMatch(/Caddy Local Authority/);
@@ -102,7 +109,7 @@ describe('edge with HTTPS', () => {
     await supervisor.setHttps(next);
     expect(supervisor.https).toEqual(next);
     https = next;
-    expect((await supervisor.admin.listRoutes()).map((r) => r.id).sort()).toEqual(['shop', 'web']);
+    expect((await supervisor.admin.listRoutes()).map((r) => r.id).sort()).toEqual(['intra', 'shop', 'web']);
   });
 
   it('restarts with HTTPS and its routes after a crash', async () => {
@@ -122,7 +129,7 @@ describe('edge with HTTPS', () => {
     await plain.start();
     expect(plain.owned).toBe(false);
     expect(await plainGet(httpListen, 'web.test.localhost')).toMatchObject({ status: 200, body: 'A' });
-    expect((await plain.admin.listRoutes()).map((r) => r.id).sort()).toEqual(['shop', 'web']);
+    expect((await plain.admin.listRoutes()).map((r) => r.id).sort()).toEqual(['intra', 'shop', 'web']);
     // Nothing listens on the HTTPS port any more.
     const [host, port] = https.listen.split(':');
     const free = await new Promise<boolean>((resolve) => {
