@@ -214,8 +214,9 @@ export async function removeServer(ctx: FleetContext, principal: Principal, name
 /** The certificates of `domains` on the edges of the servers a placement (`a`, `a,b`, `label:k=v`) includes (local has none). */
 export async function certificatesOn(ctx: FleetContext | undefined, target: string, domains: string[]): Promise<Array<CertificateStateMessage & { server: string }>> {
   if (!ctx) return [];
-  const rows = await ctx.db.selectFrom('servers').select(['id', 'name', 'labels']).orderBy('name').execute();
+  const rows = await ctx.db.selectFrom('servers').select(['id', 'name', 'labels', 'workspace_id']).orderBy('name').execute();
   return rows
-    .filter((row) => includes(target, { name: row.name, labels: JSON.parse(row.labels) as Record<string, string> }))
+    // A label placement picks only the instance's servers, never one dedicated to a workspace.
+    .filter((row) => (row.workspace_id === null || !target.startsWith('label:')) && includes(target, { name: row.name, labels: JSON.parse(row.labels) as Record<string, string> }))
     .flatMap((row) => ctx.state.certificatesOf(row.id, domains).map((c) => ({ server: row.name, ...c })));
 }
