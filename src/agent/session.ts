@@ -85,10 +85,11 @@ export function runSession(options: SessionOptions): AgentSession {
     settle.reject(new SlipwayError(code as ErrorCode, message));
   };
 
-  async function maybeRenew() {
+  /** Renews at two thirds of the certificate's life, or now when the control plane asks (a key rotation). */
+  async function maybeRenew(now = false) {
     if (renewing) return;
     const { from, to } = lifetime(identity.certificatePem);
-    if (Date.now() < from + ((to - from) * 2) / 3) return;
+    if (!now && Date.now() < from + ((to - from) * 2) / 3) return;
     const { keyPem, csrPem } = await newKeyAndCsr(hostname());
     renewing = { id: `renew-${Date.now()}`, keyPem };
     send({ type: 'renew', id: renewing.id, csr: csrPem });
@@ -144,6 +145,10 @@ export function runSession(options: SessionOptions): AgentSession {
         return;
       case 'desired':
         options.handlers?.desired?.(m);
+        return;
+      case 'rotate':
+        ev.log?.('info', 'the control plane asks for a new key and certificate');
+        void maybeRenew(true).catch((error: unknown) => ev.log?.('warn', `renewal failed: ${(error as Error).message}`));
         return;
       case 'command':
         options.handlers?.command?.(m.id, m.command);

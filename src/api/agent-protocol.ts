@@ -113,4 +113,6 @@ export type GatewayMessage =
   | { type: 'error'; id?: string; code: string; message: string }
   /** The whole desired state of the server (level-triggered: a lost message changes nothing the next one does not fix). Holds secret values: never logged. */
   | { type: 'desired'; revision: number; workloads: Array<DesiredEntry<unknown>>; jobs: Array<DesiredEntry<unknown>>; routes: DesiredRoute[] }
-  | { type: 'command'; id: string; command: AgentCommand };
+  | { type: 'command'; id: string; command: AgentCommand }
+  /** Make a new key and renew now (slipway server rotate). */
+  | { type: 'rotate' };

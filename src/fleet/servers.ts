@@ -160,6 +160,15 @@ export async function serverMetricsHistory(ctx: FleetContext, principal: Princip
   return { server: row.name, samples: ctx.sessions.samples(row.id).map((x) => ({ at: new Date(x.at).toISOString(), metrics: x.metrics })) };
 }
 
+/** Asks a connected server's agent for a new key and certificate now (after a suspected leak, or to test renewal). */
+export async function rotateServerKey(ctx: FleetContext, principal: Principal, name: string): Promise<ServerInfo> {
+  const row = await findManaged(ctx.db, principal, name);
+  if (row.state === 'revoked') throw new SlipwayError('SLW_SERVER_REVOKED', `server '${name}' was revoked`);
+  if (!ctx.sessions.send(row.id, { type: 'rotate' })) throw new SlipwayError('SLW_SERVER_UNREACHABLE', `server '${name}' has no live session now (slipway server show ${name}); its agent renews on its own at two thirds of its certificate's life`);
+  await recordAudit(ctx.db, actorOf(principal), { workspaceId: row.workspace_id, action: 'server.rotate', targetType: 'server', target: name, details: { certificateSerial: row.cert_serial } });
+  return toServerInfo(row, ctx.sessions.view(row.id), await workspaceName(ctx.db, row.workspace_id));
+}
+
 /** Revokes a server for good: unused tokens are spent, the live session drops now, later handshakes are refused. */
 export async function revokeServer(ctx: FleetContext, principal: Principal, name: string): Promise<ServerInfo> {
   const row = await ctx.db.transaction().execute(async (tx) => {

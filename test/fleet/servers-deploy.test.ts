@@ -160,6 +160,41 @@ describe('servers joined by agents', () => {
     }
   }, 300_000);
 
+  it('a certificate renewal under load loses no heartbeat and no request', async () => {
+    // A key rotation asked for now: the agent makes a new key and renews over its session.
+    const [h1] = hosts.hosts;
+    const renewals = () => agentLogs.filter((l) => l.startsWith(`[${h1!.name}]`) && l.includes('certificate renewed')).length;
+    const before = renewals();
+    const logsBefore = agentLogs.length;
+    const load = edgeLoad(h1!.address, domain('dev'));
+    const certBefore = (await w.run(['server', 'show', h1!.name, '--json'])).json<{ certificateExpiresAt: string }>().certificateExpiresAt;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rotated = await w.run(['server', 'rotate', h1!.name, '--json']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const beats: Array<{ state: string; at: string }> = [];
+    await until(
+      async () => {
+        const show = (await w.run(['server', 'show', h1!.name, '--json'])).json<{ lastHeartbeatAt: string; state: string }>();
+        beats.push({ state: show.state, at: show.lastHeartbeatAt });
+        return renewals() > before;
+      },
+      (renewed) => renewed,
+      30_000,
+      'a renewal',
+    );
+    await new Promise((r) => setTimeout(r, 2_000));
+    const after = (await w.run(['server', 'show', h1!.name, '--json'])).json<{ lastHeartbeatAt: string; state: string; certificateExpiresAt: string }>();
+    expect(Date.parse(after.certificateExpiresAt)).toBeGreaterThan(Date.parse(certBefore));
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(result.sent).toBeGreaterThan(50);
+    // One unbroken session: connected at every look, heartbeats going on, no missed-beat reconnect.
+    expect(beats.every((b) => b.state === 'connected')).toBe(true);
+    expect(Date.parse(after.lastHeartbeatAt)).toBeGreaterThan(Date.parse(beats[0]!.at));
+    const during = agentLogs.slice(logsBefore).filter((l) => l.startsWith(`[${h1!.name}]`));
+    expect(during.filter((l) => /reconnecting|session closed|no word/.test(l))).toEqual([]);
+  }, 120_000);
+
   it('the hosts keep serving while the control plane is down; its restart duplicates nothing', async () => {
     const [h1, h2] = hosts.hosts;
     const before = await workloadContainers();

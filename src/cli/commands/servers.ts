@@ -100,6 +100,15 @@ export function registerServerCommands(server: Command, run: Runner): void {
       }),
     );
   server
+    .command('rotate <name>')
+    .description("ask the server's agent for a new key and certificate now (over its session; nothing drops)")
+    .action(
+      run(async (ctx, [name = '']) => {
+        const r = await ctx.client.request<ServerInfo>('POST', apiPath('servers', name, 'rotate'));
+        emit(ctx.io, ctx.json, r, () => `asked server '${r.name}' for a new key and certificate; its agent renews over its session (slipway server show ${r.name}: certificate)`);
+      }),
+    );
+  server
     .command('revoke <name>')
     .description("revoke a server for good: its agent's session drops now, every later handshake is refused")
     .action(

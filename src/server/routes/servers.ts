@@ -2,7 +2,7 @@
 import { deletedSchema } from '../../api/common.js';
 import { createServerBody, joinTokenBody, joinTokenSchema, serverListSchema, serverMetricsHistorySchema, serverParam, serverSchema } from '../../api/servers.js';
 import { SlipwayError } from '../../core/errors.js';
-import { addServer, listServers, newJoinToken, removeServer, revokeServer, serverMetricsHistory, showServer, type FleetContext } from '../../fleet/servers.js';
+import { addServer, listServers, newJoinToken, removeServer, revokeServer, rotateServerKey, serverMetricsHistory, showServer, type FleetContext } from '../../fleet/servers.js';
 import type { ServerDeps } from '../deps.js';
 import { defineRoute } from '../http/route.js';
 
@@ -68,6 +68,18 @@ export const serverRoutes = [
     body: joinTokenBody,
     response: joinTokenSchema,
     handler: async ({ deps, principal, params, body }) => newJoinToken(fleet(deps), principal, params.server, body.tokenTtlSeconds),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/servers/{server}/rotate',
+    operationId: 'rotateServerKey',
+    summary: "Ask a connected server's agent for a new key and certificate now (it renews over its session; nothing drops)",
+    tag: 'servers',
+    scope: 'principal',
+    status: 202,
+    params: serverParam,
+    response: serverSchema,
+    handler: async ({ deps, principal, params }) => rotateServerKey(fleet(deps), principal, params.server),
   }),
   defineRoute({
     method: 'POST',
