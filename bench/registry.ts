@@ -15,10 +15,17 @@
  * blob, `--seconds` each with `--connections` connections. Slipway's requests carry a pull JWT
  * from `/v2/token` (fetched right before each measurement; it lives 300 s).
  *
- *   npm run build
- *   npx tsx bench/registry.ts [--runs 3] [--seconds 5] [--connections 10] [--write docs/benchmarks.md]
+ * A herd pulling one layer (issue 12): one 32 MiB blob of random bytes pushed at the protocol
+ * level (POST + PUT), then `--clients` curl processes at once, each GETting it `--rounds` times
+ * over one kept-alive connection (Slipway's with a pull JWT), every answer checked for 200 and
+ * the whole size; MB/s over all clients, and the server's CPU seconds per GB sent (from
+ * /proc, steadier than MB/s on a shared machine). `--runs` times, the registries alternating.
  *
- * Needs skopeo and docker-registry (Debian packages) and root (skopeo's blob-info cache is
+ *   npm run build
+ *   npx tsx bench/registry.ts [--runs 3] [--seconds 5] [--connections 10] [--clients 8] [--rounds 16] [--write docs/benchmarks.md]
+ *   npx tsx bench/registry.ts --only herd [--runs 5]      # the herd row alone, printed
+ *
+ * Needs skopeo, curl and docker-registry (Debian packages) and root (skopeo's blob-info cache is
  * /var/lib/containers/cache/blob-info-cache-v1.boltdb). Everything it starts it stops, even on
  * failure, and its temp dirs are removed.
  */
@@ -142,6 +149,8 @@ interface Target {
   pullHeaders(repository: string): Promise<Record<string, string>>;
   /** Authorization header for a push (and pull) on `repository` (fetched now). */
   pushHeaders(repository: string): Promise<Record<string, string>>;
+  /** The server's process, for its CPU time. */
+  pid: number;
 }
 
 async function startSlipway(): Promise<Target> {
@@ -168,6 +177,7 @@ async function startSlipway(): Promise<Target> {
   };
   return {
     name: 'Slipway',
+    pid: server.child.pid!,
     url,
     host: `127.0.0.1:${port}`,
     repository: async (label) => {
@@ -197,7 +207,7 @@ async function startDistribution(): Promise<Target> {
   const server = spawnServer('docker-registry', ['serve', config], process.env);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/v2/`, [200], server);
-  return { name: 'docker-registry', url, host: `127.0.0.1:${port}`, repository: async (label) => `bench/${label}`, creds: () => [], pullHeaders: async () => ({}), pushHeaders: async () => ({}) };
+  return { name: 'docker-registry', pid: server.child.pid!, url, host: `127.0.0.1:${port}`, repository: async (label) => `bench/${label}`, creds: () => [], pullHeaders: async () => ({}), pushHeaders: async () => ({}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,50 +363,67 @@ async function pushBlob(t: Target, repository: string, blob: Buffer): Promise<st
  * pull token goes in a curl config file (not the command line); every transfer must answer 200
  * with the whole blob.
  */
-async function herdPull(t: Target, repository: string, digest: string, scratch: string): Promise<number> {
+async function herdPull(t: Target, repository: string, digest: string, scratch: string): Promise<{ seconds: number; cpu: number }> {
   const url = `${t.url}/v2/${repository}/blobs/${digest}`;
   const config = join(scratch, `herd-${t.name}.curlrc`);
   const headers = Object.entries(await t.pullHeaders(repository)).map(([k, v]) => `header = "${k}: ${v}"`);
   const transfers = Array.from({ length: rounds }, () => `url = "${url}"\noutput = "/dev/null"`);
   writeFileSync(config, [...headers, 'no-progress-meter', 'write-out = "%{http_code} %{size_download}\\n"', ...transfers, ''].join('\n'), { mode: 0o600 });
+  const cpuBefore = cpuSeconds(t.pid);
   const start = performance.now();
   const outputs = await Promise.all(Array.from({ length: clients }, () => sh('curl', ['--config', config])));
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = cpuSeconds(t.pid) - cpuBefore;
   for (const line of outputs.join('').trim().split('\n')) {
     if (line !== `200 ${herdBlobBytes}`) throw new Error(`${t.name}: a herd pull answered ${line}`);
   }
-  return elapsed;
+  return { seconds: elapsed, cpu };
 }
 
-/** The herd row for each target: MB/s of every run (`runs` of them, the registries alternating). */
-async function herd(targets: readonly Target[], scratch: string): Promise<Map<Target, number[]>> {
+/** CPU seconds (user + system) process `pid` has used so far (Linux, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface HerdRun {
+  /** MB/s over all clients. */
+  rate: number;
+  /** The server's CPU seconds per GB sent. */
+  cpuPerGB: number;
+}
+
+/** The herd row for each target: every run (`runs` of them, the registries alternating). */
+async function herd(targets: readonly Target[], scratch: string): Promise<Map<Target, HerdRun[]>> {
   const blob = randomBytes(herdBlobBytes);
   const where = new Map<Target, { repository: string; digest: string }>();
   for (const t of targets) {
     const repository = await t.repository('herd');
     where.set(t, { repository, digest: await pushBlob(t, repository, blob) });
   }
-  const rates = new Map<Target, number[]>(targets.map((t) => [t, []]));
+  const results = new Map<Target, HerdRun[]>(targets.map((t) => [t, []]));
+  const bytes = clients * rounds * herdBlobBytes;
   for (let i = 1; i <= runs; i++) {
     for (const t of targets) {
       const { repository, digest } = where.get(t)!;
-      const s = await herdPull(t, repository, digest, scratch);
-      const rate = (clients * rounds * herdBlobBytes) / MB / s;
-      rates.get(t)!.push(rate);
-      process.stderr.write(`${t.name} herd pull run ${i}: ${clients} × ${rounds} × 32 MiB in ${fmtS(s)} s, ${rate.toFixed(0)} MB/s\n`);
+      const { seconds: s, cpu } = await herdPull(t, repository, digest, scratch);
+      const run = { rate: bytes / MB / s, cpuPerGB: cpu / (bytes / 1e9) };
+      results.get(t)!.push(run);
+      process.stderr.write(`${t.name} herd pull run ${i}: ${clients} × ${rounds} × 32 MiB in ${fmtS(s)} s, ${run.rate.toFixed(0)} MB/s, server CPU ${cpu.toFixed(2)} s\n`);
     }
   }
-  return rates;
+  return results;
 }
 
-function herdTable(rates: Map<Target, number[]>, slipway: Target, peer: Target): string {
-  const s = median(rates.get(slipway)!);
-  const p = median(rates.get(peer)!);
-  const all = (t: Target) => rates.get(t)!.map((r) => r.toFixed(0)).join(', ');
+function herdTable(results: Map<Target, HerdRun[]>, slipway: Target, peer: Target): string {
+  const rate = (t: Target) => median(results.get(t)!.map((r) => r.rate));
+  const cpu = (t: Target) => median(results.get(t)!.map((r) => r.cpuPerGB));
+  const all = (t: Target) => results.get(t)!.map((r) => r.rate.toFixed(0)).join(', ');
   return [
-    `| concurrent blob pull (curl, protocol level) | Slipway MB/s | docker-registry MB/s | Slipway / docker-registry | Slipway runs | docker-registry runs |`,
-    `|---|---|---|---|---|---|`,
-    `| ${clients} clients × ${rounds} GETs of one 32 MiB blob | ${s.toFixed(0)} | ${p.toFixed(0)} | ${(s / p).toFixed(2)} | ${all(slipway)} | ${all(peer)} |`,
+    `| concurrent blob pull (curl, protocol level) | Slipway MB/s | docker-registry MB/s | Slipway / docker-registry | Slipway runs | docker-registry runs | server CPU s per GB, Slipway / docker-registry |`,
+    `|---|---|---|---|---|---|---|`,
+    `| ${clients} clients × ${rounds} GETs of one 32 MiB blob | ${rate(slipway).toFixed(0)} | ${rate(peer).toFixed(0)} | ${(rate(slipway) / rate(peer)).toFixed(2)} | ${all(slipway)} | ${all(peer)} | ${cpu(slipway).toFixed(2)} / ${cpu(peer).toFixed(2)} |`,
     '',
   ].join('\n');
 }
