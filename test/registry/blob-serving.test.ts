@@ -11,7 +11,7 @@ import { readdirSync, readlinkSync, rmSync, truncateSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkBytes } from '../../src/server/registry/blob-send.js';
+import { chunkBytes } from '../../src/registry/blob-chunks.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { basic, createToken, createWorkspace, pushBlob, randomBlob, registryCall, registryErrorCode } from '../support/registry-clients.js';
 
@@ -26,14 +26,21 @@ interface Pulled {
   complete: boolean;
 }
 
-/** A GET with node:http (it reports a body cut short instead of throwing); `abortAfter` hangs up after that many bytes. */
-function pull(url: string, path: string, headers: Record<string, string>, abortAfter?: number): Promise<Pulled> {
+/**
+ * A GET with node:http (it reports a body cut short instead of throwing); `abortAfter` hangs up
+ * after that many bytes; `stallUntil` stops reading after the first bytes until it resolves.
+ */
+function pull(url: string, path: string, headers: Record<string, string>, abortAfter?: number, stallUntil?: Promise<unknown>): Promise<Pulled> {
   return new Promise((done, fail) => {
     const req = request(new URL(path, url), { headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const finish = () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), complete: res.complete });
       res.on('data', (chunk: Buffer) => {
+        if (size === 0 && stallUntil) {
+          res.pause();
+          void stallUntil.then(() => res.resume());
+        }
         chunks.push(chunk);
         size += chunk.length;
         if (abortAfter !== undefined && size >= abortAfter) req.destroy();
@@ -78,7 +85,8 @@ describe('serving blob bytes', () => {
     server = await startInProcessServer();
     await createWorkspace(server.url, server.adminToken, 'acme', ['shop']);
     auth = basic(await createToken(server.url, server.adminToken, 'acme', 'developer'));
-    for (const size of [0, 1, chunkBytes - 1, chunkBytes, chunkBytes + 1, Math.floor(2.5 * chunkBytes), 4 * chunkBytes + 7]) {
+    // More chunks than the registry keeps (keepChunks): chunks are evicted and their buffers reused while others are sent.
+    for (const size of [0, 1, chunkBytes - 1, chunkBytes, chunkBytes + 1, Math.floor(2.5 * chunkBytes), 4 * chunkBytes + 7, 12 * chunkBytes + 3, 13 * chunkBytes + 5]) {
       const data = randomBlob(size);
       blobs.set(await pushBlob(server.url, auth, repo, data), data);
     }
@@ -100,6 +108,20 @@ describe('serving blob bytes', () => {
       });
     }
     await until('every blob file is closed', () => openBlobFiles(server.dataDir).length === 0);
+  });
+
+  it('a stalled client gets its own bytes while others pull more chunks than the registry keeps', async () => {
+    const big = [...blobs.entries()].filter(([, d]) => d.length > 10 * chunkBytes);
+    let others!: () => void;
+    const othersDone = new Promise<void>((r) => (others = r));
+    const stalled = big.map(([digest]) => pull(server.url, `/v2/${repo}/blobs/${digest}`, { authorization: auth }, undefined, othersDone));
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(big.map(([digest]) => pull(server.url, `/v2/${repo}/blobs/${digest}`, { authorization: auth })));
+      results.forEach((r, i) => expect(hex(r.body)).toBe(hex(big[i]![1])));
+    }
+    others();
+    const slow = await Promise.all(stalled);
+    slow.forEach((r, i) => expect({ complete: r.complete, body: hex(r.body) }).toEqual({ complete: true, body: hex(big[i]![1]) }));
   });
 
   it('ranges across chunk boundaries, open-ended and suffix ranges answer 206 with exactly the slice', async () => {

@@ -37,7 +37,7 @@ export async function handleBlobs(r: RegistryRequest): Promise<void> {
   }
   if (range) void reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', String(range.end - range.start + 1));
   else void reply.code(200).header('content-length', String(size));
-  await sendBlob(r, ref, range ?? { start: 0, end: size - 1 });
+  await sendBlob(r, ref, size, range ?? { start: 0, end: size - 1 });
 }
 
 /**
@@ -45,14 +45,14 @@ export async function handleBlobs(r: RegistryRequest): Promise<void> {
  * handling (see blob-send.ts for why). The file is opened before the head is written, so a blob
  * missing on disk still answers the registry's 500; later failures cut the body short.
  */
-async function sendBlob(r: RegistryRequest, digest: string, range: { start: number; end: number }): Promise<void> {
+async function sendBlob(r: RegistryRequest, digest: string, size: number, range: { start: number; end: number }): Promise<void> {
   const { request, reply, registry } = r;
   const file = await registry.store.blobs.openBlob(digest);
   void reply.hijack();
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
   reply.raw.writeHead(reply.statusCode);
   try {
-    const outcome = await sendBlobBytes(reply.raw, file, range.start, range.end + 1);
+    const outcome = await sendBlobBytes(reply.raw, registry.chunks, file, { digest, size, start: range.start, end: range.end + 1 });
     if (outcome === 'file-short') request.log.error({ digest }, 'blob file is shorter than its recorded size; the response was cut short');
     else if (outcome === 'client-gone') request.log.info({ digest }, 'registry client went away');
   } catch (error) {
