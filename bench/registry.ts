@@ -15,15 +15,17 @@
  * blob, `--seconds` each with `--connections` connections. Slipway's requests carry a pull JWT
  * from `/v2/token` (fetched right before each measurement; it lives 300 s).
  *
- * A herd pulling one layer (issue 12): one 32 MiB blob of random bytes pushed at the protocol
- * level (POST + PUT), then `--clients` curl processes at once, each GETting it `--rounds` times
- * over one kept-alive connection (Slipway's with a pull JWT), every answer checked for 200 and
- * the whole size; MB/s over all clients, and the server's CPU seconds per GB sent (from
- * /proc, steadier than MB/s on a shared machine). `--runs` times, the registries alternating.
+ * A herd pulling at once (issue 12): `--clients` blobs of 32 MiB random bytes pushed at the
+ * protocol level (POST + PUT), then `--clients` curl processes at once, each GETting a blob
+ * `--rounds` times over one kept-alive connection (Slipway's with a pull JWT), every answer
+ * checked for 200 and the whole size: all clients the same blob (a herd rollout pulling one
+ * layer), then each its own. MB/s over all clients, and the server's CPU seconds per GB sent
+ * (from /proc, steadier than MB/s on a shared machine). `--runs` times, the registries
+ * alternating.
  *
  *   npm run build
  *   npx tsx bench/registry.ts [--runs 3] [--seconds 5] [--connections 10] [--clients 8] [--rounds 16] [--write docs/benchmarks.md]
- *   npx tsx bench/registry.ts --only herd [--runs 5]      # the herd row alone, printed
+ *   npx tsx bench/registry.ts --only herd [--runs 5]      # the herd rows alone, printed
  *
  * Needs skopeo, curl and docker-registry (Debian packages) and root (skopeo's blob-info cache is
  * /var/lib/containers/cache/blob-info-cache-v1.boltdb). Everything it starts it stops, even on
@@ -58,7 +60,7 @@ const connections = Number(args.connections);
 const clients = Number(args.clients);
 const rounds = Number(args.rounds);
 if (![runs, seconds, connections, clients, rounds].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--runs, --seconds, --connections, --clients and --rounds take positive integers');
-if (args.only !== undefined && args.only !== 'herd') throw new Error('--only takes herd (the concurrent blob pull row alone)');
+if (args.only !== undefined && args.only !== 'herd') throw new Error('--only takes herd (the concurrent blob pull rows alone)');
 if (args.only !== undefined && args.write) throw new Error('--write takes the whole report; run without --only');
 const herdOnly = args.only === 'herd';
 
@@ -333,8 +335,8 @@ async function hot(t: Target, method: 'GET' | 'HEAD', path: string, headers: Rec
 }
 
 // ---------------------------------------------------------------------------------------------
-// A herd pulling one layer at once: `--clients` curl processes, each GETting the same 32 MiB
-// blob `--rounds` times over one kept-alive connection (protocol level, no image client).
+// A herd pulling at once: `--clients` curl processes, each GETting a 32 MiB blob `--rounds` times
+// over one kept-alive connection (protocol level, no image client).
 
 const herdBlobBytes = 32 * 1024 * 1024;
 
@@ -363,15 +365,17 @@ async function pushBlob(t: Target, repository: string, blob: Buffer): Promise<st
  * pull token goes in a curl config file (not the command line); every transfer must answer 200
  * with the whole blob.
  */
-async function herdPull(t: Target, repository: string, digest: string, scratch: string): Promise<{ seconds: number; cpu: number }> {
-  const url = `${t.url}/v2/${repository}/blobs/${digest}`;
-  const config = join(scratch, `herd-${t.name}.curlrc`);
+async function herdPull(t: Target, repository: string, digests: string[], scratch: string): Promise<{ seconds: number; cpu: number }> {
   const headers = Object.entries(await t.pullHeaders(repository)).map(([k, v]) => `header = "${k}: ${v}"`);
-  const transfers = Array.from({ length: rounds }, () => `url = "${url}"\noutput = "/dev/null"`);
-  writeFileSync(config, [...headers, 'no-progress-meter', 'write-out = "%{http_code} %{size_download}\\n"', ...transfers, ''].join('\n'), { mode: 0o600 });
+  const configs = digests.map((digest, i) => {
+    const config = join(scratch, `herd-${t.name}-${i}.curlrc`);
+    const transfers = Array.from({ length: rounds }, () => `url = "${t.url}/v2/${repository}/blobs/${digest}"\noutput = "/dev/null"`);
+    writeFileSync(config, [...headers, 'no-progress-meter', 'write-out = "%{http_code} %{size_download}\\n"', ...transfers, ''].join('\n'), { mode: 0o600 });
+    return config;
+  });
   const cpuBefore = cpuSeconds(t.pid);
   const start = performance.now();
-  const outputs = await Promise.all(Array.from({ length: clients }, () => sh('curl', ['--config', config])));
+  const outputs = await Promise.all(configs.map((config) => sh('curl', ['--config', config])));
   const elapsed = (performance.now() - start) / 1000;
   const cpu = cpuSeconds(t.pid) - cpuBefore;
   for (const line of outputs.join('').trim().split('\n')) {
@@ -394,38 +398,52 @@ interface HerdRun {
   cpuPerGB: number;
 }
 
-/** The herd row for each target: every run (`runs` of them, the registries alternating). */
-async function herd(targets: readonly Target[], scratch: string): Promise<Map<Target, HerdRun[]>> {
-  const blob = randomBytes(herdBlobBytes);
-  const where = new Map<Target, { repository: string; digest: string }>();
-  for (const t of targets) {
-    const repository = await t.repository('herd');
-    where.set(t, { repository, digest: await pushBlob(t, repository, blob) });
+/** The two herd workloads: every client pulling the same blob (a herd rollout), or each its own. */
+const herdWorkloads = [
+  { name: 'one 32 MiB blob', shared: true },
+  { name: 'each its own 32 MiB blob', shared: false },
+] as const;
+
+/** Each workload's runs per target (`runs` of them, the registries alternating). */
+async function herd(targets: readonly Target[], scratch: string): Promise<Map<string, Map<Target, HerdRun[]>>> {
+  const repositories = new Map<Target, string>();
+  for (const t of targets) repositories.set(t, await t.repository('herd'));
+  // Blob 0 is the shared one; blobs 0..clients-1 are the clients' own.
+  const digests = new Map<Target, string[]>(targets.map((t) => [t, []]));
+  for (let i = 0; i < clients; i++) {
+    const blob = randomBytes(herdBlobBytes);
+    for (const t of targets) digests.get(t)!.push(await pushBlob(t, repositories.get(t)!, blob));
   }
-  const results = new Map<Target, HerdRun[]>(targets.map((t) => [t, []]));
+  const results = new Map<string, Map<Target, HerdRun[]>>();
   const bytes = clients * rounds * herdBlobBytes;
-  for (let i = 1; i <= runs; i++) {
-    for (const t of targets) {
-      const { repository, digest } = where.get(t)!;
-      const { seconds: s, cpu } = await herdPull(t, repository, digest, scratch);
-      const run = { rate: bytes / MB / s, cpuPerGB: cpu / (bytes / 1e9) };
-      results.get(t)!.push(run);
-      process.stderr.write(`${t.name} herd pull run ${i}: ${clients} × ${rounds} × 32 MiB in ${fmtS(s)} s, ${run.rate.toFixed(0)} MB/s, server CPU ${cpu.toFixed(2)} s\n`);
+  for (const w of herdWorkloads) {
+    const byTarget = new Map<Target, HerdRun[]>(targets.map((t) => [t, []]));
+    results.set(w.name, byTarget);
+    for (let i = 1; i <= runs; i++) {
+      for (const t of targets) {
+        const own = digests.get(t)!;
+        const { seconds: s, cpu } = await herdPull(t, repositories.get(t)!, w.shared ? own.map(() => own[0]!) : own, scratch);
+        const run = { rate: bytes / MB / s, cpuPerGB: cpu / (bytes / 1e9) };
+        byTarget.get(t)!.push(run);
+        process.stderr.write(`${t.name} herd pull (${w.name}) run ${i}: ${clients} × ${rounds} × 32 MiB in ${fmtS(s)} s, ${run.rate.toFixed(0)} MB/s, server CPU ${cpu.toFixed(2)} s\n`);
+      }
     }
   }
   return results;
 }
 
-function herdTable(results: Map<Target, HerdRun[]>, slipway: Target, peer: Target): string {
-  const rate = (t: Target) => median(results.get(t)!.map((r) => r.rate));
-  const cpu = (t: Target) => median(results.get(t)!.map((r) => r.cpuPerGB));
-  const all = (t: Target) => results.get(t)!.map((r) => r.rate.toFixed(0)).join(', ');
-  return [
-    `| concurrent blob pull (curl, protocol level) | Slipway MB/s | docker-registry MB/s | Slipway / docker-registry | Slipway runs | docker-registry runs | server CPU s per GB, Slipway / docker-registry |`,
+function herdTable(results: Map<string, Map<Target, HerdRun[]>>, slipway: Target, peer: Target): string {
+  const lines = [
+    `| concurrent blob pulls (curl, protocol level) | Slipway MB/s | docker-registry MB/s | Slipway / docker-registry | Slipway runs | docker-registry runs | server CPU s per GB, Slipway / docker-registry |`,
     `|---|---|---|---|---|---|---|`,
-    `| ${clients} clients × ${rounds} GETs of one 32 MiB blob | ${rate(slipway).toFixed(0)} | ${rate(peer).toFixed(0)} | ${(rate(slipway) / rate(peer)).toFixed(2)} | ${all(slipway)} | ${all(peer)} | ${cpu(slipway).toFixed(2)} / ${cpu(peer).toFixed(2)} |`,
-    '',
-  ].join('\n');
+  ];
+  for (const [name, byTarget] of results) {
+    const rate = (t: Target) => median(byTarget.get(t)!.map((r) => r.rate));
+    const cpu = (t: Target) => median(byTarget.get(t)!.map((r) => r.cpuPerGB));
+    const all = (t: Target) => byTarget.get(t)!.map((r) => r.rate.toFixed(0)).join(', ');
+    lines.push(`| ${clients} clients × ${rounds} GETs of ${name} | ${rate(slipway).toFixed(0)} | ${rate(peer).toFixed(0)} | ${(rate(slipway) / rate(peer)).toFixed(2)} | ${all(slipway)} | ${all(peer)} | ${cpu(slipway).toFixed(2)} / ${cpu(peer).toFixed(2)} |`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const fmtS = (s: number) => s.toFixed(2);
