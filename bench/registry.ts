@@ -15,10 +15,19 @@
  * blob, `--seconds` each with `--connections` connections. Slipway's requests carry a pull JWT
  * from `/v2/token` (fetched right before each measurement; it lives 300 s).
  *
- *   npm run build
- *   npx tsx bench/registry.ts [--runs 3] [--seconds 5] [--connections 10] [--write docs/benchmarks.md]
+ * A herd pulling at once (issue 12): `--clients` blobs of 32 MiB random bytes pushed at the
+ * protocol level (POST + PUT), then `--clients` curl processes at once, each GETting a blob
+ * `--rounds` times over one kept-alive connection (Slipway's with a pull JWT), every answer
+ * checked for 200 and the whole size: all clients the same blob (a herd rollout pulling one
+ * layer), then each its own. MB/s over all clients, and the server's CPU seconds per GB sent
+ * (from /proc, steadier than MB/s on a shared machine). `--runs` times, the registries
+ * alternating.
  *
- * Needs skopeo and docker-registry (Debian packages) and root (skopeo's blob-info cache is
+ *   npm run build
+ *   npx tsx bench/registry.ts [--runs 3] [--seconds 5] [--connections 10] [--clients 8] [--rounds 16] [--write docs/benchmarks.md]
+ *   npx tsx bench/registry.ts --only herd [--runs 5]      # the herd rows alone, printed
+ *
+ * Needs skopeo, curl and docker-registry (Debian packages) and root (skopeo's blob-info cache is
  * /var/lib/containers/cache/blob-info-cache-v1.boltdb). Everything it starts it stops, even on
  * failure, and its temp dirs are removed.
  */
@@ -39,13 +48,21 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
+    clients: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '16' },
+    only: { type: 'string' },
     write: { type: 'string' },
   },
 });
 const runs = Number(args.runs);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
-if (![runs, seconds, connections].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--runs, --seconds and --connections take positive integers');
+const clients = Number(args.clients);
+const rounds = Number(args.rounds);
+if (![runs, seconds, connections, clients, rounds].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--runs, --seconds, --connections, --clients and --rounds take positive integers');
+if (args.only !== undefined && args.only !== 'herd') throw new Error('--only takes herd (the concurrent blob pull rows alone)');
+if (args.only !== undefined && args.write) throw new Error('--write takes the whole report; run without --only');
+const herdOnly = args.only === 'herd';
 
 const root = resolve(import.meta.dirname, '..');
 const blobInfoCache = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
@@ -132,6 +149,10 @@ interface Target {
   creds(side: 'dest' | 'src'): string[];
   /** Authorization header for a pull request on `repository` (fetched now). */
   pullHeaders(repository: string): Promise<Record<string, string>>;
+  /** Authorization header for a push (and pull) on `repository` (fetched now). */
+  pushHeaders(repository: string): Promise<Record<string, string>>;
+  /** The server's process, for its CPU time. */
+  pid: number;
 }
 
 async function startSlipway(): Promise<Target> {
@@ -149,8 +170,16 @@ async function startSlipway(): Promise<Target> {
     if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
   };
   await api('/api/v1/workspaces', { name: 'bench', tier: 'high' });
+  const jwtHeaders = async (repository: string, actions: string): Promise<Record<string, string>> => {
+    const q = new URLSearchParams({ service: 'slipway', scope: `repository:${repository}:${actions}` });
+    const res = await fetch(`${url}/v2/token?${q.toString()}`, { headers: { authorization: `Basic ${Buffer.from(`bench:${token}`).toString('base64')}` } });
+    if (!res.ok) throw new Error(`/v2/token: ${res.status} ${await res.text()}`);
+    const { token: jwt } = (await res.json()) as { token: string };
+    return { authorization: `Bearer ${jwt}` };
+  };
   return {
     name: 'Slipway',
+    pid: server.child.pid!,
     url,
     host: `127.0.0.1:${port}`,
     repository: async (label) => {
@@ -158,13 +187,8 @@ async function startSlipway(): Promise<Target> {
       return `bench/${label}`;
     },
     creds: (side) => [`--${side}-creds`, `bench:${token}`],
-    pullHeaders: async (repository) => {
-      const q = new URLSearchParams({ service: 'slipway', scope: `repository:${repository}:pull` });
-      const res = await fetch(`${url}/v2/token?${q.toString()}`, { headers: { authorization: `Basic ${Buffer.from(`bench:${token}`).toString('base64')}` } });
-      if (!res.ok) throw new Error(`/v2/token: ${res.status} ${await res.text()}`);
-      const { token: jwt } = (await res.json()) as { token: string };
-      return { authorization: `Bearer ${jwt}` };
-    },
+    pullHeaders: (repository) => jwtHeaders(repository, 'pull'),
+    pushHeaders: (repository) => jwtHeaders(repository, 'pull,push'),
   };
 }
 
@@ -185,7 +209,7 @@ async function startDistribution(): Promise<Target> {
   const server = spawnServer('docker-registry', ['serve', config], process.env);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/v2/`, [200], server);
-  return { name: 'docker-registry', url, host: `127.0.0.1:${port}`, repository: async (label) => `bench/${label}`, creds: () => [], pullHeaders: async () => ({}) };
+  return { name: 'docker-registry', pid: server.child.pid!, url, host: `127.0.0.1:${port}`, repository: async (label) => `bench/${label}`, creds: () => [], pullHeaders: async () => ({}), pushHeaders: async () => ({}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,22 +334,140 @@ async function hot(t: Target, method: 'GET' | 'HEAD', path: string, headers: Rec
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
 }
 
+// ---------------------------------------------------------------------------------------------
+// A herd pulling at once: `--clients` curl processes, each GETting a 32 MiB blob `--rounds` times
+// over one kept-alive connection (protocol level, no image client).
+
+const herdBlobBytes = 32 * 1024 * 1024;
+
+/** Pushes `blob` into `repository` at the protocol level (POST, then PUT with the body); returns its digest. */
+async function pushBlob(t: Target, repository: string, blob: Buffer): Promise<string> {
+  const digest = `sha256:${sha256(blob)}`;
+  const headers = await t.pushHeaders(repository);
+  const start = await fetch(`${t.url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers });
+  await start.arrayBuffer();
+  const location = start.headers.get('location');
+  if (start.status !== 202 || !location) throw new Error(`${t.name}: POST upload answered ${start.status}`);
+  const put = new URL(location, t.url);
+  put.searchParams.set('digest', digest);
+  const res = await fetch(put, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob });
+  const body = await res.text();
+  if (res.status !== 201) throw new Error(`${t.name}: PUT upload answered ${res.status} ${body}`);
+  // One GET, hashed: the timed pulls below only count bytes.
+  const check = await fetch(`${t.url}/v2/${repository}/blobs/${digest}`, { headers: await t.pullHeaders(repository) });
+  const pulled = Buffer.from(await check.arrayBuffer());
+  if (check.status !== 200 || `sha256:${sha256(pulled)}` !== digest) throw new Error(`${t.name}: GET blob answered ${check.status} with ${pulled.length} bytes of other content`);
+  return digest;
+}
+
+/**
+ * Seconds for `clients` curl processes to GET the blob `rounds` times each, all at once. The
+ * pull token goes in a curl config file (not the command line); every transfer must answer 200
+ * with the whole blob.
+ */
+async function herdPull(t: Target, repository: string, digests: string[], scratch: string): Promise<{ seconds: number; cpu: number }> {
+  const headers = Object.entries(await t.pullHeaders(repository)).map(([k, v]) => `header = "${k}: ${v}"`);
+  const configs = digests.map((digest, i) => {
+    const config = join(scratch, `herd-${t.name}-${i}.curlrc`);
+    const transfers = Array.from({ length: rounds }, () => `url = "${t.url}/v2/${repository}/blobs/${digest}"\noutput = "/dev/null"`);
+    writeFileSync(config, [...headers, 'no-progress-meter', 'write-out = "%{http_code} %{size_download}\\n"', ...transfers, ''].join('\n'), { mode: 0o600 });
+    return config;
+  });
+  const cpuBefore = cpuSeconds(t.pid);
+  const start = performance.now();
+  const outputs = await Promise.all(configs.map((config) => sh('curl', ['--config', config])));
+  const elapsed = (performance.now() - start) / 1000;
+  const cpu = cpuSeconds(t.pid) - cpuBefore;
+  for (const line of outputs.join('').trim().split('\n')) {
+    if (line !== `200 ${herdBlobBytes}`) throw new Error(`${t.name}: a herd pull answered ${line}`);
+  }
+  return { seconds: elapsed, cpu };
+}
+
+/** CPU seconds (user + system) process `pid` has used so far (Linux, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface HerdRun {
+  /** MB/s over all clients. */
+  rate: number;
+  /** The server's CPU seconds per GB sent. */
+  cpuPerGB: number;
+}
+
+/** The two herd workloads: every client pulling the same blob (a herd rollout), or each its own. */
+const herdWorkloads = [
+  { name: 'one 32 MiB blob', shared: true },
+  { name: 'each its own 32 MiB blob', shared: false },
+] as const;
+
+/** Each workload's runs per target (`runs` of them, the registries alternating). */
+async function herd(targets: readonly Target[], scratch: string): Promise<Map<string, Map<Target, HerdRun[]>>> {
+  const repositories = new Map<Target, string>();
+  for (const t of targets) repositories.set(t, await t.repository('herd'));
+  // Blob 0 is the shared one; blobs 0..clients-1 are the clients' own.
+  const digests = new Map<Target, string[]>(targets.map((t) => [t, []]));
+  for (let i = 0; i < clients; i++) {
+    const blob = randomBytes(herdBlobBytes);
+    for (const t of targets) digests.get(t)!.push(await pushBlob(t, repositories.get(t)!, blob));
+  }
+  const results = new Map<string, Map<Target, HerdRun[]>>();
+  const bytes = clients * rounds * herdBlobBytes;
+  for (const w of herdWorkloads) {
+    const byTarget = new Map<Target, HerdRun[]>(targets.map((t) => [t, []]));
+    results.set(w.name, byTarget);
+    for (let i = 1; i <= runs; i++) {
+      for (const t of targets) {
+        const own = digests.get(t)!;
+        const { seconds: s, cpu } = await herdPull(t, repositories.get(t)!, w.shared ? own.map(() => own[0]!) : own, scratch);
+        const run = { rate: bytes / MB / s, cpuPerGB: cpu / (bytes / 1e9) };
+        byTarget.get(t)!.push(run);
+        process.stderr.write(`${t.name} herd pull (${w.name}) run ${i}: ${clients} × ${rounds} × 32 MiB in ${fmtS(s)} s, ${run.rate.toFixed(0)} MB/s, server CPU ${cpu.toFixed(2)} s\n`);
+      }
+    }
+  }
+  return results;
+}
+
+function herdTable(results: Map<string, Map<Target, HerdRun[]>>, slipway: Target, peer: Target): string {
+  const lines = [
+    `| concurrent blob pulls (curl, protocol level) | Slipway MB/s | docker-registry MB/s | Slipway / docker-registry | Slipway runs | docker-registry runs | server CPU s per GB, Slipway / docker-registry |`,
+    `|---|---|---|---|---|---|---|`,
+  ];
+  for (const [name, byTarget] of results) {
+    const rate = (t: Target) => median(byTarget.get(t)!.map((r) => r.rate));
+    const cpu = (t: Target) => median(byTarget.get(t)!.map((r) => r.cpuPerGB));
+    const all = (t: Target) => byTarget.get(t)!.map((r) => r.rate.toFixed(0)).join(', ');
+    lines.push(`| ${clients} clients × ${rounds} GETs of ${name} | ${rate(slipway).toFixed(0)} | ${rate(peer).toFixed(0)} | ${(rate(slipway) / rate(peer)).toFixed(2)} | ${all(slipway)} | ${all(peer)} | ${cpu(slipway).toFixed(2)} / ${cpu(peer).toFixed(2)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 const fmtS = (s: number) => s.toFixed(2);
 const fmtRate = (bytes: number, s: number) => (bytes / MB / s).toFixed(0);
 
-async function versions(): Promise<{ distribution: string; skopeo: string }> {
+async function versions(): Promise<{ distribution: string; skopeo: string; curl: string }> {
   const distribution = (await sh('docker-registry', ['--version'])).trim().split(/\s+/).pop() ?? '?';
   const skopeo = (await sh('skopeo', ['--version'])).trim().replace(/^skopeo version\s*/, '');
-  return { distribution, skopeo };
+  const curl = (await sh('curl', ['--version'])).split(/\s+/)[1] ?? '?';
+  return { distribution, skopeo, curl };
 }
 
 async function main(): Promise<string> {
   const scratch = tempDir('slipway-bench-images-');
-  process.stderr.write(`writing test images (${sizesMB.join(', ')} MB) …\n`);
-  const images = sizesMB.map((size) => makeImage(scratch, size));
   const slipway = await startSlipway();
   const peer = await startDistribution();
   const targets = [slipway, peer] as const;
+  const herdLines = herdTable(await herd(targets, scratch), slipway, peer);
+  const v = await versions();
+  const command = ['npx', 'tsx', 'bench/registry.ts', ...process.argv.slice(2)].join(' ');
+  const machine = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (nproc ${(await sh('nproc', [])).trim()}), Node ${process.version}, docker-registry ${v.distribution}, skopeo ${v.skopeo}, curl ${v.curl}; ${new Date().toISOString().slice(0, 10)}.`;
+  if (herdOnly) return `${machine}\nCommand: \`${command}\`. Median of ${runs} runs; MB = 10^6 bytes.\n\n${herdLines}`;
+  process.stderr.write(`writing test images (${sizesMB.join(', ')} MB) …\n`);
+  const images = sizesMB.map((size) => makeImage(scratch, size));
   const transfers = new Map<string, Transfer>();
   const firstRepo = new Map<Target, string>();
 
@@ -370,7 +512,6 @@ async function main(): Promise<string> {
     hotRows.push({ name: w.name, rows });
   }
 
-  const v = await versions();
   const lines = [
     `| operation | Slipway s (MB/s) | docker-registry s (MB/s) | Slipway / docker-registry (MB/s) |`,
     `|---|---|---|---|`,
@@ -391,12 +532,11 @@ async function main(): Promise<string> {
       return `| ${name} | ${s.rps.toFixed(0)} | ${p.rps.toFixed(0)} | ${(s.rps / p.rps).toFixed(2)} | ${s.p50} / ${s.p99} | ${p.p50} / ${p.p99} | ${s.errors + p.errors} |`;
     }),
   ];
-  const command = ['npx', 'tsx', 'bench/registry.ts', ...process.argv.slice(2)].join(' ');
   const header = [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (nproc ${(await sh('nproc', [])).trim()}), Node ${process.version}, docker-registry ${v.distribution}, skopeo ${v.skopeo}; ${new Date().toISOString().slice(0, 10)}.`,
+    machine,
     `Command: \`${command}\`. Median of ${runs} runs; each push goes to a fresh repository with skopeo's blob-info cache deleted; MB = 10^6 bytes of blobs + manifest.`,
   ].join('\n');
-  return `${header}\n\n${lines.join('\n')}\n\n${hotLines.join('\n')}\n`;
+  return `${header}\n\n${lines.join('\n')}\n\n${hotLines.join('\n')}\n\n${herdLines}`;
 }
 
 let table: string;

@@ -7,12 +7,19 @@
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+
+/** A stored blob opened for reading. */
+export interface BlobFile {
+  /** Reads up to `length` bytes at `position` into the start of `buffer`; 0 at the end of the file. */
+  read(buffer: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
 
 /** An upload's bytes so far and the running hash (kept in memory between chunks). */
 interface OpenUpload {
@@ -50,8 +57,16 @@ export class BlobStore {
     }
   }
 
-  read(digest: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.blobPath(digest), range);
+  /**
+   * Opens a stored blob for positioned reads into the caller's buffers (the blob GET path
+   * reuses its buffers; a read stream allocates a new one per chunk). The caller closes it.
+   */
+  async openBlob(digest: string): Promise<BlobFile> {
+    const handle = await open(this.blobPath(digest), 'r');
+    return {
+      read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   readAll(digest: string): Promise<Buffer> {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Db } from '../store/schema.js';
+import { BlobChunks } from './blob-chunks.js';
 import { BlobStore } from './blob-store.js';
 import type { RegistryStore } from './blobs.js';
 import { RegistryError } from './errors.js';
@@ -27,6 +28,8 @@ export const defaultRegistryLimits: RegistryLimits = { maxBlobBytes: 10 * 1024 *
 export class Registry {
   readonly store: RegistryStore;
   readonly auth: RegistryAuth;
+  /** Blob bytes being served, shared between concurrent pulls of the same blob. */
+  readonly chunks = new BlobChunks();
 
   private constructor(
     db: Db,

@@ -8,6 +8,7 @@ import { parseContentRange } from '../../core/oci.js';
 import { appendUpload, assertDigest, cancelUpload, deleteBlob, finishUpload, findUpload, mountBlob, startUpload, statBlob } from '../../registry/blobs.js';
 import { RegistryError } from '../../registry/errors.js';
 import { dropRepositoryIfEmpty } from '../../registry/repositories.js';
+import { sendBlobBytes } from './blob-send.js';
 import type { RegistryRequest } from './request.js';
 
 export async function handleBlobs(r: RegistryRequest): Promise<void> {
@@ -30,11 +31,33 @@ export async function handleBlobs(r: RegistryRequest): Promise<void> {
     void reply.code(200).header('content-length', String(size)).send();
     return;
   }
-  if (range) {
-    void reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', String(range.end - range.start + 1)).send(registry.store.blobs.read(ref, range));
+  if (size === 0) {
+    void reply.code(200).header('content-length', '0').send('');
     return;
   }
-  void reply.code(200).header('content-length', String(size)).send(size === 0 ? '' : registry.store.blobs.read(ref));
+  if (range) void reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', String(range.end - range.start + 1));
+  else void reply.code(200).header('content-length', String(size));
+  await sendBlob(r, ref, size, range ?? { start: 0, end: size - 1 });
+}
+
+/**
+ * Streams the blob's bytes in `range` (inclusive) on the raw response, past Fastify's payload
+ * handling (see blob-send.ts for why). The file is opened before the head is written, so a blob
+ * missing on disk still answers the registry's 500; later failures cut the body short.
+ */
+async function sendBlob(r: RegistryRequest, digest: string, size: number, range: { start: number; end: number }): Promise<void> {
+  const { request, reply, registry } = r;
+  const file = await registry.store.blobs.openBlob(digest);
+  void reply.hijack();
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
+  reply.raw.writeHead(reply.statusCode);
+  try {
+    const outcome = await sendBlobBytes(reply.raw, registry.chunks, file, { digest, size, start: range.start, end: range.end + 1 });
+    if (outcome === 'file-short') request.log.error({ digest }, 'blob file is shorter than its recorded size; the response was cut short');
+    else if (outcome === 'client-gone') request.log.info({ digest }, 'registry client went away');
+  } catch (error) {
+    request.log.error({ err: error, digest }, 'reading a blob failed; the response was cut short');
+  }
 }
 
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
