@@ -1,7 +1,7 @@
 /**
  * One agent's session, after the gateway has checked its certificate: the hello, heartbeats
- * (acknowledged; liveness kept in memory, the row written at most every 30 s), certificate
- * renewal. Transport-neutral: the gateway hands in parsed messages and a channel back.
+ * (acknowledged; liveness kept in memory, the row written at most every 30 s, in batches with the
+ * other servers' through {@link ServerRows}), certificate renewal. Transport-neutral: the gateway hands in parsed messages and a channel back.
  *
  * @module
  */
@@ -9,6 +9,7 @@ import type { AgentMessage } from '../api/agent-protocol.js';
 import { isSlipwayError } from '../core/errors.js';
 import { nowIso } from '../platform/time.js';
 import { renew } from './enroll.js';
+import type { ServerRows } from './server-rows.js';
 import type { FleetContext } from './servers.js';
 import { closeCodes, type AgentChannel } from './sessions.js';
 
@@ -17,7 +18,7 @@ export interface SessionHandler {
   closed(): Promise<void>;
 }
 
-export async function openSession(ctx: FleetContext, server: { id: string; name: string }, channel: AgentChannel): Promise<SessionHandler> {
+export async function openSession(ctx: FleetContext, server: { id: string; name: string }, channel: AgentChannel, rows: ServerRows): Promise<SessionHandler> {
   ctx.sessions.attach(server.id, channel, closeCodes.replaced);
   channel.send({ type: 'welcome', serverId: server.id, serverName: server.name, heartbeatSeconds: ctx.heartbeatSeconds, acme: ctx.acme ?? { directory: null, caRootPem: null, email: null } });
   ctx.state.connected(server.id);
@@ -25,11 +26,11 @@ export async function openSession(ctx: FleetContext, server: { id: string; name:
     async message(m) {
       switch (m.type) {
         case 'hello':
-          await ctx.db.updateTable('servers').set({ agent_version: m.agentVersion, hostname: m.hostname, advertise_address: m.advertiseAddress, last_heartbeat_at: nowIso() }).where('id', '=', server.id).execute();
+          await rows.update(server.id, { agent_version: m.agentVersion, hostname: m.hostname, advertise_address: m.advertiseAddress, last_heartbeat_at: nowIso() });
           return;
         case 'heartbeat':
           channel.send({ type: 'ack', seq: m.seq });
-          if (ctx.sessions.heartbeat(server.id, m.metrics)) await ctx.db.updateTable('servers').set({ last_heartbeat_at: nowIso(), metrics: JSON.stringify(m.metrics) }).where('id', '=', server.id).execute();
+          if (ctx.sessions.heartbeat(server.id, m.metrics)) await rows.update(server.id, { last_heartbeat_at: nowIso(), metrics: JSON.stringify(m.metrics) });
           return;
         case 'renew':
           try {
@@ -60,7 +61,7 @@ export async function openSession(ctx: FleetContext, server: { id: string; name:
     async closed() {
       const view = ctx.sessions.view(server.id);
       if (!ctx.sessions.detach(server.id, channel)) return;
-      await ctx.db.updateTable('servers').set({ last_heartbeat_at: view.lastHeartbeatMs ? new Date(view.lastHeartbeatMs).toISOString() : nowIso(), ...(view.metrics ? { metrics: JSON.stringify(view.metrics) } : {}) }).where('id', '=', server.id).execute();
+      await rows.update(server.id, { last_heartbeat_at: view.lastHeartbeatMs ? new Date(view.lastHeartbeatMs).toISOString() : nowIso(), ...(view.metrics ? { metrics: JSON.stringify(view.metrics) } : {}) });
     },
   };
 }

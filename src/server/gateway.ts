@@ -22,6 +22,7 @@ import { SlipwayError, errorCatalog, isSlipwayError, type ErrorCode } from '../c
 import { serverIdOf } from '../fleet/ca.js';
 import { enroll } from '../fleet/enroll.js';
 import type { FleetContext } from '../fleet/servers.js';
+import { ServerRows } from '../fleet/server-rows.js';
 import { openSession } from '../fleet/session.js';
 import { closeCodes } from '../fleet/sessions.js';
 import type { Logger } from 'pino';
@@ -94,6 +95,7 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
   const hosts = ['localhost', '127.0.0.1', listen.host, ...(url ? [new URL(url).hostname] : [])].filter((h) => h !== '0.0.0.0' && h !== '::');
   const tlsIdentity = await ctx.ca.gatewayCertificate(hosts);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const rows = new ServerRows(ctx.db);
 
   const server = createServer({ key: tlsIdentity.keyPem, cert: tlsIdentity.certificatePem, ca: [ctx.ca.rootPem], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (req, res) => {
     void (async () => {
@@ -156,7 +158,7 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
 
   async function runSession(ws: WebSocket, server: { id: string; name: string }) {
     const channel = { send: (m: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m)), close: (code: number, reason: string) => ws.close(code, reason) };
-    const handler = await openSession(ctx, server, channel);
+    const handler = await openSession(ctx, server, channel, rows);
     log.info({ server: server.name }, `agent of server '${server.name}' connected`);
     let lastSeen = Date.now();
     const watchdog = setInterval(() => {
@@ -205,6 +207,8 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The sessions' last rows (written at disconnect) are stored before the store may close.
+      await rows.idle();
     },
   };
 }
