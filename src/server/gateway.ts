@@ -162,9 +162,11 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
     log.info({ server: server.name }, `agent of server '${server.name}' connected`);
     let lastSeen = Date.now();
     const watchdog = setInterval(() => {
-      // Three heartbeats missed: the session is dead even if TCP does not know yet.
-      if (Date.now() - lastSeen > ctx.heartbeatSeconds * 3000 + 1000) ws.terminate();
-      else ws.ping();
+      // Three heartbeats missed: the session is dead even if TCP does not know yet. A quiet one is
+      // pinged; one that beat within the interval has shown it is alive (and its ack went back).
+      const quietMs = Date.now() - lastSeen;
+      if (quietMs > ctx.heartbeatSeconds * 3000 + 1000) ws.terminate();
+      else if (quietMs >= ctx.heartbeatSeconds * 1000) ws.ping();
     }, ctx.heartbeatSeconds * 1000);
     ws.on('pong', () => (lastSeen = Date.now()));
     let queue = Promise.resolve();
