@@ -7,20 +7,13 @@
  */
 import type { GatewayMessage } from '../api/agent-protocol.js';
 import type { ServerMetrics } from '../api/servers.js';
+import { MetricsHistory, type MetricsSample } from './history.js';
 
 /** One agent's live connection, whatever carries it. */
 export interface AgentChannel {
   send(message: GatewayMessage): void;
   close(code: number, reason: string): void;
 }
-
-/** One heartbeat's metrics, kept for the last hour per server (in memory: a restart starts it anew). */
-export interface MetricsSample {
-  at: number;
-  metrics: ServerMetrics;
-}
-
-export const historyMs = 3_600_000;
 
 interface Live {
   channel: AgentChannel;
@@ -44,7 +37,7 @@ export const closeCodes = { revoked: 4403, unauthenticated: 4401, replaced: 4409
 
 export class AgentSessions {
   private readonly live = new Map<string, Live>();
-  private readonly history = new Map<string, MetricsSample[]>();
+  private readonly history = new MetricsHistory();
   /** Heartbeats seen since start (for the gateway's metrics and the bench). */
   beats = 0;
 
@@ -70,10 +63,7 @@ export class AgentSessions {
     this.beats += 1;
     s.lastBeatMs = now;
     s.metrics = metrics;
-    const h = this.history.get(serverId) ?? [];
-    h.push({ at: now, metrics });
-    while (h.length > 0 && h[0]!.at < now - historyMs) h.shift();
-    this.history.set(serverId, h);
+    this.history.record(serverId, now, metrics);
     if (now - s.lastWrittenMs < persistEveryMs) return false;
     s.lastWrittenMs = now;
     return true;
@@ -99,14 +89,14 @@ export class AgentSessions {
     return s ? { connected: true, lastHeartbeatMs: s.lastBeatMs, metrics: s.metrics } : { connected: false, lastHeartbeatMs: null, metrics: null };
   }
 
-  /** The server's samples of the last hour, oldest first. */
+  /** The server's metrics of the last hour, oldest first (kept in memory: a restart starts anew; at most one per 9 s). */
   samples(serverId: string, now = Date.now()): MetricsSample[] {
-    return (this.history.get(serverId) ?? []).filter((x) => x.at >= now - historyMs);
+    return this.history.samples(serverId, now);
   }
 
   /** Forgets a removed server's history. */
   forget(serverId: string): void {
-    this.history.delete(serverId);
+    this.history.forget(serverId);
   }
 
   get size(): number {
