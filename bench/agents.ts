@@ -18,13 +18,15 @@
  *    retry backoff), then a route is put on every server (1,000 stored upserts) and the time
  *    until every agent has a desired state holding it is measured; and the desired state is
  *    re-sent to all 1,000 without a change (FleetState.schedulePush), which is the push alone.
+ * 5. What a window of seconds cannot show: the metrics history kept for the panel's charts after
+ *    an hour of heartbeats of 1,000 servers (bench/agents-history.ts, a simulated clock).
  *
  *   npm run build && npx tsx bench/agents.ts [--agents 1000] [--procs 2] [--window 30] [--stress-window 30] [--pushes 5] [--write docs/benchmarks.md]
  *
  * Everything is on loopback and on this machine: the agents' processes share its cores with the
  * server, so the round trips include their own event loops. It stops by itself (a 10-minute limit).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -231,6 +233,15 @@ async function inProcess(dataDir: string, port: number): Promise<{ fleet: FleetC
   return { fleet, store, gateway, since };
 }
 
+/** The memory an hour of heartbeats leaves in the metrics history, for every agent (bench/agents-history.ts, in a fresh process). */
+function historyMiB(heartbeatSeconds: number): number {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'agents-history.ts'), String(agents), String(heartbeatSeconds)], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`bench/agents-history.ts failed: ${r.stderr}`);
+  const { mib } = JSON.parse(r.stdout) as { mib: number };
+  log(`metrics history of an hour at a heartbeat every ${heartbeatSeconds} s: ${mib.toFixed(0)} MiB for ${agents} servers`);
+  return mib;
+}
+
 async function pushRounds(fleet: FleetContext, store: Store, sims: SimProcess[]): Promise<{ change: Push[]; resend: number[] }> {
   const ids = (await store.db.selectFrom('servers').select('id').where('state', '=', 'active').execute()).map((r) => r.id);
   const change: Push[] = [];
@@ -271,6 +282,7 @@ const limitTimer = setTimeout(() => {
 }, 600_000);
 limitTimer.unref();
 try {
+  const history = [10, 1].map((hb) => ({ hb, mib: historyMiB(hb) }));
   const work = tempDir('slipway-agents-bench-');
   const dataDir = join(work, 'control-plane');
   const gatewayPort = await freePort();
@@ -329,6 +341,8 @@ try {
     row(`every 1 s (SLIPWAY_AGENT_HEARTBEAT=1), ${stressSeconds} s`, stress),
     '',
     `RTT: heartbeat sent → ack received, measured by each agent (includes its own process's event loop; the ${procs} agent processes used ${calm.agentsCpuPercent.toFixed(0)} % and ${stress.agentsCpuPercent.toFixed(0)} % of a core in the two windows).`,
+    '',
+    `What the windows cannot show, the metrics history the control plane keeps for the panel's charts (the last hour of every server), after an hour of heartbeats of ${n} servers on a simulated clock (bench/agents-history.ts; heap and array buffers): ${history.map((h) => `**${h.mib.toFixed(0)} MiB** with a heartbeat every ${h.hb} s`).join(', ')}.`,
     '',
     `Pushing one desired-state change to all ${n} (the same data directory and gateway code in the bench's process; median of ${pushes}):`,
     '',
