@@ -101,7 +101,29 @@ export class FleetPlacements implements Placements {
     private readonly state: FleetState,
   ) {}
 
-  async refresh(): Promise<void> {
+  private loading: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  /**
+   * Reloads the snapshot. A call while a load runs (which may have read before the caller's
+   * change) gets one more load after it, shared by every call meanwhile: a thousand agents joining
+   * at once reload a few times, not a thousand times the whole table.
+   */
+  refresh(): Promise<void> {
+    if (!this.loading) {
+      this.loading = this.load().finally(() => (this.loading = null));
+      return this.loading;
+    }
+    this.queued ??= this.loading
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  private async load(): Promise<void> {
     const rows = await this.db.selectFrom('servers').select(['id', 'name', 'state', 'labels', 'workspace_id']).execute();
     this.servers = new Map(rows.map((r) => [r.name, { id: r.id, state: r.state, labels: JSON.parse(r.labels) as Record<string, string>, workspaceId: r.workspace_id }]));
   }
