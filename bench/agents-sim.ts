@@ -3,7 +3,8 @@
  * real agent's join (src/agent/join.ts: pinned CA, its own P-256 key, a CSR, the token spent) and
  * the real agent's session (src/agent/session.ts: a WebSocket over TLS with its client
  * certificate, hello, heartbeats at the interval the gateway sets, acks), without a Docker engine
- * or an edge: the desired state it receives is recorded, not converged.
+ * or an edge: the desired state it receives is recorded and acknowledged as applied at once, not
+ * converged.
  *
  * Driven by its parent over IPC (`{ id, op, ... }` → `{ id, result }`); it exits when the parent
  * goes away.
@@ -107,6 +108,8 @@ function connect(sim: Sim): void {
         sim.desiredAt.push(at);
         if (sim.desiredAt.length > 50) sim.desiredAt.shift();
         for (const r of m.routes) if (!sim.routeSeen.has(r.id)) sim.routeSeen.set(r.id, at);
+        // Converged at once (nothing to run here): the control plane's waitApplied goes on.
+        sim.session?.send({ type: 'applied', revision: m.revision });
       },
     },
   });

@@ -16,7 +16,8 @@
  *    key, CA) in its own process, with the same gateway code on the same port: the agents come
  *    back on their own (time until all 1,000 have their desired state again, bounded by their
  *    retry backoff), then a route is put on every server (1,000 stored upserts) and the time
- *    until every agent has a desired state holding it is measured; and the desired state is
+ *    until every agent has a desired state holding it is measured, and until the control plane
+ *    knows every agent applied it (the agents acknowledge at once); and the desired state is
  *    re-sent to all 1,000 without a change (FleetState.schedulePush), which is the push alone.
  * 5. What a window of seconds cannot show: the metrics history kept for the panel's charts after
  *    an hour of heartbeats of 1,000 servers (bench/agents-history.ts, a simulated clock).
@@ -227,6 +228,8 @@ async function enrolAll(sims: SimProcess[], tokens: string[], work: string): Pro
 interface Push {
   writeMs: number;
   allMs: number;
+  /** Until the control plane knew every agent applied it (FleetState.waitApplied, as a route change through a server's edge waits). */
+  appliedMs: number;
 }
 
 /** The control plane of the same data directory, in this process: the gateway on the same port. */
@@ -256,11 +259,18 @@ async function pushRounds(fleet: FleetContext, store: Store, sims: SimProcess[])
   for (let r = 1; r <= pushes; r += 1) {
     const route = `bench-push-${r}`;
     const t0 = now();
-    await Promise.all(ids.map((id) => fleet.state.setRoute(id, { id: route, hosts: [`r${r}.bench.localhost`], upstreams: ['127.0.0.1:9'] })));
-    const written = now();
+    let written = 0;
+    const applied = Promise.all(
+      ids.map(async (id) => {
+        const revision = await fleet.state.setRoute(id, { id: route, hosts: [`r${r}.bench.localhost`], upstreams: ['127.0.0.1:9'] });
+        written = Math.max(written, now());
+        await fleet.state.waitApplied(id, revision, 60_000);
+      }),
+    ).then(() => now());
     const s = await until(sims, t0, (x) => x.routed >= agents, `route ${route} on every agent`, 60_000, route);
-    change.push({ writeMs: written - t0, allMs: s.routedLastAt - t0 });
-    log(`push ${r}: ${ids.length} routes stored in ${(written - t0).toFixed(0)} ms, on every agent after ${(s.routedLastAt - t0).toFixed(0)} ms`);
+    const appliedAt = await applied;
+    change.push({ writeMs: written - t0, allMs: s.routedLastAt - t0, appliedMs: appliedAt - t0 });
+    log(`push ${r}: ${ids.length} routes stored in ${(written - t0).toFixed(0)} ms, on every agent after ${(s.routedLastAt - t0).toFixed(0)} ms, known applied after ${(appliedAt - t0).toFixed(0)} ms`);
     await sleep(500);
     const t1 = now();
     for (const id of ids) fleet.state.schedulePush(id);
@@ -354,10 +364,10 @@ try {
     '',
     `Pushing one desired-state change to all ${n} (the same data directory and gateway code in the bench's process; median of ${pushes}):`,
     '',
-    '| push | store writes | every agent has it | min | max |',
-    '|---|---:|---:|---:|---:|',
-    `| a new route on every server (FleetState.setRoute × ${n}) | ${median(change.map((c) => c.writeMs)).toFixed(0)} ms | **${median(change.map((c) => c.allMs)).toFixed(0)} ms** | ${Math.min(...change.map((c) => c.allMs)).toFixed(0)} ms | ${Math.max(...change.map((c) => c.allMs)).toFixed(0)} ms |`,
-    `| the desired state re-sent, unchanged (FleetState.schedulePush × ${n}) | — | **${median(resend).toFixed(0)} ms** | ${Math.min(...resend).toFixed(0)} ms | ${Math.max(...resend).toFixed(0)} ms |`,
+    '| push | store writes | every agent has it | min | max | control plane knows all applied |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| a new route on every server (FleetState.setRoute × ${n}) | ${median(change.map((c) => c.writeMs)).toFixed(0)} ms | **${median(change.map((c) => c.allMs)).toFixed(0)} ms** | ${Math.min(...change.map((c) => c.allMs)).toFixed(0)} ms | ${Math.max(...change.map((c) => c.allMs)).toFixed(0)} ms | ${median(change.map((c) => c.appliedMs)).toFixed(0)} ms |`,
+    `| the desired state re-sent, unchanged (FleetState.schedulePush × ${n}) | — | **${median(resend).toFixed(0)} ms** | ${Math.min(...resend).toFixed(0)} ms | ${Math.max(...resend).toFixed(0)} ms | |`,
     '',
   ].join('\n');
 } catch (error) {

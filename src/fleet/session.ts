@@ -1,7 +1,8 @@
 /**
  * One agent's session, after the gateway has checked its certificate: the hello, heartbeats
  * (acknowledged; liveness kept in memory, the row written at most every 30 s, in batches with the
- * other servers' through {@link ServerRows}), certificate renewal. Transport-neutral: the gateway hands in parsed messages and a channel back.
+ * other servers' through {@link ServerRows}), certificate renewal. Transport-neutral: the
+ * gateway hands in parsed messages and a channel back.
  *
  * @module
  */
