@@ -106,6 +106,9 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
       }
       if (path === '/v2' || path?.startsWith('/v2/')) {
         if (!api) throw new SlipwayError('SLW_ROUTE_NOT_FOUND', 'this gateway serves no registry');
+        // Pulls only, on plain registry paths: nothing here may reach another route of the API.
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw new SlipwayError('SLW_FORBIDDEN', 'the registry through the agent gateway is for pulls (GET and HEAD)');
+        if (!/^\/v2\/?[A-Za-z0-9._:@/-]*$/.test(path) || /(^|\/)\.\.?(\/|$)|\/\//.test(path.slice(1))) throw new SlipwayError('SLW_VALIDATION', 'not a registry path');
         const tls = req.socket as TLSSocket;
         const cert = tls.getPeerX509Certificate();
         const serverId = cert && tls.authorized ? serverIdOf(cert) : null;

@@ -5,6 +5,9 @@
  * (the session drops, later handshakes are refused); renewal while heartbeating loses no beat.
  */
 import { X509Certificate } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,12 +58,17 @@ describe.each(engines)('servers and agents (%s)', (engine) => {
   let ctx: TestContext;
   let fleet: FleetContext;
   let gateway: RunningGateway;
+  let upstream: HttpServer | undefined;
   const stops: Array<() => void> = [];
 
   async function boot(options: { certMs?: number; heartbeat?: number } = {}) {
     const sessions = new AgentSessions();
     fleet = { db: ctx.db, ca: await InternalCa.open(join(scratch, `cp-${engine}-${(n += 1)}`), testKeyring()), sessions, state: new FleetState(ctx.db, testKeyring(), sessions), gatewayUrl: null, agentCertificateMs: options.certMs ?? 3_600_000, heartbeatSeconds: options.heartbeat ?? 1 };
-    gateway = await startGateway(fleet, { host: '127.0.0.1', port: 0 }, undefined, pino({ level: 'silent' }), null);
+    // The registry behind the gateway: a plain HTTP server standing in for the API's /v2/.
+    upstream = createHttpServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`registry ${req.method ?? ''} ${req.url ?? ''}`));
+    await new Promise<void>((r) => upstream!.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as AddressInfo).port;
+    gateway = await startGateway(fleet, { host: '127.0.0.1', port: 0 }, undefined, pino({ level: 'silent' }), { host: '127.0.0.1', port });
     fleet.gatewayUrl = gateway.url;
   }
 
@@ -70,6 +78,7 @@ describe.each(engines)('servers and agents (%s)', (engine) => {
   afterEach(async () => {
     for (const stop of stops.splice(0)) stop();
     await gateway?.close();
+    upstream?.close();
     await ctx.cleanup();
   });
 
@@ -96,6 +105,26 @@ describe.each(engines)('servers and agents (%s)', (engine) => {
     const cert = new X509Certificate(readFileSync(join(dir, 'agent.crt')));
     expect(fleet.ca.issued(cert)).toBe(true);
     expect(await ctx.db.selectFrom('audit_events').select('action').where('action', '=', 'server.join').execute()).toHaveLength(1);
+
+    // The gateway's registry route: for this agent's pulls only, on registry paths only.
+    const id = loadIdentity(dir)!;
+    const call = (method: string, path: string, withCert: boolean) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const u = new URL(gateway.url);
+        // The path as given (a URL would normalise `..` away before sending).
+        const req = httpsRequest({ host: u.hostname, port: u.port, path, method, ca: id.caPem, ...(withCert ? { cert: id.certificatePem, key: id.keyPem } : {}) }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += String(c)));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await call('GET', '/v2/', false)).toMatchObject({ status: 401, body: expect.stringContaining('SLW_AGENT_CERT_INVALID') });
+    expect(await call('PUT', '/v2/acme/web/manifests/x', true)).toMatchObject({ status: 403, body: expect.stringContaining('SLW_FORBIDDEN') });
+    expect(await call('GET', '/v2/../api/v1/servers', true)).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v2/a//b', true)).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v2/acme/web/blobs/sha256:00', true)).toEqual({ status: 200, body: 'registry GET /v2/acme/web/blobs/sha256:00' });
 
     // The token worked once: a second agent with it is refused, and stores nothing.
     const second = agentDir();
