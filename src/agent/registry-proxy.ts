@@ -7,17 +7,11 @@
  *
  * @module
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import { Agent as HttpsAgent, request } from 'node:https';
+import { forwardable } from '../platform/proxy-headers.js';
 import type { AgentIdentity } from './state.js';
 
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
-
-function forwardable(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined && !hopByHop.has(k)) out[k] = v;
-  return out;
-}
 
 export interface RegistryProxy {
   /** `127.0.0.1:PORT`: the registry host image references are rewritten to. */

@@ -20,6 +20,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { agentMessage, enrollBody } from '../api/agent-protocol.js';
 import { SlipwayError, errorCatalog, isSlipwayError, type ErrorCode } from '../core/errors.js';
 import { serverIdOf } from '../fleet/ca.js';
+import { forwardable } from '../platform/proxy-headers.js';
 import { enroll } from '../fleet/enroll.js';
 import type { FleetContext } from '../fleet/servers.js';
 import { ServerRows } from '../fleet/server-rows.js';
@@ -66,21 +67,15 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Hop-by-hop headers a proxy does not forward. */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
-
 /**
  * Forwards a registry request of an agent (its client certificate names an active server) to the
  * control plane's own registry: agents pull over this mTLS connection, never over plain HTTP.
  */
 function proxyRegistry(req: IncomingMessage, res: ServerResponse, api: { host: string; port: number }): void {
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !hopByHop.has(k)) headers[k] = v;
+  const headers = forwardable(req.headers);
   headers.host = `${api.host}:${api.port}`;
   const upstream = httpRequest({ host: api.host, port: api.port, method: req.method, path: req.url, headers }, (up) => {
-    const out: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !hopByHop.has(k)) out[k] = v;
-    res.writeHead(up.statusCode ?? 502, out);
+    res.writeHead(up.statusCode ?? 502, forwardable(up.headers));
     up.pipe(res);
   });
   upstream.on('error', () => {
