@@ -41,6 +41,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { herd, herdTable } from './registry-herd.js';
 import { freePort, median, stopChild, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
@@ -335,117 +336,6 @@ async function hot(t: Target, method: 'GET' | 'HEAD', path: string, headers: Rec
 }
 
 // ---------------------------------------------------------------------------------------------
-// A herd pulling at once: `--clients` curl processes, each GETting a 32 MiB blob `--rounds` times
-// over one kept-alive connection (protocol level, no image client).
-
-const herdBlobBytes = 32 * 1024 * 1024;
-
-/** Pushes `blob` into `repository` at the protocol level (POST, then PUT with the body); returns its digest. */
-async function pushBlob(t: Target, repository: string, blob: Buffer): Promise<string> {
-  const digest = `sha256:${sha256(blob)}`;
-  const headers = await t.pushHeaders(repository);
-  const start = await fetch(`${t.url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers });
-  await start.arrayBuffer();
-  const location = start.headers.get('location');
-  if (start.status !== 202 || !location) throw new Error(`${t.name}: POST upload answered ${start.status}`);
-  const put = new URL(location, t.url);
-  put.searchParams.set('digest', digest);
-  const res = await fetch(put, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob });
-  const body = await res.text();
-  if (res.status !== 201) throw new Error(`${t.name}: PUT upload answered ${res.status} ${body}`);
-  // One GET, hashed: the timed pulls below only count bytes.
-  const check = await fetch(`${t.url}/v2/${repository}/blobs/${digest}`, { headers: await t.pullHeaders(repository) });
-  const pulled = Buffer.from(await check.arrayBuffer());
-  if (check.status !== 200 || `sha256:${sha256(pulled)}` !== digest) throw new Error(`${t.name}: GET blob answered ${check.status} with ${pulled.length} bytes of other content`);
-  return digest;
-}
-
-/**
- * Seconds for `clients` curl processes to GET the blob `rounds` times each, all at once. The
- * pull token goes in a curl config file (not the command line); every transfer must answer 200
- * with the whole blob.
- */
-async function herdPull(t: Target, repository: string, digests: string[], scratch: string): Promise<{ seconds: number; cpu: number }> {
-  const headers = Object.entries(await t.pullHeaders(repository)).map(([k, v]) => `header = "${k}: ${v}"`);
-  const configs = digests.map((digest, i) => {
-    const config = join(scratch, `herd-${t.name}-${i}.curlrc`);
-    const transfers = Array.from({ length: rounds }, () => `url = "${t.url}/v2/${repository}/blobs/${digest}"\noutput = "/dev/null"`);
-    writeFileSync(config, [...headers, 'no-progress-meter', 'write-out = "%{http_code} %{size_download}\\n"', ...transfers, ''].join('\n'), { mode: 0o600 });
-    return config;
-  });
-  const cpuBefore = cpuSeconds(t.pid);
-  const start = performance.now();
-  const outputs = await Promise.all(configs.map((config) => sh('curl', ['--config', config])));
-  const elapsed = (performance.now() - start) / 1000;
-  const cpu = cpuSeconds(t.pid) - cpuBefore;
-  for (const line of outputs.join('').trim().split('\n')) {
-    if (line !== `200 ${herdBlobBytes}`) throw new Error(`${t.name}: a herd pull answered ${line}`);
-  }
-  return { seconds: elapsed, cpu };
-}
-
-/** CPU seconds (user + system) process `pid` has used so far (Linux, 100 ticks a second). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-interface HerdRun {
-  /** MB/s over all clients. */
-  rate: number;
-  /** The server's CPU seconds per GB sent. */
-  cpuPerGB: number;
-}
-
-/** The two herd workloads: every client pulling the same blob (a herd rollout), or each its own. */
-const herdWorkloads = [
-  { name: 'one 32 MiB blob', shared: true },
-  { name: 'each its own 32 MiB blob', shared: false },
-] as const;
-
-/** Each workload's runs per target (`runs` of them, the registries alternating). */
-async function herd(targets: readonly Target[], scratch: string): Promise<Map<string, Map<Target, HerdRun[]>>> {
-  const repositories = new Map<Target, string>();
-  for (const t of targets) repositories.set(t, await t.repository('herd'));
-  // Blob 0 is the shared one; blobs 0..clients-1 are the clients' own.
-  const digests = new Map<Target, string[]>(targets.map((t) => [t, []]));
-  for (let i = 0; i < clients; i++) {
-    const blob = randomBytes(herdBlobBytes);
-    for (const t of targets) digests.get(t)!.push(await pushBlob(t, repositories.get(t)!, blob));
-  }
-  const results = new Map<string, Map<Target, HerdRun[]>>();
-  const bytes = clients * rounds * herdBlobBytes;
-  for (const w of herdWorkloads) {
-    const byTarget = new Map<Target, HerdRun[]>(targets.map((t) => [t, []]));
-    results.set(w.name, byTarget);
-    for (let i = 1; i <= runs; i++) {
-      for (const t of targets) {
-        const own = digests.get(t)!;
-        const { seconds: s, cpu } = await herdPull(t, repositories.get(t)!, w.shared ? own.map(() => own[0]!) : own, scratch);
-        const run = { rate: bytes / MB / s, cpuPerGB: cpu / (bytes / 1e9) };
-        byTarget.get(t)!.push(run);
-        process.stderr.write(`${t.name} herd pull (${w.name}) run ${i}: ${clients} × ${rounds} × 32 MiB in ${fmtS(s)} s, ${run.rate.toFixed(0)} MB/s, server CPU ${cpu.toFixed(2)} s\n`);
-      }
-    }
-  }
-  return results;
-}
-
-function herdTable(results: Map<string, Map<Target, HerdRun[]>>, slipway: Target, peer: Target): string {
-  const lines = [
-    `| concurrent blob pulls (curl, protocol level) | Slipway MB/s | docker-registry MB/s | Slipway / docker-registry | Slipway runs | docker-registry runs | server CPU s per GB, Slipway / docker-registry |`,
-    `|---|---|---|---|---|---|---|`,
-  ];
-  for (const [name, byTarget] of results) {
-    const rate = (t: Target) => median(byTarget.get(t)!.map((r) => r.rate));
-    const cpu = (t: Target) => median(byTarget.get(t)!.map((r) => r.cpuPerGB));
-    const all = (t: Target) => byTarget.get(t)!.map((r) => r.rate.toFixed(0)).join(', ');
-    lines.push(`| ${clients} clients × ${rounds} GETs of ${name} | ${rate(slipway).toFixed(0)} | ${rate(peer).toFixed(0)} | ${(rate(slipway) / rate(peer)).toFixed(2)} | ${all(slipway)} | ${all(peer)} | ${cpu(slipway).toFixed(2)} / ${cpu(peer).toFixed(2)} |`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 const fmtS = (s: number) => s.toFixed(2);
 const fmtRate = (bytes: number, s: number) => (bytes / MB / s).toFixed(0);
 
@@ -461,7 +351,8 @@ async function main(): Promise<string> {
   const slipway = await startSlipway();
   const peer = await startDistribution();
   const targets = [slipway, peer] as const;
-  const herdLines = herdTable(await herd(targets, scratch), slipway, peer);
+  const herdOptions = { clients, rounds, runs, sh };
+  const herdLines = herdTable(await herd(targets, scratch, herdOptions), slipway, peer, herdOptions);
   const v = await versions();
   const command = ['npx', 'tsx', 'bench/registry.ts', ...process.argv.slice(2)].join(' ');
   const machine = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (nproc ${(await sh('nproc', [])).trim()}), Node ${process.version}, docker-registry ${v.distribution}, skopeo ${v.skopeo}, curl ${v.curl}; ${new Date().toISOString().slice(0, 10)}.`;
