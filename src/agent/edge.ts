@@ -86,9 +86,28 @@ function pruneRoots(dataDir: string, keep: string[]): void {
   }
 }
 
+const migrateReq = '/proc/sys/net/ipv4/tcp_migrate_req';
+
+/**
+ * Caddy takes over its listening sockets at every config change (each route switch of a deploy);
+ * without `net.ipv4.tcp_migrate_req = 1` the kernel resets connections still queued on the old
+ * socket. The setting is per network namespace: the agent sets it for its server, as
+ * scripts/system-deps.sh does on the control plane's machine, or says why it cannot.
+ */
+function allowListenerHandover(log: EdgeOptions['log']): void {
+  try {
+    if (readFileSync(migrateReq, 'utf8').trim() === '1') return;
+    writeFileSync(migrateReq, '1');
+    log('info', 'set net.ipv4.tcp_migrate_req=1 (no connection reset when the edge switches a route)');
+  } catch (error) {
+    log('warn', `net.ipv4.tcp_migrate_req is not 1 and cannot be set (${(error as Error).message}): a few new connections may be reset when a deploy switches traffic; run sysctl -w net.ipv4.tcp_migrate_req=1 as root`);
+  }
+}
+
 /** Starts (or adopts) this server's Caddy; see the module comment. */
 export async function startEdge(options: EdgeOptions): Promise<AgentEdgeHandle> {
   const { dataDir, log } = options;
+  allowListenerHandover(log);
   const httpListen = listenOf(options.address, options.httpPort);
   const httpsListen = options.httpsPort === null ? null : listenOf(options.address, options.httpsPort);
   let acme = loadAcme(dataDir);

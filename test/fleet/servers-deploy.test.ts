@@ -91,6 +91,8 @@ describe('servers joined by agents', () => {
       'two connected servers',
     );
     expect(list.map((s) => s.name).sort()).toEqual(hosts.hosts.map((h) => h.name).sort());
+    // Each agent let its edge hand listening sockets over without resets, in its own namespace.
+    for (const h of hosts.hosts) expect(await h.exec('cat', ['/proc/sys/net/ipv4/tcp_migrate_req'])).toMatch(/^1/);
   }, 60_000);
 
   it('deploys to host 1 and promotes the same digest to host 2, each served by its own edge', async () => {
