@@ -37,6 +37,7 @@ export const errorCatalog = {
   SLW_RUNTIME_UNKNOWN: { status: 400, summary: 'The runtime is not one of java, static, node, or could not be detected; pass --runtime.' },
   SLW_BASE_IMAGE_UNAVAILABLE: { status: 424, summary: 'The base image could not be fetched (unknown reference, registry unreachable, or missing credentials).' },
   SLW_VERSION_EXISTS: { status: 409, summary: 'This version tag already names other content; versions are immutable, pick a new version.' },
+  SLW_MANIFEST_INVALID: { status: 400, summary: 'slipway.yaml is not valid YAML or does not match the manifest schema; the message gives file:line:column for each problem.' },
   SLW_IMAGE_NOT_FOUND: { status: 404, summary: 'No image with this version, tag or digest exists in the repository.' },
   SLW_IMAGE_REF_INVALID: { status: 400, summary: 'An image reference is not HOST/NAME[:TAG][@DIGEST].' },
   SLW_UPSTREAM_REGISTRY: { status: 502, summary: 'Another registry (base image, import source) answered with an error.' },
