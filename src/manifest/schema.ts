@@ -2,7 +2,7 @@
  * `slipway.yaml` as written: the zod schema the server checks a manifest with (parse.ts
  * reads the YAML and reports each issue with its line and column), the normalised
  * {@link Manifest} it produces, and the JSON Schema published for editors
- * (`docs/slipway.schema.json`, kept in sync by a test).
+ * (`docs/slipway.schema.json`, kept in sync by a test; `npm run docs:manifest` after a build rewrites it).
  *
  * @module
  */
