@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { budgetExhausted, matches, parseCount, parseSelector, planUpgrade, type HerdSite } from './herd.js';
+
+const site = (name: string, version: string | null, labels: Record<string, string> = {}, channel = 'stable'): HerdSite => ({ name, version, channel, labels });
+const herd = Array.from({ length: 30 }, (_, i) => site(`s${String(i + 1).padStart(2, '0')}`, '1.0.0', { region: i % 2 ? 'eu' : 'us', ...(i < 3 ? { broken: 'yes' } : {}) }));
+const options = { to: '1.1.0', selector: null, canary: 1, batch: '25%', failureBudget: '2', allowDowngrade: false };
+
+describe('site selectors', () => {
+  it('match labels, name, version and channel with =, |, !=, existence and absence', () => {
+    const s = site('acme', '1.2.0', { region: 'eu', plan: 'gold' }, 'beta');
+    const yes = ['region=eu', 'region=us|eu', 'plan!=free', 'plan', '!legacy', 'name=acme', 'version=1.2.0', 'channel=beta', 'region=eu,plan=gold'];
+    const no = ['region=us', 'plan!=gold', 'legacy', '!plan', 'version=1.1.0', 'region=eu,plan=free'];
+    for (const t of yes) expect(matches(parseSelector(t), s), t).toBe(true);
+    for (const t of no) expect(matches(parseSelector(t), s), t).toBe(false);
+  });
+
+  it('refuses what is not a selector, with a code', () => {
+    for (const bad of ['', 'region=eu,', '=eu', 'region=e u', '!region=eu', 'region=a||b']) expect(() => parseSelector(bad), bad).toThrow(expect.objectContaining({ code: 'SLW_INVALID_SELECTOR' }));
+  });
+});
+
+describe('planUpgrade', () => {
+  it('puts one canary first, then batches of 25 % of the rest, in name order', () => {
+    const plan = planUpgrade(herd, options);
+    expect(plan.waves.map((w) => [w.kind, w.sites.length])).toEqual([['canary', 1], ['batch', 8], ['batch', 8], ['batch', 8], ['batch', 5]]);
+    expect(plan.waves[0]!.sites).toEqual(['s01']);
+    expect(plan.waves.flatMap((w) => w.sites)).toEqual(herd.map((s) => s.name));
+    expect(plan.failureBudget).toBe(2);
+  });
+
+  it('skips sites already on the version and narrows to the selector', () => {
+    const mixed = herd.map((s, i) => (i < 5 ? { ...s, version: '1.1.0' } : s));
+    const plan = planUpgrade(mixed, { ...options, selector: 'region=eu', canary: 0, batch: '5' });
+    expect(plan.skipped).toEqual(['s02', 's04']);
+    expect(plan.waves.flatMap((w) => w.sites).every((n) => Number(n.slice(1)) % 2 === 0)).toBe(true);
+    expect(plan.waves.map((w) => w.sites.length)).toEqual([5, 5, 3]);
+  });
+
+  it('refuses a selector matching nothing, a budget above the site count, a downgrade without --allow-downgrade', () => {
+    expect(() => planUpgrade(herd, { ...options, selector: 'region=mars' })).toThrow(expect.objectContaining({ code: 'SLW_HERD_NO_SITES' }));
+    expect(() => planUpgrade(herd, { ...options, failureBudget: '31' })).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION', message: expect.stringContaining('above the 30 selected') }));
+    expect(() => planUpgrade(herd, { ...options, to: '0.9.0' })).toThrow(expect.objectContaining({ code: 'SLW_DOWNGRADE' }));
+    expect(planUpgrade(herd, { ...options, to: '0.9.0', allowDowngrade: true }).waves.length).toBe(5);
+    expect(() => planUpgrade(herd, { ...options, batch: '0' })).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION' }));
+  });
+
+  it('counts and percentages; the budget halts on the failure after the last tolerated one', () => {
+    expect(parseCount('25%', 29, 'b')).toBe(8);
+    expect(parseCount('1%', 3, 'b')).toBe(1);
+    expect(parseCount('7', 3, 'b')).toBe(7);
+    expect(() => parseCount('150%', 3, 'b')).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION' }));
+    expect(() => parseCount('half', 3, 'b')).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION' }));
+    expect([0, 1, 2, 3].map((f) => budgetExhausted(f, 2))).toEqual([false, false, false, true]);
+  });
+
+  it('plans 10,000 sites with a selector', () => {
+    const big = Array.from({ length: 10_000 }, (_, i) => site(`site-${i}`, '2.3.1', { region: ['eu', 'us', 'ap'][i % 3]!, plan: i % 10 ? 'std' : 'gold' }));
+    const plan = planUpgrade(big, { ...options, to: '2.4.0', selector: 'region=eu|us,plan!=gold', canary: 5, batch: '10%', failureBudget: '1%' });
+    expect(plan.waves.flatMap((w) => w.sites).length).toBe(big.filter((s) => s.labels.region !== 'ap' && s.labels.plan !== 'gold').length);
+    expect(plan.waves.length).toBe(11);
+  });
+});
