@@ -6,6 +6,7 @@
  *   folder        layer      may import
  *   core/         core       nothing outside core/ (no node:*, no npm packages)
  *   api/          api        core/ and zod: the API's request/response shapes, nothing else
+ *   apps/         context    (applications: versioned products, upstream watching)
  *   audit/        context    core, api (types only), other contexts; never an adapter, the HTTP
  *   builder/      context      framework (fastify) or an app (server/, cli/)
  *   config/       context
@@ -33,7 +34,7 @@
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'images', 'manifest', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
+const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'images', 'manifest', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
 const adapters = ['drivers', 'edge', 'targets'];
 const apps = ['server', 'cli', 'agent'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];

@@ -33,6 +33,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['import'], load: async () => (await import('./commands/build.js')).registerImport },
   { names: ['deploy', 'promote', 'approve', 'reject', 'rollback', 'scale', 'status', 'logs'], load: async () => (await import('./commands/deploy.js')).registerDeploy },
   { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
+  { names: ['app'], load: async () => (await import('./commands/applications.js')).registerApplications },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
   { names: ['agent'], load: agentRegister },

@@ -37,6 +37,8 @@ export interface ServerDeps {
   egress?: EgressPolicy;
   /** host:port names of this server (its own registry), besides the Host header of a request. */
   selfHosts: string[];
+  /** The shortest poll interval an upstream application may ask for, in seconds (absent: 30). */
+  upstreamMinPollSeconds?: number;
   /** The deploy engine's queue and the targets it places environments on (without --proxy-listen, `local` says what to start). */
   deploy: { enqueue(environmentId: string): void; placements: Placements };
   /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed (default none). */

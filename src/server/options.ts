@@ -133,6 +133,8 @@ const schema = z.object({
   agentCertTtl: z.coerce.number().int().min(60).max(30 * 86400).default(21600),
   /** Seconds between agent heartbeats. @default 10 */
   agentHeartbeat: z.coerce.number().int().min(1).max(300).default(10),
+  /** The shortest poll interval an upstream application may ask for, in seconds. @default 30 */
+  upstreamMinPoll: z.coerce.number().int().min(1).max(86400).default(30),
   /** The ACME directory servers' edges get certificates from (names that are not private); absent: Let's Encrypt (Caddy's default issuers). */
   acmeDirectory: z
     .string()
@@ -185,6 +187,8 @@ export interface ServerOptions {
   gateway: { listen: { host: string; port: number } | undefined; url: string | undefined; agentCertificateMs: number; heartbeatSeconds: number };
   /** How servers' edges get certificates for names that are not private (handed to agents); all null: Caddy's defaults. */
   acme: { directory: string | null; caRootPem: string | null; email: string | null };
+  /** Upstream applications: the shortest poll interval allowed, in seconds. */
+  upstreamMinPollSeconds: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -239,6 +243,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     gatewayUrl: flags.gatewayUrl ?? env.SLIPWAY_GATEWAY_URL,
     agentCertTtl: env.SLIPWAY_AGENT_CERT_TTL,
     agentHeartbeat: env.SLIPWAY_AGENT_HEARTBEAT,
+    upstreamMinPoll: env.SLIPWAY_UPSTREAM_MIN_POLL,
     acmeDirectory: flags.acmeDirectory ?? env.SLIPWAY_ACME_DIRECTORY,
     acmeCaRoot: flags.acmeCaRoot ?? env.SLIPWAY_ACME_CA_ROOT,
     acmeEmail: flags.acmeEmail ?? env.SLIPWAY_ACME_EMAIL,
@@ -274,6 +279,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxStreamsPerToken: o.maxStreamsPerToken,
     gateway: { listen: o.gatewayListen, url: o.gatewayUrl?.replace(/\/$/, ''), agentCertificateMs: o.agentCertTtl * 1000, heartbeatSeconds: o.agentHeartbeat },
     acme: { directory: o.acmeDirectory ?? null, caRootPem: o.acmeCaRoot === undefined ? null : readCaRoots(o.acmeCaRoot), email: o.acmeEmail ?? null },
+    upstreamMinPollSeconds: o.upstreamMinPoll,
   };
 }
 

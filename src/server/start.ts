@@ -34,6 +34,7 @@ import { EgressPolicy } from '../registry/client/index.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
 import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
+import { startUpstreamWatcher } from '../apps/upstream.js';
 import { staticPlacements } from '../deploy/placements.js';
 import { InternalCa } from '../fleet/ca.js';
 import type { FleetContext } from '../fleet/servers.js';
@@ -113,7 +114,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const sessions = new AgentSessions();
     const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions, state: new FleetState(store.db, keyring, sessions), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds, acme: options.acme };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -130,6 +131,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     if (host === '0.0.0.0' || host === '[::]') selfHosts.push(`127.0.0.1:${port}`, `[::1]:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
+    // Upstream applications: their repositories polled for new semver tags.
+    const stopUpstreams = startUpstreamWatcher({ db: store.db, store: registry.store, keyring, egress }, logger, Math.min(15_000, options.upstreamMinPollSeconds * 500));
     let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
     let gateway: RunningGateway | undefined;
     const stopEdges = async () => {
@@ -137,6 +140,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       await servicesRuntime.stop();
       stopGc();
       stopUploadExpiry();
+      await stopUpstreams();
       await metricsListener?.close();
     };
     try {

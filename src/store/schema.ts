@@ -323,9 +323,11 @@ export interface PromotionsTable {
 
 import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 import type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
+import type { ApplicationsTable, ApplicationVersionsTable } from './schema-apps.js';
 
 export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 export type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
+export type { ApplicationsTable, ApplicationVersionsTable } from './schema-apps.js';
 
 /** Every table, by name. */
 export interface Database {
@@ -366,6 +368,8 @@ export interface Database {
   servers: ServersTable;
   server_join_tokens: ServerJoinTokensTable;
   server_desired: ServerDesiredTable;
+  applications: ApplicationsTable;
+  application_versions: ApplicationVersionsTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

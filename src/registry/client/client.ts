@@ -74,6 +74,38 @@ export class OciClient {
     return { ...inner, indexDigest: digest };
   }
 
+  /**
+   * The repository's tags (the distribution spec's `tags/list`), page by page with `last` (a
+   * `Link` header's URL is never followed: the next page is asked of the same registry), at most
+   * `max` tags.
+   */
+  async listTags(registry: string, repository: string, max = 10_000): Promise<string[]> {
+    const what = `${registry}/${repository}`;
+    const tags: string[] = [];
+    let last: string | undefined;
+    for (let page = 0; page < 100 && tags.length < max; page += 1) {
+      const query = new URLSearchParams({ n: '1000', ...(last !== undefined ? { last } : {}) });
+      const res = await this.transport.get({ registry, repository, path: `tags/list?${query.toString()}`, accept: ['application/json'], what });
+      const more = (res.headers.get('link') ?? '').includes('rel="next"');
+      const bytes = await readLimited(res, maxManifestBytes, what, registry);
+      let body: unknown;
+      try {
+        body = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${registry} answered the tag list of ${repository} with something that is not JSON`);
+      }
+      const list = (body as { tags?: unknown }).tags;
+      if (list !== null && list !== undefined && (!Array.isArray(list) || !list.every((t) => typeof t === 'string'))) {
+        throw new SlipwayError('SLW_UPSTREAM_REGISTRY', `registry ${registry} answered the tag list of ${repository} without a list of tags`);
+      }
+      const got = (list ?? []) as string[];
+      tags.push(...got.slice(0, max - tags.length));
+      if (!more || got.length === 0 || got.at(-1) === last) break;
+      last = got.at(-1);
+    }
+    return tags;
+  }
+
   /** A blob as a stream that fails unless its bytes hash to `digest` (and, if given, total `size`). */
   async getBlob(registry: string, repository: string, digest: string, options: { size?: number } = {}): Promise<{ stream: Readable; size: number | undefined }> {
     const what = `${registry}/${repository}@${digest}`;

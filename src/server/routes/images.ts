@@ -13,7 +13,7 @@ import { recordAudit } from '../../audit/audit.js';
 import { actorOf } from '../../tenancy/principal.js';
 
 /** Host names under which this request reached the server: its own registry's names. */
-function selfHosts(deps: ServerDeps, request: FastifyRequest): string[] {
+export function selfHosts(deps: ServerDeps, request: FastifyRequest): string[] {
   const hosts = new Set<string>(deps.selfHosts);
   if (request.headers.host) hosts.add(request.headers.host.toLowerCase());
   return [...hosts];
@@ -22,7 +22,7 @@ function selfHosts(deps: ServerDeps, request: FastifyRequest): string[] {
 const project = '/api/v1/workspaces/{workspace}/projects/{project}';
 
 /** What the build and import routes need from the server. */
-function remoteServices(deps: ServerDeps) {
+export function remoteServices(deps: ServerDeps) {
   return { db: deps.db, store: deps.registry.store, keyring: deps.keyring, ...(deps.egress ? { egress: deps.egress } : {}) };
 }
 

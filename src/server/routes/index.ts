@@ -1,5 +1,6 @@
 /** Every API route, in the order the OpenAPI document lists them. */
 import type { Route } from '../http/route.js';
+import { applicationRoutes } from './applications.js';
 import { configRoutes } from './config.js';
 import { instanceRoutes } from './instance.js';
 import { memberRoutes } from './members.js';
@@ -16,4 +17,4 @@ import { serviceBackupRoutes } from './service-backups.js';
 import { serviceRoutes } from './services.js';
 import { workspaceRoutes } from './workspaces.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes];
