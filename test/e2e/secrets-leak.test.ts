@@ -90,7 +90,8 @@ describe('secret values never leave the server', () => {
   });
 
   it('no GET route of the workspace and no CLI command answers with a value', async () => {
-    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod' };
+    expect((await run(['app', 'create', 'web-app', '-w', 'acme', '--from-project', 'web'])).code).toBe(0);
+    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', application: 'web-app' };
     const gets = (await fetchOperations(server.url)).filter((o) => o.method === 'GET' && !o.path.includes('{number}') && !o.path.includes('{token}') && !o.path.includes('{deployment}') && !o.path.includes('{promotion}') && !o.path.includes('{service}') && !o.path.includes('{server}'));
     expect(gets.length).toBeGreaterThanOrEqual(15);
     for (const op of gets) {
