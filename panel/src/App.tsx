@@ -19,6 +19,8 @@ import { Images } from './views/Images';
 import { DeployLog } from './views/DeployLog';
 import { Audit } from './views/Audit';
 import { Services } from './views/Services';
+import { Applications } from './views/Applications';
+import { Application } from './views/Application';
 import { Service } from './views/Service';
 import { Servers } from './views/Servers';
 import { Server } from './views/Server';
@@ -104,6 +106,10 @@ function View({ route, admin }: { route: Route; admin: boolean }) {
       return <Services ws={route.ws} />;
     case 'service':
       return <Service ws={route.ws} name={route.service} />;
+    case 'applications':
+      return <Applications ws={route.ws} />;
+    case 'application':
+      return <Application ws={route.ws} app={route.app} />;
     case 'pipeline':
       return <Pipeline ws={route.ws} project={route.project} />;
     case 'images':
@@ -135,6 +141,8 @@ function Crumbs({ route }: { route: Route }) {
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
   if (route.view === 'services' || route.view === 'service') items.push({ label: 'services', to: href('w', route.ws, 'services') });
   if (route.view === 'service') items.push({ label: route.service, to: href('w', route.ws, 'services', route.service) });
+  if (route.view === 'applications' || route.view === 'application') items.push({ label: 'applications', to: href('w', route.ws, 'apps') });
+  if (route.view === 'application') items.push({ label: route.app, to: href('w', route.ws, 'apps', route.app) });
   if (route.view === 'deployment') items.push({ label: `deployment ${route.id}`, to: href('w', route.ws, 'deployments', route.id) });
   return (
     <nav aria-label="Breadcrumb" className="crumbs">

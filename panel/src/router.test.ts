@@ -12,6 +12,8 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/p/shop/e/prod/secrets')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'secrets' });
     expect(parseRoute('/w/acme/p/shop/e/prod/services')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'services' });
     expect(parseRoute('/w/acme/services')).toEqual({ view: 'services', ws: 'acme' });
+    expect(parseRoute('/w/acme/apps')).toEqual({ view: 'applications', ws: 'acme' });
+    expect(parseRoute('/w/acme/apps/shop')).toEqual({ view: 'application', ws: 'acme', app: 'shop' });
     expect(parseRoute('/w/acme/services/cache')).toEqual({ view: 'service', ws: 'acme', service: 'cache' });
     expect(parseRoute('/w/acme/deployments/dep_1')).toEqual({ view: 'deployment', ws: 'acme', id: 'dep_1' });
     expect(parseRoute('/servers')).toEqual({ view: 'servers' });

@@ -13,6 +13,8 @@ export type Route =
   | { view: 'audit'; ws: string }
   | { view: 'services'; ws: string }
   | { view: 'service'; ws: string; service: string }
+  | { view: 'applications'; ws: string }
+  | { view: 'application'; ws: string; app: string }
   | { view: 'pipeline'; ws: string; project: string }
   | { view: 'images'; ws: string; project: string }
   | { view: 'environment'; ws: string; project: string; env: string; tab: EnvironmentTab }
@@ -31,6 +33,8 @@ export function parseRoute(pathname: string): Route {
   if (kind === 'audit' && parts.length === 3) return { view: 'audit', ws };
   if (kind === 'services' && parts.length === 3) return { view: 'services', ws };
   if (kind === 'services' && a && parts.length === 4) return { view: 'service', ws, service: a };
+  if (kind === 'apps' && parts.length === 3) return { view: 'applications', ws };
+  if (kind === 'apps' && a && parts.length === 4) return { view: 'application', ws, app: a };
   if (kind === 'deployments' && a && parts.length === 4) return { view: 'deployment', ws, id: a };
   if (kind === 'p' && a) {
     if (parts.length === 4) return { view: 'pipeline', ws, project: a };

@@ -1,4 +1,4 @@
-/** A workspace: its projects (each with its environments in pipeline order), its services and the audit log. */
+/** A workspace: its projects (each with its environments in pipeline order), its applications, its services and the audit log. */
 import { get, path } from '../api';
 import { href } from '../router';
 import type { ProjectList } from '../types';
@@ -12,6 +12,9 @@ export function WorkspaceHome({ ws }: { ws: string }) {
       <div className="heading-row">
         <h1>{ws}</h1>
         <span className="actions">
+          <Link to={href('w', ws, 'apps')} className="button ghost">
+            Applications
+          </Link>
           <Link to={href('w', ws, 'services')} className="button ghost">
             Services
           </Link>

@@ -1,0 +1,101 @@
+/** One application: where its versions come from, its versions (class, channel, digest, latest), checking the upstream now, and forgetting it. */
+import { useState } from 'react';
+import { del, get, path, post } from '../api';
+import { href, navigate } from '../router';
+import type { Application as App, ApplicationVersionList, PollResult } from '../types';
+import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
+import { useAction, useLoad } from '../ui/hooks';
+
+export function Application({ ws, app }: { ws: string; app: string }) {
+  const base = path('workspaces', ws, 'applications', app);
+  const info = useLoad(() => get<App>(base), base);
+  const versions = useLoad(() => get<ApplicationVersionList>(`${base}/versions`), `${base}/versions`);
+  const poll = useAction();
+  const remove = useAction();
+  const [polled, setPolled] = useState<PollResult | null>(null);
+  const [confirm, setConfirm] = useState('');
+  const a = info.data;
+  return (
+    <section aria-labelledby="app-title">
+      <h1 id="app-title">Application {app}</h1>
+      <ErrorNote error={info.error} />
+      {!a && !info.error && <Loading what="the application" />}
+      {a && (
+        <dl className="facts">
+          <dt>Versions from</dt>
+          <dd>{a.source === 'upstream' ? <code>{a.upstream}</code> : `project ${a.project}`}</dd>
+          <dt>Latest</dt>
+          <dd>{a.latest ?? 'none yet'}</dd>
+          {a.source === 'upstream' && (
+            <>
+              <dt>Polled</dt>
+              <dd>
+                every {a.pollSeconds}s, last {a.lastPolledAt ?? 'never'}
+                {a.lastError && <div className="bad">{a.lastError}</div>}
+              </dd>
+              <dt>Images in</dt>
+              <dd>project {a.project}</dd>
+            </>
+          )}
+        </dl>
+      )}
+      {a?.source === 'upstream' && (
+        <p>
+          <button
+            type="button"
+            disabled={poll.busy}
+            onClick={async () => {
+              const r = await poll.run(() => post<PollResult>(`${base}/poll`));
+              if (!r) return;
+              setPolled(r);
+              info.reload();
+              versions.reload();
+            }}
+          >
+            {poll.busy ? 'Checking…' : 'Check the upstream now'}
+          </button>
+          {polled && <span className="muted" role="status"> {polled.imported.length === 0 ? 'no new versions' : `imported ${polled.imported.map((i) => i.version).join(', ')}`}{polled.failed.length > 0 ? `; ${polled.failed.length} not imported` : ''}</span>}
+        </p>
+      )}
+      <ErrorNote error={poll.error} />
+      <h2>Versions</h2>
+      <ErrorNote error={versions.error} />
+      {versions.data && versions.data.versions.length === 0 && <p className="muted">No versions yet: semver tags such as 1.4.2 are versions; other tags are builds.</p>}
+      {versions.data && versions.data.versions.length > 0 && (
+        <Table caption={`Versions of ${app}, highest first`} columns={['Version', 'Class', 'Channel', 'Digest', 'Seen']}>
+          {versions.data.versions.map((v) => (
+            <tr key={v.version} data-version={v.version}>
+              <td>
+                {v.version} {v.latest && <Badge tone="ok">latest</Badge>}
+              </td>
+              <td>{v.class}</td>
+              <td>{v.stable ? 'stable' : <Badge tone="info">{v.channel}</Badge>}</td>
+              <td>
+                <Digest digest={v.digest} />
+              </td>
+              <td>{v.discoveredAt}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
+      <details className="card">
+        <summary>Forget this application</summary>
+        <p className="muted">Its project, images and environments stay.</p>
+        <label htmlFor="app-confirm">Type {app} to confirm</label>
+        <input id="app-confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} />
+        <button
+          type="button"
+          className="danger"
+          disabled={confirm !== app || remove.busy}
+          onClick={async () => {
+            const r = await remove.run(() => del(base));
+            if (r) navigate(href('w', ws, 'apps'));
+          }}
+        >
+          Forget {app}
+        </button>
+        <ErrorNote error={remove.error} />
+      </details>
+    </section>
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * The panel's applications views in Debian's Chromium against a real `slipway server`, with a
+ * real docker-registry as the upstream (skopeo pushes to it): an admin makes an upstream
+ * application through the form, sees its versions classified with latest marked, pushes a new
+ * tag and checks the upstream from the page, makes a project application, and forgets one after
+ * typing its name; a refused form shows the API's code.
+ */
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { mediaTypes } from '../../src/core/oci.js';
+import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from '../../src/registry/client/test-support/docker-registry.js';
+import { apiClient, ok } from '../support/api.js';
+import { launchBrowser, screenshot } from '../support/browser.js';
+import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
+import { makeTar } from '../support/tar-fixtures.js';
+
+const ws = 'apppanel';
+const wait = { timeout: 60_000 };
+let server: ServerProcess;
+let peer: PeerRegistry;
+let browser: Browser;
+let page: Page;
+let work: string;
+
+function publish(tag: string): void {
+  const layer = makeTar([{ path: 'VERSION', content: tag }], false);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociManifest, config: { mediaType: mediaTypes.ociConfig, digest: sha256(config), size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }] }));
+  const layout = join(work, `l-${tag}`);
+  writeOciLayout(layout, [layer, config], [{ tag, mediaType: mediaTypes.ociManifest, bytes: manifest }]);
+  skopeoCopy(`oci:${layout}:${tag}`, `docker://${peer.host}/vendor/crm:${tag}`);
+}
+
+describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel', () => {
+  beforeAll(async () => {
+    work = tempDir('slipway-apppanel-');
+    peer = await startDockerRegistry();
+    for (const tag of ['3.0.0', '3.0.1', '3.1.0-rc.1']) publish(tag);
+    server = await startServerProcess({ args: ['--allow-registry-host', '127.0.0.1'] });
+    const admin = apiClient(server.url, server.adminToken);
+    ok(await admin.post('/api/v1/workspaces', { name: ws, tier: 'high' }));
+    ok(await admin.post(`/api/v1/workspaces/${ws}/projects`, { name: 'web' }));
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await peer?.stop();
+    await cleanup();
+  }, 60_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `apps-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+
+  it('makes an upstream application and shows its versions, classified, latest marked', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(server.adminToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: ws, exact: true }).click();
+    await page.getByRole('link', { name: 'Applications', exact: true }).click();
+    await page.getByText('No applications yet').waitFor(wait);
+    await page.getByLabel('Name').fill('crm');
+    await page.getByLabel('an upstream repository').check();
+    // A tag is refused with the API's code, and nothing is made.
+    await page.getByLabel('Repository (no tag)').fill(`${peer.host}/vendor/crm:3.0.0`);
+    await page.getByRole('button', { name: 'Make application' }).click();
+    await page.getByText('SLW_VALIDATION').waitFor(wait);
+    await page.getByLabel('Repository (no tag)').fill(`${peer.host}/vendor/crm`);
+    await page.getByRole('button', { name: 'Make application' }).click();
+    await page.getByRole('heading', { name: 'Application crm' }).waitFor(wait);
+    const rows = page.locator('tr[data-version]');
+    await rows.first().waitFor(wait);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-version')))).toEqual(['3.1.0-rc.1', '3.0.1', '3.0.0']);
+    await expect.poll(() => page.locator('tr[data-version="3.0.1"]').innerText()).toMatch(/3\.0\.1\s+latest\s+patch\s+stable/);
+    expect(await page.locator('tr[data-version="3.1.0-rc.1"]').innerText()).toMatch(/minor\s+rc/);
+  }, 120_000);
+
+  it('checks the upstream from the page and shows the new version', async () => {
+    publish('4.0.0');
+    await page.getByRole('button', { name: 'Check the upstream now' }).click();
+    await page.getByRole('status').filter({ hasText: /imported 4\.0\.0|no new versions/ }).waitFor(wait);
+    await page.locator('tr[data-version="4.0.0"]').waitFor(wait);
+    expect(await page.locator('tr[data-version="4.0.0"]').innerText()).toMatch(/4\.0\.0\s+latest\s+major/);
+  }, 120_000);
+
+  it('makes a project application, lists both, and forgets one after its name is typed', async () => {
+    await page.getByRole('link', { name: 'applications', exact: true }).click();
+    await page.getByLabel('Name').fill('web-app');
+    await page.getByLabel('Project', { exact: true }).selectOption('web');
+    await page.getByRole('button', { name: 'Make application' }).click();
+    await page.getByRole('heading', { name: 'Application web-app' }).waitFor(wait);
+    await page.getByText('No versions yet').waitFor(wait);
+    await page.getByText('Forget this application').click();
+    const forget = page.getByRole('button', { name: 'Forget web-app' });
+    expect(await forget.isDisabled()).toBe(true);
+    await page.getByLabel('Type web-app to confirm').fill('web-app');
+    await forget.click();
+    await page.getByRole('heading', { name: `Applications of ${ws}` }).waitFor(wait);
+    await page.locator('tr[data-application="crm"]').waitFor(wait);
+    expect(await page.locator('tr[data-application]').count()).toBe(1);
+    const left = ok<{ applications: { name: string }[] }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/applications`)).applications;
+    expect(left.map((a) => a.name)).toEqual(['crm']);
+  }, 120_000);
+});
