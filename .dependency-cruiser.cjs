@@ -14,6 +14,7 @@
  *   deploy/       context
  *   domains/      context
  *   fleet/        context    (servers, join tokens, the internal CA, agent sessions)
+ *   git/          context    (git sources: fetching commits with the git binary, buildah builds)
  *   images/       context
  *   manifest/     context    (slipway.yaml: YAML read with line and column, checked by its zod schema)
  *   platform/     context    core/ only (shared by the apps and the contexts; the CLI loads it)
@@ -34,7 +35,7 @@
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'images', 'manifest', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
+const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'images', 'manifest', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
 const adapters = ['drivers', 'edge', 'targets'];
 const apps = ['server', 'cli', 'agent'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];

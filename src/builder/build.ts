@@ -70,6 +70,7 @@ export async function buildImage(input: BuildInput): Promise<BuiltImage> {
 
     return await step('config and manifest', async () => {
       const labels: Record<string, string> = {
+        ...input.labels,
         [versionLabel]: input.version,
         [artifactDigestLabel]: artifactDigest,
         [runtimeLabel]: layout.runtime,

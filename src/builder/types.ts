@@ -51,6 +51,8 @@ export interface BuildInput {
   /** Scratch directory: layer files are written here (and stay for the caller to upload). */
   workDir: string;
   limits?: Partial<ArchiveLimits>;
+  /** Extra config labels (e.g. the git commit and repository a build came from). */
+  labels?: Record<string, string>;
 }
 
 /** A new layer blob written to `file`. */

@@ -91,6 +91,13 @@ export const errorCatalog = {
   SLW_MASTER_KEY_INVALID: { status: 500, summary: 'The master key file is missing, unreadable, or not 32 bytes.' },
   SLW_MASTER_KEY_MISMATCH: { status: 500, summary: "The master key does not match the one the database's secrets were encrypted with." },
   SLW_STORE_UNAVAILABLE: { status: 503, summary: 'The database cannot be opened or reached.' },
+  SLW_GIT_URL_INVALID: { status: 400, summary: 'The git URL is not an https:// (or http://) URL without credentials, or names a transport Slipway refuses (ext::, file:, ssh, options).' },
+  SLW_GIT_HOST_REFUSED: { status: 400, summary: 'The git host is a loopback, private, link-local or other internal address; an instance admin can allow a host or range with --allow-git-host.' },
+  SLW_GIT_NOT_LINKED: { status: 404, summary: 'The project has no git source; link one with slipway git link.' },
+  SLW_GIT_AUTH_FAILED: { status: 424, summary: "The git server refused the project's credential (or asked for one and none is set)." },
+  SLW_GIT_REF_NOT_FOUND: { status: 404, summary: 'The branch, tag or commit does not exist in the linked repository.' },
+  SLW_GIT_UNREACHABLE: { status: 424, summary: 'The git server could not be reached or answered with an error.' },
+  SLW_GIT_BUILD_FAILED: { status: 422, summary: "The commit's Dockerfile build failed (a step exited non-zero, or the Dockerfile is invalid); the build log says which step." },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 /** A stable error code. */

@@ -32,6 +32,8 @@ export interface BuildRequest {
   version: string;
   runtime?: string | undefined;
   base?: string | undefined;
+  /** Extra image labels (a git build's commit and repository). */
+  labels?: Record<string, string>;
 }
 
 export interface BuildServices {
@@ -89,7 +91,7 @@ export async function buildFromUpload(services: BuildServices, access: ProjectAc
     const base = await resolveBase(services, access, reference, repo);
     const baseMs = Math.round(performance.now() - t0);
 
-    const built = await buildImage({ artifactPath: area.artifact, artifactDigest, runtime: request.runtime, version: request.version, base, workDir: area.dir, ...(services.unpackLimits ? { limits: services.unpackLimits } : {}) });
+    const built = await buildImage({ artifactPath: area.artifact, artifactDigest, runtime: request.runtime, version: request.version, base, workDir: area.dir, ...(request.labels ? { labels: request.labels } : {}), ...(services.unpackLimits ? { limits: services.unpackLimits } : {}) });
     const t1 = performance.now();
     // Refuse before storing anything: a refused build leaves no blob behind.
     const existing = await services.db.selectFrom('registry_tags').select('digest').where('repository_id', '=', repo.id).where('tag', '=', request.version).executeTakeFirst();

@@ -324,10 +324,12 @@ export interface PromotionsTable {
 import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 import type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 import type { ApplicationsTable, ApplicationVersionsTable } from './schema-apps.js';
+import type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
 
 export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 export type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 export type { ApplicationsTable, ApplicationVersionsTable } from './schema-apps.js';
+export type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
 
 /** Every table, by name. */
 export interface Database {
@@ -370,6 +372,8 @@ export interface Database {
   server_desired: ServerDesiredTable;
   applications: ApplicationsTable;
   application_versions: ApplicationVersionsTable;
+  git_sources: GitSourcesTable;
+  git_builds: GitBuildsTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

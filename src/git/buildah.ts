@@ -1,0 +1,198 @@
+/**
+ * Dockerfile builds with buildah (daemonless), offline:
+ *
+ * - every image the Dockerfile names (`FROM`, `COPY --from=`, `RUN --mount=from=`) must be in
+ *   Slipway's own registry and pullable by the caller; each is copied from the registry's blob
+ *   store into buildah's storage through an OCI layout (once per digest: pull-if-missing), and the
+ *   build runs with `--pull=never`, so nothing is ever fetched from elsewhere;
+ * - buildah's storage is per workspace (`<data>/buildah/<workspace id>`): one tenant's images and
+ *   layer cache are never visible to another's build;
+ * - RUN steps have no network (`--network none`) unless the manifest's `build.network` is true;
+ * - `--timestamp <commit time>` fixes the image's `created` and file times, `--identity-label=false`
+ *   drops buildah's version label: the same commit gives the same image;
+ * - the image is pushed to an OCI layout in the build's scratch dir (`--digestfile`), then its
+ *   blobs and manifest are committed to the project's repository with the same immutability
+ *   rules as `slipway build` (checked before anything is stored).
+ *
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { copyFile, link, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SlipwayError } from '../core/errors.js';
+import { parseManifest } from '../core/oci.js';
+import { ownBase, splitReference } from '../images/base-images.js';
+import type { Registry } from '../registry/registry.js';
+import type { Db } from '../store/schema.js';
+import type { Principal } from '../tenancy/principal.js';
+
+/** External image references a Dockerfile names (stage names and `scratch` left out). */
+export function dockerfileImages(text: string): string[] {
+  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+  const stages = new Set<string>();
+  const images: string[] = [];
+  const add = (ref: string) => {
+    if (ref === 'scratch' || stages.has(ref.toLowerCase()) || /^\d+$/.test(ref)) return;
+    if (ref.includes('$')) throw new SlipwayError('SLW_GIT_BUILD_FAILED', `the Dockerfile names an image with a variable (${ref}); name the base image in Slipway's registry literally`);
+    if (!images.includes(ref)) images.push(ref);
+  };
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line.startsWith('#') || line === '') continue;
+    const words = line.split(/\s+/);
+    const instruction = (words[0] ?? '').toUpperCase();
+    if (instruction === 'FROM') {
+      const args = words.slice(1).filter((w) => !w.startsWith('--'));
+      const image = args[0];
+      if (image) add(image);
+      if (args[1]?.toUpperCase() === 'AS' && args[2]) stages.add(args[2].toLowerCase());
+    }
+    for (const m of line.matchAll(/--(?:from|mount=[^\s]*?from)=([^\s,]+)/g)) if (m[1]) add(m[1]);
+  }
+  return images;
+}
+
+export interface BuildahContext {
+  db: Db;
+  registry: Registry;
+  dataDir: string;
+  /** Host[:port] names of Slipway's own registry. */
+  selfHosts: string[];
+}
+
+export interface BuildahRequest {
+  workspaceId: string;
+  principal: Principal;
+  /** The build context (the commit's tree). */
+  contextDir: string;
+  /** Dockerfile path inside the context. */
+  dockerfile: string;
+  /** Scratch dir of this build (OCI layouts go here). */
+  scratch: string;
+  timestamp: number;
+  network: boolean;
+  labels: Record<string, string>;
+  log: (line: string) => void;
+}
+
+export interface BuildahImage {
+  /** OCI layout directory holding the image. */
+  layout: string;
+  digest: string;
+  mediaType: string;
+  manifest: Buffer;
+  blobs: { digest: string; size: number; file: string }[];
+  /** Base image references and their digests. */
+  bases: { reference: string; digest: string }[];
+}
+
+function storageArgs(ctx: BuildahContext, workspaceId: string): string[] {
+  const root = join(ctx.dataDir, 'buildah', workspaceId);
+  return ['--root', join(root, 'storage'), '--runroot', join(root, 'run'), '--storage-driver', 'overlay'];
+}
+
+/** Runs buildah; each output line goes to `log`. Fails with the last lines of its output. */
+function buildah(args: string[], log: (line: string) => void, code: 'SLW_GIT_BUILD_FAILED' | 'SLW_INTERNAL' = 'SLW_GIT_BUILD_FAILED'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/nonexistent', LANG: 'C', BUILDAH_FORMAT: 'oci' };
+    const child = spawn('buildah', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const tail: string[] = [];
+    let pending = '';
+    const onData = (c: Buffer) => {
+      const text = pending + c.toString('utf8');
+      const lines = text.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) {
+        log(l);
+        tail.push(l);
+        if (tail.length > 8) tail.shift();
+      }
+    };
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      onData(c);
+    });
+    child.stderr.on('data', onData);
+    child.on('error', (error) => reject(new SlipwayError('SLW_INTERNAL', `cannot run buildah: ${error.message}; install buildah on the server (scripts/system-deps.sh)`, { cause: error })));
+    child.on('close', (status) => {
+      if (pending) {
+        log(pending);
+        tail.push(pending);
+      }
+      if (status === 0) return resolve(out);
+      reject(new SlipwayError(code, `buildah ${args.find((a) => !a.startsWith('-') && !a.includes('/')) ?? ''} failed: ${tail.filter((l) => l.trim() !== '').slice(-3).join(' / ').slice(0, 600)}`));
+    });
+  });
+}
+
+/** Hard-links (or copies) a registry blob into an OCI layout's blobs dir. */
+async function placeBlob(ctx: BuildahContext, layout: string, digest: string): Promise<void> {
+  const to = join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  const from = ctx.registry.store.blobs.blobPath(digest);
+  await link(from, to).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') return;
+    await copyFile(from, to);
+  });
+}
+
+/**
+ * Makes `reference` (in Slipway's registry) available in the workspace's buildah storage under
+ * that name, if the principal may pull it. Imported once per manifest digest.
+ */
+async function provideBase(ctx: BuildahContext, request: BuildahRequest, reference: string): Promise<{ reference: string; digest: string }> {
+  const parts = splitReference(reference);
+  if (!parts.host || !ctx.selfHosts.includes(parts.host.toLowerCase())) {
+    throw new SlipwayError('SLW_BASE_IMAGE_UNAVAILABLE', `the Dockerfile names ${reference}, which is not in this Slipway's registry (${ctx.selfHosts[0] ?? 'its host'}); Dockerfile builds never pull from elsewhere: push the base image into Slipway's registry and name it there`);
+  }
+  const { base } = await ownBase(ctx.db, ctx.registry, request.principal, reference, parts.name, parts.digest ?? parts.tag ?? 'latest');
+  const storage = storageArgs(ctx, request.workspaceId);
+  const cacheName = `localhost/slipway-base/${base.manifestDigest.slice('sha256:'.length)}:latest`;
+  const known = await buildah([...storage, 'inspect', '--type', 'image', '--format', '{{.FromImageID}}', cacheName], () => undefined, 'SLW_INTERNAL').then(
+    () => true,
+    () => false,
+  );
+  if (!known) {
+    request.log(`importing base image ${reference} (${base.manifestDigest})`);
+    const layout = join(request.scratch, `base-${base.manifestDigest.slice(7, 19)}`);
+    await mkdir(join(layout, 'blobs', 'sha256'), { recursive: true });
+    const manifest = await ctx.registry.store.blobs.readAll(base.manifestDigest);
+    const info = parseManifest(manifest, undefined);
+    await placeBlob(ctx, layout, base.manifestDigest);
+    for (const blob of info.blobs) await placeBlob(ctx, layout, blob.digest);
+    await writeFile(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: info.mediaType, digest: base.manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'base' } }] }));
+    // `pull --quiet` prints the image id only.
+    const id = (await buildah([...storage, 'pull', '--quiet', `oci:${layout}:base`], () => undefined)).trim().split('\n').pop() ?? '';
+    await buildah([...storage, 'tag', id, cacheName], () => undefined);
+  } else {
+    request.log(`base image ${reference} (${base.manifestDigest}) is in the build cache`);
+  }
+  // The name the Dockerfile uses now points at the digest the caller may pull (tags move).
+  await buildah([...storage, 'tag', cacheName, reference], () => undefined);
+  return { reference, digest: base.manifestDigest };
+}
+
+/** Builds the context's Dockerfile with buildah and pushes the image to an OCI layout in the scratch dir. */
+export async function buildDockerfile(ctx: BuildahContext, request: BuildahRequest, dockerfileText: string): Promise<BuildahImage> {
+  const storage = storageArgs(ctx, request.workspaceId);
+  const bases: { reference: string; digest: string }[] = [];
+  for (const ref of dockerfileImages(dockerfileText)) bases.push(await provideBase(ctx, request, ref));
+  const name = `localhost/slipway-build/${request.workspaceId}:${Date.now().toString(36)}`;
+  const labels = Object.entries(request.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  request.log(`buildah bud (network ${request.network ? 'on' : 'off'}, timestamp ${request.timestamp})`);
+  await buildah(
+    [...storage, 'bud', '--layers', '--pull=never', '--format', 'oci', '--identity-label=false', '--timestamp', String(request.timestamp), ...(request.network ? [] : ['--network', 'none']), ...labels, '-f', join(request.contextDir, request.dockerfile), '-t', name, request.contextDir],
+    request.log,
+  );
+  const layout = join(request.scratch, 'image');
+  const digestFile = join(request.scratch, 'image.digest');
+  await buildah([...storage, 'push', '--quiet', '--digestfile', digestFile, name, `oci:${layout}:image`], request.log);
+  await buildah([...storage, 'rmi', name], () => undefined).catch(() => undefined);
+  const digest = (await readFile(digestFile, 'utf8')).trim();
+  const manifestFile = join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  const manifest = await readFile(manifestFile);
+  const info = parseManifest(manifest, undefined);
+  const blobs = info.blobs.map((b) => ({ digest: b.digest, size: b.size, file: join(layout, 'blobs', 'sha256', b.digest.slice('sha256:'.length)) }));
+  return { layout, digest, mediaType: info.mediaType, manifest, blobs, bases };
+}
