@@ -5,6 +5,8 @@
 #   docker-registry  the CNCF registry 2.8 (peer for the conformance harness and benchmarks)
 #   skopeo podman buildah   real registry clients the tests push and pull with
 #   caddy            the edge proxy of the deploy engine
+#   git              git sources: the server fetches linked repositories with the git binary
+#                    (buildah, above, builds their Dockerfiles)
 #   busybox-static   /bin/sh and httpd for the small base images the tests make
 #   postgresql-client mariadb-client   pg_dump/psql and mariadb-dump/mariadb: backups and restores
 #                    of PostgreSQL and MySQL/MariaDB service attachments run them on the server
@@ -14,7 +16,7 @@ set -euo pipefail
 
 say() { printf '[setup] %s\n' "$*"; }
 
-packages=(docker.io docker-registry skopeo podman buildah caddy busybox-static)
+packages=(docker.io docker-registry skopeo podman buildah caddy busybox-static git)
 # Any installed version of the database clients will do (e.g. postgresql-client-15 without its
 # postgresql-client meta package): ask for the packages only when the tools are missing.
 command -v pg_dump >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 || packages+=(postgresql-client)

@@ -34,6 +34,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['deploy', 'promote', 'approve', 'reject', 'rollback', 'scale', 'status', 'logs'], load: async () => (await import('./commands/deploy.js')).registerDeploy },
   { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
   { names: ['app'], load: async () => (await import('./commands/applications.js')).registerApplications },
+  { names: ['git'], load: async () => (await import('./commands/git.js')).registerGit },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
   { names: ['agent'], load: agentRegister },

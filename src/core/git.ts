@@ -29,8 +29,8 @@ export function parseGitUrl(raw: string): GitUrl {
   if (value === '') throw invalid(raw, 'is empty; give an https:// repository URL (e.g. https://git.example.com/team/app.git)');
   if (value.length > 2048) throw invalid(raw, 'is longer than 2048 characters');
   if (value.startsWith('-')) throw invalid(raw, 'looks like a command-line option; give an https:// repository URL');
-  if (/[\u0000-\u001f\u007f\s\\]/.test(value)) throw invalid(raw, 'holds whitespace, a backslash or a control character');
   if (/^[a-z0-9+.-]*::/i.test(value)) throw invalid(raw, "uses a git remote helper ('transport::'), which Slipway never runs; give an https:// URL");
+  if (/[\u0000-\u001f\u007f\s\\]/.test(value)) throw invalid(raw, 'holds whitespace, a backslash or a control character');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) throw invalid(raw, 'is not a URL (scp-like user@host:path and local paths are refused); give an https:// URL');
   if (scheme !== 'https' && scheme !== 'http') throw invalid(raw, `uses ${scheme}:, which Slipway does not fetch from; only https:// (or http://) repository URLs are accepted`);

@@ -92,10 +92,10 @@ function storageArgs(ctx: BuildahContext, workspaceId: string): string[] {
 }
 
 /** Runs buildah; each output line goes to `log`. Fails with the last lines of its output. */
-function buildah(args: string[], log: (line: string) => void, code: 'SLW_GIT_BUILD_FAILED' | 'SLW_INTERNAL' = 'SLW_GIT_BUILD_FAILED'): Promise<string> {
+function buildah(args: string[], log: (line: string) => void, code: 'SLW_GIT_BUILD_FAILED' | 'SLW_INTERNAL' = 'SLW_GIT_BUILD_FAILED', cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/nonexistent', LANG: 'C', BUILDAH_FORMAT: 'oci' };
-    const child = spawn('buildah', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('buildah', args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let out = '';
     const tail: string[] = [];
     let pending = '';
@@ -154,7 +154,8 @@ async function provideBase(ctx: BuildahContext, request: BuildahRequest, referen
   );
   if (!known) {
     request.log(`importing base image ${reference} (${base.manifestDigest})`);
-    const layout = join(request.scratch, `base-${base.manifestDigest.slice(7, 19)}`);
+    const layoutName = `base-${base.manifestDigest.slice(7, 19)}`;
+    const layout = join(request.scratch, layoutName);
     await mkdir(join(layout, 'blobs', 'sha256'), { recursive: true });
     const manifest = await ctx.registry.store.blobs.readAll(base.manifestDigest);
     const info = parseManifest(manifest, undefined);
@@ -162,9 +163,11 @@ async function provideBase(ctx: BuildahContext, request: BuildahRequest, referen
     for (const blob of info.blobs) await placeBlob(ctx, layout, blob.digest);
     await writeFile(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
     await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: info.mediaType, digest: base.manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'base' } }] }));
-    // `pull --quiet` prints the image id only.
-    const id = (await buildah([...storage, 'pull', '--quiet', `oci:${layout}:base`], () => undefined)).trim().split('\n').pop() ?? '';
+    // Pulled by a relative path: buildah names the image after it, and a name must be lower-case
+    // (the data dir's path need not be). `pull --quiet` prints the image id only.
+    const id = (await buildah([...storage, 'pull', '--quiet', `oci:${layoutName}:base`], () => undefined, 'SLW_GIT_BUILD_FAILED', request.scratch)).trim().split('\n').pop() ?? '';
     await buildah([...storage, 'tag', id, cacheName], () => undefined);
+    await buildah([...storage, 'rmi', `localhost/${layoutName}:latest`], () => undefined).catch(() => undefined);
   } else {
     request.log(`base image ${reference} (${base.manifestDigest}) is in the build cache`);
   }

@@ -17,6 +17,7 @@ import type { ServiceDrivers } from '../services/driver.js';
 import type { ServiceBackupDrivers } from '../services/backup-driver.js';
 import type { ServiceHostPolicy } from '../services/host-policy.js';
 import type { Provisioning } from '../services/provisioning.js';
+import type { GitHostPolicy } from '../git/git-cli.js';
 
 /** The server's services, built once at start and handed to every route. */
 export interface ServerDeps {
@@ -51,6 +52,8 @@ export interface ServerDeps {
   services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void; provisioning?: () => Provisioning | null; backups: ServiceBackupDrivers };
   /** Servers and their agents: the internal CA, live sessions, the gateway URL (absent: the fleet is off). */
   fleet?: FleetContext;
+  /** Which git hosts projects may link (`--allow-git-host`; absent: none on an internal address). */
+  gitHosts?: GitHostPolicy;
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

@@ -101,6 +101,8 @@ const schema = z.object({
   allowRegistryHosts: allowListSchema,
   /** Hosts and CIDR ranges on internal addresses workspaces may adopt as services. @default none */
   allowServiceHosts: allowListSchema,
+  /** Hosts and CIDR ranges on internal addresses the server may fetch git repositories from. @default none */
+  allowGitHosts: allowListSchema,
   /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
   proxyListen: listenSchema.optional(),
   /** Shortest time old replicas stay after a switch, in ms; then they go once the proxy has no request in flight to them. @default 500 */
@@ -173,6 +175,8 @@ export interface ServerOptions {
   allowRegistryHosts: string[];
   /** `--allow-service-host` values: host names, addresses, CIDR ranges. */
   allowServiceHosts: string[];
+  /** `--allow-git-host` values: host names, addresses, CIDR ranges. */
+  allowGitHosts: string[];
   proxyListen: { host: string; port: number } | undefined;
   drainMs: number;
   drainCapMs: number;
@@ -206,6 +210,8 @@ export interface ServerFlags {
   allowRegistryHost?: string[] | undefined;
   /** Repeatable `--allow-service-host`. */
   allowServiceHost?: string[] | undefined;
+  /** Repeatable `--allow-git-host`. */
+  allowGitHost?: string[] | undefined;
   logFormat?: string | undefined;
   gatewayListen?: string | undefined;
   gatewayUrl?: string | undefined;
@@ -229,6 +235,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxUnpackRatio: env.SLIPWAY_MAX_UNPACK_RATIO,
     allowRegistryHosts: flags.allowRegistryHost?.length ? flags.allowRegistryHost : env.SLIPWAY_ALLOW_REGISTRY_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
     allowServiceHosts: flags.allowServiceHost?.length ? flags.allowServiceHost : env.SLIPWAY_ALLOW_SERVICE_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
+    allowGitHosts: flags.allowGitHost?.length ? flags.allowGitHost : env.SLIPWAY_ALLOW_GIT_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     drainMs: env.SLIPWAY_DRAIN_MS,
     drainCapMs: env.SLIPWAY_DRAIN_CAP_MS,
@@ -270,6 +277,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     maxUnpackRatio: o.maxUnpackRatio,
     allowRegistryHosts: o.allowRegistryHosts,
     allowServiceHosts: o.allowServiceHosts,
+    allowGitHosts: o.allowGitHosts,
     proxyListen: o.proxyListen,
     drainMs: o.drainMs,
     drainCapMs: Math.max(o.drainCapMs, o.drainMs),

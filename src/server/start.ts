@@ -30,6 +30,7 @@ import { expireIdleUploads } from '../registry/blobs.js';
 import { imagesInUse } from '../releases/releases.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
+import { GitHostPolicy } from '../git/git-cli.js';
 import { EgressPolicy } from '../registry/client/index.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
 import { SseStreams } from '../platform/sse.js';
@@ -114,7 +115,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const sessions = new AgentSessions();
     const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions, state: new FleetState(store.db, keyring, sessions), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds, acme: options.acme };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet });
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet, gitHosts: new GitHostPolicy(options.allowGitHosts) });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {

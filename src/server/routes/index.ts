@@ -16,5 +16,6 @@ import { serverRoutes } from './servers.js';
 import { serviceBackupRoutes } from './service-backups.js';
 import { serviceRoutes } from './services.js';
 import { workspaceRoutes } from './workspaces.js';
+import { gitRoutes } from './git.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...gitRoutes];
