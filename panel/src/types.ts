@@ -8,6 +8,7 @@ import type { DeployLog } from '../../src/api/streams';
 export type { Application, ApplicationList, ApplicationVersion, ApplicationVersionList, CreateApplicationBody, PollResult } from '../../src/api/applications';
 export type { EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/config';
 export type { DeploymentInProject, EnvironmentStatus, ProjectStatus, PromotionStarted, ScaleStarted, Started } from '../../src/api/deploy';
+export type { GitBuildInfo, GitBuildResult, GitSourceInfo } from '../../src/api/git';
 export type { Project, ProjectList } from '../../src/api/projects';
 export type { KeyDiff, Promotion, PromotionList, PromotionPreview } from '../../src/api/promotions';
 export type { Image, ImageList } from '../../src/api/registry';

@@ -12,6 +12,7 @@ import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge } from '../ui/bits
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
 import { Approvals } from './Approvals';
+import { GitSource } from './GitSource';
 import { PromoteDialog } from './PromoteDialog';
 
 interface PipelineData {
@@ -56,6 +57,7 @@ export function Pipeline({ ws, project }: { ws: string; project: string }) {
             ))}
           </ol>
           <Approvals ws={ws} promotions={data.promotions} onDecided={state.reload} />
+          <GitSource ws={ws} project={project} onBuilt={state.reload} />
         </>
       )}
       {promoting && <PromoteDialog ws={ws} project={project} from={promoting.from} to={promoting.to} onClose={() => setPromoting(null)} onDone={state.reload} />}
