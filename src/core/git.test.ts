@@ -54,7 +54,8 @@ describe('versions of commits', () => {
     expect(versionOfCommit(sha, [])).toBe('git-0123456789ab');
     expect(versionOfCommit(sha, ['v1.2.0'])).toBe('v1.2.0');
     expect(versionOfCommit(sha, ['v1.10.0', 'v1.9.0'])).toBe('v1.10.0');
-    expect(versionOfCommit(sha, ['src-abc', 'not a tag!'])).toBe('git-0123456789ab');
+    expect(versionOfCommit(sha, ['src-abc', 'not a tag!', 'latest', 'stable'])).toBe('git-0123456789ab');
+    expect(versionOfCommit(sha, ['stable', '2.0'])).toBe('2.0');
   });
 });
 

@@ -94,11 +94,12 @@ export function matchingBranchPattern(patterns: readonly string[], branch: strin
 }
 
 /**
- * The version a commit's build gets: a tag pointing at the commit that is a valid version tag
- * (the highest, by version order, when several do), else `git-<12 hex of the sha>`.
+ * The version a commit's build gets: a tag pointing at the commit that looks like a version (`v1.2.3`,
+ * `1.2`: a digit first, after an optional `v`; the highest when several do), else `git-<12 hex of the sha>`.
  */
 export function versionOfCommit(sha: string, tagsAtCommit: readonly string[]): string {
-  const usable = tagsAtCommit.filter((t) => isTag(t) && !t.startsWith('src-') && !t.startsWith('sha256-') && !t.startsWith('git-'));
+  // Only tags that look like versions (v1.2.3, 1.2, 2026.01): a moving tag such as `stable` or `latest` would become an immutable version.
+  const usable = tagsAtCommit.filter((t) => isTag(t) && /^v?\d/.test(t));
   if (usable.length === 0) return `git-${sha.slice(0, 12)}`;
   return [...usable].sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))[0] as string;
 }

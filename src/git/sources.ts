@@ -96,8 +96,12 @@ export async function linkGitSource(ctx: GitContext, access: ProjectAccess, inpu
   const now = nowIso();
   await ctx.db.transaction().execute(async (tx) => {
     const existing = await findGitSource(tx, access.project.id);
+    // A credential is kept on a re-link only for the same origin: re-pointing the URL at another
+    // host without giving a credential drops it, so it is never sent where it was not meant to go.
+    const sameOrigin = existing !== undefined && new URL(existing.url).origin === new URL(url.url).origin;
+    const kept = sameOrigin ? (existing?.credential_envelope ?? null) : null;
     const generation = (existing?.credential_generation ?? 0) + (credential === undefined ? 0 : 1);
-    const envelope = credential === undefined ? (existing?.credential_envelope ?? null) : credential === null ? null : ctx.keyring.seal(credentialSealId(access.workspace.id, access.project.id, generation), credential);
+    const envelope = credential === undefined ? kept : credential === null ? null : ctx.keyring.seal(credentialSealId(access.workspace.id, access.project.id, generation), credential);
     const row: GitSourcesTable = {
       project_id: access.project.id,
       workspace_id: access.workspace.id,

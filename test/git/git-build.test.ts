@@ -169,6 +169,12 @@ describe('git sources', () => {
 
     const relinked = await w.cli(['git', 'link', '-w', ws, '-p', 'shop', `${git.url}/private.git`, '--credential', '-', '--json'], git.token);
     expect(relinked.code).toBe(0);
+    // Re-pointed at another origin without a credential: the stored one is dropped, never sent there.
+    const moved = await w.run(['git', 'link', '-w', ws, '-p', 'shop', git.url.replace('127.0.0.1', 'localhost') + '/private.git', '--json']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.json()).toMatchObject({ credential: 'none' });
+    const back = await w.cli(['git', 'link', '-w', ws, '-p', 'shop', `${git.url}/private.git`, '--credential', '-', '--json'], git.token);
+    expect(back.json()).toMatchObject({ credential: 'set' });
     const unknown = await w.run(['git', 'build', '-w', ws, '-p', 'shop', '--ref', 'no-such-branch', '--json']);
     expect(unknown.stderr).toContain('SLW_GIT_REF_NOT_FOUND');
     const badRef = await w.run(['git', 'build', '-w', ws, '-p', 'shop', '--ref', '--upload-pack=x', '--json']);
