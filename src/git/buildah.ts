@@ -17,10 +17,11 @@
  * @module
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../core/errors.js';
-import { parseManifest } from '../core/oci.js';
+import { mediaTypes, parseManifest } from '../core/oci.js';
 import { ownBase, splitReference } from '../images/base-images.js';
 import type { Registry } from '../registry/registry.js';
 import type { Db } from '../store/schema.js';
@@ -126,6 +127,19 @@ function buildah(args: string[], log: (line: string) => void, code: 'SLW_GIT_BUI
   });
 }
 
+const ociTypes: Record<string, string> = {
+  'application/vnd.docker.container.image.v1+json': 'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.image.rootfs.diff.tar.gzip': 'application/vnd.oci.image.layer.v1.tar+gzip',
+  'application/vnd.docker.image.rootfs.diff.tar': 'application/vnd.oci.image.layer.v1.tar',
+};
+
+/** A Docker schema 2 manifest restated as an OCI image manifest naming the same blobs. */
+export function asOciManifest(docker: Buffer): Buffer {
+  const doc = JSON.parse(docker.toString('utf8')) as { config: { mediaType: string; digest: string; size: number }; layers: { mediaType: string; digest: string; size: number }[] };
+  const desc = (d: { mediaType: string; digest: string; size: number }) => ({ mediaType: ociTypes[d.mediaType] ?? d.mediaType, digest: d.digest, size: d.size });
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociManifest, config: desc(doc.config), layers: doc.layers.map(desc) }));
+}
+
 /** Hard-links (or copies) a registry blob into an OCI layout's blobs dir. */
 async function placeBlob(ctx: BuildahContext, layout: string, digest: string): Promise<void> {
   const to = join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
@@ -157,12 +171,15 @@ async function provideBase(ctx: BuildahContext, request: BuildahRequest, referen
     const layoutName = `base-${base.manifestDigest.slice(7, 19)}`;
     const layout = join(request.scratch, layoutName);
     await mkdir(join(layout, 'blobs', 'sha256'), { recursive: true });
-    const manifest = await ctx.registry.store.blobs.readAll(base.manifestDigest);
-    const info = parseManifest(manifest, undefined);
-    await placeBlob(ctx, layout, base.manifestDigest);
+    const stored = await ctx.registry.store.blobs.readAll(base.manifestDigest);
+    const info = parseManifest(stored, undefined);
     for (const blob of info.blobs) await placeBlob(ctx, layout, blob.digest);
+    // An OCI layout's index names OCI manifests only: a Docker one is restated with OCI media types (same blobs).
+    const manifest = info.mediaType === mediaTypes.dockerManifest ? asOciManifest(stored) : stored;
+    const manifestDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    await writeFile(join(layout, 'blobs', 'sha256', manifestDigest.slice('sha256:'.length)), manifest);
     await writeFile(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: info.mediaType, digest: base.manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'base' } }] }));
+    await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: mediaTypes.ociManifest, digest: manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'base' } }] }));
     // Pulled by a relative path: buildah names the image after it, and a name must be lower-case
     // (the data dir's path need not be). `pull --quiet` prints the image id only.
     const id = (await buildah([...storage, 'pull', '--quiet', `oci:${layoutName}:base`], () => undefined, 'SLW_GIT_BUILD_FAILED', request.scratch)).trim().split('\n').pop() ?? '';
