@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   dockerConfig = tempDir('slipway-bench-git-docker-');
   await docker(['login', s.host, '-u', 'bench', '--password-stdin'], s.token);
   await s.cli(['workspace', 'create', 'bench', '--tier', 'high', '--json']);
-  for (const p of ['base', 'site', 'nodeapp', 'dockerfile']) await s.cli(['project', 'create', p, '-w', 'bench', '--json']);
+  for (const p of ['base', 'site', 'nodeapp', 'dockerfile', 'dockerapp']) await s.cli(['project', 'create', p, '-w', 'bench', '--json']);
   const staticBase = `${s.host}/bench/base:static`;
   const nodeBase = `${s.host}/bench/base:node`;
   await pushBase(docker, 'static', staticBase);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, errorCode, ok, type Api, type ApiResponse } from '../support/api.js';
 import { snapshotSqlite } from '../support/db-snapshot.js';
-import { addMember, insertInstanceToken, insertRelease, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService } from '../support/fixtures.js';
+import { addMember, insertInstanceToken, insertRelease, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService, seedGitSource } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { fetchOperations, fillUrl, pathParams, sampleBody, type Operation } from '../support/openapi.js';
 import { cleanup } from '../support/server-process.js';
@@ -50,9 +50,11 @@ beforeAll(async () => {
   for (const w of ['alpha', 'bravo']) ok(await admin.post(`/api/v1/workspaces/${w}/applications`, { name: `${w}-app`, fromProject: `${w}-web` }));
   const seededA = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'alpha', 'alpha-web');
   const seededB = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'bravo', 'bravo-web');
-  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', application: 'alpha-app', backup: 'sbk_000000000000_0000000000000000', ...seededA };
-  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', ...seededB };
-  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', ...seededB };
+  const gitA = await seedGitSource(srv.dbFile, 'alpha', 'alpha-web');
+  const gitB = await seedGitSource(srv.dbFile, 'bravo', 'bravo-web');
+  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', application: 'alpha-app', backup: 'sbk_000000000000_0000000000000000', ...gitA, ...seededA };
+  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', ...gitB, ...seededB };
+  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', ...gitB, ...seededB };
   ops = await fetchOperations(srv.url);
   workspaceOps = ops.filter((o) => o.path.includes('{workspace}'));
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, ok, type Api, type ApiResponse } from '../support/api.js';
 import { snapshotSqlite } from '../support/db-snapshot.js';
-import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService } from '../support/fixtures.js';
+import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService, seedGitSource } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { fetchOperations, fillUrl, sampleBody, type Operation } from '../support/openapi.js';
 import { cleanup } from '../support/server-process.js';
@@ -33,7 +33,8 @@ beforeAll(async () => {
   await seedService(srv.dbFile, 'acme', 'cache', 'web');
   ok(await srv.admin.post('/api/v1/workspaces/acme/applications', { name: 'web-app', fromProject: 'web' }));
   const seeded = await seedDeployRecords(srv.dbFile, srv.adminToken, admin.token, 'acme', 'web');
-  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'cache', application: 'web-app', backup: 'sbk_000000000000_0000000000000000', ...seeded };
+  const git = await seedGitSource(srv.dbFile, 'acme', 'web');
+  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'cache', application: 'web-app', backup: 'sbk_000000000000_0000000000000000', ...git, ...seeded };
   ops = (await fetchOperations(srv.url)).filter((o) => o.path.includes('{workspace}'));
 });
 

@@ -16,6 +16,9 @@ import { cleanup, cli, startServerProcess, type CliResult, type ServerProcess } 
 
 const viaCli = randomBytes(16).toString('hex');
 const viaApi = randomBytes(16).toString('hex');
+/** A git source's credential (write-only like a secret). */
+const viaGit = `ghp_${randomBytes(16).toString('hex')}`;
+let gitBuild = '';
 /** A config value: not secret, so it must be found (the control). */
 const configMarker = `cfg${randomBytes(12).toString('hex')}`;
 
@@ -54,7 +57,7 @@ function leaks(haystacks: Array<{ where: string; text: string | Buffer }>, value
 }
 
 beforeAll(async () => {
-  server = await startServerProcess({ env: { SLIPWAY_LOG_LEVEL: 'trace' } });
+  server = await startServerProcess({ env: { SLIPWAY_LOG_LEVEL: 'trace' }, args: ['--allow-git-host', '127.0.0.1'] });
   admin = apiClient(server.url, server.adminToken);
   await seedWorkspace(admin, 'acme', 'web', 'qa');
 
@@ -67,6 +70,12 @@ beforeAll(async () => {
   ok(put);
   const cfg = await run(['config', 'set', `MARKER=${configMarker}`, '-w', 'acme', '-p', 'web', '-e', 'prod']);
   expect(cfg.code, cfg.stderr).toBe(0);
+  // A git source with a credential, and a build that sends it to a port where nothing listens.
+  const linked = await run(['--json', 'git', 'link', 'http://127.0.0.1:9/web.git', '-w', 'acme', '-p', 'web', '--credential', '-'], viaGit);
+  expect(linked.code, linked.stderr).toBe(0);
+  const built = await run(['--json', 'git', 'build', '-w', 'acme', '-p', 'web']);
+  expect(built.stderr).toContain('SLW_GIT_UNREACHABLE');
+  gitBuild = (await run(['--json', 'git', 'builds', '-w', 'acme', '-p', 'web'])).json<Array<{ id: string }>>()[0]?.id ?? '';
 });
 
 afterAll(async () => {
@@ -91,7 +100,7 @@ describe('secret values never leave the server', () => {
 
   it('no GET route of the workspace and no CLI command answers with a value', async () => {
     expect((await run(['app', 'create', 'web-app', '-w', 'acme', '--from-project', 'web'])).code).toBe(0);
-    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', application: 'web-app' };
+    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', application: 'web-app', build: gitBuild };
     const gets = (await fetchOperations(server.url)).filter((o) => o.method === 'GET' && !o.path.includes('{number}') && !o.path.includes('{token}') && !o.path.includes('{deployment}') && !o.path.includes('{promotion}') && !o.path.includes('{service}') && !o.path.includes('{server}'));
     expect(gets.length).toBeGreaterThanOrEqual(15);
     for (const op of gets) {
@@ -104,6 +113,8 @@ describe('secret values never leave the server', () => {
       ['config', 'history', '-w', 'acme', '-p', 'web', '-e', 'prod'],
       ['audit', '-w', 'acme'],
       ['releases', '-w', 'acme', '-p', 'web', '-e', 'prod'],
+      ['git', 'show', '-w', 'acme', '-p', 'web'],
+      ['git', 'builds', gitBuild, '-w', 'acme', '-p', 'web'],
     ]) {
       expect((await run(args)).code).toBe(0);
       expect((await run(['--json', ...args])).code).toBe(0);
@@ -115,7 +126,7 @@ describe('secret values never leave the server', () => {
         { where: `CLI stderr ${i}`, text: r.stderr },
       ]),
     ];
-    expect(leaks(haystacks, [viaCli, viaApi])).toEqual([]);
+    expect(leaks(haystacks, [viaCli, viaApi, viaGit])).toEqual([]);
     // The control: a config value, set the same way, is in those answers.
     expect(leaks(haystacks, [configMarker]).length).toBeGreaterThan(0);
   });
@@ -125,12 +136,12 @@ describe('secret values never leave the server', () => {
     expect(running.map((f) => f.name)).toEqual(expect.arrayContaining(['slipway.db', 'slipway.db-wal']));
     const haystacks = [...running.map((f) => ({ where: `${f.name} (running)`, text: f.content })), { where: 'server logs', text: server.logs() }];
     expect(server.logs()).toContain('/secrets/API_TOKEN'); // the logs cover the secret requests
-    expect(leaks(haystacks, [viaCli, viaApi])).toEqual([]);
+    expect(leaks(haystacks, [viaCli, viaApi, viaGit])).toEqual([]);
     expect(leaks(haystacks.filter((h) => h.where.startsWith('slipway.db')), [configMarker]).length).toBeGreaterThan(0);
 
     expect(await server.stop()).toBe(0);
     const stopped = dataFiles().map((f) => ({ where: `${f.name} (stopped)`, text: f.content }));
-    expect(leaks([...stopped, { where: 'server logs', text: server.logs() }], [viaCli, viaApi])).toEqual([]);
+    expect(leaks([...stopped, { where: 'server logs', text: server.logs() }], [viaCli, viaApi, viaGit])).toEqual([]);
     expect(leaks(stopped, [configMarker]).length).toBeGreaterThan(0);
   });
 });

@@ -145,3 +145,26 @@ export async function seedService(dbFile: string, workspace: string, name: strin
       .execute();
   });
 }
+
+/**
+ * A git source of `workspace`'s `project` (an https URL on a private address: a build is refused
+ * at once by the git host policy, nothing is fetched) and one failed build of it, stored directly
+ * for the route walks. Returns the build's id.
+ */
+export async function seedGitSource(dbFile: string, workspace: string, project: string): Promise<{ build: string }> {
+  return withSqliteStore(dbFile, async (db) => {
+    const ws = await db.selectFrom('workspaces').select('id').where('name', '=', workspace).executeTakeFirstOrThrow();
+    const p = await db.selectFrom('projects').select('id').where('workspace_id', '=', ws.id).where('name', '=', project).executeTakeFirstOrThrow();
+    const now = new Date().toISOString();
+    await db
+      .insertInto('git_sources')
+      .values({ project_id: p.id, workspace_id: ws.id, url: 'https://10.0.0.1/team/app.git', default_branch: 'main', branch_envs: '["feature/*"]', credential_envelope: null, credential_generation: 0, runtime: null, base: null, created_at: now, updated_at: now, updated_by: null })
+      .execute();
+    const build = newId('gbd');
+    await db
+      .insertInto('git_builds')
+      .values({ id: build, workspace_id: ws.id, project_id: p.id, ref: 'main', commit_sha: null, version: null, digest: null, method: null, status: 'failed', error: 'SLW_GIT_UNREACHABLE: seeded for tests', log: 'seeded', created_by: null, started_at: now, finished_at: now })
+      .execute();
+    return { build };
+  });
+}

@@ -18,10 +18,13 @@ function gitHosts(deps: ServerDeps): GitHostPolicy {
   return deps.gitHosts ?? strictGitHosts;
 }
 
-/** What a git build needs from the server (the builder's services, as `slipway build` gets them). */
-export function gitBuildDeps(deps: ServerDeps, request: FastifyRequest): GitBuildDeps {
+/**
+ * What a git build needs from the server (the builder's services, as `slipway build` gets them).
+ * `request`: its Host header also names this server's registry (a Dockerfile's FROM may use it).
+ */
+export function gitBuildDeps(deps: ServerDeps, request?: FastifyRequest): GitBuildDeps {
   const hosts = new Set<string>(deps.selfHosts);
-  if (request.headers.host) hosts.add(request.headers.host.toLowerCase());
+  if (request?.headers.host) hosts.add(request.headers.host.toLowerCase());
   const remote = { db: deps.db, store: deps.registry.store, keyring: deps.keyring, ...(deps.egress ? { egress: deps.egress } : {}) };
   return {
     db: deps.db,
