@@ -26,6 +26,7 @@ import { pipelineOrder } from '../core/tiers.js';
 import { recordAudit } from '../audit/audit.js';
 import { changeRunning, type RequestResult } from '../deploy/promotions.js';
 import { openBuildArea } from '../images/artifact-upload.js';
+import { apiErrorOf } from '../images/errors.js';
 import { buildFromUpload, type BuildServices } from '../images/build-service.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -136,7 +137,7 @@ export async function buildCommit(deps: GitBuildDeps, access: ProjectAccess, req
     await recordAudit(deps.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'git.build', targetType: 'image', target: `${build.repository}:${build.version}`, details: { commit: build.commit, ref: build.ref, digest: build.digest, method: build.method } });
     return build;
   } catch (error) {
-    const e = toSlipwayError(error);
+    const e = toSlipwayError(apiErrorOf(error));
     const message = e.code === 'SLW_INTERNAL' ? `internal error${error instanceof Error ? `: ${scrub(error.message, remote)}` : ''}` : scrub(e.message, remote);
     log(`failed: ${message}`);
     await finish(deps.db, id, { ...partial, status: 'failed', error: `${e.code}: ${message}` }, lines).catch(() => undefined);
