@@ -44,6 +44,7 @@ const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
 const images = new Set<string>();
 let dockerConfig = '';
+let gitServer: GitServer | undefined;
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -65,6 +66,7 @@ function sh(cmd: string, argv: string[], o: { input?: string; env?: NodeJS.Proce
 const docker = (argv: string[], input?: string) => sh('docker', ['--config', dockerConfig, ...argv], { input, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
 
 async function teardown(): Promise<void> {
+  await gitServer?.close();
   for (const image of images) await docker(['rmi', '-f', image]).catch(() => undefined);
   await Promise.all([...children].map(stopChild));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -119,6 +121,7 @@ const nodeServer = (n: number) => `require('node:http').createServer((q, s) => s
 async function main(): Promise<void> {
   const s = await startSlipway();
   const git: GitServer = await startGitServer();
+  gitServer = git;
   dockerConfig = tempDir('slipway-bench-git-docker-');
   await docker(['login', s.host, '-u', 'bench', '--password-stdin'], s.token);
   await s.cli(['workspace', 'create', 'bench', '--tier', 'high', '--json']);
@@ -205,10 +208,13 @@ async function main(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void teardown().finally(() => process.exit(130)));
 main().then(
-  () => teardown(),
+  async () => {
+    await teardown();
+    process.exit(0);
+  },
   async (error: unknown) => {
     console.error(error);
     await teardown();
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -230,7 +230,11 @@ export async function startGitServer(options: { readAuth?: boolean; token?: stri
       hooks.push(hook);
     },
     workdir: async (name) => gitWorkdir(`${url}/${name}.git`, token),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   return self;
 }
