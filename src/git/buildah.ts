@@ -18,10 +18,15 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { join } from 'node:path';
 import { SlipwayError } from '../core/errors.js';
-import { mediaTypes, parseManifest } from '../core/oci.js';
+import { mediaTypes, parseManifest, type Descriptor } from '../core/oci.js';
+import type { Repository } from '../registry/repositories.js';
 import { ownBase, splitReference } from '../images/base-images.js';
 import type { Registry } from '../registry/registry.js';
 import type { Db } from '../store/schema.js';
@@ -82,9 +87,21 @@ export interface BuildahImage {
   digest: string;
   mediaType: string;
   manifest: Buffer;
+  /** Blobs to store: the config and the layers the build made (gzipped here). */
   blobs: { digest: string; size: number; file: string }[];
+  /** Layers taken as they are from a base image in the registry: linked from its repository, never recompressed. */
+  linked: { digest: string; source: Repository }[];
   /** Base image references and their digests. */
   bases: { reference: string; digest: string }[];
+}
+
+/** A base image provided to buildah, with what is needed to reuse its compressed layers. */
+interface ProvidedBase {
+  reference: string;
+  digest: string;
+  source: Repository;
+  /** diff id (uncompressed digest) → the compressed layer in the registry. */
+  layers: Map<string, Descriptor>;
 }
 
 function storageArgs(ctx: BuildahContext, workspaceId: string): string[] {
@@ -154,12 +171,12 @@ async function placeBlob(ctx: BuildahContext, layout: string, digest: string): P
  * Makes `reference` (in Slipway's registry) available in the workspace's buildah storage under
  * that name, if the principal may pull it. Imported once per manifest digest.
  */
-async function provideBase(ctx: BuildahContext, request: BuildahRequest, reference: string): Promise<{ reference: string; digest: string }> {
+async function provideBase(ctx: BuildahContext, request: BuildahRequest, reference: string): Promise<ProvidedBase> {
   const parts = splitReference(reference);
   if (!parts.host || !ctx.selfHosts.includes(parts.host.toLowerCase())) {
     throw new SlipwayError('SLW_BASE_IMAGE_UNAVAILABLE', `the Dockerfile names ${reference}, which is not in this Slipway's registry (${ctx.selfHosts[0] ?? 'its host'}); Dockerfile builds never pull from elsewhere: push the base image into Slipway's registry and name it there`);
   }
-  const { base } = await ownBase(ctx.db, ctx.registry, request.principal, reference, parts.name, parts.digest ?? parts.tag ?? 'latest');
+  const { base, source } = await ownBase(ctx.db, ctx.registry, request.principal, reference, parts.name, parts.digest ?? parts.tag ?? 'latest');
   const storage = storageArgs(ctx, request.workspaceId);
   const cacheName = `localhost/slipway-base/${base.manifestDigest.slice('sha256:'.length)}:latest`;
   const known = await buildah([...storage, 'inspect', '--type', 'image', '--format', '{{.FromImageID}}', cacheName], () => undefined, 'SLW_INTERNAL').then(
@@ -190,13 +207,19 @@ async function provideBase(ctx: BuildahContext, request: BuildahRequest, referen
   }
   // The name the Dockerfile uses now points at the digest the caller may pull (tags move).
   await buildah([...storage, 'tag', cacheName, reference], () => undefined);
-  return { reference, digest: base.manifestDigest };
+  const diffIds = ((base.config.rootfs as { diff_ids?: string[] } | undefined)?.diff_ids ?? []).filter((d) => typeof d === 'string');
+  const layers = new Map<string, Descriptor>();
+  base.layers.forEach((layer, i) => {
+    const diffId = diffIds[i];
+    if (diffId) layers.set(diffId, { mediaType: ociTypes[layer.mediaType] ?? layer.mediaType, digest: layer.digest, size: layer.size });
+  });
+  return { reference, digest: base.manifestDigest, source, layers };
 }
 
 /** Builds the context's Dockerfile with buildah and pushes the image to an OCI layout in the scratch dir. */
 export async function buildDockerfile(ctx: BuildahContext, request: BuildahRequest, dockerfileText: string): Promise<BuildahImage> {
   const storage = storageArgs(ctx, request.workspaceId);
-  const bases: { reference: string; digest: string }[] = [];
+  const bases: ProvidedBase[] = [];
   for (const ref of dockerfileImages(dockerfileText)) bases.push(await provideBase(ctx, request, ref));
   const name = `localhost/slipway-build/${request.workspaceId}:${Date.now().toString(36)}`;
   const labels = Object.entries(request.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
@@ -205,14 +228,55 @@ export async function buildDockerfile(ctx: BuildahContext, request: BuildahReque
     [...storage, 'bud', '--layers', '--pull=never', '--format', 'oci', '--identity-label=false', '--timestamp', String(request.timestamp), ...(request.network ? [] : ['--network', 'none']), ...labels, '-f', join(request.contextDir, request.dockerfile), '-t', name, request.contextDir],
     request.log,
   );
+  // Pushed uncompressed: a layer of a base is then recognised by its diff id and reused as the
+  // registry already holds it (no recompression, the same blob the target may have cached), and
+  // a new layer is gzipped here, by one pinned implementation (node's zlib), deterministically.
   const layout = join(request.scratch, 'image');
   const digestFile = join(request.scratch, 'image.digest');
-  await buildah([...storage, 'push', '--quiet', '--digestfile', digestFile, name, `oci:${layout}:image`], request.log);
+  await buildah([...storage, 'push', '--quiet', '--disable-compression', '--digestfile', digestFile, name, `oci:${layout}:image`], request.log);
   await buildah([...storage, 'rmi', name], () => undefined).catch(() => undefined);
-  const digest = (await readFile(digestFile, 'utf8')).trim();
-  const manifestFile = join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-  const manifest = await readFile(manifestFile);
-  const info = parseManifest(manifest, undefined);
-  const blobs = info.blobs.map((b) => ({ digest: b.digest, size: b.size, file: join(layout, 'blobs', 'sha256', b.digest.slice('sha256:'.length)) }));
-  return { layout, digest, mediaType: info.mediaType, manifest, blobs, bases };
+  const pushed = (await readFile(digestFile, 'utf8')).trim();
+  const blobFile = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  const doc = JSON.parse((await readFile(blobFile(pushed))).toString('utf8')) as { config: Descriptor; layers: Descriptor[] } & Record<string, unknown>;
+  const blobs: BuildahImage['blobs'] = [{ digest: doc.config.digest, size: doc.config.size, file: blobFile(doc.config.digest) }];
+  const linked: BuildahImage['linked'] = [];
+  const layers: Descriptor[] = [];
+  const config = JSON.parse((await readFile(blobFile(doc.config.digest))).toString('utf8')) as { rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  for (const [i, layer] of doc.layers.entries()) {
+    const diffId = diffIds[i] ?? layer.digest;
+    const fromBase = bases.find((b) => b.layers.has(diffId));
+    const reused = fromBase?.layers.get(diffId);
+    if (fromBase && reused) {
+      layers.push(reused);
+      linked.push({ digest: reused.digest, source: fromBase.source });
+    } else if (layer.mediaType.endsWith('+gzip') || layer.digest !== diffId) {
+      // buildah compressed it after all (it reuses a compressed form it knows): stored as it is.
+      layers.push(layer);
+      blobs.push({ digest: layer.digest, size: layer.size, file: blobFile(layer.digest) });
+    } else {
+      const gz = await gzipFile(blobFile(layer.digest), join(request.scratch, `layer-${i}.tar.gz`));
+      layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: gz.digest, size: gz.size });
+      blobs.push({ digest: gz.digest, size: gz.size, file: gz.file });
+    }
+  }
+  const manifest = Buffer.from(JSON.stringify({ ...doc, layers }));
+  const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+  request.log(`image ${digest}: ${layers.length} layers, ${linked.length} reused from the base`);
+  return { layout, digest, mediaType: mediaTypes.ociManifest, manifest, blobs, linked, bases: bases.map((b) => ({ reference: b.reference, digest: b.digest })) };
+}
+
+/** Gzips `from` into `to` (node's zlib, level 6, no name or mtime in the header: the same bytes give the same blob). */
+async function gzipFile(from: string, to: string): Promise<{ digest: string; size: number; file: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(from), createGzip({ level: 6 }), count, createWriteStream(to, { mode: 0o600 }));
+  return { digest: `sha256:${hash.digest('hex')}`, size, file: to };
 }

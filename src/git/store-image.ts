@@ -7,7 +7,7 @@
  */
 import { SlipwayError } from '../core/errors.js';
 import { RegistryError } from '../registry/errors.js';
-import { statBlob, storeOwnBlob } from '../registry/blobs.js';
+import { linkFrom, statBlob, storeOwnBlob } from '../registry/blobs.js';
 import { immutableTagDigest, putManifest } from '../registry/manifests.js';
 import type { Registry } from '../registry/registry.js';
 import type { Repository } from '../registry/repositories.js';
@@ -24,6 +24,11 @@ export async function storeBuiltImage(db: Db, registry: Registry, repo: Reposito
   const fixed = existing?.digest ?? (await immutableTagDigest(db, repo, version));
   if (fixed !== null && fixed !== image.digest) throw versionExists(repo, version, fixed);
   let newBlobs = 0;
+  for (const layer of image.linked) {
+    if ((await statBlob(db, repo, layer.digest)) !== null) continue;
+    if (layer.source.id !== repo.id) await linkFrom(db, layer.source, repo, [layer.digest]);
+    newBlobs += 1;
+  }
   for (const blob of image.blobs) {
     const linked = (await statBlob(db, repo, blob.digest)) !== null;
     await storeOwnBlob(registry.store, repo, { digest: blob.digest, size: blob.size, file: blob.file });

@@ -125,7 +125,10 @@ describe('git sources', () => {
     expect((await viaProxy(w.proxyPort, domain('dev', 'docker'), '/run.txt')).body).toBe('run step ran\n');
     expect((await viaProxy(w.proxyPort, domain('dev', 'docker'), '/net.txt')).body).toBe('offline\n');
 
-    // Rebuilt from scratch in another workspace-less place: another project linked to the same repository.
+    // The base's layer was reused as the registry holds it (not recompressed), the new ones gzipped.
+    const log = (await w.run(['git', 'builds', first.id, '-w', ws, '-p', 'docker', '--json'])).json<{ log: string }>().log;
+    expect(log).toMatch(/layers, [1-9]\d* reused from the base/);
+    // Rebuilt in another project linked to the same repository (its own repository, the same layer cache).
     await link('other', 'docker');
     const second = await build('other', ['--no-deploy']);
     expect(second.digest).toBe(first.digest);
