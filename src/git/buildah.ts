@@ -228,12 +228,16 @@ export async function buildDockerfile(ctx: BuildahContext, request: BuildahReque
     [...storage, 'bud', '--layers', '--pull=never', '--format', 'oci', '--identity-label=false', '--timestamp', String(request.timestamp), ...(request.network ? [] : ['--network', 'none']), ...labels, '-f', join(request.contextDir, request.dockerfile), '-t', name, request.contextDir],
     request.log,
   );
-  // Pushed uncompressed: a layer of a base is then recognised by its diff id and reused as the
-  // registry already holds it (no recompression, the same blob the target may have cached), and
-  // a new layer is gzipped here, by one pinned implementation (node's zlib), deterministically.
+  // A base's layers are never copied or recompressed: an empty placeholder named by each diff id
+  // in the layout makes buildah's push treat them as present (it only checks that the file
+  // exists), and the manifest then names the compressed blob the registry already holds (the same
+  // blob a Docker host may have cached). Measured: 0.07 s instead of 2 s on a ~100 MB Node base.
+  // New layers come gzipped by buildah (or, should one come uncompressed, by node's zlib).
   const layout = join(request.scratch, 'image');
   const digestFile = join(request.scratch, 'image.digest');
-  await buildah([...storage, 'push', '--quiet', '--disable-compression', '--digestfile', digestFile, name, `oci:${layout}:image`], request.log);
+  await mkdir(join(layout, 'blobs', 'sha256'), { recursive: true });
+  for (const base of bases) for (const diffId of base.layers.keys()) await writeFile(join(layout, 'blobs', 'sha256', diffId.slice('sha256:'.length)), '');
+  await buildah([...storage, 'push', '--quiet', '--digestfile', digestFile, name, `oci:${layout}:image`], request.log);
   await buildah([...storage, 'rmi', name], () => undefined).catch(() => undefined);
   const pushed = (await readFile(digestFile, 'utf8')).trim();
   const blobFile = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
@@ -251,10 +255,11 @@ export async function buildDockerfile(ctx: BuildahContext, request: BuildahReque
       layers.push(reused);
       linked.push({ digest: reused.digest, source: fromBase.source });
     } else if (layer.mediaType.endsWith('+gzip') || layer.digest !== diffId) {
-      // buildah compressed it after all (it reuses a compressed form it knows): stored as it is.
+      // Compressed by buildah: stored as it is.
       layers.push(layer);
       blobs.push({ digest: layer.digest, size: layer.size, file: blobFile(layer.digest) });
     } else {
+      if (layer.size === 0) throw new SlipwayError('SLW_INTERNAL', `buildah named a layer ${layer.digest} the build's bases do not have`);
       const gz = await gzipFile(blobFile(layer.digest), join(request.scratch, `layer-${i}.tar.gz`));
       layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: gz.digest, size: gz.size });
       blobs.push({ digest: gz.digest, size: gz.size, file: gz.file });
