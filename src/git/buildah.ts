@@ -179,11 +179,10 @@ async function provideBase(ctx: BuildahContext, request: BuildahRequest, referen
   const { base, source } = await ownBase(ctx.db, ctx.registry, request.principal, reference, parts.name, parts.digest ?? parts.tag ?? 'latest');
   const storage = storageArgs(ctx, request.workspaceId);
   const cacheName = `localhost/slipway-base/${base.manifestDigest.slice('sha256:'.length)}:latest`;
-  const known = await buildah([...storage, 'inspect', '--type', 'image', '--format', '{{.FromImageID}}', cacheName], () => undefined, 'SLW_INTERNAL').then(
-    () => true,
-    () => false,
-  );
-  if (!known) {
+  // One listing says whether the base is in the build cache and whether the Dockerfile's name points at it already.
+  const listed = JSON.parse((await buildah([...storage, 'images', '--json'], () => undefined, 'SLW_INTERNAL').catch(() => '')) || '[]') as { names?: string[] | null }[];
+  const cached = listed.find((i) => i.names?.includes(cacheName));
+  if (!cached) {
     request.log(`importing base image ${reference} (${base.manifestDigest})`);
     const layoutName = `base-${base.manifestDigest.slice(7, 19)}`;
     const layout = join(request.scratch, layoutName);
@@ -206,7 +205,7 @@ async function provideBase(ctx: BuildahContext, request: BuildahRequest, referen
     request.log(`base image ${reference} (${base.manifestDigest}) is in the build cache`);
   }
   // The name the Dockerfile uses now points at the digest the caller may pull (tags move).
-  await buildah([...storage, 'tag', cacheName, reference], () => undefined);
+  if (!cached?.names?.includes(reference)) await buildah([...storage, 'tag', cacheName, reference], () => undefined);
   const diffIds = ((base.config.rootfs as { diff_ids?: string[] } | undefined)?.diff_ids ?? []).filter((d) => typeof d === 'string');
   const layers = new Map<string, Descriptor>();
   base.layers.forEach((layer, i) => {
@@ -238,7 +237,8 @@ export async function buildDockerfile(ctx: BuildahContext, request: BuildahReque
   await mkdir(join(layout, 'blobs', 'sha256'), { recursive: true });
   for (const base of bases) for (const diffId of base.layers.keys()) await writeFile(join(layout, 'blobs', 'sha256', diffId.slice('sha256:'.length)), '');
   await buildah([...storage, 'push', '--quiet', '--digestfile', digestFile, name, `oci:${layout}:image`], request.log);
-  await buildah([...storage, 'rmi', name], () => undefined).catch(() => undefined);
+  // The build's own name goes (its layers stay as the cache); not waited for.
+  void buildah([...storage, 'rmi', name], () => undefined).catch(() => undefined);
   const pushed = (await readFile(digestFile, 'utf8')).trim();
   const blobFile = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
   const doc = JSON.parse((await readFile(blobFile(pushed))).toString('utf8')) as { config: Descriptor; layers: Descriptor[] } & Record<string, unknown>;
