@@ -25,6 +25,7 @@
  *   services/     context
  *   store/        context
  *   tenancy/      context
+ *   webhooks/     context    (project hooks, deliveries, branch and preview environments)
  *   drivers/      adapter    (service kinds: PostgreSQL, MySQL, Redis, RabbitMQ)
  *   edge/         adapter    core, contexts (the ports they implement); never an app or fastify
  *   targets/      adapter
@@ -35,7 +36,7 @@
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'images', 'manifest', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy'];
+const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'images', 'manifest', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy', 'webhooks'];
 const adapters = ['drivers', 'edge', 'targets'];
 const apps = ['server', 'cli', 'agent'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];

@@ -39,8 +39,12 @@ export function allowsCustomEnvironments(tier: Tier): boolean {
   return tier === 'high' || tier === 'business';
 }
 
-/** How an environment relates to its workspace's tier. */
-export type EnvironmentKind = 'standard' | 'custom';
+/**
+ * How an environment relates to its workspace's tier: a tier default, a custom one, or one a git
+ * branch (`branch`) or a pull/merge request (`preview`) made through a webhook.
+ */
+export type EnvironmentKind = 'standard' | 'custom' | 'branch' | 'preview';
+export const environmentKinds = ['standard', 'custom', 'branch', 'preview'] as const satisfies readonly EnvironmentKind[];
 
 /**
  * Decides whether an environment called `name` may be created in a project of a workspace on
@@ -54,6 +58,21 @@ export function classifyNewEnvironment(tier: Tier, name: string): EnvironmentKin
     'SLW_TIER_NO_CUSTOM_ENVIRONMENTS',
     `the '${tier}' tier allows only the environments ${defaults[tier].join(', ')}; custom environment '${name}' needs the high or business tier (slipway workspace set <name> --tier high)`,
   );
+}
+
+/**
+ * Decides whether a branch or preview environment may be created: they are custom environments
+ * as far as the tier goes (high and business only), and never take a default environment's name.
+ */
+export function classifyFollowingEnvironment(tier: Tier, name: string, kind: 'branch' | 'preview'): 'branch' | 'preview' {
+  if (!allowsCustomEnvironments(tier)) {
+    throw new SlipwayError(
+      'SLW_TIER_NO_CUSTOM_ENVIRONMENTS',
+      `the '${tier}' tier allows only the environments ${defaults[tier].join(', ')}; ${kind} environment '${name}' is a custom environment and needs the high or business tier (slipway workspace set <name> --tier high)`,
+    );
+  }
+  if ((['dev', 'staging', 'prod'] as string[]).includes(name)) throw new SlipwayError('SLW_ALREADY_EXISTS', `a ${kind} environment cannot be called '${name}', a default environment's name`);
+  return kind;
 }
 
 /**

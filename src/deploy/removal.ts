@@ -12,6 +12,7 @@ import { SlipwayError } from '../core/errors.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
 import { deleteRepositoryOfProject } from '../registry/repositories.js';
+import { deleteHookRows } from '../webhooks/hooks.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 import { storedSettings } from './settings.js';
@@ -73,6 +74,7 @@ export async function deleteProject(db: Db, placements: Placements, access: Proj
     await deleteDeployRecords(tx, ids);
     await deleteEnvironmentRows(tx, ids);
     await deleteRepositoryOfProject(tx, access.project.id);
+    await deleteHookRows(tx, access.project.id);
     await deleteProjectRows(tx, access.project.id);
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name, details: { environments: ids.length } });
   });

@@ -6,7 +6,7 @@
  */
 import { SlipwayError, notFound } from '../core/errors.js';
 import { assertName } from '../core/names.js';
-import { assertDeletableEnvironment, classifyNewEnvironment, defaultEnvironments, parseTier, pipelineOrder, type EnvironmentKind } from '../core/tiers.js';
+import { assertDeletableEnvironment, classifyNewEnvironment, defaultEnvironments, environmentKinds, parseTier, pipelineOrder, type EnvironmentKind } from '../core/tiers.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -104,7 +104,7 @@ export async function listEnvironments(db: Executor, access: ProjectAccess): Pro
 
 /** The environment as the API returns it. */
 export function toEnvironment(access: ProjectAccess, e: EnvironmentsTable): Environment {
-  return { id: e.id, name: e.name, project: access.project.name, kind: e.kind === 'custom' ? 'custom' : 'standard', createdAt: e.created_at };
+  return { id: e.id, name: e.name, project: access.project.name, kind: (environmentKinds as readonly string[]).includes(e.kind) ? (e.kind as EnvironmentKind) : 'standard', createdAt: e.created_at };
 }
 
 /** Creates an environment if the workspace's tier allows it. */
@@ -135,6 +135,7 @@ export async function deleteEnvironmentRows(tx: Executor, environmentIds: string
   await tx.updateTable('service_attachments').set({ state: 'detaching' }).where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('config_layers').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('secrets').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('environment_sources').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environments').where('id', 'in', environmentIds).execute();
 }
 

@@ -330,6 +330,8 @@ export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, P
 export type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 export type { ApplicationsTable, ApplicationVersionsTable } from './schema-apps.js';
 export type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
+import type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
+export type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
 
 /** Every table, by name. */
 export interface Database {
@@ -374,6 +376,9 @@ export interface Database {
   application_versions: ApplicationVersionsTable;
   git_sources: GitSourcesTable;
   git_builds: GitBuildsTable;
+  project_hooks: ProjectHooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  environment_sources: EnvironmentSourcesTable;
 }
 
 /** The typed query layer every context uses (the store's port). */
