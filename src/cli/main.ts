@@ -35,6 +35,8 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
   { names: ['app'], load: async () => (await import('./commands/applications.js')).registerApplications },
   { names: ['git'], load: async () => (await import('./commands/git.js')).registerGit },
+  // After any other `git` group: it adds its subcommands to the `git` command that one made.
+  { names: ['git'], load: async () => (await import('./commands/git-hooks.js')).registerGitHooks },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
   { names: ['agent'], load: agentRegister },

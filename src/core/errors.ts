@@ -86,6 +86,7 @@ export const errorCatalog = {
   SLW_WEBHOOK_SIGNATURE: { status: 401, summary: "The delivery's signature or token does not match the hook's secret (or is missing); nothing was stored or deployed. Set the secret slipway git hook printed on the provider's webhook." },
   SLW_WEBHOOK_PAYLOAD: { status: 400, summary: "The delivery's body is not JSON of the provider's documented shape for its event; nothing was stored or deployed." },
   SLW_WEBHOOK_PROVIDER: { status: 409, summary: "The project's hook is for another provider; delete it first (slipway git hook --delete), then create one for the new provider." },
+  SLW_WEBHOOK_NO_SOURCE: { status: 409, summary: "The hook builds pushed commits, but the project has no git source to build from; link one (slipway git link) or have the hook deploy the images CI pushes (slipway git hook --from image)." },
   SLW_DELIVERY_BUSY: { status: 409, summary: 'The delivery is being processed now; replay it once it has ended (slipway git deliveries).' },
   SLW_INTERNAL: { status: 500, summary: 'An unexpected server error; the server log has the details.' },
   SLW_SERVER_UNREACHABLE: { status: 503, summary: 'The CLI could not reach the Slipway server.' },

@@ -13,6 +13,7 @@ import { toFastifyPath } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
 import { isRegistryPath, registerRegistryRoutes, registryErrorOf, sendRegistryError } from './registry/routes.js';
 import { registerPanel } from './panel.js';
+import { registerHookEndpoint } from './hooks.js';
 import { authenticate } from '../tenancy/tokens.js';
 
 /** Largest request body accepted on the API (config layers and secrets are far smaller). */
@@ -71,6 +72,8 @@ export function buildApp(deps: ServerDeps) {
       handler: (request, reply) => route.run(request, reply, deps),
     });
   }
+
+  registerHookEndpoint(app as unknown as FastifyInstance, deps);
 
   // The registry plugin is typed for Fastify's base logger; the app carries pino's (a superset).
   registerRegistryRoutes(app as unknown as FastifyInstance, deps.registry);

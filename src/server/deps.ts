@@ -54,6 +54,8 @@ export interface ServerDeps {
   fleet?: FleetContext;
   /** Which git hosts projects may link (`--allow-git-host`; absent: none on an internal address). */
   gitHosts?: GitHostPolicy;
+  /** Webhooks: a nudge for the delivery processor (absent: deliveries wait for its next resync). */
+  webhooks?: { poke(): void };
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

@@ -46,6 +46,7 @@ import { startGateway, type RunningGateway } from './gateway.js';
 import type { ServerDeps } from './deps.js';
 import type { RegistryAccess } from '../deploy/spec.js';
 import type { Provisioning } from '../services/provisioning.js';
+import { DeliveryProcessor } from '../webhooks/processor.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -114,8 +115,12 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     // The internal CA exists from the first start; the gateway only when asked for (--gateway-listen).
     const sessions = new AgentSessions();
     const fleet: FleetContext = { db: store.db, ca: await InternalCa.open(options.dataDir, keyring), sessions, state: new FleetState(store.db, keyring, sessions), gatewayUrl: null, agentCertificateMs: options.gateway.agentCertificateMs, heartbeatSeconds: options.gateway.heartbeatSeconds, acme: options.acme };
+    // The webhook delivery processor starts with the deploy engine; deliveries received before wait in the store.
+    let processor: DeliveryProcessor | undefined;
+    const webhooks = { poke: () => processor?.poke() };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet, gitHosts: new GitHostPolicy(options.allowGitHosts) });
+    const gitHosts = new GitHostPolicy(options.allowGitHosts);
+    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet, gitHosts, webhooks });
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -182,6 +187,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         drainMinMs: options.drainMs,
         drainCapMs: options.drainCapMs,
       });
+      const deployRuntime = runtime;
+      processor = new DeliveryProcessor({ db: store.db, keyring, logger, placements: () => deploy.placements, enqueue: (id) => deployRuntime.enqueue(id) });
+      await processor.start();
     } catch (error) {
       await stopEdges();
       await backend?.stop();
@@ -198,6 +206,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       logger,
       ...(gateway ? { gatewayUrl: gateway.url } : {}),
       close: async () => {
+        await processor?.stop();
         await stopEdges();
         await runningDeploy.stop();
         await backend?.stop();

@@ -17,5 +17,6 @@ import { serviceBackupRoutes } from './service-backups.js';
 import { serviceRoutes } from './services.js';
 import { workspaceRoutes } from './workspaces.js';
 import { gitRoutes } from './git.js';
+import { webhookRoutes } from './webhooks.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...gitRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...gitRoutes, ...webhookRoutes];
