@@ -134,7 +134,7 @@ export async function ensureHook(db: Db, keyring: Keyring, access: ProjectAccess
   });
 }
 
-/** Deletes the project's hook and its deliveries; environments it made stay (delete them as any other). */
+/** Deletes the project's hook and its deliveries; environments it made stay (slipway env delete removes them). */
 export async function deleteHook(db: Db, access: ProjectAccess): Promise<{ deleted: string }> {
   const hook = await findHook(db, access.project.id);
   if (!hook) throw new SlipwayError('SLW_NOT_FOUND', `project '${access.project.name}' has no webhook`);
