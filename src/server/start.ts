@@ -47,6 +47,7 @@ import type { ServerDeps } from './deps.js';
 import type { RegistryAccess } from '../deploy/spec.js';
 import type { Provisioning } from '../services/provisioning.js';
 import { DeliveryProcessor } from '../webhooks/processor.js';
+import { webhookGit } from './webhook-git.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -120,7 +121,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const webhooks = { poke: () => processor?.poke() };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
     const gitHosts = new GitHostPolicy(options.allowGitHosts);
-    const app = buildApp({ db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet, gitHosts, webhooks });
+    const serverDeps: ServerDeps = { db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet, gitHosts, webhooks };
+    const app = buildApp(serverDeps);
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
     } catch (error) {
@@ -188,7 +190,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         drainCapMs: options.drainCapMs,
       });
       const deployRuntime = runtime;
-      processor = new DeliveryProcessor({ db: store.db, keyring, logger, placements: () => deploy.placements, enqueue: (id) => deployRuntime.enqueue(id) });
+      processor = new DeliveryProcessor({ db: store.db, keyring, logger, placements: () => deploy.placements, enqueue: (id) => deployRuntime.enqueue(id), git: webhookGit(serverDeps) });
       await processor.start();
     } catch (error) {
       await stopEdges();

@@ -13,6 +13,7 @@ export interface ProjectHooksTable {
   /** Grows at every rotation; part of the envelope's identity. */
   secret_version: number;
   created_at: string;
+  /** The member deliveries act as (capped at developer): who created the hook, or last rotated its secret. */
   created_by: string | null;
   rotated_at: string | null;
   /** `build`: build the pushed commit; `image`: deploy the tag `git-<12 hex>` CI pushed to the project's repository. */

@@ -124,7 +124,8 @@ export async function ensureHook(db: Db, keyring: Keyring, access: ProjectAccess
     let row: ProjectHooksTable = { ...existing, ...settingsRow(input) };
     if (input.rotate) {
       const version = existing.secret_version + 1;
-      row = { ...row, secret_version: version, secret_envelope: keyring.seal(secretIdentity({ ...existing, secret_version: version }), secret), rotated_at: now };
+      // Whoever rotates the secret is whom deliveries act as from then on.
+      row = { ...row, secret_version: version, secret_envelope: keyring.seal(secretIdentity({ ...existing, secret_version: version }), secret), rotated_at: now, created_by: access.principal.userId };
     }
     const { id: _id, ...changes } = row;
     await tx.updateTable('project_hooks').set(changes).where('id', '=', existing.id).execute();

@@ -1,6 +1,7 @@
 /**
  * The delivery processor: takes received deliveries one at a time, oldest first, and does what
- * each asks — a push to the default branch builds and deploys `dev`; a push to a branch matching
+ * each asks — a push to the default branch builds and deploys the first environment of the
+ * pipeline (`dev`; git/builds.ts defaultEnvironment); a push to a branch matching
  * the branch-environment patterns builds and deploys its branch environment (made on the first
  * push); a deleted branch removes its environment; a pull/merge request opened or updated deploys
  * its preview environment `pr-<n>`, closed or merged removes it. It also removes previews whose
@@ -22,6 +23,7 @@ import { branchEnvironmentName, commitImageTag, matchesBranchPatterns, previewEn
 import { systemActor } from '../audit/audit.js';
 import { requestDeploy } from '../deploy/deployments.js';
 import { changeRunning } from '../deploy/promotions.js';
+import { defaultEnvironment } from '../git/builds.js';
 import type { Placements } from '../deploy/target.js';
 import { nowIso } from '../platform/time.js';
 import { resolveEnvironment, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
@@ -29,6 +31,7 @@ import { repositoryOfProject } from '../registry/repositories.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Db, ProjectHooksTable, WebhookDeliveriesTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/principal.js';
+import { parseRole, weaker } from '../core/roles.js';
 import { hookOf, parseBody } from './deliveries.js';
 import { ensureFollowingEnvironment, expiredPreviews, followingEnvironment, removeFollowingEnvironment } from './environments.js';
 import { interpretDelivery } from './payloads.js';
@@ -141,7 +144,7 @@ export class DeliveryProcessor {
   async #process(d: WebhookDeliveriesTable): Promise<Outcome> {
     const hook = await hookOf(this.o.db, d.hook_id);
     if (!hook) throw new SlipwayError('SLW_WEBHOOK_NOT_FOUND', 'the hook was deleted');
-    const access = await this.#projectAccess(d.project_id);
+    const access = await this.#projectAccess(d.project_id, hook);
     const e = interpretDelivery(hook.provider as WebhookProvider, d.event, parseBody(d.content_type, Buffer.from(d.body, 'utf8')));
     if (e.kind === 'ignored') return { status: 'ignored', message: `ignored: ${e.reason}` };
     if (e.kind === 'push') return this.#push(hook, access, e.branch, e.sha);
@@ -168,13 +171,15 @@ export class DeliveryProcessor {
   async #push(hook: ProjectHooksTable, access: ProjectAccess, branch: string, sha: string): Promise<Outcome> {
     const rules = (await this.o.git?.rules(access.project.id)) ?? { defaultBranch: hook.default_branch ?? 'main', branchEnvs: JSON.parse(hook.branch_envs) as string[] };
     if (branch === rules.defaultBranch) {
-      const dev = await resolveEnvironment(this.o.db, access, 'dev');
+      // The first environment of the project's pipeline: dev (else staging, else prod on a low tier).
+      const dev = await resolveEnvironment(this.o.db, access, await defaultEnvironment(this.o.db, access));
       const image = await this.#image(hook, access, branch, sha);
       // Through the ordinary deploy request: dev's own rules (approval, required promotion) hold.
       const r = await changeRunning(this.o.db, dev, 'deploy', image, { supersede: true, keyring: this.o.keyring });
-      if (!r.deployment) return { status: 'processed', message: `push to ${branch}: ${image.version ?? image.digest} waits for approval to deploy to dev (promotion ${r.promotion?.id ?? '?'})` };
+      const to = dev.environment.name;
+      if (!r.deployment) return { status: 'processed', message: `push to ${branch}: ${image.version ?? image.digest} waits for approval to deploy to ${to} (promotion ${r.promotion?.id ?? '?'})` };
       this.o.enqueue(dev.environment.id);
-      return { status: 'processed', message: `push to ${branch}: deploying ${image.version ?? image.digest} to dev (deployment ${r.deployment.id}, release #${r.deployment.releaseNumber})` };
+      return { status: 'processed', message: `push to ${branch}: deploying ${image.version ?? image.digest} to ${to} (deployment ${r.deployment.id}, release #${r.deployment.releaseNumber})` };
     }
     if (!matchesBranchPatterns(branch, rules.branchEnvs)) {
       return { status: 'ignored', message: `branch '${branch}' is not the default branch (${rules.defaultBranch}) and matches no branch-environment pattern (${rules.branchEnvs.join(', ') || 'none'})` };
@@ -233,9 +238,20 @@ export class DeliveryProcessor {
     return removed;
   }
 
-  async #projectAccess(projectId: string): Promise<ProjectAccess> {
+  /**
+   * Whom a delivery acts as: the hook's creator, through the hook (token id = hook id), capped at
+   * the developer role (pull bases and push images in the workspace, deploy) and at the creator's
+   * current role, so a creator who left the workspace takes the hook's rights with them. Without
+   * a hook (the TTL sweep), the server itself.
+   */
+  async #projectAccess(projectId: string, hook?: ProjectHooksTable): Promise<ProjectAccess> {
     const project = await this.o.db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirstOrThrow();
     const w = await this.o.db.selectFrom('workspaces').selectAll().where('id', '=', project.workspace_id).executeTakeFirstOrThrow();
-    return { principal: system, role: 'owner', workspace: { id: w.id, name: w.name, tier: w.tier, createdAt: w.created_at, updatedAt: w.updated_at }, project };
+    const workspace = { id: w.id, name: w.name, tier: w.tier, createdAt: w.created_at, updatedAt: w.updated_at };
+    if (!hook) return { principal: system, role: 'owner', workspace, project };
+    const member = hook.created_by ? await this.o.db.selectFrom('members as m').innerJoin('users as u', 'u.id', 'm.user_id').select(['m.role', 'u.email']).where('m.workspace_id', '=', w.id).where('m.user_id', '=', hook.created_by).executeTakeFirst() : undefined;
+    if (!member || !hook.created_by) throw new SlipwayError('SLW_FORBIDDEN', `the hook's creator is no longer a member of workspace '${w.name}'; a member makes a new secret for it (slipway git hook --rotate) to act as them`);
+    const principal: Principal = { userId: hook.created_by, tokenId: hook.id, email: member.email, instanceAdmin: false, scope: { workspaceId: w.id, role: 'developer' } };
+    return { principal, role: weaker('developer', parseRole(member.role)), workspace, project };
   }
 }

@@ -85,3 +85,26 @@ export async function send(url: string, d: Delivery): Promise<{ status: number; 
   }
   return { status: res.status, body: parsed };
 }
+
+/**
+ * What a forge sends after a push (the git server's `onReceive` updates): for every branch
+ * updated or created, a push event; for a deleted branch, GitHub sends a push with deleted: true
+ * and a `delete` event, GitLab a push with `after` = zeros, Gitea/Forgejo only a `delete` event.
+ * Tag updates are sent as pushes too (Slipway ignores them).
+ */
+export function forgeEvents(provider: Provider, updates: Array<{ ref: string; before: string; after: string }>): Array<{ event: string; payload: unknown }> {
+  const out: Array<{ event: string; payload: unknown }> = [];
+  for (const u of updates) {
+    const branch = u.ref.startsWith('refs/heads/') ? u.ref.slice('refs/heads/'.length) : null;
+    const deleted = u.after === zeroSha;
+    if (branch && deleted && provider === 'gitea') {
+      out.push(deletePayload(branch));
+      continue;
+    }
+    const p = pushPayload(provider, branch ?? u.ref, u.before, u.after);
+    if (!branch) (p.payload as { ref: string }).ref = u.ref;
+    out.push(p);
+    if (branch && deleted && provider === 'github') out.push(deletePayload(branch));
+  }
+  return out;
+}
