@@ -1,0 +1,180 @@
+/**
+ * Git push → branch environment answering (the webhook half of bench/git.ts, which times the
+ * builds): for a static site and a Node app linked from a git server, the wall time from the
+ * start of `git push` to the branch environment's domain answering the new content through
+ * Caddy — the forge's signed webhook (GitHub's push event, sent as the git server's push
+ * returns), the delivery stored and processed, the commit fetched and built, the environment made
+ * (first push of a branch) or rolled (a later push), the container ready, the route switched.
+ *
+ * Two rows per app: `--pushes` new branches (`feature/b<i>`: the environment is created), and
+ * `--pushes` new commits to one branch (rolling update of its environment). p50 and p95.
+ *
+ * Set-up: `slipway server --proxy-listen … --allow-git-host 127.0.0.1` on loopback, the test git
+ * server (git http-backend), a static base and a Node base pushed into Slipway, each project
+ * linked (`--branch-envs 'feature/*'`) with a GitHub hook.
+ *
+ *   npm run build
+ *   npx tsx bench/git-push.ts [--pushes 10] [--write docs/benchmarks.md]
+ *
+ * Needs Docker, Caddy and git. Everything it starts it stops, even on failure.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { proxyPid, viaProxy } from '../test/support/deploy.js';
+import { startGitServer, type GitServer, type GitWorkdir } from '../test/support/git-server.js';
+import { dockerClient, pushBase } from '../test/support/images.js';
+import { cleanup, cli, startServerProcess, tempDir, type ServerProcess } from '../test/support/server-process.js';
+import { pushNodeBase } from '../test/support/service-app.js';
+import { delivery, forgeEvents, send } from '../test/support/webhook-sender.js';
+import { freePort, writeSection } from './support.js';
+
+const { values: args } = parseArgs({ options: { pushes: { type: 'string', default: '10' }, write: { type: 'string' } } });
+const pushes = Number(args.pushes);
+if (!Number.isInteger(pushes) || pushes < 2) throw new Error('--pushes takes an integer of at least 2');
+const root = resolve(import.meta.dirname, '..');
+const ws = 'benchpush';
+
+let server: ServerProcess | undefined;
+let git: GitServer | undefined;
+let proxyPort = 0;
+const hooks = new Map<string, { url: string; secret: string }>();
+
+async function run(argv: string[], input?: string): Promise<string> {
+  const r = await cli(argv, { server: server!.url, token: server!.adminToken, ...(input !== undefined ? { input } : {}) });
+  if (r.code !== 0) throw new Error(`slipway ${argv.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function teardown(): Promise<void> {
+  await git?.close().catch(() => undefined);
+  if (server) {
+    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.slipway.workspace=${ws}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    await server.stop().catch(() => undefined);
+    const caddy = await proxyPid(server.dataDir);
+    if (caddy) process.kill(caddy, 'SIGTERM');
+    for (const id of ids) execFileSync('docker', ['rm', '-f', id]);
+  }
+  await cleanup();
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+};
+
+
+/** Pushes, then polls the domain (every 50 ms) until it answers `want`; returns the seconds. */
+async function timedPush(work: GitWorkdir, branch: string, project: string, want: string, domainOf: () => Promise<string>): Promise<number> {
+  const t = performance.now();
+  await work.push(branch);
+  const domain = await domainOf();
+  for (;;) {
+    const r = await viaProxy(proxyPort, domain).catch(() => ({ status: 0, body: '' }));
+    if (r.status === 200 && r.body.includes(want)) return (performance.now() - t) / 1000;
+    if (performance.now() - t > 300_000) throw new Error(`${project} ${branch}: ${domain} never answered ${want}`);
+    await new Promise((r2) => setTimeout(r2, 50));
+  }
+}
+
+/** The domain of the branch environment of `branch` (polls the hook's environment list until it exists). */
+async function branchDomain(project: string, branch: string): Promise<string> {
+  for (;;) {
+    const s = JSON.parse(await run(['git', 'hook', '-w', ws, '-p', project, '--json'])) as { environments: Array<{ name: string; ref: string }> };
+    const env = s.environments.find((e) => e.ref === branch);
+    if (env) return `${env.name}.${project}.${ws}.localhost`;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface App {
+  project: string;
+  files: (text: string) => Record<string, string>;
+  link: string[];
+}
+
+async function main(): Promise<void> {
+  proxyPort = await freePort();
+  server = await startServerProcess({ args: ['--proxy-listen', `127.0.0.1:${proxyPort}`, '--allow-git-host', '127.0.0.1'], env: { SLIPWAY_LOG_LEVEL: 'warn' } });
+  const host = new URL(server.url).host;
+  const work = tempDir('slipway-bench-push-');
+  mkdirSync(join(work, 'docker'));
+  const docker = dockerClient(join(work, 'docker'));
+  await run(['workspace', 'create', ws, '--tier', 'high', '--json']);
+  await run(['project', 'create', 'base', '-w', ws, '--json']);
+  await docker(['login', host, '-u', 'ci', '--password-stdin'], server.adminToken);
+  await pushBase(docker, 'static', `${host}/${ws}/base:static`);
+  await pushNodeBase(docker, `${host}/${ws}/base:node`);
+  git = await startGitServer();
+  git.onReceive(async (e) => {
+    const hook = hooks.get(e.repo);
+    if (!hook) return;
+    for (const ev of forgeEvents('github', e.updates)) await send(hook.url, delivery('github', ev.event, ev.payload, hook.secret));
+  });
+  const apps: App[] = [
+    { project: 'site', files: (text) => ({ 'index.html': `<h1>${text}</h1>\n` }), link: ['--runtime', 'static', '--base', `${host}/${ws}/base:static`] },
+    {
+      project: 'nodeapp',
+      files: (text) => ({
+        'package.json': JSON.stringify({ name: 'app', version: '1.0.0', scripts: { start: 'node server.js' } }),
+        'server.js': `require('node:http').createServer((q, s) => s.end(${JSON.stringify(`${text}\n`)})).listen(Number(process.env.PORT ?? 8080));\nprocess.on('SIGTERM', () => process.exit(0));\n`,
+      }),
+      link: ['--base', `${host}/${ws}/base:node`],
+    },
+  ];
+  const rows: string[] = [];
+  for (const app of apps) {
+    await run(['project', 'create', app.project, '-w', ws, '--json']);
+    await git.createRepo(app.project);
+    const repo = await git.workdir(app.project);
+    await repo.commit(app.files('main'));
+    await run(['git', 'link', '-w', ws, '-p', app.project, `${git.url}/${app.project}.git`, '--credential', '-', '--branch-envs', 'feature/*', ...app.link, '--json'], git.token);
+    hooks.set(`${app.project}.git`, JSON.parse(await run(['git', 'hook', '-w', ws, '-p', app.project, '--provider', 'github', '--json'])) as { url: string; secret: string });
+    await timedPush(repo, 'main', app.project, 'main', async () => `dev.${app.project}.${ws}.localhost`);
+    const created: number[] = [];
+    for (let i = 0; i < pushes; i++) {
+      const branch = `feature/b${i}`;
+      await repo.checkout(branch);
+      await repo.commit(app.files(`new ${i}`));
+      created.push(await timedPush(repo, branch, app.project, `new ${i}`, () => branchDomain(app.project, branch)));
+      await repo.checkout('main');
+    }
+    const rolled: number[] = [];
+    await repo.checkout('feature/b0');
+    const domain = await branchDomain(app.project, 'feature/b0');
+    for (let i = 0; i < pushes; i++) {
+      await repo.commit(app.files(`update ${i}`));
+      rolled.push(await timedPush(repo, 'feature/b0', app.project, `update ${i}`, async () => domain));
+    }
+    const fmt = (v: number[]) => `${percentile(v, 50).toFixed(2)} s | ${percentile(v, 95).toFixed(2)} s`;
+    rows.push(`| ${app.project === 'site' ? 'static site' : 'Node app'}: push of a new branch (environment created) | ${pushes} | ${fmt(created)} |`);
+    rows.push(`| ${app.project === 'site' ? 'static site' : 'Node app'}: push to the branch (rolling update) | ${pushes} | ${fmt(rolled)} |`);
+    console.log(rows.slice(-2).join('\n'));
+  }
+  const text = [
+    `Command: \`npx tsx bench/git-push.ts --pushes ${pushes}${args.write ? ` --write ${args.write}` : ''}\`. Wall time from the start of \`git push\` to the branch environment's domain answering the pushed content through Caddy (polled every 50 ms): the git server sends GitHub's signed push event as the push returns; Slipway verifies and stores it, then fetches the commit, builds it (daemonless builder), makes or rolls the branch environment (rolling update: new container ready, route switched). Server, Caddy, Docker, git server and client on one machine (${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)} at the end).`,
+    '',
+    '| what | pushes | p50 | p95 |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  console.log(`\n${text}`);
+  if (args.write) writeSection(resolve(root, args.write), 'git-push', 'Git push → branch environment answering (webhooks)', text);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void teardown().finally(() => process.exit(130)));
+main().then(
+  async () => {
+    await teardown();
+    process.exit(0);
+  },
+  async (error: unknown) => {
+    console.error(error);
+    await teardown();
+    process.exit(1);
+  },
+);
