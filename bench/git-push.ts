@@ -98,7 +98,7 @@ interface App {
 
 async function main(): Promise<void> {
   proxyPort = await freePort();
-  server = await startServerProcess({ args: ['--proxy-listen', `127.0.0.1:${proxyPort}`, '--allow-git-host', '127.0.0.1'], env: { SLIPWAY_LOG_LEVEL: 'warn' } });
+  server = await startServerProcess({ args: ['--proxy-listen', `127.0.0.1:${proxyPort}`, '--allow-git-host', '127.0.0.1']});
   const host = new URL(server.url).host;
   const work = tempDir('slipway-bench-push-');
   mkdirSync(join(work, 'docker'));

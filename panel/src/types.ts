@@ -9,6 +9,7 @@ export type { Application, ApplicationList, ApplicationVersion, ApplicationVersi
 export type { EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/config';
 export type { DeploymentInProject, EnvironmentStatus, ProjectStatus, PromotionStarted, ScaleStarted, Started } from '../../src/api/deploy';
 export type { GitBuildInfo, GitBuildResult, GitSourceInfo } from '../../src/api/git';
+export type { Delivery, DeliveryList, FollowingEnvironment, HookAnswer, HookStatus } from '../../src/api/webhooks';
 export type { Project, ProjectList } from '../../src/api/projects';
 export type { KeyDiff, Promotion, PromotionList, PromotionPreview } from '../../src/api/promotions';
 export type { Image, ImageList } from '../../src/api/registry';

@@ -7,28 +7,34 @@ import { useState } from 'react';
 import { get, path } from '../api';
 import { ago } from '../format';
 import { href } from '../router';
-import type { EnvironmentStatus, ProjectStatus, Promotion, PromotionList } from '../types';
+import type { EnvironmentStatus, HookStatus, ProjectStatus, Promotion, PromotionList } from '../types';
 import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
 import { Approvals } from './Approvals';
 import { GitSource } from './GitSource';
 import { PromoteDialog } from './PromoteDialog';
+import { Webhook } from './Webhook';
 
 interface PipelineData {
   environments: EnvironmentStatus[];
   promotions: Promotion[];
+  hook: HookStatus | null;
 }
 
 export function Pipeline({ ws, project }: { ws: string; project: string }) {
   const base = path('workspaces', ws, 'projects', project);
   const state = useLoad(async (): Promise<PipelineData> => {
-    const [status, promotions] = await Promise.all([get<ProjectStatus>(`${base}/status`), get<PromotionList>(`${base}/promotions`)]);
-    return { environments: status.environments, promotions: promotions.promotions };
+    const [status, promotions, hook] = await Promise.all([get<ProjectStatus>(`${base}/status`), get<PromotionList>(`${base}/promotions`), get<HookStatus>(`${base}/hook`).catch(() => null)]);
+    return { environments: status.environments, promotions: promotions.promotions, hook };
   }, base);
   useChanges(state.reload, (c) => c.project === project);
   const [promoting, setPromoting] = useState<{ from: string; to: string } | null>(null);
   const { data, error } = state;
+  // Branch and preview environments are not steps of the promotion pipeline: listed apart.
+  const following = new Set(data?.hook?.environments.map((e) => e.name) ?? []);
+  const pipeline = data?.environments.filter((e) => !following.has(e.name)) ?? [];
+  const followers = data?.environments.filter((e) => following.has(e.name)) ?? [];
   return (
     <section aria-labelledby="pipeline-title">
       <div className="heading-row">
@@ -43,21 +49,32 @@ export function Pipeline({ ws, project }: { ws: string; project: string }) {
       {data && (
         <>
           <ol className="pipeline" aria-label="Environments in promotion order">
-            {data.environments.map((env, i) => (
+            {pipeline.map((env, i) => (
               <EnvCard
                 key={env.name}
                 ws={ws}
                 project={project}
                 env={env}
-                upstream={data.environments[i - 1]}
-                next={data.environments[i + 1]}
+                upstream={pipeline[i - 1]}
+                next={pipeline[i + 1]}
                 pending={data.promotions.filter((p) => p.to === env.name && p.status === 'pending-approval')}
                 onPromote={(to) => setPromoting({ from: env.name, to })}
               />
             ))}
           </ol>
+          {followers.length > 0 && (
+            <>
+              <h2>Branch and preview environments</h2>
+              <ol className="pipeline" aria-label="Branch and preview environments">
+                {followers.map((env) => (
+                  <EnvCard key={env.name} ws={ws} project={project} env={env} upstream={undefined} next={undefined} pending={data.promotions.filter((p) => p.to === env.name && p.status === 'pending-approval')} onPromote={() => undefined} />
+                ))}
+              </ol>
+            </>
+          )}
           <Approvals ws={ws} promotions={data.promotions} onDecided={state.reload} />
           <GitSource ws={ws} project={project} onBuilt={state.reload} />
+          <Webhook ws={ws} project={project} hook={data.hook} onChanged={state.reload} />
         </>
       )}
       {promoting && <PromoteDialog ws={ws} project={project} from={promoting.from} to={promoting.to} onClose={() => setPromoting(null)} onDone={state.reload} />}

@@ -100,7 +100,7 @@ export function registerGitHooks(program: Command, run: Runner): void {
         emit(ctx.io, ctx.json, { deliveries }, () =>
           table(
             ['ID', 'RECEIVED', 'EVENT', 'REF', 'SHA', 'STATUS', 'MESSAGE'],
-            deliveries.map((d) => [d.id, shortTime(d.receivedAt), [d.event, d.action].filter(Boolean).join(' '), d.ref ?? '-', d.sha?.slice(0, 12) ?? '-', d.duplicates > 0 ? `${d.status} (+${d.duplicates} dup)` : d.status, (d.message ?? '').slice(0, 100)]),
+            deliveries.map((d) => [d.id, shortTime(d.receivedAt), [d.event, d.action !== d.event && d.action !== 'push' ? d.action : null].filter(Boolean).join(' '), d.ref ?? '-', d.sha?.slice(0, 12) ?? '-', d.duplicates > 0 ? `${d.status} (+${d.duplicates} dup)` : d.status, (d.message ?? '').slice(0, 100)]),
           ),
         );
       }),
