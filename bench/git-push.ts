@@ -7,7 +7,8 @@
  * (first push of a branch) or rolled (a later push), the container ready, the route switched.
  *
  * Two rows per app: `--pushes` new branches (`feature/b<i>`: the environment is created), and
- * `--pushes` new commits to one branch (rolling update of its environment). p50 and p95.
+ * `--pushes` new commits to one branch (rolling update of its environment), each pushed once the
+ * previous deploy has ended. p50 and p95.
  *
  * Set-up: `slipway server --proxy-listen … --allow-git-host 127.0.0.1` on loopback, the test git
  * server (git http-backend), a static base and a Node base pushed into Slipway, each project
@@ -90,6 +91,19 @@ async function branchDomain(project: string, branch: string): Promise<string> {
   }
 }
 
+/**
+ * Waits until no deploy of the project runs: a rolling deploy ends after the old replica has
+ * stopped (the static base's busybox httpd, PID 1, ignores SIGTERM: 10 s until it is killed), and
+ * a push meanwhile would first wait for that (the row would time the previous stop, not the push).
+ */
+async function settled(project: string): Promise<void> {
+  for (;;) {
+    const s = JSON.parse(await run(['status', '-w', ws, '-p', project, '--json'])) as { environments: Array<{ deploying: unknown }> };
+    if (s.environments.every((e) => !e.deploying)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 interface App {
   project: string;
   files: (text: string) => Record<string, string>;
@@ -147,11 +161,12 @@ async function main(): Promise<void> {
     const domain = await branchDomain(app.project, 'feature/b0');
     for (let i = 0; i < pushes; i++) {
       await repo.commit(app.files(`update ${i}`));
+      await settled(app.project);
       rolled.push(await timedPush(repo, 'feature/b0', app.project, `update ${i}`, async () => domain));
     }
     const fmt = (v: number[]) => `${percentile(v, 50).toFixed(2)} s | ${percentile(v, 95).toFixed(2)} s`;
     rows.push(`| ${app.project === 'site' ? 'static site' : 'Node app'}: push of a new branch (environment created) | ${pushes} | ${fmt(created)} |`);
-    rows.push(`| ${app.project === 'site' ? 'static site' : 'Node app'}: push to the branch (rolling update) | ${pushes} | ${fmt(rolled)} |`);
+    rows.push(`| ${app.project === 'site' ? 'static site' : 'Node app'}: push to the branch (rolling update, previous deploy ended) | ${pushes} | ${fmt(rolled)} |`);
     console.log(rows.slice(-2).join('\n'));
   }
   const text = [
