@@ -5,7 +5,7 @@ import { project, setupContext, testKeyring, workspace, type TestContext } from 
 import type { Keyring } from '../secrets/secrets.js';
 import { GitHostPolicy } from './git-cli.js';
 import { defaultEnvironment } from './builds.js';
-import { findGitSource, linkGitSource, openCredential, requireGitSource, unlinkGitSource, type GitContext } from './sources.js';
+import { findGitSource, linkGitSource, openCredential, requireGitSource, unlinkGitSource, type GitContext, type LinkInput } from './sources.js';
 
 describe.each(engines)('git sources on %s', (engine) => {
   let ctx: TestContext;
@@ -40,14 +40,15 @@ describe.each(engines)('git sources on %s', (engine) => {
   });
 
   it('stores nothing for a bad URL, host, branch, pattern, runtime or credential', async () => {
-    for (const [input, code] of [
+    const cases: [LinkInput, string][] = [
       [{ url: 'ext::sh -c id' }, 'SLW_GIT_URL_INVALID'],
       [{ url: 'https://10.1.2.3/x.git' }, 'SLW_GIT_HOST_REFUSED'],
       [{ url: 'http://127.0.0.1/x.git', branch: '--evil' }, 'SLW_VALIDATION'],
       [{ url: 'http://127.0.0.1/x.git', branchEnvs: ['a..b'] }, 'SLW_VALIDATION'],
       [{ url: 'http://127.0.0.1/x.git', runtime: 'cobol' }, 'SLW_RUNTIME_UNKNOWN'],
       [{ url: 'http://127.0.0.1/x.git', credential: 'a\nb' }, 'SLW_VALIDATION'],
-    ] as const) {
+    ];
+    for (const [input, code] of cases) {
       await expect(linkGitSource(git, shop, input)).rejects.toMatchObject({ code });
     }
     expect(await findGitSource(ctx.db, shop.project.id)).toBeUndefined();
