@@ -119,3 +119,50 @@ describe('rollout step', () => {
     expect(started).toMatchObject({ phase: 'start', state: { batch: 2 } });
   });
 });
+
+describe('rollout step: the release step', () => {
+  it('runs the release step before anything new starts when the project has one', () => {
+    const out = step(base({ releaseJobs: 2 }));
+    expect(out.phase).toBe('release');
+    expect(out.state.old).toEqual(['old']);
+    expect(out.actions).toContainEqual({ type: 'start-release' });
+    expect(out.actions.some((a) => a.type === 'apply' || a.type === 'route')).toBe(false);
+  });
+
+  it('skips the release step for a scale and for a project without one', () => {
+    expect(step(base()).phase).toBe('start');
+    const scale = step(base({ kind: 'scale', replicas: 3, releaseJobs: 2, fresh: { name: 'new', instances: [replica(1)] } }));
+    expect(scale.phase).toBe('start');
+  });
+
+  it('waits while the release run is queued or running, starting it again if it is missing', () => {
+    const missing = step(base({ phase: 'release', state: { old: ['old'] }, releaseJobs: 1, releaseRun: null }));
+    expect(missing.actions).toEqual([{ type: 'start-release' }]);
+    expect(missing.phase).toBe('release');
+    const running = step(base({ phase: 'release', state: { old: ['old'] }, releaseJobs: 1, releaseRun: { id: 'run_1', status: 'running', error: null } }));
+    expect(running.actions).toEqual([]);
+    expect(running.restartPhase).toBe(false);
+    expect(running.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  it('goes on to start the new replicas once the release run succeeded (rolling), or stops the old ones first (recreate)', () => {
+    const ok = { id: 'run_1', status: 'succeeded', error: null };
+    expect(step(base({ phase: 'release', state: { old: ['old'] }, releaseJobs: 1, releaseRun: ok })).phase).toBe('start');
+    expect(step(base({ strategy: 'recreate', phase: 'release', state: { old: ['old'] }, releaseJobs: 1, releaseRun: ok })).phase).toBe('stop-old');
+  });
+
+  it('fails the deployment when the release run fails, without touching the route or the old replicas', () => {
+    const out = step(base({ phase: 'release', state: { old: ['old'] }, releaseJobs: 1, releaseRun: { id: 'run_1', status: 'failed', error: "job 'migrate' exited with code 1" } }));
+    expect(out.end?.status).toBe('failed');
+    expect(out.end?.error).toContain("job 'migrate' exited with code 1");
+    expect(out.actions.filter((a) => a.type !== 'log')).toEqual([]);
+    const timedOut = step(base({ phase: 'release', state: { old: ['old'] }, releaseJobs: 1, releaseRun: { id: 'run_2', status: 'timed-out', error: "job 'migrate' exceeded its timeout of 5s" } }));
+    expect(timedOut.end?.error).toMatch(/^release step timed out/);
+  });
+
+  it('stops the release run when superseded', () => {
+    const out = step(base({ phase: 'release', cancelling: true, supersededBy: 'dep_2', state: { old: ['old'] }, releaseJobs: 1, releaseRun: { id: 'run_1', status: 'running', error: null } }));
+    expect(out.end?.status).toBe('cancelled');
+    expect(out.actions).toContainEqual({ type: 'cancel-release', run: 'run_1' });
+  });
+});

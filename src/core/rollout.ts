@@ -16,6 +16,11 @@
  * - scaling (`kind: 'scale'`) changes the replicas of the workload that runs: more start and join
  *   the route once ready; fewer leave the route, drain, then stop.
  *
+ * - release step (`release` phase, a project whose manifest has `release:` jobs): before anything
+ *   new starts (and before recreate stops the old replicas), the release jobs run against the new
+ *   image as a pipeline run; the rollout goes on only once that run succeeded. A failed, timed-out
+ *   or cancelled run fails the deployment at once: nothing new was started, the route never moved.
+ *
  * A failure before the switch routes back to the old replicas and removes the new ones. A
  * deployment superseded before its switch ends the same way (`cancelled`); one superseded after
  * its switch completes first.
@@ -26,7 +31,7 @@ import type { Strategy } from './deploy.js';
 
 export type DeploymentKind = 'release' | 'scale';
 
-export type Phase = 'prepare' | 'stop-old' | 'wait-old-gone' | 'start' | 'wait-ready' | 'switch' | 'drain' | 'shrink' | 'undo' | 'finish';
+export type Phase = 'prepare' | 'release' | 'stop-old' | 'wait-old-gone' | 'start' | 'wait-ready' | 'switch' | 'drain' | 'shrink' | 'undo' | 'finish';
 
 /** What a deployment stores between reconciles. */
 export interface RolloutState {
@@ -93,13 +98,21 @@ export interface StepInput {
   others: ObservedWorkload[];
   /** Requests in flight to `state.draining`; null when the edge cannot tell. */
   inFlight: number | null;
+  /** Jobs of the project's release step (0 or absent: none; a scale never runs it). */
+  releaseJobs?: number;
+  /** This deployment's release-step run, once started. */
+  releaseRun?: { id: string; status: string; error: string | null } | null;
 }
 
 export type Action =
   | { type: 'apply'; replicas: number }
   | { type: 'route'; upstreams: string[] }
   | { type: 'remove'; workload: string }
-  | { type: 'log'; step: string; message: string; level: 'info' | 'warn' | 'error' };
+  | { type: 'log'; step: string; message: string; level: 'info' | 'warn' | 'error' }
+  /** Starts the deployment's release-step run (idempotent: one per deployment). */
+  | { type: 'start-release' }
+  /** Asks the release-step run to stop. */
+  | { type: 'cancel-release'; run: string };
 
 export interface StepOutcome {
   actions: Action[];
@@ -112,7 +125,7 @@ export interface StepOutcome {
 }
 
 /** How long to wait before looking again while replicas start or requests drain. */
-export const POLL_MS = { starting: 250, draining: 100, stopping: 250 } as const;
+export const POLL_MS = { starting: 250, draining: 100, stopping: 250, releasing: 500 } as const;
 
 /** How long a replica may stay pending in `wait-ready` before the target is asked for it again. */
 export const REAPPLY_PENDING_MS = 5_000;
@@ -179,6 +192,7 @@ function notReadyReason(w: ObservedWorkload | null, upTo: number): string {
 /** One step of the rollout. */
 export function step(input: StepInput): StepOutcome {
   const cancelReason = `superseded by deployment ${input.supersededBy ?? '?'}`;
+  if (input.phase === 'release') return releaseStep(input, cancelReason);
   const beforeSwitch = input.phase === 'prepare' || input.phase === 'start' || input.phase === 'wait-ready' || (input.strategy === 'recreate' && input.kind === 'release');
   if (input.cancelling && beforeSwitch && input.phase !== 'finish' && input.phase !== 'undo') return undo(input, 'cancelled', cancelReason);
   switch (input.phase) {
@@ -233,8 +247,31 @@ function prepare(input: StepInput): StepOutcome {
     if (serving(w).length > 0) old.push(w.name);
     else actions.push({ type: 'remove', workload: w.name });
   }
+  if ((input.releaseJobs ?? 0) > 0) {
+    return next('release', { old }, [...actions, log('release', `release step: ${input.releaseJobs} job(s) run against the new image before anything new starts or traffic moves`), { type: 'start-release' }], POLL_MS.releasing);
+  }
   if (input.strategy === 'recreate' && old.length > 0) return next('stop-old', { old }, actions);
   return next('start', { old }, actions);
+}
+
+/** The release step: start its run, wait for its end, go on or fail. Nothing new runs yet, so a failure has nothing to undo. */
+function releaseStep(input: StepInput, cancelReason: string): StepOutcome {
+  const run = input.releaseRun ?? null;
+  if (input.cancelling) {
+    const actions: Action[] = run && (run.status === 'queued' || run.status === 'running') ? [{ type: 'cancel-release', run: run.id }] : [];
+    actions.push(log('cancelled', `${cancelReason}; the release step was stopped, traffic stays on the old release`, 'warn'));
+    return end(actions, 'cancelled', cancelReason, input);
+  }
+  if (run === null) return wait(input, POLL_MS.releasing, [{ type: 'start-release' }]);
+  if (run.status === 'queued' || run.status === 'running') return wait(input, POLL_MS.releasing);
+  if (run.status === 'succeeded') {
+    const state = input.state;
+    const actions = [log('release', `release step succeeded (run ${run.id})`)];
+    if (input.strategy === 'recreate' && (state.old ?? []).length > 0) return next('stop-old', state, actions);
+    return next('start', state, actions);
+  }
+  const reason = `release step ${run.status === 'timed-out' ? 'timed out' : run.status}: ${run.error ?? 'no reason given'} (run ${run.id})`;
+  return end([log('release', `${reason}; nothing new was started, traffic stays on the old release`, 'error')], 'failed', reason, input);
 }
 
 function stopOld(input: StepInput): StepOutcome {

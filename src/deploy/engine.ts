@@ -30,6 +30,8 @@ import { recordObservation } from './observe.js';
 import { storedSettings } from './settings.js';
 import { releaseIds, routeId, workloadSpec, type RegistryAccess } from './spec.js';
 import type { Placement, Placements, WorkloadStatus } from './target.js';
+import { projectManifest } from '../pipelines/manifests.js';
+import { cancelRun, releaseRunOf, startReleaseRun } from '../pipelines/runs.js';
 
 export interface EngineOptions {
   db: Db;
@@ -190,6 +192,9 @@ export class DeployEngine {
     const fresh = all.find((w) => w.name === workload) ?? null;
     const phase = (d.phase === 'queued' ? 'prepare' : d.phase) as Phase;
     const inFlight = phase === 'drain' && placement.edge.inFlight ? await placement.edge.inFlight(state.draining ?? []).catch(() => null) : null;
+    // The release step (manifest `release:`): read when the rollout prepares, its run while it waits for it.
+    const releaseJobs = kind === 'release' && phase === 'prepare' ? ((await projectManifest(this.o.db, ctx.access.project.id))?.release?.jobs ?? []) : [];
+    const releaseRun = phase === 'release' ? ((await releaseRunOf(this.o.db, d.id)) ?? null) : null;
     const outcome = step({
       kind,
       strategy: settings.strategy,
@@ -207,11 +212,18 @@ export class DeployEngine {
       fresh: fresh && observed(fresh),
       others: all.filter((w) => w.name !== workload).map(observed),
       inFlight,
+      releaseJobs: releaseJobs.length,
+      releaseRun: releaseRun && { id: releaseRun.id, status: releaseRun.status, error: releaseRun.error },
     });
     for (const action of outcome.actions) {
       if (action.type === 'log') await this.#log(d, action.step, action.message, action.level);
       else if (action.type === 'apply') await placement.target.apply(await workloadSpec(this.o.db, this.o.keyring, this.o.registry, this.o.instance, ctx.access, ctx.release, settings, action.replicas));
       else if (action.type === 'remove') await placement.target.remove(action.workload, 10);
+      else if (action.type === 'start-release') await this.#startRelease(ctx);
+      else if (action.type === 'cancel-release') {
+        const run = await releaseRunOf(this.o.db, d.id);
+        if (run) await cancelRun(this.o.db, run, `deployment ${d.id} (superseded)`).catch(() => undefined);
+      }
       else if (action.upstreams.length > 0) await placement.edge.setRoute(routeId(d.environment_id), [settings.domain], action.upstreams);
       else await placement.edge.removeRoute(routeId(d.environment_id));
     }
@@ -236,6 +248,13 @@ export class DeployEngine {
     if (Number(stored.numUpdatedRows) === 0) return this.#lost(d);
     if (!samePhase) deployBus.emit(`env:${d.environment_id}`);
     return outcome;
+  }
+
+  /** Starts the deployment's release-step run with the jobs the manifest has now (once per deployment). */
+  async #startRelease(ctx: Context): Promise<void> {
+    const jobs = (await projectManifest(this.o.db, ctx.access.project.id))?.release?.jobs ?? [];
+    const run = await startReleaseRun(this.o.db, ctx.access, ctx.d.id, ctx.release.image_digest, jobs, null);
+    await this.#log(ctx.d, 'release', `release step run ${run.id}: ${jobs.map((j) => j.name).join(', ') || 'no job'} (logs: slipway pipeline logs ${run.id})`);
   }
 
   /**

@@ -44,6 +44,11 @@ async function tearDown(db: Executor, placements: Placements, environmentIds: st
 async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Promise<void> {
   if (environmentIds.length === 0) return;
   const deployments = tx.selectFrom('deployments').select('id').where('environment_id', 'in', environmentIds);
+  // Pipeline runs against these environments (and their release steps) go with them.
+  const runs = tx.selectFrom('pipeline_runs').select('id').where('environment_id', 'in', environmentIds);
+  await tx.deleteFrom('pipeline_run_logs').where('run_id', 'in', runs).execute();
+  await tx.deleteFrom('pipeline_run_jobs').where('run_id', 'in', runs).execute();
+  await tx.deleteFrom('pipeline_runs').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('deploy_events').where('deployment_id', 'in', deployments).execute();
   await tx.deleteFrom('promotions').where((eb) => eb.or([eb('from_environment_id', 'in', environmentIds), eb('to_environment_id', 'in', environmentIds)])).execute();
   await tx.deleteFrom('deployments').where('environment_id', 'in', environmentIds).execute();
@@ -75,6 +80,7 @@ export async function deleteProject(db: Db, placements: Placements, access: Proj
     await deleteEnvironmentRows(tx, ids);
     await deleteRepositoryOfProject(tx, access.project.id);
     await deleteHookRows(tx, access.project.id);
+    await tx.deleteFrom('project_manifests').where('project_id', '=', access.project.id).execute();
     await deleteProjectRows(tx, access.project.id);
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name, details: { environments: ids.length } });
   });

@@ -10,7 +10,7 @@ import { resolveEnvironmentConfig } from '../config/config.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import { attachmentVariables } from '../services/credentials.js';
 import { attachmentNetworks } from '../services/networks.js';
-import { revealSecrets, type Keyring, type SecretVersions } from '../secrets/secrets.js';
+import { currentSecretVersions, revealSecrets, type Keyring, type SecretVersions } from '../secrets/secrets.js';
 import type { Executor, ReleasesTable } from '../store/schema.js';
 import type { HealthCheck, RegistryAuth, WorkloadSpec } from './target.js';
 
@@ -37,16 +37,26 @@ export function healthOf(settings: EnvironmentSettings): HealthCheck {
   return settings.healthType === 'http' ? { type: 'http', path: settings.healthPath } : { type: settings.healthType };
 }
 
+/**
+ * The variables a workload or job of the environment gets: `PORT`, the config (at `configVersion`,
+ * or as it is now), the secrets (these versions, or the current ones), then the attached services'
+ * connection variables, which win over a config key or secret of the same name. Holds decrypted
+ * secrets: hand it to a target only, never log or store it.
+ */
+export async function environmentVariables(db: Executor, keyring: Keyring, access: EnvironmentAccess, at: { configVersion?: number; secretVersions?: SecretVersions }, port: number): Promise<Record<string, string>> {
+  const config = await resolveEnvironmentConfig(db, access, at.configVersion);
+  const secrets = await revealSecrets(db, keyring, access.workspace.id, access.project.id, at.secretVersions ?? (await currentSecretVersions(db, access)));
+  const env: Record<string, string> = { PORT: String(port) };
+  for (const entry of config.entries) env[entry.key] = entry.value;
+  Object.assign(env, secrets);
+  Object.assign(env, await attachmentVariables(db, keyring, access.environment.id));
+  return env;
+}
+
 /** The spec of `release` with `replicas` replicas. Holds decrypted secrets: never log or store it. */
 export async function workloadSpec(db: Executor, keyring: Keyring, registry: RegistryAccess, instance: string, access: EnvironmentAccess, release: ReleasesTable, settings: EnvironmentSettings, replicas: number): Promise<WorkloadSpec> {
   const repository = `${access.workspace.name}/${access.project.name}`;
-  const config = await resolveEnvironmentConfig(db, access, release.config_version);
-  const secrets = await revealSecrets(db, keyring, access.workspace.id, access.project.id, JSON.parse(release.secret_versions) as SecretVersions);
-  const env: Record<string, string> = { PORT: String(settings.port) };
-  for (const entry of config.entries) env[entry.key] = entry.value;
-  Object.assign(env, secrets);
-  // Attached services last: their connection variables win over a config key or secret of the same name.
-  Object.assign(env, await attachmentVariables(db, keyring, access.environment.id));
+  const env = await environmentVariables(db, keyring, access, { configVersion: release.config_version, secretVersions: JSON.parse(release.secret_versions) as SecretVersions }, settings.port);
   const ids = releaseIds(access, release.number);
   return {
     name: workloadName(ids),

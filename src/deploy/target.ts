@@ -65,6 +65,8 @@ export interface RunSpec {
   env: Record<string, string>;
   /** Replaces the image's command; null keeps it. */
   command: string[] | null;
+  /** Replaces the image's entrypoint, and its command with it (a pipeline job's `command`); absent or null keeps it. */
+  entrypoint?: string[] | null;
   resources: Resources;
   volumes: VolumeMount[];
   /** Private networks to join (created by the target when missing). */

@@ -33,6 +33,7 @@ import { pullToken } from '../registry/auth.js';
 import { GitHostPolicy } from '../git/git-cli.js';
 import { EgressPolicy } from '../registry/client/index.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
+import { startPipelineRuntime, type PipelineRuntime } from '../pipelines/runtime.js';
 import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
 import { startUpstreamWatcher } from '../apps/upstream.js';
@@ -104,6 +105,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     // The deploy engine starts once the listener's port is known (the target pulls from it).
     const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), placements: staticPlacements({}) };
     let runtime: DeployRuntime | undefined;
+    let pipelines: PipelineRuntime | undefined;
     let backend: Awaited<ReturnType<typeof startDeployBackend>> | undefined;
     const metrics = createMetrics(version, store.engine);
     // Other registries on internal addresses only as the admin allows (--allow-registry-host).
@@ -192,13 +194,16 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       const deployRuntime = runtime;
       processor = new DeliveryProcessor({ db: store.db, keyring, logger, placements: () => deploy.placements, enqueue: (id) => deployRuntime.enqueue(id), git: webhookGit(serverDeps) });
       await processor.start();
+      pipelines = await startPipelineRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, registry: registryAccess, placements: deploy.placements, instance });
     } catch (error) {
+      await runtime?.stop();
       await stopEdges();
       await backend?.stop();
       await app.close();
       throw error;
     }
     const runningDeploy = runtime;
+    const runningPipelines = pipelines;
     logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
 
     const openStoreRef = store;
@@ -210,6 +215,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       close: async () => {
         await processor?.stop();
         await stopEdges();
+        await runningPipelines.stop();
         await runningDeploy.stop();
         await backend?.stop();
         // Event streams end as the app closes (its preClose hook); the deploy's last changes are out by now.

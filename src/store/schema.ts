@@ -325,6 +325,7 @@ import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, P
 import type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 import type { ApplicationsTable, ApplicationVersionsTable } from './schema-apps.js';
 import type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
+import type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable } from './schema-pipelines.js';
 
 export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 export type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
@@ -332,6 +333,7 @@ export type { ApplicationsTable, ApplicationVersionsTable } from './schema-apps.
 export type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
 import type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
 export type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
+export type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable } from './schema-pipelines.js';
 
 /** Every table, by name. */
 export interface Database {
@@ -379,6 +381,10 @@ export interface Database {
   project_hooks: ProjectHooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   environment_sources: EnvironmentSourcesTable;
+  project_manifests: ProjectManifestsTable;
+  pipeline_runs: PipelineRunsTable;
+  pipeline_run_jobs: PipelineRunJobsTable;
+  pipeline_run_logs: PipelineRunLogsTable;
 }
 
 /** The typed query layer every context uses (the store's port). */

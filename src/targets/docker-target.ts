@@ -226,6 +226,7 @@ export class DockerTarget implements Target {
       restartPolicy,
       ...(port !== undefined ? { containerPort: port } : {}),
       ...(spec.command ? { cmd: spec.command } : {}),
+      ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
       ...(spec.resources.memoryBytes !== null ? { memoryBytes: spec.resources.memoryBytes } : {}),
       ...(spec.resources.cpuMillis !== null ? { nanoCpus: spec.resources.cpuMillis * 1_000_000 } : {}),
       ...(spec.networks[0] ? { network: spec.networks[0] } : {}),

@@ -15,6 +15,7 @@ import * as provisionedServices from './0008-provisioned-services.js';
 import * as serviceBackups from './0009-service-backups.js';
 import * as customServicesUpgrades from './0010-custom-services-upgrades.js';
 import * as servers from './0011-servers.js';
+import * as pipelines from './0012-pipelines.js';
 import * as gitSources from './0013-git-sources.js';
 import * as webhooks from './0014-webhooks.js';
 import * as applications from './0016-applications.js';
@@ -31,6 +32,7 @@ const all: Record<string, Migration> = {
   '0009-service-backups': serviceBackups,
   '0010-custom-services-upgrades': customServicesUpgrades,
   '0011-servers': servers,
+  '0012-pipelines': pipelines,
   '0013-git-sources': gitSources,
   '0014-webhooks': webhooks,
   '0016-applications': applications,

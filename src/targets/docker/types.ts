@@ -39,6 +39,8 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   /** Replaces the image's CMD (the entrypoint stays). */
   cmd?: string[];
+  /** Replaces the image's ENTRYPOINT; the image's CMD then no longer applies (as with `docker run --entrypoint`). */
+  entrypoint?: string[];
   /** The TCP port the app listens on inside the container, published on `hostIp`; absent: nothing published. */
   containerPort?: number;
   /** The only host address containers publish on. */

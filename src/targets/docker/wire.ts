@@ -71,6 +71,7 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     ...(port ? { ExposedPorts: { [port]: {} } } : {}),
     ...(hc
       ? { Healthcheck: { Test: hc.test, Interval: hc.intervalMs * ms, Timeout: hc.timeoutMs * ms, Retries: hc.retries, StartPeriod: (hc.startPeriodMs ?? 0) * ms } }

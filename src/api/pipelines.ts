@@ -1,0 +1,103 @@
+/** API shapes: a project's manifest, pipeline runs, their jobs and their log stream. */
+import { z } from 'zod';
+import { jobStatuses, runStatuses, triggerKinds } from '../core/pipelines.js';
+import { timestamp } from './common.js';
+
+/** Matches what the manifest reader accepts (src/manifest/parse.ts refuses larger ones with line-less error). */
+const maxManifestText = 256 * 1024;
+
+export const manifestApplyBody = z.strictObject({
+  yaml: z.string().max(maxManifestText).meta({ description: 'the manifest as YAML (slipway.yaml)' }),
+  file: z.string().max(255).optional().meta({ description: 'the file name errors are reported against (default slipway.yaml)' }),
+});
+
+export const manifestJobSchema = z.object({
+  name: z.string(),
+  image: z.string().meta({ description: "'$build' (the version being released or tested) or an image reference" }),
+  command: z.array(z.string()).nullable(),
+  env: z.record(z.string(), z.string()),
+  timeoutSeconds: z.number(),
+  resources: z.object({ cpuMillis: z.number().nullable(), memoryBytes: z.number().nullable() }),
+});
+export type ManifestJobInfo = z.output<typeof manifestJobSchema>;
+
+export const projectManifestSchema = z
+  .object({
+    project: z.string(),
+    source: z.enum(['upload', 'git']),
+    commit: z.string().nullable(),
+    appliedAt: timestamp,
+    appliedBy: z.string().nullable(),
+    yaml: z.string(),
+    pipelines: z.array(z.object({ name: z.string(), jobs: z.array(manifestJobSchema) })),
+    release: z.array(manifestJobSchema).nullable().meta({ description: 'the release step: jobs run against the new image before traffic switches' }),
+    gates: z.record(z.string(), z.unknown()).meta({ description: 'gates by environment name, as the manifest declares them' }),
+  })
+  .meta({ id: 'ProjectManifest' });
+export type ProjectManifest = z.output<typeof projectManifestSchema>;
+
+export const runJobSchema = z.object({
+  name: z.string(),
+  image: z.string(),
+  status: z.enum(jobStatuses),
+  exitCode: z.number().int().nullable(),
+  message: z.string().nullable(),
+  startedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
+});
+
+export const pipelineRunSchema = z
+  .object({
+    id: z.string(),
+    project: z.string(),
+    environment: z.string(),
+    pipeline: z.string().meta({ description: "the pipeline's name; ':release' for a deployment's release step" }),
+    status: z.enum(runStatuses),
+    imageDigest: z.string().meta({ description: 'the image $build jobs ran' }),
+    trigger: z.object({ kind: z.enum(triggerKinds), by: z.string().nullable() }),
+    reason: z.string(),
+    promotionId: z.string().nullable(),
+    deploymentId: z.string().nullable(),
+    cancelRequested: z.boolean(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    error: z.string().nullable(),
+    jobs: z.array(runJobSchema),
+  })
+  .meta({ id: 'PipelineRun' });
+export type PipelineRunInfo = z.output<typeof pipelineRunSchema>;
+
+export const runParam = z.object({ run: z.string().max(64) });
+export const pipelineParam = z.object({ pipeline: z.string().max(64) });
+
+export const runTriggerBody = z
+  .strictObject({
+    image: z.string().min(1).max(200).optional().meta({ description: "the image $build jobs run: a version tag or a digest of the project's repository (default: the environment's current release)" }),
+    reason: z.string().max(500).optional(),
+  })
+  .optional();
+
+export const runTriggeredSchema = z.object({
+  run: pipelineRunSchema,
+  outcome: z.enum(['started', 'queued', 'coalesced']).meta({ description: 'started: runs now; queued: waits for the run in flight; coalesced: joined the run already waiting (its id is returned)' }),
+});
+export type RunTriggered = z.output<typeof runTriggeredSchema>;
+
+export const runListQuery = z.strictObject({
+  environment: z.string().max(63).optional(),
+  pipeline: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const runListSchema = z.object({ runs: z.array(pipelineRunSchema) });
+export type RunList = z.output<typeof runListSchema>;
+
+/** One line of a run's log, as the stream sends it (the event id is its sequence number). */
+export const runLogSchema = z.object({ job: z.string(), stream: z.enum(['stdout', 'stderr', 'system']), line: z.string(), at: timestamp });
+export type RunLog = z.output<typeof runLogSchema>;
+
+export const runEndSchema = z.object({ status: z.string(), error: z.string().nullable() });
+export type RunEnd = z.output<typeof runEndSchema>;
+
+export const runLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {job, stream, line, at} (id = sequence number; resume with Last-Event-ID), then `event: end` with {status, error}' });

@@ -1,0 +1,76 @@
+/**
+ * The target spec of one job of a run: the image (`$build`: the run's digest in the project's
+ * repository), the environment's variables (for a release step: those of the release being
+ * rolled out, so its jobs see exactly what the new replicas will; otherwise the environment's
+ * config and secrets as they are now) with the job's own `env` over them, its command (replacing
+ * the image's entrypoint), resources and timeout.
+ *
+ * @module
+ */
+import { SlipwayError } from '../core/errors.js';
+import { buildImage, type ManifestJob } from '../core/manifest.js';
+import { jobWorkloadName } from '../core/pipelines.js';
+import { INSTANCE_LABEL, environmentVariables, type RegistryAccess } from '../deploy/spec.js';
+import type { JobSpec, RegistryAuth } from '../deploy/target.js';
+import type { EnvironmentAccess } from '../projects/projects.js';
+import type { Keyring, SecretVersions } from '../secrets/secrets.js';
+import { attachmentNetworks } from '../services/networks.js';
+import type { Executor, PipelineRunsTable } from '../store/schema.js';
+
+/** The label that names the run a job container belongs to. */
+export const RUN_LABEL = 'io.slipway.pipeline-run';
+
+/** The image reference a job runs, and how the target pulls it. Refuses another workspace's repository of this registry. */
+export function jobImage(access: EnvironmentAccess, registry: RegistryAccess, job: ManifestJob, digest: string): { image: string; auth: RegistryAuth | null } {
+  const own = `${access.workspace.name}/${access.project.name}`;
+  if (job.image === buildImage) return { image: `${registry.host}/${own}@${digest}`, auth: registry.auth(own) };
+  if (job.image.startsWith(`${registry.host}/`)) {
+    const path = job.image.slice(registry.host.length + 1).split('@')[0]!.replace(/:[^/]*$/, '');
+    if (!path.startsWith(`${access.workspace.name}/`)) {
+      throw new SlipwayError('SLW_FORBIDDEN', `job '${job.name}' names image ${job.image}, which is not in workspace '${access.workspace.name}'; use an image of this workspace's repositories`);
+    }
+    return { image: job.image, auth: registry.auth(path) };
+  }
+  return { image: job.image, auth: null };
+}
+
+export async function jobSpec(
+  db: Executor,
+  keyring: Keyring,
+  registry: RegistryAccess,
+  instance: string,
+  access: EnvironmentAccess,
+  run: PipelineRunsTable,
+  index: number,
+  job: ManifestJob,
+  port: number,
+): Promise<JobSpec> {
+  const { image, auth } = jobImage(access, registry, job, run.image_digest);
+  // A release step sees the variables of the release it rolls out; a run, the environment's as they are now.
+  const release = run.deployment_id
+    ? await db.selectFrom('deployments as d').innerJoin('releases as r', 'r.id', 'd.release_id').select(['r.config_version', 'r.secret_versions']).where('d.id', '=', run.deployment_id).executeTakeFirst()
+    : undefined;
+  const at = release ? { configVersion: release.config_version, secretVersions: JSON.parse(release.secret_versions) as SecretVersions } : {};
+  const env = { ...(await environmentVariables(db, keyring, access, at, port)), ...job.env };
+  return {
+    name: jobWorkloadName(run.id, index),
+    image,
+    registryAuth: auth,
+    env,
+    command: null,
+    entrypoint: job.command,
+    resources: job.resources,
+    volumes: [],
+    networks: await attachmentNetworks(db, access.environment.id),
+    labels: {
+      'io.slipway.managed': 'true',
+      'io.slipway.workspace': access.workspace.name,
+      'io.slipway.project': access.project.name,
+      'io.slipway.environment': access.environment.name,
+      [RUN_LABEL]: run.id,
+      'io.slipway.pipeline-job': job.name,
+      [INSTANCE_LABEL]: instance,
+    },
+    timeoutSeconds: job.timeoutSeconds,
+  };
+}
