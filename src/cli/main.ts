@@ -37,6 +37,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['git'], load: async () => (await import('./commands/git.js')).registerGit },
   // After any other `git` group: it adds its subcommands to the `git` command that one made.
   { names: ['git'], load: async () => (await import('./commands/git-hooks.js')).registerGitHooks },
+  { names: ['pipeline'], load: async () => (await import('./commands/pipelines.js')).registerPipelines },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
   { names: ['agent'], load: agentRegister },

@@ -14,7 +14,11 @@ import type { ApiClient } from './client.js';
 /** A deployment's log event with its sequence number. */
 export type LogEvent = DeployLog & { id: number };
 
-export async function followEvents(client: ApiClient, path: string, onLog: (e: LogEvent) => void, options: { after?: number; maxRetries?: number } = {}): Promise<DeployEnd> {
+/**
+ * Follows a stream of numbered `log` events to its `end` event (a deployment's log by default; a
+ * pipeline run's log has the same protocol with its own shapes).
+ */
+export async function followEvents<L = DeployLog, E = DeployEnd>(client: ApiClient, path: string, onLog: (e: L & { id: number }) => void, options: { after?: number; maxRetries?: number } = {}): Promise<E> {
   let last = options.after ?? 0;
   let failures = 0;
   for (;;) {
@@ -26,13 +30,13 @@ export async function followEvents(client: ApiClient, path: string, onLog: (e: L
       for await (const event of sseEvents(res)) {
         if (event.type === 'end') {
           res.destroy();
-          return JSON.parse(event.data) as DeployEnd;
+          return JSON.parse(event.data) as E;
         }
         if (event.type === 'log') {
           const id = Number(event.id);
           if (id > last) {
             last = id;
-            onLog({ id, ...(JSON.parse(event.data) as DeployLog) });
+            onLog({ id, ...(JSON.parse(event.data) as L) });
           }
         }
       }

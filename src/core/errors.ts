@@ -89,6 +89,7 @@ export const errorCatalog = {
   SLW_WEBHOOK_NO_SOURCE: { status: 409, summary: "The hook builds pushed commits, but the project has no git source to build from; link one (slipway git link) or have the hook deploy the images CI pushes (slipway git hook --from image)." },
   SLW_DELIVERY_BUSY: { status: 409, summary: 'The delivery is being processed now; replay it once it has ended (slipway git deliveries).' },
   SLW_NO_MANIFEST: { status: 409, summary: "The project has no manifest (slipway.yaml) applied, or it has no such pipeline; apply one with 'slipway pipeline apply FILE'." },
+  SLW_RUN_FAILED: { status: 409, summary: 'The pipeline run the command followed ended failed, timed-out or cancelled; its error names the job and its exit code.' },
   SLW_RUN_ENDED: { status: 409, summary: 'The pipeline run has already ended; there is nothing to cancel.' },
   SLW_INTERNAL: { status: 500, summary: 'An unexpected server error; the server log has the details.' },
   SLW_SERVER_UNREACHABLE: { status: 503, summary: 'The CLI could not reach the Slipway server.' },

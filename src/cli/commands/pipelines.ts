@@ -1,0 +1,144 @@
+/**
+ * `slipway pipeline …`: apply and show a project's manifest, run its pipelines against an
+ * environment, list runs, follow a run's log, cancel a run. `run` says whether the run started,
+ * queued behind the one in flight, or coalesced into the one already waiting.
+ *
+ * @module
+ */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../api/pipelines.js';
+import { SlipwayError } from '../../core/errors.js';
+import { apiPath } from '../client.js';
+import { envOption, required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
+import { emit, pc, shortTime, table } from '../output.js';
+import { followEvents } from '../sse.js';
+
+const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
+const projectPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), ...rest);
+const runPath = (ctx: Ctx, id: string, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'pipeline-runs', id, ...rest);
+
+function printLine(e: RunLog & { id: number }): void {
+  const text = e.stream === 'system' ? pc.cyan(e.line) : e.stream === 'stderr' ? pc.yellow(e.line) : e.line;
+  process.stdout.write(`${pc.dim(e.at.slice(11, 19))} ${pc.bold((e.job || '-').padEnd(10))} ${text}\n`);
+}
+
+function runSummary(r: PipelineRunInfo): string {
+  const jobs = r.jobs.map((j) => `${j.name}:${j.status}${j.exitCode === null ? '' : `(${j.exitCode})`}`).join(' ');
+  return `run ${r.id} of ${r.pipeline} on ${r.environment}: ${r.status}${r.error ? ` — ${r.error}` : ''}${jobs ? `\n  jobs: ${jobs}` : ''}`;
+}
+
+const outcomeText: Record<RunTriggered['outcome'], string> = {
+  started: 'started',
+  queued: 'queued behind the run in flight',
+  coalesced: 'coalesced into the run already waiting',
+};
+
+export function registerPipelines(program: Command, run: Runner): void {
+  const pipeline = program.command('pipeline').description("a project's pipelines (slipway.yaml): manifest, runs against an environment, their logs");
+
+  withProject(pipeline.command('apply <file>').description('store the manifest (slipway.yaml) of the project: pipelines, release step, gates; a malformed one is refused with file:line:column')).action(
+    run(async (ctx, [file = '']) => {
+      let yaml: string;
+      try {
+        yaml = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new SlipwayError('SLW_USAGE', `cannot read ${file}: ${(error as Error).message}`);
+      }
+      const m = await ctx.client.request<ProjectManifest>('PUT', projectPath(ctx, 'manifest'), { yaml, file: basename(file) });
+      emit(ctx.io, ctx.json, m, () => `manifest applied to ${m.project}: pipelines ${m.pipelines.map((p) => p.name).join(', ') || 'none'}; release step ${m.release ? `${m.release.length} job(s)` : 'none'}; gates ${Object.keys(m.gates).join(', ') || 'none'}`);
+    }),
+  );
+
+  withProject(pipeline.command('show').description("the project's manifest: pipelines, release step, gates")).action(
+    run(async (ctx) => {
+      const m = await ctx.client.request<ProjectManifest>('GET', projectPath(ctx, 'manifest'));
+      const rows = [...m.pipelines.flatMap((p) => p.jobs.map((j) => [p.name, j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])), ...(m.release ?? []).map((j) => ['(release)', j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])];
+      emit(ctx.io, ctx.json, m, () =>
+        [
+          `manifest of ${m.project} (${m.source}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''})`,
+          rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step',
+          ...Object.entries(m.gates).map(([env, g]) => `gates of ${env}: ${JSON.stringify(g)}`),
+        ].join('\n'),
+      );
+    }),
+  );
+
+  withEnvironment(
+    pipeline
+      .command('run <name>')
+      .description("run a pipeline against an environment ($build jobs: the environment's current release unless --image); says whether it started, queued or coalesced")
+      .option('--image <ref>', 'the image $build jobs run: a version tag or a digest of the project repository')
+      .option('--reason <text>', 'why (shown with the run)')
+      .option('--follow', 'follow the run log until it ends; fail if the run fails'),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const body = { ...(typeof ctx.opts.image === 'string' ? { image: ctx.opts.image } : {}), ...(typeof ctx.opts.reason === 'string' ? { reason: ctx.opts.reason } : {}) };
+      const r = await ctx.client.request<RunTriggered>('POST', projectPath(ctx, 'environments', required(ctx, 'env'), 'pipelines', name, 'runs'), body);
+      if (ctx.opts.follow !== true || r.outcome === 'coalesced') {
+        emit(ctx.io, ctx.json, r, () => `run ${r.run.id} of ${r.run.pipeline} on ${r.run.environment} ${outcomeText[r.outcome]} (image ${short(r.run.imageDigest) || 'none'}); follow it with 'slipway pipeline logs ${r.run.id} -w ${required(ctx, 'workspace')} --follow'`);
+        return;
+      }
+      if (!ctx.json) process.stderr.write(`run ${r.run.id} ${outcomeText[r.outcome]}\n`);
+      await followRun(ctx, r.run.id, { outcome: r.outcome });
+    }),
+  );
+
+  withProject(
+    pipeline
+      .command('runs')
+      .description("the project's pipeline runs and release steps, newest first")
+      .option('-e, --env <name>', 'only runs against this environment')
+      .option('--pipeline <name>', 'only runs of this pipeline')
+      .option('--limit <n>', 'at most this many', '50'),
+  ).action(
+    run(async (ctx) => {
+      const q = new URLSearchParams({ limit: String(Number(ctx.opts.limit)) });
+      const env = envOption(ctx);
+      if (env) q.set('environment', env);
+      if (typeof ctx.opts.pipeline === 'string') q.set('pipeline', ctx.opts.pipeline);
+      const r = await ctx.client.request<RunList>('GET', `${projectPath(ctx, 'pipeline-runs')}?${q.toString()}`);
+      emit(ctx.io, ctx.json, r, () =>
+        r.runs.length === 0
+          ? 'no runs yet: slipway pipeline run NAME -e ENV'
+          : table(
+              ['RUN', 'PIPELINE', 'ENV', 'STATUS', 'IMAGE', 'TRIGGER', 'CREATED', 'ERROR'],
+              r.runs.map((x) => [x.id, x.pipeline, x.environment, x.status, short(x.imageDigest), `${x.trigger.kind}${x.trigger.by ? ` ${x.trigger.by}` : ''}`, shortTime(x.createdAt), x.error]),
+            ),
+      );
+    }),
+  );
+
+  withWorkspace(pipeline.command('logs <run>').description("a run's log (its jobs' output); --follow until it ends").option('--follow', 'keep following until the run ends; fail if it failed')).action(
+    run(async (ctx, [id = '']) => {
+      if (ctx.opts.follow === true) {
+        await followRun(ctx, id, {});
+        return;
+      }
+      const lines: Array<RunLog & { id: number }> = [];
+      const end = await followEvents<RunLog, RunEnd>(ctx.client, `${runPath(ctx, id, 'logs')}?follow=false`, (e) => lines.push(e), { maxRetries: 0 });
+      emit(ctx.io, ctx.json, { lines, end }, () => [...lines.map((e) => `${shortTime(e.at)} ${(e.job || '-').padEnd(10)} ${e.line}`), `(${end.status}${end.error ? `: ${end.error}` : ''})`].join('\n'));
+    }),
+  );
+
+  withWorkspace(pipeline.command('cancel <run>').description('cancel a run: a waiting one at once, a running one once its job is stopped')).action(
+    run(async (ctx, [id = '']) => {
+      const r = await ctx.client.request<PipelineRunInfo>('POST', runPath(ctx, id, 'cancel'));
+      emit(ctx.io, ctx.json, r, () => (r.status === 'cancelled' ? `run ${r.id} cancelled` : `run ${r.id}: cancel asked; its job is being stopped`));
+    }),
+  );
+}
+
+/** Follows a run's log to its end (resuming with Last-Event-ID after a network blip); fails the command when the run did not succeed. */
+async function followRun(ctx: Ctx, id: string, extra: Record<string, unknown>): Promise<void> {
+  const lines: Array<RunLog & { id: number }> = [];
+  const end = await followEvents<RunLog, RunEnd>(ctx.client, runPath(ctx, id, 'logs'), (e) => (ctx.json ? lines.push(e) : printLine(e)));
+  const final = await ctx.client.request<PipelineRunInfo>('GET', runPath(ctx, id));
+  // A failed run is one error (one JSON document with --json); its log was printed as it came.
+  if (end.status !== 'succeeded') {
+    if (!ctx.json) process.stderr.write(`${pc.red(runSummary(final))}\n`);
+    throw new SlipwayError('SLW_RUN_FAILED', `run ${id} ${end.status}: ${end.error ?? 'see slipway pipeline logs'}`);
+  }
+  emit(ctx.io, ctx.json, { ...extra, run: final, lines }, () => pc.green(runSummary(final)));
+}

@@ -1,0 +1,224 @@
+/**
+ * Pipelines on the real Docker engine and Caddy: a manifest applied (a malformed one refused with
+ * line:column, nothing stored), jobs run as containers of the environment's release image with
+ * its config and secrets, exit codes and timeouts judged, triggers queued and coalesced (never two
+ * in flight), cancel, logs resumed with Last-Event-ID, and the release step of a deploy: one that
+ * exits 1 fails the deploy while the old release keeps serving through the edge, one that passes
+ * runs before the switch.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, tempDir } from '../support/server-process.js';
+import { deployWorld, viaProxy, type DeployWorld } from '../support/deploy.js';
+import { apiClient, ok } from '../support/api.js';
+
+let w: DeployWorld;
+let dir: string;
+const prod = () => `prod.shop.${w.ws}.localhost`;
+const serving = 'hello from prod | built once\n';
+
+interface Run {
+  id: string;
+  status: string;
+  error: string | null;
+  pipeline: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  jobs: Array<{ name: string; status: string; exitCode: number | null }>;
+}
+
+const manifest = (release?: string) => `# the shop's pipelines
+pipelines:
+  test:
+    jobs:
+      - name: unit
+        image: $build
+        command: echo "unit sees $GREETING and $TOKEN"; echo "to stderr" >&2; echo "job env $EXTRA"
+        env:
+          EXTRA: from-the-manifest
+        timeout: 60s
+      - name: lint
+        image: $build
+        command: [/bin/sh, -c, "echo lint ok"]
+  slow:
+    jobs:
+      - name: sleepy
+        image: $build
+        command: echo "going to sleep"; sleep 60
+        timeout: 3s
+  wait:
+    jobs:
+      - name: nap
+        image: $build
+        command: sleep 6; echo rested
+${release ?? ''}`;
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const args = (...rest: string[]) => [...rest, '-w', w.ws, '-p', 'shop'];
+const runs = async () => (await w.run([...args('pipeline', 'runs'), '--json'])).json<{ runs: Run[] }>().runs;
+const getRun = async (id: string) => (await w.run(['pipeline', 'logs', id, '-w', w.ws, '--json'])).json<{ end: { status: string } }>();
+const prodContainers = async () => (await w.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=prod', '--filter', 'label=io.slipway.release'])).split('\n').filter(Boolean);
+
+beforeAll(async () => {
+  w = await deployWorld({ workspace: 'pipes' });
+  dir = tempDir('slipway-pipelines-');
+  mkdirSync(dir, { recursive: true });
+  expect((await w.run(['config', 'set', 'GREETING=hello from prod', '-w', w.ws, '-p', 'shop', '-e', 'prod'])).code).toBe(0);
+  expect((await w.cli(['secret', 'set', 'TOKEN', '-w', w.ws, '-p', 'shop', '-e', 'prod'], 's3cr3t-value\n')).code).toBe(0);
+  const first = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval', '--json']);
+  expect(first.code, first.stderr).toBe(0);
+  expect((await viaProxy(w.proxyPort, prod())).body).toBe(serving);
+}, 300_000);
+
+afterAll(async () => {
+  await w?.dispose();
+  await cleanup();
+});
+
+describe('pipelines', () => {
+  it('a malformed manifest is refused with line:column and nothing is stored', async () => {
+    const bad = file('bad.yaml', 'pipelines:\n  test:\n    jobs:\n      - name: unit\n        image: $build\n        timeout: soon\n');
+    const r = await w.run([...args('pipeline', 'apply', bad), '--json']);
+    expect(r.code).toBe(1);
+    expect(r.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'SLW_MANIFEST_INVALID' });
+    expect(r.json<{ error: { message: string } }>().error.message).toMatch(/^bad\.yaml:6:18: pipelines\.test\.jobs\[0\]\.timeout: /);
+    const show = await w.run([...args('pipeline', 'show'), '--json']);
+    expect(show.json<{ error: { code: string } }>().error.code).toBe('SLW_NO_MANIFEST');
+    const run = await w.run([...args('pipeline', 'run', 'test'), '-e', 'prod', '--json']);
+    expect(run.json<{ error: { code: string } }>().error.code).toBe('SLW_NO_MANIFEST');
+  });
+
+  it('runs a pipeline: jobs in order as containers of the release image, with the environment config, secrets and the job env', async () => {
+    const applied = await w.run([...args('pipeline', 'apply', file('slipway.yaml', manifest())), '--json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    const show = (await w.run([...args('pipeline', 'show'), '--json'])).json<{ pipelines: Array<{ name: string }> }>();
+    expect(show.pipelines.map((p) => p.name).sort()).toEqual(['slow', 'test', 'wait']);
+    const r = await w.run([...args('pipeline', 'run', 'test'), '-e', 'prod', '--follow', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<{ outcome: string; run: Run; lines: Array<{ job: string; stream: string; line: string }> }>();
+    expect(out.outcome).toBe('started');
+    expect(out.run.status).toBe('succeeded');
+    expect(out.run.jobs.map((j) => [j.name, j.status, j.exitCode])).toEqual([['unit', 'succeeded', 0], ['lint', 'succeeded', 0]]);
+    const output = out.lines.filter((l) => l.stream !== 'system');
+    expect(output).toContainEqual(expect.objectContaining({ job: 'unit', stream: 'stdout', line: 'unit sees hello from prod and s3cr3t-value' }));
+    expect(output).toContainEqual(expect.objectContaining({ job: 'unit', stream: 'stderr', line: 'to stderr' }));
+    expect(output).toContainEqual(expect.objectContaining({ job: 'unit', stream: 'stdout', line: 'job env from-the-manifest' }));
+    // In order: every line of unit before lint's.
+    const jobs = output.map((l) => l.job);
+    expect(jobs.lastIndexOf('unit')).toBeLessThan(jobs.indexOf('lint'));
+    // Finished jobs leave no container behind.
+    expect((await w.docker(['ps', '-aq', '--filter', `label=io.slipway.pipeline-run=${out.run.id}`])).trim()).toBe('');
+  }, 120_000);
+
+  it('a job that exceeds its timeout is stopped and the run ends timed-out with a clear error', async () => {
+    const r = await w.run([...args('pipeline', 'run', 'slow'), '-e', 'prod', '--follow', '--json']);
+    expect(r.code).toBe(1);
+    const err = r.json<{ error: { code: string; message: string } }>().error;
+    expect(err.code).toBe('SLW_RUN_FAILED');
+    expect(err.message).toMatch(/timed-out: job 'sleepy' exceeded its timeout of 3s and was stopped/);
+    const run = (await runs()).find((x) => x.pipeline === 'slow')!;
+    expect(run.status).toBe('timed-out');
+    expect(run.jobs[0]).toMatchObject({ name: 'sleepy', status: 'timed-out' });
+  }, 120_000);
+
+  it('two triggers while one runs: one queued, the rest coalesced, never two in flight', async () => {
+    const api = apiClient(w.server.url, w.server.adminToken);
+    const path = `/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/pipelines/wait/runs`;
+    const answers: Array<{ run: Run; outcome: string }> = [];
+    for (let i = 0; i < 4; i += 1) answers.push(ok(await api.post(path, { reason: `trigger ${i}` })));
+    expect(answers.map((a) => a.outcome)).toEqual(['started', 'queued', 'coalesced', 'coalesced']);
+    expect(answers[2]!.run.id).toBe(answers[1]!.run.id);
+    expect(answers[3]!.run.id).toBe(answers[1]!.run.id);
+    const [first, second] = [answers[0]!.run.id, answers[1]!.run.id];
+    // Watch until both ended: at no look are two running.
+    let maxRunning = 0;
+    for (let looks = 0; looks < 400; looks += 1) {
+      const all = (await runs()).filter((x) => x.pipeline === 'wait');
+      maxRunning = Math.max(maxRunning, all.filter((x) => x.status === 'running').length);
+      if (all.length === 2 && all.every((x) => x.status === 'succeeded')) break;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const done = (await runs()).filter((x) => x.pipeline === 'wait');
+    expect(done.map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
+    expect(maxRunning).toBe(1);
+    const a = done.find((x) => x.id === first)!;
+    const b = done.find((x) => x.id === second)!;
+    expect(Date.parse(b.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.finishedAt!));
+  }, 120_000);
+
+  it('a run log resumes with Last-Event-ID: nothing lost, nothing repeated', async () => {
+    const run = (await runs()).find((x) => x.pipeline === 'test')!;
+    const url = `${w.server.url}/api/v1/workspaces/${w.ws}/pipeline-runs/${run.id}/logs`;
+    const headers = { authorization: `Bearer ${w.server.adminToken}` };
+    const all = await (await fetch(url, { headers })).text();
+    const ids = [...all.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids.length).toBeGreaterThan(5);
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    const rest = await (await fetch(url, { headers: { ...headers, 'last-event-id': '3' } })).text();
+    const restIds = [...rest.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(restIds).toEqual(ids.slice(3));
+    expect(rest).toMatch(/event: end\ndata: \{"status":"succeeded"/);
+    // The CLI prints the same lines.
+    expect((await getRun(run.id)).end.status).toBe('succeeded');
+  });
+
+  it('cancel stops a running job and ends the run cancelled; a second cancel says it has ended', async () => {
+    const api = apiClient(w.server.url, w.server.adminToken);
+    const { run } = ok<{ run: Run }>(await api.post(`/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/pipelines/slow/runs`, {}));
+    // Wait until its job runs.
+    for (let i = 0; i < 100 && ok<Run>(await api.get(`/api/v1/workspaces/${w.ws}/pipeline-runs/${run.id}`)).jobs[0]!.status !== 'running'; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const c = await w.run(['pipeline', 'cancel', run.id, '-w', w.ws, '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    let final: Run = run;
+    for (let i = 0; i < 100; i += 1) {
+      final = ok<Run>(await api.get(`/api/v1/workspaces/${w.ws}/pipeline-runs/${run.id}`));
+      if (final.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(final.status).toBe('cancelled');
+    expect(final.jobs[0]!.status).toBe('cancelled');
+    expect((await w.docker(['ps', '-aq', '--filter', `label=io.slipway.pipeline-run=${run.id}`])).trim()).toBe('');
+    const again = await w.run(['pipeline', 'cancel', run.id, '-w', w.ws, '--json']);
+    expect(again.json<{ error: { code: string } }>().error.code).toBe('SLW_RUN_ENDED');
+  }, 60_000);
+
+  it('a release step that exits 1 fails the deploy; the old release keeps serving and the new one is never routed', async () => {
+    const failing = manifest(`release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: echo "migrating with $GREETING"; exit 1\n`);
+    expect((await w.run([...args('pipeline', 'apply', file('failing.yaml', failing))])).code).toBe(0);
+    const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/release step failed: job 'migrate' exited with code 1/);
+    expect(r.stderr).toMatch(/\[migrate\] migrating with hello from prod/);
+    // The old release still answers through the edge; only its workload runs.
+    const res = await viaProxy(w.proxyPort, prod());
+    expect(res).toEqual({ status: 200, body: serving });
+    const releases = (await w.run(['releases', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'])).json<{ releases: Array<{ number: number; status: string }> }>().releases;
+    expect(releases[0]).toMatchObject({ number: 2, status: 'failed' });
+    const containers = await prodContainers();
+    expect(containers).toHaveLength(1);
+    expect((await w.docker(['inspect', '-f', '{{index .Config.Labels "io.slipway.release"}}', containers[0]!])).trim()).toBe('1');
+  }, 120_000);
+
+  it('a passing release step runs before the new replicas start and before the switch', async () => {
+    const passing = manifest(`release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: echo "migrated"\n`);
+    expect((await w.run([...args('pipeline', 'apply', file('passing.yaml', passing))])).code).toBe(0);
+    const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.json<{ deployment: { id: string } }>().deployment.id;
+    const events = (await w.run(['logs', id, '-w', w.ws, '--json'])).json<{ events: Array<{ step: string; message: string }> }>().events;
+    const steps = events.map((e) => e.step);
+    const migrated = events.findIndex((e) => e.step === 'release' && e.message === '[migrate] migrated');
+    expect(migrated).toBeGreaterThan(-1);
+    expect(migrated).toBeLessThan(steps.indexOf('start'));
+    expect(steps.indexOf('start')).toBeLessThan(steps.indexOf('switch'));
+    expect((await viaProxy(w.proxyPort, prod())).body).toBe(serving);
+    const release = (await runs()).find((x) => x.pipeline === ':release' && x.status === 'succeeded');
+    expect(release?.jobs).toEqual([expect.objectContaining({ name: 'migrate', status: 'succeeded', exitCode: 0 })]);
+  }, 120_000);
+});
