@@ -17,6 +17,7 @@
  *   git/          context    (git sources: fetching commits with the git binary, buildah builds)
  *   images/       context
  *   manifest/     context    (slipway.yaml: YAML read with line and column, checked by its zod schema)
+ *   pipelines/    context    (manifests applied to projects, pipeline runs, the runner)
  *   platform/     context    core/ only (shared by the apps and the contexts; the CLI loads it)
  *   projects/     context
  *   registry/     context
@@ -36,7 +37,7 @@
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'images', 'manifest', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy', 'webhooks'];
+const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'images', 'manifest', 'pipelines', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy', 'webhooks'];
 const adapters = ['drivers', 'edge', 'targets'];
 const apps = ['server', 'cli', 'agent'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];
