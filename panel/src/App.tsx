@@ -16,6 +16,8 @@ import { WorkspaceHome } from './views/WorkspaceHome';
 import { Pipeline } from './views/Pipeline';
 import { Environment } from './views/Environment';
 import { Images } from './views/Images';
+import { Pipelines } from './views/Pipelines';
+import { RunLog } from './views/RunLog';
 import { DeployLog } from './views/DeployLog';
 import { Audit } from './views/Audit';
 import { Services } from './views/Services';
@@ -114,6 +116,10 @@ function View({ route, admin }: { route: Route; admin: boolean }) {
       return <Pipeline ws={route.ws} project={route.project} />;
     case 'images':
       return <Images ws={route.ws} project={route.project} />;
+    case 'pipelines':
+      return <Pipelines ws={route.ws} project={route.project} />;
+    case 'run':
+      return <RunLog ws={route.ws} id={route.id} />;
     case 'environment':
       return <Environment ws={route.ws} project={route.project} env={route.env} tab={route.tab} />;
     case 'deployment':
@@ -138,6 +144,8 @@ function Crumbs({ route }: { route: Route }) {
   if ('project' in route) items.push({ label: route.project, to: href('w', route.ws, 'p', route.project) });
   if (route.view === 'environment') items.push({ label: route.env, to: href('w', route.ws, 'p', route.project, 'e', route.env) });
   if (route.view === 'images') items.push({ label: 'images', to: href('w', route.ws, 'p', route.project, 'images') });
+  if (route.view === 'pipelines') items.push({ label: 'pipelines', to: href('w', route.ws, 'p', route.project, 'pipelines') });
+  if (route.view === 'run') items.push({ label: `run ${route.id}`, to: href('w', route.ws, 'runs', route.id) });
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
   if (route.view === 'services' || route.view === 'service') items.push({ label: 'services', to: href('w', route.ws, 'services') });
   if (route.view === 'service') items.push({ label: route.service, to: href('w', route.ws, 'services', route.service) });

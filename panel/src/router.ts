@@ -17,6 +17,8 @@ export type Route =
   | { view: 'application'; ws: string; app: string }
   | { view: 'pipeline'; ws: string; project: string }
   | { view: 'images'; ws: string; project: string }
+  | { view: 'pipelines'; ws: string; project: string }
+  | { view: 'run'; ws: string; id: string }
   | { view: 'environment'; ws: string; project: string; env: string; tab: EnvironmentTab }
   | { view: 'deployment'; ws: string; id: string }
   | { view: 'servers' }
@@ -36,9 +38,11 @@ export function parseRoute(pathname: string): Route {
   if (kind === 'apps' && parts.length === 3) return { view: 'applications', ws };
   if (kind === 'apps' && a && parts.length === 4) return { view: 'application', ws, app: a };
   if (kind === 'deployments' && a && parts.length === 4) return { view: 'deployment', ws, id: a };
+  if (kind === 'runs' && a && parts.length === 4) return { view: 'run', ws, id: a };
   if (kind === 'p' && a) {
     if (parts.length === 4) return { view: 'pipeline', ws, project: a };
     if (b === 'images' && parts.length === 5) return { view: 'images', ws, project: a };
+    if (b === 'pipelines' && parts.length === 5) return { view: 'pipelines', ws, project: a };
     if (b === 'e' && c) {
       const tab = environmentTabs.find((t) => t === (d ?? 'releases'));
       if (tab && parts.length <= 7) return { view: 'environment', ws, project: a, env: c, tab };

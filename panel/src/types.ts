@@ -20,6 +20,7 @@ export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, Back
 export type { EnvironmentSettings } from '../../src/api/settings';
 export type { DeployEnd, DeployLog, WorkspaceChange as Change } from '../../src/api/streams';
 export type { Whoami, WorkspaceList } from '../../src/api/workspaces';
+export type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../src/api/pipelines';
 
 /** A deploy log line as the panel keeps it: the event's data and its sequence number (the SSE id). */
 export type LogLine = DeployLog & { seq: number };

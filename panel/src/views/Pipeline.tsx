@@ -42,6 +42,9 @@ export function Pipeline({ ws, project }: { ws: string; project: string }) {
         <Link to={href('w', ws, 'p', project, 'images')} className="button ghost">
           Images
         </Link>
+        <Link to={href('w', ws, 'p', project, 'pipelines')} className="button ghost">
+          Pipelines
+        </Link>
       </div>
       <ErrorNote error={error} />
       {!data && !error && <Loading what="the pipeline" />}

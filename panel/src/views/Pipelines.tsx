@@ -1,0 +1,140 @@
+/**
+ * A project's pipelines (from its manifest, slipway.yaml): each with a Run button per
+ * environment, and the project's runs (release steps too) with their status and jobs, a Cancel
+ * button while one waits or runs. The list refreshes every two seconds while a run is unfinished
+ * (runs are not on the workspace change stream); a run's page follows its log live.
+ */
+import { useState } from 'react';
+import { get, path, post } from '../api';
+import { ago } from '../format';
+import { href } from '../router';
+import type { PipelineRunInfo, Project, ProjectManifest, RunList, RunTriggered } from '../types';
+import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
+import { useAction, useLoad, usePoll } from '../ui/hooks';
+
+const outcomeText: Record<RunTriggered['outcome'], string> = {
+  started: 'started',
+  queued: 'queued behind the run in flight',
+  coalesced: 'coalesced into the run already waiting',
+};
+
+export function Pipelines({ ws, project }: { ws: string; project: string }) {
+  const base = path('workspaces', ws, 'projects', project);
+  const manifest = useLoad(() => get<ProjectManifest>(`${base}/manifest`), `${base}/manifest`);
+  const described = useLoad(() => get<Project>(base), base);
+  const runs = useLoad(() => get<RunList>(`${base}/pipeline-runs`, { limit: 50 }), `${base}/pipeline-runs`);
+  const unfinished = (runs.data?.runs ?? []).some((r) => r.status === 'queued' || r.status === 'running');
+  usePoll(runs.reload, unfinished);
+  const action = useAction();
+  const [said, setSaid] = useState<string | null>(null);
+  const environments = described.data?.environments ?? [];
+  const [env, setEnv] = useState<string>('');
+  const target = env || environments[0] || '';
+
+  const trigger = async (pipeline: string) => {
+    setSaid(null);
+    const r = await action.run(() => post<RunTriggered>(`${base}/environments/${encodeURIComponent(target)}/pipelines/${encodeURIComponent(pipeline)}/runs`, {}));
+    if (r) setSaid(`Run ${r.run.id} of ${pipeline} on ${target} ${outcomeText[r.outcome]}.`);
+    runs.reload();
+  };
+  const cancel = async (run: PipelineRunInfo) => {
+    await action.run(() => post<PipelineRunInfo>(`${path('workspaces', ws, 'pipeline-runs', run.id)}/cancel`));
+    runs.reload();
+  };
+  const noManifest = manifest.error?.code === 'SLW_NO_MANIFEST';
+
+  return (
+    <section aria-labelledby="pipelines-title">
+      <div className="heading-row">
+        <h1 id="pipelines-title">Pipelines of {project}</h1>
+        <Link to={href('w', ws, 'p', project)} className="button ghost">
+          Environments
+        </Link>
+      </div>
+      {noManifest ? (
+        <p className="muted">
+          No manifest yet: <code>slipway pipeline apply slipway.yaml -w {ws} -p {project}</code> declares pipelines and a release step.
+        </p>
+      ) : (
+        <ErrorNote error={manifest.error} />
+      )}
+      <ErrorNote error={action.error} />
+      {said && (
+        <p role="status" className="note">
+          {said}
+        </p>
+      )}
+      {!manifest.data && !manifest.error && <Loading what="the manifest" />}
+      {manifest.data && (
+        <>
+          <p className="muted">
+            Manifest applied {ago(manifest.data.appliedAt)}
+            {manifest.data.appliedBy ? ` by ${manifest.data.appliedBy}` : ''} ({manifest.data.source}
+            {manifest.data.commit ? ` ${manifest.data.commit.slice(0, 12)}` : ''}).{' '}
+            {manifest.data.release ? `Release step: ${manifest.data.release.map((j) => j.name).join(', ')} (runs before every switch).` : 'No release step.'}
+          </p>
+          <label>
+            Run against{' '}
+            <select aria-label="Environment to run against" value={target} onChange={(e) => setEnv(e.target.value)}>
+              {environments.map((e) => (
+                <option key={e} value={e}>
+                  {e}
+                </option>
+              ))}
+            </select>
+          </label>
+          <Table caption="Pipelines" columns={['Pipeline', 'Jobs', '']}>
+            {manifest.data.pipelines.map((p) => (
+              <tr key={p.name} data-pipeline={p.name}>
+                <td>{p.name}</td>
+                <td>{p.jobs.map((j) => `${j.name} (${j.image === '$build' ? '$build' : j.image}, ${j.timeoutSeconds}s)`).join(' → ')}</td>
+                <td>
+                  <button type="button" onClick={() => void trigger(p.name)} disabled={action.busy || !target}>
+                    Run {p.name}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </>
+      )}
+      <h2>Runs</h2>
+      <ErrorNote error={runs.error} />
+      {!runs.data && !runs.error && <Loading what="runs" />}
+      {runs.data && runs.data.runs.length === 0 && <p className="muted">No runs yet.</p>}
+      {runs.data && runs.data.runs.length > 0 && (
+        <Table caption="Runs, newest first" columns={['Run', 'Pipeline', 'Environment', 'Status', 'Jobs', 'Image', 'Trigger', 'Created', '']}>
+          {runs.data.runs.map((r) => (
+            <tr key={r.id} data-run={r.id}>
+              <td>
+                <Link to={href('w', ws, 'runs', r.id)}>{r.id}</Link>
+              </td>
+              <td>{r.pipeline === ':release' ? <Badge tone="info">release step</Badge> : r.pipeline}</td>
+              <td>{r.environment}</td>
+              <td>
+                <StatusBadge status={r.status} />
+                {r.error && <div className="muted">{r.error}</div>}
+              </td>
+              <td>{r.jobs.map((j) => `${j.name}: ${j.status}${j.exitCode === null ? '' : ` (${j.exitCode})`}`).join(', ')}</td>
+              <td>
+                <Digest digest={r.imageDigest || null} />
+              </td>
+              <td>
+                {r.trigger.kind}
+                {r.trigger.by ? ` · ${r.trigger.by}` : ''}
+              </td>
+              <td>{ago(r.createdAt)}</td>
+              <td>
+                {(r.status === 'queued' || r.status === 'running') && !r.cancelRequested && (
+                  <button type="button" className="ghost" onClick={() => void cancel(r)} disabled={action.busy}>
+                    Cancel
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * The pipelines view end to end: Debian's Chromium against a real `slipway server` with the
+ * Docker engine. A developer opens the project's pipelines, runs one against prod, follows its
+ * log live to its end, sees a second run queue behind a third-party one and cancels it. The jobs
+ * really run as containers of the release image. Screenshots go to test-results/panel/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { apiClient, ok } from '../support/api.js';
+import { launchBrowser, screenshot } from '../support/browser.js';
+import { deployWorld, type DeployWorld } from '../support/deploy.js';
+import { cleanup } from '../support/server-process.js';
+
+let w: DeployWorld;
+let browser: Browser;
+const wait = { timeout: 60_000 };
+
+const manifest = `pipelines:
+  smoke:
+    jobs:
+      - name: hello
+        image: $build
+        command: echo "smoke says $GREETING"; sleep 1; echo "smoke done"
+  nap:
+    jobs:
+      - name: sleep
+        image: $build
+        command: sleep 30
+`;
+
+beforeAll(async () => {
+  w = await deployWorld({ workspace: 'panelpipes' });
+  expect((await w.run(['config', 'set', 'GREETING=hi from prod', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--no-restart'])).code).toBe(0);
+  const dep = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval', '--json']);
+  expect(dep.code, dep.stderr).toBe(0);
+  ok(await apiClient(w.server.url, w.server.adminToken).put(`/api/v1/workspaces/${w.ws}/projects/shop/manifest`, { yaml: manifest }));
+  browser = await launchBrowser();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await w?.dispose();
+  await cleanup();
+});
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto(`${w.server.url}/w/${w.ws}/p/shop/pipelines`);
+  await page.getByLabel('API token').waitFor();
+  await page.keyboard.type(token);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+describe('panel: pipelines', () => {
+  it('runs a pipeline against prod, follows its log live to its end, queues and cancels a run', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(page, w.developer);
+    await page.getByRole('heading', { name: 'Pipelines of shop' }).waitFor(wait);
+    await page.getByLabel('Environment to run against').selectOption('prod');
+    await page.getByRole('button', { name: 'Run smoke' }).click();
+    await page.getByRole('status').filter({ hasText: /of smoke on prod started/ }).waitFor(wait);
+    // The run's page follows its log live.
+    await page.locator('tr[data-run]', { hasText: 'smoke' }).getByRole('link').first().click();
+    await page.waitForURL(/\/runs\//, wait);
+    const log = page.getByRole('list', { name: 'Run log' });
+    await log.getByText('smoke says hi from prod').waitFor(wait);
+    await log.getByText('smoke done').waitFor(wait);
+    await page.locator('.deploy-status', { hasText: 'succeeded' }).waitFor(wait);
+    await page.locator('tr[data-job="hello"]', { hasText: 'succeeded' }).waitFor(wait);
+    await screenshot(page, 'pipeline-run');
+
+    // Back on the list: one nap runs (started by the admin through the API), the panel's queues.
+    const api = apiClient(w.server.url, w.server.adminToken);
+    const first = ok<{ outcome: string; run: { id: string } }>(await api.post(`/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/pipelines/nap/runs`, {}));
+    expect(first.outcome).toBe('started');
+    await page.getByRole('link', { name: 'Back to the pipelines' }).click();
+    await page.getByRole('button', { name: 'Run nap' }).click();
+    await page.getByRole('status').filter({ hasText: /of nap on prod queued behind the run in flight/ }).waitFor(wait);
+    await page.getByRole('button', { name: 'Run nap' }).click();
+    await page.getByRole('status').filter({ hasText: /coalesced into the run already waiting/ }).waitFor(wait);
+    // Cancel both: the waiting one ends at once, the running one once its container is removed.
+    for (const row of await page.locator('tr[data-run]', { hasText: 'nap' }).all()) {
+      const cancel = row.getByRole('button', { name: 'Cancel' });
+      if (await cancel.count()) await cancel.click();
+    }
+    await expect.poll(async () => (await page.locator('tr[data-run]', { hasText: 'nap' }).filter({ hasText: 'cancelled' }).count()), wait).toBe(2);
+    await screenshot(page, 'pipelines');
+    const runs = ok<{ runs: Array<{ pipeline: string; status: string }> }>(await api.get(`/api/v1/workspaces/${w.ws}/projects/shop/pipeline-runs`));
+    expect(runs.runs.map((r) => `${r.pipeline}:${r.status}`).sort()).toEqual(['nap:cancelled', 'nap:cancelled', 'smoke:succeeded']);
+    expect((await w.docker(['ps', '-aq', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.pipeline-run'])).trim()).toBe('');
+  }, 180_000);
+});
