@@ -52,6 +52,14 @@ pipelines:
       - name: nap
         image: $build
         command: sleep 6; echo rested
+  survive:
+    jobs:
+      - name: long
+        image: $build
+        command: echo before; sleep 6; echo after
+      - name: next
+        image: $build
+        command: echo next ran
 ${release ?? ''}`;
 
 function file(name: string, text: string): string {
@@ -98,7 +106,7 @@ describe('pipelines', () => {
     const applied = await w.run([...args('pipeline', 'apply', file('slipway.yaml', manifest())), '--json']);
     expect(applied.code, applied.stderr).toBe(0);
     const show = (await w.run([...args('pipeline', 'show'), '--json'])).json<{ pipelines: Array<{ name: string }> }>();
-    expect(show.pipelines.map((p) => p.name).sort()).toEqual(['slow', 'test', 'wait']);
+    expect(show.pipelines.map((p) => p.name).sort()).toEqual(['slow', 'survive', 'test', 'wait']);
     const r = await w.run([...args('pipeline', 'run', 'test'), '-e', 'prod', '--follow', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = r.json<{ outcome: string; run: Run; lines: Array<{ job: string; stream: string; line: string }> }>();
@@ -187,6 +195,24 @@ describe('pipelines', () => {
     const again = await w.run(['pipeline', 'cancel', run.id, '-w', w.ws, '--json']);
     expect(again.json<{ error: { code: string } }>().error.code).toBe('SLW_RUN_ENDED');
   }, 60_000);
+
+  it('a run survives a kill -9 of the control plane: the job goes on, its log resumes without a repeated line', async () => {
+    const api = apiClient(w.server.url, w.server.adminToken);
+    const { run } = ok<{ run: Run }>(await api.post(`/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/pipelines/survive/runs`, {}));
+    const logsOf = async () => (await w.run(['pipeline', 'logs', run.id, '-w', w.ws, '--json'])).json<{ lines: Array<{ job: string; stream: string; line: string }>; end: { status: string } }>();
+    for (let i = 0; i < 200 && !(await logsOf()).lines.some((l) => l.line === 'before'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    await w.server.kill9();
+    await w.restart();
+    let final = await logsOf();
+    for (let i = 0; i < 300 && final.end.status === 'running'; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      final = await logsOf();
+    }
+    expect(final.end.status).toBe('succeeded');
+    const output = final.lines.filter((l) => l.stream !== 'system').map((l) => `${l.job}:${l.line}`);
+    expect(output).toEqual(['long:before', 'long:after', 'next:next ran']);
+    expect(final.lines.some((l) => l.stream === 'system' && /continuing after a restart/.test(l.line))).toBe(true);
+  }, 120_000);
 
   it('a release step that exits 1 fails the deploy; the old release keeps serving and the new one is never routed', async () => {
     const failing = manifest(`release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: echo "migrating with $GREETING"; exit 1\n`);
