@@ -44,13 +44,19 @@ export function healthOf(settings: EnvironmentSettings): HealthCheck {
  * secrets: hand it to a target only, never log or store it.
  */
 export async function environmentVariables(db: Executor, keyring: Keyring, access: EnvironmentAccess, at: { configVersion?: number; secretVersions?: SecretVersions }, port: number): Promise<Record<string, string>> {
+  return (await environmentParts(db, keyring, access, at, port)).env;
+}
+
+/** {@link environmentVariables}, and the values among them that are secret (secrets, service connection variables), for redaction. */
+export async function environmentParts(db: Executor, keyring: Keyring, access: EnvironmentAccess, at: { configVersion?: number; secretVersions?: SecretVersions }, port: number): Promise<{ env: Record<string, string>; secret: string[] }> {
   const config = await resolveEnvironmentConfig(db, access, at.configVersion);
   const secrets = await revealSecrets(db, keyring, access.workspace.id, access.project.id, at.secretVersions ?? (await currentSecretVersions(db, access)));
+  const services = await attachmentVariables(db, keyring, access.environment.id);
   const env: Record<string, string> = { PORT: String(port) };
   for (const entry of config.entries) env[entry.key] = entry.value;
   Object.assign(env, secrets);
-  Object.assign(env, await attachmentVariables(db, keyring, access.environment.id));
-  return env;
+  Object.assign(env, services);
+  return { env, secret: [...Object.values(secrets), ...Object.values(services)] };
 }
 
 /** The spec of `release` with `replicas` replicas. Holds decrypted secrets: never log or store it. */

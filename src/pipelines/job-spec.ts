@@ -10,7 +10,7 @@
 import { SlipwayError } from '../core/errors.js';
 import { buildImage, type ManifestJob } from '../core/manifest.js';
 import { jobWorkloadName } from '../core/pipelines.js';
-import { INSTANCE_LABEL, environmentVariables, type RegistryAccess } from '../deploy/spec.js';
+import { INSTANCE_LABEL, environmentParts, type RegistryAccess } from '../deploy/spec.js';
 import type { JobSpec, RegistryAuth } from '../deploy/target.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Keyring, SecretVersions } from '../secrets/secrets.js';
@@ -34,6 +34,32 @@ export function jobImage(access: EnvironmentAccess, registry: RegistryAccess, jo
   return { image: job.image, auth: null };
 }
 
+/**
+ * Replaces every secret value (a secret, a service connection variable; 4 characters or more)
+ * in a line of job output, so that a job printing its environment stores no secret in the run's
+ * log.
+ */
+export function redactLine(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const s of secrets) if (s.length >= 4 && out.includes(s)) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** The variables of the run's environment (as its jobs get them), and which values are secret. */
+async function runEnvironment(db: Executor, keyring: Keyring, access: EnvironmentAccess, run: PipelineRunsTable, port: number) {
+  // A release step sees the variables of the release it rolls out; a run, the environment's as they are now.
+  const release = run.deployment_id
+    ? await db.selectFrom('deployments as d').innerJoin('releases as r', 'r.id', 'd.release_id').select(['r.config_version', 'r.secret_versions']).where('d.id', '=', run.deployment_id).executeTakeFirst()
+    : undefined;
+  const at = release ? { configVersion: release.config_version, secretVersions: JSON.parse(release.secret_versions) as SecretVersions } : {};
+  return environmentParts(db, keyring, access, at, port);
+}
+
+/** The secret values a run's jobs see (longest first, so a value containing another is replaced whole). */
+export async function runSecrets(db: Executor, keyring: Keyring, access: EnvironmentAccess, run: PipelineRunsTable, port: number): Promise<string[]> {
+  return [...new Set((await runEnvironment(db, keyring, access, run, port)).secret)].sort((a, b) => b.length - a.length);
+}
+
 export async function jobSpec(
   db: Executor,
   keyring: Keyring,
@@ -46,12 +72,7 @@ export async function jobSpec(
   port: number,
 ): Promise<JobSpec> {
   const { image, auth } = jobImage(access, registry, job, run.image_digest);
-  // A release step sees the variables of the release it rolls out; a run, the environment's as they are now.
-  const release = run.deployment_id
-    ? await db.selectFrom('deployments as d').innerJoin('releases as r', 'r.id', 'd.release_id').select(['r.config_version', 'r.secret_versions']).where('d.id', '=', run.deployment_id).executeTakeFirst()
-    : undefined;
-  const at = release ? { configVersion: release.config_version, secretVersions: JSON.parse(release.secret_versions) as SecretVersions } : {};
-  const env = { ...(await environmentVariables(db, keyring, access, at, port)), ...job.env };
+  const env = { ...(await runEnvironment(db, keyring, access, run, port)).env, ...job.env };
   return {
     name: jobWorkloadName(run.id, index),
     image,

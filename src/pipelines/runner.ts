@@ -26,7 +26,7 @@ import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Db, PipelineRunJobsTable, PipelineRunsTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
-import { jobSpec } from './job-spec.js';
+import { jobSpec, redactLine, runSecrets } from './job-spec.js';
 import { appendRunLines, storedOutputLines, type RunLine } from './logs.js';
 import { getRun, wakeRun } from './runs.js';
 
@@ -60,6 +60,8 @@ export class PipelineRunner {
   readonly #followers = new Map<string, Follower>();
   /** Appends of one run go one after another (sequence numbers are max + 1). */
   readonly #appends = new Map<string, Promise<void>>();
+  /** The secret values each run's jobs see, redacted from their output before it is stored. */
+  readonly #secrets = new Map<string, string[]>();
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(private readonly o: RunnerOptions) {
@@ -190,6 +192,8 @@ export class PipelineRunner {
       if (!(await this.#setJob(run, current.idx, { status: 'running', started_at: nowIso() }))) return 'done';
       return pollMs;
     }
+    const secrets = this.#secrets.get(run.id) ?? (await runSecrets(this.o.db, this.o.keyring, access, run, port));
+    this.#secrets.set(run.id, secrets);
     const status = await target.job(name);
     if (status === null) {
       // The target does not know it (never taken, or lost): ask again; the name keeps it one job.
@@ -198,23 +202,23 @@ export class PipelineRunner {
       return pollMs * 2;
     }
     if (status.state === 'pending' || status.state === 'running') {
-      if (status.state === 'running') this.#follow(run, current.idx, job.name, target, name);
+      if (status.state === 'running') this.#follow(run, current.idx, job.name, target, name, secrets);
       const started = status.startedAt ?? current.started_at;
       if (started && Date.now() - Date.parse(started) > (job.timeoutSeconds + timeoutGraceSeconds) * 1000) {
         // The target did not stop it in time: the runner does.
         await this.#stopFollower(run.id, current.idx);
         await target.removeJob(name).catch(() => undefined);
-        return this.#jobEnded(run, current, job, { state: 'failed', exitCode: null, message: `timed out after ${job.timeoutSeconds}s` }, null);
+        return this.#jobEnded(run, current, job, { state: 'failed', exitCode: null, message: `timed out after ${job.timeoutSeconds}s` }, null, secrets);
       }
       return pollMs;
     }
-    return this.#jobEnded(run, current, job, { state: status.state, exitCode: status.exitCode, message: status.message }, target);
+    return this.#jobEnded(run, current, job, { state: status.state, exitCode: status.exitCode, message: status.message }, target, secrets);
   }
 
-  async #jobEnded(run: PipelineRunsTable, current: PipelineRunJobsTable, job: ManifestJob, end: { state: 'succeeded' | 'failed'; exitCode: number | null; message: string | null }, target: Target | null): Promise<number | 'done'> {
+  async #jobEnded(run: PipelineRunsTable, current: PipelineRunJobsTable, job: ManifestJob, end: { state: 'succeeded' | 'failed'; exitCode: number | null; message: string | null }, target: Target | null, secrets: string[]): Promise<number | 'done'> {
     const name = jobWorkloadName(run.id, current.idx);
     if (target) {
-      await this.#drainOutput(run, current.idx, job.name, target, name);
+      await this.#drainOutput(run, current.idx, job.name, target, name, secrets);
       await target.removeJob(name).catch((error: unknown) => this.o.logger.warn({ err: error, job: name }, 'could not remove a finished job'));
     }
     const verdict = judgeJob(job.name, job.timeoutSeconds, end);
@@ -226,7 +230,7 @@ export class PipelineRunner {
   }
 
   /** Follows a running job's output into the run's log (once per job and process; resumes past what is stored). */
-  #follow(run: PipelineRunsTable, idx: number, job: string, target: Target, name: string): void {
+  #follow(run: PipelineRunsTable, idx: number, job: string, target: Target, name: string, secrets: string[]): void {
     const key = `${run.id}:${idx}`;
     if (this.#followers.has(key)) return;
     const abort = new AbortController();
@@ -236,7 +240,7 @@ export class PipelineRunner {
       for await (const l of target.follow(name, abort.signal, wholeOutput)) {
         seen += 1;
         if (seen <= skip) continue;
-        await this.#append(run, [{ job, stream: l.stream, line: l.line }]);
+        await this.#append(run, [{ job, stream: l.stream, line: redactLine(l.line, secrets) }]);
       }
     })().catch((error: unknown) => {
       if (!abort.signal.aborted) this.o.logger.warn({ err: error, run: run.id, job }, 'following a job output failed');
@@ -254,7 +258,7 @@ export class PipelineRunner {
   }
 
   /** Once a job ended: lets its follower deliver the last lines, then reads what is still missing from the target. */
-  async #drainOutput(run: PipelineRunsTable, idx: number, job: string, target: Target, name: string): Promise<void> {
+  async #drainOutput(run: PipelineRunsTable, idx: number, job: string, target: Target, name: string, secrets: string[]): Promise<void> {
     const key = `${run.id}:${idx}`;
     const f = this.#followers.get(key);
     if (f) {
@@ -266,7 +270,7 @@ export class PipelineRunner {
     try {
       const stored = await storedOutputLines(this.o.db, run.id, job);
       const all = await target.logs(name, wholeOutput);
-      await this.#append(run, all.slice(stored).map((l) => ({ job, stream: l.stream, line: l.line })));
+      await this.#append(run, all.slice(stored).map((l) => ({ job, stream: l.stream, line: redactLine(l.line, secrets) })));
     } catch (error) {
       this.o.logger.warn({ err: error, run: run.id, job }, 'could not read the end of a job output');
     }
@@ -311,6 +315,7 @@ export class PipelineRunner {
       .where('status', '=', 'running')
       .executeTakeFirst();
     this.#held.delete(run.id);
+    this.#secrets.delete(run.id);
     if (Number(ended.numUpdatedRows) === 0) return 'done';
     await this.o.db.updateTable('pipeline_run_jobs').set({ status: 'skipped' }).where('run_id', '=', run.id).where('status', '=', 'pending').execute();
     this.o.logger.info({ run: run.id, pipeline: run.pipeline, status }, `pipeline run ${status}`);

@@ -114,8 +114,10 @@ describe('pipelines', () => {
     expect(out.run.status).toBe('succeeded');
     expect(out.run.jobs.map((j) => [j.name, j.status, j.exitCode])).toEqual([['unit', 'succeeded', 0], ['lint', 'succeeded', 0]]);
     const output = out.lines.filter((l) => l.stream !== 'system');
-    expect(output).toContainEqual(expect.objectContaining({ job: 'unit', stream: 'stdout', line: 'unit sees hello from prod and s3cr3t-value' }));
+    expect(output).toContainEqual(expect.objectContaining({ job: 'unit', stream: 'stdout', line: 'unit sees hello from prod and [redacted]' }));
     expect(output).toContainEqual(expect.objectContaining({ job: 'unit', stream: 'stderr', line: 'to stderr' }));
+    // The job saw the secret; the stored log holds no secret value.
+    expect(JSON.stringify(out.lines)).not.toContain('s3cr3t-value');
     expect(output).toContainEqual(expect.objectContaining({ job: 'unit', stream: 'stdout', line: 'job env from-the-manifest' }));
     // In order: every line of unit before lint's.
     const jobs = output.map((l) => l.job);
