@@ -24,9 +24,10 @@ export type ManifestJobInfo = z.output<typeof manifestJobSchema>;
 export const projectManifestSchema = z
   .object({
     project: z.string(),
-    source: z.enum(['upload', 'git']),
+    applied: z.boolean().meta({ description: 'false: no manifest was applied to the project yet (no pipelines, no release step, no gates)' }),
+    source: z.enum(['upload', 'git']).nullable(),
     commit: z.string().nullable(),
-    appliedAt: timestamp,
+    appliedAt: timestamp.nullable(),
     appliedBy: z.string().nullable(),
     yaml: z.string(),
     pipelines: z.array(z.object({ name: z.string(), jobs: z.array(manifestJobSchema) })),

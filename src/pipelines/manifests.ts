@@ -47,10 +47,10 @@ export async function projectManifest(db: Executor, projectId: string): Promise<
   return row ? (JSON.parse(row.parsed) as Manifest) : null;
 }
 
-/** The manifest as the API shows it; SLW_NO_MANIFEST when none was applied. */
+/** The manifest as the API shows it (`applied: false`, nothing in it, when none was applied). */
 export async function showManifest(db: Executor, access: ProjectAccess): Promise<ProjectManifest> {
   const row = await db.selectFrom('project_manifests').selectAll().where('project_id', '=', access.project.id).executeTakeFirst();
-  if (!row) throw new SlipwayError('SLW_NO_MANIFEST', `project '${access.project.name}' has no manifest; apply one with 'slipway pipeline apply slipway.yaml -w ${access.workspace.name} -p ${access.project.name}'`);
+  if (!row) return { project: access.project.name, applied: false, source: null, commit: null, appliedAt: null, appliedBy: null, yaml: '', pipelines: [], release: null, gates: {} };
   return toProjectManifest(access.project.name, row, JSON.parse(row.parsed) as Manifest);
 }
 
@@ -69,6 +69,7 @@ export async function pipelineJobs(db: Executor, access: ProjectAccess, pipeline
 function toProjectManifest(project: string, row: { yaml: string; source: string; commit_sha: string | null; applied_at: string; applied_by: string | null }, m: Manifest): ProjectManifest {
   return {
     project,
+    applied: true,
     source: row.source === 'git' ? 'git' : 'upload',
     commit: row.commit_sha,
     appliedAt: row.applied_at,

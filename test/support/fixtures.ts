@@ -13,6 +13,7 @@ import { resolveWorkspace } from '../../src/tenancy/workspaces.js';
 import { apiClient, ok, type Api } from './api.js';
 import { requestDeploy } from '../../src/deploy/deployments.js';
 import { promote } from '../../src/deploy/promotions.js';
+import { applyManifest } from '../../src/pipelines/manifests.js';
 
 /** API paths of a workspace's objects. */
 export const paths = {
@@ -101,12 +102,12 @@ export async function insertInstanceToken(db: Db, email: string): Promise<string
  * for approval, asked for by the holder of `requesterToken`; recorded through the deploy context
  * with no engine involved. Returns their ids.
  */
-export async function seedDeployRecords(dbFile: string, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string }> {
+export async function seedDeployRecords(dbFile: string, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string; run: string; pipeline: string }> {
   return withSqliteStore(dbFile, (db) => seedDeployRecordsIn(db, adminToken, requesterToken, workspace, project));
 }
 
 /** {@link seedDeployRecords} on an open store of either engine. */
-export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string }> {
+export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string; run: string; pipeline: string }> {
   const admin = await authenticate(db, `Bearer ${adminToken}`);
   const projectAccess = await resolveProject(db, await resolveWorkspace(db, admin, workspace), project);
   const dev = await resolveEnvironment(db, projectAccess, 'dev');
@@ -120,7 +121,23 @@ export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterT
   const requester = await authenticate(db, `Bearer ${requesterToken}`);
   const asRequester = await resolveProject(db, await resolveWorkspace(db, requester, workspace), project);
   const { promotion } = await promote(db, asRequester, 'dev', 'prod');
-  return { deployment: deployment.id, promotion: promotion!.id };
+  const run = await seedPipelineRun(db, projectAccess, dev.environment.id);
+  return { deployment: deployment.id, promotion: promotion!.id, run, pipeline: 'test' };
+}
+
+/** A manifest with a pipeline `test` applied to the project, and one finished run of it (stored directly: no runner involved). */
+async function seedPipelineRun(db: Db, access: Awaited<ReturnType<typeof resolveProject>>, environmentId: string): Promise<string> {
+  await applyManifest(db, access, 'pipelines:\n  test:\n    jobs:\n      - name: unit\n        image: $build\n        command: echo ok\n');
+  const id = newId('run');
+  const now = new Date().toISOString();
+  const jobs = [{ name: 'unit', image: '$build', command: ['/bin/sh', '-c', 'echo ok'], env: {}, timeoutSeconds: 600, resources: { cpuMillis: null, memoryBytes: null } }];
+  await db
+    .insertInto('pipeline_runs')
+    .values({ id, workspace_id: access.workspace.id, project_id: access.project.id, environment_id: environmentId, pipeline: 'test', status: 'succeeded', image_digest: `sha256:${'cd'.repeat(32)}`, jobs: JSON.stringify(jobs), trigger_kind: 'manual', trigger_by: 'seed', reason: 'seeded for tests', promotion_id: null, deployment_id: null, cancel_requested: 0, owner: null, lease_until: null, fence: 1, created_at: now, started_at: now, finished_at: now, error: null })
+    .execute();
+  await db.insertInto('pipeline_run_jobs').values({ run_id: id, idx: 0, name: 'unit', image: '$build', status: 'succeeded', exit_code: 0, message: null, started_at: now, finished_at: now }).execute();
+  await db.insertInto('pipeline_run_logs').values({ run_id: id, seq: 1, job: 'unit', stream: 'stdout', line: 'ok', at: now }).execute();
+  return id;
 }
 
 /**

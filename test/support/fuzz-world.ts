@@ -71,6 +71,8 @@ export async function startFuzzWorld(engine: Engine): Promise<Fuzzed> {
       host: 'registry.example.com',
       deployment: seeded.deployment,
       promotion: seeded.promotion,
+      run: seeded.run,
+      pipeline: seeded.pipeline,
       from: 'dev',
       to: 'prod',
       version: '1.0.0',

@@ -41,7 +41,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
     await action.run(() => post<PipelineRunInfo>(`${path('workspaces', ws, 'pipeline-runs', run.id)}/cancel`));
     runs.reload();
   };
-  const noManifest = manifest.error?.code === 'SLW_NO_MANIFEST';
+  const noManifest = manifest.data?.applied === false;
 
   return (
     <section aria-labelledby="pipelines-title">
@@ -51,13 +51,12 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
           Environments
         </Link>
       </div>
-      {noManifest ? (
+      {noManifest && (
         <p className="muted">
           No manifest yet: <code>slipway pipeline apply slipway.yaml -w {ws} -p {project}</code> declares pipelines and a release step.
         </p>
-      ) : (
-        <ErrorNote error={manifest.error} />
       )}
+      <ErrorNote error={manifest.error} />
       <ErrorNote error={action.error} />
       {said && (
         <p role="status" className="note">
@@ -65,10 +64,10 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
         </p>
       )}
       {!manifest.data && !manifest.error && <Loading what="the manifest" />}
-      {manifest.data && (
+      {manifest.data?.applied && (
         <>
           <p className="muted">
-            Manifest applied {ago(manifest.data.appliedAt)}
+            Manifest applied {manifest.data.appliedAt ? ago(manifest.data.appliedAt) : ''}
             {manifest.data.appliedBy ? ` by ${manifest.data.appliedBy}` : ''} ({manifest.data.source}
             {manifest.data.commit ? ` ${manifest.data.commit.slice(0, 12)}` : ''}).{' '}
             {manifest.data.release ? `Release step: ${manifest.data.release.map((j) => j.name).join(', ')} (runs before every switch).` : 'No release step.'}

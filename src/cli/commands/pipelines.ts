@@ -54,10 +54,14 @@ export function registerPipelines(program: Command, run: Runner): void {
   withProject(pipeline.command('show').description("the project's manifest: pipelines, release step, gates")).action(
     run(async (ctx) => {
       const m = await ctx.client.request<ProjectManifest>('GET', projectPath(ctx, 'manifest'));
+      if (!m.applied) {
+        emit(ctx.io, ctx.json, m, () => `project ${m.project} has no manifest yet: slipway pipeline apply slipway.yaml -w ${required(ctx, 'workspace')} -p ${m.project}`);
+        return;
+      }
       const rows = [...m.pipelines.flatMap((p) => p.jobs.map((j) => [p.name, j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])), ...(m.release ?? []).map((j) => ['(release)', j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])];
       emit(ctx.io, ctx.json, m, () =>
         [
-          `manifest of ${m.project} (${m.source}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''})`,
+          `manifest of ${m.project} (${m.source ?? 'upload'}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''})`,
           rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step',
           ...Object.entries(m.gates).map(([env, g]) => `gates of ${env}: ${JSON.stringify(g)}`),
         ].join('\n'),
