@@ -74,6 +74,7 @@ describe('panel: pipelines', () => {
     const first = ok<{ outcome: string; run: { id: string } }>(await api.post(`/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/pipelines/nap/runs`, {}));
     expect(first.outcome).toBe('started');
     await page.getByRole('link', { name: 'Back to the pipelines' }).click();
+    await page.getByLabel('Environment to run against').selectOption('prod');
     await page.getByRole('button', { name: 'Run nap' }).click();
     await page.getByRole('status').filter({ hasText: /of nap on prod queued behind the run in flight/ }).waitFor(wait);
     await page.getByRole('button', { name: 'Run nap' }).click();
