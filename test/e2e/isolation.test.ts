@@ -54,7 +54,9 @@ beforeAll(async () => {
   const gitB = await seedGitSource(srv.dbFile, 'bravo', 'bravo-web');
   valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', application: 'alpha-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitA, ...seededA };
   valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...seededB };
-  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...seededB };
+  // A pipeline is a name in a project's manifest, not an object of B: both projects have a `test`.
+  const { pipeline: _samePipelineName, ...objectsOfB } = seededB;
+  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...objectsOfB };
   ops = await fetchOperations(srv.url);
   workspaceOps = ops.filter((o) => o.path.includes('{workspace}'));
 });

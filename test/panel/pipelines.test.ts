@@ -84,7 +84,7 @@ describe('panel: pipelines', () => {
       const cancel = row.getByRole('button', { name: 'Cancel' });
       if (await cancel.count()) await cancel.click();
     }
-    await expect.poll(async () => (await page.locator('tr[data-run]', { hasText: 'nap' }).filter({ hasText: 'cancelled' }).count()), wait).toBe(2);
+    await expect.poll(async () => page.locator('tr[data-run][data-status="cancelled"]', { hasText: 'nap' }).count(), wait).toBe(2);
     await screenshot(page, 'pipelines');
     const runs = ok<{ runs: Array<{ pipeline: string; status: string }> }>(await api.get(`/api/v1/workspaces/${w.ws}/projects/shop/pipeline-runs`));
     expect(runs.runs.map((r) => `${r.pipeline}:${r.status}`).sort()).toEqual(['nap:cancelled', 'nap:cancelled', 'smoke:succeeded']);

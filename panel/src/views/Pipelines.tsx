@@ -104,7 +104,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
       {runs.data && runs.data.runs.length > 0 && (
         <Table caption="Runs, newest first" columns={['Run', 'Pipeline', 'Environment', 'Status', 'Jobs', 'Image', 'Trigger', 'Created', '']}>
           {runs.data.runs.map((r) => (
-            <tr key={r.id} data-run={r.id}>
+            <tr key={r.id} data-run={r.id} data-status={r.status}>
               <td>
                 <Link to={href('w', ws, 'runs', r.id)}>{r.id}</Link>
               </td>

@@ -13,7 +13,7 @@ import {
 } from '../../api/pipelines.js';
 import { resumeAfter } from '../../deploy/streams.js';
 import { runLog } from '../../pipelines/logs.js';
-import { applyManifest, showManifest } from '../../pipelines/manifests.js';
+import { applyManifest, pipelineJobs, showManifest } from '../../pipelines/manifests.js';
 import { cancelRun, findRun, imageOf, listRuns, toRunInfo, triggerRun } from '../../pipelines/runs.js';
 import { sendEventStream } from '../http/event-stream.js';
 import { defineRoute } from '../http/route.js';
@@ -59,6 +59,8 @@ export const pipelineRoutes = [
     status: 202,
     response: runTriggeredSchema,
     handler: async ({ deps, access, params, body }) => {
+      // An unknown pipeline is said before anything about the image.
+      await pipelineJobs(deps.db, access, params.pipeline);
       const imageDigest = body?.image === undefined ? undefined : await imageOf(deps.db, access, body.image);
       const r = await triggerRun(deps.db, access, {
         pipeline: params.pipeline,
