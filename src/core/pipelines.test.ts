@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobWorkloadName, judgeJob, runEnded } from './pipelines.js';
+import { jobWorkloadName, judgeJob, overdue, runEnded } from './pipelines.js';
 
 describe('pipeline rules', () => {
   it('names a job deterministically, in the characters a container name allows', () => {
@@ -16,5 +16,15 @@ describe('pipeline rules', () => {
   it('knows the ended statuses', () => {
     expect(runEnded('timed-out')).toBe(true);
     expect(runEnded('queued')).toBe(false);
+  });
+
+  it('stops a job only when it is overdue, never on the zero start time of a container not started yet', () => {
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const asked = '2026-12-06T11:59:59Z';
+    expect(overdue({ state: 'pending', startedAt: '0001-01-01T00:00:00Z' }, asked, 600, now)).toBeNull();
+    expect(overdue({ state: 'running', startedAt: '0001-01-01T00:00:00Z' }, asked, 600, now)).toBeNull();
+    expect(overdue({ state: 'running', startedAt: '2026-12-06T11:59:00Z' }, asked, 5, now)).toBe('timed out after 5s');
+    expect(overdue({ state: 'running', startedAt: '2026-12-06T11:59:50Z' }, asked, 5, now)).toBeNull();
+    expect(overdue({ state: 'pending', startedAt: null }, '2026-12-06T11:50:00Z', 60, now)).toBe('did not start within 90s');
   });
 });

@@ -51,3 +51,25 @@ export function judgeJob(name: string, timeoutSeconds: number, end: JobEnd): { j
  * itself (a target that enforces timeouts only when asked, or one that lost the job).
  */
 export const timeoutGraceSeconds = 30;
+
+/** Milliseconds since `iso`, or null for no time or an unset one (Docker reports `0001-01-01T00:00:00Z` for a container never started). */
+function since(iso: string | null, nowMs: number): number | null {
+  const t = iso === null ? NaN : Date.parse(iso);
+  return Number.isFinite(t) && t > Date.UTC(2000, 0, 1) ? nowMs - t : null;
+}
+
+/**
+ * Whether the runner must stop a job the target still reports pending or running: running for
+ * longer than its timeout plus the grace (judged from the target's start time, else from when
+ * the runner asked for it), or still not started that long after the runner asked for it.
+ * Null: not overdue; else the message the job ends with.
+ */
+export function overdue(job: { state: 'pending' | 'running'; startedAt: string | null }, askedAt: string | null, timeoutSeconds: number, nowMs: number): string | null {
+  const cap = (timeoutSeconds + timeoutGraceSeconds) * 1000;
+  if (job.state === 'running') {
+    const ran = since(job.startedAt, nowMs) ?? since(askedAt, nowMs);
+    return ran !== null && ran > cap ? `timed out after ${timeoutSeconds}s` : null;
+  }
+  const waited = since(askedAt, nowMs);
+  return waited !== null && waited > cap ? `did not start within ${timeoutSeconds + timeoutGraceSeconds}s` : null;
+}

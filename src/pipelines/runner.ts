@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { effectiveSettings, type StoredSettings } from '../core/deploy.js';
 import type { ManifestJob } from '../core/manifest.js';
-import { judgeJob, jobWorkloadName, releasePipeline, runEnded, timeoutGraceSeconds, type RunStatus } from '../core/pipelines.js';
+import { judgeJob, jobWorkloadName, overdue, releasePipeline, runEnded, type RunStatus } from '../core/pipelines.js';
 import { environmentAccess } from '../deploy/engine.js';
 import { storedSettings } from '../deploy/settings.js';
 import type { RegistryAccess } from '../deploy/spec.js';
@@ -203,12 +203,12 @@ export class PipelineRunner {
     }
     if (status.state === 'pending' || status.state === 'running') {
       if (status.state === 'running') this.#follow(run, current.idx, job.name, target, name, secrets);
-      const started = status.startedAt ?? current.started_at;
-      if (started && Date.now() - Date.parse(started) > (job.timeoutSeconds + timeoutGraceSeconds) * 1000) {
-        // The target did not stop it in time: the runner does.
+      const late = overdue({ state: status.state, startedAt: status.startedAt }, current.started_at, job.timeoutSeconds, Date.now());
+      if (late !== null) {
+        // The target did not stop (or start) it in time: the runner does.
         await this.#stopFollower(run.id, current.idx);
         await target.removeJob(name).catch(() => undefined);
-        return this.#jobEnded(run, current, job, { state: 'failed', exitCode: null, message: `timed out after ${job.timeoutSeconds}s` }, null, secrets);
+        return this.#jobEnded(run, current, job, { state: 'failed', exitCode: null, message: late }, null, secrets);
       }
       return pollMs;
     }
