@@ -217,13 +217,13 @@ export class PipelineRunner {
 
   async #jobEnded(run: PipelineRunsTable, current: PipelineRunJobsTable, job: ManifestJob, end: { state: 'succeeded' | 'failed'; exitCode: number | null; message: string | null }, target: Target | null, secrets: string[]): Promise<number | 'done'> {
     const name = jobWorkloadName(run.id, current.idx);
-    if (target) {
-      await this.#drainOutput(run, current.idx, job.name, target, name, secrets);
-      await target.removeJob(name).catch((error: unknown) => this.o.logger.warn({ err: error, job: name }, 'could not remove a finished job'));
-    }
+    if (target) await this.#drainOutput(run, current.idx, job.name, target, name, secrets);
     const verdict = judgeJob(job.name, job.timeoutSeconds, end);
     const ok = await this.#setJob(run, current.idx, { status: verdict.job, exit_code: end.exitCode, message: verdict.error, finished_at: nowIso() });
     if (!ok) return 'done';
+    // Removed only once its end is stored: a crash in between leaves a finished container behind,
+    // never a job the runner would not find and start again.
+    if (target) await target.removeJob(name).catch((error: unknown) => this.o.logger.warn({ err: error, job: name }, 'could not remove a finished job'));
     await this.#say(run, job.name, verdict.error ?? `job '${job.name}' succeeded`);
     if (verdict.run) return this.#end(run, verdict.run, verdict.error, undefined);
     return 0;
