@@ -38,8 +38,8 @@ const manifest = (release: boolean) => `pipelines:
     jobs:
       - name: noop
         image: $build
-        command: ["true"]
-${release ? 'release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: ["true"]\n' : ''}`;
+        command: "true"
+${release ? 'release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: "true"\n' : ''}`;
 
 const w = await deployWorld({ workspace: 'benchpipes' });
 try {
@@ -67,7 +67,7 @@ try {
   const docker: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     const t0 = performance.now();
-    await w.docker(['run', '--rm', '--entrypoint', 'true', image]);
+    await w.docker(['run', '--rm', '--entrypoint', '/bin/sh', image, '-c', 'true']);
     docker.push(performance.now() - t0);
   }
 

@@ -138,7 +138,13 @@ export class DockerTarget implements Target {
       }
       return { ...base, state: 'running', exitCode: null, message: null };
     }
-    if (c.state.status === 'created') return { ...base, state: 'pending', exitCode: null, message: null };
+    if (c.state.status === 'created') {
+      // Made but not started: still starting, or its start failed (an entrypoint that is not in
+      // the image); the engine keeps the reason, this process may too.
+      const failed = c.state.error || error;
+      if (failed) return { ...base, state: 'failed', exitCode: null, message: failed };
+      return { ...base, state: 'pending', exitCode: null, message: null };
+    }
     const ranFor = startedAt && finishedAt ? Date.parse(finishedAt) - Date.parse(startedAt) : 0;
     const timedOut = timeout > 0 && ranFor >= timeout * 1000 && c.state.exitCode !== 0;
     const ok = c.state.exitCode === 0;

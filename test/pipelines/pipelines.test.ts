@@ -52,6 +52,11 @@ pipelines:
       - name: nap
         image: $build
         command: sleep 6; echo rested
+  broken:
+    jobs:
+      - name: missing
+        image: $build
+        command: [/no/such/binary]
   survive:
     jobs:
       - name: long
@@ -106,7 +111,7 @@ describe('pipelines', () => {
     const applied = await w.run([...args('pipeline', 'apply', file('slipway.yaml', manifest())), '--json']);
     expect(applied.code, applied.stderr).toBe(0);
     const show = (await w.run([...args('pipeline', 'show'), '--json'])).json<{ pipelines: Array<{ name: string }> }>();
-    expect(show.pipelines.map((p) => p.name).sort()).toEqual(['slow', 'survive', 'test', 'wait']);
+    expect(show.pipelines.map((p) => p.name).sort()).toEqual(['broken', 'slow', 'survive', 'test', 'wait']);
     const r = await w.run([...args('pipeline', 'run', 'test'), '-e', 'prod', '--follow', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = r.json<{ outcome: string; run: Run; lines: Array<{ job: string; stream: string; line: string }> }>();
@@ -136,6 +141,14 @@ describe('pipelines', () => {
     expect(run.status).toBe('timed-out');
     expect(run.jobs[0]).toMatchObject({ name: 'sleepy', status: 'timed-out' });
   }, 120_000);
+
+  it('a job whose command is not in the image fails at once with the engine\'s reason', async () => {
+    const r = await w.run([...args('pipeline', 'run', 'broken'), '-e', 'prod', '--follow', '--json']);
+    expect(r.code).toBe(1);
+    const err = r.json<{ error: { code: string; message: string } }>().error;
+    expect(err.code).toBe('SLW_RUN_FAILED');
+    expect(err.message).toMatch(/failed: job 'missing' could not run: .*\/no\/such\/binary/);
+  }, 60_000);
 
   it('two triggers while one runs: one queued, the rest coalesced, never two in flight', async () => {
     const api = apiClient(w.server.url, w.server.adminToken);
