@@ -4,6 +4,14 @@ import { healthTypes, maxReplicas, strategies } from '../core/deploy.js';
 import { certificateStateSchema } from './agent-protocol.js';
 import { deploymentSchema } from './deploy.js';
 
+export const healthGateSchema = z
+  .object({
+    bakeSeconds: z.number().meta({ description: 'seconds the new release is watched after its traffic switch (5–3600)' }),
+    maxErrorRate: z.number().meta({ description: 'largest tolerated share of failed requests (5xx, refused, timed out), 0 to below 1' }),
+    path: z.string().max(1024).meta({ description: 'path probed through the edge on the environment’s domain' }),
+  })
+  .meta({ id: 'HealthGate' });
+
 export const settingsSchema = z
   .object({
     domain: z.string(),
@@ -19,6 +27,8 @@ export const settingsSchema = z
     requireApproval: z.boolean(),
     requirePromotionFrom: z.string().nullable().meta({ description: 'accept only images that ran successfully in this environment' }),
     target: z.string().meta({ description: 'where the environment runs (local: the server’s own Docker engine)' }),
+    gatePipeline: z.string().nullable().meta({ description: 'pipeline gate: a pipeline that must pass against the candidate image before it deploys (docs/gates.md)' }),
+    gateHealth: healthGateSchema.nullable().meta({ description: 'health gate: watched after the switch for its bake time; rolled back automatically when it fails (docs/gates.md)' }),
   })
   .meta({ id: 'EnvironmentSettings' });
 export type EnvironmentSettings = z.output<typeof settingsSchema>;
@@ -36,6 +46,8 @@ export const settingsChangeBody = z.strictObject({
   nanoCpus: z.number().int().min(1_000_000).max(256_000_000_000).nullable().optional(),
   requireApproval: z.boolean().nullable().optional().meta({ description: 'admins and owners only' }),
   requirePromotionFrom: z.string().min(1).max(63).nullable().optional().meta({ description: 'admins and owners only' }),
+  gatePipeline: z.string().max(100).nullable().optional().meta({ description: 'admins and owners only; null removes the gate' }),
+  gateHealth: healthGateSchema.nullable().optional().meta({ description: 'admins and owners only; null removes the gate' }),
   target: z.string().min(1).max(1024).regex(/^(?:label:[a-z0-9._/-]{1,63}=[A-Za-z0-9._-]{0,128}|[a-z0-9-]{1,63}(?:,[a-z0-9-]{1,63}){0,31})$/, 'a target is local, a server name, servers NAME,NAME (up to 32), or label:KEY=VALUE').nullable().optional().meta({ description: 'local, a server, servers a,b (replicas spread across them), or label:KEY=VALUE (every joined server with that label)' }),
 });
 export type SettingsChangeBody = z.input<typeof settingsChangeBody>;

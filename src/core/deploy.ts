@@ -5,6 +5,7 @@
  * @module
  */
 import { SlipwayError } from './errors.js';
+import type { HealthGate } from './gates.js';
 
 export const strategies = ['rolling', 'recreate'] as const;
 export type Strategy = (typeof strategies)[number];
@@ -12,7 +13,8 @@ export const healthTypes = ['http', 'tcp', 'image'] as const;
 export type HealthType = (typeof healthTypes)[number];
 export const deploymentStatuses = ['queued', 'running', 'cancelling', 'succeeded', 'failed', 'cancelled'] as const;
 export type DeploymentStatus = (typeof deploymentStatuses)[number];
-export const promotionStatuses = ['pending-approval', 'rejected', 'deploying', 'succeeded', 'failed', 'cancelled'] as const;
+/** `baking`: deployed, the health gate watches it; `failed` after a bake: rolled back by the health gate. */
+export const promotionStatuses = ['pending-approval', 'rejected', 'deploying', 'baking', 'succeeded', 'failed', 'cancelled'] as const;
 export type PromotionStatus = (typeof promotionStatuses)[number];
 
 /** What an environment runs with. `null` fields fall back to the defaults below. */
@@ -33,6 +35,10 @@ export interface EnvironmentSettings {
   target: string;
   /** Accept only digests that ran successfully in this environment; null accepts every digest. */
   requirePromotionFrom: string | null;
+  /** Pipeline gate: a pipeline that must pass against the candidate image before it deploys (core/gates.ts); null: none. */
+  gatePipeline: string | null;
+  /** Health gate: watched after the switch for its bake time, rolled back when it fails; null: none. */
+  gateHealth: HealthGate | null;
 }
 
 /** Settings as stored: only what was set. */
@@ -59,6 +65,8 @@ export function effectiveSettings(names: { workspace: string; project: string; e
     requireApproval: stored.requireApproval ?? names.environment === 'prod',
     target: stored.target ?? 'local',
     requirePromotionFrom: stored.requirePromotionFrom ?? null,
+    gatePipeline: stored.gatePipeline ?? null,
+    gateHealth: stored.gateHealth ?? null,
   };
 }
 

@@ -48,6 +48,7 @@ export const errorCatalog = {
   SLW_NOTHING_DEPLOYED: { status: 409, summary: "The environment has no successful release to promote, roll back from, or restart, or to run a pipeline's $build jobs against (pass --image)." },
   SLW_APPROVAL_REFUSED: { status: 403, summary: 'This token may not approve or reject the promotion (not an admin or owner, or its own request while another approver exists).' },
   SLW_PROMOTION_STATE: { status: 409, summary: 'The promotion is no longer waiting for approval (already approved, rejected or finished).' },
+  SLW_INVALID_GATE: { status: 400, summary: 'A gate setting is malformed (e.g. --gate health=30s,max-error-rate=5%,path=/healthz or --gate pipeline=NAME); nothing was changed.' },
   SLW_DEPLOY_IN_PROGRESS: { status: 409, summary: 'Another deploy of this environment is still running; wait for it (slipway logs) or let it finish.' },
   SLW_DOCKER_UNAVAILABLE: { status: 503, summary: 'The Docker engine does not answer; start dockerd.' },
   SLW_PROXY_UNAVAILABLE: { status: 503, summary: 'The edge proxy (Caddy) is not running or its admin API does not answer.' },

@@ -17,7 +17,8 @@ export type ReleaseTrigger = (typeof releaseTriggers)[number];
 const transitions: Record<ReleaseStatus, readonly ReleaseStatus[]> = {
   pending: ['running', 'cancelled', 'failed'],
   running: ['succeeded', 'failed', 'cancelled'],
-  succeeded: ['superseded'],
+  // failed after it ran: its health gate failed during the bake and rolled it back (core/gates.ts).
+  succeeded: ['superseded', 'failed'],
   failed: [],
   cancelled: [],
   superseded: [],

@@ -49,6 +49,8 @@ export interface EngineOptions {
   drainCapMs?: number;
   /** @default 30_000 */
   leaseMs?: number;
+  /** Called when a deployment's end opened a health gate (deploy/health-gate.ts), so its bake is watched at once. */
+  onHealthGate?: (gateId: string) => void;
 }
 
 const system: Principal = { userId: 'system', tokenId: 'system', email: 'system', instanceAdmin: false, scope: null };
@@ -293,11 +295,12 @@ export class DeployEngine {
     if (!ended) return void this.#lost(d);
     deployBus.emit(d.id);
     deployBus.emit(`env:${d.environment_id}`);
+    if (ended.gate) this.o.onHealthGate?.(ended.gate);
     try {
       const access = await environmentAccess(this.o.db, d.environment_id);
       const where = { project: access.project.name, environment: access.environment.name };
       announceChange(access.workspace.id, { kind: 'deployment', id: d.id, ...where, status });
-      for (const p of ended.promotions) announceChange(access.workspace.id, { kind: 'promotion', id: p, ...where, status });
+      for (const p of ended.promotions) announceChange(access.workspace.id, { kind: 'promotion', id: p, ...where, status: ended.gate ? 'baking' : status });
     } catch (e) {
       this.o.logger.warn({ err: e, deployment: d.id }, 'could not announce a deployment change');
     }

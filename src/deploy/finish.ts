@@ -1,16 +1,18 @@
 /**
  * Ending a deployment, in one transaction: its status (only while its owner's fence holds), its
  * release's status (the new one live and the one it replaced superseded; or failed, cancelled),
- * and the status of the promotion it carried out. Either all of it is stored or none.
+ * and the status of the promotion it carried out; where the environment has a health gate, the
+ * gate's bake starts (the promotion shows `baking` until it passes). Either all of it is stored or none.
  *
  * @module
  */
 import { nowIso } from '../platform/time.js';
 import type { Db, DeploymentsTable } from '../store/schema.js';
 import { appendEvent } from './events.js';
+import { openHealthGate } from './health-gate-store.js';
 
 /** The ids of the promotions the deployment carried out; null when the fence no longer held (nothing stored). */
-export async function finishDeployment(db: Db, d: DeploymentsTable, fence: number, status: 'succeeded' | 'failed' | 'cancelled', error: string | null, last: { step: string; message: string; level: string }): Promise<{ promotions: string[] } | null> {
+export async function finishDeployment(db: Db, d: DeploymentsTable, fence: number, status: 'succeeded' | 'failed' | 'cancelled', error: string | null, last: { step: string; message: string; level: string }): Promise<{ promotions: string[]; gate: string | null } | null> {
   return db.transaction().execute(async (tx) => {
     const now = nowIso();
     const done = await tx
@@ -36,8 +38,9 @@ export async function finishDeployment(db: Db, d: DeploymentsTable, fence: numbe
         await tx.updateTable('releases').set({ status, finished_at: now, message: error }).where('id', '=', d.release_id).where('status', 'in', ['pending', 'running']).execute();
       }
     }
+    const gate = status === 'succeeded' && d.kind !== 'scale' ? await openHealthGate(tx, d) : null;
     const promotions = await tx.selectFrom('promotions').select('id').where('deployment_id', '=', d.id).execute();
-    await tx.updateTable('promotions').set({ status }).where('deployment_id', '=', d.id).where('status', '=', 'deploying').execute();
-    return { promotions: promotions.map((p) => p.id) };
+    await tx.updateTable('promotions').set({ status: gate ? 'baking' : status }).where('deployment_id', '=', d.id).where('status', '=', 'deploying').execute();
+    return { promotions: promotions.map((p) => p.id), gate };
   });
 }

@@ -164,7 +164,7 @@ async function deployOf(db: Executor, r: Pick<NewRequest, 'kind' | 'to' | 'fromR
  * request's record) unless the environment requires approval and `skipApproval` is not set.
  */
 /** What a rollback also restores, so that the next deploy runs what is live: the environment's config and secrets. */
-async function restoreSnapshot(tx: Executor, keyring: Keyring, to: EnvironmentAccess, request: DeployRequest, release: number): Promise<void> {
+export async function restoreSnapshot(tx: Executor, keyring: Keyring, to: EnvironmentAccess, request: DeployRequest, release: number): Promise<void> {
   const via = { via: 'rollback', release };
   await restoreEnvironmentConfigIn(tx, to, request.configVersion!, via);
   await restoreSecretsIn(tx, keyring, to, request.secretVersions ?? {}, via);

@@ -11,6 +11,7 @@ import { Controller } from '../controllers/index.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Db } from '../store/schema.js';
 import { DeployEngine } from './engine.js';
+import { HealthGates } from './health-gate.js';
 import { sweep } from './observe.js';
 import type { RegistryAccess } from './spec.js';
 import type { Placements } from './target.js';
@@ -49,16 +50,23 @@ export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<Deplo
   // a deployment still held at start was held by the previous process. Its lease ends now, so
   // the controller continues it at once instead of waiting for the lease to run out.
   await o.db.updateTable('deployments').set({ lease_until: new Date(0).toISOString() }).where('status', 'in', ['running', 'cancelling']).execute();
-  const engine = new DeployEngine({ db: o.db, keyring: o.keyring, logger: o.logger, owner: o.owner, placements: o.placements, registry: o.registry, instance: o.instance, drainMinMs: o.drainMinMs, drainCapMs: o.drainCapMs });
+  await o.db.updateTable('health_gates').set({ lease_until: new Date(0).toISOString() }).where('status', '=', 'baking').execute();
+  let controller: Controller<string> | undefined;
+  const gates = new HealthGates({ db: o.db, keyring: o.keyring, logger: o.logger, owner: o.owner, placements: o.placements, enqueueDeploy: (environmentId) => controller?.enqueue(environmentId) });
+  // Resync every 2 s: a gate opened while its enqueue was lost starts probing soon (its bake is
+  // measured from its stored start, so a late start shortens what it sees, never what it requires).
+  const gateController = new Controller<string>({ name: 'health-gate', reconcile: (key, signal) => gates.reconcile(key, signal), list: () => gates.pending(), resyncMs: 2_000, workers: 4 }, { logger: o.logger });
+  const engine = new DeployEngine({ db: o.db, keyring: o.keyring, logger: o.logger, owner: o.owner, placements: o.placements, registry: o.registry, instance: o.instance, drainMinMs: o.drainMinMs, drainCapMs: o.drainCapMs, onHealthGate: (id) => gateController.enqueue(id) });
   const observe = (restoreRoutes: boolean) => sweep(o.db, o.placements, o.logger, { restoreRoutes, instance: o.instance }).then(() => undefined);
   await observe(true).catch((error: unknown) => o.logger.warn({ err: error }, 'could not observe the targets at start'));
-  const controller = new Controller<string>(
+  controller = new Controller<string>(
     // Resync every 5 s: deployments are found again even if an enqueue was lost, and a lapsed
     // lease of a dead server is noticed within a lease period.
     { name: 'deploy', reconcile: (key, signal) => engine.reconcile(key, signal), list: () => engine.pending(), resyncMs: 5_000, workers: o.workers ?? 8 },
     { logger: o.logger },
   );
   controller.start();
+  gateController.start();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
@@ -73,13 +81,15 @@ export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<Deplo
   };
   schedule();
   return {
-    enqueue: (environmentId) => controller.enqueue(environmentId),
+    enqueue: (environmentId) => controller?.enqueue(environmentId),
     placements: o.placements,
     observe: () => observe(false),
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      await controller.stop();
+      await gateController.stop();
+      gates.stop();
+      await controller?.stop();
       engine.stop();
     },
   };

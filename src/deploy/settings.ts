@@ -6,6 +6,7 @@
  */
 import { SlipwayError } from '../core/errors.js';
 import { assertDomain, assertHealthPath, assertPort, assertReplicas, effectiveSettings, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
+import { assertHealthGate, assertPipelineName } from '../core/gates.js';
 import { recordAudit } from '../audit/audit.js';
 import { claimCustomDomain } from '../domains/domains.js';
 import { nowIso } from '../platform/time.js';
@@ -31,7 +32,7 @@ export async function getSettings(db: Executor, access: EnvironmentAccess): Prom
 export type SettingsChange = { [K in keyof EnvironmentSettings]?: EnvironmentSettings[K] | null };
 
 /** Settings that protect what runs in an environment: only admins and owners change them. */
-const protection = ['requireApproval', 'requirePromotionFrom'] as const;
+const protection = ['requireApproval', 'requirePromotionFrom', 'gatePipeline', 'gateHealth'] as const;
 
 export async function changeSettings(db: Db, access: EnvironmentAccess, change: SettingsChange): Promise<EnvironmentSettings> {
   const touched = protection.filter((k) => change[k] !== undefined);
@@ -49,6 +50,8 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
     const active = await db.selectFrom('deployments').select('id').where('environment_id', '=', access.environment.id).where('status', 'in', ['queued', 'running', 'cancelling']).executeTakeFirst();
     if (active && change.target !== current) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${access.project.name}/${access.environment.name} is deploying now; move it to '${change.target}' once that deploy ends (slipway logs ${active.id} --follow)`);
   }
+  if (change.gatePipeline != null) assertPipelineName(change.gatePipeline);
+  if (change.gateHealth != null) assertHealthGate(change.gateHealth);
   const checked: SettingsChange = { ...change };
   if (change.domain) checked.domain = assertDomain(change.domain);
   if (change.port != null) assertPort(change.port);

@@ -164,6 +164,12 @@ export interface Edge {
   removeRoute(id: string): Promise<void>;
   /** Requests the proxy has in flight to these upstreams now, also after a switch took them out of the route (for the drain); absent when the edge cannot tell. */
   inFlight?(upstreams: string[]): Promise<number>;
+  /**
+   * One request through the proxy, as a client would send it: GET `path` with `Host: host`. The
+   * answer's status, or 0 when none came (refused, reset, timed out). Absent when the control
+   * plane cannot reach this edge's listener (the health gate then judges readiness only).
+   */
+  probe?(host: string, path: string, timeoutMs: number): Promise<number>;
 }
 
 /** Where an environment runs: a target and the edge in front of it. */

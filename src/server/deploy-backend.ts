@@ -10,6 +10,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SlipwayError, isSlipwayError } from '../core/errors.js';
@@ -21,6 +22,20 @@ import type { ServerOptions } from './options.js';
 
 const address = (a: { host: string; port: number }) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 
+/** One GET through the proxy listener with `Host: host`: the answer's status, 0 when none came in time. */
+function probeThrough(listen: { host: string; port: number }, host: string, path: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host, port: listen.port, path, method: 'GET', headers: { host, 'user-agent': 'slipway-health-gate' }, agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
 /** Where the proxy of a data directory keeps its state (mode 0700) and its admin socket. */
 export function proxyPaths(dataDir: string): { stateDir: string; socket: string } {
   const stateDir = join(dataDir, 'caddy');
@@ -31,6 +46,7 @@ export function proxyPaths(dataDir: string): { stateDir: string; socket: string 
 export type ServerEdge = Edge & {
   /** Requests in flight through the proxy to these upstreams right now (see CaddyAdmin.inFlight). */
   inFlight(upstreams: string[]): Promise<number>;
+  probe(host: string, path: string, timeoutMs: number): Promise<number>;
 };
 
 export async function startDeployBackend(options: ServerOptions, logger: Logger): Promise<Placement & { edge: ServerEdge; stop(): Promise<void> }> {
@@ -62,6 +78,7 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
     setRoute: (id, hosts, upstreams) => (upstreams.length > 0 ? admin.setRoute(id, hosts, upstreams) : admin.removeRoute(id)),
     removeRoute: (id) => admin.removeRoute(id),
     inFlight: (upstreams) => admin.inFlight(upstreams),
+    probe: (host, path, timeoutMs) => probeThrough(options.proxyListen!, host, path, timeoutMs),
   };
   const stop = async () => {
     if (options.stopProxy) {

@@ -299,6 +299,34 @@ export interface DeployEventsTable {
   message: string;
 }
 
+/** A release watched by its environment's health gate after its switch (deploy/health-gate.ts). */
+export interface HealthGatesTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  environment_id: string;
+  /** The deployment that switched traffic to the release. */
+  deployment_id: string;
+  release_number: number;
+  /** baking | passed | failed | cancelled. */
+  status: string;
+  /** JSON HealthGate (core/gates.ts) as it was when the bake started. */
+  config: string;
+  requests: number;
+  errors: number;
+  replicas: number;
+  ready: number | null;
+  not_ready_since: string | null;
+  started_at: string;
+  finished_at: string | null;
+  reason: string | null;
+  /** The rollback a failed gate started. */
+  rollback_deployment_id: string | null;
+  owner: string | null;
+  lease_until: string | null;
+  fence: number;
+}
+
 export interface PromotionsTable {
   id: string;
   workspace_id: string;
@@ -364,6 +392,7 @@ export interface Database {
   environment_observed: EnvironmentObservedTable;
   deploy_events: DeployEventsTable;
   promotions: PromotionsTable;
+  health_gates: HealthGatesTable;
   services: ServicesTable;
   service_attachments: ServiceAttachmentsTable;
   service_credentials: ServiceCredentialsTable;

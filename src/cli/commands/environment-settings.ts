@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { EnvironmentCertificate, EnvironmentSettings, EnvironmentSettingsView, SettingsChanged } from '../../api/settings.js';
 import { SlipwayError } from '../../core/errors.js';
 import { parseCpus, parseMemory } from '../../core/deploy.js';
+import { describeHealthGate, parseGateFlag } from '../../core/gates.js';
 import { apiPath } from '../client.js';
 import { required, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, table } from '../output.js';
@@ -37,6 +38,8 @@ function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[]
       ['cpus', s.nanoCpus === null ? 'unlimited' : String(s.nanoCpus / 1e9)],
       ['approval', s.requireApproval ? 'required for promotions, deploys and rollbacks' : 'not required'],
       ['promotion', s.requirePromotionFrom ? `only images that ran in ${s.requirePromotionFrom}` : 'any image'],
+      ['gate pipeline', s.gatePipeline ? `${s.gatePipeline} must pass against the candidate image` : 'none'],
+      ['gate health', s.gateHealth ? describeHealthGate(s.gateHealth) : 'none'],
       ['target', s.target],
       ...certificates,
     ],
@@ -68,6 +71,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--no-require-approval', 'promotions, deploys and rollbacks into this environment run at once (admins and owners only)')
       .option('--require-promotion <env>', 'accept only images that ran successfully in <env> (admins and owners only)')
       .option('--no-require-promotion', 'accept any image')
+      .option('--gate <gate>', 'pipeline=NAME or health=BAKE[,max-error-rate=P%][,path=/x]; an empty value (pipeline=, health=) removes that gate; repeatable (admins and owners only; docs/gates.md)', (v: string, acc: string[] = []) => [...acc, v])
       .option('--target <name>', 'where the environment runs: local (default) or a server')
       .option('--servers <a,b>', 'spread its replicas across these servers (each server\'s edge serves the domain)')
       .option('--server-label <key=value>', 'spread its replicas across every joined server with this label'),
@@ -87,12 +91,17 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.cpus !== undefined) body.nanoCpus = parseCpus(String(o.cpus));
       if (o.requireApproval !== undefined) body.requireApproval = o.requireApproval === true;
       if (o.requirePromotion !== undefined) body.requirePromotionFrom = o.requirePromotion === false ? null : String(o.requirePromotion);
+      for (const g of (o.gate as string[] | undefined) ?? []) {
+        const change = parseGateFlag(g);
+        if ('pipeline' in change) body.gatePipeline = change.pipeline;
+        else body.gateHealth = change.health;
+      }
       const placement = [o.target, o.servers, o.serverLabel].filter((v) => v !== undefined);
       if (placement.length > 1) throw new SlipwayError('SLW_USAGE', 'give one of --target, --servers and --server-label');
       if (o.target !== undefined) body.target = String(o.target);
       if (o.servers !== undefined) body.target = String(o.servers).split(',').map((x) => x.trim()).filter(Boolean).join(',');
       if (o.serverLabel !== undefined) body.target = `label:${String(o.serverLabel)}`;
-      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --target, --servers, --server-label');
+      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --gate, --target, --servers, --server-label');
       const s = await ctx.client.request<SettingsChanged>('PATCH', settingsPath(ctx), body);
       emit(ctx.io, ctx.json, s, () => show(s) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : ''));
     }),
