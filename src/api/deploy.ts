@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { deploymentStatuses, maxReplicas } from '../core/deploy.js';
 import { maxStoredInt, timestamp } from './common.js';
-import { approvalFlags, promotionSchema } from './promotions.js';
+import { approvalFlags, healthGateViewSchema, promotionSchema } from './promotions.js';
 
 export const deploymentSchema = z
   .object({
@@ -22,7 +22,7 @@ export const deploymentSchema = z
 export type Deployment = z.output<typeof deploymentSchema>;
 
 /** One deployment looked up by id also names its project. */
-export const deploymentInProjectSchema = deploymentSchema.extend({ project: z.string() });
+export const deploymentInProjectSchema = deploymentSchema.extend({ project: z.string(), healthGate: healthGateViewSchema.nullable().optional().meta({ description: 'the health gate that watches (or watched) the release this deployment switched to' }) });
 export type DeploymentInProject = z.output<typeof deploymentInProjectSchema>;
 
 export const deploymentParam = z.object({ deployment: z.string().max(64) });
@@ -70,6 +70,7 @@ export const environmentStatusSchema = z.object({
   replicas: z.object({ running: z.number().int(), ready: z.number().int(), desired: z.number().int(), observedAt: timestamp.nullable(), message: z.string().nullable().optional().meta({ description: 'why not every replica is ready, as last observed' }) }).meta({ description: 'as the engine last observed them (after each deploy, and every 30 s)' }),
   health: z.enum(['healthy', 'degraded', 'down', 'not-deployed', 'unknown']),
   deploying: deploymentSchema.nullable(),
+  healthGate: healthGateViewSchema.nullable().optional().meta({ description: 'the environment’s latest health gate (baking now, or how the last one ended)' }),
 });
 export type EnvironmentStatus = z.output<typeof environmentStatusSchema>;
 

@@ -1,7 +1,40 @@
 /** API shapes: promotions and the other requests that wait for approval (deploys and rollbacks), and a promotion's preview. */
 import { z } from 'zod';
 import { promotionStatuses } from '../core/deploy.js';
+import { healthGateStatuses } from '../core/gates.js';
 import { timestamp } from './common.js';
+
+export const healthGateViewSchema = z
+  .object({
+    id: z.string(),
+    deploymentId: z.string().meta({ description: 'the deployment that switched traffic to the release' }),
+    releaseNumber: z.number().int(),
+    status: z.enum(healthGateStatuses).meta({ description: 'baking: watched now; passed; failed: rolled back (see rollbackDeploymentId); cancelled: a newer release replaced it first' }),
+    bakeSeconds: z.number(),
+    maxErrorRate: z.number(),
+    path: z.string(),
+    requests: z.number().int().meta({ description: 'requests through the edge measured so far (probes)' }),
+    errors: z.number().int().meta({ description: 'of those: 5xx, refused or timed out' }),
+    errorRate: z.number(),
+    replicas: z.number().int(),
+    ready: z.number().int().nullable(),
+    startedAt: timestamp,
+    finishedAt: timestamp.nullable(),
+    reason: z.string().nullable().meta({ description: 'why it failed or was cancelled; what it measured when it passed' }),
+    rollbackDeploymentId: z.string().nullable(),
+  })
+  .meta({ id: 'HealthGateState' });
+
+export const promotionGatesSchema = z
+  .object({
+    approval: z.object({
+      required: z.boolean().meta({ description: 'the environment requires approval now' }),
+      state: z.enum(['pending', 'approved', 'rejected', 'none']).meta({ description: 'none: no approval was given (not required, or skipped by an admin or owner: the audit log says which)' }),
+      by: z.string().nullable(),
+    }),
+    health: healthGateViewSchema.nullable().meta({ description: 'the health gate of the deploy this request started; null before its switch or without a health gate' }),
+  })
+  .meta({ id: 'PromotionGates', description: 'each gate of the request in order: approval, then (after the switch) health' });
 
 export const promotionSchema = z
   .object({
@@ -20,6 +53,7 @@ export const promotionSchema = z
     reason: z.string().nullable(),
     deploymentId: z.string().nullable(),
     createdAt: timestamp,
+    gates: promotionGatesSchema,
   })
   .meta({ id: 'Promotion' });
 export type Promotion = z.output<typeof promotionSchema>;

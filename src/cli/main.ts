@@ -32,6 +32,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['build'], load: async () => (await import('./commands/build.js')).registerBuild },
   { names: ['import'], load: async () => (await import('./commands/build.js')).registerImport },
   { names: ['deploy', 'promote', 'approve', 'reject', 'rollback', 'scale', 'status', 'logs'], load: async () => (await import('./commands/deploy.js')).registerDeploy },
+  { names: ['promotions', 'promotion'], load: async () => (await import('./commands/promotions.js')).registerPromotions },
   { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
   { names: ['app'], load: async () => (await import('./commands/applications.js')).registerApplications },
   { names: ['git'], load: async () => (await import('./commands/git.js')).registerGit },

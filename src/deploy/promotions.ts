@@ -24,6 +24,7 @@ import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { currentRelease, requestDeploy, type Deployment, type DeployRequest, type Superseded } from './deployments.js';
 import { announceChange } from './events.js';
 import { storedSettings } from './settings.js';
+import { healthGatesOf, type HealthGateView } from './health-gate-store.js';
 import { restoreEnvironmentConfigIn } from '../config/config.js';
 import { restoreSecretsIn, type Keyring } from '../secrets/secrets.js';
 
@@ -48,6 +49,13 @@ export interface Promotion {
   reason: string | null;
   deploymentId: string | null;
   createdAt: string;
+  /** Each gate of the request, in order: approval, then (after the switch) health. */
+  gates: PromotionGates;
+}
+
+export interface PromotionGates {
+  approval: { required: boolean; state: 'pending' | 'approved' | 'rejected' | 'none'; by: string | null };
+  health: HealthGateView | null;
 }
 
 /** What a request produced: the request, and the deploy it started (none while it waits). */
@@ -66,13 +74,16 @@ function promotionQuery(db: Executor) {
     .innerJoin('environments as et', 'et.id', 'p.to_environment_id')
     .leftJoin('users as ur', 'ur.id', 'p.requested_by_user')
     .leftJoin('users as ud', 'ud.id', 'p.decided_by_user')
+    .leftJoin('environment_settings as st', 'st.environment_id', 'p.to_environment_id')
     .selectAll('p')
-    .select(['pr.name as project_name', 'ef.name as from_name', 'et.name as to_name', 'ur.email as requested_email', 'ud.email as decided_email']);
+    .select(['pr.name as project_name', 'ef.name as from_name', 'et.name as to_name', 'ur.email as requested_email', 'ud.email as decided_email', 'st.data as settings_data']);
 }
 
-type PromotionRow = PromotionsTable & { project_name: string; from_name: string; to_name: string; requested_email: string | null; decided_email: string | null };
+type PromotionRow = PromotionsTable & { project_name: string; from_name: string; to_name: string; requested_email: string | null; decided_email: string | null; settings_data: string | null };
 
-function toPromotion(p: PromotionRow): Promotion {
+function toPromotion(p: PromotionRow, health: HealthGateView | null): Promotion {
+  const required = p.settings_data ? (JSON.parse(p.settings_data) as StoredSettings).requireApproval ?? p.to_name === 'prod' : p.to_name === 'prod';
+  const state = p.status === 'pending-approval' ? 'pending' : p.status === 'rejected' ? 'rejected' : p.decided_by_user ? 'approved' : 'none';
   return {
     id: p.id,
     kind: p.kind as RequestKind,
@@ -89,7 +100,13 @@ function toPromotion(p: PromotionRow): Promotion {
     reason: p.reason,
     deploymentId: p.deployment_id,
     createdAt: p.created_at,
+    gates: { approval: { required, state, by: state === 'approved' || state === 'rejected' ? p.decided_email : null }, health },
   };
+}
+
+async function withGates(db: Executor, rows: PromotionRow[]): Promise<Promotion[]> {
+  const gates = await healthGatesOf(db, rows.flatMap((r) => (r.deployment_id ? [r.deployment_id] : [])));
+  return rows.map((r) => toPromotion(r, r.deployment_id ? (gates.get(r.deployment_id) ?? null) : null));
 }
 
 async function settingsOf(db: Executor, access: EnvironmentAccess): Promise<EnvironmentSettings> {
@@ -224,7 +241,7 @@ export async function findPromotion(db: Executor, access: WorkspaceAccess, id: s
 export async function getPromotion(db: Executor, access: WorkspaceAccess, id: string): Promise<Promotion> {
   const row = await promotionQuery(db).where('p.id', '=', id).where('p.workspace_id', '=', access.workspace.id).executeTakeFirst();
   if (!row) throw notFound('promotion', id);
-  return toPromotion(row);
+  return (await withGates(db, [row]))[0]!;
 }
 
 /** A project's promotions and approval requests, newest first: one query, the filter and the limit in SQL. */
@@ -232,7 +249,7 @@ export async function listPromotions(db: Executor, access: WorkspaceAccess, proj
   let q = promotionQuery(db).where('p.workspace_id', '=', access.workspace.id).where('p.project_id', '=', projectId);
   if (status !== undefined) q = q.where('p.status', '=', status);
   const rows = await q.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(limit).execute();
-  return rows.map(toPromotion);
+  return withGates(db, rows);
 }
 
 /** Approves (and queues its deploy) or rejects a pending request, in one transaction. */

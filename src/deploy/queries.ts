@@ -14,6 +14,7 @@ import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import { repositoryOfProject } from '../registry/repositories.js';
 import type { Executor } from '../store/schema.js';
 import { toDeployment, type Deployment } from './deployments.js';
+import { toHealthGateView, type HealthGateView } from './health-gate-store.js';
 
 /** The image `--version` (a tag) or `--digest` names in the project's repository. */
 export async function resolveImage(db: Executor, access: EnvironmentAccess, ref: { version?: string | undefined; digest?: string | undefined }): Promise<{ digest: string; version: string | null }> {
@@ -54,6 +55,16 @@ export interface EnvironmentStatus {
   replicas: { running: number; ready: number; desired: number; observedAt: string | null; message: string | null };
   health: 'healthy' | 'degraded' | 'down' | 'not-deployed' | 'unknown';
   deploying: Deployment | null;
+  /** The environment's latest health gate (baking now, or how the last one ended). */
+  healthGate: HealthGateView | null;
+}
+
+/** The latest health gate of each environment of a project. */
+async function latestHealthGates(db: Executor, projectId: string): Promise<Map<string, HealthGateView>> {
+  // Ids are time-ordered (platform/ids.ts): the greatest of an environment is its latest gate.
+  const latest = db.selectFrom('health_gates').select((eb) => eb.fn.max('id').as('id')).where('project_id', '=', projectId).groupBy('environment_id');
+  const rows = await db.selectFrom('health_gates').selectAll().where('id', 'in', latest).execute();
+  return new Map(rows.map((r) => [r.environment_id, toHealthGateView(r)]));
 }
 
 /** Health from the last observation of the release that runs. */
@@ -84,6 +95,7 @@ export async function environmentStatus(db: Executor, access: ProjectAccess): Pr
     .execute();
   const active = await db.selectFrom('deployments').selectAll().where('project_id', '=', project).where('status', 'in', ['queued', 'running']).execute();
   const deploying = new Map(active.map((d) => [d.environment_id, d]));
+  const gates = await latestHealthGates(db, project);
   const names = { workspace: access.workspace.name, project: access.project.name };
   const out = rows.map((r): EnvironmentStatus & { order: string } => {
     const settings = effectiveSettings({ ...names, environment: r.name }, r.settings ? (JSON.parse(r.settings) as StoredSettings) : {});
@@ -99,6 +111,7 @@ export async function environmentStatus(db: Executor, access: ProjectAccess): Pr
       replicas: { running: current ? observed.running : 0, ready: current ? observed.ready : 0, desired: settings.replicas, observedAt: r.o_at ?? null, message: r.o_message ?? null },
       health: healthOf(release, observed, settings.replicas),
       deploying: deploying.has(r.id) ? toDeployment(r.name, deploying.get(r.id)!) : null,
+      healthGate: gates.get(r.id) ?? null,
     };
   });
   // Sort keys made once; a plain comparison (localeCompare costs ~1 µs a call, 10,000 rows make ~130,000 calls).

@@ -142,7 +142,7 @@ export interface LoadResult {
  * Sends about `rate` requests per second to `domain` through the proxy (at most `concurrency`
  * at once) until `stop()` is called or `maxSeconds` pass; counts every non-200 and error.
  */
-export function loadGenerator(proxyPort: number, domain: string, rate = 150, concurrency = 10, maxSeconds = 120): { stop(): Promise<LoadResult> } {
+export function loadGenerator(proxyPort: number, domain: string, rate = 150, concurrency = 10, maxSeconds = 120): { stop(): Promise<LoadResult>; snapshot(): Promise<{ sent: number; failed: number }> } {
   const result: LoadResult = { sent: 0, retried: 0, failed: 0, failures: [], bodies: new Map() };
   let running = true;
   const until = Date.now() + maxSeconds * 1000;
@@ -174,5 +174,7 @@ export function loadGenerator(proxyPort: number, domain: string, rate = 150, con
       await Promise.all(workers);
       return result;
     },
+    /** The counts so far, while it runs. */
+    snapshot: async () => ({ sent: result.sent, failed: result.failed }),
   };
 }

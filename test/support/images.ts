@@ -110,8 +110,12 @@ export async function pushBase(docker: (args: string[], input?: string) => Promi
   await docker(['push', ref]);
 }
 
-/** Compiles a tiny HTTP server (PORT, GREETING from the environment) into an executable JAR. */
-export async function buildJar(dir: string, message = 'hello from a JAR'): Promise<string> {
+/**
+ * Compiles a tiny HTTP server (PORT, GREETING from the environment) into an executable JAR. With
+ * `status`, it answers every path with that status except `/healthz` (200): a release whose
+ * readiness check passes and whose requests fail (the health gate's test).
+ */
+export async function buildJar(dir: string, message = 'hello from a JAR', options: { status?: number } = {}): Promise<string> {
   const src = join(dir, 'src');
   const classes = join(dir, 'classes');
   mkdirSync(src, { recursive: true });
@@ -128,10 +132,16 @@ public class App {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
     server.createContext("/", exchange -> {
       byte[] body = (greeting + " | ${message}\\n").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
+      exchange.sendResponseHeaders(${options.status ?? 200}, body.length);
       exchange.getResponseBody().write(body);
       exchange.close();
-    });
+    });${options.status === undefined ? '' : `
+    server.createContext("/healthz", exchange -> {
+      byte[] ok = "ok\\n".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, ok.length);
+      exchange.getResponseBody().write(ok);
+      exchange.close();
+    });`}
     server.start();
     System.out.println("listening on " + port);
   }

@@ -13,6 +13,7 @@ import { apiPath } from '../client.js';
 import { required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit, pc, shortTime, table } from '../output.js';
 import { followEvents, followRuntime, type LogEvent } from '../sse.js';
+import { healthLine } from './promotions.js';
 
 
 const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
@@ -32,7 +33,8 @@ async function follow(ctx: Ctx, deployment: Deployment, extra: Record<string, un
   const end = await followEvents(ctx.client, `${apiPath('workspaces', workspace, 'deployments', deployment.id, 'events')}`, ctx.json ? () => undefined : printLog);
   const final = await ctx.client.request<DeploymentInProject>('GET', apiPath('workspaces', workspace, 'deployments', deployment.id));
   const what = final.kind === 'scale' ? `scaling of ${final.environment}` : `release #${final.releaseNumber} of ${final.environment}`;
-  emit(ctx.io, ctx.json, { ...extra, deployment: final }, () => (end.status === 'succeeded' ? pc.green(final.kind === 'scale' ? `${final.environment} scaled` : `${what} is live`) : pc.red(`${what} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? ''}`)));
+  const gate = final.healthGate ? `\nhealth gate: ${healthLine(final.healthGate)}; it is rolled back automatically if it fails (slipway status -p ${final.project} shows the gate)` : '';
+  emit(ctx.io, ctx.json, { ...extra, deployment: final }, () => (end.status === 'succeeded' ? pc.green(final.kind === 'scale' ? `${final.environment} scaled` : `${what} is live`) + gate : pc.red(`${what} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? ''}`)));
   if (end.status !== 'succeeded') throw new SlipwayError('SLW_VALIDATION', `deployment ${final.id} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${end.error ?? 'see slipway logs'}`);
 }
 
@@ -161,6 +163,8 @@ export function registerDeploy(program: Command, run: Runner): void {
           ),
           // Why an environment is not all ready (e.g. its server was revoked), one line each.
           ...result.environments.filter((e) => e.release && e.health !== 'healthy' && e.replicas.message).map((e) => `${e.name}: ${e.replicas.message}`),
+          // The health gate of each environment's latest gated release: baking now, or how it ended.
+          ...result.environments.flatMap((e) => (e.healthGate ? [`${e.name}: health gate of release #${e.healthGate.releaseNumber} ${healthLine(e.healthGate)}`] : [])),
         ].join('\n'),
       );
     }),

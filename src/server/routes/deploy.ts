@@ -18,6 +18,7 @@ import { scale } from '../../deploy/scale.js';
 import { getSettings } from '../../deploy/settings.js';
 import { releaseIds } from '../../deploy/spec.js';
 import { workloadName } from '../../core/deploy.js';
+import { healthGatesOf } from '../../deploy/health-gate-store.js';
 import { environmentStatus, resolveImage, rollbackTarget } from '../../deploy/queries.js';
 import { previewPromotion } from '../../deploy/preview.js';
 import { deployLog, resumeAfter, runtimeOutput, workspaceChangeEvents } from '../../deploy/streams.js';
@@ -93,7 +94,7 @@ export const deployRoutes = [
     response: deploymentInProjectSchema,
     handler: async ({ deps, access, params }) => {
       const d = await findDeployment(deps.db, access.workspace.id, params.deployment);
-      return { ...toDeployment(d.environment, d.row), project: d.project };
+      return { ...toDeployment(d.environment, d.row), project: d.project, healthGate: (await healthGatesOf(deps.db, [d.row.id])).get(d.row.id) ?? null };
     },
   }),
   defineRoute({
