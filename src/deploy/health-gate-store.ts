@@ -21,8 +21,11 @@ export interface HealthGateView {
   bakeSeconds: number;
   maxErrorRate: number;
   path: string;
+  /** Requests measured: real traffic through the edge and the gate's probes. */
   requests: number;
   errors: number;
+  /** Of the requests: the gate's own probes. */
+  probes: number;
   /** errors / requests, 0 without requests. */
   errorRate: number;
   replicas: number;
@@ -46,6 +49,7 @@ export function toHealthGateView(g: HealthGatesTable): HealthGateView {
     path: config.path,
     requests: g.requests,
     errors: g.errors,
+    probes: g.probes,
     errorRate: g.requests === 0 ? 0 : g.errors / g.requests,
     replicas: g.replicas,
     ready: g.ready,
@@ -97,6 +101,7 @@ export async function openHealthGate(tx: Executor, d: DeploymentsTable): Promise
       config: JSON.stringify(gate),
       requests: 0,
       errors: 0,
+      probes: 0,
       replicas: settings.replicas ?? 1,
       ready: null,
       not_ready_since: null,

@@ -3,6 +3,8 @@
  * a health gate for its bake time, and rolls it back when it fails.
  *
  * What it measures, for each baking gate:
+ * - real traffic: the requests the edge served for the environment's domain, from its access log
+ *   (switched on for that host during the bake only; edge/access-log.ts), a 5xx counting as failed;
  * - requests through the edge: a steady stream of probes (GET the gate's path on the
  *   environment's domain, sent to the edge's own listener, so they pass the same route, proxy and
  *   upstreams as a client's), five a second; a 5xx, a refused or reset connection and a timeout
@@ -37,7 +39,7 @@ import { restoreSnapshot } from './promotions.js';
 import { rollbackTarget } from './queries.js';
 import { getSettings } from './settings.js';
 import { releaseIds } from './spec.js';
-import type { Placements } from './target.js';
+import type { Edge, Placements } from './target.js';
 
 /**
  * Five probes a second: enough requests for a verdict within two seconds (MIN_SAMPLE), a
@@ -48,7 +50,7 @@ export const PROBE_EVERY_MS = 200;
 /** A probe that takes longer than this counts as failed (the app hangs, or the edge cannot reach it). */
 export const PROBE_TIMEOUT_MS = 2_000;
 /** Between reconciles of a baking gate: the verdict is at most this late. */
-export const GATE_POLL_MS = 500;
+export const GATE_POLL_MS = 250;
 
 export interface HealthGateOptions {
   db: Db;
@@ -65,8 +67,11 @@ export interface HealthGateOptions {
 }
 
 interface Prober {
+  /** Probes sent and failed since the last reconcile took them. */
   requests: number;
   errors: number;
+  /** Real traffic served since the last reconcile (the edge's access log); absent when the edge cannot tell. */
+  traffic?: () => { requests: number; errors: number };
   stop(): void;
 }
 
@@ -108,18 +113,21 @@ export class HealthGates {
     const newer = await this.o.db.selectFrom('deployments').select(['id', 'release_number']).where('environment_id', '=', row.environment_id).where('kind', '=', 'release').where('release_number', '>', row.release_number).where('status', '!=', 'cancelled').orderBy('release_number', 'desc').executeTakeFirst();
     if (newer) return this.#cancel(row, fence, `release #${newer.release_number} (deployment ${newer.id}) replaced it before its bake ended`);
 
-    const prober = this.#prober(row, config, settings.domain, placement.edge.probe?.bind(placement.edge));
+    const prober = this.#prober(row, config, settings.domain, placement.edge);
     const workload = await placement.target.observe(workloadName(releaseIds(access, row.release_number))).catch(() => undefined);
     const ready = workload === undefined ? null : (workload?.instances.filter((i) => i.ready).length ?? 0);
     const now = Date.now();
     const short = ready !== null && ready < row.replicas;
     const notReadySince = short ? (row.not_ready_since ?? new Date(now).toISOString()) : null;
-    const delta = { requests: prober.requests, errors: prober.errors };
+    const probes = { requests: prober.requests, errors: prober.errors };
+    const traffic = prober.traffic?.() ?? { requests: 0, errors: 0 };
+    const delta = { requests: probes.requests + traffic.requests, errors: probes.errors + traffic.errors };
     const stored = await this.o.db
       .updateTable('health_gates')
       .set((eb) => ({
         requests: eb('requests', '+', delta.requests),
         errors: eb('errors', '+', delta.errors),
+        probes: eb('probes', '+', probes.requests),
         ready,
         not_ready_since: notReadySince,
         lease_until: new Date(now + this.leaseMs).toISOString(),
@@ -129,8 +137,8 @@ export class HealthGates {
       .where('status', '=', 'baking')
       .executeTakeFirst();
     if (Number(stored.numUpdatedRows) === 0) return this.#forget(id);
-    prober.requests -= delta.requests;
-    prober.errors -= delta.errors;
+    prober.requests -= probes.requests;
+    prober.errors -= probes.errors;
     const verdict = judgeHealth({
       elapsedMs: now - Date.parse(row.started_at),
       bakeMs: config.bakeSeconds * 1000,
@@ -140,7 +148,7 @@ export class HealthGates {
       replicas: row.replicas,
       ready,
       notReadyMs: notReadySince ? now - Date.parse(notReadySince) : 0,
-      measured: placement.edge.probe !== undefined,
+      measured: placement.edge.probe !== undefined || placement.edge.traffic !== undefined,
     });
     if (verdict.verdict === 'baking') return { requeueAfterMs: GATE_POLL_MS };
     if (verdict.verdict === 'passed') await this.#pass(row, fence, verdict.summary);
@@ -148,36 +156,46 @@ export class HealthGates {
     return this.#forget(id);
   }
 
-  /** The prober of a gate on this server, started when there is none yet. */
-  #prober(row: HealthGatesTable, config: HealthGate, domain: string, probe: ((host: string, path: string, timeoutMs: number) => Promise<number>) | undefined): Prober {
+  /** The prober of a gate on this server (and the edge's count of its real traffic), started when there is none yet. */
+  #prober(row: HealthGatesTable, config: HealthGate, domain: string, edge: Edge): Prober {
     const existing = this.#probers.get(row.id);
     if (existing) return existing;
     const prober: Prober = { requests: 0, errors: 0, stop: () => undefined };
     this.#probers.set(row.id, prober);
-    if (!probe) {
-      this.o.logger.warn({ gate: row.id }, 'this edge cannot be probed from the control plane; the health gate judges readiness only');
-      return prober;
+    const traffic = edge.traffic;
+    if (traffic) {
+      prober.traffic = () => traffic.take(domain);
+      void traffic.watch(domain).catch((error: unknown) => this.o.logger.warn({ err: error, gate: row.id }, 'could not switch on the edge access log for the health gate; it counts its probes only'));
     }
-    let inFlight = 0;
-    const timer = setInterval(() => {
-      // At most a few probes at once: an app that hangs gets no pile-up of requests from its gate.
-      if (inFlight >= 4) {
-        prober.requests += 1;
-        prober.errors += 1;
-        return;
-      }
-      inFlight += 1;
-      void probe(domain, config.path, PROBE_TIMEOUT_MS)
-        .then((status) => {
+    const probe = edge.probe?.bind(edge);
+    let timer: NodeJS.Timeout | undefined;
+    if (probe) {
+      let inFlight = 0;
+      timer = setInterval(() => {
+        // At most a few probes at once: an app that hangs gets no pile-up of requests from its gate.
+        if (inFlight >= 4) {
           prober.requests += 1;
-          if (status === 0 || status >= 500) prober.errors += 1;
-        })
-        .finally(() => {
-          inFlight -= 1;
-        });
-    }, this.o.probeEveryMs ?? PROBE_EVERY_MS);
-    timer.unref();
-    prober.stop = () => clearInterval(timer);
+          prober.errors += 1;
+          return;
+        }
+        inFlight += 1;
+        void probe(domain, config.path, PROBE_TIMEOUT_MS)
+          .then((status) => {
+            prober.requests += 1;
+            if (status === 0 || status >= 500) prober.errors += 1;
+          })
+          .finally(() => {
+            inFlight -= 1;
+          });
+      }, this.o.probeEveryMs ?? PROBE_EVERY_MS);
+      timer.unref();
+    } else {
+      this.o.logger.warn({ gate: row.id }, 'this edge cannot be probed from the control plane; the health gate judges its traffic and readiness only');
+    }
+    prober.stop = () => {
+      clearInterval(timer);
+      if (traffic) void traffic.unwatch(domain).catch((error: unknown) => this.o.logger.warn({ err: error, gate: row.id }, 'could not switch the edge access log off after the health gate'));
+    };
     return prober;
   }
 

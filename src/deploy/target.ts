@@ -170,6 +170,12 @@ export interface Edge {
    * plane cannot reach this edge's listener (the health gate then judges readiness only).
    */
   probe?(host: string, path: string, timeoutMs: number): Promise<number>;
+  /**
+   * Real traffic to a host as the proxy served it (its access log): `watch` starts counting (and
+   * logging) the host, `take` returns what was served since the last take (requests and 5xx,
+   * the health gate's own probes left out), `unwatch` stops. Absent when the edge cannot tell.
+   */
+  traffic?: { watch(host: string): Promise<void>; unwatch(host: string): Promise<void>; take(host: string): { requests: number; errors: number } };
 }
 
 /** Where an environment runs: a target and the edge in front of it. */

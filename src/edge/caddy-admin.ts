@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { buildServerLogs } from './access-log.js';
 import { CaddyAdminError, adminRequest } from './admin-http.js';
 import { assertLoopbackAddress } from './addresses.js';
 import {
@@ -192,6 +193,20 @@ export class CaddyAdmin {
         await this.#writeRoutes(await this.#withDrainHolders(next, id, parseRoute(current)?.upstreams ?? [], []));
       }
       this.#observer?.routeRemoved(id);
+    });
+  }
+
+  /**
+   * Access logs for exactly these hosts (see access-log.ts); none when `hosts` is empty. One
+   * config change (a graceful reload, like a route change).
+   */
+  setAccessLogHosts(hosts: string[], port: number | null): Promise<void> {
+    return this.#serial(async () => {
+      const wanted = buildServerLogs(hosts, port);
+      const current = await this.getConfig(`${SERVER_PATH}/logs`);
+      if (sameJson(current ?? null, wanted)) return;
+      if (wanted === null) await this.#call('DELETE', `/config/${SERVER_PATH}/logs`);
+      else await this.#call('POST', `/config/${SERVER_PATH}/logs`, wanted);
     });
   }
 

@@ -13,3 +13,4 @@ export { DEFAULT_ROUTE_ID, NO_ROUTE_BODY, SERVER_NAME, buildInitialConfig, type 
 export type { LogStream } from './caddy-process.js';
 export { HTTP_SERVER_NAME, PRIVATE_SUFFIXES, certificateSource, isPrivateName, type AcmeSettings, type CertificateSource, type HttpsSpec } from './https-config.js';
 export { CertificateWatch, presentedCertificate, type CertificateState } from './certificates.js';
+export { AccessCounter, PROBE_USER_AGENT, buildServerLogs } from './access-log.js';

@@ -14,7 +14,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SlipwayError, isSlipwayError } from '../core/errors.js';
-import { CaddyAdmin, CaddySupervisor, adminSocketOf, assertSocketPath } from '../edge/index.js';
+import { AccessCounter, CaddyAdmin, CaddySupervisor, PROBE_USER_AGENT, adminSocketOf, assertSocketPath } from '../edge/index.js';
 import type { Edge, Placement } from '../deploy/target.js';
 import { DockerTarget } from '../targets/docker-target.js';
 import { lockDataDir } from './lock.js';
@@ -25,7 +25,7 @@ const address = (a: { host: string; port: number }) => `${a.host.includes(':') ?
 /** One GET through the proxy listener with `Host: host`: the answer's status, 0 when none came in time. */
 function probeThrough(listen: { host: string; port: number }, host: string, path: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host, port: listen.port, path, method: 'GET', headers: { host, 'user-agent': 'slipway-health-gate' }, agent: false, timeout: timeoutMs }, (res) => {
+    const req = request({ host: listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host, port: listen.port, path, method: 'GET', headers: { host, 'user-agent': PROBE_USER_AGENT }, agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', () => resolve(0));
@@ -47,6 +47,7 @@ export type ServerEdge = Edge & {
   /** Requests in flight through the proxy to these upstreams right now (see CaddyAdmin.inFlight). */
   inFlight(upstreams: string[]): Promise<number>;
   probe(host: string, path: string, timeoutMs: number): Promise<number>;
+  traffic: NonNullable<Edge['traffic']>;
 };
 
 export async function startDeployBackend(options: ServerOptions, logger: Logger): Promise<Placement & { edge: ServerEdge; stop(): Promise<void> }> {
@@ -57,10 +58,15 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
   } catch (error) {
     throw new SlipwayError('SLW_SERVER_CONFIG', (error as Error).message, { cause: error });
   }
+  // Access log lines of the hosts a health gate watches are counted here (edge/access-log.ts).
+  const access = new AccessCounter();
   const supervisor = new CaddySupervisor({
     proxyListen,
     stateDir,
-    onLog: (line) => logger.debug({ caddy: line }, 'caddy'),
+    onLog: (line) => {
+      access.onLine(line);
+      logger.debug({ caddy: line }, 'caddy');
+    },
     onEvent: (event) => (event.type === 'warning' ? logger.warn({ caddy: event.type }, `edge proxy: ${event.message}`) : logger.info({ caddy: event.type }, `edge proxy: ${event.type}`)),
   });
   try {
@@ -79,6 +85,11 @@ export async function startDeployBackend(options: ServerOptions, logger: Logger)
     removeRoute: (id) => admin.removeRoute(id),
     inFlight: (upstreams) => admin.inFlight(upstreams),
     probe: (host, path, timeoutMs) => probeThrough(options.proxyListen!, host, path, timeoutMs),
+    traffic: {
+      watch: (host) => admin.setAccessLogHosts(access.watch(host), options.proxyListen!.port),
+      unwatch: (host) => admin.setAccessLogHosts(access.unwatch(host), options.proxyListen!.port),
+      take: (host) => access.take(host),
+    },
   };
   const stop = async () => {
     if (options.stopProxy) {

@@ -312,8 +312,11 @@ export interface HealthGatesTable {
   status: string;
   /** JSON HealthGate (core/gates.ts) as it was when the bake started. */
   config: string;
+  /** Requests measured (real traffic and probes) and of those failed. */
   requests: number;
   errors: number;
+  /** Of the requests: the gate's own probes. */
+  probes: number;
   replicas: number;
   ready: number | null;
   not_ready_since: string | null;

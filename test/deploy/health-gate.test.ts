@@ -114,6 +114,8 @@ describe('gates', () => {
     expect(gate.status).toBe('failed');
     expect(gate.reason).toMatch(/^\d+% 5xx over \d+ s \(\d+ of \d+ requests failed; at most 5% allowed\)$/);
     expect(Date.parse(gate.finishedAt!) - Date.parse(gate.startedAt)).toBeLessThan(gate.bakeSeconds * 1000);
+    // Real traffic (the edge's access log) was measured besides the gate's own probes.
+    expect(gate.requests).toBeGreaterThan(gate.probes);
     const rollback = await until(
       async () => (await w.run(['logs', gate.rollbackDeploymentId!, '-w', w.ws, '--json'])).json<{ end: { status: string } | null }>(),
       (r) => r.end !== null && r.end.status !== 'running',
@@ -143,6 +145,7 @@ describe('gates', () => {
       failedBeforeGateActed: failedBeforeGate,
       switchToGateMs: gateActedAt - switchedAt,
       gateToRollbackLiveMs: rolledBackAt - gateActedAt,
+      gateMeasured: { requests: gate.requests, probes: gate.probes, errors: gate.errors },
       gateReason: gate.reason,
     };
     console.log(`health gate under load: ${JSON.stringify(numbers)}`);

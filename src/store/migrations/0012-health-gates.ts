@@ -19,6 +19,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('config', 'text', (c) => c.notNull())
     .addColumn('requests', 'integer', (c) => c.notNull())
     .addColumn('errors', 'integer', (c) => c.notNull())
+    .addColumn('probes', 'integer', (c) => c.notNull())
     .addColumn('replicas', 'integer', (c) => c.notNull())
     .addColumn('ready', 'integer')
     .addColumn('not_ready_since', 'text')
