@@ -39,6 +39,10 @@ const statusTones: Record<string, Tone> = {
   down: 'bad',
   failed: 'bad',
   rejected: 'bad',
+  baking: 'info',
+  passed: 'ok',
+  approved: 'ok',
+  cancelled: 'muted',
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -7,6 +7,7 @@ import type { Promotion, PromotionStarted } from '../types';
 import { Digest, ErrorNote, Link, StatusBadge } from '../ui/bits';
 import { Dialog } from '../ui/dialog';
 import { useAction } from '../ui/hooks';
+import { PromotionGates } from './Gates';
 
 const what = (p: Promotion) => (p.kind === 'deploy' ? 'deploy' : p.kind === 'rollback' ? 'rollback' : 'promote');
 
@@ -61,6 +62,7 @@ export function Approvals({ ws, promotions, onDecided }: { ws: string; promotion
                   {what(p)} {p.version ?? 'untagged'} {p.kind === 'promotion' ? `${p.from} → ${p.to}` : `to ${p.to}`} <StatusBadge status={p.status} /> asked by {p.requestedBy ?? 'unknown'}
                   {p.decidedBy ? `, decided by ${p.decidedBy}` : ''} {ago(p.createdAt)}
                   {p.reason ? ` — “${p.reason}”` : ''}
+                  <PromotionGates p={p} />
                 </span>
                 {p.deploymentId && <Link to={href('w', ws, 'deployments', p.deploymentId)}>log</Link>}
               </li>

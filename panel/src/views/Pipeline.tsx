@@ -15,6 +15,7 @@ import { Approvals } from './Approvals';
 import { GitSource } from './GitSource';
 import { PromoteDialog } from './PromoteDialog';
 import { Webhook } from './Webhook';
+import { HealthGateState } from './Gates';
 
 interface PipelineData {
   environments: EnvironmentStatus[];
@@ -141,6 +142,11 @@ function EnvCard(props: { ws: string; project: string; env: EnvironmentStatus; u
         <p className="deploying">
           <StatusBadge status={env.deploying.status} /> release #{env.deploying.releaseNumber}, {env.deploying.phase} ·{' '}
           <Link to={href('w', ws, 'deployments', env.deploying.id)}>watch the live log</Link>
+        </p>
+      )}
+      {env.healthGate && env.healthGate.status !== 'cancelled' && (
+        <p className="gate-line">
+          <HealthGateState gate={env.healthGate} />
         </p>
       )}
       <div className="actions">
