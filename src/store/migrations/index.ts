@@ -18,8 +18,8 @@ import * as servers from './0011-servers.js';
 import * as pipelines from './0012-pipelines.js';
 import * as gitSources from './0013-git-sources.js';
 import * as webhooks from './0014-webhooks.js';
+import * as healthGates from './0015-health-gates.js';
 import * as applications from './0016-applications.js';
-import * as healthGates from './0012-health-gates.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -36,8 +36,8 @@ const all: Record<string, Migration> = {
   '0012-pipelines': pipelines,
   '0013-git-sources': gitSources,
   '0014-webhooks': webhooks,
+  '0015-health-gates': healthGates,
   '0016-applications': applications,
-  '0012-health-gates': healthGates,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
