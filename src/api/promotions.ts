@@ -33,9 +33,13 @@ export const promotionGatesSchema = z
       state: z.enum(['pending', 'approved', 'rejected', 'none']).meta({ description: 'none: no approval was given (not required, or skipped by an admin or owner: the audit log says which)' }),
       by: z.string().nullable(),
     }),
+    pipeline: z
+      .object({ pipeline: z.string(), runId: z.string(), status: z.string().meta({ description: 'the run’s status: queued, running, succeeded, failed, cancelled, timed-out' }), error: z.string().nullable() })
+      .nullable()
+      .meta({ description: 'the pipeline gate’s run against the candidate image; null before it was triggered or without a pipeline gate' }),
     health: healthGateViewSchema.nullable().meta({ description: 'the health gate of the deploy this request started; null before its switch or without a health gate' }),
   })
-  .meta({ id: 'PromotionGates', description: 'each gate of the request in order: approval, then (after the switch) health' });
+  .meta({ id: 'PromotionGates', description: 'each gate of the request in order: approval, the pipeline against the candidate, then (after the switch) health' });
 
 export const promotionSchema = z
   .object({

@@ -69,8 +69,20 @@ export const environmentCertificateSchema = certificateStateSchema
 export type EnvironmentCertificate = z.output<typeof environmentCertificateSchema>;
 
 /** What `GET …/settings` answers: the settings, and the certificates of the domain where the environment runs on servers with HTTPS. */
+const gateSource = z.enum(['environment', 'manifest', 'default', 'none']);
+export const effectiveGatesSchema = z
+  .object({
+    requireApproval: z.boolean(),
+    pipeline: z.string().nullable(),
+    health: healthGateSchema.nullable(),
+    source: z.object({ approval: gateSource, pipeline: gateSource, health: gateSource }).meta({ description: 'where each gate comes from: the environment’s own settings, the project manifest’s gates for this environment (where it sets none), the default, or none' }),
+  })
+  .meta({ id: 'EffectiveGates' });
+export type EffectiveGates = z.output<typeof effectiveGatesSchema>;
+
 export const settingsViewSchema = settingsSchema
   .extend({
+    gates: effectiveGatesSchema.optional().meta({ description: 'the gates that apply, in order: approval, pipeline, health (docs/gates.md)' }),
     certificates: z.array(environmentCertificateSchema).meta({ description: 'as the servers’ agents last reported them; empty on the local target (HTTP only) and before the first report' }),
   })
   .meta({ id: 'EnvironmentSettingsView' });

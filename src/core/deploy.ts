@@ -13,8 +13,8 @@ export const healthTypes = ['http', 'tcp', 'image'] as const;
 export type HealthType = (typeof healthTypes)[number];
 export const deploymentStatuses = ['queued', 'running', 'cancelling', 'succeeded', 'failed', 'cancelled'] as const;
 export type DeploymentStatus = (typeof deploymentStatuses)[number];
-/** `baking`: deployed, the health gate watches it; `failed` after a bake: rolled back by the health gate. */
-export const promotionStatuses = ['pending-approval', 'rejected', 'deploying', 'baking', 'succeeded', 'failed', 'cancelled'] as const;
+/** `testing`: its pipeline gate runs against the candidate image; `baking`: deployed, the health gate watches it; `failed` after a bake: rolled back by the health gate. */
+export const promotionStatuses = ['pending-approval', 'rejected', 'testing', 'deploying', 'baking', 'succeeded', 'failed', 'cancelled'] as const;
 export type PromotionStatus = (typeof promotionStatuses)[number];
 
 /** What an environment runs with. `null` fields fall back to the defaults below. */

@@ -10,6 +10,7 @@ import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
 import type { DeploymentsTable, Executor, HealthGatesTable } from '../store/schema.js';
 import { appendEvent } from './events.js';
+import { gatesOf } from './gates.js';
 import { storedSettings } from './settings.js';
 
 /** A health gate as the API shows it. */
@@ -77,7 +78,14 @@ export function healthGateLine(g: HealthGateView): string {
  */
 export async function openHealthGate(tx: Executor, d: DeploymentsTable): Promise<string | null> {
   const settings = await storedSettings(tx, d.environment_id);
-  const gate = settings.gateHealth;
+  const names = await tx
+    .selectFrom('environments as e')
+    .innerJoin('projects as p', 'p.id', 'e.project_id')
+    .innerJoin('workspaces as w', 'w.id', 'p.workspace_id')
+    .select(['e.name as environment', 'p.name as project', 'w.name as workspace'])
+    .where('e.id', '=', d.environment_id)
+    .executeTakeFirstOrThrow();
+  const gate = (await gatesOf(tx, { ...names, projectId: d.project_id, environmentId: d.environment_id }, settings)).health;
   const release = await tx.selectFrom('releases').select(['trigger']).where('id', '=', d.release_id).executeTakeFirst();
   const now = nowIso();
   await tx

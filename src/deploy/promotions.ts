@@ -24,6 +24,7 @@ import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { currentRelease, requestDeploy, type Deployment, type DeployRequest, type Superseded } from './deployments.js';
 import { announceChange } from './events.js';
 import { storedSettings } from './settings.js';
+import { gatesOf } from './gates.js';
 import { healthGatesOf, type HealthGateView } from './health-gate-store.js';
 import { restoreEnvironmentConfigIn } from '../config/config.js';
 import { restoreSecretsIn, type Keyring } from '../secrets/secrets.js';
@@ -55,6 +56,8 @@ export interface Promotion {
 
 export interface PromotionGates {
   approval: { required: boolean; state: 'pending' | 'approved' | 'rejected' | 'none'; by: string | null };
+  /** The pipeline gate's run against the candidate image (the newest, if it was asked again). */
+  pipeline: { pipeline: string; runId: string; status: string; error: string | null } | null;
   health: HealthGateView | null;
 }
 
@@ -81,7 +84,7 @@ function promotionQuery(db: Executor) {
 
 type PromotionRow = PromotionsTable & { project_name: string; from_name: string; to_name: string; requested_email: string | null; decided_email: string | null; settings_data: string | null };
 
-function toPromotion(p: PromotionRow, health: HealthGateView | null): Promotion {
+function toPromotion(p: PromotionRow, health: HealthGateView | null, pipeline: PromotionGates['pipeline']): Promotion {
   const required = p.settings_data ? (JSON.parse(p.settings_data) as StoredSettings).requireApproval ?? p.to_name === 'prod' : p.to_name === 'prod';
   const state = p.status === 'pending-approval' ? 'pending' : p.status === 'rejected' ? 'rejected' : p.decided_by_user ? 'approved' : 'none';
   return {
@@ -100,13 +103,16 @@ function toPromotion(p: PromotionRow, health: HealthGateView | null): Promotion 
     reason: p.reason,
     deploymentId: p.deployment_id,
     createdAt: p.created_at,
-    gates: { approval: { required, state, by: state === 'approved' || state === 'rejected' ? p.decided_email : null }, health },
+    gates: { approval: { required, state, by: state === 'approved' || state === 'rejected' ? p.decided_email : null }, pipeline, health },
   };
 }
 
 async function withGates(db: Executor, rows: PromotionRow[]): Promise<Promotion[]> {
   const gates = await healthGatesOf(db, rows.flatMap((r) => (r.deployment_id ? [r.deployment_id] : [])));
-  return rows.map((r) => toPromotion(r, r.deployment_id ? (gates.get(r.deployment_id) ?? null) : null));
+  const runs = rows.length === 0 ? [] : await db.selectFrom('pipeline_runs').select(['id', 'promotion_id', 'pipeline', 'status', 'error']).where('promotion_id', 'in', rows.map((r) => r.id)).where('trigger_kind', '=', 'gate').orderBy('id', 'asc').execute();
+  // Ids are time-ordered: the last one of a request is its newest run.
+  const runOf = new Map(runs.map((r) => [r.promotion_id, { pipeline: r.pipeline, runId: r.id, status: r.status, error: r.error }]));
+  return rows.map((r) => toPromotion(r, r.deployment_id ? (gates.get(r.deployment_id) ?? null) : null, runOf.get(r.id) ?? null));
 }
 
 async function settingsOf(db: Executor, access: EnvironmentAccess): Promise<EnvironmentSettings> {
@@ -187,22 +193,35 @@ export async function restoreSnapshot(tx: Executor, keyring: Keyring, to: Enviro
   await restoreSecretsIn(tx, keyring, to, request.secretVersions ?? {}, via);
 }
 
+/** The gates of the environment a request changes. */
+export function gatesOfAccess(db: Executor, to: EnvironmentAccess) {
+  return gatesOf(db, { workspace: to.workspace.name, project: to.project.name, projectId: to.project.id, environment: to.environment.name, environmentId: to.environment.id });
+}
+
 async function ask(db: Db, access: ProjectAccess, r: NewRequest, options: { skipApproval?: boolean; supersede?: boolean; keyring?: Keyring }): Promise<RequestResult> {
   const settings = await settingsOf(db, r.to);
+  const gates = await gatesOfAccess(db, r.to);
   if (r.kind !== 'rollback') await assertPromotedFrom(db, r.to, settings, r.imageDigest);
-  const wait = settings.requireApproval && !options.skipApproval;
-  if (options.skipApproval && settings.requireApproval && access.role !== 'admin' && access.role !== 'owner') {
+  const wait = gates.requireApproval && !options.skipApproval;
+  // The pipeline gate tests the candidate image before anything deploys (deploy/pipeline-gate.ts); a rollback returns to a release that ran and is not tested again.
+  const test = gates.pipeline !== null && r.kind !== 'rollback';
+  if (options.skipApproval && gates.requireApproval && access.role !== 'admin' && access.role !== 'owner') {
     throw new SlipwayError('SLW_FORBIDDEN', `only an admin or owner may skip the approval ${access.project.name}/${r.to.environment.name} requires (your role: ${access.role}); ask without --skip-approval and have it approved`);
   }
   let result: RequestResult;
-  if (wait) {
-    const id = await db.transaction().execute((tx) => insertRequest(tx, access, r, 'pending-approval', null));
+  if (wait || test) {
+    const id = await db.transaction().execute(async (tx) => {
+      if (!wait && options.skipApproval && gates.requireApproval) {
+        await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: `${r.kind}.skip-approval`, targetType: 'environment', target: `${access.project.name}/${r.to.environment.name}`, details: { imageDigest: r.imageDigest } });
+      }
+      return insertRequest(tx, access, r, wait ? 'pending-approval' : 'testing', null);
+    });
     result = { promotion: await getPromotion(db, access, id), deployment: null, superseded: null };
   } else {
     let id = '';
     const request = { ...(await deployOf(db, r, actorOf(access.principal))), ...(options.supersede ? { supersede: true } : {}) };
     const started = await requestDeploy(db, r.to, request, async (tx, requested) => {
-      if (options.skipApproval && settings.requireApproval) {
+      if (options.skipApproval && gates.requireApproval) {
         await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: `${r.kind}.skip-approval`, targetType: 'environment', target: `${access.project.name}/${r.to.environment.name}`, details: { deployment: requested.deployment.id, imageDigest: r.imageDigest } });
       }
       if (r.kind === 'promotion') id = await insertRequest(tx, access, r, 'deploying', requested.deployment.id);
@@ -273,10 +292,11 @@ export async function decide(db: Db, keyring: Keyring, access: WorkspaceAccess, 
   const envName = (await db.selectFrom('environments').select('name').where('id', '=', row.to_environment_id).executeTakeFirstOrThrow()).name;
   const to = await resolveEnvironment(db, { ...access, project }, envName);
   const now = nowIso();
+  const test = decision === 'approve' && row.kind !== 'rollback' && (await gatesOfAccess(db, to)).pipeline !== null;
   const record = async (tx: Executor, deploymentId: string | null) => {
     const updated = await tx
       .updateTable('promotions')
-      .set({ status: decision === 'approve' ? 'deploying' : 'rejected', decided_by_user: access.principal.userId, decided_at: now, reason: reason ?? null, deployment_id: deploymentId })
+      .set({ status: decision === 'approve' ? (test ? 'testing' : 'deploying') : 'rejected', decided_by_user: access.principal.userId, decided_at: now, reason: reason ?? null, deployment_id: deploymentId })
       .where('id', '=', id)
       .where('status', '=', 'pending-approval')
       .executeTakeFirst();
@@ -286,7 +306,8 @@ export async function decide(db: Db, keyring: Keyring, access: WorkspaceAccess, 
   let deployment: Deployment | null = null;
   let superseded: Superseded | null = null;
   if (decision === 'approve' && row.kind !== 'rollback') await assertPromotedFrom(db, to, await settingsOf(db, to), row.image_digest);
-  if (decision === 'reject') {
+  if (decision === 'reject' || test) {
+    // Approved into an environment with a pipeline gate: the candidate is tested first; its deploy starts when the run passes.
     await db.transaction().execute((tx) => record(tx, null));
   } else {
     const request = await deployOf(db, { kind: row.kind as RequestKind, to, fromRelease: row.from_release, imageDigest: row.image_digest, version: row.version_tag }, actorOf(access.principal));

@@ -12,6 +12,7 @@ import type { Keyring } from '../secrets/secrets.js';
 import type { Db } from '../store/schema.js';
 import { DeployEngine } from './engine.js';
 import { HealthGates } from './health-gate.js';
+import { PipelineGates } from './pipeline-gate.js';
 import { sweep } from './observe.js';
 import type { RegistryAccess } from './spec.js';
 import type { Placements } from './target.js';
@@ -56,6 +57,10 @@ export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<Deplo
   // Resync every 2 s: a gate opened while its enqueue was lost starts probing soon (its bake is
   // measured from its stored start, so a late start shortens what it sees, never what it requires).
   const gateController = new Controller<string>({ name: 'health-gate', reconcile: (key, signal) => gates.reconcile(key, signal), list: () => gates.pending(), resyncMs: 2_000, workers: 4 }, { logger: o.logger });
+  const pipelineGates = new PipelineGates({ db: o.db, logger: o.logger, enqueueDeploy: (environmentId) => controller?.enqueue(environmentId) });
+  // Resync every second: a request that entered `testing` (asked, or approved) is found within a
+  // second without any wiring from the API; a run's end is seen within one more.
+  const pipelineGateController = new Controller<string>({ name: 'pipeline-gate', reconcile: (key, signal) => pipelineGates.reconcile(key, signal), list: () => pipelineGates.pending(), resyncMs: 1_000, workers: 2 }, { logger: o.logger });
   const engine = new DeployEngine({ db: o.db, keyring: o.keyring, logger: o.logger, owner: o.owner, placements: o.placements, registry: o.registry, instance: o.instance, drainMinMs: o.drainMinMs, drainCapMs: o.drainCapMs, onHealthGate: (id) => gateController.enqueue(id) });
   const observe = (restoreRoutes: boolean) => sweep(o.db, o.placements, o.logger, { restoreRoutes, instance: o.instance }).then(() => undefined);
   await observe(true).catch((error: unknown) => o.logger.warn({ err: error }, 'could not observe the targets at start'));
@@ -67,6 +72,7 @@ export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<Deplo
   );
   controller.start();
   gateController.start();
+  pipelineGateController.start();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
@@ -87,6 +93,7 @@ export async function startDeployRuntime(o: DeployRuntimeOptions): Promise<Deplo
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
+      await pipelineGateController.stop();
       await gateController.stop();
       gates.stop();
       await controller?.stop();

@@ -40,6 +40,8 @@ const statusTones: Record<string, Tone> = {
   failed: 'bad',
   rejected: 'bad',
   baking: 'info',
+  testing: 'info',
+  'timed-out': 'bad',
   passed: 'ok',
   approved: 'ok',
   cancelled: 'muted',

@@ -1,4 +1,4 @@
-/** The state of a request's gates (approval, then health after the switch) and of an environment's health gate. */
+/** The state of a request's gates (approval, the pipeline against the candidate, then health after the switch) and of an environment's health gate. */
 import type { Promotion } from '../types';
 import { StatusBadge } from '../ui/bits';
 
@@ -40,6 +40,11 @@ export function PromotionGates({ p }: { p: Promotion }) {
       <li data-gate="approval" data-gate-status={a.state}>
         Approval: <StatusBadge status={a.state === 'none' ? 'not required' : a.state} /> {approvalText(p)}
       </li>
+      {(p.gates.pipeline || p.status === 'testing') && (
+        <li data-gate="pipeline" data-gate-status={p.gates.pipeline?.status ?? 'starting'}>
+          Pipeline: <StatusBadge status={p.gates.pipeline?.status ?? 'starting'} /> {p.gates.pipeline ? `${p.gates.pipeline.pipeline}, run ${p.gates.pipeline.runId}${p.gates.pipeline.error ? `: ${p.gates.pipeline.error}` : ''}` : 'against this image'}
+        </li>
+      )}
       {p.gates.health && (
         <li>
           <HealthGateState gate={p.gates.health} label="Health" />

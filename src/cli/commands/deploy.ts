@@ -47,7 +47,11 @@ async function started(ctx: Ctx, r: Started, what: string): Promise<void> {
   const workspace = required(ctx, 'workspace');
   if (!r.deployment) {
     const a = r.approval!;
-    emit(ctx.io, ctx.json, r, () => `${what} of ${a.version ?? short(a.imageDigest)} to ${a.to} waits for approval (request ${a.id}): an admin runs 'slipway approve ${a.id} -w ${workspace}'`);
+    emit(ctx.io, ctx.json, r, () =>
+      a.status === 'testing'
+        ? `${what} of ${a.version ?? short(a.imageDigest)} to ${a.to} waits for its pipeline gate (request ${a.id}); it deploys once the pipeline passes against this image: slipway promotion show ${a.id} -w ${workspace}`
+        : `${what} of ${a.version ?? short(a.imageDigest)} to ${a.to} waits for approval (request ${a.id}): an admin runs 'slipway approve ${a.id} -w ${workspace}'`,
+    );
     return;
   }
   if (r.superseded && !ctx.json) {
@@ -111,7 +115,11 @@ export function registerDeploy(program: Command, run: Runner): void {
       const body: PromoteBody = { from: String(ctx.opts.from), to: String(ctx.opts.to), ...(ctx.opts.skipApproval === true ? { skipApproval: true } : {}) };
       const { promotion, deployment } = await ctx.client.request<PromotionStarted>('POST', path, body);
       if (!deployment) {
-        emit(ctx.io, ctx.json, { promotion }, () => `promotion ${promotion.id} of ${promotion.version ?? short(promotion.imageDigest)} from ${promotion.from} to ${promotion.to} waits for approval: an admin runs 'slipway approve ${promotion.id} -w ${required(ctx, 'workspace')}'`);
+        emit(ctx.io, ctx.json, { promotion }, () =>
+          promotion.status === 'testing'
+            ? `promotion ${promotion.id} of ${promotion.version ?? short(promotion.imageDigest)} from ${promotion.from} to ${promotion.to} waits for its pipeline gate (tests against this image); it deploys once they pass: slipway promotion show ${promotion.id} -w ${required(ctx, 'workspace')}`
+            : `promotion ${promotion.id} of ${promotion.version ?? short(promotion.imageDigest)} from ${promotion.from} to ${promotion.to} waits for approval: an admin runs 'slipway approve ${promotion.id} -w ${required(ctx, 'workspace')}'`,
+        );
         return;
       }
       await follow(ctx, deployment, { promotion });
@@ -121,6 +129,10 @@ export function registerDeploy(program: Command, run: Runner): void {
   detach(withWorkspace(program.command('approve <request>').description('approve a promotion, deploy or rollback waiting for approval, then follow its deploy'))).action(
     run(async (ctx, [id]) => {
       const { promotion, deployment } = await ctx.client.request<PromotionStarted>('POST', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!, 'approve'));
+      if (!deployment && promotion.status === 'testing') {
+        emit(ctx.io, ctx.json, { promotion }, () => `${promotion.kind} ${promotion.id} approved; its pipeline gate runs against the image now, and it deploys once that passes: slipway promotion show ${promotion.id} -w ${required(ctx, 'workspace')}`);
+        return;
+      }
       if (!deployment) throw new SlipwayError('SLW_PROMOTION_STATE', `request ${promotion.id} is ${promotion.status}`);
       await follow(ctx, deployment, { promotion });
     }),

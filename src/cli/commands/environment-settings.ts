@@ -1,6 +1,6 @@
 /** `slipway env set` and `slipway env show`: an environment's runtime settings. */
 import type { Command } from 'commander';
-import type { EnvironmentCertificate, EnvironmentSettings, EnvironmentSettingsView, SettingsChanged } from '../../api/settings.js';
+import type { EffectiveGates, EnvironmentCertificate, EnvironmentSettings, EnvironmentSettingsView, SettingsChanged } from '../../api/settings.js';
 import { SlipwayError } from '../../core/errors.js';
 import { parseCpus, parseMemory } from '../../core/deploy.js';
 import { describeHealthGate, parseGateFlag } from '../../core/gates.js';
@@ -24,7 +24,10 @@ export function certificateLine(c: EnvironmentCertificate): string {
   return `${c.domain} on ${c.server}: ${c.state} (${c.source}${issued})${c.error ? `: ${c.error}` : ''}`;
 }
 
-function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[] }): string {
+const from = (source: string) => (source === 'manifest' ? ' (from the project manifest)' : '');
+
+function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[]; gates?: EffectiveGates }): string {
+  const g = s.gates ?? { pipeline: s.gatePipeline, health: s.gateHealth, source: { pipeline: 'environment', health: 'environment' } };
   const certificates = s.certificates === undefined ? [] : s.certificates.length === 0 ? [['certificate', s.target === 'local' ? 'none (the local edge serves HTTP only)' : 'none reported yet']] : s.certificates.map((c) => ['certificate', certificateLine(c)]);
   return table(
     ['SETTING', 'VALUE'],
@@ -36,10 +39,10 @@ function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[]
       ['health', s.healthType === 'http' ? `http ${s.healthPath} within ${s.healthTimeout}s` : `${s.healthType} within ${s.healthTimeout}s`],
       ['memory', s.memoryBytes === null ? 'unlimited' : humanBytes(s.memoryBytes)],
       ['cpus', s.nanoCpus === null ? 'unlimited' : String(s.nanoCpus / 1e9)],
-      ['approval', s.requireApproval ? 'required for promotions, deploys and rollbacks' : 'not required'],
+      ['approval', (s.gates?.requireApproval ?? s.requireApproval) ? `required for promotions, deploys and rollbacks${from(s.gates?.source.approval ?? '')}` : 'not required'],
       ['promotion', s.requirePromotionFrom ? `only images that ran in ${s.requirePromotionFrom}` : 'any image'],
-      ['gate pipeline', s.gatePipeline ? `${s.gatePipeline} must pass against the candidate image` : 'none'],
-      ['gate health', s.gateHealth ? describeHealthGate(s.gateHealth) : 'none'],
+      ['gate pipeline', g.pipeline ? `${g.pipeline} must pass against the candidate image${from(g.source.pipeline)}` : 'none'],
+      ['gate health', g.health ? `${describeHealthGate(g.health)}${from(g.source.health)}` : 'none'],
       ['target', s.target],
       ...certificates,
     ],

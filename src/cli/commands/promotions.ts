@@ -29,6 +29,13 @@ export function healthLine(h: HealthState | null): string {
   return `${h.status}: ${h.reason ?? measured}`;
 }
 
+/** `tests: run run_… succeeded`, `none`. */
+export function pipelineLine(p: Promotion): string {
+  const g = p.gates.pipeline;
+  if (!g) return p.status === 'testing' ? 'starting' : 'none';
+  return `${g.pipeline}: run ${g.runId} ${g.status}${g.error ? `: ${g.error}` : ''}`;
+}
+
 function show(p: Promotion): string {
   return table(
     ['FIELD', 'VALUE'],
@@ -40,6 +47,7 @@ function show(p: Promotion): string {
       ['status', p.status],
       ['requested', `${p.requestedBy ?? 'a token'} at ${shortTime(p.createdAt)}`],
       ['gate approval', approvalLine(p)],
+      ['gate pipeline', pipelineLine(p)],
       ['gate health', healthLine(p.gates.health)],
       ['deployment', p.deploymentId],
       ['reason', p.reason],
@@ -52,7 +60,7 @@ export function registerPromotions(program: Command, run: Runner): void {
     program
       .command('promotions')
       .description("a project's promotions and requests waiting for approval, newest first, with each gate's state")
-      .option('--status <status>', 'only requests in this status (pending-approval, deploying, baking, succeeded, failed, rejected, cancelled)')
+      .option('--status <status>', 'only requests in this status (pending-approval, testing, deploying, baking, succeeded, failed, rejected, cancelled)')
       .option('--limit <n>', 'how many', '50'),
   ).action(
     run(async (ctx) => {
@@ -62,14 +70,14 @@ export function registerPromotions(program: Command, run: Runner): void {
       const { promotions } = await ctx.client.request<PromotionList>('GET', path);
       emit(ctx.io, ctx.json, { promotions }, () =>
         table(
-          ['ID', 'KIND', 'FROM', 'TO', 'VERSION', 'STATUS', 'APPROVAL', 'HEALTH', 'CREATED'],
-          promotions.map((p) => [p.id, p.kind, p.from, p.to, p.version, p.status, approvalLine(p), p.gates.health ? healthLine(p.gates.health) : 'none', shortTime(p.createdAt)]),
+          ['ID', 'KIND', 'FROM', 'TO', 'VERSION', 'STATUS', 'APPROVAL', 'PIPELINE', 'HEALTH', 'CREATED'],
+          promotions.map((p) => [p.id, p.kind, p.from, p.to, p.version, p.status, approvalLine(p), pipelineLine(p), p.gates.health ? healthLine(p.gates.health) : 'none', shortTime(p.createdAt)]),
         ),
       );
     }),
   );
   const promotion = program.command('promotion').description('one promotion or approval request');
-  withWorkspace(promotion.command('show <request>').description("a request with each gate's state (approval, health)")).action(
+  withWorkspace(promotion.command('show <request>').description("a request with each gate's state (approval, pipeline, health)")).action(
     run(async (ctx, [id]) => {
       const p = await ctx.client.request<Promotion>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'promotions', id!));
       emit(ctx.io, ctx.json, p, () => show(p));

@@ -3,6 +3,7 @@ import { settingsChangeBody, settingsChangedSchema, settingsViewSchema } from '.
 import { activeDeployment, currentRelease, type Deployment } from '../../deploy/deployments.js';
 import { scale } from '../../deploy/scale.js';
 import { changeSettings, getSettings } from '../../deploy/settings.js';
+import { gatesOfAccess } from '../../deploy/promotions.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import { actorOf } from '../../tenancy/principal.js';
 import { SlipwayError } from '../../core/errors.js';
@@ -23,7 +24,7 @@ export const settingsRoutes = [
     response: settingsViewSchema,
     handler: async ({ deps, access }) => {
       const settings = await getSettings(deps.db, access);
-      return { ...settings, certificates: await certificatesOn(deps.fleet, settings.target, [settings.domain]) };
+      return { ...settings, gates: await gatesOfAccess(deps.db, access), certificates: await certificatesOn(deps.fleet, settings.target, [settings.domain]) };
     },
   }),
   defineRoute({

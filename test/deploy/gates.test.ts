@@ -1,11 +1,13 @@
 /**
- * Gates on the real Docker engine and Caddy: a release that answers 500 after its switch is rolled
+ * Gates on the real Docker engine and Caddy: a pipeline gate runs its pipeline against the
+ * candidate image before anything deploys (a failing run fails the promotion with the run's id,
+ * nothing deployed; a passing one lets it deploy after approval); a release that answers 500 after its switch is rolled
  * back by the health gate within its bake time while a load generator hammers the domain (the
  * number of requests that failed before the gate acted is printed, see docs/gates.md); a good
  * release passes the gate and its promotion shows both gates (approval, health); gate settings
  * are refused for a developer; bad gate syntax is a clear SLW_INVALID_GATE with nothing stored.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentInProject, ProjectStatus } from '../../src/api/deploy.js';
@@ -150,5 +152,56 @@ describe('gates', () => {
     };
     console.log(`health gate under load: ${JSON.stringify(numbers)}`);
     if (process.env.SLIPWAY_GATE_REPORT) writeFileSync(process.env.SLIPWAY_GATE_REPORT, `${JSON.stringify(numbers, null, 2)}\n`);
+  }, 240_000);
+
+  it('a pipeline gate tests the candidate image first: a failing run fails the promotion and deploys nothing, a passing one deploys it', async () => {
+    const dir = tempDir('slipway-gate-manifest-');
+    mkdirSync(dir, { recursive: true });
+    const manifest = join(dir, 'slipway.yaml');
+    writeFileSync(manifest, `pipelines:
+  smoke:
+    jobs:
+      - name: ok
+        image: $build
+        command: echo "testing the candidate"
+  broken:
+    jobs:
+      - name: fails
+        image: $build
+        command: echo "the candidate fails its tests"; exit 3
+`);
+    const applied = await w.run(['pipeline', 'apply', manifest, '-w', w.ws, '-p', 'shop', '--json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await w.run(['env', 'set', ...inShop('prod'), '--gate', 'pipeline=broken', '--gate', 'health='])).code).toBe(0);
+    const shown = (await w.run(['env', 'show', ...inShop('prod'), '--json'])).json<EnvironmentSettingsView>();
+    expect(shown.gates).toMatchObject({ pipeline: 'broken', health: null, source: { pipeline: 'environment', health: 'none' } });
+    const releasesBefore = (await w.run(['releases', ...inShop('prod'), '--json'])).json<{ releases: unknown[] }>().releases.length;
+
+    const asked = await w.run(['promote', '-w', w.ws, '-p', 'shop', '--from', 'dev', '--to', 'prod', '--skip-approval', '--json']);
+    expect(asked.code, asked.stderr).toBe(0);
+    const blocked = asked.json<{ promotion: Promotion }>().promotion;
+    expect(blocked.status).toBe('testing');
+    const failed = await until(async () => (await w.run(['promotion', 'show', blocked.id, '-w', w.ws, '--json'])).json<Promotion>(), (p) => p.status !== 'testing');
+    expect(failed.status).toBe('failed');
+    expect(failed.gates.pipeline).toMatchObject({ pipeline: 'broken', status: 'failed' });
+    expect(failed.reason).toContain(`pipeline gate: run ${failed.gates.pipeline!.runId} of 'broken' failed`);
+    expect(failed.deploymentId).toBeNull();
+    expect((await w.run(['releases', ...inShop('prod'), '--json'])).json<{ releases: unknown[] }>().releases).toHaveLength(releasesBefore);
+
+    expect((await w.run(['env', 'set', ...inShop('prod'), '--gate', 'pipeline=smoke'])).code).toBe(0);
+    const second = (await w.run(['promote', '-w', w.ws, '-p', 'shop', '--from', 'dev', '--to', 'prod', '--json'], w.developer)).json<{ promotion: Promotion }>().promotion;
+    expect(second.status).toBe('pending-approval');
+    const approved = await w.run(['approve', second.id, '-w', w.ws]);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/pipeline gate runs against the image now/);
+    const passed = await until(async () => (await w.run(['promotion', 'show', second.id, '-w', w.ws, '--json'])).json<Promotion>(), (p) => !['testing', 'deploying'].includes(p.status));
+    expect(passed.status).toBe('succeeded');
+    expect(passed.gates.approval.state).toBe('approved');
+    expect(passed.gates.pipeline).toMatchObject({ pipeline: 'smoke', status: 'succeeded' });
+    const runs = (await w.run(['pipeline', 'runs', '-w', w.ws, '-p', 'shop', '--json'])).json<{ runs: Array<{ id: string; imageDigest: string; trigger: { kind: string }; promotionId: string | null }> }>().runs;
+    expect(runs.find((r) => r.id === passed.gates.pipeline!.runId)).toMatchObject({ imageDigest: second.imageDigest, trigger: { kind: 'gate' }, promotionId: second.id });
+    expect((await w.run(['releases', ...inShop('prod'), '--json'])).json<{ releases: unknown[] }>().releases).toHaveLength(releasesBefore + 1);
+    const shownRequest = (await w.run(['promotion', 'show', second.id, '-w', w.ws])).stdout;
+    expect(shownRequest).toMatch(/gate pipeline\s+│\s+smoke: run run_\S+ succeeded/);
   }, 240_000);
 });
