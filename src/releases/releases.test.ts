@@ -121,7 +121,7 @@ describe.each(engines)('releases on %s', (engine) => {
     [['running'], 'pending'],
     [['running'], 'superseded'],
     [['running', 'succeeded'], 'running'],
-    [['running', 'succeeded'], 'failed'],
+    [['running', 'succeeded', 'superseded'], 'failed'],
     [['running', 'failed'], 'succeeded'],
     [['cancelled'], 'running'],
     [['running', 'succeeded', 'superseded'], 'succeeded'],
