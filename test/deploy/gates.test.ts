@@ -204,4 +204,23 @@ describe('gates', () => {
     const shownRequest = (await w.run(['promotion', 'show', second.id, '-w', w.ws])).stdout;
     expect(shownRequest).toMatch(/gate pipeline\s+│\s+smoke: run run_\S+ succeeded/);
   }, 240_000);
+
+  it('a bake survives kill -9 of the control plane: the restarted server takes the gate over and rolls the bad release back', async () => {
+    expect((await w.run(['env', 'set', ...inShop('prod'), '--gate', 'pipeline=', '--gate', 'health=30s,max-error-rate=5%'])).code).toBe(0);
+    // No load: only the gate's probes (five a second) measure, so its verdict needs two seconds, and the kill comes first.
+    const deployed = await w.run(['deploy', ...inShop('prod'), '--version', '2.0.0', '--skip-approval', '--json']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const deployment = deployed.json<{ deployment: DeploymentInProject }>().deployment;
+    expect(deployment.healthGate?.status).toBe('baking');
+    await w.server.kill9();
+    const killedAt = Date.now();
+    await w.restart();
+    const ended = await until(status, (e) => e.healthGate?.releaseNumber === deployment.releaseNumber && e.healthGate.status !== 'baking');
+    expect(ended.healthGate).toMatchObject({ status: 'failed' });
+    expect(ended.healthGate!.reason).toMatch(/^\d+% 5xx over \d+ s/);
+    // Ended by the restarted server: the killed one had not judged it yet.
+    expect(Date.parse(ended.healthGate!.finishedAt!)).toBeGreaterThan(killedAt);
+    await until(async () => (await w.run(['logs', ended.healthGate!.rollbackDeploymentId!, '-w', w.ws, '--json'])).json<{ end: { status: string } | null }>(), (r) => r.end !== null && r.end.status !== 'running');
+    await expect.poll(async () => (await viaProxy(w.proxyPort, prod())).body, { timeout: 30_000 }).toBe('hello | good\n');
+  }, 240_000);
 });
