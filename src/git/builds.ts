@@ -38,7 +38,8 @@ import { actorOf } from '../tenancy/principal.js';
 import { buildDockerfile } from './buildah.js';
 import { archiveTree, fetchCommit, hasFile, readFile, type FetchedCommit } from './fetch.js';
 import { scrub, type GitHostPolicy } from './git-cli.js';
-import { buildSettingsOf, type BuildSettings } from './manifest.js';
+import { buildSettingsOf, manifestTextOf, type BuildSettings } from './manifest.js';
+import { applyManifest } from '../pipelines/manifests.js';
 import { openCredential, requireGitSource } from './sources.js';
 import { storeBuiltImage } from './store-image.js';
 
@@ -120,7 +121,8 @@ export async function buildCommit(deps: GitBuildDeps, access: ProjectAccess, req
     const version = versionOfCommit(commit.sha, commit.tags);
     partial = { commit_sha: commit.sha, version };
     log(`commit ${commit.sha} (${commit.ref}) → version ${version}`);
-    const settings = await buildSettingsOf(commit, { runtime: source.runtime, base: source.base });
+    const manifestText = await manifestTextOf(commit);
+    const settings = await buildSettingsOf(manifestText, { runtime: source.runtime, base: source.base });
     const dockerfile = settings.dockerfile ?? ((await hasFile(commit, 'Dockerfile')) ? 'Dockerfile' : null);
     const labels = { 'org.opencontainers.image.revision': commit.sha, 'org.opencontainers.image.source': url.url };
     let result: Omit<CommitBuild, 'id' | 'steps' | 'url' | 'ref' | 'commit'>;
@@ -132,6 +134,12 @@ export async function buildCommit(deps: GitBuildDeps, access: ProjectAccess, req
       result = await step('build image', () => treeBuild(deps, access, commit, area.dir, settings, version, labels, log));
     }
     log(`built ${result.repository}:${result.version} ${result.digest}`);
+    // The default branch's slipway.yaml is the project's manifest (pipelines, release step,
+    // gates) from now on, before its deploy starts; a branch's never replaces it.
+    if (manifestText !== null && commit.ref.replace(/^refs\/heads\//, '') === source.default_branch) {
+      await applyManifest(deps.db, access, manifestText, { source: 'git', commit: commit.sha });
+      log(`applied slipway.yaml of ${commit.sha.slice(0, 12)} as the project's manifest`);
+    }
     const build: CommitBuild = { id, ...result, commit: commit.sha, ref: commit.ref, url: url.url, steps };
     await finish(deps.db, id, { ...partial, digest: build.digest, status: 'succeeded' }, lines);
     await recordAudit(deps.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'git.build', targetType: 'image', target: `${build.repository}:${build.version}`, details: { commit: build.commit, ref: build.ref, digest: build.digest, method: build.method } });

@@ -18,9 +18,13 @@ export interface BuildSettings {
   network: boolean;
 }
 
-/** The build settings of a fetched commit: its manifest's `build` section over the link's runtime and base. */
-export async function buildSettingsOf(commit: FetchedCommit, linked: { runtime: string | null; base: string | null }): Promise<BuildSettings> {
-  const text = (await readFile(commit, 'slipway.yaml')) ?? (await readFile(commit, 'slipway.yml'));
+/** The commit's `slipway.yaml` (or `slipway.yml`) as text; null when it has none. */
+export async function manifestTextOf(commit: FetchedCommit): Promise<string | null> {
+  return (await readFile(commit, 'slipway.yaml')) ?? (await readFile(commit, 'slipway.yml'));
+}
+
+/** The build settings of a fetched commit: its manifest's `build` section (`text`: the commit's slipway.yaml) over the link's runtime and base. */
+export async function buildSettingsOf(text: string | null, linked: { runtime: string | null; base: string | null }): Promise<BuildSettings> {
   const build = text === null ? null : parseManifest(text, 'slipway.yaml').build;
   const runtime = build?.runtime ?? linked.runtime;
   let dockerfile = build?.dockerfile ?? null;

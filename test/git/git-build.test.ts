@@ -112,6 +112,31 @@ describe('git sources', () => {
     expect(await viaProxy(w.proxyPort, domain('dev', 'nodeapp'))).toMatchObject({ status: 200, body: 'node from git\n' });
   });
 
+  it("takes the default branch's slipway.yaml as the project's manifest (its release step runs in that build's deploy); a branch's never replaces it", async () => {
+    expect((await w.run(['project', 'create', 'relapp', '-w', ws, '--json'])).code).toBe(0);
+    const manifest = "release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: node -e \"console.log('migrated from git')\"\n";
+    const work = await repoWith('relapp', {
+      'package.json': JSON.stringify({ name: 'app', version: '1.0.0', scripts: { start: 'node server.js' } }),
+      'server.js': "require('node:http').createServer((q, s) => s.end('released\\n')).listen(Number(process.env.PORT ?? 8080));\nprocess.on('SIGTERM', () => process.exit(0));\n",
+      'slipway.yaml': manifest,
+    });
+    await link('relapp', 'relapp', ['--base', `${w.host}/${ws}/base:node`]);
+    const built = await build('relapp');
+    const shown = await w.run(['pipeline', 'show', '-w', ws, '-p', 'relapp', '--json']);
+    expect(shown.json()).toMatchObject({ applied: true, source: 'git', commit: built.commit, release: [{ name: 'migrate' }] });
+    const log = await w.run(['logs', built.deploy?.deployment as string, '-w', ws, '--follow', '--json']);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toMatch(/release step:[\s\S]*release step succeeded[\s\S]*is live/);
+    expect(await viaProxy(w.proxyPort, domain('dev', 'relapp'))).toMatchObject({ status: 200, body: 'released\n' });
+    // A branch with another manifest builds, and the project's manifest stays main's.
+    await work.checkout('feature/no-release');
+    await work.commit({ 'slipway.yaml': 'pipelines:\n  t:\n    jobs: [{ name: a, image: x }]\n' }, 'branch manifest');
+    await work.push('feature/no-release');
+    await build('relapp', ['--ref', 'feature/no-release', '--no-deploy']);
+    const after = await w.run(['pipeline', 'show', '-w', ws, '-p', 'relapp', '--json']);
+    expect(after.json()).toMatchObject({ source: 'git', commit: built.commit, release: [{ name: 'migrate' }], pipelines: [] });
+  });
+
   it('builds a Dockerfile with buildah into Slipway\'s registry (no network in RUN), deploys it, and the same commit twice gives the same digest', async () => {
     await repoWith('docker', {
       Dockerfile: [`FROM ${w.host}/${ws}/base:static`, 'COPY index.html /usr/share/nginx/html/index.html', 'RUN echo "run step ran" > /usr/share/nginx/html/run.txt && (wget -q -T 2 -O- http://1.1.1.1/ >/dev/null 2>&1 && echo online || echo offline) > /usr/share/nginx/html/net.txt', ''].join('\n'),
