@@ -8,7 +8,11 @@
  *
  * Two rows per app: `--pushes` new branches (`feature/b<i>`: the environment is created), and
  * `--pushes` new commits to one branch (rolling update of its environment), each pushed once the
- * previous deploy has ended. p50 and p95.
+ * previous deploy has ended. p50 and p95. Side by side in the same run, the peer: the same app
+ * built by `docker build` from its Dockerfile (FROM the same base, classic builder, the base in
+ * the engine already) and started with `docker run`, timed until it answers the new content on a
+ * published loopback port (no git, no webhook, no registry, no proxy: the floor of a local build
+ * and start).
  *
  * Set-up: `slipway server --proxy-listen … --allow-git-host 127.0.0.1` on loopback, the test git
  * server (git http-backend), a static base and a Node base pushed into Slipway, each project
@@ -20,7 +24,7 @@
  * Needs Docker, Caddy and git. Everything it starts it stops, even on failure.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -108,6 +112,32 @@ interface App {
   project: string;
   files: (text: string) => Record<string, string>;
   link: string[];
+  /** The app's Dockerfile (FROM the same base Slipway builds on). */
+  dockerfile: string;
+}
+
+/** `docker build` of the app's Dockerfile with new content, `docker run`, until it answers `want` on a loopback port; seconds. */
+async function dockerRound(docker: (args: string[], input?: string) => Promise<string>, dir: string, app: App, i: number): Promise<number> {
+  const ctx = join(dir, `${app.project}-${i}`);
+  mkdirSync(ctx, { recursive: true });
+  const want = `docker ${i}`;
+  for (const [name, content] of Object.entries({ ...app.files(want), Dockerfile: app.dockerfile })) writeFileSync(join(ctx, name), content);
+  const port = await freePort();
+  const tag = `slipway-bench-push/${app.project}:${i}`;
+  const t = performance.now();
+  await docker(['build', '-q', '-t', tag, ctx]);
+  const id = (await docker(['run', '-d', '-p', `127.0.0.1:${port}:8080`, '-e', 'PORT=8080', tag])).trim();
+  try {
+    for (;;) {
+      const body = await fetch(`http://127.0.0.1:${port}/`).then((r) => (r.ok ? r.text() : ''), () => '');
+      if (body.includes(want)) return (performance.now() - t) / 1000;
+      if (performance.now() - t > 120_000) throw new Error(`docker run of ${tag} never answered`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await docker(['rm', '-f', id]).catch(() => undefined);
+    await docker(['rmi', '-f', tag]).catch(() => undefined);
+  }
 }
 
 async function main(): Promise<void> {
@@ -129,7 +159,12 @@ async function main(): Promise<void> {
     for (const ev of forgeEvents('github', e.updates)) await send(hook.url, delivery('github', ev.event, ev.payload, hook.secret));
   });
   const apps: App[] = [
-    { project: 'site', files: (text) => ({ 'index.html': `<h1>${text}</h1>\n` }), link: ['--runtime', 'static', '--base', `${host}/${ws}/base:static`] },
+    {
+      project: 'site',
+      files: (text) => ({ 'index.html': `<h1>${text}</h1>\n` }),
+      link: ['--runtime', 'static', '--base', `${host}/${ws}/base:static`],
+      dockerfile: `FROM ${host}/${ws}/base:static\nCOPY index.html /usr/share/nginx/html/index.html\n`,
+    },
     {
       project: 'nodeapp',
       files: (text) => ({
@@ -137,6 +172,7 @@ async function main(): Promise<void> {
         'server.js': `require('node:http').createServer((q, s) => s.end(${JSON.stringify(`${text}\n`)})).listen(Number(process.env.PORT ?? 8080));\nprocess.on('SIGTERM', () => process.exit(0));\n`,
       }),
       link: ['--base', `${host}/${ws}/base:node`],
+      dockerfile: `FROM ${host}/${ws}/base:node\nWORKDIR /app\nCOPY package.json server.js /app/\nCMD ["node", "server.js"]\n`,
     },
   ];
   const rows: string[] = [];
@@ -164,16 +200,21 @@ async function main(): Promise<void> {
       await settled(app.project);
       rolled.push(await timedPush(repo, 'feature/b0', app.project, `update ${i}`, async () => domain));
     }
+    const peer: number[] = [];
+    for (let i = 0; i < pushes; i++) peer.push(await dockerRound(docker, work, app, i));
     const fmt = (v: number[]) => `${percentile(v, 50).toFixed(2)} s | ${percentile(v, 95).toFixed(2)} s`;
-    rows.push(`| ${app.project === 'site' ? 'static site' : 'Node app'}: push of a new branch (environment created) | ${pushes} | ${fmt(created)} |`);
-    rows.push(`| ${app.project === 'site' ? 'static site' : 'Node app'}: push to the branch (rolling update, previous deploy ended) | ${pushes} | ${fmt(rolled)} |`);
-    console.log(rows.slice(-2).join('\n'));
+    const ratio = (v: number[]) => `${(percentile(v, 50) / percentile(peer, 50)).toFixed(2)}×`;
+    const name = app.project === 'site' ? 'static site' : 'Node app';
+    rows.push(`| ${name}: push of a new branch (environment created) | ${pushes} | ${fmt(created)} | ${ratio(created)} |`);
+    rows.push(`| ${name}: push to the branch (rolling update, previous deploy ended) | ${pushes} | ${fmt(rolled)} | ${ratio(rolled)} |`);
+    rows.push(`| ${name}: \`docker build\` of its Dockerfile + \`docker run\` → answering (peer) | ${pushes} | ${fmt(peer)} | 1.00× |`);
+    console.log(rows.slice(-3).join('\n'));
   }
   const text = [
-    `Command: \`npx tsx bench/git-push.ts --pushes ${pushes}${args.write ? ` --write ${args.write}` : ''}\`. Wall time from the start of \`git push\` to the branch environment's domain answering the pushed content through Caddy (polled every 50 ms): the git server sends GitHub's signed push event as the push returns; Slipway verifies and stores it, then fetches the commit, builds it (daemonless builder), makes or rolls the branch environment (rolling update: new container ready, route switched). Server, Caddy, Docker, git server and client on one machine (${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)} at the end).`,
+    `Command: \`npx tsx bench/git-push.ts --pushes ${pushes}${args.write ? ` --write ${args.write}` : ''}\`. Wall time from the start of \`git push\` to the branch environment's domain answering the pushed content through Caddy (polled every 50 ms): the git server sends GitHub's signed push event as the push returns; Slipway verifies and stores it, then fetches the commit, builds it (daemonless builder), makes or rolls the branch environment (rolling update: new container ready, route switched). The peer, in the same run: the same app built by \`docker build\` from its Dockerfile (FROM the same base, classic builder) and started by \`docker run\`, until it answers the new content on a loopback port (no git, webhook, registry or proxy). Server, Caddy, Docker, git server and client on one machine (${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)} at the end).`,
     '',
-    '| what | pushes | p50 | p95 |',
-    '|---|---|---|---|',
+    '| what | pushes | p50 | p95 | p50 ÷ docker p50 |',
+    '|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
