@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { percentile } from './support.js';
 
 export interface Sample {
   run: number;
@@ -29,11 +30,7 @@ export interface Sample {
   retried: number;
 }
 
-export function percentile(values: number[], p: number): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
+export { percentile };
 export const s = (ms: number) => (Number.isNaN(ms) ? 'n/a' : (ms / 1000).toFixed(2));
 
 

@@ -35,7 +35,7 @@ import { dockerClient, pushBase } from '../test/support/images.js';
 import { cleanup, cli, startServerProcess, tempDir, type ServerProcess } from '../test/support/server-process.js';
 import { pushNodeBase } from '../test/support/service-app.js';
 import { delivery, forgeEvents, send } from '../test/support/webhook-sender.js';
-import { freePort, writeSection } from './support.js';
+import { freePort, percentile, runBench, writeSection } from './support.js';
 
 const { values: args } = parseArgs({ options: { pushes: { type: 'string', default: '10' }, write: { type: 'string' } } });
 const pushes = Number(args.pushes);
@@ -66,10 +66,6 @@ async function teardown(): Promise<void> {
   await cleanup();
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-};
 
 
 /** Pushes, then polls the domain (every 50 ms) until it answers `want`; returns the seconds. */
@@ -222,15 +218,4 @@ async function main(): Promise<void> {
   if (args.write) writeSection(resolve(root, args.write), 'git-push', 'Git push → branch environment answering (webhooks)', text);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void teardown().finally(() => process.exit(130)));
-main().then(
-  async () => {
-    await teardown();
-    process.exit(0);
-  },
-  async (error: unknown) => {
-    console.error(error);
-    await teardown();
-    process.exit(1);
-  },
-);
+runBench(main, teardown);

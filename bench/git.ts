@@ -33,7 +33,7 @@ import { startGitServer, type GitServer, type GitWorkdir } from '../test/support
 import { pushBase } from '../test/support/images.js';
 import { cleanup } from '../test/support/server-process.js';
 import { pushNodeBase } from '../test/support/service-app.js';
-import { freePort, stopChild, writeSection } from './support.js';
+import { freePort, percentile, runBench, stopChild, writeSection } from './support.js';
 
 const { values: args } = parseArgs({ options: { commits: { type: 'string', default: '10' }, write: { type: 'string' } } });
 const commits = Number(args.commits);
@@ -105,10 +105,6 @@ async function startSlipway(): Promise<Slipway> {
   return { url, host: `127.0.0.1:${port}`, token, cli: (argv, input) => sh(process.execPath, [join(root, 'bin/slipway'), ...argv], { env: cliEnv, ...(input !== undefined ? { input } : {}) }) };
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-};
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -206,15 +202,4 @@ async function main(): Promise<void> {
   if (args.write) writeSection(resolve(root, args.write), 'git-build', 'Git sources: `slipway git build` vs `docker build` + `docker push`', text);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void teardown().finally(() => process.exit(130)));
-main().then(
-  async () => {
-    await teardown();
-    process.exit(0);
-  },
-  async (error: unknown) => {
-    console.error(error);
-    await teardown();
-    process.exit(1);
-  },
-);
+runBench(main, teardown);

@@ -46,3 +46,26 @@ export function writeSection(file: string, key: string, title: string, text: str
   const block = `<!-- ${key}:start -->\n${text}<!-- ${key}:end -->`;
   writeFileSync(file, marker.test(doc) ? doc.replace(marker, () => block) : `${doc.trimEnd()}\n\n## ${title}\n\n${block}\n`);
 }
+
+/** The p-th percentile (nearest rank) of the values that are numbers; NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Runs a bench's `main`, then `teardown` whether it worked, failed or was interrupted (exit 0, 1 or 130). */
+export function runBench(main: () => Promise<void>, teardown: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void teardown().finally(() => process.exit(130)));
+  main().then(
+    async () => {
+      await teardown();
+      process.exit(0);
+    },
+    async (error: unknown) => {
+      console.error(error);
+      await teardown();
+      process.exit(1);
+    },
+  );
+}

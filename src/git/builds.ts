@@ -122,7 +122,7 @@ export async function buildCommit(deps: GitBuildDeps, access: ProjectAccess, req
     partial = { commit_sha: commit.sha, version };
     log(`commit ${commit.sha} (${commit.ref}) → version ${version}`);
     const manifestText = await manifestTextOf(commit);
-    const settings = await buildSettingsOf(manifestText, { runtime: source.runtime, base: source.base });
+    const settings = buildSettingsOf(manifestText, { runtime: source.runtime, base: source.base });
     const dockerfile = settings.dockerfile ?? ((await hasFile(commit, 'Dockerfile')) ? 'Dockerfile' : null);
     const labels = { 'org.opencontainers.image.revision': commit.sha, 'org.opencontainers.image.source': url.url };
     let result: Omit<CommitBuild, 'id' | 'steps' | 'url' | 'ref' | 'commit'>;

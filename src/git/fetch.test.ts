@@ -54,7 +54,7 @@ describe('fetching a commit', () => {
     expect(await hasFile(commit, 'docker/Dockerfile')).toBe(true);
     expect(await hasFile(commit, 'Dockerfile')).toBe(false);
     expect(await readFile(commit, 'docker/Dockerfile')).toBe('FROM x/y:1\n');
-    expect(await buildSettingsOf(await manifestTextOf(commit), { runtime: 'static', base: 'b:1' })).toEqual({ runtime: 'static', base: 'b:1', dockerfile: 'docker/Dockerfile', network: true });
+    expect(buildSettingsOf(await manifestTextOf(commit), { runtime: 'static', base: 'b:1' })).toEqual({ runtime: 'static', base: 'b:1', dockerfile: 'docker/Dockerfile', network: true });
     expect(log.join('\n')).not.toContain(git.token);
     // The token went as a header, and protocol v2 was spoken.
     expect(git.requests.filter((r) => r.path.includes('upload-pack')).every((r) => r.authenticated)).toBe(true);

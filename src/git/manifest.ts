@@ -24,7 +24,7 @@ export async function manifestTextOf(commit: FetchedCommit): Promise<string | nu
 }
 
 /** The build settings of a fetched commit: its manifest's `build` section (`text`: the commit's slipway.yaml) over the link's runtime and base. */
-export async function buildSettingsOf(text: string | null, linked: { runtime: string | null; base: string | null }): Promise<BuildSettings> {
+export function buildSettingsOf(text: string | null, linked: { runtime: string | null; base: string | null }): BuildSettings {
   const build = text === null ? null : parseManifest(text, 'slipway.yaml').build;
   const runtime = build?.runtime ?? linked.runtime;
   let dockerfile = build?.dockerfile ?? null;
