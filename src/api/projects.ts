@@ -8,7 +8,7 @@ export const projectSchema = z
 export type Project = z.output<typeof projectSchema>;
 
 export const environmentSchema = z
-  .object({ id: z.string(), name: z.string(), project: z.string(), kind: z.enum(['standard', 'custom', 'branch', 'preview']), createdAt: timestamp })
+  .object({ id: z.string(), name: z.string(), project: z.string(), kind: z.enum(['standard', 'custom', 'branch', 'preview', 'site', 'clone']), createdAt: timestamp })
   .meta({ id: 'Environment' });
 export type Environment = z.output<typeof environmentSchema>;
 

@@ -108,6 +108,8 @@ export async function createApplication(db: Db, access: WorkspaceAccess, input: 
     last_error: null,
     created_at: nowIso(),
     created_by: access.principal.userId,
+    notify_url: null,
+    notify_secret_envelope: null,
   };
   try {
     await db.transaction().execute(async (tx) => {

@@ -43,8 +43,8 @@ export function allowsCustomEnvironments(tier: Tier): boolean {
  * How an environment relates to its workspace's tier: a tier default, a custom one, or one a git
  * branch (`branch`) or a pull/merge request (`preview`) made through a webhook.
  */
-export type EnvironmentKind = 'standard' | 'custom' | 'branch' | 'preview';
-export const environmentKinds = ['standard', 'custom', 'branch', 'preview'] as const satisfies readonly EnvironmentKind[];
+export type EnvironmentKind = 'standard' | 'custom' | 'branch' | 'preview' | 'site' | 'clone';
+export const environmentKinds = ['standard', 'custom', 'branch', 'preview', 'site', 'clone'] as const satisfies readonly EnvironmentKind[];
 
 /**
  * Decides whether an environment called `name` may be created in a project of a workspace on

@@ -136,6 +136,7 @@ export async function deleteEnvironmentRows(tx: Executor, environmentIds: string
   await tx.deleteFrom('config_layers').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('secrets').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environment_sources').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('sites').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environments').where('id', 'in', environmentIds).execute();
 }
 

@@ -20,6 +20,7 @@ import * as gitSources from './0013-git-sources.js';
 import * as webhooks from './0014-webhooks.js';
 import * as healthGates from './0015-health-gates.js';
 import * as applications from './0016-applications.js';
+import * as herds from './0017-herds.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -38,6 +39,7 @@ const all: Record<string, Migration> = {
   '0014-webhooks': webhooks,
   '0015-health-gates': healthGates,
   '0016-applications': applications,
+  '0017-herds': herds,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
