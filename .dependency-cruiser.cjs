@@ -15,6 +15,7 @@
  *   domains/      context
  *   fleet/        context    (servers, join tokens, the internal CA, agent sessions)
  *   git/          context    (git sources: fetching commits with the git binary, buildah builds)
+ *   herds/        context    (herd upgrades: plans in waves, the runner moving each site, staged clones)
  *   images/       context
  *   manifest/     context    (slipway.yaml: YAML read with line and column, checked by its zod schema)
  *   pipelines/    context    (manifests applied to projects, pipeline runs, the runner)
@@ -37,7 +38,7 @@
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'images', 'manifest', 'pipelines', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy', 'webhooks'];
+const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'herds', 'images', 'manifest', 'pipelines', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy', 'webhooks'];
 const adapters = ['drivers', 'edge', 'targets'];
 const apps = ['server', 'cli', 'agent'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];

@@ -39,6 +39,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   // After any other `git` group: it adds its subcommands to the `git` command that one made.
   { names: ['git'], load: async () => (await import('./commands/git-hooks.js')).registerGitHooks },
   { names: ['pipeline'], load: async () => (await import('./commands/pipelines.js')).registerPipelines },
+  { names: ['herd'], load: async () => (await import('./commands/herds.js')).registerHerds },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
   { names: ['agent'], load: agentRegister },

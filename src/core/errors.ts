@@ -41,6 +41,8 @@ export const errorCatalog = {
   SLW_INVALID_SELECTOR: { status: 400, summary: 'A site selector is not a comma-separated list of key=value, key!=value, key or !key terms.' },
   SLW_HERD_NO_SITES: { status: 409, summary: 'The site selector of a herd upgrade matches no site of the application.' },
   SLW_DOWNGRADE: { status: 409, summary: 'The upgrade would move sites to an older version; pass --allow-downgrade to do it on purpose.' },
+  SLW_HERD_BUSY: { status: 409, summary: 'The application has a herd upgrade running or paused already; one upgrade at a time per application.' },
+  SLW_HERD_STATE: { status: 409, summary: 'The herd upgrade (or its site) is not in a state that allows this: e.g. resuming a running upgrade, approving a site that is not awaiting approval.' },
   SLW_IMAGE_NOT_FOUND: { status: 404, summary: 'No image with this version, tag or digest exists in the repository.' },
   SLW_IMAGE_REF_INVALID: { status: 400, summary: 'An image reference is not HOST/NAME[:TAG][@DIGEST].' },
   SLW_UPSTREAM_REGISTRY: { status: 502, summary: 'Another registry (base image, import source) answered with an error.' },

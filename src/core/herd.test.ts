@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetExhausted, matches, parseCount, parseSelector, planUpgrade, type HerdSite } from './herd.js';
+import { budgetExhausted, matches, parseCount, parseSelector, planUpgrade, tick, type HerdSite, type SiteStep, type TickSite } from './herd.js';
 
 const site = (name: string, version: string | null, labels: Record<string, string> = {}, channel = 'stable'): HerdSite => ({ name, version, channel, labels });
 const herd = Array.from({ length: 30 }, (_, i) => site(`s${String(i + 1).padStart(2, '0')}`, '1.0.0', { region: i % 2 ? 'eu' : 'us', ...(i < 3 ? { broken: 'yes' } : {}) }));
@@ -58,5 +58,54 @@ describe('planUpgrade', () => {
     const plan = planUpgrade(big, { ...options, to: '2.4.0', selector: 'region=eu|us,plan!=gold', canary: 5, batch: '10%', failureBudget: '1%' });
     expect(plan.waves.flatMap((w) => w.sites).length).toBe(big.filter((s) => s.labels.region !== 'ap' && s.labels.plan !== 'gold').length);
     expect(plan.waves.length).toBe(11);
+  });
+});
+
+describe('tick', () => {
+  const site = (key: string, wave: number, step: SiteStep, windowOpen = true): TickSite => ({ key, wave, position: Number(key.slice(1)), step, windowOpen });
+  const base = { state: 'running' as const, parallel: 2, failures: 0, failureBudget: 1, windowOpen: true };
+
+  it('starts the canary alone, then the next wave only once the canary ended', () => {
+    const sites = [site('s0', 0, 'pending'), site('s1', 1, 'pending'), site('s2', 1, 'pending'), site('s3', 1, 'pending')];
+    expect(tick({ ...base, sites }).start).toEqual(['s0']);
+    sites[0] = site('s0', 0, 'bake');
+    expect(tick({ ...base, sites }).start).toEqual([]);
+    sites[0] = site('s0', 0, 'done');
+    const t = tick({ ...base, sites });
+    expect(t.start).toEqual(['s1', 's2']);
+    expect(t.wave).toBe(1);
+  });
+
+  it('keeps at most `parallel` sites in flight', () => {
+    const sites = [site('s1', 1, 'deploy'), site('s2', 1, 'pending'), site('s3', 1, 'pending')];
+    expect(tick({ ...base, sites }).start).toEqual(['s2']);
+  });
+
+  it('halts when failures exceed the budget and starts nothing more, settling once in-flight sites end', () => {
+    const sites = [site('s1', 1, 'reverted'), site('s2', 1, 'reverting'), site('s3', 1, 'pending')];
+    const t = tick({ ...base, failures: 2, sites });
+    expect(t.state).toBe('halted');
+    expect(t.start).toEqual([]);
+    expect(t.settled).toBe(false);
+    sites[1] = site('s2', 1, 'reverted');
+    expect(tick({ ...base, state: 'halted', failures: 2, sites }).settled).toBe(true);
+  });
+
+  it('tolerates failures up to the budget', () => {
+    const sites = [site('s1', 1, 'reverted'), site('s2', 1, 'pending')];
+    expect(tick({ ...base, failures: 1, sites }).start).toEqual(['s2']);
+  });
+
+  it('succeeds when every site ended, and starts nothing outside the window', () => {
+    expect(tick({ ...base, sites: [site('s1', 0, 'done'), site('s2', 0, 'skipped')] }).state).toBe('succeeded');
+    expect(tick({ ...base, windowOpen: false, sites: [site('s1', 0, 'pending')] }).start).toEqual([]);
+    expect(tick({ ...base, sites: [site('s1', 0, 'pending', false), site('s2', 0, 'pending')] }).start).toEqual(['s2']);
+  });
+
+  it('a paused upgrade starts nothing; one waiting for an approval is not settled', () => {
+    expect(tick({ ...base, state: 'paused', sites: [site('s1', 0, 'pending')] }).start).toEqual([]);
+    const t = tick({ ...base, state: 'aborted', sites: [site('s1', 0, 'awaiting-approval')] });
+    expect(t.settled).toBe(false);
+    expect(t.start).toEqual([]);
   });
 });

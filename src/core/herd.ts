@@ -138,3 +138,90 @@ export function planUpgrade(sites: HerdSite[], options: UpgradeOptions): HerdPla
 export function budgetExhausted(failures: number, budget: number): boolean {
   return failures > budget;
 }
+
+/** Where a herd upgrade is. `running`/`paused` hold the application (one upgrade at a time). */
+export const herdStates = ['running', 'paused', 'halted', 'aborted', 'succeeded'] as const;
+export type HerdState = (typeof herdStates)[number];
+
+/**
+ * Where one site of an upgrade is. The live path: pending → backup → migrate (the application's
+ * release step, when its manifest has one) → deploy → bake (the health gate) → done. A failure
+ * anywhere: reverting (the previous release back, then its backups restored) → reverted. A staged
+ * site first goes backup → clone (a copy on the new version) → awaiting-approval; approved, it
+ * takes the live path (its clone is removed at the end); rejected, the clone is removed → rejected.
+ */
+export const siteSteps = ['pending', 'backup', 'clone', 'awaiting-approval', 'migrate', 'deploy', 'bake', 'done', 'reverting', 'reverted', 'revert-failed', 'rejecting', 'rejected', 'skipped'] as const;
+export type SiteStep = (typeof siteSteps)[number];
+
+/** Steps a site ends in. */
+export const finalSteps: ReadonlySet<SiteStep> = new Set<SiteStep>(['done', 'reverted', 'revert-failed', 'rejected', 'skipped']);
+/** Steps that count as the site failing the upgrade. */
+export const failedSteps: ReadonlySet<SiteStep> = new Set<SiteStep>(['reverting', 'reverted', 'revert-failed']);
+
+/** Whether the site is being worked on (it takes one of the `--parallel` slots). */
+export function inFlight(step: SiteStep): boolean {
+  return !finalSteps.has(step) && step !== 'pending' && step !== 'awaiting-approval';
+}
+
+export interface TickSite {
+  key: string;
+  wave: number;
+  position: number;
+  step: SiteStep;
+  /** Whether the site's own maintenance window allows starting it now. */
+  windowOpen: boolean;
+}
+
+export interface TickInput {
+  state: HerdState;
+  sites: TickSite[];
+  parallel: number;
+  failures: number;
+  failureBudget: number;
+  /** Whether the upgrade's `--window` allows starting sites now. */
+  windowOpen: boolean;
+}
+
+export interface TickDecision {
+  /** Sites to start now (pending → backup), in order. */
+  start: string[];
+  /** The state to store (a running upgrade halts on its budget, or succeeds when every site ended). */
+  state: HerdState;
+  /** Why the state changed, when it did. */
+  reason: string | null;
+  /** The wave being worked on; null when none is left. */
+  wave: number | null;
+  /** Nothing is in flight and nothing will start: the upgrade no longer holds its application. */
+  settled: boolean;
+}
+
+/**
+ * One step of a herd upgrade's plan, pure: halts a running upgrade whose failures exceed its
+ * budget, finishes one whose sites all ended, and otherwise starts the next pending sites of the
+ * current wave (the lowest wave with a site not ended) up to `parallel` in flight, inside the
+ * window. A wave starts only when the one before it has ended, so a canary proves itself first.
+ */
+export function tick(input: TickInput): TickDecision {
+  const busy = input.sites.filter((s) => inFlight(s.step)).length;
+  const open = input.sites.filter((s) => !finalSteps.has(s.step));
+  const wave = open.length === 0 ? null : Math.min(...open.map((s) => s.wave));
+  let state = input.state;
+  let reason: string | null = null;
+  if (state === 'running' && budgetExhausted(input.failures, input.failureBudget)) {
+    state = 'halted';
+    reason = `${input.failures} site(s) failed, over the failure budget of ${input.failureBudget}; the sites not started stay on their version`;
+  } else if (state === 'running' && wave === null) {
+    state = 'succeeded';
+  }
+  const start: string[] = [];
+  if (state === 'running' && wave !== null && input.windowOpen) {
+    const room = Math.max(0, input.parallel - busy);
+    for (const s of input.sites.filter((x) => x.wave === wave && x.step === 'pending' && x.windowOpen).sort((a, b) => a.position - b.position)) {
+      if (start.length >= room) break;
+      start.push(s.key);
+    }
+  }
+  const waiting = input.sites.some((s) => s.step === 'awaiting-approval');
+  const settled = state === 'succeeded' || ((state === 'halted' || state === 'aborted') && busy === 0 && !waiting);
+  return { start, state, reason, wave, settled };
+}

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { percent, type HealthGate, type HealthGateStatus } from '../core/gates.js';
+import { DEFAULT_GATE_PATH, DEFAULT_MAX_ERROR_RATE, percent, type HealthGate, type HealthGateStatus } from '../core/gates.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
 import type { DeploymentsTable, Executor, HealthGatesTable } from '../store/schema.js';
@@ -85,7 +85,8 @@ export async function openHealthGate(tx: Executor, d: DeploymentsTable): Promise
     .select(['e.name as environment', 'p.name as project', 'w.name as workspace'])
     .where('e.id', '=', d.environment_id)
     .executeTakeFirstOrThrow();
-  const gate = (await gatesOf(tx, { ...names, projectId: d.project_id, environmentId: d.environment_id }, settings)).health;
+  const own = (await gatesOf(tx, { ...names, projectId: d.project_id, environmentId: d.environment_id }, settings)).health;
+  const gate = withHerdBake(own, await herdBakeOf(tx, d.id));
   const release = await tx.selectFrom('releases').select(['trigger']).where('id', '=', d.release_id).executeTakeFirst();
   const now = nowIso();
   await tx
@@ -124,6 +125,19 @@ export async function openHealthGate(tx: Executor, d: DeploymentsTable): Promise
     .execute();
   await appendEvent(tx, d.id, 'health-gate', `health gate: watching release #${d.release_number} for ${gate.bakeSeconds} s (at most ${percent(gate.maxErrorRate)} failed requests on ${gate.path}, replicas ready); it is rolled back if it fails`, 'info', { wake: false });
   return id;
+}
+
+/** The bake a herd upgrade asked for the site this deployment upgrades (0: none, or not a herd's). */
+async function herdBakeOf(tx: Executor, deploymentId: string): Promise<number> {
+  const row = await tx.selectFrom('herd_upgrade_sites as s').innerJoin('herd_upgrades as u', 'u.id', 's.upgrade_id').select('u.options').where('s.deployment_id', '=', deploymentId).executeTakeFirst();
+  return row ? ((JSON.parse(row.options) as { bakeSeconds?: number }).bakeSeconds ?? 0) : 0;
+}
+
+/** A herd's bake: the environment's own gate baked at least that long, else the default gate for that long. */
+function withHerdBake(own: HealthGate | null, bakeSeconds: number): HealthGate | null {
+  if (bakeSeconds <= 0) return own;
+  if (own) return { ...own, bakeSeconds: Math.max(own.bakeSeconds, bakeSeconds) };
+  return { bakeSeconds, maxErrorRate: DEFAULT_MAX_ERROR_RATE, path: DEFAULT_GATE_PATH };
 }
 
 /** The health gate of each of these deployments that has one. */

@@ -37,6 +37,9 @@ import { startPipelineRuntime, type PipelineRuntime } from '../pipelines/runtime
 import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
 import { startUpstreamWatcher } from '../apps/upstream.js';
+import { parseCron } from '../core/cron.js';
+import { startHerdRuntime, type HerdRuntime } from '../herds/runtime.js';
+import { backupContext } from './routes/service-backups.js';
 import { staticPlacements } from '../deploy/placements.js';
 import { InternalCa } from '../fleet/ca.js';
 import type { FleetContext } from '../fleet/servers.js';
@@ -106,6 +109,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const deploy: ServerDeps['deploy'] = { enqueue: (id) => runtime?.enqueue(id), placements: staticPlacements({}) };
     let runtime: DeployRuntime | undefined;
     let pipelines: PipelineRuntime | undefined;
+    let herds: HerdRuntime | undefined;
     let backend: Awaited<ReturnType<typeof startDeployBackend>> | undefined;
     const metrics = createMetrics(version, store.engine);
     // Other registries on internal addresses only as the admin allows (--allow-registry-host).
@@ -195,7 +199,11 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       processor = new DeliveryProcessor({ db: store.db, keyring, logger, placements: () => deploy.placements, enqueue: (id) => deployRuntime.enqueue(id), git: webhookGit(serverDeps) });
       await processor.start();
       pipelines = await startPipelineRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, registry: registryAccess, placements: deploy.placements, instance });
+      // Herd upgrades: each site backed up, migrated, deployed and baked through the engine above.
+      herds = await startHerdRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, backups: backupContext(serverDeps), placements: () => deploy.placements, enqueueDeploy: (id) => deployRuntime.enqueue(id), windowOpen: (cron, at) => parseCron(cron).matches(at), checkWindow: (cron) => void parseCron(cron) });
     } catch (error) {
+      await herds?.stop();
+      await pipelines?.stop();
       await runtime?.stop();
       await stopEdges();
       await backend?.stop();
@@ -204,6 +212,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     }
     const runningDeploy = runtime;
     const runningPipelines = pipelines;
+    const runningHerds = herds;
     logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
 
     const openStoreRef = store;
@@ -215,6 +224,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       close: async () => {
         await processor?.stop();
         await stopEdges();
+        await runningHerds?.stop();
         await runningPipelines.stop();
         await runningDeploy.stop();
         await backend?.stop();

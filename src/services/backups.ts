@@ -134,3 +134,21 @@ export async function restoreBackup(ctx: BackupContext, access: EnvironmentAcces
   await recordAudit(ctx.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: row.id, size: Number(row.size), sha256: row.sha256, release: row.release_number } });
   return { backup: toInfo(service, access, attachment, row, row.email ?? null), durationMs };
 }
+
+/**
+ * Restores a backup of one attachment into another attachment of the same service (a staged
+ * site's clone gets a copy of the site's data): the backup file is checked against the attachment
+ * it was made of, then loaded into `to`'s attachment. Both must be of the workspace of `to`.
+ */
+export async function restoreBackupInto(ctx: BackupContext, backupId: string, to: EnvironmentAccess, serviceName: string, as: string | null): Promise<void> {
+  const service = await findService(ctx.db, to, serviceName);
+  const kind = backupKind(service);
+  const target = await findAttachment(ctx.db, service, to, as);
+  const row = await ctx.db.selectFrom('service_backups').selectAll().where('id', '=', backupId).where('workspace_id', '=', to.workspace.id).executeTakeFirst();
+  if (!row) throw notFound('backup', backupId, `workspace '${to.workspace.name}'`);
+  if (row.service_id !== service.id) throw new SlipwayError('SLW_BACKUP_INVALID', `backup ${backupId} is of another service than '${serviceName}'; nothing was changed`);
+  const path = join(backupDir(ctx.dataDir, row.attachment_id), row.file);
+  await verifyBackupFile(ctx.keyring, path, { kind, workspace: to.workspace.id, attachment: row.attachment_id, backup: row.id }, { size: Number(row.size), sha256: row.sha256 });
+  await ctx.backups[kind].restore(await adminOf(ctx, service), target.resource, backupBody(path));
+  await recordAudit(ctx.db, actorOf(to.principal), { workspaceId: to.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: to.project.name, environment: to.environment.name, as, backup: row.id, copiedFrom: row.environment_id } });
+}

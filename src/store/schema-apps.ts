@@ -46,7 +46,7 @@ export interface SitesTable {
   channel: string;
   /** `manual`, `continuous` (upgrades itself to its channel's latest) or `staged` (clone, approval, cut-over). */
   policy: string;
-  /** A cron expression of the minutes an automatic upgrade may start a site in; null: any time. */
+  /** A cron expression of the minutes an automatic upgrade may start a site in; null when it has no window. */
   maintenance_window: string | null;
   created_at: string;
   created_by: string | null;

@@ -19,5 +19,6 @@ import { workspaceRoutes } from './workspaces.js';
 import { gitRoutes } from './git.js';
 import { webhookRoutes } from './webhooks.js';
 import { pipelineRoutes } from './pipelines.js';
+import { herdRoutes } from './herds.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];

@@ -1,0 +1,139 @@
+/**
+ * The herd runner: moves each unfinished herd upgrade one step further per reconcile, never
+ * waiting inside one for a deploy, a migration or a bake to end (controller-runtime's short
+ * reconciles; the controller requeues it).
+ *
+ * `reconcile(id)` claims the upgrade (a lease: one control plane drives an upgrade at a time; a
+ * crashed one's lease lapses and another takes over where the stored steps say), advances every
+ * site in flight by what has happened since (site-steps.ts: each step's effect is recorded in
+ * the same write that moves the site on, so a crash repeats at most an idempotent action and
+ * never redoes or skips a site), then asks the pure plan (core/herd.ts `tick`) which sites to
+ * start, whether the budget halts the upgrade, and whether it is over.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import { inFlight, tick, type HerdState, type SiteStep } from '../core/herd.js';
+import { nowIso } from '../platform/time.js';
+import type { Db, HerdUpgradesTable } from '../store/schema.js';
+import { advanceSite, appendSiteEvent, type SiteContext, type UpgradeSite } from './site-steps.js';
+import type { UpgradeOptions } from './upgrades.js';
+
+export interface HerdNotice {
+  kind: 'upgrade' | 'approval';
+  message: string;
+  details: Record<string, unknown>;
+}
+
+export interface HerdRunnerOptions extends SiteContext {
+  logger: Logger;
+  /** This server's identity as a lease owner. */
+  owner: string;
+  /** Whether a cron window is open at `at`. */
+  windowOpen(cron: string, at: Date): boolean;
+  /** @default 30_000 */
+  leaseMs?: number;
+}
+
+/** While sites are in flight the upgrade is looked at this often. */
+const busyMs = 500;
+/** While nothing is in flight (paused, outside its window, waiting for an approval). */
+const idleMs = 5_000;
+
+export class HerdRunner {
+  constructor(private readonly o: HerdRunnerOptions) {}
+
+  get leaseMs(): number {
+    return this.o.leaseMs ?? 30_000;
+  }
+
+  /** Upgrades not finished (the controller's resync list). */
+  async pending(): Promise<string[]> {
+    const rows = await this.o.db.selectFrom('herd_upgrades').select('id').where('finished_at', 'is', null).orderBy('created_at').execute();
+    return rows.map((r) => r.id);
+  }
+
+  async reconcile(id: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    let row = await this.o.db.selectFrom('herd_upgrades').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || row.finished_at !== null || signal.aborted) return;
+    if (!(await this.#claim(row))) {
+      const left = row.lease_until ? Date.parse(row.lease_until) - Date.now() : 0;
+      return { requeueAfterMs: Math.max(busyMs, left + 100) };
+    }
+    const options = JSON.parse(row.options) as UpgradeOptions;
+    // Every site in flight, one step further (concurrently: each waits on its own deploy or dump).
+    const moving = await this.#sites(row.id, 'moving');
+    await Promise.all(
+      moving.map((site) =>
+        advanceSite(this.o, row!, options, site).catch(async (error: unknown) => {
+          // A failure of the store or of a driver: logged, and tried again at the next reconcile.
+          this.o.logger.warn({ err: error, upgrade: row!.id, site: site.site }, 'herd upgrade: a site step failed; retrying');
+          await appendSiteEvent(this.o.db, row!.id, site.environment_id, site.step, `retrying: ${(error as Error).message.split('\n')[0]}`).catch(() => undefined);
+        }),
+      ),
+    );
+    if (signal.aborted) return;
+    row = (await this.o.db.selectFrom('herd_upgrades').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as HerdUpgradesTable;
+    const sites = await this.#sites(row.id, 'all');
+    const now = new Date();
+    const windowOpen = options.window === null || this.o.windowOpen(options.window, now);
+    const decision = tick({
+      state: row.state as HerdState,
+      sites: sites.map((s) => ({ key: s.environment_id, wave: s.wave, position: s.position, step: s.step as SiteStep, windowOpen: s.site_window === null || this.o.windowOpen(s.site_window, now) })),
+      parallel: options.parallel,
+      failures: row.failures,
+      failureBudget: row.failure_budget,
+      windowOpen,
+    });
+    const at = nowIso();
+    for (const key of decision.start) {
+      const r = await this.o.db.updateTable('herd_upgrade_sites').set({ step: 'backup', started_at: at, step_started_at: at }).where('upgrade_id', '=', row.id).where('environment_id', '=', key).where('step', '=', 'pending').executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) await appendSiteEvent(this.o.db, row.id, key, 'backup', `started in wave ${sites.find((s) => s.environment_id === key)?.wave ?? '?'}: backing up its services`);
+    }
+    if (decision.state !== row.state || decision.settled) {
+      await this.o.db
+        .updateTable('herd_upgrades')
+        .set({ state: decision.state, reason: decision.reason ?? row.reason, updated_at: at, ...(decision.settled ? { active_key: null, finished_at: at, lease_owner: null, lease_until: null } : {}) })
+        .where('id', '=', row.id)
+        .where('state', '=', row.state)
+        .execute();
+      if (decision.state !== row.state) await this.#announce(row, decision.state, decision.reason);
+    }
+    if (decision.settled) return;
+    const busy = decision.start.length > 0 || sites.some((s) => inFlight(s.step as SiteStep));
+    return { requeueAfterMs: busy ? busyMs : idleMs };
+  }
+
+  async #announce(row: HerdUpgradesTable, state: HerdState, reason: string | null): Promise<void> {
+    if (state !== 'halted' && state !== 'succeeded') return;
+    const app = await this.o.db.selectFrom('applications').select('name').where('id', '=', row.application_id).executeTakeFirst();
+    const message = state === 'halted' ? `the upgrade of ${app?.name ?? '?'} to ${row.to_version} (${row.id}) halted: ${reason ?? ''}` : `the upgrade of ${app?.name ?? '?'} to ${row.to_version} (${row.id}) succeeded`;
+    await this.o.notify?.(row.application_id, { kind: 'upgrade', message, details: { id: row.id, to: row.to_version, state, failures: row.failures } }).catch((error: unknown) => this.o.logger.warn({ err: error }, 'herd upgrade: notifying failed'));
+  }
+
+  /** Claims (or keeps) the upgrade's lease: false while another live server holds it. */
+  async #claim(row: HerdUpgradesTable): Promise<boolean> {
+    const now = nowIso();
+    const until = new Date(Date.now() + this.leaseMs).toISOString();
+    const r = await this.o.db
+      .updateTable('herd_upgrades')
+      .set({ lease_owner: this.o.owner, lease_until: until })
+      .where('id', '=', row.id)
+      .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', this.o.owner), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** The upgrade's sites (only those in flight, or all), with each site's window and policy. */
+  async #sites(upgradeId: string, which: 'moving' | 'all'): Promise<UpgradeSite[]> {
+    let q = this.o.db
+      .selectFrom('herd_upgrade_sites as h')
+      .leftJoin('sites as s', 's.environment_id', 'h.environment_id')
+      .selectAll('h')
+      .select(['s.maintenance_window as site_window', 's.policy as policy'])
+      .where('h.upgrade_id', '=', upgradeId);
+    if (which === 'moving') q = q.where('h.step', 'not in', ['pending', 'done', 'reverted', 'revert-failed', 'rejected', 'skipped', 'awaiting-approval']);
+    return q.orderBy('h.position').execute();
+  }
+
+}

@@ -1,0 +1,58 @@
+/**
+ * The herd runner as the server runs it: a controller over upgrade ids (short reconciles,
+ * requeued while sites deploy, migrate or bake; a periodic resync that also finds upgrades a
+ * crashed server left), woken at once by {@link herdBus} when an operator acts.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import { Controller } from '../controllers/index.js';
+import type { Db } from '../store/schema.js';
+import { herdBus } from './bus.js';
+import { startContinuousUpgrades } from './policies.js';
+import { HerdRunner, type HerdRunnerOptions } from './runner.js';
+import type { WindowCheck } from './upgrades.js';
+
+export interface HerdRuntime {
+  stop(): Promise<void>;
+}
+
+export interface HerdRuntimeOptions extends HerdRunnerOptions {
+  db: Db;
+  logger: Logger;
+  checkWindow: WindowCheck;
+  workers?: number;
+  /** How often the continuous policy looks for sites behind their channel's latest. @default 10_000 */
+  policyEveryMs?: number;
+}
+
+export async function startHerdRuntime(o: HerdRuntimeOptions): Promise<HerdRuntime> {
+  // One server per data dir: an upgrade still leased at start was leased by the previous process.
+  await o.db.updateTable('herd_upgrades').set({ lease_until: new Date(0).toISOString() }).where('finished_at', 'is', null).execute();
+  const runner = new HerdRunner(o);
+  const controller = new Controller<string>({ name: 'herds', reconcile: (key, signal) => runner.reconcile(key, signal), list: () => runner.pending(), resyncMs: 5_000, workers: o.workers ?? 2 }, { logger: o.logger });
+  const wake = (id: string) => controller.enqueue(id);
+  herdBus.on('wake', wake);
+  controller.start();
+  let checking = false;
+  const policy = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    startContinuousUpgrades(o)
+      .then((ids) => {
+        for (const id of ids) o.logger.info({ upgrade: id }, 'continuous policy: started a herd upgrade');
+      })
+      .catch((error: unknown) => o.logger.warn({ err: error }, 'continuous policy check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  }, o.policyEveryMs ?? 10_000);
+  policy.unref();
+  return {
+    stop: async () => {
+      clearInterval(policy);
+      herdBus.off('wake', wake);
+      await controller.stop();
+    },
+  };
+}

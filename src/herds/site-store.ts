@@ -1,0 +1,62 @@
+/**
+ * The records of a herd upgrade's sites: their context, the guarded step change every step
+ * makes, the failure that counts against the budget, and the step log.
+ *
+ * @module
+ */
+import { systemActor, type Actor } from '../audit/audit.js';
+import type { SiteStep } from '../core/herd.js';
+import type { Placements } from '../deploy/target.js';
+import { nowIso } from '../platform/time.js';
+import type { Keyring } from '../secrets/secrets.js';
+import type { BackupContext } from '../services/backups.js';
+import type { Db, Executor, HerdUpgradeSitesTable, HerdUpgradesTable } from '../store/schema.js';
+
+export interface SiteContext {
+  db: Db;
+  keyring: Keyring;
+  backups: BackupContext;
+  placements: () => Placements;
+  enqueueDeploy(environmentId: string): void;
+  /** Tells the application's admins (a staged site waiting for approval). */
+  notify?(applicationId: string, notice: { kind: 'upgrade' | 'approval'; message: string; details: Record<string, unknown> }): Promise<void>;
+}
+
+export type UpgradeSite = HerdUpgradeSitesTable & { site_window: string | null; policy: string | null };
+
+export interface SiteBackup {
+  service: string;
+  as: string | null;
+  backupId: string;
+}
+
+export async function appendSiteEvent(db: Executor, upgradeId: string, environmentId: string, step: string, message: string): Promise<void> {
+  const last = await db.selectFrom('herd_site_events').select((eb) => eb.fn.max('seq').as('n')).where('upgrade_id', '=', upgradeId).where('environment_id', '=', environmentId).executeTakeFirst();
+  await db.insertInto('herd_site_events').values({ upgrade_id: upgradeId, environment_id: environmentId, seq: Number(last?.n ?? 0) + 1, at: nowIso(), step, message: message.slice(0, 2000) }).execute();
+}
+
+export const actorOfUpgrade = (u: HerdUpgradesTable): Actor => (u.created_by ? { userId: u.created_by, tokenId: null } : systemActor);
+
+/** Moves the site from `from` to `to` (and whatever else `set` says) unless something else moved it first; true when it did. */
+export async function moveSite(db: Executor, site: UpgradeSite, from: SiteStep, to: SiteStep, set: Partial<HerdUpgradeSitesTable> = {}): Promise<boolean> {
+  const now = nowIso();
+  const r = await db
+    .updateTable('herd_upgrade_sites')
+    .set({ step: to, step_started_at: now, ...(to === 'done' || to === 'reverted' || to === 'revert-failed' || to === 'rejected' ? { finished_at: now } : {}), ...set })
+    .where('upgrade_id', '=', site.upgrade_id)
+    .where('environment_id', '=', site.environment_id)
+    .where('step', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The site failed: it is reverted next, and the upgrade counts one more failure (one transaction). */
+export async function failSite(ctx: SiteContext, site: UpgradeSite, reason: string, revertDeploymentId: string | null = null): Promise<void> {
+  const moved = await ctx.db.transaction().execute(async (tx) => {
+    if (!(await moveSite(tx, site, site.step as SiteStep, 'reverting', { error: reason.slice(0, 1000), revert_deployment_id: revertDeploymentId }))) return false;
+    await tx.updateTable('herd_upgrades').set((eb) => ({ failures: eb('failures', '+', 1), updated_at: nowIso() })).where('id', '=', site.upgrade_id).execute();
+    return true;
+  });
+  if (moved) await appendSiteEvent(ctx.db, site.upgrade_id, site.environment_id, 'reverting', `failed: ${reason}; reverting`);
+}
+
