@@ -5,7 +5,7 @@
  */
 import { newId } from '../../platform/ids.js';
 import { nowIso } from '../../platform/time.js';
-import type { ApplicationsTable, Db } from '../../store/schema.js';
+import type { ApplicationsTable, Db, EnvironmentsTable, ReleasesTable, SitesTable } from '../../store/schema.js';
 
 export interface SeedOptions {
   count: number;
@@ -18,9 +18,9 @@ export interface SeedOptions {
 
 export async function seedSites(db: Db, app: ApplicationsTable, o: SeedOptions): Promise<void> {
   const now = nowIso();
-  const envs = [];
-  const sites = [];
-  const releases = [];
+  const envs: EnvironmentsTable[] = [];
+  const sites: SitesTable[] = [];
+  const releases: ReleasesTable[] = [];
   for (let i = 0; i < o.count; i += 1) {
     const id = newId('env');
     const name = o.name?.(i) ?? `site-${String(i).padStart(5, '0')}`;
