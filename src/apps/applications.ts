@@ -192,9 +192,11 @@ export async function listApplications(db: Executor, access: WorkspaceAccess): P
   return out;
 }
 
-/** Forgets an application and its version list; its project, images and environments stay. */
+/** Forgets an application and its version list (refused while it has sites); its project, images and environments stay. */
 export async function removeApplication(db: Db, access: WorkspaceAccess, name: string): Promise<void> {
   const app = await findApplication(db, access, name);
+  const sites = await db.selectFrom('sites').select((eb) => eb.fn.countAll<number>().as('n')).where('application_id', '=', app.id).executeTakeFirstOrThrow();
+  if (Number(sites.n) > 0) throw new SlipwayError('SLW_HAS_SITES', `application '${name}' still has ${Number(sites.n)} site(s); remove them first (slipway site list -a ${name}, slipway site remove NAME -a ${name})`);
   await db.transaction().execute(async (tx) => {
     await tx.deleteFrom('application_versions').where('application_id', '=', app.id).execute();
     await tx.deleteFrom('applications').where('id', '=', app.id).execute();

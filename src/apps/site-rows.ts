@@ -1,7 +1,9 @@
 /**
  * The sites of an application as herd planning and `site list` read them: one query for all of
  * them (10,000 sites plan in well under a second), each with the version of its newest succeeded
- * release (null before its first deploy).
+ * release (null before its first deploy). `siteStatusRows` adds, in the same one query, what
+ * `site list` shows of each site's state: the engine's last observation of it, its settings and
+ * the deploy in progress.
  *
  * @module
  */
@@ -18,8 +20,17 @@ export interface SiteRow extends HerdSite {
   release: number | null;
 }
 
-export async function siteRows(db: Executor, applicationId: string, options: { names?: string[] } = {}): Promise<SiteRow[]> {
-  let q = db
+export interface SiteStatusRow extends SiteRow {
+  /** The environment's stored settings (JSON), if any were set. */
+  settings: string | null;
+  /** What the engine last observed of it; null before it looked. */
+  observed: { release: number | null; running: number; ready: number; at: string } | null;
+  /** The deploy queued or running now. */
+  deploying: { id: string; releaseNumber: number; status: string; phase: string } | null;
+}
+
+function sitesWithRelease(db: Executor, applicationId: string, names: string[] | undefined) {
+  const q = db
     .selectFrom('sites as s')
     .leftJoin('releases as r', (j) =>
       j
@@ -29,9 +40,13 @@ export async function siteRows(db: Executor, applicationId: string, options: { n
     )
     .select(['s.environment_id', 's.name', 's.labels', 's.channel', 's.policy', 's.maintenance_window', 's.created_at', 'r.version_tag', 'r.number'])
     .where('s.application_id', '=', applicationId);
-  if (options.names) q = q.where('s.name', 'in', options.names.length > 0 ? options.names : ['']);
-  const rows = await q.orderBy('s.name').execute();
-  return rows.map((r) => ({
+  return names ? q.where('s.name', 'in', names.length > 0 ? names : ['']) : q;
+}
+
+type Base = { environment_id: string; name: string; labels: string; channel: string; policy: string; maintenance_window: string | null; created_at: string; version_tag: string | null; number: number | null };
+
+function toSiteRow(r: Base): SiteRow {
+  return {
     environmentId: r.environment_id,
     name: r.name,
     version: r.version_tag ?? null,
@@ -41,5 +56,27 @@ export async function siteRows(db: Executor, applicationId: string, options: { n
     window: r.maintenance_window,
     createdAt: r.created_at,
     release: r.number ?? null,
+  };
+}
+
+export async function siteRows(db: Executor, applicationId: string, options: { names?: string[] } = {}): Promise<SiteRow[]> {
+  const rows = await sitesWithRelease(db, applicationId, options.names).orderBy('s.name').execute();
+  return rows.map(toSiteRow);
+}
+
+export async function siteStatusRows(db: Executor, applicationId: string, options: { names?: string[] } = {}): Promise<SiteStatusRow[]> {
+  const rows = await sitesWithRelease(db, applicationId, options.names)
+    .leftJoin('environment_settings as st', 'st.environment_id', 's.environment_id')
+    .leftJoin('environment_observed as o', 'o.environment_id', 's.environment_id')
+    // At most one deployment of an environment is queued or running (a unique index says so).
+    .leftJoin('deployments as d', (j) => j.onRef('d.environment_id', '=', 's.environment_id').on('d.status', 'in', ['queued', 'running']))
+    .select(['st.data as settings', 'o.release_number as o_release', 'o.running as o_running', 'o.ready as o_ready', 'o.observed_at as o_at', 'd.id as d_id', 'd.release_number as d_release', 'd.status as d_status', 'd.phase as d_phase'])
+    .orderBy('s.name')
+    .execute();
+  return rows.map((r) => ({
+    ...toSiteRow(r),
+    settings: r.settings ?? null,
+    observed: r.o_at ? { release: r.o_release ?? null, running: r.o_running ?? 0, ready: r.o_ready ?? 0, at: r.o_at } : null,
+    deploying: r.d_id ? { id: r.d_id, releaseNumber: r.d_release!, status: r.d_status!, phase: r.d_phase! } : null,
   }));
 }

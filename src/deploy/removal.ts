@@ -9,6 +9,7 @@
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
+import { assertNoActiveUpgrade } from '../apps/herd-guard.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
 import { deleteRepositoryOfProject } from '../registry/repositories.js';
@@ -57,16 +58,24 @@ async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Prom
   await tx.deleteFrom('environment_settings').where('environment_id', 'in', environmentIds).execute();
 }
 
-export async function deleteEnvironment(db: Db, placements: Placements, access: EnvironmentAccess): Promise<void> {
+/**
+ * Deletes one environment; `within` runs in its transaction (a site's own audit record). A site
+ * is not removed while its application's herd upgrade is running or paused.
+ */
+export async function deleteEnvironment(db: Db, placements: Placements, access: EnvironmentAccess, within?: (tx: Executor) => Promise<void>): Promise<void> {
   assertEnvironmentDeletable(access);
   const ids = [access.environment.id];
+  const site = access.environment.kind === 'site';
   await assertIdle(db, ids, `${access.project.name}/${access.environment.name}`);
+  if (site) await assertNoActiveUpgrade(db, access.environment.id);
   await tearDown(db, placements, ids);
   await db.transaction().execute(async (tx) => {
     await assertIdle(tx, ids, `${access.project.name}/${access.environment.name}`);
+    if (site) await assertNoActiveUpgrade(tx, access.environment.id);
     await deleteDeployRecords(tx, ids);
     await deleteEnvironmentRows(tx, ids);
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.delete', targetType: 'environment', target: `${access.project.name}/${access.environment.name}` });
+    await within?.(tx);
   });
 }
 

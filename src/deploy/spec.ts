@@ -6,6 +6,7 @@
  * @module
  */
 import { cpuMillis, releaseLabels, workloadName, type EnvironmentSettings } from '../core/deploy.js';
+import { siteVariables } from '../apps/site-variables.js';
 import { resolveEnvironmentConfig } from '../config/config.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import { attachmentVariables } from '../services/credentials.js';
@@ -39,8 +40,9 @@ export function healthOf(settings: EnvironmentSettings): HealthCheck {
 
 /**
  * The variables a workload or job of the environment gets: `PORT`, the config (at `configVersion`,
- * or as it is now), the secrets (these versions, or the current ones), then the attached services'
- * connection variables, which win over a config key or secret of the same name. Holds decrypted
+ * or as it is now), the secrets (these versions, or the current ones), a site's own variables
+ * (`SLIPWAY_SITE`, its labels: as they are now), then the attached services' connection
+ * variables; each later group wins over an earlier key of the same name. Holds decrypted
  * secrets: hand it to a target only, never log or store it.
  */
 export async function environmentVariables(db: Executor, keyring: Keyring, access: EnvironmentAccess, at: { configVersion?: number; secretVersions?: SecretVersions }, port: number): Promise<Record<string, string>> {
@@ -55,6 +57,7 @@ export async function environmentParts(db: Executor, keyring: Keyring, access: E
   const env: Record<string, string> = { PORT: String(port) };
   for (const entry of config.entries) env[entry.key] = entry.value;
   Object.assign(env, secrets);
+  if (access.environment.kind === 'site') Object.assign(env, await siteVariables(db, access.environment.id));
   Object.assign(env, services);
   return { env, secret: [...Object.values(secrets), ...Object.values(services)] };
 }

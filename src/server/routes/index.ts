@@ -20,5 +20,6 @@ import { gitRoutes } from './git.js';
 import { webhookRoutes } from './webhooks.js';
 import { pipelineRoutes } from './pipelines.js';
 import { herdRoutes } from './herds.js';
+import { siteRoutes } from './sites.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...siteRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];
