@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { SlipwayError } from '../core/errors.js';
-import { createClient, type ApiClient } from './client.js';
+import type { Application } from '../api/applications.js';
+import { apiPath, createClient, type ApiClient } from './client.js';
 import { readUserConfig, userConfigPath, type StoredContext } from './user-config.js';
 import type { Io } from './output.js';
 
@@ -98,14 +99,27 @@ export function withWorkspace(cmd: Command): Command {
   return cmd.option('-w, --workspace <name>', 'workspace (default: $SLIPWAY_WORKSPACE)');
 }
 
-/** Adds -w and -p (default SLIPWAY_PROJECT). */
+/** Adds -w and -p (default SLIPWAY_PROJECT), or -a: an application, standing for its project (its sites are that project's environments). */
 export function withProject(cmd: Command): Command {
-  return withWorkspace(cmd).option('-p, --project <name>', 'project (default: $SLIPWAY_PROJECT)');
+  return withWorkspace(cmd).option('-p, --project <name>', 'project (default: $SLIPWAY_PROJECT)').option('-a, --app <name>', "an application instead of -p: its project (-e SITE: one of its sites)");
 }
 
-/** Adds -w, -p and -e. */
-export function withEnvironment(cmd: Command, description = 'environment'): Command {
+/** Adds -w, -p (or -a) and -e. */
+export function withEnvironment(cmd: Command, description = 'environment (with -a: a site)'): Command {
   return withProject(cmd).option('-e, --env <name>', description);
+}
+
+/**
+ * `-a APP` on a command that takes `-p`: one API call finds the application's project, which the
+ * command then uses as if given with -p. With -p too it is an error.
+ */
+export async function resolveApplicationOption(ctx: Ctx, cmd: Command): Promise<void> {
+  const app = ctx.opts.app;
+  if (typeof app !== 'string' || !cmd.options.some((o) => o.attributeName() === 'project')) return;
+  if (ctx.opts.project !== undefined) throw new SlipwayError('SLW_USAGE', 'give -p PROJECT or -a APP, not both (an application stands for its project)');
+  if (app.length === 0) throw new SlipwayError('SLW_USAGE', 'missing application: pass -a/--app NAME');
+  const a = await ctx.client.request<Application>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'applications', app));
+  ctx.opts.project = a.project;
 }
 
 /** The environment option, stored by commander under `env`. */
@@ -125,6 +139,7 @@ export function runner(io: Io): (fn: Action) => (...args: unknown[]) => Promise<
       const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
       const ctx = contextOf(cmd, io);
       try {
+        await resolveApplicationOption(ctx, cmd);
         await fn(ctx, positional);
       } finally {
         ctx.client.close();

@@ -35,6 +35,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['promotions', 'promotion'], load: async () => (await import('./commands/promotions.js')).registerPromotions },
   { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
   { names: ['app'], load: async () => (await import('./commands/applications.js')).registerApplications },
+  { names: ['site'], load: async () => (await import('./commands/sites.js')).registerSites },
   { names: ['git'], load: async () => (await import('./commands/git.js')).registerGit },
   // After any other `git` group: it adds its subcommands to the `git` command that one made.
   { names: ['git'], load: async () => (await import('./commands/git-hooks.js')).registerGitHooks },

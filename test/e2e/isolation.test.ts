@@ -23,7 +23,7 @@ let valuesA: Values;
 let valuesB: Values;
 /** B's objects with names A does not have (project, environment) or global ids (token, member). */
 let foreignB: Values;
-const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000', service: 'nosuch', application: 'nosuch', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', build: 'gbd_000000000000_0000000000000000', run: 'run_000000000000_0000000000000000', pipeline: 'nosuch' };
+const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000', service: 'nosuch', application: 'nosuch', site: 'nosuch', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', build: 'gbd_000000000000_0000000000000000', run: 'run_000000000000_0000000000000000', pipeline: 'nosuch' };
 
 beforeAll(async () => {
   srv = await startInProcessServer();
@@ -48,15 +48,16 @@ beforeAll(async () => {
   await seedService(srv.dbFile, 'alpha', 'alpha-cache', 'alpha-web');
   await seedService(srv.dbFile, 'bravo', 'bravo-cache', 'bravo-web');
   for (const w of ['alpha', 'bravo']) ok(await admin.post(`/api/v1/workspaces/${w}/applications`, { name: `${w}-app`, fromProject: `${w}-web` }));
+  for (const w of ['alpha', 'bravo']) ok(await admin.post(`/api/v1/workspaces/${w}/applications/${w}-app/sites`, { name: `${w}-site`, deploy: false }));
   const seededA = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'alpha', 'alpha-web');
   const seededB = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'bravo', 'bravo-web');
   const gitA = await seedGitSource(srv.dbFile, 'alpha', 'alpha-web');
   const gitB = await seedGitSource(srv.dbFile, 'bravo', 'bravo-web');
-  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', application: 'alpha-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitA, ...seededA };
-  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...seededB };
+  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', application: 'alpha-app', site: 'alpha-site', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitA, ...seededA };
+  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', application: 'bravo-app', site: 'bravo-site', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...seededB };
   // A pipeline is a name in a project's manifest, not an object of B: both projects have a `test`.
   const { pipeline: _samePipelineName, ...objectsOfB } = seededB;
-  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...objectsOfB };
+  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', site: 'bravo-site', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...objectsOfB };
   ops = await fetchOperations(srv.url);
   workspaceOps = ops.filter((o) => o.path.includes('{workspace}'));
 });

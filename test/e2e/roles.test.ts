@@ -32,9 +32,10 @@ beforeAll(async () => {
   await withSqliteStore(srv.dbFile, (db) => insertRelease(db, srv.adminToken, 'acme', 'web', 'prod'));
   await seedService(srv.dbFile, 'acme', 'cache', 'web');
   ok(await srv.admin.post('/api/v1/workspaces/acme/applications', { name: 'web-app', fromProject: 'web' }));
+  ok(await srv.admin.post('/api/v1/workspaces/acme/applications/web-app/sites', { name: 'globex', deploy: false }));
   const seeded = await seedDeployRecords(srv.dbFile, srv.adminToken, admin.token, 'acme', 'web');
   const git = await seedGitSource(srv.dbFile, 'acme', 'web');
-  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'cache', application: 'web-app', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...git, ...seeded };
+  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'cache', application: 'web-app', site: 'globex', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...git, ...seeded };
   ops = (await fetchOperations(srv.url)).filter((o) => o.path.includes('{workspace}'));
 });
 

@@ -18,7 +18,7 @@ import { healthLine } from './promotions.js';
 
 const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
 
-function printLog(e: LogEvent): void {
+export function printLog(e: LogEvent): void {
   const colour = e.level === 'error' ? pc.red : e.level === 'warn' ? pc.yellow : (s: string) => s;
   process.stderr.write(`${pc.dim(e.at.slice(11, 19))} ${pc.bold(e.step.padEnd(9))} ${colour(e.message)}\n`);
 }
