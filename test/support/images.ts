@@ -113,9 +113,10 @@ export async function pushBase(docker: (args: string[], input?: string) => Promi
 /**
  * Compiles a tiny HTTP server (PORT, GREETING from the environment) into an executable JAR. With
  * `status`, it answers every path with that status except `/healthz` (200): a release whose
- * readiness check passes and whose requests fail (the health gate's test).
+ * readiness check passes and whose requests fail (the health gate's test). With `envPrefix`,
+ * `/env` answers the variables whose names start with it, one `NAME=value` a line, sorted.
  */
-export async function buildJar(dir: string, message = 'hello from a JAR', options: { status?: number } = {}): Promise<string> {
+export async function buildJar(dir: string, message = 'hello from a JAR', options: { status?: number; envPrefix?: string } = {}): Promise<string> {
   const src = join(dir, 'src');
   const classes = join(dir, 'classes');
   mkdirSync(src, { recursive: true });
@@ -140,6 +141,14 @@ public class App {
       byte[] ok = "ok\\n".getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, ok.length);
       exchange.getResponseBody().write(ok);
+      exchange.close();
+    });`}${options.envPrefix === undefined ? '' : `
+    server.createContext("/env", exchange -> {
+      StringBuilder out = new StringBuilder();
+      new java.util.TreeMap<>(System.getenv()).forEach((k, v) -> { if (k.startsWith("${options.envPrefix}")) out.append(k).append('=').append(v).append('\\n'); });
+      byte[] env = out.toString().getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, env.length);
+      exchange.getResponseBody().write(env);
       exchange.close();
     });`}
     server.start();
