@@ -207,7 +207,7 @@ export async function createSite(db: Db, access: WorkspaceAccess, app: Applicati
   const note = version
     ? null
     : !deploy
-      ? `nothing deployed (--no-deploy); deploy it with slipway deploy -a ${app.name} -e ${name} --version V`
+      ? `nothing deployed (created without a deploy); deploy a version with slipway deploy -a ${app.name} -e ${name} --version V`
       : `application '${app.name}' has no version on the ${channel} channel yet; the site runs nothing until one is deployed (slipway deploy -a ${app.name} -e ${name} --version V)`;
   return { site: await showSite(db, access, app, name), version: version?.tag ?? null, deployment, approval, note };
 }

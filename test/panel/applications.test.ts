@@ -3,7 +3,9 @@
  * real docker-registry as the upstream (skopeo pushes to it): an admin makes an upstream
  * application through the form, sees its versions classified with latest marked, pushes a new
  * tag and checks the upstream from the page, makes a project application, and forgets one after
- * typing its name; a refused form shows the API's code.
+ * typing its name; a refused form shows the API's code. An application's sites: created from the
+ * page with labels (a bad label refused with its code), listed with their version, labels,
+ * channel, policy and state, filtered by a selector.
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +105,53 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     expect(await page.locator('tr[data-application]').count()).toBe(1);
     const left = ok<{ applications: { name: string }[] }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/applications`)).applications;
     expect(left.map((a) => a.name)).toEqual(['crm']);
+  }, 120_000);
+  it("creates an application's sites with labels, lists them, and filters them with a selector", async () => {
+    await page.locator('tr[data-application="crm"] a').click();
+    await page.getByRole('heading', { name: 'Application crm' }).waitFor(wait);
+    await page.getByText('No sites yet').waitFor(wait);
+    expect(await page.getByLabel('Version').locator('option').allTextContents()).toEqual(['the latest on its channel', '4.0.0 (latest)', '3.1.0-rc.1', '3.0.1', '3.0.0', 'none yet (do not deploy)']);
+    // A bad label is refused with the API's code, and nothing is made.
+    await page.getByLabel('Site name').fill('acme');
+    await page.getByLabel('Version').selectOption({ label: 'none yet (do not deploy)' });
+    await page.getByLabel('Labels').fill('Region=eu');
+    await page.getByRole('button', { name: 'Create site' }).click();
+    await page.getByText('SLW_INVALID_LABEL').waitFor(wait);
+    await page.getByLabel('Labels').fill('region=eu, plan=gold');
+    await page.getByRole('button', { name: 'Create site' }).click();
+    await page.getByRole('status').filter({ hasText: 'Created site acme' }).waitFor(wait);
+    await page.locator('tr[data-site="acme"]').waitFor(wait);
+    await page.getByLabel('Site name').fill('globex');
+    await page.getByLabel('Version').selectOption({ label: 'none yet (do not deploy)' });
+    await page.getByLabel('Labels').fill('region=us');
+    await page.getByLabel('Channel').fill('rc');
+    await page.getByLabel('Policy').selectOption('continuous');
+    await page.getByRole('button', { name: 'Create site' }).click();
+    await page.locator('tr[data-site="globex"]').waitFor(wait);
+    expect(await page.locator('tr[data-site="acme"]').innerText()).toMatch(/acme\s+—\s+not-deployed\s+plan=gold\s*region=eu\s+stable\s+manual\s+any time/);
+    expect(await page.locator('tr[data-site="globex"]').innerText()).toMatch(/globex\s+—\s+not-deployed\s+region=us\s+rc\s+continuous/);
+    // The name links to the site's environment, in the application's project.
+    expect(await page.locator('tr[data-site="acme"] a').getAttribute('href')).toBe(`/w/${ws}/p/crm/e/acme`);
+
+    await page.getByLabel('Selector').fill('region=eu,plan=gold');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.locator('tr[data-site]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-site'))), wait).toEqual(['acme']);
+    await page.getByLabel('Selector').fill('channel=rc');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.locator('tr[data-site]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-site'))), wait).toEqual(['globex']);
+    await page.getByLabel('Selector').fill('region=mars');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No site matches region=mars.').waitFor(wait);
+    await page.getByLabel('Selector').fill('region=e u');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('SLW_INVALID_SELECTOR').waitFor(wait);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.locator('tr[data-site]').count(), wait).toBe(2);
+    await screenshot(page, 'application-sites');
+    const listed = ok<{ sites: { name: string; labels: Record<string, string>; channel: string; policy: string; version: string | null }[] }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/applications/crm/sites`)).sites;
+    expect(listed).toMatchObject([
+      { name: 'acme', labels: { region: 'eu', plan: 'gold' }, channel: 'stable', policy: 'manual', version: null },
+      { name: 'globex', labels: { region: 'us' }, channel: 'rc', policy: 'continuous', version: null },
+    ]);
   }, 120_000);
 });

@@ -1,10 +1,11 @@
-/** One application: where its versions come from, its versions (class, channel, digest, latest), checking the upstream now, and forgetting it. */
+/** One application: where its versions come from, its versions (class, channel, digest, latest), checking the upstream now, its sites, and forgetting it. */
 import { useState } from 'react';
 import { del, get, path, post } from '../api';
 import { href, navigate } from '../router';
 import type { Application as App, ApplicationVersionList, PollResult } from '../types';
 import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { Sites } from './Sites';
 
 export function Application({ ws, app }: { ws: string; app: string }) {
   const base = path('workspaces', ws, 'applications', app);
@@ -78,6 +79,7 @@ export function Application({ ws, app }: { ws: string; app: string }) {
           ))}
         </Table>
       )}
+      {a && <Sites ws={ws} app={app} project={a.project} versions={versions.data?.versions ?? []} />}
       <details className="card">
         <summary>Forget this application</summary>
         <p className="muted">Its project, images and environments stay.</p>
