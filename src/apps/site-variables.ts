@@ -9,13 +9,15 @@
 import { labelVariable } from '../core/sites.js';
 import type { Executor } from '../store/schema.js';
 
-/** The site variables of an environment; empty when it is not a site. */
+/** The site variables of an environment (a staged site's clone poses as its site); empty when it is neither. */
 export async function siteVariables(db: Executor, environmentId: string): Promise<Record<string, string>> {
+  const clone = await db.selectFrom('herd_upgrade_sites').select('environment_id').where('clone_environment_id', '=', environmentId).executeTakeFirst();
+  const siteId = clone?.environment_id ?? environmentId;
   const row = await db
     .selectFrom('sites as s')
     .innerJoin('applications as a', 'a.id', 's.application_id')
     .select(['s.name', 's.labels', 'a.name as application'])
-    .where('s.environment_id', '=', environmentId)
+    .where('s.environment_id', '=', siteId)
     .executeTakeFirst();
   if (!row) return {};
   const env: Record<string, string> = { SLIPWAY_APPLICATION: row.application, SLIPWAY_SITE: row.name };

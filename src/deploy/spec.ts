@@ -57,7 +57,7 @@ export async function environmentParts(db: Executor, keyring: Keyring, access: E
   const env: Record<string, string> = { PORT: String(port) };
   for (const entry of config.entries) env[entry.key] = entry.value;
   Object.assign(env, secrets);
-  if (access.environment.kind === 'site') Object.assign(env, await siteVariables(db, access.environment.id));
+  if (access.environment.kind === 'site' || access.environment.kind === 'clone') Object.assign(env, await siteVariables(db, access.environment.id));
   Object.assign(env, services);
   return { env, secret: [...Object.values(secrets), ...Object.values(services)] };
 }

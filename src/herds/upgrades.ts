@@ -19,6 +19,7 @@ import type { ApplicationsTable, Db, Executor, HerdUpgradeSitesTable, HerdUpgrad
 import { isUniqueViolation } from '../store/errors.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
+import { syncProjectVersions } from '../apps/applications.js';
 import { siteRows, type SiteRow } from '../apps/site-rows.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
 import { actorOf } from '../tenancy/principal.js';
@@ -81,6 +82,7 @@ export interface PlannedUpgrade {
 /** The plan of an upgrade of `app`'s sites, from the store, without storing anything. */
 export async function planHerdUpgrade(db: Executor, app: ApplicationsTable, input: UpgradeInput, checkWindow: WindowCheck): Promise<PlannedUpgrade> {
   const options = compileOptions(input, checkWindow);
+  await syncProjectVersions(db, app);
   const version = await db.selectFrom('application_versions').select(['tag', 'digest']).where('application_id', '=', app.id).where('tag', '=', input.to).executeTakeFirst();
   if (!version) throw new SlipwayError('SLW_NOT_FOUND', `application '${app.name}' has no version '${input.to}'; list its versions with slipway app versions ${app.name}`);
   let sites = await siteRows(db, app.id);

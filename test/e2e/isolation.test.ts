@@ -23,7 +23,7 @@ let valuesA: Values;
 let valuesB: Values;
 /** B's objects with names A does not have (project, environment) or global ids (token, member). */
 let foreignB: Values;
-const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000', service: 'nosuch', application: 'nosuch', site: 'nosuch', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', build: 'gbd_000000000000_0000000000000000', run: 'run_000000000000_0000000000000000', pipeline: 'nosuch' };
+const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000', service: 'nosuch', application: 'nosuch', site: 'nosuch', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', build: 'gbd_000000000000_0000000000000000', run: 'run_000000000000_0000000000000000', pipeline: 'nosuch', upgrade: 'hup_000000000000_0000000000000000' };
 
 beforeAll(async () => {
   srv = await startInProcessServer();

@@ -102,12 +102,12 @@ export async function insertInstanceToken(db: Db, email: string): Promise<string
  * for approval, asked for by the holder of `requesterToken`; recorded through the deploy context
  * with no engine involved. Returns their ids.
  */
-export async function seedDeployRecords(dbFile: string, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string; run: string; pipeline: string }> {
+export async function seedDeployRecords(dbFile: string, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string; run: string; pipeline: string; upgrade: string }> {
   return withSqliteStore(dbFile, (db) => seedDeployRecordsIn(db, adminToken, requesterToken, workspace, project));
 }
 
 /** {@link seedDeployRecords} on an open store of either engine. */
-export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string; run: string; pipeline: string }> {
+export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterToken: string, workspace: string, project: string): Promise<{ deployment: string; promotion: string; run: string; pipeline: string; upgrade: string }> {
   const admin = await authenticate(db, `Bearer ${adminToken}`);
   const projectAccess = await resolveProject(db, await resolveWorkspace(db, admin, workspace), project);
   const dev = await resolveEnvironment(db, projectAccess, 'dev');
@@ -122,7 +122,26 @@ export async function seedDeployRecordsIn(db: Db, adminToken: string, requesterT
   const asRequester = await resolveProject(db, await resolveWorkspace(db, requester, workspace), project);
   const { promotion } = await promote(db, asRequester, 'dev', 'prod');
   const run = await seedPipelineRun(db, projectAccess, dev.environment.id);
-  return { deployment: deployment.id, promotion: promotion!.id, run, pipeline: 'test' };
+  const upgrade = await seedHerdUpgrade(db, projectAccess.workspace.id);
+  return { deployment: deployment.id, promotion: promotion!.id, run, pipeline: 'test', upgrade };
+}
+
+/** A finished herd upgrade of the workspace (of its first application, if any), stored directly: no runner involved. */
+async function seedHerdUpgrade(db: Db, workspaceId: string): Promise<string> {
+  const id = newId('hup');
+  const now = new Date().toISOString();
+  const app = await db.selectFrom('applications').select('id').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const options = { canary: 1, batch: '25%', parallel: 5, bakeSeconds: 0, failureBudget: '0', window: null, allowDowngrade: false };
+  await db
+    .insertInto('herd_upgrades')
+    .values({ id, workspace_id: workspaceId, application_id: app?.id ?? 'app_none', active_key: null, to_version: '1.0.0', to_digest: `sha256:${'cd'.repeat(32)}`, selector: null, options: JSON.stringify(options), failure_budget: 0, failures: 0, state: 'succeeded', trigger: 'manual', reason: null, created_at: now, created_by: null, updated_at: now, finished_at: now, lease_owner: null, lease_until: null })
+    .execute();
+  const site = app ? await db.selectFrom('sites').select(['environment_id', 'name']).where('application_id', '=', app.id).executeTakeFirst() : undefined;
+  if (site) {
+    await db.insertInto('herd_upgrade_sites').values({ upgrade_id: id, environment_id: site.environment_id, site: site.name, wave: 0, position: 0, step: 'done', from_version: null, from_release: null, backups: '[]', deployment_id: null, revert_deployment_id: null, clone_environment_id: null, error: null, started_at: now, step_started_at: now, finished_at: now }).execute();
+    await db.insertInto('herd_site_events').values({ upgrade_id: id, environment_id: site.environment_id, seq: 1, at: now, step: 'done', message: 'seeded for tests' }).execute();
+  }
+  return id;
 }
 
 /** A manifest with a pipeline `test` applied to the project, and one finished run of it (stored directly: no runner involved). */

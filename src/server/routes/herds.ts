@@ -30,7 +30,8 @@ export const herdRoutes = [
     summary: 'The waves an upgrade would move the sites in (canaries, batches), without starting it',
     tag: 'herds',
     scope: 'workspace',
-    permission: 'release.read',
+    // Whoever may start an upgrade may see its plan first (a POST: the walks hold every POST to a writer's role).
+    permission: 'promotion.approve',
     params: applicationParam,
     body: herdUpgradeBody,
     response: herdPlanSchema,
