@@ -222,7 +222,7 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications a
   it('refuses a bad signature, a wrong bearer secret and none with 401 and a code, counts them, polls nothing', async () => {
     publish(upstream.host, '2.1.0');
     const body = envelope('2.1.0').replace('"vendor/shop"', '"vendor/shop","marker":"HOOK-BODY-MARKER"');
-    const cases = [signed(body, 'not-the-secret'), { 'content-type': 'application/json', authorization: 'Bearer not-the-secret' }, { 'content-type': 'application/json' }];
+    const cases: Record<string, string>[] = [signed(body, 'not-the-secret'), { 'content-type': 'application/json', authorization: 'Bearer not-the-secret' }, { 'content-type': 'application/json' }];
     for (const headers of cases) {
       const r = await callHook(body, headers);
       expect(r.status).toBe(401);

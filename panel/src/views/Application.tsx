@@ -5,6 +5,7 @@ import { href, navigate } from '../router';
 import type { Application as App, ApplicationVersionList, PollResult } from '../types';
 import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { AppNotifications } from './AppNotifications';
 
 export function Application({ ws, app }: { ws: string; app: string }) {
   const base = path('workspaces', ws, 'applications', app);
@@ -77,6 +78,18 @@ export function Application({ ws, app }: { ws: string; app: string }) {
             </tr>
           ))}
         </Table>
+      )}
+      {a && (
+        <AppNotifications
+          ws={ws}
+          app={app}
+          upstream={a.source === 'upstream'}
+          notifyUrl={a.notifyUrl}
+          onChanged={() => {
+            info.reload();
+            versions.reload();
+          }}
+        />
       )}
       <details className="card">
         <summary>Forget this application</summary>
