@@ -93,6 +93,14 @@ export async function notify(ctx: NotifyContext, app: ApplicationsTable, input: 
   return { id: row.id, created };
 }
 
+/** {@link notify} for an application known by its id (the herd runner's hook); false when it is gone. */
+export async function notifyApplication(ctx: NotifyContext, applicationId: string, input: NotificationInput): Promise<boolean> {
+  const app = await ctx.db.selectFrom('applications').selectAll().where('id', '=', applicationId).executeTakeFirst();
+  if (!app) return false;
+  await notify(ctx, app, input);
+  return true;
+}
+
 export function toNotificationInfo(r: ApplicationNotificationsTable): NotificationInfo {
   return {
     id: r.id,
