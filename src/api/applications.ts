@@ -14,6 +14,7 @@ export const applicationSchema = z
     versions: z.number().int(),
     lastPolledAt: timestamp.nullable(),
     lastError: z.string().nullable(),
+    notifyUrl: z.string().nullable().meta({ description: 'where its notifications are POSTed, signed (X-Slipway-Signature); null: nowhere' }),
     createdAt: timestamp,
   })
   .meta({ id: 'Application' });

@@ -21,6 +21,8 @@ import { parseImageReference } from '../registry/client/index.js';
 import type { ApplicationsTable, Db, Executor } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import { inTransaction } from './notifications.js';
+import { notifyNewVersions } from './version-notices.js';
 
 export interface Application {
   name: string;
@@ -34,6 +36,8 @@ export interface Application {
   versions: number;
   lastPolledAt: string | null;
   lastError: string | null;
+  /** Where its notifications are POSTed (null: nowhere); its secret is never shown again. */
+  notifyUrl: string | null;
   createdAt: string;
 }
 
@@ -129,8 +133,12 @@ export async function findApplication(db: Executor, access: WorkspaceAccess, nam
   return row;
 }
 
-/** Records the semver tags of a project application's repository that are not versions yet. */
-export async function syncProjectVersions(db: Executor, app: ApplicationsTable): Promise<void> {
+/**
+ * Records the semver tags of a project application's repository that are not versions yet, and
+ * announces each (once: see version-notices.ts) unless they are the application's first. `poke`
+ * nudges the notification deliverer (absent: its sweep finds the notifications within seconds).
+ */
+export async function syncProjectVersions(db: Executor, app: ApplicationsTable, poke?: () => void): Promise<void> {
   if (app.source !== 'project') return;
   const tags = await db
     .selectFrom('registry_tags as t')
@@ -143,11 +151,17 @@ export async function syncProjectVersions(db: Executor, app: ApplicationsTable):
   const fresh = tags.filter((t) => parseSemVer(t.tag) !== null);
   if (fresh.length === 0) return;
   const at = nowIso();
-  await db
-    .insertInto('application_versions')
-    .values(fresh.map((t) => ({ application_id: app.id, tag: t.tag, digest: t.digest, discovered_at: at })))
-    .onConflict((oc) => oc.columns(['application_id', 'tag']).doNothing())
-    .execute();
+  const notified = await inTransaction(db, async (tx) => {
+    await tx
+      .insertInto('application_versions')
+      .values(fresh.map((t) => ({ application_id: app.id, tag: t.tag, digest: t.digest, discovered_at: at })))
+      .onConflict((oc) => oc.columns(['application_id', 'tag']).doNothing())
+      .execute();
+    // Versions other than these, whoever recorded these: none means these are the first.
+    const before = await tx.selectFrom('application_versions').select((eb) => eb.fn.countAll<number>().as('n')).where('application_id', '=', app.id).where('tag', 'not in', fresh.map((t) => t.tag)).executeTakeFirst();
+    return Number(before?.n ?? 0) === 0 ? 0 : notifyNewVersions({ db: tx }, app, fresh.map((t) => t.tag));
+  });
+  if (notified > 0 && !db.isTransaction) poke?.();
 }
 
 export async function applicationVersions(db: Executor, app: ApplicationsTable): Promise<ApplicationVersion[]> {
@@ -181,6 +195,7 @@ export async function describeApplication(db: Executor, access: WorkspaceAccess,
     versions: tags.length,
     lastPolledAt: app.last_polled_at,
     lastError: app.last_error,
+    notifyUrl: app.notify_url,
     createdAt: app.created_at,
   };
 }
@@ -192,13 +207,19 @@ export async function listApplications(db: Executor, access: WorkspaceAccess): P
   return out;
 }
 
-/** Forgets an application and its version list (refused while it has sites); its project, images and environments stay. */
+/** Forgets an application (refused while it has sites), its version list, notifications and upstream hook; its project, images and environments stay. */
 export async function removeApplication(db: Db, access: WorkspaceAccess, name: string): Promise<void> {
   const app = await findApplication(db, access, name);
   const sites = await db.selectFrom('sites').select((eb) => eb.fn.countAll<number>().as('n')).where('application_id', '=', app.id).executeTakeFirstOrThrow();
   if (Number(sites.n) > 0) throw new SlipwayError('SLW_HAS_SITES', `application '${name}' still has ${Number(sites.n)} site(s); remove them first (slipway site list -a ${name}, slipway site remove NAME -a ${name})`);
   await db.transaction().execute(async (tx) => {
     await tx.deleteFrom('application_versions').where('application_id', '=', app.id).execute();
+    await tx.deleteFrom('application_notifications').where('application_id', '=', app.id).execute();
+    await tx.deleteFrom('application_hooks').where('application_id', '=', app.id).execute();
+    const upgrades = tx.selectFrom('herd_upgrades').select('id').where('application_id', '=', app.id);
+    await tx.deleteFrom('herd_site_events').where('upgrade_id', 'in', upgrades).execute();
+    await tx.deleteFrom('herd_upgrade_sites').where('upgrade_id', 'in', upgrades).execute();
+    await tx.deleteFrom('herd_upgrades').where('application_id', '=', app.id).execute();
     await tx.deleteFrom('applications').where('id', '=', app.id).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'application.remove', targetType: 'application', target: name, details: {} });
   });

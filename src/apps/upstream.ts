@@ -17,6 +17,8 @@ import { clientFor, importImage, type RemoteServices } from '../images/remote.js
 import { nowIso } from '../platform/time.js';
 import { repositoryOfProject } from '../registry/repositories.js';
 import type { ApplicationsTable, Db } from '../store/schema.js';
+import { syncProjectVersions } from './applications.js';
+import { notifyNewVersions } from './version-notices.js';
 
 /** New versions imported per poll at most (oldest first; the rest at the next poll). */
 export const maxImportsPerPoll = 20;
@@ -37,7 +39,7 @@ async function claim(db: Db, app: ApplicationsTable): Promise<boolean> {
 }
 
 /** Polls the upstream now: lists its tags, imports the semver tags not recorded yet (oldest first). */
-export async function pollUpstream(services: RemoteServices, app: ApplicationsTable, options: { claimed?: boolean } = {}): Promise<PollResult> {
+export async function pollUpstream(services: RemoteServices, app: ApplicationsTable, options: { claimed?: boolean; poke?: (() => void) | undefined } = {}): Promise<PollResult> {
   if (app.source !== 'upstream' || app.upstream === null) return { imported: [], failed: [], pending: 0 };
   if (!options.claimed) await services.db.updateTable('applications').set({ last_polled_at: nowIso() }).where('id', '=', app.id).execute();
   const slash = app.upstream.indexOf('/');
@@ -58,8 +60,15 @@ export async function pollUpstream(services: RemoteServices, app: ApplicationsTa
     for (const v of fresh.slice(0, maxImportsPerPoll)) {
       try {
         const r = await importImage(services, target, `${app.upstream}:${v.tag}`, v.tag, { hosts: [], pull: () => Promise.reject(new Error('not an own image')) });
-        await services.db.insertInto('application_versions').values({ application_id: app.id, tag: v.tag, digest: r.digest, discovered_at: nowIso() }).onConflict((oc) => oc.columns(['application_id', 'tag']).doNothing()).execute();
-        await recordAudit(services.db, systemActor, { workspaceId: app.workspace_id, action: 'application.version', targetType: 'application', target: app.name, details: { version: v.tag, digest: r.digest, upstream: app.upstream } });
+        // The version, its audit event and its notification together: whoever records it announces it, once.
+        const notified = await services.db.transaction().execute(async (tx) => {
+          const inserted = await tx.insertInto('application_versions').values({ application_id: app.id, tag: v.tag, digest: r.digest, discovered_at: nowIso() }).onConflict((oc) => oc.columns(['application_id', 'tag']).doNothing()).returning('tag').execute();
+          if (inserted.length === 0) return 0;
+          await recordAudit(tx, systemActor, { workspaceId: app.workspace_id, action: 'application.version', targetType: 'application', target: app.name, details: { version: v.tag, digest: r.digest, upstream: app.upstream } });
+          // The first versions of an application are where it starts, not news.
+          return known.size === 0 ? 0 : notifyNewVersions({ db: tx }, app, [v.tag]);
+        });
+        if (notified > 0) options.poke?.();
         result.imported.push({ version: v.tag, digest: r.digest });
       } catch (error) {
         if (!isSlipwayError(error)) throw error;
@@ -76,8 +85,12 @@ export async function pollUpstream(services: RemoteServices, app: ApplicationsTa
   }
 }
 
-/** Polls every upstream application whose interval has passed, every `tickMs`; the returned function stops it (after a poll under way). */
-export function startUpstreamWatcher(services: RemoteServices, logger: Logger, tickMs = 15_000): () => Promise<void> {
+/**
+ * Polls every upstream application whose interval has passed, every `tickMs`, and records the new
+ * semver tags of project applications (so their versions are announced without anyone looking);
+ * the returned function stops it (after a poll under way). `poke` nudges the notification deliverer.
+ */
+export function startUpstreamWatcher(services: RemoteServices, logger: Logger, tickMs = 15_000, poke?: () => void): () => Promise<void> {
   let current: Promise<void> | null = null;
   let stopped = false;
   const tick = (): void => {
@@ -88,13 +101,17 @@ export function startUpstreamWatcher(services: RemoteServices, logger: Logger, t
   };
   const run = async (): Promise<void> => {
     try {
-      const apps = await services.db.selectFrom('applications').selectAll().where('source', '=', 'upstream').execute();
+      const apps = await services.db.selectFrom('applications').selectAll().execute();
       const now = Date.now();
       for (const app of apps) {
         if (stopped) return;
+        if (app.source === 'project') {
+          await syncProjectVersions(services.db, app, poke).catch((error: unknown) => logger.warn({ application: app.name, err: error }, 'reading the versions of a project application failed'));
+          continue;
+        }
         const due = app.last_polled_at === null || now - Date.parse(app.last_polled_at) >= (app.poll_seconds ?? 300) * 1000;
         if (!due || !(await claim(services.db, app))) continue;
-        const r = await pollUpstream(services, app, { claimed: true }).catch((error: unknown) => {
+        const r = await pollUpstream(services, app, { claimed: true, poke }).catch((error: unknown) => {
           logger.warn({ application: app.name, err: isSlipwayError(error) ? error.message : error }, 'polling an upstream failed');
           return null;
         });

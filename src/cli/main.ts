@@ -36,6 +36,8 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['service'], load: async () => (await import('./commands/services.js')).registerServices },
   { names: ['app'], load: async () => (await import('./commands/applications.js')).registerApplications },
   { names: ['site'], load: async () => (await import('./commands/sites.js')).registerSites },
+  // After the other `app` group: it adds its subcommands to the `app` command that one made.
+  { names: ['app'], load: async () => (await import('./commands/app-notifications.js')).registerAppNotifications },
   { names: ['git'], load: async () => (await import('./commands/git.js')).registerGit },
   // After any other `git` group: it adds its subcommands to the `git` command that one made.
   { names: ['git'], load: async () => (await import('./commands/git-hooks.js')).registerGitHooks },

@@ -14,6 +14,7 @@ import { apiRoutes } from './routes/index.js';
 import { isRegistryPath, registerRegistryRoutes, registryErrorOf, sendRegistryError } from './registry/routes.js';
 import { registerPanel } from './panel.js';
 import { registerHookEndpoint } from './hooks.js';
+import { registerAppHookEndpoint } from './app-hooks.js';
 import { authenticate } from '../tenancy/tokens.js';
 
 /** Largest request body accepted on the API (config layers and secrets are far smaller). */
@@ -74,6 +75,7 @@ export function buildApp(deps: ServerDeps) {
   }
 
   registerHookEndpoint(app as unknown as FastifyInstance, deps);
+  registerAppHookEndpoint(app as unknown as FastifyInstance, deps);
 
   // The registry plugin is typed for Fastify's base logger; the app carries pino's (a superset).
   registerRegistryRoutes(app as unknown as FastifyInstance, deps.registry);

@@ -18,6 +18,7 @@ import type { ServiceBackupDrivers } from '../services/backup-driver.js';
 import type { ServiceHostPolicy } from '../services/host-policy.js';
 import type { Provisioning } from '../services/provisioning.js';
 import type { GitHostPolicy } from '../git/git-cli.js';
+import type { UpstreamTrigger } from '../apps/upstream-trigger.js';
 
 /** The server's services, built once at start and handed to every route. */
 export interface ServerDeps {
@@ -56,6 +57,8 @@ export interface ServerDeps {
   gitHosts?: GitHostPolicy;
   /** Webhooks: a nudge for the delivery processor (absent: deliveries wait for its next resync). */
   webhooks?: { poke(): void };
+  /** Applications: the outgoing webhooks' egress policy (`--allow-webhook-host`), a nudge for their deliverer, the upstream hook's polls (absent: nothing internal, the deliverer's sweep, hook calls answer but poll nothing). */
+  apps?: { notifyEgress: EgressPolicy; poke(): void; trigger?: UpstreamTrigger };
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
 }

@@ -103,6 +103,8 @@ const schema = z.object({
   allowServiceHosts: allowListSchema,
   /** Hosts and CIDR ranges on internal addresses the server may fetch git repositories from. @default none */
   allowGitHosts: allowListSchema,
+  /** Hosts and CIDR ranges on internal addresses the server may send outgoing webhooks (applications' notify URLs) to. @default none */
+  allowWebhookHosts: allowListSchema,
   /** Where the edge proxy (Caddy) listens; absent: no deploy engine backend. */
   proxyListen: listenSchema.optional(),
   /** Shortest time old replicas stay after a switch, in ms; then they go once the proxy has no request in flight to them. @default 500 */
@@ -177,6 +179,8 @@ export interface ServerOptions {
   allowServiceHosts: string[];
   /** `--allow-git-host` values: host names, addresses, CIDR ranges. */
   allowGitHosts: string[];
+  /** `--allow-webhook-host` values: host names, addresses, CIDR ranges. */
+  allowWebhookHosts: string[];
   proxyListen: { host: string; port: number } | undefined;
   drainMs: number;
   drainCapMs: number;
@@ -212,6 +216,8 @@ export interface ServerFlags {
   allowServiceHost?: string[] | undefined;
   /** Repeatable `--allow-git-host`. */
   allowGitHost?: string[] | undefined;
+  /** Repeatable `--allow-webhook-host`. */
+  allowWebhookHost?: string[] | undefined;
   logFormat?: string | undefined;
   gatewayListen?: string | undefined;
   gatewayUrl?: string | undefined;
@@ -236,6 +242,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     allowRegistryHosts: flags.allowRegistryHost?.length ? flags.allowRegistryHost : env.SLIPWAY_ALLOW_REGISTRY_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
     allowServiceHosts: flags.allowServiceHost?.length ? flags.allowServiceHost : env.SLIPWAY_ALLOW_SERVICE_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
     allowGitHosts: flags.allowGitHost?.length ? flags.allowGitHost : env.SLIPWAY_ALLOW_GIT_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
+    allowWebhookHosts: flags.allowWebhookHost?.length ? flags.allowWebhookHost : env.SLIPWAY_ALLOW_WEBHOOK_HOSTS?.split(',').map((v) => v.trim()).filter((v) => v !== ''),
     proxyListen: flags.proxyListen ?? env.SLIPWAY_PROXY_LISTEN,
     drainMs: env.SLIPWAY_DRAIN_MS,
     drainCapMs: env.SLIPWAY_DRAIN_CAP_MS,
@@ -278,6 +285,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     allowRegistryHosts: o.allowRegistryHosts,
     allowServiceHosts: o.allowServiceHosts,
     allowGitHosts: o.allowGitHosts,
+    allowWebhookHosts: o.allowWebhookHosts,
     proxyListen: o.proxyListen,
     drainMs: o.drainMs,
     drainCapMs: Math.max(o.drainCapMs, o.drainMs),

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { SlipwayError } from '../core/errors.js';
+import { SlipwayError, isSlipwayError } from '../core/errors.js';
 import { masterKeyCheck } from '../secrets/envelope.js';
 import { masterKeyring } from '../secrets/keyring.js';
 import { serviceDrivers } from '../drivers/index.js';
@@ -36,10 +36,14 @@ import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
 import { startPipelineRuntime, type PipelineRuntime } from '../pipelines/runtime.js';
 import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
-import { startUpstreamWatcher } from '../apps/upstream.js';
 import { parseCron } from '../core/cron.js';
 import { startHerdRuntime, type HerdRuntime } from '../herds/runtime.js';
 import { backupContext } from './routes/service-backups.js';
+import { pollUpstream, startUpstreamWatcher } from '../apps/upstream.js';
+import { NotificationDeliverer } from '../apps/notify-delivery.js';
+import { notifyApplication } from '../apps/notifications.js';
+import { notifyEgressUse } from '../apps/notify-settings.js';
+import { UpstreamTrigger } from '../apps/upstream-trigger.js';
 import { staticPlacements } from '../deploy/placements.js';
 import { InternalCa } from '../fleet/ca.js';
 import type { FleetContext } from '../fleet/servers.js';
@@ -114,6 +118,20 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const metrics = createMetrics(version, store.engine);
     // Other registries on internal addresses only as the admin allows (--allow-registry-host).
     const egress = new EgressPolicy(options.allowRegistryHosts);
+    // Applications' notify URLs on internal addresses only as the admin allows (--allow-webhook-host).
+    const notifyEgress = new EgressPolicy(options.allowWebhookHosts, notifyEgressUse);
+    const deliverer = new NotificationDeliverer({ db: store.db, keyring, egress: notifyEgress, logger, version });
+    const remote = { db: store.db, store: registry.store, keyring, egress };
+    // Upstream hook calls: a poll now, at most one per application every 5 s.
+    const trigger = new UpstreamTrigger(async (applicationId) => {
+      const app = await remote.db.selectFrom('applications').selectAll().where('id', '=', applicationId).executeTakeFirst();
+      if (!app) return;
+      const r = await pollUpstream(remote, app, { poke: () => deliverer.poke() }).catch((error: unknown) => {
+        logger.warn({ application: app.name, err: isSlipwayError(error) ? error.message : error }, 'polling an upstream after a hook call failed');
+        return null;
+      });
+      if (r && r.imported.length > 0) logger.info({ application: app.name, versions: r.imported.map((i) => i.version) }, 'imported new upstream versions after a hook call');
+    });
     // Services on internal addresses only as the admin allows (--allow-service-host).
     // Provisioned services run on the deploy engine's placements, known once the listener is up.
     let provisioning: Provisioning | null = null;
@@ -127,7 +145,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const webhooks = { poke: () => processor?.poke() };
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
     const gitHosts = new GitHostPolicy(options.allowGitHosts);
-    const serverDeps: ServerDeps = { db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet, gitHosts, webhooks };
+    const serverDeps: ServerDeps = { db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers() }, fleet, gitHosts, webhooks, apps: { notifyEgress, poke: () => deliverer.poke(), trigger } };
     const app = buildApp(serverDeps);
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
@@ -146,7 +164,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
     // Upstream applications: their repositories polled for new semver tags.
-    const stopUpstreams = startUpstreamWatcher({ db: store.db, store: registry.store, keyring, egress }, logger, Math.min(15_000, options.upstreamMinPollSeconds * 500));
+    const stopUpstreams = startUpstreamWatcher(remote, logger, Math.min(15_000, options.upstreamMinPollSeconds * 500), () => deliverer.poke());
+    // Notifications to applications' notify URLs, in the background.
+    deliverer.start();
     let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
     let gateway: RunningGateway | undefined;
     const stopEdges = async () => {
@@ -155,6 +175,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       stopGc();
       stopUploadExpiry();
       await stopUpstreams();
+      await trigger.stop();
+      await deliverer.stop();
+      notifyEgress.close();
       await metricsListener?.close();
     };
     try {
@@ -200,7 +223,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       await processor.start();
       pipelines = await startPipelineRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, registry: registryAccess, placements: deploy.placements, instance });
       // Herd upgrades: each site backed up, migrated, deployed and baked through the engine above.
-      herds = await startHerdRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, backups: backupContext(serverDeps), placements: () => deploy.placements, enqueueDeploy: (id) => deployRuntime.enqueue(id), windowOpen: (cron, at) => parseCron(cron).matches(at), checkWindow: (cron) => void parseCron(cron) });
+      herds = await startHerdRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, backups: backupContext(serverDeps), placements: () => deploy.placements, enqueueDeploy: (id) => deployRuntime.enqueue(id), windowOpen: (cron, at) => parseCron(cron).matches(at), checkWindow: (cron) => void parseCron(cron), notify: async (applicationId, notice) => void (await notifyApplication({ db: serverDeps.db, poke: () => deliverer.poke() }, applicationId, notice)) });
     } catch (error) {
       await herds?.stop();
       await pipelines?.stop();

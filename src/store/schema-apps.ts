@@ -130,4 +130,30 @@ export interface ApplicationNotificationsTable {
   /** The outgoing webhook: null (none configured), `pending`, `sent`, `failed`. */
   webhook_state: string | null;
   webhook_error: string | null;
+  /** Once-only key per application (e.g. `version:1.3.0`); null: none. */
+  dedupe_key: string | null;
+  /** Delivery attempts made so far. */
+  webhook_attempts: number;
+  /** When the next attempt is due (or until when the one under way holds it); null once sent or failed. */
+  webhook_next_at: string | null;
+}
+
+/** An application's upstream hook: the URL (`/hooks/apps/<id>`) its registry calls when a tag is pushed. */
+export interface ApplicationHooksTable {
+  /** `ahk_` and 32 random base64url characters: the URL's secret part. */
+  id: string;
+  workspace_id: string;
+  application_id: string;
+  /** The HMAC key / bearer secret, sealed with the keyring (scope `app-hook`, name: the id). */
+  secret_envelope: string;
+  secret_version: number;
+  created_at: string;
+  created_by: string | null;
+  rotated_at: string | null;
+  /** Calls that passed verification, and the last one. */
+  calls: number;
+  last_called_at: string | null;
+  /** Calls refused for a bad or missing signature, and the last one (bodies are never stored). */
+  failed_verifications: number;
+  last_failed_at: string | null;
 }

@@ -354,13 +354,13 @@ export interface PromotionsTable {
 
 import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 import type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
-import type { ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
+import type { ApplicationHooksTable, ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
 import type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
 import type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable } from './schema-pipelines.js';
 
 export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 export type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
-export type { ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
+export type { ApplicationHooksTable, ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
 export type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
 import type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
 export type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
@@ -413,6 +413,7 @@ export interface Database {
   herd_upgrade_sites: HerdUpgradeSitesTable;
   herd_site_events: HerdSiteEventsTable;
   application_notifications: ApplicationNotificationsTable;
+  application_hooks: ApplicationHooksTable;
   git_sources: GitSourcesTable;
   git_builds: GitBuildsTable;
   project_hooks: ProjectHooksTable;

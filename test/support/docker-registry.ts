@@ -1,7 +1,8 @@
 /**
  * Test and benchmark helper: Debian's docker-registry (Distribution 2.8) on a free 127.0.0.1
  * port, with its own config and filesystem storage in a temp dir (deletes enabled, access log
- * off, log level warn). `stop()` ends the process and removes the temp dir.
+ * off, log level warn), optionally serving another peer's storage and sending its notifications
+ * to an endpoint. `stop()` ends the process and removes the temp dir.
  *
  * The binary comes from `apt-get install -y docker-registry` (scripts/test.sh installs it).
  *
@@ -40,8 +41,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Options of {@link startDockerRegistry}. */
+export interface DockerRegistryOptions {
+  startupMs?: number;
+  /** Serve this storage directory (e.g. another peer's `${dir}/data`) instead of a fresh one; it is not removed by `stop`. */
+  rootDirectory?: string;
+  /** Send the registry's notifications (its `notifications.endpoints`) to this URL with these headers. */
+  notify?: { url: string; headers: Record<string, string> };
+}
+
 /** Starts docker-registry and resolves once `GET /v2/` answers 200 (15 s at most). */
-export async function startDockerRegistry(options: { startupMs?: number } = {}): Promise<DockerRegistry> {
+export async function startDockerRegistry(options: DockerRegistryOptions = {}): Promise<DockerRegistry> {
   if (!haveDockerRegistry) throw new Error(`${dockerRegistryBinary} is missing: apt-get install -y docker-registry`);
   const dir = mkdtempSync(join(tmpdir(), 'slipway-docker-registry-'));
   const port = await freePort();
@@ -57,11 +67,24 @@ export async function startDockerRegistry(options: { startupMs?: number } = {}):
       '    disabled: true',
       'storage:',
       '  filesystem:',
-      `    rootdirectory: ${JSON.stringify(join(dir, 'data'))}`,
+      `    rootdirectory: ${JSON.stringify(options.rootDirectory ?? join(dir, 'data'))}`,
       '  delete:',
       '    enabled: true',
       'http:',
       `  addr: ${host}`,
+      ...(options.notify
+        ? [
+            'notifications:',
+            '  endpoints:',
+            '    - name: under-test',
+            `      url: ${JSON.stringify(options.notify.url)}`,
+            '      headers:',
+            ...Object.entries(options.notify.headers).map(([k, v]) => `        ${k}: [${JSON.stringify(v)}]`),
+            '      timeout: 2s',
+            '      threshold: 3',
+            '      backoff: 1s',
+          ]
+        : []),
       '',
     ].join('\n'),
   );

@@ -6,6 +6,7 @@ import type { Application as App, ApplicationVersionList, PollResult } from '../
 import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 import { Sites } from './Sites';
+import { AppNotifications } from './AppNotifications';
 
 export function Application({ ws, app }: { ws: string; app: string }) {
   const base = path('workspaces', ws, 'applications', app);
@@ -80,6 +81,18 @@ export function Application({ ws, app }: { ws: string; app: string }) {
         </Table>
       )}
       {a && <Sites ws={ws} app={app} project={a.project} versions={versions.data?.versions ?? []} />}
+      {a && (
+        <AppNotifications
+          ws={ws}
+          app={app}
+          upstream={a.source === 'upstream'}
+          notifyUrl={a.notifyUrl}
+          onChanged={() => {
+            info.reload();
+            versions.reload();
+          }}
+        />
+      )}
       <details className="card">
         <summary>Forget this application</summary>
         <p className="muted">Its project, images and environments stay.</p>

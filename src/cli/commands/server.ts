@@ -34,13 +34,18 @@ export function registerServer(program: Command, run: Runner, fail: (error: unkn
       'let projects link git repositories on this host name, address or CIDR range although it is loopback, private or link-local (repeatable; default: $SLIPWAY_ALLOW_GIT_HOSTS, comma-separated; none)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option(
+      '--allow-webhook-host <host|cidr>',
+      "let applications' notify URLs (outgoing webhooks) point at this host name, address or CIDR range although it is loopback, private or link-local (repeatable; default: $SLIPWAY_ALLOW_WEBHOOK_HOSTS, comma-separated; none)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--gateway-listen <host:port>', 'run the agent gateway (HTTPS, mTLS) on this address so servers can join (default: $SLIPWAY_GATEWAY_LISTEN; none)')
     .option('--gateway-url <url>', 'the URL agents dial, put in join tokens (default: $SLIPWAY_GATEWAY_URL, else https://LISTEN-HOST:PORT)')
     .option('--acme-directory <url>', "the ACME directory servers' edges get certificates from for public names (default: $SLIPWAY_ACME_DIRECTORY, else Let's Encrypt)")
     .option('--acme-ca-root <file>', "a PEM file of the CA roots servers' edges trust when talking to that directory, for a private ACME CA (default: $SLIPWAY_ACME_CA_ROOT; none)")
     .option('--acme-email <address>', 'the contact address of the ACME account (default: $SLIPWAY_ACME_EMAIL; none)')
     .option('--log-format <format>', 'auto (readable lines on a terminal, JSON otherwise), json or pretty (default: $SLIPWAY_LOG_FORMAT or auto)')
-    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; allowServiceHost?: string[]; allowGitHost?: string[]; logFormat?: string; gatewayListen?: string; gatewayUrl?: string; acmeDirectory?: string; acmeCaRoot?: string; acmeEmail?: string }) => {
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; allowServiceHost?: string[]; allowGitHost?: string[]; allowWebhookHost?: string[]; logFormat?: string; gatewayListen?: string; gatewayUrl?: string; acmeDirectory?: string; acmeCaRoot?: string; acmeEmail?: string }) => {
       try {
         // Loaded here, not at the top: every other command starts without the server's modules.
         const { parseServerOptions } = await import('../../server/options.js');

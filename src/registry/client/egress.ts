@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
@@ -69,29 +69,57 @@ export class AllowList {
 }
 
 export interface EgressRequest {
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'POST';
   headers: Record<string, string>;
+  /** A request body (POST), sent as is. */
+  body?: Buffer;
   signal?: AbortSignal;
 }
+
+/** Who uses a policy: its allow-list flag (in config errors) and the error a refused host gets. */
+export interface EgressUse {
+  option: string;
+  refused(host: string, kind: string, viaName: boolean): SlipwayError;
+}
+
+const registryUse: EgressUse = { option: '--allow-registry-host', refused };
 
 /** The allow-list and the HTTP agents that enforce it. */
 export class EgressPolicy {
   private readonly allow: AllowList;
+  private readonly use: EgressUse;
   private readonly http: HttpAgent;
   private readonly https: HttpsAgent;
 
-  /** `allow`: host names, addresses and CIDR ranges (already checked by {@link parseAllowEntry}). */
-  constructor(allow: readonly string[] = []) {
-    this.allow = new AllowList(allow, '--allow-registry-host');
+  /**
+   * `allow`: host names, addresses and CIDR ranges (already checked by {@link parseAllowEntry});
+   * `use`: whose policy it is (default: fetching images, `--allow-registry-host`).
+   */
+  constructor(allow: readonly string[] = [], use: EgressUse = registryUse) {
+    this.use = use;
+    this.allow = new AllowList(allow, use.option);
     const lookup = this.lookup;
     this.http = new HttpAgent({ keepAlive: true, maxSockets: 16, lookup });
     this.https = new HttpsAgent({ keepAlive: true, maxSockets: 16, lookup });
   }
 
-  /** Throws SLW_REGISTRY_HOST_REFUSED unless `host` may be reached at `address`. */
+  /** Throws the use's refusal (SLW_REGISTRY_HOST_REFUSED for images) unless `host` may be reached at `address`. */
   check(host: string, address: string): void {
     const why = this.allow.refusal(host, address);
-    if (why) throw refused(host, why, isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0);
+    if (why) throw this.use.refused(host, why, isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0);
+  }
+
+  /**
+   * Checks a URL's host before anything is stored: an address as is, a name by every address
+   * DNS gives now (each connection checks again, so a later answer cannot slip through).
+   * Throws the use's refusal, or `unresolved` when the name does not resolve.
+   */
+  async checkUrl(url: URL, unresolved: (host: string) => SlipwayError): Promise<void> {
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(hostname) !== 0) return this.check(hostname, hostname);
+    const addresses = await dnsPromises.lookup(hostname, { all: true, verbatim: true }).catch(() => []);
+    if (addresses.length === 0) throw unresolved(hostname);
+    for (const a of addresses) this.check(hostname, a.address);
   }
 
   /** A `lookup` for sockets: resolves, refuses when any answer is internal, connects to a checked one. */
@@ -130,7 +158,7 @@ export class EgressPolicy {
           reject(error as Error);
         }
       });
-      req.end();
+      req.end(init.body);
     });
   }
 

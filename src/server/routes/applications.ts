@@ -89,7 +89,7 @@ export const applicationRoutes = [
     handler: async ({ deps, access, params }) => {
       const app = await findApplication(deps.db, access, params.application);
       if (app.source !== 'upstream') throw new SlipwayError('SLW_VALIDATION', `application '${app.name}' is made from a project: its versions appear as they are built, there is nothing to poll`);
-      return pollUpstream(remoteServices(deps), app);
+      return pollUpstream(remoteServices(deps), app, { poke: deps.apps?.poke });
     },
   }),
   defineRoute({

@@ -1,6 +1,7 @@
 /** Every API route, in the order the OpenAPI document lists them. */
 import type { Route } from '../http/route.js';
 import { applicationRoutes } from './applications.js';
+import { appNotificationRoutes } from './app-notifications.js';
 import { configRoutes } from './config.js';
 import { instanceRoutes } from './instance.js';
 import { memberRoutes } from './members.js';
@@ -22,4 +23,4 @@ import { pipelineRoutes } from './pipelines.js';
 import { herdRoutes } from './herds.js';
 import { siteRoutes } from './sites.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...siteRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...appNotificationRoutes, ...siteRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];

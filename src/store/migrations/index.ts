@@ -21,6 +21,7 @@ import * as webhooks from './0014-webhooks.js';
 import * as healthGates from './0015-health-gates.js';
 import * as applications from './0016-applications.js';
 import * as herds from './0017-herds.js';
+import * as appHooks from './0018-app-hooks.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -40,6 +41,7 @@ const all: Record<string, Migration> = {
   '0015-health-gates': healthGates,
   '0016-applications': applications,
   '0017-herds': herds,
+  '0018-app-hooks': appHooks,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */

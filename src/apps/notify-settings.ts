@@ -1,0 +1,89 @@
+/**
+ * An application's outgoing webhook: its notify URL and the secret its notifications are signed
+ * with (`X-Slipway-Signature: sha256=<hex HMAC-SHA256 of the body>`).
+ *
+ * The URL is the tenant's to choose, so it goes through the same egress rule as image fetches,
+ * with its own allow-list (`slipway server --allow-webhook-host`): a loopback, private,
+ * link-local or otherwise internal host is refused when the URL is set, and again at every
+ * connection (after DNS, on the address actually dialled); redirects are never followed.
+ *
+ * The secret is made here (32 random bytes, hex) and shown once, when set or rotated, or given by
+ * the user (then never echoed). It is sealed with the keyring (scope `app-notify`) and never
+ * returned afterwards.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { SlipwayError } from '../core/errors.js';
+import { parseNotifyUrl } from '../core/notifications.js';
+import { recordAudit } from '../audit/audit.js';
+import type { EgressPolicy } from '../registry/client/index.js';
+import type { Keyring } from '../secrets/secrets.js';
+import type { ApplicationsTable, Db } from '../store/schema.js';
+import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+
+/** What `slipway app set` changes about notifications. */
+export interface NotifySettings {
+  /** A URL sets it; null removes it (and its secret). */
+  notifyUrl?: string | null | undefined;
+  /** The secret to sign with (else one is made when none is set yet). */
+  notifySecret?: string | undefined;
+  /** Make a new secret. */
+  rotateNotifySecret?: boolean | undefined;
+}
+
+/** The keyring identity of an application's notify secret. */
+export function notifySecretIdentity(app: Pick<ApplicationsTable, 'id' | 'workspace_id' | 'project_id'>) {
+  return { workspaceId: app.workspace_id, projectId: app.project_id, scope: 'app-notify', name: app.id, version: 1 };
+}
+
+/** The notify secret in clear (only the deliverer needs it). */
+export function openNotifySecret(keyring: Keyring, app: ApplicationsTable): string | null {
+  return app.notify_secret_envelope === null ? null : keyring.open(notifySecretIdentity(app), app.notify_secret_envelope);
+}
+
+/** The refusal of an internal notify host (the error the notify egress policy raises). */
+export function notifyHostRefused(host: string, kind: string, viaName: boolean): SlipwayError {
+  const what = viaName ? `resolves to a ${kind} address` : `is a ${kind} address`;
+  return new SlipwayError('SLW_NOTIFY_HOST_REFUSED', `notify host ${host} ${what}, which this server does not send webhooks to; use a receiver on a public address, or ask the instance admin to allow it (slipway server --allow-webhook-host ${host})`);
+}
+
+/** The egress policy of outgoing webhooks: internal hosts only as `--allow-webhook-host` allows. */
+export const notifyEgressUse = { option: '--allow-webhook-host', refused: notifyHostRefused };
+
+/**
+ * Applies notify settings to `app`; returns the secret when Slipway just made it (shown once),
+ * else null. Nothing is stored when the URL is invalid or its host refused.
+ */
+export async function setNotify(db: Db, keyring: Keyring, egress: EgressPolicy, access: WorkspaceAccess, app: ApplicationsTable, input: NotifySettings): Promise<{ app: ApplicationsTable; secret: string | null }> {
+  const given = input.notifySecret;
+  if (given !== undefined && (given.length < 16 || given.length > 256)) throw new SlipwayError('SLW_VALIDATION', 'a notify secret is 16 to 256 characters; or leave it out and Slipway makes one');
+  if (input.notifyUrl === null) {
+    if (given !== undefined || input.rotateNotifySecret) throw new SlipwayError('SLW_VALIDATION', 'removing the notify URL removes its secret too; give no secret or rotation with it');
+    if (app.notify_url === null) return { app, secret: null };
+    const next = { ...app, notify_url: null, notify_secret_envelope: null };
+    await db.transaction().execute(async (tx) => {
+      await tx.updateTable('applications').set({ notify_url: null, notify_secret_envelope: null }).where('id', '=', app.id).execute();
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: app.workspace_id, action: 'application.notify-url.remove', targetType: 'application', target: app.name, details: {} });
+    });
+    return { app: next, secret: null };
+  }
+  if (input.notifyUrl === undefined && given === undefined && !input.rotateNotifySecret) return { app, secret: null };
+  let url = app.notify_url;
+  if (input.notifyUrl !== undefined) {
+    const parsed = parseNotifyUrl(input.notifyUrl);
+    await egress.checkUrl(parsed, (host) => new SlipwayError('SLW_NOTIFY_URL_INVALID', `notify host ${host} does not resolve; check the URL`));
+    url = parsed.href;
+  }
+  if (url === null) throw new SlipwayError('SLW_VALIDATION', `application '${app.name}' has no notify URL; set one first (--notify-url URL)`);
+  const newSecret = given === undefined && (input.rotateNotifySecret || app.notify_secret_envelope === null) ? randomBytes(32).toString('hex') : null;
+  const secret = given ?? newSecret;
+  const envelope = secret === null ? app.notify_secret_envelope : keyring.seal(notifySecretIdentity(app), secret);
+  const next = { ...app, notify_url: url, notify_secret_envelope: envelope };
+  await db.transaction().execute(async (tx) => {
+    await tx.updateTable('applications').set({ notify_url: url, notify_secret_envelope: envelope }).where('id', '=', app.id).execute();
+    // The host only: a URL may carry a token in its path or query.
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: app.workspace_id, action: 'application.notify-url.set', targetType: 'application', target: app.name, details: { host: new URL(url).host, secret: secret === null ? 'kept' : given !== undefined ? 'given' : 'made' } });
+  });
+  return { app: next, secret: newSecret };
+}

@@ -1,0 +1,111 @@
+/** Routes: an application's notify URL and secret, its notifications, and its upstream hook. */
+import type { FastifyRequest } from 'fastify';
+import { appHookAnswerSchema, appHookStatusSchema, notificationListQuery, notificationListSchema, putAppHookBody, updateApplicationAnswerSchema, updateApplicationBody } from '../../api/app-notifications.js';
+import { applicationParam } from '../../api/applications.js';
+import { deletedSchema } from '../../api/common.js';
+import { deleteAppHook, ensureAppHook, findAppHook, toAppHookInfo } from '../../apps/app-hooks.js';
+import { describeApplication, findApplication } from '../../apps/applications.js';
+import { listNotifications } from '../../apps/notifications.js';
+import { notifyEgressUse, setNotify } from '../../apps/notify-settings.js';
+import { EgressPolicy } from '../../registry/client/index.js';
+import { defineRoute } from '../http/route.js';
+import type { ServerDeps } from '../deps.js';
+
+const base = '/api/v1/workspaces/{workspace}/applications/{application}';
+
+/** The hook's URL as the caller reached this server. */
+function urlOf(request: FastifyRequest, path: string): string {
+  return `${request.protocol}://${request.host}${path}`;
+}
+
+let strictNotify: EgressPolicy | undefined;
+
+/** The outgoing webhooks' egress policy (the server's --allow-webhook-host; absent: nothing internal). */
+function notifyEgress(deps: ServerDeps): EgressPolicy {
+  if (deps.apps) return deps.apps.notifyEgress;
+  strictNotify ??= new EgressPolicy([], notifyEgressUse);
+  return strictNotify;
+}
+
+export const appNotificationRoutes = [
+  defineRoute({
+    method: 'PATCH',
+    path: base,
+    operationId: 'updateApplication',
+    summary: "Set or remove the application's notify URL (outgoing webhook) and its signing secret; a secret Slipway makes is in the answer this once",
+    tag: 'applications',
+    scope: 'workspace',
+    permission: 'project.write',
+    params: applicationParam,
+    body: updateApplicationBody,
+    response: updateApplicationAnswerSchema,
+    handler: async ({ deps, access, params, body }) => {
+      const app = await findApplication(deps.db, access, params.application);
+      const r = await setNotify(deps.db, deps.keyring, notifyEgress(deps), access, app, body);
+      return { application: await describeApplication(deps.db, access, r.app), notifySecret: r.secret };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${base}/notifications`,
+    operationId: 'listApplicationNotifications',
+    summary: 'Its notifications (new versions, upgrades, approvals), newest first, each with the state of its outgoing webhook',
+    tag: 'applications',
+    scope: 'workspace',
+    permission: 'project.read',
+    params: applicationParam,
+    query: notificationListQuery,
+    response: notificationListSchema,
+    handler: async ({ deps, access, params, query }) => {
+      const app = await findApplication(deps.db, access, params.application);
+      return { application: app.name, notifyUrl: app.notify_url, notifications: await listNotifications(deps.db, app, query.limit ?? 100) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${base}/hook`,
+    operationId: 'getApplicationHook',
+    summary: "The upstream application's hook (never its secret) and its URL",
+    tag: 'applications',
+    scope: 'workspace',
+    permission: 'project.read',
+    params: applicationParam,
+    response: appHookStatusSchema,
+    handler: async ({ deps, access, params, request }) => {
+      const app = await findApplication(deps.db, access, params.application);
+      const row = await findAppHook(deps.db, app.id);
+      const hook = row ? toAppHookInfo(app.name, row) : null;
+      return { hook, url: hook ? urlOf(request, hook.path) : null };
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: `${base}/hook`,
+    operationId: 'putApplicationHook',
+    summary: "Creates the upstream application's hook (the URL its registry calls when a tag is pushed), or shows it; the secret is in the answer only when created or rotated",
+    tag: 'applications',
+    scope: 'workspace',
+    permission: 'project.write',
+    params: applicationParam,
+    body: putAppHookBody,
+    response: appHookAnswerSchema,
+    handler: async ({ deps, access, params, body, request, reply }) => {
+      const app = await findApplication(deps.db, access, params.application);
+      const r = await ensureAppHook(deps.db, deps.keyring, access, app, body);
+      if (r.created) void reply.code(201);
+      return { ...r, url: urlOf(request, r.hook.path) };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: `${base}/hook`,
+    operationId: 'deleteApplicationHook',
+    summary: "Deletes the application's upstream hook (its URL answers 404 from then on; polling goes on)",
+    tag: 'applications',
+    scope: 'workspace',
+    permission: 'project.write',
+    params: applicationParam,
+    response: deletedSchema,
+    handler: async ({ deps, access, params }) => deleteAppHook(deps.db, access, await findApplication(deps.db, access, params.application)),
+  }),
+];

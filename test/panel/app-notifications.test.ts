@@ -1,0 +1,112 @@
+/**
+ * An application's notifications in the panel, in Debian's Chromium against a real `slipway
+ * server` with a real docker-registry as the upstream: an admin sets the notify URL (a private
+ * address is refused with the API's code; the loopback receiver the instance admin allowed is
+ * taken and its secret shown once), creates the upstream hook (URL and secret once), and after a
+ * push and a call of the hook sees the new version's notification with its webhook sent.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { mediaTypes } from '../../src/core/oci.js';
+import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from '../../src/registry/client/test-support/docker-registry.js';
+import { apiClient, ok } from '../support/api.js';
+import { launchBrowser, screenshot } from '../support/browser.js';
+import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
+import { makeTar } from '../support/tar-fixtures.js';
+
+const ws = 'notifypanel';
+const wait = { timeout: 60_000 };
+let server: ServerProcess;
+let peer: PeerRegistry;
+let browser: Browser;
+let page: Page;
+let work: string;
+let receiver: Server;
+let receiverUrl: string;
+let hits = 0;
+
+function publish(tag: string): void {
+  const layer = makeTar([{ path: 'VERSION', content: tag }], false);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociManifest, config: { mediaType: mediaTypes.ociConfig, digest: sha256(config), size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }] }));
+  const layout = join(work, `l-${tag}`);
+  writeOciLayout(layout, [layer, config], [{ tag, mediaType: mediaTypes.ociManifest, bytes: manifest }]);
+  skopeoCopy(`oci:${layout}:${tag}`, `docker://${peer.host}/vendor/crm:${tag}`);
+}
+
+describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications in the panel', () => {
+  beforeAll(async () => {
+    work = tempDir('slipway-notifypanel-');
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        hits += 1;
+        res.writeHead(204);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`;
+    peer = await startDockerRegistry();
+    publish('1.0.0');
+    server = await startServerProcess({ args: ['--allow-registry-host', '127.0.0.1', '--allow-webhook-host', '127.0.0.1'], env: { SLIPWAY_UPSTREAM_MIN_POLL: '3600' } });
+    const admin = apiClient(server.url, server.adminToken);
+    ok(await admin.post('/api/v1/workspaces', { name: ws, tier: 'high' }));
+    ok(await admin.post(`/api/v1/workspaces/${ws}/applications`, { name: 'crm', upstream: `${peer.host}/vendor/crm` }));
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await peer?.stop();
+    await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+    await cleanup();
+  }, 60_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `notify-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+
+  it('sets the notify URL (refusing a private address with its code) and shows its secret once', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(server.adminToken);
+    await page.keyboard.press('Enter');
+    await page.goto(`${server.url}/w/${ws}/apps/crm`);
+    await page.getByRole('heading', { name: 'Application crm' }).waitFor(wait);
+    await page.getByText('No notifications yet.').waitFor(wait);
+    await page.getByLabel('New notify URL').fill('http://10.0.0.7/hook');
+    await page.getByRole('button', { name: 'Set notify URL' }).click();
+    await page.getByText('SLW_NOTIFY_HOST_REFUSED').waitFor(wait);
+    await page.getByLabel('New notify URL').fill(receiverUrl);
+    await page.getByRole('button', { name: 'Set notify URL' }).click();
+    const secret = page.locator('[data-notify-secret] code');
+    await secret.waitFor(wait);
+    expect(await secret.innerText()).toMatch(/^[0-9a-f]{64}$/);
+    await page.locator('[data-notify-url]').filter({ hasText: receiverUrl }).waitFor(wait);
+  }, 120_000);
+
+  it('creates the upstream hook, and a call after a push shows the new version notified and sent', async () => {
+    await page.getByRole('button', { name: 'Create upstream hook' }).click();
+    const hookSecret = await page.locator('[data-app-hook-secret] code').innerText();
+    const hookUrl = await page.locator('[data-app-hook-url]').innerText();
+    expect(hookUrl).toMatch(/\/hooks\/apps\/ahk_/);
+    publish('1.1.0');
+    const res = await fetch(hookUrl, { method: 'POST', headers: { authorization: `Bearer ${hookSecret}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(202);
+    const row = page.locator('tr[data-notification]').filter({ hasText: 'crm 1.1.0 (minor) is available' });
+    await expect
+      .poll(
+        async () => {
+          await page.locator('[data-app-notifications]').getByRole('button', { name: 'Refresh' }).click();
+          return (await row.count()) > 0 ? await row.innerText() : '';
+        },
+        { timeout: 30_000, interval: 1_000 },
+      )
+      .toMatch(/version\s+crm 1\.1\.0 \(minor\) is available; no site runs an older version\s+sent/);
+    expect(hits).toBe(1);
+  }, 120_000);
+});
