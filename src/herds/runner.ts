@@ -19,12 +19,6 @@ import type { Db, HerdUpgradesTable } from '../store/schema.js';
 import { advanceSite, appendSiteEvent, type SiteContext, type UpgradeSite } from './site-steps.js';
 import type { UpgradeOptions } from './upgrades.js';
 
-export interface HerdNotice {
-  kind: 'upgrade' | 'approval';
-  message: string;
-  details: Record<string, unknown>;
-}
-
 export interface HerdRunnerOptions extends SiteContext {
   logger: Logger;
   /** This server's identity as a lease owner. */
@@ -108,7 +102,7 @@ export class HerdRunner {
     if (state !== 'halted' && state !== 'succeeded') return;
     const app = await this.o.db.selectFrom('applications').select('name').where('id', '=', row.application_id).executeTakeFirst();
     const message = state === 'halted' ? `the upgrade of ${app?.name ?? '?'} to ${row.to_version} (${row.id}) halted: ${reason ?? ''}` : `the upgrade of ${app?.name ?? '?'} to ${row.to_version} (${row.id}) succeeded`;
-    await this.o.notify?.(row.application_id, { kind: 'upgrade', message, details: { id: row.id, to: row.to_version, state, failures: row.failures } }).catch((error: unknown) => this.o.logger.warn({ err: error }, 'herd upgrade: notifying failed'));
+    await this.o.notify?.(row.application_id, { kind: 'upgrade', message, details: { id: row.id, to: row.to_version, state, failures: row.failures }, dedupeKey: `upgrade:${row.id}:${state}:${row.updated_at}` }).catch((error: unknown) => this.o.logger.warn({ err: error }, 'herd upgrade: notifying failed'));
   }
 
   /** Claims (or keeps) the upgrade's lease: false while another live server holds it. */

@@ -99,7 +99,7 @@ async function backupStep(ctx: SiteContext, upgrade: HerdUpgradesTable, site: Up
     throw error;
   }
   ctx.enqueueDeploy(site.environment_id);
-  await log(next === 'migrate' ? `deploying ${upgrade.to_version}: its release step (the migration) runs first` : `deploying ${upgrade.to_version}`);
+  await appendSiteEvent(ctx.db, upgrade.id, site.environment_id, next, next === 'migrate' ? `deploying ${upgrade.to_version}: its release step (the migration) runs first` : `deploying ${upgrade.to_version}`);
 }
 
 async function deployStep(ctx: SiteContext, upgrade: HerdUpgradesTable, options: UpgradeOptions, site: UpgradeSite): Promise<void> {

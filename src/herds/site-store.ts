@@ -19,7 +19,7 @@ export interface SiteContext {
   placements: () => Placements;
   enqueueDeploy(environmentId: string): void;
   /** Tells the application's admins (a staged site waiting for approval). */
-  notify?(applicationId: string, notice: { kind: 'upgrade' | 'approval'; message: string; details: Record<string, unknown> }): Promise<void>;
+  notify?(applicationId: string, notice: { kind: 'upgrade' | 'approval'; message: string; details: Record<string, unknown>; dedupeKey?: string }): Promise<void>;
 }
 
 export type UpgradeSite = HerdUpgradeSitesTable & { site_window: string | null; policy: string | null };

@@ -105,7 +105,7 @@ export async function cloneStep(ctx: SiteContext, upgrade: HerdUpgradesTable, si
   if (d.status !== 'succeeded') return;
   if (await moveSite(ctx.db, site, 'clone', 'awaiting-approval', { deployment_id: null })) {
     await log(`the clone ${clone.environment.name} runs ${upgrade.to_version}; waiting for approval (slipway herd approve ${upgrade.id} --site ${site.site})`);
-    await ctx.notify?.(upgrade.application_id, { kind: 'approval', message: `site ${site.site}: its clone ${clone.environment.name} runs ${upgrade.to_version} with a copy of its data; approve to cut the site over, or reject`, details: { upgrade: upgrade.id, site: site.site, clone: clone.environment.name, version: upgrade.to_version } });
+    await ctx.notify?.(upgrade.application_id, { kind: 'approval', message: `site ${site.site}: its clone ${clone.environment.name} runs ${upgrade.to_version} with a copy of its data; approve to cut the site over, or reject`, details: { upgrade: upgrade.id, site: site.site, clone: clone.environment.name, version: upgrade.to_version }, dedupeKey: `approval:${upgrade.id}:${site.site}` });
   }
 }
 

@@ -1,0 +1,318 @@
+/**
+ * A herd upgrade end to end, on the real Docker engine, Caddy and the machine's PostgreSQL: an
+ * application with 30 sites, each with its own database (attached through the services
+ * feature) holding rows the app wrote; an upgrade to 2.0.0 with 1 canary, batches of 25 %,
+ * 5 at once and a failure budget of 2, whose migration fails on exactly the 3 sites labelled
+ * `broken=yes`: it halts when the budget is exhausted; the failed sites are back on 1.0.0 with
+ * their rows as they were (row by row); the sites done before the halt run 2.0.0 with migrated
+ * rows; the rest were never touched (one release each). After the labels are fixed, a resume
+ * upgrades the rest, through a kill -9 of the server mid-wave: no site is redone or skipped.
+ * Then a staged site: its clone answers on its own domain with a copy of its data, approval
+ * cuts the live site over with no failed request, rejection removes the clone. Bad input last.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployWorld, loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
+import { buildHerdApp, herdManifest } from '../support/herd-app.js';
+import { cleanup, tempDir } from '../support/server-process.js';
+import { bridgeGateway, pushNodeBase, relay } from '../support/service-app.js';
+import { startDockerRegistry, type DockerRegistry } from '../support/docker-registry.js';
+import { skopeoCopy } from '../../src/registry/client/test-support/docker-registry.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+interface Site {
+  name: string;
+  version: string | null;
+  labels: Record<string, string>;
+}
+interface HerdSite {
+  site: string;
+  wave: number;
+  step: string;
+  error: string | null;
+  clone: string | null;
+}
+interface Upgrade {
+  id: string;
+  state: string;
+  failures: number;
+  failureBudget: number;
+  wave: number | null;
+  finishedAt: string | null;
+  waves: Array<{ index: number; kind: string; sites: number }>;
+  sites: HerdSite[];
+}
+
+let w: DeployWorld;
+let work: string;
+const registries: DockerRegistry[] = [];
+// The machine's PostgreSQL is adopted as a role of this test's own, whose databases (one per site) are dropped at the end.
+const role = `slwtest_herd_${process.pid}`;
+const pgAdmin = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
+  const c = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+};
+const relays: Array<{ close(): Promise<void> }> = [];
+const names = Array.from({ length: 30 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
+const broken = new Set(['s04', 's06', 's08']);
+const domain = (site: string) => `${site}.saas.${w.ws}.localhost`;
+const ws = () => ['-w', w.ws];
+
+async function run(args: string[]) {
+  const r = await w.run(args);
+  if (r.code !== 0) throw new Error(`slipway ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
+async function get(site: string, path = '/'): Promise<string> {
+  const r = await viaProxy(w.proxyPort, domain(site), path);
+  if (r.status !== 200) throw new Error(`${site}${path}: HTTP ${r.status} ${r.body}`);
+  return r.body;
+}
+
+const rows = async (site: string) => JSON.parse(await get(site, '/rows')) as Array<Record<string, unknown>>;
+const original = (site: string) => [
+  { id: 1, v: `${site}-first` },
+  { id: 2, v: `${site}-second` },
+];
+const migrated = (site: string) => original(site).map((r) => ({ ...r, note: 'migrated to 2' }));
+
+async function status(id: string): Promise<Upgrade> {
+  return (await run(['herd', 'status', id, ...ws(), '--json'])).json<Upgrade>();
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+async function releasesOf(site: string): Promise<Array<{ number: number; version: string | null; status: string }>> {
+  return (await run(['releases', '-a', 'saas', '-e', site, ...ws(), '--json'])).json<{ releases: Array<{ number: number; version: string | null; status: string }> }>().releases;
+}
+
+beforeAll(async () => {
+  await pgAdmin(async (c) => {
+    await c.query(`drop role if exists ${role}`);
+    await c.query(`create role ${role} login createdb createrole password 'herd-${process.pid}'`);
+  });
+  w = await deployWorld({ workspace: 'herd', args: ['--allow-service-host', '127.0.0.1', '--allow-registry-host', '127.0.0.1'] });
+  work = tempDir('slipway-herd-');
+  await run(['project', 'create', 'saas', ...ws()]);
+  const manifest = join(work, 'slipway.yaml');
+  writeFileSync(manifest, herdManifest);
+  await run(['pipeline', 'apply', manifest, ...ws(), '-p', 'saas']);
+  await run(['app', 'create', 'saas', '--from-project', 'saas', ...ws()]);
+  // The machine's PostgreSQL, reached by containers through a relay on the bridge (it listens on 127.0.0.1).
+  const r = await relay(await bridgeGateway(), 5432);
+  relays.push(r);
+  await w.cli(['service', 'create', 'pg', ...ws(), '--kind', 'postgres', '--adopt', '-', '--workload-address', `${await bridgeGateway()}:${r.port}`, '--json'], `postgres://${role}:herd-${process.pid}@127.0.0.1:5432/postgres`);
+  for (const name of names) {
+    await run(['site', 'create', name, '-a', 'saas', ...ws(), '--no-deploy', '--label', `broken=${broken.has(name) ? 'yes' : 'no'}`, '--label', `region=${Number(name.slice(1)) % 2 ? 'eu' : 'us'}`]);
+    await run(['service', 'attach', 'pg', '-a', 'saas', '-e', name, ...ws()]);
+  }
+  await pushNodeBase(w.docker, `${w.host}/${w.ws}/base:node`);
+  for (const version of ['1.0.0', '2.0.0']) {
+    const archive = await buildHerdApp(work, version);
+    await run(['build', archive, ...ws(), '-p', 'saas', '--runtime', 'node', '--version', version, '--base', `${w.host}/${w.ws}/base:node`]);
+  }
+  // Every site to 1.0.0: itself a herd upgrade (sites that never ran anything), then rows written by the app.
+  const first = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '1.0.0', '--canary', '0', '--batch', '100%', '--parallel', '10', '--bake', '0', '--wait', ...ws(), '--json'])).json<Upgrade>();
+  expect(first.state, JSON.stringify(first.sites.filter((s) => s.step !== 'done'))).toBe('succeeded');
+  for (const name of names) {
+    await get(name, `/write?v=${name}-first`);
+    await get(name, `/write?v=${name}-second`);
+  }
+}, 900_000);
+
+afterAll(async () => {
+  await w?.dispose();
+  for (const r of registries) await r.stop();
+  for (const r of relays) await r.close();
+  // The attachments' databases and roles on the machine's PostgreSQL.
+  await pgAdmin(async (c) => {
+    const dbs = await c.query<{ datname: string }>('select datname from pg_database where datdba = (select oid from pg_roles where rolname = $1)', [role]);
+    for (const d of dbs.rows) await c.query(`drop database if exists "${d.datname}" with (force)`);
+    await c.query(`drop owned by ${role}`).catch(() => undefined);
+    await c.query(`drop role if exists ${role}`).catch(() => undefined);
+  }).catch(() => undefined);
+  await cleanup();
+}, 180_000);
+
+describe('a herd upgrade of 30 sites', () => {
+  let id = '';
+
+  it('plans canary then batches of 25 % without starting anything (--dry-run)', async () => {
+    const plan = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--canary', '1', '--batch', '25%', '--failure-budget', '2', '--dry-run', ...ws(), '--json'])).json<{ waves: Array<{ kind: string; sites: string[] }>; failureBudget: number }>();
+    expect(plan.waves.map((x) => [x.kind, x.sites.length])).toEqual([
+      ['canary', 1],
+      ['batch', 8],
+      ['batch', 8],
+      ['batch', 8],
+      ['batch', 5],
+    ]);
+    expect(plan.waves[0]?.sites).toEqual(['s01']);
+    expect(plan.failureBudget).toBe(2);
+    const list = (await run(['herd', 'list', '-a', 'saas', ...ws(), '--json'])).json<{ upgrades: unknown[] }>();
+    expect(list.upgrades).toHaveLength(1);
+  });
+
+  it('halts when the migration fails on a third broken site: failed sites reverted with their rows, done sites migrated, the rest untouched', async () => {
+    id = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--canary', '1', '--batch', '25%', '--parallel', '5', '--bake', '5s', '--failure-budget', '2', ...ws(), '--json'])).json<Upgrade>().id;
+    await until('the upgrade halted and settled', async () => (await status(id)).finishedAt !== null, 600_000);
+    const u = await status(id);
+    expect(u.state).toBe('halted');
+    expect(u.failures).toBe(3);
+    const step = new Map(u.sites.map((s) => [s.site, s.step]));
+    for (const name of broken) expect(step.get(name), name).toBe('reverted');
+    expect(u.sites.filter((s) => s.step === 'reverted').map((s) => s.site).sort()).toEqual([...broken].sort());
+    expect(u.sites.find((s) => s.site === 's04')?.error).toMatch(/migration|release step/);
+    for (const name of names) {
+      const s = step.get(name);
+      if (s === 'done') {
+        expect(await get(name), name).toBe('shop 2.0.0');
+        expect(await rows(name), name).toEqual(migrated(name));
+      } else {
+        // Reverted or never started: 1.0.0 with its rows exactly as they were (no migrated column).
+        expect(['reverted', 'pending'], `${name}: ${s}`).toContain(s);
+        expect(await get(name), name).toBe('shop 1.0.0');
+        expect(await rows(name), name).toEqual(original(name));
+        if (s === 'pending') expect((await releasesOf(name)).map((r) => r.version), name).toEqual(['1.0.0']);
+      }
+    }
+    expect(u.sites.filter((s) => s.step === 'done').length).toBeGreaterThan(0);
+    expect(u.sites.filter((s) => s.step === 'pending').length).toBeGreaterThan(0);
+    const log = (await run(['herd', 'logs', id, '--site', 's04', ...ws(), '--json'])).json<{ events: Array<{ step: string; message: string }> }>().events;
+    expect(log.map((e) => e.step)).toEqual(expect.arrayContaining(['backup', 'migrate', 'reverting']));
+    expect(log.some((e) => /restored pg from backup/.test(e.message))).toBe(true);
+  }, 700_000);
+
+  it('resumes after the labels are fixed and survives a kill -9 mid-wave: every site ends on 2.0.0, none redone or skipped', async () => {
+    for (const name of broken) await run(['site', 'set', name, '-a', 'saas', ...ws(), '--label', 'broken=no']);
+    await run(['herd', 'resume', id, ...ws()]);
+    await until('a later wave is in flight', async () => {
+      const u = await status(id);
+      return (u.wave ?? 0) >= 2 && u.sites.some((s) => ['backup', 'migrate', 'deploy', 'bake'].includes(s.step));
+    }, 600_000);
+    await w.server.kill9();
+    await w.restart();
+    await until('the upgrade succeeded', async () => (await status(id)).state === 'succeeded', 600_000);
+    const u = await status(id);
+    expect(u.sites.filter((s) => s.wave >= 0).every((s) => s.step === 'done')).toBe(true);
+    for (const name of names) {
+      expect(await get(name), name).toBe('shop 2.0.0');
+      expect(await rows(name), name).toEqual(migrated(name));
+      const versions = (await releasesOf(name)).map((r) => `${r.version}:${r.status}`);
+      // One 2.0.0 release that ran per site; a broken site also has its failed one (and the 1.0.0 it was rolled back to, if it had switched).
+      expect(versions.filter((v) => v === '2.0.0:succeeded'), `${name}: ${versions.join(' ')}`).toHaveLength(1);
+      if (!broken.has(name)) expect(versions.filter((v) => v.startsWith('2.0.0')), `${name}: ${versions.join(' ')}`).toHaveLength(1);
+    }
+  }, 900_000);
+});
+
+describe('a staged site', () => {
+  it('gets a clone on the new version with a copy of its data; approval cuts it over with no failed request, and the clone goes', async () => {
+    await run(['site', 'create', 'st1', '-a', 'saas', ...ws(), '--no-deploy', '--policy', 'staged', '--label', 'broken=no']);
+    await run(['service', 'attach', 'pg', '-a', 'saas', '-e', 'st1', ...ws()]);
+    await run(['deploy', '-a', 'saas', '-e', 'st1', '--version', '1.0.0', ...ws()]);
+    await get('st1', '/write?v=st1-first');
+    await get('st1', '/write?v=st1-second');
+    const id = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--sites', 'name=st1', '--canary', '0', '--bake', '5s', ...ws(), '--json'])).json<Upgrade>().id;
+    await until('the staged site waits for approval', async () => (await status(id)).sites[0]?.step === 'awaiting-approval', 300_000);
+    const clone = (await status(id)).sites[0]?.clone ?? '';
+    expect(clone).toBe('st1-next');
+    // The clone: 2.0.0 on its own domain, with the site's rows migrated; the live site unchanged.
+    expect(await get(clone)).toBe('shop 2.0.0');
+    expect(await rows(clone)).toEqual(migrated('st1'));
+    expect(await get('st1')).toBe('shop 1.0.0');
+    expect(await rows('st1')).toEqual(original('st1'));
+    const load = loadGenerator(w.proxyPort, domain('st1'), 50, 5, 240);
+    await run(['herd', 'approve', id, '--site', 'st1', ...ws()]);
+    await until('the staged site is cut over', async () => (await status(id)).finishedAt !== null, 300_000);
+    const result = await load.stop();
+    expect(result.failed, result.failures.join('\n')).toBe(0);
+    expect(result.sent).toBeGreaterThan(20);
+    expect((await status(id)).state).toBe('succeeded');
+    expect(await get('st1')).toBe('shop 2.0.0');
+    expect(await rows('st1')).toEqual(migrated('st1'));
+    const envs = (await run(['env', 'list', '-p', 'saas', ...ws(), '--json'])).json<{ environments: Array<{ name: string }> }>().environments.map((e) => e.name);
+    expect(envs).not.toContain('st1-next');
+  }, 600_000);
+
+  it('rejection removes the clone and leaves the site as it was', async () => {
+    await run(['site', 'create', 'st2', '-a', 'saas', ...ws(), '--no-deploy', '--policy', 'staged']);
+    await run(['service', 'attach', 'pg', '-a', 'saas', '-e', 'st2', ...ws()]);
+    await run(['deploy', '-a', 'saas', '-e', 'st2', '--version', '1.0.0', ...ws()]);
+    await get('st2', '/write?v=st2-first');
+    await get('st2', '/write?v=st2-second');
+    const id = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--sites', 'name=st2', '--canary', '0', ...ws(), '--json'])).json<Upgrade>().id;
+    await until('the staged site waits for approval', async () => (await status(id)).sites[0]?.step === 'awaiting-approval', 300_000);
+    await run(['herd', 'reject', id, '--site', 'st2', ...ws()]);
+    await until('the clone is removed', async () => (await status(id)).sites[0]?.step === 'rejected', 120_000);
+    const envs = (await run(['env', 'list', '-p', 'saas', ...ws(), '--json'])).json<{ environments: Array<{ name: string }> }>().environments.map((e) => e.name);
+    expect(envs).not.toContain('st2-next');
+    expect(await get('st2')).toBe('shop 1.0.0');
+    expect(await rows('st2')).toEqual(original('st2'));
+  }, 600_000);
+});
+
+describe('an upstream application with continuous sites', () => {
+  it('a new semver tag pushed upstream appears (the registry calls the hook), classified, and upgrades the continuous sites', async () => {
+    const upstream = await startDockerRegistry();
+    registries.push(upstream);
+    const copy = (version: string, to: DockerRegistry) => skopeoCopy(`docker://${w.host}/${w.ws}/saas:${version}`, `docker://${to.host}/vendor/saas:${version}`, ['--src-tls-verify=false', '--src-creds', `ci:${w.server.adminToken}`]);
+    copy('1.0.0', upstream);
+    await run(['app', 'create', 'vendor', '--upstream', `${upstream.host}/vendor/saas`, '--poll', '1h', ...ws()]);
+    for (const name of ['c1', 'c2']) await run(['site', 'create', name, '-a', 'vendor', '--policy', 'continuous', ...ws()]);
+    expect((await viaProxy(w.proxyPort, `c1.vendor.${w.ws}.localhost`)).body).toBe('shop 1.0.0');
+    const hook = (await run(['app', 'hook', 'vendor', ...ws(), '--json'])).json<{ url: string; secret: string }>();
+    // A registry on the same storage that notifies the hook of each push, as its docs configure it.
+    const notifying = await startDockerRegistry({ rootDirectory: join(upstream.dir, 'data'), notify: { url: hook.url, headers: { Authorization: `Bearer ${hook.secret}` } } });
+    registries.push(notifying);
+    copy('2.0.0', notifying);
+    await until('2.0.0 is a version', async () => (await run(['app', 'versions', 'vendor', ...ws(), '--json'])).json<{ versions: Array<{ version: string }> }>().versions.some((v) => v.version === '2.0.0'), 60_000);
+    const versions = (await run(['app', 'versions', 'vendor', ...ws(), '--json'])).json<{ latest: string; versions: Array<{ version: string; class: string }> }>();
+    expect(versions.latest).toBe('2.0.0');
+    expect(versions.versions.find((v) => v.version === '2.0.0')?.class).toBe('major');
+    await until('the continuous upgrade succeeded', async () => {
+      const list = (await run(['herd', 'list', '-a', 'vendor', ...ws(), '--json'])).json<{ upgrades: Array<{ trigger: string; state: string; to: string }> }>().upgrades;
+      return list.some((u) => u.trigger === 'continuous' && u.to === '2.0.0' && u.state === 'succeeded');
+    }, 180_000);
+    for (const name of ['c1', 'c2']) expect((await viaProxy(w.proxyPort, `${name}.vendor.${w.ws}.localhost`)).body).toBe('shop 2.0.0');
+  }, 300_000);
+});
+
+describe('bad input', () => {
+  it('each gets a clear error with a code, and nothing is stored', async () => {
+    const before = (await run(['herd', 'list', '-a', 'saas', ...ws(), '--json'])).json<{ upgrades: unknown[] }>().upgrades.length;
+    const refused = async (args: string[], code: string, message: RegExp) => {
+      const r = await w.run([...args, ...ws(), '--json']);
+      expect(r.code, r.stdout).not.toBe(0);
+      expect(r.stderr + r.stdout).toContain(code);
+      expect(r.stderr + r.stdout).toMatch(message);
+    };
+    await refused(['herd', 'upgrade', '-a', 'saas', '--to', '9.9.9'], 'SLW_NOT_FOUND', /no version '9.9.9'.*app versions/);
+    await refused(['herd', 'upgrade', '-a', 'saas', '--to', '1.0.0'], 'SLW_DOWNGRADE', /--allow-downgrade/);
+    await refused(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--sites', 'region=mars'], 'SLW_HERD_NO_SITES', /no site matches 'region=mars'/);
+    await refused(['herd', 'upgrade', '-a', 'saas', '--to', '1.0.0', '--allow-downgrade', '--failure-budget', '40'], 'SLW_VALIDATION', /--failure-budget 40 is above the \d+ selected site/);
+    await refused(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--sites', 'region=='], 'SLW_INVALID_SELECTOR', /selector/);
+    await refused(['herd', 'upgrade', '-a', 'saas', '--to', '1.0.0', '--allow-downgrade', '--window', '61 * * * *'], 'SLW_VALIDATION', /cron expression/);
+    // Two at once: the first holds the application (its window opens half an hour from now, so it moves nothing), the second is refused.
+    const closed = `${(new Date().getUTCMinutes() + 30) % 60} * * * *`;
+    const held = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '1.0.0', '--allow-downgrade', '--sites', 'name=s01', '--window', closed, ...ws(), '--json'])).json<Upgrade>().id;
+    await refused(['herd', 'upgrade', '-a', 'saas', '--to', '1.0.0', '--allow-downgrade', '--sites', 'name=s02'], 'SLW_HERD_BUSY', new RegExp(`being upgraded already \\(upgrade ${held}`));
+    await run(['herd', 'abort', held, ...ws()]);
+    await refused(['herd', 'resume', held], 'SLW_HERD_STATE', /aborted/);
+    expect(await get('s01')).toBe('shop 2.0.0');
+    expect((await run(['herd', 'list', '-a', 'saas', ...ws(), '--json'])).json<{ upgrades: unknown[] }>().upgrades.length).toBe(before + 1);
+  }, 300_000);
+});
