@@ -5,7 +5,7 @@ import { expectCode, project, setupContext, workspace, type TestContext } from '
 import type { ApplicationsTable } from '../store/schema.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
 import { seedApplication, seedSites } from './test-support/seed.js';
-import { abortUpgrade, decideStagedSite, pauseUpgrade, planHerdUpgrade, resumeUpgrade, startHerdUpgrade, upgradeView } from './upgrades.js';
+import { abortUpgrade, decideStagedSite, pauseUpgrade, planHerdUpgrade, resumeUpgrade, startHerdUpgrade, upgradeSummaries, upgradeView } from './upgrades.js';
 
 const checkWindow = (cron: string) => void parseCron(cron);
 
@@ -49,6 +49,8 @@ describe.each(engines)('herd upgrades in the store (%s)', (engine) => {
       ['batch', 4],
     ]);
     expect(view.sites.every((s) => s.step === 'pending' && s.fromVersion === '1.1.0')).toBe(true);
+    const { sites: _sites, ...summary } = view;
+    expect(await upgradeSummaries(ctx.db, [row])).toEqual([summary]);
     await expectCode(() => startHerdUpgrade(ctx.db, access, app, { to: '2.0.0', sites: 'region=eu' }, 'manual', checkWindow), 'SLW_HERD_BUSY');
     expect((await pauseUpgrade(ctx.db, access, row.id)).state).toBe('paused');
     await expectCode(() => pauseUpgrade(ctx.db, access, row.id), 'SLW_HERD_STATE');

@@ -241,6 +241,33 @@ export async function upgradeView(db: Executor, row: HerdUpgradesTable): Promise
   };
 }
 
+/** Upgrades without their sites: each wave's step counts from one grouped query for all of them (a list of herds of 10,000 sites reads counts, not rows). */
+export async function upgradeSummaries(db: Executor, rows: HerdUpgradesTable[]): Promise<Omit<HerdUpgradeView, 'sites'>[]> {
+  if (rows.length === 0) return [];
+  const counts = await db
+    .selectFrom('herd_upgrade_sites')
+    .select((eb) => ['upgrade_id', 'wave', 'step', eb.fn.countAll<number>().as('n')])
+    .where('upgrade_id', 'in', rows.map((r) => r.id))
+    .where('wave', '>=', 0)
+    .groupBy(['upgrade_id', 'wave', 'step'])
+    .execute();
+  const names = new Map((await db.selectFrom('applications').select(['id', 'name']).where('id', 'in', [...new Set(rows.map((r) => r.application_id))]).execute()).map((a) => [a.id, a.name]));
+  return rows.map((row) => {
+    const options = JSON.parse(row.options) as UpgradeOptions;
+    const waves = new Map<number, HerdWaveView>();
+    let current: number | null = null;
+    for (const c of counts.filter((x) => x.upgrade_id === row.id)) {
+      const w = waves.get(c.wave) ?? { index: c.wave, kind: c.wave === 0 && options.canary > 0 ? 'canary' : 'batch', sites: 0, steps: {} };
+      const step = c.step as SiteStep;
+      w.sites += Number(c.n);
+      w.steps[step] = (w.steps[step] ?? 0) + Number(c.n);
+      waves.set(c.wave, w);
+      if (!finalSteps.has(step) && (current === null || c.wave < current)) current = c.wave;
+    }
+    return { id: row.id, application: names.get(row.application_id) ?? '(removed)', to: row.to_version, state: row.state as HerdState, trigger: row.trigger, reason: row.reason, selector: row.selector, options, failureBudget: row.failure_budget, failures: row.failures, wave: current, waves: [...waves.values()].sort((a, b) => a.index - b.index), createdAt: row.created_at, updatedAt: row.updated_at, finishedAt: row.finished_at };
+  });
+}
+
 /** The application's upgrades, newest first. */
 export async function listUpgrades(db: Executor, app: ApplicationsTable, limit = 50): Promise<HerdUpgradesTable[]> {
   return db.selectFrom('herd_upgrades').selectAll().where('application_id', '=', app.id).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();

@@ -3,7 +3,7 @@ import { applicationParam } from '../../api/applications.js';
 import { abortBody, herdPlanSchema, herdSiteEventsSchema, herdUpgradeBody, herdUpgradeListSchema, herdUpgradeSchema, upgradeParam, upgradeSiteParam } from '../../api/herds.js';
 import { findApplication } from '../../apps/applications.js';
 import { parseCron } from '../../core/cron.js';
-import { abortUpgrade, decideStagedSite, findUpgrade, listUpgrades, pauseUpgrade, planHerdUpgrade, resumeUpgrade, siteEvents, startHerdUpgrade, upgradeView, type UpgradeInput } from '../../herds/upgrades.js';
+import { abortUpgrade, decideStagedSite, findUpgrade, listUpgrades, pauseUpgrade, planHerdUpgrade, resumeUpgrade, siteEvents, startHerdUpgrade, upgradeSummaries, upgradeView, type UpgradeInput } from '../../herds/upgrades.js';
 import { defineRoute } from '../http/route.js';
 
 const apps = '/api/v1/workspaces/{workspace}/applications/{application}/upgrades';
@@ -71,13 +71,7 @@ export const herdRoutes = [
     response: herdUpgradeListSchema,
     handler: async ({ deps, access, params }) => {
       const app = await findApplication(deps.db, access, params.application);
-      const rows = await listUpgrades(deps.db, app);
-      const upgrades = [];
-      for (const r of rows) {
-        const { sites: _sites, ...view } = await upgradeView(deps.db, r);
-        upgrades.push(view);
-      }
-      return { upgrades };
+      return { upgrades: await upgradeSummaries(deps.db, await listUpgrades(deps.db, app)) };
     },
   }),
   defineRoute({
