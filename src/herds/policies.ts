@@ -45,7 +45,10 @@ export async function startContinuousUpgrades(ctx: PolicyContext, now = new Date
       behind.set(latest.tag, [...(behind.get(latest.tag) ?? []), site.name]);
     }
     // One upgrade per application at a time: the highest target first, the others at a later check.
-    const [to, names] = [...behind.entries()].sort((a, b) => compareSemVer(parseSemVer(b[0])!, parseSemVer(a[0])!))[0] ?? [];
+    // A version whose automatic upgrade halted or was aborted is not tried again by itself (it
+    // would fail the same way, over and over): an admin resumes that upgrade, or starts one.
+    const given = new Set((await ctx.db.selectFrom('herd_upgrades').select('to_version').where('application_id', '=', app.id).where('trigger', '=', 'continuous').where('state', 'in', ['halted', 'aborted']).execute()).map((r) => r.to_version));
+    const [to, names] = [...behind.entries()].filter(([v]) => !given.has(v)).sort((a, b) => compareSemVer(parseSemVer(b[0])!, parseSemVer(a[0])!))[0] ?? [];
     if (!to || !names) continue;
     const workspace = await ctx.db.selectFrom('workspaces').selectAll().where('id', '=', app.workspace_id).executeTakeFirstOrThrow();
     const access: WorkspaceAccess = { principal: { userId: 'system', tokenId: 'system', email: 'system', instanceAdmin: false, scope: null }, role: 'owner', workspace: { id: workspace.id, name: workspace.name, tier: workspace.tier, createdAt: workspace.created_at, updatedAt: workspace.updated_at } };

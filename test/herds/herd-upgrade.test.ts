@@ -265,6 +265,31 @@ describe('a staged site', () => {
   }, 600_000);
 });
 
+describe('abort --revert', () => {
+  it('moves the sites an upgrade finished back, with their data as before, and leaves the others untouched', async () => {
+    await run(['site', 'set', 'st2', '-a', 'saas', ...ws(), '--policy', 'manual']);
+    // st3's own window opens half an hour from now: it stays pending while st2 (the canary) is upgraded.
+    await run(['site', 'create', 'st3', '-a', 'saas', ...ws(), '--no-deploy', '--window', `${(new Date().getUTCMinutes() + 30) % 60} * * * *`]);
+    await run(['service', 'attach', 'pg', '-a', 'saas', '-e', 'st3', ...ws()]);
+    await run(['deploy', '-a', 'saas', '-e', 'st3', '--version', '1.0.0', ...ws()]);
+    const id = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--sites', 'name=st2|st3', '--canary', '1', '--bake', '0', ...ws(), '--json'])).json<Upgrade>().id;
+    await until('the canary is done', async () => (await status(id)).sites.find((s) => s.site === 'st2')?.step === 'done', 120_000);
+    expect(await rows('st2')).toEqual(migrated('st2'));
+    const aborted = (await run(['herd', 'abort', id, '--revert', ...ws(), '--json'])).json<Upgrade>();
+    expect(aborted.state).toBe('aborted');
+    await until('the abort settled', async () => (await status(id)).finishedAt !== null, 120_000);
+    const u = await status(id);
+    expect(u.sites.map((s) => [s.site, s.step])).toEqual([
+      ['st2', 'reverted'],
+      ['st3', 'pending'],
+    ]);
+    expect(u.failures).toBe(0);
+    expect(await get('st2')).toBe('shop 1.0.0');
+    expect(await rows('st2')).toEqual(original('st2'));
+    expect((await releasesOf('st3')).map((r) => r.version)).toEqual(['1.0.0']);
+  }, 300_000);
+});
+
 describe('an upstream application with continuous sites', () => {
   it('a new semver tag pushed upstream appears (the registry calls the hook), classified, and upgrades the continuous sites', async () => {
     const upstream = await startDockerRegistry();

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCron } from '../core/cron.js';
+import { engines } from '../../test/support/engines.js';
+import { project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import type { ApplicationsTable } from '../store/schema.js';
+import { startContinuousUpgrades } from './policies.js';
+import { seedApplication, seedSites } from './test-support/seed.js';
+
+describe.each(engines)('the continuous policy (%s)', (engine) => {
+  let ctx: TestContext;
+  let app: ApplicationsTable;
+  const policy = () => ({ db: ctx.db, windowOpen: (cron: string, at: Date) => parseCron(cron).matches(at), checkWindow: (cron: string) => void parseCron(cron) });
+
+  beforeAll(async () => {
+    ctx = await setupContext(engine);
+    const access = await workspace(ctx, 'acme');
+    const p = await project(ctx, access, 'shop');
+    app = await seedApplication(ctx.db, access.workspace.id, p.project.id, 'shop', ['1.0.0', '1.1.0', '1.2.0-beta.1']);
+    await seedSites(ctx.db, app, { count: 5, version: '1.0.0', digest: 'sha256:' + '0'.repeat(64), name: (i) => `s${i}` });
+    // s0, s1: continuous on stable; s2: continuous on beta; s3: continuous outside its window; s4: manual.
+    await ctx.db.updateTable('sites').set({ policy: 'continuous' }).where('name', 'in', ['s0', 's1', 's2', 's3']).execute();
+    await ctx.db.updateTable('sites').set({ channel: 'beta' }).where('name', '=', 's2').execute();
+    await ctx.db.updateTable('sites').set({ maintenance_window: `${(new Date().getUTCMinutes() + 30) % 60} * * * *` }).where('name', '=', 's3').execute();
+  });
+  afterAll(() => ctx.cleanup());
+
+  it('upgrades the continuous sites behind their channel’s latest, inside their windows, one upgrade at a time, and never retries a version whose upgrade halted', async () => {
+    const [first, ...more] = await startContinuousUpgrades(policy());
+    expect(more).toEqual([]);
+    const up = await ctx.db.selectFrom('herd_upgrades').selectAll().where('id', '=', first!).executeTakeFirstOrThrow();
+    // The highest target first: the beta site's 1.2.0-beta.1; the stable ones at a later check.
+    expect(up).toMatchObject({ to_version: '1.2.0-beta.1', trigger: 'continuous', state: 'running', created_by: null });
+    const sites = await ctx.db.selectFrom('herd_upgrade_sites').select('site').where('upgrade_id', '=', first!).execute();
+    expect(sites.map((s) => s.site)).toEqual(['s2']);
+    expect(await startContinuousUpgrades(policy())).toEqual([]);
+    await ctx.db.updateTable('herd_upgrades').set({ state: 'halted', active_key: null, finished_at: new Date().toISOString() }).where('id', '=', first!).execute();
+    const [second] = await startContinuousUpgrades(policy());
+    const next = await ctx.db.selectFrom('herd_upgrades').selectAll().where('id', '=', second!).executeTakeFirstOrThrow();
+    expect(next.to_version).toBe('1.1.0');
+    expect((await ctx.db.selectFrom('herd_upgrade_sites').select('site').where('upgrade_id', '=', second!).orderBy('site').execute()).map((s) => s.site)).toEqual(['s0', 's1']);
+    await ctx.db.updateTable('herd_upgrades').set({ state: 'halted', active_key: null, finished_at: new Date().toISOString() }).where('id', '=', second!).execute();
+    expect(await startContinuousUpgrades(policy())).toEqual([]);
+  });
+});
