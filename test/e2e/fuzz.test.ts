@@ -107,7 +107,8 @@ describe.each(engines)('fuzz on %s', (engine) => {
     const { failures, statuses } = await walk(requests);
     console.log(`fuzz ${engine}: ${requests.length} API requests over ${ops.length} routes, answers ${JSON.stringify(statuses)}`);
     expect(failures).toEqual([]);
-  });
+    // Every request is followed by a snapshot of the store: about a minute on PostgreSQL with 128 routes.
+  }, 180_000);
 
   it('the registry under /v2/: no 5xx, refusals are registry errors, and a refused request stores nothing', async () => {
     const requests = registryRequests(world.registry, rng(seed).fork('registry'), runs * 20);
