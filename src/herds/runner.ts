@@ -16,7 +16,9 @@ import type { Logger } from 'pino';
 import { inFlight, tick, type HerdState, type SiteStep } from '../core/herd.js';
 import { nowIso } from '../platform/time.js';
 import type { Db, HerdUpgradesTable } from '../store/schema.js';
+import { isSlipwayError } from '../core/errors.js';
 import { advanceSite, appendSiteEvent, type SiteContext, type UpgradeSite } from './site-steps.js';
+import { failSite, moveSite } from './site-store.js';
 import type { UpgradeOptions } from './upgrades.js';
 
 export interface HerdRunnerOptions extends SiteContext {
@@ -31,6 +33,8 @@ export interface HerdRunnerOptions extends SiteContext {
 
 /** While sites are in flight the upgrade is looked at this often. */
 const busyMs = 500;
+/** A step that keeps failing for this long fails its site. */
+const stuckAfterMs = 10 * 60_000;
 /** While nothing is in flight (paused, outside its window, waiting for an approval). */
 const idleMs = 5_000;
 
@@ -59,11 +63,7 @@ export class HerdRunner {
     const moving = await this.#sites(row.id, 'moving');
     await Promise.all(
       moving.map((site) =>
-        advanceSite(this.o, row!, options, site).catch(async (error: unknown) => {
-          // A failure of the store or of a driver: logged, and tried again at the next reconcile.
-          this.o.logger.warn({ err: error, upgrade: row!.id, site: site.site }, 'herd upgrade: a site step failed; retrying');
-          await appendSiteEvent(this.o.db, row!.id, site.environment_id, site.step, `retrying: ${(error as Error).message.split('\n')[0]}`).catch(() => undefined);
-        }),
+        advanceSite(this.o, row!, options, site).catch((error: unknown) => this.#stepFailed(row!, site, error)),
       ),
     );
     if (signal.aborted) return;
@@ -96,6 +96,31 @@ export class HerdRunner {
     if (decision.settled) return;
     const busy = decision.start.length > 0 || sites.some((s) => inFlight(s.step as SiteStep));
     return { requeueAfterMs: busy ? busyMs : idleMs };
+  }
+
+  /**
+   * A step that threw. A Slipway refusal while backing up or cloning (a service unreachable, a
+   * backup refused) fails the site at once, and while reverting leaves it `revert-failed`;
+   * anything else (the store, a timeout, a clone still deploying) is tried again at the next
+   * reconcile, for ten minutes at most (a rejection's clean-up, for as long as it takes).
+   */
+  async #stepFailed(row: HerdUpgradesTable, site: UpgradeSite, error: unknown): Promise<void> {
+    const line = (error as Error).message.split('\n')[0] ?? String(error);
+    const stuck = site.step !== 'rejecting' && site.step_started_at !== null && Date.now() - Date.parse(site.step_started_at) > stuckAfterMs;
+    const refused = isSlipwayError(error) && (site.step === 'backup' || site.step === 'clone' || site.step === 'reverting');
+    if (refused || stuck) {
+      const why = isSlipwayError(error) ? `${error.code}: ${line}` : `gave up after ${stuckAfterMs / 60_000} minutes of: ${line}`;
+      if (site.step === 'reverting') {
+        if (await moveSite(this.o.db, site, 'reverting', 'revert-failed', { error: `${site.error ?? ''}; ${why}`.slice(0, 1000) })) await appendSiteEvent(this.o.db, row.id, site.environment_id, 'revert-failed', `the revert failed: ${why}; the site needs an operator`);
+        return;
+      }
+      await failSite(this.o, site, why);
+      return;
+    }
+    this.o.logger.warn({ err: error, upgrade: row.id, site: site.site }, 'herd upgrade: a site step failed; retrying');
+    const message = `retrying: ${line}`;
+    const last = await this.o.db.selectFrom('herd_site_events').select('message').where('upgrade_id', '=', row.id).where('environment_id', '=', site.environment_id).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    if (last?.message !== message) await appendSiteEvent(this.o.db, row.id, site.environment_id, site.step, message);
   }
 
   async #announce(row: HerdUpgradesTable, state: HerdState, reason: string | null): Promise<void> {

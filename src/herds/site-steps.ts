@@ -93,7 +93,10 @@ async function backupStep(ctx: SiteContext, upgrade: HerdUpgradesTable, site: Up
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'SLW_DEPLOY_IN_PROGRESS') {
-      await log('waiting: another deployment of the site is in progress');
+      // Said once, not at every look.
+      const waiting = 'waiting: another deployment of the site is in progress';
+      const last = await ctx.db.selectFrom('herd_site_events').select('message').where('upgrade_id', '=', upgrade.id).where('environment_id', '=', site.environment_id).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      if (last?.message !== waiting) await log(waiting);
       return;
     }
     throw error;
