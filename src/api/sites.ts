@@ -37,6 +37,25 @@ export const siteListQuery = z.strictObject({
   sites: z.string().max(2048).optional().meta({ description: 'a selector: comma-separated key=value, key=a|b, key!=value, key, !key over labels and name, version, channel' }),
 });
 
+export const versionSitesQuery = z.strictObject({
+  names: z.coerce.number().int().min(0).max(500).default(50).meta({ description: 'site names listed per version, in name order (the count is always whole)' }),
+});
+
+export const versionSitesSchema = z
+  .object({
+    application: z.string(),
+    total: z.number().int().meta({ description: 'every site of the application' }),
+    versions: z.array(
+      z.object({
+        version: z.string().nullable().meta({ description: 'a version the sites run; null: the sites on no version yet' }),
+        sites: z.number().int(),
+        names: z.array(z.string()).meta({ description: 'the first `names` of them, in name order' }),
+      }),
+    ).meta({ description: 'only versions some site runs: semantic versions highest first, other tags, then the sites on none' }),
+  })
+  .meta({ id: 'VersionSites' });
+export type VersionSites = z.output<typeof versionSitesSchema>;
+
 export const createSiteBody = z.strictObject({
   name: nameSchema('environment'),
   version: z.string().min(1).max(128).optional().meta({ description: 'the version to deploy (default: the latest on its channel)' }),

@@ -18,7 +18,7 @@ import { matches, parseSelector } from '../core/herd.js';
 import { assertName } from '../core/names.js';
 import { assertCan } from '../core/roles.js';
 import { latestOf } from '../core/semver.js';
-import { assertChannel, assertLabels, editLabels, parsePolicy, type SitePolicy } from '../core/sites.js';
+import { assertChannel, assertLabels, editLabels, parsePolicy, sitesByVersion, type SitePolicy, type VersionSites } from '../core/sites.js';
 import { parseCron } from '../core/cron.js';
 import { recordAudit } from '../audit/audit.js';
 import { type Deployment } from '../deploy/deployments.js';
@@ -34,7 +34,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import type { ApplicationsTable, Db, EnvironmentsTable, Executor, SitesTable } from '../store/schema.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { syncProjectVersions } from './applications.js';
-import { siteStatusRows, type SiteStatusRow } from './site-rows.js';
+import { siteRows, siteStatusRows, type SiteStatusRow } from './site-rows.js';
 
 /** A site as the API returns it. */
 export interface Site {
@@ -151,6 +151,12 @@ export async function listSites(db: Executor, access: WorkspaceAccess, app: Appl
   const project = await applicationProject(db, access, app);
   const rows = await siteStatusRows(db, app.id);
   return (parsed ? rows.filter((r) => matches(parsed, r)) : rows).map((r) => toSite(app, project, r));
+}
+
+/** How many sites run each version (and the first `cap` names of each): one query, no status. */
+export async function versionSites(db: Executor, app: ApplicationsTable, cap: number): Promise<{ total: number; versions: VersionSites[] }> {
+  const rows = await siteRows(db, app.id);
+  return { total: rows.length, versions: sitesByVersion(rows, cap) };
 }
 
 /** The version a new site deploys: the one asked for (it must be a version of the application), else its channel's latest. */

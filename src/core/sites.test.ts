@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertChannel, assertLabels, editLabels, labelVariable, parseLabelEdits, parsePolicy } from './sites.js';
+import { assertChannel, assertLabels, editLabels, labelVariable, parseLabelEdits, parsePolicy, sitesByVersion } from './sites.js';
 
 const refused = (fn: () => unknown, code: string, message: RegExp) => expect(fn).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
 
@@ -45,5 +45,41 @@ describe('channel and policy', () => {
     for (const c of ['', 'Beta', '1', 'be ta', 'x'.repeat(41)]) refused(() => assertChannel(c), 'SLW_VALIDATION', /channel/);
     for (const p of ['manual', 'continuous', 'staged']) expect(parsePolicy(p)).toBe(p);
     refused(() => parsePolicy('auto'), 'SLW_VALIDATION', /not one of manual, continuous, staged/);
+  });
+});
+
+describe('sites by version', () => {
+  it('counts the sites of each version (semver highest first, other tags, then none) and keeps the first names in name order', () => {
+    const sites = [
+      { name: 'c', version: '1.0.0' },
+      { name: 'a', version: '1.10.0' },
+      { name: 'b', version: '1.0.0' },
+      { name: 'z', version: null },
+      { name: 'd', version: '1.0.0' },
+      { name: 'e', version: 'git-3fa9c1' },
+      { name: 'f', version: '1.2.0-rc.1' },
+      { name: 'g', version: '1.2.0' },
+    ];
+    expect(sitesByVersion(sites, 2)).toEqual([
+      { version: '1.10.0', sites: 1, names: ['a'] },
+      { version: '1.2.0', sites: 1, names: ['g'] },
+      { version: '1.2.0-rc.1', sites: 1, names: ['f'] },
+      { version: '1.0.0', sites: 3, names: ['b', 'c'] },
+      { version: 'git-3fa9c1', sites: 1, names: ['e'] },
+      { version: null, sites: 1, names: ['z'] },
+    ]);
+    expect(sitesByVersion([], 10)).toEqual([]);
+    expect(sitesByVersion(sites, 0).find((g) => g.version === '1.0.0')).toEqual({ version: '1.0.0', sites: 3, names: [] });
+  });
+
+  it('stays a few rows for ten thousand sites', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ name: `s${String(i).padStart(5, '0')}`, version: i % 3 === 0 ? '2.0.0' : i % 3 === 1 ? '1.0.0' : null }));
+    const out = sitesByVersion(many, 50);
+    expect(out.map((g) => [g.version, g.sites, g.names.length])).toEqual([
+      ['2.0.0', 3334, 50],
+      ['1.0.0', 3333, 50],
+      [null, 3333, 50],
+    ]);
+    expect(out[0]!.names.slice(0, 2)).toEqual(['s00000', 's00003']);
   });
 });

@@ -10,6 +10,7 @@
  * @module
  */
 import { SlipwayError } from './errors.js';
+import { compareSemVer, parseSemVer } from './semver.js';
 
 export const sitePolicies = ['manual', 'continuous', 'staged'] as const;
 export type SitePolicy = (typeof sitePolicies)[number];
@@ -98,4 +99,36 @@ export function assertChannel(channel: string): string {
 export function parsePolicy(policy: string): SitePolicy {
   if ((sitePolicies as readonly string[]).includes(policy)) return policy as SitePolicy;
   throw new SlipwayError('SLW_VALIDATION', `policy ${shown(policy)} is not one of ${sitePolicies.join(', ')}`);
+}
+
+/** The sites on one version: how many, and the first names of them. */
+export interface VersionSites {
+  /** null: the sites on no version yet (never deployed). */
+  version: string | null;
+  sites: number;
+  /** The first `cap` names, in name order. */
+  names: string[];
+}
+
+/**
+ * Sites grouped by the version they run, as counts (a herd of thousands is a few rows): semantic
+ * versions highest first, then other tags by name, then the sites on no version. Each group keeps
+ * its first `cap` names in name order.
+ */
+export function sitesByVersion(sites: readonly { name: string; version: string | null }[], cap: number): VersionSites[] {
+  const groups = new Map<string | null, VersionSites>();
+  for (const s of [...sites].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const g = groups.get(s.version) ?? { version: s.version, sites: 0, names: [] };
+    g.sites += 1;
+    if (g.names.length < cap) g.names.push(s.name);
+    groups.set(s.version, g);
+  }
+  const rank = (v: string | null) => (v === null ? 2 : parseSemVer(v) ? 0 : 1);
+  return [...groups.values()].sort((a, b) => {
+    const ra = rank(a.version);
+    const rb = rank(b.version);
+    if (ra !== rb) return ra - rb;
+    if (ra === 0) return compareSemVer(parseSemVer(b.version!)!, parseSemVer(a.version!)!);
+    return a.version! < b.version! ? -1 : a.version! > b.version! ? 1 : 0;
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Sites through the API on both store engines (an in-process server on SQLite, and on
  * PostgreSQL): creating sites of a project application (the version picked from the channel), the
- * one-query list with its state and a selector, label edits, the herd guard on removal and the
+ * one-query list with its state and a selector, the count of sites per version, label edits, the herd guard on removal and the
  * application's refusal to go while it has sites. No workload runs here (test/apps/sites.test.ts
  * deploys for real).
  */
@@ -84,6 +84,15 @@ describe.each(engines)('sites on %s', (engine) => {
     refused(await server.admin.post(base, { name: 'x', labels: { policy: 'a' } }), 400, 'SLW_INVALID_LABEL');
     refused(await server.admin.post(base, { name: 'x', window: '* * * * * *' }), 400, 'SLW_VALIDATION');
     expect(ok<{ sites: Site[] }>(await server.admin.get(base)).sites).toHaveLength(4);
+  });
+
+  it('counts the sites of each version (the matrix of the panel), names capped', async () => {
+    const app = '/api/v1/workspaces/acme/applications/shop-app';
+    // No deploy runs here: every site is on no version yet.
+    expect(ok(await server.admin.get(`${app}/versions/sites?names=2`))).toEqual({ application: 'shop-app', total: 4, versions: [{ version: null, sites: 4, names: ['acme', 'globex'] }] });
+    expect(ok<{ versions: { names: string[] }[] }>(await server.admin.get(`${app}/versions/sites`)).versions[0]!.names).toEqual(['acme', 'globex', 'initech', 'tester']);
+    refused(await server.admin.get(`${app}/versions/sites?names=501`), 400, 'SLW_VALIDATION');
+    refused(await server.admin.get('/api/v1/workspaces/acme/applications/nosuch/versions/sites'), 404, 'SLW_NOT_FOUND');
   });
 
   it('edits labels, channel, policy and window', async () => {

@@ -1,9 +1,9 @@
 /** Routes: an application's sites. */
 import { deletedSchema } from '../../api/common.js';
-import { createSiteBody, siteCreatedSchema, siteListQuery, siteListSchema, siteParam, siteSchema, updateSiteBody } from '../../api/sites.js';
+import { createSiteBody, siteCreatedSchema, siteListQuery, siteListSchema, siteParam, siteSchema, updateSiteBody, versionSitesQuery, versionSitesSchema } from '../../api/sites.js';
 import { applicationParam } from '../../api/applications.js';
 import { findApplication } from '../../apps/applications.js';
-import { createSite, listSites, removeSite, showSite, updateSite } from '../../apps/sites.js';
+import { createSite, listSites, removeSite, showSite, updateSite, versionSites } from '../../apps/sites.js';
 import { defineRoute } from '../http/route.js';
 
 const base = '/api/v1/workspaces/{workspace}/applications/{application}/sites';
@@ -23,6 +23,22 @@ export const siteRoutes = [
     handler: async ({ deps, access, params, query }) => {
       const app = await findApplication(deps.db, access, params.application);
       return { application: app.name, sites: await listSites(deps.db, access, app, query.sites) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/workspaces/{workspace}/applications/{application}/versions/sites',
+    operationId: 'applicationVersionSites',
+    summary: 'How many sites run each version (and the first names of each), the sites on no version too: counts, for herds of thousands',
+    tag: 'sites',
+    scope: 'workspace',
+    permission: 'project.read',
+    params: applicationParam,
+    query: versionSitesQuery,
+    response: versionSitesSchema,
+    handler: async ({ deps, access, params, query }) => {
+      const app = await findApplication(deps.db, access, params.application);
+      return { application: app.name, ...(await versionSites(deps.db, app, query.names)) };
     },
   }),
   defineRoute({
