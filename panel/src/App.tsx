@@ -23,6 +23,7 @@ import { Audit } from './views/Audit';
 import { Services } from './views/Services';
 import { Applications } from './views/Applications';
 import { Application } from './views/Application';
+import { HerdUpgrade } from './views/HerdUpgrade';
 import { Service } from './views/Service';
 import { Servers } from './views/Servers';
 import { Server } from './views/Server';
@@ -112,6 +113,8 @@ function View({ route, admin }: { route: Route; admin: boolean }) {
       return <Applications ws={route.ws} />;
     case 'application':
       return <Application ws={route.ws} app={route.app} />;
+    case 'upgrade':
+      return <HerdUpgrade ws={route.ws} app={route.app} id={route.id} />;
     case 'pipeline':
       return <Pipeline ws={route.ws} project={route.project} />;
     case 'images':
@@ -149,8 +152,9 @@ function Crumbs({ route }: { route: Route }) {
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
   if (route.view === 'services' || route.view === 'service') items.push({ label: 'services', to: href('w', route.ws, 'services') });
   if (route.view === 'service') items.push({ label: route.service, to: href('w', route.ws, 'services', route.service) });
-  if (route.view === 'applications' || route.view === 'application') items.push({ label: 'applications', to: href('w', route.ws, 'apps') });
-  if (route.view === 'application') items.push({ label: route.app, to: href('w', route.ws, 'apps', route.app) });
+  if (route.view === 'applications' || route.view === 'application' || route.view === 'upgrade') items.push({ label: 'applications', to: href('w', route.ws, 'apps') });
+  if (route.view === 'application' || route.view === 'upgrade') items.push({ label: route.app, to: href('w', route.ws, 'apps', route.app) });
+  if (route.view === 'upgrade') items.push({ label: `upgrade ${route.id}`, to: href('w', route.ws, 'apps', route.app, 'upgrades', route.id) });
   if (route.view === 'deployment') items.push({ label: `deployment ${route.id}`, to: href('w', route.ws, 'deployments', route.id) });
   return (
     <nav aria-label="Breadcrumb" className="crumbs">

@@ -14,6 +14,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/services')).toEqual({ view: 'services', ws: 'acme' });
     expect(parseRoute('/w/acme/apps')).toEqual({ view: 'applications', ws: 'acme' });
     expect(parseRoute('/w/acme/apps/shop')).toEqual({ view: 'application', ws: 'acme', app: 'shop' });
+    expect(parseRoute('/w/acme/apps/shop/upgrades/hup_1')).toEqual({ view: 'upgrade', ws: 'acme', app: 'shop', id: 'hup_1' });
     expect(parseRoute('/w/acme/services/cache')).toEqual({ view: 'service', ws: 'acme', service: 'cache' });
     expect(parseRoute('/w/acme/deployments/dep_1')).toEqual({ view: 'deployment', ws: 'acme', id: 'dep_1' });
     expect(parseRoute('/w/acme/p/shop/pipelines')).toEqual({ view: 'pipelines', ws: 'acme', project: 'shop' });
@@ -23,7 +24,7 @@ describe('parseRoute', () => {
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

@@ -15,6 +15,7 @@ export type Route =
   | { view: 'service'; ws: string; service: string }
   | { view: 'applications'; ws: string }
   | { view: 'application'; ws: string; app: string }
+  | { view: 'upgrade'; ws: string; app: string; id: string }
   | { view: 'pipeline'; ws: string; project: string }
   | { view: 'images'; ws: string; project: string }
   | { view: 'pipelines'; ws: string; project: string }
@@ -37,6 +38,7 @@ export function parseRoute(pathname: string): Route {
   if (kind === 'services' && a && parts.length === 4) return { view: 'service', ws, service: a };
   if (kind === 'apps' && parts.length === 3) return { view: 'applications', ws };
   if (kind === 'apps' && a && parts.length === 4) return { view: 'application', ws, app: a };
+  if (kind === 'apps' && a && b === 'upgrades' && c && parts.length === 6) return { view: 'upgrade', ws, app: a, id: c };
   if (kind === 'deployments' && a && parts.length === 4) return { view: 'deployment', ws, id: a };
   if (kind === 'runs' && a && parts.length === 4) return { view: 'run', ws, id: a };
   if (kind === 'p' && a) {

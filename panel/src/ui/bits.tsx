@@ -45,6 +45,22 @@ const statusTones: Record<string, Tone> = {
   passed: 'ok',
   approved: 'ok',
   cancelled: 'muted',
+  // Herd upgrades and their sites' steps (docs/herds.md).
+  paused: 'warn',
+  halted: 'bad',
+  aborted: 'muted',
+  done: 'ok',
+  backup: 'info',
+  clone: 'info',
+  'awaiting-approval': 'warn',
+  migrate: 'info',
+  deploy: 'info',
+  bake: 'info',
+  reverting: 'warn',
+  reverted: 'bad',
+  'revert-failed': 'bad',
+  rejecting: 'info',
+  skipped: 'muted',
 };
 
 export function StatusBadge({ status }: { status: string }) {

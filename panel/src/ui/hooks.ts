@@ -73,3 +73,42 @@ export function usePoll(reload: () => void, active: boolean, ms = 2000): void {
     return () => clearInterval(timer);
   }, [reload, active, ms]);
 }
+
+/**
+ * Loads again `ms` after each load ends, while `active`: a live status read one request at a time
+ * (a slow answer delays the next read instead of piling reads up), which stops by itself once
+ * `active` turns false.
+ */
+export function useFollow(loaded: Pick<Loaded<unknown>, 'loading' | 'reload'>, active: boolean, ms = 1000): void {
+  const { loading, reload } = loaded;
+  useEffect(() => {
+    if (!active || loading) return;
+    const timer = setTimeout(reload, ms);
+    return () => clearTimeout(timer);
+  }, [loading, active, reload, ms]);
+}
+
+/** `fn` at most once every `ms`; a call inside that time runs when it is up (a burst of changes asks for one reload, not fifty). */
+export function useThrottled(fn: () => void, ms: number): () => void {
+  const latest = useRef(fn);
+  latest.current = fn;
+  const state = useRef<{ last: number; timer: ReturnType<typeof setTimeout> | null }>({ last: 0, timer: null });
+  useEffect(
+    () => () => {
+      if (state.current.timer) clearTimeout(state.current.timer);
+    },
+    [],
+  );
+  return useCallback(() => {
+    const s = state.current;
+    if (s.timer) return;
+    const wait = s.last + ms - Date.now();
+    const fire = () => {
+      s.timer = null;
+      s.last = Date.now();
+      latest.current();
+    };
+    if (wait <= 0) fire();
+    else s.timer = setTimeout(fire, wait);
+  }, [ms]);
+}

@@ -1,12 +1,14 @@
-/** One application: where its versions come from, its versions (class, channel, digest, latest), checking the upstream now, its sites, and forgetting it. */
+/** One application: where its versions come from, its versions with the sites on each, checking the upstream now, its herd upgrades, its sites, and forgetting it. */
 import { useState } from 'react';
 import { del, get, path, post } from '../api';
 import { href, navigate } from '../router';
 import type { Application as App, ApplicationVersionList, PollResult } from '../types';
-import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
+import { ErrorNote, Loading } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { HerdUpgrades } from './HerdUpgrades';
 import { Sites } from './Sites';
 import { AppNotifications } from './AppNotifications';
+import { VersionMatrix } from './VersionMatrix';
 
 export function Application({ ws, app }: { ws: string; app: string }) {
   const base = path('workspaces', ws, 'applications', app);
@@ -60,26 +62,9 @@ export function Application({ ws, app }: { ws: string; app: string }) {
         </p>
       )}
       <ErrorNote error={poll.error} />
-      <h2>Versions</h2>
+      <VersionMatrix ws={ws} app={app} project={a?.project} versions={versions.data?.versions} />
       <ErrorNote error={versions.error} />
-      {versions.data && versions.data.versions.length === 0 && <p className="muted">No versions yet: semver tags such as 1.4.2 are versions; other tags are builds.</p>}
-      {versions.data && versions.data.versions.length > 0 && (
-        <Table caption={`Versions of ${app}, highest first`} columns={['Version', 'Class', 'Channel', 'Digest', 'Seen']}>
-          {versions.data.versions.map((v) => (
-            <tr key={v.version} data-version={v.version}>
-              <td>
-                {v.version} {v.latest && <Badge tone="ok">latest</Badge>}
-              </td>
-              <td>{v.class}</td>
-              <td>{v.stable ? 'stable' : <Badge tone="info">{v.channel}</Badge>}</td>
-              <td>
-                <Digest digest={v.digest} />
-              </td>
-              <td>{v.discoveredAt}</td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      {a && <HerdUpgrades ws={ws} app={app} versions={versions.data?.versions ?? []} />}
       {a && <Sites ws={ws} app={app} project={a.project} versions={versions.data?.versions ?? []} />}
       {a && (
         <AppNotifications
