@@ -139,7 +139,7 @@ describe('herd upgrades in the panel', () => {
     expect(await page.locator('li[data-wave="1"] [data-steps]').innerText()).toBe('2 done');
     expect(await page.locator('li[data-wave="1"] svg').getAttribute('aria-label')).toBe('Wave 1: 2 done');
     expect(await page.locator('li[data-wave="1"] svg rect.bar-done').getAttribute('width')).toBe('100');
-    const rows = await page.locator('tr[data-site]').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
+    const rows = (await page.locator('tr[data-site]').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     expect(rows).toEqual(['s1 0 done 1.0.0 Step log of s1', 's2 1 done 1.0.0 Step log of s2', 's3 1 done 1.0.0 Step log of s3']);
 
     // Finished: the page reads the status no more.
