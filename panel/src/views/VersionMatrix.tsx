@@ -30,9 +30,10 @@ export function VersionMatrix({ ws, app, project, versions: loaded }: { ws: stri
   const latest = versions.find((v) => v.latest);
   const onLatest = latest ? (groups.get(latest.version)?.sites ?? 0) : 0;
   const sitesCell = (g: Group | undefined, what: string) => <SitesCell ws={ws} project={project} group={g} what={what} />;
+  // The section has no accessible name: "Version" is the site form's label, and stays the only one.
   return (
-    <section aria-labelledby="versions-title">
-      <h2 id="versions-title">Versions and their sites</h2>
+    <section>
+      <h2>Versions and their sites</h2>
       <ErrorNote error={counts.error} />
       {total !== undefined && total > 0 && (
         <p className="muted" data-summary="sites">
