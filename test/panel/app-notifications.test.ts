@@ -75,6 +75,8 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
     await page.goto(server.url);
     await page.getByLabel('API token').fill(server.adminToken);
     await page.keyboard.press('Enter');
+    // Signed in (the token is stored) before the next page load.
+    await page.getByRole('link', { name: ws, exact: true }).waitFor(wait);
     await page.goto(`${server.url}/w/${ws}/apps/crm`);
     await page.getByRole('heading', { name: 'Application crm' }).waitFor(wait);
     await page.getByText('No notifications yet.').waitFor(wait);
