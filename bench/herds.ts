@@ -282,6 +282,8 @@ interface RealRow {
   waves: number | null;
   wallMs: number;
   siteMeanMs: number | null;
+  /** Mean per site, as the runner recorded the steps (it looks every 500 ms while sites are in flight). */
+  phases: { backup: number; request: number; migrate: number; deploy: number } | null;
 }
 
 async function realPart(): Promise<string> {
@@ -330,6 +332,31 @@ async function realPart(): Promise<string> {
     }
   };
 
+  /** Where each site's time went, from its step log: backup, deploy requested, migration passed, done. */
+  const phases = async (view: UpgradeView): Promise<RealRow['phases']> => {
+    const sum = { backup: 0, request: 0, migrate: 0, deploy: 0 };
+    for (const site of view.sites) {
+      const r = await http(w.server, 'GET', `/api/v1/workspaces/${w.ws}/upgrades/${view.id}/sites/${site.site}/events`);
+      const events = (JSON.parse(r.text) as { events: Array<{ at: string; step: string; message: string }> }).events;
+      const at = (test: (e: { step: string; message: string }) => boolean) => {
+        const e = events.find(test);
+        if (!e) throw new Error(`${site.site}: no such event in ${JSON.stringify(events)}`);
+        return Date.parse(e.at);
+      };
+      const start = at(() => true);
+      const backedUp = at((e) => e.message.startsWith('backed up'));
+      const requested = at((e) => e.message.startsWith('deploying'));
+      const migrated = at((e) => e.step === 'deploy');
+      const done = at((e) => e.step === 'done');
+      sum.backup += backedUp - start;
+      sum.request += requested - backedUp;
+      sum.migrate += migrated - requested;
+      sum.deploy += done - migrated;
+    }
+    const n = view.sites.length;
+    return { backup: sum.backup / n, request: sum.request / n, migrate: sum.migrate / n, deploy: sum.deploy / n };
+  };
+
   const work = tempDir('slipway-bench-herd-');
   await run(['project', 'create', 'saas', ...ws]);
   writeFileSync(join(work, 'slipway.yaml'), herdManifest);
@@ -366,7 +393,7 @@ async function realPart(): Promise<string> {
     const { view, wallMs } = await upgrade({ to: version, canary: 1, batch: '25%', parallel, bake: '0', failureBudget: '0' }, 1_200_000);
     const durations = view.sites.filter((s) => s.startedAt && s.finishedAt).map((s) => Date.parse(s.finishedAt!) - Date.parse(s.startedAt!));
     await verify(version);
-    rows.push({ what: `herd upgrade, \`--parallel ${parallel}\``, version, parallel, waves: view.waves.length, wallMs, siteMeanMs: durations.reduce((a, b) => a + b, 0) / durations.length });
+    rows.push({ what: `herd upgrade, \`--parallel ${parallel}\``, version, parallel, waves: view.waves.length, wallMs, siteMeanMs: durations.reduce((a, b) => a + b, 0) / durations.length, phases: await phases(view) });
     log(`real: herd upgrade to ${version} at parallel ${parallel}: ${sec(wallMs)}`);
   }
   // The peer: a loop of `slipway deploy`, one site after the other (each follows its deploy to the end).
@@ -380,7 +407,7 @@ async function realPart(): Promise<string> {
   const loopWall = performance.now() - t0;
   await verify(loopVersion);
   log(`real: loop of 30 slipway deploy to ${loopVersion}: ${sec(loopWall)}`);
-  rows.push({ what: 'peer: a loop of 30 `slipway deploy -a saas -e SITE --version V`', version: loopVersion, parallel: 1, waves: null, wallMs: loopWall, siteMeanMs: loopTimes.reduce((a, b) => a + b, 0) / loopTimes.length });
+  rows.push({ what: 'peer: a loop of 30 `slipway deploy -a saas -e SITE --version V`', version: loopVersion, parallel: 1, waves: null, wallMs: loopWall, siteMeanMs: loopTimes.reduce((a, b) => a + b, 0) / loopTimes.length, phases: null });
 
   const docker = (await w.docker(['version', '--format', '{{.Server.Version}}'])).trim();
   return [
@@ -388,11 +415,11 @@ async function realPart(): Promise<string> {
     '',
     `30 sites of a Node app (one replica each, behind Caddy), each with its own database on the machine's PostgreSQL 15 (attached through the services feature; two rows written by the app). Each herd upgrade goes to a new version: canary 1, batches of 25 % (5 waves), \`--bake 0\` (no bake), failure budget 0; every site is backed up (\`pg_dump\` of its database), migrated (the release step: \`node /app/migrate.js\`, a column added) and deployed. Wall time from the API call to the upgrade seen \`succeeded\` (polled every 200 ms); after each run every site answers the new version with its rows. The first deploy of the 30 sites (herd upgrade to 1.0.0, parallel 10, not measured here) took ${sec(first.wallMs)}.`,
     '',
-    '| run | to | waves | wall time | wall time ÷ 30 | mean per site (start → done) | loop ÷ this |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.what} | ${r.version} | ${r.waves ?? '—'} | ${sec(r.wallMs)} | ${sec(r.wallMs / 30)} | ${r.siteMeanMs === null ? '—' : sec(r.siteMeanMs)} | ${(loopWall / r.wallMs).toFixed(2)}× |`),
+    '| run | to | waves | wall time | wall time ÷ 30 | mean per site (start → done) | of which backup / deploy requested / migration passed / switched | loop ÷ this |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.what} | ${r.version} | ${r.waves ?? '—'} | ${sec(r.wallMs)} | ${sec(r.wallMs / 30)} | ${r.siteMeanMs === null ? '—' : sec(r.siteMeanMs)} | ${r.phases ? [r.phases.backup, r.phases.request, r.phases.migrate, r.phases.deploy].map((v) => (v / 1000).toFixed(2)).join(' / ') + ' s' : '—'} | ${(loopWall / r.wallMs).toFixed(2)}× |`),
     '',
-    'The loop runs each site\'s release step (the migration) and deploy, one after the other, with no backup and no bake; its "mean per site" is one `slipway deploy` process (start to exit).',
+    'The loop runs each site\'s release step (the migration) and deploy, one after the other, with no backup and no bake; its "mean per site" is one `slipway deploy` process (start to exit). The herd\'s phases come from each site\'s step log (`herd logs`): the `pg_dump`, the runner\'s next look requesting the deploy, the release step seen passed, the new version serving; the runner looks every 500 ms while sites are in flight, so each phase after the backup includes up to that wait.',
     '',
   ].join('\n');
 }
