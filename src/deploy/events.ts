@@ -30,9 +30,14 @@ export type { WorkspaceChange };
 export const workspaceChanges = new EventEmitter();
 workspaceChanges.setMaxListeners(0);
 
+/** Every ended deployment, whatever its workspace (event `ended`, argument the deployment id): controllers waiting on one are woken at once. */
+export const deploymentsEnded = new EventEmitter();
+deploymentsEnded.setMaxListeners(0);
+
 /** Tells the workspace's followers about a change already stored; a follower's failure never fails the caller. */
 export function announceChange(workspaceId: string, change: Omit<WorkspaceChange, 'at'>): void {
   try {
+    if (change.kind === 'deployment' && (change.status === 'succeeded' || change.status === 'failed' || change.status === 'cancelled')) deploymentsEnded.emit('ended', change.id);
     workspaceChanges.emit(workspaceId, { ...change, at: nowIso() } satisfies WorkspaceChange);
   } catch {
     // A follower that cannot write has gone away; it removes itself when its stream closes.

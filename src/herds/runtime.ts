@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { Controller } from '../controllers/index.js';
+import { deploymentsEnded } from '../deploy/events.js';
 import type { Db } from '../store/schema.js';
 import { herdBus } from './bus.js';
 import { startContinuousUpgrades } from './policies.js';
@@ -33,6 +34,19 @@ export async function startHerdRuntime(o: HerdRuntimeOptions): Promise<HerdRunti
   const controller = new Controller<string>({ name: 'herds', reconcile: (key, signal) => runner.reconcile(key, signal), list: () => runner.pending(), resyncMs: 5_000, workers: o.workers ?? 2 }, { logger: o.logger });
   const wake = (id: string) => controller.enqueue(id);
   herdBus.on('wake', wake);
+  // A site's deploy, migration or rollback that ended moves its upgrade on now, not at the next look.
+  const ended = (deploymentId: string) => {
+    void o.db
+      .selectFrom('herd_upgrade_sites')
+      .select('upgrade_id')
+      .where((eb) => eb.or([eb('deployment_id', '=', deploymentId), eb('revert_deployment_id', '=', deploymentId)]))
+      .execute()
+      .then((rows) => {
+        for (const r of rows) controller.enqueue(r.upgrade_id);
+      })
+      .catch((error: unknown) => o.logger.warn({ err: error }, 'herd runtime: looking up an ended deployment failed'));
+  };
+  deploymentsEnded.on('ended', ended);
   controller.start();
   let checking = false;
   const policy = setInterval(() => {
@@ -52,6 +66,7 @@ export async function startHerdRuntime(o: HerdRuntimeOptions): Promise<HerdRunti
     stop: async () => {
       clearInterval(policy);
       herdBus.off('wake', wake);
+      deploymentsEnded.off('ended', ended);
       await controller.stop();
     },
   };

@@ -22,6 +22,7 @@ import * as healthGates from './0015-health-gates.js';
 import * as applications from './0016-applications.js';
 import * as herds from './0017-herds.js';
 import * as appHooks from './0018-app-hooks.js';
+import * as herdSiteDeployments from './0019-herd-site-deployments.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -42,6 +43,7 @@ const all: Record<string, Migration> = {
   '0016-applications': applications,
   '0017-herds': herds,
   '0018-app-hooks': appHooks,
+  '0019-herd-site-deployments': herdSiteDeployments,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
