@@ -419,7 +419,7 @@ async function realPart(): Promise<string> {
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.what} | ${r.version} | ${r.waves ?? '—'} | ${sec(r.wallMs)} | ${sec(r.wallMs / 30)} | ${r.siteMeanMs === null ? '—' : sec(r.siteMeanMs)} | ${r.phases ? [r.phases.backup, r.phases.request, r.phases.migrate, r.phases.deploy].map((v) => (v / 1000).toFixed(2)).join(' / ') + ' s' : '—'} | ${(loopWall / r.wallMs).toFixed(2)}× |`),
     '',
-    'The loop runs each site\'s release step (the migration) and deploy, one after the other, with no backup and no bake; its "mean per site" is one `slipway deploy` process (start to exit). The herd\'s phases come from each site\'s step log (`herd logs`): the `pg_dump`, the runner\'s next look requesting the deploy, the release step seen passed, the new version serving; the runner looks every 500 ms while sites are in flight, so each phase after the backup includes up to that wait.',
+    'The loop runs each site\'s release step (the migration) and deploy, one after the other, with no backup and no bake; its "mean per site" is one `slipway deploy` process (start to exit). The herd\'s phases come from each site\'s step log (`herd logs`): the `pg_dump`, the runner requesting the deploy, the release step seen passed, the new version serving; the end of a site\'s deployment wakes the runner, which otherwise looks every 500 ms while sites are in flight.',
     '',
   ].join('\n');
 }
