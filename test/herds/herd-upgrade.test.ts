@@ -265,6 +265,28 @@ describe('a staged site', () => {
   }, 600_000);
 });
 
+describe('a site that fails its bake', () => {
+  it('is rolled back by its health gate, its backup restored, and halts an upgrade with no failure budget', async () => {
+    await run(['site', 'create', 'bk1', '-a', 'saas', ...ws(), '--no-deploy', '--label', 'flaky=yes']);
+    await run(['service', 'attach', 'pg', '-a', 'saas', '-e', 'bk1', ...ws()]);
+    // Ready by /health, so the new version passes its readiness check; its users get 500 on /.
+    await run(['env', 'set', '-a', 'saas', '-e', 'bk1', ...ws(), '--health-path', '/health']);
+    await run(['deploy', '-a', 'saas', '-e', 'bk1', '--version', '1.0.0', ...ws()]);
+    await get('bk1', '/write?v=bk1-first');
+    await get('bk1', '/write?v=bk1-second');
+    const id = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--sites', 'name=bk1', '--canary', '0', '--bake', '5s', ...ws(), '--json'])).json<Upgrade>().id;
+    await until('the upgrade settled', async () => (await status(id)).finishedAt !== null, 180_000);
+    const u = await status(id);
+    expect(u.state).toBe('halted');
+    expect(u.sites[0]).toMatchObject({ site: 'bk1', step: 'reverted' });
+    expect(u.sites[0]?.error).toMatch(/health gate failed/);
+    expect(await get('bk1')).toBe('shop 1.0.0');
+    expect(await rows('bk1')).toEqual(original('bk1'));
+    const log = (await run(['herd', 'logs', id, '--site', 'bk1', ...ws(), '--json'])).json<{ events: Array<{ step: string }> }>().events.map((e) => e.step);
+    expect(log).toEqual(expect.arrayContaining(['backup', 'migrate', 'deploy', 'bake', 'reverting']));
+  }, 300_000);
+});
+
 describe('abort --revert', () => {
   it('moves the sites an upgrade finished back, with their data as before, and leaves the others untouched', async () => {
     await run(['site', 'set', 'st2', '-a', 'saas', ...ws(), '--policy', 'manual']);

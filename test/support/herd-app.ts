@@ -4,7 +4,8 @@
  * runtime on the node base of service-app.ts.
  *
  * - `GET /` answers `shop VERSION`; `GET /write?v=X` stores a row; `GET /rows` answers every row
- *   (all columns) as JSON, in id order.
+ *   (all columns) as JSON, in id order; `GET /health` answers ok. From 2.0.0, on a site labelled
+ *   `flaky=yes`, `GET /` answers 500 (ready by its health path, failing its users: a bake catches it).
  * - `migrate.js`, the application's release step: 1.x creates the table; 2.x adds a column `note`
  *   filled with `migrated to 2` — and then, on a site labelled `broken=yes`
  *   (SLIPWAY_SITE_LABEL_BROKEN), exits 1 after the change is committed, so only a restore of the
@@ -33,6 +34,11 @@ http.createServer(async (req, res) => {
     } else if (url.pathname === '/rows') {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(await db(async (c) => (await c.query('select * from items order by id')).rows)));
+    } else if (url.pathname === '/health') {
+      res.end('ok');
+    } else if (${version.startsWith('1.') ? 'false' : "process.env.SLIPWAY_SITE_LABEL_FLAKY === 'yes'"}) {
+      res.statusCode = 500;
+      res.end('shop ${version} fails on this site');
     } else {
       res.end('shop ${version}');
     }
