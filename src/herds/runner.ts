@@ -33,6 +33,18 @@ export interface HerdRunnerOptions extends SiteContext {
 
 /** While sites are in flight the upgrade is looked at this often. */
 const busyMs = 500;
+/** One look at a site returns within this (a dump or a restore that hangs must not stall the other sites); it is tried again. */
+const stepTimeoutMs = 120_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A step that keeps failing for this long fails its site. */
 const stuckAfterMs = 10 * 60_000;
 /** While nothing is in flight (paused, outside its window, waiting for an approval). */
@@ -63,7 +75,7 @@ export class HerdRunner {
     const moving = await this.#sites(row.id, 'moving');
     await Promise.all(
       moving.map((site) =>
-        advanceSite(this.o, row!, options, site).catch((error: unknown) => this.#stepFailed(row!, site, error)),
+        withTimeout(advanceSite(this.o, row!, options, site), stepTimeoutMs, `site ${site.site}: its ${site.step} step did not return within ${stepTimeoutMs / 1000} s`).catch((error: unknown) => this.#stepFailed(row!, site, error)),
       ),
     );
     if (signal.aborted) return;

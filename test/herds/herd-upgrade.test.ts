@@ -87,13 +87,13 @@ async function status(id: string): Promise<Upgrade> {
   return (await run(['herd', 'status', id, ...ws(), '--json'])).json<Upgrade>();
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, explain?: () => Promise<string>): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`timed out waiting until ${what}`);
+  throw new Error(`timed out waiting until ${what}${explain ? `: ${await explain().catch((e: unknown) => String(e))}` : ''}`);
 }
 
 async function releasesOf(site: string): Promise<Array<{ number: number; version: string | null; status: string }>> {
@@ -205,7 +205,13 @@ describe('a herd upgrade of 30 sites', () => {
     }, 600_000);
     await w.server.kill9();
     await w.restart();
-    await until('the upgrade succeeded', async () => (await status(id)).state === 'succeeded', 600_000);
+    await until('the upgrade succeeded', async () => (await status(id)).state === 'succeeded', 600_000, async () => {
+      // What was left, to say why.
+      const u = await status(id);
+      const left = u.sites.filter((x) => x.step !== 'done');
+      const logs = await Promise.all(left.slice(0, 5).map(async (x) => `${x.site} (${x.step}): ${(await run(['herd', 'logs', id, '--site', x.site, ...ws(), '--json'])).json<{ events: Array<{ step: string; message: string }> }>().events.slice(-4).map((e) => `${e.step}: ${e.message}`).join(' | ')}`));
+      return `state ${u.state}, failures ${u.failures}; not done: ${logs.join(' ;; ')}; server warnings: ${w.server.logs().split('\n').filter((l) => l.includes('"level":40') || l.includes('"level":50')).slice(-5).join('\n')}`;
+    });
     const u = await status(id);
     expect(u.sites.filter((s) => s.wave >= 0).every((s) => s.step === 'done')).toBe(true);
     for (const name of names) {
