@@ -105,7 +105,12 @@ describe('sites', () => {
     expect(hooli.note).toMatch(/nothing deployed/);
     expect(await containersOf('hooli')).toEqual([]);
 
-    const all = await sites();
+    // A deploy's last step (the old workload's stop) may still be settling right after the CLI returns.
+    let all = await sites();
+    for (let i = 0; i < 60 && all.some((s) => s.state === 'deploying'); i += 1) {
+      await new Promise((r) => setTimeout(r, 500));
+      all = await sites();
+    }
     expect(all.map((s) => [s.name, s.version, s.state])).toEqual([
       ['acme', '1.0.0', 'healthy'],
       ['globex', '1.1.0', 'healthy'],
