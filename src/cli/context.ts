@@ -94,6 +94,13 @@ export function required(ctx: Ctx, key: 'workspace' | 'project' | 'env'): string
   throw new SlipwayError('SLW_USAGE', `missing ${key === 'env' ? 'environment' : key}: pass ${flag}`);
 }
 
+/** An option that must be a whole number (`flag` names it in the error). */
+export function wholeNumber(flag: string, value: unknown): number {
+  const n = Number(value);
+  if (typeof value === 'boolean' || String(value).trim() === '' || !Number.isInteger(n)) throw new SlipwayError('SLW_USAGE', `${flag} '${String(value)}' is not a whole number`);
+  return n;
+}
+
 /** Adds -w (default SLIPWAY_WORKSPACE). */
 export function withWorkspace(cmd: Command): Command {
   return cmd.option('-w, --workspace <name>', 'workspace (default: $SLIPWAY_WORKSPACE)');

@@ -5,18 +5,14 @@ import { SlipwayError } from '../../core/errors.js';
 import { parseCpus, parseMemory } from '../../core/deploy.js';
 import { describeHealthGate, parseGateFlag } from '../../core/gates.js';
 import { apiPath } from '../client.js';
-import { required, withEnvironment, type Ctx, type Runner } from '../context.js';
+import { required, wholeNumber, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, table } from '../output.js';
 import { humanBytes } from './registry.js';
 
 
 const settingsPath = (ctx: Ctx) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', required(ctx, 'env'), 'settings');
 
-function int(name: string, value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new SlipwayError('SLW_USAGE', `--${name} '${String(value)}' is not a whole number`);
-  return n;
-}
+const int = (name: string, value: unknown): number => wholeNumber(`--${name}`, value);
 
 /** One certificate as a line: where, what state, from which issuer, until when (or why not). */
 export function certificateLine(c: EnvironmentCertificate): string {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { HerdPlan, HerdSiteEvents, HerdUpgrade, HerdUpgradeBody, HerdUpgradeList } from '../../api/herds.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
-import { required, withWorkspace, type Ctx, type Runner } from '../context.js';
+import { required, wholeNumber, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit, pc, shortTime, table } from '../output.js';
 
 const appPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'applications', appOf(ctx), 'upgrades', ...rest);
@@ -87,12 +87,7 @@ export function registerHerds(program: Command, run: Runner): void {
   ).action(
     run(async (ctx) => {
       const o = ctx.opts;
-      const int = (v: unknown, flag: string) => {
-        if (v === undefined) return undefined;
-        const n = Number(v);
-        if (!Number.isInteger(n)) throw new SlipwayError('SLW_USAGE', `${flag} ${String(v)} is not a whole number`);
-        return n;
-      };
+      const int = (v: unknown, flag: string) => (v === undefined ? undefined : wholeNumber(flag, v));
       const body: HerdUpgradeBody = {
         to: String(o.to),
         ...(o.sites !== undefined ? { sites: String(o.sites) } : {}),
