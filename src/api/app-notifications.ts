@@ -28,6 +28,17 @@ export const updateApplicationBody = z.strictObject({
   notifyUrl: z.string().min(1).max(4096).nullable().optional().meta({ description: 'where notifications are POSTed (http or https; internal hosts only as the instance admin allows); null removes it and its secret' }),
   notifySecret: z.string().min(16).max(256).optional().meta({ description: 'the HMAC key to sign them with; absent: Slipway makes one when none is set, and answers it once' }),
   rotateNotifySecret: z.boolean().optional().meta({ description: 'make a new notify secret (answered once)' }),
+  continuous: z
+    .strictObject({
+      canary: z.number().int().optional(),
+      batch: z.string().max(16).optional(),
+      parallel: z.number().int().optional(),
+      bake: z.union([z.string().max(32), z.number()]).optional().meta({ description: '30s, 2m, 1h, or seconds; 0: none' }),
+      failureBudget: z.string().max(16).optional(),
+    })
+    .nullable()
+    .optional()
+    .meta({ description: 'how automatic upgrades move: the fields given change, the others stay; null: back to the defaults' }),
 });
 export type UpdateApplicationBody = z.input<typeof updateApplicationBody>;
 

@@ -2,6 +2,18 @@
 import { z } from 'zod';
 import { nameSchema, timestamp } from './common.js';
 
+export const continuousOptionsSchema = z
+  .object({
+    canary: z.number().int().meta({ description: 'sites upgraded alone first' }),
+    batch: z.string().meta({ description: 'sites per wave after the canaries: a number or a share (25%)' }),
+    parallel: z.number().int().meta({ description: 'sites upgraded at once' }),
+    bakeSeconds: z.number().meta({ description: "each site's bake (health gate) after its switch; 0: none of its own" }),
+    failureBudget: z.string().meta({ description: 'failures tolerated (a number or a share); one more halts the upgrade' }),
+    custom: z.boolean().meta({ description: 'false: the defaults (1 canary, 25%, 5 at once, 10 s bake, budget 0)' }),
+  })
+  .meta({ id: 'ContinuousOptions', description: "how the application's automatic upgrades (sites with the continuous policy) move" });
+export type ContinuousOptionsInfo = z.output<typeof continuousOptionsSchema>;
+
 export const applicationSchema = z
   .object({
     name: z.string(),
@@ -15,6 +27,7 @@ export const applicationSchema = z
     lastPolledAt: timestamp.nullable(),
     lastError: z.string().nullable(),
     notifyUrl: z.string().nullable().meta({ description: 'where its notifications are POSTed, signed (X-Slipway-Signature); null: nowhere' }),
+    continuous: continuousOptionsSchema,
     createdAt: timestamp,
   })
   .meta({ id: 'Application' });

@@ -11,6 +11,7 @@
  * @module
  */
 import { SlipwayError, notFound } from '../core/errors.js';
+import { continuousOf, type ContinuousOptions } from '../core/continuous.js';
 import { assertName } from '../core/names.js';
 import { channelOf, classifyAll, isStable, latestOf, parseSemVer } from '../core/semver.js';
 import { recordAudit } from '../audit/audit.js';
@@ -38,6 +39,8 @@ export interface Application {
   lastError: string | null;
   /** Where its notifications are POSTed (null: nowhere); its secret is never shown again. */
   notifyUrl: string | null;
+  /** How its automatic upgrades move; `custom` false: the defaults. */
+  continuous: ContinuousOptions & { custom: boolean };
   createdAt: string;
 }
 
@@ -114,6 +117,7 @@ export async function createApplication(db: Db, access: WorkspaceAccess, input: 
     created_by: access.principal.userId,
     notify_url: null,
     notify_secret_envelope: null,
+    continuous_options: null,
   };
   try {
     await db.transaction().execute(async (tx) => {
@@ -196,6 +200,7 @@ export async function describeApplication(db: Executor, access: WorkspaceAccess,
     lastPolledAt: app.last_polled_at,
     lastError: app.last_error,
     notifyUrl: app.notify_url,
+    continuous: { ...continuousOf(app.continuous_options), custom: app.continuous_options !== null },
     createdAt: app.created_at,
   };
 }

@@ -65,6 +65,9 @@ export function matches(selector: Selector, site: HerdSite): boolean {
   });
 }
 
+/** The most sites one upgrade moves at once. */
+export const maxParallel = 50;
+
 /** `5` or `25%` of `total` (a share rounds up, at least 1 when total > 0). */
 export function parseCount(text: string, total: number, what: string): number {
   const m = /^(\d+)(%)?$/.exec(text.trim());

@@ -3,7 +3,8 @@ import { parseCron } from '../core/cron.js';
 import { engines } from '../../test/support/engines.js';
 import { project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import type { ApplicationsTable } from '../store/schema.js';
-import { startContinuousUpgrades } from './policies.js';
+import { continuousUpgradeInput, startContinuousUpgrades } from './policies.js';
+import { continuousDefaults } from '../core/continuous.js';
 import { seedApplication, seedSites } from './test-support/seed.js';
 
 describe.each(engines)('the continuous policy (%s)', (engine) => {
@@ -40,5 +41,27 @@ describe.each(engines)('the continuous policy (%s)', (engine) => {
     expect((await ctx.db.selectFrom('herd_upgrade_sites').select('site').where('upgrade_id', '=', second!).orderBy('site').execute()).map((s) => s.site)).toEqual(['s0', 's1']);
     await ctx.db.updateTable('herd_upgrades').set({ state: 'halted', active_key: null, finished_at: new Date().toISOString() }).where('id', '=', second!).execute();
     expect(await startContinuousUpgrades(policy())).toEqual([]);
+  });
+
+  it("moves as the application's continuous options say", async () => {
+    await ctx.db.updateTable('herd_upgrades').set({ state: 'halted', active_key: null, finished_at: new Date().toISOString() }).where('application_id', '=', app.id).where('finished_at', 'is', null).execute();
+    await ctx.db.insertInto('application_versions').values({ application_id: app.id, tag: '1.3.0', digest: `sha256:${'3'.repeat(64)}`, discovered_at: new Date().toISOString() }).execute();
+    await ctx.db.updateTable('applications').set({ continuous_options: JSON.stringify({ ...continuousDefaults, canary: 0, parallel: 7, bakeSeconds: 0, failureBudget: '5' }) }).where('id', '=', app.id).execute();
+    const [id] = await startContinuousUpgrades(policy());
+    const up = await ctx.db.selectFrom('herd_upgrades').selectAll().where('id', '=', id!).executeTakeFirstOrThrow();
+    expect(up.to_version).toBe('1.3.0');
+    // s0 and s1 (stable), and s2 (beta: a stable version above its pre-release is on its channel too).
+    expect((await ctx.db.selectFrom('herd_upgrade_sites').select('site').where('upgrade_id', '=', id!).orderBy('site').execute()).map((s) => s.site)).toEqual(['s0', 's1', 's2']);
+    // A budget above the sites behind tolerates all of them.
+    expect(JSON.parse(up.options)).toMatchObject({ canary: 0, batch: '25%', parallel: 7, bakeSeconds: 0, failureBudget: '3' });
+    expect(up.failure_budget).toBe(3);
+  });
+});
+
+describe('an automatic upgrade’s options', () => {
+  it('keep a share as given, and bring a number above the sites behind down to them', () => {
+    expect(continuousUpgradeInput({ ...continuousDefaults, failureBudget: '5' }, 3).failureBudget).toBe('3');
+    expect(continuousUpgradeInput({ ...continuousDefaults, failureBudget: '2' }, 3).failureBudget).toBe('2');
+    expect(continuousUpgradeInput({ ...continuousDefaults, failureBudget: '50%' }, 3).failureBudget).toBe('50%');
   });
 });

@@ -3,7 +3,8 @@
  * as a newer one is known (imported from the upstream, or built into the project), inside its
  * maintenance window. Checked periodically (and after each upstream poll): for each application
  * with continuous sites behind their channel's latest and no upgrade running, one herd upgrade
- * (trigger `continuous`) of exactly those sites whose window is open now, with the defaults below.
+ * (trigger `continuous`) of exactly those sites whose window is open now, moving as the
+ * application's continuous options say (core/continuous.ts: `slipway app set --continuous-…`).
  *
  * @module
  */
@@ -13,10 +14,19 @@ import { syncProjectVersions } from '../apps/applications.js';
 import { siteRows } from '../apps/site-rows.js';
 import type { Db } from '../store/schema.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
+import { continuousOf, type ContinuousOptions } from '../core/continuous.js';
 import { startHerdUpgrade, type UpgradeInput, type WindowCheck } from './upgrades.js';
 
-/** The waves of an automatic upgrade: one canary, then quarters, five at once, a short bake, no failure tolerated. */
-export const continuousDefaults: Omit<UpgradeInput, 'to'> = { canary: 1, batch: '25%', parallel: 5, bake: '10s', failureBudget: '0' };
+
+/**
+ * A herd upgrade's options for an automatic upgrade of `sites` sites: a budget given as a
+ * number above the sites behind tolerates all of them (a herd upgrade refuses a budget above its
+ * site count; an automatic one covers whichever sites are behind at the time).
+ */
+export function continuousUpgradeInput(options: ContinuousOptions, sites: number): Omit<UpgradeInput, 'to' | 'names'> {
+  const budget = /^\d+$/.test(options.failureBudget) && Number(options.failureBudget) > sites ? String(sites) : options.failureBudget;
+  return { canary: options.canary, batch: options.batch, parallel: options.parallel, bake: options.bakeSeconds, failureBudget: budget };
+}
 
 export interface PolicyContext {
   db: Db;
@@ -53,7 +63,7 @@ export async function startContinuousUpgrades(ctx: PolicyContext, now = new Date
     const workspace = await ctx.db.selectFrom('workspaces').selectAll().where('id', '=', app.workspace_id).executeTakeFirstOrThrow();
     const access: WorkspaceAccess = { principal: { userId: 'system', tokenId: 'system', email: 'system', instanceAdmin: false, scope: null }, role: 'owner', workspace: { id: workspace.id, name: workspace.name, tier: workspace.tier, createdAt: workspace.created_at, updatedAt: workspace.updated_at } };
     try {
-      const row = await startHerdUpgrade(ctx.db, access, app, { ...continuousDefaults, to, names }, 'continuous', ctx.checkWindow);
+      const row = await startHerdUpgrade(ctx.db, access, app, { ...continuousUpgradeInput(continuousOf(app.continuous_options), names.length), to, names }, 'continuous', ctx.checkWindow);
       started.push(row.id);
     } catch (error) {
       // Another server started one first, or the sites moved meanwhile: the next check sees.

@@ -13,7 +13,7 @@
 import { SlipwayError, notFound } from '../core/errors.js';
 import { parseDuration } from '../core/manifest.js';
 import { BAKE_MAX_SECONDS, BAKE_MIN_SECONDS } from '../core/gates.js';
-import { finalSteps, planUpgrade, type HerdPlan, type HerdState, type SiteStep } from '../core/herd.js';
+import { finalSteps, maxParallel, planUpgrade, type HerdPlan, type HerdState, type SiteStep } from '../core/herd.js';
 import { recordAudit, type Actor } from '../audit/audit.js';
 import type { ApplicationsTable, Db, Executor, HerdUpgradeSitesTable, HerdUpgradesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
@@ -55,7 +55,6 @@ export interface UpgradeOptions {
 }
 
 export const upgradeDefaults = { canary: 1, batch: '25%', parallel: 5, bake: '30s', failureBudget: '0' } as const;
-export const maxParallel = 50;
 
 /** Checks a cron window's syntax; the runner's matcher decides when it is open. Injected so this module stays free of the parser's home. */
 export type WindowCheck = (cron: string) => void;

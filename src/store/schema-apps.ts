@@ -22,6 +22,8 @@ export interface ApplicationsTable {
   notify_url: string | null;
   /** Its HMAC key, sealed like a secret value; null: none. */
   notify_secret_envelope: string | null;
+  /** How its automatic (continuous-policy) upgrades move, JSON; null: the defaults. */
+  continuous_options: string | null;
 }
 
 /** One version of an application: a semver tag and the digest it names (immutable once recorded). */

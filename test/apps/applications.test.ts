@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaTypes } from '../../src/core/oci.js';
 import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from '../../src/registry/client/test-support/docker-registry.js';
 import { apiClient, ok } from '../support/api.js';
+import { addMember, workspaceToken } from '../support/fixtures.js';
 import { pushBlob, pushImage } from '../support/oci-push.js';
 import { cleanup, cli, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
@@ -161,6 +162,14 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications', () => {
     expect(projects.map((p) => p.name)).toEqual(['web']);
     const names = (await run(server, ['app', 'list', '-w', 'acme'])).json<{ applications: { name: string }[] }>().applications.map((a) => a.name);
     expect(names).toEqual(['shop', 'web-app']);
+    // How automatic upgrades move is an admin's to set (they move sites like a herd upgrade); a developer's call stores nothing.
+    const admin = apiClient(server.url, server.adminToken);
+    await addMember(admin, 'acme', 'dave@example.com', 'developer');
+    const developer = (await workspaceToken(admin, 'acme', 'developer', 'dave@example.com')).api;
+    const refusedDev = await developer.patch('/api/v1/workspaces/acme/applications/shop', { continuous: { parallel: 9 } });
+    expect(refusedDev.status).toBe(403);
+    expect(refusedDev.text).toContain('SLW_FORBIDDEN');
+    expect(ok<{ continuous: { parallel: number; custom: boolean } }>(await developer.get('/api/v1/workspaces/acme/applications/shop')).continuous).toMatchObject({ parallel: 5, custom: false });
   }, 120_000);
 
   it('forgets an application on remove, keeping its project and images', async () => {

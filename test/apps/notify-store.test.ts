@@ -67,6 +67,7 @@ describe.each(engines)('notifications on %s', (engine) => {
       created_by: null,
       notify_url: path === null ? null : `${rx.url}${path}`,
       notify_secret_envelope: path === null ? null : keyring.seal(notifySecretIdentity(base), secret),
+      continuous_options: null,
     };
     await db.insertInto('applications').values(row).execute();
     return row;

@@ -39,7 +39,7 @@ export async function seedSites(db: Db, app: ApplicationsTable, o: SeedOptions):
 
 /** An application row of `projectId` with versions `tags` (fake digests), stored. */
 export async function seedApplication(db: Db, workspaceId: string, projectId: string, name: string, tags: string[]): Promise<ApplicationsTable> {
-  const app: ApplicationsTable = { id: newId('app'), workspace_id: workspaceId, name, project_id: projectId, source: 'project', upstream: null, poll_seconds: null, last_polled_at: null, last_error: null, created_at: nowIso(), created_by: null, notify_url: null, notify_secret_envelope: null };
+  const app: ApplicationsTable = { id: newId('app'), workspace_id: workspaceId, name, project_id: projectId, source: 'project', upstream: null, poll_seconds: null, last_polled_at: null, last_error: null, created_at: nowIso(), created_by: null, notify_url: null, notify_secret_envelope: null, continuous_options: null };
   await db.insertInto('applications').values(app).execute();
   if (tags.length > 0) await db.insertInto('application_versions').values(tags.map((tag, i) => ({ application_id: app.id, tag, digest: `sha256:${String(i).padStart(64, '0')}`, discovered_at: nowIso() }))).execute();
   return app;

@@ -1,11 +1,13 @@
-/** Routes: an application's notify URL and secret, its notifications, and its upstream hook. */
+/** Routes: an application's settings (notify URL and secret, continuous options), its notifications, and its upstream hook. */
 import type { FastifyRequest } from 'fastify';
 import { appHookAnswerSchema, appHookStatusSchema, notificationListQuery, notificationListSchema, putAppHookBody, updateApplicationAnswerSchema, updateApplicationBody } from '../../api/app-notifications.js';
 import { applicationParam } from '../../api/applications.js';
 import { deletedSchema } from '../../api/common.js';
+import { assertCan } from '../../core/roles.js';
 import { deleteAppHook, ensureAppHook, findAppHook, toAppHookInfo } from '../../apps/app-hooks.js';
 import { describeApplication, findApplication } from '../../apps/applications.js';
 import { listNotifications } from '../../apps/notifications.js';
+import { nextContinuous, setContinuous } from '../../apps/continuous-settings.js';
 import { notifyEgressUse, setNotify } from '../../apps/notify-settings.js';
 import { EgressPolicy } from '../../registry/client/index.js';
 import { defineRoute } from '../http/route.js';
@@ -32,7 +34,7 @@ export const appNotificationRoutes = [
     method: 'PATCH',
     path: base,
     operationId: 'updateApplication',
-    summary: "Set or remove the application's notify URL (outgoing webhook) and its signing secret; a secret Slipway makes is in the answer this once",
+    summary: "Change an application: its notify URL (outgoing webhook) and signing secret (a secret Slipway makes is in the answer this once), and how its automatic upgrades move",
     tag: 'applications',
     scope: 'workspace',
     permission: 'project.write',
@@ -41,8 +43,13 @@ export const appNotificationRoutes = [
     response: updateApplicationAnswerSchema,
     handler: async ({ deps, access, params, body }) => {
       const app = await findApplication(deps.db, access, params.application);
+      // Automatic upgrades move sites like a herd upgrade does: their options are an admin's to set.
+      if (body.continuous !== undefined) assertCan(access.role, 'promotion.approve');
+      // Checked before anything is stored: a bad option loses no other change.
+      const continuous = body.continuous === undefined ? undefined : nextContinuous(app, body.continuous);
       const r = await setNotify(deps.db, deps.keyring, notifyEgress(deps), access, app, body);
-      return { application: await describeApplication(deps.db, access, r.app), notifySecret: r.secret };
+      const next = continuous === undefined ? r.app : await setContinuous(deps.db, access, r.app, continuous);
+      return { application: await describeApplication(deps.db, access, next), notifySecret: r.secret };
     },
   }),
   defineRoute({

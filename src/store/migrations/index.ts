@@ -23,6 +23,7 @@ import * as applications from './0016-applications.js';
 import * as herds from './0017-herds.js';
 import * as appHooks from './0018-app-hooks.js';
 import * as herdSiteDeployments from './0019-herd-site-deployments.js';
+import * as continuousOptions from './0020-continuous-options.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -44,6 +45,7 @@ const all: Record<string, Migration> = {
   '0017-herds': herds,
   '0018-app-hooks': appHooks,
   '0019-herd-site-deployments': herdSiteDeployments,
+  '0020-continuous-options': continuousOptions,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
