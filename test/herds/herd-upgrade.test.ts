@@ -325,6 +325,9 @@ describe('an upstream application with continuous sites', () => {
     const copy = (version: string, to: DockerRegistry) => skopeoCopy(`docker://${w.host}/${w.ws}/saas:${version}`, `docker://${to.host}/vendor/saas:${version}`, ['--src-tls-verify=false', '--src-creds', `ci:${w.server.adminToken}`]);
     copy('1.0.0', upstream);
     await run(['app', 'create', 'vendor', '--upstream', `${upstream.host}/vendor/saas`, '--poll', '1h', ...ws()]);
+    // Its automatic upgrades move as set here: no canary, both sites at once, no bake of their own, one failure tolerated.
+    const set = (await run(['app', 'set', 'vendor', '--continuous-canary', '0', '--continuous-parallel', '2', '--continuous-bake', '0', '--continuous-budget', '1', ...ws(), '--json'])).json<{ application: { continuous: Record<string, unknown> } }>();
+    expect(set.application.continuous).toEqual({ canary: 0, batch: '25%', parallel: 2, bakeSeconds: 0, failureBudget: '1', custom: true });
     for (const name of ['c1', 'c2']) await run(['site', 'create', name, '-a', 'vendor', '--policy', 'continuous', ...ws()]);
     expect((await viaProxy(w.proxyPort, `c1.vendor.${w.ws}.localhost`)).body).toBe('shop 1.0.0');
     const hook = (await run(['app', 'hook', 'vendor', ...ws(), '--json'])).json<{ url: string; secret: string }>();
@@ -340,6 +343,12 @@ describe('an upstream application with continuous sites', () => {
       const list = (await run(['herd', 'list', '-a', 'vendor', ...ws(), '--json'])).json<{ upgrades: Array<{ trigger: string; state: string; to: string }> }>().upgrades;
       return list.some((u) => u.trigger === 'continuous' && u.to === '2.0.0' && u.state === 'succeeded');
     }, 180_000);
+    const auto = (await run(['herd', 'list', '-a', 'vendor', ...ws(), '--json'])).json<{ upgrades: Array<{ id: string; trigger: string }> }>().upgrades.find((u) => u.trigger === 'continuous')!;
+    const done = await run(['herd', 'status', auto.id, ...ws(), '--json']);
+    const shown = done.json<{ options: Record<string, unknown>; failureBudget: number; waves: Array<{ kind: string; sites: unknown[] }> }>();
+    expect(shown.options).toMatchObject({ canary: 0, batch: '25%', parallel: 2, bakeSeconds: 0, failureBudget: '1' });
+    expect(shown.failureBudget).toBe(1);
+    expect(shown.waves.map((v) => v.kind)).not.toContain('canary');
     for (const name of ['c1', 'c2']) expect((await viaProxy(w.proxyPort, `${name}.vendor.${w.ws}.localhost`)).body).toBe('shop 2.0.0');
   }, 300_000);
 });
@@ -367,5 +376,13 @@ describe('bad input', () => {
     await refused(['herd', 'resume', held], 'SLW_HERD_STATE', /aborted/);
     expect(await get('s01')).toBe('shop 2.0.0');
     expect((await run(['herd', 'list', '-a', 'saas', ...ws(), '--json'])).json<{ upgrades: unknown[] }>().upgrades.length).toBe(before + 1);
+    // The options of automatic upgrades: each bad one refused by name, and nothing stored (not even a valid option given with it).
+    await refused(['app', 'set', 'saas', '--continuous-batch', '0'], 'SLW_VALIDATION', /--continuous-batch 0 moves no site/);
+    await refused(['app', 'set', 'saas', '--continuous-parallel', '99', '--continuous-canary', '3'], 'SLW_VALIDATION', /--continuous-parallel 99: give 1 to 50/);
+    await refused(['app', 'set', 'saas', '--continuous-bake', '5x'], 'SLW_VALIDATION', /--continuous-bake '5x' is not a duration/);
+    await refused(['app', 'set', 'saas', '--continuous-budget', '150%'], 'SLW_VALIDATION', /--continuous-budget 150% is above 100%/);
+    await refused(['app', 'set', 'saas', '--continuous-canary', 'two'], 'SLW_USAGE', /--continuous-canary 'two' is not a whole number/);
+    await refused(['app', 'set', 'saas', '--continuous-defaults', '--continuous-canary', '2'], 'SLW_USAGE', /--continuous-defaults goes alone/);
+    expect((await run(['app', 'show', 'saas', ...ws(), '--json'])).json<{ continuous: unknown }>().continuous).toEqual({ canary: 1, batch: '25%', parallel: 5, bakeSeconds: 10, failureBudget: '0', custom: false });
   }, 300_000);
 });

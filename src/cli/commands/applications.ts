@@ -7,12 +7,15 @@ import { parseDuration } from '../../core/manifest.js';
 import { apiPath } from '../client.js';
 import { required, withWorkspace, type Runner } from '../context.js';
 import { emit, shortTime, table } from '../output.js';
+import { continuousLine } from './app-notifications.js';
 
 function describe(a: Application): string {
   const source = a.source === 'upstream' ? `upstream ${a.upstream} (polled every ${a.pollSeconds}s, last ${a.lastPolledAt ? shortTime(a.lastPolledAt) : 'never'})` : `project ${a.project}`;
   const lines = [`application ${a.name}: ${source}`, `latest: ${a.latest ?? 'none yet'} (${a.versions} version${a.versions === 1 ? '' : 's'})`];
   if (a.source === 'upstream') lines.push(`images in project ${a.project}`);
   if (a.lastError) lines.push(`last poll: ${a.lastError}`);
+  lines.push(a.notifyUrl === null ? 'notifications: kept, not sent (no notify URL)' : `notifications: POSTed to ${a.notifyUrl}`);
+  lines.push(continuousLine(a.continuous));
   return lines.join('\n');
 }
 
