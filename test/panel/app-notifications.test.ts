@@ -3,7 +3,9 @@
  * server` with a real docker-registry as the upstream: an admin sets the notify URL (a private
  * address is refused with the API's code; the loopback receiver the instance admin allowed is
  * taken and its secret shown once), creates the upstream hook (URL and secret once), and after a
- * push and a call of the hook sees the new version's notification with its webhook sent.
+ * push and a call of the hook sees the new version's notification with its webhook sent; then
+ * sets how the application's automatic upgrades move (a bad value refused by name, nothing
+ * stored) and puts them back to the defaults.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -110,5 +112,27 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
       )
       .toMatch(/version\s+crm 1\.1\.0 \(minor\) is available; no site runs an older version\s+sent/);
     expect(hits).toBe(1);
+  }, 120_000);
+
+  it('sets how automatic upgrades move, refusing a bad value by name and storing nothing, and goes back to the defaults', async () => {
+    const form = page.locator('[data-app-continuous]');
+    const show = async () => ok<{ continuous: Record<string, unknown> }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/applications/crm`)).continuous;
+    await form.getByLabel('Batch').fill('0');
+    await form.getByLabel('At once').fill('3');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('SLW_VALIDATION').waitFor(wait);
+    await form.getByText(/--continuous-batch 0 moves no site/).waitFor(wait);
+    expect(await show()).toMatchObject({ batch: '25%', parallel: 5, custom: false });
+    await form.getByLabel('Canaries').fill('2');
+    await form.getByLabel('Batch').fill('10%');
+    await form.getByLabel('Bake').fill('1m');
+    await form.getByLabel('Failure budget').fill('1');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved' }).waitFor(wait);
+    expect(await show()).toEqual({ canary: 2, batch: '10%', parallel: 3, bakeSeconds: 60, failureBudget: '1', custom: true });
+    expect(await form.getByLabel('Bake').inputValue()).toBe('60s');
+    await form.getByRole('button', { name: 'Back to the defaults' }).click();
+    await expect.poll(show, { timeout: 30_000 }).toEqual({ canary: 1, batch: '25%', parallel: 5, bakeSeconds: 10, failureBudget: '0', custom: false });
+    expect(await form.getByLabel('Canaries').inputValue()).toBe('1');
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-/** One application: where its versions come from, its versions with the sites on each, checking the upstream now, its herd upgrades, its sites, and forgetting it. */
+/** One application: where its versions come from, its versions with the sites on each, checking the upstream now, its herd upgrades, its sites, how its automatic upgrades move, and forgetting it. */
 import { useState } from 'react';
 import { del, get, path, post } from '../api';
 import { href, navigate } from '../router';
@@ -8,6 +8,7 @@ import { useAction, useLoad } from '../ui/hooks';
 import { HerdUpgrades } from './HerdUpgrades';
 import { Sites } from './Sites';
 import { AppNotifications } from './AppNotifications';
+import { AppContinuous } from './AppContinuous';
 import { VersionMatrix } from './VersionMatrix';
 
 export function Application({ ws, app }: { ws: string; app: string }) {
@@ -66,6 +67,7 @@ export function Application({ ws, app }: { ws: string; app: string }) {
       <ErrorNote error={versions.error} />
       {a && <HerdUpgrades ws={ws} app={app} versions={versions.data?.versions ?? []} />}
       {a && <Sites ws={ws} app={app} project={a.project} versions={versions.data?.versions ?? []} />}
+      {a && <AppContinuous url={base} options={a.continuous} onChanged={() => info.reload()} />}
       {a && (
         <AppNotifications
           ws={ws}
