@@ -8,50 +8,18 @@
  * Needs `npm run build` first and PostgreSQL on 127.0.0.1:5432.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/support/postgres.js';
+import { startSlipway, stopAll, type BenchServer } from './server.js';
+import { writeSection } from './support.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' }, write: { type: 'string' } } });
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
-const root = resolve(import.meta.dirname, '..');
 
-interface Server {
-  url: string;
-  token: string;
-  proc: ChildProcess;
-  dir: string;
-}
-
-async function startServer(extra: string[]): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
-  const proc = spawn(process.execPath, [join(root, 'bin/slipway'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', ...extra], { env: { ...process.env, SLIPWAY_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start: ${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"(http:[^"]+)"/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => fail(new Error(`server exited ${code}: ${out}`)));
-  });
-  return { url, token: readFileSync(join(dir, 'admin-token'), 'utf8').trim(), proc, dir };
-}
-
-async function api(s: Server, method: string, path: string, body?: unknown): Promise<void> {
-  const r = await fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${s.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-}
+/** A server on its default log level (info). */
+const startServer = (extra: string[]): Promise<BenchServer> => startSlipway({ prefix: 'slipway-bench-', args: extra, logLevel: 'info' });
 
 const env = '/api/v1/workspaces/bench/projects/shop/environments/prod';
 const workloads: Array<{ name: string; method: 'GET' | 'PATCH' | 'PUT'; path: string; body?: (i: number) => unknown }> = [
@@ -68,7 +36,7 @@ interface Row {
   errors: number;
 }
 
-async function measure(s: Server, w: (typeof workloads)[number]): Promise<Row> {
+async function measure(s: BenchServer, w: (typeof workloads)[number]): Promise<Row> {
   let i = 0;
   const result = await autocannon({
     url: `${s.url}${w.path}`,
@@ -87,20 +55,17 @@ async function main(): Promise<void> {
   const results: Record<string, { sqlite: Row; postgres: Row }> = {};
   try {
     for (const s of Object.values(servers)) {
-      await api(s, 'POST', '/api/v1/workspaces', { name: 'bench', tier: 'high' });
-      await api(s, 'POST', '/api/v1/workspaces/bench/projects', { name: 'shop' });
-      await api(s, 'PATCH', '/api/v1/workspaces/bench/projects/shop/config', { set: { LOG_LEVEL: 'info', A: '1', B: '2' } });
-      await api(s, 'PATCH', `${env}/config`, { set: { LOG_LEVEL: 'warn' } });
+      await s.api('POST', '/api/v1/workspaces', { name: 'bench', tier: 'high' });
+      await s.api('POST', '/api/v1/workspaces/bench/projects', { name: 'shop' });
+      await s.api('PATCH', '/api/v1/workspaces/bench/projects/shop/config', { set: { LOG_LEVEL: 'info', A: '1', B: '2' } });
+      await s.api('PATCH', `${env}/config`, { set: { LOG_LEVEL: 'warn' } });
     }
     for (const w of workloads) {
       results[w.name] = { sqlite: await measure(servers.sqlite, w), postgres: await measure(servers.postgres, w) };
       process.stderr.write(`measured: ${w.name}\n`);
     }
   } finally {
-    for (const s of Object.values(servers)) {
-      s.proc.kill('SIGTERM');
-      rmSync(s.dir, { recursive: true, force: true });
-    }
+    await stopAll();
     await pg.drop();
   }
   const lines = [
@@ -111,11 +76,7 @@ async function main(): Promise<void> {
   const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${connections} connections, ${seconds} s per workload per engine, server and load generator on the same machine.`;
   const table = `${header}\n\n${lines.join('\n')}\n`;
   process.stdout.write(table);
-  if (args.write) {
-    const doc = readFileSync(args.write, 'utf8');
-    const marker = /<!-- api-engines:start -->[\s\S]*<!-- api-engines:end -->/;
-    writeFileSync(args.write, doc.replace(marker, `<!-- api-engines:start -->\n${table}<!-- api-engines:end -->`));
-  }
+  if (args.write) writeSection(args.write, 'api-engines', 'API on the embedded store vs PostgreSQL', table);
 }
 
 await main();

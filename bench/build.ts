@@ -30,15 +30,16 @@
  * and `npm run build` first. docker logs in with its own config dir (never ~/.docker). Everything
  * it starts it stops and its temp dirs and images are removed, even on failure.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildJar, pushBase } from '../test/support/images.js';
-import { freePort, median, stopChild, writeSection } from './support.js';
+import { startSlipway, stopAll, tempDir } from './server.js';
+import { median, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,16 +59,8 @@ const MB = 1_000_000;
 // ---------------------------------------------------------------------------------------------
 // Processes, temp dirs and docker images: everything made here is removed in `teardown`.
 
-const children = new Set<ChildProcess>();
-const dirs = new Set<string>();
 const dockerImages = new Set<string>();
 let dockerConfig = '';
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.add(dir);
-  return dir;
-}
 
 interface Output {
   stdout: string;
@@ -95,10 +88,7 @@ async function docker(argv: string[], input?: string): Promise<string> {
 async function teardown(): Promise<void> {
   for (const image of dockerImages) await docker(['rmi', '-f', image]).catch(() => undefined);
   dockerImages.clear();
-  await Promise.all([...children].map(stopChild));
-  children.clear();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
+  await stopAll();
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -118,37 +108,10 @@ interface Slipway {
   project(name: string): Promise<void>;
 }
 
-async function startSlipway(): Promise<Slipway> {
-  const dataDir = tempDir('slipway-bench-build-');
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SLIPWAY_')) env[k] = v;
-  env.SLIPWAY_LOG_LEVEL = 'warn';
-  const child = spawn(process.execPath, [join(root, 'bin/slipway'), 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let tail = '';
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-8192));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`slipway server exited (${child.exitCode}): ${tail}`);
-    if (Date.now() > until) throw new Error(`slipway server did not come up in 30 s: ${tail}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-  const post = async (path: string, body: unknown): Promise<void> => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-  };
-  await post('/api/v1/workspaces', { name: 'bench', tier: 'high' });
-  return { url, host: `127.0.0.1:${port}`, token, project: (name) => post('/api/v1/workspaces/bench/projects', { name }) };
+async function startBenchSlipway(): Promise<Slipway> {
+  const s = await startSlipway({ prefix: 'slipway-bench-build-' });
+  await s.api('POST', '/api/v1/workspaces', { name: 'bench', tier: 'high' });
+  return { url: s.url, host: s.host, token: s.token, project: (name) => s.api('POST', '/api/v1/workspaces/bench/projects', { name }) };
 }
 
 interface Built {
@@ -205,7 +168,7 @@ async function main(): Promise<string> {
   const work = tempDir('slipway-bench-build-work-');
   dockerConfig = join(work, 'docker-config');
   mkdirSync(dockerConfig);
-  const s = await startSlipway();
+  const s = await startBenchSlipway();
   await s.project('base');
   await docker(['login', s.host, '-u', 'bench', '--password-stdin'], s.token);
 

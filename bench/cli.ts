@@ -20,13 +20,15 @@
  *
  * Everything it starts it stops and its temp dirs are removed, even on failure.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { freePort, median, stopChild, writeSection } from './support.js';
+import { childEnv } from '../test/support/server-process.js';
+import { startSlipway, stopAll, tempDir } from './server.js';
+import { median, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,46 +45,7 @@ if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(warmup) || warmup <
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'slipway');
-const children = new Set<ChildProcess>();
-const dirs = new Set<string>();
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.add(dir);
-  return dir;
-}
-
-async function teardown(): Promise<void> {
-  await Promise.all([...children].map((c) => stopChild(c)));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void teardown().finally(() => process.exit(130)));
-
-function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SLIPWAY_')) env[k] = v;
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
-async function startServer(): Promise<{ url: string; token: string }> {
-  const dataDir = tempDir('slipway-bench-cli-');
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], { cwd: root, env: baseEnv({ SLIPWAY_LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let tail = '';
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-8192));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`slipway server exited (${child.exitCode}): ${tail}`);
-    if (Date.now() > until) throw new Error(`slipway server did not come up in 30 s: ${tail}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() };
-}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 
 interface Row {
   label: string;
@@ -146,8 +109,8 @@ function withHyperfine(rows: Row[]): Measured {
 }
 
 async function main(): Promise<string> {
-  const server = await startServer();
-  const env = baseEnv({ SLIPWAY_SERVER: server.url, SLIPWAY_TOKEN: server.token, HOME: tempDir('slipway-bench-home-') });
+  const server = await startSlipway({ prefix: 'slipway-bench-cli-' });
+  const env = childEnv({ SLIPWAY_SERVER: server.url, SLIPWAY_TOKEN: server.token, HOME: tempDir('slipway-bench-home-') });
   const setup = (argv: string[], input?: string, e = env) => execFileSync(process.execPath, [bin, ...argv], { cwd: root, env: e, input, stdio: ['pipe', 'ignore', 'inherit'] });
   setup(['workspace', 'create', 'bench', '--tier', 'high']);
   setup(['project', 'create', 'shop', '-w', 'bench']);
@@ -155,7 +118,7 @@ async function main(): Promise<string> {
   setup(['config', 'set', 'LOG_LEVEL=debug', '-w', 'bench', '-p', 'shop', '-e', 'dev']);
   // A user who ran `slipway login`: no SLIPWAY_* variables, the token from the saved context.
   const home = tempDir('slipway-bench-home-');
-  const loginEnv = baseEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config') });
+  const loginEnv = childEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config') });
   setup(['login', '--server', server.url], server.token, loginEnv);
 
   const commands: Array<[string, string[], NodeJS.ProcessEnv?]> = [
@@ -198,7 +161,7 @@ let report: string;
 try {
   report = await main();
 } finally {
-  await teardown();
+  await stopAll();
 }
 process.stdout.write(report);
 if (args.write) {

@@ -23,9 +23,8 @@
  * Needs Docker, git, buildah and busybox. Everything it starts it stops; temp dirs and images
  * are removed, even on failure.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -33,24 +32,17 @@ import { startGitServer, type GitServer, type GitWorkdir } from '../test/support
 import { pushBase } from '../test/support/images.js';
 import { cleanup } from '../test/support/server-process.js';
 import { pushNodeBase } from '../test/support/service-app.js';
-import { freePort, percentile, runBench, stopChild, writeSection } from './support.js';
+import { startSlipway, stopAll, tempDir } from './server.js';
+import { percentile, runBench, writeSection } from './support.js';
 
 const { values: args } = parseArgs({ options: { commits: { type: 'string', default: '10' }, write: { type: 'string' } } });
 const commits = Number(args.commits);
 if (!Number.isInteger(commits) || commits < 2) throw new Error('--commits takes an integer of at least 2');
 const root = resolve(import.meta.dirname, '..');
 
-const children = new Set<ChildProcess>();
-const dirs = new Set<string>();
 const images = new Set<string>();
 let dockerConfig = '';
 let gitServer: GitServer | undefined;
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.add(dir);
-  return dir;
-}
 
 function sh(cmd: string, argv: string[], o: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
   return new Promise((done, fail) => {
@@ -68,8 +60,7 @@ const docker = (argv: string[], input?: string) => sh('docker', ['--config', doc
 async function teardown(): Promise<void> {
   await gitServer?.close();
   for (const image of images) await docker(['rmi', '-f', image]).catch(() => undefined);
-  await Promise.all([...children].map(stopChild));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await stopAll();
   await cleanup();
 }
 
@@ -80,29 +71,10 @@ interface Slipway {
   cli(argv: string[], input?: string): Promise<string>;
 }
 
-async function startSlipway(): Promise<Slipway> {
-  const dataDir = tempDir('slipway-bench-git-');
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SLIPWAY_')) env[k] = v;
-  env.SLIPWAY_LOG_LEVEL = 'warn';
-  const child = spawn(process.execPath, [join(root, 'bin/slipway'), 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--allow-git-host', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let tail = '';
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-8192));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`slipway server exited (${child.exitCode}): ${tail}`);
-    if (Date.now() > until) throw new Error(`slipway server did not come up in 30 s: ${tail}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+async function startBenchSlipway(): Promise<Slipway> {
+  const { url, host, token } = await startSlipway({ prefix: 'slipway-bench-git-', args: ['--allow-git-host', '127.0.0.1'] });
   const cliEnv = { ...process.env, SLIPWAY_SERVER: url, SLIPWAY_TOKEN: token, NO_COLOR: '1' };
-  return { url, host: `127.0.0.1:${port}`, token, cli: (argv, input) => sh(process.execPath, [join(root, 'bin/slipway'), ...argv], { env: cliEnv, ...(input !== undefined ? { input } : {}) }) };
+  return { url, host, token, cli: (argv, input) => sh(process.execPath, [join(root, 'bin/slipway'), ...argv], { env: cliEnv, ...(input !== undefined ? { input } : {}) }) };
 }
 
 
@@ -115,7 +87,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 const nodeServer = (n: number) => `require('node:http').createServer((q, s) => s.end('commit ${n}\\n')).listen(Number(process.env.PORT ?? 8080));\nprocess.on('SIGTERM', () => process.exit(0));\n`;
 
 async function main(): Promise<void> {
-  const s = await startSlipway();
+  const s = await startBenchSlipway();
   const git: GitServer = await startGitServer();
   gitServer = git;
   dockerConfig = tempDir('slipway-bench-git-docker-');

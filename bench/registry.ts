@@ -32,17 +32,18 @@
  * failure, and its temp dirs are removed.
  */
 import autocannon from 'autocannon';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { herd, herdTable } from './registry-herd.js';
-import { freePort, median, stopChild, writeSection } from './support.js';
+import { spawnServer, startSlipway, stopAll, tempDir, waitFor } from './server.js';
+import { freePort, median, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,35 +66,14 @@ if (args.only !== undefined && args.only !== 'herd') throw new Error('--only tak
 if (args.only !== undefined && args.write) throw new Error('--write takes the whole report; run without --only');
 const herdOnly = args.only === 'herd';
 
-const root = resolve(import.meta.dirname, '..');
 const blobInfoCache = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 const sizesMB = [1, 10, 100];
 const MB = 1_000_000;
 const run = promisify(execFile);
 
-// ---------------------------------------------------------------------------------------------
-// Processes and temp dirs: everything made here is tracked and removed in `teardown`.
-
-const children = new Set<ChildProcess>();
-const dirs = new Set<string>();
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.add(dir);
-  return dir;
-}
-
-
-async function teardown(): Promise<void> {
-  await Promise.all([...children].map(stopChild));
-  children.clear();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
-}
-
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void teardown().finally(() => process.exit(130));
+    void stopAll().finally(() => process.exit(130));
   });
 }
 
@@ -107,35 +87,6 @@ async function sh(cmd: string, argv: string[], timeoutMs = 300_000): Promise<str
   }
 }
 
-
-/** Spawns a long-running server, keeping the tail of its output for error messages. */
-function spawnServer(cmd: string, argv: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let tail = '';
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-8192));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return { child, output: () => tail };
-}
-
-/** Polls `url` until it answers with one of `statuses`. */
-async function waitFor(url: string, statuses: number[], server: { child: ChildProcess; output: () => string }): Promise<void> {
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    if (server.child.exitCode !== null) throw new Error(`${url}: the server exited (${server.child.exitCode}): ${server.output()}`);
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (statuses.includes(res.status)) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up in 30 s: ${server.output()}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The two registries.
@@ -156,21 +107,9 @@ interface Target {
   pid: number;
 }
 
-async function startSlipway(): Promise<Target> {
-  const dataDir = tempDir('slipway-bench-registry-');
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SLIPWAY_')) env[k] = v;
-  env.SLIPWAY_LOG_LEVEL = 'warn';
-  const server = spawnServer(process.execPath, [join(root, 'bin/slipway'), 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], env);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/healthz`, [200], server);
-  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-  const api = async (path: string, body: unknown): Promise<void> => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-  };
-  await api('/api/v1/workspaces', { name: 'bench', tier: 'high' });
+async function startSlipwayTarget(): Promise<Target> {
+  const { url, host, token, pid, api } = await startSlipway({ prefix: 'slipway-bench-registry-' });
+  await api('POST', '/api/v1/workspaces', { name: 'bench', tier: 'high' });
   const jwtHeaders = async (repository: string, actions: string): Promise<Record<string, string>> => {
     const q = new URLSearchParams({ service: 'slipway', scope: `repository:${repository}:${actions}` });
     const res = await fetch(`${url}/v2/token?${q.toString()}`, { headers: { authorization: `Basic ${Buffer.from(`bench:${token}`).toString('base64')}` } });
@@ -180,11 +119,11 @@ async function startSlipway(): Promise<Target> {
   };
   return {
     name: 'Slipway',
-    pid: server.child.pid!,
+    pid,
     url,
-    host: `127.0.0.1:${port}`,
+    host,
     repository: async (label) => {
-      await api('/api/v1/workspaces/bench/projects', { name: label });
+      await api('POST', '/api/v1/workspaces/bench/projects', { name: label });
       return `bench/${label}`;
     },
     creds: (side) => [`--${side}-creds`, `bench:${token}`],
@@ -348,7 +287,7 @@ async function versions(): Promise<{ distribution: string; skopeo: string; curl:
 
 async function main(): Promise<string> {
   const scratch = tempDir('slipway-bench-images-');
-  const slipway = await startSlipway();
+  const slipway = await startSlipwayTarget();
   const peer = await startDistribution();
   const targets = [slipway, peer] as const;
   const herdOptions = { clients, rounds, runs, sh };
@@ -434,7 +373,7 @@ let table: string;
 try {
   table = await main();
 } finally {
-  await teardown();
+  await stopAll();
 }
 process.stdout.write(table);
 if (args.write) {
