@@ -23,18 +23,15 @@
  *
  * Needs Docker, Caddy and git. Everything it starts it stops, even on failure.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { proxyPid, viaProxy } from '../test/support/deploy.js';
-import { startGitServer, type GitServer, type GitWorkdir } from '../test/support/git-server.js';
-import { dockerClient, pushBase } from '../test/support/images.js';
-import { cleanup, cli, startServerProcess, tempDir, type ServerProcess } from '../test/support/server-process.js';
-import { pushNodeBase } from '../test/support/service-app.js';
-import { delivery, forgeEvents, send } from '../test/support/webhook-sender.js';
+import { viaProxy } from '../test/support/deploy.js';
+import { gitPushWorld, type PushWorld } from '../test/support/git-push.js';
+import type { GitWorkdir } from '../test/support/git-server.js';
+import { cleanup } from '../test/support/server-process.js';
 import { freePort, percentile, runBench, writeSection } from './support.js';
 
 const { values: args } = parseArgs({ options: { pushes: { type: 'string', default: '10' }, write: { type: 'string' } } });
@@ -43,30 +40,19 @@ if (!Number.isInteger(pushes) || pushes < 2) throw new Error('--pushes takes an 
 const root = resolve(import.meta.dirname, '..');
 const ws = 'benchpush';
 
-let server: ServerProcess | undefined;
-let git: GitServer | undefined;
+let world: PushWorld | undefined;
 let proxyPort = 0;
-const hooks = new Map<string, { url: string; secret: string }>();
 
 async function run(argv: string[], input?: string): Promise<string> {
-  const r = await cli(argv, { server: server!.url, token: server!.adminToken, ...(input !== undefined ? { input } : {}) });
+  const r = await world!.run(argv, input);
   if (r.code !== 0) throw new Error(`slipway ${argv.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
 
 async function teardown(): Promise<void> {
-  await git?.close().catch(() => undefined);
-  if (server) {
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.slipway.workspace=${ws}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    await server.stop().catch(() => undefined);
-    const caddy = await proxyPid(server.dataDir);
-    if (caddy) process.kill(caddy, 'SIGTERM');
-    for (const id of ids) execFileSync('docker', ['rm', '-f', id]);
-  }
+  await world?.dispose();
   await cleanup();
 }
-
-
 
 /** Pushes, then polls the domain (every 50 ms) until it answers `want`; returns the seconds. */
 async function timedPush(work: GitWorkdir, branch: string, project: string, want: string, domainOf: () => Promise<string>): Promise<number> {
@@ -137,23 +123,9 @@ async function dockerRound(docker: (args: string[], input?: string) => Promise<s
 }
 
 async function main(): Promise<void> {
-  proxyPort = await freePort();
-  server = await startServerProcess({ args: ['--proxy-listen', `127.0.0.1:${proxyPort}`, '--allow-git-host', '127.0.0.1']});
-  const host = new URL(server.url).host;
-  const work = tempDir('slipway-bench-push-');
-  mkdirSync(join(work, 'docker'));
-  const docker = dockerClient(join(work, 'docker'));
-  await run(['workspace', 'create', ws, '--tier', 'high', '--json']);
-  await run(['project', 'create', 'base', '-w', ws, '--json']);
-  await docker(['login', host, '-u', 'ci', '--password-stdin'], server.adminToken);
-  await pushBase(docker, 'static', `${host}/${ws}/base:static`);
-  await pushNodeBase(docker, `${host}/${ws}/base:node`);
-  git = await startGitServer();
-  git.onReceive(async (e) => {
-    const hook = hooks.get(e.repo);
-    if (!hook) return;
-    for (const ev of forgeEvents('github', e.updates)) await send(hook.url, delivery('github', ev.event, ev.payload, hook.secret));
-  });
+  const w = (world = await gitPushWorld(ws, 'slipway-bench-push-'));
+  ({ proxyPort } = w);
+  const { host, docker, work } = w;
   const apps: App[] = [
     {
       project: 'site',
@@ -173,12 +145,7 @@ async function main(): Promise<void> {
   ];
   const rows: string[] = [];
   for (const app of apps) {
-    await run(['project', 'create', app.project, '-w', ws, '--json']);
-    await git.createRepo(app.project);
-    const repo = await git.workdir(app.project);
-    await repo.commit(app.files('main'));
-    await run(['git', 'link', '-w', ws, '-p', app.project, `${git.url}/${app.project}.git`, '--credential', '-', '--branch-envs', 'feature/*', ...app.link, '--json'], git.token);
-    hooks.set(`${app.project}.git`, JSON.parse(await run(['git', 'hook', '-w', ws, '-p', app.project, '--provider', 'github', '--json'])) as { url: string; secret: string });
+    const repo = await w.link(app.project, 'github', app.files('main'), app.link);
     await timedPush(repo, 'main', app.project, 'main', async () => `dev.${app.project}.${ws}.localhost`);
     const created: number[] = [];
     for (let i = 0; i < pushes; i++) {

@@ -6,25 +6,18 @@
  * branch → the environment, its containers and its route are gone.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, proxyPid, viaProxy } from '../support/deploy.js';
-import { startGitServer, type GitServer, type GitWorkdir } from '../support/git-server.js';
-import { dockerClient, pushBase } from '../support/images.js';
-import { cleanup, cli, startServerProcess, tempDir, type CliResult, type ServerProcess } from '../support/server-process.js';
-import { pushNodeBase } from '../support/service-app.js';
-import { delivery, forgeEvents, send, type Provider } from '../support/webhook-sender.js';
+import { viaProxy } from '../support/deploy.js';
+import { gitPushWorld, type PushWorld } from '../support/git-push.js';
+import type { GitWorkdir } from '../support/git-server.js';
+import { cleanup, type CliResult } from '../support/server-process.js';
 
 const ws = 'pushes';
-let server: ServerProcess;
-let git: GitServer;
+let world: PushWorld;
 let proxyPort: number;
 let host: string;
-const hooks = new Map<string, { provider: Provider; url: string; secret: string }>();
-const sent: Array<{ repo: string; status: number; delivery: string }> = [];
 
-const run = (args: string[], input?: string): Promise<CliResult> => cli(args, { server: server.url, token: server.adminToken, ...(input !== undefined ? { input } : {}) });
+const run = (args: string[], input?: string): Promise<CliResult> => world.run(args, input);
 const domain = (env: string, project: string) => `${env}.${project}.${ws}.localhost`;
 
 async function settledAll(project: string, timeoutMs = 240_000): Promise<Array<{ id: string; status: string; message: string | null; ref: string | null }>> {
@@ -65,50 +58,13 @@ async function gone(project: string, env: { id: string; name: string }): Promise
   expect((await viaProxy(proxyPort, domain(env.name, project))).status).toBe(404);
 }
 
-async function setUp(project: string, provider: Provider, files: Record<string, string>, linkArgs: string[]): Promise<GitWorkdir> {
-  expect((await run(['project', 'create', project, '-w', ws, '--json'])).code).toBe(0);
-  await git.createRepo(project);
-  const work = await git.workdir(project);
-  await work.commit(files, 'first');
-  const link = await run(['git', 'link', '-w', ws, '-p', project, `${git.url}/${project}.git`, '--credential', '-', '--branch-envs', 'feature/*', ...linkArgs, '--json'], git.token);
-  expect(link.code, link.stderr).toBe(0);
-  const h = await run(['git', 'hook', '-w', ws, '-p', project, '--provider', provider, '--json']);
-  expect(h.code, h.stderr).toBe(0);
-  hooks.set(`${project}.git`, { provider, ...h.json<{ url: string; secret: string }>() });
-  return work;
-}
-
 beforeAll(async () => {
-  proxyPort = await freePort();
-  server = await startServerProcess({ args: ['--proxy-listen', `127.0.0.1:${proxyPort}`, '--allow-git-host', '127.0.0.1'] });
-  host = new URL(server.url).host;
-  const work = tempDir('slipway-pushes-');
-  mkdirSync(join(work, 'docker'));
-  const docker = dockerClient(join(work, 'docker'));
-  await run(['workspace', 'create', ws, '--tier', 'high', '--json']);
-  await run(['project', 'create', 'base', '-w', ws, '--json']);
-  await docker(['login', host, '-u', 'ci', '--password-stdin'], server.adminToken);
-  await pushBase(docker, 'static', `${host}/${ws}/base:static`);
-  await pushNodeBase(docker, `${host}/${ws}/base:node`);
-  git = await startGitServer();
-  // The forge: after every push, the events it would send, signed, to the repository's hook.
-  git.onReceive(async (e) => {
-    const hook = hooks.get(e.repo);
-    if (!hook) return;
-    for (const ev of forgeEvents(hook.provider, e.updates)) {
-      const r = await send(hook.url, delivery(hook.provider, ev.event, ev.payload, hook.secret));
-      sent.push({ repo: e.repo, status: r.status, delivery: String(r.body.delivery) });
-    }
-  });
+  world = await gitPushWorld(ws, 'slipway-pushes-');
+  ({ proxyPort, host } = world);
 }, 600_000);
 
 afterAll(async () => {
-  await git?.close();
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.slipway.workspace=${ws}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  await server?.stop().catch(() => undefined);
-  const caddy = server ? await proxyPid(server.dataDir) : undefined;
-  if (caddy) process.kill(caddy, 'SIGTERM');
-  for (const id of ids) execFileSync('docker', ['rm', '-f', id]);
+  await world?.dispose();
   await cleanup();
 });
 
@@ -116,7 +72,7 @@ describe('git push → environments (GitHub webhooks, static site)', () => {
   let work: GitWorkdir;
 
   it('push to main builds and deploys dev', async () => {
-    work = await setUp('site', 'github', { 'index.html': '<h1>main one</h1>\n' }, ['--runtime', 'static', '--base', `${host}/${ws}/base:static`]);
+    work = await world.link('site', 'github', { 'index.html': '<h1>main one</h1>\n' }, ['--runtime', 'static', '--base', `${host}/${ws}/base:static`], 'first');
     await work.push('main');
     const [d] = await settledAll('site');
     expect(d?.status, d?.message ?? '').toBe('processed');
@@ -152,7 +108,7 @@ describe('git push → environments (GitHub webhooks, static site)', () => {
 
 describe('git push → environments (Gitea webhooks, Node app)', () => {
   it('a branch environment from a push, removed by the branch deletion Gitea announces with a delete event', async () => {
-    const work = await setUp(
+    const work = await world.link(
       'nodeapp',
       'gitea',
       {
@@ -161,6 +117,7 @@ describe('git push → environments (Gitea webhooks, Node app)', () => {
         'msg.json': JSON.stringify({ text: 'main' }),
       },
       ['--base', `${host}/${ws}/base:node`],
+      'first',
     );
     await work.push('main');
     await work.checkout('feature/n');
