@@ -27,11 +27,9 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { Client } from 'pg';
 import { parseCron } from '../src/core/cron.js';
 import { findUpgrade, planHerdUpgrade, startHerdUpgrade, upgradeView, type UpgradeInput } from '../src/herds/upgrades.js';
 import { seedApplication, seedSites } from '../src/herds/test-support/seed.js';
@@ -41,10 +39,8 @@ import type { ApplicationsTable, Db } from '../src/store/schema.js';
 import { engines, type Engine } from '../test/support/engines.js';
 import { project, setupContext, workspace } from '../test/support/service-fixtures.js';
 import { createTestDatabase } from '../test/support/postgres.js';
-import { deployWorld, viaProxy, type DeployWorld } from '../test/support/deploy.js';
-import { buildHerdApp, herdManifest } from '../test/support/herd-app.js';
-import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../test/support/server-process.js';
-import { bridgeGateway, pushNodeBase, relay } from '../test/support/service-app.js';
+import { herdSites as names, herdWorld } from '../test/support/herd-world.js';
+import { cleanup, startServerProcess, type ServerProcess } from '../test/support/server-process.js';
 import { median, percentile, runBench, writeSection } from './support.js';
 
 const { values: args } = parseArgs({
@@ -251,21 +247,16 @@ async function storePart(): Promise<string> {
 // 2. Real: 30 sites on Docker, Caddy and PostgreSQL
 // ---------------------------------------------------------------------------------------------
 
-const names = Array.from({ length: 30 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
-const role = `slwbench_herd_${process.pid}`;
-let world: DeployWorld | undefined;
-const relays: Array<{ close(): Promise<void> }> = [];
-let roleMade = false;
-
-async function pgAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const versions = ['1.0.0', ...parallels.map((_, i) => `${i + 2}.0.0`)];
+const loopVersion = `${versions.length + 1}.0.0`;
+const herd = herdWorld({
+  workspace: 'benchherd',
+  args: ['--allow-service-host', '127.0.0.1'],
+  role: `slwbench_herd_${process.pid}`,
+  password: `bench-${process.pid}`,
+  tempPrefix: 'slipway-bench-herd-',
+  versions: [...versions, loopVersion],
+});
 
 interface UpgradeView {
   id: string;
@@ -288,24 +279,12 @@ interface RealRow {
 
 async function realPart(): Promise<string> {
   const load0 = loadavg()[0]!;
-  await pgAdmin(async (c) => {
-    await c.query(`drop role if exists ${role}`);
-    await c.query(`create role ${role} login createdb createrole password 'bench-${process.pid}'`);
-  });
-  roleMade = true;
-  const w = (world = await deployWorld({ workspace: 'benchherd', args: ['--allow-service-host', '127.0.0.1'] }));
+  await herd.setUp();
+  log('real: 30 sites and their databases made, versions built');
+  const w = herd.world;
   const ws = ['-w', w.ws];
-  const run = async (cliArgs: string[]) => {
-    const r = await w.run(cliArgs);
-    if (r.code !== 0) throw new Error(`slipway ${cliArgs.join(' ')} failed (${r.code}): ${r.stderr}`);
-    return r;
-  };
+  const { run, get } = herd;
   const api = (method: string, path: string, body?: unknown) => http(w.server, method, path, body).then((r) => JSON.parse(r.text) as UpgradeView);
-  const get = async (site: string, path = '/') => {
-    const r = await viaProxy(w.proxyPort, `${site}.saas.${w.ws}.localhost`, path);
-    if (r.status !== 200) throw new Error(`${site}${path}: HTTP ${r.status} ${r.body}`);
-    return r.body;
-  };
   /** Every site answers `shop V` with its two rows (migrated from 2.0.0 on). */
   const verify = async (version: string) => {
     for (const name of names) {
@@ -357,34 +336,10 @@ async function realPart(): Promise<string> {
     return { backup: sum.backup / n, request: sum.request / n, migrate: sum.migrate / n, deploy: sum.deploy / n };
   };
 
-  const work = tempDir('slipway-bench-herd-');
-  await run(['project', 'create', 'saas', ...ws]);
-  writeFileSync(join(work, 'slipway.yaml'), herdManifest);
-  await run(['pipeline', 'apply', join(work, 'slipway.yaml'), ...ws, '-p', 'saas']);
-  await run(['app', 'create', 'saas', '--from-project', 'saas', ...ws]);
-  const gateway = await bridgeGateway();
-  const r = await relay(gateway, 5432);
-  relays.push(r);
-  const made = await w.cli(['service', 'create', 'pg', ...ws, '--kind', 'postgres', '--adopt', '-', '--workload-address', `${gateway}:${r.port}`, '--json'], `postgres://${role}:bench-${process.pid}@127.0.0.1:5432/postgres`);
-  if (made.code !== 0) throw new Error(`service create: ${made.stderr}`);
-  for (const name of names) {
-    await run(['site', 'create', name, '-a', 'saas', ...ws, '--no-deploy', '--label', 'broken=no', '--label', `region=${Number(name.slice(1)) % 2 ? 'eu' : 'us'}`]);
-    await run(['service', 'attach', 'pg', '-a', 'saas', '-e', name, ...ws]);
-  }
-  await pushNodeBase(w.docker, `${w.host}/${w.ws}/base:node`);
-  const versions = ['1.0.0', ...parallels.map((_, i) => `${i + 2}.0.0`)];
-  const loopVersion = `${versions.length + 1}.0.0`;
-  for (const version of [...versions, loopVersion]) {
-    await run(['build', await buildHerdApp(work, version), ...ws, '-p', 'saas', '--runtime', 'node', '--version', version, '--base', `${w.host}/${w.ws}/base:node`]);
-  }
-  log('real: 30 sites and their databases made, versions built');
   // Every site to 1.0.0 (their first deploy, itself a herd upgrade; not measured), then two rows each written by the app.
   const first = await upgrade({ to: '1.0.0', canary: 0, batch: '100%', parallel: 10, bake: '0' }, 900_000);
   log(`real: first deploy of 30 sites (parallel 10) in ${sec(first.wallMs)}`);
-  for (const name of names) {
-    await get(name, `/write?v=${name}-first`);
-    await get(name, `/write?v=${name}-second`);
-  }
+  await herd.writeRows();
   await verify('1.0.0');
 
   const rows: RealRow[] = [];
@@ -424,21 +379,6 @@ async function realPart(): Promise<string> {
   ].join('\n');
 }
 
-async function teardownReal(): Promise<void> {
-  await world?.dispose().catch(() => undefined);
-  world = undefined;
-  for (const r of relays.splice(0)) await r.close().catch(() => undefined);
-  if (!roleMade) return;
-  roleMade = false;
-  // The attachments' databases and the role on the machine's PostgreSQL.
-  await pgAdmin(async (c) => {
-    const dbs = await c.query<{ datname: string }>('select datname from pg_database where datdba = (select oid from pg_roles where rolname = $1)', [role]);
-    for (const d of dbs.rows) await c.query(`drop database if exists "${d.datname}" with (force)`);
-    await c.query(`drop owned by ${role}`).catch(() => undefined);
-    await c.query(`drop role if exists ${role}`).catch(() => undefined);
-  }).catch(() => undefined);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 // Bounded: the whole run ends after 60 minutes whatever it waits for (teardown included).
@@ -461,7 +401,7 @@ runBench(
     }
   },
   async () => {
-    await teardownReal();
+    await herd.dispose();
     await cleanup();
   },
 );

@@ -11,15 +11,12 @@
  * cuts the live site over with no failed request, rejection removes the clone. Bad input last.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployWorld, loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
-import { buildHerdApp, herdManifest } from '../support/herd-app.js';
-import { cleanup, tempDir } from '../support/server-process.js';
-import { bridgeGateway, pushNodeBase, relay } from '../support/service-app.js';
+import { loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
+import { herdSites as names, herdWorld } from '../support/herd-world.js';
+import { cleanup } from '../support/server-process.js';
 import { startDockerRegistry, type DockerRegistry } from '../support/docker-registry.js';
 import { skopeoCopy } from '../../src/registry/client/test-support/docker-registry.js';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 
 interface Site {
   name: string;
@@ -44,37 +41,23 @@ interface Upgrade {
   sites: HerdSite[];
 }
 
-let w: DeployWorld;
-let work: string;
-const registries: DockerRegistry[] = [];
-// The machine's PostgreSQL is adopted as a role of this test's own, whose databases (one per site) are dropped at the end.
-const role = `slwtest_herd_${process.pid}`;
-const pgAdmin = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
-  const c = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-};
-const relays: Array<{ close(): Promise<void> }> = [];
-const names = Array.from({ length: 30 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
 const broken = new Set(['s04', 's06', 's08']);
+// The machine's PostgreSQL is adopted as a role of this test's own, whose databases (one per site) are dropped at the end.
+const herd = herdWorld({
+  workspace: 'herd',
+  args: ['--allow-service-host', '127.0.0.1', '--allow-registry-host', '127.0.0.1'],
+  role: `slwtest_herd_${process.pid}`,
+  password: `herd-${process.pid}`,
+  tempPrefix: 'slipway-herd-',
+  broken,
+  versions: ['1.0.0', '2.0.0'],
+});
+let w: DeployWorld;
+const registries: DockerRegistry[] = [];
 const domain = (site: string) => `${site}.saas.${w.ws}.localhost`;
 const ws = () => ['-w', w.ws];
-
-async function run(args: string[]) {
-  const r = await w.run(args);
-  if (r.code !== 0) throw new Error(`slipway ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r;
-}
-
-async function get(site: string, path = '/'): Promise<string> {
-  const r = await viaProxy(w.proxyPort, domain(site), path);
-  if (r.status !== 200) throw new Error(`${site}${path}: HTTP ${r.status} ${r.body}`);
-  return r.body;
-}
+const run = herd.run;
+const get = herd.get;
 
 const rows = async (site: string) => JSON.parse(await get(site, '/rows')) as Array<Record<string, unknown>>;
 const original = (site: string) => [
@@ -101,50 +84,17 @@ async function releasesOf(site: string): Promise<Array<{ number: number; version
 }
 
 beforeAll(async () => {
-  await pgAdmin(async (c) => {
-    await c.query(`drop role if exists ${role}`);
-    await c.query(`create role ${role} login createdb createrole password 'herd-${process.pid}'`);
-  });
-  w = await deployWorld({ workspace: 'herd', args: ['--allow-service-host', '127.0.0.1', '--allow-registry-host', '127.0.0.1'] });
-  work = tempDir('slipway-herd-');
-  await run(['project', 'create', 'saas', ...ws()]);
-  const manifest = join(work, 'slipway.yaml');
-  writeFileSync(manifest, herdManifest);
-  await run(['pipeline', 'apply', manifest, ...ws(), '-p', 'saas']);
-  await run(['app', 'create', 'saas', '--from-project', 'saas', ...ws()]);
-  // The machine's PostgreSQL, reached by containers through a relay on the bridge (it listens on 127.0.0.1).
-  const r = await relay(await bridgeGateway(), 5432);
-  relays.push(r);
-  await w.cli(['service', 'create', 'pg', ...ws(), '--kind', 'postgres', '--adopt', '-', '--workload-address', `${await bridgeGateway()}:${r.port}`, '--json'], `postgres://${role}:herd-${process.pid}@127.0.0.1:5432/postgres`);
-  for (const name of names) {
-    await run(['site', 'create', name, '-a', 'saas', ...ws(), '--no-deploy', '--label', `broken=${broken.has(name) ? 'yes' : 'no'}`, '--label', `region=${Number(name.slice(1)) % 2 ? 'eu' : 'us'}`]);
-    await run(['service', 'attach', 'pg', '-a', 'saas', '-e', name, ...ws()]);
-  }
-  await pushNodeBase(w.docker, `${w.host}/${w.ws}/base:node`);
-  for (const version of ['1.0.0', '2.0.0']) {
-    const archive = await buildHerdApp(work, version);
-    await run(['build', archive, ...ws(), '-p', 'saas', '--runtime', 'node', '--version', version, '--base', `${w.host}/${w.ws}/base:node`]);
-  }
+  await herd.setUp();
+  w = herd.world;
   // Every site to 1.0.0: itself a herd upgrade (sites that never ran anything), then rows written by the app.
   const first = (await run(['herd', 'upgrade', '-a', 'saas', '--to', '1.0.0', '--canary', '0', '--batch', '100%', '--parallel', '10', '--bake', '0', '--wait', ...ws(), '--json'])).json<Upgrade>();
   expect(first.state, JSON.stringify(first.sites.filter((s) => s.step !== 'done'))).toBe('succeeded');
-  for (const name of names) {
-    await get(name, `/write?v=${name}-first`);
-    await get(name, `/write?v=${name}-second`);
-  }
+  await herd.writeRows();
 }, 900_000);
 
 afterAll(async () => {
-  await w?.dispose();
+  await herd.dispose();
   for (const r of registries) await r.stop();
-  for (const r of relays) await r.close();
-  // The attachments' databases and roles on the machine's PostgreSQL.
-  await pgAdmin(async (c) => {
-    const dbs = await c.query<{ datname: string }>('select datname from pg_database where datdba = (select oid from pg_roles where rolname = $1)', [role]);
-    for (const d of dbs.rows) await c.query(`drop database if exists "${d.datname}" with (force)`);
-    await c.query(`drop owned by ${role}`).catch(() => undefined);
-    await c.query(`drop role if exists ${role}`).catch(() => undefined);
-  }).catch(() => undefined);
   await cleanup();
 }, 180_000);
 
