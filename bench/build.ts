@@ -39,7 +39,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildJar, pushBase } from '../test/support/images.js';
 import { startSlipway, stopAll, tempDir } from './server.js';
-import { median, writeSection } from './support.js';
+import { median, report } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -262,13 +262,4 @@ async function main(): Promise<string> {
   return `${text.join('\n')}\n`;
 }
 
-let table: string;
-try {
-  table = await main();
-} finally {
-  await teardown();
-}
-process.stdout.write(table);
-if (args.write) {
-  writeSection(args.write, 'build', 'Build: slipway build vs docker build + push', table);
-}
+await report(main, teardown, { file: args.write, key: 'build', title: 'Build: slipway build vs docker build + push' });

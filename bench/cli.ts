@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { childEnv } from '../test/support/server-process.js';
 import { startSlipway, stopAll, tempDir } from './server.js';
-import { median, writeSection } from './support.js';
+import { median, report } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -157,13 +157,4 @@ async function main(): Promise<string> {
   return `${lines.join('\n')}\n`;
 }
 
-let report: string;
-try {
-  report = await main();
-} finally {
-  await stopAll();
-}
-process.stdout.write(report);
-if (args.write) {
-  writeSection(args.write, 'cli', 'CLI: whole commands against `node -e 0`', report);
-}
+await report(main, stopAll, { file: args.write, key: 'cli', title: 'CLI: whole commands against `node -e 0`' });

@@ -43,7 +43,7 @@ import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { herd, herdTable } from './registry-herd.js';
 import { spawnServer, startSlipway, stopAll, tempDir, waitFor } from './server.js';
-import { freePort, median, writeSection } from './support.js';
+import { freePort, median, report } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -369,13 +369,4 @@ async function main(): Promise<string> {
   return `${header}\n\n${lines.join('\n')}\n\n${hotLines.join('\n')}\n\n${herdLines}`;
 }
 
-let table: string;
-try {
-  table = await main();
-} finally {
-  await stopAll();
-}
-process.stdout.write(table);
-if (args.write) {
-  writeSection(args.write, 'registry', 'Registry: Slipway vs docker-registry', table);
-}
+await report(main, stopAll, { file: args.write, key: 'registry', title: 'Registry: Slipway vs docker-registry' });

@@ -1,6 +1,7 @@
 /**
  * What the benches share: a free loopback port, stopping a child process (SIGTERM, then
- * SIGKILL), the median, and writing a report's section into docs/benchmarks.md.
+ * SIGKILL), the median and percentiles, writing a report's section into docs/benchmarks.md, and
+ * running a bench with its teardown.
  *
  * @module
  */
@@ -52,6 +53,22 @@ export function percentile(values: number[], p: number): number {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * Runs a bench's `main` for its report, then `teardown` whether it worked or failed (a failure is
+ * thrown on); prints the report and, with `file`, writes it into that markdown file as section
+ * `key` (see {@link writeSection}).
+ */
+export async function report(main: () => Promise<string>, teardown: () => Promise<void>, section: { file: string | undefined; key: string; title: string }): Promise<void> {
+  let text: string;
+  try {
+    text = await main();
+  } finally {
+    await teardown();
+  }
+  process.stdout.write(text);
+  if (section.file) writeSection(section.file, section.key, section.title, text);
 }
 
 /** Runs a bench's `main`, then `teardown` whether it worked, failed or was interrupted (exit 0, 1 or 130). */
