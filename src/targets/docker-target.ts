@@ -143,6 +143,9 @@ export class DockerTarget implements Target {
       // the image); the engine keeps the reason, this process may too.
       const failed = c.state.error || error;
       if (failed) return { ...base, state: 'failed', exitCode: null, message: failed };
+      // Made by a process that stopped before starting it (a control plane killed between the
+      // two): unknown to this one, so the runner asks for it again and `runJob` starts it.
+      if (!this.#jobStarts.has(name)) return null;
       return { ...base, state: 'pending', exitCode: null, message: null };
     }
     const ranFor = startedAt && finishedAt ? Date.parse(finishedAt) - Date.parse(startedAt) : 0;
@@ -269,7 +272,9 @@ export class DockerTarget implements Target {
   }
 
   async #startJob(spec: JobSpec): Promise<void> {
-    if (await this.engine.inspectContainer(spec.name)) return;
+    const made = await this.engine.inspectContainer(spec.name);
+    // One that runs or ran stays as it is (a job runs once); one made and never started is started.
+    if (made && made.state.status !== 'created') return;
     await this.#ensureImage(spec);
     for (const network of spec.networks) await this.#limit.run(() => this.engine.ensureNetwork(network, { 'io.slipway.managed': 'true' }));
     await this.#create(spec.name, this.#containerSpec(spec, { [JOB]: spec.name, [TIMEOUT]: String(spec.timeoutSeconds) }, undefined, 'no'), spec.networks);
