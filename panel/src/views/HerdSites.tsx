@@ -10,7 +10,7 @@ import { stepCounts } from '../herd';
 import { href } from '../router';
 import type { HerdUpgrade } from '../types';
 import { Badge, ErrorNote, Link, StatusBadge, Table } from '../ui/bits';
-import { Dialog } from '../ui/dialog';
+import { ConfirmDialog } from '../ui/confirm';
 import { useAction } from '../ui/hooks';
 
 const maxRows = 200;
@@ -109,26 +109,11 @@ export function HerdSites({ ws, upgrade: u, url, project, selected, onLog, onDec
 }
 
 function RejectDialog({ url, site: s, to, onClose, onDone }: { url: string; site: Site; to: string; onClose(): void; onDone(): void }) {
-  const action = useAction();
-  const reject = async () => {
-    if (await action.run(() => post<HerdUpgrade>(`${url}/sites/${encodeURIComponent(s.site)}/reject`))) onDone();
-  };
   return (
-    <Dialog title={`Reject ${to} for ${s.site}?`} onClose={onClose}>
-      <div className="form">
-        <p>
-          {s.site} stays on {s.fromVersion ?? 'its version'}; its clone {s.clone ? <code>{s.clone}</code> : ''} is removed with the copy of its data.
-        </p>
-        <ErrorNote error={action.error} />
-        <div className="actions">
-          <button type="button" className="danger" disabled={action.busy} onClick={() => void reject()}>
-            Reject {s.site}
-          </button>
-          <button type="button" className="ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </div>
-    </Dialog>
+    <ConfirmDialog title={`Reject ${to} for ${s.site}?`} confirm={`Reject ${s.site}`} action={() => post<HerdUpgrade>(`${url}/sites/${encodeURIComponent(s.site)}/reject`)} onDone={onDone} onClose={onClose}>
+      <p>
+        {s.site} stays on {s.fromVersion ?? 'its version'}; its clone {s.clone ? <code>{s.clone}</code> : ''} is removed with the copy of its data.
+      </p>
+    </ConfirmDialog>
   );
 }

@@ -12,7 +12,7 @@ import { ago } from '../format';
 import { href } from '../router';
 import type { Application, HerdUpgrade as Upgrade } from '../types';
 import { Badge, ErrorNote, Link, Loading, StatusBadge } from '../ui/bits';
-import { Dialog } from '../ui/dialog';
+import { ConfirmDialog } from '../ui/confirm';
 import { useAction, useFollow, useLoad } from '../ui/hooks';
 import { HerdSites } from './HerdSites';
 import { HerdWaves } from './HerdWaves';
@@ -146,29 +146,14 @@ function Options({ u }: { u: Upgrade }) {
 
 function AbortDialog({ url, upgrade: u, onClose, onDone }: { url: string; upgrade: Upgrade; onClose(): void; onDone(): void }) {
   const [revert, setRevert] = useState(false);
-  const action = useAction();
   const done = u.sites.filter((s) => s.step === 'done').length;
-  const abort = async () => {
-    if (await action.run(() => post<Upgrade>(`${url}/abort`, { revert }))) onDone();
-  };
   return (
-    <Dialog title={`Abort herd upgrade ${u.id}?`} onClose={onClose}>
-      <div className="form">
-        <p>No more sites start; the sites in flight finish (a staged site waiting for approval has its clone removed). The upgrade cannot be resumed.</p>
-        <label className="check">
-          <input type="checkbox" checked={revert} onChange={(e) => setRevert(e.target.checked)} />
-          Also revert the {done} site{done === 1 ? '' : 's'} it finished (previous release back, backups restored: data written since is lost)
-        </label>
-        <ErrorNote error={action.error} />
-        <div className="actions">
-          <button type="button" className="danger" disabled={action.busy} onClick={() => void abort()}>
-            {action.busy ? 'Aborting…' : revert ? 'Abort and revert' : 'Abort upgrade'}
-          </button>
-          <button type="button" className="ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </div>
-    </Dialog>
+    <ConfirmDialog title={`Abort herd upgrade ${u.id}?`} confirm={revert ? 'Abort and revert' : 'Abort upgrade'} busy="Aborting…" action={() => post<Upgrade>(`${url}/abort`, { revert })} onDone={onDone} onClose={onClose}>
+      <p>No more sites start; the sites in flight finish (a staged site waiting for approval has its clone removed). The upgrade cannot be resumed.</p>
+      <label className="check">
+        <input type="checkbox" checked={revert} onChange={(e) => setRevert(e.target.checked)} />
+        Also revert the {done} site{done === 1 ? '' : 's'} it finished (previous release back, backups restored: data written since is lost)
+      </label>
+    </ConfirmDialog>
   );
 }

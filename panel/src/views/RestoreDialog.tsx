@@ -7,9 +7,7 @@
 import { post } from '../api';
 import { ago, formatBytes } from '../format';
 import type { AttachmentInfo, BackupBody, BackupInfo, RestoreResult } from '../types';
-import { ErrorNote } from '../ui/bits';
-import { Dialog } from '../ui/dialog';
-import { useAction } from '../ui/hooks';
+import { ConfirmDialog } from '../ui/confirm';
 
 const what: Record<AttachmentInfo['kind'], string> = {
   postgres: 'every table and row of the database',
@@ -20,29 +18,13 @@ const what: Record<AttachmentInfo['kind'], string> = {
 };
 
 export function RestoreDialog({ url, attachment: a, backup: b, onClose, onRestored }: { url: string; attachment: AttachmentInfo; backup: BackupInfo; onClose(): void; onRestored(r: RestoreResult): void }) {
-  const action = useAction();
-  const restore = async () => {
-    const body: BackupBody = a.as ? { as: a.as } : {};
-    const r = await action.run(() => post<RestoreResult>(`${url}/${encodeURIComponent(b.id)}/restore`, body));
-    if (r) onRestored(r);
-  };
+  const body: BackupBody = a.as ? { as: a.as } : {};
   return (
-    <Dialog title={`Restore ${a.service} in ${a.environment}?`} onClose={onClose}>
-      <div className="form">
-        <p>
-          This overwrites {what[a.kind]} <code>{a.resource}</code> on {a.service} with the backup taken {ago(b.createdAt)} ({new Date(b.createdAt).toLocaleString()}, {formatBytes(b.size)}
-          {b.release !== null ? `, release #${b.release}` : ''}). Anything written since then is lost.
-        </p>
-        <ErrorNote error={action.error} />
-        <div className="actions">
-          <button type="button" className="danger" disabled={action.busy} onClick={() => void restore()}>
-            {action.busy ? 'Restoring…' : 'Restore'}
-          </button>
-          <button type="button" className="ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </div>
-    </Dialog>
+    <ConfirmDialog title={`Restore ${a.service} in ${a.environment}?`} confirm="Restore" busy="Restoring…" action={() => post<RestoreResult>(`${url}/${encodeURIComponent(b.id)}/restore`, body)} onDone={onRestored} onClose={onClose}>
+      <p>
+        This overwrites {what[a.kind]} <code>{a.resource}</code> on {a.service} with the backup taken {ago(b.createdAt)} ({new Date(b.createdAt).toLocaleString()}, {formatBytes(b.size)}
+        {b.release !== null ? `, release #${b.release}` : ''}). Anything written since then is lost.
+      </p>
+    </ConfirmDialog>
   );
 }
