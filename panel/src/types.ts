@@ -6,7 +6,7 @@
 import type { DeployLog } from '../../src/api/streams';
 
 export type { Application, ApplicationList, ApplicationVersion, ApplicationVersionList, CreateApplicationBody, PollResult } from '../../src/api/applications';
-export type { CreateSiteBody, Site, SiteCreated, SiteList, VersionSites } from '../../src/api/sites';
+export type { CreateSiteBody, Site, SiteCreated, SiteList, UpdateSiteBody, VersionSites } from '../../src/api/sites';
 export type { AppHook, AppHookAnswer, AppHookStatus, Notification, NotificationList, UpdateApplicationAnswer, UpdateApplicationBody } from '../../src/api/app-notifications';
 export type { HerdPlan, HerdSiteEvents, HerdUpgrade, HerdUpgradeBody, HerdUpgradeList } from '../../src/api/herds';
 export type { EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/config';

@@ -1,28 +1,35 @@
-/** An application's sites: each with its version, labels, channel, policy and state, filtered by a selector; and creating one (name, version, labels). */
+/**
+ * An application's sites: each with its version, labels, channel, policy, window and state,
+ * filtered by a selector; creating one (SiteCreate), editing one (SiteEditDialog: labels,
+ * channel, policy, window) and removing one after a confirmation that names what goes, as
+ * `slipway site create`, `site set` and `site remove` do.
+ */
 import { useState, type FormEvent } from 'react';
-import { get, path, post } from '../api';
+import { del, get, path } from '../api';
 import { href } from '../router';
-import type { ApplicationVersion, CreateSiteBody, SiteCreated, SiteList } from '../types';
+import type { ApplicationVersion, Site, SiteList } from '../types';
 import { ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
-import { useAction, useLoad, usePoll } from '../ui/hooks';
-
-/** `region=eu, plan=gold` (commas or spaces between) as labels; a term without `=` is sent as is, for the server to refuse with its code. */
-function parseLabels(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const term of text.split(/[,\s]+/).filter(Boolean)) {
-    const eq = term.indexOf('=');
-    out[eq < 0 ? term : term.slice(0, eq)] = eq < 0 ? '' : term.slice(eq + 1);
-  }
-  return out;
-}
+import { ConfirmDialog } from '../ui/confirm';
+import { useLoad, usePoll } from '../ui/hooks';
+import { CreateSite } from './SiteCreate';
+import { SiteEditDialog } from './SiteEditDialog';
 
 export function Sites({ ws, app, project, versions }: { ws: string; app: string; project: string | undefined; versions: ApplicationVersion[] }) {
   const base = path('workspaces', ws, 'applications', app, 'sites');
   const [draft, setDraft] = useState('');
   const [selector, setSelector] = useState('');
+  const [editing, setEditing] = useState<Site | null>(null);
+  const [removing, setRemoving] = useState<Site | null>(null);
+  const [done, setDone] = useState<string | null>(null);
   const sites = useLoad(() => get<SiteList>(base, { sites: selector }), `${base}?${selector}`);
   const list = sites.data?.sites ?? [];
   usePoll(sites.reload, list.some((s) => s.state === 'deploying'));
+  const finished = (note: string) => {
+    setEditing(null);
+    setRemoving(null);
+    setDone(note);
+    sites.reload();
+  };
   const filter = (e: FormEvent) => {
     e.preventDefault();
     setSelector(draft.trim());
@@ -44,10 +51,15 @@ export function Sites({ ws, app, project, versions }: { ws: string; app: string;
         </div>
       </form>
       <ErrorNote error={sites.error} />
+      {done && (
+        <p className="muted" role="status" data-site-done="">
+          {done}
+        </p>
+      )}
       {!sites.data && !sites.error && <Loading what="sites" />}
       {sites.data && list.length === 0 && <p className="muted">{selector ? `No site matches ${selector}.` : 'No sites yet: create one below.'}</p>}
       {list.length > 0 && (
-        <Table caption={`Sites of ${app}${selector ? ` matching ${selector}` : ''}`} columns={['Name', 'Version', 'State', 'Labels', 'Channel', 'Policy', 'Window']}>
+        <Table caption={`Sites of ${app}${selector ? ` matching ${selector}` : ''}`} columns={['Name', 'Version', 'State', 'Labels', 'Channel', 'Policy', 'Window', '']}>
           {list.map((s) => (
             <tr key={s.name} data-site={s.name}>
               <td>
@@ -67,86 +79,34 @@ export function Sites({ ws, app, project, versions }: { ws: string; app: string;
               <td>{s.channel}</td>
               <td>{s.policy}</td>
               <td>{s.window ? <code>{s.window}</code> : 'any time'}</td>
+              <td>
+                <div className="actions row-actions">
+                  <button type="button" className="ghost" onClick={() => (setDone(null), setEditing(s))}>
+                    Edit<span className="sr-only"> site {s.name}</span>
+                  </button>
+                  <button type="button" className="ghost danger" onClick={() => (setDone(null), setRemoving(s))}>
+                    Remove<span className="sr-only"> site {s.name}</span>
+                  </button>
+                </div>
+              </td>
             </tr>
           ))}
         </Table>
       )}
       <CreateSite base={base} versions={versions} onCreated={sites.reload} />
+      {editing && <SiteEditDialog url={path(base, editing.name)} site={editing} onClose={() => setEditing(null)} onSaved={(s, labels) => finished(`Updated site ${s.name}${labels ? ': its workloads see the labels at their next deploy or job run' : ''}.`)} />}
+      {removing && <RemoveSite url={path(base, removing.name)} site={removing} app={app} onClose={() => setRemoving(null)} onRemoved={() => finished(`Removed site ${removing.name}.`)} />}
     </section>
   );
 }
 
-const latest = '';
-const none = '-';
-
-function CreateSite({ base, versions, onCreated }: { base: string; versions: ApplicationVersion[]; onCreated(): void }) {
-  const [name, setName] = useState('');
-  const [version, setVersion] = useState(latest);
-  const [labels, setLabels] = useState('');
-  const [channel, setChannel] = useState('stable');
-  const [policy, setPolicy] = useState<NonNullable<CreateSiteBody['policy']>>('manual');
-  const [created, setCreated] = useState<SiteCreated | null>(null);
-  const action = useAction();
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const body: CreateSiteBody = { name: name.trim(), labels: parseLabels(labels), channel: channel.trim() || 'stable', policy };
-    if (version === none) body.deploy = false;
-    else if (version !== latest) body.version = version;
-    const r = await action.run(() => post<SiteCreated>(base, body));
-    if (!r) return;
-    setCreated(r);
-    setName('');
-    setLabels('');
-    onCreated();
-  };
+function RemoveSite({ url, site: s, app, onClose, onRemoved }: { url: string; site: Site; app: string; onClose(): void; onRemoved(): void }) {
   return (
-    <form onSubmit={submit} className="card form" aria-labelledby="create-site-title" autoComplete="off">
-      <h3 id="create-site-title">Create a site</h3>
-      <div className="fields">
-        <div>
-          <label htmlFor="site-name">Site name</label>
-          <input id="site-name" value={name} onChange={(e) => setName(e.target.value)} required spellCheck={false} placeholder="acme" />
-        </div>
-        <div>
-          <label htmlFor="site-version">Version</label>
-          <select id="site-version" value={version} onChange={(e) => setVersion(e.target.value)}>
-            <option value={latest}>the latest on its channel</option>
-            {versions.map((v) => (
-              <option key={v.version} value={v.version}>
-                {v.version}
-                {v.latest ? ' (latest)' : ''}
-              </option>
-            ))}
-            <option value={none}>none yet (do not deploy)</option>
-          </select>
-        </div>
-        <div className="wide">
-          <label htmlFor="site-labels">Labels</label>
-          <input id="site-labels" value={labels} onChange={(e) => setLabels(e.target.value)} spellCheck={false} placeholder="customer=acme, region=eu, plan=gold" />
-        </div>
-        <div>
-          <label htmlFor="site-channel">Channel</label>
-          <input id="site-channel" value={channel} onChange={(e) => setChannel(e.target.value)} spellCheck={false} />
-        </div>
-        <div>
-          <label htmlFor="site-policy">Policy</label>
-          <select id="site-policy" value={policy} onChange={(e) => setPolicy(e.target.value as typeof policy)}>
-            <option value="manual">manual</option>
-            <option value="continuous">continuous</option>
-            <option value="staged">staged</option>
-          </select>
-        </div>
-      </div>
-      <ErrorNote error={action.error} />
-      {created && (
-        <p className="muted" role="status">
-          Created site {created.site.name}
-          {created.deployment ? `: deploying ${created.version} (release #${created.deployment.releaseNumber})` : created.approval ? `: the deploy of ${created.version} waits for approval` : `: ${created.note ?? 'nothing deployed'}`}
-        </p>
-      )}
-      <button type="submit" disabled={action.busy}>
-        {action.busy ? 'Creating…' : 'Create site'}
-      </button>
-    </form>
+    <ConfirmDialog title={`Remove site ${s.name}?`} confirm={`Remove ${s.name}`} busy="Removing…" action={() => del(url)} onDone={onRemoved} onClose={onClose}>
+      <p>
+        This removes site {s.name} of {app} for good, as <code>env delete</code> does: its containers and its route <code>{s.domain}</code> stop, and its releases, config and secrets are deleted. Its services keep their data (their credentials for it are revoked).
+      </p>
+      <p className="muted">Refused while a herd upgrade of {app} runs or is paused.</p>
+    </ConfirmDialog>
   );
 }
