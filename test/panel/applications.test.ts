@@ -5,7 +5,11 @@
  * tag and checks the upstream from the page, makes a project application, and forgets one after
  * typing its name; a refused form shows the API's code. An application's sites: created from the
  * page with labels (a bad label refused with its code), listed with their version, labels,
- * channel, policy and state, filtered by a selector.
+ * channel, policy and state, filtered by a selector; one created with a maintenance window; one
+ * edited in a dialog (labels added, changed and removed, channel, policy, window and no window;
+ * a bad cron refused with its code and nothing changed), each change read back from the API;
+ * and one removed after a confirmation that names what goes (refused with SLW_HERD_BUSY while a
+ * herd upgrade of the application runs; Cancel changes nothing).
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -153,5 +157,86 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
       { name: 'acme', labels: { region: 'eu', plan: 'gold' }, channel: 'stable', policy: 'manual', version: null },
       { name: 'globex', labels: { region: 'us' }, channel: 'rc', policy: 'continuous', version: null },
     ]);
+  }, 120_000);
+
+  it('creates a site with a window, edits its labels, channel, policy and window (a bad cron refused), and removes one after a confirmation', async () => {
+    const admin = apiClient(server.url, server.adminToken);
+    const sitesUrl = `/api/v1/workspaces/${ws}/applications/crm/sites`;
+    const listed = async () => ok<{ sites: { name: string; labels: Record<string, string>; channel: string; policy: string; window: string | null }[] }>(await admin.get(sitesUrl)).sites;
+    const byName = async (name: string) => (await listed()).find((s) => s.name === name);
+    // Created with a maintenance window (the form kept the last channel and policy).
+    await page.getByLabel('Site name').fill('initech');
+    await page.getByLabel('Version').selectOption({ label: 'none yet (do not deploy)' });
+    await page.getByLabel('Labels').fill('region=eu');
+    await page.getByLabel('Channel').fill('stable');
+    await page.getByLabel('Policy').selectOption('manual');
+    await page.getByLabel('Maintenance window').fill('0 2 * * sun');
+    await page.getByRole('button', { name: 'Create site' }).click();
+    await page.locator('tr[data-site="initech"]').waitFor(wait);
+    expect(await page.locator('tr[data-site="initech"]').innerText()).toMatch(/initech\s+—\s+not-deployed\s+region=eu\s+stable\s+manual\s+0 2 \* \* sun/);
+    expect(await byName('initech')).toMatchObject({ labels: { region: 'eu' }, policy: 'manual', window: '0 2 * * sun' });
+
+    // Edit: the dialog starts from the site and saves nothing until something changed.
+    const acme = page.locator('tr[data-site="acme"]');
+    await acme.getByRole('button', { name: 'Edit site acme' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit site acme' });
+    await edit.waitFor();
+    expect(await edit.getByLabel('Labels').inputValue()).toBe('plan=gold, region=eu');
+    expect(await edit.getByLabel('Maintenance window').inputValue()).toBe('');
+    expect(await edit.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+    // region changed, plan removed, tier added; staged; a window with an hour 25: refused, nothing changed.
+    await edit.getByLabel('Labels').fill('region=us, tier=a');
+    await edit.getByLabel('Policy').selectOption('staged');
+    await edit.getByLabel('Maintenance window').fill('0 25 * * *');
+    expect(await edit.locator('[data-changes]').innerText()).toBe('To save: set label region=us; set label tier=a; remove label plan; policy staged; window 0 25 * * *.');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.getByRole('alert').getByText('SLW_VALIDATION').waitFor(wait);
+    expect(await edit.getByRole('alert').innerText()).toMatch(/cron expression '0 25 \* \* \*'/);
+    expect(await byName('acme')).toMatchObject({ labels: { plan: 'gold', region: 'eu' }, channel: 'stable', policy: 'manual', window: null });
+    await edit.getByLabel('Maintenance window').fill('*/15 2-4 * * sat,sun');
+    await screenshot(page, 'site-edit-dialog');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'hidden', ...wait });
+    await page.getByRole('status').filter({ hasText: 'Updated site acme: its workloads see the labels at their next deploy or job run.' }).waitFor(wait);
+    await expect.poll(() => acme.innerText(), wait).toMatch(/acme\s+—\s+not-deployed\s+region=us\s*tier=a\s+stable\s+staged\s+\*\/15 2-4 \* \* sat,sun/);
+    expect(await byName('acme')).toEqual(expect.objectContaining({ labels: { region: 'us', tier: 'a' }, channel: 'stable', policy: 'staged', window: '*/15 2-4 * * sat,sun' }));
+    // Again: another channel, and no window (the field emptied).
+    await acme.getByRole('button', { name: 'Edit site acme' }).click();
+    await edit.waitFor();
+    expect(await edit.getByLabel('Maintenance window').inputValue()).toBe('*/15 2-4 * * sat,sun');
+    await edit.getByLabel('Channel').fill('beta');
+    await edit.getByLabel('Maintenance window').fill('');
+    expect(await edit.locator('[data-changes]').innerText()).toBe('To save: channel beta; no window (any time).');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'hidden', ...wait });
+    await page.getByRole('status').filter({ hasText: /^Updated site acme\.$/ }).waitFor(wait);
+    expect(await byName('acme')).toMatchObject({ labels: { region: 'us', tier: 'a' }, channel: 'beta', policy: 'staged', window: null });
+    await expect.poll(() => acme.innerText(), wait).toMatch(/beta\s+staged\s+any time/);
+
+    // Remove: the dialog names what goes; Cancel changes nothing.
+    const initech = page.locator('tr[data-site="initech"]');
+    await initech.getByRole('button', { name: 'Remove site initech' }).click();
+    const remove = page.getByRole('dialog', { name: 'Remove site initech?' });
+    await remove.waitFor();
+    expect(await remove.innerText()).toMatch(/its containers and its route initech\.\S+ stop, and its releases, config and secrets are deleted/);
+    await screenshot(page, 'site-remove-dialog');
+    await remove.getByRole('button', { name: 'Cancel' }).click();
+    await remove.waitFor({ state: 'hidden' });
+    expect((await listed()).map((s) => s.name)).toEqual(['acme', 'globex', 'initech']);
+    // While a herd upgrade of the application runs (pending: its window is closed), removal is refused with its code.
+    const closed = `${(new Date().getUTCMinutes() + 30) % 60} * * * *`;
+    const upgrade = ok<{ id: string; state: string }>(await admin.post(`/api/v1/workspaces/${ws}/applications/crm/upgrades`, { to: '4.0.0', sites: 'name=globex', window: closed, bake: '0' }));
+    expect(upgrade.state).toBe('running');
+    await initech.getByRole('button', { name: 'Remove site initech' }).click();
+    await remove.getByRole('button', { name: 'Remove initech' }).click();
+    await remove.getByRole('alert').getByText('SLW_HERD_BUSY').waitFor(wait);
+    expect((await listed()).map((s) => s.name)).toEqual(['acme', 'globex', 'initech']);
+    ok(await admin.post(`/api/v1/workspaces/${ws}/upgrades/${upgrade.id}/abort`, { revert: false }));
+    await remove.getByRole('button', { name: 'Remove initech' }).click();
+    await remove.waitFor({ state: 'hidden', ...wait });
+    await page.getByRole('status').filter({ hasText: 'Removed site initech.' }).waitFor(wait);
+    await expect.poll(() => page.locator('tr[data-site]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-site'))), wait).toEqual(['acme', 'globex']);
+    expect((await listed()).map((s) => s.name)).toEqual(['acme', 'globex']);
+    expect((await admin.get(`${sitesUrl}/initech`)).status).toBe(404);
   }, 120_000);
 });

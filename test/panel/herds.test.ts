@@ -187,7 +187,7 @@ describe('herd upgrades in the panel', () => {
     const closed = `${minute} * * * *`;
     await page.getByLabel('Upgrade to').selectOption('1.0.0');
     await page.getByLabel('Bake').fill('0');
-    await page.getByLabel('Window').fill(closed);
+    await page.getByLabel('Window', { exact: true }).fill(closed);
     await page.getByRole('button', { name: 'Start upgrade' }).click();
     await page.getByText('SLW_DOWNGRADE').waitFor();
     expect(await upgrades()).toHaveLength(1);
