@@ -238,5 +238,9 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     await expect.poll(() => page.locator('tr[data-site]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-site'))), wait).toEqual(['acme', 'globex']);
     expect((await listed()).map((s) => s.name)).toEqual(['acme', 'globex']);
     expect((await admin.get(`${sitesUrl}/initech`)).status).toBe(404);
+    // The sites table with its Edit and Remove buttons scrolls inside a 390 px phone; the page does not.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'application-sites-phone');
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
   }, 120_000);
 });

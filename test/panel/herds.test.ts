@@ -9,7 +9,9 @@
  * second upgrade back to 1.0.0 is refused without "allow a downgrade" (the API's code shown);
  * with it and a window that is closed now it stays pending: Pause, Resume and Abort (with
  * "revert finished sites", confirmed in a dialog) each show their state, and no site moved. Last,
- * a staged site: its upgrade waits for approval with the clone named, and Approve cuts it over.
+ * a staged site: its upgrade waits for approval with the clone named, and Approve cuts it over;
+ * another is rejected after a confirmation (its clone goes, it stays on 1.0.0), then removed from
+ * the application's page after a confirmation (its environment and route go).
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +257,52 @@ describe('herd upgrades in the panel', () => {
     await row.getByRole('button', { name: 'Approve st1' }).click();
     await page.locator('.upgrade-state[data-state="succeeded"][data-finished="yes"]').waitFor(wait);
     expect(await row.getAttribute('data-step')).toBe('done');
+    expect((await viaProxy(w.proxyPort, domain('st1'), '/index.html')).body).toContain('saas 1.1.0');
+  }, 300_000);
+
+  it('a staged site: Reject (confirmed; Cancel first) removes its clone and leaves it on its version; Remove (confirmed) takes the site off its domain', async () => {
+    const environments = async () => ok<{ environments: { name: string }[] }>(await api().get(`/api/v1/workspaces/${w.ws}/projects/saas/environments`)).environments.map((e) => e.name);
+    await cli(['site', 'create', 'st2', '-a', app, '--version', '1.0.0', '--policy', 'staged']);
+    await page.getByRole('link', { name: `Back to ${app}` }).click();
+    await page.getByRole('heading', { name: `Application ${app}` }).waitFor();
+    await page.getByLabel('Upgrade to').selectOption('1.1.0');
+    await page.getByRole('textbox', { name: 'Sites', exact: true }).fill('name=st2');
+    await page.getByLabel('Bake').fill('0');
+    await page.getByRole('button', { name: 'Start upgrade' }).click();
+    await page.getByRole('heading', { name: /^Herd upgrade hup_\S+ of saas-app to 1\.1\.0$/ }).waitFor();
+    const id = upgradeId();
+    const step = async () => ok<Upgrade>(await api().get(`/api/v1/workspaces/${w.ws}/upgrades/${id}`)).sites.find((s) => s.site === 'st2')?.step;
+    const row = page.locator('tr[data-site="st2"]');
+    await page.locator('tr[data-site="st2"][data-step="awaiting-approval"]').waitFor(wait);
+    expect(await environments()).toContain('st2-next');
+    await row.getByRole('button', { name: 'Reject st2' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reject 1.1.0 for st2?' });
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toMatch(/st2 stays on 1\.0\.0; its clone st2-next is removed with the copy of its data\./);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await step()).toBe('awaiting-approval');
+    await row.getByRole('button', { name: 'Reject st2' }).click();
+    await dialog.getByRole('button', { name: 'Reject st2' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.locator('tr[data-site="st2"][data-step="rejected"]').waitFor(wait);
+    await page.locator('.upgrade-state[data-finished="yes"]').waitFor(wait);
+    expect(await step()).toBe('rejected');
+    expect(await environments()).not.toContain('st2-next');
+    expect(await siteVersions()).toContainEqual(['st2', '1.0.0']);
+    expect((await viaProxy(w.proxyPort, domain('st2'), '/index.html')).body).toContain('saas 1.0.0');
+
+    // The site removed from its application's page: its environment and its route go.
+    await page.getByRole('link', { name: `Back to ${app}` }).click();
+    await page.getByRole('heading', { name: `Application ${app}` }).waitFor();
+    await page.locator('tr[data-site="st2"]').getByRole('button', { name: 'Remove site st2' }).click();
+    const remove = page.getByRole('dialog', { name: 'Remove site st2?' });
+    await remove.getByRole('button', { name: 'Remove st2' }).click();
+    await remove.waitFor({ state: 'hidden', ...wait });
+    await page.getByRole('status').filter({ hasText: 'Removed site st2.' }).waitFor();
+    expect((await siteVersions()).map(([name]) => name)).not.toContain('st2');
+    expect(await environments()).not.toContain('st2');
+    await expect.poll(async () => (await viaProxy(w.proxyPort, domain('st2'), '/index.html')).body, wait).not.toContain('saas 1.0.0');
     expect((await viaProxy(w.proxyPort, domain('st1'), '/index.html')).body).toContain('saas 1.1.0');
   }, 300_000);
 
