@@ -48,6 +48,8 @@ async function cli(args: string[]): Promise<void> {
 }
 
 const state = () => page.locator('.upgrade-state');
+/** The New herd upgrade form (the application's Automatic upgrades form has fields of the same names). */
+const upgradeForm = () => page.getByRole('form', { name: 'New herd upgrade' });
 const upgradeId = () => decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
 
 beforeAll(async () => {
@@ -104,10 +106,10 @@ describe('herd upgrades in the panel', () => {
   }, 60_000);
 
   it('previews an upgrade (its waves, nothing started), starts it and follows it live to succeeded', async () => {
-    expect(await page.getByLabel('Upgrade to').inputValue()).toBe('1.1.0');
-    await page.getByLabel('Canaries').fill('1');
-    await page.getByLabel('Batch').fill('2');
-    await page.getByLabel('Bake').fill('0');
+    expect(await upgradeForm().getByLabel('Upgrade to').inputValue()).toBe('1.1.0');
+    await upgradeForm().getByLabel('Canaries').fill('1');
+    await upgradeForm().getByLabel('Batch').fill('2');
+    await upgradeForm().getByLabel('Bake').fill('0');
     await page.getByRole('button', { name: 'Preview' }).click();
     const plan = page.getByRole('status', { name: 'Preview of the upgrade' });
     await plan.waitFor();
@@ -187,13 +189,13 @@ describe('herd upgrades in the panel', () => {
   it('refuses a downgrade unless allowed; a pending upgrade (window closed) is paused, resumed and aborted, each state shown', async () => {
     const minute = (new Date().getUTCMinutes() + 30) % 60;
     const closed = `${minute} * * * *`;
-    await page.getByLabel('Upgrade to').selectOption('1.0.0');
-    await page.getByLabel('Bake').fill('0');
-    await page.getByLabel('Window', { exact: true }).fill(closed);
+    await upgradeForm().getByLabel('Upgrade to').selectOption('1.0.0');
+    await upgradeForm().getByLabel('Bake').fill('0');
+    await upgradeForm().getByLabel('Window').fill(closed);
     await page.getByRole('button', { name: 'Start upgrade' }).click();
     await page.getByText('SLW_DOWNGRADE').waitFor();
     expect(await upgrades()).toHaveLength(1);
-    await page.getByLabel('Allow a downgrade').check();
+    await upgradeForm().getByLabel('Allow a downgrade').check();
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('status', { name: 'Preview of the upgrade' }).getByText(`window ${closed} (UTC)`).waitFor();
     await page.getByRole('button', { name: 'Start upgrade' }).click();
@@ -244,9 +246,9 @@ describe('herd upgrades in the panel', () => {
     await cli(['site', 'create', 'st1', '-a', app, '--version', '1.0.0', '--policy', 'staged']);
     await page.getByRole('link', { name: `Back to ${app}` }).click();
     await page.getByRole('heading', { name: `Application ${app}` }).waitFor();
-    await page.getByLabel('Upgrade to').selectOption('1.1.0');
-    await page.getByRole('textbox', { name: 'Sites', exact: true }).fill('name=st1');
-    await page.getByLabel('Bake').fill('0');
+    await upgradeForm().getByLabel('Upgrade to').selectOption('1.1.0');
+    await upgradeForm().getByRole('textbox', { name: 'Sites', exact: true }).fill('name=st1');
+    await upgradeForm().getByLabel('Bake').fill('0');
     await page.getByRole('button', { name: 'Start upgrade' }).click();
     await page.getByRole('heading', { name: /^Herd upgrade hup_\S+ of saas-app to 1\.1\.0$/ }).waitFor();
     const row = page.locator('tr[data-site="st1"]');
@@ -265,9 +267,9 @@ describe('herd upgrades in the panel', () => {
     await cli(['site', 'create', 'st2', '-a', app, '--version', '1.0.0', '--policy', 'staged']);
     await page.getByRole('link', { name: `Back to ${app}` }).click();
     await page.getByRole('heading', { name: `Application ${app}` }).waitFor();
-    await page.getByLabel('Upgrade to').selectOption('1.1.0');
-    await page.getByRole('textbox', { name: 'Sites', exact: true }).fill('name=st2');
-    await page.getByLabel('Bake').fill('0');
+    await upgradeForm().getByLabel('Upgrade to').selectOption('1.1.0');
+    await upgradeForm().getByRole('textbox', { name: 'Sites', exact: true }).fill('name=st2');
+    await upgradeForm().getByLabel('Bake').fill('0');
     await page.getByRole('button', { name: 'Start upgrade' }).click();
     await page.getByRole('heading', { name: /^Herd upgrade hup_\S+ of saas-app to 1\.1\.0$/ }).waitFor();
     const id = upgradeId();
