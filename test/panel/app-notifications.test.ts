@@ -133,6 +133,7 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
     expect(await form.getByLabel('Bake').inputValue()).toBe('60s');
     await form.getByRole('button', { name: 'Back to the defaults' }).click();
     await expect.poll(show, { timeout: 30_000 }).toEqual({ canary: 1, batch: '25%', parallel: 5, bakeSeconds: 10, failureBudget: '0', custom: false });
-    expect(await form.getByLabel('Canaries').inputValue()).toBe('1');
+    // The form is filled again once the page has read the application back: a moment after the API answers.
+    await expect.poll(() => form.getByLabel('Canaries').inputValue(), wait).toBe('1');
   }, 120_000);
 });
