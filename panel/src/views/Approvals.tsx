@@ -5,7 +5,7 @@ import { ago } from '../format';
 import { href, navigate } from '../router';
 import type { Promotion, PromotionStarted } from '../types';
 import { Digest, ErrorNote, Link, StatusBadge } from '../ui/bits';
-import { Dialog } from '../ui/dialog';
+import { ConfirmDialog } from '../ui/confirm';
 import { useAction } from '../ui/hooks';
 import { PromotionGates } from './Gates';
 
@@ -77,31 +77,16 @@ export function Approvals({ ws, promotions, onDecided }: { ws: string; promotion
 
 function RejectDialog({ ws, promotion, onClose, onDone }: { ws: string; promotion: Promotion; onClose(): void; onDone(): void }) {
   const [reason, setReason] = useState('');
-  const action = useAction();
   return (
-    <Dialog title={`Reject ${promotion.version ?? 'this image'} for ${promotion.to}?`} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const done = await action.run(() => post(`${path('workspaces', ws, 'promotions', promotion.id)}/reject`, reason ? { reason } : {}));
-          if (done) {
-            onDone();
-            onClose();
-          }
-        }}
-      >
-        <label htmlFor="reject-reason">Reason (optional, shown to the requester)</label>
-        <input id="reject-reason" value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
-        <ErrorNote error={action.error} />
-        <div className="actions">
-          <button type="button" className="ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={action.busy}>
-            Reject promotion
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <ConfirmDialog
+      title={`Reject ${promotion.version ?? 'this image'} for ${promotion.to}?`}
+      confirm="Reject promotion"
+      action={() => post(`${path('workspaces', ws, 'promotions', promotion.id)}/reject`, reason ? { reason } : {})}
+      onDone={() => (onDone(), onClose())}
+      onClose={onClose}
+    >
+      <label htmlFor="reject-reason">Reason (optional, shown to the requester)</label>
+      <input id="reject-reason" value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+    </ConfirmDialog>
   );
 }
