@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { del, path, post } from '../api';
 import type { JoinTokenInfo, ServerInfo } from '../types';
 import { ErrorNote } from '../ui/bits';
-import { Dialog } from '../ui/dialog';
+import { ConfirmDialog } from '../ui/confirm';
 import { useAction } from '../ui/hooks';
 import { JoinToken } from './JoinToken';
 import { TtlSelect } from './ServerBits';
@@ -46,8 +46,8 @@ export function ServerActions({ server: s, onChanged, onRemoved }: { server: Ser
       </div>
       <ErrorNote error={issue.error} />
       {token && <JoinToken token={token} onDone={() => setToken(null)} />}
-      {asking === 'revoke' && <ConfirmDialog server={s.name} verb="Revoke" url={`${url}/revoke`} method="POST" onClose={() => setAsking(null)} onDone={() => (setAsking(null), onChanged())} />}
-      {asking === 'remove' && <ConfirmDialog server={s.name} verb="Remove" url={url} method="DELETE" onClose={() => setAsking(null)} onDone={onRemoved} />}
+      {asking === 'revoke' && <ServerConfirm server={s.name} verb="Revoke" action={() => post<unknown>(`${url}/revoke`)} onClose={() => setAsking(null)} onDone={() => (setAsking(null), onChanged())} />}
+      {asking === 'remove' && <ServerConfirm server={s.name} verb="Remove" action={() => del<unknown>(url)} onClose={() => setAsking(null)} onDone={onRemoved} />}
     </>
   );
 }
@@ -57,24 +57,10 @@ const consequences = {
   Remove: (name: string) => `${name} and its unused join tokens are deleted; a connected agent is disconnected. Slipway refuses while an environment or a service is placed on ${name}.`,
 };
 
-function ConfirmDialog({ server, verb, url, method, onClose, onDone }: { server: string; verb: 'Revoke' | 'Remove'; url: string; method: 'POST' | 'DELETE'; onClose(): void; onDone(): void }) {
-  const action = useAction();
-  const go = async () => {
-    const r = await action.run(() => (method === 'POST' ? post<unknown>(url) : del<unknown>(url)));
-    if (r) onDone();
-  };
+function ServerConfirm({ server, verb, action, onClose, onDone }: { server: string; verb: 'Revoke' | 'Remove'; action(): Promise<unknown>; onClose(): void; onDone(): void }) {
   return (
-    <Dialog title={`${verb} server ${server}?`} onClose={onClose}>
+    <ConfirmDialog title={`${verb} server ${server}?`} confirm={`${verb} ${server}`} action={action} onDone={onDone} onClose={onClose}>
       <p>{consequences[verb](server)}</p>
-      <ErrorNote error={action.error} />
-      <div className="actions">
-        <button type="button" className="danger" disabled={action.busy} onClick={() => void go()}>
-          {verb} {server}
-        </button>
-        <button type="button" className="ghost" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
