@@ -8,8 +8,9 @@ import { ago } from '../format';
 import { href, navigate } from '../router';
 import type { EnvironmentSettings, Release, ReleaseList, Started } from '../types';
 import { Digest, ErrorNote, Loading, StatusBadge, Table } from '../ui/bits';
+import { ConfirmDialog } from '../ui/confirm';
 import { Dialog } from '../ui/dialog';
-import { useAction, useLoad } from '../ui/hooks';
+import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
 import { Scale } from './Scale';
 
@@ -68,14 +69,12 @@ export function Releases({ ws, project, env }: { ws: string; project: string; en
 }
 
 function RollbackDialog({ ws, base, env, release, current, requiresApproval, onClose }: { ws: string; base: string; env: string; release: Release; current: Release | undefined; requiresApproval: boolean; onClose(): void }) {
-  const action = useAction();
   const [skipApproval, setSkipApproval] = useState(false);
   const [waiting, setWaiting] = useState<string | null>(null);
   const secrets = Object.entries(release.secretVersions);
-  const submit = async () => {
-    const result = await action.run(() => post<Started>(`${base}/rollback`, { to: release.number, ...(skipApproval ? { skipApproval: true } : {}) }));
-    if (result?.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));
-    else if (result?.approval) setWaiting(result.approval.id);
+  const started = (result: Started) => {
+    if (result.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));
+    else if (result.approval) setWaiting(result.approval.id);
   };
   if (waiting) {
     return (
@@ -92,7 +91,13 @@ function RollbackDialog({ ws, base, env, release, current, requiresApproval, onC
     );
   }
   return (
-    <Dialog title={`Roll ${env} back to release #${release.number}?`} onClose={onClose}>
+    <ConfirmDialog
+      title={`Roll ${env} back to release #${release.number}?`}
+      confirm={`Roll back to #${release.number}`}
+      action={() => post<Started>(`${base}/rollback`, { to: release.number, ...(skipApproval ? { skipApproval: true } : {}) })}
+      onDone={started}
+      onClose={onClose}
+    >
       <p>A new release of {env} restores what release #{release.number} ran:</p>
       <ul>
         <li>
@@ -117,15 +122,6 @@ function RollbackDialog({ ws, base, env, release, current, requiresApproval, onC
           audit log)
         </label>
       )}
-      <ErrorNote error={action.error} />
-      <div className="actions">
-        <button type="button" className="ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={() => void submit()} disabled={action.busy} autoFocus>
-          Roll back to #{release.number}
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
