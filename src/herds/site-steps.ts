@@ -25,7 +25,7 @@ import { createBackup, restoreBackup } from '../services/backups.js';
 import { isDataKind } from '../core/services.js';
 import type { HerdUpgradesTable } from '../store/schema.js';
 import { cloneStep, rejectStep, removeClone } from './staged.js';
-import { appendSiteEvent, actorOfUpgrade, failSite, moveSite, type SiteBackup, type SiteContext, type UpgradeSite } from './site-store.js';
+import { appendSiteEvent, actorOfUpgrade, failSite, moveSite, sayOnce, type SiteBackup, type SiteContext, type UpgradeSite } from './site-store.js';
 
 export type { SiteContext, UpgradeSite } from './site-store.js';
 export { appendSiteEvent } from './site-store.js';
@@ -93,10 +93,7 @@ async function backupStep(ctx: SiteContext, upgrade: HerdUpgradesTable, site: Up
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'SLW_DEPLOY_IN_PROGRESS') {
-      // Said once, not at every look.
-      const waiting = 'waiting: another deployment of the site is in progress';
-      const last = await ctx.db.selectFrom('herd_site_events').select('message').where('upgrade_id', '=', upgrade.id).where('environment_id', '=', site.environment_id).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      if (last?.message !== waiting) await log(waiting);
+      await sayOnce(ctx.db, upgrade.id, site.environment_id, 'backup', 'waiting: another deployment of the site is in progress');
       return;
     }
     throw error;

@@ -35,6 +35,12 @@ export async function appendSiteEvent(db: Executor, upgradeId: string, environme
   await db.insertInto('herd_site_events').values({ upgrade_id: upgradeId, environment_id: environmentId, seq: Number(last?.n ?? 0) + 1, at: nowIso(), step, message: message.slice(0, 2000) }).execute();
 }
 
+/** Appends `message` unless it is the site's last one already (a wait is said once, not at every look). */
+export async function sayOnce(db: Executor, upgradeId: string, environmentId: string, step: string, message: string): Promise<void> {
+  const last = await db.selectFrom('herd_site_events').select('message').where('upgrade_id', '=', upgradeId).where('environment_id', '=', environmentId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  if (last?.message !== message) await appendSiteEvent(db, upgradeId, environmentId, step, message);
+}
+
 export const actorOfUpgrade = (u: HerdUpgradesTable): Actor => (u.created_by ? { userId: u.created_by, tokenId: null } : systemActor);
 
 /** Moves the site from `from` to `to` (and whatever else `set` says) unless something else moved it first; true when it did. */
