@@ -13,12 +13,12 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { finalSteps, inFlight, tick, type HerdState, type SiteStep } from '../core/herd.js';
+import { inFlight, tick, type HerdState, type SiteStep } from '../core/herd.js';
 import { nowIso } from '../platform/time.js';
 import type { Db, HerdUpgradesTable } from '../store/schema.js';
 import { isSlipwayError } from '../core/errors.js';
 import { advanceSite, appendSiteEvent, type SiteContext, type UpgradeSite } from './site-steps.js';
-import { failSite, moveSite, sayOnce } from './site-store.js';
+import { failSite, moveSite, sayOnce, upgradeSites } from './site-store.js';
 import type { UpgradeOptions } from './upgrades.js';
 
 export interface HerdRunnerOptions extends SiteContext {
@@ -72,7 +72,7 @@ export class HerdRunner {
     }
     const options = JSON.parse(row.options) as UpgradeOptions;
     // Every site in flight, one step further (concurrently: each waits on its own deploy or dump).
-    const moving = await this.#sites(row.id, 'moving');
+    const moving = await upgradeSites(this.o.db, row.id, 'moving');
     await Promise.all(
       moving.map((site) =>
         withTimeout(advanceSite(this.o, row!, options, site), stepTimeoutMs, `site ${site.site}: its ${site.step} step did not return within ${stepTimeoutMs / 1000} s`).catch((error: unknown) => this.#stepFailed(row!, site, error)),
@@ -80,7 +80,7 @@ export class HerdRunner {
     );
     if (signal.aborted) return;
     row = (await this.o.db.selectFrom('herd_upgrades').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as HerdUpgradesTable;
-    const sites = await this.#sites(row.id, 'open');
+    const sites = await upgradeSites(this.o.db, row.id, 'open');
     const now = new Date();
     const windowOpen = options.window === null || this.o.windowOpen(options.window, now);
     const decision = tick({
@@ -152,31 +152,4 @@ export class HerdRunner {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
-
-  /**
-   * The upgrade's sites with each one's window and policy: those in flight (`moving`), or what
-   * the plan's next step needs (`open`): every site not ended and not pending, and the pending
-   * ones of the lowest wave not ended — not the whole herd at every look (a 10,000-site upgrade
-   * reads its in-flight sites and one wave).
-   */
-  async #sites(upgradeId: string, which: 'moving' | 'open'): Promise<UpgradeSite[]> {
-    const ended = [...finalSteps];
-    let lowest: number | null = null;
-    if (which === 'open') {
-      const r = await this.o.db.selectFrom('herd_upgrade_sites').select((eb) => eb.fn.min('wave').as('wave')).where('upgrade_id', '=', upgradeId).where('step', 'not in', ended).executeTakeFirst();
-      if (r?.wave === null || r?.wave === undefined) return [];
-      lowest = Number(r.wave);
-    }
-    let q = this.o.db
-      .selectFrom('herd_upgrade_sites as h')
-      .leftJoin('sites as s', 's.environment_id', 'h.environment_id')
-      .selectAll('h')
-      .select(['s.maintenance_window as site_window', 's.policy as policy'])
-      .where('h.upgrade_id', '=', upgradeId)
-      .where('h.step', 'not in', ended);
-    if (which === 'moving') q = q.where('h.step', 'not in', ['pending', 'awaiting-approval']);
-    else q = q.where((eb) => eb.or([eb('h.step', '!=', 'pending'), eb('h.wave', '=', lowest!)]));
-    return q.orderBy('h.position').execute();
-  }
-
 }

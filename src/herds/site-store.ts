@@ -5,7 +5,7 @@
  * @module
  */
 import { systemActor, type Actor } from '../audit/audit.js';
-import type { SiteStep } from '../core/herd.js';
+import { finalSteps, type SiteStep } from '../core/herd.js';
 import type { Placements } from '../deploy/target.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
@@ -66,3 +66,28 @@ export async function failSite(ctx: SiteContext, site: UpgradeSite, reason: stri
   if (moved) await appendSiteEvent(ctx.db, site.upgrade_id, site.environment_id, 'reverting', `failed: ${reason}; reverting`);
 }
 
+/**
+ * The upgrade's sites with each one's window and policy: those in flight (`moving`), or what
+ * the plan's next step needs (`open`): every site not ended and not pending, and the pending
+ * ones of the lowest wave not ended — not the whole herd at every look (a 10,000-site upgrade
+ * reads its in-flight sites and one wave).
+ */
+export async function upgradeSites(db: Executor, upgradeId: string, which: 'moving' | 'open'): Promise<UpgradeSite[]> {
+  const ended = [...finalSteps];
+  let lowest: number | null = null;
+  if (which === 'open') {
+    const r = await db.selectFrom('herd_upgrade_sites').select((eb) => eb.fn.min('wave').as('wave')).where('upgrade_id', '=', upgradeId).where('step', 'not in', ended).executeTakeFirst();
+    if (r?.wave === null || r?.wave === undefined) return [];
+    lowest = Number(r.wave);
+  }
+  let q = db
+    .selectFrom('herd_upgrade_sites as h')
+    .leftJoin('sites as s', 's.environment_id', 'h.environment_id')
+    .selectAll('h')
+    .select(['s.maintenance_window as site_window', 's.policy as policy'])
+    .where('h.upgrade_id', '=', upgradeId)
+    .where('h.step', 'not in', ended);
+  if (which === 'moving') q = q.where('h.step', 'not in', ['pending', 'awaiting-approval']);
+  else q = q.where((eb) => eb.or([eb('h.step', '!=', 'pending'), eb('h.wave', '=', lowest!)]));
+  return q.orderBy('h.position').execute();
+}
