@@ -6,7 +6,8 @@
  *    on 10), on the embedded SQLite store and on a fresh PostgreSQL database, in this process:
  *    (a) planning an upgrade with `planHerdUpgrade` (the sites read from the store included), for
  *    every site and for a selector; (b) `startHerdUpgrade` (the plan stored: a row per site, one
- *    transaction); (c) `upgradeView` of that 10,000-site upgrade (its status). Then the same
+ *    transaction); (c) `upgradeView` of that 10,000-site upgrade (its status); (d) the herd
+ *    runner's read of it half-way through (`upgradeSites`), beside a read of every site. Then the same
  *    through a real `slipway server` process on each engine: the plan (dry run), the start and
  *    `GET /api/v1/workspaces/{ws}/upgrades/{id}` over HTTP. Targets: a plan under 1 s, the status
  *    under 200 ms. The seeded sites have no workloads: every upgrade is stored with a `--window`
@@ -33,6 +34,7 @@ import { sql } from 'kysely';
 import { parseCron } from '../src/core/cron.js';
 import { findUpgrade, planHerdUpgrade, startHerdUpgrade, upgradeView, type UpgradeInput } from '../src/herds/upgrades.js';
 import { seedApplication, seedSites } from '../src/herds/test-support/seed.js';
+import { upgradeSites } from '../src/herds/site-store.js';
 import { nowIso } from '../src/platform/time.js';
 import { openStore } from '../src/store/open.js';
 import type { ApplicationsTable, Db } from '../src/store/schema.js';
@@ -105,6 +107,8 @@ interface StoreResult {
   selectedWaves: number;
   start: Stats;
   status: Stats;
+  /** The runner's reads of the upgrade half-way (canary and the first batch done, the second batch next): what it reads now, and every site as it read before. */
+  runnerRead: { open: Stats; openRows: number; all: Stats };
   http: { plan: Stats; start: number; status: Stats; bytes: number; runnerNote: string };
 }
 
@@ -158,7 +162,13 @@ async function storeInProcess(engine: Engine): Promise<Omit<StoreResult, 'http'>
     if (view.sites.length !== siteCount || view.waves.length !== all.plan.waves.length) throw new Error(`the status shows ${view.sites.length} sites in ${view.waves.length} waves`);
     const status = stats(await timed(runs * 2, async () => upgradeView(ctx.db, await findUpgrade(ctx.db, access, lastId)), 3));
     log(`${engine}: start p50 ${ms(median(startTimes))}, status p50 ${ms(status.p50)}`);
-    return { seedMs, planAll, planAllWaves: all.plan.waves.length, planSelected, selectedSites: count(sel.plan), selectedWaves: sel.plan.waves.length, start: stats(startTimes), status };
+    // Half-way: the canary and the first batch done, the second batch next (its sites pending).
+    await ctx.db.updateTable('herd_upgrade_sites').set({ step: 'done' }).where('upgrade_id', '=', lastId).where('wave', '<=', 1).execute();
+    const openRows = (await upgradeSites(ctx.db, lastId, 'open')).length;
+    const everyRow = () => ctx.db.selectFrom('herd_upgrade_sites as h').leftJoin('sites as s', 's.environment_id', 'h.environment_id').selectAll('h').select(['s.maintenance_window as site_window', 's.policy as policy']).where('h.upgrade_id', '=', lastId).orderBy('h.position').execute();
+    const runnerRead = { open: stats(await timed(runs * 2, () => upgradeSites(ctx.db, lastId, 'open'), 3)), openRows, all: stats(await timed(runs * 2, everyRow, 3)) };
+    log(`${engine}: runner read p50 ${ms(runnerRead.open.p50)} (${openRows} rows), every site ${ms(runnerRead.all.p50)}`);
+    return { seedMs, planAll, planAllWaves: all.plan.waves.length, planSelected, selectedSites: count(sel.plan), selectedWaves: sel.plan.waves.length, start: stats(startTimes), status, runnerRead };
   } finally {
     await ctx.cleanup();
   }
@@ -234,6 +244,8 @@ async function storePart(): Promise<string> {
     `| plan \`--sites ${selector.replaceAll('|', '\\|')}\` (${s.selectedSites.toLocaleString('en')} sites): canary 10, batches of 5 %, budget 1 % (${s.selectedWaves} waves) | < 1 s | ${fmt(s.planSelected)} | ${fmt(p.planSelected)} | ${verdict((r) => r.planSelected.p95, 1000)} |`,
     `| start: the plan of every site stored (${n} site rows + the upgrade + audit, one transaction) | — | ${fmt(s.start)} | ${fmt(p.start)} | |`,
     `| status of the ${n}-site upgrade (\`upgradeView\`: 2 queries, waves and every site's step) | < 200 ms | ${fmt(s.status)} | ${fmt(p.status)} | ${verdict((r) => r.status.p95, 200)} |`,
+    `| the herd runner's read at each look (every 500 ms while sites are in flight) half-way through: the sites in flight and the next wave (${s.runnerRead.openRows.toLocaleString('en')} rows) | — | ${fmt(s.runnerRead.open)} | ${fmt(p.runnerRead.open)} | |`,
+    `| … the same look reading every site, as the runner did before (${n} rows) | — | ${fmt(s.runnerRead.all)} | ${fmt(p.runnerRead.all)} | |`,
     `| HTTP: \`POST …/applications/saas/upgrades/plan\` (the selector above, dry run) | < 1 s | ${fmt(s.http.plan)} | ${fmt(p.http.plan)} | ${verdict((r) => r.http.plan.p95, 1000)} |`,
     `| HTTP: \`POST …/applications/saas/upgrades\` (every site, stored; once) | — | ${ms(s.http.start)} | ${ms(p.http.start)} | |`,
     `| HTTP: \`GET /api/v1/workspaces/bench/upgrades/{id}\` (${(s.http.bytes / 1e6).toFixed(1)} MB of JSON) | < 200 ms | ${fmt(s.http.status)} | ${fmt(p.http.status)} | ${verdict((r) => r.http.status.p95, 200)} |`,
