@@ -18,8 +18,11 @@ describe.each(engines)('the continuous policy (%s)', (engine) => {
     const p = await project(ctx, access, 'shop');
     app = await seedApplication(ctx.db, access.workspace.id, p.project.id, 'shop', ['1.0.0', '1.1.0', '1.2.0-beta.1']);
     await seedSites(ctx.db, app, { count: 5, version: '1.0.0', digest: 'sha256:' + '0'.repeat(64), name: (i) => `s${i}` });
-    // s0, s1: continuous on stable; s2: continuous on beta; s3: continuous outside its window; s4: manual.
-    await ctx.db.updateTable('sites').set({ policy: 'continuous' }).where('name', 'in', ['s0', 's1', 's2', 's3']).execute();
+    // s0, s1: continuous on stable; s2: continuous on beta; s3: continuous outside its window; s4: manual; s5: continuous, nothing deployed yet.
+    await seedSites(ctx.db, app, { count: 1, version: '1.0.0', digest: 'sha256:' + '0'.repeat(64), name: () => 's5' });
+    const s5 = await ctx.db.selectFrom('sites').select('environment_id').where('name', '=', 's5').executeTakeFirstOrThrow();
+    await ctx.db.deleteFrom('releases').where('environment_id', '=', s5.environment_id).execute();
+    await ctx.db.updateTable('sites').set({ policy: 'continuous' }).where('name', 'in', ['s0', 's1', 's2', 's3', 's5']).execute();
     await ctx.db.updateTable('sites').set({ channel: 'beta' }).where('name', '=', 's2').execute();
     await ctx.db.updateTable('sites').set({ maintenance_window: `${(new Date().getUTCMinutes() + 30) % 60} * * * *` }).where('name', '=', 's3').execute();
   });

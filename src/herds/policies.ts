@@ -49,8 +49,10 @@ export async function startContinuousUpgrades(ctx: PolicyContext, now = new Date
     const behind = new Map<string, string[]>();
     for (const site of await siteRows(ctx.db, app.id)) {
       if (site.policy !== 'continuous' || (site.window !== null && !ctx.windowOpen(site.window, now))) continue;
+      // A site that runs nothing yet (made with --no-deploy, being set up) waits for its first deploy.
+      if (site.version === null) continue;
       const latest = latestOf(tags, site.channel);
-      const current = site.version ? parseSemVer(site.version) : null;
+      const current = parseSemVer(site.version);
       if (!latest || (current && compareSemVer(current, latest) >= 0)) continue;
       behind.set(latest.tag, [...(behind.get(latest.tag) ?? []), site.name]);
     }
