@@ -102,12 +102,23 @@ beforeAll(async () => {
   }
 }, 400_000);
 
+/**
+ * The databases this test's adopted PostgreSQL service made: each is owned by its attachment's
+ * group role, which the service's admin role (made for this test) joined to give it the database.
+ */
+async function ownDatabases(c: Client): Promise<string[]> {
+  const r = await c.query<{ datname: string }>(
+    "select d.datname from pg_database d where d.datname like 'slw\\_%' and (d.datdba = (select oid from pg_roles where rolname = $1) or exists (select 1 from pg_auth_members m where m.roleid = d.datdba and m.member = (select oid from pg_roles where rolname = $1)))",
+    [canaryRole],
+  );
+  return r.rows.map((row) => row.datname);
+}
+
 afterAll(async () => {
   await w?.dispose();
   for (const r of relays) await r.close();
   await withPg(async (c) => {
-    const dbs = await c.query<{ datname: string }>("select datname from pg_database where datdba = (select oid from pg_roles where rolname = $1)", [canaryRole]);
-    for (const d of dbs.rows) await c.query(`drop database if exists "${d.datname}" with (force)`);
+    for (const name of await ownDatabases(c)) await c.query(`drop database if exists "${name}" with (force)`);
     await c.query(`drop owned by ${canaryRole}`).catch(() => undefined);
     await c.query(`drop role if exists ${canaryRole}`).catch(() => undefined);
   }).catch(() => undefined);
@@ -205,8 +216,11 @@ describe('services attached to environments', () => {
   });
 
   it('refuses bad input with a code and leaves nothing behind', async () => {
-    const databases = async () => (await withPg((c) => c.query<{ n: string }>("select count(*) as n from pg_database where datname like 'slw\\_%'"))).rows[0]?.n;
+    // Only the databases of this test's adopted service: other tests make and drop theirs meanwhile.
+    const databases = async () => (await withPg(ownDatabases)).length;
     const before = await databases();
+    // dev's and prod's databases, at least (the query sees this test's own).
+    expect(before).toBeGreaterThanOrEqual(2);
     const code = (r: { stderr: string; json<T>(): T }) => r.json<{ error: { code: string } }>().error.code;
     const unknown = await w.cli(['service', 'create', 'x', '-w', w.ws, '--kind', 'mongodb', '--adopt', '-', '--json'], 'mongodb://127.0.0.1');
     expect(code(unknown)).toBe('SLW_SERVICE_KIND_UNKNOWN');
