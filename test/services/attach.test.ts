@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { adoptedDatabases, dropAdoptedAdmin } from '../support/postgres.js';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,25 +103,11 @@ beforeAll(async () => {
   }
 }, 400_000);
 
-/**
- * The databases this test's adopted PostgreSQL service made: each is owned by its attachment's
- * group role, which the service's admin role (made for this test) joined to give it the database.
- */
-async function ownDatabases(c: Client): Promise<string[]> {
-  const r = await c.query<{ datname: string }>(
-    "select d.datname from pg_database d where d.datname like 'slw\\_%' and (d.datdba = (select oid from pg_roles where rolname = $1) or exists (select 1 from pg_auth_members m where m.roleid = d.datdba and m.member = (select oid from pg_roles where rolname = $1)))",
-    [canaryRole],
-  );
-  return r.rows.map((row) => row.datname);
-}
-
 afterAll(async () => {
   await w?.dispose();
   for (const r of relays) await r.close();
   await withPg(async (c) => {
-    for (const name of await ownDatabases(c)) await c.query(`drop database if exists "${name}" with (force)`);
-    await c.query(`drop owned by ${canaryRole}`).catch(() => undefined);
-    await c.query(`drop role if exists ${canaryRole}`).catch(() => undefined);
+    await dropAdoptedAdmin(c, canaryRole);
   }).catch(() => undefined);
   await cleanup();
 }, 120_000);
@@ -217,7 +204,7 @@ describe('services attached to environments', () => {
 
   it('refuses bad input with a code and leaves nothing behind', async () => {
     // Only the databases of this test's adopted service: other tests make and drop theirs meanwhile.
-    const databases = async () => (await withPg(ownDatabases)).length;
+    const databases = async () => (await withPg((c) => adoptedDatabases(c, canaryRole))).length;
     const before = await databases();
     // dev's and prod's databases, at least (the query sees this test's own).
     expect(before).toBeGreaterThanOrEqual(2);

@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { dropAdoptedAdmin } from './postgres.js';
 import { deployWorld, viaProxy, type DeployWorld } from './deploy.js';
 import { buildHerdApp, herdManifest } from './herd-app.js';
 import { tempDir, type CliResult } from './server-process.js';
@@ -133,12 +134,9 @@ export function herdWorld(o: HerdWorldOptions): HerdWorld {
       for (const r of relays.splice(0)) await r.close().catch(() => undefined);
       if (!roleMade) return;
       roleMade = false;
-      // The attachments' databases and the role on the machine's PostgreSQL.
+      // The attachments' databases and roles, and the admin role, on the machine's PostgreSQL.
       await pgAdmin(async (c) => {
-        const dbs = await c.query<{ datname: string }>('select datname from pg_database where datdba = (select oid from pg_roles where rolname = $1)', [o.role]);
-        for (const d of dbs.rows) await c.query(`drop database if exists "${d.datname}" with (force)`);
-        await c.query(`drop owned by ${o.role}`).catch(() => undefined);
-        await c.query(`drop role if exists ${o.role}`).catch(() => undefined);
+        await dropAdoptedAdmin(c, o.role);
       }).catch(() => undefined);
     },
   };

@@ -41,3 +41,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * What an adopted PostgreSQL service made through `adminRole` (a role made for one test): each
+ * attachment is a database owned by a group role the admin joined to give it the database, and
+ * login roles that are members of that group.
+ */
+export async function adoptedDatabases(c: pg.Client, adminRole: string): Promise<string[]> {
+  const r = await c.query<{ datname: string }>(
+    "select d.datname from pg_database d where d.datname like 'slw\\_%' and (d.datdba = (select oid from pg_roles where rolname = $1) or exists (select 1 from pg_auth_members m where m.roleid = d.datdba and m.member = (select oid from pg_roles where rolname = $1)))",
+    [adminRole],
+  );
+  return r.rows.map((row) => row.datname);
+}
+
+/** Drops the attachments' databases and roles `adminRole` made, then `adminRole` itself (a test's clean-up; errors left to the caller). */
+export async function dropAdoptedAdmin(c: pg.Client, adminRole: string): Promise<void> {
+  for (const name of await adoptedDatabases(c, adminRole)) await c.query(`drop database if exists "${name}" with (force)`);
+  const groups = (await c.query<{ rolname: string }>("select r.rolname from pg_roles r join pg_auth_members m on m.roleid = r.oid where m.member = (select oid from pg_roles where rolname = $1) and r.rolname like 'slw\\_%'", [adminRole])).rows.map((r) => r.rolname);
+  for (const group of groups) {
+    const logins = (await c.query<{ rolname: string }>("select r.rolname from pg_roles r join pg_auth_members m on m.member = r.oid where m.roleid = (select oid from pg_roles where rolname = $1) and r.rolname like 'slw\\_%'", [group])).rows.map((r) => r.rolname);
+    for (const role of [...logins, group]) {
+      await c.query(`drop owned by "${role}"`).catch(() => undefined);
+      await c.query(`drop role if exists "${role}"`).catch(() => undefined);
+    }
+  }
+  await c.query(`drop owned by "${adminRole}"`).catch(() => undefined);
+  await c.query(`drop role if exists "${adminRole}"`);
+}
