@@ -130,7 +130,8 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
     await form.getByRole('button', { name: 'Save' }).click();
     await form.getByRole('status').filter({ hasText: 'Saved' }).waitFor(wait);
     expect(await show()).toEqual({ canary: 2, batch: '10%', parallel: 3, bakeSeconds: 60, failureBudget: '1', custom: true });
-    expect(await form.getByLabel('Bake').inputValue()).toBe('60s');
+    // The form is filled again from the application as read back, a moment after the API answers.
+    await expect.poll(() => form.getByLabel('Bake').inputValue(), wait).toBe('60s');
     await form.getByRole('button', { name: 'Back to the defaults' }).click();
     await expect.poll(show, { timeout: 30_000 }).toEqual({ canary: 1, batch: '25%', parallel: 5, bakeSeconds: 10, failureBudget: '0', custom: false });
     // The form is filled again once the page has read the application back: a moment after the API answers.
