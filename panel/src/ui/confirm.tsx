@@ -9,7 +9,7 @@ import { ErrorNote } from './bits';
 import { Dialog } from './dialog';
 import { useAction } from './hooks';
 
-export function ConfirmDialog<T>({ title, children, confirm, busy, action, onDone, onClose }: { title: string; children: ReactNode; confirm: string; busy?: string; action(): Promise<T>; onDone(result: T): void; onClose(): void }) {
+export function ConfirmDialog<T>({ title, children, confirm, busy, disabled = false, action, onDone, onClose }: { title: string; children: ReactNode; confirm: string; busy?: string; /** e.g. until a name is typed again */ disabled?: boolean; action(): Promise<T>; onDone(result: T): void; onClose(): void }) {
   const running = useAction();
   const go = async (e: FormEvent) => {
     e.preventDefault();
@@ -23,7 +23,7 @@ export function ConfirmDialog<T>({ title, children, confirm, busy, action, onDon
         {children}
         <ErrorNote error={running.error} />
         <div className="actions">
-          <button type="submit" className="danger" disabled={running.busy}>
+          <button type="submit" className="danger" disabled={running.busy || disabled}>
             {running.busy && busy ? busy : confirm}
           </button>
           <button type="button" className="ghost" onClick={onClose}>
