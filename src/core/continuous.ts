@@ -7,9 +7,7 @@
  * @module
  */
 import { SlipwayError } from './errors.js';
-import { BAKE_MAX_SECONDS, BAKE_MIN_SECONDS } from './gates.js';
-import { maxParallel, parseCount } from './herd.js';
-import { parseDuration } from './manifest.js';
+import { checkWaves, parseCount } from './herd.js';
 
 /** How an application's automatic upgrades move. */
 export interface ContinuousOptions {
@@ -39,19 +37,7 @@ const invalid = (flag: string, message: string) => new SlipwayError('SLW_VALIDAT
 
 /** `input` over `current`, every field checked; throws SLW_VALIDATION naming the option. */
 export function compileContinuous(input: ContinuousInput, current: ContinuousOptions = continuousDefaults): ContinuousOptions {
-  const canary = input.canary ?? current.canary;
-  if (!Number.isInteger(canary) || canary < 0 || canary > 1000) throw invalid('canary', `${canary}: give a number of sites from 0 to 1000`);
-  const parallel = input.parallel ?? current.parallel;
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > maxParallel) throw invalid('parallel', `${parallel}: give 1 to ${maxParallel} sites at once`);
-  let bakeSeconds = current.bakeSeconds;
-  if (input.bake !== undefined) {
-    try {
-      bakeSeconds = parseDuration(input.bake);
-    } catch {
-      throw invalid('bake', `'${input.bake}' is not a duration like 30s, 10m or 1h, or 0 for none`);
-    }
-    if (bakeSeconds !== 0 && (bakeSeconds < BAKE_MIN_SECONDS || bakeSeconds > BAKE_MAX_SECONDS)) throw invalid('bake', `${input.bake}: bake ${BAKE_MIN_SECONDS} s to ${BAKE_MAX_SECONDS / 3600} h, or 0 for none`);
-  }
+  const { canary, parallel, bakeSeconds } = checkWaves({ canary: input.canary ?? current.canary, parallel: input.parallel ?? current.parallel, bake: input.bake ?? current.bakeSeconds }, (option) => `--continuous-${option}`);
   const batch = (input.batch ?? current.batch).trim();
   if (parseCount(batch, 100, '--continuous-batch') < 1) throw invalid('batch', `${batch} moves no site; give at least 1 or 1%`);
   const failureBudget = (input.failureBudget ?? current.failureBudget).trim();

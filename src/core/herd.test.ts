@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetExhausted, matches, parseCount, parseSelector, planUpgrade, tick, type HerdSite, type SiteStep, type TickSite } from './herd.js';
+import { budgetExhausted, checkWaves, matches, parseCount, parseSelector, planUpgrade, tick, type HerdSite, type SiteStep, type TickSite } from './herd.js';
 
 const site = (name: string, version: string | null, labels: Record<string, string> = {}, channel = 'stable'): HerdSite => ({ name, version, channel, labels });
 const herd = Array.from({ length: 30 }, (_, i) => site(`s${String(i + 1).padStart(2, '0')}`, '1.0.0', { region: i % 2 ? 'eu' : 'us', ...(i < 3 ? { broken: 'yes' } : {}) }));
@@ -16,6 +16,20 @@ describe('site selectors', () => {
 
   it('refuses what is not a selector, with a code', () => {
     for (const bad of ['', 'region=eu,', '=eu', 'region=e u', '!region=eu', 'region=a||b']) expect(() => parseSelector(bad), bad).toThrow(expect.objectContaining({ code: 'SLW_INVALID_SELECTOR' }));
+  });
+});
+
+describe('checkWaves', () => {
+  const plain = (option: string) => `--${option}`;
+  it('answers the bake in seconds', () => {
+    expect(checkWaves({ canary: 1, parallel: 5, bake: '2m' }, plain)).toEqual({ canary: 1, parallel: 5, bakeSeconds: 120 });
+    expect(checkWaves({ canary: 0, parallel: 1, bake: 0 }, plain).bakeSeconds).toBe(0);
+  });
+  it('names each refused option as the caller spells it', () => {
+    expect(() => checkWaves({ canary: -1, parallel: 5, bake: 0 }, plain)).toThrow(/^--canary -1: give a number of sites/);
+    expect(() => checkWaves({ canary: 1, parallel: 0, bake: 0 }, (o) => `--continuous-${o}`)).toThrow(/^--continuous-parallel 0: give 1 to 50/);
+    expect(() => checkWaves({ canary: 1, parallel: 2, bake: 'soon' }, plain)).toThrow(/^--bake 'soon' is not a duration/);
+    expect(() => checkWaves({ canary: 1, parallel: 2, bake: '1s' }, plain)).toThrow(/^--bake 1s: bake/);
   });
 });
 

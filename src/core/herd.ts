@@ -10,6 +10,8 @@
  * @module
  */
 import { SlipwayError } from './errors.js';
+import { BAKE_MAX_SECONDS, BAKE_MIN_SECONDS } from './gates.js';
+import { parseDuration } from './manifest.js';
 import { compareSemVer, parseSemVer } from './semver.js';
 
 export interface HerdSite {
@@ -76,6 +78,34 @@ export function parseCount(text: string, total: number, what: string): number {
   if (!m[2]) return n;
   if (n > 100) throw new SlipwayError('SLW_VALIDATION', `${what} ${text} is above 100%`);
   return total === 0 ? 0 : Math.max(n === 0 ? 0 : 1, Math.ceil((total * n) / 100));
+}
+
+/** The wave options an upgrade and an application's automatic upgrades share, as given. */
+export interface WaveInput {
+  canary: number;
+  parallel: number;
+  /** A duration (`30s`, `2m`) or seconds; 0: no bake. */
+  bake: string | number;
+}
+
+/**
+ * Checks the shared wave options (canaries, sites at once, bake) and answers the bake in seconds;
+ * `flag` names an option as its caller spells it (`--canary`, `--continuous-canary`), so every
+ * refusal is SLW_VALIDATION naming what to change.
+ */
+export function checkWaves(input: WaveInput, flag: (option: keyof WaveInput) => string): { canary: number; parallel: number; bakeSeconds: number } {
+  const { canary, parallel, bake } = input;
+  const invalid = (option: keyof WaveInput, why: string) => new SlipwayError('SLW_VALIDATION', `${flag(option)} ${why}`);
+  if (!Number.isInteger(canary) || canary < 0 || canary > 1000) throw invalid('canary', `${canary}: give a number of sites from 0 to 1000`);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > maxParallel) throw invalid('parallel', `${parallel}: give 1 to ${maxParallel} sites at once`);
+  let bakeSeconds: number;
+  try {
+    bakeSeconds = parseDuration(bake);
+  } catch {
+    throw invalid('bake', `'${bake}' is not a duration like 30s, 10m or 1h, or 0 for none`);
+  }
+  if (bakeSeconds !== 0 && (bakeSeconds < BAKE_MIN_SECONDS || bakeSeconds > BAKE_MAX_SECONDS)) throw invalid('bake', `${bake}: bake ${BAKE_MIN_SECONDS} s to ${BAKE_MAX_SECONDS / 3600} h, or 0 for none`);
+  return { canary, parallel, bakeSeconds };
 }
 
 export interface UpgradeOptions {

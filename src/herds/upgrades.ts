@@ -11,9 +11,7 @@
  * @module
  */
 import { SlipwayError, notFound } from '../core/errors.js';
-import { parseDuration } from '../core/manifest.js';
-import { BAKE_MAX_SECONDS, BAKE_MIN_SECONDS } from '../core/gates.js';
-import { finalSteps, maxParallel, planUpgrade, type HerdPlan, type HerdState, type SiteStep } from '../core/herd.js';
+import { checkWaves, finalSteps, planUpgrade, type HerdPlan, type HerdState, type SiteStep } from '../core/herd.js';
 import { recordAudit, type Actor } from '../audit/audit.js';
 import type { ApplicationsTable, Db, Executor, HerdUpgradeSitesTable, HerdUpgradesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
@@ -60,12 +58,7 @@ export const upgradeDefaults = { canary: 1, batch: '25%', parallel: 5, bake: '30
 export type WindowCheck = (cron: string) => void;
 
 export function compileOptions(input: UpgradeInput, checkWindow: WindowCheck): UpgradeOptions {
-  const canary = input.canary ?? upgradeDefaults.canary;
-  const parallel = input.parallel ?? upgradeDefaults.parallel;
-  if (!Number.isInteger(canary) || canary < 0 || canary > 1000) throw new SlipwayError('SLW_VALIDATION', `--canary ${canary}: give a number of sites from 0 to 1000`);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > maxParallel) throw new SlipwayError('SLW_VALIDATION', `--parallel ${parallel}: give 1 to ${maxParallel} sites at once`);
-  const bakeSeconds = parseDuration(input.bake ?? upgradeDefaults.bake);
-  if (bakeSeconds !== 0 && (bakeSeconds < BAKE_MIN_SECONDS || bakeSeconds > BAKE_MAX_SECONDS)) throw new SlipwayError('SLW_VALIDATION', `--bake ${input.bake}: bake ${BAKE_MIN_SECONDS} s to ${BAKE_MAX_SECONDS / 3600} h, or 0 for none`);
+  const { canary, parallel, bakeSeconds } = checkWaves({ canary: input.canary ?? upgradeDefaults.canary, parallel: input.parallel ?? upgradeDefaults.parallel, bake: input.bake ?? upgradeDefaults.bake }, (option) => `--${option}`);
   const window = input.window ?? null;
   if (window !== null) checkWindow(window);
   return { canary, batch: input.batch ?? upgradeDefaults.batch, parallel, bakeSeconds, failureBudget: input.failureBudget ?? upgradeDefaults.failureBudget, window, allowDowngrade: input.allowDowngrade ?? false };
