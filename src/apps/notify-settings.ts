@@ -16,11 +16,10 @@
 import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../core/errors.js';
 import { parseNotifyUrl } from '../core/notifications.js';
-import { recordAudit } from '../audit/audit.js';
 import type { EgressPolicy } from '../registry/client/index.js';
 import type { Keyring } from '../secrets/secrets.js';
-import type { ApplicationsTable, Db } from '../store/schema.js';
-import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import type { ApplicationsTable } from '../store/schema.js';
+import type { AppChange } from './app-changes.js';
 
 /** What `slipway app set` changes about notifications. */
 export interface NotifySettings {
@@ -52,23 +51,18 @@ export function notifyHostRefused(host: string, kind: string, viaName: boolean):
 export const notifyEgressUse = { option: '--allow-webhook-host', refused: notifyHostRefused };
 
 /**
- * Applies notify settings to `app`; returns the secret when Slipway just made it (shown once),
- * else null. Nothing is stored when the URL is invalid or its host refused.
+ * The change notify settings make to `app` (null: none), and the secret when Slipway just made it
+ * (shown once), else null. Throws, storing nothing, when the URL is invalid or its host refused.
  */
-export async function setNotify(db: Db, keyring: Keyring, egress: EgressPolicy, access: WorkspaceAccess, app: ApplicationsTable, input: NotifySettings): Promise<{ app: ApplicationsTable; secret: string | null }> {
+export async function notifyChange(keyring: Keyring, egress: EgressPolicy, app: ApplicationsTable, input: NotifySettings): Promise<{ change: AppChange | null; secret: string | null }> {
   const given = input.notifySecret;
   if (given !== undefined && (given.length < 16 || given.length > 256)) throw new SlipwayError('SLW_VALIDATION', 'a notify secret is 16 to 256 characters; or leave it out and Slipway makes one');
   if (input.notifyUrl === null) {
     if (given !== undefined || input.rotateNotifySecret) throw new SlipwayError('SLW_VALIDATION', 'removing the notify URL removes its secret too; give no secret or rotation with it');
-    if (app.notify_url === null) return { app, secret: null };
-    const next = { ...app, notify_url: null, notify_secret_envelope: null };
-    await db.transaction().execute(async (tx) => {
-      await tx.updateTable('applications').set({ notify_url: null, notify_secret_envelope: null }).where('id', '=', app.id).execute();
-      await recordAudit(tx, actorOf(access.principal), { workspaceId: app.workspace_id, action: 'application.notify-url.remove', targetType: 'application', target: app.name, details: {} });
-    });
-    return { app: next, secret: null };
+    if (app.notify_url === null) return { change: null, secret: null };
+    return { change: { set: { notify_url: null, notify_secret_envelope: null }, action: 'application.notify-url.remove', details: {} }, secret: null };
   }
-  if (input.notifyUrl === undefined && given === undefined && !input.rotateNotifySecret) return { app, secret: null };
+  if (input.notifyUrl === undefined && given === undefined && !input.rotateNotifySecret) return { change: null, secret: null };
   let url = app.notify_url;
   if (input.notifyUrl !== undefined) {
     const parsed = parseNotifyUrl(input.notifyUrl);
@@ -79,11 +73,7 @@ export async function setNotify(db: Db, keyring: Keyring, egress: EgressPolicy, 
   const newSecret = given === undefined && (input.rotateNotifySecret || app.notify_secret_envelope === null) ? randomBytes(32).toString('hex') : null;
   const secret = given ?? newSecret;
   const envelope = secret === null ? app.notify_secret_envelope : keyring.seal(notifySecretIdentity(app), secret);
-  const next = { ...app, notify_url: url, notify_secret_envelope: envelope };
-  await db.transaction().execute(async (tx) => {
-    await tx.updateTable('applications').set({ notify_url: url, notify_secret_envelope: envelope }).where('id', '=', app.id).execute();
-    // The host only: a URL may carry a token in its path or query.
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: app.workspace_id, action: 'application.notify-url.set', targetType: 'application', target: app.name, details: { host: new URL(url).host, secret: secret === null ? 'kept' : given !== undefined ? 'given' : 'made' } });
-  });
-  return { app: next, secret: newSecret };
+  // The audit names the host only: a URL may carry a token in its path or query.
+  const details = { host: new URL(url).host, secret: secret === null ? 'kept' : given !== undefined ? 'given' : 'made' };
+  return { change: { set: { notify_url: url, notify_secret_envelope: envelope }, action: 'application.notify-url.set', details }, secret: newSecret };
 }

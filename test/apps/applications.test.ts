@@ -170,6 +170,10 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications', () => {
     expect(refusedDev.status).toBe(403);
     expect(refusedDev.text).toContain('SLW_FORBIDDEN');
     expect(ok<{ continuous: { parallel: number; custom: boolean } }>(await developer.get('/api/v1/workspaces/acme/applications/shop')).continuous).toMatchObject({ parallel: 5, custom: false });
+    // One request changes all it asks or nothing: a bad notify URL keeps the good options out too.
+    const mixed = await admin.patch('/api/v1/workspaces/acme/applications/shop', { continuous: { parallel: 7 }, notifyUrl: 'ftp://hooks.example.com/x' });
+    expect(mixed.status, mixed.text).toBe(400);
+    expect(ok<{ continuous: { parallel: number; custom: boolean } }>(await admin.get('/api/v1/workspaces/acme/applications/shop')).continuous).toMatchObject({ parallel: 5, custom: false });
   }, 120_000);
 
   it('forgets an application on remove, keeping its project and images', async () => {

@@ -7,8 +7,9 @@ import { assertCan } from '../../core/roles.js';
 import { deleteAppHook, ensureAppHook, findAppHook, toAppHookInfo } from '../../apps/app-hooks.js';
 import { describeApplication, findApplication } from '../../apps/applications.js';
 import { listNotifications } from '../../apps/notifications.js';
-import { nextContinuous, setContinuous } from '../../apps/continuous-settings.js';
-import { notifyEgressUse, setNotify } from '../../apps/notify-settings.js';
+import { applyAppChanges } from '../../apps/app-changes.js';
+import { continuousChange, nextContinuous } from '../../apps/continuous-settings.js';
+import { notifyChange, notifyEgressUse } from '../../apps/notify-settings.js';
 import { EgressPolicy } from '../../registry/client/index.js';
 import { defineRoute } from '../http/route.js';
 import type { ServerDeps } from '../deps.js';
@@ -45,11 +46,11 @@ export const appNotificationRoutes = [
       const app = await findApplication(deps.db, access, params.application);
       // Automatic upgrades move sites like a herd upgrade does: their options are an admin's to set.
       if (body.continuous !== undefined) assertCan(access.role, 'promotion.approve');
-      // Checked before anything is stored: a bad option loses no other change.
-      const continuous = body.continuous === undefined ? undefined : nextContinuous(app, body.continuous);
-      const r = await setNotify(deps.db, deps.keyring, notifyEgress(deps), access, app, body);
-      const next = continuous === undefined ? r.app : await setContinuous(deps.db, access, r.app, continuous);
-      return { application: await describeApplication(deps.db, access, next), notifySecret: r.secret };
+      // Everything is checked before anything is stored, then stored in one transaction: all or nothing.
+      const continuous = body.continuous === undefined ? null : continuousChange(app, nextContinuous(app, body.continuous));
+      const notify = await notifyChange(deps.keyring, notifyEgress(deps), app, body);
+      const next = await applyAppChanges(deps.db, access, app, [notify.change, continuous]);
+      return { application: await describeApplication(deps.db, access, next), notifySecret: notify.secret };
     },
   }),
   defineRoute({
