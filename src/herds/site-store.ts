@@ -74,12 +74,6 @@ export async function failSite(ctx: SiteContext, site: UpgradeSite, reason: stri
  */
 export async function upgradeSites(db: Executor, upgradeId: string, which: 'moving' | 'open'): Promise<UpgradeSite[]> {
   const ended = [...finalSteps];
-  let lowest: number | null = null;
-  if (which === 'open') {
-    const r = await db.selectFrom('herd_upgrade_sites').select((eb) => eb.fn.min('wave').as('wave')).where('upgrade_id', '=', upgradeId).where('step', 'not in', ended).executeTakeFirst();
-    if (r?.wave === null || r?.wave === undefined) return [];
-    lowest = Number(r.wave);
-  }
   let q = db
     .selectFrom('herd_upgrade_sites as h')
     .leftJoin('sites as s', 's.environment_id', 'h.environment_id')
@@ -88,6 +82,10 @@ export async function upgradeSites(db: Executor, upgradeId: string, which: 'movi
     .where('h.upgrade_id', '=', upgradeId)
     .where('h.step', 'not in', ended);
   if (which === 'moving') q = q.where('h.step', 'not in', ['pending', 'awaiting-approval']);
-  else q = q.where((eb) => eb.or([eb('h.step', '!=', 'pending'), eb('h.wave', '=', lowest!)]));
+  else {
+    // The lowest wave not ended, as a scalar subquery: one round trip.
+    const lowest = db.selectFrom('herd_upgrade_sites as w').select((eb) => eb.fn.min('w.wave').as('wave')).where('w.upgrade_id', '=', upgradeId).where('w.step', 'not in', ended);
+    q = q.where((eb) => eb.or([eb('h.step', '!=', 'pending'), eb('h.wave', '=', lowest)]));
+  }
   return q.orderBy('h.position').execute();
 }
