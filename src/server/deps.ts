@@ -50,7 +50,7 @@ export interface ServerDeps {
   /** Event streams one API token may hold open at once (default 20; http/stream-limits.ts). */
   maxStreamsPerToken?: number;
   /** Services: the drivers per kind, which hosts may be adopted, a nudge for the services sweep, provisioning, and the backup drivers. */
-  services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void; provisioning?: () => Provisioning | null; backups: ServiceBackupDrivers };
+  services: { drivers: ServiceDrivers; hosts: ServiceHostPolicy; poke(): void; provisioning?: () => Provisioning | null; backups: ServiceBackupDrivers; /** Backups kept per attachment (0: every one; --keep-backups). */ keepBackups?: number };
   /** Servers and their agents: the internal CA, live sessions, the gateway URL (absent: the fleet is off). */
   fleet?: FleetContext;
   /** Which git hosts projects may link (`--allow-git-host`; absent: none on an internal address). */

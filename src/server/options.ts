@@ -137,6 +137,8 @@ const schema = z.object({
   agentCertTtl: z.coerce.number().int().min(60).max(30 * 86400).default(21600),
   /** Seconds between agent heartbeats. @default 10 */
   agentHeartbeat: z.coerce.number().int().min(1).max(300).default(10),
+  /** Backups kept per attachment: after each new one the oldest beyond this are removed (never one an unfinished upgrade needs); 0 keeps every one. @default 0 */
+  keepBackups: z.coerce.number().int().min(0).max(100_000).default(0),
   /** The shortest poll interval an upstream application may ask for, in seconds. @default 30 */
   upstreamMinPoll: z.coerce.number().int().min(1).max(86400).default(30),
   /** The ACME directory servers' edges get certificates from (names that are not private); absent: Let's Encrypt (Caddy's default issuers). */
@@ -197,6 +199,8 @@ export interface ServerOptions {
   acme: { directory: string | null; caRootPem: string | null; email: string | null };
   /** Upstream applications: the shortest poll interval allowed, in seconds. */
   upstreamMinPollSeconds: number;
+  /** Service backups kept per attachment (0: every one). */
+  keepBackups: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -224,6 +228,7 @@ export interface ServerFlags {
   acmeDirectory?: string | undefined;
   acmeCaRoot?: string | undefined;
   acmeEmail?: string | undefined;
+  keepBackups?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -258,6 +263,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     agentCertTtl: env.SLIPWAY_AGENT_CERT_TTL,
     agentHeartbeat: env.SLIPWAY_AGENT_HEARTBEAT,
     upstreamMinPoll: env.SLIPWAY_UPSTREAM_MIN_POLL,
+    keepBackups: flags.keepBackups ?? env.SLIPWAY_KEEP_BACKUPS,
     acmeDirectory: flags.acmeDirectory ?? env.SLIPWAY_ACME_DIRECTORY,
     acmeCaRoot: flags.acmeCaRoot ?? env.SLIPWAY_ACME_CA_ROOT,
     acmeEmail: flags.acmeEmail ?? env.SLIPWAY_ACME_EMAIL,
@@ -296,6 +302,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     gateway: { listen: o.gatewayListen, url: o.gatewayUrl?.replace(/\/$/, ''), agentCertificateMs: o.agentCertTtl * 1000, heartbeatSeconds: o.agentHeartbeat },
     acme: { directory: o.acmeDirectory ?? null, caRootPem: o.acmeCaRoot === undefined ? null : readCaRoots(o.acmeCaRoot), email: o.acmeEmail ?? null },
     upstreamMinPollSeconds: o.upstreamMinPoll,
+    keepBackups: o.keepBackups,
   };
 }
 

@@ -22,6 +22,7 @@ import { actorOf } from '../tenancy/principal.js';
 import type { ServiceBackupDrivers } from './backup-driver.js';
 import { backupBody, verifyBackupFile, writeBackupFile } from './backup-file.js';
 import { findAttachment } from './attachments.js';
+import { backupDir, pruneBackups } from './backup-retention.js';
 import { adminOf, findService, type ServiceContext } from './services.js';
 
 /** The services context plus where backups are kept and the drivers that make them. */
@@ -29,6 +30,8 @@ export interface BackupContext extends ServiceContext {
   backups: ServiceBackupDrivers;
   /** The server's data directory (backups go to `service-backups/` in it). */
   dataDir: string;
+  /** Backups kept per attachment after a new one (`--keep-backups`); 0 or absent: every one. */
+  keepBackups?: number | undefined;
 }
 
 /** A backup as the API shows it. */
@@ -52,7 +55,6 @@ export interface RestoreInfo {
   durationMs: number;
 }
 
-const backupDir = (dataDir: string, attachmentId: string) => join(dataDir, 'service-backups', attachmentId);
 
 function toInfo(service: ServicesTable, access: EnvironmentAccess, a: ServiceAttachmentsTable, b: ServiceBackupsTable, email: string | null): BackupInfo {
   return { id: b.id, service: service.name, kind: b.kind as ServiceKind, project: access.project.name, environment: access.environment.name, as: a.prefix === '' ? null : a.prefix, size: Number(b.size), sha256: b.sha256, release: b.release_number, createdAt: b.created_at, createdBy: email };
@@ -101,6 +103,9 @@ export async function backupAttachment(ctx: BackupContext, access: EnvironmentAc
     await rm(path, { force: true });
     throw error;
   }
+  // Retention after the new backup is stored (it is the newest, so it stays). A failure here
+  // leaves the old ones for the next backup to remove; the backup itself succeeded.
+  if (ctx.keepBackups) await pruneBackups(ctx.db, ctx.dataDir, attachment.id, ctx.keepBackups).catch(() => undefined);
   const email = access.principal.userId === null ? null : ((await ctx.db.selectFrom('users').select('email').where('id', '=', access.principal.userId).executeTakeFirst())?.email ?? null);
   return toInfo(service, access, attachment, row, email);
 }

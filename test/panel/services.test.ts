@@ -158,6 +158,24 @@ describe('services in the panel', () => {
     }
   }, 60_000);
 
+  it('removes a backup after a confirmation naming it; the list and the API no longer have it', async () => {
+    const card = page.locator('section[data-backups="cache"]');
+    const backups = card.locator('tr[data-backup]');
+    await card.getByRole('button', { name: 'Back up cache' }).click();
+    await card.getByRole('status').filter({ hasText: /Backed up cache/ }).waitFor(wait);
+    await expect.poll(() => backups.count(), wait).toBe(2);
+    const older = (await backups.nth(1).getAttribute('data-backup')) ?? '';
+    await backups.nth(1).getByRole('button', { name: 'Remove this backup' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove a backup of cache?' });
+    await dialog.getByText('can no longer be restored').waitFor();
+    await dialog.getByRole('button', { name: 'Remove backup' }).click();
+    await card.getByRole('status').filter({ hasText: 'Removed the backup of cache' }).waitFor(wait);
+    await expect.poll(() => backups.count(), wait).toBe(1);
+    const listed = ok<{ backups: Array<{ id: string }> }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/projects/shop/environments/dev/attachments/cache/backups`));
+    expect(listed.backups.map((b) => b.id)).not.toContain(older);
+    expect(listed.backups).toHaveLength(1);
+  }, 90_000);
+
   it('refuses to remove an attached service and shows the code; the detail lists the attachment', async () => {
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: ws, exact: true }).click();
     await page.getByRole('link', { name: 'Services', exact: true }).click();
@@ -203,7 +221,7 @@ describe('services in the panel', () => {
     await page.goto(`${server.url}/w/${ws}/audit`);
     await page.getByLabel('Action').fill('service.*');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    for (const action of ['service.create', 'service.attach', 'service.rotate', 'service.backup', 'service.restore', 'service.detach', 'service.detached', 'service.remove']) {
+    for (const action of ['service.create', 'service.attach', 'service.rotate', 'service.backup', 'service.restore', 'service.backup.delete', 'service.detach', 'service.detached', 'service.remove']) {
       await page.locator('tbody tr', { has: page.getByText(action, { exact: true }) }).first().waitFor();
     }
     await expectNoSecretInPage();

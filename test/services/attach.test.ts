@@ -18,6 +18,7 @@ import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, ok, type Api } from '../support/api.js';
+import { addMember, workspaceToken } from '../support/fixtures.js';
 import { deployWorld, loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
 import { cleanup, tempDir } from '../support/server-process.js';
 import { AmqpConnection } from '../../src/drivers/test-support/amqp.js';
@@ -78,7 +79,7 @@ beforeAll(async () => {
     await c.query(`drop role if exists ${canaryRole}`);
     await c.query(`create role ${canaryRole} login createdb createrole password '${canary}'`);
   });
-  w = await deployWorld({ workspace: 'svc', args: ['--allow-service-host', '127.0.0.1'] });
+  w = await deployWorld({ workspace: 'svc', args: ['--allow-service-host', '127.0.0.1', '--keep-backups', '2'] });
   admin = apiClient(w.server.url, w.server.adminToken);
   ok(await admin.post(`/api/v1/workspaces/${w.ws}/projects`, { name: 'svcapp' }));
   await pushNodeBase(w.docker, `${w.host}/${w.ws}/base:node`);
@@ -272,6 +273,29 @@ describe('services attached to environments', () => {
     expect(await rows()).toEqual([1, 2]);
     const list = await w.run(['service', 'backups', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--json']);
     expect(list.json<{ backups: Array<{ id: string }> }>().backups.map((x) => x.id)).toEqual([backup.id]);
+
+    // --keep-backups 2: a third backup removes the oldest; a developer may not remove one, an admin may.
+    const more: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const m = await w.run(['service', 'backup', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--json']);
+      expect(m.code, m.stderr).toBe(0);
+      more.push(m.json<{ id: string }>().id);
+    }
+    const listed = async () => (await w.run(['service', 'backups', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--json'])).json<{ backups: Array<{ id: string }> }>().backups.map((x) => x.id);
+    expect(await listed()).toEqual([...more].reverse());
+    await addMember(admin, w.ws, 'dev@example.com', 'developer');
+    const developer = (await workspaceToken(admin, w.ws, 'developer', 'dev@example.com')).api;
+    const path = `/api/v1/workspaces/${w.ws}/projects/svcapp/environments/prod/attachments/pg/backups/${more[0]}`;
+    const refused = await developer.delete(path);
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('SLW_FORBIDDEN');
+    const rm = await w.run(['service', 'backup-rm', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--backup', more[0]!, '--json']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.json<{ deleted: string }>().deleted).toBe(more[0]);
+    expect(await listed()).toEqual([more[1]]);
+    const again = await w.run(['service', 'backup-rm', 'pg', '-w', w.ws, '-p', 'svcapp', '-e', 'prod', '--backup', more[0]!]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('SLW_NOT_FOUND');
   });
 
   it('keeps every secret out of logs, answers, audit entries, labels and the plain store', async () => {

@@ -1,13 +1,15 @@
 /**
  * One attachment's backups (newest first, kept in the server's data directory): its last
- * backup, **Back up** (says the new backup's size and time), and **Restore** on each, behind a
- * confirmation dialog. Refusals come with their code (SLW_FORBIDDEN: restore needs an admin).
+ * backup, **Back up** (says the new backup's size and time), and **Restore** and **Remove** on
+ * each, behind a confirmation dialog. Refusals come with their code (SLW_FORBIDDEN: restoring and
+ * removing need an admin; SLW_BACKUP_IN_USE: an unfinished upgrade may still restore it).
  */
 import { useState } from 'react';
-import { get, post } from '../api';
+import { del, get, post } from '../api';
 import { ago, duration, formatBytes } from '../format';
 import type { AttachmentInfo, BackupBody, BackupInfo, BackupList, RestoreResult } from '../types';
 import { ErrorNote, Loading, Table } from '../ui/bits';
+import { ConfirmDialog } from '../ui/confirm';
 import { useAction, useLoad } from '../ui/hooks';
 import { RestoreDialog } from './RestoreDialog';
 
@@ -25,6 +27,8 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
   const [made, setMade] = useState<BackupInfo | null>(null);
   const [restoring, setRestoring] = useState<BackupInfo | null>(null);
   const [restored, setRestored] = useState<RestoreResult | null>(null);
+  const [removing, setRemoving] = useState<BackupInfo | null>(null);
+  const [removed, setRemoved] = useState<BackupInfo | null>(null);
   const label = `${a.service}${a.as ? ` as ${a.as}` : ''}`;
   const backups = list.data?.backups ?? [];
   const last = backups[0];
@@ -58,6 +62,11 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
           Restored {label} from the backup of {new Date(restored.backup.createdAt).toLocaleString()} in {duration(restored.durationMs)}.
         </p>
       )}
+      {removed && (
+        <p role="status" className="note">
+          Removed the backup of {label} taken {new Date(removed.createdAt).toLocaleString()} ({formatBytes(removed.size)}).
+        </p>
+      )}
       <ErrorNote error={list.error} />
       {!list.data && !list.error && <Loading what="backups" />}
       {backups.length > 0 && (
@@ -74,6 +83,9 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
               <td className="actions">
                 <button type="button" className="ghost danger" onClick={() => setRestoring(b)}>
                   Restore<span className="sr-only"> this backup</span>
+                </button>
+                <button type="button" className="ghost danger" onClick={() => setRemoving(b)}>
+                  Remove<span className="sr-only"> this backup</span>
                 </button>
               </td>
             </tr>
@@ -92,6 +104,25 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
             setRestored(r);
           }}
         />
+      )}
+      {removing && (
+        <ConfirmDialog
+          title={`Remove a backup of ${label}?`}
+          confirm="Remove backup"
+          busy="Removing…"
+          action={() => del<{ deleted: string }>(`${url}/${encodeURIComponent(removing.id)}`, { as: a.as ?? undefined })}
+          onClose={() => setRemoving(null)}
+          onDone={() => {
+            setRemoved(removing);
+            setRemoving(null);
+            setMade(null);
+            list.reload();
+          }}
+        >
+          <p>
+            The backup of {label} taken {new Date(removing.createdAt).toLocaleString()} ({formatBytes(removing.size)}, sha256 <code>{removing.sha256.slice(0, 12)}</code>) and its file are deleted: it can no longer be restored.
+          </p>
+        </ConfirmDialog>
       )}
     </section>
   );

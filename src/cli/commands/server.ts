@@ -44,8 +44,9 @@ export function registerServer(program: Command, run: Runner, fail: (error: unkn
     .option('--acme-directory <url>', "the ACME directory servers' edges get certificates from for public names (default: $SLIPWAY_ACME_DIRECTORY, else Let's Encrypt)")
     .option('--acme-ca-root <file>', "a PEM file of the CA roots servers' edges trust when talking to that directory, for a private ACME CA (default: $SLIPWAY_ACME_CA_ROOT; none)")
     .option('--acme-email <address>', 'the contact address of the ACME account (default: $SLIPWAY_ACME_EMAIL; none)')
+    .option('--keep-backups <n>', "service backups kept per attachment: after each new one the oldest beyond N are removed, never one an unfinished herd or service upgrade needs (default: $SLIPWAY_KEEP_BACKUPS or 0: keep every one)")
     .option('--log-format <format>', 'auto (readable lines on a terminal, JSON otherwise), json or pretty (default: $SLIPWAY_LOG_FORMAT or auto)')
-    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; allowServiceHost?: string[]; allowGitHost?: string[]; allowWebhookHost?: string[]; logFormat?: string; gatewayListen?: string; gatewayUrl?: string; acmeDirectory?: string; acmeCaRoot?: string; acmeEmail?: string }) => {
+    .action(async (flags: { dataDir?: string; listen?: string; databaseUrl?: string; proxyListen?: string; stopProxy?: boolean; publicUrl?: string; trustedProxy?: string[]; metricsListen?: string; maxBlobSize?: string; allowRegistryHost?: string[]; allowServiceHost?: string[]; allowGitHost?: string[]; allowWebhookHost?: string[]; logFormat?: string; gatewayListen?: string; gatewayUrl?: string; acmeDirectory?: string; acmeCaRoot?: string; acmeEmail?: string; keepBackups?: string }) => {
       try {
         // Loaded here, not at the top: every other command starts without the server's modules.
         const { parseServerOptions } = await import('../../server/options.js');

@@ -168,4 +168,18 @@ export function registerServices(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, r, () => `restored ${b.service} (${b.kind}) of ${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''} from ${b.id} (${b.createdAt}, ${bytes(b.size)}) in ${(r.durationMs / 1000).toFixed(1)} s`);
     }),
   );
+  asOption(
+    withEnvironment(
+      service
+        .command('backup-rm <name>')
+        .description('remove one of an attachment\'s backups, its file too (refused while an unfinished herd or service upgrade may still restore it)')
+        .requiredOption('--backup <id>', 'the backup id (slipway service backups NAME)'),
+    ),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const query = ctx.opts.as === undefined ? '' : `?as=${encodeURIComponent(String(ctx.opts.as))}`;
+      const r = await ctx.client.request<{ deleted: string }>('DELETE', `${attachmentsPath(ctx, name, 'backups', String(ctx.opts.backup))}${query}`);
+      emit(ctx.io, ctx.json, r, () => `removed backup ${r.deleted} of ${name}`);
+    }),
+  );
 }

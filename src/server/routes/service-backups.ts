@@ -1,5 +1,7 @@
 /** Routes: backups of an attachment's data, and restores from them. */
+import { deletedSchema } from '../../api/common.js';
 import { backupBody, backupListSchema, backupParam, backupQuery, backupSchema, restoreSchema, serviceParam } from '../../api/services.js';
+import { deleteBackup } from '../../services/backup-retention.js';
 import { createBackup, listBackups, restoreBackup, type BackupContext } from '../../services/backups.js';
 import type { ServerDeps } from '../deps.js';
 import { defineRoute } from '../http/route.js';
@@ -7,7 +9,7 @@ import { defineRoute } from '../http/route.js';
 const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
 
 /** With provisioning: a provisioned service's admin connection goes to the address its target reports. */
-export const backupContext = (deps: ServerDeps): BackupContext => ({ db: deps.db, keyring: deps.keyring, drivers: deps.services.drivers, hosts: deps.services.hosts, provisioning: deps.services.provisioning, backups: deps.services.backups, dataDir: deps.dataDir });
+export const backupContext = (deps: ServerDeps): BackupContext => ({ db: deps.db, keyring: deps.keyring, drivers: deps.services.drivers, hosts: deps.services.hosts, provisioning: deps.services.provisioning, backups: deps.services.backups, dataDir: deps.dataDir, keepBackups: deps.services.keepBackups });
 
 export const serviceBackupRoutes = [
   defineRoute({
@@ -49,5 +51,18 @@ export const serviceBackupRoutes = [
     body: backupBody,
     response: restoreSchema,
     handler: async ({ deps, access, params, body }) => restoreBackup(backupContext(deps), access, params.service, body.as ?? null, params.backup),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: `${environment}/attachments/{service}/backups/{backup}`,
+    operationId: 'deleteServiceBackup',
+    summary: 'Remove a backup (its row and its file); refused while a herd upgrade that has not finished, a site whose revert failed or a running service upgrade may still restore it',
+    tag: 'services',
+    scope: 'environment',
+    permission: 'service.restore',
+    params: backupParam,
+    query: backupQuery,
+    response: deletedSchema,
+    handler: async ({ deps, access, params, query }) => deleteBackup(deps.db, deps.dataDir, access, params.service, query.as ?? null, params.backup),
   }),
 ];
