@@ -97,3 +97,12 @@ describe('server options: ACME settings of servers\' edges', () => {
     expect(refusal(() => parseServerOptions({ acmeEmail: 'not an address' }, {}))).toContain('ACME email');
   });
 });
+
+describe('server options: service backups kept', () => {
+  it('keeps every backup by default; --keep-backups over SLIPWAY_KEEP_BACKUPS; a negative or fractional count is refused', () => {
+    expect(parseServerOptions({}, {}).keepBackups).toBe(0);
+    expect(parseServerOptions({}, { SLIPWAY_KEEP_BACKUPS: '7' }).keepBackups).toBe(7);
+    expect(parseServerOptions({ keepBackups: '3' }, { SLIPWAY_KEEP_BACKUPS: '7' }).keepBackups).toBe(3);
+    for (const bad of ['-1', '2.5', 'many']) expect(refusal(() => parseServerOptions({ keepBackups: bad }, {}))).toContain('keepBackups');
+  });
+});
