@@ -13,14 +13,14 @@ export type { EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/con
 export type { DeploymentInProject, EnvironmentStatus, ProjectStatus, PromotionStarted, ScaleStarted, Started } from '../../src/api/deploy';
 export type { GitBuildInfo, GitBuildResult, GitSourceInfo } from '../../src/api/git';
 export type { Delivery, DeliveryList, FollowingEnvironment, HookAnswer, HookStatus } from '../../src/api/webhooks';
-export type { Project, ProjectList } from '../../src/api/projects';
+export type { EnvironmentList, Project, ProjectList } from '../../src/api/projects';
 export type { KeyDiff, Promotion, PromotionList, PromotionPreview } from '../../src/api/promotions';
 export type { Image, ImageList } from '../../src/api/registry';
 export type { AuditList, Release, ReleaseList } from '../../src/api/releases';
 export type { EnvironmentSecretSet, SecretList } from '../../src/api/secrets';
 export type { CreateServerBody, JoinTokenInfo, ServerInfo, ServerList, ServerMetrics, ServerMetricsHistory } from '../../src/api/servers';
 export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, BackupBody, BackupInfo, BackupList, CreateServiceBody, DetachBody, RestoreResult, ServiceDetail, ServiceInfo, ServiceList, UpgradeBody, UpgradeInfo, UpgradeResult } from '../../src/api/services';
-export type { EnvironmentSettings } from '../../src/api/settings';
+export type { EnvironmentSettings, EnvironmentSettingsView, SettingsChangeBody, SettingsChanged } from '../../src/api/settings';
 export type { DeployEnd, DeployLog, WorkspaceChange as Change } from '../../src/api/streams';
 export type { Whoami, WorkspaceList } from '../../src/api/workspaces';
 export type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../src/api/pipelines';

@@ -1,0 +1,175 @@
+/**
+ * An environment's settings form, as `slipway env set` takes them, turned into the body of
+ * `PATCH …/environments/ENV/settings`: an empty field leaves its setting as it is, and only what
+ * differs from the settings now is sent; the changes are said in words before and after. Pure.
+ */
+import { formatBytes } from './format';
+import type { EnvironmentSettingsView, SettingsChangeBody } from './types';
+import { cpusText, parseBake, parseCpus, parseRate, parseSize, percent, type LocalRefusal } from './units';
+
+/** What each field holds as typed; '' is "leave it". */
+export interface SettingsForm {
+  domain: string;
+  port: string;
+  replicas: string;
+  maxSurge: string;
+  strategy: '' | 'rolling' | 'recreate';
+  healthType: '' | 'http' | 'tcp' | 'image';
+  healthPath: string;
+  healthTimeout: string;
+  memory: string;
+  cpus: string;
+  approval: '' | 'required' | 'not-required';
+  /** '' leaves it, {@link ANY_IMAGE} drops the requirement, else an environment's name. */
+  promotion: string;
+  gatePipeline: string;
+  removePipelineGate: boolean;
+  gateBake: string;
+  gateMaxErrorRate: string;
+  gatePath: string;
+  removeHealthGate: boolean;
+  target: string;
+  servers: string;
+  serverLabel: string;
+}
+
+/** No environment is called this (names are lowercase letters, digits and '-'). */
+export const ANY_IMAGE = '(any)';
+
+export const blankSettingsForm: SettingsForm = {
+  domain: '', port: '', replicas: '', maxSurge: '', strategy: '', healthType: '', healthPath: '', healthTimeout: '', memory: '', cpus: '',
+  approval: '', promotion: '', gatePipeline: '', removePipelineGate: false, gateBake: '', gateMaxErrorRate: '', gatePath: '', removeHealthGate: false,
+  target: '', servers: '', serverLabel: '',
+};
+
+const wholeNumberKeys = ['port', 'replicas', 'maxSurge', 'healthTimeout'] as const;
+type WholeNumberKey = (typeof wholeNumberKeys)[number];
+
+/** The body sent: the API's shape, where a whole-number field may also be the text as typed (not a whole number), for the API to refuse with its code. */
+export type SettingsBody = Omit<SettingsChangeBody, WholeNumberKey> & { [K in WholeNumberKey]?: number | string | null };
+
+export type Built = { body: SettingsBody } | { error: LocalRefusal };
+
+/** The settings `s` would become with `form`: the fields that differ from `s`, or why the browser refuses the form (text that is no size, CPU count, bake or rate; two placements). */
+export function settingsBody(s: EnvironmentSettingsView, form: SettingsForm): Built {
+  const body: SettingsBody = {};
+  const domain = form.domain.trim();
+  if (domain && domain.toLowerCase() !== s.domain) body.domain = domain;
+  for (const key of wholeNumberKeys) {
+    const text = form[key].trim();
+    if (!text) continue;
+    const n = /^\d+$/.test(text) ? Number(text) : text;
+    if (n !== s[key]) body[key] = n;
+  }
+  if (form.strategy && form.strategy !== s.strategy) body.strategy = form.strategy;
+  if (form.healthType && form.healthType !== s.healthType) body.healthType = form.healthType;
+  const healthPath = form.healthPath.trim();
+  if (healthPath && healthPath !== s.healthPath) body.healthPath = healthPath;
+  if (form.memory.trim()) {
+    const m = parseSize(form.memory);
+    if ('error' in m) return m;
+    if (m.value !== s.memoryBytes) body.memoryBytes = m.value;
+  }
+  if (form.cpus.trim()) {
+    const c = parseCpus(form.cpus);
+    if ('error' in c) return c;
+    if (c.value !== s.nanoCpus) body.nanoCpus = c.value;
+  }
+  if (form.approval && (form.approval === 'required') !== s.requireApproval) body.requireApproval = form.approval === 'required';
+  if (form.promotion) {
+    const from = form.promotion === ANY_IMAGE ? null : form.promotion;
+    if (from !== s.requirePromotionFrom) body.requirePromotionFrom = from;
+  }
+  const pipeline = form.gatePipeline.trim();
+  if (form.removePipelineGate) {
+    if (s.gatePipeline !== null) body.gatePipeline = null;
+  } else if (pipeline && pipeline !== s.gatePipeline) body.gatePipeline = pipeline;
+  const health = healthGate(s, form);
+  if ('error' in health) return health;
+  if (health.value !== undefined) body.gateHealth = health.value;
+  const placement = placementOf(form);
+  if ('error' in placement) return placement;
+  if (placement.value !== undefined && placement.value !== s.target) body.target = placement.value;
+  return { body };
+}
+
+type Gate = NonNullable<EnvironmentSettingsView['gateHealth']>;
+
+/** The environment's own health gate with the fields typed (a new one takes the CLI's defaults: 5%, `/`, and needs a bake); undefined: unchanged. */
+function healthGate(s: EnvironmentSettingsView, form: SettingsForm): { value: Gate | null | undefined } | { error: LocalRefusal } {
+  if (form.removeHealthGate) return { value: s.gateHealth === null ? undefined : null };
+  const [bakeText, rateText, path] = [form.gateBake.trim(), form.gateMaxErrorRate.trim(), form.gatePath.trim()];
+  if (!bakeText && !rateText && !path) return { value: undefined };
+  const bake = bakeText ? parseBake(bakeText) : s.gateHealth ? { value: s.gateHealth.bakeSeconds } : null;
+  if (bake === null) return { error: { code: 'SLW_INVALID_GATE', message: 'a new health gate needs its bake: give one like 30s or 2m (the error rate defaults to 5%, the path to /)' } };
+  if ('error' in bake) return bake;
+  const rate = rateText ? parseRate(rateText) : { value: s.gateHealth?.maxErrorRate ?? 0.05 };
+  if ('error' in rate) return rate;
+  const gate = { bakeSeconds: bake.value, maxErrorRate: rate.value, path: path || (s.gateHealth?.path ?? '/') };
+  const same = s.gateHealth && gate.bakeSeconds === s.gateHealth.bakeSeconds && gate.maxErrorRate === s.gateHealth.maxErrorRate && gate.path === s.gateHealth.path;
+  return { value: same ? undefined : gate };
+}
+
+/** One of target, servers (`a, b` → `a,b`) and server label (`label:KEY=VALUE`), as `--target`, `--servers` and `--server-label`. */
+function placementOf(form: SettingsForm): { value: string | undefined } | { error: LocalRefusal } {
+  const [target, servers, label] = [form.target.trim(), form.servers.trim(), form.serverLabel.trim()];
+  if ([target, servers, label].filter(Boolean).length > 1) return { error: { code: 'SLW_USAGE', message: 'give one of Target, Servers and Server label: each replaces where the environment runs' } };
+  if (target) return { value: target };
+  if (servers) return { value: servers.split(',').map((x) => x.trim()).filter(Boolean).join(',') };
+  if (label) return { value: `label:${label}` };
+  return { value: undefined };
+}
+
+export const gateText = (g: Gate): string => `${g.bakeSeconds} s bake, at most ${percent(g.maxErrorRate)} errors on ${g.path}`;
+
+/** `local`, `servers a,b`, `servers labelled k=v`. */
+export function placementText(target: string): string {
+  if (target.startsWith('label:')) return `every server labelled ${target.slice('label:'.length)}`;
+  return target.includes(',') ? `servers ${target}` : target;
+}
+
+/** The changes of a body in words, in the form's order. */
+export function describeSettings(body: SettingsBody): string[] {
+  const out: string[] = [];
+  const say = (cond: boolean, text: () => string) => cond && out.push(text());
+  say(body.domain != null, () => `domain ${body.domain}`);
+  say(body.port != null, () => `port ${body.port}`);
+  say(body.replicas != null, () => `replicas ${body.replicas}`);
+  say(body.maxSurge != null, () => `max surge ${body.maxSurge}`);
+  say(body.strategy != null, () => `strategy ${body.strategy}`);
+  say(body.healthType != null, () => `health check ${body.healthType}`);
+  say(body.healthPath != null, () => `health path ${body.healthPath}`);
+  say(body.healthTimeout != null, () => `health timeout ${body.healthTimeout} s`);
+  say(body.memoryBytes != null, () => `memory ${formatBytes(body.memoryBytes ?? 0)}`);
+  say(body.nanoCpus != null, () => `CPUs ${cpusText(body.nanoCpus ?? 0)}`);
+  say(body.requireApproval != null, () => (body.requireApproval ? 'approval required' : 'approval not required'));
+  say(body.requirePromotionFrom !== undefined, () => (body.requirePromotionFrom ? `only images that ran in ${body.requirePromotionFrom}` : 'any image (no required promotion)'));
+  say(body.gatePipeline !== undefined, () => (body.gatePipeline ? `pipeline gate ${body.gatePipeline}` : 'no pipeline gate of its own'));
+  say(body.gateHealth !== undefined, () => (body.gateHealth ? `health gate ${gateText(body.gateHealth)}` : 'no health gate of its own'));
+  say(body.target != null, () => `runs on ${placementText(body.target ?? '')}`);
+  return out;
+}
+
+const from = (source: string) => (source === 'manifest' ? ' (from the project manifest)' : '');
+
+/** What each setting is now, in words, for the hint under its field. */
+export function currentText(s: EnvironmentSettingsView) {
+  const g = s.gates ?? { requireApproval: s.requireApproval, pipeline: s.gatePipeline, health: s.gateHealth, source: { approval: 'environment', pipeline: 'environment', health: 'environment' } };
+  return {
+    domain: s.domain,
+    port: String(s.port),
+    replicas: String(s.replicas),
+    maxSurge: String(s.maxSurge),
+    strategy: s.strategy,
+    healthType: s.healthType,
+    healthPath: s.healthType === 'http' ? s.healthPath : `${s.healthPath} (used by http checks)`,
+    healthTimeout: `${s.healthTimeout} s`,
+    memory: s.memoryBytes === null ? 'unlimited' : formatBytes(s.memoryBytes),
+    cpus: s.nanoCpus === null ? 'unlimited' : cpusText(s.nanoCpus),
+    approval: g.requireApproval ? `required for promotions, deploys and rollbacks${from(g.source.approval)}` : 'not required',
+    promotion: s.requirePromotionFrom ? `only images that ran in ${s.requirePromotionFrom}` : 'any image',
+    gatePipeline: g.pipeline ? `${g.pipeline}${from(g.source.pipeline)}` : 'none',
+    gateHealth: g.health ? `${gateText(g.health)}${from(g.source.health)}` : 'none',
+    target: placementText(s.target),
+  };
+}
