@@ -11,6 +11,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/p/shop/e/prod')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'releases' });
     expect(parseRoute('/w/acme/p/shop/e/prod/secrets')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'secrets' });
     expect(parseRoute('/w/acme/p/shop/e/prod/services')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'services' });
+    expect(parseRoute('/w/acme/p/shop/e/prod/settings')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'settings' });
     expect(parseRoute('/w/acme/services')).toEqual({ view: 'services', ws: 'acme' });
     expect(parseRoute('/w/acme/apps')).toEqual({ view: 'applications', ws: 'acme' });
     expect(parseRoute('/w/acme/apps/shop')).toEqual({ view: 'application', ws: 'acme', app: 'shop' });
@@ -24,7 +25,7 @@ describe('parseRoute', () => {
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

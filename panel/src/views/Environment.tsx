@@ -1,16 +1,18 @@
-/** One environment: its releases (with roll back), its config, its secrets and its attached services, as tabs. */
+/** One environment: its releases (with roll back), its config, its secrets, its attached services and its settings, as tabs. */
 import { href, type EnvironmentTab } from '../router';
 import { Link } from '../ui/bits';
 import { Config } from './Config';
 import { Releases } from './Releases';
 import { Secrets } from './Secrets';
 import { Attachments } from './Attachments';
+import { EnvSettings } from './EnvSettings';
 
 const tabs = [
   { id: 'releases', label: 'Releases' },
   { id: 'config', label: 'Config' },
   { id: 'secrets', label: 'Secrets' },
   { id: 'services', label: 'Services' },
+  { id: 'settings', label: 'Settings' },
 ] as const;
 
 export function Environment({ ws, project, env, tab }: { ws: string; project: string; env: string; tab: EnvironmentTab }) {
@@ -31,6 +33,7 @@ export function Environment({ ws, project, env, tab }: { ws: string; project: st
       {tab === 'config' && <Config ws={ws} project={project} env={env} />}
       {tab === 'secrets' && <Secrets ws={ws} project={project} env={env} />}
       {tab === 'services' && <Attachments ws={ws} project={project} env={env} />}
+      {tab === 'settings' && <EnvSettings ws={ws} project={project} env={env} />}
     </section>
   );
 }

@@ -1,0 +1,60 @@
+/** How an environment runs (domain, port, replicas, strategy, health check, limits) and where (target, servers or a server label), as `env set` takes them. */
+import type { currentText, SettingsForm } from '../env-settings';
+import { ChoiceSetting, TextSetting } from './SettingFields';
+
+interface Props {
+  form: SettingsForm;
+  now: ReturnType<typeof currentText>;
+  set(change: Partial<SettingsForm>): void;
+  disabled: boolean;
+}
+
+const strategies = [
+  ['rolling', 'rolling (zero downtime)'],
+  ['recreate', 'recreate (stops the old first)'],
+] as const;
+const healthTypes = [
+  ['http', 'http (a path answers 2xx/3xx)'],
+  ['tcp', 'tcp (the port accepts)'],
+  ['image', "image (the image's HEALTHCHECK)"],
+] as const;
+
+export function EnvRuntimeFields({ form, now, set, disabled }: Props) {
+  const text = (key: keyof typeof now & keyof SettingsForm, label: string, extra: { hint?: string; numeric?: boolean; wide?: boolean } = {}) => (
+    <TextSetting id={`setting-${key}`} label={label} now={now[key]} value={String(form[key])} onChange={(v) => set({ [key]: v })} disabled={disabled} {...extra} />
+  );
+  return (
+    <fieldset className="settings-group" disabled={disabled}>
+      <legend>How it runs</legend>
+      <div className="fields">
+        {text('domain', 'Domain', { wide: true, hint: 'the edge routes it to this environment; unique across the instance' })}
+        {text('port', 'Port', { numeric: true, hint: 'the app listens on it in its container' })}
+        {text('replicas', 'Replicas', { numeric: true, hint: 'a running release is scaled at once' })}
+        {text('maxSurge', 'Max surge', { numeric: true, hint: 'extra containers a rolling deploy starts at once' })}
+        <ChoiceSetting id="setting-strategy" label="Strategy" now={now.strategy} value={form.strategy} onChange={(strategy) => set({ strategy })} options={strategies} disabled={disabled} />
+        <ChoiceSetting id="setting-healthType" label="Health check" now={now.healthType} value={form.healthType} onChange={(healthType) => set({ healthType })} options={healthTypes} disabled={disabled} />
+        {text('healthPath', 'Health path', { hint: 'e.g. /healthz' })}
+        {text('healthTimeout', 'Health timeout (seconds)', { numeric: true, hint: 'how long a new container gets to become ready' })}
+        {text('memory', 'Memory limit', { hint: 'e.g. 512m or 1g' })}
+        {text('cpus', 'CPU limit', { hint: 'e.g. 0.5 or 2' })}
+      </div>
+    </fieldset>
+  );
+}
+
+/** One of three, as `--target`, `--servers` and `--server-label`: each replaces where it runs; a running release moves there at once. */
+export function EnvPlacementFields({ form, now, set, disabled }: Props) {
+  return (
+    <fieldset className="settings-group" disabled={disabled}>
+      <legend>Where it runs</legend>
+      <p className="muted small">
+        now: <span data-now="placement">{now.target}</span>. Fill one of the three; a running release moves at once and leaves the old place once live in the new one.
+      </p>
+      <div className="fields">
+        <TextSetting id="setting-target" label="Target" hint="local or a server's name" value={form.target} onChange={(target) => set({ target })} disabled={disabled} />
+        <TextSetting id="setting-servers" label="Servers" hint="replicas spread across them: a, b" value={form.servers} onChange={(servers) => set({ servers })} disabled={disabled} />
+        <TextSetting id="setting-serverLabel" label="Server label" hint="every joined server with it: zone=a" value={form.serverLabel} onChange={(serverLabel) => set({ serverLabel })} disabled={disabled} />
+      </div>
+    </fieldset>
+  );
+}
