@@ -42,6 +42,9 @@ export const blankSettingsForm: SettingsForm = {
   target: '', servers: '', serverLabel: '',
 };
 
+/** The fields only admins and owners may send, left empty: a form without them. */
+export const blankProtection = { approval: '', promotion: '', gatePipeline: '', removePipelineGate: false, gateBake: '', gateMaxErrorRate: '', gatePath: '', removeHealthGate: false } satisfies Partial<SettingsForm>;
+
 const wholeNumberKeys = ['port', 'replicas', 'maxSurge', 'healthTimeout'] as const;
 type WholeNumberKey = (typeof wholeNumberKeys)[number];
 

@@ -5,9 +5,9 @@
  * settings) is shown with its code and nothing is changed; after a save the page says what
  * happened (a scaling or a move with its live log) and reads the settings again.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, get, patch, path } from '../api';
-import { blankSettingsForm, currentText, describeSettings, settingsBody, type SettingsForm } from '../env-settings';
+import { blankProtection, blankSettingsForm, currentText, describeSettings, settingsBody, type SettingsForm } from '../env-settings';
 import type { EnvironmentList, EnvironmentSettingsView, SettingsChanged, WorkspaceList } from '../types';
 import { ErrorNote, Loading } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
@@ -28,6 +28,11 @@ export function EnvSettings({ ws, project, env }: { ws: string; project: string;
   const [refused, setRefused] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState<Saved | null>(null);
   const action = useAction();
+  // A role below admin (also one lowered since the page was read): what it may not send is emptied, the rest kept.
+  const mayProtect = role === undefined || role === 'admin' || role === 'owner';
+  useEffect(() => {
+    if (!mayProtect) setForm((f) => ({ ...f, ...blankProtection }));
+  }, [mayProtect]);
   const s = settings.data;
   if (!s) return settings.error ? <ErrorNote error={settings.error} /> : <Loading what="settings" />;
   const now = currentText(s);
