@@ -7,7 +7,7 @@
  * approval, a required promotion and both gates, then removes a gate and the requirement; a
  * developer changes an ordinary setting and finds the protection settings disabled, with a note;
  * an admin whose role is lowered to developer while the page is open gets SLW_FORBIDDEN for a
- * protection setting, and nothing changes.
+ * protection setting, and nothing changes; the rest of what was typed is kept and saved then.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -169,11 +169,17 @@ describe("an environment's settings in the panel", () => {
       const alert = ada.getByRole('alert');
       await alert.getByText('SLW_FORBIDDEN').waitFor(wait);
       expect(await alert.innerText()).toContain('only an admin or owner may change requireApproval and gateHealth (your role: developer)');
-      // The panel reads the role again, and the group now says why it is disabled.
+      // The panel reads the role again: the group says why it is disabled, its fields are emptied, the rest is kept and can be saved.
       await ada.locator('[data-protection-note]').getByText('your role here: developer').waitFor(wait);
       await screenshot(ada, 'env-settings-forbidden');
-      const s = await settingsOf('dev');
+      let s = await settingsOf('dev');
       expect([s.requireApproval, s.gateHealth?.bakeSeconds, s.port]).toEqual([true, 30, 8080]);
+      await ada.getByText('To save: port 9090.').waitFor(wait);
+      expect(await field(ada, 'Health gate bake').inputValue()).toBe('');
+      await save(ada);
+      await ada.locator('[data-settings-saved]').getByText('Saved: port 9090.').waitFor(wait);
+      s = await settingsOf('dev');
+      expect([s.requireApproval, s.gateHealth?.bakeSeconds, s.port]).toEqual([true, 30, 9090]);
     } finally {
       ok(await owner.patch(`/api/v1/workspaces/${w.ws}/members/ada@example.com`, { role: 'admin' }));
     }
