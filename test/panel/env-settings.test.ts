@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { EnvironmentSettingsView } from '../../src/api/settings.js';
 import { apiClient, ok, type Api } from '../support/api.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshot, screenshotOnFailure } from '../support/browser.js';
 import { deployWorld, type DeployWorld } from '../support/deploy.js';
 import { cleanup } from '../support/server-process.js';
 
@@ -60,11 +60,7 @@ afterAll(async () => {
   await cleanup();
 }, 120_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  let i = 0;
-  for (const page of pages) if (!page.isClosed()) await screenshot(page, `env-settings-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}-${i++}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, pages, 'env-settings-'));
 
 describe("an environment's settings in the panel", () => {
   let ada: Page; // admin

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { apiClient } from '../support/api.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
 import { deployWorld, viaProxy, type DeployWorld } from '../support/deploy.js';
 import { workspaceToken } from '../support/fixtures.js';
 import { cleanup } from '../support/server-process.js';
@@ -81,11 +81,7 @@ afterAll(async () => {
 }, 120_000);
 
 // A failed step leaves a screenshot of every open page, to see what the browser showed.
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  let i = 0;
-  for (const page of loads.keys()) if (!page.isClosed()) await screenshot(page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}-${i++}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, loads.keys()));
 
 describe('the web panel', () => {
   let dave: Page; // developer: asks for promotions

@@ -82,3 +82,10 @@ export async function recordApiResponses(page: Page): Promise<ResponseRecorder> 
     },
   };
 }
+
+/** After a failed test: a screenshot of every page still open (`<prefix>failed-<test>-<n>.png`), to see what the browser showed. */
+export async function screenshotOnFailure(ctx: { task: { name: string; result?: { state?: string } } }, pages: Iterable<Page>, prefix = ''): Promise<void> {
+  if (ctx.task.result?.state !== 'fail') return;
+  let i = 0;
+  for (const page of pages) if (!page.isClosed()) await screenshot(page, `${prefix}failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}-${i++}`).catch(() => undefined);
+}
