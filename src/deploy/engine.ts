@@ -18,6 +18,7 @@
 import type { Logger } from 'pino';
 import { effectiveSettings, workloadName, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
 import { step, type DeploymentKind, type ObservedWorkload, type Phase, type RolloutState, type StepOutcome } from '../core/rollout.js';
+import { RowClaims } from '../controllers/index.js';
 import { nowIso } from '../platform/time.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Keyring } from '../secrets/secrets.js';
@@ -82,10 +83,11 @@ interface Context {
 
 export class DeployEngine {
   /** Deployments this server holds, with the fence of its claim. */
-  readonly #held = new Map<string, number>();
+  readonly #claims: RowClaims;
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(private readonly o: EngineOptions) {
+    this.#claims = new RowClaims(o.owner);
     // Renews the lease of every deployment this server holds, whatever phase it is in: a third
     // of the lease, so two heartbeats can fail before another server may take over.
     this.#heartbeat = setInterval(() => void this.#renew().catch((error: unknown) => o.logger.warn({ err: error }, 'renewing deployment leases failed')), this.leaseMs / 3);
@@ -138,36 +140,35 @@ export class DeployEngine {
   }
 
   async #claim(d: DeploymentsTable): Promise<number | null> {
-    const held = this.#held.get(d.id);
-    if (held !== undefined && held === d.fence && d.owner === this.o.owner) return held;
     const now = nowIso();
-    if (d.owner !== null && d.owner !== this.o.owner && d.lease_until !== null && d.lease_until > now) return null;
     const first = d.status === 'queued';
-    const result = await this.o.db
-      .updateTable('deployments')
-      .set({
-        owner: this.o.owner,
-        fence: d.fence + 1,
-        lease_until: new Date(Date.now() + this.leaseMs).toISOString(),
-        heartbeat_at: now,
-        ...(first ? { status: 'running', phase: 'prepare', started_at: now, phase_started_at: now } : {}),
-      })
-      .where('id', '=', d.id)
-      .where('fence', '=', d.fence)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return null;
-    this.#held.set(d.id, d.fence + 1);
+    const claim = await this.#claims.claim(d, now, async (fence) => {
+      const result = await this.o.db
+        .updateTable('deployments')
+        .set({
+          owner: this.o.owner,
+          fence,
+          lease_until: new Date(Date.now() + this.leaseMs).toISOString(),
+          heartbeat_at: now,
+          ...(first ? { status: 'running', phase: 'prepare', started_at: now, phase_started_at: now } : {}),
+        })
+        .where('id', '=', d.id)
+        .where('fence', '=', d.fence)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+    if (!claim?.taken) return claim?.fence ?? null;
     if (first) {
       const access = await environmentAccess(this.o.db, d.environment_id);
       announceChange(access.workspace.id, { kind: 'deployment', id: d.id, project: access.project.name, environment: access.environment.name, status: 'running' });
-    } else if (held === undefined && d.owner !== null) {
+    } else if (d.owner !== null) {
       await this.#log(d, 'recover', `continuing from phase '${d.phase}' after a restart of the control plane`, 'warn');
     }
-    return d.fence + 1;
+    return claim.fence;
   }
 
   async #renew(): Promise<void> {
-    if (this.#held.size === 0) return;
+    if (this.#claims.size === 0) return;
     await this.o.db
       .updateTable('deployments')
       .set({ lease_until: new Date(Date.now() + this.leaseMs).toISOString(), heartbeat_at: nowIso() })
@@ -283,13 +284,13 @@ export class DeployEngine {
   }
 
   #lost(d: DeploymentsTable): 'lost' {
-    this.#held.delete(d.id);
+    this.#claims.release(d.id);
     this.o.logger.warn({ deployment: d.id }, 'another server took this deployment over; leaving it');
     return 'lost';
   }
 
   async #end(d: DeploymentsTable, fence: number, status: 'succeeded' | 'failed' | 'cancelled', error: string | null): Promise<void> {
-    this.#held.delete(d.id);
+    this.#claims.release(d.id);
     const message = status === 'succeeded' ? (d.kind === 'scale' ? `release #${d.release_number} is live, scaled` : `release #${d.release_number} is live`) : `release #${d.release_number} ${status}: ${error ?? ''}`;
     const ended = await finishDeployment(this.o.db, d, fence, status, error, { step: 'done', message, level: status === 'succeeded' ? 'info' : status === 'cancelled' ? 'warn' : 'error' });
     if (!ended) return void this.#lost(d);

@@ -28,6 +28,7 @@ import type { Logger } from 'pino';
 import { systemActor, recordAudit } from '../audit/audit.js';
 import { judgeHealth, type HealthGate } from '../core/gates.js';
 import { workloadName } from '../core/deploy.js';
+import { RowClaims } from '../controllers/index.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Db, Executor, HealthGatesTable } from '../store/schema.js';
@@ -77,9 +78,11 @@ interface Prober {
 
 export class HealthGates {
   readonly #probers = new Map<string, Prober>();
-  readonly #held = new Map<string, number>();
+  readonly #claims: RowClaims;
 
-  constructor(private readonly o: HealthGateOptions) {}
+  constructor(private readonly o: HealthGateOptions) {
+    this.#claims = new RowClaims(o.owner);
+  }
 
   get leaseMs(): number {
     return this.o.leaseMs ?? 30_000;
@@ -202,22 +205,20 @@ export class HealthGates {
   #forget(id: string): void {
     this.#probers.get(id)?.stop();
     this.#probers.delete(id);
-    this.#held.delete(id);
+    this.#claims.release(id);
   }
 
   async #claim(row: HealthGatesTable): Promise<number | null> {
-    const held = this.#held.get(row.id);
-    if (held !== undefined && held === row.fence && row.owner === this.o.owner) return held;
-    if (row.owner !== null && row.owner !== this.o.owner && row.lease_until !== null && row.lease_until > nowIso()) return null;
-    const claimed = await this.o.db
-      .updateTable('health_gates')
-      .set({ owner: this.o.owner, fence: row.fence + 1, lease_until: new Date(Date.now() + this.leaseMs).toISOString() })
-      .where('id', '=', row.id)
-      .where('fence', '=', row.fence)
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) return null;
-    this.#held.set(row.id, row.fence + 1);
-    return row.fence + 1;
+    const claim = await this.#claims.claim(row, nowIso(), async (fence) => {
+      const claimed = await this.o.db
+        .updateTable('health_gates')
+        .set({ owner: this.o.owner, fence, lease_until: new Date(Date.now() + this.leaseMs).toISOString() })
+        .where('id', '=', row.id)
+        .where('fence', '=', row.fence)
+        .executeTakeFirst();
+      return Number(claimed.numUpdatedRows) > 0;
+    });
+    return claim?.fence ?? null;
   }
 
   async #cancel(row: HealthGatesTable, fence: number, reason: string): Promise<void> {

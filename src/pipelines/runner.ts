@@ -22,6 +22,7 @@ import { environmentAccess } from '../deploy/engine.js';
 import { storedSettings } from '../deploy/settings.js';
 import type { RegistryAccess } from '../deploy/spec.js';
 import type { Placements, Target } from '../deploy/target.js';
+import { RowClaims } from '../controllers/index.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Db, PipelineRunJobsTable, PipelineRunsTable } from '../store/schema.js';
@@ -56,7 +57,7 @@ interface Follower {
 }
 
 export class PipelineRunner {
-  readonly #held = new Map<string, number>();
+  readonly #claims: RowClaims;
   readonly #followers = new Map<string, Follower>();
   /** Appends of one run go one after another (sequence numbers are max + 1). */
   readonly #appends = new Map<string, Promise<void>>();
@@ -65,6 +66,7 @@ export class PipelineRunner {
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(private readonly o: RunnerOptions) {
+    this.#claims = new RowClaims(o.owner);
     // A third of the lease: two heartbeats may fail before another server may take a run over.
     this.#heartbeat = setInterval(() => void this.#renew().catch((error: unknown) => o.logger.warn({ err: error }, 'renewing pipeline run leases failed')), this.leaseMs / 3);
     this.#heartbeat.unref();
@@ -89,7 +91,7 @@ export class PipelineRunner {
     let run = await getRun(this.o.db, runId);
     if (!run || signal.aborted) return;
     if (runEnded(run.status)) {
-      this.#held.delete(runId);
+      this.#claims.release(runId);
       return;
     }
     if (run.status === 'queued') {
@@ -125,26 +127,25 @@ export class PipelineRunner {
   }
 
   async #claim(run: PipelineRunsTable): Promise<number | null> {
-    const held = this.#held.get(run.id);
-    if (held !== undefined && held === run.fence && run.owner === this.o.owner) return held;
     const now = nowIso();
-    if (run.owner !== null && run.owner !== this.o.owner && run.lease_until !== null && run.lease_until > now) return null;
-    const result = await this.o.db
-      .updateTable('pipeline_runs')
-      .set({ owner: this.o.owner, fence: run.fence + 1, lease_until: new Date(Date.now() + this.leaseMs).toISOString(), started_at: run.started_at ?? now })
-      .where('id', '=', run.id)
-      .where('fence', '=', run.fence)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return null;
-    this.#held.set(run.id, run.fence + 1);
+    const claim = await this.#claims.claim(run, now, async (fence) => {
+      const result = await this.o.db
+        .updateTable('pipeline_runs')
+        .set({ owner: this.o.owner, fence, lease_until: new Date(Date.now() + this.leaseMs).toISOString(), started_at: run.started_at ?? now })
+        .where('id', '=', run.id)
+        .where('fence', '=', run.fence)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+    if (!claim?.taken) return claim?.fence ?? null;
     if (run.owner !== null) await this.#say(run, '', `continuing after a restart of the control plane`);
     else wakeRun(run.id);
-    return run.fence + 1;
+    return claim.fence;
   }
 
   async #renew(): Promise<void> {
-    if (this.#held.size === 0) return;
+    if (this.#claims.size === 0) return;
     await this.o.db.updateTable('pipeline_runs').set({ lease_until: new Date(Date.now() + this.leaseMs).toISOString() }).where('owner', '=', this.o.owner).where('status', '=', 'running').execute();
   }
 
@@ -299,7 +300,7 @@ export class PipelineRunner {
   }
 
   #lost(run: PipelineRunsTable): false {
-    this.#held.delete(run.id);
+    this.#claims.release(run.id);
     this.o.logger.warn({ run: run.id }, 'another server took this pipeline run over; leaving it');
     return false;
   }
@@ -314,7 +315,7 @@ export class PipelineRunner {
       .where('fence', '=', run.fence)
       .where('status', '=', 'running')
       .executeTakeFirst();
-    this.#held.delete(run.id);
+    this.#claims.release(run.id);
     this.#secrets.delete(run.id);
     if (Number(ended.numUpdatedRows) === 0) return 'done';
     await this.o.db.updateTable('pipeline_run_jobs').set({ status: 'skipped' }).where('run_id', '=', run.id).where('status', '=', 'pending').execute();
