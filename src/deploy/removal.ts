@@ -9,6 +9,7 @@
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
+import { jobWorkloadName } from '../core/pipelines.js';
 import { assertNoActiveUpgrade } from '../apps/herd-guard.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
@@ -26,7 +27,11 @@ async function assertIdle(db: Executor, environmentIds: string[], what: string):
   if (busy) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${what} is being deployed (deployment ${busy.id}); wait for it to end, then delete`);
 }
 
-/** Removes the environments' workloads and routes; what a target cannot reach now its sweep removes later. */
+/**
+ * Removes the environments' workloads, the job containers of their unfinished pipeline runs
+ * (stopped, not left to run to their end) and their routes; what a target cannot reach now its
+ * sweep removes later.
+ */
 async function tearDown(db: Executor, placements: Placements, environmentIds: string[]): Promise<void> {
   for (const id of environmentIds) {
     const target = (await storedSettings(db, id)).target ?? 'local';
@@ -37,6 +42,8 @@ async function tearDown(db: Executor, placements: Placements, environmentIds: st
       continue; // no such target here (no edge proxy): nothing of it runs on this server
     }
     for (const w of await placement.target.list({ 'io.slipway.environment-id': id })) await placement.target.remove(w.name, 10);
+    const jobs = await db.selectFrom('pipeline_run_jobs as j').innerJoin('pipeline_runs as r', 'r.id', 'j.run_id').select(['j.run_id', 'j.idx']).where('r.environment_id', '=', id).where('r.status', 'in', ['queued', 'running']).execute();
+    for (const j of jobs) await placement.target.removeJob(jobWorkloadName(j.run_id, j.idx));
     await placement.edge.removeRoute(routeId(id));
   }
 }

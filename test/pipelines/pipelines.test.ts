@@ -211,6 +211,22 @@ describe('pipelines', () => {
     expect(again.json<{ error: { code: string } }>().error.code).toBe('SLW_RUN_ENDED');
   }, 60_000);
 
+  it("deleting an environment stops its running job's container at once, not at the job's end", async () => {
+    const api = apiClient(w.server.url, w.server.adminToken);
+    expect((await w.run(['env', 'create', 'qa', '-w', w.ws, '-p', 'shop', '--json'])).code).toBe(0);
+    const deployed = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'qa', '--version', '1.0.0', '--json']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const { run } = ok<{ run: Run }>(await api.post(`/api/v1/workspaces/${w.ws}/projects/shop/environments/qa/pipelines/wait/runs`, {}));
+    for (let i = 0; i < 100 && ok<Run>(await api.get(`/api/v1/workspaces/${w.ws}/pipeline-runs/${run.id}`)).jobs[0]!.status !== 'running'; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const jobContainers = async () => (await w.docker(['ps', '-aq', '--filter', `label=io.slipway.pipeline-run=${run.id}`])).trim();
+    expect(await jobContainers()).not.toBe('');
+    const deleted = await w.run(['env', 'delete', 'qa', '-w', w.ws, '-p', 'shop', '--confirm', 'qa', '--json']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    // The job sleeps 6 s; its container is gone when the delete answers (it used to stay on the target for good).
+    expect(await jobContainers()).toBe('');
+    expect((await api.get(`/api/v1/workspaces/${w.ws}/pipeline-runs/${run.id}`)).status).toBe(404);
+  }, 90_000);
+
   it('a run survives a kill -9 of the control plane: the job goes on, its log resumes without a repeated line', async () => {
     const api = apiClient(w.server.url, w.server.adminToken);
     const { run } = ok<{ run: Run }>(await api.post(`/api/v1/workspaces/${w.ws}/projects/shop/environments/prod/pipelines/survive/runs`, {}));
