@@ -8,7 +8,14 @@ export const projectSchema = z
 export type Project = z.output<typeof projectSchema>;
 
 export const environmentSchema = z
-  .object({ id: z.string(), name: z.string(), project: z.string(), kind: z.enum(['standard', 'custom', 'branch', 'preview', 'site', 'clone']), createdAt: timestamp })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    project: z.string(),
+    kind: z.enum(['standard', 'custom', 'branch', 'preview', 'site', 'clone']),
+    createdAt: timestamp,
+    deletable: z.boolean().meta({ description: "false for a default environment of the workspace's tier: deleting it is refused (SLW_ENVIRONMENT_PROTECTED)" }),
+  })
   .meta({ id: 'Environment' });
 export type Environment = z.output<typeof environmentSchema>;
 

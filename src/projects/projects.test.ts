@@ -41,6 +41,9 @@ describe.each(engines)('projects on %s', (engine) => {
     expect(qa).toMatchObject({ name: 'qa', kind: 'custom', project: 'shop' });
     await createEnvironment(ctx.db, shop, { name: 'alpha' });
     expect((await listEnvironments(ctx.db, shop)).map((e) => `${e.name}:${e.kind}`)).toEqual(['dev:standard', 'staging:standard', 'prod:standard', 'alpha:custom', 'qa:custom']);
+    // Only what is not a default of the tier may be deleted, and the list says which.
+    expect((await listEnvironments(ctx.db, shop)).filter((e) => e.deletable).map((e) => e.name)).toEqual(['alpha', 'qa']);
+    expect(qa.deletable).toBe(true);
   });
 
   it.each(['low', 'mid'])('refuses custom environments on the %s tier and stores nothing', async (tier) => {

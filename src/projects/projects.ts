@@ -31,6 +31,8 @@ export interface Environment {
   project: string;
   kind: EnvironmentKind;
   createdAt: string;
+  /** False for a default environment of the workspace's tier (deleting it is refused). */
+  deletable: boolean;
 }
 
 /** Resolved project access: the workspace access plus the project row. */
@@ -104,7 +106,8 @@ export async function listEnvironments(db: Executor, access: ProjectAccess): Pro
 
 /** The environment as the API returns it. */
 export function toEnvironment(access: ProjectAccess, e: EnvironmentsTable): Environment {
-  return { id: e.id, name: e.name, project: access.project.name, kind: (environmentKinds as readonly string[]).includes(e.kind) ? (e.kind as EnvironmentKind) : 'standard', createdAt: e.created_at };
+  const kind = (environmentKinds as readonly string[]).includes(e.kind) ? (e.kind as EnvironmentKind) : 'standard';
+  return { id: e.id, name: e.name, project: access.project.name, kind, createdAt: e.created_at, deletable: !defaultEnvironments(parseTier(access.workspace.tier)).includes(e.name) };
 }
 
 /** Creates an environment if the workspace's tier allows it. */

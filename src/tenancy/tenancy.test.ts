@@ -122,7 +122,10 @@ describe.each(engines)('tenancy on %s', (engine) => {
     expect(down.workspace.tier).toBe('low');
     const bigNow = await resolveWorkspace(ctx.db, ctx.admin, 'big');
     expect(bigNow.workspace.tier).toBe('low');
-    expect((await listEnvironments(ctx.db, await resolveProject(ctx.db, bigNow, 'shop'))).map((e) => e.name)).toEqual(['dev', 'staging', 'prod', 'qa']);
+    const kept = await listEnvironments(ctx.db, await resolveProject(ctx.db, bigNow, 'shop'));
+    expect(kept.map((e) => e.name)).toEqual(['dev', 'staging', 'prod', 'qa']);
+    // What is no longer a default of the tier may now be deleted.
+    expect(kept.map((e) => `${e.name}:${e.deletable}`)).toEqual(['dev:true', 'staging:true', 'prod:false', 'qa:true']);
 
     const low = await workspace(ctx, 'small', 'low');
     await project(ctx, low, 'web');

@@ -36,7 +36,7 @@ export function registerProjects(program: Command, run: Runner): void {
   withProject(env.command('list').description('environments in pipeline order')).action(
     run(async (ctx) => {
       const { environments } = await ctx.client.request<EnvironmentList>('GET', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments'));
-      emit(ctx.io, ctx.json, { environments }, () => table(['NAME', 'KIND', 'CREATED'], environments.map((e) => [e.name, e.kind, shortTime(e.createdAt)])));
+      emit(ctx.io, ctx.json, { environments }, () => table(['NAME', 'KIND', 'DELETABLE', 'CREATED'], environments.map((e) => [e.name, e.kind, e.deletable ? 'yes' : 'no (tier default)', shortTime(e.createdAt)])));
     }),
   );
   withProject(env.command('create <name>').description('create an environment (custom ones need the high or business tier)')).action(
