@@ -100,7 +100,7 @@ function View({ route, admin }: { route: Route; admin: boolean }) {
     case 'server':
       return admin ? <Server name={route.server} /> : <AdminsOnly />;
     case 'workspaces':
-      return <Workspaces />;
+      return <Workspaces admin={admin} />;
     case 'workspace':
       return <WorkspaceHome ws={route.ws} />;
     case 'audit':

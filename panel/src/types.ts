@@ -13,7 +13,9 @@ export type { EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/con
 export type { DeploymentInProject, EnvironmentStatus, ProjectStatus, PromotionStarted, ScaleStarted, Started } from '../../src/api/deploy';
 export type { GitBuildInfo, GitBuildResult, GitSourceInfo } from '../../src/api/git';
 export type { Delivery, DeliveryList, FollowingEnvironment, HookAnswer, HookStatus } from '../../src/api/webhooks';
-export type { EnvironmentList, Project, ProjectList } from '../../src/api/projects';
+export type { Deleted } from '../../src/api/common';
+export type { CreateEnvironmentBody, CreateProjectBody, Environment, EnvironmentList, Project, ProjectList } from '../../src/api/projects';
+export type { AddMemberBody, AddedMember, CreateTokenBody, CreatedToken, Member, MemberList, MemberRemoved, SetMemberRoleBody, Token, TokenList } from '../../src/api/members';
 export type { KeyDiff, Promotion, PromotionList, PromotionPreview } from '../../src/api/promotions';
 export type { Image, ImageList } from '../../src/api/registry';
 export type { AuditList, Release, ReleaseList } from '../../src/api/releases';
@@ -22,7 +24,7 @@ export type { CreateServerBody, JoinTokenInfo, ServerInfo, ServerList, ServerMet
 export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, BackupBody, BackupInfo, BackupList, CreateServiceBody, DetachBody, RestoreResult, ServiceDetail, ServiceInfo, ServiceList, UpgradeBody, UpgradeInfo, UpgradeResult } from '../../src/api/services';
 export type { EnvironmentSettings, EnvironmentSettingsView, SettingsChangeBody, SettingsChanged } from '../../src/api/settings';
 export type { DeployEnd, DeployLog, WorkspaceChange as Change } from '../../src/api/streams';
-export type { Whoami, WorkspaceList } from '../../src/api/workspaces';
+export type { CreateWorkspaceBody, Whoami, Workspace, WorkspaceList } from '../../src/api/workspaces';
 export type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../src/api/pipelines';
 
 /** A deploy log line as the panel keeps it: the event's data and its sequence number (the SSE id). */

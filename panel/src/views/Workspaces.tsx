@@ -1,21 +1,22 @@
-/** The workspaces this token reaches. */
+/** The workspaces this token reaches, and creating one (an instance admin's instance token only). */
 import { get } from '../api';
 import { href } from '../router';
 import type { WorkspaceList } from '../types';
 import { Badge, ErrorNote, Link, Loading } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
+import { CreateWorkspace } from './CreateWorkspace';
 
-export function Workspaces() {
-  const { data, error } = useLoad(() => get<WorkspaceList>('workspaces'), 'workspaces');
+export function Workspaces({ admin }: { admin: boolean }) {
+  const { data, error, reload } = useLoad(() => get<WorkspaceList>('workspaces'), 'workspaces');
   return (
     <section>
       <h1>Workspaces</h1>
       <ErrorNote error={error} />
       {!data && !error && <Loading what="workspaces" />}
-      {data && data.workspaces.length === 0 && <p className="muted">This token reaches no workspace yet.</p>}
+      {data && data.workspaces.length === 0 && <p className="muted">This token reaches no workspace yet{admin ? ': create one below.' : '.'}</p>}
       <ul className="tiles">
         {data?.workspaces.map((w) => (
-          <li key={w.id} className="card">
+          <li key={w.id} className="card" data-workspace={w.name}>
             <h2>
               <Link to={href('w', w.name)}>{w.name}</Link>
             </h2>
@@ -25,6 +26,7 @@ export function Workspaces() {
           </li>
         ))}
       </ul>
+      {admin && <CreateWorkspace onCreated={reload} />}
     </section>
   );
 }
