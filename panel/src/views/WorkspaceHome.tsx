@@ -1,12 +1,25 @@
-/** A workspace: its projects (each with its environments in pipeline order), its applications, its services and the audit log. */
-import { get, path } from '../api';
+/**
+ * A workspace: its projects (each with its environments in pipeline order), creating one and
+ * deleting one (by role: developers create, admins delete), and links to its applications,
+ * services and audit log.
+ */
+import { useState } from 'react';
+import { get, path, post } from '../api';
+import { mayCreate, mayManage } from '../access';
 import { href } from '../router';
-import type { ProjectList } from '../types';
+import type { Project, ProjectList } from '../types';
 import { ErrorNote, Link, Loading } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
+import { useWorkspace } from '../ui/workspace';
+import { DeleteDialog } from './DeleteDialog';
+import { NameForm } from './NameForm';
 
 export function WorkspaceHome({ ws }: { ws: string }) {
-  const { data, error } = useLoad(() => get<ProjectList>(path('workspaces', ws, 'projects')), ws);
+  const url = path('workspaces', ws, 'projects');
+  const { data, error, reload } = useLoad(() => get<ProjectList>(url), ws);
+  const role = useWorkspace(ws).data?.role;
+  const [deleting, setDeleting] = useState<Project | null>(null);
+  const [deleted, setDeleted] = useState<string | null>(null);
   return (
     <section>
       <div className="heading-row">
@@ -26,21 +39,56 @@ export function WorkspaceHome({ ws }: { ws: string }) {
       <h2>Projects</h2>
       <ErrorNote error={error} />
       {!data && !error && <Loading what="projects" />}
-      {data && data.projects.length === 0 && (
-        <p className="muted">
-          No projects yet: <code>slipway projects create NAME -w {ws}</code>
+      {data && data.projects.length === 0 && <p className="muted">No projects yet{mayCreate(role) ? ': create one below.' : '.'}</p>}
+      {deleted && (
+        <p className="muted" role="status">
+          {deleted}
         </p>
       )}
       <ul className="tiles">
         {data?.projects.map((p) => (
-          <li key={p.id} className="card">
+          <li key={p.id} className="card" data-project={p.name}>
             <h3>
               <Link to={href('w', ws, 'p', p.name)}>{p.name}</Link>
             </h3>
             <p className="muted">{p.environments.length ? p.environments.join(' → ') : 'no environments'}</p>
+            {mayManage(role) && (
+              <div className="actions">
+                <button type="button" className="ghost danger" onClick={() => (setDeleted(null), setDeleting(p))}>
+                  Delete<span className="sr-only"> project {p.name}</span>
+                </button>
+              </div>
+            )}
           </li>
         ))}
       </ul>
+      {mayCreate(role) && (
+        <NameForm id="create-project" title="Create a project" placeholder="web-shop" button="Create project" busy="Creating…" create={async (name) => {
+          const p = await post<Project>(url, { name });
+          reload();
+          return `Created project ${p.name} with environments ${p.environments.join(', ')}.`;
+        }}>
+          <p className="muted small">It gets the default environments of the workspace's tier.</p>
+        </NameForm>
+      )}
+      {deleting && (
+        <DeleteDialog
+          kind="project"
+          name={deleting.name}
+          url={path('workspaces', ws, 'projects', deleting.name)}
+          typeName={deleting.environments.length > 0}
+          onClose={() => setDeleting(null)}
+          onDeleted={(r) => {
+            setDeleting(null);
+            setDeleted(`Deleted project ${r.deleted}.`);
+            reload();
+          }}
+        >
+          <p>
+            This stops what runs in {deleting.environments.length ? `its environments (${deleting.environments.join(', ')})` : 'the project'} and deletes them with their releases, config and secrets, its images, pipelines and webhook, as <code>project delete</code> does.
+          </p>
+        </DeleteDialog>
+      )}
     </section>
   );
 }
