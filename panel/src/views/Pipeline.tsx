@@ -16,6 +16,7 @@ import { GitSource } from './GitSource';
 import { PromoteDialog } from './PromoteDialog';
 import { Webhook } from './Webhook';
 import { HealthGateState } from './Gates';
+import { ProjectEnvironments } from './ProjectEnvironments';
 
 interface PipelineData {
   environments: EnvironmentStatus[];
@@ -79,6 +80,7 @@ export function Pipeline({ ws, project }: { ws: string; project: string }) {
           <Approvals ws={ws} promotions={data.promotions} onDecided={state.reload} />
           <GitSource ws={ws} project={project} onBuilt={state.reload} />
           <Webhook ws={ws} project={project} hook={data.hook} onChanged={state.reload} />
+          <ProjectEnvironments ws={ws} project={project} onChanged={state.reload} />
         </>
       )}
       {promoting && <PromoteDialog ws={ws} project={project} from={promoting.from} to={promoting.to} onClose={() => setPromoting(null)} onDone={state.reload} />}
