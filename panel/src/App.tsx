@@ -28,6 +28,7 @@ import { Service } from './views/Service';
 import { Servers } from './views/Servers';
 import { Server } from './views/Server';
 import { AdminsOnly } from './views/AdminsOnly';
+import { Members } from './views/Members';
 
 /** Servers belong to the instance: only an instance admin's instance token may see them (as the API decides). */
 const isInstanceAdmin = (me: Whoami | undefined) => me?.user.instanceAdmin === true && me.token.scope === 'instance';
@@ -80,7 +81,7 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
       </header>
       <main id="main" tabIndex={-1}>
         <ErrorNote error={me.error} />
-        {me.loading && !me.data ? <Loading what="your account" /> : <View route={route} admin={admin} />}
+        {me.loading && !me.data ? <Loading what="your account" /> : <View route={route} admin={admin} tokenId={me.data?.token.id} />}
       </main>
     </div>
   );
@@ -93,7 +94,7 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
   );
 }
 
-function View({ route, admin }: { route: Route; admin: boolean }) {
+function View({ route, admin, tokenId }: { route: Route; admin: boolean; tokenId: string | undefined }) {
   switch (route.view) {
     case 'servers':
       return admin ? <Servers /> : <AdminsOnly />;
@@ -105,6 +106,8 @@ function View({ route, admin }: { route: Route; admin: boolean }) {
       return <WorkspaceHome ws={route.ws} />;
     case 'audit':
       return <Audit ws={route.ws} />;
+    case 'members':
+      return <Members ws={route.ws} instanceAdmin={admin} tokenId={tokenId} />;
     case 'services':
       return <Services ws={route.ws} />;
     case 'service':
@@ -150,6 +153,7 @@ function Crumbs({ route }: { route: Route }) {
   if (route.view === 'pipelines') items.push({ label: 'pipelines', to: href('w', route.ws, 'p', route.project, 'pipelines') });
   if (route.view === 'run') items.push({ label: `run ${route.id}`, to: href('w', route.ws, 'runs', route.id) });
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
+  if (route.view === 'members') items.push({ label: 'members & tokens', to: href('w', route.ws, 'members') });
   if (route.view === 'services' || route.view === 'service') items.push({ label: 'services', to: href('w', route.ws, 'services') });
   if (route.view === 'service') items.push({ label: route.service, to: href('w', route.ws, 'services', route.service) });
   if (route.view === 'applications' || route.view === 'application' || route.view === 'upgrade') items.push({ label: 'applications', to: href('w', route.ws, 'apps') });

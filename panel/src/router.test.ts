@@ -6,6 +6,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/')).toEqual({ view: 'workspaces' });
     expect(parseRoute('/w/acme')).toEqual({ view: 'workspace', ws: 'acme' });
     expect(parseRoute('/w/acme/audit')).toEqual({ view: 'audit', ws: 'acme' });
+    expect(parseRoute('/w/acme/members')).toEqual({ view: 'members', ws: 'acme' });
     expect(parseRoute('/w/acme/p/shop')).toEqual({ view: 'pipeline', ws: 'acme', project: 'shop' });
     expect(parseRoute('/w/acme/p/shop/images')).toEqual({ view: 'images', ws: 'acme', project: 'shop' });
     expect(parseRoute('/w/acme/p/shop/e/prod')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'releases' });
@@ -25,7 +26,7 @@ describe('parseRoute', () => {
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x', '/w/acme/members/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

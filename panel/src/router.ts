@@ -11,6 +11,7 @@ export type Route =
   | { view: 'workspaces' }
   | { view: 'workspace'; ws: string }
   | { view: 'audit'; ws: string }
+  | { view: 'members'; ws: string }
   | { view: 'services'; ws: string }
   | { view: 'service'; ws: string; service: string }
   | { view: 'applications'; ws: string }
@@ -34,6 +35,7 @@ export function parseRoute(pathname: string): Route {
   if (w !== 'w' || !ws) return { view: 'not-found', path: pathname };
   if (parts.length === 2) return { view: 'workspace', ws };
   if (kind === 'audit' && parts.length === 3) return { view: 'audit', ws };
+  if (kind === 'members' && parts.length === 3) return { view: 'members', ws };
   if (kind === 'services' && parts.length === 3) return { view: 'services', ws };
   if (kind === 'services' && a && parts.length === 4) return { view: 'service', ws, service: a };
   if (kind === 'apps' && parts.length === 3) return { view: 'applications', ws };
