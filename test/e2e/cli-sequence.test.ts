@@ -12,6 +12,7 @@ import { cleanup, cli, startServerProcess, type CliResult, type ServerProcess } 
 interface Env {
   name: string;
   kind: string;
+  deletable: boolean;
 }
 interface Entry {
   key: string;
@@ -72,8 +73,14 @@ describe.each(['sqlite', 'postgres'] as const)('CLI sequence on %s', (engine) =>
     expect(await envNames('acme', 'shop')).toEqual(['dev', 'staging', 'prod']);
 
     const qa = await runJson<Env>(['env', 'create', 'qa', '-w', 'acme', '-p', 'shop']);
-    expect(qa).toMatchObject({ name: 'qa', kind: 'custom' });
+    expect(qa).toMatchObject({ name: 'qa', kind: 'custom', deletable: true });
     expect(await envNames('acme', 'shop')).toEqual(['dev', 'staging', 'prod', 'qa']);
+    // The table says which the tier lets go.
+    const table = await run(['env', 'list', '-w', 'acme', '-p', 'shop']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/│ NAME +│ KIND +│ DELETABLE +│ CREATED +│/);
+    expect(table.stdout).toMatch(/│ prod +│ standard +│ no \(tier default\) +│/);
+    expect(table.stdout).toMatch(/│ qa +│ custom +│ yes +│/);
   });
 
   it('a low workspace project has only prod, and a custom qa is refused with a clear code', async () => {
