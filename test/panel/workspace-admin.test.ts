@@ -251,7 +251,10 @@ describe('creating and deleting from the panel', () => {
     for (const name of ['Add a member', 'Create a token']) expect(await dev.getByRole('form', { name }).count()).toBe(0);
     expect(await dev.getByRole('button', { name: /^(Change role|Remove)/ }).count()).toBe(0);
     expect(await dev.locator('[data-member="admin@slipway.local"]').innerText()).toContain('owner');
-    // Fits a phone: nothing widens the page.
+    // Labelled for screen readers, and fits a phone: nothing widens the page.
+    const unlabelled = await dev.evaluate(`[...document.querySelectorAll('button, input, select, a')].filter((el) =>
+      el.textContent.trim() === '' && !el.getAttribute('aria-label') && !(el.labels && el.labels.length > 0)).length`);
+    expect(unlabelled).toBe(0);
     expect(await dev.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await screenshot(dev, 'wsadmin-developer-members-phone');
     await dev.context().close();
