@@ -66,11 +66,18 @@ export function WorkspaceHome({ ws }: { ws: string }) {
         ))}
       </ul>
       {mayCreate(role) && (
-        <NameForm id="create-project" title="Create a project" placeholder="web-shop" button="Create project" busy="Creating…" create={async (name) => {
-          const p = await post<Project>(url, { name });
-          reload();
-          return `Created project ${p.name} with environments ${p.environments.join(', ')}.`;
-        }}>
+        <NameForm
+          id="create-project"
+          title="Create a project"
+          placeholder="web-shop"
+          button="Create project"
+          busy="Creating…"
+          create={async (name) => {
+            const p = await post<Project>(url, { name });
+            reload();
+            return `Created project ${p.name} with environments ${p.environments.join(', ')}.`;
+          }}
+        >
           <p className="muted small">It gets the default environments of the workspace's tier.</p>
         </NameForm>
       )}
