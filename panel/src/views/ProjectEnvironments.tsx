@@ -42,7 +42,7 @@ export function ProjectEnvironments({ ws, project, onChanged }: { ws: string; pr
                 <Badge tone="muted">{e.kind}</Badge>{' '}
                 {!e.deletable && <Badge tone="info">tier default</Badge>}
               </td>
-              <td className="actions">
+              <td>
                 {mayManage(workspace?.role) && e.deletable && (
                   <button type="button" className="ghost danger" onClick={() => (setDeleted(null), setDeleting(e))}>
                     Delete<span className="sr-only"> environment {e.name}</span>
