@@ -22,6 +22,7 @@ import { interpretUpstreamCall, type UpstreamCall } from '../core/notifications.
 import { recordAudit } from '../audit/audit.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { ApplicationHooksTable, ApplicationsTable, Db, Executor } from '../store/schema.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { hmacHex, safeEqual, type Headers } from '../webhooks/verify.js';
@@ -48,6 +49,16 @@ export function toAppHookInfo(application: string, h: ApplicationHooksTable): Ap
 export function appHookSecretIdentity(h: Pick<ApplicationHooksTable, 'id' | 'workspace_id' | 'application_id' | 'secret_version'>) {
   return { workspaceId: h.workspace_id, projectId: h.application_id, scope: 'app-hook', name: h.id, version: h.secret_version };
 }
+
+/** Every application hook's secret, for a master-key rotation. */
+export const sealedAppHookSecrets: SealedKind = {
+  name: 'application hook secrets',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('application_hooks').select(['id', 'workspace_id', 'application_id', 'secret_version', 'secret_envelope']).execute();
+    for (const r of rows) await tx.updateTable('application_hooks').set({ secret_envelope: reseal(appHookSecretIdentity(r), r.secret_envelope, `application hook ${r.id}`) }).where('id', '=', r.id).execute();
+    return rows.length;
+  },
+};
 
 export async function findAppHook(db: Executor, applicationId: string): Promise<ApplicationHooksTable | undefined> {
   return db.selectFrom('application_hooks').selectAll().where('application_id', '=', applicationId).executeTakeFirst();

@@ -18,6 +18,7 @@ import { SlipwayError } from '../core/errors.js';
 import { parseNotifyUrl } from '../core/notifications.js';
 import type { EgressPolicy } from '../registry/client/index.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { ApplicationsTable } from '../store/schema.js';
 import type { AppChange } from './app-changes.js';
 
@@ -35,6 +36,16 @@ export interface NotifySettings {
 export function notifySecretIdentity(app: Pick<ApplicationsTable, 'id' | 'workspace_id' | 'project_id'>) {
   return { workspaceId: app.workspace_id, projectId: app.project_id, scope: 'app-notify', name: app.id, version: 1 };
 }
+
+/** Every application's notify secret, for a master-key rotation. */
+export const sealedNotifySecrets: SealedKind = {
+  name: 'application notify secrets',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('applications').select(['id', 'workspace_id', 'project_id', 'name', 'notify_secret_envelope']).where('notify_secret_envelope', 'is not', null).execute();
+    for (const r of rows) await tx.updateTable('applications').set({ notify_secret_envelope: reseal(notifySecretIdentity(r), r.notify_secret_envelope!, `notify secret of application ${r.name} (${r.id})`) }).where('id', '=', r.id).execute();
+    return rows.length;
+  },
+};
 
 /** The notify secret in clear (only the deliverer needs it). */
 export function openNotifySecret(keyring: Keyring, app: ApplicationsTable): string | null {

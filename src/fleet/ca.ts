@@ -27,6 +27,9 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const sealId = { workspaceId: 'instance', projectId: 'ca', scope: 'root', name: 'key', version: 1 };
+
+/** The CA key's sealed file in `dataDir` and its identity, for a master-key rotation (the file may not exist yet). */
+export const sealedCaKeyFile = (dataDir: string) => ({ name: 'internal CA key', file: join(dataDir, 'ca', 'root.key.sealed'), id: sealId });
 const yearMs = 365 * 86_400_000;
 
 /** A certificate and its private key, both PEM (the key is never logged nor stored in plain text by the control plane). */

@@ -15,6 +15,7 @@ import { SlipwayError, type ErrorCode } from '../core/errors.js';
 import type { JobSpec, JobStatus, OutputLine, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { Db } from '../store/schema.js';
 import type { AgentSessions } from './sessions.js';
 
@@ -41,6 +42,21 @@ interface Pending {
 }
 
 const sealId = (serverId: string, kind: Kind, name: string) => ({ workspaceId: 'instance', projectId: 'server', scope: serverId, name: `${kind}:${name}`, version: 1 });
+
+/** Every workload and job spec in the servers' desired state (tombstones and routes carry none), for a master-key rotation. */
+export const sealedDesiredSpecs: SealedKind = {
+  name: 'server desired specs',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('server_desired').select(['server_id', 'kind', 'name', 'body']).where('removed', '=', 0).where('kind', 'in', ['workload', 'job']).execute();
+    for (const r of rows) {
+      const body = JSON.parse(r.body) as SpecBody;
+      const kind = r.kind as Kind;
+      body.envelope = reseal(sealId(r.server_id, kind, r.name), body.envelope, `${kind} ${r.name} of server ${r.server_id}`);
+      await tx.updateTable('server_desired').set({ body: JSON.stringify(body) }).where('server_id', '=', r.server_id).where('kind', '=', r.kind).where('name', '=', r.name).execute();
+    }
+    return rows.length;
+  },
+};
 
 const matches = (labels: Record<string, string>, want: Record<string, string>) => Object.entries(want).every(([k, v]) => labels[k] === v);
 

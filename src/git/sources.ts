@@ -13,6 +13,7 @@ import { nowIso } from '../platform/time.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import type { SecretIdentity } from '../secrets/envelope.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { Db, Executor, GitSourcesTable } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 import type { GitHostPolicy } from './git-cli.js';
@@ -48,6 +49,16 @@ export interface GitContext {
 
 /** The identity the credential's envelope is bound to (a ciphertext moved to another project or generation fails to open). */
 export const credentialSealId = (workspaceId: string, projectId: string, generation: number): SecretIdentity => ({ workspaceId, projectId, scope: 'git-source', name: 'credential', version: generation });
+
+/** Every git source's credential, for a master-key rotation. */
+export const sealedGitCredentials: SealedKind = {
+  name: 'git source credentials',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('git_sources').select(['project_id', 'workspace_id', 'credential_generation', 'credential_envelope']).where('credential_envelope', 'is not', null).execute();
+    for (const r of rows) await tx.updateTable('git_sources').set({ credential_envelope: reseal(credentialSealId(r.workspace_id, r.project_id, r.credential_generation), r.credential_envelope!, `git source credential of project ${r.project_id}`) }).where('project_id', '=', r.project_id).execute();
+    return rows.length;
+  },
+};
 
 export function toGitSource(projectName: string, row: GitSourcesTable): GitSource {
   return {

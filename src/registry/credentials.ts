@@ -11,6 +11,7 @@ import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { SecretIdentity } from '../secrets/envelope.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 
@@ -31,6 +32,16 @@ export function assertRegistryHost(host: string): string {
 }
 
 const identity = (workspaceId: string, host: string): SecretIdentity => ({ workspaceId, projectId: 'registry-credentials', scope: 'workspace', name: host, version: 1 });
+
+/** Every registry credential's password, for a master-key rotation. */
+export const sealedRegistryCredentials: SealedKind = {
+  name: 'registry credentials',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('registry_credentials').select(['id', 'workspace_id', 'host', 'envelope']).execute();
+    for (const r of rows) await tx.updateTable('registry_credentials').set({ envelope: reseal(identity(r.workspace_id, r.host), r.envelope, `registry credential ${r.host} (${r.id})`) }).where('id', '=', r.id).execute();
+    return rows.length;
+  },
+};
 
 export async function setCredential(db: Db, keyring: Keyring, access: WorkspaceAccess, input: { host: string; username: string; password: string }): Promise<CredentialInfo> {
   const host = assertRegistryHost(input.host);

@@ -15,6 +15,7 @@ import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import type { SecretIdentity } from './envelope.js';
+import type { SealedKind } from './sealed.js';
 
 /** Encrypts and decrypts secret values (the master-key envelope today; a KMS later). */
 export interface Keyring {
@@ -23,6 +24,19 @@ export interface Keyring {
   /** HMAC-SHA256 (hex) of `data` with a key derived from the master key for `purpose` (e.g. binding a backup file to this instance). */
   mac(purpose: string, data: string | Buffer): string;
 }
+
+/** Every secret version's envelope (tombstones have none), for a master-key rotation. */
+export const sealedSecrets: SealedKind = {
+  name: 'secret versions',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('secrets').select(['id', 'workspace_id', 'project_id', 'scope', 'name', 'version', 'envelope']).where('envelope', 'is not', null).execute();
+    for (const r of rows) {
+      const envelope = reseal({ workspaceId: r.workspace_id, projectId: r.project_id, scope: r.scope, name: r.name, version: r.version }, r.envelope!, `secret ${r.name} v${r.version} (${r.id})`);
+      await tx.updateTable('secrets').set({ envelope }).where('id', '=', r.id).execute();
+    }
+    return rows.length;
+  },
+};
 
 /** A secret's metadata; never its value. */
 export interface SecretInfo {

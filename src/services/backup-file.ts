@@ -145,6 +145,33 @@ export async function verifyBackupFile(keyring: Keyring, path: string, expected:
   if (size !== h.size || hash.digest('hex') !== h.sha256) throw invalid('the backup file is corrupt (checksum mismatch)');
 }
 
+/**
+ * For a master-key rotation: signs the header of the file at `path` again with `to`'s key when
+ * it is signed with `from`'s, in place (the header's space is fixed; the dump is not touched).
+ * `current`: already signed with `to`; `unverified`: missing, unreadable or signed by neither
+ * (left as it was, since no restore would accept it before either).
+ */
+export async function resignBackupFile(path: string, from: Keyring, to: Keyring): Promise<'resigned' | 'current' | 'unverified'> {
+  let h: Header;
+  try {
+    h = await readHeader(path);
+  } catch {
+    return 'unverified';
+  }
+  const body: Omit<Header, 'mac'> = { magic: h.magic, version: h.version, kind: h.kind, workspace: h.workspace, attachment: h.attachment, backup: h.backup, size: h.size, sha256: h.sha256 };
+  if (h.mac === to.mac(macPurpose, signed(body))) return 'current';
+  if (h.mac !== from.mac(macPurpose, signed(body))) return 'unverified';
+  const text = JSON.stringify({ ...h, mac: to.mac(macPurpose, signed(body)) } satisfies Header);
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(Buffer.from(text.padEnd(backupHeaderBytes - 1, ' ') + '\n'), 0, backupHeaderBytes, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return 'resigned';
+}
+
 /** The dump of a verified file. */
 export function backupBody(path: string): Readable {
   return createReadStream(path, { start: backupHeaderBytes });

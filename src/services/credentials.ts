@@ -10,9 +10,20 @@
 import { SlipwayError } from '../core/errors.js';
 import { connectionVariables, type ServiceKind } from '../core/services.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { Executor } from '../store/schema.js';
 
 export const credentialSealId = (workspaceId: string, attachmentId: string, generation: number) => ({ workspaceId, projectId: 'service', scope: attachmentId, name: 'password', version: generation });
+
+/** Every generation of every attachment's credentials (revoked ones too), for a master-key rotation. */
+export const sealedServiceCredentials: SealedKind = {
+  name: 'service credentials',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('service_credentials as c').innerJoin('service_attachments as a', 'a.id', 'c.attachment_id').select(['c.id', 'c.attachment_id', 'c.generation', 'c.envelope', 'a.workspace_id']).execute();
+    for (const r of rows) await tx.updateTable('service_credentials').set({ envelope: reseal(credentialSealId(r.workspace_id, r.attachment_id, r.generation), r.envelope, `service credentials ${r.id} (attachment ${r.attachment_id})`) }).where('id', '=', r.id).execute();
+    return rows.length;
+  },
+};
 
 /** The variables of every current attachment of the environment. Holds passwords: never log it. */
 export async function attachmentVariables(db: Executor, keyring: Keyring, environmentId: string): Promise<Record<string, string>> {

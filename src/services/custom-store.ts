@@ -7,6 +7,7 @@
  */
 import { formatHealth, parseHealth, type CustomHealth } from '../core/custom-services.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { CustomServicesTable, Executor } from '../store/schema.js';
 
 /** A custom service as the API shows it (variable names, never their values). */
@@ -23,6 +24,16 @@ export interface CustomInfo {
 
 /** The sealed-envelope id of a custom service's environment. */
 export const customEnvSealId = (workspaceId: string, serviceId: string) => ({ workspaceId, projectId: 'service', scope: serviceId, name: 'env', version: 1 });
+
+/** Every custom service's variables, for a master-key rotation. */
+export const sealedCustomEnvs: SealedKind = {
+  name: 'custom service variables',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('custom_services as c').innerJoin('services as s', 's.id', 'c.service_id').select(['c.service_id', 'c.env_envelope', 's.workspace_id', 's.name']).where('c.env_envelope', 'is not', null).execute();
+    for (const r of rows) await tx.updateTable('custom_services').set({ env_envelope: reseal(customEnvSealId(r.workspace_id, r.service_id), r.env_envelope!, `custom service ${r.name} variables (${r.service_id})`) }).where('service_id', '=', r.service_id).execute();
+    return rows.length;
+  },
+};
 
 export function customInfo(row: CustomServicesTable): CustomInfo {
   return { scheme: row.scheme, health: row.health, volumePath: row.volume_path, env: JSON.parse(row.env_names) as string[] };

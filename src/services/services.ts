@@ -13,6 +13,7 @@ import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { Db, Executor, ServicesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
@@ -85,6 +86,16 @@ export function toInfo(row: ServicesTable, attachments: number, provisioned?: Pr
 
 /** The sealed-envelope id of a service's admin connection. */
 export const adminSealId = sealId;
+
+/** Every service's admin connection (adopted, provisioned and custom alike), for a master-key rotation. */
+export const sealedServiceAdmins: SealedKind = {
+  name: 'service admin connections',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('services').select(['id', 'workspace_id', 'name', 'admin_envelope']).execute();
+    for (const r of rows) await tx.updateTable('services').set({ admin_envelope: reseal(sealId(r.workspace_id, r.id), r.admin_envelope, `service ${r.name} (${r.id})`) }).where('id', '=', r.id).execute();
+    return rows.length;
+  },
+};
 
 /**
  * An adopted server's admin connection aimed at checked addresses: its host, and RabbitMQ's

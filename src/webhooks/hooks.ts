@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/audit.js';
 import { nowIso } from '../platform/time.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import type { Keyring } from '../secrets/secrets.js';
+import type { SealedKind } from '../secrets/sealed.js';
 import type { Db, Executor, ProjectHooksTable } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 
@@ -66,6 +67,16 @@ export function toHookInfo(project: string, h: ProjectHooksTable): HookInfo {
 export function secretIdentity(h: Pick<ProjectHooksTable, 'id' | 'workspace_id' | 'project_id' | 'secret_version'>) {
   return { workspaceId: h.workspace_id, projectId: h.project_id, scope: 'webhook', name: h.id, version: h.secret_version };
 }
+
+/** Every project hook's secret, for a master-key rotation. */
+export const sealedProjectHookSecrets: SealedKind = {
+  name: 'project hook secrets',
+  async reseal(tx, reseal) {
+    const rows = await tx.selectFrom('project_hooks').select(['id', 'workspace_id', 'project_id', 'secret_version', 'secret_envelope']).execute();
+    for (const r of rows) await tx.updateTable('project_hooks').set({ secret_envelope: reseal(secretIdentity(r), r.secret_envelope, `project hook ${r.id}`) }).where('id', '=', r.id).execute();
+    return rows.length;
+  },
+};
 
 /** The hook's secret in clear (only the receiving endpoint needs it). */
 export function openHookSecret(keyring: Keyring, h: ProjectHooksTable): string {
