@@ -20,6 +20,7 @@ import type { Db } from '../store/schema.js';
 import { bootstrapFirstAdmin } from '../tenancy/bootstrap.js';
 import { buildApp } from './app.js';
 import { lockDataDir } from './lock.js';
+import { recoverKeyRotation } from './master-key-rotation.js';
 import { prettyDestination, wantsPretty, type LogFormat } from './log-format.js';
 import { createMetrics, startMetricsListener } from './metrics.js';
 import type { ServerOptions } from './options.js';
@@ -90,10 +91,15 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
   let store: Store | undefined;
   try {
     const keyFile = options.masterKeyFile ?? join(options.dataDir, 'master.key');
-    const { key, created } = loadMasterKey(keyFile, { create: options.masterKeyFile === undefined });
-    if (created) logger.info({ file: keyFile }, 'created master key (back it up: secrets cannot be read without it)');
+    const loaded = loadMasterKey(keyFile, { create: options.masterKeyFile === undefined });
+    if (loaded.created) logger.info({ file: keyFile }, 'created master key (back it up: secrets cannot be read without it)');
     store = await openStore(options.databaseUrl ? { engine: 'postgres', url: options.databaseUrl } : { engine: 'sqlite', file: join(options.dataDir, 'slipway.db') });
     logger.info({ store: store.description }, 'store ready');
+    // A master key rotation that stopped between its commit and the key swap is finished here.
+    const settled = await recoverKeyRotation(options.dataDir, keyFile, store.db);
+    if (settled === 'finished') logger.warn({ file: keyFile }, `finished an interrupted master key rotation: ${keyFile} now holds the new key (back it up)`);
+    if (settled === 'dropped') logger.warn({ file: `${keyFile}.next` }, `removed ${keyFile}.next, left by a master key rotation that did not commit; the key is unchanged`);
+    const key = settled === 'finished' ? loadMasterKey(keyFile, { create: false }).key : loaded.key;
     await checkMasterKey(store.db, masterKeyCheck(key), keyFile);
 
     const adminTokenFile = join(options.dataDir, 'admin-token');
