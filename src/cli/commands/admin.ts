@@ -1,7 +1,8 @@
 /**
  * `slipway admin …`: instance administration. `admin token` rotates the first admin's token
- * offline (on the data directory or database, server running or not); `admin tokens …` manage
- * instance tokens through the API with an instance admin token.
+ * offline (on the data directory or database, server running or not); `admin master-key` rotates
+ * the master key offline (server stopped); `admin tokens …` manage instance tokens through the
+ * API with an instance admin token.
  */
 import type { Command } from 'commander';
 import type { CreatedInstanceToken, InstanceToken, InstanceTokenList } from '../../api/instance.js';
@@ -44,6 +45,36 @@ export function registerAdmin(program: Command, run: Runner, io: Io, fail: (erro
             `new instance admin token for ${r.email} written to ${r.file} (mode 0600)${r.expiresAt ? `; it expires ${shortTime(r.expiresAt)}` : ''}`,
             `revoked ${r.revoked.length} older instance token(s) of ${r.email}; a running server refuses them from now on`,
             ...(flags.print ? [r.token] : []),
+          ].join('\n'),
+        );
+      } catch (error) {
+        fail(error);
+      }
+    });
+
+  admin
+    .command('master-key')
+    .description('offline: rotate the master key of a STOPPED server (its data directory and store): every secret and credential sealed again with a new key in one transaction, backup headers signed again, the key file replaced')
+    .option('--data-dir <dir>', 'the server\'s data directory (default: $SLIPWAY_DATA_DIR or ./.slipway)')
+    .option('--database-url <url>', 'PostgreSQL URL of the server\'s store (default: $SLIPWAY_DATABASE_URL, else SQLite in the data dir)')
+    .option('--master-key-file <file>', 'the current key\'s file, as the server takes it (default: $SLIPWAY_MASTER_KEY_FILE, else <data-dir>/master.key); it is replaced by the new key')
+    .option('--new-key-file <file>', 'take the new key (32 bytes, base64) from this file (default: Slipway makes a random one)')
+    .action(async (flags: { dataDir?: string; databaseUrl?: string; masterKeyFile?: string; newKeyFile?: string }, cmd: Command) => {
+      const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
+      try {
+        // Loaded here: the store's modules are not needed by any other client command.
+        const { resolve } = await import('node:path');
+        const { rotateMasterKeyOffline } = await import('../../server/master-key-rotation.js');
+        const dataDir = resolve(flags.dataDir ?? (process.env.SLIPWAY_DATA_DIR || '.slipway'));
+        const databaseUrl = flags.databaseUrl ?? (process.env.SLIPWAY_DATABASE_URL || undefined);
+        const keyFile = flags.masterKeyFile ?? (process.env.SLIPWAY_MASTER_KEY_FILE || undefined);
+        const r = await rotateMasterKeyOffline({ dataDir, databaseUrl, masterKeyFile: keyFile ? resolve(keyFile) : undefined, newKeyFile: flags.newKeyFile ? resolve(flags.newKeyFile) : undefined });
+        const total = Object.values(r.resealed).reduce((a, b) => a + b, 0);
+        emit(io, json, r, () =>
+          [
+            `rotated the master key: ${r.keyFile} now holds the new key (mode 0600); back it up now, the old key no longer opens anything in ${r.store}`,
+            `sealed again: ${total} envelope(s) (${Object.entries(r.resealed).map(([k, n]) => `${k} ${n}`).join(', ')}); internal CA key: ${r.caKey}`,
+            `service backup files: ${r.backups.resigned} signed again${r.backups.unverified > 0 ? `, ${r.backups.unverified} left as they were (missing or not signed by this instance)` : ''}`,
           ].join('\n'),
         );
       } catch (error) {
