@@ -53,6 +53,7 @@ export function appHookSecretIdentity(h: Pick<ApplicationHooksTable, 'id' | 'wor
 /** Every application hook's secret, for a master-key rotation. */
 export const sealedAppHookSecrets: SealedKind = {
   name: 'application hook secrets',
+  columns: ['application_hooks.secret_envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('application_hooks').select(['id', 'workspace_id', 'application_id', 'secret_version', 'secret_envelope']).execute();
     for (const r of rows) await tx.updateTable('application_hooks').set({ secret_envelope: reseal(appHookSecretIdentity(r), r.secret_envelope, `application hook ${r.id}`) }).where('id', '=', r.id).execute();

@@ -40,6 +40,7 @@ export function notifySecretIdentity(app: Pick<ApplicationsTable, 'id' | 'worksp
 /** Every application's notify secret, for a master-key rotation. */
 export const sealedNotifySecrets: SealedKind = {
   name: 'application notify secrets',
+  columns: ['applications.notify_secret_envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('applications').select(['id', 'workspace_id', 'project_id', 'name', 'notify_secret_envelope']).where('notify_secret_envelope', 'is not', null).execute();
     for (const r of rows) await tx.updateTable('applications').set({ notify_secret_envelope: reseal(notifySecretIdentity(r), r.notify_secret_envelope!, `notify secret of application ${r.name} (${r.id})`) }).where('id', '=', r.id).execute();

@@ -46,6 +46,7 @@ const sealId = (serverId: string, kind: Kind, name: string) => ({ workspaceId: '
 /** Every workload and job spec in the servers' desired state (tombstones and routes carry none), for a master-key rotation. */
 export const sealedDesiredSpecs: SealedKind = {
   name: 'server desired specs',
+  columns: ['server_desired.body'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('server_desired').select(['server_id', 'kind', 'name', 'body']).where('removed', '=', 0).where('kind', 'in', ['workload', 'job']).execute();
     for (const r of rows) {

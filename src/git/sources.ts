@@ -53,6 +53,7 @@ export const credentialSealId = (workspaceId: string, projectId: string, generat
 /** Every git source's credential, for a master-key rotation. */
 export const sealedGitCredentials: SealedKind = {
   name: 'git source credentials',
+  columns: ['git_sources.credential_envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('git_sources').select(['project_id', 'workspace_id', 'credential_generation', 'credential_envelope']).where('credential_envelope', 'is not', null).execute();
     for (const r of rows) await tx.updateTable('git_sources').set({ credential_envelope: reseal(credentialSealId(r.workspace_id, r.project_id, r.credential_generation), r.credential_envelope!, `git source credential of project ${r.project_id}`) }).where('project_id', '=', r.project_id).execute();

@@ -36,6 +36,7 @@ const identity = (workspaceId: string, host: string): SecretIdentity => ({ works
 /** Every registry credential's password, for a master-key rotation. */
 export const sealedRegistryCredentials: SealedKind = {
   name: 'registry credentials',
+  columns: ['registry_credentials.envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('registry_credentials').select(['id', 'workspace_id', 'host', 'envelope']).execute();
     for (const r of rows) await tx.updateTable('registry_credentials').set({ envelope: reseal(identity(r.workspace_id, r.host), r.envelope, `registry credential ${r.host} (${r.id})`) }).where('id', '=', r.id).execute();

@@ -19,6 +19,8 @@ export type Reseal = (id: SecretIdentity, envelope: string, where: string) => st
 export interface SealedKind {
   /** What it is, for the rotation's report (e.g. `secret versions`). */
   name: string;
+  /** The `table.column`s it keeps its envelopes in (a test checks every envelope column has its kind). */
+  columns: string[];
   /** Re-seals every envelope of this kind inside `tx`; returns how many it re-sealed. */
   reseal(tx: Executor, reseal: Reseal): Promise<number>;
 }

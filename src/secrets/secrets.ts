@@ -28,6 +28,7 @@ export interface Keyring {
 /** Every secret version's envelope (tombstones have none), for a master-key rotation. */
 export const sealedSecrets: SealedKind = {
   name: 'secret versions',
+  columns: ['secrets.envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('secrets').select(['id', 'workspace_id', 'project_id', 'scope', 'name', 'version', 'envelope']).where('envelope', 'is not', null).execute();
     for (const r of rows) {

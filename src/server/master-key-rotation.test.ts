@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appHookSecretIdentity, findAppHook } from '../apps/app-hooks.js';
 import { openNotifySecret } from '../apps/notify-settings.js';
@@ -153,5 +154,23 @@ describe.each(engines)('master key rotation on %s', (engine) => {
       lock.release();
     }
     expect(await failingWith(ctx, world.keyring)).toBe(0);
+  });
+});
+
+describe('the sealed kinds', () => {
+  it('cover every envelope column of the schema', async () => {
+    const { ctx } = await dataDirContext('sqlite');
+    try {
+      const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(ctx.db);
+      const columns: string[] = [];
+      for (const t of tables.rows) {
+        const info = await sql<{ name: string }>`select name from pragma_table_info(${t.name})`.execute(ctx.db);
+        for (const c of info.rows) if (c.name.includes('envelope')) columns.push(`${t.name}.${c.name}`);
+      }
+      // server_desired.body holds its envelopes inside JSON, under no envelope-named column.
+      expect(sealedKinds.flatMap((k) => k.columns).sort()).toEqual([...columns, 'server_desired.body'].sort());
+    } finally {
+      await ctx.cleanup();
+    }
   });
 });

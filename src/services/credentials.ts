@@ -18,6 +18,7 @@ export const credentialSealId = (workspaceId: string, attachmentId: string, gene
 /** Every generation of every attachment's credentials (revoked ones too), for a master-key rotation. */
 export const sealedServiceCredentials: SealedKind = {
   name: 'service credentials',
+  columns: ['service_credentials.envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('service_credentials as c').innerJoin('service_attachments as a', 'a.id', 'c.attachment_id').select(['c.id', 'c.attachment_id', 'c.generation', 'c.envelope', 'a.workspace_id']).execute();
     for (const r of rows) await tx.updateTable('service_credentials').set({ envelope: reseal(credentialSealId(r.workspace_id, r.attachment_id, r.generation), r.envelope, `service credentials ${r.id} (attachment ${r.attachment_id})`) }).where('id', '=', r.id).execute();

@@ -28,6 +28,7 @@ export const customEnvSealId = (workspaceId: string, serviceId: string) => ({ wo
 /** Every custom service's variables, for a master-key rotation. */
 export const sealedCustomEnvs: SealedKind = {
   name: 'custom service variables',
+  columns: ['custom_services.env_envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('custom_services as c').innerJoin('services as s', 's.id', 'c.service_id').select(['c.service_id', 'c.env_envelope', 's.workspace_id', 's.name']).where('c.env_envelope', 'is not', null).execute();
     for (const r of rows) await tx.updateTable('custom_services').set({ env_envelope: reseal(customEnvSealId(r.workspace_id, r.service_id), r.env_envelope!, `custom service ${r.name} variables (${r.service_id})`) }).where('service_id', '=', r.service_id).execute();

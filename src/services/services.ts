@@ -90,6 +90,7 @@ export const adminSealId = sealId;
 /** Every service's admin connection (adopted, provisioned and custom alike), for a master-key rotation. */
 export const sealedServiceAdmins: SealedKind = {
   name: 'service admin connections',
+  columns: ['services.admin_envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('services').select(['id', 'workspace_id', 'name', 'admin_envelope']).execute();
     for (const r of rows) await tx.updateTable('services').set({ admin_envelope: reseal(sealId(r.workspace_id, r.id), r.admin_envelope, `service ${r.name} (${r.id})`) }).where('id', '=', r.id).execute();

@@ -71,6 +71,7 @@ export function secretIdentity(h: Pick<ProjectHooksTable, 'id' | 'workspace_id' 
 /** Every project hook's secret, for a master-key rotation. */
 export const sealedProjectHookSecrets: SealedKind = {
   name: 'project hook secrets',
+  columns: ['project_hooks.secret_envelope'],
   async reseal(tx, reseal) {
     const rows = await tx.selectFrom('project_hooks').select(['id', 'workspace_id', 'project_id', 'secret_version', 'secret_envelope']).execute();
     for (const r of rows) await tx.updateTable('project_hooks').set({ secret_envelope: reseal(secretIdentity(r), r.secret_envelope, `project hook ${r.id}`) }).where('id', '=', r.id).execute();
