@@ -16,8 +16,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { sealedNotifySecrets } from '../apps/notify-settings.js';
 import { sealedAppHookSecrets } from '../apps/app-hooks.js';
 import { recordAudit, systemActor } from '../audit/audit.js';
@@ -104,7 +104,8 @@ export async function rotateMasterKeyOffline(options: RotateKeyOptions): Promise
       const to = masterKeyring(fresh);
       const ca = sealedCaKeyFile(options.dataDir);
       if (existsSync(ca.file)) openSealedFile(from, ca, 'the current master key');
-      writeFileSync(nextFile, `${fresh.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      // On disk for good before the commit: a store sealed with a key that a power cut lost would be lost with it.
+      writeDurably(nextFile, `${fresh.toString('base64')}\n`);
       const resealed: Record<string, number> = {};
       try {
         await store.db.transaction().execute(async (tx) => {
@@ -156,8 +157,10 @@ async function finishKeyRotation(dataDir: string, keyFile: string, db: Db, from:
       openSealedFile(to, ca, 'the new master key');
     } catch {
       const tmp = `${ca.file}.tmp`;
-      writeFileSync(tmp, to.seal(ca.id, openSealedFile(from, ca, 'either master key')), { mode: 0o600 });
+      rmSync(tmp, { force: true });
+      writeDurably(tmp, to.seal(ca.id, openSealedFile(from, ca, 'either master key')));
       renameSync(tmp, ca.file);
+      syncDir(dirname(ca.file));
       caKey = 'resealed';
     }
   }
@@ -166,7 +169,29 @@ async function finishKeyRotation(dataDir: string, keyFile: string, db: Db, from:
     backups[await resignBackupFile(join(backupDir(dataDir, b.attachment_id), b.file), from, to)] += 1;
   }
   renameSync(`${keyFile}.next`, keyFile);
+  syncDir(dirname(keyFile));
   return { caKey, backups };
+}
+
+/** Creates `file` (mode 0600; it must not exist) with `text`, flushed to disk with its directory entry. */
+function writeDurably(file: string, text: string): void {
+  const fd = openSync(file, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  syncDir(dirname(file));
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
