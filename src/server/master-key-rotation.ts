@@ -126,7 +126,12 @@ export async function rotateMasterKeyOffline(options: RotateKeyOptions): Promise
         rmSync(nextFile, { force: true });
         throw error;
       }
-      const finished = await finishKeyRotation(options.dataDir, keyFile, store.db, from, to);
+      let finished: FinishedRotation;
+      try {
+        finished = await finishKeyRotation(options.dataDir, keyFile, store.db, from, to);
+      } catch (error) {
+        throw new SlipwayError('SLW_SERVER_CONFIG', `the store is now sealed with the new key, kept in ${nextFile}, but the rotation could not finish: ${(error as Error).message}; fix that, then run the command again or start the server (either finishes it); do not remove ${nextFile}`, { cause: error });
+      }
       return { keyFile, store: store.description, resealed, ...finished };
     } finally {
       await store.close();
