@@ -98,11 +98,18 @@ describe('server options: ACME settings of servers\' edges', () => {
   });
 });
 
-describe('server options: service backups kept', () => {
+describe('server options: backups and logs kept', () => {
   it('keeps every backup by default; --keep-backups over SLIPWAY_KEEP_BACKUPS; a negative or fractional count is refused', () => {
     expect(parseServerOptions({}, {}).keepBackups).toBe(0);
     expect(parseServerOptions({}, { SLIPWAY_KEEP_BACKUPS: '7' }).keepBackups).toBe(7);
     expect(parseServerOptions({ keepBackups: '3' }, { SLIPWAY_KEEP_BACKUPS: '7' }).keepBackups).toBe(3);
     for (const bad of ['-1', '2.5', 'many']) expect(refusal(() => parseServerOptions({ keepBackups: bad }, {}))).toContain('keepBackups');
+  });
+
+  it('keeps every log by default; --keep-logs DAYS over SLIPWAY_KEEP_LOGS; a bad count is refused', () => {
+    expect(parseServerOptions({}, {}).keepLogs).toBe(0);
+    expect(parseServerOptions({ keepLogs: '30' }, { SLIPWAY_KEEP_LOGS: '7' }).keepLogs).toBe(30);
+    expect(parseServerOptions({}, { SLIPWAY_KEEP_LOGS: '7' }).keepLogs).toBe(7);
+    for (const bad of ['-1', '1.5', '30d']) expect(refusal(() => parseServerOptions({ keepLogs: bad }, {}))).toContain('keepLogs');
   });
 });

@@ -139,6 +139,8 @@ const schema = z.object({
   agentHeartbeat: z.coerce.number().int().min(1).max(300).default(10),
   /** Backups kept per attachment: after each new one the oldest beyond this are removed (never one an unfinished upgrade needs); 0 keeps every one. @default 0 */
   keepBackups: z.coerce.number().int().min(0).max(100_000).default(0),
+  /** Days the logs of ended deployments, pipeline runs and herd upgrades are kept; 0 keeps them all. @default 0 */
+  keepLogs: z.coerce.number().int().min(0).max(36_500).default(0),
   /** The shortest poll interval an upstream application may ask for, in seconds. @default 30 */
   upstreamMinPoll: z.coerce.number().int().min(1).max(86400).default(30),
   /** The ACME directory servers' edges get certificates from (names that are not private); absent: Let's Encrypt (Caddy's default issuers). */
@@ -201,6 +203,8 @@ export interface ServerOptions {
   upstreamMinPollSeconds: number;
   /** Service backups kept per attachment (0: every one). */
   keepBackups: number;
+  /** Days the logs of ended deployments, runs and upgrades are kept (0: all). */
+  keepLogs: number;
 }
 
 /** Flags as the CLI passes them (all optional strings). */
@@ -229,6 +233,7 @@ export interface ServerFlags {
   acmeCaRoot?: string | undefined;
   acmeEmail?: string | undefined;
   keepBackups?: string | undefined;
+  keepLogs?: string | undefined;
 }
 
 /** Parses flags over environment variables into {@link ServerOptions}. */
@@ -264,6 +269,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     agentHeartbeat: env.SLIPWAY_AGENT_HEARTBEAT,
     upstreamMinPoll: env.SLIPWAY_UPSTREAM_MIN_POLL,
     keepBackups: flags.keepBackups ?? env.SLIPWAY_KEEP_BACKUPS,
+    keepLogs: flags.keepLogs ?? env.SLIPWAY_KEEP_LOGS,
     acmeDirectory: flags.acmeDirectory ?? env.SLIPWAY_ACME_DIRECTORY,
     acmeCaRoot: flags.acmeCaRoot ?? env.SLIPWAY_ACME_CA_ROOT,
     acmeEmail: flags.acmeEmail ?? env.SLIPWAY_ACME_EMAIL,
@@ -303,6 +309,7 @@ export function parseServerOptions(flags: ServerFlags, env: NodeJS.ProcessEnv): 
     acme: { directory: o.acmeDirectory ?? null, caRootPem: o.acmeCaRoot === undefined ? null : readCaRoots(o.acmeCaRoot), email: o.acmeEmail ?? null },
     upstreamMinPollSeconds: o.upstreamMinPoll,
     keepBackups: o.keepBackups,
+    keepLogs: o.keepLogs,
   };
 }
 

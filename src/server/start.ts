@@ -29,6 +29,7 @@ import { Registry } from '../registry/registry.js';
 import { collectGarbage } from '../registry/gc.js';
 import { expireIdleUploads } from '../registry/blobs.js';
 import { imagesInUse } from '../releases/releases.js';
+import { scheduleLogRetention } from './log-retention.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
 import { GitHostPolicy } from '../git/git-cli.js';
@@ -169,6 +170,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     if (host === '0.0.0.0' || host === '[::]') selfHosts.push(`127.0.0.1:${port}`, `[::1]:${port}`);
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
+    const stopLogRetention = scheduleLogRetention(store.db, options.keepLogs, logger);
     // Upstream applications: their repositories polled for new semver tags.
     const stopUpstreams = startUpstreamWatcher(remote, logger, Math.min(15_000, options.upstreamMinPollSeconds * 500), () => deliverer.poke());
     // Notifications to applications' notify URLs, in the background.
@@ -180,6 +182,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       await servicesRuntime.stop();
       stopGc();
       stopUploadExpiry();
+      stopLogRetention();
       await stopUpstreams();
       await trigger.stop();
       await deliverer.stop();
