@@ -5,11 +5,13 @@
  *   number (resume with Last-Event-ID), then one `end`;
  * - an environment's runtime output (`…/environments/{env}/logs`): `log` events, then `end`, or
  *   `error` when reading the output failed;
- * - a workspace's changes (`…/workspaces/{ws}/events`): `change` events, live only.
+ * - a workspace's changes (`…/workspaces/{ws}/events`): `change` events (a deployment, a
+ *   promotion or a herd upgrade that changed), live only.
  *
  * @module
  */
 import { z } from 'zod';
+import { herdStates } from '../core/herd.js';
 import { timestamp } from './common.js';
 
 export const deployLogSchema = z.object({ at: timestamp, level: z.string(), step: z.string(), message: z.string() });
@@ -27,7 +29,8 @@ export type RuntimeEnd = z.output<typeof runtimeEndSchema>;
 export const streamErrorSchema = z.object({ message: z.string() });
 export type StreamError = z.output<typeof streamErrorSchema>;
 
-export const workspaceChangeSchema = z.object({
+/** A deployment or a promotion that changed state. */
+export const deploymentChangeSchema = z.object({
   kind: z.enum(['deployment', 'promotion']),
   id: z.string(),
   project: z.string(),
@@ -35,11 +38,33 @@ export const workspaceChangeSchema = z.object({
   status: z.string().meta({ description: "a deployment's status (queued … failed) or a promotion's (pending-approval … failed)" }),
   at: timestamp,
 });
+export type DeploymentChange = z.output<typeof deploymentChangeSchema>;
+
+/**
+ * A herd upgrade that changed: its state, or a step or a log line of one of its sites. Announced
+ * at most about four times a second per upgrade, each time with its state as it is then (the
+ * last one always with the state it ended in).
+ */
+export const upgradeChangeSchema = z.object({
+  kind: z.literal('upgrade'),
+  id: z.string().meta({ description: 'the herd upgrade' }),
+  application: z.string(),
+  status: z.enum(herdStates).meta({ description: "the upgrade's state" }),
+  finished: z.boolean().meta({ description: 'whether it has ended: nothing in flight and nothing will start (an aborted or halted upgrade ends once its sites in flight have)' }),
+  at: timestamp,
+});
+export type UpgradeChange = z.output<typeof upgradeChangeSchema>;
+
+/** One change of a workspace's change stream, told apart by `kind`. */
+export const workspaceChangeSchema = z.discriminatedUnion('kind', [deploymentChangeSchema, upgradeChangeSchema]);
 export type WorkspaceChange = z.output<typeof workspaceChangeSchema>;
 
 /** The streams as the OpenAPI document describes them (a `text/event-stream` body, not JSON). */
 export const deployLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error}' });
-export const workspaceChangeStream = z.unknown().meta({ description: 'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at}' });
+export const workspaceChangeStream = z.unknown().meta({
+  description:
+    'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in). Ignore kinds you do not know: more may come.',
+});
 export const runtimeLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {replica, stream, line}' });
 
 export const runtimeLogQuery = z.strictObject({ tail: z.coerce.number().int().min(0).max(50).default(20) });

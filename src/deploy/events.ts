@@ -1,8 +1,9 @@
 /**
  * A deploy's log: numbered events in the store (the SSE stream's ids), and an in-process signal
  * so followers wake up at once instead of polling. Also the workspace change signal: every state
- * change of a deployment or promotion, announced after it is stored, for the workspace's change
- * stream (not stored: a client refetches what it shows when it (re)connects).
+ * change of a deployment or promotion (and herd upgrades' changes, src/herds/changes.ts),
+ * announced after it is stored, for the workspace's change stream (not stored: a client
+ * refetches what it shows when it (re)connects).
  *
  * @module
  */
@@ -23,8 +24,11 @@ export interface DeployEvent {
 export const deployBus = new EventEmitter();
 deployBus.setMaxListeners(0);
 
-/** A deployment or promotion that changed state, as the workspace change stream sends it (the API's shape). */
+/** A deployment, promotion or herd upgrade that changed, as the workspace change stream sends it (the API's shape). */
 export type { WorkspaceChange };
+
+/** A change as announced: its time is added when it is sent. */
+export type AnnouncedChange = WorkspaceChange extends infer C ? (C extends WorkspaceChange ? Omit<C, 'at'> : never) : never;
 
 /** Announces workspace changes; the event name is the workspace id, the argument a {@link WorkspaceChange}. */
 export const workspaceChanges = new EventEmitter();
@@ -35,7 +39,7 @@ export const deploymentsEnded = new EventEmitter();
 deploymentsEnded.setMaxListeners(0);
 
 /** Tells the workspace's followers about a change already stored; a follower's failure never fails the caller. */
-export function announceChange(workspaceId: string, change: Omit<WorkspaceChange, 'at'>): void {
+export function announceChange(workspaceId: string, change: AnnouncedChange): void {
   try {
     if (change.kind === 'deployment' && (change.status === 'succeeded' || change.status === 'failed' || change.status === 'cancelled')) deploymentsEnded.emit('ended', change.id);
     workspaceChanges.emit(workspaceId, { ...change, at: nowIso() } satisfies WorkspaceChange);

@@ -89,7 +89,7 @@ describe('workspace change stream', () => {
         { kind: 'promotion', id: toProd.promotion.id, project: 'web', environment: 'prod', status: 'pending-approval' },
         { kind: 'promotion', id: toProd.promotion.id, project: 'web', environment: 'prod', status: 'rejected' },
       ]);
-      expect(changes(stream.events).filter((c) => c.kind === 'promotion' && c.id === toStaging.promotion.id).every((c) => c.environment === 'staging')).toBe(true);
+      expect(changes(stream.events).filter((c) => c.kind === 'promotion' && c.id === toStaging.promotion.id).every((c) => c.kind === 'promotion' && c.environment === 'staging')).toBe(true);
 
       // Ids increase; the other workspace's stream saw none of this.
       const ids = stream.events.filter((e) => e.event === 'change').map((e) => Number(e.id));

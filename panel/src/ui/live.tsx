@@ -1,12 +1,13 @@
 /**
  * Live updates: one server-sent events stream per workspace (GET /workspaces/{ws}/events) tells
- * every view on screen when a deploy or promotion changes state, so they refetch what they show
+ * every view on screen when a deploy or promotion changes state, or a herd upgrade changes (the
+ * server announces one at most about four times a second), so they refetch what they show
  * without a reload. After a reconnect every subscriber refetches (it may have missed changes).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { path } from '../api';
 import { follow, type StreamState } from '../sse';
-import type { Change } from '../types';
+import type { Change, DeploymentChange, UpgradeChange } from '../types';
 
 type Listener = (change: Change | null) => void;
 
@@ -44,18 +45,32 @@ export function LiveProvider({ ws, children }: { ws: string; children: ReactNode
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
-/** Calls `onChange` for each change that `filter` accepts (and after a reconnect, with null). */
-export function useChanges(onChange: (change: Change | null) => void, filter: (change: Change) => boolean = () => true): void {
+/** Calls `onChange` for each change of a kind `is` picks that `filter` accepts (and after a reconnect, with null). */
+function useKind<C extends Change>(is: (change: Change) => change is C, onChange: (change: C | null) => void, filter: (change: C) => boolean): void {
   const live = useContext(LiveContext);
   const handler = useRef({ onChange, filter });
   handler.current = { onChange, filter };
   useEffect(
     () =>
       live.subscribe((change) => {
-        if (change === null || handler.current.filter(change)) handler.current.onChange(change);
+        if (change === null) handler.current.onChange(null);
+        else if (is(change) && handler.current.filter(change)) handler.current.onChange(change);
       }),
-    [live.subscribe],
+    [live.subscribe, is],
   );
+}
+
+const isDeployment = (c: Change): c is DeploymentChange => c.kind === 'deployment' || c.kind === 'promotion';
+const isUpgrade = (c: Change): c is UpgradeChange => c.kind === 'upgrade';
+
+/** Calls `onChange` for each deployment or promotion change that `filter` accepts (and after a reconnect, with null). */
+export function useChanges(onChange: (change: DeploymentChange | null) => void, filter: (change: DeploymentChange) => boolean = () => true): void {
+  useKind(isDeployment, onChange, filter);
+}
+
+/** Calls `onChange` for each herd upgrade change that `filter` accepts (and after a reconnect, with null). */
+export function useUpgradeChanges(onChange: (change: UpgradeChange | null) => void, filter: (change: UpgradeChange) => boolean = () => true): void {
+  useKind(isUpgrade, onChange, filter);
 }
 
 export function useLiveState(): StreamState {
