@@ -19,6 +19,7 @@ import type { Db, HerdUpgradesTable } from '../store/schema.js';
 import { isSlipwayError } from '../core/errors.js';
 import { advanceSite, appendSiteEvent, type SiteContext, type UpgradeSite } from './site-steps.js';
 import { failSite, moveSite, sayOnce, upgradeSites } from './site-store.js';
+import { upgradeChanged } from './bus.js';
 import type { UpgradeOptions } from './upgrades.js';
 
 export interface HerdRunnerOptions extends SiteContext {
@@ -103,6 +104,7 @@ export class HerdRunner {
         .where('id', '=', row.id)
         .where('state', '=', row.state)
         .execute();
+      upgradeChanged(row.id);
       if (decision.state !== row.state) await this.#announce(row, decision.state, decision.reason);
     }
     if (decision.settled) return;

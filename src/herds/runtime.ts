@@ -1,7 +1,8 @@
 /**
  * The herd runner as the server runs it: a controller over upgrade ids (short reconciles,
  * requeued while sites deploy, migrate or bake; a periodic resync that also finds upgrades a
- * crashed server left), woken at once by {@link herdBus} when an operator acts.
+ * crashed server left), woken at once by {@link herdBus} when an operator acts; and the
+ * announcer that puts the upgrades' changes on the workspace change stream (changes.ts).
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { Controller } from '../controllers/index.js';
 import { deploymentsEnded } from '../deploy/events.js';
 import type { Db } from '../store/schema.js';
 import { herdBus } from './bus.js';
+import { upgradeAnnouncer } from './changes.js';
 import { startContinuousUpgrades } from './policies.js';
 import { HerdRunner, type HerdRunnerOptions } from './runner.js';
 import type { WindowCheck } from './upgrades.js';
@@ -32,8 +34,14 @@ export async function startHerdRuntime(o: HerdRuntimeOptions): Promise<HerdRunti
   await o.db.updateTable('herd_upgrades').set({ lease_until: new Date(0).toISOString() }).where('finished_at', 'is', null).execute();
   const runner = new HerdRunner(o);
   const controller = new Controller<string>({ name: 'herds', reconcile: (key, signal) => runner.reconcile(key, signal), list: () => runner.pending(), resyncMs: 5_000, workers: o.workers ?? 2 }, { logger: o.logger });
-  const wake = (id: string) => controller.enqueue(id);
+  const announcer = upgradeAnnouncer(o.db, o.logger);
+  const changed = (id: string) => announcer.touch(id);
+  const wake = (id: string) => {
+    controller.enqueue(id);
+    changed(id);
+  };
   herdBus.on('wake', wake);
+  herdBus.on('changed', changed);
   // A site's deploy, migration or rollback that ended moves its upgrade on now, not at the next look.
   const ended = (deploymentId: string) => {
     void o.db
@@ -68,6 +76,9 @@ export async function startHerdRuntime(o: HerdRuntimeOptions): Promise<HerdRunti
       herdBus.off('wake', wake);
       deploymentsEnded.off('ended', ended);
       await controller.stop();
+      // The changes the last reconciles made go out before the streams close.
+      herdBus.off('changed', changed);
+      await announcer.stop();
     },
   };
 }

@@ -11,6 +11,7 @@ import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { BackupContext } from '../services/backups.js';
 import type { Db, Executor, HerdUpgradeSitesTable, HerdUpgradesTable } from '../store/schema.js';
+import { upgradeChanged } from './bus.js';
 
 export interface SiteContext {
   db: Db;
@@ -30,9 +31,14 @@ export interface SiteBackup {
   backupId: string;
 }
 
+/**
+ * Appends a line to the site's step log (every step change writes one) and announces the
+ * upgrade's change; outside a transaction (the announcement reads the upgrade as committed).
+ */
 export async function appendSiteEvent(db: Executor, upgradeId: string, environmentId: string, step: string, message: string): Promise<void> {
   const last = await db.selectFrom('herd_site_events').select((eb) => eb.fn.max('seq').as('n')).where('upgrade_id', '=', upgradeId).where('environment_id', '=', environmentId).executeTakeFirst();
   await db.insertInto('herd_site_events').values({ upgrade_id: upgradeId, environment_id: environmentId, seq: Number(last?.n ?? 0) + 1, at: nowIso(), step, message: message.slice(0, 2000) }).execute();
+  upgradeChanged(upgradeId);
 }
 
 /** Appends `message` unless it is the site's last one already (a wait is said once, not at every look). */
