@@ -1,12 +1,13 @@
 /**
  * Following a deploy's server-sent events: prints each `log` event once, reconnects after a
  * network blip with `Last-Event-ID` (so nothing is lost or repeated), and returns the `end`
- * event's status. Events are read by the shared parser (src/platform/sse-parse.ts).
+ * event's status. Also a workspace's change stream, as a wake-up for a command that follows
+ * something by reading it again. Events are read by the shared parser (src/platform/sse-parse.ts).
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import type { DeployEnd, DeployLog, RuntimeEnd, RuntimeLine } from '../api/streams.js';
+import type { DeployEnd, DeployLog, RuntimeEnd, RuntimeLine, WorkspaceChange } from '../api/streams.js';
 import { SlipwayError } from '../core/errors.js';
 import { SseParser, type SseEvent } from '../platform/sse-parse.js';
 import type { ApiClient } from './client.js';
@@ -62,6 +63,46 @@ export async function followRuntime(client: ApiClient, path: string, onLine: (e:
     }
   }
   return undefined;
+}
+
+/** A workspace's change stream being read in the background. */
+export interface ChangeWatch {
+  /** Whether the stream is still open (it is not reopened: a follower then reads on a timer). */
+  live(): boolean;
+  close(): void;
+}
+
+/**
+ * Opens the workspace change stream at `path` and calls `onChange` with each change of a known
+ * shape (kinds this CLI does not know are passed on too: `onChange` picks). Resolves once the
+ * stream is open, so a change made after that is seen; rejects when it cannot be opened (e.g.
+ * the token's streams are all in use).
+ */
+export async function watchChanges(client: ApiClient, path: string, onChange: (change: WorkspaceChange) => void): Promise<ChangeWatch> {
+  const res = await client.stream(path, { accept: 'text/event-stream' });
+  let live = true;
+  void (async () => {
+    try {
+      for await (const event of sseEvents(res)) {
+        if (event.type !== 'change') continue;
+        try {
+          onChange(JSON.parse(event.data) as WorkspaceChange);
+        } catch {
+          // Not JSON: not a change this CLI can read.
+        }
+      }
+    } catch {
+      // Closed, or the connection dropped.
+    }
+    live = false;
+  })();
+  return {
+    live: () => live,
+    close: () => {
+      live = false;
+      res.destroy();
+    },
+  };
 }
 
 /** The events of a `text/event-stream` answer, as they arrive. */

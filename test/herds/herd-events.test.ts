@@ -5,15 +5,17 @@
  * and a failure budget of 2. The stream sends `upgrade` changes from `running` to the state it
  * ended in (`halted`, finished) — the last one as the API reads it — no two of them within
  * 250 ms although its sites log a line every few milliseconds, and another workspace's stream
- * nothing of it. Pausing and aborting an upgrade whose window is closed is announced too.
+ * nothing of it. Pausing and aborting an upgrade whose window is closed is announced too, and
+ * `slipway herd upgrade --wait` (woken by the stream) ends with the state the upgrade ended in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../support/api.js';
 import { paths, withSqliteStore } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
-import { cleanup } from '../support/server-process.js';
+import { cleanup, cli } from '../support/server-process.js';
 import { followStream, type Followed, type SseEvent } from '../support/sse.js';
 import type { UpgradeChange, WorkspaceChange } from '../../src/api/streams.js';
+import { workspaceChanges } from '../../src/deploy/events.js';
 import { seedApplication, seedSites } from '../../src/herds/test-support/seed.js';
 
 interface Upgrade {
@@ -109,4 +111,20 @@ describe('herd upgrades on the workspace change stream', () => {
       stream.close();
     }
   }, 60_000);
+
+  it('slipway herd upgrade --wait follows it on the change stream to the state it ended in, and closes the stream', async () => {
+    const workspaceId = await withSqliteStore(srv.dbFile, async (db) => (await db.selectFrom('workspaces').select('id').where('name', '=', 'herds').executeTakeFirstOrThrow()).id);
+    // The server runs in this process: its change stream's followers can be counted (the streams above have gone).
+    await expect.poll(() => workspaceChanges.listenerCount(workspaceId), { timeout: 5_000 }).toBe(0);
+    let followers = 0;
+    const sampler = setInterval(() => (followers = Math.max(followers, workspaceChanges.listenerCount(workspaceId))), 5);
+    const started = Date.now();
+    const r = await cli(['herd', 'upgrade', '-a', 'saas', '--to', '2.0.0', '--sites', 'name=s29', '--bake', '0', '--wait', '-w', 'herds', '--json'], { server: srv.url, token: srv.adminToken, timeoutMs: 60_000 }).finally(() => clearInterval(sampler));
+    expect(r.code, r.stderr).toBe(0);
+    const u = r.json<Upgrade>();
+    expect(u).toMatchObject({ state: 'halted', failures: 1, sites: [{ site: 's29', step: 'reverted' }] });
+    expect(Date.parse(u.finishedAt ?? '')).toBeGreaterThan(started);
+    expect(followers).toBe(1);
+    await expect.poll(() => workspaceChanges.listenerCount(workspaceId), { timeout: 5_000 }).toBe(0);
+  }, 90_000);
 });

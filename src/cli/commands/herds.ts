@@ -1,6 +1,7 @@
 /**
  * `slipway herd …`: herd upgrades of an application's sites — plan (`--dry-run`), start, watch
- * (`status --follow`), pause, resume, abort, a staged site's approval, and a site's step log.
+ * (`status --follow`, `upgrade --wait`: woken by the workspace change stream), pause, resume,
+ * abort, a staged site's approval, and a site's step log.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, wholeNumber, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit, pc, shortTime, table } from '../output.js';
+import { watchChanges } from '../sse.js';
 
 const appPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'applications', appOf(ctx), 'upgrades', ...rest);
 const upgradePath = (ctx: Ctx, id: string, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'upgrades', id, ...rest);
@@ -52,17 +54,46 @@ function planText(p: HerdPlan): string {
 
 const finished = (u: HerdUpgrade) => u.finishedAt !== null;
 
+/**
+ * Reads the upgrade again whenever the workspace change stream says it changed (at most about
+ * four times a second), and every 5 s besides (a change made through another server is not on
+ * this server's stream); every second when the stream could not be opened or has closed.
+ */
 async function follow(ctx: Ctx, id: string): Promise<HerdUpgrade> {
+  let changed = false;
+  let wake: (() => void) | undefined;
+  const watch = await watchChanges(ctx.client, apiPath('workspaces', required(ctx, 'workspace'), 'events'), (c) => {
+    if (c.kind !== 'upgrade' || c.id !== id) return;
+    changed = true;
+    wake?.();
+  }).catch(() => null);
+  const next = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        changed = false;
+        resolve();
+      };
+      wake = done;
+      // A change announced while the last read ran is read at once.
+      if (changed) done();
+    });
   let last = '';
-  for (;;) {
-    const u = await ctx.client.request<HerdUpgrade>('GET', upgradePath(ctx, id));
-    if (!ctx.json) {
-      const line = `${shortTime(u.updatedAt)} ${u.state}${u.wave === null ? '' : ` · wave ${u.wave}`} · ${u.sites.filter((s) => s.step === 'done').length}/${u.sites.filter((s) => s.wave >= 0).length} done · ${u.failures} failed`;
-      if (line !== last) process.stderr.write(`${line}\n`);
-      last = line;
+  try {
+    for (;;) {
+      const u = await ctx.client.request<HerdUpgrade>('GET', upgradePath(ctx, id));
+      if (!ctx.json) {
+        const line = `${shortTime(u.updatedAt)} ${u.state}${u.wave === null ? '' : ` · wave ${u.wave}`} · ${u.sites.filter((s) => s.step === 'done').length}/${u.sites.filter((s) => s.wave >= 0).length} done · ${u.failures} failed`;
+        if (line !== last) process.stderr.write(`${line}\n`);
+        last = line;
+      }
+      if (finished(u) || u.state === 'paused' || (u.state !== 'running' && u.sites.every((s) => s.step !== 'awaiting-approval' && (ended.has(s.step) || s.step === 'pending')))) return u;
+      await next(watch?.live() ? 5_000 : 1_000);
     }
-    if (finished(u) || u.state === 'paused' || (u.state !== 'running' && u.sites.every((s) => s.step !== 'awaiting-approval' && (ended.has(s.step) || s.step === 'pending')))) return u;
-    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    watch?.close();
   }
 }
 
