@@ -5,7 +5,8 @@
  * most one announcement every 250 ms (a 30-site upgrade moves a site every few milliseconds at
  * times; a reader refetches the upgrade on each, and four a second is live enough to watch),
  * and the one after the last signal reads the state the upgrade ended in, so the final state is
- * always announced. In-process, like the stream: the server that stores a change announces it.
+ * always announced — once. In-process, like the stream: the server that stores a change
+ * announces it.
  *
  * @module
  */
@@ -18,18 +19,34 @@ import type { Executor } from '../store/schema.js';
 /** The least time between two announcements of one upgrade. */
 export const upgradeAnnounceMs = 250;
 
-/** Announces upgrade `id` as it is stored now (nothing when it is gone). */
-export async function announceUpgrade(db: Executor, id: string): Promise<void> {
+/**
+ * Announces upgrade `id` as it is stored now (nothing when it is gone). `ended` remembers the
+ * finished upgrades announced (id → state and end): a finished upgrade is announced once, not
+ * again by a flush that a signal of the same last reconcile asked for.
+ */
+export async function announceUpgrade(db: Executor, id: string, ended?: Map<string, string>): Promise<void> {
   const u = await db
     .selectFrom('herd_upgrades as u')
     .innerJoin('applications as a', 'a.id', 'u.application_id')
     .select(['u.workspace_id', 'u.state', 'u.finished_at', 'a.name'])
     .where('u.id', '=', id)
     .executeTakeFirst();
-  if (u) announceChange(u.workspace_id, { kind: 'upgrade', id, application: u.name, status: u.state as HerdState, finished: u.finished_at !== null });
+  if (!u) return;
+  const end = u.finished_at === null ? null : `${u.state} ${u.finished_at}`;
+  if (ended) {
+    if (end !== null && ended.get(id) === end) return;
+    ended.delete(id);
+    if (end !== null) {
+      ended.set(id, end);
+      // Bounded: an upgrade is signalled again within 250 ms of its end, not hours later.
+      if (ended.size > 1000) ended.delete(ended.keys().next().value!);
+    }
+  }
+  announceChange(u.workspace_id, { kind: 'upgrade', id, application: u.name, status: u.state as HerdState, finished: end !== null });
 }
 
 /** The coalescing announcer of this process's upgrades; `touch(id)` on every change. */
 export function upgradeAnnouncer(db: Executor, logger: Logger, everyMs = upgradeAnnounceMs): Coalescer<string> {
-  return new Coalescer<string>({ everyMs, flush: (id) => announceUpgrade(db, id), onError: (id, error) => logger.warn({ err: error, upgrade: id }, 'herd upgrade: announcing a change failed') });
+  const ended = new Map<string, string>();
+  return new Coalescer<string>({ everyMs, flush: (id) => announceUpgrade(db, id, ended), onError: (id, error) => logger.warn({ err: error, upgrade: id }, 'herd upgrade: announcing a change failed') });
 }
