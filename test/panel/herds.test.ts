@@ -7,12 +7,14 @@
  * `succeeded` with every site done, each wave's bar full, and stops reading the status once it is
  * finished; a site's step log shows its steps. The matrix then has the three sites on 1.1.0. A
  * second upgrade back to 1.0.0 is refused without "allow a downgrade" (the API's code shown);
- * with it and a window that is closed now it stays pending: Pause, Resume and Abort (with
- * "revert finished sites", confirmed in a dialog) each show their state, and no site moved. Last,
- * a staged site: its upgrade waits for approval with the clone named, and Approve cuts it over;
- * another is rejected after a confirmation (its clone goes, it stays on 1.0.0), then removed from
- * the application's page after a confirmation (its environment and route go).
- */
+ * with it and a window that is closed now it stays pending: Pause and Resume each show their
+ * state; while nothing moves the page reads nothing (no polling), and a pause made through the
+ * CLI shows up pushed by the change stream; Abort (with "revert finished sites", confirmed in a
+ * dialog) shows its state, and no site moved. Then a staged site: its upgrade waits for approval
+ * with the clone named, and Approve cuts it over; another is rejected after a confirmation (its
+ * clone goes, it stays on 1.0.0), then removed from the application's page after a confirmation
+ * (its environment and route go). Last, the list of upgrades shows one started and aborted
+ * through the CLI as it happens, and reads nothing while it waits. */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -215,13 +217,29 @@ describe('herd upgrades in the panel', () => {
     await page.locator('.upgrade-state[data-state="running"]').waitFor();
     expect((await upgrades()).find((u) => u.id === id)?.state).toBe('running');
 
+    // It runs but nothing moves (the window is closed): once the change its own Resume made has
+    // come back on the stream (and been read), the page reads nothing, no polling.
+    await page.waitForTimeout(1000);
+    const reads: string[] = [];
+    const count = (r: { url(): string }) => void (r.url().includes(`/upgrades/${id}`) && reads.push(r.url()));
+    page.on('request', count);
+    await page.waitForTimeout(3500);
+    expect(reads).toEqual([]);
+    // Paused through the CLI: the change stream tells the page, which reads the upgrade then, without a page load.
+    const loadsBefore = loads;
+    await cli(['herd', 'pause', id]);
+    await page.locator('.upgrade-state[data-state="paused"]').waitFor();
+    page.off('request', count);
+    expect(loads).toBe(loadsBefore);
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+
     await page.getByRole('button', { name: 'Abort…' }).click();
     const dialog = page.getByRole('dialog', { name: `Abort herd upgrade ${id}?` });
     await dialog.waitFor();
     // Cancel first: nothing changes.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    expect((await upgrades()).find((u) => u.id === id)?.state).toBe('running');
+    expect((await upgrades()).find((u) => u.id === id)?.state).toBe('paused');
     await page.getByRole('button', { name: 'Abort…' }).click();
     await dialog.getByLabel(/Also revert the 0 sites it finished/).check();
     await dialog.getByRole('button', { name: 'Abort and revert' }).click();
@@ -307,6 +325,29 @@ describe('herd upgrades in the panel', () => {
     await expect.poll(async () => (await viaProxy(w.proxyPort, domain('st2'), '/index.html')).body, wait).not.toContain('saas 1.0.0');
     expect((await viaProxy(w.proxyPort, domain('st1'), '/index.html')).body).toContain('saas 1.1.0');
   }, 300_000);
+
+  it('lists an upgrade started and aborted through the CLI as it happens, reading the list only then', async () => {
+    await page.getByRole('heading', { name: `Application ${app}` }).waitFor();
+    const listPath = `${appUrl()}/upgrades`;
+    const reads: string[] = [];
+    const count = (r: { url(): string }) => void (new URL(r.url()).pathname === listPath && reads.push(r.url()));
+    page.on('request', count);
+    const loadsBefore = loads;
+    const closed = `${(new Date().getUTCMinutes() + 30) % 60} * * * *`;
+    const r = await w.run(['herd', 'upgrade', '-a', app, '--to', '1.0.0', '--allow-downgrade', '--sites', 'name=s1', '--window', closed, '-w', w.ws, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.json<Upgrade>().id;
+    await page.locator(`tr[data-upgrade="${id}"][data-state="running"]`).waitFor();
+    // It waits for its window: nothing changes, nothing is read.
+    const seen = reads.length;
+    await page.waitForTimeout(3500);
+    expect(reads).toHaveLength(seen);
+    await cli(['herd', 'abort', id]);
+    await page.locator(`tr[data-upgrade="${id}"][data-state="aborted"]`).waitFor();
+    page.off('request', count);
+    expect(loads).toBe(loadsBefore);
+    expect(await page.locator(`tr[data-upgrade="${id}"]`).innerText()).toMatch(new RegExp(`^${id}\\s+aborted\\s+aborted\\s+1\\.0\\.0\\s+0 of 1 done`));
+  }, 120_000);
 
   it('fits a 390 px phone', async () => {
     await page.setViewportSize({ width: 390, height: 844 });

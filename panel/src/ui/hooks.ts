@@ -74,20 +74,6 @@ export function usePoll(reload: () => void, active: boolean, ms = 2000): void {
   }, [reload, active, ms]);
 }
 
-/**
- * Loads again `ms` after each load ends, while `active`: a live status read one request at a time
- * (a slow answer delays the next read instead of piling reads up), which stops by itself once
- * `active` turns false.
- */
-export function useFollow(loaded: Pick<Loaded<unknown>, 'loading' | 'reload'>, active: boolean, ms = 1000): void {
-  const { loading, reload } = loaded;
-  useEffect(() => {
-    if (!active || loading) return;
-    const timer = setTimeout(reload, ms);
-    return () => clearTimeout(timer);
-  }, [loading, active, reload, ms]);
-}
-
 /** `fn` at most once every `ms`; a call inside that time runs when it is up (a burst of changes asks for one reload, not fifty). */
 export function useThrottled(fn: () => void, ms: number): () => void {
   const latest = useRef(fn);

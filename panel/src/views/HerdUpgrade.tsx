@@ -1,10 +1,11 @@
 /**
  * One herd upgrade, live: its state and why, its options, a progress bar per wave with its step
  * counts, its sites (filterable by step and name) with Approve / Reject on staged sites waiting
- * for approval, and a site's step log. The status is read again a second after each read while
- * the upgrade is unfinished, and no more once it is (upgrades are not on the workspace change
- * stream). Pause, Resume and Abort (with "revert finished sites", behind a confirmation) answer
- * with the upgrade as it is then.
+ * for approval, and a site's step log. The status is read again when the workspace change stream
+ * says the upgrade changed (its state, a site's step or log: at most about four times a second),
+ * and after a reconnect; nothing is read in between, so a finished upgrade is not read again
+ * unless it is resumed. Pause, Resume and Abort (with "revert finished sites", behind a
+ * confirmation) answer with the upgrade as it is then.
  */
 import { useState } from 'react';
 import { get, path, post } from '../api';
@@ -13,7 +14,8 @@ import { href } from '../router';
 import type { Application, HerdUpgrade as Upgrade } from '../types';
 import { Badge, ErrorNote, Link, Loading, StatusBadge } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
-import { useAction, useFollow, useLoad } from '../ui/hooks';
+import { useAction, useLoad } from '../ui/hooks';
+import { useUpgradeChanges } from '../ui/live';
 import { HerdSites } from './HerdSites';
 import { HerdWaves } from './HerdWaves';
 import { SiteLog } from './SiteLog';
@@ -25,7 +27,7 @@ export function HerdUpgrade({ ws, app, id }: { ws: string; app: string; id: stri
   const application = useLoad(() => get<Application>(appUrl), appUrl);
   const u = status.data;
   const live = u !== undefined && u.finishedAt === null;
-  useFollow(status, live, 1000);
+  useUpgradeChanges(status.reload, (c) => c.id === id);
   const action = useAction();
   const [aborting, setAborting] = useState(false);
   const [logOf, setLogOf] = useState<string | null>(null);
@@ -86,7 +88,7 @@ export function HerdUpgrade({ ws, app, id }: { ws: string; app: string; id: stri
           <Options u={u} />
           <HerdWaves upgrade={u} />
           <HerdSites ws={ws} upgrade={u} url={url} project={application.data?.project ?? null} selected={logOf} onLog={setLogOf} onDecided={status.reload} />
-          {logOf && <SiteLog url={url} site={logOf} live={live} step={u.sites.find((s) => s.site === logOf)?.step ?? null} onClose={() => setLogOf(null)} />}
+          {logOf && <SiteLog url={url} upgrade={id} site={logOf} step={u.sites.find((s) => s.site === logOf)?.step ?? null} onClose={() => setLogOf(null)} />}
         </>
       )}
       {aborting && u && (

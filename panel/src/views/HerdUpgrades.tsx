@@ -1,15 +1,17 @@
 /**
  * An application's herd upgrades (docs/herds.md), newest first: state, target version, progress,
- * failures against the budget, trigger and start; each links to its own page. Read again every
- * 2 s while one is unfinished (upgrades are not on the workspace change stream). Below, the form
- * that previews (the waves, nothing started) or starts a new one.
+ * failures against the budget, trigger and start; each links to its own page. Read again when the
+ * workspace change stream says an upgrade of the application changed (one started elsewhere
+ * too), and after a reconnect. Below, the form that previews (the waves, nothing started) or
+ * starts a new one.
  */
 import { get, path } from '../api';
 import { ago } from '../format';
 import { href, navigate } from '../router';
 import type { ApplicationVersion, HerdUpgradeList } from '../types';
 import { Badge, ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
-import { useLoad, usePoll } from '../ui/hooks';
+import { useLoad } from '../ui/hooks';
+import { useUpgradeChanges } from '../ui/live';
 import { NewUpgrade } from './NewUpgrade';
 
 type Listed = HerdUpgradeList['upgrades'][number];
@@ -24,7 +26,7 @@ export function HerdUpgrades({ ws, app, versions }: { ws: string; app: string; v
   const base = path('workspaces', ws, 'applications', app, 'upgrades');
   const list = useLoad(() => get<HerdUpgradeList>(base), base);
   const upgrades = list.data?.upgrades ?? [];
-  usePoll(list.reload, upgrades.some((u) => u.finishedAt === null));
+  useUpgradeChanges(list.reload, (c) => c.application === app);
   const link = (id: string) => href('w', ws, 'apps', app, 'upgrades', id);
   return (
     <section aria-labelledby="upgrades-title">

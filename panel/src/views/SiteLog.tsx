@@ -1,17 +1,22 @@
-/** One site's step log in a herd upgrade (backup, migration, deploy, bake, revert…), read again every second while the site is still moving. */
+/**
+ * One site's step log in a herd upgrade (backup, migration, deploy, bake, revert…), read again
+ * when the site's step changes and, while it is moving, whenever the change stream says the
+ * upgrade changed (a new line is one of those changes).
+ */
 import { useEffect } from 'react';
 import { get, path } from '../api';
 import { stepEnded } from '../herd';
 import type { HerdSiteEvents } from '../types';
 import { ErrorNote, Loading } from '../ui/bits';
-import { useFollow, useLoad } from '../ui/hooks';
+import { useLoad } from '../ui/hooks';
+import { useUpgradeChanges } from '../ui/live';
 
 const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-export function SiteLog({ url, site, live, step, onClose }: { url: string; site: string; live: boolean; step: string | null; onClose(): void }) {
+export function SiteLog({ url, upgrade, site, step, onClose }: { url: string; upgrade: string; site: string; step: string | null; onClose(): void }) {
   const eventsUrl = `${url}/sites/${path(site)}/events`;
   const events = useLoad(() => get<HerdSiteEvents>(eventsUrl), eventsUrl);
-  useFollow(events, live && step !== null && !stepEnded(step), 1000);
+  useUpgradeChanges(events.reload, (c) => c.id === upgrade && step !== null && step !== 'pending' && !stepEnded(step));
   // A new step (seen in the upgrade's status) has lines of its own: read them now, the last ones too.
   const reload = events.reload;
   useEffect(() => reload(), [step, reload]);
