@@ -115,8 +115,9 @@ let changeSeq = 0;
 
 /**
  * A workspace's changes: `change` events with a {@link WorkspaceChange} for every deployment or
- * promotion that changes state, live only (a client refetches what it shows when it connects or
- * reconnects, so nothing is replayed). Never ends by itself.
+ * promotion that changes state and for herd upgrades that change (coalesced, src/herds/changes.ts),
+ * live only (a client refetches what it shows when it connects or reconnects, so nothing is
+ * replayed). Never ends by itself.
  */
 export async function* workspaceChangeEvents(workspaceId: string, signal: AbortSignal): AsyncGenerator<SseMessage> {
   try {
