@@ -4,7 +4,7 @@
  * for approval, and a site's step log. The status is read again when the workspace change stream
  * says the upgrade changed (its state, a site's step or log: at most about four times a second),
  * and after a reconnect; nothing is read in between, so a finished upgrade is not read again
- * unless it is resumed. Pause, Resume and Abort (with "revert finished sites", behind a
+ * unless it is resumed (its end is not read twice either). Pause, Resume and Abort (with "revert finished sites", behind a
  * confirmation) answer with the upgrade as it is then.
  */
 import { useState } from 'react';
@@ -27,7 +27,15 @@ export function HerdUpgrade({ ws, app, id }: { ws: string; app: string; id: stri
   const application = useLoad(() => get<Application>(appUrl), appUrl);
   const u = status.data;
   const live = u !== undefined && u.finishedAt === null;
-  useUpgradeChanges(status.reload, (c) => c.id === id);
+  // An upgrade shown as it ended changes no more (a resume is announced as running): its end,
+  // announced after a read that already saw it, is not read again.
+  useUpgradeChanges(
+    (c) => {
+      if (c?.finished && u?.finishedAt && c.status === u.state) return;
+      status.reload();
+    },
+    (c) => c.id === id,
+  );
   const action = useAction();
   const [aborting, setAborting] = useState(false);
   const [logOf, setLogOf] = useState<string | null>(null);
