@@ -5,10 +5,13 @@
  * no page and no API answer), sees on its page the variable's name, the digest and "never"
  * upgraded, upgrades it (refused until "without a backup" is ticked, since Slipway cannot back a
  * custom service up) and finds the upgrade in the table; attaches it in an environment, where its
- * row shows KV_HOST, KV_PORT, KV_URL, no credentials, no Rotate and no backups; detaches it.
+ * row shows KV_HOST, KV_PORT, KV_URL, no credentials, no Rotate and no backups; detaches it; then
+ * removes the service with its data volume, which the dialog allows only once the name is typed
+ * again (the Docker volume is gone after).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { apiClient } from '../support/api.js';
 import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
 import { pushCustomImage } from '../support/custom-image.js';
 import { deployWorld, type DeployWorld } from '../support/deploy.js';
@@ -102,6 +105,29 @@ describe('custom services in the panel', () => {
     await dialog.getByRole('button', { name: 'Detach', exact: true }).click();
     await page.getByText('No services attached to dev.').waitFor(wait);
   }, 90_000);
+
+  it('removes it with its data volume only once its name is typed again; the volume is gone', async () => {
+    expect(volume).toMatch(/^slw-svc-/);
+    const volumes = async () => (await w.docker(['volume', 'ls', '-q', '--filter', `name=^${volume}$`])).trim();
+    expect(await volumes()).toBe(volume);
+    await page.goto(`${w.server.url}/w/${w.ws}/services/kv`);
+    await page.getByText('Not attached to any environment').waitFor(wait);
+    await page.getByRole('button', { name: 'Remove service' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove service kv?' });
+    await dialog.getByText(`Its data volume ${volume} stays on local unless you delete it.`).waitFor();
+    await dialog.getByLabel(`Also delete its data volume (${volume}), for good`).check();
+    const go = dialog.getByRole('button', { name: 'Remove and delete the data' });
+    expect(await go.isDisabled()).toBe(true);
+    await dialog.getByLabel('Type the service name (kv) to confirm').fill('k');
+    expect(await go.isDisabled()).toBe(true);
+    await dialog.getByLabel('Type the service name (kv) to confirm').fill('kv');
+    await screenshot(page, 'service-remove-drop-data');
+    await go.click();
+    await page.waitForURL(new RegExp(`/w/${w.ws}/services$`), wait);
+    await page.getByText('No services yet').waitFor(wait);
+    expect(await volumes()).toBe('');
+    expect((await apiClient(w.server.url, w.server.adminToken).get(`/api/v1/workspaces/${w.ws}/services/kv`)).status).toBe(404);
+  }, 120_000);
 
   it('no API answer the browser received held the variable', async () => {
     const responses = await recorder.responses();

@@ -6,7 +6,7 @@
  * variable names, rotates (generation 2), backs the prefix up and restores it (a key written
  * after the backup is gone, the one before is back; a developer's restore is refused with
  * SLW_FORBIDDEN), is refused removing the attached service (the API's
- * code shown), detaches with drop data after typing the name (the sweep finishes it: the ACL
+ * code shown in the confirmation), detaches with drop data after typing the name (the sweep finishes it: the ACL
  * users and the keys under the prefix are gone), removes the service, and finds each action in
  * the audit log.
  */
@@ -182,7 +182,13 @@ describe('services in the panel', () => {
     await page.getByRole('link', { name: 'cache', exact: true }).click();
     await page.locator('tr[data-attachment="shop/dev"]', { hasText: 'generation 2' }).waitFor();
     await page.getByRole('button', { name: 'Remove service' }).click();
-    await page.getByRole('alert').filter({ hasText: 'SLW_SERVICE_ATTACHED' }).waitFor();
+    const dialog = page.getByRole('dialog', { name: 'Remove service cache?' });
+    // An adopted server has no volume of Slipway's: nothing to delete with it.
+    await dialog.getByText('the server and its data are left as they are').waitFor();
+    expect(await dialog.getByLabel(/Also delete its data volume/).count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Remove service' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'SLW_SERVICE_ATTACHED' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
   }, 60_000);
 
   it('detaches with drop data only after the name is typed; the sweep drops the keys and users', async () => {
@@ -213,6 +219,7 @@ describe('services in the panel', () => {
     await page.goto(`${server.url}/w/${ws}/services/cache`);
     await page.getByText('Not attached to any environment').waitFor();
     await page.getByRole('button', { name: 'Remove service' }).click();
+    await page.getByRole('dialog', { name: 'Remove service cache?' }).getByRole('button', { name: 'Remove service' }).click();
     await page.waitForURL(new RegExp(`/w/${ws}/services$`));
     await page.getByText('No services yet').waitFor();
   }, 60_000);

@@ -2,40 +2,44 @@
  * One service: what it is (for a provisioned one: image, digest and when it was last upgraded,
  * limits, volume, health; for a custom one: its scheme, health check and variable names, and that
  * its attachments have no credentials of their own), the environments it is attached to
- * (variable names only), upgrading a provisioned one's image, and removing it (refused while
- * attached).
+ * (variable names only), upgrading a provisioned one's image, and removing it after a
+ * confirmation (refused while attached; a provisioned one's data volume deleted too if asked).
  */
-import { del, get, path } from '../api';
+import { useState } from 'react';
+import { get, path } from '../api';
 import { ago, formatBytes } from '../format';
 import { href, navigate } from '../router';
 import type { ServiceDetail } from '../types';
 import { Digest, ErrorNote, Link, Loading, Table } from '../ui/bits';
-import { useAction, useLoad, usePoll } from '../ui/hooks';
+import { useLoad, usePoll } from '../ui/hooks';
 import { AttachmentCells, ServiceMode } from './AttachmentBits';
+import { RemoveServiceDialog } from './RemoveService';
 import { UpgradeService } from './UpgradeService';
 
 export function Service({ ws, name }: { ws: string; name: string }) {
   const url = path('workspaces', ws, 'services', name);
   const detail = useLoad(() => get<ServiceDetail>(url), url);
-  const remove = useAction();
+  const [removing, setRemoving] = useState(false);
   const s = detail.data?.service;
   const attachments = detail.data?.attachments ?? [];
   const upgrades = detail.data?.upgrades ?? [];
   usePoll(detail.reload, attachments.some((a) => a.state === 'detaching') || upgrades.some((u) => u.status === 'running'));
-  const onRemove = async () => {
-    const r = await remove.run(() => del(url));
-    if (r) navigate(href('w', ws, 'services'));
-    else detail.reload();
-  };
   return (
     <section aria-labelledby="service-title">
       <div className="heading-row">
         <h1 id="service-title">Service {name}</h1>
-        <button type="button" className="danger" disabled={remove.busy || !s} onClick={() => void onRemove()}>
+        <button type="button" className="danger" disabled={!s} onClick={() => setRemoving(true)}>
           Remove service
         </button>
       </div>
-      <ErrorNote error={remove.error} />
+      {removing && s && (
+        <RemoveServiceDialog
+          url={url}
+          service={s}
+          onClose={() => (setRemoving(false), detail.reload())}
+          onRemoved={() => navigate(href('w', ws, 'services'))}
+        />
+      )}
       <ErrorNote error={detail.error} />
       {!detail.data && !detail.error && <Loading what="the service" />}
       {s && (
