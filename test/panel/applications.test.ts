@@ -2,8 +2,9 @@
  * The panel's applications views in Debian's Chromium against a real `slipway server`, with a
  * real docker-registry as the upstream (skopeo pushes to it): an admin makes an upstream
  * application through the form, sees its versions classified with latest marked, pushes a new
- * tag and checks the upstream from the page, makes a project application, and forgets one after
- * typing its name; a refused form shows the API's code. An application's sites: created from the
+ * tag and checks the upstream from the page, makes a project application, and forgets one in the
+ * shared confirmation once its name is typed again (Cancel keeps it; one with sites is refused
+ * with SLW_HAS_SITES in the dialog); a refused form shows the API's code. An application's sites: created from the
  * page with labels (a bad label refused with its code), listed with their version, labels,
  * channel, policy and state, filtered by a selector; one created with a maintenance window; one
  * edited in a dialog (labels added, changed and removed, channel, policy, window and no window;
@@ -99,10 +100,19 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     await page.getByRole('button', { name: 'Make application' }).click();
     await page.getByRole('heading', { name: 'Application web-app' }).waitFor(wait);
     await page.getByText('No versions yet').waitFor(wait);
-    await page.getByText('Forget this application').click();
-    const forget = page.getByRole('button', { name: 'Forget web-app' });
+    await page.getByRole('button', { name: 'Forget web-app…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Forget application web-app?' });
+    const forget = dialog.getByRole('button', { name: 'Forget web-app' });
     expect(await forget.isDisabled()).toBe(true);
-    await page.getByLabel('Type web-app to confirm').fill('web-app');
+    await dialog.getByLabel('Type the application name (web-app) to confirm').fill('web-ap');
+    expect(await forget.isDisabled()).toBe(true);
+    // Cancel keeps it.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    ok(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/applications/web-app`));
+    await page.getByRole('button', { name: 'Forget web-app…' }).click();
+    await dialog.getByLabel('Type the application name (web-app) to confirm').fill('web-app');
+    await screenshot(page, 'application-forget-dialog');
     await forget.click();
     await page.getByRole('heading', { name: `Applications of ${ws}` }).waitFor(wait);
     await page.locator('tr[data-application="crm"]').waitFor(wait);
@@ -238,6 +248,14 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     await expect.poll(() => page.locator('tr[data-site]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-site'))), wait).toEqual(['acme', 'globex']);
     expect((await listed()).map((s) => s.name)).toEqual(['acme', 'globex']);
     expect((await admin.get(`${sitesUrl}/initech`)).status).toBe(404);
+    // An application with sites is not forgotten: the API's code in the dialog, the application still there.
+    await page.getByRole('button', { name: 'Forget crm…' }).click();
+    const forget = page.getByRole('dialog', { name: 'Forget application crm?' });
+    await forget.getByLabel('Type the application name (crm) to confirm').fill('crm');
+    await forget.getByRole('button', { name: 'Forget crm' }).click();
+    await forget.getByRole('alert').getByText('SLW_HAS_SITES').waitFor(wait);
+    await forget.getByRole('button', { name: 'Cancel' }).click();
+    ok(await admin.get(`/api/v1/workspaces/${ws}/applications/crm`));
     // The sites table with its Edit and Remove buttons scrolls inside a 390 px phone; the page does not.
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'application-sites-phone');

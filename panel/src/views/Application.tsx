@@ -1,6 +1,6 @@
 /** One application: where its versions come from, its versions with the sites on each, checking the upstream now, its herd upgrades, its sites, how its automatic upgrades move, and forgetting it. */
 import { useState } from 'react';
-import { del, get, path, post } from '../api';
+import { get, path, post } from '../api';
 import { href, navigate } from '../router';
 import type { Application as App, ApplicationVersionList, PollResult } from '../types';
 import { ErrorNote, Loading } from '../ui/bits';
@@ -9,6 +9,7 @@ import { HerdUpgrades } from './HerdUpgrades';
 import { Sites } from './Sites';
 import { AppNotifications } from './AppNotifications';
 import { AppContinuous } from './AppContinuous';
+import { ForgetApplication } from './ForgetApplication';
 import { VersionMatrix } from './VersionMatrix';
 
 export function Application({ ws, app }: { ws: string; app: string }) {
@@ -16,9 +17,7 @@ export function Application({ ws, app }: { ws: string; app: string }) {
   const info = useLoad(() => get<App>(base), base);
   const versions = useLoad(() => get<ApplicationVersionList>(`${base}/versions`), `${base}/versions`);
   const poll = useAction();
-  const remove = useAction();
   const [polled, setPolled] = useState<PollResult | null>(null);
-  const [confirm, setConfirm] = useState('');
   const a = info.data;
   return (
     <section aria-labelledby="app-title">
@@ -80,24 +79,7 @@ export function Application({ ws, app }: { ws: string; app: string }) {
           }}
         />
       )}
-      <details className="card">
-        <summary>Forget this application</summary>
-        <p className="muted">Its project, images and environments stay.</p>
-        <label htmlFor="app-confirm">Type {app} to confirm</label>
-        <input id="app-confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} />
-        <button
-          type="button"
-          className="danger"
-          disabled={confirm !== app || remove.busy}
-          onClick={async () => {
-            const r = await remove.run(() => del(base));
-            if (r) navigate(href('w', ws, 'apps'));
-          }}
-        >
-          Forget {app}
-        </button>
-        <ErrorNote error={remove.error} />
-      </details>
+      <ForgetApplication url={base} app={app} onForgotten={() => navigate(href('w', ws, 'apps'))} />
     </section>
   );
 }
