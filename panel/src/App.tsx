@@ -16,6 +16,7 @@ import { WorkspaceHome } from './views/WorkspaceHome';
 import { Pipeline } from './views/Pipeline';
 import { Environment } from './views/Environment';
 import { Images } from './views/Images';
+import { ProjectConfig } from './views/ProjectConfig';
 import { Pipelines } from './views/Pipelines';
 import { RunLog } from './views/RunLog';
 import { DeployLog } from './views/DeployLog';
@@ -122,6 +123,8 @@ function View({ route, admin, tokenId }: { route: Route; admin: boolean; tokenId
       return <Pipeline ws={route.ws} project={route.project} />;
     case 'images':
       return <Images ws={route.ws} project={route.project} />;
+    case 'project-config':
+      return <ProjectConfig ws={route.ws} project={route.project} />;
     case 'pipelines':
       return <Pipelines ws={route.ws} project={route.project} />;
     case 'run':
@@ -149,6 +152,7 @@ function Crumbs({ route }: { route: Route }) {
   if ('ws' in route) items.push({ label: route.ws, to: href('w', route.ws) });
   if ('project' in route) items.push({ label: route.project, to: href('w', route.ws, 'p', route.project) });
   if (route.view === 'environment') items.push({ label: route.env, to: href('w', route.ws, 'p', route.project, 'e', route.env) });
+  if (route.view === 'project-config') items.push({ label: 'base config', to: href('w', route.ws, 'p', route.project, 'config') });
   if (route.view === 'images') items.push({ label: 'images', to: href('w', route.ws, 'p', route.project, 'images') });
   if (route.view === 'pipelines') items.push({ label: 'pipelines', to: href('w', route.ws, 'p', route.project, 'pipelines') });
   if (route.view === 'run') items.push({ label: `run ${route.id}`, to: href('w', route.ws, 'runs', route.id) });

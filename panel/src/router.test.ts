@@ -9,6 +9,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/members')).toEqual({ view: 'members', ws: 'acme' });
     expect(parseRoute('/w/acme/p/shop')).toEqual({ view: 'pipeline', ws: 'acme', project: 'shop' });
     expect(parseRoute('/w/acme/p/shop/images')).toEqual({ view: 'images', ws: 'acme', project: 'shop' });
+    expect(parseRoute('/w/acme/p/shop/config')).toEqual({ view: 'project-config', ws: 'acme', project: 'shop' });
     expect(parseRoute('/w/acme/p/shop/e/prod')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'releases' });
     expect(parseRoute('/w/acme/p/shop/e/prod/secrets')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'secrets' });
     expect(parseRoute('/w/acme/p/shop/e/prod/services')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'services' });
@@ -26,7 +27,7 @@ describe('parseRoute', () => {
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x', '/w/acme/members/x']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/p/shop/config/x', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x', '/w/acme/members/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

@@ -19,6 +19,7 @@ export type Route =
   | { view: 'upgrade'; ws: string; app: string; id: string }
   | { view: 'pipeline'; ws: string; project: string }
   | { view: 'images'; ws: string; project: string }
+  | { view: 'project-config'; ws: string; project: string }
   | { view: 'pipelines'; ws: string; project: string }
   | { view: 'run'; ws: string; id: string }
   | { view: 'environment'; ws: string; project: string; env: string; tab: EnvironmentTab }
@@ -46,6 +47,7 @@ export function parseRoute(pathname: string): Route {
   if (kind === 'p' && a) {
     if (parts.length === 4) return { view: 'pipeline', ws, project: a };
     if (b === 'images' && parts.length === 5) return { view: 'images', ws, project: a };
+    if (b === 'config' && parts.length === 5) return { view: 'project-config', ws, project: a };
     if (b === 'pipelines' && parts.length === 5) return { view: 'pipelines', ws, project: a };
     if (b === 'e' && c) {
       const tab = environmentTabs.find((t) => t === (d ?? 'releases'));

@@ -9,7 +9,7 @@ export type { Application, ApplicationList, ApplicationVersion, ApplicationVersi
 export type { CreateSiteBody, Site, SiteCreated, SiteList, UpdateSiteBody, VersionSites } from '../../src/api/sites';
 export type { AppHook, AppHookAnswer, AppHookStatus, Notification, NotificationList, UpdateApplicationAnswer, UpdateApplicationBody } from '../../src/api/app-notifications';
 export type { HerdPlan, HerdSiteEvents, HerdUpgrade, HerdUpgradeBody, HerdUpgradeList } from '../../src/api/herds';
-export type { EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/config';
+export type { ConfigHistory, EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/config';
 export type { DeploymentInProject, EnvironmentStatus, ProjectStatus, PromotionStarted, ScaleStarted, Started } from '../../src/api/deploy';
 export type { GitBuildInfo, GitBuildResult, GitSourceInfo } from '../../src/api/git';
 export type { Delivery, DeliveryList, FollowingEnvironment, HookAnswer, HookStatus } from '../../src/api/webhooks';

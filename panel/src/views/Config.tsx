@@ -1,7 +1,10 @@
 /**
- * An environment's resolved config, each value with the layer it comes from (project base or
- * this environment), and edits to this environment's layer. A change rolls a new release of a
- * running environment unless "roll a release now" is unticked (then it waits for the next one).
+ * Config keys of one layer, with the values that apply: an environment's resolved config (each
+ * value with the layer it comes from, project base or this environment) and edits to its own
+ * layer, or the project's base layer (`env` absent: `config set` without `-e`) that every
+ * environment inherits unless it overrides a key. An environment's change rolls a new release of
+ * it when it runs unless "roll a release now" is unticked (then it waits for the next one); a
+ * base change reaches each environment at its next release. Below: the layer's history.
  */
 import { useState, type FormEvent } from 'react';
 import { get, patch, path } from '../api';
@@ -9,20 +12,28 @@ import { href } from '../router';
 import type { EnvironmentConfigChanged, ResolvedConfig } from '../types';
 import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { ConfigHistory } from './ConfigHistory';
 
-export function Config({ ws, project, env }: { ws: string; project: string; env: string }) {
-  const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/config`;
+type Changed = Omit<EnvironmentConfigChanged, 'deployment'> & { deployment?: EnvironmentConfigChanged['deployment'] };
+
+export function Config({ ws, project, env }: { ws: string; project: string; env?: string }) {
+  const projectUrl = path('workspaces', ws, 'projects', project);
+  const url = env ? `${path('workspaces', ws, 'projects', project, 'environments', env)}/config` : `${projectUrl}/config`;
+  const own = env ? 'environment' : 'base';
+  const where = env ?? 'the project base layer';
   const config = useLoad(() => get<ResolvedConfig>(url), url);
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
   const [restart, setRestart] = useState(true);
-  const [result, setResult] = useState<EnvironmentConfigChanged | null>(null);
+  const [result, setResult] = useState<Changed | null>(null);
+  const [changes, setChanges] = useState(0);
   const action = useAction();
   const change = async (body: { set?: Record<string, string>; unset?: string[] }) => {
-    const r = await action.run(() => patch<EnvironmentConfigChanged>(url, body, { restart: String(restart) }));
+    const r = await action.run(() => patch<Changed>(url, body, env ? { restart: String(restart) } : undefined));
     if (!r) return false;
     setResult(r);
     config.reload();
+    setChanges((n) => n + 1);
     return true;
   };
   const submit = async (e: FormEvent) => {
@@ -38,11 +49,20 @@ export function Config({ ws, project, env }: { ws: string; project: string; env:
       {!config.data && !config.error && <Loading what="config" />}
       {config.data && (
         <>
-          <p className="muted">Config version {config.data.version}. Values of the project's base layer apply to every environment unless this one overrides them.</p>
+          <p className="muted">
+            Config version {config.data.version}.{' '}
+            {env ? (
+              <>
+                Values of the project's base layer apply to every environment unless this one overrides them: <Link to={href('w', ws, 'p', project, 'config')}>edit the base layer</Link>.
+              </>
+            ) : (
+              'Every environment of the project gets these keys unless it overrides one; a change reaches each environment at its next release.'
+            )}
+          </p>
           {config.data.entries.length === 0 ? (
             <p className="muted">No config keys.</p>
           ) : (
-            <Table caption={`Config of ${env}`} columns={['Key', 'Value', 'Layer', '']}>
+            <Table caption={env ? `Config of ${env}` : `Base config of ${project}`} columns={['Key', 'Value', 'Layer', '']}>
               {config.data.entries.map((e) => (
                 <tr key={e.key} data-key={e.key}>
                   <td>
@@ -62,10 +82,10 @@ export function Config({ ws, project, env }: { ws: string; project: string; env:
                         document.getElementById('config-value')?.focus();
                       }}
                     >
-                      {e.layer === 'environment' ? 'Edit' : `Override in ${env}`}
+                      {e.layer === own ? 'Edit' : `Override in ${env}`}
                       <span className="sr-only"> {e.key}</span>
                     </button>
-                    {e.layer === 'environment' && (
+                    {e.layer === own && (
                       <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void change({ unset: [e.key] })}>
                         Remove<span className="sr-only"> {e.key}</span>
                       </button>
@@ -78,7 +98,7 @@ export function Config({ ws, project, env }: { ws: string; project: string; env:
         </>
       )}
       <form onSubmit={submit} className="card form" aria-labelledby="config-form-title">
-        <h2 id="config-form-title">Set a key in {env}</h2>
+        <h2 id="config-form-title">Set a key in {where}</h2>
         <div className="fields">
           <div>
             <label htmlFor="config-key">Key</label>
@@ -89,20 +109,25 @@ export function Config({ ws, project, env }: { ws: string; project: string; env:
             <input id="config-value" value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
           </div>
         </div>
-        <label className="check">
-          <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
-        </label>
+        {env ? (
+          <label className="check">
+            <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
+          </label>
+        ) : (
+          <p className="muted small">No release rolls now: each environment gets the change at its next release (a deploy, a promotion, or a change of its own).</p>
+        )}
         <ErrorNote error={action.error} />
         <button type="submit" disabled={action.busy || key.trim() === ''}>
           Save
         </button>
         <ChangeNote ws={ws} result={result} />
       </form>
+      <ConfigHistory url={`${url}/history`} env={env} changes={changes} />
     </>
   );
 }
 
-export function ChangeNote({ ws, result }: { ws: string; result: { changed?: boolean; version: number; deployment: { id: string; releaseNumber: number } | null } | null }) {
+export function ChangeNote({ ws, result }: { ws: string; result: { changed?: boolean; version: number; deployment?: { id: string; releaseNumber: number } | null } | null }) {
   if (!result) return null;
   return (
     <p role="status" className="note">

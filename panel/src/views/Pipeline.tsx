@@ -47,6 +47,9 @@ export function Pipeline({ ws, project }: { ws: string; project: string }) {
         <Link to={href('w', ws, 'p', project, 'pipelines')} className="button ghost">
           Pipelines
         </Link>
+        <Link to={href('w', ws, 'p', project, 'config')} className="button ghost">
+          Base config
+        </Link>
       </div>
       <ErrorNote error={error} />
       {!data && !error && <Loading what="the pipeline" />}

@@ -1,26 +1,36 @@
 /**
- * An environment's secrets by name, version and layer: write-only. A value can be set or
- * replaced, never read back (the API has no way to, and the panel never holds one after saving).
+ * Secrets of one layer by name, version and layer: write-only. An environment's (each with the
+ * layer it comes from, project base or this environment), or the project's base layer (`env`
+ * absent: `secret set` without `-e`) that every environment inherits unless it sets the name
+ * itself. A value can be set or replaced, never read back (the API has no way to, and the panel
+ * never holds one after saving).
  */
 import { useState, type FormEvent } from 'react';
 import { del, get, path, put } from '../api';
 import { ago } from '../format';
-import type { EnvironmentSecretSet, SecretList } from '../types';
-import { Badge, ErrorNote, Loading, Table } from '../ui/bits';
+import { href } from '../router';
+import type { SecretList } from '../types';
+import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 import { ChangeNote } from './Config';
 
-export function Secrets({ ws, project, env }: { ws: string; project: string; env: string }) {
-  const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/secrets`;
+interface SecretSet {
+  version: number;
+  deployment?: { id: string; releaseNumber: number } | null;
+}
+
+export function Secrets({ ws, project, env }: { ws: string; project: string; env?: string }) {
+  const url = env ? `${path('workspaces', ws, 'projects', project, 'environments', env)}/secrets` : `${path('workspaces', ws, 'projects', project)}/secrets`;
+  const own = env ? 'environment' : 'base';
   const secrets = useLoad(() => get<SecretList>(url), url);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [restart, setRestart] = useState(true);
-  const [result, setResult] = useState<{ version: number; deployment: { id: string; releaseNumber: number } | null } | null>(null);
+  const [result, setResult] = useState<SecretSet | null>(null);
   const action = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await action.run(() => put<EnvironmentSecretSet>(`${url}/${encodeURIComponent(name.trim())}`, { value }, { restart: String(restart) }));
+    const r = await action.run(() => put<SecretSet>(`${url}/${encodeURIComponent(name.trim())}`, { value }, env ? { restart: String(restart) } : undefined));
     setValue('');
     if (!r) return;
     setName('');
@@ -31,9 +41,15 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
     <>
       <ErrorNote error={secrets.error} />
       {!secrets.data && !secrets.error && <Loading what="secrets" />}
+      {!env && <p className="muted">Every environment of the project gets these secrets unless it sets the name itself; a change reaches each environment at its next release.</p>}
+      {env && (
+        <p className="muted">
+          Secrets of the project's base layer apply to every environment unless this one sets them: <Link to={href('w', ws, 'p', project, 'config')}>edit the base layer</Link>.
+        </p>
+      )}
       {secrets.data && secrets.data.secrets.length === 0 && <p className="muted">No secrets.</p>}
       {secrets.data && secrets.data.secrets.length > 0 && (
-        <Table caption={`Secrets of ${env} (values are never shown)`} columns={['Name', 'Version', 'Layer', 'Updated', '']}>
+        <Table caption={`${env ? `Secrets of ${env}` : `Base secrets of ${project}`} (values are never shown)`} columns={['Name', 'Version', 'Layer', 'Updated', '']}>
           {secrets.data.secrets.map((s) => (
             <tr key={s.name} data-secret={s.name}>
               <td>
@@ -51,7 +67,7 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
                 <button type="button" className="ghost" onClick={() => (setName(s.name), document.getElementById('secret-value')?.focus())}>
                   Replace<span className="sr-only"> {s.name}</span>
                 </button>
-                {s.layer === 'environment' && (
+                {s.layer === own && (
                   <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void action.run(() => del(`${url}/${encodeURIComponent(s.name)}`)).then(secrets.reload)}>
                     Delete<span className="sr-only"> {s.name}</span>
                   </button>
@@ -62,7 +78,7 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
         </Table>
       )}
       <form onSubmit={submit} className="card form" aria-labelledby="secret-form-title" autoComplete="off">
-        <h2 id="secret-form-title">Set or replace a secret in {env}</h2>
+        <h2 id="secret-form-title">Set or replace a secret in {env ?? 'the project base layer'}</h2>
         <div className="fields">
           <div>
             <label htmlFor="secret-name">Name</label>
@@ -73,9 +89,13 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
             <input id="secret-value" type="password" autoComplete="new-password" value={value} onChange={(e) => setValue(e.target.value)} required />
           </div>
         </div>
-        <label className="check">
-          <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
-        </label>
+        {env ? (
+          <label className="check">
+            <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
+          </label>
+        ) : (
+          <p className="muted small">No release rolls now: each environment gets the change at its next release.</p>
+        )}
         <ErrorNote error={action.error} />
         <button type="submit" disabled={action.busy || name.trim() === '' || value === ''}>
           Save secret
