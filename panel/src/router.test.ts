@@ -14,6 +14,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/p/shop/e/prod/secrets')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'secrets' });
     expect(parseRoute('/w/acme/p/shop/e/prod/services')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'services' });
     expect(parseRoute('/w/acme/p/shop/e/prod/settings')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'settings' });
+    expect(parseRoute('/w/acme/p/shop/e/prod/logs')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'logs' });
     expect(parseRoute('/w/acme/services')).toEqual({ view: 'services', ws: 'acme' });
     expect(parseRoute('/w/acme/apps')).toEqual({ view: 'applications', ws: 'acme' });
     expect(parseRoute('/w/acme/apps/shop')).toEqual({ view: 'application', ws: 'acme', app: 'shop' });

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 
-export const environmentTabs = ['releases', 'config', 'secrets', 'services', 'settings'] as const;
+export const environmentTabs = ['releases', 'config', 'secrets', 'services', 'settings', 'logs'] as const;
 export type EnvironmentTab = (typeof environmentTabs)[number];
 
 export type Route =

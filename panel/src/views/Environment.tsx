@@ -1,4 +1,4 @@
-/** One environment: its releases (with roll back), its config, its secrets, its attached services and its settings, as tabs. */
+/** One environment: its releases (with roll back), its config, its secrets, its attached services, its settings and its containers' output, as tabs. */
 import { href, type EnvironmentTab } from '../router';
 import { Link } from '../ui/bits';
 import { Config } from './Config';
@@ -6,6 +6,7 @@ import { Releases } from './Releases';
 import { Secrets } from './Secrets';
 import { Attachments } from './Attachments';
 import { EnvSettings } from './EnvSettings';
+import { EnvLogs } from './EnvLogs';
 
 const tabs = [
   { id: 'releases', label: 'Releases' },
@@ -13,6 +14,7 @@ const tabs = [
   { id: 'secrets', label: 'Secrets' },
   { id: 'services', label: 'Services' },
   { id: 'settings', label: 'Settings' },
+  { id: 'logs', label: 'Logs' },
 ] as const;
 
 export function Environment({ ws, project, env, tab }: { ws: string; project: string; env: string; tab: EnvironmentTab }) {
@@ -34,6 +36,7 @@ export function Environment({ ws, project, env, tab }: { ws: string; project: st
       {tab === 'secrets' && <Secrets ws={ws} project={project} env={env} />}
       {tab === 'services' && <Attachments ws={ws} project={project} env={env} />}
       {tab === 'settings' && <EnvSettings ws={ws} project={project} env={env} />}
+      {tab === 'logs' && <EnvLogs ws={ws} project={project} env={env} />}
     </section>
   );
 }
