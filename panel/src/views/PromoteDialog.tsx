@@ -1,7 +1,7 @@
 /**
  * Promote: first what changes (version, digest, config keys that differ between the two
  * environments, secret names only), then the one button. A deploy that starts opens its live
- * log; one that needs approval says so.
+ * log; one that needs approval says so (an admin may promote at once, as `--skip-approval`).
  */
 import { useState } from 'react';
 import { get, path, post } from '../api';
@@ -17,9 +17,10 @@ export function PromoteDialog(props: { ws: string; project: string; from: string
   const preview = useLoad(() => get<PromotionPreview>(`${base}/preview`, { from, to }), `${base}:${from}:${to}`);
   const action = useAction();
   const [waiting, setWaiting] = useState<Promotion | null>(null);
+  const [skipApproval, setSkipApproval] = useState(false);
   const p = preview.data;
   const submit = async () => {
-    const result = await action.run(() => post<PromotionStarted>(base, { from, to }));
+    const result = await action.run(() => post<PromotionStarted>(base, { from, to, ...(skipApproval ? { skipApproval: true } : {}) }));
     if (!result) return;
     props.onDone();
     if (result.deployment) navigate(href('w', ws, 'deployments', result.deployment.id));
@@ -64,7 +65,14 @@ export function PromoteDialog(props: { ws: string; project: string; from: string
           <p>{p.imageChanges ? <>{to} will run the image {from} runs now; it keeps its own config and secrets.</> : <Badge tone="muted">{to} already runs this image: promoting makes a new release of the same image.</Badge>}</p>
           <KeyList title="Config keys that differ between the two" diff={p.config} from={from} to={to} />
           <KeyList title="Secrets that differ (names only)" diff={p.secrets} from={from} to={to} />
-          {p.requiresApproval && <p className="note">{to} requires approval: an admin other than you approves or rejects the promotion before it deploys.</p>}
+          {p.requiresApproval && (
+            <>
+              <p className="note">{to} requires approval: an admin other than you approves or rejects the promotion before it deploys.</p>
+              <label className="check">
+                <input type="checkbox" checked={skipApproval} onChange={(e) => setSkipApproval(e.target.checked)} /> Promote at once without approval (admins and owners; recorded in the audit log)
+              </label>
+            </>
+          )}
         </>
       )}
       {waiting && (
@@ -79,7 +87,7 @@ export function PromoteDialog(props: { ws: string; project: string; from: string
         </button>
         {!waiting && (
           <button type="button" onClick={() => void submit()} disabled={!p?.from.release || action.busy} autoFocus>
-            {p?.requiresApproval ? `Ask to promote to ${to}` : `Promote to ${to}`}
+            {p?.requiresApproval && !skipApproval ? `Ask to promote to ${to}` : `Promote to ${to}`}
           </button>
         )}
       </div>
