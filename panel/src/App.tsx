@@ -22,6 +22,7 @@ import { RunLog } from './views/RunLog';
 import { DeployLog } from './views/DeployLog';
 import { Audit } from './views/Audit';
 import { Services } from './views/Services';
+import { Registries } from './views/Registries';
 import { Applications } from './views/Applications';
 import { Application } from './views/Application';
 import { HerdUpgrade } from './views/HerdUpgrade';
@@ -111,6 +112,8 @@ function View({ route, admin, tokenId }: { route: Route; admin: boolean; tokenId
       return <Members ws={route.ws} instanceAdmin={admin} tokenId={tokenId} />;
     case 'services':
       return <Services ws={route.ws} />;
+    case 'registries':
+      return <Registries ws={route.ws} />;
     case 'service':
       return <Service ws={route.ws} name={route.service} />;
     case 'applications':
@@ -156,6 +159,7 @@ function Crumbs({ route }: { route: Route }) {
   if (route.view === 'images') items.push({ label: 'images', to: href('w', route.ws, 'p', route.project, 'images') });
   if (route.view === 'pipelines') items.push({ label: 'pipelines', to: href('w', route.ws, 'p', route.project, 'pipelines') });
   if (route.view === 'run') items.push({ label: `run ${route.id}`, to: href('w', route.ws, 'runs', route.id) });
+  if (route.view === 'registries') items.push({ label: 'registry credentials', to: href('w', route.ws, 'registries') });
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
   if (route.view === 'members') items.push({ label: 'members & tokens', to: href('w', route.ws, 'members') });
   if (route.view === 'services' || route.view === 'service') items.push({ label: 'services', to: href('w', route.ws, 'services') });

@@ -16,6 +16,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/p/shop/e/prod/settings')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'settings' });
     expect(parseRoute('/w/acme/p/shop/e/prod/logs')).toEqual({ view: 'environment', ws: 'acme', project: 'shop', env: 'prod', tab: 'logs' });
     expect(parseRoute('/w/acme/services')).toEqual({ view: 'services', ws: 'acme' });
+    expect(parseRoute('/w/acme/registries')).toEqual({ view: 'registries', ws: 'acme' });
     expect(parseRoute('/w/acme/apps')).toEqual({ view: 'applications', ws: 'acme' });
     expect(parseRoute('/w/acme/apps/shop')).toEqual({ view: 'application', ws: 'acme', app: 'shop' });
     expect(parseRoute('/w/acme/apps/shop/upgrades/hup_1')).toEqual({ view: 'upgrade', ws: 'acme', app: 'shop', id: 'hup_1' });
@@ -28,7 +29,7 @@ describe('parseRoute', () => {
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/p/shop/config/x', '/w/acme/services/cache/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x', '/w/acme/members/x']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/p/shop/config/x', '/w/acme/services/cache/x', '/w/acme/registries/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x', '/w/acme/members/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

@@ -13,6 +13,7 @@ export type Route =
   | { view: 'audit'; ws: string }
   | { view: 'members'; ws: string }
   | { view: 'services'; ws: string }
+  | { view: 'registries'; ws: string }
   | { view: 'service'; ws: string; service: string }
   | { view: 'applications'; ws: string }
   | { view: 'application'; ws: string; app: string }
@@ -38,6 +39,7 @@ export function parseRoute(pathname: string): Route {
   if (kind === 'audit' && parts.length === 3) return { view: 'audit', ws };
   if (kind === 'members' && parts.length === 3) return { view: 'members', ws };
   if (kind === 'services' && parts.length === 3) return { view: 'services', ws };
+  if (kind === 'registries' && parts.length === 3) return { view: 'registries', ws };
   if (kind === 'services' && a && parts.length === 4) return { view: 'service', ws, service: a };
   if (kind === 'apps' && parts.length === 3) return { view: 'applications', ws };
   if (kind === 'apps' && a && parts.length === 4) return { view: 'application', ws, app: a };

@@ -89,6 +89,9 @@ function CreateApplication({ ws, onCreated }: { ws: string; onCreated(a: Applica
             <label htmlFor="app-poll">Poll every (seconds, default 300)</label>
             <input id="app-poll" value={poll} onChange={(e) => setPoll(e.target.value)} inputMode="numeric" placeholder="300" />
           </div>
+          <p className="muted small">
+            A registry that needs a login uses the workspace's <Link to={href('w', ws, 'registries')}>registry credentials</Link>.
+          </p>
         </>
       )}
       <ErrorNote error={action.error} />

@@ -1,7 +1,7 @@
 /**
  * A workspace: its projects (each with its environments in pipeline order), creating one and
  * deleting one (by role: developers create, admins delete), and links to its applications,
- * services, members and tokens, and audit log.
+ * services, members and tokens, registry credentials, and audit log.
  */
 import { useState } from 'react';
 import { get, path, post } from '../api';
@@ -33,6 +33,9 @@ export function WorkspaceHome({ ws }: { ws: string }) {
           </Link>
           <Link to={href('w', ws, 'members')} className="button ghost">
             Members &amp; tokens
+          </Link>
+          <Link to={href('w', ws, 'registries')} className="button ghost">
+            Registry credentials
           </Link>
           <Link to={href('w', ws, 'audit')} className="button ghost">
             Audit log
