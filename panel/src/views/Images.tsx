@@ -1,4 +1,4 @@
-/** A project's images: versions, tags, digests, sizes, and which environments run each. */
+/** A project's images: versions, tags, digests, sizes, and which environments run each; importing one built elsewhere; the retention policy. */
 import { useState } from 'react';
 import { get, path } from '../api';
 import { ago, formatBytes } from '../format';
@@ -7,6 +7,8 @@ import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
 import { DeployDialog } from './DeployDialog';
+import { ImportImage } from './ImportImage';
+import { RegistryPolicy } from './RegistryPolicy';
 
 export function Images({ ws, project }: { ws: string; project: string }) {
   const url = `${path('workspaces', ws, 'projects', project)}/images`;
@@ -26,7 +28,7 @@ export function Images({ ws, project }: { ws: string; project: string }) {
       )}
       <ErrorNote error={images.error} />
       {!images.data && !images.error && <Loading what="images" />}
-      {images.data && list.length === 0 && <p className="muted">No images yet: <code>slipway build</code> makes one.</p>}
+      {images.data && list.length === 0 && <p className="muted">No images yet: import one below, or build one (<code>slipway build</code>, or the project's git source).</p>}
       {list.length > 0 && (
         <Table caption={'Images'} columns={['Version', 'Tags', 'Digest', 'Size', 'Created', 'Runs in', '']}>
           {list.map((i) => (
@@ -48,6 +50,8 @@ export function Images({ ws, project }: { ws: string; project: string }) {
           ))}
         </Table>
       )}
+      <ImportImage ws={ws} projectUrl={projectUrl} onImported={images.reload} />
+      <RegistryPolicy projectUrl={projectUrl} />
       {deploying && described.data && <DeployDialog ws={ws} base={projectUrl} image={deploying} environments={described.data.environments} onClose={() => setDeploying(null)} />}
     </section>
   );
