@@ -1,6 +1,6 @@
 /**
- * A project's pipelines (from its manifest, slipway.yaml): each with a Run button per
- * environment, and the project's runs (release steps too) with their status and jobs, a Cancel
+ * A project's pipelines (from its manifest, slipway.yaml, applied here or from git): each with a
+ * Run button per environment, and the project's runs (release steps too) with their status and jobs, a Cancel
  * button while one waits or runs. The list refreshes every two seconds while a run is unfinished
  * (runs are not on the workspace change stream); a run's page follows its log live.
  */
@@ -11,6 +11,7 @@ import { href } from '../router';
 import type { PipelineRunInfo, Project, ProjectManifest, RunList, RunTriggered } from '../types';
 import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
+import { ManifestApply } from './ManifestApply';
 
 const outcomeText: Record<RunTriggered['outcome'], string> = {
   started: 'started',
@@ -51,11 +52,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
           Environments
         </Link>
       </div>
-      {noManifest && (
-        <p className="muted">
-          No manifest yet: <code>slipway pipeline apply slipway.yaml -w {ws} -p {project}</code> declares pipelines and a release step.
-        </p>
-      )}
+      {noManifest && <p className="muted">No manifest yet: apply one below to declare pipelines, a release step and gates.</p>}
       <ErrorNote error={manifest.error} />
       <ErrorNote error={action.error} />
       {said && (
@@ -97,6 +94,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
           </Table>
         </>
       )}
+      <ManifestApply url={`${base}/manifest`} current={manifest.data} onApplied={manifest.reload} />
       <h2>Runs</h2>
       <ErrorNote error={runs.error} />
       {!runs.data && !runs.error && <Loading what="runs" />}
