@@ -1,6 +1,7 @@
 /**
  * The pipelines view end to end: Debian's Chromium against a real `slipway server` with the
- * Docker engine. A developer opens the project's pipelines, runs one against prod, follows its
+ * Docker engine. A developer applies the project's manifest from a file (a malformed one refused
+ * with its line and column, nothing stored), runs a pipeline against prod, follows its
  * log live to its end, sees a second run queue behind a third-party one and cancels it. The jobs
  * really run as containers of the release image. Screenshots go to test-results/panel/.
  */
@@ -33,7 +34,6 @@ beforeAll(async () => {
   expect((await w.run(['config', 'set', 'GREETING=hi from prod', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--no-restart'])).code).toBe(0);
   const dep = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval', '--json']);
   expect(dep.code, dep.stderr).toBe(0);
-  ok(await apiClient(w.server.url, w.server.adminToken).put(`/api/v1/workspaces/${w.ws}/projects/shop/manifest`, { yaml: manifest }));
   browser = await launchBrowser();
 }, 300_000);
 
@@ -52,6 +52,29 @@ async function signIn(page: Page, token: string): Promise<void> {
 }
 
 describe('panel: pipelines', () => {
+  it('applies the manifest from a file: a malformed one is refused with its line and column, and nothing is stored', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(page, w.developer);
+    await page.getByText('No manifest yet').waitFor(wait);
+    const stored = async () => ok<{ applied: boolean; yaml: string; appliedBy: string | null }>(await apiClient(w.server.url, w.server.adminToken).get(`/api/v1/workspaces/${w.ws}/projects/shop/manifest`));
+    // `jobs` must be a list: refused where it is wrong, and nothing is stored.
+    await page.getByLabel('Manifest (slipway.yaml)').fill('pipelines:\n  smoke:\n    jobs: nope\n');
+    await page.getByRole('button', { name: 'Apply manifest' }).click();
+    await page.getByRole('alert').filter({ hasText: 'SLW_MANIFEST_INVALID' }).filter({ hasText: /slipway\.yaml:3:\d+/ }).waitFor(wait);
+    expect((await stored()).applied).toBe(false);
+    await page.getByLabel('Load a file (optional)').setInputFiles({ name: 'pipelines.yaml', mimeType: 'text/yaml', buffer: Buffer.from(manifest) });
+    await expect.poll(() => page.getByLabel('Manifest (pipelines.yaml)').inputValue(), wait).toBe(manifest);
+    await page.getByRole('button', { name: 'Apply manifest' }).click();
+    const applied = page.getByRole('status').filter({ hasText: 'Applied pipelines.yaml: pipelines smoke, nap; no release step' });
+    await applied.waitFor(wait);
+    await page.locator('tr[data-pipeline="nap"]').waitFor(wait);
+    // The form stays open with its answer once the list has the new pipelines.
+    expect(await applied.isVisible()).toBe(true);
+    expect(await stored()).toMatchObject({ applied: true, yaml: manifest, appliedBy: 'dave@example.com' });
+    await screenshot(page, 'manifest-applied');
+    await page.context().close();
+  }, 60_000);
+
   it('runs a pipeline against prod, follows its log live to its end, queues and cancels a run', async () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
     await signIn(page, w.developer);
