@@ -1,7 +1,7 @@
 /**
  * A project's webhook in the project view: its URL and settings (the secret only in the answer
- * that made it: create or rotate), the branch and preview environments it made, and its recent
- * deliveries with what each did, each replayable.
+ * that made it: create or rotate), its settings and deleting it, the branch and preview
+ * environments it made, and its recent deliveries with what each did, each replayable.
  */
 import { useState } from 'react';
 import { get, path, post, put } from '../api';
@@ -10,6 +10,7 @@ import { href } from '../router';
 import type { Delivery, DeliveryList, HookAnswer, HookStatus } from '../types';
 import { Badge, ErrorNote, Link, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { HookSettings } from './HookSettings';
 
 const tone = (status: string) => (status === 'processed' ? 'ok' : status === 'failed' ? 'bad' : status === 'ignored' ? 'muted' : 'info');
 
@@ -49,13 +50,14 @@ export function Webhook({ ws, project, hook, onChanged }: { ws: string; project:
           </p>
           <p className="muted">
             Pushes to {h.defaultBranch ?? 'the git source branch'} deploy the first environment; branch environments for {h.branchEnvs.join(', ') || 'the git source patterns'}; images {h.source === 'image' ? 'from CI (tag git-<12 hex>)' : 'built from the commit'}; previews {h.previews ? `on (removed ${Math.round(h.previewTtlSeconds / 3600)} h after their last update)` : 'off'}.
-            {h.failedVerifications > 0 && ` ${h.failedVerifications} {h.failedVerifications === 1 ? "delivery" : "deliveries"} refused for a bad signature (last ${ago(h.lastFailedAt)}).`}
+            {h.failedVerifications > 0 && ` ${h.failedVerifications} ${h.failedVerifications === 1 ? 'delivery' : 'deliveries'} refused for a bad signature (last ${ago(h.lastFailedAt)}).`}
           </p>
           <div className="actions">
             <button type="button" className="ghost" disabled={action.busy} onClick={() => void create(true)}>
               Rotate secret
             </button>
           </div>
+          <HookSettings key={h.id} url={`${base}/hook`} hook={h} onSaved={reload} onDeleted={() => (setMade(null), reload())} />
         </>
       ) : (
         <div className="actions">
