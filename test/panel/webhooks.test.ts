@@ -2,7 +2,9 @@
  * The project view's webhook in Debian's Chromium against a real `slipway server`: create the
  * hook (its secret shown once, in no later API answer), deliveries signed as GitHub signs them
  * listed with what each did, a replay from the panel, and the preview environment a pull
- * request made listed apart from the promotion pipeline. (The server runs without an edge proxy:
+ * request made listed apart from the promotion pipeline. Its settings (image source, branch
+ * patterns, preview lifetime, previews off: a new request makes none) set in the form and read
+ * back; deleted after a confirmation, its URL answers 404. (The server runs without an edge proxy:
  * the preview's deploy itself is not what this test looks at; test/webhooks covers it.)
  */
 import { join } from 'node:path';
@@ -66,8 +68,20 @@ describe('the webhook in the panel', () => {
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     const url = (await section.locator('[data-hook-url]').textContent()) ?? '';
     expect(url).toMatch(/\/hooks\/hook_/);
-    // Previews from the images CI pushes (the form offers the provider only; the rest is the CLI's).
-    ok(await apiClient(server.url, server.adminToken).call({ method: 'PUT', path: `/api/v1/workspaces/${ws}/projects/shop/hook`, body: { provider: 'github', source: 'image' } }));
+    // Previews from the images CI pushes, set in the hook's settings (as git hook --from image --branch-envs).
+    await section.getByText('Webhook settings', { exact: true }).click();
+    expect(await section.getByLabel('Image of a push').inputValue()).toBe('build');
+    await section.getByLabel('Image of a push').selectOption('image');
+    await section.getByLabel('Branch environments for (patterns)').fill('feature/*, fix/*');
+    await section.getByLabel('A preview lives (hours after its last update)').fill('24');
+    await section.getByRole('button', { name: 'Save webhook settings' }).click();
+    await section.getByRole('status').filter({ hasText: 'Webhook settings saved.' }).waitFor(wait);
+    await section.getByText('images from CI (tag git-<12 hex>)').waitFor(wait);
+    const hookUrl = `/api/v1/workspaces/${ws}/projects/shop/hook`;
+    const stored = async () => ok<{ hook: { source: string; branchEnvs: string[]; previews: boolean; previewTtlSeconds: number } | null }>(await apiClient(server.url, server.adminToken).get(hookUrl)).hook;
+    expect(await stored()).toMatchObject({ source: 'image', branchEnvs: ['feature/*', 'fix/*'], previews: true, previewTtlSeconds: 86_400 });
+    // The secret shown once is still on screen after saving the settings.
+    expect(await section.locator('[data-hook-secret] code').textContent()).toBe(secret);
     await section.getByRole('button', { name: 'Rotate secret' }).click();
     await expect.poll(async () => section.locator('[data-hook-secret] code').textContent(), wait).not.toBe(secret);
     const rotated = (await section.locator('[data-hook-secret] code').textContent()) ?? '';
@@ -105,4 +119,39 @@ describe('the webhook in the panel', () => {
     // Only the answer of the rotation itself (it has `created`) holds the secret.
     for (const r of await recorder.responses()) if (!r.body.includes('"created"')) expect(r.body, r.url).not.toContain(rotated);
   }, 180_000);
+
+  it('turns previews off (a new request makes none), then deletes the hook after a confirmation: its URL answers 404', async () => {
+    const section = page.locator('[data-webhook]');
+    const url = (await section.locator('[data-hook-url]').textContent()) ?? '';
+    const hookUrl = `/api/v1/workspaces/${ws}/projects/shop/hook`;
+    await section.getByText('Webhook settings', { exact: true }).click();
+    expect(await section.getByLabel('Image of a push').inputValue()).toBe('image');
+    await section.getByLabel('Preview environments for pull and merge requests').uncheck();
+    expect(await section.getByLabel('A preview lives (hours after its last update)').isDisabled()).toBe(true);
+    await section.getByRole('button', { name: 'Save webhook settings' }).click();
+    await section.getByRole('status').filter({ hasText: 'Webhook settings saved.' }).waitFor(wait);
+    await section.getByText('previews off').waitFor(wait);
+    expect(ok<{ hook: { previews: boolean } }>(await apiClient(server.url, server.adminToken).get(hookUrl)).hook.previews).toBe(false);
+    // The secret is not on the page any more: rotate to sign one more request.
+    await section.getByRole('button', { name: 'Rotate secret' }).click();
+    const secret = (await section.locator('[data-hook-secret] code').textContent({ timeout: 60_000 })) ?? '';
+    const pr = pullRequestPayload('github', 'opened', 6, 'feature/q', head);
+    expect((await send(url, delivery('github', pr.event, pr.payload, secret))).status).toBe(202);
+    await section.getByRole('button', { name: 'Refresh' }).click();
+    await section.locator('tr[data-delivery]', { hasText: 'feature/q' }).getByText('ignored').waitFor(wait);
+    expect(await page.locator('[data-environment="pr-6"]').count()).toBe(0);
+
+    await section.getByRole('button', { name: 'Delete webhook…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete the webhook?' });
+    await dialog.getByText('Its URL answers 404 from then on').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(ok<{ hook: unknown }>(await apiClient(server.url, server.adminToken).get(hookUrl)).hook).not.toBeNull();
+    await section.getByRole('button', { name: 'Delete webhook…' }).click();
+    await dialog.getByRole('button', { name: 'Delete webhook' }).click();
+    await section.getByRole('button', { name: 'Create webhook' }).waitFor(wait);
+    expect(ok<{ hook: unknown }>(await apiClient(server.url, server.adminToken).get(hookUrl)).hook).toBeNull();
+    expect((await send(url, delivery('github', pr.event, pr.payload, secret))).status).toBe(404);
+    // The preview environment it made stays.
+    await page.locator('[data-environment="pr-5"]').waitFor(wait);
+  }, 120_000);
 });
