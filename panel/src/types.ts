@@ -11,7 +11,7 @@ export type { AppHook, AppHookAnswer, AppHookStatus, Notification, NotificationL
 export type { HerdPlan, HerdSiteEvents, HerdUpgrade, HerdUpgradeBody, HerdUpgradeList } from '../../src/api/herds';
 export type { ConfigHistory, EnvironmentConfigChanged, ResolvedConfig } from '../../src/api/config';
 export type { DeploymentInProject, EnvironmentStatus, ProjectStatus, PromotionStarted, ScaleStarted, Started } from '../../src/api/deploy';
-export type { GitBuildInfo, GitBuildResult, GitSourceInfo } from '../../src/api/git';
+export type { GitBuildDetail, GitBuildInfo, GitBuildResult, GitSourceInfo } from '../../src/api/git';
 export type { Delivery, DeliveryList, FollowingEnvironment, HookAnswer, HookStatus } from '../../src/api/webhooks';
 export type { Deleted } from '../../src/api/common';
 export type { CreateEnvironmentBody, CreateProjectBody, Environment, EnvironmentList, Project, ProjectList } from '../../src/api/projects';
