@@ -1,6 +1,7 @@
 /**
  * An application's notifications in its view: where they are POSTed (the notify URL, its secret
- * shown once when Slipway makes it), the upstream hook its registry calls on a push (URL, secret
+ * shown once when Slipway makes it, or one of your own, write-only, as `--notify-secret-stdin`),
+ * the upstream hook its registry calls on a push (URL, secret
  * once), and the notifications themselves, newest first, with what became of each webhook.
  */
 import { useState } from 'react';
@@ -18,12 +19,16 @@ export function AppNotifications({ ws, app, upstream, notifyUrl, onChanged }: { 
   const hook = useLoad(() => (upstream ? get<AppHookStatus>(`${base}/hook`) : Promise.resolve(null)), `${base}/hook/${upstream}`);
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
+  const [own, setOwn] = useState('');
+  const [ownSet, setOwnSet] = useState(false);
   const [hookMade, setHookMade] = useState<AppHookAnswer | null>(null);
   const action = useAction();
   const change = async (body: Record<string, unknown>) => {
     const r = await action.run(() => patch<UpdateApplicationAnswer>(base, body));
+    setOwn('');
     if (!r) return;
     setSecret(r.notifySecret);
+    setOwnSet(typeof body.notifySecret === 'string');
     setUrl('');
     onChanged();
     list.reload();
@@ -66,13 +71,15 @@ export function AppNotifications({ ws, app, upstream, notifyUrl, onChanged }: { 
         className="actions"
         onSubmit={(e) => {
           e.preventDefault();
-          void change({ notifyUrl: url });
+          void change({ ...(url.trim() ? { notifyUrl: url.trim() } : {}), ...(own ? { notifySecret: own } : {}) });
         }}
       >
         <label htmlFor="notify-url">New notify URL</label>
         <input id="notify-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://hooks.example.com/slipway" spellCheck={false} />
-        <button type="submit" disabled={action.busy || url.trim() === ''}>
-          Set notify URL
+        <label htmlFor="notify-own-secret">Your own signing secret (optional, write-only, 16 characters or more)</label>
+        <input id="notify-own-secret" type="password" autoComplete="new-password" value={own} onChange={(e) => setOwn(e.target.value)} />
+        <button type="submit" disabled={action.busy || (url.trim() === '' && own === '')}>
+          {url.trim() === '' && own !== '' ? 'Set notify secret' : 'Set notify URL'}
         </button>
         {notifyUrl && (
           <>
@@ -85,6 +92,11 @@ export function AppNotifications({ ws, app, upstream, notifyUrl, onChanged }: { 
           </>
         )}
       </form>
+      {ownSet && !secret && (
+        <p role="status" data-notify-own-secret>
+          Notifications are signed with your secret from now on (Slipway never shows it).
+        </p>
+      )}
       {secret && (
         <p role="status" data-notify-secret>
           Notify secret (shown once — check X-Slipway-Signature with it): <code>{secret}</code>
