@@ -3,10 +3,13 @@
  * server` with a real docker-registry as the upstream: an admin sets the notify URL (a private
  * address is refused with the API's code; the loopback receiver the instance admin allowed is
  * taken and its secret shown once), creates the upstream hook (URL and secret once), and after a
- * push and a call of the hook sees the new version's notification with its webhook sent; then
+ * push and a call of the hook sees the new version's notification with its webhook sent; sets a
+ * signing secret of its own (too short: refused with its code; never shown) with which the
+ * receiver finds the next notification signed; then
  * sets how the application's automatic upgrades move (a bad value refused by name, nothing
  * stored) and puts them back to the defaults.
  */
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -29,6 +32,10 @@ let work: string;
 let receiver: Server;
 let receiverUrl: string;
 let hits = 0;
+/** What the receiver got: each body with its X-Slipway-Signature. */
+const received: Array<{ body: string; signature: string }> = [];
+let hookUrl = '';
+let hookSecret = '';
 
 function publish(tag: string): void {
   const layer = makeTar([{ path: 'VERSION', content: tag }], false);
@@ -43,9 +50,11 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
   beforeAll(async () => {
     work = tempDir('slipway-notifypanel-');
     receiver = createServer((req, res) => {
-      req.resume();
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
       req.on('end', () => {
         hits += 1;
+        received.push({ body: Buffer.concat(parts).toString('utf8'), signature: String(req.headers['x-slipway-signature'] ?? '') });
         res.writeHead(204);
         res.end();
       });
@@ -95,8 +104,8 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
 
   it('creates the upstream hook, and a call after a push shows the new version notified and sent', async () => {
     await page.getByRole('button', { name: 'Create upstream hook' }).click();
-    const hookSecret = await page.locator('[data-app-hook-secret] code').innerText();
-    const hookUrl = await page.locator('[data-app-hook-url]').innerText();
+    hookSecret = await page.locator('[data-app-hook-secret] code').innerText();
+    hookUrl = await page.locator('[data-app-hook-url]').innerText();
     expect(hookUrl).toMatch(/\/hooks\/apps\/ahk_/);
     publish('1.1.0');
     const res = await fetch(hookUrl, { method: 'POST', headers: { authorization: `Bearer ${hookSecret}`, 'content-type': 'application/json' }, body: '{}' });
@@ -112,6 +121,26 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
       )
       .toMatch(/version\s+crm 1\.1\.0 \(minor\) is available; no site runs an older version\s+sent/);
     expect(hits).toBe(1);
+  }, 120_000);
+
+  it('signs later notifications with a secret of your own, which is never shown', async () => {
+    const own = `own-secret-${randomUUID()}`;
+    const field = page.getByLabel(/Your own signing secret/);
+    await field.fill('too-short');
+    await page.getByRole('button', { name: 'Set notify secret' }).click();
+    await page.getByRole('alert').filter({ hasText: 'SLW_VALIDATION' }).waitFor(wait);
+    expect(await field.inputValue()).toBe('');
+    await field.fill(own);
+    await page.getByRole('button', { name: 'Set notify secret' }).click();
+    await page.locator('[data-notify-own-secret]').waitFor(wait);
+    expect(await field.inputValue()).toBe('');
+    expect(await page.content()).not.toContain(own);
+    publish('1.2.0');
+    const res = await fetch(hookUrl, { method: 'POST', headers: { authorization: `Bearer ${hookSecret}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(202);
+    await expect.poll(() => received.find((r) => r.body.includes('1.2.0')), { timeout: 30_000, interval: 500 }).toBeDefined();
+    const got = received.find((r) => r.body.includes('1.2.0'))!;
+    expect(got.signature).toBe(`sha256=${createHmac('sha256', own).update(got.body).digest('hex')}`);
   }, 120_000);
 
   it('sets how automatic upgrades move, refusing a bad value by name and storing nothing, and goes back to the defaults', async () => {
