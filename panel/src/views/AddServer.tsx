@@ -1,10 +1,14 @@
-/** Adding a server: a name, optional labels and how long its join token lasts; the answer's join token is shown once. */
+/**
+ * Adding a server: a name, optional labels, how long its join token lasts, and optionally the
+ * workspace it is dedicated to (`server add -w`: only that workspace's environments run there);
+ * the answer's join token is shown once.
+ */
 import { useState, type FormEvent } from 'react';
-import { ApiError, post } from '../api';
+import { ApiError, get, post } from '../api';
 import { parseLabels } from '../labels';
-import type { CreateServerBody, JoinTokenInfo } from '../types';
+import type { CreateServerBody, JoinTokenInfo, WorkspaceList } from '../types';
 import { ErrorNote } from '../ui/bits';
-import { useAction } from '../ui/hooks';
+import { useAction, useLoad } from '../ui/hooks';
 import { JoinToken } from './JoinToken';
 import { TtlSelect } from './ServerBits';
 
@@ -12,6 +16,8 @@ export function AddServer({ onAdded }: { onAdded(): void }) {
   const [name, setName] = useState('');
   const [labels, setLabels] = useState('');
   const [ttl, setTtl] = useState(1800);
+  const [workspace, setWorkspace] = useState('');
+  const workspaces = useLoad(() => get<WorkspaceList>('workspaces'), 'workspaces');
   const [invalid, setInvalid] = useState<ApiError | null>(null);
   const [token, setToken] = useState<JoinTokenInfo | null>(null);
   const action = useAction();
@@ -21,11 +27,12 @@ export function AddServer({ onAdded }: { onAdded(): void }) {
     if ('error' in parsed) return setInvalid(new ApiError('SLW_USAGE', parsed.error, 0));
     setInvalid(null);
     setToken(null);
-    const body: CreateServerBody = { name: name.trim(), labels: parsed.labels, tokenTtlSeconds: ttl };
+    const body: CreateServerBody = { name: name.trim(), labels: parsed.labels, tokenTtlSeconds: ttl, ...(workspace ? { workspace } : {}) };
     const r = await action.run(() => post<JoinTokenInfo>('servers', body));
     if (!r) return;
     setName('');
     setLabels('');
+    setWorkspace('');
     setToken(r);
     onAdded();
   };
@@ -47,6 +54,17 @@ export function AddServer({ onAdded }: { onAdded(): void }) {
           <div>
             <label htmlFor="server-ttl">Join token valid for</label>
             <TtlSelect id="server-ttl" value={ttl} onChange={setTtl} />
+          </div>
+          <div>
+            <label htmlFor="server-workspace">Dedicated to</label>
+            <select id="server-workspace" value={workspace} onChange={(e) => setWorkspace(e.target.value)}>
+              <option value="">the whole instance</option>
+              {workspaces.data?.workspaces.map((w) => (
+                <option key={w.name} value={w.name}>
+                  workspace {w.name}
+                </option>
+              ))}
+            </select>
           </div>
         </div>
         <ErrorNote error={invalid ?? action.error} />

@@ -38,6 +38,8 @@ export function Server({ name }: { name: string }) {
       {!s && !server.error && <Loading what="the server" />}
       {s && (
         <dl className="card facts server-facts">
+          <dt>Dedicated to</dt>
+          <dd>{s.workspace ? `workspace ${s.workspace} (only its environments run here)` : 'the whole instance'}</dd>
           <dt>Labels</dt>
           <dd>{labelsText(s.labels) || '—'}</dd>
           <dt>Hostname</dt>

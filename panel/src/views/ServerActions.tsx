@@ -1,5 +1,6 @@
 /**
- * What an admin does to one server: a new join token while it is pending (shown once), revoke
+ * What an admin does to one server: a new join token while it is pending (shown once), a new
+ * certificate now while it is connected (`server rotate`: the agent renews over its session), revoke
  * (confirmed in a dialog naming the server; cannot be undone), remove (confirmed; the API refuses
  * while anything is placed on it, and that refusal is shown with its code).
  */
@@ -18,6 +19,12 @@ export function ServerActions({ server: s, onChanged, onRemoved }: { server: Ser
   const [token, setToken] = useState<JoinTokenInfo | null>(null);
   const [asking, setAsking] = useState<'revoke' | 'remove' | null>(null);
   const issue = useAction();
+  const [rotated, setRotated] = useState(false);
+  const rotate = async () => {
+    setRotated(false);
+    if (await issue.run(() => post<ServerInfo>(`${url}/rotate`))) setRotated(true);
+    onChanged();
+  };
   const newToken = async () => {
     const r = await issue.run(() => post<JoinTokenInfo>(`${url}/token`, { tokenTtlSeconds: ttl }));
     if (r) setToken(r);
@@ -35,6 +42,11 @@ export function ServerActions({ server: s, onChanged, onRemoved }: { server: Ser
             </button>
           </span>
         )}
+        {s.state === 'connected' && (
+          <button type="button" className="ghost" disabled={issue.busy} onClick={() => void rotate()}>
+            Rotate certificate
+          </button>
+        )}
         {s.state !== 'revoked' && (
           <button type="button" className="danger" onClick={() => setAsking('revoke')}>
             Revoke
@@ -45,6 +57,11 @@ export function ServerActions({ server: s, onChanged, onRemoved }: { server: Ser
         </button>
       </div>
       <ErrorNote error={issue.error} />
+      {rotated && (
+        <p role="status" className="note">
+          Asked the agent of {s.name} for a new key and certificate: it renews over its session (nothing drops); the new expiry shows at its next report.
+        </p>
+      )}
       {token && <JoinToken token={token} onDone={() => setToken(null)} />}
       {asking === 'revoke' && <ServerConfirm server={s.name} verb="Revoke" action={() => post<unknown>(`${url}/revoke`)} onClose={() => setAsking(null)} onDone={() => (setAsking(null), onChanged())} />}
       {asking === 'remove' && <ServerConfirm server={s.name} verb="Remove" action={() => del<unknown>(url)} onClose={() => setAsking(null)} onDone={onRemoved} />}

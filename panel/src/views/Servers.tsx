@@ -25,12 +25,13 @@ export function Servers() {
       {!servers.data && !servers.error && <Loading what="servers" />}
       {servers.data && list.length === 0 && <p className="muted">No servers yet: add one below and run its join command on the machine.</p>}
       {list.length > 0 && (
-        <Table caption="Servers joined by agents" columns={['Name', 'State', 'Last heartbeat', 'Agent', 'CPU', 'Memory', 'Disk', 'Containers', 'Labels']}>
+        <Table caption="Servers joined by agents" columns={['Name', 'Dedicated to', 'State', 'Last heartbeat', 'Agent', 'CPU', 'Memory', 'Disk', 'Containers', 'Labels']}>
           {list.map((s) => (
             <tr key={s.name} data-server={s.name} data-state={s.state}>
               <td>
                 <Link to={href('servers', s.name)}>{s.name}</Link>
               </td>
+              <td>{s.workspace ?? '—'}</td>
               <td>
                 <ServerState state={s.state} />
               </td>
