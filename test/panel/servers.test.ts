@@ -6,7 +6,9 @@
  * joins with it and the row turns connected with its metrics; the server's page shows its
  * details and charts drawn from the heartbeats; removing it while an environment is placed on it
  * shows the API's refusal; revoking it through the dialog drops the agent and the state turns
- * revoked; a pending server gets a new join token and is removed. A workspace token (even an
+ * revoked (after a certificate rotation, which the agent reports as a later expiry while staying
+ * connected); a pending server dedicated to a workspace (listed and read back so) gets a new
+ * join token and is removed. A workspace token (even an
  * admin's) sees no Servers entry and, at the URL, a clear message.
  */
 import { hostname } from 'node:os';
@@ -144,6 +146,21 @@ describe('servers in the panel', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   }, 90_000);
 
+  it('rotates the connected server\'s certificate: the agent reports a new one, and stays connected', async () => {
+    const expiry = async () => ok<{ certificateExpiresAt: string | null; state: string }>(await admin.get('/api/v1/servers/edge-1'));
+    const before = await expiry();
+    expect(before.certificateExpiresAt).not.toBeNull();
+    // Certificates carry whole seconds: a later one must be told apart.
+    await new Promise((r) => setTimeout(r, 1100));
+    await page.getByRole('button', { name: 'Rotate certificate' }).click();
+    await page.getByRole('status').filter({ hasText: 'Asked the agent of edge-1 for a new key and certificate' }).waitFor(wait);
+    await expect.poll(async () => (await expiry()).certificateExpiresAt, wait).not.toBe(before.certificateExpiresAt);
+    const after = await expiry();
+    expect(Date.parse(after.certificateExpiresAt!)).toBeGreaterThan(Date.parse(before.certificateExpiresAt!));
+    expect(after.state).toBe('connected');
+    await page.getByRole('heading', { name: /Server edge-1/ }).getByText('connected').waitFor(wait);
+  }, 90_000);
+
   it('remove is refused while an environment is placed on the server, with the code', async () => {
     // Placing an environment on a server through the API comes with placement across servers
     // (issue 12 item 6); until then the placement is written to the store the server reads.
@@ -179,12 +196,17 @@ describe('servers in the panel', () => {
     await row('edge-1').and(page.locator('[data-state="revoked"]')).waitFor(wait);
   }, 60_000);
 
-  it('a pending server gets a new join token, then is removed', async () => {
+  it('a pending server, dedicated to a workspace, gets a new join token, then is removed', async () => {
     await page.getByLabel('Name').fill('spare');
+    await page.getByLabel('Dedicated to').selectOption({ label: `workspace ${ws}` });
     await page.getByRole('button', { name: 'Add server' }).click();
     const first = await page.locator('section[data-join-token="spare"]').getByLabel('Join token').inputValue();
+    expect(await row('spare').innerText()).toMatch(new RegExp(`^spare\\s+${ws}\\s+pending`));
+    expect(ok<{ workspace: string | null }>(await admin.get('/api/v1/servers/spare')).workspace).toBe(ws);
+    expect(await row('edge-1').innerText()).toMatch(/^edge-1\s+—/);
     await row('spare').getByRole('link', { name: 'spare' }).click();
     await page.getByRole('heading', { name: /Server spare/ }).getByText('pending').waitFor(wait);
+    await page.locator('dl.server-facts').getByText(`workspace ${ws} (only its environments run here)`).waitFor();
     // The token of the list page is gone with it.
     expect(await page.content()).not.toContain(first);
     await page.getByRole('button', { name: 'New join token' }).click();
