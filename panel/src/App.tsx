@@ -2,7 +2,7 @@
  * The panel's shell: sign-in when no token is held, else the header (where you are, live-update
  * state, who you are, sign out) and the view the path names.
  */
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { get } from './api';
 import { parseRoute, useLocation, navigate, href, type Route } from './router';
 import { clearToken, readToken } from './session';
@@ -15,22 +15,24 @@ import { Workspaces } from './views/Workspaces';
 import { WorkspaceHome } from './views/WorkspaceHome';
 import { Pipeline } from './views/Pipeline';
 import { Environment } from './views/Environment';
-import { Images } from './views/Images';
-import { ProjectConfig } from './views/ProjectConfig';
-import { Pipelines } from './views/Pipelines';
-import { RunLog } from './views/RunLog';
 import { DeployLog } from './views/DeployLog';
-import { Audit } from './views/Audit';
-import { Services } from './views/Services';
-import { Registries } from './views/Registries';
-import { Applications } from './views/Applications';
-import { Application } from './views/Application';
-import { HerdUpgrade } from './views/HerdUpgrade';
-import { Service } from './views/Service';
-import { Servers } from './views/Servers';
-import { Server } from './views/Server';
 import { AdminsOnly } from './views/AdminsOnly';
-import { Members } from './views/Members';
+
+// The views a first visit rarely needs load when first opened (their own chunks), so the first page loads less.
+const Images = lazy(() => import('./views/Images').then((m) => ({ default: m.Images })));
+const ProjectConfig = lazy(() => import('./views/ProjectConfig').then((m) => ({ default: m.ProjectConfig })));
+const Pipelines = lazy(() => import('./views/Pipelines').then((m) => ({ default: m.Pipelines })));
+const RunLog = lazy(() => import('./views/RunLog').then((m) => ({ default: m.RunLog })));
+const Audit = lazy(() => import('./views/Audit').then((m) => ({ default: m.Audit })));
+const Services = lazy(() => import('./views/Services').then((m) => ({ default: m.Services })));
+const Registries = lazy(() => import('./views/Registries').then((m) => ({ default: m.Registries })));
+const Applications = lazy(() => import('./views/Applications').then((m) => ({ default: m.Applications })));
+const Application = lazy(() => import('./views/Application').then((m) => ({ default: m.Application })));
+const HerdUpgrade = lazy(() => import('./views/HerdUpgrade').then((m) => ({ default: m.HerdUpgrade })));
+const Service = lazy(() => import('./views/Service').then((m) => ({ default: m.Service })));
+const Servers = lazy(() => import('./views/Servers').then((m) => ({ default: m.Servers })));
+const Server = lazy(() => import('./views/Server').then((m) => ({ default: m.Server })));
+const Members = lazy(() => import('./views/Members').then((m) => ({ default: m.Members })));
 
 /** Servers belong to the instance: only an instance admin's instance token may see them (as the API decides). */
 const isInstanceAdmin = (me: Whoami | undefined) => me?.user.instanceAdmin === true && me.token.scope === 'instance';
@@ -83,7 +85,11 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
       </header>
       <main id="main" tabIndex={-1}>
         <ErrorNote error={me.error} />
-        {me.loading && !me.data ? <Loading what="your account" /> : <View route={route} admin={admin} tokenId={me.data?.token.id} />}
+        {me.loading && !me.data ? <Loading what="your account" /> : (
+          <Suspense fallback={<Loading what="the page" />}>
+            <View route={route} admin={admin} tokenId={me.data?.token.id} />
+          </Suspense>
+        )}
       </main>
     </div>
   );
