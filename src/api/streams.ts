@@ -6,7 +6,7 @@
  * - an environment's runtime output (`…/environments/{env}/logs`): `log` events, then `end`, or
  *   `error` when reading the output failed;
  * - a workspace's changes (`…/workspaces/{ws}/events`): `change` events (a deployment, a
- *   promotion or a herd upgrade that changed), live only.
+ *   promotion, a herd upgrade or a service that changed), live only.
  *
  * @module
  */
@@ -55,15 +55,37 @@ export const upgradeChangeSchema = z.object({
 });
 export type UpgradeChange = z.output<typeof upgradeChangeSchema>;
 
+/** What happened to a service ({@link serviceChangeSchema}'s `change`). */
+export const serviceChangeKinds = ['created', 'removed', 'attached', 'rotated', 'detaching', 'detached', 'backed-up', 'backup-removed', 'restored', 'upgrading', 'upgraded'] as const;
+export type ServiceChangeKind = (typeof serviceChangeKinds)[number];
+
+/**
+ * A service that changed, announced once its change is stored: created or removed, attached,
+ * rotated, detached (`detaching` when asked, `detached` when the services sweep has revoked its
+ * credentials and the attachment is gone), a backup taken, removed or restored, an upgrade of a
+ * provisioned service started or ended. Attachment and backup changes name the attachment's
+ * project and environment.
+ */
+export const serviceChangeSchema = z.object({
+  kind: z.literal('service'),
+  name: z.string().meta({ description: 'the service' }),
+  change: z.enum(serviceChangeKinds),
+  project: z.string().optional().meta({ description: "the attachment's project (attachment and backup changes; absent when the environment was deleted)" }),
+  environment: z.string().optional().meta({ description: "the attachment's environment (as `project`)" }),
+  status: z.string().optional().meta({ description: "an upgrade's status (`upgrading`: running; `upgraded`: succeeded, rolled-back, failed, interrupted or aborted)" }),
+  at: timestamp,
+});
+export type ServiceChange = z.output<typeof serviceChangeSchema>;
+
 /** One change of a workspace's change stream, told apart by `kind`. */
-export const workspaceChangeSchema = z.discriminatedUnion('kind', [deploymentChangeSchema, upgradeChangeSchema]);
+export const workspaceChangeSchema = z.discriminatedUnion('kind', [deploymentChangeSchema, upgradeChangeSchema, serviceChangeSchema]);
 export type WorkspaceChange = z.output<typeof workspaceChangeSchema>;
 
 /** The streams as the OpenAPI document describes them (a `text/event-stream` body, not JSON). */
 export const deployLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error}' });
 export const workspaceChangeStream = z.unknown().meta({
   description:
-    'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in). Ignore kinds you do not know: more may come.',
+    'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in), and {kind: service, name, change, project?, environment?, status?, at} when a service is created, removed, attached, rotated, detached (detaching, then detached once the sweep finished), backed up, a backup removed or restored, or an upgrade of a provisioned service starts or ends. Ignore kinds you do not know: more may come.',
 });
 export const runtimeLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {replica, stream, line}' });
 

@@ -115,7 +115,8 @@ let changeSeq = 0;
 
 /**
  * A workspace's changes: `change` events with a {@link WorkspaceChange} for every deployment or
- * promotion that changes state and for herd upgrades that change (coalesced, src/herds/changes.ts),
+ * promotion that changes state, for herd upgrades that change (coalesced, src/herds/changes.ts)
+ * and for services that change (src/services/changes.ts),
  * live only (a client refetches what it shows when it connects or reconnects, so nothing is
  * replayed). Never ends by itself.
  */

@@ -18,6 +18,7 @@ import { lockEnvironment } from '../store/locks.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Executor, ServiceAttachmentsTable, ServicesTable } from '../store/schema.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import { announceService } from './changes.js';
 import { credentialSealId } from './credentials.js';
 import { adminOf, findService, type ServiceContext } from './services.js';
 
@@ -92,6 +93,9 @@ async function assertNoClash(tx: Executor, access: EnvironmentAccess, kind: Serv
   }
 }
 
+/** The project and environment an attachment change is announced with. */
+const where = (access: EnvironmentAccess) => ({ project: access.project.name, environment: access.environment.name });
+
 /** Creates the attachment's resource and first user on the server, then stores it (undoing the server side if storing fails). */
 export async function attach(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<AttachmentInfo> {
   if (as !== null) assertVariablePrefix(as);
@@ -133,6 +137,7 @@ export async function attach(ctx: ServiceContext, access: EnvironmentAccess, ser
     if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_ATTACHED', `service '${serviceName}' is already attached to ${access.project.name}/${access.environment.name}${as ? ` as ${as}` : ''}`);
     throw error;
   }
+  announceService(access.workspace.id, serviceName, 'attached', where(access));
   return toInfo(service, row, access.project.name, access.environment.name);
 }
 
@@ -150,6 +155,7 @@ async function attachCustom(ctx: ServiceContext, access: EnvironmentAccess, serv
     if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_ATTACHED', `service '${service.name}' is already attached to ${access.project.name}/${access.environment.name} as ${prefix}`);
     throw error;
   }
+  announceService(access.workspace.id, service.name, 'attached', where(access));
   return toInfo(service, row, access.project.name, access.environment.name);
 }
 
@@ -178,6 +184,7 @@ export async function rotate(ctx: ServiceContext, access: EnvironmentAccess, ser
     await driver.revokeUser(admin, attachment.resource, user).catch(() => undefined);
     throw error;
   }
+  announceService(access.workspace.id, serviceName, 'rotated', where(access));
   return toInfo(service, { ...attachment, generation }, access.project.name, access.environment.name);
 }
 
@@ -191,7 +198,7 @@ export async function detach(ctx: ServiceContext, access: EnvironmentAccess, ser
   if (options.dropData && options.confirm !== serviceName) {
     throw new SlipwayError('SLW_CONFIRM_REQUIRED', `--drop-data deletes the data of service '${serviceName}' for ${access.project.name}/${access.environment.name} for good; to go ahead, repeat the service name: --confirm ${serviceName}`);
   }
-  return ctx.db.transaction().execute(async (tx) => {
+  const detached = await ctx.db.transaction().execute(async (tx) => {
     await lockEnvironment(tx, access.environment.id);
     const attachment = await findAttachment(tx, service, access, as);
     const dropData = options.dropData || attachment.drop_data === 1 ? 1 : 0;
@@ -199,4 +206,6 @@ export async function detach(ctx: ServiceContext, access: EnvironmentAccess, ser
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.detach', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, dropData: dropData === 1 } });
     return toInfo(service, { ...attachment, state: 'detaching', drop_data: dropData }, access.project.name, access.environment.name);
   });
+  announceService(access.workspace.id, serviceName, 'detaching', where(access));
+  return detached;
 }

@@ -19,6 +19,7 @@ import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Db, Executor, ServiceBackupsTable } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 import { findAttachment } from './attachments.js';
+import { announceService } from './changes.js';
 import { findService } from './services.js';
 
 export const backupDir = (dataDir: string, attachmentId: string) => join(dataDir, 'service-backups', attachmentId);
@@ -55,6 +56,7 @@ export async function deleteBackup(db: Db, dataDir: string, access: EnvironmentA
   const needed = await backupNeededBy(db, row.id);
   if (needed) throw new SlipwayError('SLW_BACKUP_IN_USE', `backup ${backupId} is kept for ${needed}; remove it once that has ended`);
   await remove(db, dataDir, row, actorOf(access.principal), { project: access.project.name, environment: access.environment.name, as }, service.name);
+  announceService(access.workspace.id, service.name, 'backup-removed', { project: access.project.name, environment: access.environment.name });
   return { deleted: backupId };
 }
 

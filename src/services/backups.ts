@@ -22,6 +22,7 @@ import { actorOf } from '../tenancy/principal.js';
 import type { ServiceBackupDrivers } from './backup-driver.js';
 import { backupBody, verifyBackupFile, writeBackupFile } from './backup-file.js';
 import { findAttachment } from './attachments.js';
+import { announceService } from './changes.js';
 import { backupDir, pruneBackups } from './backup-retention.js';
 import { adminOf, findService, type ServiceContext } from './services.js';
 
@@ -106,6 +107,8 @@ export async function backupAttachment(ctx: BackupContext, access: EnvironmentAc
   // Retention after the new backup is stored (it is the newest, so it stays). A failure here
   // leaves the old ones for the next backup to remove; the backup itself succeeded.
   if (ctx.keepBackups) await pruneBackups(ctx.db, ctx.dataDir, attachment.id, ctx.keepBackups).catch(() => undefined);
+  // One announcement for the new backup and the old ones retention removed with it.
+  announceService(access.workspace.id, service.name, 'backed-up', { project: access.project.name, environment: access.environment.name });
   const email = access.principal.userId === null ? null : ((await ctx.db.selectFrom('users').select('email').where('id', '=', access.principal.userId).executeTakeFirst())?.email ?? null);
   return toInfo(service, access, attachment, row, email);
 }
@@ -137,6 +140,7 @@ export async function restoreBackup(ctx: BackupContext, access: EnvironmentAcces
   await ctx.backups[kind].restore(admin, attachment.resource, backupBody(path));
   const durationMs = Date.now() - started;
   await recordAudit(ctx.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: row.id, size: Number(row.size), sha256: row.sha256, release: row.release_number } });
+  announceService(access.workspace.id, serviceName, 'restored', { project: access.project.name, environment: access.environment.name });
   return { backup: toInfo(service, access, attachment, row, row.email ?? null), durationMs };
 }
 
@@ -156,4 +160,5 @@ export async function restoreBackupInto(ctx: BackupContext, backupId: string, to
   await verifyBackupFile(ctx.keyring, path, { kind, workspace: to.workspace.id, attachment: row.attachment_id, backup: row.id }, { size: Number(row.size), sha256: row.sha256 });
   await ctx.backups[kind].restore(await adminOf(ctx, service), target.resource, backupBody(path));
   await recordAudit(ctx.db, actorOf(to.principal), { workspaceId: to.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: to.project.name, environment: to.environment.name, as, backup: row.id, copiedFrom: row.environment_id } });
+  announceService(to.workspace.id, serviceName, 'restored', { project: to.project.name, environment: to.environment.name });
 }

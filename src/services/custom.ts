@@ -16,6 +16,7 @@ import { nowIso } from '../platform/time.js';
 import type { ServicesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import { announceService } from './changes.js';
 import { customInfo, customRow } from './custom-store.js';
 import { adminSealId, checkedAdmin, toInfo, type ServiceContext, type ServiceInfo } from './services.js';
 
@@ -65,5 +66,6 @@ export async function adoptCustomService(ctx: ServiceContext, access: WorkspaceA
     if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_EXISTS', `service '${input.name}' already exists in workspace '${access.workspace.name}'`);
     throw error;
   }
+  announceService(access.workspace.id, input.name, 'created');
   return toInfo(row, 0, undefined, customInfo(custom));
 }

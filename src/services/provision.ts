@@ -27,6 +27,7 @@ import type { ServicesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { customInfo, customRow } from './custom-store.js';
+import { announceService } from './changes.js';
 import { postgresRuntime, serviceSpec, type ServiceRuntime } from './provision-spec.js';
 import { defaultTimeouts, probeUntil, teardown, waitReady, type ProvisionTimeouts } from './provision-wait.js';
 import { provisionContracts, provisionNames, provisionPlacement, resolveServiceImage, type Provisioning } from './provisioning.js';
@@ -135,6 +136,7 @@ export async function provisionService(ctx: ServiceContext, access: WorkspaceAcc
       // Never the environment's values: only its names.
       await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.create', targetType: 'service', target: input.name, details: { kind, mode: 'provisioned', image: image.image, placement: provisionPlacement, volume: volume || null, memoryBytes, cpuMillis: cpu, readyMs, ...(custom ? { port: runtime.port, health: custom.health, env: JSON.parse(custom.env_names) as string[] } : {}) } });
     });
+    announceService(access.workspace.id, input.name, 'created');
     options.logger?.info({ service: input.name, workload: names.workload, readyMs }, `provisioned ${kind} service ${input.name} ready in ${readyMs} ms`);
     return toInfo(row, 0, { placement: provisionPlacement, image: image.image, imageDigest: image.digest, volume: volume || null, network: names.network, memoryBytes, cpuMillis: cpu, health: 'ready', message: null, upgradedAt: null }, custom ? customInfo(custom) : undefined);
   } catch (error) {

@@ -17,6 +17,7 @@ import type { ServiceKind } from '../core/services.js';
 import { recordAudit, systemActor } from '../audit/audit.js';
 import { nowIso } from '../platform/time.js';
 import type { Executor, ServiceAttachmentsTable, ServicesTable } from '../store/schema.js';
+import { announceService, attachmentWhere } from './changes.js';
 import { parseGenerations } from './generations.js';
 import { adminOf, type ServiceContext } from './services.js';
 
@@ -86,4 +87,5 @@ async function finishDetach(ctx: ServiceContext, service: ServicesTable, a: Serv
     await tx.deleteFrom('service_attachments').where('id', '=', a.id).execute();
     await recordAudit(tx, systemActor, { workspaceId: a.workspace_id, action: 'service.detached', targetType: 'service', target: service.name, details: service.kind === 'custom' ? { as: a.prefix } : { resource: a.resource, dataDropped: a.drop_data === 1, ...(a.drop_data === 1 ? {} : { dataKeptIn: a.resource }) } });
   });
+  announceService(a.workspace_id, service.name, 'detached', await attachmentWhere(ctx.db, a.environment_id));
 }

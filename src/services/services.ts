@@ -17,6 +17,7 @@ import type { SealedKind } from '../secrets/sealed.js';
 import type { Db, Executor, ServicesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import { announceService } from './changes.js';
 import { customInfo, customRows, type CustomInfo } from './custom-store.js';
 import type { ServiceDrivers } from './driver.js';
 import type { ServiceHostPolicy } from './host-policy.js';
@@ -179,6 +180,7 @@ export async function createService(ctx: ServiceContext, access: WorkspaceAccess
     if (isUniqueViolation(error)) throw new SlipwayError('SLW_ALREADY_EXISTS', `service '${input.name}' already exists in workspace '${access.workspace.name}'`);
     throw error;
   }
+  announceService(access.workspace.id, input.name, 'created');
   return toInfo(row, 0);
 }
 
@@ -219,7 +221,7 @@ export async function assertNotAttached(db: Executor, row: ServicesTable): Promi
 
 /** Removes a service that has no attachments (an adopted server is left as it is; a provisioned one is taken down first: src/services/provision.ts). */
 export async function removeService(db: Db, access: WorkspaceAccess, name: string, details: Record<string, unknown> = {}): Promise<{ name: string }> {
-  return db.transaction().execute(async (tx) => {
+  const removed = await db.transaction().execute(async (tx) => {
     const row = await findService(tx, access, name);
     await assertNotAttached(tx, row);
     await tx.deleteFrom('provisioned_services').where('service_id', '=', row.id).execute();
@@ -229,4 +231,6 @@ export async function removeService(db: Db, access: WorkspaceAccess, name: strin
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.remove', targetType: 'service', target: name, details: { kind: row.kind, mode: row.mode, ...details } });
     return { name };
   });
+  announceService(access.workspace.id, name, 'removed');
+  return removed;
 }

@@ -12,6 +12,7 @@ import { recordAudit, systemActor } from '../audit/audit.js';
 import { nowIso } from '../platform/time.js';
 import { SERVICE_DIGEST_LABEL, storedSpec } from './provision-spec.js';
 import { waitGone } from './provision-wait.js';
+import { announceService } from './changes.js';
 import { observation } from './provisioning.js';
 import type { ServiceContext } from './services.js';
 import { upgradeOwner } from './upgrade.js';
@@ -40,6 +41,7 @@ export async function recoverUpgrades(ctx: ServiceContext, logger?: Logger): Pro
         await tx.updateTable('service_upgrades').set({ status: 'interrupted', message, finished_at: nowIso() }).where('id', '=', u.id).where('status', '=', 'running').execute();
         await recordAudit(tx, systemActor, { workspaceId: u.workspace_id, action: 'service.upgrade', targetType: 'service', target: row.name, details: { upgrade: u.id, status: 'interrupted', fromDigest: u.from_digest, toDigest: u.to_digest, runs: p.image_digest } });
       });
+      announceService(u.workspace_id, row.name, 'upgraded', {}, 'interrupted');
       logger?.warn({ service: row.name, upgrade: u.id }, `an upgrade of service ${row.name} was interrupted: ${message}`);
       recovered += 1;
     } catch (error) {

@@ -31,6 +31,7 @@ import type { Database, ServicesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { backupAttachment, type BackupContext, type BackupInfo } from './backups.js';
+import { announceService } from './changes.js';
 import { SERVICE_DIGEST_LABEL, storedSpec } from './provision-spec.js';
 import { defaultTimeouts, probeUntil, waitGone, waitReady, type ProvisionTimeouts } from './provision-wait.js';
 import { provisioningOf } from './provision.js';
@@ -84,12 +85,14 @@ export async function upgradeService(ctx: BackupContext, access: WorkspaceAccess
     if (isUniqueViolation(error)) throw new SlipwayError('SLW_SERVICE_BUSY', `an upgrade of service '${name}' is already running; wait until it ends (slipway service show ${name})`);
     throw error;
   }
+  announceService(access.workspace.id, name, 'upgrading', {}, 'running');
   const finish = async (status: UpgradeStatus, message: string | null, backups: string[], also?: (tx: Transaction<Database>) => Promise<void>) => {
     await ctx.db.transaction().execute(async (tx) => {
       await also?.(tx);
       await tx.updateTable('service_upgrades').set({ status, message, backups: JSON.stringify(backups), finished_at: nowIso(), duration_ms: Date.now() - started }).where('id', '=', id).execute();
       await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.upgrade', targetType: 'service', target: name, details: { upgrade: id, status, fromDigest: from.digest, toDigest: image.digest, toImage: image.image, backups, durationMs: Date.now() - started, ...(message ? { message } : {}) } });
     });
+    announceService(access.workspace.id, name, 'upgraded', {}, status);
   };
 
   let backups: BackupInfo[];

@@ -39,7 +39,7 @@ async function ranRelease(project: string, environment: string, trigger: Release
 }
 
 const changes = (events: SseEvent[]) => events.filter((e) => e.event === 'change').map((e) => JSON.parse(e.data ?? '{}') as WorkspaceChange);
-const statusesOf = (events: SseEvent[], id: string) => changes(events).filter((c) => c.id === id).map((c) => c.status);
+const statusesOf = (events: SseEvent[], id: string) => changes(events).filter((c) => 'id' in c && c.id === id).map((c) => c.status);
 
 beforeAll(async () => {
   srv = await startInProcessServer();
@@ -70,7 +70,7 @@ describe('workspace change stream', () => {
       const changed = ok<{ deployment: { id: string } }>(await owner.patch(`${paths.environment('acme', 'web', 'dev')}/config`, { set: { FEATURE: 'on' } }));
       await stream.until((e) => statusesOf(e, changed.deployment.id).includes('failed'));
       expect(statusesOf(stream.events, changed.deployment.id)).toEqual(['queued', 'running', 'failed']);
-      const queued = changes(stream.events).find((c) => c.id === changed.deployment.id)!;
+      const queued = changes(stream.events).find((c) => 'id' in c && c.id === changed.deployment.id)!;
       expect(queued).toEqual({ kind: 'deployment', id: changed.deployment.id, project: 'web', environment: 'dev', status: 'queued', at: expect.any(String) });
       expect(new Date(queued.at).toISOString()).toBe(queued.at);
 
@@ -84,7 +84,7 @@ describe('workspace change stream', () => {
       const toProd = ok<{ promotion: { id: string } }>(await owner.post(`${paths.project('acme', 'web')}/promotions`, { from: 'dev', to: 'prod' }));
       ok(await owner.post(`${paths.workspace('acme')}/promotions/${toProd.promotion.id}/reject`, { reason: 'not today' }));
       await stream.until((e) => statusesOf(e, toProd.promotion.id).includes('rejected'));
-      const prodChanges = changes(stream.events).filter((c) => c.id === toProd.promotion.id);
+      const prodChanges = changes(stream.events).filter((c) => 'id' in c && c.id === toProd.promotion.id);
       expect(prodChanges.map(({ at: _at, ...c }) => c)).toEqual([
         { kind: 'promotion', id: toProd.promotion.id, project: 'web', environment: 'prod', status: 'pending-approval' },
         { kind: 'promotion', id: toProd.promotion.id, project: 'web', environment: 'prod', status: 'rejected' },
