@@ -24,7 +24,7 @@ export type { EnvironmentSecretSet, SecretList } from '../../src/api/secrets';
 export type { CreateServerBody, JoinTokenInfo, ServerInfo, ServerList, ServerMetrics, ServerMetricsHistory } from '../../src/api/servers';
 export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, BackupBody, BackupInfo, BackupList, CreateServiceBody, DetachBody, RemovedService, RestoreResult, ServiceDetail, ServiceInfo, ServiceList, UpgradeBody, UpgradeInfo, UpgradeResult } from '../../src/api/services';
 export type { EnvironmentSettings, EnvironmentSettingsView, SettingsChangeBody, SettingsChanged } from '../../src/api/settings';
-export type { DeployEnd, DeployLog, DeploymentChange, RuntimeEnd, RuntimeLine, StreamError, UpgradeChange, WorkspaceChange as Change } from '../../src/api/streams';
+export type { DeployEnd, DeployLog, DeploymentChange, RuntimeEnd, RuntimeLine, ServiceChange, StreamError, UpgradeChange, WorkspaceChange as Change } from '../../src/api/streams';
 export type { CreateWorkspaceBody, Whoami, Workspace, WorkspaceList } from '../../src/api/workspaces';
 export type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../src/api/pipelines';
 

@@ -6,9 +6,11 @@
  * variable names, rotates (generation 2), backs the prefix up and restores it (a key written
  * after the backup is gone, the one before is back; a developer's restore is refused with
  * SLW_FORBIDDEN), is refused removing the attached service (the API's
- * code shown in the confirmation), detaches with drop data after typing the name (the sweep finishes it: the ACL
- * users and the keys under the prefix are gone), removes the service, and finds each action in
- * the audit log.
+ * code shown in the confirmation), detaches with drop data after typing the name (the sweep
+ * finishes it: the ACL users and the keys under the prefix are gone; the tab hears it on the
+ * change stream), removes the service, and finds each action in the audit log. A backup, and a
+ * service adopted and removed, through the API show up in the open page without a load (the
+ * change stream).
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +173,11 @@ describe('services in the panel', () => {
     await dialog.getByRole('button', { name: 'Remove backup' }).click();
     await card.getByRole('status').filter({ hasText: 'Removed the backup of cache' }).waitFor(wait);
     await expect.poll(() => backups.count(), wait).toBe(1);
+    // A backup taken elsewhere (the CLI, another tab) appears in the card without a page load.
+    const taken = ok<{ id: string }>(await apiClient(server.url, server.adminToken).post(`/api/v1/workspaces/${ws}/projects/shop/environments/dev/attachments/cache/backups`, {}));
+    await card.locator(`tr[data-backup="${taken.id}"]`).waitFor(wait);
+    ok(await apiClient(server.url, server.adminToken).delete(`/api/v1/workspaces/${ws}/projects/shop/environments/dev/attachments/cache/backups/${taken.id}`));
+    await expect.poll(() => backups.count(), wait).toBe(1);
     const listed = ok<{ backups: Array<{ id: string }> }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/projects/shop/environments/dev/attachments/cache/backups`));
     expect(listed.backups.map((b) => b.id)).not.toContain(older);
     expect(listed.backups).toHaveLength(1);
@@ -208,7 +215,7 @@ describe('services in the panel', () => {
     await screenshot(page, 'detach-dialog');
     await go.click();
     await page.getByRole('status').filter({ hasText: `Its data (${resource}) is dropped` }).waitFor();
-    // The server's sweep finishes the detach within seconds; the tab follows it.
+    // The server's sweep finishes the detach within seconds; the tab hears it on the change stream (it has no timer).
     await page.getByText('No services attached to dev.').waitFor(wait);
     expect(await redis.exists(`${resource}:left-behind`)).toBe(0);
     const users = (await redis.call('ACL', 'USERS')) as string[];
@@ -222,6 +229,13 @@ describe('services in the panel', () => {
     await page.getByRole('dialog', { name: 'Remove service cache?' }).getByRole('button', { name: 'Remove service' }).click();
     await page.waitForURL(new RegExp(`/w/${ws}/services$`));
     await page.getByText('No services yet').waitFor();
+    // A service adopted and removed through the API (the CLI, another tab) shows up and goes
+    // without a page load: the list reads again on the change stream's announcements.
+    const api = apiClient(server.url, server.adminToken);
+    ok(await api.post(`/api/v1/workspaces/${ws}/services`, { name: 'queue', kind: 'redis', adopt: 'redis://127.0.0.1:6379' }));
+    await page.getByRole('link', { name: 'queue', exact: true }).waitFor(wait);
+    ok(await api.delete(`/api/v1/workspaces/${ws}/services/queue`));
+    await page.getByText('No services yet').waitFor(wait);
   }, 60_000);
 
   it('the audit log shows every service action', async () => {

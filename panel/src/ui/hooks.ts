@@ -65,7 +65,7 @@ export function useAction(): { busy: boolean; error: ApiError | null; run<T>(act
   };
 }
 
-/** Calls `reload` every `ms` while `active` (for state the live stream does not announce, such as a detach being finished). */
+/** Calls `reload` every `ms` while `active` (for state the live stream does not announce, such as a site's deploy or a pipeline run). */
 export function usePoll(reload: () => void, active: boolean, ms = 2000): void {
   useEffect(() => {
     if (!active) return;

@@ -1,13 +1,14 @@
 /**
  * Live updates: one server-sent events stream per workspace (GET /workspaces/{ws}/events) tells
- * every view on screen when a deploy or promotion changes state, or a herd upgrade changes (the
- * server announces one at most about four times a second), so they refetch what they show
- * without a reload. After a reconnect every subscriber refetches (it may have missed changes).
+ * every view on screen when a deploy or promotion changes state, a herd upgrade changes (the
+ * server announces one at most about four times a second), or a service changes (created,
+ * attached, detached — also when the server's sweep finished a detach —, backed up, upgraded…),
+ * so they refetch what they show without a reload. After a reconnect every subscriber refetches (it may have missed changes).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { path } from '../api';
 import { follow, type StreamState } from '../sse';
-import type { Change, DeploymentChange, UpgradeChange } from '../types';
+import type { Change, DeploymentChange, ServiceChange, UpgradeChange } from '../types';
 
 type Listener = (change: Change | null) => void;
 
@@ -62,6 +63,7 @@ function useKind<C extends Change>(is: (change: Change) => change is C, onChange
 
 const isDeployment = (c: Change): c is DeploymentChange => c.kind === 'deployment' || c.kind === 'promotion';
 const isUpgrade = (c: Change): c is UpgradeChange => c.kind === 'upgrade';
+const isService = (c: Change): c is ServiceChange => c.kind === 'service';
 
 /** Calls `onChange` for each deployment or promotion change that `filter` accepts (and after a reconnect, with null). */
 export function useChanges(onChange: (change: DeploymentChange | null) => void, filter: (change: DeploymentChange) => boolean = () => true): void {
@@ -71,6 +73,14 @@ export function useChanges(onChange: (change: DeploymentChange | null) => void, 
 /** Calls `onChange` for each herd upgrade change that `filter` accepts (and after a reconnect, with null). */
 export function useUpgradeChanges(onChange: (change: UpgradeChange | null) => void, filter: (change: UpgradeChange) => boolean = () => true): void {
   useKind(isUpgrade, onChange, filter);
+}
+
+/** A backup of an attachment taken, removed or restored: nothing a service or attachment list shows. */
+export const isBackupChange = (c: ServiceChange): boolean => c.change === 'backed-up' || c.change === 'backup-removed' || c.change === 'restored';
+
+/** Calls `onChange` for each service change that `filter` accepts (and after a reconnect, with null). */
+export function useServiceChanges(onChange: (change: ServiceChange | null) => void, filter: (change: ServiceChange) => boolean = () => true): void {
+  useKind(isService, onChange, filter);
 }
 
 export function useLiveState(): StreamState {

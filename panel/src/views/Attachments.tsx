@@ -1,7 +1,8 @@
 /**
  * An environment's attached services (variable names only), with rotate and detach, and a form
  * to attach one of the workspace's services. A detach is finished by the server's sweep once no
- * running release uses the credentials: the list follows it until the attachment is gone.
+ * running release uses the credentials: the list reads again when the change stream says so
+ * (and on every service change of this environment: an attach or a rotation made elsewhere).
  * Below the table, each attachment's backups (back up, restore). A custom service's attachment
  * has neither credentials to rotate nor backups.
  */
@@ -9,7 +10,8 @@ import { useState } from 'react';
 import { get, path, post } from '../api';
 import type { AttachmentChange, AttachmentInfo, AttachmentList } from '../types';
 import { ErrorNote, Loading, Table } from '../ui/bits';
-import { useAction, useLoad, usePoll } from '../ui/hooks';
+import { useAction, useLoad } from '../ui/hooks';
+import { isBackupChange, useServiceChanges } from '../ui/live';
 import { AttachmentCells, RolledNote, type ChangeVerb } from './AttachmentBits';
 import { AttachService } from './AttachService';
 import { Backups } from './Backups';
@@ -22,7 +24,7 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
   const [detaching, setDetaching] = useState<AttachmentInfo | null>(null);
   const rotate = useAction();
   const attachments = list.data?.attachments ?? [];
-  usePoll(list.reload, attachments.some((a) => a.state === 'detaching'));
+  useServiceChanges(list.reload, (c) => c.project === project && c.environment === env && !isBackupChange(c));
   const changed = (verb: ChangeVerb, change: AttachmentChange, dropData = false) => {
     setResult({ verb, change, dropData });
     list.reload();

@@ -11,6 +11,7 @@ import type { AttachmentInfo, BackupBody, BackupInfo, BackupList, RestoreResult 
 import { ErrorNote, Loading, Table } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
 import { useAction, useLoad } from '../ui/hooks';
+import { isBackupChange, useServiceChanges } from '../ui/live';
 import { RestoreDialog } from './RestoreDialog';
 
 const when = (iso: string) => (
@@ -32,6 +33,8 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
   const label = `${a.service}${a.as ? ` as ${a.as}` : ''}`;
   const backups = list.data?.backups ?? [];
   const last = backups[0];
+  // A backup taken or removed elsewhere (another tab, the CLI, an upgrade's backups).
+  useServiceChanges(list.reload, (c) => c.name === a.service && c.project === a.project && c.environment === a.environment && isBackupChange(c));
   const onBackup = async () => {
     setRestored(null);
     const body: BackupBody = a.as ? { as: a.as } : {};

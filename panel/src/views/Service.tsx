@@ -11,7 +11,8 @@ import { ago, formatBytes } from '../format';
 import { href, navigate } from '../router';
 import type { ServiceDetail } from '../types';
 import { Digest, ErrorNote, Link, Loading, Table } from '../ui/bits';
-import { useLoad, usePoll } from '../ui/hooks';
+import { useLoad } from '../ui/hooks';
+import { isBackupChange, useServiceChanges } from '../ui/live';
 import { AttachmentCells, ServiceMode } from './AttachmentBits';
 import { RemoveServiceDialog } from './RemoveService';
 import { UpgradeService } from './UpgradeService';
@@ -23,7 +24,9 @@ export function Service({ ws, name }: { ws: string; name: string }) {
   const s = detail.data?.service;
   const attachments = detail.data?.attachments ?? [];
   const upgrades = detail.data?.upgrades ?? [];
-  usePoll(detail.reload, attachments.some((a) => a.state === 'detaching') || upgrades.some((u) => u.status === 'running'));
+  // Its attachments, backups and upgrades are announced on the change stream (a detach also when
+  // the sweep finished it, an upgrade when it starts and ends): read again on each.
+  useServiceChanges(detail.reload, (c) => c.name === name && !isBackupChange(c));
   return (
     <section aria-labelledby="service-title">
       <div className="heading-row">

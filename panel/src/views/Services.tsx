@@ -4,12 +4,15 @@ import { href } from '../router';
 import type { ServiceList } from '../types';
 import { ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
+import { isBackupChange, useServiceChanges } from '../ui/live';
 import { AdoptService } from './AdoptService';
 import { ServiceMode } from './AttachmentBits';
 
 export function Services({ ws }: { ws: string }) {
   const url = path('workspaces', ws, 'services');
   const services = useLoad(() => get<ServiceList>(url), url);
+  // Any service created, removed, attached or detached (counts), or upgraded (image, health).
+  useServiceChanges(services.reload, (c) => !isBackupChange(c));
   const list = services.data?.services ?? [];
   return (
     <section aria-labelledby="services-title">
