@@ -20,29 +20,31 @@ export interface PrunedLogs {
   lines: number;
 }
 
+/** Each kind of log: the table of what it belongs to, the log table, and the column naming the parent. */
+const kinds = [
+  { out: 'deployments', parents: 'deployments', logs: 'deploy_events', parent: 'deployment_id' },
+  { out: 'runs', parents: 'pipeline_runs', logs: 'pipeline_run_logs', parent: 'run_id' },
+  { out: 'upgrades', parents: 'herd_upgrades', logs: 'herd_site_events', parent: 'upgrade_id' },
+] as const;
+
 /** Removes the logs of what ended before `before` (an ISO time), `batch` parents of a kind at a time. */
 export async function pruneLogs(db: Db, before: string, batch = 200): Promise<PrunedLogs> {
   const out: PrunedLogs = { deployments: 0, runs: 0, upgrades: 0, lines: 0 };
-  for (;;) {
-    const ids = (await db.selectFrom('deployments as d').select('d.id').where('d.finished_at', '<', before).where((eb) => eb.exists(eb.selectFrom('deploy_events as e').select('e.seq').whereRef('e.deployment_id', '=', 'd.id'))).limit(batch).execute()).map((r) => r.id);
-    if (ids.length === 0) break;
-    const r = await db.deleteFrom('deploy_events').where('deployment_id', 'in', ids).executeTakeFirst();
-    out.deployments += ids.length;
-    out.lines += Number(r.numDeletedRows);
-  }
-  for (;;) {
-    const ids = (await db.selectFrom('pipeline_runs as r').select('r.id').where('r.finished_at', '<', before).where((eb) => eb.exists(eb.selectFrom('pipeline_run_logs as l').select('l.seq').whereRef('l.run_id', '=', 'r.id'))).limit(batch).execute()).map((r) => r.id);
-    if (ids.length === 0) break;
-    const r = await db.deleteFrom('pipeline_run_logs').where('run_id', 'in', ids).executeTakeFirst();
-    out.runs += ids.length;
-    out.lines += Number(r.numDeletedRows);
-  }
-  for (;;) {
-    const ids = (await db.selectFrom('herd_upgrades as u').select('u.id').where('u.finished_at', '<', before).where((eb) => eb.exists(eb.selectFrom('herd_site_events as e').select('e.seq').whereRef('e.upgrade_id', '=', 'u.id'))).limit(batch).execute()).map((r) => r.id);
-    if (ids.length === 0) break;
-    const r = await db.deleteFrom('herd_site_events').where('upgrade_id', 'in', ids).executeTakeFirst();
-    out.upgrades += ids.length;
-    out.lines += Number(r.numDeletedRows);
+  for (const k of kinds) {
+    for (;;) {
+      // The three kinds share the columns used here (id, finished_at; seq and the parent's id): typed as the first.
+      const rows = await db
+        .selectFrom(`${k.parents} as p` as 'deployments as p')
+        .select('p.id')
+        .where('p.finished_at', '<', before)
+        .where((eb) => eb.exists(eb.selectFrom(`${k.logs} as l` as 'deploy_events as l').select('l.seq').whereRef(`l.${k.parent}` as 'l.deployment_id', '=', 'p.id')))
+        .limit(batch)
+        .execute();
+      if (rows.length === 0) break;
+      const r = await db.deleteFrom(k.logs as 'deploy_events').where(k.parent as 'deployment_id', 'in', rows.map((row) => row.id)).executeTakeFirst();
+      out[k.out] += rows.length;
+      out.lines += Number(r.numDeletedRows);
+    }
   }
   return out;
 }
