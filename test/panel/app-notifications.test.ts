@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mediaTypes } from '../../src/core/oci.js';
 import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from '../../src/registry/client/test-support/docker-registry.js';
 import { apiClient, ok } from '../support/api.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshotOnFailure } from '../support/browser.js';
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
 
@@ -78,9 +78,7 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('application notifications i
     await cleanup();
   }, 60_000);
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `notify-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-  });
+  afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'notify-'));
 
   it('sets the notify URL (refusing a private address with its code) and shows its secret once', async () => {
     await page.goto(server.url);

@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mediaTypes } from '../../src/core/oci.js';
 import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from '../../src/registry/client/test-support/docker-registry.js';
 import { apiClient, ok } from '../support/api.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshot, screenshotOnFailure } from '../support/browser.js';
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
 
@@ -58,9 +58,7 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     await cleanup();
   }, 60_000);
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `apps-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-  });
+  afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'apps-'));
 
   it('makes an upstream application and shows its versions, classified, latest marked', async () => {
     await page.goto(server.url);

@@ -17,7 +17,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { apiClient, ok } from '../support/api.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure, signIn as signInAt } from '../support/browser.js';
 import { deployWorld, viaProxy, type DeployWorld } from '../support/deploy.js';
 import { cleanup } from '../support/server-process.js';
 
@@ -33,12 +33,7 @@ const api = () => apiClient(w.server.url, w.server.adminToken);
 const project = () => `/api/v1/workspaces/${w.ws}/projects/shop`;
 const domain = (env: string) => `${env}.shop.${w.ws}.localhost`;
 
-async function signIn(p: Page, token: string): Promise<void> {
-  await p.goto(w.server.url);
-  await p.getByLabel('API token').fill(token);
-  await p.keyboard.press('Enter');
-  await p.getByRole('button', { name: 'Sign out' }).waitFor();
-}
+const signIn = (p: Page, token: string) => signInAt(p, w.server.url, token);
 
 beforeAll(async () => {
   w = await deployWorld({ workspace: 'pconf' });
@@ -57,9 +52,7 @@ afterAll(async () => {
   await cleanup();
 }, 120_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `config-logs-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'config-logs-'));
 
 describe('base config, history, runtime output and promoting without approval in the panel', () => {
   it("sets a key and a secret in the project's base layer; dev inherits them without a release", async () => {

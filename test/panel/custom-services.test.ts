@@ -12,7 +12,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient } from '../support/api.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
 import { pushCustomImage } from '../support/custom-image.js';
 import { deployWorld, type DeployWorld } from '../support/deploy.js';
 import { cleanup } from '../support/server-process.js';
@@ -42,9 +42,7 @@ afterAll(async () => {
   await cleanup();
 }, 120_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `custom-services-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'custom-services-'));
 
 describe('custom services in the panel', () => {
   it('runs a custom image through the form; its variable is write-only', async () => {

@@ -9,7 +9,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, ok } from '../support/api.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
 import { cleanup, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
@@ -47,9 +47,7 @@ afterAll(async () => {
   await cleanup();
 }, 60_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `git-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'git-'));
 
 const linked = async () => ok<Record<string, unknown>>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/projects/shop/git`));
 

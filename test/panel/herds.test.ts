@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, ok } from '../support/api.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshot, screenshotOnFailure } from '../support/browser.js';
 import { deployWorld, viaProxy, type DeployWorld } from '../support/deploy.js';
 import { buildSite, pushBase } from '../support/images.js';
 import { cleanup, tempDir } from '../support/server-process.js';
@@ -89,9 +89,7 @@ afterAll(async () => {
   await cleanup();
 });
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `herds-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'herds-'));
 
 describe('herd upgrades in the panel', () => {
   it('counts the sites of each version, and lists their names when opened', async () => {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, ok } from '../support/api.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshot, signIn as signInAt } from '../support/browser.js';
 import { deployWorld, type DeployWorld } from '../support/deploy.js';
 import { cleanup } from '../support/server-process.js';
 
@@ -43,13 +43,7 @@ afterAll(async () => {
   await cleanup();
 });
 
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${w.server.url}/w/${w.ws}/p/shop/pipelines`);
-  await page.getByLabel('API token').waitFor();
-  await page.keyboard.type(token);
-  await page.keyboard.press('Enter');
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
+const signIn = (page: Page, token: string) => signInAt(page, `${w.server.url}/w/${w.ws}/p/shop/pipelines`, token);
 
 describe('panel: pipelines', () => {
   it('applies the manifest from a file: a malformed one is refused with its line and column, and nothing is stored', async () => {

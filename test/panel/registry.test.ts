@@ -21,7 +21,7 @@ import { mediaTypes } from '../../src/core/oci.js';
 import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from '../../src/registry/client/test-support/docker-registry.js';
 import { apiClient, ok } from '../support/api.js';
 import { workspaceToken } from '../support/fixtures.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
 
@@ -117,9 +117,7 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('registry credentials, image
     await cleanup();
   }, 60_000);
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `registry-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-  });
+  afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'registry-'));
 
   const images = async () => ok<{ images: Array<{ version: string | null; digest: string }> }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/projects/web/images`)).images;
 

@@ -18,7 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAgent } from '../../src/agent/main.js';
 import { apiClient, ok, type Api } from '../support/api.js';
 import { withSqliteStore, workspaceToken } from '../support/fixtures.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure, signIn as signInAt } from '../support/browser.js';
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 
 const ws = 'srvpanel';
@@ -35,12 +35,7 @@ let agentEnded: Promise<string> | undefined;
 
 const row = (name: string) => page.locator(`tr[data-server="${name}"]`);
 
-async function signIn(p: Page, token: string): Promise<void> {
-  await p.goto(server.url);
-  await p.getByLabel('API token').fill(token);
-  await p.keyboard.press('Enter');
-  await p.getByRole('button', { name: 'Sign out' }).waitFor();
-}
+const signIn = (p: Page, token: string) => signInAt(p, server.url, token);
 
 beforeAll(async () => {
   server = await startServerProcess({ args: ['--gateway-listen', '127.0.0.1:0'], env: { SLIPWAY_AGENT_HEARTBEAT: '1' } });
@@ -62,9 +57,7 @@ afterAll(async () => {
   await cleanup();
 }, 60_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `servers-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'servers-'));
 
 describe('servers in the panel', () => {
   it('adds a server through the form; the join token and command are shown once, with Copy', async () => {

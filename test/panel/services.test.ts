@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, ok } from '../support/api.js';
 import { workspaceToken } from '../support/fixtures.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
 import { cleanup, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const ws = 'svcpanel';
@@ -63,9 +63,7 @@ afterAll(async () => {
   await cleanup();
 }, 60_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `services-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'services-'));
 
 const row = () => page.locator('tr[data-attachment="cache"]');
 

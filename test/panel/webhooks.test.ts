@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, ok } from '../support/api.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
 import { withSqliteStore } from '../support/fixtures.js';
 import { cleanup, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { delivery, pullRequestPayload, pushPayload, send, zeroSha } from '../support/webhook-sender.js';
@@ -50,9 +50,7 @@ afterAll(async () => {
   await cleanup();
 }, 60_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `webhooks-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'webhooks-'));
 
 describe('the webhook in the panel', () => {
   it('creates the hook, shows its secret once, lists deliveries, replays one, and lists the preview apart', async () => {

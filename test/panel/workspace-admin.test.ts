@@ -11,7 +11,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { apiClient, errorCode, ok, type Api } from '../support/api.js';
-import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder } from '../support/browser.js';
+import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure, signIn as signInAt } from '../support/browser.js';
 import { cleanup, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const ws = 'wsadmin';
@@ -30,12 +30,7 @@ const projects = async () => names(ok<{ projects: { name: string }[] }>(await ad
 const environments = async () => names(ok<{ environments: { name: string }[] }>(await admin.get(`/api/v1/workspaces/${ws}/projects/shop/environments`)).environments);
 const members = async () => ok<{ members: { email: string; role: string }[] }>(await admin.get(`/api/v1/workspaces/${ws}/members`)).members.map((m) => `${m.email}:${m.role}`);
 
-async function signIn(p: Page, token: string): Promise<void> {
-  await p.goto(server.url);
-  await p.getByLabel('API token').fill(token);
-  await p.keyboard.press('Enter');
-  await p.getByRole('button', { name: 'Sign out' }).waitFor(wait);
-}
+const signIn = (p: Page, token: string) => signInAt(p, server.url, token);
 
 /** Submits a form whose field labelled `label` (inside `form`) gets `value`; waits for the API's `code` and checks the value is kept. */
 async function refused(form: ReturnType<Page['locator']>, label: string, value: string, button: string, code: string): Promise<void> {
@@ -61,9 +56,7 @@ afterAll(async () => {
   await cleanup();
 }, 60_000);
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `wsadmin-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach((ctx) => screenshotOnFailure(ctx, page ? [page] : [], 'wsadmin-'));
 
 describe('creating and deleting from the panel', () => {
   it('an instance admin creates a workspace; a bad or taken name shows its code and creates nothing', async () => {

@@ -89,3 +89,11 @@ export async function screenshotOnFailure(ctx: { task: { name: string; result?: 
   let i = 0;
   for (const page of pages) if (!page.isClosed()) await screenshot(page, `${prefix}failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}-${i++}`).catch(() => undefined);
 }
+
+/** Opens `url` signed out, signs in with `token` (typed into the token field, Enter), and waits until the panel shows Sign out. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('API token').fill(token);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 60_000 });
+}
