@@ -34,3 +34,15 @@ export function ConfirmDialog<T>({ title, children, confirm, busy, disabled = fa
     </Dialog>
   );
 }
+
+/** The name typed again before something is removed for good (the CLI's `--confirm NAME`); the dialog stays disabled until it matches. */
+export function TypeName({ id, kind, name, value, onChange }: { id: string; kind: string; name: string; value: string; onChange(typed: string): void }) {
+  return (
+    <div>
+      <label htmlFor={id}>
+        Type the {kind} name ({name}) to confirm
+      </label>
+      <input id={id} value={value} onChange={(e) => onChange(e.target.value)} spellCheck={false} autoComplete="off" required />
+    </div>
+  );
+}

@@ -7,24 +7,16 @@
 import { useState, type ReactNode } from 'react';
 import { del } from '../api';
 import type { Deleted } from '../types';
-import { ConfirmDialog } from '../ui/confirm';
+import { ConfirmDialog, TypeName } from '../ui/confirm';
 
 export function DeleteDialog(props: { kind: 'project' | 'environment'; name: string; url: string; typeName?: boolean; children: ReactNode; onDeleted(r: Deleted): void; onClose(): void }) {
   const { kind, name, url, typeName = true, children, onDeleted, onClose } = props;
   const [typed, setTyped] = useState('');
-  const id = `delete-${kind}-confirm`;
   return (
     <ConfirmDialog title={`Delete ${kind} ${name}?`} confirm={`Delete ${name}`} busy="Deleting…" disabled={typeName && typed !== name} action={() => del<Deleted>(url)} onDone={onDeleted} onClose={onClose}>
       {children}
       <p>This cannot be undone; the audit log keeps the trail.</p>
-      {typeName && (
-        <div>
-          <label htmlFor={id}>
-            Type the {kind} name ({name}) to confirm
-          </label>
-          <input id={id} value={typed} onChange={(e) => setTyped(e.target.value)} spellCheck={false} autoComplete="off" required />
-        </div>
-      )}
+      {typeName && <TypeName id={`delete-${kind}-confirm`} kind={kind} name={name} value={typed} onChange={setTyped} />}
     </ConfirmDialog>
   );
 }

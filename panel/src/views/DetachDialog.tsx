@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { post } from '../api';
 import type { AttachmentChange, AttachmentInfo, DetachBody } from '../types';
-import { ConfirmDialog } from '../ui/confirm';
+import { ConfirmDialog, TypeName } from '../ui/confirm';
 
 export function DetachDialog({ url, attachment: a, onClose, onDetached }: { url: string; attachment: AttachmentInfo; onClose(): void; onDetached(change: AttachmentChange, dropData: boolean): void }) {
   const [dropData, setDropData] = useState(false);
@@ -30,12 +30,7 @@ export function DetachDialog({ url, attachment: a, onClose, onDetached }: { url:
           </label>
         </>
       )}
-      {dropData && (
-        <div>
-          <label htmlFor="detach-confirm">Type the service name ({a.service}) to confirm</label>
-          <input id="detach-confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} autoComplete="off" required />
-        </div>
-      )}
+      {dropData && <TypeName id="detach-confirm" kind="service" name={a.service} value={confirm} onChange={setConfirm} />}
     </ConfirmDialog>
   );
 }

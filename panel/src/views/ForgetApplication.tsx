@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { del } from '../api';
-import { ConfirmDialog } from '../ui/confirm';
+import { ConfirmDialog, TypeName } from '../ui/confirm';
 
 export function ForgetApplication({ url, app, onForgotten }: { url: string; app: string; onForgotten(): void }) {
   const [open, setOpen] = useState(false);
@@ -23,10 +23,7 @@ export function ForgetApplication({ url, app, onForgotten }: { url: string; app:
           <p>
             Slipway forgets {app}: its version list, its notifications and their webhook, its upstream hook and its herd upgrades. Its project, images and environments stay.
           </p>
-          <div>
-            <label htmlFor="app-confirm">Type the application name ({app}) to confirm</label>
-            <input id="app-confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} autoComplete="off" required />
-          </div>
+          <TypeName id="app-confirm" kind="application" name={app} value={confirm} onChange={setConfirm} />
         </ConfirmDialog>
       )}
     </section>

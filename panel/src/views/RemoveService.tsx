@@ -8,7 +8,7 @@
 import { useState } from 'react';
 import { del } from '../api';
 import type { RemovedService, ServiceInfo } from '../types';
-import { ConfirmDialog } from '../ui/confirm';
+import { ConfirmDialog, TypeName } from '../ui/confirm';
 
 export function RemoveServiceDialog({ url, service: s, onClose, onRemoved }: { url: string; service: ServiceInfo; onClose(): void; onRemoved(result: RemovedService): void }) {
   const [dropData, setDropData] = useState(false);
@@ -33,12 +33,7 @@ export function RemoveServiceDialog({ url, service: s, onClose, onRemoved }: { u
         <p>Its container stops and is removed; it has no data volume.</p>
       )}
       <p className="muted small">A service still attached to an environment cannot be removed: detach it first.</p>
-      {dropData && (
-        <div>
-          <label htmlFor="remove-service-confirm">Type the service name ({s.name}) to confirm</label>
-          <input id="remove-service-confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} autoComplete="off" required />
-        </div>
-      )}
+      {dropData && <TypeName id="remove-service-confirm" kind="service" name={s.name} value={confirm} onChange={setConfirm} />}
     </ConfirmDialog>
   );
 }
