@@ -12,6 +12,6 @@ export { Controller, type ControllerDeps, type ControllerSpec, type StopResult }
 export { Lease, type LeaseGrant, type LeaseOptions, type LeaseStore } from './lease.js';
 export { keepLease, type KeepLeaseOptions, type LeaseKeeper } from './lease-keeper.js';
 export { MemoryLeaseStore } from './memory-lease-store.js';
-export { RowClaims, type Claim, type ClaimableRow } from './row-claims.js';
+export { RowClaims, renewLeasesEvery, type Claim, type ClaimableRow } from './row-claims.js';
 export { TerminalError, type Logger, type Reconcile, type ReconcileOutcome, type ReconcileResult, type ReconcileSample } from './reconcile.js';
 export { WorkQueue } from './work-queue.js';

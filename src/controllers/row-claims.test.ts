@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { RowClaims, type ClaimableRow } from './row-claims.js';
+import { describe, expect, it, vi } from 'vitest';
+import { RowClaims, renewLeasesEvery, type ClaimableRow } from './row-claims.js';
 
 const now = '2026-01-01T00:00:10.000Z';
 const later = '2026-01-01T00:00:40.000Z';
@@ -62,5 +62,32 @@ describe('RowClaims', () => {
     // Another process took it after a's lease lapsed, then lost it again.
     const moved = { ...t.row, owner: 'b', fence: 7, lease_until: earlier };
     expect(await a.claim(moved, now, async () => true)).toEqual({ fence: 8, taken: true });
+  });
+});
+
+describe('renewLeasesEvery', () => {
+  it('renews every third of the lease, reports a failed renewal and goes on, and stops', async () => {
+    vi.useFakeTimers();
+    try {
+      let calls = 0;
+      const failures: unknown[] = [];
+      const stop = renewLeasesEvery(3000, async () => {
+        calls += 1;
+        if (calls === 2) throw new Error('store away');
+      }, (error) => failures.push(error));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(calls).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(calls).toBe(3);
+      expect(failures).toHaveLength(1);
+      expect((failures[0] as Error).message).toBe('store away');
+      stop();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(calls).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

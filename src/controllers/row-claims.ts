@@ -51,3 +51,14 @@ export class RowClaims {
     this.#held.delete(id);
   }
 }
+
+/**
+ * Renews a process's leases every third of `leaseMs` (two renewals may fail before another
+ * process may take a row over); a failure goes to `failed` and the next tick tries again. The
+ * timer does not keep the process alive. Answers the stop.
+ */
+export function renewLeasesEvery(leaseMs: number, renew: () => Promise<void>, failed: (error: unknown) => void): () => void {
+  const timer = setInterval(() => void renew().catch(failed), leaseMs / 3);
+  timer.unref();
+  return () => clearInterval(timer);
+}

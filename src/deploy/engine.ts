@@ -18,7 +18,7 @@
 import type { Logger } from 'pino';
 import { effectiveSettings, workloadName, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
 import { step, type DeploymentKind, type ObservedWorkload, type Phase, type RolloutState, type StepOutcome } from '../core/rollout.js';
-import { RowClaims } from '../controllers/index.js';
+import { RowClaims, renewLeasesEvery } from '../controllers/index.js';
 import { nowIso } from '../platform/time.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Keyring } from '../secrets/secrets.js';
@@ -84,14 +84,12 @@ interface Context {
 export class DeployEngine {
   /** Deployments this server holds, with the fence of its claim. */
   readonly #claims: RowClaims;
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #stopRenewing: () => void;
 
   constructor(private readonly o: EngineOptions) {
     this.#claims = new RowClaims(o.owner);
-    // Renews the lease of every deployment this server holds, whatever phase it is in: a third
-    // of the lease, so two heartbeats can fail before another server may take over.
-    this.#heartbeat = setInterval(() => void this.#renew().catch((error: unknown) => o.logger.warn({ err: error }, 'renewing deployment leases failed')), this.leaseMs / 3);
-    this.#heartbeat.unref();
+    // Renews the lease of every deployment this server holds, whatever phase it is in.
+    this.#stopRenewing = renewLeasesEvery(this.leaseMs, () => this.#renew(), (error) => o.logger.warn({ err: error }, 'renewing deployment leases failed'));
   }
 
   get leaseMs(): number {
@@ -99,7 +97,7 @@ export class DeployEngine {
   }
 
   stop(): void {
-    clearInterval(this.#heartbeat);
+    this.#stopRenewing();
   }
 
   /** Environments with unfinished deployments (the controller's resync list). */

@@ -22,7 +22,7 @@ import { environmentAccess } from '../deploy/engine.js';
 import { storedSettings } from '../deploy/settings.js';
 import type { RegistryAccess } from '../deploy/spec.js';
 import type { Placements, Target } from '../deploy/target.js';
-import { RowClaims } from '../controllers/index.js';
+import { RowClaims, renewLeasesEvery } from '../controllers/index.js';
 import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { Db, PipelineRunJobsTable, PipelineRunsTable } from '../store/schema.js';
@@ -63,13 +63,11 @@ export class PipelineRunner {
   readonly #appends = new Map<string, Promise<void>>();
   /** The secret values each run's jobs see, redacted from their output before it is stored. */
   readonly #secrets = new Map<string, string[]>();
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #stopRenewing: () => void;
 
   constructor(private readonly o: RunnerOptions) {
     this.#claims = new RowClaims(o.owner);
-    // A third of the lease: two heartbeats may fail before another server may take a run over.
-    this.#heartbeat = setInterval(() => void this.#renew().catch((error: unknown) => o.logger.warn({ err: error }, 'renewing pipeline run leases failed')), this.leaseMs / 3);
-    this.#heartbeat.unref();
+    this.#stopRenewing = renewLeasesEvery(this.leaseMs, () => this.#renew(), (error) => o.logger.warn({ err: error }, 'renewing pipeline run leases failed'));
   }
 
   get leaseMs(): number {
@@ -77,7 +75,7 @@ export class PipelineRunner {
   }
 
   stop(): void {
-    clearInterval(this.#heartbeat);
+    this.#stopRenewing();
     for (const f of this.#followers.values()) f.abort.abort();
   }
 
