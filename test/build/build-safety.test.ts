@@ -5,7 +5,8 @@
  * nothing is left behind; and a build's `newBlobs` counts what is new to the repository, so a
  * workspace cannot tell whether another one built the same files.
  */
-import { lstatSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipBomb } from '../../src/builder/test-support/fixtures.js';
@@ -100,9 +101,9 @@ describe('a decompression bomb uploaded through the CLI', () => {
   }, 120_000);
 });
 
-/** The digest of the last layer of `<workspace>/shop:2.0.0`, read through the registry. */
-async function appLayer(workspace: string): Promise<string | undefined> {
-  const res = await fetch(`${server.url}/v2/${workspace}/shop/manifests/2.0.0`, { headers: { authorization: basic(server.adminToken), accept: 'application/vnd.oci.image.manifest.v1+json' } });
+/** The digest of the last layer of `<workspace>/shop:<version>`, read through the registry. */
+async function appLayer(workspace: string, version = '2.0.0'): Promise<string | undefined> {
+  const res = await fetch(`${server.url}/v2/${workspace}/shop/manifests/${version}`, { headers: { authorization: basic(server.adminToken), accept: 'application/vnd.oci.image.manifest.v1+json' } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { layers: { digest: string }[] }).layers.at(-1)?.digest;
 }
@@ -124,5 +125,29 @@ describe('newBlobs', () => {
     // In one repository: the same build again stores nothing; a new version only its config and manifest.
     expect((await build('acme', site, '2.0.0')).json<Built>().newBlobs).toBe(0);
     expect((await build('acme', site, '2.0.1')).json<Built>().newBlobs).toBe(2);
+  }, 120_000);
+});
+
+describe('a directory', () => {
+  it('is packed by the CLI without its .git and built; built again unchanged (new file times), nothing is uploaded', async () => {
+    const site = join(work, 'site-dir');
+    mkdirSync(join(site, '.git'), { recursive: true });
+    writeFileSync(join(site, 'index.html'), '<h1>from a directory</h1>');
+    writeFileSync(join(site, '.git', 'config'), '[remote "origin"] url = https://user:canary-git-token@example.invalid/x.git');
+    const first = await build('acme', site, '3.0.0');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json<Built & { runtime: string }>()).toMatchObject({ runtime: 'static', newBlobs: 3 });
+    const layer = await appLayer('acme', '3.0.0');
+    const blob = await fetch(`${server.url}/v2/acme/shop/blobs/${layer}`, { headers: { authorization: basic(server.adminToken) } });
+    const listing = execFileSync('tar', ['-tz'], { input: Buffer.from(await blob.arrayBuffer()), encoding: 'utf8' });
+    expect(listing).toMatch(/index\.html/);
+    expect(listing).not.toMatch(/\.git/);
+
+    utimesSync(join(site, 'index.html'), new Date('2001-01-01'), new Date('2001-01-01'));
+    const again = await cli(['build', site, '-w', 'acme', '-p', 'shop', '--version', '3.0.0', '--base', `${host}/acme/base:static`], { server: server.url, token: server.adminToken });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/packed .*site-dir: 1 file/);
+    expect(again.stderr).toMatch(/was built as version 3\.0\.0 before; nothing to upload/);
+    expect(again.stderr).not.toMatch(/^uploading/m);
   }, 120_000);
 });
