@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgram, commandName } from './main.js';
+import { buildProgram, commandName, localFileError } from './main.js';
 
 const io = { out: () => undefined, err: () => undefined };
 
@@ -19,5 +19,19 @@ describe('which command group to load', () => {
     const all = await names(['--help']);
     expect(all).toEqual(await names(['no-such-command']));
     for (const c of ['server', 'login', 'logout', 'context', 'member', 'token', 'project', 'env', 'config', 'secret', 'releases', 'audit', 'images', 'registry', 'registry-credential', 'build', 'import', 'deploy', 'scale', 'status', 'proxy', 'admin']) expect(all).toContain(c);
+  });
+});
+
+describe('a local file error', () => {
+  it('is a usage error with the path and the reason, not an internal error', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await readFile(tmpdir()).catch((e: unknown) => e);
+    const err = localFileError(dir);
+    expect(err?.code).toBe('SLW_USAGE');
+    expect(err?.message).toBe('cannot read a local file: illegal operation on a directory (EISDIR); check the path and its permissions');
+    const missing = localFileError(await readFile('/nonexistent/x.jar').catch((e: unknown) => e));
+    expect(missing?.message).toBe('cannot open /nonexistent/x.jar: no such file or directory (ENOENT); check the path and its permissions');
+    expect(localFileError(new Error('boom'))).toBeUndefined();
   });
 });

@@ -120,9 +120,22 @@ function wantsJson(): boolean {
   return process.argv.includes('--json');
 }
 
+/** Node's system calls on files (an ErrnoException's `syscall`). */
+const fileCalls = new Set(['open', 'read', 'write', 'stat', 'lstat', 'fstat', 'scandir', 'opendir', 'readlink', 'mkdir', 'mkdtemp', 'rmdir', 'rm', 'unlink', 'rename', 'access', 'copyfile', 'chmod']);
+
+/**
+ * A local file the command could not read or write (Node's `ENOENT`, `EACCES`, `EISDIR`…, with the
+ * path when Node gives it) is the user's to fix, not an internal error: said with the path and Node's reason.
+ */
+export function localFileError(error: unknown): SlipwayError | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!(e instanceof Error) || typeof e.code !== 'string' || !/^E[A-Z]+$/.test(e.code) || !fileCalls.has(e.syscall ?? '')) return undefined;
+  return new SlipwayError('SLW_USAGE', `cannot ${e.syscall} ${e.path ?? 'a local file'}: ${e.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$|, \w+$/, '')} (${e.code}); check the path and its permissions`);
+}
+
 /** Prints an error as one line (and as JSON with --json) and exits 1. */
 function fail(io: Io, json: boolean, error: unknown): never {
-  const err = toSlipwayError(error);
+  const err = localFileError(error) ?? toSlipwayError(error);
   emitError(io, json, err);
   if (process.env.SLIPWAY_DEBUG && (!isSlipwayError(error) || err.code === 'SLW_INTERNAL')) {
     io.err(`  cause: ${(error as Error)?.stack ?? String(error)}`);
