@@ -53,3 +53,37 @@ export const post = <T>(url: string, body?: unknown, query?: Query) => api<T>('P
 export const patch = <T>(url: string, body: unknown, query?: Query) => api<T>('PATCH', url, body, query);
 export const put = <T>(url: string, body: unknown, query?: Query) => api<T>('PUT', url, body, query);
 export const del = <T>(url: string, query?: Query) => api<T>('DELETE', url, undefined, query);
+
+/**
+ * POSTs a file as the raw body (`application/octet-stream`), reporting the bytes sent: the
+ * upload of `slipway build`. XMLHttpRequest, because fetch reports no upload progress.
+ */
+export function upload<T>(url: string, file: Blob, query: Query, onProgress: (sent: number, total: number) => void, token = readToken()): Promise<T> {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') qs.set(k, String(v));
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1/${url}${qs.size ? `?${qs}` : ''}`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onerror = () => reject(new ApiError('SLW_NETWORK', 'the upload did not reach the Slipway server; check that it runs and try again', 0));
+    xhr.onload = () => {
+      let data: unknown = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        reject(new ApiError('SLW_BAD_RESPONSE', `the server answered ${xhr.status} with something other than JSON`, xhr.status));
+        return;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(data as T);
+        return;
+      }
+      const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      reject(new ApiError(error?.code ?? `HTTP_${xhr.status}`, error?.message ?? `the server answered ${xhr.status}`, xhr.status));
+    };
+    xhr.send(file);
+  });
+}

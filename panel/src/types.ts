@@ -18,7 +18,7 @@ export type { CreateEnvironmentBody, CreateProjectBody, Environment, Environment
 export type { AddMemberBody, AddedMember, CreateTokenBody, CreatedToken, Member, MemberList, MemberRemoved, SetMemberRoleBody, Token, TokenList } from '../../src/api/members';
 export type { KeyDiff, Promotion, PromotionList, PromotionPreview } from '../../src/api/promotions';
 export type { CredentialList, CredentialRemoved, Image, ImageList, RegistryCredential, RegistryPolicy } from '../../src/api/registry';
-export type { ImportResult } from '../../src/api/images';
+export type { BuildResult, ImportResult } from '../../src/api/images';
 export type { AuditList, Release, ReleaseList } from '../../src/api/releases';
 export type { EnvironmentSecretSet, SecretList } from '../../src/api/secrets';
 export type { CreateServerBody, JoinTokenInfo, ServerInfo, ServerList, ServerMetrics, ServerMetricsHistory } from '../../src/api/servers';

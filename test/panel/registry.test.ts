@@ -8,10 +8,12 @@
  * - registry credentials (`registry-credential add|list|remove`): added, replaced and removed on
  *   the workspace's page, the password write-only (emptied once sent, in no page and no API answer
  *   the browser got); a developer is refused with SLW_FORBIDDEN;
+ * - building an image from an uploaded archive (`slipway build`): a non-archive refused, a site built;
  * - the retention policy (`registry policy`): keep N and protected patterns set and read back, a
  *   bad pattern refused with SLW_VALIDATION and nothing changed, then no protected tags.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +26,7 @@ import { workspaceToken } from '../support/fixtures.js';
 import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
+import { pushBlob, pushImage } from '../support/oci-push.js';
 
 const ws = 'regpanel';
 const wait = { timeout: 30_000 };
@@ -239,6 +242,49 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('registry credentials, image
     expect(await policy()).toMatchObject({ keepVersions: 3, protectedTags: [] });
     await screenshot(page, 'images-import-retention');
   }, 60_000);
+
+  it('builds an image from an uploaded archive with upload progress; a file that is no archive is refused and builds nothing', async () => {
+    const work = tempDir('slipway-regpanel-build-');
+    const t = { url: server.url, token: server.adminToken };
+    ok(await apiClient(server.url, server.adminToken).post(`/api/v1/workspaces/${ws}/projects`, { name: 'base' }));
+    const layer = makeTar([{ path: 'usr/', type: 'dir' }, { path: 'usr/share/', type: 'dir' }], false);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['httpd'] }, rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+    await pushBlob(t, `${ws}/base`, layer);
+    await pushBlob(t, `${ws}/base`, config);
+    await pushImage(t, `${ws}/base`, 'static', config, [layer]);
+    const base = `${new URL(server.url).host}/${ws}/base:static`;
+    const before = (await images()).length;
+
+    await page.goto(`${server.url}/w/${ws}/p/web/images`);
+    const junk = join(work, 'notes.tar.gz');
+    writeFileSync(junk, 'not an archive at all');
+    await page.getByLabel('Artifact').setInputFiles(junk);
+    await page.getByLabel('Version', { exact: true }).fill('2.0.0');
+    await page.getByLabel('Base image (optional)').fill(base);
+    await page.getByRole('button', { name: 'Build', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'SLW_ARTIFACT_INVALID' }).waitFor(wait);
+    expect(await images()).toHaveLength(before);
+
+    const site = join(work, 'site.tar.gz');
+    writeFileSync(site, makeTar([{ path: 'index.html', content: '<h1>built in the panel</h1>' }, { path: 'big.bin', content: 'x'.repeat(512 * 1024) }]));
+    await page.getByLabel('Artifact').setInputFiles(site);
+    await page.getByLabel('Runtime').selectOption('static');
+    // Held for a moment, so the progress line is there to be seen however fast the build is.
+    await page.route(/\/builds\?/, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Build', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: /uploading [0-9.]+ \w+ \/ [0-9.]+ \w+/ }).waitFor(wait);
+    const done = page.getByRole('status').filter({ hasText: 'Built 2.0.0 (static)' });
+    await done.waitFor(wait);
+    await page.unroute(/\/builds\?/);
+    expect(await done.innerText()).toMatch(/new blob\(s\)/);
+    const built = (await images()).find((i) => i.version === '2.0.0');
+    expect(built?.digest).toMatch(/^sha256:/);
+    await page.locator(`tr[data-digest="${built!.digest}"]`, { hasText: '2.0.0' }).waitFor(wait);
+    await screenshot(page, 'image-built');
+  }, 90_000);
 
   it('no API answer the browser received held the password', async () => {
     const responses = await recorder.responses();

@@ -1,4 +1,4 @@
-/** A project's images: versions, tags, digests, sizes, and which environments run each; importing one built elsewhere; the retention policy. */
+/** A project's images: versions, tags, digests, sizes, and which environments run each; building one from an uploaded artifact; importing one built elsewhere; the retention policy. */
 import { useState } from 'react';
 import { get, path } from '../api';
 import { ago, formatBytes } from '../format';
@@ -6,6 +6,7 @@ import type { Image, Project } from '../types';
 import { Badge, Digest, ErrorNote, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
+import { BuildArtifact } from './BuildArtifact';
 import { DeployDialog } from './DeployDialog';
 import { ImportImage } from './ImportImage';
 import { RegistryPolicy } from './RegistryPolicy';
@@ -28,7 +29,7 @@ export function Images({ ws, project }: { ws: string; project: string }) {
       )}
       <ErrorNote error={images.error} />
       {!images.data && !images.error && <Loading what="images" />}
-      {images.data && list.length === 0 && <p className="muted">No images yet: import one below, or build one (<code>slipway build</code>, or the project's git source).</p>}
+      {images.data && list.length === 0 && <p className="muted">No images yet: build or import one below (or build from the project's git source).</p>}
       {list.length > 0 && (
         <Table caption={'Images'} columns={['Version', 'Tags', 'Digest', 'Size', 'Created', 'Runs in', '']}>
           {list.map((i) => (
@@ -50,6 +51,7 @@ export function Images({ ws, project }: { ws: string; project: string }) {
           ))}
         </Table>
       )}
+      <BuildArtifact projectUrl={projectUrl} onBuilt={images.reload} />
       <ImportImage ws={ws} projectUrl={projectUrl} onImported={images.reload} />
       <RegistryPolicy projectUrl={projectUrl} />
       {deploying && described.data && <DeployDialog ws={ws} base={projectUrl} image={deploying} environments={described.data.environments} onClose={() => setDeploying(null)} />}
