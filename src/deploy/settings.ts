@@ -44,16 +44,18 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
     const upstream = await db.selectFrom('environments').select('id').where('project_id', '=', access.project.id).where('name', '=', change.requirePromotionFrom).executeTakeFirst();
     if (!upstream) throw new SlipwayError('SLW_NOT_FOUND', `environment '${change.requirePromotionFrom}' not found in project '${access.project.name}'; name an existing upstream environment`);
   }
-  if (change.target) {
-    // Moving a running environment is a new release of what runs, on the new target (src/server/routes/settings.ts); not while another deploy runs.
+  if (change.target !== undefined) {
+    // Moving a running environment is a new release of what runs, on the new target (src/server/routes/settings.ts); not while another deploy runs. null: back to local.
+    const target = change.target ?? 'local';
     const current = (await storedSettings(db, access.environment.id)).target ?? 'local';
     const active = await db.selectFrom('deployments').select('id').where('environment_id', '=', access.environment.id).where('status', 'in', ['queued', 'running', 'cancelling']).executeTakeFirst();
-    if (active && change.target !== current) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${access.project.name}/${access.environment.name} is deploying now; move it to '${change.target}' once that deploy ends (slipway logs ${active.id} --follow)`);
+    if (active && target !== current) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${access.project.name}/${access.environment.name} is deploying now; move it to '${target}' once that deploy ends (slipway logs ${active.id} --follow)`);
   }
   if (change.gatePipeline != null) assertPipelineName(change.gatePipeline);
   if (change.gateHealth != null) assertHealthGate(change.gateHealth);
   const checked: SettingsChange = { ...change };
-  if (change.domain) checked.domain = assertDomain(change.domain);
+  // '' is no domain (null goes back to the default one), not a way to empty it.
+  if (change.domain != null) checked.domain = assertDomain(change.domain);
   if (change.port != null) assertPort(change.port);
   if (change.replicas != null) assertReplicas(change.replicas);
   if (change.maxSurge != null) assertReplicas(change.maxSurge);

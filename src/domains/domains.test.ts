@@ -49,6 +49,9 @@ describe.each(engines)('custom domains on %s', (engine) => {
     await changeSettings(ctx.db, acme, { domain: null });
     expect((await getSettings(ctx.db, acme)).domain).toBe('prod.shop.acme.localhost');
     expect(await domainRows()).toEqual([{ domain: 'shop.example.com', environment_id: mallory.environment.id }]);
+    // an empty domain is refused (it was once stored as the domain itself); the custom one stays
+    await expectCode(() => changeSettings(ctx.db, mallory, { domain: '', port: 3000 }), 'SLW_INVALID_DOMAIN');
+    expect(await getSettings(ctx.db, mallory)).toMatchObject({ domain: 'shop.example.com', port: 8080 });
   });
 
   it('gives a domain claimed by many environments at once to exactly one', async () => {

@@ -44,7 +44,8 @@ export const settingsRoutes = [
         deps.deploy.placements.resolve(body.target);
       }
       const { replicas, ...rest } = body;
-      const before = body.target ? (await getSettings(deps.db, access)).target : null;
+      // target null goes back to local: a move too, when it ran elsewhere.
+      const before = body.target !== undefined ? (await getSettings(deps.db, access)).target : null;
       let settings = Object.keys(rest).length > 0 ? await changeSettings(deps.db, access, rest) : await getSettings(deps.db, access);
       let scaling: Deployment | null = null;
       // A running environment moved to another target: what runs is released there (with the new replica count, if one is given), then leaves the old one.
