@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalRefusal, assertDomain, cpuMillis, effectiveSettings, workloadName, parseCpus, parseMemory, releaseLabels } from './deploy.js';
+import { approvalRefusal, assertDomain, cpuMillis, effectiveSettings, workloadName, parseCpus, parseCpusLimit, parseMemory, parseMemoryLimit, releaseLabels } from './deploy.js';
 
 describe('deploy rules', () => {
   it('defaults: a .localhost domain, port 8080, one rolling replica; prod requires approval', () => {
@@ -22,6 +22,13 @@ describe('deploy rules', () => {
     expect(() => parseMemory('lots')).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION' }));
     expect(parseCpus('0.5')).toBe(500_000_000);
     expect(() => parseCpus('0')).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION' }));
+    // env set's limits: a value, or unlimited (null: no limit), the word env show prints
+    expect(parseMemoryLimit('512m')).toBe(512 * 1024 ** 2);
+    expect(parseMemoryLimit(' Unlimited ')).toBeNull();
+    expect(parseCpusLimit('unlimited')).toBeNull();
+    expect(parseCpusLimit('2')).toBe(2_000_000_000);
+    expect(() => parseMemoryLimit('none')).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION', message: "memory 'none' is not a size like 512m or 1g; or give unlimited to remove the limit" }));
+    expect(() => parseCpusLimit('')).toThrow(expect.objectContaining({ code: 'SLW_VALIDATION', message: expect.stringContaining('or give unlimited') }));
   });
 
   it('names and labels containers deterministically', () => {

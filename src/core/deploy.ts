@@ -111,6 +111,26 @@ export function parseMemory(text: string): number {
   return bytes;
 }
 
+/** The word that lifts a limit (`env set --memory unlimited`, `--cpus unlimited`): the same word `env show` prints for none. */
+export const UNLIMITED = 'unlimited';
+
+/** A limit as `env set` takes it: `unlimited` (null: no limit), else what `parse` reads; a refusal says the word too. */
+function limitOrUnlimited(text: string, parse: (text: string) => number): number | null {
+  if (text.trim().toLowerCase() === UNLIMITED) return null;
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof SlipwayError && error.code === 'SLW_VALIDATION') throw new SlipwayError('SLW_VALIDATION', `${error.message}; or give ${UNLIMITED} to remove the limit`);
+    throw error;
+  }
+}
+
+/** An environment's memory limit as `env set --memory` takes it: a size, or `unlimited` (null). */
+export const parseMemoryLimit = (text: string): number | null => limitOrUnlimited(text, parseMemory);
+
+/** An environment's CPU limit as `env set --cpus` takes it: CPUs, or `unlimited` (null). */
+export const parseCpusLimit = (text: string): number | null => limitOrUnlimited(text, parseCpus);
+
 /** CPUs (e.g. `0.5`, `2`) → Docker's NanoCpus. */
 export function parseCpus(text: string): number {
   const n = Number(text);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { EffectiveGates, EnvironmentCertificate, EnvironmentSettings, EnvironmentSettingsView, SettingsChanged } from '../../api/settings.js';
 import { SlipwayError } from '../../core/errors.js';
-import { parseCpus, parseMemory } from '../../core/deploy.js';
+import { defaultDomain, parseCpusLimit, parseMemoryLimit, UNLIMITED } from '../../core/deploy.js';
 import { describeHealthGate, parseGateFlag } from '../../core/gates.js';
 import { apiPath } from '../client.js';
 import { required, wholeNumber, withEnvironment, type Ctx, type Runner } from '../context.js';
@@ -14,6 +14,19 @@ const settingsPath = (ctx: Ctx) => apiPath('workspaces', required(ctx, 'workspac
 
 const int = (name: string, value: unknown): number => wholeNumber(`--${name}`, value);
 
+/** The word `--domain` takes to go back to the environment's default domain. */
+const DEFAULT_DOMAIN = 'default';
+
+const defaultDomainOf = (ctx: Ctx) => defaultDomain(required(ctx, 'workspace'), required(ctx, 'project'), required(ctx, 'env'));
+
+/** `--domain`: a domain, or `default` (null: the environment's default domain again). */
+function domainOption(ctx: Ctx, value: string): string | null {
+  const text = value.trim();
+  if (text.toLowerCase() === DEFAULT_DOMAIN) return null;
+  if (text === '') throw new SlipwayError('SLW_USAGE', `--domain needs a domain name like shop.example.com, or ${DEFAULT_DOMAIN} to go back to ${defaultDomainOf(ctx)}`);
+  return text;
+}
+
 /** One certificate as a line: where, what state, from which issuer, until when (or why not). */
 export function certificateLine(c: EnvironmentCertificate): string {
   const issued = c.state === 'valid' || c.state === 'expired' ? `, issued by ${c.issuer ?? 'unknown'}, until ${c.notAfter ?? 'unknown'}` : '';
@@ -22,19 +35,19 @@ export function certificateLine(c: EnvironmentCertificate): string {
 
 const from = (source: string) => (source === 'manifest' ? ' (from the project manifest)' : '');
 
-function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[]; gates?: EffectiveGates }): string {
+function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[]; gates?: EffectiveGates }, ownDefault: string): string {
   const g = s.gates ?? { pipeline: s.gatePipeline, health: s.gateHealth, source: { pipeline: 'environment', health: 'environment' } };
   const certificates = s.certificates === undefined ? [] : s.certificates.length === 0 ? [['certificate', s.target === 'local' ? 'none (the local edge serves HTTP only)' : 'none reported yet']] : s.certificates.map((c) => ['certificate', certificateLine(c)]);
   return table(
     ['SETTING', 'VALUE'],
     [
-      ['domain', s.domain],
+      ['domain', s.domain === ownDefault ? `${s.domain} (default)` : s.domain],
       ['port', s.port],
       ['replicas', `${s.replicas} (max surge ${s.maxSurge})`],
       ['strategy', s.strategy],
       ['health', s.healthType === 'http' ? `http ${s.healthPath} within ${s.healthTimeout}s` : `${s.healthType} within ${s.healthTimeout}s`],
-      ['memory', s.memoryBytes === null ? 'unlimited' : humanBytes(s.memoryBytes)],
-      ['cpus', s.nanoCpus === null ? 'unlimited' : String(s.nanoCpus / 1e9)],
+      ['memory', s.memoryBytes === null ? UNLIMITED : humanBytes(s.memoryBytes)],
+      ['cpus', s.nanoCpus === null ? UNLIMITED : String(s.nanoCpus / 1e9)],
       ['approval', (s.gates?.requireApproval ?? s.requireApproval) ? `required for promotions, deploys and rollbacks${from(s.gates?.source.approval ?? '')}` : 'not required'],
       ['promotion', s.requirePromotionFrom ? `only images that ran in ${s.requirePromotionFrom}` : 'any image'],
       ['gate pipeline', g.pipeline ? `${g.pipeline} must pass against the candidate image${from(g.source.pipeline)}` : 'none'],
@@ -49,14 +62,14 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
   withEnvironment(env.command('show').description("an environment's runtime settings, and the certificates of its domain on the servers it runs on")).action(
     run(async (ctx) => {
       const s = await ctx.client.request<EnvironmentSettingsView>('GET', settingsPath(ctx));
-      emit(ctx.io, ctx.json, s, () => show(s));
+      emit(ctx.io, ctx.json, s, () => show(s, defaultDomainOf(ctx)));
     }),
   );
   withEnvironment(
     env
       .command('set')
       .description("change an environment's runtime settings (applied at its next release)")
-      .option('--domain <domain>', 'domain the edge proxy routes to this environment')
+      .option('--domain <domain>', `domain the edge proxy routes to this environment; ${DEFAULT_DOMAIN}: back to its default domain ENV.PROJECT.WORKSPACE.localhost`)
       .option('--port <n>', 'port the app listens on in its container')
       .option('--replicas <n>', 'number of containers')
       .option('--max-surge <n>', 'extra containers a rolling deploy may start at once')
@@ -64,8 +77,8 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--health <type>', 'readiness check: http, tcp, or image (the image HEALTHCHECK)')
       .option('--health-path <path>', 'HTTP readiness path (default /)')
       .option('--health-timeout <seconds>', 'how long a new container gets to become ready')
-      .option('--memory <size>', 'memory limit, e.g. 512m or 1g')
-      .option('--cpus <n>', 'CPU limit, e.g. 0.5')
+      .option('--memory <size>', `memory limit, e.g. 512m or 1g; ${UNLIMITED}: no limit`)
+      .option('--cpus <n>', `CPU limit, e.g. 0.5; ${UNLIMITED}: no limit`)
       .option('--require-approval', 'promotions, deploys and rollbacks into this environment wait for an admin (admins and owners only)')
       .option('--no-require-approval', 'promotions, deploys and rollbacks into this environment run at once (admins and owners only)')
       .option('--require-promotion <env>', 'accept only images that ran successfully in <env> (admins and owners only)')
@@ -73,12 +86,27 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--gate <gate>', 'pipeline=NAME or health=BAKE[,max-error-rate=P%][,path=/x]; an empty value (pipeline=, health=) removes that gate; repeatable (admins and owners only; docs/gates.md)', (v: string, acc: string[] = []) => [...acc, v])
       .option('--target <name>', 'where the environment runs: local (default) or a server')
       .option('--servers <a,b>', 'spread its replicas across these servers (each server\'s edge serves the domain)')
-      .option('--server-label <key=value>', 'spread its replicas across every joined server with this label'),
+      .option('--server-label <key=value>', 'spread its replicas across every joined server with this label')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Back to a default:',
+          `  --domain ${DEFAULT_DOMAIN}                the default domain ENV.PROJECT.WORKSPACE.localhost`,
+          `  --memory ${UNLIMITED}              no memory limit`,
+          `  --cpus ${UNLIMITED}                no CPU limit`,
+          '  --no-require-promotion          any image',
+          "  --gate pipeline= / health=      no gate of its own (the project manifest's, if it sets one)",
+          "  --target local                  the server's own Docker engine",
+          '',
+          `Example: slipway env set -e dev --domain ${DEFAULT_DOMAIN} --memory ${UNLIMITED} --cpus ${UNLIMITED}`,
+        ].join('\n'),
+      ),
   ).action(
     run(async (ctx) => {
       const o = ctx.opts;
       const body: Record<string, unknown> = {};
-      if (o.domain !== undefined) body.domain = String(o.domain);
+      if (o.domain !== undefined) body.domain = domainOption(ctx, String(o.domain));
       if (o.port !== undefined) body.port = int('port', o.port);
       if (o.replicas !== undefined) body.replicas = int('replicas', o.replicas);
       if (o.maxSurge !== undefined) body.maxSurge = int('max-surge', o.maxSurge);
@@ -86,8 +114,8 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.health !== undefined) body.healthType = String(o.health);
       if (o.healthPath !== undefined) body.healthPath = String(o.healthPath);
       if (o.healthTimeout !== undefined) body.healthTimeout = int('health-timeout', o.healthTimeout);
-      if (o.memory !== undefined) body.memoryBytes = parseMemory(String(o.memory));
-      if (o.cpus !== undefined) body.nanoCpus = parseCpus(String(o.cpus));
+      if (o.memory !== undefined) body.memoryBytes = parseMemoryLimit(String(o.memory));
+      if (o.cpus !== undefined) body.nanoCpus = parseCpusLimit(String(o.cpus));
       if (o.requireApproval !== undefined) body.requireApproval = o.requireApproval === true;
       if (o.requirePromotion !== undefined) body.requirePromotionFrom = o.requirePromotion === false ? null : String(o.requirePromotion);
       for (const g of (o.gate as string[] | undefined) ?? []) {
@@ -102,7 +130,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.serverLabel !== undefined) body.target = `label:${String(o.serverLabel)}`;
       if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --gate, --target, --servers, --server-label');
       const s = await ctx.client.request<SettingsChanged>('PATCH', settingsPath(ctx), body);
-      emit(ctx.io, ctx.json, s, () => show(s) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : ''));
+      emit(ctx.io, ctx.json, s, () => show(s, defaultDomainOf(ctx)) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : ''));
     }),
   );
 }
