@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANY_IMAGE, blankSettingsForm, currentText, describeSettings, settingsBody, type SettingsForm } from './env-settings';
+import { ANY_IMAGE, blankSettingsForm, currentText, defaultDomainOf, describeSettings, settingsBody, type SettingsForm } from './env-settings';
 import type { EnvironmentSettingsView } from './types';
 import { parseBake, parseCpus, parseRate, parseSize, percent } from './units';
 
@@ -22,15 +22,17 @@ const now: EnvironmentSettingsView = {
   certificates: [],
 };
 const form = (change: Partial<SettingsForm>): SettingsForm => ({ ...blankSettingsForm, ...change });
+const ownDefault = defaultDomainOf('acme', 'shop', 'prod');
+const bodyOf = (s: EnvironmentSettingsView, f: SettingsForm) => settingsBody(s, f, ownDefault);
 
 describe("an environment's settings form", () => {
   it('sends nothing for empty fields, nor for a value the setting already has', () => {
-    expect(settingsBody(now, blankSettingsForm)).toEqual({ body: {} });
-    expect(settingsBody(now, form({ domain: ' Prod.Shop.Acme.Localhost ', port: '8080', replicas: '1', strategy: 'rolling', approval: 'required', promotion: ANY_IMAGE, gatePipeline: 'tests', gateBake: '30s', target: 'local' }))).toEqual({ body: {} });
+    expect(bodyOf(now, blankSettingsForm)).toEqual({ body: {} });
+    expect(bodyOf(now, form({ domain: ' Prod.Shop.Acme.Localhost ', port: '8080', replicas: '1', strategy: 'rolling', approval: 'required', promotion: ANY_IMAGE, gatePipeline: 'tests', gateBake: '30s', target: 'local' }))).toEqual({ body: {} });
   });
 
   it('sends only what changed, as env set does, and says it in words', () => {
-    const built = settingsBody(now, form({ domain: 'shop.example.localhost', replicas: '3', maxSurge: '2', strategy: 'recreate', healthType: 'tcp', healthTimeout: '90', memory: '512m', cpus: '0.5', approval: 'not-required', promotion: 'staging', gatePipeline: 'smoke', gateMaxErrorRate: '1%', servers: 'a, b' }));
+    const built = bodyOf(now, form({ domain: 'shop.example.localhost', replicas: '3', maxSurge: '2', strategy: 'recreate', healthType: 'tcp', healthTimeout: '90', memory: '512m', cpus: '0.5', approval: 'not-required', promotion: 'staging', gatePipeline: 'smoke', gateMaxErrorRate: '1%', servers: 'a, b' }));
     expect(built).toEqual({
       body: { domain: 'shop.example.localhost', replicas: 3, maxSurge: 2, strategy: 'recreate', healthType: 'tcp', healthTimeout: 90, memoryBytes: 512 * 1024 ** 2, nanoCpus: 500_000_000, requireApproval: false, requirePromotionFrom: 'staging', gatePipeline: 'smoke', gateHealth: { bakeSeconds: 30, maxErrorRate: 0.01, path: '/healthz' }, target: 'a,b' },
     });
@@ -39,22 +41,42 @@ describe("an environment's settings form", () => {
   });
 
   it('removes gates and a required promotion; a new health gate takes the defaults and needs a bake', () => {
-    expect(settingsBody({ ...now, requirePromotionFrom: 'staging' }, form({ promotion: ANY_IMAGE, removePipelineGate: true, gatePipeline: 'ignored', removeHealthGate: true }))).toEqual({ body: { requirePromotionFrom: null, gatePipeline: null, gateHealth: null } });
+    expect(bodyOf({ ...now, requirePromotionFrom: 'staging' }, form({ promotion: ANY_IMAGE, removePipelineGate: true, gatePipeline: 'ignored', removeHealthGate: true }))).toEqual({ body: { requirePromotionFrom: null, gatePipeline: null, gateHealth: null } });
     expect(describeSettings({ requirePromotionFrom: null, gatePipeline: null, gateHealth: null })).toEqual(['any image (no required promotion)', 'no pipeline gate of its own', 'no health gate of its own']);
     const bare = { ...now, gatePipeline: null, gateHealth: null };
-    expect(settingsBody(bare, form({ removePipelineGate: true, removeHealthGate: true }))).toEqual({ body: {} });
-    expect(settingsBody(bare, form({ gateBake: '2m' }))).toEqual({ body: { gateHealth: { bakeSeconds: 120, maxErrorRate: 0.05, path: '/' } } });
-    expect(settingsBody(bare, form({ gatePath: '/up' }))).toMatchObject({ error: { code: 'SLW_INVALID_GATE' } });
+    expect(bodyOf(bare, form({ removePipelineGate: true, removeHealthGate: true }))).toEqual({ body: {} });
+    expect(bodyOf(bare, form({ gateBake: '2m' }))).toEqual({ body: { gateHealth: { bakeSeconds: 120, maxErrorRate: 0.05, path: '/' } } });
+    expect(bodyOf(bare, form({ gatePath: '/up' }))).toMatchObject({ error: { code: 'SLW_INVALID_GATE' } });
+  });
+
+  it('puts the domain, memory and CPU limits back to their defaults (null), by checkbox or typed as the CLI takes them', () => {
+    const custom = { ...now, domain: 'shop.example.com', memoryBytes: 512 * 1024 ** 2, nanoCpus: 500_000_000 };
+    expect(ownDefault).toBe('prod.shop.acme.localhost');
+    const checked = bodyOf(custom, form({ defaultDomain: true, domain: 'ignored.example.com', unlimitedMemory: true, memory: '1g', unlimitedCpus: true }));
+    expect(checked).toEqual({ body: { domain: null, memoryBytes: null, nanoCpus: null } });
+    expect(bodyOf(custom, form({ domain: ' Default ', memory: 'unlimited', cpus: 'UNLIMITED' }))).toEqual(checked);
+    if (!('body' in checked)) throw new Error('refused');
+    expect(describeSettings(checked.body)).toEqual(['the default domain', 'no memory limit', 'no CPU limit']);
+    // Already at the default: nothing to send.
+    expect(bodyOf(now, form({ defaultDomain: true, unlimitedMemory: true, cpus: 'unlimited' }))).toEqual({ body: {} });
+    expect(bodyOf(custom, form({ cpus: 'none' }))).toEqual({ error: { code: 'SLW_VALIDATION', message: "cpus 'none' is not a positive number like 0.5 or 2; or give unlimited to remove the limit" } });
+  });
+
+  it("gives approval back to its default only when it is the environment's own", () => {
+    const own = { ...now, gates: { requireApproval: false, pipeline: null, health: null, source: { approval: 'environment' as const, pipeline: 'none' as const, health: 'none' as const } } };
+    expect(bodyOf({ ...own, requireApproval: false }, form({ approval: 'default' }))).toEqual({ body: { requireApproval: null } });
+    expect(bodyOf({ ...own, gates: { ...own.gates, requireApproval: true, source: { ...own.gates.source, approval: 'default' } } }, form({ approval: 'default' }))).toEqual({ body: {} });
+    expect(describeSettings({ requireApproval: null })).toEqual(['approval back to its default']);
   });
 
   it('leaves out-of-range and non-numeric whole numbers for the API to refuse; refuses in the browser only text the CLI refuses before sending', () => {
-    expect(settingsBody(now, form({ replicas: '99', port: 'eighty' }))).toEqual({ body: { replicas: 99, port: 'eighty' } });
-    expect(settingsBody(now, form({ gateBake: '1s' }))).toEqual({ body: { gateHealth: { bakeSeconds: 1, maxErrorRate: 0.05, path: '/healthz' } } });
-    expect(settingsBody(now, form({ memory: 'lots' }))).toEqual({ error: { code: 'SLW_VALIDATION', message: "memory 'lots' is not a size like 512m or 1g" } });
-    expect(settingsBody(now, form({ cpus: 'half' }))).toMatchObject({ error: { code: 'SLW_VALIDATION' } });
-    expect(settingsBody(now, form({ gateMaxErrorRate: 'some' }))).toMatchObject({ error: { code: 'SLW_INVALID_GATE' } });
-    expect(settingsBody(now, form({ target: 'edge-1', serverLabel: 'zone=a' }))).toMatchObject({ error: { code: 'SLW_USAGE' } });
-    expect(settingsBody(now, form({ serverLabel: 'zone=a' }))).toEqual({ body: { target: 'label:zone=a' } });
+    expect(bodyOf(now, form({ replicas: '99', port: 'eighty' }))).toEqual({ body: { replicas: 99, port: 'eighty' } });
+    expect(bodyOf(now, form({ gateBake: '1s' }))).toEqual({ body: { gateHealth: { bakeSeconds: 1, maxErrorRate: 0.05, path: '/healthz' } } });
+    expect(bodyOf(now, form({ memory: 'lots' }))).toEqual({ error: { code: 'SLW_VALIDATION', message: "memory 'lots' is not a size like 512m or 1g; or give unlimited to remove the limit" } });
+    expect(bodyOf(now, form({ cpus: 'half' }))).toMatchObject({ error: { code: 'SLW_VALIDATION' } });
+    expect(bodyOf(now, form({ gateMaxErrorRate: 'some' }))).toMatchObject({ error: { code: 'SLW_INVALID_GATE' } });
+    expect(bodyOf(now, form({ target: 'edge-1', serverLabel: 'zone=a' }))).toMatchObject({ error: { code: 'SLW_USAGE' } });
+    expect(bodyOf(now, form({ serverLabel: 'zone=a' }))).toEqual({ body: { target: 'label:zone=a' } });
   });
 
   it('says what each setting is now, and where a gate comes from', () => {

@@ -1,15 +1,19 @@
 /**
  * An environment's settings form, as `slipway env set` takes them, turned into the body of
  * `PATCH …/environments/ENV/settings`: an empty field leaves its setting as it is, and only what
- * differs from the settings now is sent; the changes are said in words before and after. Pure.
+ * differs from the settings now is sent; the changes are said in words before and after. The
+ * domain, memory and CPU limits go back to their defaults (null) with a checkbox, or typed as the
+ * CLI takes them (`default`, `unlimited`). Pure.
  */
 import { formatBytes } from './format';
 import type { EnvironmentSettingsView, SettingsChangeBody } from './types';
-import { cpusText, parseBake, parseCpus, parseRate, parseSize, percent, type LocalRefusal } from './units';
+import { cpusText, limitOrUnlimited, parseBake, parseCpus, parseRate, parseSize, percent, UNLIMITED, type LocalRefusal } from './units';
 
 /** What each field holds as typed; '' is "leave it". */
 export interface SettingsForm {
   domain: string;
+  /** Back to the environment's default domain (as `--domain default`). */
+  defaultDomain: boolean;
   port: string;
   replicas: string;
   maxSurge: string;
@@ -18,8 +22,13 @@ export interface SettingsForm {
   healthPath: string;
   healthTimeout: string;
   memory: string;
+  /** No memory limit (as `--memory unlimited`). */
+  unlimitedMemory: boolean;
   cpus: string;
-  approval: '' | 'required' | 'not-required';
+  /** No CPU limit (as `--cpus unlimited`). */
+  unlimitedCpus: boolean;
+  /** `default`: back to the default approval (prod's, or the project manifest's), as `--require-approval default`. */
+  approval: '' | 'required' | 'not-required' | 'default';
   /** '' leaves it, {@link ANY_IMAGE} drops the requirement, else an environment's name. */
   promotion: string;
   gatePipeline: string;
@@ -37,7 +46,7 @@ export interface SettingsForm {
 export const ANY_IMAGE = '(any)';
 
 export const blankSettingsForm: SettingsForm = {
-  domain: '', port: '', replicas: '', maxSurge: '', strategy: '', healthType: '', healthPath: '', healthTimeout: '', memory: '', cpus: '',
+  domain: '', defaultDomain: false, port: '', replicas: '', maxSurge: '', strategy: '', healthType: '', healthPath: '', healthTimeout: '', memory: '', unlimitedMemory: false, cpus: '', unlimitedCpus: false,
   approval: '', promotion: '', gatePipeline: '', removePipelineGate: false, gateBake: '', gateMaxErrorRate: '', gatePath: '', removeHealthGate: false,
   target: '', servers: '', serverLabel: '',
 };
@@ -53,11 +62,19 @@ export type SettingsBody = Omit<SettingsChangeBody, WholeNumberKey> & { [K in Wh
 
 export type Built = { body: SettingsBody } | { error: LocalRefusal };
 
-/** The settings `s` would become with `form`: the fields that differ from `s`, or why the browser refuses the form (text that is no size, CPU count, bake or rate; two placements). */
-export function settingsBody(s: EnvironmentSettingsView, form: SettingsForm): Built {
+/** The word the domain field takes for the default domain, as `env set --domain default`. */
+export const DEFAULT_DOMAIN = 'default';
+
+/** `<env>.<project>.<workspace>.localhost`, the domain an environment has unless it sets one (src/core/deploy.ts defaultDomain). */
+export const defaultDomainOf = (ws: string, project: string, env: string): string => `${env}.${project}.${ws}.localhost`;
+
+/** The settings `s` would become with `form`: the fields that differ from `s`, or why the browser refuses the form (text that is no size, CPU count, bake or rate; two placements). `ownDefault`: the environment's default domain. */
+export function settingsBody(s: EnvironmentSettingsView, form: SettingsForm, ownDefault: string): Built {
   const body: SettingsBody = {};
   const domain = form.domain.trim();
-  if (domain && domain.toLowerCase() !== s.domain) body.domain = domain;
+  if (form.defaultDomain || domain.toLowerCase() === DEFAULT_DOMAIN) {
+    if (s.domain !== ownDefault) body.domain = null;
+  } else if (domain && domain.toLowerCase() !== s.domain) body.domain = domain;
   for (const key of wholeNumberKeys) {
     const text = form[key].trim();
     if (!text) continue;
@@ -68,17 +85,20 @@ export function settingsBody(s: EnvironmentSettingsView, form: SettingsForm): Bu
   if (form.healthType && form.healthType !== s.healthType) body.healthType = form.healthType;
   const healthPath = form.healthPath.trim();
   if (healthPath && healthPath !== s.healthPath) body.healthPath = healthPath;
-  if (form.memory.trim()) {
-    const m = parseSize(form.memory);
+  if (form.unlimitedMemory || form.memory.trim()) {
+    const m = form.unlimitedMemory ? { value: null } : limitOrUnlimited(form.memory, parseSize);
     if ('error' in m) return m;
     if (m.value !== s.memoryBytes) body.memoryBytes = m.value;
   }
-  if (form.cpus.trim()) {
-    const c = parseCpus(form.cpus);
+  if (form.unlimitedCpus || form.cpus.trim()) {
+    const c = form.unlimitedCpus ? { value: null } : limitOrUnlimited(form.cpus, parseCpus);
     if ('error' in c) return c;
     if (c.value !== s.nanoCpus) body.nanoCpus = c.value;
   }
-  if (form.approval && (form.approval === 'required') !== s.requireApproval) body.requireApproval = form.approval === 'required';
+  if (form.approval === 'default') {
+    // Only an approval of its own has a default to go back to.
+    if ((s.gates?.source.approval ?? 'environment') === 'environment') body.requireApproval = null;
+  } else if (form.approval && (form.approval === 'required') !== s.requireApproval) body.requireApproval = form.approval === 'required';
   if (form.promotion) {
     const from = form.promotion === ANY_IMAGE ? null : form.promotion;
     if (from !== s.requirePromotionFrom) body.requirePromotionFrom = from;
@@ -135,7 +155,7 @@ export function placementText(target: string): string {
 export function describeSettings(body: SettingsBody): string[] {
   const out: string[] = [];
   const say = (cond: boolean, text: () => string) => cond && out.push(text());
-  say(body.domain != null, () => `domain ${body.domain}`);
+  say(body.domain !== undefined, () => (body.domain ? `domain ${body.domain}` : 'the default domain'));
   say(body.port != null, () => `port ${body.port}`);
   say(body.replicas != null, () => `replicas ${body.replicas}`);
   say(body.maxSurge != null, () => `max surge ${body.maxSurge}`);
@@ -143,9 +163,9 @@ export function describeSettings(body: SettingsBody): string[] {
   say(body.healthType != null, () => `health check ${body.healthType}`);
   say(body.healthPath != null, () => `health path ${body.healthPath}`);
   say(body.healthTimeout != null, () => `health timeout ${body.healthTimeout} s`);
-  say(body.memoryBytes != null, () => `memory ${formatBytes(body.memoryBytes ?? 0)}`);
-  say(body.nanoCpus != null, () => `CPUs ${cpusText(body.nanoCpus ?? 0)}`);
-  say(body.requireApproval != null, () => (body.requireApproval ? 'approval required' : 'approval not required'));
+  say(body.memoryBytes !== undefined, () => (body.memoryBytes != null ? `memory ${formatBytes(body.memoryBytes)}` : 'no memory limit'));
+  say(body.nanoCpus !== undefined, () => (body.nanoCpus != null ? `CPUs ${cpusText(body.nanoCpus)}` : 'no CPU limit'));
+  say(body.requireApproval !== undefined, () => (body.requireApproval === null ? 'approval back to its default' : body.requireApproval ? 'approval required' : 'approval not required'));
   say(body.requirePromotionFrom !== undefined, () => (body.requirePromotionFrom ? `only images that ran in ${body.requirePromotionFrom}` : 'any image (no required promotion)'));
   say(body.gatePipeline !== undefined, () => (body.gatePipeline ? `pipeline gate ${body.gatePipeline}` : 'no pipeline gate of its own'));
   say(body.gateHealth !== undefined, () => (body.gateHealth ? `health gate ${gateText(body.gateHealth)}` : 'no health gate of its own'));
@@ -167,8 +187,8 @@ export function currentText(s: EnvironmentSettingsView) {
     healthType: s.healthType,
     healthPath: s.healthType === 'http' ? s.healthPath : `${s.healthPath} (used by http checks)`,
     healthTimeout: `${s.healthTimeout} s`,
-    memory: s.memoryBytes === null ? 'unlimited' : formatBytes(s.memoryBytes),
-    cpus: s.nanoCpus === null ? 'unlimited' : cpusText(s.nanoCpus),
+    memory: s.memoryBytes === null ? UNLIMITED : formatBytes(s.memoryBytes),
+    cpus: s.nanoCpus === null ? UNLIMITED : cpusText(s.nanoCpus),
     approval: g.requireApproval ? `required for promotions, deploys and rollbacks${from(g.source.approval)}` : 'not required',
     promotion: s.requirePromotionFrom ? `only images that ran in ${s.requirePromotionFrom}` : 'any image',
     gatePipeline: g.pipeline ? `${g.pipeline}${from(g.source.pipeline)}` : 'none',

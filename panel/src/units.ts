@@ -30,6 +30,16 @@ export function parseCpus(text: string): Parsed<number> {
   return { value: Math.round(n * 1e9) };
 }
 
+/** The word that lifts a limit, as `env set --memory unlimited` and `--cpus unlimited` take it (and `env show` prints). */
+export const UNLIMITED = 'unlimited';
+
+/** A limit as `env set` reads it: `unlimited` (null: no limit), else what `parse` reads; a refusal says the word too, as the CLI's. */
+export function limitOrUnlimited(text: string, parse: (text: string) => Parsed<number>): Parsed<number | null> {
+  if (text.trim().toLowerCase() === UNLIMITED) return { value: null };
+  const parsed = parse(text);
+  return 'error' in parsed ? { error: { ...parsed.error, message: `${parsed.error.message}; or give ${UNLIMITED} to remove the limit` } } : parsed;
+}
+
 /** A health gate's bake: `30`, `30s`, `2m` → seconds. */
 export function parseBake(text: string): Parsed<number> {
   const m = /^(\d+)(s|m)?$/.exec(text.trim());

@@ -22,6 +22,7 @@ interface Props {
 const approvals = [
   ['required', 'required'],
   ['not-required', 'not required'],
+  ['default', "the default (prod: required; else the project manifest's)"],
 ] as const;
 
 export function EnvProtectionFields({ form, now, set, role, upstreams, hasPipelineGate, hasHealthGate }: Props) {

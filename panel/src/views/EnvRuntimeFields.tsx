@@ -1,4 +1,5 @@
-/** How an environment runs (domain, port, replicas, strategy, health check, limits) and where (target, servers or a server label), as `env set` takes them. */
+/** How an environment runs (domain, port, replicas, strategy, health check, limits) and where (target, servers or a server label), as `env set` takes them; a custom domain and the limits go back to their defaults with a checkbox. */
+import type { ReactNode } from 'react';
 import type { currentText, SettingsForm } from '../env-settings';
 import { ChoiceSetting, TextSetting } from './SettingFields';
 
@@ -7,6 +8,14 @@ interface Props {
   now: ReturnType<typeof currentText>;
   set(change: Partial<SettingsForm>): void;
   disabled: boolean;
+}
+
+/** What is not at its default now, so a checkbox can put it back: the default domain (when another is set), a memory limit, a CPU limit. */
+export interface Resettable {
+  /** The environment's default domain, when it has another one now; else null. */
+  defaultDomain: string | null;
+  memoryLimit: boolean;
+  cpuLimit: boolean;
 }
 
 const strategies = [
@@ -19,15 +28,20 @@ const healthTypes = [
   ['image', "image (the image's HEALTHCHECK)"],
 ] as const;
 
-export function EnvRuntimeFields({ form, now, set, disabled }: Props) {
-  const text = (key: keyof typeof now & keyof SettingsForm, label: string, extra: { hint?: string; numeric?: boolean; wide?: boolean } = {}) => (
+export function EnvRuntimeFields({ form, now, set, disabled, resettable }: Props & { resettable: Resettable }) {
+  const text = (key: keyof typeof now & keyof SettingsForm, label: string, extra: { hint?: string; numeric?: boolean; wide?: boolean; disabled?: boolean; after?: ReactNode } = {}) => (
     <TextSetting id={`setting-${key}`} label={label} now={now[key]} value={String(form[key])} onChange={(v) => set({ [key]: v })} disabled={disabled} {...extra} />
+  );
+  const check = (key: 'defaultDomain' | 'unlimitedMemory' | 'unlimitedCpus', label: string) => (
+    <label className="check">
+      <input type="checkbox" checked={form[key]} onChange={(e) => set({ [key]: e.target.checked })} /> {label}
+    </label>
   );
   return (
     <fieldset className="settings-group" disabled={disabled}>
       <legend>How it runs</legend>
       <div className="fields">
-        {text('domain', 'Domain', { wide: true, hint: 'the edge routes it to this environment; unique across the instance' })}
+        {text('domain', 'Domain', { wide: true, hint: 'the edge routes it to this environment; unique across the instance', disabled: disabled || form.defaultDomain, after: resettable.defaultDomain !== null && check('defaultDomain', `Use the default domain (${resettable.defaultDomain})`) })}
         {text('port', 'Port', { numeric: true, hint: 'the app listens on it in its container' })}
         {text('replicas', 'Replicas', { numeric: true, hint: 'a running release is scaled at once' })}
         {text('maxSurge', 'Max surge', { numeric: true, hint: 'extra containers a rolling deploy starts at once' })}
@@ -35,8 +49,8 @@ export function EnvRuntimeFields({ form, now, set, disabled }: Props) {
         <ChoiceSetting id="setting-healthType" label="Health check" now={now.healthType} value={form.healthType} onChange={(healthType) => set({ healthType })} options={healthTypes} disabled={disabled} />
         {text('healthPath', 'Health path', { hint: 'e.g. /healthz' })}
         {text('healthTimeout', 'Health timeout (seconds)', { numeric: true, hint: 'how long a new container gets to become ready' })}
-        {text('memory', 'Memory limit', { hint: 'e.g. 512m or 1g' })}
-        {text('cpus', 'CPU limit', { hint: 'e.g. 0.5 or 2' })}
+        {text('memory', 'Memory limit', { hint: 'e.g. 512m or 1g, or unlimited', disabled: disabled || form.unlimitedMemory, after: resettable.memoryLimit && check('unlimitedMemory', 'No memory limit') })}
+        {text('cpus', 'CPU limit', { hint: 'e.g. 0.5 or 2, or unlimited', disabled: disabled || form.unlimitedCpus, after: resettable.cpuLimit && check('unlimitedCpus', 'No CPU limit') })}
       </div>
     </fieldset>
   );

@@ -3,11 +3,12 @@
  * setting is now, an empty one leaves it, and only what differs is sent (`PATCH …/settings`,
  * said before it is). The API's refusal (a bad domain, one taken, SLW_FORBIDDEN for protection
  * settings) is shown with its code and nothing is changed; after a save the page says what
- * happened (a scaling or a move with its live log) and reads the settings again.
+ * happened (a scaling or a move with its live log) and reads the settings again. A custom domain
+ * and the memory and CPU limits go back to their defaults (null) with a checkbox.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, get, patch, path } from '../api';
-import { blankProtection, blankSettingsForm, currentText, describeSettings, settingsBody, type SettingsForm } from '../env-settings';
+import { blankProtection, blankSettingsForm, currentText, defaultDomainOf, describeSettings, settingsBody, type SettingsForm } from '../env-settings';
 import type { EnvironmentList, EnvironmentSettingsView, SettingsChanged, WorkspaceList } from '../types';
 import { ErrorNote, Loading } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
@@ -36,7 +37,8 @@ export function EnvSettings({ ws, project, env }: { ws: string; project: string;
   const s = settings.data;
   if (!s) return settings.error ? <ErrorNote error={settings.error} /> : <Loading what="settings" />;
   const now = currentText(s);
-  const built = settingsBody(s, form);
+  const ownDefault = defaultDomainOf(ws, project, env);
+  const built = settingsBody(s, form, ownDefault);
   const changes = 'body' in built ? describeSettings(built.body) : [];
   const typed = Object.entries(form).some(([, v]) => v !== '' && v !== false);
   const viewer = role === 'viewer';
@@ -63,7 +65,7 @@ export function EnvSettings({ ws, project, env }: { ws: string; project: string;
         Each field shows what the setting is now; leave it empty to keep it. A new replica count or placement applies to the running release at once, the rest at its next release (a deploy, promotion, config change or rollback).
       </p>
       {viewer && <p className="note">Your role here is viewer: you can read these settings, not change them.</p>}
-      <EnvRuntimeFields form={form} now={now} set={set} disabled={viewer} />
+      <EnvRuntimeFields form={form} now={now} set={set} disabled={viewer} resettable={{ defaultDomain: s.domain === ownDefault ? null : ownDefault, memoryLimit: s.memoryBytes !== null, cpuLimit: s.nanoCpus !== null }} />
       <EnvProtectionFields form={form} now={now} set={set} role={role} upstreams={others} hasPipelineGate={s.gatePipeline !== null} hasHealthGate={s.gateHealth !== null} />
       <EnvPlacementFields form={form} now={now} set={set} disabled={viewer} />
       <p className="muted" role="status" data-changes="">

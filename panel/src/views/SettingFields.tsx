@@ -28,12 +28,14 @@ function Now({ id, now, hint }: { id: string; now?: string; hint?: ReactNode }) 
   );
 }
 
-export function TextSetting({ id, label, now, hint, disabled, wide, value, onChange, numeric }: Common & { value: string; onChange(value: string): void; numeric?: boolean }) {
+/** `after`: what goes under the field in its cell (a checkbox that puts the setting back to its default). */
+export function TextSetting({ id, label, now, hint, disabled, wide, value, onChange, numeric, after }: Common & { value: string; onChange(value: string): void; numeric?: boolean; after?: ReactNode }) {
   return (
     <div className={wide ? 'wide' : undefined}>
       <label htmlFor={id}>{label}</label>
       <input id={id} value={value} onChange={(e) => onChange(e.target.value)} disabled={disabled} spellCheck={false} autoCapitalize="off" inputMode={numeric ? 'numeric' : undefined} placeholder="unchanged" aria-describedby={`${id}-now`} />
       <Now id={id} now={now} hint={hint} />
+      {after}
     </div>
   );
 }
