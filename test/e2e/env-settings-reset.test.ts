@@ -1,8 +1,9 @@
 /**
- * `slipway env set` puts an environment's domain, memory and CPU limits back to their defaults
+ * `slipway env set` puts an environment's domain, memory and CPU limits and approval back to their defaults
  * (bin/slipway against a real `slipway server`, no Docker): `--domain default`, `--memory
  * unlimited` and `--cpus unlimited` send null, `env show --json` then gives the default domain and
- * no limits, the table says so, and the custom domain is free for another environment; text that
+ * no limits, the table says so, and the custom domain is free for another environment;
+ * `--require-approval default` gives approval back to prod's default (or none elsewhere); text that
  * is none of these is refused with SLW_VALIDATION or SLW_USAGE and changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,12 +54,30 @@ describe('env set back to the defaults', () => {
     expect((await run(['env', 'set', ...dev, '--memory', 'unlimited', '--json'])).code).toBe(0);
   }, 60_000);
 
+  it('--require-approval default gives approval back to its default: prod requires it, dev not', async () => {
+    const prod = ['-w', 'acme', '-p', 'shop', '-e', 'prod'];
+    const approval = async (env: string[]) => {
+      const v = (await run(['env', 'show', ...env, '--json'])).json<EnvironmentSettingsView>();
+      return { requireApproval: v.requireApproval, source: v.gates?.source.approval };
+    };
+    expect(await approval(prod)).toEqual({ requireApproval: true, source: 'default' });
+    expect((await run(['env', 'set', ...prod, '--no-require-approval', '--json'])).code).toBe(0);
+    expect(await approval(prod)).toEqual({ requireApproval: false, source: 'environment' });
+    expect((await run(['env', 'set', ...prod, '--require-approval', 'default', '--json'])).code).toBe(0);
+    expect(await approval(prod)).toEqual({ requireApproval: true, source: 'default' });
+    expect((await run(['env', 'set', ...dev, '--require-approval', '--json'])).code).toBe(0);
+    expect(await approval(dev)).toEqual({ requireApproval: true, source: 'environment' });
+    expect((await run(['env', 'set', ...dev, '--require-approval', 'default'])).code).toBe(0);
+    expect(await approval(dev)).toEqual({ requireApproval: false, source: 'default' });
+  }, 60_000);
+
   it('refuses a value that is none of these with SLW_VALIDATION or SLW_USAGE, saying what to give, and changes nothing', async () => {
     expect((await run(['env', 'set', ...dev, '--memory', '1g', '--json'])).code).toBe(0);
     const cases: Array<[string[], string, RegExp]> = [
       [['--memory', 'none'], 'SLW_VALIDATION', /memory 'none' is not a size like 512m or 1g; or give unlimited to remove the limit/],
       [['--cpus', 'all'], 'SLW_VALIDATION', /cpus 'all' is not a positive number like 0\.5 or 2; or give unlimited to remove the limit/],
       [['--domain', ''], 'SLW_USAGE', /--domain needs a domain name like shop\.example\.com, or default to go back to dev\.shop\.acme\.localhost/],
+      [['--require-approval', 'maybe'], 'SLW_USAGE', /--require-approval takes no value, or default to go back to the default approval \(got 'maybe'\)/],
     ];
     for (const [args, code, message] of cases) {
       const r = await run(['env', 'set', ...dev, ...args, '--json']);
@@ -74,5 +93,6 @@ describe('env set back to the defaults', () => {
     expect(help.stdout).toContain('--domain default');
     expect(help.stdout).toContain('--memory unlimited');
     expect(help.stdout).toContain('--cpus unlimited');
+    expect(help.stdout).toContain('--require-approval default');
   }, 60_000);
 });

@@ -19,6 +19,16 @@ const DEFAULT_DOMAIN = 'default';
 
 const defaultDomainOf = (ctx: Ctx) => defaultDomain(required(ctx, 'workspace'), required(ctx, 'project'), required(ctx, 'env'));
 
+/** The word `--require-approval` takes to go back to the default approval (prod's, or the project manifest's). */
+const DEFAULT_APPROVAL = 'default';
+
+/** `--require-approval` (true), `--no-require-approval` (false), `--require-approval default` (null: the default again). */
+function approvalOption(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value;
+  if (String(value).trim().toLowerCase() === DEFAULT_APPROVAL) return null;
+  throw new SlipwayError('SLW_USAGE', `--require-approval takes no value, or ${DEFAULT_APPROVAL} to go back to the default approval (got '${String(value)}'); --no-require-approval lets them run at once`);
+}
+
 /** `--domain`: a domain, or `default` (null: the environment's default domain again). */
 function domainOption(ctx: Ctx, value: string): string | null {
   const text = value.trim();
@@ -79,7 +89,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--health-timeout <seconds>', 'how long a new container gets to become ready')
       .option('--memory <size>', `memory limit, e.g. 512m or 1g; ${UNLIMITED}: no limit`)
       .option('--cpus <n>', `CPU limit, e.g. 0.5; ${UNLIMITED}: no limit`)
-      .option('--require-approval', 'promotions, deploys and rollbacks into this environment wait for an admin (admins and owners only)')
+      .option('--require-approval [default]', `promotions, deploys and rollbacks into this environment wait for an admin; ${DEFAULT_APPROVAL}: back to the default (prod: required; else the project manifest's approval) (admins and owners only)`)
       .option('--no-require-approval', 'promotions, deploys and rollbacks into this environment run at once (admins and owners only)')
       .option('--require-promotion <env>', 'accept only images that ran successfully in <env> (admins and owners only)')
       .option('--no-require-promotion', 'accept any image')
@@ -95,6 +105,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
           `  --domain ${DEFAULT_DOMAIN}                the default domain ENV.PROJECT.WORKSPACE.localhost`,
           `  --memory ${UNLIMITED}              no memory limit`,
           `  --cpus ${UNLIMITED}                no CPU limit`,
+          `  --require-approval ${DEFAULT_APPROVAL}      prod: required; else the project manifest's approval, if it sets one`,
           '  --no-require-promotion          any image',
           "  --gate pipeline= / health=      no gate of its own (the project manifest's, if it sets one)",
           "  --target local                  the server's own Docker engine",
@@ -116,7 +127,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.healthTimeout !== undefined) body.healthTimeout = int('health-timeout', o.healthTimeout);
       if (o.memory !== undefined) body.memoryBytes = parseMemoryLimit(String(o.memory));
       if (o.cpus !== undefined) body.nanoCpus = parseCpusLimit(String(o.cpus));
-      if (o.requireApproval !== undefined) body.requireApproval = o.requireApproval === true;
+      if (o.requireApproval !== undefined) body.requireApproval = approvalOption(o.requireApproval);
       if (o.requirePromotion !== undefined) body.requirePromotionFrom = o.requirePromotion === false ? null : String(o.requirePromotion);
       for (const g of (o.gate as string[] | undefined) ?? []) {
         const change = parseGateFlag(g);
