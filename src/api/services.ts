@@ -162,6 +162,34 @@ export const backupQuery = z.object({ as: prefix.optional() });
 export const backupBody = z.strictObject({ as: prefix.optional() });
 export type BackupBody = z.input<typeof backupBody>;
 
+/** A backup as the service's list shows it: also those whose attachment is gone (detached, or its environment deleted). */
+export const serviceBackupSchema = z
+  .object({
+    id: z.string(),
+    service: z.string(),
+    kind: z.enum(serviceKinds),
+    project: z.string().nullable().meta({ description: 'the project it was taken in, as it was named then (null: a backup older than this record whose environment was already gone)' }),
+    environment: z.string().nullable().meta({ description: 'the environment it was taken in, as it was named then (null: not recorded, see project)' }),
+    as: z.string().nullable(),
+    resource: z.string().nullable().meta({ description: "the attachment's database, vhost or key prefix on the server (null: not recorded)" }),
+    attachment: z.enum(['attached', 'detaching', 'detached']).meta({ description: 'detached: its attachment is gone (detached, or its environment deleted); only this list and DELETE …/services/{service}/backups/{backup} still reach it' }),
+    size: z.number().int().meta({ description: 'bytes of the dump' }),
+    sha256: z.string().meta({ description: 'SHA-256 (hex) of the dump' }),
+    release: z.number().int().nullable().meta({ description: "the environment's running release when it was taken" }),
+    createdAt: timestamp,
+    createdBy: z.string().nullable(),
+    neededBy: z.string().nullable().meta({ description: 'what may still restore it (an unfinished herd upgrade, a failed revert, a running service upgrade): it cannot be removed until that has ended' }),
+  })
+  .meta({ id: 'ServiceBackupRecord', description: "a backup of one of the service's attachments, whether or not the attachment still exists" });
+export type ServiceBackupInfo = z.output<typeof serviceBackupSchema>;
+
+export const serviceBackupListSchema = z.object({ backups: z.array(serviceBackupSchema), totalBytes: z.number().int().meta({ description: 'bytes of the dumps listed' }) });
+export type ServiceBackupList = z.output<typeof serviceBackupListSchema>;
+
+export const serviceBackupsQuery = z.strictObject({
+  detached: z.enum(['true', 'false']).optional().meta({ description: 'true: only the backups whose attachment is gone' }),
+});
+
 export const restoreSchema = z.object({ backup: backupSchema, durationMs: z.number().int() });
 export type RestoreResult = z.output<typeof restoreSchema>;
 

@@ -39,7 +39,8 @@ export async function backupNeededBy(db: Executor, id: string): Promise<string |
   return upgrade ? `service upgrade ${upgrade.id}, which is running` : null;
 }
 
-async function remove(db: Db, dataDir: string, row: ServiceBackupsTable, actor: Actor, details: Record<string, unknown>, service: string): Promise<void> {
+/** Removes a backup's row (with its audit entry, in one transaction), then its file. */
+export async function removeBackupRow(db: Db, dataDir: string, row: ServiceBackupsTable, actor: Actor, details: Record<string, unknown>, service: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await tx.deleteFrom('service_backups').where('id', '=', row.id).execute();
     await recordAudit(tx, actor, { workspaceId: row.workspace_id, action: 'service.backup.delete', targetType: 'service', target: service, details: { backup: row.id, size: Number(row.size), sha256: row.sha256, ...details } });
@@ -55,7 +56,7 @@ export async function deleteBackup(db: Db, dataDir: string, access: EnvironmentA
   if (!row) throw notFound('backup', backupId, `service '${serviceName}' in ${access.project.name}/${access.environment.name}${as ? ` as ${as}` : ''}`);
   const needed = await backupNeededBy(db, row.id);
   if (needed) throw new SlipwayError('SLW_BACKUP_IN_USE', `backup ${backupId} is kept for ${needed}; remove it once that has ended`);
-  await remove(db, dataDir, row, actorOf(access.principal), { project: access.project.name, environment: access.environment.name, as }, service.name);
+  await removeBackupRow(db, dataDir, row, actorOf(access.principal), { project: access.project.name, environment: access.environment.name, as }, service.name);
   announceService(access.workspace.id, service.name, 'backup-removed', { project: access.project.name, environment: access.environment.name });
   return { deleted: backupId };
 }
@@ -71,7 +72,7 @@ export async function pruneBackups(db: Db, dataDir: string, attachmentId: string
   for (const row of rows.slice(keep)) {
     if (await backupNeededBy(db, row.id)) continue;
     const service = await db.selectFrom('services').select('name').where('id', '=', row.service_id).executeTakeFirst();
-    await remove(db, dataDir, row, systemActor, { retention: `the newest ${keep} are kept (--keep-backups)` }, service?.name ?? row.service_id);
+    await removeBackupRow(db, dataDir, row, systemActor, { retention: `the newest ${keep} are kept (--keep-backups)` }, service?.name ?? row.service_id);
     removed.push(row.id);
   }
   return removed;

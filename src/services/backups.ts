@@ -94,7 +94,7 @@ export async function backupAttachment(ctx: BackupContext, access: EnvironmentAc
   const admin = await adminOf(ctx, service);
   const release = await runningRelease(ctx.db, access.environment.id);
   const { size, sha256 } = await writeBackupFile(ctx.keyring, path, { kind, workspace: access.workspace.id, attachment: attachment.id, backup: id }, (out) => ctx.backups[kind].backup(admin, attachment.resource, out));
-  const row: ServiceBackupsTable = { id, workspace_id: access.workspace.id, attachment_id: attachment.id, service_id: service.id, environment_id: access.environment.id, kind, size, sha256, release_number: release, created_at: nowIso(), created_by: access.principal.userId, file };
+  const row: ServiceBackupsTable = { id, workspace_id: access.workspace.id, attachment_id: attachment.id, service_id: service.id, environment_id: access.environment.id, kind, size, sha256, release_number: release, created_at: nowIso(), created_by: access.principal.userId, file, project_name: access.project.name, environment_name: access.environment.name, prefix: attachment.prefix, resource: attachment.resource };
   try {
     await ctx.db.transaction().execute(async (tx) => {
       await tx.insertInto('service_backups').values(row).execute();

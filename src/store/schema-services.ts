@@ -93,6 +93,13 @@ export interface ServiceBackupsTable {
   created_by: string | null;
   /** The file name under the attachment's folder. */
   file: string;
+  /** Where it was taken, as it was then (the attachment's row goes at detach; the backup stays): null on a row made before this was recorded whose environment was already gone. */
+  project_name: string | null;
+  environment_name: string | null;
+  /** The attachment's variable prefix ('' for none). */
+  prefix: string | null;
+  /** The attachment's database, vhost or key prefix on the server. */
+  resource: string | null;
 }
 
 /** What a custom service (any image with a port, or a server at HOST:PORT) needs beyond its `services` row. */

@@ -24,6 +24,7 @@ import * as herds from './0017-herds.js';
 import * as appHooks from './0018-app-hooks.js';
 import * as herdSiteDeployments from './0019-herd-site-deployments.js';
 import * as continuousOptions from './0020-continuous-options.js';
+import * as serviceBackupOrigin from './0021-service-backup-origin.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -46,6 +47,7 @@ const all: Record<string, Migration> = {
   '0018-app-hooks': appHooks,
   '0019-herd-site-deployments': herdSiteDeployments,
   '0020-continuous-options': continuousOptions,
+  '0021-service-backup-origin': serviceBackupOrigin,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
