@@ -1,5 +1,5 @@
 /** How `slipway service …` prints services, attachments, backups and upgrades. */
-import type { AttachmentChange, AttachmentInfo, BackupInfo, ServiceInfo, UpgradeInfo, UpgradeResult } from '../../api/services.js';
+import type { AttachmentChange, AttachmentInfo, BackupInfo, ServiceBackupList, ServiceInfo, UpgradeInfo, UpgradeResult } from '../../api/services.js';
 import { shortTime, table } from '../output.js';
 
 export function serviceTable(services: ServiceInfo[]): string {
@@ -51,6 +51,15 @@ export function bytes(n: number): string {
 
 export function backupTable(backups: BackupInfo[]): string {
   return table(['ID', 'CREATED', 'SIZE', 'RELEASE', 'SHA256', 'BY'], backups.map((b) => [b.id, b.createdAt, bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.sha256.slice(0, 16), b.createdBy ?? '-']));
+}
+
+/** Every backup of a service: where each was taken (as recorded then) and whether its attachment is still there. */
+export function serviceBackupTable(r: ServiceBackupList): string {
+  const where = (b: ServiceBackupList['backups'][number]) => `${b.project ?? '?'}/${b.environment ?? '?'}${b.as ? ` as ${b.as}` : ''}`;
+  const rows = r.backups.map((b) => [b.id, where(b), b.attachment, shortTime(b.createdAt), bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.neededBy === null ? '-' : 'in use', b.createdBy ?? '-']);
+  const detached = r.backups.filter((b) => b.attachment === 'detached');
+  const hint = detached.length === 0 ? '' : `\n${detached.length} backup(s) of attachments that are gone (${bytes(detached.reduce((n, b) => n + b.size, 0))}); remove one with slipway service backup-rm ${r.backups[0]!.service} --backup ID`;
+  return `${table(['ID', 'TAKEN IN', 'ATTACHMENT', 'CREATED', 'SIZE', 'RELEASE', 'KEPT', 'BY'], rows)}\n${r.backups.length} backup(s), ${bytes(r.totalBytes)}${hint}`;
 }
 
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);

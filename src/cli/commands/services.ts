@@ -1,14 +1,14 @@
 /** `slipway service …`: services (adopted or provisioned, custom images too), their attachments, backups and image upgrades. */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import type { AttachmentChange, AttachmentList, BackupInfo, BackupList, RemovedService, RestoreResult, ServiceDetail, ServiceInfo, ServiceList, UpgradeResult } from '../../api/services.js';
+import type { AttachmentChange, AttachmentList, BackupInfo, BackupList, RemovedService, RestoreResult, ServiceBackupList, ServiceDetail, ServiceInfo, ServiceList, UpgradeResult } from '../../api/services.js';
 import { parseEnvPair } from '../../core/custom-services.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit } from '../output.js';
 import { readHidden } from '../stdin.js';
-import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, serviceTable, upgraded, upgradeTable } from './service-format.js';
+import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
 
 const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'services', ...rest);
 const attachmentsPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'attachments', ...rest);
@@ -147,8 +147,22 @@ export function registerServices(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, b, () => `backed up ${b.service} (${b.kind}) of ${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''}: ${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`);
     }),
   );
-  asOption(withEnvironment(service.command('backups <name>').description("an attachment's backups, newest first"))).action(
+  asOption(
+    withEnvironment(
+      service
+        .command('backups <name>')
+        .description("the service's backups, newest first: without -e every one in the workspace, also those whose attachment is gone (detached, or its environment deleted); with -p/-e one attachment's")
+        .option('--detached', 'without -e: only the backups whose attachment is gone'),
+    ),
+  ).action(
     run(async (ctx, [name = '']) => {
+      if (envOption(ctx) === undefined) {
+        if (ctx.opts.as !== undefined) throw new SlipwayError('SLW_USAGE', '--as picks an attachment: give -p PROJECT -e ENV with it, or leave both out to list every backup of the service');
+        const r = await ctx.client.request<ServiceBackupList>('GET', `${servicesPath(ctx, name, 'backups')}${ctx.opts.detached === true ? '?detached=true' : ''}`);
+        emit(ctx.io, ctx.json, r, () => (r.backups.length === 0 ? (ctx.opts.detached === true ? `no backups of ${name} whose attachment is gone` : `no backups of ${name} yet: slipway service backup ${name} -p PROJECT -e ENV`) : serviceBackupTable(r)));
+        return;
+      }
+      if (ctx.opts.detached === true) throw new SlipwayError('SLW_USAGE', "--detached lists the service's backups whose attachment is gone: leave out -e");
       const query = ctx.opts.as === undefined ? '' : `?as=${encodeURIComponent(String(ctx.opts.as))}`;
       const r = await ctx.client.request<BackupList>('GET', `${attachmentsPath(ctx, name, 'backups')}${query}`);
       emit(ctx.io, ctx.json, r, () => (r.backups.length === 0 ? `no backups yet: slipway service backup ${name}` : backupTable(r.backups)));
@@ -172,11 +186,17 @@ export function registerServices(program: Command, run: Runner): void {
     withEnvironment(
       service
         .command('backup-rm <name>')
-        .description('remove one of an attachment\'s backups, its file too (refused while an unfinished herd or service upgrade may still restore it)')
+        .description('remove one backup of the service, its file too (refused while an unfinished herd or service upgrade may still restore it); without -e any backup of the service by id, also one whose attachment is gone')
         .requiredOption('--backup <id>', 'the backup id (slipway service backups NAME)'),
     ),
   ).action(
     run(async (ctx, [name = '']) => {
+      if (envOption(ctx) === undefined) {
+        if (ctx.opts.as !== undefined) throw new SlipwayError('SLW_USAGE', '--as picks an attachment: give -p PROJECT -e ENV with it, or leave both out to remove any backup of the service by id');
+        const r = await ctx.client.request<{ deleted: string }>('DELETE', servicesPath(ctx, name, 'backups', String(ctx.opts.backup)));
+        emit(ctx.io, ctx.json, r, () => `removed backup ${r.deleted} of ${name}`);
+        return;
+      }
       const query = ctx.opts.as === undefined ? '' : `?as=${encodeURIComponent(String(ctx.opts.as))}`;
       const r = await ctx.client.request<{ deleted: string }>('DELETE', `${attachmentsPath(ctx, name, 'backups', String(ctx.opts.backup))}${query}`);
       emit(ctx.io, ctx.json, r, () => `removed backup ${r.deleted} of ${name}`);
