@@ -8,7 +8,8 @@
  * SLW_FORBIDDEN), is refused removing the attached service (the API's
  * code shown in the confirmation), detaches with drop data after typing the name (the sweep
  * finishes it: the ACL users and the keys under the prefix are gone; the tab hears it on the
- * change stream), removes the service, and finds each action in the audit log. A backup, and a
+ * change stream), finds the detached attachment's backup on the service's page and removes it,
+ * removes the service, and finds each action in the audit log. A backup, and a
  * service adopted and removed, through the API show up in the open page without a load (the
  * change stream).
  */
@@ -219,6 +220,28 @@ describe('services in the panel', () => {
     const users = (await redis.call('ACL', 'USERS')) as string[];
     expect(users.filter((u) => u.startsWith(`${resource}_`))).toEqual([]);
   }, 90_000);
+
+  it("lists the detached attachment's backup on the service's page and removes it after a confirmation", async () => {
+    await page.goto(`${server.url}/w/${ws}/services/cache`);
+    const card = page.locator('section[data-service-backups="cache"]');
+    const gone = card.locator('tr[data-attachment-state="detached"]');
+    await gone.first().waitFor(wait);
+    expect(await gone.count()).toBe(1);
+    expect(await gone.first().textContent()).toContain('shop / dev');
+    const id = (await gone.first().getAttribute('data-backup')) ?? '';
+    await card.getByLabel('Only those whose attachment is gone').check();
+    await card.getByText(/1 backup\(s\)/).waitFor(wait);
+    await gone.first().getByRole('button', { name: /Remove the backup of shop \/ dev/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove a backup of cache?' });
+    await dialog.getByText('this is the only place it can be removed').waitFor();
+    await screenshot(page, 'detached-backup-remove');
+    await dialog.getByRole('button', { name: 'Remove backup' }).click();
+    await card.getByRole('status').filter({ hasText: 'Removed the backup of shop / dev' }).waitFor(wait);
+    await card.getByText('No backups of attachments that are gone.').waitFor(wait);
+    const listed = ok<{ backups: Array<{ id: string }> }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/services/cache/backups`));
+    expect(listed.backups.map((b) => b.id)).not.toContain(id);
+    expect(listed.backups).toEqual([]);
+  }, 60_000);
 
   it('removes the detached service', async () => {
     await page.goto(`${server.url}/w/${ws}/services/cache`);

@@ -2,8 +2,9 @@
  * One service: what it is (for a provisioned one: image, digest and when it was last upgraded,
  * limits, volume, health; for a custom one: its scheme, health check and variable names, and that
  * its attachments have no credentials of their own), the environments it is attached to
- * (variable names only), upgrading a provisioned one's image, and removing it after a
- * confirmation (refused while attached; a provisioned one's data volume deleted too if asked).
+ * (variable names only), every backup of it (also those whose attachment is gone, with Remove),
+ * upgrading a provisioned one's image, and removing it after a confirmation (refused while
+ * attached; a provisioned one's data volume deleted too if asked).
  */
 import { useState } from 'react';
 import { get, path } from '../api';
@@ -15,6 +16,7 @@ import { useLoad } from '../ui/hooks';
 import { isBackupChange, useServiceChanges } from '../ui/live';
 import { AttachmentCells, ServiceMode } from './AttachmentBits';
 import { RemoveServiceDialog } from './RemoveService';
+import { ServiceBackups } from './ServiceBackups';
 import { UpgradeService } from './UpgradeService';
 
 export function Service({ ws, name }: { ws: string; name: string }) {
@@ -137,6 +139,7 @@ export function Service({ ws, name }: { ws: string; name: string }) {
           ))}
         </Table>
       )}
+      {s && s.kind !== 'custom' && <ServiceBackups url={url} name={name} />}
     </section>
   );
 }
