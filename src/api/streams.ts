@@ -56,15 +56,16 @@ export const upgradeChangeSchema = z.object({
 export type UpgradeChange = z.output<typeof upgradeChangeSchema>;
 
 /** What happened to a service ({@link serviceChangeSchema}'s `change`). */
-export const serviceChangeKinds = ['created', 'removed', 'attached', 'rotated', 'detaching', 'detached', 'backed-up', 'backup-removed', 'restored', 'upgrading', 'upgraded'] as const;
+export const serviceChangeKinds = ['created', 'removed', 'attached', 'rotated', 'detaching', 'detached', 'backed-up', 'backup-removed', 'restored', 'upgrading', 'upgraded', 'health'] as const;
 export type ServiceChangeKind = (typeof serviceChangeKinds)[number];
 
 /**
  * A service that changed, announced once its change is stored: created or removed, attached,
  * rotated, detached (`detaching` when asked, `detached` when the services sweep has revoked its
  * credentials and the attachment is gone), a backup taken, removed or restored, an upgrade of a
- * provisioned service started or ended. Attachment and backup changes name the attachment's
- * project and environment.
+ * provisioned service started or ended, a provisioned service's health changed (`health`, with
+ * the new health as `status`: only transitions, as the server's health watch sees them every few
+ * seconds). Attachment and backup changes name the attachment's project and environment.
  */
 export const serviceChangeSchema = z.object({
   kind: z.literal('service'),
@@ -72,7 +73,7 @@ export const serviceChangeSchema = z.object({
   change: z.enum(serviceChangeKinds),
   project: z.string().optional().meta({ description: "the attachment's project (attachment and backup changes; absent when the environment was deleted)" }),
   environment: z.string().optional().meta({ description: "the attachment's environment (as `project`)" }),
-  status: z.string().optional().meta({ description: "an upgrade's status (`upgrading`: running; `upgraded`: succeeded, rolled-back, failed, interrupted or aborted)" }),
+  status: z.string().optional().meta({ description: "an upgrade's status (`upgrading`: running; `upgraded`: succeeded, rolled-back, failed, interrupted or aborted), or a provisioned service's new health (`health`: ready, starting, failed, stopped or unknown)" }),
   at: timestamp,
 });
 export type ServiceChange = z.output<typeof serviceChangeSchema>;
@@ -85,7 +86,7 @@ export type WorkspaceChange = z.output<typeof workspaceChangeSchema>;
 export const deployLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error}' });
 export const workspaceChangeStream = z.unknown().meta({
   description:
-    'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in), and {kind: service, name, change, project?, environment?, status?, at} when a service is created, removed, attached, rotated, detached (detaching, then detached once the sweep finished), backed up, a backup removed or restored, or an upgrade of a provisioned service starts or ends. Ignore kinds you do not know: more may come.',
+    'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in), and {kind: service, name, change, project?, environment?, status?, at} when a service is created, removed, attached, rotated, detached (detaching, then detached once the sweep finished), backed up, a backup removed or restored, an upgrade of a provisioned service starts or ends, or the health of a provisioned service changes (change health, status the new health: ready, starting, failed, stopped or unknown; transitions only, seen within about 5 s). Deleting an environment announces detaching for each of its attachments. Ignore kinds you do not know: more may come.',
 });
 export const runtimeLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {replica, stream, line}' });
 

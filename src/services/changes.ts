@@ -4,7 +4,8 @@
  * attachment or a backup, the project and environment of the attachment — what a view needs to
  * decide whether to read again. In-process, like the stream: the server that stores a change
  * announces it. Nothing here fires in bursts (one announcement per request, per attachment the
- * sweep finishes, per backup an upgrade takes), so nothing is coalesced.
+ * sweep finishes or an environment's deletion marks detaching, per backup an upgrade takes, per
+ * health transition the health watch sees every 5 s), so nothing is coalesced.
  *
  * @module
  */

@@ -1,11 +1,13 @@
 /**
  * The services sweep as the server runs it: {@link retire} every few seconds, and at once when
  * an attach, rotate or detach asks for it, then {@link recoverUpgrades} (upgrades a stopped
- * server left behind). One pass at a time.
+ * server left behind). One pass at a time. Beside it, the health watch (src/services/health-watch.ts)
+ * announces provisioned services' health transitions.
  *
  * @module
  */
 import type { Logger } from 'pino';
+import { startHealthWatch } from './health-watch.js';
 import { retire } from './retire.js';
 import { recoverUpgrades } from './upgrade-recover.js';
 import type { ServiceContext } from './services.js';
@@ -42,6 +44,7 @@ export function startServicesRuntime(ctx: ServiceContext, logger: Logger, everyM
   };
   const timer = setInterval(() => void pass(), everyMs);
   timer.unref();
+  const health = startHealthWatch(ctx, logger);
   return {
     poke: () => void pass(),
     sweep: async () => {
@@ -51,7 +54,7 @@ export function startServicesRuntime(ctx: ServiceContext, logger: Logger, everyM
     stop: async () => {
       stopped = true;
       clearInterval(timer);
-      await running;
+      await Promise.all([running, health.stop()]);
     },
   };
 }

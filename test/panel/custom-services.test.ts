@@ -4,7 +4,9 @@
  * HTTP health check, volume, and a variable holding a canary, write-only: cleared once sent, in
  * no page and no API answer), sees on its page the variable's name, the digest and "never"
  * upgraded, upgrades it (refused until "without a backup" is ticked, since Slipway cannot back a
- * custom service up) and finds the upgrade in the table; attaches it in an environment, where its
+ * custom service up) and finds the upgrade in the table; sees the services list's health badge
+ * turn `stopped` when its container is stopped with `docker stop`, and `ready` when it is started
+ * again, without a reload (the change stream's `health` changes); attaches it in an environment, where its
  * row shows KV_HOST, KV_PORT, KV_URL, no credentials, no Rotate and no backups; detaches it; then
  * removes the service with its data volume, which the dialog allows only once the name is typed
  * again (the Docker volume is gone after).
@@ -85,6 +87,20 @@ describe('custom services in the panel', () => {
     await page.locator('tr[data-upgrade="succeeded"]').waitFor(wait);
     expect(await lastUpgraded.textContent()).toBe('just now');
     await screenshot(page, 'custom-service-upgraded');
+  }, 120_000);
+
+  it('shows its health change in the services list live: stopped, then ready again, without a reload', async () => {
+    await page.goto(`${w.server.url}/w/${w.ws}/services`);
+    const row = page.locator('tr[data-service="kv"]');
+    await row.getByText('ready', { exact: true }).waitFor(wait);
+    await page.getByText('live', { exact: true }).waitFor(wait);
+    await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
+    await w.docker(['stop', `${volume}-1`]);
+    await row.getByText('stopped', { exact: true }).waitFor(wait);
+    await screenshot(page, 'service-health-stopped');
+    await w.docker(['start', `${volume}-1`]);
+    await row.getByText('ready', { exact: true }).waitFor(wait);
+    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
   }, 120_000);
 
   it("attaches it in an environment: KV_HOST, KV_PORT, KV_URL, no credentials, no Rotate, no backups", async () => {
