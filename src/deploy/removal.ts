@@ -4,7 +4,9 @@
  * belongs to it (releases, deployments and their logs, promotions, settings, observations,
  * config, secrets, and for a project its registry repository's rows) is deleted in one
  * transaction. The audit log keeps the trail; the images' blobs are left to the registry's
- * garbage collection. Workloads a crash left behind are removed by the observer's sweep.
+ * garbage collection. Workloads a crash left behind are removed by the observer's sweep. The
+ * environments' service attachments are marked detaching (the services sweep revokes their
+ * credentials later), each announced on the workspace change stream once the deletion is stored.
  *
  * @module
  */
@@ -12,8 +14,9 @@ import { SlipwayError } from '../core/errors.js';
 import { jobWorkloadName } from '../core/pipelines.js';
 import { assertNoActiveUpgrade } from '../apps/herd-guard.js';
 import { recordAudit } from '../audit/audit.js';
-import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
+import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, type DetachedByDeletion, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
 import { deleteRepositoryOfProject } from '../registry/repositories.js';
+import { announceService } from '../services/changes.js';
 import { deleteHookRows } from '../webhooks/hooks.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
@@ -65,6 +68,11 @@ async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Prom
   await tx.deleteFrom('environment_settings').where('environment_id', 'in', environmentIds).execute();
 }
 
+/** Announces the attachments a deletion marked detaching (after its commit). */
+function announceDetaching(detached: DetachedByDeletion[]): void {
+  for (const d of detached) announceService(d.workspaceId, d.service, 'detaching', { project: d.project, environment: d.environment });
+}
+
 /**
  * Deletes one environment; `within` runs in its transaction (a site's own audit record). A site
  * is not removed while its application's herd upgrade is running or paused.
@@ -76,28 +84,32 @@ export async function deleteEnvironment(db: Db, placements: Placements, access: 
   await assertIdle(db, ids, `${access.project.name}/${access.environment.name}`);
   if (site) await assertNoActiveUpgrade(db, access.environment.id);
   await tearDown(db, placements, ids);
-  await db.transaction().execute(async (tx) => {
+  const detached = await db.transaction().execute(async (tx) => {
     await assertIdle(tx, ids, `${access.project.name}/${access.environment.name}`);
     if (site) await assertNoActiveUpgrade(tx, access.environment.id);
     await deleteDeployRecords(tx, ids);
-    await deleteEnvironmentRows(tx, ids);
+    const marked = await deleteEnvironmentRows(tx, ids);
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.delete', targetType: 'environment', target: `${access.project.name}/${access.environment.name}` });
     await within?.(tx);
+    return marked;
   });
+  announceDetaching(detached);
 }
 
 export async function deleteProject(db: Db, placements: Placements, access: ProjectAccess): Promise<void> {
   const ids = (await db.selectFrom('environments').select('id').where('project_id', '=', access.project.id).execute()).map((e) => e.id);
   await assertIdle(db, ids, `project '${access.project.name}'`);
   await tearDown(db, placements, ids);
-  await db.transaction().execute(async (tx) => {
+  const detached = await db.transaction().execute(async (tx) => {
     await assertIdle(tx, ids, `project '${access.project.name}'`);
     await deleteDeployRecords(tx, ids);
-    await deleteEnvironmentRows(tx, ids);
+    const marked = await deleteEnvironmentRows(tx, ids);
     await deleteRepositoryOfProject(tx, access.project.id);
     await deleteHookRows(tx, access.project.id);
     await tx.deleteFrom('project_manifests').where('project_id', '=', access.project.id).execute();
     await deleteProjectRows(tx, access.project.id);
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name, details: { environments: ids.length } });
+    return marked;
   });
+  announceDetaching(detached);
 }

@@ -127,20 +127,40 @@ export async function createEnvironment(db: Db, access: ProjectAccess, input: { 
   return toEnvironment(access, row);
 }
 
+/** A service attachment an environment's deletion marked detaching (to announce once the deletion is stored). */
+export interface DetachedByDeletion {
+  workspaceId: string;
+  service: string;
+  project: string;
+  environment: string;
+}
+
 /**
  * Deletes the rows of environments (their config, secrets and settings) inside the caller's
- * transaction; the deploy context deletes its records (releases, deployments) first.
+ * transaction; the deploy context deletes its records (releases, deployments) first. Returns the
+ * attachments it marked detaching (those not detaching already).
  */
-export async function deleteEnvironmentRows(tx: Executor, environmentIds: string[]): Promise<void> {
-  if (environmentIds.length === 0) return;
+export async function deleteEnvironmentRows(tx: Executor, environmentIds: string[]): Promise<DetachedByDeletion[]> {
+  if (environmentIds.length === 0) return [];
   // Service attachments outlive the environment until the services sweep has revoked their
   // credentials (their data is kept, as by a detach without --drop-data).
+  const detached = await tx
+    .selectFrom('service_attachments as a')
+    .innerJoin('services as s', 's.id', 'a.service_id')
+    .innerJoin('environments as e', 'e.id', 'a.environment_id')
+    .innerJoin('projects as p', 'p.id', 'e.project_id')
+    .select(['a.workspace_id as workspaceId', 's.name as service', 'p.name as project', 'e.name as environment'])
+    .where('a.environment_id', 'in', environmentIds)
+    .where('a.state', '=', 'attached')
+    .orderBy('s.name')
+    .execute();
   await tx.updateTable('service_attachments').set({ state: 'detaching' }).where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('config_layers').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('secrets').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environment_sources').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('sites').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environments').where('id', 'in', environmentIds).execute();
+  return detached;
 }
 
 /** Deletes a project's own rows (after its environments', inside the caller's transaction). */

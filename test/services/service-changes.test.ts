@@ -3,7 +3,9 @@
  * real Redis: adopting it, attaching it to an environment, a backup taken, restored and removed,
  * a rotation, a detach (announced when asked, and again when the services sweep has finished it)
  * and the removal each come as one `service` change, in order, with the attachment's project and
- * environment where there is one; a stream of another workspace sees none of them.
+ * environment where there is one; a stream of another workspace sees none of them. Deleting an
+ * environment, or a whole project, announces each of its attachments `detaching` (then the sweep's
+ * `detached`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceChange, WorkspaceChange } from '../../src/api/streams.js';
@@ -85,6 +87,43 @@ describe('service changes on the workspace change stream', () => {
     } finally {
       stream.close();
       other.close();
+    }
+  }, 90_000);
+
+  it('announces the attachments of a deleted environment, and of a deleted project, as detaching, then detached', async () => {
+    const stream = await followStream(server.url, `${paths.workspace(ws)}/events`, server.adminToken);
+    try {
+      await stream.until(() => stream.text().startsWith('retry: 1000\n\n'));
+      ok(await admin.post(`${paths.workspace(ws)}/services`, { name: 'kv', kind: 'redis', adopt: 'redis://127.0.0.1:6379' }));
+      ok(await admin.post(`${paths.workspace(ws)}/projects`, { name: 'blog' }));
+      for (const [project, env] of [['shop', 'feature'], ['blog', 'feature']] as const) {
+        ok(await admin.post(`${paths.workspace(ws)}/projects/${project}/environments`, { name: env }));
+        ok(await admin.post(`${paths.environment(ws, project, env)}/attachments`, { service: 'kv' }));
+      }
+      // A second attachment in the same environment: both announced.
+      ok(await admin.post(`${paths.environment(ws, 'shop', 'feature')}/attachments`, { service: 'kv', as: 'SESSIONS' }));
+      await stream.until((e) => kindsOf(e, 'kv').filter((k) => k === 'attached').length === 3);
+
+      ok(await admin.delete(paths.environment(ws, 'shop', 'feature')));
+      await stream.until((e) => kindsOf(e, 'kv').filter((k) => k === 'detaching').length === 2);
+      const detaching = serviceChanges(stream.events, 'kv').filter((c) => c.change === 'detaching');
+      expect(detaching.map((c) => [c.project, c.environment])).toEqual([
+        ['shop', 'feature'],
+        ['shop', 'feature'],
+      ]);
+      // The sweep finishes them (the environment is gone: no project or environment to name).
+      await stream.until((e) => kindsOf(e, 'kv').filter((k) => k === 'detached').length === 2, 20_000);
+
+      ok(await admin.delete(`${paths.workspace(ws)}/projects/blog`));
+      await stream.until((e) => kindsOf(e, 'kv').filter((k) => k === 'detaching').length === 3);
+      expect(serviceChanges(stream.events, 'kv').filter((c) => c.change === 'detaching').at(-1)).toMatchObject({ project: 'blog', environment: 'feature' });
+      await stream.until((e) => kindsOf(e, 'kv').filter((k) => k === 'detached').length === 3, 20_000);
+      const shown = ok<{ attachments: unknown[] }>(await admin.get(`${paths.workspace(ws)}/services/kv`));
+      expect(shown.attachments).toEqual([]);
+      expect(kindsOf(stream.events, 'kv')).toEqual(['created', 'attached', 'attached', 'attached', 'detaching', 'detaching', 'detached', 'detached', 'detaching', 'detached']);
+      ok(await admin.delete(`${paths.workspace(ws)}/services/kv`));
+    } finally {
+      stream.close();
     }
   }, 90_000);
 });
