@@ -3,10 +3,13 @@
  * every view on screen when a deploy or promotion changes state, a herd upgrade changes (the
  * server announces one at most about four times a second), or a service changes (created,
  * attached, detached — also when the server's sweep finished a detach —, backed up, upgraded…),
- * so they refetch what they show without a reload. After a reconnect every subscriber refetches (it may have missed changes).
+ * so they refetch what they show without a reload. Each time the stream opens (the first time too:
+ * a view loaded before it was open may have missed a change) every subscriber refetches
+ * (../live-hub.ts).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { path } from '../api';
+import { ChangeHub } from '../live-hub';
 import { follow, type StreamState } from '../sse';
 import type { Change, DeploymentChange, ServiceChange, UpgradeChange } from '../types';
 
@@ -20,33 +23,28 @@ interface Live {
 const LiveContext = createContext<Live>({ state: 'ended', subscribe: () => () => undefined });
 
 export function LiveProvider({ ws, children }: { ws: string; children: ReactNode }) {
-  const listeners = useRef(new Set<Listener>());
+  const [hub] = useState(() => new ChangeHub<Change>());
   const [state, setState] = useState<StreamState>('connecting');
-  useEffect(() => {
-    let opened = false;
-    return follow(path('workspaces', ws, 'events'), {
-      onEvent: (event) => {
-        if (event.type !== 'change') return;
-        const change = JSON.parse(event.data) as Change;
-        for (const l of listeners.current) l(change);
-      },
-      onState: (s) => {
-        setState(s);
-        // A reconnect may have missed changes: everyone refetches.
-        if (s === 'open' && opened) for (const l of listeners.current) l(null);
-        if (s === 'open') opened = true;
-      },
-    });
-  }, [ws]);
-  const subscribe = useCallback((listener: Listener) => {
-    listeners.current.add(listener);
-    return () => void listeners.current.delete(listener);
-  }, []);
+  useEffect(
+    () =>
+      follow(path('workspaces', ws, 'events'), {
+        onEvent: (event) => {
+          if (event.type === 'change') hub.change(JSON.parse(event.data) as Change);
+        },
+        onState: (s) => {
+          setState(s);
+          // Opened (first time or again): every view reads again, it may have missed changes.
+          hub.state(s);
+        },
+      }),
+    [ws, hub],
+  );
+  const subscribe = useCallback((listener: Listener) => hub.subscribe(listener), [hub]);
   const value = useMemo(() => ({ state, subscribe }), [state, subscribe]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
-/** Calls `onChange` for each change of a kind `is` picks that `filter` accepts (and after a reconnect, with null). */
+/** Calls `onChange` for each change of a kind `is` picks that `filter` accepts (and each time the stream opens, with null). */
 function useKind<C extends Change>(is: (change: Change) => change is C, onChange: (change: C | null) => void, filter: (change: C) => boolean): void {
   const live = useContext(LiveContext);
   const handler = useRef({ onChange, filter });
@@ -65,12 +63,12 @@ const isDeployment = (c: Change): c is DeploymentChange => c.kind === 'deploymen
 const isUpgrade = (c: Change): c is UpgradeChange => c.kind === 'upgrade';
 const isService = (c: Change): c is ServiceChange => c.kind === 'service';
 
-/** Calls `onChange` for each deployment or promotion change that `filter` accepts (and after a reconnect, with null). */
+/** Calls `onChange` for each deployment or promotion change that `filter` accepts (and each time the stream opens, with null). */
 export function useChanges(onChange: (change: DeploymentChange | null) => void, filter: (change: DeploymentChange) => boolean = () => true): void {
   useKind(isDeployment, onChange, filter);
 }
 
-/** Calls `onChange` for each herd upgrade change that `filter` accepts (and after a reconnect, with null). */
+/** Calls `onChange` for each herd upgrade change that `filter` accepts (and each time the stream opens, with null). */
 export function useUpgradeChanges(onChange: (change: UpgradeChange | null) => void, filter: (change: UpgradeChange) => boolean = () => true): void {
   useKind(isUpgrade, onChange, filter);
 }
@@ -78,7 +76,7 @@ export function useUpgradeChanges(onChange: (change: UpgradeChange | null) => vo
 /** A backup of an attachment taken, removed or restored: nothing a service or attachment list shows. */
 export const isBackupChange = (c: ServiceChange): boolean => c.change === 'backed-up' || c.change === 'backup-removed' || c.change === 'restored';
 
-/** Calls `onChange` for each service change that `filter` accepts (and after a reconnect, with null). */
+/** Calls `onChange` for each service change that `filter` accepts (and each time the stream opens, with null). */
 export function useServiceChanges(onChange: (change: ServiceChange | null) => void, filter: (change: ServiceChange) => boolean = () => true): void {
   useKind(isService, onChange, filter);
 }

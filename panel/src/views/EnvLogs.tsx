@@ -50,9 +50,11 @@ export function EnvLogs({ ws, project, env }: { ws: string; project: string; env
     });
     return stop;
   }, [url, tail, round, following]);
-  // A new release of this environment runs other containers: follow those.
+  // A new release of this environment runs other containers: follow those. (Not when the change
+  // stream (re)opens, `null`: this view's own stream says when its containers stop.)
   useChanges(
-    () => {
+    (c) => {
+      if (c === null) return;
       add({ kind: 'note', line: 'a new release rolled out: following its containers' });
       setFollowing(true);
       setRound((r) => r + 1);
