@@ -105,6 +105,7 @@ export const errorCatalog = {
   SLW_SERVER_UNREACHABLE: { status: 503, summary: 'The CLI could not reach the Slipway server.' },
   SLW_BAD_RESPONSE: { status: 502, summary: 'The CLI received an answer that is not a Slipway API response.' },
   SLW_USAGE: { status: 400, summary: 'The command line is incomplete or wrong (missing option, bad value).' },
+  SLW_WAIT_TIMEOUT: { status: 504, summary: 'What the command waited for (such as a service health with --wait-health) did not happen within --timeout; nothing was changed: look at its state, or wait longer.' },
   SLW_DATA_DIR_LOCKED: { status: 409, summary: 'Another Slipway server already uses this data directory.' },
   SLW_SERVER_CONFIG: { status: 400, summary: 'A server option or SLIPWAY_* variable is invalid.' },
   SLW_MASTER_KEY_INVALID: { status: 500, summary: 'The master key file is missing, unreadable, or not 32 bytes.' },

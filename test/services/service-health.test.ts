@@ -4,7 +4,9 @@
  * `slipway service create`; its container stopped with `docker stop` is announced as
  * `{kind: service, change: health, status: stopped}` (and `service show` says so too), started
  * again as `ready` (through `starting` if a pass saw it before its check answered); a health that
- * stays the same is not announced again, pass after pass.
+ * stays the same is not announced again, pass after pass. `slipway service show --wait-health`
+ * returns once the health is the one asked for, and fails with SLW_WAIT_TIMEOUT (or SLW_USAGE for
+ * a health that does not exist) otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceChange, WorkspaceChange } from '../../src/api/streams.js';
@@ -54,12 +56,27 @@ describe("a provisioned service's health on the change stream", () => {
       await new Promise((r) => setTimeout(r, 11_000));
       expect(healthOf(stream.events, 'kv')).toEqual([]);
 
+      // The CLI waits on the same changes: started before the stop, it returns once stopped.
+      const waitStopped = w.run(['service', 'show', 'kv', '-w', w.ws, '--wait-health', 'stopped', '--timeout', '60s', '--json']);
+      await new Promise((r) => setTimeout(r, 1_000));
       await w.docker(['stop', container]);
       await stream.until((e) => healthOf(e, 'kv').some((c) => c.status === 'stopped'), 30_000);
       const shown = await w.run(['service', 'show', 'kv', '-w', w.ws, '--json']);
       expect(shown.json<{ service: Service }>().service.provisioned?.health).toBe('stopped');
+      const stopped = await waitStopped;
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(stopped.json<{ service: Service }>().service.provisioned?.health).toBe('stopped');
+      const timedOut = await w.run(['service', 'show', 'kv', '-w', w.ws, '--wait-health', 'ready', '--timeout', '2s', '--json']);
+      expect(timedOut.code).not.toBe(0);
+      expect(timedOut.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'SLW_WAIT_TIMEOUT', message: expect.stringContaining("service 'kv' is stopped") });
+      expect(timedOut.json<{ error: { code: string } }>().error.code).toBe('SLW_WAIT_TIMEOUT');
+      const bad = await w.run(['service', 'show', 'kv', '-w', w.ws, '--wait-health', 'healthy', '--json']);
+      expect(bad.json<{ error: { code: string } }>().error.code).toBe('SLW_USAGE');
 
       await w.docker(['start', container]);
+      const ready = await w.run(['service', 'show', 'kv', '-w', w.ws, '--wait-health', 'ready', '--timeout', '60s']);
+      expect(ready.code, ready.stderr).toBe(0);
+      expect(ready.stdout).toContain('kv');
       await stream.until((e) => healthOf(e, 'kv').at(-1)?.status === 'ready', 30_000);
       // Stays ready: nothing more is announced.
       await new Promise((r) => setTimeout(r, 11_000));

@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import type { AttachmentChange, AttachmentList, BackupInfo, BackupList, RemovedService, RestoreResult, ServiceBackupList, ServiceDetail, ServiceInfo, ServiceList, UpgradeResult } from '../../api/services.js';
 import { parseEnvPair } from '../../core/custom-services.js';
 import { SlipwayError } from '../../core/errors.js';
+import { parseDuration } from '../../core/manifest.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit } from '../output.js';
 import { readHidden } from '../stdin.js';
+import { healths, waitHealth } from './service-wait.js';
 import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
 
 const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'services', ...rest);
@@ -73,9 +75,17 @@ export function registerServices(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, s, () => `adopted ${s.kind} service ${s.name} at ${s.address}${s.serverVersion ? ` (server ${s.serverVersion})` : ''}; workloads reach it at ${s.workloadAddress}`);
     }),
   );
-  withWorkspace(service.command('show <name>').description('a service and its attachments')).action(
+  withWorkspace(
+    service
+      .command('show <name>')
+      .description('a service and its attachments')
+      .option('--wait-health <health>', `provisioned: first wait until its health is this one (${healths.join(', ')}), following the change stream`)
+      .option('--timeout <duration>', 'with --wait-health: how long to wait (e.g. 90s, 5m; default 2m)'),
+  ).action(
     run(async (ctx, [name = '']) => {
-      const r = await ctx.client.request<ServiceDetail>('GET', servicesPath(ctx, name));
+      const timeoutS = ctx.opts.timeout === undefined ? 120 : parseDuration(String(ctx.opts.timeout));
+      if (ctx.opts.timeout !== undefined && ctx.opts.waitHealth === undefined) throw new SlipwayError('SLW_USAGE', '--timeout goes with --wait-health HEALTH');
+      const r = ctx.opts.waitHealth === undefined ? await ctx.client.request<ServiceDetail>('GET', servicesPath(ctx, name)) : await waitHealth(ctx, name, String(ctx.opts.waitHealth), timeoutS * 1000);
       const upgrades = r.upgrades.length === 0 ? '' : `\n\nupgrades\n${upgradeTable(r.upgrades)}`;
       emit(ctx.io, ctx.json, r, () => `${serviceTable([r.service])}${provisionedLines(r.service)}${customLines(r.service)}\n\n${r.attachments.length === 0 ? 'no attachments' : attachmentTable(r.attachments, false)}${upgrades}`);
     }),
