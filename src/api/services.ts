@@ -70,12 +70,14 @@ export type CreateServiceBody = z.input<typeof createServiceBody>;
 export const removedServiceSchema = z.object({
   deleted: z.string(),
   volumeKept: z.string().nullable().meta({ description: "provisioned: the data volume left on the target (null: adopted, or dropped)" }),
+  backupsRemoved: z.number().int().meta({ description: 'how many of its backups went with it (dropBackups)' }),
 });
 export type RemovedService = z.output<typeof removedServiceSchema>;
 
 export const removeServiceQuery = z.strictObject({
   dropData: z.enum(['true', 'false']).optional().meta({ description: "provisioned: also delete the service's data volume, for good (needs confirm)" }),
   confirm: z.string().max(63).optional().meta({ description: 'the service name again, required with dropData' }),
+  dropBackups: z.enum(['true', 'false']).optional().meta({ description: "also remove the service's backups (rows and files); without it a service that has backups is refused (SLW_SERVICE_HAS_BACKUPS)" }),
 });
 
 export const attachmentSchema = z

@@ -72,6 +72,7 @@ export const errorCatalog = {
   SLW_SERVICE_BUSY: { status: 409, summary: 'An upgrade of this service is already running; wait until it ends (slipway service show NAME lists its upgrades).' },
   SLW_SERVICE_UPGRADE_FAILED: { status: 424, summary: 'The upgraded service did not become healthy on the new image; Slipway put the previous image back on the same volume (the message says whether it answers again) and kept the backups it took first.' },
   SLW_SERVICE_ATTACHED: { status: 409, summary: 'The service still has attachments; detach them first (slipway service detach).' },
+  SLW_SERVICE_HAS_BACKUPS: { status: 409, summary: 'The service still has backups, which nothing could reach once it is gone; remove them first (slipway service backup-rm) or remove them with it (--drop-backups).' },
   SLW_ALREADY_ATTACHED: { status: 409, summary: 'The service is already attached to this environment under this prefix; use another --as PREFIX or rotate the credentials.' },
   SLW_SERVICE_CHANGED: { status: 409, summary: 'The attachment changed meanwhile (another rotate or detach ran at the same time); run the command again.' },
   SLW_VARIABLE_CLASH: { status: 409, summary: "An attachment's connection variable is already injected by another attachment of the environment; pick another --as PREFIX." },

@@ -23,9 +23,10 @@ import { isServiceKind, serviceKinds, type AdminConnection, type ServiceKind } f
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
-import type { ServicesTable } from '../store/schema.js';
+import type { Db, ServiceBackupsTable, ServicesTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import { backupNeededBy, removeBackupRow } from './backup-retention.js';
 import { customInfo, customRow } from './custom-store.js';
 import { announceService } from './changes.js';
 import { postgresRuntime, serviceSpec, type ServiceRuntime } from './provision-spec.js';
@@ -146,23 +147,52 @@ export async function provisionService(ctx: ServiceContext, access: WorkspaceAcc
   }
 }
 
+export interface RemoveServiceOptions {
+  dropData: boolean;
+  confirm?: string | undefined;
+  /** Also remove the service's backups; without it a service that has backups is refused. */
+  dropBackups: boolean;
+  /** Where the backups' files are. */
+  dataDir: string;
+}
+
 /**
- * Removes a service. A provisioned one must have no attachments; its workload and network go,
- * its data volume stays unless `dropData` with `confirm` (the service name again).
+ * Removes a service. It must have no attachments, and no backups unless `dropBackups` (they
+ * would be out of reach once it is gone). A provisioned one's workload and network go, its data
+ * volume stays unless `dropData` with `confirm` (the service name again). Its backups go after
+ * the service itself, each with its audit entry.
  */
-export async function removeAnyService(ctx: ServiceContext, access: WorkspaceAccess, name: string, options: { dropData: boolean; confirm?: string | undefined }): Promise<{ name: string; volumeKept: string | null }> {
+export async function removeAnyService(ctx: ServiceContext, access: WorkspaceAccess, name: string, options: RemoveServiceOptions): Promise<{ name: string; volumeKept: string | null; backupsRemoved: number }> {
   const row = await findService(ctx.db, access, name);
-  if (row.mode !== 'provisioned') {
-    if (options.dropData) throw new SlipwayError('SLW_VALIDATION', `service '${name}' is adopted: Slipway never deletes an adopted server's data; drop attachments' data with 'slipway service detach --drop-data'`);
-    return { ...(await removeService(ctx.db, access, name)), volumeKept: null };
-  }
+  if (row.mode !== 'provisioned' && options.dropData) throw new SlipwayError('SLW_VALIDATION', `service '${name}' is adopted: Slipway never deletes an adopted server's data; drop attachments' data with 'slipway service detach --drop-data'`);
   if (options.dropData && options.confirm !== name) throw new SlipwayError('SLW_CONFIRM_REQUIRED', `--drop-data deletes the data volume of service '${name}' for good; to go ahead, repeat the service name: --confirm ${name}`);
   await assertNotAttached(ctx.db, row);
-  const upgrading = await ctx.db.selectFrom('service_upgrades').select('id').where('service_id', '=', row.id).where('status', '=', 'running').executeTakeFirst();
-  if (upgrading) throw new SlipwayError('SLW_SERVICE_BUSY', `service '${name}' is being upgraded; remove it once the upgrade ended (slipway service show ${name})`);
-  const p = await ctx.db.selectFrom('provisioned_services').selectAll().where('service_id', '=', row.id).executeTakeFirstOrThrow();
-  const target = provisioningOf(ctx).placements.resolve(p.placement).target;
-  await teardown(target, p, options.dropData);
-  await removeService(ctx.db, access, name, { volume: p.volume || null, dataDropped: options.dropData });
-  return { name, volumeKept: options.dropData || p.volume === '' ? null : p.volume };
+  const backups = await backupsToRemove(ctx.db, row.id, name, options.dropBackups);
+  let volumeKept: string | null = null;
+  if (row.mode !== 'provisioned') {
+    await removeService(ctx.db, access, name);
+  } else {
+    const upgrading = await ctx.db.selectFrom('service_upgrades').select('id').where('service_id', '=', row.id).where('status', '=', 'running').executeTakeFirst();
+    if (upgrading) throw new SlipwayError('SLW_SERVICE_BUSY', `service '${name}' is being upgraded; remove it once the upgrade ended (slipway service show ${name})`);
+    const p = await ctx.db.selectFrom('provisioned_services').selectAll().where('service_id', '=', row.id).executeTakeFirstOrThrow();
+    const target = provisioningOf(ctx).placements.resolve(p.placement).target;
+    await teardown(target, p, options.dropData);
+    await removeService(ctx.db, access, name, { volume: p.volume || null, dataDropped: options.dropData, backupsRemoved: backups.length });
+    volumeKept = options.dropData || p.volume === '' ? null : p.volume;
+  }
+  for (const b of backups) await removeBackupRow(ctx.db, options.dataDir, b, actorOf(access.principal), { project: b.project_name, environment: b.environment_name, serviceRemoved: true }, name);
+  return { name, volumeKept, backupsRemoved: backups.length };
+}
+
+/** The service's backups, when `drop` and nothing still needs one; refused otherwise (nothing changed). */
+async function backupsToRemove(db: Db, serviceId: string, name: string, drop: boolean): Promise<ServiceBackupsTable[]> {
+  const rows = await db.selectFrom('service_backups').selectAll().where('service_id', '=', serviceId).execute();
+  if (rows.length === 0) return rows;
+  const size = rows.reduce((n, r) => n + Number(r.size), 0);
+  if (!drop) throw new SlipwayError('SLW_SERVICE_HAS_BACKUPS', `service '${name}' still has ${rows.length} backup(s) (${size} bytes), which nothing could reach once it is gone: list them (slipway service backups ${name}), remove them (slipway service backup-rm ${name} --backup ID), or remove them with the service (--drop-backups)`);
+  for (const r of rows) {
+    const needed = await backupNeededBy(db, r.id);
+    if (needed) throw new SlipwayError('SLW_BACKUP_IN_USE', `backup ${r.id} of service '${name}' is kept for ${needed}; remove the service once that has ended`);
+  }
+  return rows;
 }

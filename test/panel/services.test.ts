@@ -229,6 +229,12 @@ describe('services in the panel', () => {
     expect(await gone.count()).toBe(1);
     expect(await gone.first().textContent()).toContain('shop / dev');
     const id = (await gone.first().getAttribute('data-backup')) ?? '';
+    // While it has a backup the service is not removed without its backups (they would be out of reach).
+    await page.getByRole('button', { name: 'Remove service' }).click();
+    const removal = page.getByRole('dialog', { name: 'Remove service cache?' });
+    await removal.getByRole('button', { name: 'Remove service' }).click();
+    await removal.getByRole('alert').filter({ hasText: 'SLW_SERVICE_HAS_BACKUPS' }).filter({ hasText: 'still has 1 backup(s)' }).waitFor(wait);
+    await removal.getByRole('button', { name: 'Cancel' }).click();
     await card.getByLabel('Only those whose attachment is gone').check();
     await card.getByText(/1 backup\(s\)/).waitFor(wait);
     await gone.first().getByRole('button', { name: /Remove the backup of shop \/ dev/ }).click();
@@ -247,7 +253,11 @@ describe('services in the panel', () => {
     await page.goto(`${server.url}/w/${ws}/services/cache`);
     await page.getByText('Not attached to any environment').waitFor();
     await page.getByRole('button', { name: 'Remove service' }).click();
-    await page.getByRole('dialog', { name: 'Remove service cache?' }).getByRole('button', { name: 'Remove service' }).click();
+    const removal = page.getByRole('dialog', { name: 'Remove service cache?' });
+    await removal.getByLabel(/Also remove its backups/).check();
+    const sent = page.waitForRequest((r) => r.method() === 'DELETE' && r.url().endsWith(`/services/cache?dropBackups=true`));
+    await removal.getByRole('button', { name: 'Remove service' }).click();
+    await sent;
     await page.waitForURL(new RegExp(`/w/${ws}/services$`));
     await page.getByText('No services yet').waitFor();
     // A service adopted and removed through the API (the CLI, another tab) shows up and goes

@@ -3,7 +3,8 @@
  * first), on the machine's PostgreSQL: back up, detach (the sweep finishes it), the attachment's
  * list is gone but `service backups NAME` (and `--detached`) lists the backup with where it was
  * taken; a developer may not remove it, an admin does with `service backup-rm NAME --backup ID`
- * (file and row gone); unknown ids and bad input are 4xx with their code; both routes are in
+ * (file and row gone); a service that still has backups is removed only with --drop-backups, which
+ * removes them with it; unknown ids and bad input are 4xx with their code; both routes are in
  * /api/v1/openapi.json.
  */
 import { readdirSync } from 'node:fs';
@@ -107,6 +108,44 @@ describe('backups whose attachment is gone', () => {
     const again = await cli(['service', 'backup-rm', 'pg', ...w, '--backup', backup.id], as(adminToken));
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('SLW_NOT_FOUND');
+  }, 120_000);
+
+  it('a service that has backups is removed only with --drop-backups, which removes them with it; nothing changes before', async () => {
+    const w = ['-w', 'acme'];
+    ok(await srv.admin.post('/api/v1/workspaces/acme/services', { name: 'pg2', kind: 'postgres', adopt: adminUrl }));
+    const attached = await cli(['service', 'attach', 'pg2', ...w, '-p', 'web', '-e', 'qa', '--json'], as(srv.adminToken));
+    expect(attached.code, attached.stderr).toBe(0);
+    resources.push(attached.json<{ attachment: { resource: string } }>().attachment.resource);
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const made = await cli(['service', 'backup', 'pg2', ...w, '-p', 'web', '-e', 'qa', '--json'], as(srv.adminToken));
+      expect(made.code, made.stderr).toBe(0);
+      ids.push(made.json<{ id: string }>().id);
+    }
+    expect((await cli(['service', 'detach', 'pg2', ...w, '-p', 'web', '-e', 'qa', '--json'], as(srv.adminToken))).code).toBe(0);
+    await until('the detach is finished', async () => ok<{ attachments: unknown[] }>(await srv.admin.get('/api/v1/workspaces/acme/services/pg2')).attachments.length === 0);
+    const files = () => readdirSync(join(srv.dataDir, 'service-backups'), { recursive: true }).map(String).filter((f) => ids.some((id) => f.includes(id)));
+    expect(files()).toHaveLength(2);
+
+    const refused = await cli(['service', 'remove', 'pg2', ...w, '--json'], as(srv.adminToken));
+    expect(refused.code).not.toBe(0);
+    const error = refused.json<{ error: { code: string; message: string } }>().error;
+    expect(error.code).toBe('SLW_SERVICE_HAS_BACKUPS');
+    expect(error.message).toContain('still has 2 backup(s)');
+    expect(error.message).toContain('--drop-backups');
+    // Nothing changed: the service, its backups and their files are all there.
+    expect(ok<{ service: { name: string } }>(await srv.admin.get('/api/v1/workspaces/acme/services/pg2')).service.name).toBe('pg2');
+    expect(ok<Listed>(await srv.admin.get('/api/v1/workspaces/acme/services/pg2/backups')).backups.map((b) => b.id).sort()).toEqual([...ids].sort());
+    expect(files()).toHaveLength(2);
+
+    const removed = await cli(['service', 'remove', 'pg2', ...w, '--drop-backups', '--json'], as(srv.adminToken));
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.json()).toEqual({ deleted: 'pg2', volumeKept: null, backupsRemoved: 2 });
+    expect(files()).toEqual([]);
+    expect(errorCode(await srv.admin.get('/api/v1/workspaces/acme/services/pg2'))).toBe('SLW_NOT_FOUND');
+    const audit = ok<{ events: Array<{ action: string; target: string; details: Record<string, unknown> }> }>(await srv.admin.get('/api/v1/workspaces/acme/audit'));
+    expect(audit.events.filter((e) => e.action === 'service.backup.delete' && e.details.serviceRemoved === true).map((e) => e.details.backup).sort()).toEqual([...ids].sort());
+    expect(audit.events.find((e) => e.action === 'service.remove' && e.target === 'pg2')).toBeDefined();
   }, 120_000);
 
   it('refuses bad input with 4xx and its code; the routes are documented', async () => {

@@ -2,8 +2,9 @@
  * Removing a service, confirmed in a dialog (as `service remove` does): an adopted server is left
  * as it is; a provisioned one stops and its data volume stays on the target unless "also delete
  * its data volume" is ticked, which then asks for the service name typed again (as
- * `--drop-data --confirm NAME`). The API refuses while the service is attached (its code shown in
- * the dialog, which stays open).
+ * `--drop-data --confirm NAME`). Its backups go with it only when "also remove its backups" is
+ * ticked (`--drop-backups`). The API refuses while the service is attached, or has backups that
+ * are not to go (its code shown in the dialog, which stays open).
  */
 import { useState } from 'react';
 import { del } from '../api';
@@ -13,9 +14,10 @@ import { ConfirmDialog, TypeName } from '../ui/confirm';
 export function RemoveServiceDialog({ url, service: s, onClose, onRemoved }: { url: string; service: ServiceInfo; onClose(): void; onRemoved(result: RemovedService): void }) {
   const [dropData, setDropData] = useState(false);
   const [confirm, setConfirm] = useState('');
+  const [dropBackups, setDropBackups] = useState(false);
   const volume = s.provisioned?.volume ?? null;
   const ready = !dropData || confirm === s.name;
-  const remove = () => del<RemovedService>(url, dropData ? { dropData: 'true', confirm } : undefined);
+  const remove = () => del<RemovedService>(url, { ...(dropData ? { dropData: 'true', confirm } : {}), ...(dropBackups ? { dropBackups: 'true' } : {}) });
   return (
     <ConfirmDialog title={`Remove service ${s.name}?`} confirm={dropData ? 'Remove and delete the data' : 'Remove service'} busy="Removing…" disabled={!ready} action={remove} onDone={onRemoved} onClose={onClose}>
       {!s.provisioned ? (
@@ -32,6 +34,9 @@ export function RemoveServiceDialog({ url, service: s, onClose, onRemoved }: { u
       ) : (
         <p>Its container stops and is removed; it has no data volume.</p>
       )}
+      <label className="check">
+        <input type="checkbox" checked={dropBackups} onChange={(e) => setDropBackups(e.target.checked)} /> Also remove its backups, files too (without this, a service that has backups is not removed: nothing could reach them once it is gone)
+      </label>
       <p className="muted small">A service still attached to an environment cannot be removed: detach it first.</p>
       {dropData && <TypeName id="remove-service-confirm" kind="service" name={s.name} value={confirm} onChange={setConfirm} />}
     </ConfirmDialog>

@@ -107,14 +107,17 @@ export function registerServices(program: Command, run: Runner): void {
       .command('remove <name>')
       .description('remove a service that has no attachments: an adopted server is left as it is; a provisioned one stops and its data volume is kept unless --drop-data')
       .option('--drop-data', "provisioned: also delete the service's data volume, for good")
-      .option('--confirm <name>', 'the service name again, required with --drop-data'),
+      .option('--confirm <name>', 'the service name again, required with --drop-data')
+      .option('--drop-backups', 'also remove its backups (without it, a service that has backups is refused: nothing could reach them once it is gone)'),
   ).action(
     run(async (ctx, [name = '']) => {
       const dropData = ctx.opts.dropData === true;
       if (dropData && ctx.opts.confirm !== name) throw new SlipwayError('SLW_CONFIRM_REQUIRED', `--drop-data deletes the service's data for good; to go ahead, repeat the service name: --confirm ${name}`);
-      const query = dropData ? `?${new URLSearchParams({ dropData: 'true', confirm: String(ctx.opts.confirm) }).toString()}` : '';
+      const q = new URLSearchParams(dropData ? { dropData: 'true', confirm: String(ctx.opts.confirm) } : {});
+      if (ctx.opts.dropBackups === true) q.set('dropBackups', 'true');
+      const query = q.size > 0 ? `?${q.toString()}` : '';
       const r = await ctx.client.request<RemovedService>('DELETE', `${servicesPath(ctx, name)}${query}`);
-      emit(ctx.io, ctx.json, r, () => `removed service ${r.deleted}${r.volumeKept ? `; its data stays in volume ${r.volumeKept} on the target` : ''}`);
+      emit(ctx.io, ctx.json, r, () => `removed service ${r.deleted}${r.backupsRemoved > 0 ? ` and its ${r.backupsRemoved} backup(s)` : ''}${r.volumeKept ? `; its data stays in volume ${r.volumeKept} on the target` : ''}`);
     }),
   );
   withEnvironment(service.command('attachments').description("an environment's attached services and the variables they inject (names only)")).action(

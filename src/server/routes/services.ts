@@ -99,7 +99,7 @@ export const serviceRoutes = [
     method: 'DELETE',
     path: `${workspace}/services/{service}`,
     operationId: 'removeService',
-    summary: 'Remove a service that has no attachments: an adopted server is left as it is; a provisioned one stops, its data volume kept unless dropData with confirm',
+    summary: 'Remove a service that has no attachments: an adopted server is left as it is; a provisioned one stops, its data volume kept unless dropData with confirm; refused while it has backups unless dropBackups',
     tag: 'services',
     scope: 'workspace',
     permission: 'service.manage',
@@ -107,8 +107,8 @@ export const serviceRoutes = [
     query: removeServiceQuery,
     response: removedServiceSchema,
     handler: async ({ deps, access, params, query }) => {
-      const r = await removeAnyService({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, params.service, { dropData: query.dropData === 'true', confirm: query.confirm });
-      return { deleted: r.name, volumeKept: r.volumeKept };
+      const r = await removeAnyService({ db: deps.db, keyring: deps.keyring, ...deps.services }, access, params.service, { dropData: query.dropData === 'true', confirm: query.confirm, dropBackups: query.dropBackups === 'true', dataDir: deps.dataDir });
+      return { deleted: r.name, volumeKept: r.volumeKept, backupsRemoved: r.backupsRemoved };
     },
   }),
   defineRoute({
