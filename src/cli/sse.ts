@@ -105,6 +105,48 @@ export async function watchChanges(client: ApiClient, path: string, onChange: (c
   };
 }
 
+/** A follower's pause: until `wanted` announces a change, or `ms` pass. */
+export interface ChangeWaiter {
+  /** Resolves when a wanted change arrives (at once if one came since the last pause) or after `ms`. */
+  next(ms: number): Promise<void>;
+  /** Whether the stream is still open (a follower then reads on a shorter timer). */
+  live(): boolean;
+  close(): void;
+}
+
+/**
+ * Follows the workspace change stream at `path` for the changes `wanted` picks, for a command
+ * that reads something again whenever it changed and on a timer besides. Opened before the
+ * first read, so a change between that read and the stream is not missed. When the stream
+ * cannot be opened, `next` only waits out its time.
+ */
+export async function changeWaiter(client: ApiClient, path: string, wanted: (change: WorkspaceChange) => boolean): Promise<ChangeWaiter> {
+  let changed = false;
+  let wake: (() => void) | undefined;
+  const watch = await watchChanges(client, path, (c) => {
+    if (!wanted(c)) return;
+    changed = true;
+    wake?.();
+  }).catch(() => null);
+  return {
+    next: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => done(), ms);
+        const done = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          changed = false;
+          resolve();
+        };
+        wake = done;
+        // A change announced while the last read ran is read at once.
+        if (changed) done();
+      }),
+    live: () => watch?.live() ?? false,
+    close: () => watch?.close(),
+  };
+}
+
 /** The events of a `text/event-stream` answer, as they arrive. */
 async function* sseEvents(res: IncomingMessage): AsyncGenerator<SseEvent> {
   const parser = new SseParser();

@@ -11,7 +11,7 @@ import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, wholeNumber, withWorkspace, type Ctx, type Runner } from '../context.js';
 import { emit, pc, shortTime, table } from '../output.js';
-import { watchChanges } from '../sse.js';
+import { changeWaiter } from '../sse.js';
 
 const appPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'applications', appOf(ctx), 'upgrades', ...rest);
 const upgradePath = (ctx: Ctx, id: string, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'upgrades', id, ...rest);
@@ -60,26 +60,7 @@ const finished = (u: HerdUpgrade) => u.finishedAt !== null;
  * this server's stream); every second when the stream could not be opened or has closed.
  */
 async function follow(ctx: Ctx, id: string): Promise<HerdUpgrade> {
-  let changed = false;
-  let wake: (() => void) | undefined;
-  const watch = await watchChanges(ctx.client, apiPath('workspaces', required(ctx, 'workspace'), 'events'), (c) => {
-    if (c.kind !== 'upgrade' || c.id !== id) return;
-    changed = true;
-    wake?.();
-  }).catch(() => null);
-  const next = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => done(), ms);
-      const done = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        changed = false;
-        resolve();
-      };
-      wake = done;
-      // A change announced while the last read ran is read at once.
-      if (changed) done();
-    });
+  const watch = await changeWaiter(ctx.client, apiPath('workspaces', required(ctx, 'workspace'), 'events'), (c) => c.kind === 'upgrade' && c.id === id);
   let last = '';
   try {
     for (;;) {
@@ -90,10 +71,10 @@ async function follow(ctx: Ctx, id: string): Promise<HerdUpgrade> {
         last = line;
       }
       if (finished(u) || u.state === 'paused' || (u.state !== 'running' && u.sites.every((s) => s.step !== 'awaiting-approval' && (ended.has(s.step) || s.step === 'pending')))) return u;
-      await next(watch?.live() ? 5_000 : 1_000);
+      await watch.next(watch.live() ? 5_000 : 1_000);
     }
   } finally {
-    watch?.close();
+    watch.close();
   }
 }
 

@@ -11,7 +11,7 @@ import type { ServiceDetail } from '../../api/services.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, type Ctx } from '../context.js';
-import { watchChanges } from '../sse.js';
+import { changeWaiter } from '../sse.js';
 
 export const healths = ['ready', 'starting', 'failed', 'stopped', 'unknown'] as const;
 
@@ -19,26 +19,7 @@ export const healths = ['ready', 'starting', 'failed', 'stopped', 'unknown'] as 
 export async function waitHealth(ctx: Ctx, name: string, want: string, timeoutMs: number): Promise<ServiceDetail> {
   if (!(healths as readonly string[]).includes(want)) throw new SlipwayError('SLW_USAGE', `--wait-health ${JSON.stringify(want)} is not a health: use one of ${healths.join(', ')}`);
   const workspace = required(ctx, 'workspace');
-  let changed = false;
-  let wake: (() => void) | undefined;
-  const watch = await watchChanges(ctx.client, apiPath('workspaces', workspace, 'events'), (c) => {
-    if (c.kind !== 'service' || c.name !== name) return;
-    changed = true;
-    wake?.();
-  }).catch(() => null);
-  const next = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => done(), ms);
-      const done = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        changed = false;
-        resolve();
-      };
-      wake = done;
-      // A change announced while the last read ran is read at once.
-      if (changed) done();
-    });
+  const watch = await changeWaiter(ctx.client, apiPath('workspaces', workspace, 'events'), (c) => c.kind === 'service' && c.name === name);
   const end = Date.now() + timeoutMs;
   let last = '';
   try {
@@ -52,9 +33,9 @@ export async function waitHealth(ctx: Ctx, name: string, want: string, timeoutMs
       last = line;
       const left = end - Date.now();
       if (left <= 0) throw new SlipwayError('SLW_WAIT_TIMEOUT', `service '${name}' is ${p.health}${p.message ? ` (${p.message})` : ''}, not ${want}, after ${Math.round(timeoutMs / 1000)} s; see slipway service show ${name}, or wait longer with --timeout`);
-      await next(Math.min(left, watch?.live() ? 10_000 : 2_000));
+      await watch.next(Math.min(left, watch.live() ? 10_000 : 2_000));
     }
   } finally {
-    watch?.close();
+    watch.close();
   }
 }
