@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, duration, relative, formatBytes, shortDigest, stepTimings } from './format';
+import { ago, duration, prunedNote, relative, formatBytes, shortDigest, stepTimings } from './format';
 
 describe('format', () => {
   it('shortens digests to 12 hex digits', () => {
@@ -24,6 +24,11 @@ describe('format', () => {
     expect(relative('2026-01-01T11:55:00Z', now)).toBe('5 min ago');
     expect(duration(420)).toBe('0.42 s');
     expect(duration(125_000)).toBe('2 min 5 s');
+  });
+
+  it('says when retention removed a log, and nothing while it is all there', () => {
+    expect(prunedNote('2026-03-01T04:05:06.789Z')).toBe('Logs removed by retention on 2026-03-01 04:05 UTC (server --keep-logs).');
+    expect(prunedNote(null)).toBeNull();
   });
 
   it('times each step of a deploy log until the next one starts', () => {

@@ -39,6 +39,11 @@ export function relative(iso: string | null | undefined, now = Date.now()): stri
   return `in ${Math.round(s / 86400)} d`;
 }
 
+/** What a log removed by retention says instead of its lines (the CLI's words); null while it is all there. */
+export function prunedNote(at: string | null | undefined): string | null {
+  return at ? `Logs removed by retention on ${at.slice(0, 16).replace('T', ' ')} UTC (server --keep-logs).` : null;
+}
+
 /** 0.42 s, 12 s, 2 min 5 s. */
 export function duration(ms: number): string {
   if (ms < 0) ms = 0;

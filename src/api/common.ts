@@ -53,6 +53,9 @@ export const keySchema = (kind: 'config' | 'secret') =>
 /** An ISO-8601 timestamp. */
 export const timestamp = z.string().meta({ format: 'date-time' });
 
+/** When log retention (`server --keep-logs`) removed a deployment's, run's or upgrade's log lines; null: they are all there. */
+export const logsPrunedAt = timestamp.nullable().meta({ description: 'when log retention (`slipway server --keep-logs`) removed its log lines; null: they are all there' });
+
 /**
  * The largest version, release number or count the store keeps: its integer columns are 32-bit
  * on PostgreSQL, so a larger number in a query or body is refused here, not by the database.

@@ -1,7 +1,7 @@
 /** API shapes: deployments, deploy and rollback requests, scaling, and each environment's status. */
 import { z } from 'zod';
 import { deploymentStatuses, maxReplicas } from '../core/deploy.js';
-import { maxStoredInt, timestamp } from './common.js';
+import { logsPrunedAt, maxStoredInt, timestamp } from './common.js';
 import { approvalFlags, healthGateViewSchema, promotionSchema } from './promotions.js';
 
 export const deploymentSchema = z
@@ -17,6 +17,7 @@ export const deploymentSchema = z
     finishedAt: timestamp.nullable(),
     error: z.string().nullable(),
     supersededBy: z.string().nullable(),
+    logsPrunedAt,
   })
   .meta({ id: 'Deployment' });
 export type Deployment = z.output<typeof deploymentSchema>;

@@ -1,7 +1,7 @@
 /** API shapes: herd upgrades of an application's sites (waves, each site's step) and their plans. */
 import { z } from 'zod';
 import { herdStates, siteSteps } from '../core/herd.js';
-import { nameSchema, timestamp } from './common.js';
+import { logsPrunedAt, nameSchema, timestamp } from './common.js';
 
 export const herdUpgradeBody = z.strictObject({
   to: z.string().min(1).max(128).meta({ description: 'the version to move the sites to' }),
@@ -60,6 +60,7 @@ export const herdUpgradeSchema = z
     createdAt: timestamp,
     updatedAt: timestamp,
     finishedAt: timestamp.nullable(),
+    logsPrunedAt,
   })
   .meta({ id: 'HerdUpgrade' });
 export type HerdUpgrade = z.output<typeof herdUpgradeSchema>;
@@ -71,5 +72,5 @@ export const upgradeParam = z.object({ upgrade: z.string().max(64) });
 export const upgradeSiteParam = z.object({ upgrade: z.string().max(64), site: nameSchema('environment') });
 export const abortBody = z.strictObject({ revert: z.boolean().optional().meta({ description: 'also move every site it finished back (previous release, backups restored: data written since is lost)' }) });
 
-export const herdSiteEventsSchema = z.object({ upgrade: z.string(), site: z.string(), events: z.array(z.object({ at: timestamp, step: z.string(), message: z.string() })) });
+export const herdSiteEventsSchema = z.object({ upgrade: z.string(), site: z.string(), events: z.array(z.object({ at: timestamp, step: z.string(), message: z.string() })), logsPrunedAt });
 export type HerdSiteEvents = z.output<typeof herdSiteEventsSchema>;

@@ -1,7 +1,7 @@
 /** API shapes: a project's manifest, pipeline runs, their jobs and their log stream. */
 import { z } from 'zod';
 import { jobStatuses, runStatuses, triggerKinds } from '../core/pipelines.js';
-import { timestamp } from './common.js';
+import { logsPrunedAt, timestamp } from './common.js';
 
 /** Matches what the manifest reader accepts (src/manifest/parse.ts refuses larger ones with line-less error). */
 const maxManifestText = 256 * 1024;
@@ -64,6 +64,7 @@ export const pipelineRunSchema = z
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     error: z.string().nullable(),
+    logsPrunedAt,
     jobs: z.array(runJobSchema),
   })
   .meta({ id: 'PipelineRun' });
@@ -98,7 +99,7 @@ export type RunList = z.output<typeof runListSchema>;
 export const runLogSchema = z.object({ job: z.string(), stream: z.enum(['stdout', 'stderr', 'system']), line: z.string(), at: timestamp });
 export type RunLog = z.output<typeof runLogSchema>;
 
-export const runEndSchema = z.object({ status: z.string(), error: z.string().nullable() });
+export const runEndSchema = z.object({ status: z.string(), error: z.string().nullable(), logsPrunedAt });
 export type RunEnd = z.output<typeof runEndSchema>;
 
-export const runLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {job, stream, line, at} (id = sequence number; resume with Last-Event-ID), then `event: end` with {status, error}' });
+export const runLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {job, stream, line, at} (id = sequence number; resume with Last-Event-ID), then `event: end` with {status, error, logsPrunedAt} (logsPrunedAt: when log retention removed its output, or null)' });

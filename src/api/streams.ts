@@ -12,12 +12,12 @@
  */
 import { z } from 'zod';
 import { herdStates } from '../core/herd.js';
-import { timestamp } from './common.js';
+import { logsPrunedAt, timestamp } from './common.js';
 
 export const deployLogSchema = z.object({ at: timestamp, level: z.string(), step: z.string(), message: z.string() });
 export type DeployLog = z.output<typeof deployLogSchema>;
 
-export const deployEndSchema = z.object({ status: z.string(), error: z.string().nullable() });
+export const deployEndSchema = z.object({ status: z.string(), error: z.string().nullable(), logsPrunedAt });
 export type DeployEnd = z.output<typeof deployEndSchema>;
 
 export const runtimeLineSchema = z.object({ replica: z.string(), stream: z.enum(['stdout', 'stderr']), line: z.string() });
@@ -83,7 +83,7 @@ export const workspaceChangeSchema = z.discriminatedUnion('kind', [deploymentCha
 export type WorkspaceChange = z.output<typeof workspaceChangeSchema>;
 
 /** The streams as the OpenAPI document describes them (a `text/event-stream` body, not JSON). */
-export const deployLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error}' });
+export const deployLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error, logsPrunedAt} (logsPrunedAt: when log retention removed its lines, or null)' });
 export const workspaceChangeStream = z.unknown().meta({
   description:
     'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in), and {kind: service, name, change, project?, environment?, status?, at} when a service is created, removed, attached, rotated, detached (detaching, then detached once the sweep finished), backed up, a backup removed or restored, an upgrade of a provisioned service starts or ends, or the health of a provisioned service changes (change health, status the new health: ready, starting, failed, stopped or unknown; transitions only, seen within about 5 s). Deleting an environment announces detaching for each of its attachments. Ignore kinds you do not know: more may come.',

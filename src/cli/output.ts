@@ -47,3 +47,8 @@ export function emitError(io: Io, json: boolean, error: SlipwayError): void {
 export function shortTime(iso: string | null | undefined): string {
   return iso ? iso.slice(0, 16).replace('T', ' ') : '—';
 }
+
+/** The line that says a log was removed by retention, so it does not read as "no output"; null while it is all there. */
+export function prunedLine(at: string | null | undefined): string | null {
+  return at ? `logs removed by retention on ${shortTime(at)} UTC (server --keep-logs)` : null;
+}

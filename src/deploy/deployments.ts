@@ -40,6 +40,8 @@ export interface Deployment {
   error: string | null;
   /** The deployment that superseded this one, if one did. */
   supersededBy: string | null;
+  /** When log retention removed its log lines; null: they are all there. */
+  logsPrunedAt: string | null;
 }
 
 export function toDeployment(environment: string, d: DeploymentsTable): Deployment {
@@ -55,6 +57,7 @@ export function toDeployment(environment: string, d: DeploymentsTable): Deployme
     finishedAt: d.finished_at,
     error: d.error,
     supersededBy: d.superseded_by,
+    logsPrunedAt: d.logs_pruned_at,
   };
 }
 
@@ -199,6 +202,7 @@ async function insertDeployment(tx: Executor, access: EnvironmentAccess, id: str
     phase_started_at: null,
     target,
     superseded_by: null,
+    logs_pruned_at: null,
   };
   await tx.insertInto('deployments').values(row).execute();
   return row;

@@ -69,7 +69,7 @@ describe.each(engines)('deploy streams on %s', (engine) => {
     // The request itself logged event 1 (queued).
     expect(all.map((e) => [e.id, e.event])).toEqual([[1, 'log'], [2, 'log'], [3, 'log'], [4, 'log'], [undefined, 'end']]);
     expect(all[1]!.data).toEqual({ at: expect.any(String), level: 'info', step: 'pull', message: 'pull done' });
-    expect(all[4]!.data).toEqual({ status: 'queued', error: null });
+    expect(all[4]!.data).toEqual({ status: 'queued', error: null, logsPrunedAt: null });
     const rest = await collect(deployLog(ctx.db, id, 3, false, new AbortController().signal));
     expect(rest.map((e) => e.id)).toEqual([4, undefined]);
   });
@@ -87,7 +87,7 @@ describe.each(engines)('deploy streams on %s', (engine) => {
     deployBus.emit(id);
     await following;
     expect(seen.map((e) => [e.id, e.event])).toEqual([[1, 'log'], [2, 'log'], [3, 'log'], [undefined, 'end']]);
-    expect(seen[3]!.data).toEqual({ status: 'failed', error: 'no luck' });
+    expect(seen[3]!.data).toEqual({ status: 'failed', error: 'no luck', logsPrunedAt: null });
     expect(deployBus.listenerCount(id)).toBe(0);
   });
 

@@ -60,8 +60,8 @@ export async function* deployLog(db: Executor, deploymentId: string, after: numb
         yield { id: e.seq, event: 'log', data: { at: e.at, level: e.level, step: e.step, message: e.message } satisfies DeployLog };
         last = e.seq;
       }
-      const d = await db.selectFrom('deployments').select(['status', 'error']).where('id', '=', deploymentId).executeTakeFirst();
-      const end = { event: 'end', data: { status: d?.status ?? 'unknown', error: d?.error ?? null } satisfies DeployEnd };
+      const d = await db.selectFrom('deployments').select(['status', 'error', 'logs_pruned_at']).where('id', '=', deploymentId).executeTakeFirst();
+      const end = { event: 'end', data: { status: d?.status ?? 'unknown', error: d?.error ?? null, logsPrunedAt: d?.logs_pruned_at ?? null } satisfies DeployEnd };
       if (!follow) {
         yield end;
         return;

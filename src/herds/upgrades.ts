@@ -122,6 +122,7 @@ export async function startHerdUpgrade(db: Db, access: WorkspaceAccess, app: App
     finished_at: null,
     lease_owner: null,
     lease_until: null,
+    logs_pruned_at: null,
   };
   const siteRow = (name: string, wave: number, position: number, step: SiteStep): HerdUpgradeSitesTable => {
     const s = byName.get(name)!;
@@ -183,6 +184,8 @@ export interface HerdUpgradeView {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** When log retention removed its sites' step logs; null: they are all there. */
+  logsPrunedAt: string | null;
 }
 
 export async function findUpgrade(db: Executor, access: WorkspaceAccess, id: string): Promise<HerdUpgradesTable> {
@@ -230,6 +233,7 @@ export async function upgradeView(db: Executor, row: HerdUpgradesTable): Promise
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    logsPrunedAt: row.logs_pruned_at,
   };
 }
 
@@ -256,7 +260,7 @@ export async function upgradeSummaries(db: Executor, rows: HerdUpgradesTable[]):
       waves.set(c.wave, w);
       if (!finalSteps.has(step) && (current === null || c.wave < current)) current = c.wave;
     }
-    return { id: row.id, application: names.get(row.application_id) ?? '(removed)', to: row.to_version, state: row.state as HerdState, trigger: row.trigger, reason: row.reason, selector: row.selector, options, failureBudget: row.failure_budget, failures: row.failures, wave: current, waves: [...waves.values()].sort((a, b) => a.index - b.index), createdAt: row.created_at, updatedAt: row.updated_at, finishedAt: row.finished_at };
+    return { id: row.id, application: names.get(row.application_id) ?? '(removed)', to: row.to_version, state: row.state as HerdState, trigger: row.trigger, reason: row.reason, selector: row.selector, options, failureBudget: row.failure_budget, failures: row.failures, wave: current, waves: [...waves.values()].sort((a, b) => a.index - b.index), createdAt: row.created_at, updatedAt: row.updated_at, finishedAt: row.finished_at, logsPrunedAt: row.logs_pruned_at };
   });
 }
 
@@ -350,10 +354,11 @@ export async function decideStagedSite(db: Db, access: WorkspaceAccess, id: stri
   return row;
 }
 
-/** A site's step log in an upgrade. */
-export async function siteEvents(db: Executor, access: WorkspaceAccess, id: string, site: string): Promise<{ at: string; step: string; message: string }[]> {
-  await findUpgrade(db, access, id);
+/** A site's step log in an upgrade, and when log retention removed the upgrade's step logs (null: never). */
+export async function siteEvents(db: Executor, access: WorkspaceAccess, id: string, site: string): Promise<{ events: { at: string; step: string; message: string }[]; logsPrunedAt: string | null }> {
+  const upgrade = await findUpgrade(db, access, id);
   const s = await db.selectFrom('herd_upgrade_sites').select('environment_id').where('upgrade_id', '=', id).where('site', '=', site).executeTakeFirst();
   if (!s) throw notFound('site', site, `herd upgrade ${id}`);
-  return db.selectFrom('herd_site_events').select(['at', 'step', 'message']).where('upgrade_id', '=', id).where('environment_id', '=', s.environment_id).orderBy('seq').execute();
+  const events = await db.selectFrom('herd_site_events').select(['at', 'step', 'message']).where('upgrade_id', '=', id).where('environment_id', '=', s.environment_id).orderBy('seq').execute();
+  return { events, logsPrunedAt: upgrade.logs_pruned_at };
 }

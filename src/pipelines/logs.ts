@@ -69,8 +69,8 @@ export async function* runLog(db: Executor, runId: string, after: number, follow
         yield { id: l.seq, event: 'log', data: { job: l.job, stream: l.stream as RunLog['stream'], line: l.line, at: l.at } satisfies RunLog };
         last = l.seq;
       }
-      const run = await db.selectFrom('pipeline_runs').select(['status', 'error']).where('id', '=', runId).executeTakeFirst();
-      const end = { event: 'end', data: { status: run?.status ?? 'unknown', error: run?.error ?? null } satisfies RunEnd };
+      const run = await db.selectFrom('pipeline_runs').select(['status', 'error', 'logs_pruned_at']).where('id', '=', runId).executeTakeFirst();
+      const end = { event: 'end', data: { status: run?.status ?? 'unknown', error: run?.error ?? null, logsPrunedAt: run?.logs_pruned_at ?? null } satisfies RunEnd };
       if (!follow) {
         yield end;
         return;

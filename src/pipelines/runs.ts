@@ -127,6 +127,7 @@ async function insertRun(db: Db, access: EnvironmentAccess, input: TriggerInput,
     started_at: null,
     finished_at: null,
     error: null,
+    logs_pruned_at: null,
   };
   await db.transaction().execute(async (tx) => {
     await tx.insertInto('pipeline_runs').values(row).execute();
@@ -183,6 +184,7 @@ export async function toRunInfo(db: Executor, run: PipelineRun): Promise<Pipelin
     startedAt: run.started_at,
     finishedAt: run.finished_at,
     error: run.error,
+    logsPrunedAt: run.logs_pruned_at,
     jobs: jobs.map(toJobInfo),
   };
 }

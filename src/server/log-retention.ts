@@ -3,7 +3,8 @@
  * logs of deployments, the output of pipeline runs and the step logs of herd upgrades' sites go
  * once what they belong to ended more than DAYS ago. The records themselves stay (a deployment,
  * its release and rollback point, a run with its jobs' statuses and exit codes, an upgrade with
- * each site's outcome), and so does the audit log. Runs hourly, in batches of parents, so one
+ * each site's outcome), and so does the audit log; each parent whose lines went says when in
+ * `logs_pruned_at`, which the API answers as `logsPrunedAt`. Runs hourly, in batches of parents, so one
  * pass never holds the store for long.
  *
  * @module
@@ -27,8 +28,12 @@ const kinds = [
   { out: 'upgrades', parents: 'herd_upgrades', logs: 'herd_site_events', parent: 'upgrade_id' },
 ] as const;
 
-/** Removes the logs of what ended before `before` (an ISO time), `batch` parents of a kind at a time. */
+/**
+ * Removes the logs of what ended before `before` (an ISO time), `batch` parents of a kind at a
+ * time, and marks each of those parents with when (`logs_pruned_at`, in the same transaction).
+ */
 export async function pruneLogs(db: Db, before: string, batch = 200): Promise<PrunedLogs> {
+  const now = new Date().toISOString();
   const out: PrunedLogs = { deployments: 0, runs: 0, upgrades: 0, lines: 0 };
   for (const k of kinds) {
     for (;;) {
@@ -41,9 +46,18 @@ export async function pruneLogs(db: Db, before: string, batch = 200): Promise<Pr
         .limit(batch)
         .execute();
       if (rows.length === 0) break;
-      const r = await db.deleteFrom(k.logs as 'deploy_events').where(k.parent as 'deployment_id', 'in', rows.map((row) => row.id)).executeTakeFirst();
+      const ids = rows.map((row) => row.id);
+      // The lines go and the parents say when, together: a log never reads as empty without the marker.
+      const deleted = await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable(k.parents as 'deployments')
+          .set({ logs_pruned_at: now })
+          .where('id', 'in', ids)
+          .execute();
+        return tx.deleteFrom(k.logs as 'deploy_events').where(k.parent as 'deployment_id', 'in', ids).executeTakeFirst();
+      });
       out[k.out] += rows.length;
-      out.lines += Number(r.numDeletedRows);
+      out.lines += Number(deleted.numDeletedRows);
     }
   }
   return out;

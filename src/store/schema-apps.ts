@@ -82,6 +82,8 @@ export interface HerdUpgradesTable {
   /** The control plane driving it, and until when (a crashed one's lease lapses and another resumes it). */
   lease_owner: string | null;
   lease_until: string | null;
+  /** When log retention removed its sites' step logs (`server --keep-logs`); null: they are all there. */
+  logs_pruned_at: string | null;
 }
 
 /** One site of a herd upgrade, and the step it is at. */

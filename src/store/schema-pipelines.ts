@@ -46,6 +46,8 @@ export interface PipelineRunsTable {
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
+  /** When log retention removed its output (`server --keep-logs`); null: it is all there. */
+  logs_pruned_at: string | null;
 }
 
 /** One job of a run. */

@@ -275,7 +275,8 @@ export interface DeploymentsTable {
   /** The placement (target name) it runs on. */
   target: string;
   /** The deployment that superseded this one (a rollback or `deploy --supersede` while it ran). */
-  superseded_by: string | null;
+  superseded_by: string | null;  /** When log retention removed its log lines (`server --keep-logs`); null: they are all there. */
+  logs_pruned_at: string | null;
 }
 
 /** What the engine last saw of an environment's running release. */

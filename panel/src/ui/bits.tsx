@@ -1,7 +1,7 @@
-/** Small shared pieces: the API error box, badges, a digest, a loading line. */
+/** Small shared pieces: the API error box, badges, a digest, a loading line, the note of a log removed by retention. */
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api';
-import { shortDigest } from '../format';
+import { prunedNote, shortDigest } from '../format';
 import { navigate } from '../router';
 
 /** An API error as the API gave it: its message and its stable code, never swallowed. */
@@ -73,6 +73,16 @@ export function Digest({ digest }: { digest: string | null | undefined }) {
       {shortDigest(digest)}
     </code>
   );
+}
+
+/** Says that log retention removed a log's lines (so an empty log does not read as "no output"); nothing while they are all there. */
+export function PrunedNote({ at }: { at: string | null | undefined }) {
+  const note = prunedNote(at);
+  return note ? (
+    <p className="muted" role="note" data-logs-pruned={at}>
+      {note}
+    </p>
+  ) : null;
 }
 
 export function Loading({ what }: { what: string }) {

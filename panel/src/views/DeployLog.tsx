@@ -8,7 +8,7 @@ import { duration, stepTimings } from '../format';
 import { href } from '../router';
 import { follow, type StreamState } from '../sse';
 import type { DeployEnd, DeployLog, DeploymentInProject, LogLine } from '../types';
-import { ErrorNote, Link, Loading, StatusBadge } from '../ui/bits';
+import { ErrorNote, Link, Loading, PrunedNote, StatusBadge } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import type { ApiError } from '../api';
 
@@ -16,7 +16,7 @@ export function DeployLog({ ws, id }: { ws: string; id: string }) {
   const url = path('workspaces', ws, 'deployments', id);
   const deployment = useLoad(() => get<DeploymentInProject>(url), url);
   const [lines, setLines] = useState<LogLine[]>([]);
-  const [end, setEnd] = useState<{ status: string; error: string | null; at: string } | null>(null);
+  const [end, setEnd] = useState<(DeployEnd & { at: string }) | null>(null);
   const [stream, setStream] = useState<StreamState>('connecting');
   const [streamError, setStreamError] = useState<ApiError | null>(null);
   const reloadDeployment = useRef(deployment.reload);
@@ -79,7 +79,8 @@ export function DeployLog({ ws, id }: { ws: string; id: string }) {
           ))}
         </ol>
       )}
-      {lines.length === 0 && !end && <Loading what="the log" />}
+      <PrunedNote at={end?.logsPrunedAt ?? d?.logsPrunedAt} />
+      {lines.length === 0 && !end && !d?.logsPrunedAt && <Loading what="the log" />}
       <ol className="log" aria-label="Deploy log" aria-live="polite">
         {lines.map((l) => (
           <li key={l.seq} className={`log-${l.level}`}>

@@ -7,7 +7,7 @@ import { get, path, post, type ApiError } from '../api';
 import { href } from '../router';
 import { follow, type StreamState } from '../sse';
 import type { PipelineRunInfo, RunEnd, RunLog as RunLogLine } from '../types';
-import { ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
+import { ErrorNote, Link, Loading, PrunedNote, StatusBadge, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 
 type Line = RunLogLine & { seq: number };
@@ -97,7 +97,8 @@ export function RunLog({ ws, id }: { ws: string; id: string }) {
           ))}
         </Table>
       )}
-      {lines.length === 0 && !end && <Loading what="the log" />}
+      <PrunedNote at={end?.logsPrunedAt ?? r?.logsPrunedAt} />
+      {lines.length === 0 && !end && !r?.logsPrunedAt && <Loading what="the log" />}
       <ol className="log" aria-label="Run log" aria-live="polite">
         {lines.map((l) => (
           <li key={l.seq} className={l.stream === 'stderr' ? 'log-warn' : l.stream === 'system' ? 'log-info' : ''}>

@@ -7,7 +7,7 @@ import { useEffect } from 'react';
 import { get, path } from '../api';
 import { stepEnded } from '../herd';
 import type { HerdSiteEvents } from '../types';
-import { ErrorNote, Loading } from '../ui/bits';
+import { ErrorNote, Loading, PrunedNote } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { useUpgradeChanges } from '../ui/live';
 
@@ -31,7 +31,8 @@ export function SiteLog({ url, upgrade, site, step, onClose }: { url: string; up
       </div>
       <ErrorNote error={events.error} />
       {!events.data && !events.error && <Loading what={`the step log of ${site}`} />}
-      {events.data && list.length === 0 && <p className="muted">No steps of {site} yet: it has not started.</p>}
+      <PrunedNote at={events.data?.logsPrunedAt} />
+      {events.data && list.length === 0 && !events.data.logsPrunedAt && <p className="muted">No steps of {site} yet: it has not started.</p>}
       {list.length > 0 && (
         <ol className="log" aria-label={`Steps of ${site}`}>
           {list.map((e, i) => (

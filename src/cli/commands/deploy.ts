@@ -11,7 +11,7 @@ import type { PromoteBody, RejectBody } from '../../api/promotions.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
-import { emit, pc, shortTime, table } from '../output.js';
+import { emit, pc, prunedLine, shortTime, table } from '../output.js';
 import { followEvents, followRuntime, type LogEvent } from '../sse.js';
 import { healthLine } from './promotions.js';
 
@@ -203,11 +203,14 @@ export function registerDeploy(program: Command, run: Runner): void {
       const path = apiPath('workspaces', workspace, 'deployments', id!, 'events');
       if (ctx.opts.follow === true) {
         const end = await followEvents(ctx.client, path, (e) => (ctx.json ? events.push(e) : printLog(e)));
+        const pruned = prunedLine(end.logsPrunedAt);
         if (ctx.json) emit(ctx.io, true, { events, end }, () => '');
+        else if (pruned) process.stderr.write(`${pc.yellow(pruned)}\n`);
         return;
       }
       const end = await followEvents(ctx.client, `${path}?follow=false`, (e) => events.push(e), { maxRetries: 0 });
-      emit(ctx.io, ctx.json, { events, end }, () => events.map((e) => `${shortTime(e.at)} ${e.step.padEnd(9)} ${e.message}`).join('\n'));
+      const pruned = prunedLine(end.logsPrunedAt);
+      emit(ctx.io, ctx.json, { events, end }, () => [...events.map((e) => `${shortTime(e.at)} ${e.step.padEnd(9)} ${e.message}`), ...(pruned ? [pc.yellow(pruned)] : [])].join('\n'));
     }),
   );
 }

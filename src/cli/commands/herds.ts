@@ -10,7 +10,7 @@ import type { HerdPlan, HerdSiteEvents, HerdUpgrade, HerdUpgradeBody, HerdUpgrad
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { required, wholeNumber, withWorkspace, type Ctx, type Runner } from '../context.js';
-import { emit, pc, shortTime, table } from '../output.js';
+import { emit, pc, prunedLine, shortTime, table } from '../output.js';
 import { changeWaiter } from '../sse.js';
 
 const appPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'applications', appOf(ctx), 'upgrades', ...rest);
@@ -159,7 +159,9 @@ export function registerHerds(program: Command, run: Runner): void {
   withWorkspace(herd.command('logs <id>').description("one site's step log in an upgrade").requiredOption('--site <name>', 'the site')).action(
     run(async (ctx, [id]) => {
       const r = await ctx.client.request<HerdSiteEvents>('GET', upgradePath(ctx, id ?? '', 'sites', String(ctx.opts.site), 'events'));
-      emit(ctx.io, ctx.json, r, () => (r.events.length === 0 ? `no steps of ${r.site} yet` : r.events.map((e) => `${pc.dim(e.at.slice(11, 19))} ${pc.bold(e.step.padEnd(17))} ${e.message}`).join('\n')));
+      const pruned = prunedLine(r.logsPrunedAt);
+      const lines = r.events.map((e) => `${pc.dim(e.at.slice(11, 19))} ${pc.bold(e.step.padEnd(17))} ${e.message}`);
+      emit(ctx.io, ctx.json, r, () => (pruned ? [...lines, pc.yellow(pruned)].join('\n') : lines.length === 0 ? `no steps of ${r.site} yet` : lines.join('\n')));
     }),
   );
 }

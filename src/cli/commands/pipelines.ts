@@ -12,7 +12,7 @@ import type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTrig
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
-import { emit, pc, shortTime, table } from '../output.js';
+import { emit, pc, prunedLine, shortTime, table } from '../output.js';
 import { followEvents } from '../sse.js';
 
 const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
@@ -122,7 +122,8 @@ export function registerPipelines(program: Command, run: Runner): void {
       }
       const lines: Array<RunLog & { id: number }> = [];
       const end = await followEvents<RunLog, RunEnd>(ctx.client, `${runPath(ctx, id, 'logs')}?follow=false`, (e) => lines.push(e), { maxRetries: 0 });
-      emit(ctx.io, ctx.json, { lines, end }, () => [...lines.map((e) => `${shortTime(e.at)} ${(e.job || '-').padEnd(10)} ${e.line}`), `(${end.status}${end.error ? `: ${end.error}` : ''})`].join('\n'));
+      const pruned = prunedLine(end.logsPrunedAt);
+      emit(ctx.io, ctx.json, { lines, end }, () => [...lines.map((e) => `${shortTime(e.at)} ${(e.job || '-').padEnd(10)} ${e.line}`), ...(pruned ? [pc.yellow(pruned)] : []), `(${end.status}${end.error ? `: ${end.error}` : ''})`].join('\n'));
     }),
   );
 
@@ -139,6 +140,8 @@ async function followRun(ctx: Ctx, id: string, extra: Record<string, unknown>): 
   const lines: Array<RunLog & { id: number }> = [];
   const end = await followEvents<RunLog, RunEnd>(ctx.client, runPath(ctx, id, 'logs'), (e) => (ctx.json ? lines.push(e) : printLine(e)));
   const final = await ctx.client.request<PipelineRunInfo>('GET', runPath(ctx, id));
+  const pruned = prunedLine(end.logsPrunedAt);
+  if (pruned && !ctx.json) process.stdout.write(`${pc.yellow(pruned)}\n`);
   // A failed run is one error (one JSON document with --json); its log was printed as it came.
   if (end.status !== 'succeeded') {
     if (!ctx.json) process.stderr.write(`${pc.red(runSummary(final))}\n`);

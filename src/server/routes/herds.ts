@@ -137,6 +137,6 @@ export const herdRoutes = [
     permission: 'release.read',
     params: upgradeSiteParam,
     response: herdSiteEventsSchema,
-    handler: async ({ deps, access, params }) => ({ upgrade: params.upgrade, site: params.site, events: await siteEvents(deps.db, access, params.upgrade, params.site) }),
+    handler: async ({ deps, access, params }) => ({ upgrade: params.upgrade, site: params.site, ...(await siteEvents(deps.db, access, params.upgrade, params.site)) }),
   }),
 ];

@@ -25,6 +25,7 @@ import * as appHooks from './0018-app-hooks.js';
 import * as herdSiteDeployments from './0019-herd-site-deployments.js';
 import * as continuousOptions from './0020-continuous-options.js';
 import * as serviceBackupOrigin from './0021-service-backup-origin.js';
+import * as logsPruned from './0022-logs-pruned.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -48,6 +49,7 @@ const all: Record<string, Migration> = {
   '0019-herd-site-deployments': herdSiteDeployments,
   '0020-continuous-options': continuousOptions,
   '0021-service-backup-origin': serviceBackupOrigin,
+  '0022-logs-pruned': logsPruned,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
