@@ -9,7 +9,8 @@
  * - config history (`config history`): both layers' versions with the keys each touched, paged
  *   back to older versions and forward again;
  * - runtime output (`logs --runtime`): dev's Logs tab shows its container's output with its
- *   replica, follows a new release's containers by itself, stops and follows again;
+ *   replica, follows a new release's containers by itself, stops and follows again, and
+ *   reconnects after a restart of the server, both times without showing a line a second time;
  * - promoting without approval (`promote --skip-approval`): a developer who ticks it is refused
  *   with SLW_FORBIDDEN and nothing deploys; an admin's promotion deploys at once and the audit log
  *   records the skipped approval.
@@ -163,7 +164,24 @@ describe('base config, history, runtime output and promoting without approval in
     await page.getByRole('button', { name: 'Follow again' }).click();
     await output.getByText('following again').waitFor();
     await page.getByRole('status').filter({ hasText: 'Following live.' }).waitFor(wait);
-  }, 180_000);
+    // Following again starts with the container's last lines (as a reconnect does): those shown already are not shown twice.
+    const latest = replicas.at(-1)!;
+    const shownBefore = await output.locator(`li[data-replica="${latest}"]`).allInnerTexts();
+    await page.waitForTimeout(2000);
+    expect(await output.locator(`li[data-replica="${latest}"]`).allInnerTexts()).toEqual(shownBefore);
+    expect(await output.locator(`li[data-replica="${latest}"]`, { hasText: 'listening on 8080' }).count()).toBe(1);
+
+    // A real reconnect: the server restarts (its streams end without their end; the containers keep
+    // running). The tab reconnects, the server sends the container's last lines again, none shows twice.
+    await w.server.stop();
+    await page.getByRole('status').filter({ hasText: 'Connection lost, reconnecting…' }).waitFor(wait);
+    await w.restart();
+    await output.getByText('reconnected: resuming after the last line shown').waitFor(wait);
+    await page.getByRole('status').filter({ hasText: 'Following live.' }).waitFor(wait);
+    await page.waitForTimeout(2000);
+    expect(await output.locator(`li[data-replica="${latest}"]`).allInnerTexts()).toEqual(shownBefore);
+    expect(await output.locator(`li[data-replica="${latest}"]`, { hasText: 'listening on 8080' }).count()).toBe(1);
+  }, 240_000);
 
   it("a developer's promotion without approval is refused; an admin's deploys at once and is audited", async () => {
     const promoted = ok<{ deployment: { id: string } | null }>(await api().post(`${project()}/promotions`, { from: 'dev', to: 'staging' }));

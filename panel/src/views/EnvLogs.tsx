@@ -3,10 +3,13 @@
  * container of its current release, then every new line as it is written, each with its replica
  * and stream. The stream ends when no container runs or the containers stop; once a new release
  * of the environment has rolled out (announced on the workspace's change stream) it follows that
- * release's containers by itself. At most the last {@link keep} lines are kept on screen.
+ * release's containers by itself. At most the last {@link keep} lines are kept on screen. After a
+ * reconnect (or Follow again) the server sends each container's last lines again: the tab drops
+ * those it shows already (panel/src/replay.ts) and resumes after its last line.
  */
 import { useEffect, useState } from 'react';
 import { path, type ApiError } from '../api';
+import { ReplayFilter } from '../replay';
 import { follow, type StreamState } from '../sse';
 import type { RuntimeEnd, RuntimeLine, StreamError } from '../types';
 import { ErrorNote } from '../ui/bits';
@@ -25,14 +28,18 @@ export function EnvLogs({ ws, project, env }: { ws: string; project: string; env
   const [state, setState] = useState<StreamState>('connecting');
   const [error, setError] = useState<ApiError | null>(null);
   const add = (line: Line) => setLines((old) => (old.length >= keep ? [...old.slice(old.length - keep + 1), line] : [...old, line]));
+  // What the tab shows of each container, kept across Follow again (a new tail starts afresh).
+  const [replay] = useState(() => new ReplayFilter());
   useEffect(() => {
     if (!following) return;
     setEnd(null);
     setError(null);
     let opened = false;
+    // A connection starts with each container's last lines: those shown already are dropped.
+    replay.resume(tail);
     const stop = follow(`${url}?tail=${tail}`, {
       onEvent: (e) => {
-        if (e.type === 'log') add({ kind: 'line', ...(JSON.parse(e.data) as RuntimeLine) });
+        if (e.type === 'log') for (const l of replay.take(JSON.parse(e.data) as RuntimeLine)) add({ kind: 'line', ...l });
         else if (e.type === 'end') setEnd(JSON.parse(e.data) as RuntimeEnd);
         else if (e.type === 'error') {
           // Reading the containers' output failed on the server: say so and stop (Follow again retries).
@@ -42,8 +49,11 @@ export function EnvLogs({ ws, project, env }: { ws: string; project: string; env
       },
       onState: (s) => {
         setState(s);
-        // A reconnect starts with the last lines again (the runtime output has no ids to resume from).
-        if (s === 'open' && opened) add({ kind: 'note', line: `reconnected: the last ${tail} lines of each container again` });
+        // A reconnect starts with the last lines again (the runtime output has no ids): resume after the last one shown.
+        if (s === 'open' && opened) {
+          replay.resume(tail);
+          add({ kind: 'note', line: 'reconnected: resuming after the last line shown' });
+        }
         if (s === 'open') opened = true;
       },
       onError: setError,
@@ -67,7 +77,7 @@ export function EnvLogs({ ws, project, env }: { ws: string; project: string; env
         <h2 id="logs-title">Output of {env}'s containers</h2>
         <span className="actions">
           <label htmlFor="logs-tail">Earlier lines per container</label>
-          <select id="logs-tail" value={tail} onChange={(e) => (setLines([]), setTail(Number(e.target.value)))}>
+          <select id="logs-tail" value={tail} onChange={(e) => (replay.forget(), setLines([]), setTail(Number(e.target.value)))}>
             {[0, 20, 50].map((n) => (
               <option key={n} value={n}>
                 {n}
