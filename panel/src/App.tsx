@@ -32,9 +32,10 @@ const HerdUpgrade = lazy(() => import('./views/HerdUpgrade').then((m) => ({ defa
 const Service = lazy(() => import('./views/Service').then((m) => ({ default: m.Service })));
 const Servers = lazy(() => import('./views/Servers').then((m) => ({ default: m.Servers })));
 const Server = lazy(() => import('./views/Server').then((m) => ({ default: m.Server })));
+const Instance = lazy(() => import('./views/Instance').then((m) => ({ default: m.Instance })));
 const Members = lazy(() => import('./views/Members').then((m) => ({ default: m.Members })));
 
-/** Servers belong to the instance: only an instance admin's instance token may see them (as the API decides). */
+/** Servers and the Instance page belong to the instance: only an instance admin's instance token may see them (as the API decides). */
 const isInstanceAdmin = (me: Whoami | undefined) => me?.user.instanceAdmin === true && me.token.scope === 'instance';
 
 export function App() {
@@ -72,9 +73,14 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
         <Crumbs route={route} />
         <div className="who">
           {admin && (
-            <Link to={href('servers')} className="nav-link">
-              Servers
-            </Link>
+            <>
+              <Link to={href('servers')} className="nav-link">
+                Servers
+              </Link>
+              <Link to={href('instance')} className="nav-link">
+                Instance
+              </Link>
+            </>
           )}
           {ws && <LiveDot />}
           {me.data && <span className="email">{me.data.user.email}</span>}
@@ -108,6 +114,9 @@ function View({ route, admin, tokenId }: { route: Route; admin: boolean; tokenId
       return admin ? <Servers /> : <AdminsOnly />;
     case 'server':
       return admin ? <Server name={route.server} /> : <AdminsOnly />;
+    case 'instance':
+      // Not gated here: a token that may not manage the instance gets the API's own refusal.
+      return <Instance admin={admin} tokenId={tokenId} />;
     case 'workspaces':
       return <Workspaces admin={admin} />;
     case 'workspace':
@@ -158,6 +167,7 @@ function Crumbs({ route }: { route: Route }) {
   const items: { label: string; to: string }[] = [];
   if (route.view === 'servers' || route.view === 'server') items.push({ label: 'servers', to: href('servers') });
   if (route.view === 'server') items.push({ label: route.server, to: href('servers', route.server) });
+  if (route.view === 'instance') items.push({ label: 'instance', to: href('instance') });
   if ('ws' in route) items.push({ label: route.ws, to: href('w', route.ws) });
   if ('project' in route) items.push({ label: route.project, to: href('w', route.ws, 'p', route.project) });
   if (route.view === 'environment') items.push({ label: route.env, to: href('w', route.ws, 'p', route.project, 'e', route.env) });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANY_IMAGE, blankSettingsForm, currentText, defaultDomainOf, describeSettings, settingsBody, type SettingsForm } from './env-settings';
 import type { EnvironmentSettingsView } from './types';
-import { parseBake, parseCpus, parseRate, parseSize, percent } from './units';
+import { parseBake, parseCpus, parseGrace, parseRate, parseSize, percent } from './units';
 
 const now: EnvironmentSettingsView = {
   domain: 'prod.shop.acme.localhost',
@@ -95,6 +95,8 @@ describe('units as typed', () => {
     expect(parseCpus('0')).toMatchObject({ error: { code: 'SLW_VALIDATION' } });
     expect(parseBake('45')).toEqual({ value: 45 });
     expect(parseBake('30 min')).toMatchObject({ error: { code: 'SLW_INVALID_GATE' } });
+    expect([parseGrace('0s'), parseGrace('10m'), parseGrace('1h'), parseGrace('2d'), parseGrace('90')]).toEqual([{ value: 0 }, { value: 600 }, { value: 3600 }, { value: 172800 }, { value: 90 }]);
+    expect(parseGrace('1 week')).toMatchObject({ error: { code: 'SLW_USAGE' } });
     expect(parseRate('0.5%')).toEqual({ value: 0.005 });
     expect(parseRate('0.05')).toEqual({ value: 0.05 });
     expect([percent(0.05), percent(0.005), percent(0.123)]).toEqual(['5%', '0.5%', '12.3%']);

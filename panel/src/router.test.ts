@@ -26,10 +26,11 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/runs/run_1')).toEqual({ view: 'run', ws: 'acme', id: 'run_1' });
     expect(parseRoute('/servers')).toEqual({ view: 'servers' });
     expect(parseRoute('/servers/edge-1')).toEqual({ view: 'server', server: 'edge-1' });
+    expect(parseRoute('/instance')).toEqual({ view: 'instance' });
   });
 
   it('calls anything else not found', () => {
-    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/p/shop/config/x', '/w/acme/services/cache/x', '/w/acme/registries/x', '/servers/edge-1/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x', '/w/acme/members/x']) expect(parseRoute(p).view).toBe('not-found');
+    for (const p of ['/x', '/w/acme/p', '/w/acme/p/shop/e/prod/keys', '/w/acme/p/shop/e/prod/settings/x', '/w/acme/p/shop/nope', '/w/acme/p/shop/config/x', '/w/acme/services/cache/x', '/w/acme/registries/x', '/servers/edge-1/x', '/instance/x', '/w/acme/apps/shop/upgrades', '/w/acme/apps/shop/nope/hup_1', '/w/acme/apps/shop/upgrades/hup_1/x', '/w/acme/members/x']) expect(parseRoute(p).view).toBe('not-found');
   });
 
   it('round-trips names through href', () => {

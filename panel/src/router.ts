@@ -26,6 +26,7 @@ export type Route =
   | { view: 'environment'; ws: string; project: string; env: string; tab: EnvironmentTab }
   | { view: 'deployment'; ws: string; id: string }
   | { view: 'servers' }
+  | { view: 'instance' }
   | { view: 'server'; server: string }
   | { view: 'not-found'; path: string };
 
@@ -33,6 +34,7 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
   const [w, ws, kind, a, b, c, d] = parts;
   if (parts.length === 0) return { view: 'workspaces' };
+  if (w === 'instance' && parts.length === 1) return { view: 'instance' };
   if (w === 'servers' && parts.length <= 2) return ws ? { view: 'server', server: ws } : { view: 'servers' };
   if (w !== 'w' || !ws) return { view: 'not-found', path: pathname };
   if (parts.length === 2) return { view: 'workspace', ws };

@@ -17,7 +17,8 @@ export type { Deleted } from '../../src/api/common';
 export type { CreateEnvironmentBody, CreateProjectBody, Environment, EnvironmentList, Project, ProjectList } from '../../src/api/projects';
 export type { AddMemberBody, AddedMember, CreateTokenBody, CreatedToken, Member, MemberList, MemberRemoved, SetMemberRoleBody, Token, TokenList } from '../../src/api/members';
 export type { KeyDiff, Promotion, PromotionList, PromotionPreview } from '../../src/api/promotions';
-export type { CredentialList, CredentialRemoved, Image, ImageList, RegistryCredential, RegistryPolicy } from '../../src/api/registry';
+export type { CredentialList, CredentialRemoved, GcBody, GcReport, Image, ImageList, RegistryCredential, RegistryPolicy } from '../../src/api/registry';
+export type { CreateInstanceTokenBody, CreatedInstanceToken, InstanceToken, InstanceTokenList } from '../../src/api/instance';
 export type { BuildResult, ImportResult } from '../../src/api/images';
 export type { AuditList, Release, ReleaseList } from '../../src/api/releases';
 export type { EnvironmentSecretSet, SecretList } from '../../src/api/secrets';
@@ -25,7 +26,7 @@ export type { CreateServerBody, JoinTokenInfo, ServerInfo, ServerList, ServerMet
 export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, BackupBody, BackupInfo, BackupList, CreateServiceBody, DetachBody, RemovedService, RestoreResult, ServiceBackupInfo, ServiceBackupList, ServiceDetail, ServiceInfo, ServiceList, UpgradeBody, UpgradeInfo, UpgradeResult } from '../../src/api/services';
 export type { EnvironmentSettings, EnvironmentSettingsView, SettingsChangeBody, SettingsChanged } from '../../src/api/settings';
 export type { DeployEnd, DeployLog, DeploymentChange, RuntimeEnd, RuntimeLine, ServiceChange, StreamError, UpgradeChange, WorkspaceChange as Change } from '../../src/api/streams';
-export type { CreateWorkspaceBody, Whoami, Workspace, WorkspaceList } from '../../src/api/workspaces';
+export type { CreateWorkspaceBody, Whoami, Workspace, WorkspaceList, WorkspaceUpdated } from '../../src/api/workspaces';
 export type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../src/api/pipelines';
 
 /** A deploy log line as the panel keeps it: the event's data and its sequence number (the SSE id). */

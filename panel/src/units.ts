@@ -47,6 +47,13 @@ export function parseBake(text: string): Parsed<number> {
   return { value: Number(m[1]) * (m[2] === 'm' ? 60 : 1) };
 }
 
+/** A garbage collection's grace period as `registry gc --grace` takes it: `90s`, `15m`, `1h`, `2d` or seconds → seconds. */
+export function parseGrace(text: string): Parsed<number> {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
+  if (!m) return { error: { code: 'SLW_USAGE', message: `grace '${text}' is not a duration like 90s, 15m, 1h or 2d` } };
+  return { value: Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2] ?? 's']! };
+}
+
 /** A health gate's largest error rate: `5%` or `0.05` → 0.05. */
 export function parseRate(text: string): Parsed<number> {
   const m = /^(\d+(?:\.\d+)?)(%)?$/.exec(text.trim());

@@ -8,7 +8,8 @@ import { post } from '../api';
 import type { CreateWorkspaceBody, Workspace } from '../types';
 import { NameForm } from './NameForm';
 
-const tiers = [
+/** The tiers and what each gives a project (docs/concepts.md). */
+export const tiers = [
   { tier: 'low', says: 'low: prod only' },
   { tier: 'mid', says: 'mid: dev and prod' },
   { tier: 'high', says: 'high: dev, staging, prod and custom environments' },

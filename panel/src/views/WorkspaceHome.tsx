@@ -1,7 +1,7 @@
 /**
  * A workspace: its projects (each with its environments in pipeline order), creating one and
  * deleting one (by role: developers create, admins delete), and links to its applications,
- * services, members and tokens, registry credentials, and audit log.
+ * services, members and tokens, registry credentials, and audit log; its tier, changed by owners.
  */
 import { useState } from 'react';
 import { get, path, post } from '../api';
@@ -13,11 +13,13 @@ import { useLoad } from '../ui/hooks';
 import { useWorkspace } from '../ui/workspace';
 import { DeleteDialog } from './DeleteDialog';
 import { NameForm } from './NameForm';
+import { WorkspaceTier } from './WorkspaceTier';
 
 export function WorkspaceHome({ ws }: { ws: string }) {
   const url = path('workspaces', ws, 'projects');
   const { data, error, reload } = useLoad(() => get<ProjectList>(url), ws);
-  const role = useWorkspace(ws).data?.role;
+  const workspace = useWorkspace(ws);
+  const role = workspace.data?.role;
   const [deleting, setDeleting] = useState<Project | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
   return (
@@ -84,6 +86,7 @@ export function WorkspaceHome({ ws }: { ws: string }) {
           <p className="muted small">It gets the default environments of the workspace's tier.</p>
         </NameForm>
       )}
+      <WorkspaceTier ws={ws} workspace={workspace} onChanged={reload} />
       {deleting && (
         <DeleteDialog
           kind="project"
