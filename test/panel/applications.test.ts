@@ -2,7 +2,8 @@
  * The panel's applications views in Debian's Chromium against a real `slipway server`, with a
  * real docker-registry as the upstream (skopeo pushes to it): an admin makes an upstream
  * application through the form, sees its versions classified with latest marked, pushes a new
- * tag and checks the upstream from the page, makes a project application, and forgets one in the
+ * tag and checks the upstream from the page, shows only one channel's versions (as `app versions
+ * --channel` lists them, through the API's channel query), makes a project application, and forgets one in the
  * shared confirmation once its name is typed again (Cancel keeps it; one with sites is refused
  * with SLW_HAS_SITES in the dialog); a refused form shows the API's code. An application's sites: created from the
  * page with labels (a bad label refused with its code), listed with their version, labels,
@@ -19,7 +20,7 @@ import { mediaTypes } from '../../src/core/oci.js';
 import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry, writeOciLayout, type PeerRegistry } from '../../src/registry/client/test-support/docker-registry.js';
 import { apiClient, ok } from '../support/api.js';
 import { launchBrowser, screenshot, screenshotOnFailure } from '../support/browser.js';
-import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
+import { cleanup, cli, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
 
 const ws = 'apppanel';
@@ -91,6 +92,25 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     expect(await page.locator('tr[data-version="4.0.0"]').innerText()).toMatch(/4\.0\.0\s+latest\s+major/);
   }, 120_000);
 
+  it("shows only one channel's versions, asked from the API as `app versions --channel` asks", async () => {
+    const filter = page.getByLabel('Show versions on channel');
+    const shown = () => page.locator('tr[data-version]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-version')));
+    expect(await filter.locator('option').allTextContents()).toEqual(['every channel (4)', 'rc (1)', 'stable (3)']);
+    for (const [channel, versions] of [['rc', ['3.1.0-rc.1']], ['stable', ['4.0.0', '3.0.1', '3.0.0']]] as const) {
+      const asked = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/applications/crm/versions') && new URL(r.url()).searchParams.get('channel') === channel);
+      await filter.selectOption(channel);
+      expect((await asked).status()).toBe(200);
+      await expect.poll(shown).toEqual(versions);
+      const listed = await cli(['app', 'versions', 'crm', '--channel', channel, '-w', ws, '--json'], { server: server.url, token: server.adminToken });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.json<{ versions: { version: string }[] }>().versions.map((v) => v.version)).toEqual(versions);
+    }
+    expect(await page.locator('tr[data-version="4.0.0"]').innerText()).toMatch(/4\.0\.0\s+latest/);
+    await screenshot(page, 'application-versions-channel');
+    await filter.selectOption('');
+    await expect.poll(shown).toEqual(['4.0.0', '3.1.0-rc.1', '3.0.1', '3.0.0']);
+  }, 120_000);
+
   it('makes a project application, lists both, and forgets one after its name is typed', async () => {
     await page.getByRole('link', { name: 'applications', exact: true }).click();
     await page.getByLabel('Name').fill('web-app');
@@ -122,10 +142,10 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     await page.locator('tr[data-application="crm"] a').click();
     await page.getByRole('heading', { name: 'Application crm' }).waitFor(wait);
     await page.getByText('No sites yet').waitFor(wait);
-    expect(await page.getByLabel('Version').locator('option').allTextContents()).toEqual(['the latest on its channel', '4.0.0 (latest)', '3.1.0-rc.1', '3.0.1', '3.0.0', 'none yet (do not deploy)']);
+    expect(await page.getByLabel('Version', { exact: true }).locator('option').allTextContents()).toEqual(['the latest on its channel', '4.0.0 (latest)', '3.1.0-rc.1', '3.0.1', '3.0.0', 'none yet (do not deploy)']);
     // A bad label is refused with the API's code, and nothing is made.
     await page.getByLabel('Site name').fill('acme');
-    await page.getByLabel('Version').selectOption({ label: 'none yet (do not deploy)' });
+    await page.getByLabel('Version', { exact: true }).selectOption({ label: 'none yet (do not deploy)' });
     await page.getByLabel('Labels').fill('Region=eu');
     await page.getByRole('button', { name: 'Create site' }).click();
     await page.getByText('SLW_INVALID_LABEL').waitFor(wait);
@@ -134,9 +154,9 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     await page.getByRole('status').filter({ hasText: 'Created site acme' }).waitFor(wait);
     await page.locator('tr[data-site="acme"]').waitFor(wait);
     await page.getByLabel('Site name').fill('globex');
-    await page.getByLabel('Version').selectOption({ label: 'none yet (do not deploy)' });
+    await page.getByLabel('Version', { exact: true }).selectOption({ label: 'none yet (do not deploy)' });
     await page.getByLabel('Labels').fill('region=us');
-    await page.getByLabel('Channel').fill('rc');
+    await page.getByLabel('Channel', { exact: true }).fill('rc');
     await page.getByLabel('Policy').selectOption('continuous');
     await page.getByRole('button', { name: 'Create site' }).click();
     await page.locator('tr[data-site="globex"]').waitFor(wait);
@@ -174,9 +194,9 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('applications in the panel',
     const byName = async (name: string) => (await listed()).find((s) => s.name === name);
     // Created with a maintenance window (the form kept the last channel and policy).
     await page.getByLabel('Site name').fill('initech');
-    await page.getByLabel('Version').selectOption({ label: 'none yet (do not deploy)' });
+    await page.getByLabel('Version', { exact: true }).selectOption({ label: 'none yet (do not deploy)' });
     await page.getByLabel('Labels').fill('region=eu');
-    await page.getByLabel('Channel').fill('stable');
+    await page.getByLabel('Channel', { exact: true }).fill('stable');
     await page.getByLabel('Policy').selectOption('manual');
     await page.getByLabel('Maintenance window').fill('0 2 * * sun');
     await page.getByRole('button', { name: 'Create site' }).click();

@@ -3,12 +3,14 @@
  * sites run it and, opened, their names (the first 50, then "+N more"); the sites on no version,
  * and on a tag that is not a version of the application, counted too. Counts come from the
  * server (GET …/versions/sites), so a herd of thousands is a few rows; they follow the live
- * stream's deploys of the project (at most one reload every 2 s).
+ * stream's deploys of the project (at most one reload every 2 s). A channel picked shows only its
+ * versions, as `app versions --channel C` lists them (GET …/versions?channel=C).
  */
+import { useState } from 'react';
 import { get, path } from '../api';
 import { capNames } from '../herd';
 import { href } from '../router';
-import type { ApplicationVersion, VersionSites } from '../types';
+import type { ApplicationVersion, ApplicationVersionList, VersionSites } from '../types';
 import { Badge, Digest, ErrorNote, Link, Table } from '../ui/bits';
 import { useLoad, useThrottled } from '../ui/hooks';
 import { useChanges } from '../ui/live';
@@ -17,17 +19,24 @@ const cap = 50;
 type Group = VersionSites['versions'][number];
 
 export function VersionMatrix({ ws, app, project, versions: loaded }: { ws: string; app: string; project: string | undefined; versions: ApplicationVersion[] | undefined }) {
-  const versions = loaded ?? [];
-  const url = `${path('workspaces', ws, 'applications', app)}/versions/sites`;
+  const all = loaded ?? [];
+  const [channel, setChannel] = useState('');
+  const channels = [...new Set(all.map((v) => v.channel))].sort();
+  const listUrl = `${path('workspaces', ws, 'applications', app)}/versions`;
+  // Read again when the whole list changes (a poll imported a version).
+  const ofChannel = useLoad(() => (channel ? get<ApplicationVersionList>(listUrl, { channel }) : Promise.resolve(undefined)), `${listUrl}?channel=${channel}&of=${all.map((v) => v.version).join(',')}`);
+  const versions = channel ? (ofChannel.data?.versions ?? []) : all;
+  const url = `${listUrl}/sites`;
   const counts = useLoad(() => get<VersionSites>(url, { names: cap }), url);
   const reload = useThrottled(counts.reload, 2000);
   useChanges(reload, (c) => c.kind === 'deployment' && c.project === project && c.status === 'succeeded');
   const groups = new Map((counts.data?.versions ?? []).map((g) => [g.version, g]));
-  const known = new Set(versions.map((v) => v.version));
-  const others = (counts.data?.versions ?? []).filter((g) => g.version !== null && !known.has(g.version));
-  const none = groups.get(null);
+  const known = new Set(all.map((v) => v.version));
+  // The rows without a channel (not a version, none yet) only when every channel is shown.
+  const others = channel ? [] : (counts.data?.versions ?? []).filter((g) => g.version !== null && !known.has(g.version));
+  const none = channel ? undefined : groups.get(null);
   const total = counts.data?.total;
-  const latest = versions.find((v) => v.latest);
+  const latest = all.find((v) => v.latest);
   const onLatest = latest ? (groups.get(latest.version)?.sites ?? 0) : 0;
   const sitesCell = (g: Group | undefined, what: string) => <SitesCell ws={ws} project={project} group={g} what={what} />;
   // The section has no accessible name: "Version" is the site form's label, and stays the only one.
@@ -42,9 +51,24 @@ export function VersionMatrix({ ws, app, project, versions: loaded }: { ws: stri
           {none ? `, ${none.sites} on none yet` : ''}.
         </p>
       )}
-      {loaded && versions.length === 0 && <p className="muted">No versions yet: semver tags such as 1.4.2 are versions; other tags are builds.</p>}
+      {loaded && all.length === 0 && <p className="muted">No versions yet: semver tags such as 1.4.2 are versions; other tags are builds.</p>}
+      {all.length > 0 && (
+        <p className="inline-form channel-filter">
+          <span aria-hidden="true">Show</span>
+          <select value={channel} onChange={(e) => setChannel(e.target.value)} aria-label="Show versions on channel">
+            <option value="">every channel ({all.length})</option>
+            {channels.map((c) => (
+              <option key={c} value={c}>
+                {c} ({all.filter((v) => v.channel === c).length})
+              </option>
+            ))}
+          </select>
+          {channel && ofChannel.loading && <span className="muted">reading the {channel} versions…</span>}
+        </p>
+      )}
+      <ErrorNote error={ofChannel.error} />
       {(versions.length > 0 || others.length > 0 || none) && (
-        <Table caption={`Versions of ${app}, highest first, with the sites on each`} columns={['Version', 'Class', 'Channel', 'Digest', 'Sites', 'Seen']}>
+        <Table caption={`Versions of ${app}${channel ? ` on channel ${channel}` : ''}, highest first, with the sites on each`} columns={['Version', 'Class', 'Channel', 'Digest', 'Sites', 'Seen']}>
           {versions.map((v) => (
             <tr key={v.version} data-version={v.version}>
               <td>
