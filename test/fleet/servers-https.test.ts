@@ -7,7 +7,8 @@
  *
  * Checked: the domain's certificate comes from the ACME CA and the client verifies it; HTTP
  * redirects to HTTPS; a private name on host 2 gets `tls internal` from that edge's own CA;
- * `slipway env show` shows each certificate; a rolling deploy behind HTTPS loses no request.
+ * `slipway env show` shows each certificate, and so does the environment's Settings tab in the panel
+ * (Debian's Chromium); a rolling deploy behind HTTPS loses no request.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -18,6 +19,7 @@ import { CaddyAdmin } from '../../src/edge/caddy-admin.js';
 import { adminSocketOf } from '../../src/edge/caddy-supervisor.js';
 import { plainGet, secureGet } from '../../src/edge/test-support/http.js';
 import { TEST_ACME_ISSUER, startAcmeCa, type AcmeCa } from '../support/acme-ca.js';
+import { launchBrowser, screenshot, signIn } from '../support/browser.js';
 import { deployWorld, type DeployWorld } from '../support/deploy.js';
 import { addHostsLines } from '../support/etc-hosts.js';
 import { createTestHosts, type TestHosts } from '../support/hosts.js';
@@ -158,6 +160,28 @@ describe("HTTPS on servers' edges", () => {
     expect((await plainGet(`${h2.address}:80`, domain)).status).toBe(404);
     await expect(secureGet(`${h2.address}:443`, domain, ca.rootPem)).rejects.toThrow();
   }, 300_000);
+
+  it("the panel's Settings tab shows each environment's certificate as env show does: server, state, source, issuer, expiry, error", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+      for (const [env, host] of [['dev', hosts.hosts[0]!], ['staging', hosts.hosts[1]!]] as const) {
+        const [cert] = await certificates(env);
+        await signIn(page, `${w.server.url}/w/${w.ws}/p/shop/e/${env}/settings`, w.server.adminToken);
+        const row = page.getByRole('region', { name: 'Certificates' }).locator(`tr[data-certificate="${host.name}"]`);
+        await row.waitFor({ timeout: 60_000 });
+        const text = await row.innerText();
+        expect(cert?.state).toBe('valid');
+        for (const part of [cert!.domain, host.name, 'valid', cert!.issuer!, cert!.notAfter!, 'none']) expect(text).toContain(part);
+        expect(text).toContain(cert!.source === 'acme' ? 'ACME' : 'internal');
+        expect(await page.getByRole('region', { name: 'Certificates' }).locator('tr[data-certificate]').count()).toBe(1);
+        await screenshot(page, `fleet-certificates-${env}`);
+        await page.evaluate('sessionStorage.clear()');
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('a rolling deploy behind HTTPS loses no request', async () => {
     const h1 = hosts.hosts[0]!;

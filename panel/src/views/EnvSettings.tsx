@@ -4,7 +4,8 @@
  * said before it is). The API's refusal (a bad domain, one taken, SLW_FORBIDDEN for protection
  * settings) is shown with its code and nothing is changed; after a save the page says what
  * happened (a scaling or a move with its live log) and reads the settings again. A custom domain
- * and the memory and CPU limits go back to their defaults (null) with a checkbox.
+ * and the memory and CPU limits go back to their defaults (null) with a checkbox. Below the form,
+ * the certificates of its domain on the servers it runs on, as `env show` lists them.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, get, patch, path } from '../api';
@@ -13,6 +14,7 @@ import type { EnvironmentList, EnvironmentSettingsView, SettingsChanged, Workspa
 import { ErrorNote, Loading } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 import { useChanges } from '../ui/live';
+import { EnvCertificates } from './EnvCertificates';
 import { EnvProtectionFields } from './EnvProtectionFields';
 import { EnvPlacementFields, EnvRuntimeFields } from './EnvRuntimeFields';
 import { SettingsSaved, type Saved } from './SettingsSaved';
@@ -60,27 +62,30 @@ export function EnvSettings({ ws, project, env }: { ws: string; project: string;
   };
   const others = (envs.data?.environments ?? []).map((e) => e.name).filter((n) => n !== env);
   return (
-    <form className="form settings" aria-label={`Settings of ${env}`} onSubmit={(e) => void save(e)} autoComplete="off">
-      <p className="muted">
-        Each field shows what the setting is now; leave it empty to keep it. A new replica count or placement applies to the running release at once, the rest at its next release (a deploy, promotion, config change or rollback).
-      </p>
-      {viewer && <p className="note">Your role here is viewer: you can read these settings, not change them.</p>}
-      <EnvRuntimeFields form={form} now={now} set={set} disabled={viewer} resettable={{ defaultDomain: s.domain === ownDefault ? null : ownDefault, memoryLimit: s.memoryBytes !== null, cpuLimit: s.nanoCpus !== null }} />
-      <EnvProtectionFields form={form} now={now} set={set} role={role} upstreams={others} hasPipelineGate={s.gatePipeline !== null} hasHealthGate={s.gateHealth !== null} />
-      <EnvPlacementFields form={form} now={now} set={set} disabled={viewer} />
-      <p className="muted" role="status" data-changes="">
-        {changes.length > 0 ? `To save: ${changes.join('; ')}.` : typed && 'body' in built ? 'Nothing differs from the settings now.' : !typed ? 'Nothing changed yet.' : ''}
-      </p>
-      <ErrorNote error={refused ?? action.error} />
-      <div className="actions">
-        <button type="submit" disabled={action.busy || viewer || ('body' in built && changes.length === 0)}>
-          {action.busy ? 'Saving…' : 'Save settings'}
-        </button>
-        <button type="button" className="ghost" disabled={action.busy || !typed} onClick={() => (setForm(blankSettingsForm), setRefused(null), action.clear())}>
-          Clear
-        </button>
-      </div>
-      <SettingsSaved ws={ws} env={env} saved={saved} />
-    </form>
+    <>
+      <form className="form settings" aria-label={`Settings of ${env}`} onSubmit={(e) => void save(e)} autoComplete="off">
+        <p className="muted">
+          Each field shows what the setting is now; leave it empty to keep it. A new replica count or placement applies to the running release at once, the rest at its next release (a deploy, promotion, config change or rollback).
+        </p>
+        {viewer && <p className="note">Your role here is viewer: you can read these settings, not change them.</p>}
+        <EnvRuntimeFields form={form} now={now} set={set} disabled={viewer} resettable={{ defaultDomain: s.domain === ownDefault ? null : ownDefault, memoryLimit: s.memoryBytes !== null, cpuLimit: s.nanoCpus !== null }} />
+        <EnvProtectionFields form={form} now={now} set={set} role={role} upstreams={others} hasPipelineGate={s.gatePipeline !== null} hasHealthGate={s.gateHealth !== null} />
+        <EnvPlacementFields form={form} now={now} set={set} disabled={viewer} />
+        <p className="muted" role="status" data-changes="">
+          {changes.length > 0 ? `To save: ${changes.join('; ')}.` : typed && 'body' in built ? 'Nothing differs from the settings now.' : !typed ? 'Nothing changed yet.' : ''}
+        </p>
+        <ErrorNote error={refused ?? action.error} />
+        <div className="actions">
+          <button type="submit" disabled={action.busy || viewer || ('body' in built && changes.length === 0)}>
+            {action.busy ? 'Saving…' : 'Save settings'}
+          </button>
+          <button type="button" className="ghost" disabled={action.busy || !typed} onClick={() => (setForm(blankSettingsForm), setRefused(null), action.clear())}>
+            Clear
+          </button>
+        </div>
+        <SettingsSaved ws={ws} env={env} saved={saved} />
+      </form>
+      <EnvCertificates target={s.target} certificates={s.certificates} />
+    </>
   );
 }
