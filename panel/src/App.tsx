@@ -1,6 +1,6 @@
 /**
  * The panel's shell: sign-in when no token is held, else the header (where you are, live-update
- * state, who you are, sign out) and the view the path names.
+ * state, who you are and the token in use, sign out) and the view the path names.
  */
 import { lazy, Suspense, useState } from 'react';
 import { get } from './api';
@@ -17,6 +17,7 @@ import { Pipeline } from './views/Pipeline';
 import { Environment } from './views/Environment';
 import { DeployLog } from './views/DeployLog';
 import { AdminsOnly } from './views/AdminsOnly';
+import { WhoAmI } from './views/WhoAmI';
 
 // The views a first visit rarely needs load when first opened (their own chunks), so the first page loads less.
 const Images = lazy(() => import('./views/Images').then((m) => ({ default: m.Images })));
@@ -83,7 +84,7 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut(): void }) {
             </>
           )}
           {ws && <LiveDot />}
-          {me.data && <span className="email">{me.data.user.email}</span>}
+          {me.data && <WhoAmI me={me.data} />}
           <button type="button" className="ghost" onClick={onSignOut}>
             Sign out
           </button>

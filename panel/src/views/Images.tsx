@@ -54,7 +54,7 @@ export function Images({ ws, project }: { ws: string; project: string }) {
       <BuildArtifact projectUrl={projectUrl} onBuilt={images.reload} />
       <ImportImage ws={ws} projectUrl={projectUrl} onImported={images.reload} />
       <RegistryPolicy projectUrl={projectUrl} />
-      {deploying && described.data && <DeployDialog ws={ws} base={projectUrl} image={deploying} environments={described.data.environments} onClose={() => setDeploying(null)} />}
+      {deploying && described.data && <DeployDialog ws={ws} project={project} base={projectUrl} image={deploying} environments={described.data.environments} onClose={() => setDeploying(null)} />}
     </section>
   );
 }
