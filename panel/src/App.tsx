@@ -33,6 +33,7 @@ const HerdUpgrade = lazy(() => import('./views/HerdUpgrade').then((m) => ({ defa
 const Service = lazy(() => import('./views/Service').then((m) => ({ default: m.Service })));
 const Servers = lazy(() => import('./views/Servers').then((m) => ({ default: m.Servers })));
 const Server = lazy(() => import('./views/Server').then((m) => ({ default: m.Server })));
+const WorkspaceServers = lazy(() => import('./views/WorkspaceServers').then((m) => ({ default: m.WorkspaceServers })));
 const Instance = lazy(() => import('./views/Instance').then((m) => ({ default: m.Instance })));
 const Members = lazy(() => import('./views/Members').then((m) => ({ default: m.Members })));
 
@@ -115,6 +116,10 @@ function View({ route, admin, tokenId }: { route: Route; admin: boolean; tokenId
       return admin ? <Servers /> : <AdminsOnly />;
     case 'server':
       return admin ? <Server name={route.server} /> : <AdminsOnly />;
+    case 'ws-servers':
+      return <WorkspaceServers ws={route.ws} />;
+    case 'ws-server':
+      return <WorkspaceServers ws={route.ws} server={route.server} />;
     case 'instance':
       // Not gated here: a token that may not manage the instance gets the API's own refusal.
       return <Instance admin={admin} tokenId={tokenId} />;
@@ -178,6 +183,8 @@ function Crumbs({ route }: { route: Route }) {
   if (route.view === 'run') items.push({ label: `run ${route.id}`, to: href('w', route.ws, 'runs', route.id) });
   if (route.view === 'registries') items.push({ label: 'registry credentials', to: href('w', route.ws, 'registries') });
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });
+  if (route.view === 'ws-servers' || route.view === 'ws-server') items.push({ label: 'dedicated servers', to: href('w', route.ws, 'servers') });
+  if (route.view === 'ws-server') items.push({ label: route.server, to: href('w', route.ws, 'servers', route.server) });
   if (route.view === 'members') items.push({ label: 'members & tokens', to: href('w', route.ws, 'members') });
   if (route.view === 'services' || route.view === 'service') items.push({ label: 'services', to: href('w', route.ws, 'services') });
   if (route.view === 'service') items.push({ label: route.service, to: href('w', route.ws, 'services', route.service) });

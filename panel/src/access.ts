@@ -18,6 +18,9 @@ export const mayCreate = (role: Role | undefined): boolean => role !== undefined
 /** Deleting projects and environments, managing members and tokens: admins and owners. */
 export const mayManage = (role: Role | undefined): boolean => role !== undefined && rank[role] >= rank.admin;
 
+/** A workspace's dedicated servers (`server add -w`, and managing them): owners only. */
+export const mayOwn = (role: Role | undefined): boolean => role === 'owner';
+
 const units: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /**

@@ -27,6 +27,8 @@ describe('parseRoute', () => {
     expect(parseRoute('/servers')).toEqual({ view: 'servers' });
     expect(parseRoute('/servers/edge-1')).toEqual({ view: 'server', server: 'edge-1' });
     expect(parseRoute('/instance')).toEqual({ view: 'instance' });
+    expect(parseRoute('/w/acme/servers')).toEqual({ view: 'ws-servers', ws: 'acme' });
+    expect(parseRoute('/w/acme/servers/edge-1')).toEqual({ view: 'ws-server', ws: 'acme', server: 'edge-1' });
   });
 
   it('calls anything else not found', () => {

@@ -14,6 +14,8 @@ export type Route =
   | { view: 'members'; ws: string }
   | { view: 'services'; ws: string }
   | { view: 'registries'; ws: string }
+  | { view: 'ws-servers'; ws: string }
+  | { view: 'ws-server'; ws: string; server: string }
   | { view: 'service'; ws: string; service: string }
   | { view: 'applications'; ws: string }
   | { view: 'application'; ws: string; app: string }
@@ -42,6 +44,8 @@ export function parseRoute(pathname: string): Route {
   if (kind === 'members' && parts.length === 3) return { view: 'members', ws };
   if (kind === 'services' && parts.length === 3) return { view: 'services', ws };
   if (kind === 'registries' && parts.length === 3) return { view: 'registries', ws };
+  if (kind === 'servers' && parts.length === 3) return { view: 'ws-servers', ws };
+  if (kind === 'servers' && a && parts.length === 4) return { view: 'ws-server', ws, server: a };
   if (kind === 'services' && a && parts.length === 4) return { view: 'service', ws, service: a };
   if (kind === 'apps' && parts.length === 3) return { view: 'applications', ws };
   if (kind === 'apps' && a && parts.length === 4) return { view: 'application', ws, app: a };

@@ -1,7 +1,7 @@
 /**
- * Adding a server: a name, optional labels, how long its join token lasts, and optionally the
- * workspace it is dedicated to (`server add -w`: only that workspace's environments run there);
- * the answer's join token is shown once.
+ * Adding a server: a name, optional labels, how long its join token lasts, and the workspace it
+ * is dedicated to (`server add -w`: only that workspace's environments run there) — picked by an
+ * instance admin, fixed on a workspace's page (its owners'); the answer's join token is shown once.
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError, get, post } from '../api';
@@ -12,12 +12,13 @@ import { useAction, useLoad } from '../ui/hooks';
 import { JoinToken } from './JoinToken';
 import { TtlSelect } from './ServerBits';
 
-export function AddServer({ onAdded }: { onAdded(): void }) {
+/** `workspace`: the workspace whose page this is (the server is dedicated to it); absent: the instance admin's form, which picks one or none. */
+export function AddServer({ onAdded, workspace: fixed }: { onAdded(): void; workspace?: string }) {
   const [name, setName] = useState('');
   const [labels, setLabels] = useState('');
   const [ttl, setTtl] = useState(1800);
-  const [workspace, setWorkspace] = useState('');
-  const workspaces = useLoad(() => get<WorkspaceList>('workspaces'), 'workspaces');
+  const [picked, setPicked] = useState('');
+  const workspace = fixed ?? picked;
   const [invalid, setInvalid] = useState<ApiError | null>(null);
   const [token, setToken] = useState<JoinTokenInfo | null>(null);
   const action = useAction();
@@ -32,7 +33,7 @@ export function AddServer({ onAdded }: { onAdded(): void }) {
     if (!r) return;
     setName('');
     setLabels('');
-    setWorkspace('');
+    setPicked('');
     setToken(r);
     onAdded();
   };
@@ -55,23 +56,31 @@ export function AddServer({ onAdded }: { onAdded(): void }) {
             <label htmlFor="server-ttl">Join token valid for</label>
             <TtlSelect id="server-ttl" value={ttl} onChange={setTtl} />
           </div>
-          <div>
-            <label htmlFor="server-workspace">Dedicated to</label>
-            <select id="server-workspace" value={workspace} onChange={(e) => setWorkspace(e.target.value)}>
-              <option value="">the whole instance</option>
-              {workspaces.data?.workspaces.map((w) => (
-                <option key={w.name} value={w.name}>
-                  workspace {w.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          {!fixed && <WorkspacePick value={picked} onChange={setPicked} />}
         </div>
+        {fixed && <p className="muted small">Dedicated to workspace {fixed}: only its environments run there, and its owners manage it.</p>}
         <ErrorNote error={invalid ?? action.error} />
         <button type="submit" disabled={action.busy || name.trim() === ''}>
           {action.busy ? 'Adding…' : 'Add server'}
         </button>
       </form>
     </>
+  );
+}
+
+function WorkspacePick({ value, onChange }: { value: string; onChange(ws: string): void }) {
+  const workspaces = useLoad(() => get<WorkspaceList>('workspaces'), 'workspaces');
+  return (
+    <div>
+      <label htmlFor="server-workspace">Dedicated to</label>
+      <select id="server-workspace" value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">the whole instance</option>
+        {workspaces.data?.workspaces.map((w) => (
+          <option key={w.name} value={w.name}>
+            workspace {w.name}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }

@@ -1,13 +1,17 @@
-/** One server (instance admins): its state and details, what its agent last reported, the last hour's charts, and the admin's actions. */
+/**
+ * One server (an instance admin's, or a workspace's dedicated one on that workspace's page): its
+ * state and details, what its agent last reported, the last hour's charts, and, for who manages
+ * it, the actions.
+ */
 import type { ReactNode } from 'react';
 import { get, path } from '../api';
 import { relative } from '../format';
-import { href, navigate } from '../router';
+import { navigate } from '../router';
 import type { ServerInfo } from '../types';
 import { ErrorNote, Loading } from '../ui/bits';
 import { useLoad, usePoll } from '../ui/hooks';
 import { ServerActions } from './ServerActions';
-import { containersText, cpuText, diskText, labelsText, memoryText, ServerState } from './ServerBits';
+import { containersText, cpuText, diskText, labelsText, memoryText, ServerState, serversHref } from './ServerBits';
 import { ServerCharts } from './ServerCharts';
 import { serversPollMs } from './Servers';
 
@@ -20,7 +24,8 @@ const when = (iso: string | null, suffix: ReactNode = null) =>
     '—'
   );
 
-export function Server({ name }: { name: string }) {
+/** `ws`: shown on a workspace's pages (back there when removed); `manage`: whether to offer the actions. */
+export function Server({ name, ws, manage = true }: { name: string; ws?: string; manage?: boolean }) {
   const url = path('servers', name);
   const server = useLoad(() => get<ServerInfo>(url), url);
   usePoll(server.reload, true, serversPollMs);
@@ -33,7 +38,7 @@ export function Server({ name }: { name: string }) {
           Server {name} {s && <ServerState state={s.state} />}
         </h1>
       </div>
-      {s && <ServerActions server={s} onChanged={server.reload} onRemoved={() => navigate(href('servers'))} />}
+      {s && manage && <ServerActions server={s} onChanged={server.reload} onRemoved={() => navigate(serversHref(ws))} />}
       <ErrorNote error={server.error} />
       {!s && !server.error && <Loading what="the server" />}
       {s && (

@@ -1,7 +1,15 @@
-/** Pieces the servers' list and page share: the state badge, the metrics as words, labels, token lifetimes. */
+/**
+ * Pieces the servers' list and page share: where they live (the instance's, or one workspace's
+ * dedicated servers), the state badge, the metrics as words, labels, token lifetimes.
+ */
 import { formatBytes } from '../format';
+import { href } from '../router';
 import type { ServerInfo, ServerMetrics } from '../types';
 import { Badge, type Tone } from '../ui/bits';
+
+/** The servers' list: the instance's (`/servers`), or a workspace's dedicated ones (`/w/WS/servers`). */
+export const serversHref = (ws?: string) => (ws ? href('w', ws, 'servers') : href('servers'));
+export const serverHref = (name: string, ws?: string) => (ws ? href('w', ws, 'servers', name) : href('servers', name));
 
 const stateTones: Record<ServerInfo['state'], Tone> = { pending: 'info', connected: 'ok', unreachable: 'warn', revoked: 'bad' };
 const stateHints: Record<ServerInfo['state'], string> = {

@@ -1,11 +1,12 @@
 /**
  * A workspace: its projects (each with its environments in pipeline order), creating one and
  * deleting one (by role: developers create, admins delete), and links to its applications,
- * services, members and tokens, registry credentials, and audit log; its tier, changed by owners.
+ * services, members and tokens, registry credentials, and audit log (and, for owners, its dedicated
+ * servers); its tier, changed by owners.
  */
 import { useState } from 'react';
 import { get, path, post } from '../api';
-import { mayCreate, mayManage } from '../access';
+import { mayCreate, mayManage, mayOwn } from '../access';
 import { href } from '../router';
 import type { Project, ProjectList } from '../types';
 import { ErrorNote, Link, Loading } from '../ui/bits';
@@ -42,6 +43,11 @@ export function WorkspaceHome({ ws }: { ws: string }) {
           <Link to={href('w', ws, 'audit')} className="button ghost">
             Audit log
           </Link>
+          {mayOwn(role) && (
+            <Link to={href('w', ws, 'servers')} className="button ghost">
+              Dedicated servers
+            </Link>
+          )}
         </span>
       </div>
       <h2>Projects</h2>
