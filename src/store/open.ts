@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { SlipwayError } from '../core/errors.js';
 import { migrationProvider } from './migrations/index.js';
+import { openNotifyChannel, type ChannelListener, type ChannelOptions, type NotifyChannel } from './notify.js';
 import type { Database, Db } from './schema.js';
 
 /** Where the store lives. */
@@ -19,6 +20,11 @@ export interface Store {
   engine: StoreLocation['engine'];
   /** A description safe to log (no password). */
   description: string;
+  /**
+   * Opens a notification channel between the processes of this store (PostgreSQL LISTEN/NOTIFY,
+   * src/store/notify.ts); absent on SQLite, where one process owns the store. Closed with the store.
+   */
+  channel?(name: string, listener: ChannelListener, options?: ChannelOptions): NotifyChannel;
   close(): Promise<void>;
 }
 
@@ -71,7 +77,29 @@ async function openPostgres(url: string): Promise<Store> {
     throw new SlipwayError('SLW_STORE_UNAVAILABLE', `cannot connect to ${description}: ${(error as Error).message}; check --database-url`, { cause: error });
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', description, close: () => db.destroy() };
+  const channels = new Set<NotifyChannel>();
+  return {
+    db,
+    engine: 'postgres',
+    description,
+    channel: (name, listener, options) => {
+      const c = openNotifyChannel(url, db, name, listener, options);
+      channels.add(c);
+      return {
+        publish: (payload) => c.publish(payload),
+        listenerPid: () => c.listenerPid(),
+        close: async () => {
+          channels.delete(c);
+          await c.close();
+        },
+      };
+    },
+    close: async () => {
+      await Promise.all([...channels].map((c) => c.close()));
+      channels.clear();
+      await db.destroy();
+    },
+  };
 }
 
 async function migrate(db: Db): Promise<void> {
