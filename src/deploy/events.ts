@@ -3,7 +3,9 @@
  * so followers wake up at once instead of polling. Also the workspace change signal: every state
  * change of a deployment or promotion (and herd upgrades' changes, src/herds/changes.ts),
  * announced after it is stored, for the workspace's change stream (not stored: a client
- * refetches what it shows when it (re)connects).
+ * refetches what it shows when it (re)connects). On PostgreSQL each announcement also goes to
+ * the other control planes of the store, which deliver it to their followers
+ * (src/deploy/change-relay.ts).
  *
  * @module
  */
@@ -38,14 +40,48 @@ workspaceChanges.setMaxListeners(0);
 export const deploymentsEnded = new EventEmitter();
 deploymentsEnded.setMaxListeners(0);
 
-/** Tells the workspace's followers about a change already stored; a follower's failure never fails the caller. */
+/** Something that carries this process's announcements further (src/deploy/change-relay.ts: to the other control planes). */
+export type ChangeOutlet = (workspaceId: string, change: WorkspaceChange) => void;
+const outlets = new Set<ChangeOutlet>();
+
+/** Adds an outlet for every later announcement of this process; returns its removal. */
+export function addChangeOutlet(outlet: ChangeOutlet): () => void {
+  outlets.add(outlet);
+  return () => void outlets.delete(outlet);
+}
+
+/** Tells the workspace's followers about a change already stored (and the outlets: other processes' followers); a follower's failure never fails the caller. */
 export function announceChange(workspaceId: string, change: AnnouncedChange): void {
+  const full = { ...change, at: nowIso() } as WorkspaceChange;
+  deliverChange(workspaceId, full);
+  for (const outlet of outlets) {
+    try {
+      outlet(workspaceId, full);
+    } catch {
+      // An outlet reports its own failures.
+    }
+  }
+}
+
+/** Gives a change to this process's followers only: one announced here, or relayed from another process. */
+export function deliverChange(workspaceId: string, change: WorkspaceChange): void {
+  if (workspaceId === 'error') return;
   try {
     if (change.kind === 'deployment' && (change.status === 'succeeded' || change.status === 'failed' || change.status === 'cancelled')) deploymentsEnded.emit('ended', change.id);
-    workspaceChanges.emit(workspaceId, { ...change, at: nowIso() } satisfies WorkspaceChange);
+    workspaceChanges.emit(workspaceId, change);
   } catch {
     // A follower that cannot write has gone away; it removes itself when its stream closes.
   }
+}
+
+/**
+ * Tells this process's followers of `workspaceIds` (default: every workspace followed here) that
+ * changes may have been missed (`kind: resync`): they read again what they show.
+ */
+export function announceResync(workspaceIds?: Iterable<string>): void {
+  // Followers (events.on) listen to 'error' too: never an id, never emitted here.
+  const ids = workspaceIds ?? workspaceChanges.eventNames().filter((n): n is string => typeof n === 'string' && n !== 'error');
+  for (const id of ids) deliverChange(id, { kind: 'resync', at: nowIso() });
 }
 
 /**

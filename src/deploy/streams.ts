@@ -116,7 +116,8 @@ let changeSeq = 0;
 /**
  * A workspace's changes: `change` events with a {@link WorkspaceChange} for every deployment or
  * promotion that changes state, for herd upgrades that change (coalesced, src/herds/changes.ts)
- * and for services that change (src/services/changes.ts),
+ * and for services that change (src/services/changes.ts), whichever control plane of a PostgreSQL
+ * store announced it (src/deploy/change-relay.ts; `resync` when some may have been missed),
  * live only (a client refetches what it shows when it connects or reconnects, so nothing is
  * replayed). Never ends by itself.
  */

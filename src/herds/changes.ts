@@ -5,8 +5,8 @@
  * most one announcement every 250 ms (a 30-site upgrade moves a site every few milliseconds at
  * times; a reader refetches the upgrade on each, and four a second is live enough to watch),
  * and the one after the last signal reads the state the upgrade ended in, so the final state is
- * always announced — once. In-process, like the stream: the server that stores a change
- * announces it.
+ * always announced — once. The server that stores a change announces it (on PostgreSQL it is
+ * relayed to the other control planes' streams: src/deploy/change-relay.ts).
  *
  * @module
  */

@@ -16,6 +16,7 @@ import { ServiceHostPolicy } from '../services/host-policy.js';
 import { startServicesRuntime } from '../services/runtime.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import { openStore, type Store } from '../store/open.js';
+import { changeChannelName, startChangeRelay, type ChangeRelay } from '../deploy/change-relay.js';
 import type { Db } from '../store/schema.js';
 import { bootstrapFirstAdmin } from '../tenancy/bootstrap.js';
 import { buildApp } from './app.js';
@@ -90,12 +91,19 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lock = lockDataDir(options.dataDir);
   let store: Store | undefined;
+  let relay: ChangeRelay | undefined;
   try {
     const keyFile = options.masterKeyFile ?? join(options.dataDir, 'master.key');
     const loaded = loadMasterKey(keyFile, { create: options.masterKeyFile === undefined });
     if (loaded.created) logger.info({ file: keyFile }, 'created master key (back it up: secrets cannot be read without it)');
     store = await openStore(options.databaseUrl ? { engine: 'postgres', url: options.databaseUrl } : { engine: 'sqlite', file: join(options.dataDir, 'slipway.db') });
     logger.info({ store: store.description }, 'store ready');
+    // On PostgreSQL the workspace change stream spans the control planes of the store (ADR 0018).
+    const channel = store.channel?.bind(store);
+    if (channel) {
+      relay = startChangeRelay((listener) => channel(changeChannelName, listener), logger);
+      await relay.ready;
+    }
     // A master key rotation that stopped between its commit and the key swap is finished here.
     const settled = await recoverKeyRotation(options.dataDir, keyFile, store.db);
     if (settled === 'finished') logger.warn({ file: keyFile }, `finished an interrupted master key rotation: ${keyFile} now holds the new key (back it up)`);
@@ -263,11 +271,13 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
         // Event streams end as the app closes (its preClose hook); the deploy's last changes are out by now.
         await app.close();
         egress.close();
+        await relay?.close();
         await openStoreRef.close();
         lock.release();
       },
     };
   } catch (error) {
+    await relay?.close();
     await store?.close();
     lock.release();
     throw error;

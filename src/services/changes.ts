@@ -2,8 +2,8 @@
  * Services on the workspace change stream (`kind: service`): each change is announced once it is
  * stored (after its transaction commits), with the service's name, what happened and, for an
  * attachment or a backup, the project and environment of the attachment — what a view needs to
- * decide whether to read again. In-process, like the stream: the server that stores a change
- * announces it. Nothing here fires in bursts (one announcement per request, per attachment the
+ * decide whether to read again. The server that stores a change announces it (on PostgreSQL it is
+ * relayed to the other control planes' streams: src/deploy/change-relay.ts). Nothing here fires in bursts (one announcement per request, per attachment the
  * sweep finishes or an environment's deletion marks detaching, per backup an upgrade takes, per
  * health transition the health watch sees every 5 s), so nothing is coalesced.
  *

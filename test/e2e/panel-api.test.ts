@@ -39,7 +39,7 @@ async function ranRelease(project: string, environment: string, trigger: Release
 }
 
 const changes = (events: SseEvent[]) => events.filter((e) => e.event === 'change').map((e) => JSON.parse(e.data ?? '{}') as WorkspaceChange);
-const statusesOf = (events: SseEvent[], id: string) => changes(events).filter((c) => 'id' in c && c.id === id).map((c) => c.status);
+const statusesOf = (events: SseEvent[], id: string) => changes(events).filter((c) => 'id' in c && c.id === id).map((c) => ('status' in c ? c.status : undefined));
 
 beforeAll(async () => {
   srv = await startInProcessServer();
