@@ -55,4 +55,18 @@ describe('the change hub of the panel', () => {
     expect(heard).toEqual([]);
     expect(hub.size).toBe(0);
   });
+
+  it('makes every view read again on a resync (the server missed changes of other control planes), while its own stream stayed open', () => {
+    const hub = new ChangeHub<string>();
+    const server = { value: 'v1' };
+    hub.state('open');
+    const a = view(hub, server);
+    const b = view(hub, server);
+    // Changed through another control plane while this server's link to them was down: on no stream.
+    server.value = 'v2';
+    expect([a.shown, b.shown]).toEqual(['v1', 'v1']);
+    hub.resync();
+    expect([a.shown, b.shown]).toEqual(['v2', 'v2']);
+    expect([a.heard, b.heard]).toEqual([[null], [null]]);
+  });
 });

@@ -116,7 +116,8 @@ export interface ChangeWaiter {
 
 /**
  * Follows the workspace change stream at `path` for the changes `wanted` picks, for a command
- * that reads something again whenever it changed and on a timer besides. Opened before the
+ * that reads something again whenever it changed (or the server says it may have missed
+ * changes: `resync`) and on a timer besides. Opened before the
  * first read, so a change between that read and the stream is not missed. When the stream
  * cannot be opened, `next` only waits out its time.
  */
@@ -124,7 +125,9 @@ export async function changeWaiter(client: ApiClient, path: string, wanted: (cha
   let changed = false;
   let wake: (() => void) | undefined;
   const watch = await watchChanges(client, path, (c) => {
-    if (!wanted(c)) return;
+    // resync: the server may have missed changes (its link to the other control planes of a
+    // PostgreSQL store dropped and is back), wanted ones among them: read again.
+    if (c.kind !== 'resync' && !wanted(c)) return;
     changed = true;
     wake?.();
   }).catch(() => null);

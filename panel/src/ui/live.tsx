@@ -5,7 +5,8 @@
  * attached, detached — also when the server's sweep finished a detach —, backed up, upgraded…),
  * so they refetch what they show without a reload. Each time the stream opens (the first time too:
  * a view loaded before it was open may have missed a change) every subscriber refetches
- * (../live-hub.ts).
+ * (../live-hub.ts), and so does every subscriber when the server says it may have missed changes
+ * (`resync`). Changes made through any control plane of a PostgreSQL store come on this stream.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { path } from '../api';
@@ -29,7 +30,11 @@ export function LiveProvider({ ws, children }: { ws: string; children: ReactNode
     () =>
       follow(path('workspaces', ws, 'events'), {
         onEvent: (event) => {
-          if (event.type === 'change') hub.change(JSON.parse(event.data) as Change);
+          if (event.type !== 'change') return;
+          const change = JSON.parse(event.data) as Change;
+          // The server may have missed changes of other control planes: every view reads again.
+          if (change.kind === 'resync') hub.resync();
+          else hub.change(change);
         },
         onState: (s) => {
           setState(s);

@@ -56,8 +56,9 @@ const finished = (u: HerdUpgrade) => u.finishedAt !== null;
 
 /**
  * Reads the upgrade again whenever the workspace change stream says it changed (at most about
- * four times a second), and every 5 s besides (a change made through another server is not on
- * this server's stream); every second when the stream could not be opened or has closed.
+ * four times a second) or says it may have missed changes (`resync`), and every 5 s besides (a
+ * change the servers could not relay to each other, e.g. while the store was unreachable, is on
+ * no stream); every second when the stream could not be opened or has closed.
  */
 async function follow(ctx: Ctx, id: string): Promise<HerdUpgrade> {
   const watch = await changeWaiter(ctx.client, apiPath('workspaces', required(ctx, 'workspace'), 'events'), (c) => c.kind === 'upgrade' && c.id === id);
