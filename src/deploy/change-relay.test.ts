@@ -47,7 +47,7 @@ afterEach(async () => {
 describe('the change relay', () => {
   it("publishes this process's changes in order with its origin, and delivers another's once, never its own", async () => {
     const ch = fakeChannel();
-    relay = startChangeRelay(ch.open, pino({ level: 'silent' }), 'me');
+    relay = startChangeRelay(ch.open, pino({ level: 'silent' }), { origin: 'me' });
     ch.listener.up(false);
     await relay.ready;
     const f = follow('ws_1');
@@ -79,7 +79,7 @@ describe('the change relay', () => {
 
   it('sends a marker for a change over the limit, which its receivers turn into a resync of that workspace', async () => {
     const ch = fakeChannel();
-    relay = startChangeRelay(ch.open, pino({ level: 'silent' }), 'me');
+    relay = startChangeRelay(ch.open, pino({ level: 'silent' }), { origin: 'me' });
     announceChange('ws_2', { kind: 'service', name: 'x'.repeat(maxChangePayloadBytes), change: 'created' });
     await tick();
     expect(JSON.parse(ch.published[0]!)).toEqual({ o: 'me', s: 1, w: 'ws_2', r: 1 });
@@ -92,7 +92,7 @@ describe('the change relay', () => {
 
   it('tells every workspace followed here to read again when the channel is back after a drop, not on its first connection', async () => {
     const ch = fakeChannel();
-    relay = startChangeRelay(ch.open, pino({ level: 'silent' }), 'me');
+    relay = startChangeRelay(ch.open, pino({ level: 'silent' }), { origin: 'me' });
     const [one, two] = [follow('ws_3'), follow('ws_4')];
     ch.listener.up(false);
     ch.listener.down(new Error('terminated'), 250, 1);

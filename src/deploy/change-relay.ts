@@ -56,11 +56,23 @@ export interface ChangeRelay {
   close(): Promise<void>;
 }
 
+/** What the relay reports as it goes (the server's metrics). */
+export interface ChangeRelayObserver {
+  /** The LISTEN connection went up (true) or down (false). */
+  listening?(up: boolean): void;
+  /** A change of another process was delivered here. */
+  relayed?(): void;
+  /** Publishing a change of this process failed (the other processes' followers miss it). */
+  publishFailed?(): void;
+}
+
 /** Origins remembered for their last number (a process that stopped is forgotten after this many newer ones). */
 const maxOrigins = 256;
 
 /** Relays this process's announcements to the others, and theirs to this process's followers. */
-export function startChangeRelay(open: (listener: ChangeChannelListener) => ChangeChannel, logger: Logger, origin = `${process.pid}-${randomUUID()}`): ChangeRelay {
+export function startChangeRelay(open: (listener: ChangeChannelListener) => ChangeChannel, logger: Logger, options: { origin?: string; observer?: ChangeRelayObserver } = {}): ChangeRelay {
+  const origin = options.origin ?? `${process.pid}-${randomUUID()}`;
+  const observer = options.observer ?? {};
   let seq = 0;
   /** The last number delivered per origin: a payload at or below it was delivered already. */
   const last = new Map<string, number>();
@@ -84,12 +96,15 @@ export function startChangeRelay(open: (listener: ChangeChannelListener) => Chan
     if (last.size > maxOrigins) last.delete(last.keys().next().value!);
     if (p.r === 1) announceResync([p.w]);
     else if (typeof p.c === 'object' && p.c !== null && typeof (p.c as { kind?: unknown }).kind === 'string') deliverChange(p.w, p.c);
+    else return;
+    observer.relayed?.();
   };
 
   const channel = open({
     message: receive,
     up: (again) => {
       markReady();
+      observer.listening?.(true);
       if (!again) {
         logger.info({ channel: changeChannelName }, 'change stream: listening for the changes of the other control planes');
         return;
@@ -99,6 +114,7 @@ export function startChangeRelay(open: (listener: ChangeChannelListener) => Chan
     },
     down: (error, retryMs, attempt) => {
       markReady();
+      observer.listening?.(false);
       logger.warn({ err: error.message, retryMs, attempt, channel: changeChannelName }, `change stream: the LISTEN connection is down (changes of other control planes are not relayed until it is back); reconnecting in ${retryMs} ms`);
     },
   });
@@ -115,6 +131,7 @@ export function startChangeRelay(open: (listener: ChangeChannelListener) => Chan
         logger.info('change stream: publishing changes to the other control planes again');
       },
       (error: unknown) => {
+        observer.publishFailed?.();
         if (failing) return;
         failing = true;
         logger.warn({ err: (error as Error).message }, 'change stream: publishing a change to the other control planes failed (their followers miss it); later failures are not logged until one succeeds');

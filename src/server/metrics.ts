@@ -16,6 +16,13 @@ export interface Metrics {
   registry: Registry;
   requests: Counter<'method' | 'route' | 'status'>;
   duration: Histogram<'method' | 'route'>;
+  /** The change stream's relay between control planes (PostgreSQL only; ADR 0018). */
+  changeRelay: {
+    up: Gauge;
+    reconnects: Counter;
+    relayed: Counter;
+    publishFailures: Counter;
+  };
 }
 
 /** Creates the registry and metrics. */
@@ -34,6 +41,12 @@ export function createMetrics(version: string, engine: string): Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    changeRelay: {
+      up: new Gauge({ name: 'slipway_change_relay_listening', help: "1 while the LISTEN connection that brings the other control planes' changes is up (PostgreSQL; 0 while it reconnects)", registers: [registry] }),
+      reconnects: new Counter({ name: 'slipway_change_relay_reconnects_total', help: 'times the LISTEN connection of the change relay came back after a drop', registers: [registry] }),
+      relayed: new Counter({ name: 'slipway_change_relay_received_total', help: "changes of other control planes delivered to this server's change streams", registers: [registry] }),
+      publishFailures: new Counter({ name: 'slipway_change_relay_publish_failures_total', help: 'changes of this server that could not be published to the other control planes', registers: [registry] }),
+    },
   };
 }
 

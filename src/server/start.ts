@@ -98,12 +98,6 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     if (loaded.created) logger.info({ file: keyFile }, 'created master key (back it up: secrets cannot be read without it)');
     store = await openStore(options.databaseUrl ? { engine: 'postgres', url: options.databaseUrl } : { engine: 'sqlite', file: join(options.dataDir, 'slipway.db') });
     logger.info({ store: store.description }, 'store ready');
-    // On PostgreSQL the workspace change stream spans the control planes of the store (ADR 0018).
-    const channel = store.channel?.bind(store);
-    if (channel) {
-      relay = startChangeRelay((listener) => channel(changeChannelName, listener), logger);
-      await relay.ready;
-    }
     // A master key rotation that stopped between its commit and the key swap is finished here.
     const settled = await recoverKeyRotation(options.dataDir, keyFile, store.db);
     if (settled === 'finished') logger.warn({ file: keyFile }, `finished an interrupted master key rotation: ${keyFile} now holds the new key (back it up)`);
@@ -131,6 +125,24 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     let herds: HerdRuntime | undefined;
     let backend: Awaited<ReturnType<typeof startDeployBackend>> | undefined;
     const metrics = createMetrics(version, store.engine);
+    // On PostgreSQL the workspace change stream spans the control planes of the store (ADR 0018).
+    const channel = store.channel?.bind(store);
+    if (channel) {
+      let wasUp = false;
+      const m = metrics.changeRelay;
+      relay = startChangeRelay((listener) => channel(changeChannelName, listener), logger, {
+        observer: {
+          listening: (up) => {
+            if (up && wasUp) m.reconnects.inc();
+            if (up) wasUp = true;
+            m.up.set(up ? 1 : 0);
+          },
+          relayed: () => m.relayed.inc(),
+          publishFailed: () => m.publishFailures.inc(),
+        },
+      });
+      await relay.ready;
+    }
     // Other registries on internal addresses only as the admin allows (--allow-registry-host).
     const egress = new EgressPolicy(options.allowRegistryHosts);
     // Applications' notify URLs on internal addresses only as the admin allows (--allow-webhook-host).

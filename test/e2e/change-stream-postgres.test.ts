@@ -132,6 +132,13 @@ describe('the change stream across two servers on one PostgreSQL', () => {
       await sleep(1000);
       expect(kindsOf(onA.events, 'queue')).toEqual(['created', 'removed']);
       expect(changes(onA.events).filter((c) => c.kind === 'resync')).toHaveLength(1);
+      // The relay's metrics say the same.
+      const metrics = await (await fetch(`${a.url}/metrics`, { headers: { authorization: `Bearer ${a.adminToken}` } })).text();
+      expect(metrics).toMatch(/^slipway_change_relay_listening 1$/m);
+      expect(metrics).toMatch(/^slipway_change_relay_reconnects_total 1$/m);
+      expect(metrics).toMatch(/^slipway_change_relay_publish_failures_total 0$/m);
+      // B's changes of both tests: created and attached of cache, created and removed of queue.
+      expect(metrics).toMatch(/^slipway_change_relay_received_total 4$/m);
       // The resync reached the followers as a change, never as an error that ends their streams.
       expect(onA.ended()).toBe(false);
       expect(a.logs()).not.toContain('Promise errored');
