@@ -4,6 +4,7 @@
  * NOTIFY's limit is refused before it reaches the server; the LISTEN connection terminated by
  * the server is made again (told down, then up again) and hears again; SQLite has no channel.
  */
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore } from '../../test/support/engines.js';
@@ -85,6 +86,49 @@ describe('the PostgreSQL notification channel', () => {
     await expect(ca.publish('late')).rejects.toThrow(/closed/);
     await cb.close();
   }, 60_000);
+
+  it('notices a LISTEN connection that went silent without closing (its round trip times out) and makes a new one', async () => {
+    // A TCP relay to the database whose connections can be frozen: kept open, nothing forwarded.
+    const target = new URL(db.url);
+    const pairs: Array<[Socket, Socket]> = [];
+    const relay: Server = createServer((inbound) => {
+      const outbound = connect(Number(target.port || 5432), target.hostname);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+      pairs.push([inbound, outbound]);
+    });
+    await new Promise<void>((done) => relay.listen(0, '127.0.0.1', () => done()));
+    const port = (relay.address() as { port: number }).port;
+    const via = new URL(db.url);
+    via.host = `127.0.0.1:${port}`;
+    const store = await openStore({ engine: 'postgres', url: via.toString() });
+    const r = recorder();
+    try {
+      const channel = store.channel!('slipway_test_silent', r.listener, { minRetryMs: 50, pingMs: 300 });
+      await until(() => r.states.includes('up'));
+      const before = channel.listenerPid();
+      expect(before).toBeGreaterThan(0);
+      // Freeze every connection made so far (the pool's and the listener's): silent, not closed.
+      for (const [a, b] of [...pairs]) {
+        a.unpipe();
+        b.unpipe();
+        a.pause();
+        b.pause();
+      }
+      await until(() => r.states.includes('up again'), 10_000);
+      expect(r.states.slice(0, 2)).toEqual(['up', 'down retrying']);
+      expect(channel.listenerPid()).not.toBe(before);
+      await channel.close();
+    } finally {
+      await store.close();
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      await new Promise<void>((done) => relay.close(() => done()));
+    }
+  }, 30_000);
 
   it('is absent on SQLite', async () => {
     const { store, cleanup } = await openTestStore('sqlite');

@@ -3,7 +3,8 @@
  * published by any of them reaches every process listening on the channel, itself included.
  * Publishing goes through the store's pool, one NOTIFY at a time in the order asked (so two
  * payloads of one process never overtake each other on two pooled connections). Listening holds
- * a connection of its own; when it drops (or cannot be made) it is made again after a backoff
+ * a connection of its own (TCP keep-alive, and a round trip every 30 s, so a silently dead one
+ * is noticed); when it drops (or cannot be made) it is made again after a backoff
  * (250 ms doubling to 30 s, with jitter), and the listener is told both ways. Nothing is replayed:
  * what was published while the LISTEN connection was down is not received.
  *
@@ -45,6 +46,8 @@ export interface ChannelOptions {
   /** First retry delay; doubled on each failure in a row up to `maxRetryMs`. */
   minRetryMs?: number;
   maxRetryMs?: number;
+  /** How often the idle LISTEN connection is checked with a round trip (a peer that vanished without closing it is noticed). */
+  pingMs?: number;
 }
 
 /** Opens channel `name` (an SQL identifier: lower-case letters, digits, `_`) on the store at `url`, publishing through `db`. */
@@ -52,12 +55,14 @@ export function openNotifyChannel(url: string, db: Db, name: string, listener: C
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid channel name ${JSON.stringify(name)}`);
   const minRetryMs = options.minRetryMs ?? 250;
   const maxRetryMs = options.maxRetryMs ?? 30_000;
+  const pingMs = options.pingMs ?? 30_000;
   let closed = false;
   let current: pg.Client | undefined;
   let pid: number | null = null;
   let attempt = 0;
   let wasUp = false;
   let retry: NodeJS.Timeout | undefined;
+  let ping: NodeJS.Timeout | undefined;
   let tail: Promise<void> = Promise.resolve();
   let queued = 0;
   const lost = new WeakSet<pg.Client>();
@@ -70,6 +75,7 @@ export function openNotifyChannel(url: string, db: Db, name: string, listener: C
     if (current === client) {
       current = undefined;
       pid = null;
+      clearInterval(ping);
     }
     if (closed) return;
     attempt += 1;
@@ -88,7 +94,13 @@ export function openNotifyChannel(url: string, db: Db, name: string, listener: C
     retry = undefined;
     if (closed) return;
     // Named so an operator (or a test) finds it in pg_stat_activity.
-    const client = new pg.Client({ connectionString: url, application_name: `slipway-listen ${name} ${process.pid}` });
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: `slipway-listen ${name} ${process.pid}`,
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: Math.min(10_000, pingMs),
+    });
     client.on('error', (error) => drop(client, error));
     client.on('end', () => drop(client, new Error('the LISTEN connection ended')));
     client.on('notification', (n) => {
@@ -112,6 +124,9 @@ export function openNotifyChannel(url: string, db: Db, name: string, listener: C
       current = client;
       pid = r.rows[0]?.pid ?? null;
       attempt = 0;
+      // A connection whose peer vanished without a word is idle forever: a round trip finds out.
+      ping = setInterval(() => void client.query('select 1').catch((error: unknown) => drop(client, error as Error)), pingMs);
+      ping.unref();
       const again = wasUp;
       wasUp = true;
       try {
@@ -146,13 +161,15 @@ export function openNotifyChannel(url: string, db: Db, name: string, listener: C
     async close() {
       closed = true;
       clearTimeout(retry);
+      clearInterval(ping);
       const client = current;
       current = undefined;
       pid = null;
       if (client) {
         lost.add(client);
         client.removeAllListeners('notification');
-        await client.end().catch(() => undefined);
+        // A connection gone silent never answers the goodbye: give it a moment, not forever.
+        await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       }
       await tail;
     },
