@@ -3,7 +3,9 @@
  * fresh PostgreSQL database (the second with the first one's master key). A change made through
  * server B comes on server A's stream exactly once, and A's own changes once on A (and once on
  * B); after A's LISTEN connection is killed (pg_terminate_backend), A logs the drop and the
- * reconnect, tells its followers to read again (`resync`), and B's changes arrive again.
+ * reconnect, tells its followers to read again (`resync`), and B's changes arrive again. A
+ * deployment requested through B (no deploy engine on either server, so a controller fails it)
+ * comes on A's stream with each of its states once, in order.
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ import { paths } from '../support/fixtures.js';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/postgres.js';
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { followStream, type Followed, type SseEvent } from '../support/sse.js';
+import { pushBlob, pushImage, sha256 } from '../support/oci-push.js';
+import { makeTar } from '../support/tar-fixtures.js';
 
 const ws = 'crossplane';
 let db: TestDatabase;
@@ -142,6 +146,26 @@ describe('the change stream across two servers on one PostgreSQL', () => {
       // The resync reached the followers as a change, never as an error that ends their streams.
       expect(onA.ended()).toBe(false);
       expect(a.logs()).not.toContain('Promise errored');
+    } finally {
+      onA.close();
+    }
+  }, 60_000);
+
+  it("brings a deployment requested through B, and failed by a controller for want of a deploy engine, to A's stream once per state", async () => {
+    const onA = await open(a);
+    try {
+      const t = { url: b.url, token: b.adminToken };
+      const layer = makeTar([{ path: 'index.html', content: 'hi' }], false);
+      const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+      await pushBlob(t, `${ws}/shop`, layer);
+      await pushBlob(t, `${ws}/shop`, config);
+      await pushImage(t, `${ws}/shop`, '1.0.0', config, [layer]);
+      const d = ok<{ deployment: { id: string } }>(await viaB.post(`${paths.environment(ws, 'shop', 'dev')}/deployments`, { version: '1.0.0' })).deployment;
+      const statuses = () => changes(onA.events).filter((c) => c.kind === 'deployment' && c.id === d.id).map((c) => (c.kind === 'deployment' ? c.status : ''));
+      await onA.until(() => statuses().includes('failed'), 30_000);
+      await sleep(1000);
+      // Each state once, in order, whichever server's controller ran it.
+      expect(statuses()).toEqual(['queued', 'running', 'failed']);
     } finally {
       onA.close();
     }
