@@ -23,6 +23,7 @@ import { WhoAmI } from './views/WhoAmI';
 const Images = lazy(() => import('./views/Images').then((m) => ({ default: m.Images })));
 const ProjectConfig = lazy(() => import('./views/ProjectConfig').then((m) => ({ default: m.ProjectConfig })));
 const Pipelines = lazy(() => import('./views/Pipelines').then((m) => ({ default: m.Pipelines })));
+const PromotionDetail = lazy(() => import('./views/PromotionDetail').then((m) => ({ default: m.PromotionDetail })));
 const RunLog = lazy(() => import('./views/RunLog').then((m) => ({ default: m.RunLog })));
 const Audit = lazy(() => import('./views/Audit').then((m) => ({ default: m.Audit })));
 const Services = lazy(() => import('./views/Services').then((m) => ({ default: m.Services })));
@@ -153,6 +154,8 @@ function View({ route, admin, tokenId }: { route: Route; admin: boolean; tokenId
       return <Pipelines ws={route.ws} project={route.project} />;
     case 'run':
       return <RunLog ws={route.ws} id={route.id} />;
+    case 'promotion':
+      return <PromotionDetail ws={route.ws} id={route.id} />;
     case 'environment':
       return <Environment ws={route.ws} project={route.project} env={route.env} tab={route.tab} />;
     case 'deployment':
@@ -180,6 +183,7 @@ function Crumbs({ route }: { route: Route }) {
   if (route.view === 'project-config') items.push({ label: 'base config', to: href('w', route.ws, 'p', route.project, 'config') });
   if (route.view === 'images') items.push({ label: 'images', to: href('w', route.ws, 'p', route.project, 'images') });
   if (route.view === 'pipelines') items.push({ label: 'pipelines', to: href('w', route.ws, 'p', route.project, 'pipelines') });
+  if (route.view === 'promotion') items.push({ label: `request ${route.id}`, to: href('w', route.ws, 'promotions', route.id) });
   if (route.view === 'run') items.push({ label: `run ${route.id}`, to: href('w', route.ws, 'runs', route.id) });
   if (route.view === 'registries') items.push({ label: 'registry credentials', to: href('w', route.ws, 'registries') });
   if (route.view === 'audit') items.push({ label: 'audit log', to: href('w', route.ws, 'audit') });

@@ -24,6 +24,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/w/acme/deployments/dep_1')).toEqual({ view: 'deployment', ws: 'acme', id: 'dep_1' });
     expect(parseRoute('/w/acme/p/shop/pipelines')).toEqual({ view: 'pipelines', ws: 'acme', project: 'shop' });
     expect(parseRoute('/w/acme/runs/run_1')).toEqual({ view: 'run', ws: 'acme', id: 'run_1' });
+    expect(parseRoute('/w/acme/promotions/prm_1')).toEqual({ view: 'promotion', ws: 'acme', id: 'prm_1' });
     expect(parseRoute('/servers')).toEqual({ view: 'servers' });
     expect(parseRoute('/servers/edge-1')).toEqual({ view: 'server', server: 'edge-1' });
     expect(parseRoute('/instance')).toEqual({ view: 'instance' });

@@ -25,6 +25,7 @@ export type Route =
   | { view: 'project-config'; ws: string; project: string }
   | { view: 'pipelines'; ws: string; project: string }
   | { view: 'run'; ws: string; id: string }
+  | { view: 'promotion'; ws: string; id: string }
   | { view: 'environment'; ws: string; project: string; env: string; tab: EnvironmentTab }
   | { view: 'deployment'; ws: string; id: string }
   | { view: 'servers' }
@@ -52,6 +53,7 @@ export function parseRoute(pathname: string): Route {
   if (kind === 'apps' && a && b === 'upgrades' && c && parts.length === 6) return { view: 'upgrade', ws, app: a, id: c };
   if (kind === 'deployments' && a && parts.length === 4) return { view: 'deployment', ws, id: a };
   if (kind === 'runs' && a && parts.length === 4) return { view: 'run', ws, id: a };
+  if (kind === 'promotions' && a && parts.length === 4) return { view: 'promotion', ws, id: a };
   if (kind === 'p' && a) {
     if (parts.length === 4) return { view: 'pipeline', ws, project: a };
     if (b === 'images' && parts.length === 5) return { view: 'images', ws, project: a };

@@ -27,7 +27,7 @@ interface PipelineData {
 export function Pipeline({ ws, project }: { ws: string; project: string }) {
   const base = path('workspaces', ws, 'projects', project);
   const state = useLoad(async (): Promise<PipelineData> => {
-    const [status, promotions, hook] = await Promise.all([get<ProjectStatus>(`${base}/status`), get<PromotionList>(`${base}/promotions`), get<HookStatus>(`${base}/hook`).catch(() => null)]);
+    const [status, promotions, hook] = await Promise.all([get<ProjectStatus>(`${base}/status`), get<PromotionList>(`${base}/promotions`, { status: 'pending-approval', limit: 500 }), get<HookStatus>(`${base}/hook`).catch(() => null)]);
     return { environments: status.environments, promotions: promotions.promotions, hook };
   }, base);
   useChanges(state.reload, (c) => c.project === project);
@@ -80,7 +80,7 @@ export function Pipeline({ ws, project }: { ws: string; project: string }) {
               </ol>
             </>
           )}
-          <Approvals ws={ws} promotions={data.promotions} onDecided={state.reload} />
+          <Approvals ws={ws} project={project} promotions={data.promotions} onDecided={state.reload} />
           <GitSource ws={ws} project={project} onBuilt={state.reload} />
           <Webhook ws={ws} project={project} hook={data.hook} onChanged={state.reload} />
           <ProjectEnvironments ws={ws} project={project} onChanged={state.reload} />
