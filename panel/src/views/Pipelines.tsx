@@ -11,6 +11,7 @@ import { href } from '../router';
 import type { PipelineRunInfo, Project, ProjectManifest, RunList, RunTriggered } from '../types';
 import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
+import { ShowMore, useShowMore } from '../ui/more';
 import { ManifestApply } from './ManifestApply';
 
 const outcomeText: Record<RunTriggered['outcome'], string> = {
@@ -23,7 +24,15 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
   const base = path('workspaces', ws, 'projects', project);
   const manifest = useLoad(() => get<ProjectManifest>(`${base}/manifest`), `${base}/manifest`);
   const described = useLoad(() => get<Project>(base), base);
-  const runs = useLoad(() => get<RunList>(`${base}/pipeline-runs`, { limit: 50 }), `${base}/pipeline-runs`);
+  // The runs' filters and Show more, as `pipeline runs -e ENV --pipeline NAME --limit N`.
+  const [runEnv, setRunEnv] = useState('');
+  const [runPipeline, setRunPipeline] = useState('');
+  const runsUrl = `${base}/pipeline-runs`;
+  const more = useShowMore(50, 200, `${runsUrl}?${runEnv}&${runPipeline}`);
+  const runs = useLoad(
+    () => get<RunList>(runsUrl, { environment: runEnv || undefined, pipeline: runPipeline || undefined, limit: more.limit }),
+    `${runsUrl}?environment=${runEnv}&pipeline=${runPipeline}&limit=${more.limit}`,
+  );
   const unfinished = (runs.data?.runs ?? []).some((r) => r.status === 'queued' || r.status === 'running');
   usePoll(runs.reload, unfinished);
   const action = useAction();
@@ -95,10 +104,37 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
         </>
       )}
       <ManifestApply url={`${base}/manifest`} current={manifest.data} onApplied={manifest.reload} />
-      <h2>Runs</h2>
+      <div className="heading-row">
+        <h2>Runs</h2>
+        <span className="actions">
+          <label>
+            Environment{' '}
+            <select aria-label="Runs against environment" value={runEnv} onChange={(e) => setRunEnv(e.target.value)}>
+              <option value="">any</option>
+              {environments.map((e) => (
+                <option key={e} value={e}>
+                  {e}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <label>
+            Pipeline{' '}
+            <select aria-label="Runs of pipeline" value={runPipeline} onChange={(e) => setRunPipeline(e.target.value)}>
+              <option value="">any</option>
+              {(manifest.data?.pipelines ?? []).map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+              <option value=":release">release step</option>
+            </select>
+          </label>
+        </span>
+      </div>
       <ErrorNote error={runs.error} />
       {!runs.data && !runs.error && <Loading what="runs" />}
-      {runs.data && runs.data.runs.length === 0 && <p className="muted">No runs yet.</p>}
+      {runs.data && runs.data.runs.length === 0 && <p className="muted">{runEnv || runPipeline ? 'No run matches these filters.' : 'No runs yet.'}</p>}
       {runs.data && runs.data.runs.length > 0 && (
         <Table caption="Runs, newest first" columns={['Run', 'Pipeline', 'Environment', 'Status', 'Jobs', 'Image', 'Trigger', 'Created', '']}>
           {runs.data.runs.map((r) => (
@@ -132,6 +168,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
           ))}
         </Table>
       )}
+      <ShowMore more={more} shown={runs.data?.runs.length} what="runs" loading={runs.loading} />
     </section>
   );
 }
