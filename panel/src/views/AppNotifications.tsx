@@ -10,12 +10,14 @@ import { ago } from '../format';
 import type { AppHookAnswer, AppHookStatus, Notification, NotificationList, UpdateApplicationAnswer } from '../types';
 import { Badge, ErrorNote, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { ShowMore, useShowMore } from '../ui/more';
 
 const tone = (state: Notification['webhook']['state']) => (state === 'sent' ? 'ok' : state === 'failed' ? 'bad' : state === 'pending' ? 'info' : 'muted');
 
 export function AppNotifications({ ws, app, upstream, notifyUrl, onChanged }: { ws: string; app: string; upstream: boolean; notifyUrl: string | null; onChanged: () => void }) {
   const base = path('workspaces', ws, 'applications', app);
-  const list = useLoad(() => get<NotificationList>(`${base}/notifications`, { limit: 50 }), `${base}/notifications`);
+  const more = useShowMore(50, 500, base);
+  const list = useLoad(() => get<NotificationList>(`${base}/notifications`, { limit: more.limit }), `${base}/notifications?limit=${more.limit}`);
   const hook = useLoad(() => (upstream ? get<AppHookStatus>(`${base}/hook`) : Promise.resolve(null)), `${base}/hook/${upstream}`);
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
@@ -162,6 +164,7 @@ export function AppNotifications({ ws, app, upstream, notifyUrl, onChanged }: { 
           ))}
         </Table>
       )}
+      <ShowMore more={more} shown={list.data?.notifications.length} what="notifications" loading={list.loading} />
     </section>
   );
 }

@@ -11,12 +11,14 @@ import { Digest, ErrorNote, Loading, StatusBadge, Table } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
 import { Dialog } from '../ui/dialog';
 import { useLoad } from '../ui/hooks';
+import { ShowMore, useShowMore } from '../ui/more';
 import { useChanges } from '../ui/live';
 import { Scale } from './Scale';
 
 export function Releases({ ws, project, env }: { ws: string; project: string; env: string }) {
   const base = path('workspaces', ws, 'projects', project, 'environments', env);
-  const releases = useLoad(() => get<ReleaseList>(`${base}/releases`, { limit: 100 }), base);
+  const more = useShowMore(100, 500, base);
+  const releases = useLoad(() => get<ReleaseList>(`${base}/releases`, { limit: more.limit }), `${base}?limit=${more.limit}`);
   const settings = useLoad(() => get<EnvironmentSettings>(`${base}/settings`), base);
   useChanges(() => {
     releases.reload();
@@ -63,6 +65,7 @@ export function Releases({ ws, project, env }: { ws: string; project: string; en
           ))}
         </Table>
       )}
+      <ShowMore more={more} shown={releases.data?.releases.length} what="releases" loading={releases.loading} />
       {restoring && <RollbackDialog ws={ws} base={base} env={env} release={restoring} current={current} requiresApproval={settings.data?.requireApproval ?? false} onClose={() => setRestoring(null)} />}
     </>
   );

@@ -10,13 +10,15 @@ import { href } from '../router';
 import type { Delivery, DeliveryList, HookAnswer, HookStatus } from '../types';
 import { Badge, ErrorNote, Link, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { ShowMore, useShowMore } from '../ui/more';
 import { HookSettings } from './HookSettings';
 
 const tone = (status: string) => (status === 'processed' ? 'ok' : status === 'failed' ? 'bad' : status === 'ignored' ? 'muted' : 'info');
 
 export function Webhook({ ws, project, hook, onChanged }: { ws: string; project: string; hook: HookStatus | null; onChanged: () => void }) {
   const base = path('workspaces', ws, 'projects', project);
-  const deliveries = useLoad(() => get<DeliveryList>(`${base}/deliveries`, { limit: 20 }).then((d) => d.deliveries), `${base}/deliveries`);
+  const more = useShowMore(20, 500, base);
+  const deliveries = useLoad(() => get<DeliveryList>(`${base}/deliveries`, { limit: more.limit }).then((d) => d.deliveries), `${base}/deliveries?limit=${more.limit}`);
   const [provider, setProvider] = useState<'github' | 'gitlab' | 'gitea'>('github');
   const [made, setMade] = useState<HookAnswer | null>(null);
   const action = useAction();
@@ -126,6 +128,7 @@ export function Webhook({ ws, project, hook, onChanged }: { ws: string; project:
           ))}
         </Table>
       )}
+      <ShowMore more={more} shown={deliveries.data?.length} what="deliveries" loading={deliveries.loading} />
     </section>
   );
 }
