@@ -7,6 +7,8 @@
  *   no more button then), the status filter only the waiting one or only rejected ones; a request's
  *   page shows what `promotion show ID` does (kind, image, status, who asked, who decided, gates,
  *   reason);
+ * - webhook deliveries (`git deliveries --limit N`): 23 pushes to branches nothing follows; the
+ *   pipeline view lists the newest 20 and, after Show more, all 23;
  * - pipeline runs (`pipeline runs -e ENV --pipeline NAME --limit N`): 56 runs of two pipelines
  *   against two environments (each job's image cannot be pulled, so each run ends at once); the
  *   Runs list shows the newest 50, Show more all 56, and the environment and pipeline filters
@@ -19,11 +21,13 @@ import type { Browser, Page } from 'playwright-core';
 import type { Started } from '../../src/api/deploy.js';
 import type { RunList, RunTriggered } from '../../src/api/pipelines.js';
 import type { Promotion, PromotionList } from '../../src/api/promotions.js';
+import type { DeliveryList, HookAnswer } from '../../src/api/webhooks.js';
 import { apiClient, ok, type Api } from '../support/api.js';
 import { launchBrowser, screenshot, screenshotOnFailure, signIn } from '../support/browser.js';
 import { pushBlob, pushImage, sha256 } from '../support/oci-push.js';
 import { cleanup, cli, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
+import { delivery, pushPayload, send, zeroSha } from '../support/webhook-sender.js';
 
 const ws = 'phistory';
 const wait = { timeout: 30_000 };
@@ -35,6 +39,7 @@ let page: Page;
 
 /** The newest-first ids the API lists for a query (what the CLI prints for the same flags). */
 const promotionIds = async (query: string) => ok<PromotionList>(await admin.get(`${project}/promotions?${query}`)).promotions.map((p) => p.id);
+const deliveryIds = async (limit: number) => ok<DeliveryList>(await admin.get(`${project}/deliveries?limit=${limit}`)).deliveries.map((d) => d.id);
 const runIds = async (query: string) => ok<RunList>(await admin.get(`${project}/pipeline-runs?${query}`)).runs.map((r) => r.id);
 const shownIds = (selector: string, attribute: string) => page.locator(selector).evaluateAll((els, a) => els.map((e) => e.getAttribute(a)), attribute);
 
@@ -92,6 +97,12 @@ beforeAll(async () => {
   ok(await admin.put(`${project}/manifest`, { yaml: manifest }));
   // 56 runs: lint against dev and smoke against prod, two at a time (one in flight per pipeline).
   for (let i = 0; i < 28; i++) await Promise.all([runToEnd(i % 4 === 3 ? 'prod' : 'dev', 'lint'), runToEnd(i % 4 === 3 ? 'dev' : 'prod', 'smoke')]);
+  // 23 webhook deliveries (pushes to branches no environment follows: each ignored).
+  const hook = ok<HookAnswer>(await admin.put(`${project}/hook`, { provider: 'github' }));
+  for (let i = 0; i < 23; i++) {
+    const push = pushPayload('github', `chore/n${i}`, zeroSha, i.toString(16).padStart(40, 'a'));
+    expect((await send(hook.url, delivery('github', push.event, push.payload, hook.secret!))).status).toBe(202);
+  }
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 }, 300_000);
@@ -179,4 +190,15 @@ describe('history beyond what a view first holds, in the panel', () => {
     await page.getByLabel('Runs of pipeline').selectOption(':release');
     await page.getByText('No run matches these filters.').waitFor(wait);
   }, 120_000);
+
+  it('lists webhook deliveries past the newest 20 with Show more', async () => {
+    await page.goto(`${server.url}/w/${ws}/p/shop`);
+    const rows = 'tr[data-delivery]';
+    await page.locator(rows).first().waitFor(wait);
+    await expect.poll(() => shownIds(rows, 'data-delivery'), wait).toEqual(await deliveryIds(20));
+    await page.locator('[data-show-more="deliveries"]').getByRole('button', { name: 'Show more' }).click();
+    await expect.poll(() => shownIds(rows, 'data-delivery'), wait).toHaveLength(23);
+    expect(await shownIds(rows, 'data-delivery')).toEqual(await deliveryIds(500));
+    expect(await page.locator('[data-show-more="deliveries"]').count()).toBe(0);
+  }, 60_000);
 });
