@@ -13,8 +13,12 @@ export function toApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : new ApiError('SLW_PANEL', (error as Error)?.message ?? String(error), 0);
 }
 
-/** Runs `load` now and whenever `key` changes; reload() runs it again, keeping the old data on screen meanwhile. */
-export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
+/**
+ * Runs `load` now and whenever `key` changes; reload() runs it again, keeping the old data on
+ * screen meanwhile. The old data goes when `clearKey` (default: `key`) changes: a longer list
+ * (Show more) keeps what it shows until the longer one comes, a new filter does not.
+ */
+export function useLoad<T>(load: () => Promise<T>, key: string, clearKey: string = key): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
@@ -37,7 +41,7 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
       live = false;
     };
   }, [key, tick]);
-  useEffect(() => setData(undefined), [key]);
+  useEffect(() => setData(undefined), [clearKey]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
 }

@@ -3,7 +3,7 @@
  * notifications): `useShowMore` holds the limit to ask the API for (back to `first` when `key`
  * changes, e.g. a filter), `<ShowMore>` goes under the list.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { moreState } from '../more';
 
 export interface ShowMoreState {
@@ -14,9 +14,10 @@ export interface ShowMoreState {
 }
 
 export function useShowMore(first: number, max: number, key = ''): ShowMoreState {
-  const [limit, setLimit] = useState(first);
-  useEffect(() => setLimit(first), [key, first]);
-  return { limit, first, max, setLimit };
+  // The limit belongs to the key it was raised for: a new key starts at `first` in the same render (no request with the old limit).
+  const [raised, setRaised] = useState<{ key: string; limit: number } | null>(null);
+  const limit = raised?.key === key ? raised.limit : first;
+  return { limit, first, max, setLimit: (n) => setRaised({ key, limit: n }) };
 }
 
 /** `shown`: how many the API answered for `more.limit`; `what`: the entries' name, plural. */

@@ -17,7 +17,7 @@ const tone = (state: Notification['webhook']['state']) => (state === 'sent' ? 'o
 export function AppNotifications({ ws, app, upstream, notifyUrl, onChanged }: { ws: string; app: string; upstream: boolean; notifyUrl: string | null; onChanged: () => void }) {
   const base = path('workspaces', ws, 'applications', app);
   const more = useShowMore(50, 500, base);
-  const list = useLoad(() => get<NotificationList>(`${base}/notifications`, { limit: more.limit }), `${base}/notifications?limit=${more.limit}`);
+  const list = useLoad(() => get<NotificationList>(`${base}/notifications`, { limit: more.limit }), `${base}/notifications?limit=${more.limit}`, `${base}/notifications`);
   const hook = useLoad(() => (upstream ? get<AppHookStatus>(`${base}/hook`) : Promise.resolve(null)), `${base}/hook/${upstream}`);
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);

@@ -86,7 +86,7 @@ function PromotionHistory({ ws, project, promotions }: { ws: string; project: st
   const [status, setStatus] = useState<Promotion['status'] | ''>('');
   const base = path('workspaces', ws, 'projects', project, 'promotions');
   const more = useShowMore(10, 500, `${base}?${status}`);
-  const list = useLoad(() => get<PromotionList>(base, { status: status || undefined, limit: more.limit }), `${base}?status=${status}&limit=${more.limit}`);
+  const list = useLoad(() => get<PromotionList>(base, { status: status || undefined, limit: more.limit }), `${base}?status=${status}&limit=${more.limit}`, `${base}?status=${status}`);
   const { reload } = list;
   useEffect(() => reload(), [promotions, reload]);
   const shown = list.data?.promotions;

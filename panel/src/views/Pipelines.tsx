@@ -32,6 +32,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
   const runs = useLoad(
     () => get<RunList>(runsUrl, { environment: runEnv || undefined, pipeline: runPipeline || undefined, limit: more.limit }),
     `${runsUrl}?environment=${runEnv}&pipeline=${runPipeline}&limit=${more.limit}`,
+    `${runsUrl}?environment=${runEnv}&pipeline=${runPipeline}`,
   );
   const unfinished = (runs.data?.runs ?? []).some((r) => r.status === 'queued' || r.status === 'running');
   usePoll(runs.reload, unfinished);

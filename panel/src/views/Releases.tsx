@@ -18,7 +18,7 @@ import { Scale } from './Scale';
 export function Releases({ ws, project, env }: { ws: string; project: string; env: string }) {
   const base = path('workspaces', ws, 'projects', project, 'environments', env);
   const more = useShowMore(100, 500, base);
-  const releases = useLoad(() => get<ReleaseList>(`${base}/releases`, { limit: more.limit }), `${base}?limit=${more.limit}`);
+  const releases = useLoad(() => get<ReleaseList>(`${base}/releases`, { limit: more.limit }), `${base}?limit=${more.limit}`, base);
   const settings = useLoad(() => get<EnvironmentSettings>(`${base}/settings`), base);
   useChanges(() => {
     releases.reload();

@@ -18,7 +18,7 @@ const tone = (status: string) => (status === 'processed' ? 'ok' : status === 'fa
 export function Webhook({ ws, project, hook, onChanged }: { ws: string; project: string; hook: HookStatus | null; onChanged: () => void }) {
   const base = path('workspaces', ws, 'projects', project);
   const more = useShowMore(20, 500, base);
-  const deliveries = useLoad(() => get<DeliveryList>(`${base}/deliveries`, { limit: more.limit }).then((d) => d.deliveries), `${base}/deliveries?limit=${more.limit}`);
+  const deliveries = useLoad(() => get<DeliveryList>(`${base}/deliveries`, { limit: more.limit }).then((d) => d.deliveries), `${base}/deliveries?limit=${more.limit}`, `${base}/deliveries`);
   const [provider, setProvider] = useState<'github' | 'gitlab' | 'gitea'>('github');
   const [made, setMade] = useState<HookAnswer | null>(null);
   const action = useAction();
