@@ -3,7 +3,7 @@
  * reject; and the history of all requests (as `promotions --status S --limit N`), each linked to
  * its page (as `promotion show ID`).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { get, path, post } from '../api';
 import { ago } from '../format';
 import { href, navigate } from '../router';
@@ -87,8 +87,13 @@ function PromotionHistory({ ws, project, promotions }: { ws: string; project: st
   const base = path('workspaces', ws, 'projects', project, 'promotions');
   const more = useShowMore(10, 500, `${base}?${status}`);
   const list = useLoad(() => get<PromotionList>(base, { status: status || undefined, limit: more.limit }), `${base}?status=${status}&limit=${more.limit}`, `${base}?status=${status}`);
+  // The pipeline view reloads on every change of the workspace's promotions: so does this list (not on its first render, when it loads anyway).
   const { reload } = list;
-  useEffect(() => reload(), [promotions, reload]);
+  const seen = useRef(promotions);
+  useEffect(() => {
+    if (seen.current !== promotions) reload();
+    seen.current = promotions;
+  }, [promotions, reload]);
   const shown = list.data?.promotions;
   return (
     <section aria-labelledby="history-title" className="panel-section" data-promotion-history>
