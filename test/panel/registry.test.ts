@@ -13,7 +13,8 @@
  *   bad pattern refused with SLW_VALIDATION and nothing changed, then no protected tags.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,9 +25,9 @@ import { haveDockerRegistry, haveSkopeo, sha256, skopeoCopy, startDockerRegistry
 import { apiClient, ok } from '../support/api.js';
 import { workspaceToken } from '../support/fixtures.js';
 import { launchBrowser, recordApiResponses, screenshot, type ResponseRecorder, screenshotOnFailure } from '../support/browser.js';
-import { cleanup, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
+import { cleanup, cli, startServerProcess, tempDir, type ServerProcess } from '../support/server-process.js';
 import { makeTar } from '../support/tar-fixtures.js';
-import { pushBlob, pushImage } from '../support/oci-push.js';
+import { basic as basicAuth, pushBlob, pushImage } from '../support/oci-push.js';
 
 const ws = 'regpanel';
 const wait = { timeout: 30_000 };
@@ -284,6 +285,34 @@ describe.skipIf(!haveDockerRegistry || !haveSkopeo)('registry credentials, image
     expect(built?.digest).toMatch(/^sha256:/);
     await page.locator(`tr[data-digest="${built!.digest}"]`, { hasText: '2.0.0' }).waitFor(wait);
     await screenshot(page, 'image-built');
+
+    // A directory, packed in the browser without its .git, builds the same image as the CLI's packing of it.
+    const tree = join(work, 'site-dir');
+    mkdirSync(join(tree, '.git'), { recursive: true });
+    mkdirSync(join(tree, 'css'));
+    writeFileSync(join(tree, 'index.html'), '<h1>a directory from the browser</h1>');
+    writeFileSync(join(tree, 'css', 'site.css'), 'h1{color:teal}');
+    writeFileSync(join(tree, '.git', 'config'), 'url = https://user:canary-dir-token@example.invalid/x.git');
+    await page.getByLabel('Upload').selectOption('dir');
+    await page.getByLabel('Directory').setInputFiles(tree);
+    await page.getByLabel('Version', { exact: true }).fill('2.1.0');
+    await page.getByRole('button', { name: 'Build', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'packed 2 file(s)' }).waitFor(wait);
+    await page.getByRole('status').filter({ hasText: 'Built 2.1.0 (static)' }).waitFor(wait);
+    const fromDir = (await images()).find((i) => i.version === '2.1.0');
+    const manifest = await fetch(`${server.url}/v2/${ws}/web/manifests/2.1.0`, { headers: { authorization: basicAuth(server.adminToken), accept: mediaTypes.ociManifest } });
+    const appLayer = ((await manifest.json()) as { layers: { digest: string }[] }).layers.at(-1)!.digest;
+    const blob = await fetch(`${server.url}/v2/${ws}/web/blobs/${appLayer}`, { headers: { authorization: basicAuth(server.adminToken) } });
+    const listing = execFileSync('tar', ['-tz'], { input: Buffer.from(await blob.arrayBuffer()), encoding: 'utf8' });
+    expect(listing).toMatch(/index\.html/);
+    expect(listing).toMatch(/css\/site\.css/);
+    expect(listing).not.toMatch(/\.git/);
+    // The CLI's build of the same directory (another version) has the same app layer: the same files, modes and order.
+    const cliBuild = await cli(['build', tree, '-w', ws, '-p', 'web', '--version', '2.1.1', '--base', base, '--json'], { server: server.url, token: server.adminToken });
+    expect(cliBuild.code, cliBuild.stderr).toBe(0);
+    const cliManifest = await fetch(`${server.url}/v2/${ws}/web/manifests/2.1.1`, { headers: { authorization: basicAuth(server.adminToken), accept: mediaTypes.ociManifest } });
+    expect(((await cliManifest.json()) as { layers: { digest: string }[] }).layers.at(-1)!.digest).toBe(appLayer);
+    expect(fromDir?.digest).toMatch(/^sha256:/);
   }, 90_000);
 
   it('no API answer the browser received held the password', async () => {

@@ -1,17 +1,22 @@
 /**
  * Building an image from an uploaded artifact (as `slipway build ARTIFACT --version V [--runtime]
- * [--base]`): a JAR, or a static site or Node app as a tar, tar.gz or zip archive, uploaded with
- * a progress bar; the server builds it into the project's repository and answers with each step.
+ * [--base]`): a JAR, or a static site or Node app as a tar, tar.gz or zip archive or as a
+ * directory (packed here as the CLI packs one, without its .git: tar.ts), uploaded with a
+ * progress bar; the server builds it into the project's repository and answers with each step.
  */
 import { useState, type FormEvent } from 'react';
-import { upload } from '../api';
+import { ApiError, upload } from '../api';
 import { formatBytes } from '../format';
+import { tarGz } from '../tar';
 import type { BuildResult } from '../types';
 import { Digest, ErrorNote } from '../ui/bits';
 import { useAction } from '../ui/hooks';
 
 export function BuildArtifact({ projectUrl, onBuilt }: { projectUrl: string; onBuilt(): void }) {
+  const [kind, setKind] = useState<'file' | 'dir'>('file');
   const [file, setFile] = useState<File | null>(null);
+  const [dir, setDir] = useState<File[]>([]);
+  const [packed, setPacked] = useState<string | null>(null);
   const [version, setVersion] = useState('');
   const [runtime, setRuntime] = useState('');
   const [base, setBase] = useState('');
@@ -20,10 +25,14 @@ export function BuildArtifact({ projectUrl, onBuilt }: { projectUrl: string; onB
   const action = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!file) return;
     setDone(null);
-    setSent({ sent: 0, total: file.size });
-    const r = await action.run(() => upload<BuildResult>(`${projectUrl}/builds`, file, { version: version.trim(), runtime, base: base.trim() }, (s, total) => setSent({ sent: s, total })));
+    setPacked(null);
+    const r = await action.run(async () => {
+      const body = kind === 'file' ? file : await pack(dir, setPacked);
+      if (!body) return undefined;
+      setSent({ sent: 0, total: body.size });
+      return upload<BuildResult>(`${projectUrl}/builds`, body, { version: version.trim(), runtime, base: base.trim() }, (s, total) => setSent({ sent: s, total }));
+    });
     setSent(null);
     if (!r) return;
     setDone(r);
@@ -35,13 +44,27 @@ export function BuildArtifact({ projectUrl, onBuilt }: { projectUrl: string; onB
     <form onSubmit={submit} className="card form" aria-labelledby="build-title" autoComplete="off">
       <h2 id="build-title">Build an image</h2>
       <p className="muted small">
-        From a JAR, or a static site or Node app as a tar, tar.gz or zip archive (<code>slipway build</code> also takes a directory). The same artifact built again gives the same digest.
+        From a JAR, or a static site or Node app as a tar, tar.gz or zip archive or a directory (packed here without its <code>.git</code>, as <code>slipway build DIR</code> does). The same artifact built again gives the same digest.
       </p>
       <div className="fields">
         <div>
-          <label htmlFor="build-file">Artifact</label>
-          <input id="build-file" type="file" accept=".jar,.war,.zip,.tar,.tgz,.gz" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
+          <label htmlFor="build-kind">Upload</label>
+          <select id="build-kind" value={kind} onChange={(e) => setKind(e.target.value as 'file' | 'dir')}>
+            <option value="file">a file (JAR or archive)</option>
+            <option value="dir">a directory</option>
+          </select>
         </div>
+        {kind === 'file' ? (
+          <div>
+            <label htmlFor="build-file">Artifact</label>
+            <input id="build-file" type="file" accept=".jar,.war,.zip,.tar,.tgz,.gz" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
+          </div>
+        ) : (
+          <div>
+            <label htmlFor="build-dir">Directory</label>
+            <input id="build-dir" type="file" {...{ webkitdirectory: '' }} onChange={(e) => setDir([...(e.target.files ?? [])])} required />
+          </div>
+        )}
         <div>
           <label htmlFor="build-version">Version</label>
           <input id="build-version" value={version} onChange={(e) => setVersion(e.target.value)} required spellCheck={false} placeholder="1.4.2" />
@@ -61,12 +84,17 @@ export function BuildArtifact({ projectUrl, onBuilt }: { projectUrl: string; onB
         </div>
       </div>
       <ErrorNote error={action.error} />
+      {packed && (
+        <p className="muted small" role="status">
+          {packed}
+        </p>
+      )}
       {sent && (
         <p role="status" className="muted small">
           <progress value={sent.sent} max={Math.max(sent.total, 1)} /> {uploaded ? `uploaded ${formatBytes(sent.total)}; building…` : `uploading ${formatBytes(sent.sent)} / ${formatBytes(sent.total)}`}
         </p>
       )}
-      <button type="submit" disabled={action.busy || !file || version.trim() === ''}>
+      <button type="submit" disabled={action.busy || (kind === 'file' ? !file : dir.length === 0) || version.trim() === ''}>
         {action.busy ? 'Building…' : 'Build'}
       </button>
       {done && (
@@ -85,4 +113,16 @@ export function BuildArtifact({ projectUrl, onBuilt }: { projectUrl: string; onB
       )}
     </form>
   );
+}
+
+/** Packs the picked directory's files, relative to it as the CLI packs them (the browser names each under the directory's own name). */
+async function pack(files: File[], say: (line: string) => void): Promise<Blob> {
+  const inside = (f: File) => (f.webkitRelativePath ? f.webkitRelativePath.split('/').slice(1).join('/') : f.name);
+  const picked = await Promise.all(files.map(async (f) => ({ path: inside(f), data: new Uint8Array(await f.arrayBuffer()) })));
+  const blob = await tarGz(picked).catch((error: unknown) => {
+    throw new ApiError('SLW_USAGE', (error as Error).message, 0);
+  });
+  const kept = picked.filter((f) => !f.path.split('/').includes('.git'));
+  say(`packed ${kept.length} file(s), ${formatBytes(kept.reduce((n, f) => n + f.data.length, 0))} (${formatBytes(blob.size)} compressed)`);
+  return blob;
 }
