@@ -35,3 +35,10 @@ export function expiryFrom(text: string, now = Date.now()): { expiresAt: string 
   if (ms <= 0) return { error: `'${t}' is not a lifetime like 90m, 12h, 30d or 8w (leave it empty for a token that does not expire)` };
   return { expiresAt: new Date(now + ms).toISOString() };
 }
+
+/** The name and lifetime fields of a new token (workspace or instance), as the API takes them; an error for a bad lifetime. */
+export function tokenFields(name: string, expiresIn: string): { fields: { name?: string; expiresAt?: string } } | { error: string } {
+  const expiry = expiryFrom(expiresIn);
+  if ('error' in expiry) return expiry;
+  return { fields: { ...(name.trim() ? { name: name.trim() } : {}), ...(expiry.expiresAt ? { expiresAt: expiry.expiresAt } : {}) } };
+}

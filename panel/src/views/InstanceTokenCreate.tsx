@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError, post } from '../api';
-import { expiryFrom } from '../access';
+import { tokenFields } from '../access';
 import type { CreateInstanceTokenBody, CreatedInstanceToken } from '../types';
 import { ErrorNote } from '../ui/bits';
 import { useAction } from '../ui/hooks';
@@ -17,10 +17,10 @@ export function InstanceTokenCreate({ onCreated }: { onCreated(t: CreatedInstanc
   const action = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const expiry = expiryFrom(expiresIn);
-    if ('error' in expiry) return setInvalid(new ApiError('SLW_USAGE', expiry.error, 0));
+    const given = tokenFields(name, expiresIn);
+    if ('error' in given) return setInvalid(new ApiError('SLW_USAGE', given.error, 0));
     setInvalid(null);
-    const body: CreateInstanceTokenBody = { ...(name.trim() ? { name: name.trim() } : {}), ...(expiry.expiresAt ? { expiresAt: expiry.expiresAt } : {}) };
+    const body: CreateInstanceTokenBody = given.fields;
     const t = await action.run(() => post<CreatedInstanceToken>('instance/tokens', body));
     if (!t) return;
     setName('');

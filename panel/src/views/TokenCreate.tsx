@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError, post } from '../api';
-import { expiryFrom, type Role } from '../access';
+import { tokenFields, type Role } from '../access';
 import type { CreateTokenBody, CreatedToken, Member } from '../types';
 import { ErrorNote } from '../ui/bits';
 import { useAction } from '../ui/hooks';
@@ -20,10 +20,10 @@ export function TokenCreate({ url, members, instanceAdmin, onCreated }: { url: s
   const action = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const expiry = expiryFrom(expiresIn);
-    if ('error' in expiry) return setInvalid(new ApiError('SLW_USAGE', expiry.error, 0));
+    const given = tokenFields(name, expiresIn);
+    if ('error' in given) return setInvalid(new ApiError('SLW_USAGE', given.error, 0));
     setInvalid(null);
-    const body: CreateTokenBody = { role, ...(name.trim() ? { name: name.trim() } : {}), ...(expiry.expiresAt ? { expiresAt: expiry.expiresAt } : {}), ...(member ? { member } : {}) };
+    const body: CreateTokenBody = { role, ...given.fields, ...(member ? { member } : {}) };
     const t = await action.run(() => post<CreatedToken>(url, body));
     if (!t) return;
     setName('');
