@@ -6,19 +6,14 @@
  */
 import { useState } from 'react';
 import { del, get, path } from '../api';
-import { relative } from '../format';
 import type { CreatedInstanceToken, InstanceToken, InstanceTokenList } from '../types';
-import { Badge, ErrorNote, Loading, Table } from '../ui/bits';
+import { ErrorNote, Loading } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
 import { CopyField } from '../ui/copy';
 import { useLoad } from '../ui/hooks';
 import { ShownOnce } from '../ui/shown-once';
 import { InstanceTokenCreate } from './InstanceTokenCreate';
-
-const when = (iso: string | null, none: string) => (iso ? <time dateTime={iso} title={new Date(iso).toLocaleString()}>{relative(iso)}</time> : none);
-
-const state = (t: InstanceToken) =>
-  t.revokedAt ? <Badge tone="muted">revoked</Badge> : t.expiresAt && t.expiresAt <= new Date().toISOString() ? <Badge tone="warn">expired</Badge> : <Badge tone="ok">active</Badge>;
+import { TokenTable } from './TokenTable';
 
 export function InstanceTokens({ current }: { current: string | undefined }) {
   const tokens = useLoad(() => get<InstanceTokenList>('instance/tokens'), 'instance-tokens');
@@ -50,31 +45,7 @@ export function InstanceTokens({ current }: { current: string | undefined }) {
         </p>
       )}
       {list.length > 0 && (
-        <Table caption="Instance tokens" columns={['Name', 'Starts with', 'Acts as', 'Created', 'Expires', 'Last used', 'State', '']}>
-          {list.map((t) => (
-            <tr key={t.id} data-instance-token={t.id}>
-              <td>
-                {t.name}
-                {t.id === current && <Badge tone="info">signed in with it</Badge>}
-              </td>
-              <td>
-                <code>{t.hint}…</code>
-              </td>
-              <td>{t.user.email}</td>
-              <td>{when(t.createdAt, '—')}</td>
-              <td>{when(t.expiresAt, 'never')}</td>
-              <td>{when(t.lastUsedAt, 'never')}</td>
-              <td>{state(t)}</td>
-              <td>
-                {!t.revokedAt && (
-                  <button type="button" className="ghost danger" onClick={() => (setNote(null), setRevoking(t))}>
-                    Revoke<span className="sr-only"> instance token {t.name}</span>
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </Table>
+        <TokenTable caption="Instance tokens" tokens={list} current={current} roles={false} noun="instance token" rowAttribute="data-instance-token" onRevoke={(t) => (setNote(null), setRevoking(t))} />
       )}
       {tokens.data && (
         <InstanceTokenCreate

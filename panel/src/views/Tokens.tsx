@@ -5,16 +5,13 @@
  */
 import { useState } from 'react';
 import { del, path } from '../api';
-import { relative } from '../format';
 import type { CreatedToken, Member, Token, TokenList } from '../types';
-import { Badge, ErrorNote, Loading, Table } from '../ui/bits';
+import { ErrorNote, Loading } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
 import type { Loaded } from '../ui/hooks';
 import { TokenCreate } from './TokenCreate';
 import { TokenOnce } from './TokenOnce';
-
-/** A time in the past or, for an expiry, ahead ("in 30 d"). */
-const when = (iso: string | null, none: string) => (iso ? <time dateTime={iso} title={new Date(iso).toLocaleString()}>{relative(iso)}</time> : none);
+import { TokenTable } from './TokenTable';
 
 export function Tokens(props: { ws: string; tokens: Loaded<TokenList>; members: Member[]; manage: boolean; instanceAdmin: boolean; current: string | undefined }) {
   const { ws, tokens, members, manage, instanceAdmin, current } = props;
@@ -37,32 +34,7 @@ export function Tokens(props: { ws: string; tokens: Loaded<TokenList>; members: 
       )}
       {tokens.data && list.length === 0 && <p className="muted">No tokens yet.</p>}
       {list.length > 0 && (
-        <Table caption={`API tokens of ${ws}`} columns={['Name', 'Starts with', 'Role', 'Acts as', 'Created', 'Expires', 'Last used', 'State', '']}>
-          {list.map((t) => (
-            <tr key={t.id} data-token={t.id}>
-              <td>
-                {t.name}
-                {t.id === current && <Badge tone="info">signed in with it</Badge>}
-              </td>
-              <td>
-                <code>{t.hint}…</code>
-              </td>
-              <td>{t.role}</td>
-              <td>{t.user.email}</td>
-              <td>{when(t.createdAt, '—')}</td>
-              <td>{when(t.expiresAt, 'never')}</td>
-              <td>{when(t.lastUsedAt, 'never')}</td>
-              <td>{t.revokedAt ? <Badge tone="muted">revoked</Badge> : t.expiresAt && t.expiresAt <= new Date().toISOString() ? <Badge tone="warn">expired</Badge> : <Badge tone="ok">active</Badge>}</td>
-              <td>
-                {manage && !t.revokedAt && (
-                  <button type="button" className="ghost danger" onClick={() => (setNote(null), setRevoking(t))}>
-                    Revoke<span className="sr-only"> token {t.name}</span>
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </Table>
+        <TokenTable caption={`API tokens of ${ws}`} tokens={list} current={current} roles noun="token" rowAttribute="data-token" {...(manage ? { onRevoke: (t: Token) => (setNote(null), setRevoking(t)) } : {})} />
       )}
       {manage && (
         <TokenCreate
