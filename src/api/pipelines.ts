@@ -30,7 +30,7 @@ export const projectManifestSchema = z
     appliedAt: timestamp.nullable(),
     appliedBy: z.string().nullable(),
     yaml: z.string(),
-    pipelines: z.array(z.object({ name: z.string(), jobs: z.array(manifestJobSchema) })),
+    pipelines: z.array(z.object({ name: z.string(), jobs: z.array(manifestJobSchema), schedules: z.array(z.object({ cron: z.string(), environment: z.string() })).meta({ description: 'when it runs by itself (cron fields in UTC) and against which environment' }) })),
     release: z.array(manifestJobSchema).nullable().meta({ description: 'the release step: jobs run against the new image before traffic switches' }),
     gates: z.record(z.string(), z.unknown()).meta({ description: 'gates by environment name, as the manifest declares them' }),
   })
@@ -103,3 +103,25 @@ export const runEndSchema = z.object({ status: z.string(), error: z.string().nul
 export type RunEnd = z.output<typeof runEndSchema>;
 
 export const runLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {job, stream, line, at} (id = sequence number; resume with Last-Event-ID), then `event: end` with {status, error, logsPrunedAt} (logsPrunedAt: when log retention removed its output, or null)' });
+
+export const pipelineScheduleSchema = z
+  .object({
+    pipeline: z.string(),
+    environment: z.string(),
+    cron: z.string().meta({ description: 'five cron fields, UTC' }),
+    nextAt: timestamp.meta({ description: 'the next slot it runs at' }),
+    last: z
+      .object({
+        slotAt: timestamp,
+        outcome: z.enum(['started', 'queued', 'coalesced', 'missed', 'failed']).nullable().meta({ description: "what the slot did: a run started, queued behind the run in flight, coalesced into the one waiting; missed (the server was down past the catch-up time); failed (no such environment, nothing deployed to test…: see error); null while it is being triggered" }),
+        runId: z.string().nullable(),
+        error: z.string().nullable(),
+      })
+      .nullable()
+      .meta({ description: 'the last slot taken, null before the first' }),
+  })
+  .meta({ id: 'PipelineSchedule' });
+export type PipelineScheduleInfo = z.output<typeof pipelineScheduleSchema>;
+
+export const pipelineScheduleListSchema = z.object({ schedules: z.array(pipelineScheduleSchema) });
+export type PipelineScheduleList = z.output<typeof pipelineScheduleListSchema>;

@@ -23,8 +23,16 @@ export interface ManifestJob {
   resources: { cpuMillis: number | null; memoryBytes: number | null };
 }
 
+/** When a pipeline runs by itself: five cron fields (UTC) and the environment it runs against. */
+export interface ManifestSchedule {
+  cron: string;
+  environment: string;
+}
+
 export interface ManifestPipeline {
   jobs: ManifestJob[];
+  /** Absent in manifests stored before schedules existed: none. The release step has none. */
+  schedules?: ManifestSchedule[];
 }
 
 export interface HealthGate {
@@ -64,7 +72,7 @@ export interface Manifest {
 }
 
 /** Limits of a job, whatever the manifest says. */
-export const jobLimits = { defaultTimeoutSeconds: 600, maxTimeoutSeconds: 24 * 3600, maxJobs: 20 } as const;
+export const jobLimits = { defaultTimeoutSeconds: 600, maxTimeoutSeconds: 24 * 3600, maxJobs: 20, maxSchedules: 5 } as const;
 
 const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 

@@ -11,7 +11,7 @@ export type RunStatus = (typeof runStatuses)[number];
 export const jobStatuses = ['pending', 'running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'skipped'] as const;
 export type JobRunStatus = (typeof jobStatuses)[number];
 
-export const triggerKinds = ['manual', 'webhook', 'gate', 'release'] as const;
+export const triggerKinds = ['manual', 'webhook', 'gate', 'release', 'schedule'] as const;
 export type TriggerKind = (typeof triggerKinds)[number];
 
 /** The pipeline name a deployment's release step runs under (a manifest pipeline name never holds ':'). */
@@ -72,4 +72,15 @@ export function overdue(job: { state: 'pending' | 'running'; startedAt: string |
   }
   const waited = since(askedAt, nowMs);
   return waited !== null && waited > cap ? `did not start within ${timeoutSeconds + timeoutGraceSeconds}s` : null;
+}
+
+/**
+ * How late a scheduled run may still start. A slot missed by more than this (the server was down
+ * or stopped) is skipped, not run late: a nightly job does not run at noon after an outage.
+ */
+export const scheduleCatchUpMs = 3600_000;
+
+/** What to do with a schedule's slot that is due at `nowMs`: run it, or skip it as missed. */
+export function slotAction(slotIso: string, nowMs: number): 'run' | 'missed' {
+  return nowMs - Date.parse(slotIso) > scheduleCatchUpMs ? 'missed' : 'run';
 }

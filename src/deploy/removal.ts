@@ -107,6 +107,7 @@ export async function deleteProject(db: Db, placements: Placements, access: Proj
     await deleteRepositoryOfProject(tx, access.project.id);
     await deleteHookRows(tx, access.project.id);
     await tx.deleteFrom('project_manifests').where('project_id', '=', access.project.id).execute();
+    await tx.deleteFrom('pipeline_schedules').where('project_id', '=', access.project.id).execute();
     await deleteProjectRows(tx, access.project.id);
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name, details: { environments: ids.length } });
     return marked;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { assertKey } from '../core/config.js';
+import { parseCron } from '../core/cron.js';
 import { isSlipwayError } from '../core/errors.js';
 import { parseCpus, parseMemory } from '../core/deploy.js';
 import { buildImage, isManifestName, jobLimits, parseDuration, parseRate, type Manifest, type ManifestJob } from '../core/manifest.js';
@@ -63,9 +64,29 @@ const jobSchema = z
     }
   });
 
-const pipelineSchema = z.strictObject({
-  jobs: z.array(jobSchema).min(1).max(jobLimits.maxJobs).meta({ description: 'run in order; the first that fails ends the run' }),
+const environmentName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'an environment name');
+
+const scheduleSchema = z.strictObject({
+  cron: z
+    .string()
+    .max(200)
+    .superRefine((v, ctx) => coreIssue(ctx, () => parseCron(v)))
+    .meta({ description: "five cron fields, UTC, e.g. '0 3 * * *' (03:00 every day)" }),
+  environment: environmentName.meta({ description: 'the environment the run is against (its config, secrets and services)' }),
 });
+
+const jobsSchema = z.array(jobSchema).min(1).max(jobLimits.maxJobs).meta({ description: 'run in order; the first that fails ends the run' });
+
+const pipelineSchema = z.strictObject({
+  jobs: jobsSchema,
+  schedules: z
+    .array(scheduleSchema)
+    .max(jobLimits.maxSchedules)
+    .optional()
+    .meta({ description: `when the pipeline runs by itself (at most ${jobLimits.maxSchedules}); a run already waiting takes a due slot in, as for any trigger` }),
+});
+
+const releaseSchema = z.strictObject({ jobs: jobsSchema });
 
 const gatesSchema = z.strictObject({
   approval: z.boolean().optional().meta({ description: 'an admin or owner other than the requester approves' }),
@@ -96,8 +117,8 @@ export const manifestSchema = z
       })
       .optional(),
     pipelines: z.record(name('pipeline'), pipelineSchema).optional(),
-    release: pipelineSchema.optional().meta({ description: 'jobs that must succeed against the new image before traffic switches (e.g. migrations)' }),
-    gates: z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'an environment name'), gatesSchema).optional(),
+    release: releaseSchema.optional().meta({ description: 'jobs that must succeed against the new image before traffic switches (e.g. migrations)' }),
+    gates: z.record(environmentName, gatesSchema).optional(),
   })
   .superRefine((m, ctx) => {
     const lists: [string[], ManifestJobInput[]][] = [
@@ -109,6 +130,14 @@ export const manifestSchema = z
       jobs.forEach((j, i) => {
         if (seen.has(j.name)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `job name '${j.name}' is used twice in this list` });
         seen.add(j.name);
+      });
+    }
+    for (const [p, v] of Object.entries(m.pipelines ?? {})) {
+      const seen = new Set<string>();
+      (v.schedules ?? []).forEach((sc, i) => {
+        const key = `${sc.environment} ${sc.cron.trim().replace(/\s+/g, ' ')}`;
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['pipelines', p, 'schedules', i], message: `the schedule '${sc.cron}' against ${sc.environment} is given twice` });
+        seen.add(key);
       });
     }
     for (const [env, g] of Object.entries(m.gates ?? {})) {
@@ -140,7 +169,7 @@ function toJob(j: ManifestJobInput): ManifestJob {
 export function normaliseManifest(m: z.output<typeof manifestSchema>): Manifest {
   return {
     build: { runtime: m.build?.runtime ?? null, base: m.build?.base ?? null, dockerfile: m.build?.dockerfile ?? null, network: m.build?.network ?? false },
-    pipelines: Object.fromEntries(Object.entries(m.pipelines ?? {}).map(([p, v]) => [p, { jobs: v.jobs.map(toJob) }])),
+    pipelines: Object.fromEntries(Object.entries(m.pipelines ?? {}).map(([p, v]) => [p, { jobs: v.jobs.map(toJob), schedules: (v.schedules ?? []).map((sc) => ({ cron: sc.cron.trim().replace(/\s+/g, ' '), environment: sc.environment })) }])),
     release: m.release ? { jobs: m.release.jobs.map(toJob) } : null,
     gates: Object.fromEntries(
       Object.entries(m.gates ?? {}).map(([env, g]) => [

@@ -13,6 +13,7 @@ import { nowIso } from '../platform/time.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
+import { syncSchedules } from './schedules.js';
 
 /** Parses `yaml` and stores it as the project's manifest (replacing the one before); throws SLW_MANIFEST_INVALID with file:line:col, storing nothing. */
 export async function applyManifest(db: Db, access: ProjectAccess, yaml: string, from: { file?: string; source?: 'upload' | 'git'; commit?: string | null } = {}): Promise<ProjectManifest> {
@@ -30,12 +31,13 @@ export async function applyManifest(db: Db, access: ProjectAccess, yaml: string,
   await db.transaction().execute(async (tx) => {
     await tx.deleteFrom('project_manifests').where('project_id', '=', access.project.id).execute();
     await tx.insertInto('project_manifests').values(row).execute();
+    await syncSchedules(tx, access.workspace.id, access.project.id, manifest);
     await recordAudit(tx, actorOf(access.principal), {
       workspaceId: access.workspace.id,
       action: 'manifest.apply',
       targetType: 'project',
       target: access.project.name,
-      details: { source: row.source, commit: row.commit_sha, pipelines: Object.keys(manifest.pipelines), release: manifest.release?.jobs.length ?? 0 },
+      details: { source: row.source, commit: row.commit_sha, pipelines: Object.keys(manifest.pipelines), release: manifest.release?.jobs.length ?? 0, schedules: Object.values(manifest.pipelines).reduce((n, p) => n + (p.schedules?.length ?? 0), 0) },
     });
   });
   return toProjectManifest(access.project.name, row, manifest);
@@ -75,7 +77,7 @@ function toProjectManifest(project: string, row: { yaml: string; source: string;
     appliedAt: row.applied_at,
     appliedBy: row.applied_by,
     yaml: row.yaml,
-    pipelines: Object.entries(m.pipelines).map(([name, p]) => ({ name, jobs: p.jobs })),
+    pipelines: Object.entries(m.pipelines).map(([name, p]) => ({ name, jobs: p.jobs, schedules: p.schedules ?? [] })),
     release: m.release?.jobs ?? null,
     gates: m.gates,
   };

@@ -2,7 +2,8 @@
  * The pipeline runner as the server runs it: a controller over run ids (short reconciles, one per
  * run at a time, requeued while a job runs; retries with backoff; a periodic resync that also
  * finds runs a crashed server left), woken at once by {@link runBus} when a run is triggered,
- * cancelled, or may start because the one before it ended.
+ * cancelled, or may start because the one before it ended. Beside it, the schedules: just after
+ * each minute begins, the slots due are run (schedules.ts).
  *
  * @module
  */
@@ -14,6 +15,7 @@ import type { Keyring } from '../secrets/secrets.js';
 import type { Db } from '../store/schema.js';
 import { PipelineRunner } from './runner.js';
 import { runBus } from './runs.js';
+import { runDueSchedules } from './schedules.js';
 
 export interface PipelineRuntimeOptions {
   db: Db;
@@ -45,11 +47,43 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   const wake = (runId: string) => controller.enqueue(runId);
   runBus.on('wake', wake);
   controller.start();
+  const schedules = startScheduleClock(o.db, o.logger);
   return {
     stop: async () => {
+      await schedules.stop();
       runBus.off('wake', wake);
       await controller.stop();
       runner.stop();
+    },
+  };
+}
+
+/** Runs the due schedule slots one second into every minute (cron's resolution), one pass at a time. */
+function startScheduleClock(db: Db, logger: Logger): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const now = Date.now();
+    timer = setTimeout(tick, 60_000 - (now % 60_000) + 1000);
+    timer.unref();
+  };
+  const tick = () => {
+    pass = runDueSchedules(db)
+      .then((slots) => {
+        for (const s of slots) logger.info({ schedule: s.schedule, outcome: s.outcome, run: s.runId }, 'pipeline schedule slot');
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'running due pipeline schedules failed'))
+      .finally(arm);
+  };
+  // A slot that came due while the server was stopped is looked at once at start.
+  tick();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await pass;
     },
   };
 }

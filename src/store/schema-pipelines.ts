@@ -76,3 +76,23 @@ export interface PipelineRunLogsTable {
   line: string;
   at: string;
 }
+
+/** A schedule of a project's manifest: when its pipeline runs by itself against an environment. */
+export interface PipelineSchedulesTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  pipeline: string;
+  /** The environment's name, as the manifest says it (looked up when a slot is due). */
+  environment: string;
+  /** Five cron fields, UTC, normalised (single spaces). */
+  cron: string;
+  /** The next slot; a slot is taken by moving this on with a conditional update. */
+  next_at: string;
+  last_slot_at: string | null;
+  last_run_id: string | null;
+  /** What the last slot did: `started`, `queued`, `coalesced`, `missed` or `failed`. */
+  last_outcome: string | null;
+  last_error: string | null;
+  created_at: string;
+}

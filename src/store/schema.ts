@@ -357,7 +357,7 @@ import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, P
 import type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 import type { ApplicationHooksTable, ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
 import type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
-import type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable } from './schema-pipelines.js';
+import type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable, PipelineSchedulesTable } from './schema-pipelines.js';
 
 export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 export type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
@@ -365,7 +365,7 @@ export type { ApplicationHooksTable, ApplicationNotificationsTable, Applications
 export type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
 import type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
 export type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
-export type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable } from './schema-pipelines.js';
+export type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable, PipelineSchedulesTable } from './schema-pipelines.js';
 
 /** Every table, by name. */
 export interface Database {
@@ -422,6 +422,7 @@ export interface Database {
   environment_sources: EnvironmentSourcesTable;
   project_manifests: ProjectManifestsTable;
   pipeline_runs: PipelineRunsTable;
+  pipeline_schedules: PipelineSchedulesTable;
   pipeline_run_jobs: PipelineRunJobsTable;
   pipeline_run_logs: PipelineRunLogsTable;
 }

@@ -2,8 +2,10 @@
  * The pipelines view end to end: Debian's Chromium against a real `slipway server` with the
  * Docker engine. A developer applies the project's manifest from a file (a malformed one refused
  * with its line and column, nothing stored), runs a pipeline against prod, follows its
- * log live to its end, sees a second run queue behind a third-party one and cancels it. The jobs
- * really run as containers of the release image. Screenshots go to test-results/panel/.
+ * log live to its end, sees a second run queue behind a third-party one and cancels it. A manifest
+ * that schedules a pipeline every minute shows the schedule with its next slot; the server runs
+ * the slot by itself (trigger `schedule`) and the panel shows the slot's run. The jobs really run
+ * as containers of the release image. Screenshots go to test-results/panel/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -106,5 +108,31 @@ describe('panel: pipelines', () => {
     const runs = ok<{ runs: Array<{ pipeline: string; status: string }> }>(await api.get(`/api/v1/workspaces/${w.ws}/projects/shop/pipeline-runs`));
     expect(runs.runs.map((r) => `${r.pipeline}:${r.status}`).sort()).toEqual(['nap:cancelled', 'nap:cancelled', 'smoke:succeeded']);
     expect((await w.docker(['ps', '-aq', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.pipeline-run'])).trim()).toBe('');
+  }, 180_000);
+
+  it('shows the schedules of the manifest; a due slot runs the pipeline by itself and its run is linked', async () => {
+    const api = apiClient(w.server.url, w.server.adminToken);
+    const scheduled = manifest.replace('        command: echo "smoke says $GREETING"; sleep 1; echo "smoke done"\n', '        command: echo "smoke says $GREETING"; sleep 1; echo "smoke done"\n    schedules:\n      - cron: "* * * * *"\n        environment: prod\n');
+    ok(await api.put(`/api/v1/workspaces/${w.ws}/projects/shop/manifest`, { yaml: scheduled }));
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(page, w.developer);
+    const row = page.locator('tr[data-schedule="smoke@prod"]');
+    await row.getByText('* * * * *').waitFor(wait);
+    await row.getByText('not run yet').waitFor(wait);
+    // The server takes the slot one second into the next minute.
+    type Schedules = { schedules: Array<{ pipeline: string; last: { outcome: string | null; runId: string | null } | null }> };
+    const last = async () => ok<Schedules>(await api.get(`/api/v1/workspaces/${w.ws}/projects/shop/pipeline-schedules`)).schedules.find((x) => x.pipeline === 'smoke')?.last ?? null;
+    await expect.poll(async () => (await last())?.outcome ?? null, { timeout: 90_000, interval: 1000 }).toBe('started');
+    const runId = (await last())!.runId!;
+    const run = ok<{ status: string; trigger: { kind: string; by: string | null } }>(await api.get(`/api/v1/workspaces/${w.ws}/pipeline-runs/${runId}`));
+    expect(run.trigger).toEqual({ kind: 'schedule', by: null });
+    await page.reload();
+    await row.getByText('started').waitFor(wait);
+    await screenshot(page, 'pipeline-schedules');
+    await row.getByRole('link', { name: runId }).click();
+    await page.waitForURL(new RegExp(`/runs/${runId}`), wait);
+    await page.getByRole('list', { name: 'Run log' }).getByText('smoke says hi from prod').waitFor(wait);
+    await page.locator('.deploy-status', { hasText: 'succeeded' }).waitFor(wait);
+    await page.context().close();
   }, 180_000);
 });

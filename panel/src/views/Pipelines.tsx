@@ -1,18 +1,20 @@
 /**
  * A project's pipelines (from its manifest, slipway.yaml, applied here or from git): each with a
  * Run button per environment, and the project's runs (release steps too) with their status and jobs, a Cancel
- * button while one waits or runs. The list refreshes every two seconds while a run is unfinished
- * (runs are not on the workspace change stream); a run's page follows its log live.
+ * button while one waits or runs, and the manifest's schedules with their next and last slot. The
+ * list refreshes every two seconds while a run is unfinished (runs are not on the workspace change
+ * stream), and every minute for the schedules' slots; a run's page follows its log live.
  */
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { get, path, post } from '../api';
 import { ago } from '../format';
 import { href } from '../router';
-import type { PipelineRunInfo, Project, ProjectManifest, RunList, RunTriggered } from '../types';
+import type { PipelineRunInfo, PipelineScheduleList, Project, ProjectManifest, RunList, RunTriggered } from '../types';
 import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
 import { useAction, useLoad, usePoll } from '../ui/hooks';
 import { ShowMore, useShowMore } from '../ui/more';
 import { ManifestApply } from './ManifestApply';
+import { PipelineSchedules } from './PipelineSchedules';
 
 const outcomeText: Record<RunTriggered['outcome'], string> = {
   started: 'started',
@@ -36,6 +38,12 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
   );
   const unfinished = (runs.data?.runs ?? []).some((r) => r.status === 'queued' || r.status === 'running');
   usePoll(runs.reload, unfinished);
+  const schedules = useLoad(() => get<PipelineScheduleList>(`${base}/pipeline-schedules`), `${base}/pipeline-schedules`);
+  const scheduled = (schedules.data?.schedules.length ?? 0) > 0;
+  // A slot that came due runs a pipeline: the schedules and the runs are read again each minute.
+  const reloadSchedules = schedules.reload;
+  const reloadRuns = runs.reload;
+  usePoll(useCallback(() => (reloadSchedules(), reloadRuns()), [reloadSchedules, reloadRuns]), scheduled, 60_000);
   const action = useAction();
   const [said, setSaid] = useState<string | null>(null);
   const environments = described.data?.environments ?? [];
@@ -104,7 +112,8 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
           </Table>
         </>
       )}
-      <ManifestApply url={`${base}/manifest`} current={manifest.data} onApplied={manifest.reload} />
+      {manifest.data?.applied && <PipelineSchedules ws={ws} schedules={schedules} />}
+      <ManifestApply url={`${base}/manifest`} current={manifest.data} onApplied={() => (manifest.reload(), schedules.reload())} />
       <div className="heading-row">
         <h2>Runs</h2>
         <span className="actions">

@@ -1,14 +1,14 @@
 /**
  * `slipway pipeline …`: apply and show a project's manifest, run its pipelines against an
- * environment, list runs, follow a run's log, cancel a run. `run` says whether the run started,
- * queued behind the one in flight, or coalesced into the one already waiting.
+ * environment, list runs and schedules, follow a run's log, cancel a run. `run` says whether the
+ * run started, queued behind the one in flight, or coalesced into the one already waiting.
  *
  * @module
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { PipelineRunInfo, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../api/pipelines.js';
+import type { PipelineRunInfo, PipelineScheduleList, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../api/pipelines.js';
 import { SlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, withProject, withWorkspace, type Ctx, type Runner } from '../context.js';
@@ -47,7 +47,8 @@ export function registerPipelines(program: Command, run: Runner): void {
         throw new SlipwayError('SLW_USAGE', `cannot read ${file}: ${(error as Error).message}`);
       }
       const m = await ctx.client.request<ProjectManifest>('PUT', projectPath(ctx, 'manifest'), { yaml, file: basename(file) });
-      emit(ctx.io, ctx.json, m, () => `manifest applied to ${m.project}: pipelines ${m.pipelines.map((p) => p.name).join(', ') || 'none'}; release step ${m.release ? `${m.release.length} job(s)` : 'none'}; gates ${Object.keys(m.gates).join(', ') || 'none'}`);
+      const schedules = m.pipelines.reduce((n, p) => n + p.schedules.length, 0);
+      emit(ctx.io, ctx.json, m, () => `manifest applied to ${m.project}: pipelines ${m.pipelines.map((p) => p.name).join(', ') || 'none'}; release step ${m.release ? `${m.release.length} job(s)` : 'none'}; gates ${Object.keys(m.gates).join(', ') || 'none'}${schedules > 0 ? `; ${schedules} schedule(s): slipway pipeline schedules` : ''}`);
     }),
   );
 
@@ -63,6 +64,7 @@ export function registerPipelines(program: Command, run: Runner): void {
         [
           `manifest of ${m.project} (${m.source ?? 'upload'}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''})`,
           rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step',
+          ...m.pipelines.flatMap((p) => p.schedules.map((sc) => `schedule of ${p.name}: '${sc.cron}' (UTC) against ${sc.environment}`)),
           ...Object.entries(m.gates).map(([env, g]) => `gates of ${env}: ${JSON.stringify(g)}`),
         ].join('\n'),
       );
@@ -109,6 +111,20 @@ export function registerPipelines(program: Command, run: Runner): void {
           : table(
               ['RUN', 'PIPELINE', 'ENV', 'STATUS', 'IMAGE', 'TRIGGER', 'CREATED', 'ERROR'],
               r.runs.map((x) => [x.id, x.pipeline, x.environment, x.status, short(x.imageDigest), `${x.trigger.kind}${x.trigger.by ? ` ${x.trigger.by}` : ''}`, shortTime(x.createdAt), x.error]),
+            ),
+      );
+    }),
+  );
+
+  withProject(pipeline.command('schedules').description("the manifest's schedules: each pipeline's cron (UTC) and environment, its next slot and what its last slot did")).action(
+    run(async (ctx) => {
+      const r = await ctx.client.request<PipelineScheduleList>('GET', projectPath(ctx, 'pipeline-schedules'));
+      emit(ctx.io, ctx.json, r, () =>
+        r.schedules.length === 0
+          ? "no schedules: give a pipeline 'schedules:' (cron and environment) in slipway.yaml"
+          : table(
+              ['PIPELINE', 'ENV', 'CRON (UTC)', 'NEXT', 'LAST SLOT', 'OUTCOME', 'RUN', 'ERROR'],
+              r.schedules.map((x) => [x.pipeline, x.environment, x.cron, shortTime(x.nextAt), x.last ? shortTime(x.last.slotAt) : null, x.last?.outcome ?? null, x.last?.runId ?? null, x.last?.error ?? null]),
             ),
       );
     }),

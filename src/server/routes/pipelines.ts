@@ -3,6 +3,7 @@ import {
   manifestApplyBody,
   pipelineParam,
   pipelineRunSchema,
+  pipelineScheduleListSchema,
   projectManifestSchema,
   runListQuery,
   runListSchema,
@@ -14,6 +15,7 @@ import {
 import { resumeAfter } from '../../deploy/streams.js';
 import { runLog } from '../../pipelines/logs.js';
 import { applyManifest, pipelineJobs, showManifest } from '../../pipelines/manifests.js';
+import { listSchedules } from '../../pipelines/schedules.js';
 import { cancelRun, findRun, imageOf, listRuns, toRunInfo, triggerRun } from '../../pipelines/runs.js';
 import { sendEventStream } from '../http/event-stream.js';
 import { defineRoute } from '../http/route.js';
@@ -82,6 +84,17 @@ export const pipelineRoutes = [
     query: runListQuery,
     response: runListSchema,
     handler: async ({ deps, access, query }) => ({ runs: await listRuns(deps.db, access, query) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: `${project}/pipeline-schedules`,
+    operationId: 'listPipelineSchedules',
+    summary: "The schedules of the project's manifest: each pipeline's cron (UTC) and environment, its next slot and what its last slot did",
+    tag: 'pipelines',
+    scope: 'project',
+    permission: 'release.read',
+    response: pipelineScheduleListSchema,
+    handler: async ({ deps, access }) => ({ schedules: await listSchedules(deps.db, access) }),
   }),
   defineRoute({
     method: 'GET',

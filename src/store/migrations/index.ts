@@ -26,6 +26,7 @@ import * as herdSiteDeployments from './0019-herd-site-deployments.js';
 import * as continuousOptions from './0020-continuous-options.js';
 import * as serviceBackupOrigin from './0021-service-backup-origin.js';
 import * as logsPruned from './0022-logs-pruned.js';
+import * as pipelineSchedules from './0026-pipeline-schedules.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -50,6 +51,7 @@ const all: Record<string, Migration> = {
   '0020-continuous-options': continuousOptions,
   '0021-service-backup-origin': serviceBackupOrigin,
   '0022-logs-pruned': logsPruned,
+  '0026-pipeline-schedules': pipelineSchedules,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */

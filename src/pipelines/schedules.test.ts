@@ -1,0 +1,126 @@
+/**
+ * Pipeline schedules on both store engines, with the clock given: applying a manifest stores its
+ * schedules (kept with their next slot when the manifest is applied again, removed with it); a due
+ * slot runs the pipeline once (trigger `schedule`), whatever number of callers race for it; a slot
+ * missed by more than the catch-up time is skipped; a schedule against an environment the project
+ * does not have records why it did not run; a bad schedule is refused with its line and column.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scheduleCatchUpMs } from '../core/pipelines.js';
+import type { ProjectAccess } from '../projects/projects.js';
+import { engines } from '../../test/support/engines.js';
+import { environment, expectCode, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { applyManifest, showManifest } from './manifests.js';
+import { listSchedules, runDueSchedules } from './schedules.js';
+
+const manifest = (schedules: string) => `pipelines:
+  nightly:
+    jobs:
+      - name: report
+        image: busybox
+        command: echo report
+    schedules:
+${schedules}
+`;
+const every5 = manifest(`      - cron: "*/5 * * * *"
+        environment: staging
+      - cron: "0 3 * * *"
+        environment: qa`);
+
+describe.each(engines)('pipeline schedules on %s', (engine) => {
+  let ctx: TestContext;
+  let shop: ProjectAccess;
+  const runs = async () => ctx.db.selectFrom('pipeline_runs').select(['id', 'status', 'trigger_kind', 'trigger_by', 'reason', 'environment_id']).orderBy('id').execute();
+  const schedule = async (cron: string) => (await listSchedules(ctx.db, shop)).find((s) => s.cron === cron)!;
+
+  beforeEach(async () => {
+    ctx = await setupContext(engine);
+    shop = await project(ctx, await workspace(ctx, 'acme', 'high'), 'shop');
+    await environment(ctx, shop, 'staging');
+  });
+  afterEach(() => ctx.cleanup());
+
+  it('stores the schedules with their next slot; a due slot runs once, for every caller racing for it', async () => {
+    const before = Date.now();
+    const applied = await applyManifest(ctx.db, shop, every5);
+    expect(applied.pipelines).toEqual([expect.objectContaining({ name: 'nightly', schedules: [{ cron: '*/5 * * * *', environment: 'staging' }, { cron: '0 3 * * *', environment: 'qa' }] })]);
+    const s = await schedule('*/5 * * * *');
+    const slot = Date.parse(s.nextAt);
+    expect(slot).toBeGreaterThan(before);
+    expect(slot - before).toBeLessThanOrEqual(5 * 60_000);
+    expect(new Date(slot).getUTCMinutes() % 5).toBe(0);
+    expect(s.last).toBeNull();
+
+    // Not due yet: nothing runs.
+    expect(await runDueSchedules(ctx.db, new Date(slot - 1000))).toEqual([]);
+    expect(await runs()).toEqual([]);
+
+    // Due: five callers race; the slot is taken once and runs once.
+    const at = new Date(slot + 10_000);
+    const results = (await Promise.all(Array.from({ length: 5 }, () => runDueSchedules(ctx.db, at)))).flat();
+    const id = (await ctx.db.selectFrom('pipeline_schedules').select('id').where('environment', '=', 'staging').executeTakeFirstOrThrow()).id;
+    const staging = results.filter((r) => r.schedule === id);
+    expect(staging).toHaveLength(1);
+    expect(staging[0]!.outcome).toBe('started');
+    const [run] = await runs();
+    expect(run).toMatchObject({ id: staging[0]!.runId, status: 'running', trigger_kind: 'schedule', trigger_by: null, reason: `schedule '*/5 * * * *' (slot ${new Date(slot).toISOString()})` });
+    const after = await schedule('*/5 * * * *');
+    expect(after.last).toEqual({ slotAt: new Date(slot).toISOString(), outcome: 'started', runId: run!.id, error: null });
+    expect(Date.parse(after.nextAt)).toBe(slot + 5 * 60_000);
+    expect(await runDueSchedules(ctx.db, at)).toEqual([]);
+
+    // The next slot meets the run still in flight: it queues behind it, like any trigger.
+    const next = await runDueSchedules(ctx.db, new Date(slot + 5 * 60_000 + 1000));
+    expect(next.filter((r) => r.schedule === id).map((r) => r.outcome)).toEqual(['queued']);
+    expect((await runs()).map((r) => r.status)).toEqual(['running', 'queued']);
+  });
+
+  it('a slot missed past the catch-up time is skipped and said; an unknown environment is said; the rest runs later', async () => {
+    await applyManifest(ctx.db, shop, every5);
+    const s = await schedule('*/5 * * * *');
+    const late = new Date(Date.parse(s.nextAt) + scheduleCatchUpMs + 60_000);
+    const results = await runDueSchedules(ctx.db, late);
+    expect(results.find((r) => r.outcome === 'missed')).toBeDefined();
+    expect(await runs()).toEqual([]);
+    const missed = await schedule('*/5 * * * *');
+    expect(missed.last).toMatchObject({ slotAt: s.nextAt, outcome: 'missed', runId: null });
+    expect(missed.last!.error).toMatch(/was missed by more than 60 minutes/);
+    expect(Date.parse(missed.nextAt)).toBeGreaterThan(late.getTime());
+
+    // The 03:00 slot against qa, an environment the project does not have.
+    const qa = await schedule('0 3 * * *');
+    const atQa = new Date(Date.parse(qa.nextAt) + 5000);
+    await runDueSchedules(ctx.db, atQa);
+    expect((await schedule('0 3 * * *')).last).toMatchObject({ outcome: 'failed', runId: null, error: "the project has no environment 'qa'; create it or change the manifest's schedule" });
+    expect((await runs()).filter((r) => r.reason.includes('0 3 * * *'))).toEqual([]);
+  });
+
+  it('applying again keeps a schedule and its next slot; a changed or removed schedule goes', async () => {
+    await applyManifest(ctx.db, shop, every5);
+    const first = await ctx.db.selectFrom('pipeline_schedules').select(['id', 'cron', 'next_at']).orderBy('cron').execute();
+    await applyManifest(ctx.db, shop, every5);
+    expect(await ctx.db.selectFrom('pipeline_schedules').select(['id', 'cron', 'next_at']).orderBy('cron').execute()).toEqual(first);
+    await applyManifest(ctx.db, shop, manifest(`      - cron: "*/10  * * * *"
+        environment: staging`));
+    const now = await listSchedules(ctx.db, shop);
+    expect(now.map((s) => `${s.environment} ${s.cron}`)).toEqual(['staging */10 * * * *']);
+    await applyManifest(ctx.db, shop, manifest('      []').replace('    schedules:\n      []\n', ''));
+    expect(await listSchedules(ctx.db, shop)).toEqual([]);
+    expect((await showManifest(ctx.db, shop)).pipelines[0]!.schedules).toEqual([]);
+  });
+
+  it('refuses a bad cron, a schedule given twice and more than five, with line and column, storing nothing', async () => {
+    const bad = await expectCode(() => applyManifest(ctx.db, shop, manifest(`      - cron: "61 * * * *"
+        environment: staging`)), 'SLW_MANIFEST_INVALID');
+    expect(bad.message).toMatch(/^slipway\.yaml:8:\d+: pipelines\.nightly\.schedules\[0\]\.cron: cron expression '61 \* \* \* \*': 61 is out of the minute range/);
+    const twice = await expectCode(() => applyManifest(ctx.db, shop, manifest(`      - cron: "0 3 * * *"
+        environment: staging
+      - cron: "0  3 * * *"
+        environment: staging`)), 'SLW_MANIFEST_INVALID');
+    expect(twice.message).toMatch(/is given twice/);
+    const many = Array.from({ length: 6 }, (_, i) => `      - cron: "${i} 3 * * *"\n        environment: staging`).join('\n');
+    await expectCode(() => applyManifest(ctx.db, shop, manifest(many)), 'SLW_MANIFEST_INVALID');
+    expect(await ctx.db.selectFrom('pipeline_schedules').selectAll().execute()).toEqual([]);
+    expect((await showManifest(ctx.db, shop)).applied).toBe(false);
+  });
+});

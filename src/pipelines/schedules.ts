@@ -1,0 +1,115 @@
+/**
+ * Pipeline schedules: a manifest's `schedules:` kept in the store (one row per pipeline,
+ * environment and cron), and the slots that are due run as pipeline runs (trigger `schedule`).
+ *
+ * Applying a manifest brings the rows in step in the same transaction: a schedule still there
+ * keeps its next slot and its last outcome, a new one starts at its next slot after now, a removed
+ * one is deleted. A due slot is taken with a conditional update that moves `next_at` on (only the
+ * caller that saw the old value wins), then run: so a slot runs at most once, whatever number of
+ * control planes or restarts — a crash between the two loses that slot's run. A slot missed by
+ * more than {@link scheduleCatchUpMs} (the server was down) is skipped and recorded as `missed`; a
+ * later one runs as usual. A due run meets the pipeline's one-run-in-flight rule like any trigger:
+ * it starts, queues behind the run in flight, or coalesces into the one waiting.
+ *
+ * @module
+ */
+import type { PipelineScheduleInfo } from '../api/pipelines.js';
+import { parseCron } from '../core/cron.js';
+import { isSlipwayError } from '../core/errors.js';
+import type { Manifest } from '../core/manifest.js';
+import { scheduleCatchUpMs, slotAction } from '../core/pipelines.js';
+import { environmentAccess } from '../deploy/engine.js';
+import { newId } from '../platform/ids.js';
+import type { ProjectAccess } from '../projects/projects.js';
+import type { Db, Executor, PipelineSchedulesTable } from '../store/schema.js';
+import { triggerRun } from './runs.js';
+
+export { scheduleCatchUpMs };
+
+const key = (r: { pipeline: string; environment: string; cron: string }) => `${r.pipeline}\n${r.environment}\n${r.cron}`;
+
+/** The first slot of `cron` after `at` (a slot at `at` itself is past). */
+function nextSlot(cron: string, at: Date): string {
+  const next = parseCron(cron).next(new Date(at.getTime() + 1));
+  // A cron that matches no minute within five years (e.g. Feb 30) waits that long, then is asked again.
+  return (next ?? new Date(at.getTime() + 5 * 365 * 86400_000)).toISOString();
+}
+
+/** Brings the project's schedule rows in step with `manifest` (inside the apply's transaction). */
+export async function syncSchedules(tx: Executor, workspaceId: string, projectId: string, manifest: Manifest, now: Date = new Date()): Promise<void> {
+  const wanted = new Map<string, { pipeline: string; environment: string; cron: string }>();
+  for (const [pipeline, p] of Object.entries(manifest.pipelines)) {
+    for (const s of p.schedules ?? []) wanted.set(key({ pipeline, ...s }), { pipeline, ...s });
+  }
+  const existing = await tx.selectFrom('pipeline_schedules').select(['id', 'pipeline', 'environment', 'cron']).where('project_id', '=', projectId).execute();
+  const gone = existing.filter((r) => !wanted.has(key(r))).map((r) => r.id);
+  if (gone.length > 0) await tx.deleteFrom('pipeline_schedules').where('id', 'in', gone).execute();
+  const kept = new Set(existing.map(key));
+  const added = [...wanted.values()].filter((s) => !kept.has(key(s)));
+  if (added.length === 0) return;
+  await tx
+    .insertInto('pipeline_schedules')
+    .values(added.map((s) => ({ id: newId('psc'), workspace_id: workspaceId, project_id: projectId, ...s, next_at: nextSlot(s.cron, now), last_slot_at: null, last_run_id: null, last_outcome: null, last_error: null, created_at: now.toISOString() })))
+    .execute();
+}
+
+/** The project's schedules, by pipeline, environment and cron. */
+export async function listSchedules(db: Executor, access: ProjectAccess): Promise<PipelineScheduleInfo[]> {
+  const rows = await db.selectFrom('pipeline_schedules').selectAll().where('project_id', '=', access.project.id).orderBy('pipeline').orderBy('environment').orderBy('cron').execute();
+  return rows.map(toScheduleInfo);
+}
+
+function toScheduleInfo(r: PipelineSchedulesTable): PipelineScheduleInfo {
+  return {
+    pipeline: r.pipeline,
+    environment: r.environment,
+    cron: r.cron,
+    nextAt: r.next_at,
+    last: r.last_slot_at === null ? null : { slotAt: r.last_slot_at, outcome: r.last_outcome as NonNullable<PipelineScheduleInfo['last']>['outcome'], runId: r.last_run_id, error: r.last_error },
+  };
+}
+
+/** What one due slot did. */
+export interface SlotResult {
+  schedule: string;
+  outcome: 'started' | 'queued' | 'coalesced' | 'missed' | 'failed';
+  runId: string | null;
+}
+
+/**
+ * Runs the slots due at `now` (at most `limit`): each taken with a conditional update, then
+ * triggered (or skipped as missed). Returns what each slot this caller took did.
+ */
+export async function runDueSchedules(db: Db, now: Date = new Date(), limit = 50): Promise<SlotResult[]> {
+  const due = await db.selectFrom('pipeline_schedules').selectAll().where('next_at', '<=', now.toISOString()).orderBy('next_at').limit(limit).execute();
+  const results: SlotResult[] = [];
+  for (const row of due) {
+    const taken = await db
+      .updateTable('pipeline_schedules')
+      .set({ next_at: nextSlot(row.cron, now), last_slot_at: row.next_at, last_run_id: null, last_outcome: null, last_error: null })
+      .where('id', '=', row.id)
+      .where('next_at', '=', row.next_at)
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) === 0) continue;
+    const result = await runSlot(db, row, now);
+    await db.updateTable('pipeline_schedules').set({ last_outcome: result.outcome, last_run_id: result.runId, last_error: result.error }).where('id', '=', row.id).where('last_slot_at', '=', row.next_at).execute();
+    results.push({ schedule: row.id, outcome: result.outcome, runId: result.runId });
+  }
+  return results;
+}
+
+async function runSlot(db: Db, row: PipelineSchedulesTable, now: Date): Promise<{ outcome: SlotResult['outcome']; runId: string | null; error: string | null }> {
+  if (slotAction(row.next_at, now.getTime()) === 'missed') {
+    return { outcome: 'missed', runId: null, error: `the slot of ${row.next_at} was missed by more than ${scheduleCatchUpMs / 60_000} minutes (the server was not running); the next one runs as usual` };
+  }
+  const env = await db.selectFrom('environments').select('id').where('project_id', '=', row.project_id).where('name', '=', row.environment).executeTakeFirst();
+  if (!env) return { outcome: 'failed', runId: null, error: `the project has no environment '${row.environment}'; create it or change the manifest's schedule` };
+  try {
+    const access = await environmentAccess(db, env.id);
+    const r = await triggerRun(db, access, { pipeline: row.pipeline, reason: `schedule '${row.cron}' (slot ${row.next_at})`, trigger: { kind: 'schedule', by: null } });
+    return { outcome: r.outcome, runId: r.run.id, error: null };
+  } catch (error) {
+    if (!isSlipwayError(error)) throw error;
+    return { outcome: 'failed', runId: null, error: `${error.code}: ${error.message}` };
+  }
+}
