@@ -1,6 +1,7 @@
 /**
  * Pipelines on the real Docker engine and Caddy: a manifest applied (a malformed one refused with
- * line:column, nothing stored), jobs run as containers of the environment's release image with
+ * line:column, nothing stored), its schedules listed with their next slot (a bad cron refused with
+ * its line), jobs run as containers of the environment's release image with
  * its config and secrets, exit codes and timeouts judged, triggers queued and coalesced (never two
  * in flight), cancel, logs resumed with Last-Event-ID, and the release step of a deploy: one that
  * exits 1 fails the deploy while the old release keeps serving through the edge, one that passes
@@ -105,6 +106,22 @@ describe('pipelines', () => {
     expect(show.json<{ applied: boolean }>().applied).toBe(false);
     const run = await w.run([...args('pipeline', 'run', 'test'), '-e', 'prod', '--json']);
     expect(run.json<{ error: { code: string } }>().error.code).toBe('SLW_NO_MANIFEST');
+  });
+
+  it('pipeline schedules lists the schedules of the manifest with their next slot; a bad cron is refused with its line', async () => {
+    const scheduled = 'pipelines:\n  report:\n    jobs:\n      - name: r\n        image: $build\n        command: echo report\n    schedules:\n      - cron: "0 0 29 feb *"\n        environment: prod\n';
+    const bad = await w.run([...args('pipeline', 'apply', file('bad-cron.yaml', scheduled.replace('0 0 29 feb *', '0 25 * * *'))), '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.json<{ error: { code: string; message: string } }>().error.message).toMatch(/^bad-cron\.yaml:8:\d+: pipelines\.report\.schedules\[0\]\.cron: cron expression '0 25 \* \* \*': 25 is out of the hour range/);
+    const applied = await w.run([...args('pipeline', 'apply', file('scheduled.yaml', scheduled))]);
+    expect(applied.stdout).toContain('1 schedule(s): slipway pipeline schedules');
+    const listed = (await w.run([...args('pipeline', 'schedules'), '--json'])).json<{ schedules: Array<{ pipeline: string; environment: string; cron: string; nextAt: string; last: unknown }> }>().schedules;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ pipeline: 'report', environment: 'prod', cron: '0 0 29 feb *', last: null });
+    expect(listed[0]!.nextAt).toMatch(/^\d{4}-02-29T00:00:00\.000Z$/);
+    const human = await w.run(args('pipeline', 'schedules'));
+    expect(human.stdout).toMatch(/report\s.*prod\s.*0 0 29 feb \*/);
+    expect((await w.run(args('pipeline', 'show'))).stdout).toContain("schedule of report: '0 0 29 feb *' (UTC) against prod");
   });
 
   it('runs a pipeline: jobs in order as containers of the release image, with the environment config, secrets and the job env', async () => {
