@@ -13,7 +13,7 @@ import { nowIso } from '../platform/time.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
-import { syncSchedules } from './schedules.js';
+import { syncSchedules } from './schedule-rows.js';
 
 /** Parses `yaml` and stores it as the project's manifest (replacing the one before); throws SLW_MANIFEST_INVALID with file:line:col, storing nothing. */
 export async function applyManifest(db: Db, access: ProjectAccess, yaml: string, from: { file?: string; source?: 'upload' | 'git'; commit?: string | null } = {}): Promise<ProjectManifest> {

@@ -1,11 +1,7 @@
 /**
- * Pipeline schedules: a manifest's `schedules:` kept in the store (one row per pipeline,
- * environment and cron), and the slots that are due run as pipeline runs (trigger `schedule`).
- *
- * Applying a manifest brings the rows in step in the same transaction: a schedule still there
- * keeps its next slot and its last outcome, a new one starts at its next slot after now, a removed
- * one is deleted. A due slot is taken with a conditional update that moves `next_at` on (only the
- * caller that saw the old value wins), then run: so a slot runs at most once, whatever number of
+ * Pipeline schedules: the slots that are due run as pipeline runs (trigger `schedule`); the rows
+ * themselves follow the manifest (schedule-rows.ts). A due slot is taken with a conditional
+ * update that moves `next_at` on (only the caller that saw the old value wins), then run: so a slot runs at most once, whatever number of
  * control planes or restarts — a crash between the two loses that slot's run. A slot missed by
  * more than {@link scheduleCatchUpMs} (the server was down) is skipped and recorded as `missed`; a
  * later one runs as usual. A due run meets the pipeline's one-run-in-flight rule like any trigger:
@@ -14,44 +10,15 @@
  * @module
  */
 import type { PipelineScheduleInfo } from '../api/pipelines.js';
-import { parseCron } from '../core/cron.js';
 import { isSlipwayError } from '../core/errors.js';
-import type { Manifest } from '../core/manifest.js';
 import { scheduleCatchUpMs, slotAction } from '../core/pipelines.js';
 import { environmentAccess } from '../deploy/engine.js';
-import { newId } from '../platform/ids.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import type { Db, Executor, PipelineSchedulesTable } from '../store/schema.js';
 import { triggerRun } from './runs.js';
+import { nextSlot } from './schedule-rows.js';
 
 export { scheduleCatchUpMs };
-
-const key = (r: { pipeline: string; environment: string; cron: string }) => `${r.pipeline}\n${r.environment}\n${r.cron}`;
-
-/** The first slot of `cron` after `at` (a slot at `at` itself is past). */
-function nextSlot(cron: string, at: Date): string {
-  const next = parseCron(cron).next(new Date(at.getTime() + 1));
-  // A cron that matches no minute within five years (e.g. Feb 30) waits that long, then is asked again.
-  return (next ?? new Date(at.getTime() + 5 * 365 * 86400_000)).toISOString();
-}
-
-/** Brings the project's schedule rows in step with `manifest` (inside the apply's transaction). */
-export async function syncSchedules(tx: Executor, workspaceId: string, projectId: string, manifest: Manifest, now: Date = new Date()): Promise<void> {
-  const wanted = new Map<string, { pipeline: string; environment: string; cron: string }>();
-  for (const [pipeline, p] of Object.entries(manifest.pipelines)) {
-    for (const s of p.schedules ?? []) wanted.set(key({ pipeline, ...s }), { pipeline, ...s });
-  }
-  const existing = await tx.selectFrom('pipeline_schedules').select(['id', 'pipeline', 'environment', 'cron']).where('project_id', '=', projectId).execute();
-  const gone = existing.filter((r) => !wanted.has(key(r))).map((r) => r.id);
-  if (gone.length > 0) await tx.deleteFrom('pipeline_schedules').where('id', 'in', gone).execute();
-  const kept = new Set(existing.map(key));
-  const added = [...wanted.values()].filter((s) => !kept.has(key(s)));
-  if (added.length === 0) return;
-  await tx
-    .insertInto('pipeline_schedules')
-    .values(added.map((s) => ({ id: newId('psc'), workspace_id: workspaceId, project_id: projectId, ...s, next_at: nextSlot(s.cron, now), last_slot_at: null, last_run_id: null, last_outcome: null, last_error: null, created_at: now.toISOString() })))
-    .execute();
-}
 
 /** The project's schedules, by pipeline, environment and cron. */
 export async function listSchedules(db: Executor, access: ProjectAccess): Promise<PipelineScheduleInfo[]> {
