@@ -1,0 +1,76 @@
+/**
+ * Scheduled backups of a service attachment, pure: when the next slot of a schedule is, whether
+ * a stored slot is due now, and what to do with slots missed while no server ran.
+ *
+ * A schedule is a cron expression (five fields, UTC: {@link parseCron}) and an optional `keep`
+ * (how many of the attachment's scheduled backups stay). The store keeps the next slot
+ * (`next_at`); a scheduler takes a due slot by moving `next_at` past it in one conditional write,
+ * so each slot is taken at most once.
+ *
+ * Missed slots (the server was down, or every scheduler was busy): one catch-up backup for the
+ * latest missed slot if it is less than {@link catchUpMs} old, otherwise none — the schedule
+ * skips to its next slot. Several missed slots never make several backups.
+ *
+ * @module
+ */
+import { parseCron, type Cron } from './cron.js';
+import { SlipwayError } from './errors.js';
+
+/** How late a missed slot may still be backed up (once); older ones are skipped. */
+export const catchUpMs = 3_600_000;
+
+/** The most scheduled backups a schedule may keep (`keep`). */
+export const maxKeep = 1000;
+
+const minute = 60_000;
+
+/** The first slot of `cron` strictly after `at` (minutes are whole), or null when none within five years. */
+export function slotAfter(cron: Cron, at: Date): Date | null {
+  return cron.next(new Date(Math.floor(at.getTime() / minute) * minute + minute));
+}
+
+/** What a scheduler does with a schedule whose stored next slot is `nextAt`, at `now`. */
+export type SlotDecision =
+  /** Not yet: the slot is in the future. */
+  | { kind: 'wait' }
+  /** Back up for `slot` (the latest slot at or before now, at most {@link catchUpMs} old), then wait for `next`. */
+  | { kind: 'run'; slot: Date; next: Date | null; missed: number }
+  /** Every due slot is more than {@link catchUpMs} old: no backup, wait for `next`. */
+  | { kind: 'skip'; next: Date | null };
+
+/**
+ * Decides on a stored slot at `now`. `missed` counts the earlier due slots the run stands in for
+ * (0 when only one slot was due), at most the slots within the catch-up window.
+ */
+export function decideSlot(cron: Cron, nextAt: Date, now: Date, graceMs: number = catchUpMs): SlotDecision {
+  if (nextAt.getTime() > now.getTime()) return { kind: 'wait' };
+  const next = slotAfter(cron, now);
+  // Only slots inside the window count; iterating from the stored slot could walk months of minutes.
+  const windowStart = new Date(Math.max(nextAt.getTime(), now.getTime() - graceMs));
+  let latest: Date | null = null;
+  let count = 0;
+  for (let at = cron.next(windowStart); at !== null && at.getTime() <= now.getTime(); at = slotAfter(cron, at)) {
+    latest = at;
+    count += 1;
+  }
+  return latest === null ? { kind: 'skip', next } : { kind: 'run', slot: latest, next, missed: count - 1 };
+}
+
+/** A schedule as asked for: checked, with its first slot after `now`. */
+export interface CheckedSchedule {
+  cron: string;
+  keep: number | null;
+  nextAt: Date;
+}
+
+/**
+ * Checks a schedule: the cron expression (SLW_VALIDATION naming the wrong field), a slot within
+ * five years, and `keep` (1 to {@link maxKeep}, or null for every one).
+ */
+export function checkSchedule(cron: string, keep: number | null, now: Date): CheckedSchedule {
+  const parsed = parseCron(cron);
+  if (keep !== null && (!Number.isInteger(keep) || keep < 1 || keep > maxKeep)) throw new SlipwayError('SLW_VALIDATION', `keep must be a whole number from 1 to ${maxKeep} (the newest scheduled backups kept), or left out to keep every one; got ${keep}`);
+  const nextAt = slotAfter(parsed, now);
+  if (nextAt === null) throw new SlipwayError('SLW_VALIDATION', `cron expression '${cron}' matches no minute in the next five years (e.g. the 31st of a month that has 30 days); write one that does, e.g. '0 3 * * *' (every day at 03:00 UTC)`);
+  return { cron: parsed.text.trim().split(/\s+/).join(' '), keep, nextAt };
+}
