@@ -1,6 +1,7 @@
 /** API shapes: services (adopted or provisioned; custom images too), their attachments to environments, backups and upgrades. Credentials and a custom service's environment only go in. */
 import { z } from 'zod';
 import { serviceKinds } from '../core/services.js';
+import { backupScheduleSchema, backupTriggerSchema } from './backup-schedules.js';
 import { deploymentRef, nameSchema, timestamp } from './common.js';
 
 export const provisionedSchema = z
@@ -92,6 +93,7 @@ export const attachmentSchema = z
     state: z.enum(['attached', 'detaching']),
     variables: z.array(z.string()).meta({ description: 'names of the injected variables (values are never shown)' }),
     createdAt: timestamp,
+    schedule: backupScheduleSchema.nullable().meta({ description: 'its backup schedule (null: none)' }),
   })
   .meta({ id: 'Attachment' });
 export type AttachmentInfo = z.output<typeof attachmentSchema>;
@@ -152,6 +154,7 @@ export const backupSchema = z
     release: z.number().int().nullable().meta({ description: "the environment's running release when it was taken" }),
     createdAt: timestamp,
     createdBy: z.string().nullable(),
+    trigger: backupTriggerSchema,
   })
   .meta({ id: 'ServiceBackup', description: "a logical backup of one attachment's data, kept in the server's data directory" });
 export type BackupInfo = z.output<typeof backupSchema>;
@@ -181,6 +184,7 @@ export const serviceBackupSchema = z
     createdAt: timestamp,
     createdBy: z.string().nullable(),
     neededBy: z.string().nullable().meta({ description: 'what may still restore it (an unfinished herd upgrade, a failed revert, a running service upgrade): it cannot be removed until that has ended' }),
+    trigger: backupTriggerSchema,
   })
   .meta({ id: 'ServiceBackupRecord', description: "a backup of one of the service's attachments, whether or not the attachment still exists" });
 export type ServiceBackupInfo = z.output<typeof serviceBackupSchema>;

@@ -57,13 +57,14 @@ export const upgradeChangeSchema = z.object({
 export type UpgradeChange = z.output<typeof upgradeChangeSchema>;
 
 /** What happened to a service ({@link serviceChangeSchema}'s `change`). */
-export const serviceChangeKinds = ['created', 'removed', 'attached', 'rotated', 'detaching', 'detached', 'backed-up', 'backup-removed', 'restored', 'upgrading', 'upgraded', 'health'] as const;
+export const serviceChangeKinds = ['created', 'removed', 'attached', 'rotated', 'detaching', 'detached', 'backed-up', 'backup-removed', 'backup-scheduled', 'backup-failed', 'restored', 'upgrading', 'upgraded', 'health'] as const;
 export type ServiceChangeKind = (typeof serviceChangeKinds)[number];
 
 /**
  * A service that changed, announced once its change is stored: created or removed, attached,
  * rotated, detached (`detaching` when asked, `detached` when the services sweep has revoked its
- * credentials and the attachment is gone), a backup taken, removed or restored, an upgrade of a
+ * credentials and the attachment is gone), a backup taken, removed or restored, an attachment's
+ * backup schedule set or removed (`backup-scheduled`), a scheduled backup failed (`backup-failed`), an upgrade of a
  * provisioned service started or ended, a provisioned service's health changed (`health`, with
  * the new health as `status`: only transitions, as the server's health watch sees them every few
  * seconds). Attachment and backup changes name the attachment's project and environment.

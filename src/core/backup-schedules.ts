@@ -16,6 +16,15 @@
 import { parseCron, type Cron } from './cron.js';
 import { SlipwayError } from './errors.js';
 
+/** What made a backup: by hand (CLI, API, panel), a herd or service upgrade, or its attachment's schedule. */
+export const backupTriggers = ['manual', 'upgrade', 'schedule'] as const;
+export type BackupTrigger = (typeof backupTriggers)[number];
+
+/** A stored trigger as the API shows it (anything unknown reads as made by hand). */
+export function backupTrigger(stored: string): BackupTrigger {
+  return (backupTriggers as readonly string[]).includes(stored) ? (stored as BackupTrigger) : 'manual';
+}
+
 /** How late a missed slot may still be backed up (once); older ones are skipped. */
 export const catchUpMs = 3_600_000;
 

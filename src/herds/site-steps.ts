@@ -52,7 +52,7 @@ export async function advanceSite(ctx: SiteContext, upgrade: HerdUpgradesTable, 
 }
 
 /** Dumps each attached data service of the site (custom services have no dump: said in the log). */
-export async function backupSite(ctx: SiteContext, environmentId: string, log: (message: string) => Promise<void>): Promise<SiteBackup[]> {
+export async function backupSite(ctx: SiteContext, environmentId: string, upgradeId: string, log: (message: string) => Promise<void>): Promise<SiteBackup[]> {
   const access = await environmentAccess(ctx.db, environmentId);
   const out: SiteBackup[] = [];
   for (const a of await listAttachments(ctx.db, access)) {
@@ -61,7 +61,7 @@ export async function backupSite(ctx: SiteContext, environmentId: string, log: (
       await log(`${a.service} is a custom service: no backup of it is made`);
       continue;
     }
-    const b = await createBackup(ctx.backups, access, a.service, a.as);
+    const b = await createBackup(ctx.backups, access, a.service, a.as, { trigger: 'upgrade', reason: `herd upgrade ${upgradeId}` });
     out.push({ service: a.service, as: a.as, backupId: b.id });
     await log(`backed up ${a.service}${a.as ? ` as ${a.as}` : ''}: backup ${b.id} (${b.size} bytes)`);
   }
@@ -75,7 +75,7 @@ async function backupStep(ctx: SiteContext, upgrade: HerdUpgradesTable, site: Up
   const current = await currentRelease(ctx.db, site.environment_id);
   let backups = JSON.parse(site.backups) as SiteBackup[];
   if (backups.length === 0) {
-    backups = await backupSite(ctx, site.environment_id, log);
+    backups = await backupSite(ctx, site.environment_id, upgrade.id, log);
     if (backups.length > 0) await ctx.db.updateTable('herd_upgrade_sites').set({ backups: JSON.stringify(backups) }).where('upgrade_id', '=', upgrade.id).where('environment_id', '=', site.environment_id).where('step', '=', 'backup').execute();
   }
   const fromRelease = current?.number ?? null;

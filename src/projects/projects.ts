@@ -155,6 +155,7 @@ export async function deleteEnvironmentRows(tx: Executor, environmentIds: string
     .orderBy('s.name')
     .execute();
   await tx.updateTable('service_attachments').set({ state: 'detaching' }).where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('service_backup_schedules').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('config_layers').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('secrets').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environment_sources').where('environment_id', 'in', environmentIds).execute();

@@ -18,6 +18,8 @@ import { lockEnvironment } from '../store/locks.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Executor, ServiceAttachmentsTable, ServicesTable } from '../store/schema.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
+import type { BackupScheduleInfo } from '../api/backup-schedules.js';
+import { schedulesOf } from './backup-schedule-info.js';
 import { announceService } from './changes.js';
 import { credentialSealId } from './credentials.js';
 import { adminOf, findService, type ServiceContext } from './services.js';
@@ -36,11 +38,13 @@ export interface AttachmentInfo {
   state: 'attached' | 'detaching';
   variables: string[];
   createdAt: string;
+  /** Its backup schedule (null: none). */
+  schedule: BackupScheduleInfo | null;
 }
 
-function toInfo(service: Pick<ServicesTable, 'name' | 'kind'>, a: ServiceAttachmentsTable, project: string, environment: string): AttachmentInfo {
+function toInfo(service: Pick<ServicesTable, 'name' | 'kind'>, a: ServiceAttachmentsTable, project: string, environment: string, schedule: BackupScheduleInfo | null = null): AttachmentInfo {
   const prefix = a.prefix === '' ? null : a.prefix;
-  return { service: service.name, kind: service.kind as ServiceKind, project, environment, as: prefix, resource: a.resource, generation: a.generation, state: a.state as AttachmentInfo['state'], variables: connectionVariableNames(service.kind as ServiceKind, prefix), createdAt: a.created_at };
+  return { service: service.name, kind: service.kind as ServiceKind, project, environment, as: prefix, resource: a.resource, generation: a.generation, state: a.state as AttachmentInfo['state'], variables: connectionVariableNames(service.kind as ServiceKind, prefix), createdAt: a.created_at, schedule };
 }
 
 const newPassword = () => randomBytes(24).toString('base64url');
@@ -52,14 +56,16 @@ const newSuffix = () => {
 /** Every attachment of one environment (with the service's name and kind). */
 export async function listAttachments(db: Executor, access: EnvironmentAccess): Promise<AttachmentInfo[]> {
   const rows = await db.selectFrom('service_attachments as a').innerJoin('services as s', 's.id', 'a.service_id').selectAll('a').select(['s.name', 's.kind']).where('a.environment_id', '=', access.environment.id).orderBy('s.name').orderBy('a.prefix').execute();
-  return rows.map((r) => toInfo(r, r, access.project.name, access.environment.name));
+  const schedules = await schedulesOf(db, rows.map((r) => r.id));
+  return rows.map((r) => toInfo(r, r, access.project.name, access.environment.name, schedules.get(r.id) ?? null));
 }
 
 /** Every attachment of one service, across the workspace's environments. */
 export async function listServiceAttachments(db: Executor, access: WorkspaceAccess, name: string): Promise<AttachmentInfo[]> {
   const service = await findService(db, access, name);
   const rows = await db.selectFrom('service_attachments as a').innerJoin('projects as p', 'p.id', 'a.project_id').innerJoin('environments as e', 'e.id', 'a.environment_id').selectAll('a').select(['p.name as project', 'e.name as environment']).where('a.service_id', '=', service.id).orderBy('p.name').orderBy('e.name').execute();
-  return rows.map((r) => toInfo(service, r, r.project, r.environment));
+  const schedules = await schedulesOf(db, rows.map((r) => r.id));
+  return rows.map((r) => toInfo(service, r, r.project, r.environment, schedules.get(r.id) ?? null));
 }
 
 /**
@@ -203,6 +209,8 @@ export async function detach(ctx: ServiceContext, access: EnvironmentAccess, ser
     const attachment = await findAttachment(tx, service, access, as);
     const dropData = options.dropData || attachment.drop_data === 1 ? 1 : 0;
     await tx.updateTable('service_attachments').set({ state: 'detaching', drop_data: dropData }).where('id', '=', attachment.id).execute();
+    // No more scheduled backups of what is being detached (the row would go with the attachment anyway).
+    await tx.deleteFrom('service_backup_schedules').where('attachment_id', '=', attachment.id).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.detach', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, dropData: dropData === 1 } });
     return toInfo(service, { ...attachment, state: 'detaching', drop_data: dropData }, access.project.name, access.environment.name);
   });

@@ -16,6 +16,7 @@
  */
 import { SlipwayError, notFound } from '../core/errors.js';
 import type { ServiceKind } from '../core/services.js';
+import { backupTrigger, type BackupTrigger } from '../core/backup-schedules.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import { backupNeededBy, removeBackupRow } from './backup-retention.js';
@@ -41,6 +42,7 @@ export interface ServiceBackupInfo {
   createdAt: string;
   createdBy: string | null;
   neededBy: string | null;
+  trigger: BackupTrigger;
 }
 
 const origin = (b: { project_name: string | null; environment_name: string | null; prefix: string | null }) =>
@@ -77,6 +79,7 @@ export async function listServiceBackups(db: Executor, access: WorkspaceAccess, 
       createdAt: r.created_at,
       createdBy: r.email ?? null,
       neededBy: await backupNeededBy(db, r.id),
+      trigger: backupTrigger(r.trigger),
     });
   }
   return out;

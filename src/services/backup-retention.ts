@@ -63,16 +63,20 @@ export async function deleteBackup(db: Db, dataDir: string, access: EnvironmentA
 
 /**
  * Keeps the attachment's newest `keep` backups and removes the older ones nothing needs (the
- * system's audit entries say `retention`). Answers the ids removed.
+ * system's audit entries say `retention`). With `only`, just the backups its schedule made are
+ * counted and removed (a schedule's `keep`). Answers the ids removed.
  */
-export async function pruneBackups(db: Db, dataDir: string, attachmentId: string, keep: number): Promise<string[]> {
+export async function pruneBackups(db: Db, dataDir: string, attachmentId: string, keep: number, only?: { trigger: 'schedule'; why: string }): Promise<string[]> {
   if (keep <= 0) return [];
-  const rows = await db.selectFrom('service_backups').selectAll().where('attachment_id', '=', attachmentId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  let query = db.selectFrom('service_backups').selectAll().where('attachment_id', '=', attachmentId);
+  // A schedule's keep counts and removes its own backups only: never one made by hand or for an upgrade.
+  if (only) query = query.where('trigger', '=', only.trigger);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   const removed: string[] = [];
   for (const row of rows.slice(keep)) {
     if (await backupNeededBy(db, row.id)) continue;
     const service = await db.selectFrom('services').select('name').where('id', '=', row.service_id).executeTakeFirst();
-    await removeBackupRow(db, dataDir, row, systemActor, { retention: `the newest ${keep} are kept (--keep-backups)` }, service?.name ?? row.service_id);
+    await removeBackupRow(db, dataDir, row, systemActor, { retention: only?.why ?? `the newest ${keep} are kept (--keep-backups)` }, service?.name ?? row.service_id);
     removed.push(row.id);
   }
   return removed;

@@ -13,6 +13,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError, notFound } from '../core/errors.js';
 import { isDataKind, type DataServiceKind, type ServiceKind } from '../core/services.js';
+import { backupTrigger, type BackupTrigger } from '../core/backup-schedules.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -48,6 +49,8 @@ export interface BackupInfo {
   release: number | null;
   createdAt: string;
   createdBy: string | null;
+  /** What made it: by hand, for an upgrade, or its attachment's schedule. */
+  trigger: BackupTrigger;
 }
 
 export interface RestoreInfo {
@@ -58,7 +61,7 @@ export interface RestoreInfo {
 
 
 function toInfo(service: ServicesTable, access: EnvironmentAccess, a: ServiceAttachmentsTable, b: ServiceBackupsTable, email: string | null): BackupInfo {
-  return { id: b.id, service: service.name, kind: b.kind as ServiceKind, project: access.project.name, environment: access.environment.name, as: a.prefix === '' ? null : a.prefix, size: Number(b.size), sha256: b.sha256, release: b.release_number, createdAt: b.created_at, createdBy: email };
+  return { id: b.id, service: service.name, kind: b.kind as ServiceKind, project: access.project.name, environment: access.environment.name, as: a.prefix === '' ? null : a.prefix, size: Number(b.size), sha256: b.sha256, release: b.release_number, createdAt: b.created_at, createdBy: email, trigger: backupTrigger(b.trigger) };
 }
 
 async function runningRelease(db: Executor, environmentId: string): Promise<number | null> {
@@ -75,15 +78,22 @@ export function backupKind(service: Pick<ServicesTable, 'name' | 'kind'>): DataS
   return kind;
 }
 
-/** Dumps the attachment's data into a new backup file and records it. */
-export async function createBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<BackupInfo> {
-  const service = await findService(ctx.db, access, serviceName);
-  backupKind(service);
-  return backupAttachment(ctx, access, service, await findAttachment(ctx.db, service, access, as));
+/** Why a backup is made: what made it (recorded on its row) and, in words, into its audit entry (e.g. an upgrade's id). */
+export interface BackupOrigin {
+  trigger: BackupTrigger;
+  reason?: string | undefined;
 }
 
-/** Backs up one attachment (of `access`'s environment) of a service; `reason` goes into the audit entry (e.g. an upgrade). */
-export async function backupAttachment(ctx: BackupContext, access: EnvironmentAccess, service: ServicesTable, attachment: ServiceAttachmentsTable, reason?: string): Promise<BackupInfo> {
+/** Dumps the attachment's data into a new backup file and records it (by hand unless `origin` says otherwise). */
+export async function createBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null, origin: BackupOrigin = { trigger: 'manual' }): Promise<BackupInfo> {
+  const service = await findService(ctx.db, access, serviceName);
+  backupKind(service);
+  return backupAttachment(ctx, access, service, await findAttachment(ctx.db, service, access, as), origin);
+}
+
+/** Backs up one attachment (of `access`'s environment) of a service; `origin` says what made it. */
+export async function backupAttachment(ctx: BackupContext, access: EnvironmentAccess, service: ServicesTable, attachment: ServiceAttachmentsTable, origin: BackupOrigin = { trigger: 'manual' }): Promise<BackupInfo> {
+  const reason = origin.reason;
   const kind = backupKind(service);
   const as = attachment.prefix === '' ? null : attachment.prefix;
   const id = newId('sbk');
@@ -94,11 +104,11 @@ export async function backupAttachment(ctx: BackupContext, access: EnvironmentAc
   const admin = await adminOf(ctx, service);
   const release = await runningRelease(ctx.db, access.environment.id);
   const { size, sha256 } = await writeBackupFile(ctx.keyring, path, { kind, workspace: access.workspace.id, attachment: attachment.id, backup: id }, (out) => ctx.backups[kind].backup(admin, attachment.resource, out));
-  const row: ServiceBackupsTable = { id, workspace_id: access.workspace.id, attachment_id: attachment.id, service_id: service.id, environment_id: access.environment.id, kind, size, sha256, release_number: release, created_at: nowIso(), created_by: access.principal.userId, file, project_name: access.project.name, environment_name: access.environment.name, prefix: attachment.prefix, resource: attachment.resource };
+  const row: ServiceBackupsTable = { id, workspace_id: access.workspace.id, attachment_id: attachment.id, service_id: service.id, environment_id: access.environment.id, kind, size, sha256, release_number: release, created_at: nowIso(), created_by: access.principal.userId, file, project_name: access.project.name, environment_name: access.environment.name, prefix: attachment.prefix, resource: attachment.resource, trigger: origin.trigger };
   try {
     await ctx.db.transaction().execute(async (tx) => {
       await tx.insertInto('service_backups').values(row).execute();
-      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.backup', targetType: 'service', target: service.name, details: { project: access.project.name, environment: access.environment.name, as, backup: id, size, sha256, release, ...(reason ? { reason } : {}) } });
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.backup', targetType: 'service', target: service.name, details: { project: access.project.name, environment: access.environment.name, as, backup: id, size, sha256, release, trigger: origin.trigger, ...(reason ? { reason } : {}) } });
     });
   } catch (error) {
     await rm(path, { force: true });

@@ -60,7 +60,7 @@ async function backupAll(ctx: BackupContext, access: WorkspaceAccess, row: Servi
     const project = await ctx.db.selectFrom('projects').selectAll().where('id', '=', a.project_id).executeTakeFirstOrThrow();
     const environment = await ctx.db.selectFrom('environments').selectAll().where('id', '=', a.environment_id).executeTakeFirstOrThrow();
     const envAccess: EnvironmentAccess = { ...access, project, environment };
-    out.push(await backupAttachment(ctx, envAccess, row, a, `upgrade ${upgradeId}`));
+    out.push(await backupAttachment(ctx, envAccess, row, a, { trigger: 'upgrade', reason: `upgrade ${upgradeId}` }));
   }
   return out;
 }

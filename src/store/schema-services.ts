@@ -100,6 +100,34 @@ export interface ServiceBackupsTable {
   prefix: string | null;
   /** The attachment's database, vhost or key prefix on the server. */
   resource: string | null;
+  /** What made it: `manual` (by hand), `upgrade` (a herd or service upgrade), `schedule` (its attachment's backup schedule). */
+  trigger: string;
+}
+
+/** An attachment's backup schedule (at most one; gone with the attachment). */
+export interface ServiceBackupSchedulesTable {
+  attachment_id: string;
+  workspace_id: string;
+  service_id: string;
+  environment_id: string;
+  /** Five cron fields, UTC. */
+  cron: string;
+  /** How many of the attachment's scheduled backups stay (older ones are removed); null: every one. */
+  keep: number | null;
+  /** The next slot (ISO); a scheduler takes a due slot by moving this past it, conditional on the value it read. Null: the expression matches nothing any more. */
+  next_at: string | null;
+  /** The slot last taken (ISO) and what came of it: `running`, `ok` or `failed`. */
+  last_slot: string | null;
+  last_status: string | null;
+  /** The server process that took it. */
+  last_owner: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  last_backup_id: string | null;
+  last_error: string | null;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
 }
 
 /** What a custom service (any image with a port, or a server at HOST:PORT) needs beyond its `services` row. */

@@ -353,13 +353,13 @@ export interface PromotionsTable {
   kind: string;
 }
 
-import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
+import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, ServiceBackupSchedulesTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 import type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 import type { ApplicationHooksTable, ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
 import type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
 import type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable, PipelineSchedulesTable } from './schema-pipelines.js';
 
-export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
+export type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, ServiceBackupSchedulesTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
 export type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 export type { ApplicationHooksTable, ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
 export type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
@@ -402,6 +402,7 @@ export interface Database {
   service_credentials: ServiceCredentialsTable;
   provisioned_services: ProvisionedServicesTable;
   service_backups: ServiceBackupsTable;
+  service_backup_schedules: ServiceBackupSchedulesTable;
   custom_services: CustomServicesTable;
   service_upgrades: ServiceUpgradesTable;
   servers: ServersTable;

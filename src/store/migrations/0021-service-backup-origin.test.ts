@@ -3,17 +3,23 @@
  * still exists — project and environment from the environment, prefix and resource from the
  * attachment — and null where it is gone (a detached attachment, a deleted environment).
  */
-import { Migrator } from 'kysely';
+import { Migrator, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { engines } from '../../../test/support/engines.js';
 import { openOld } from '../../../test/support/old-store.js';
+import type { Database, ServiceBackupsTable } from '../schema.js';
 import { migrationProvider } from './index.js';
+
+/** The store as it was at 0020: backups had no `trigger` yet (0025). */
+type Before0025 = Omit<Database, 'service_backups'> & { service_backups: Omit<ServiceBackupsTable, 'trigger'> };
 
 const at = '2025-01-01T00:00:00.000Z';
 
 describe.each(engines)('migration 0021 on %s', (engine) => {
   it("fills a backup's origin from its environment and attachment where they still exist", async () => {
-    const { db, cleanup } = await openOld(engine);
+    const { db: current, cleanup } = await openOld(engine);
+    // The same connection, typed as the store was then.
+    const db = current as unknown as Kysely<Before0025>;
     try {
       const migrator = new Migrator({ db, provider: migrationProvider });
       expect((await migrator.migrateTo('0020-continuous-options')).error).toBeUndefined();

@@ -26,6 +26,7 @@ import * as herdSiteDeployments from './0019-herd-site-deployments.js';
 import * as continuousOptions from './0020-continuous-options.js';
 import * as serviceBackupOrigin from './0021-service-backup-origin.js';
 import * as logsPruned from './0022-logs-pruned.js';
+import * as backupSchedules from './0025-backup-schedules.js';
 import * as pipelineSchedules from './0026-pipeline-schedules.js';
 
 const all: Record<string, Migration> = {
@@ -51,6 +52,7 @@ const all: Record<string, Migration> = {
   '0020-continuous-options': continuousOptions,
   '0021-service-backup-origin': serviceBackupOrigin,
   '0022-logs-pruned': logsPruned,
+  '0025-backup-schedules': backupSchedules,
   '0026-pipeline-schedules': pipelineSchedules,
 };
 
