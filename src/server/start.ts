@@ -31,6 +31,7 @@ import { collectGarbage } from '../registry/gc.js';
 import { expireIdleUploads } from '../registry/blobs.js';
 import { imagesInUse } from '../releases/releases.js';
 import { scheduleLogRetention } from './log-retention.js';
+import { BackupScheduler } from '../services/backup-scheduler.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
 import { GitHostPolicy } from '../git/git-cli.js';
@@ -191,6 +192,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const stopGc = scheduleRegistryGc(registry, store.db, options.registryGcInterval, logger);
     const stopUploadExpiry = scheduleUploadExpiry(registry, logger);
     const stopLogRetention = scheduleLogRetention(store.db, options.keepLogs, logger);
+    // Scheduled backups of attachments: each due slot taken once across control planes (a conditional write).
+    const backupScheduler = new BackupScheduler({ ctx: backupContext(serverDeps), owner: `${process.pid}-${randomUUID()}`, logger });
+    backupScheduler.start();
     // Upstream applications: their repositories polled for new semver tags.
     const stopUpstreams = startUpstreamWatcher(remote, logger, Math.min(15_000, options.upstreamMinPollSeconds * 500), () => deliverer.poke());
     // Notifications to applications' notify URLs, in the background.
@@ -203,6 +207,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       stopGc();
       stopUploadExpiry();
       stopLogRetention();
+      await backupScheduler.stop();
       await stopUpstreams();
       await trigger.stop();
       await deliverer.stop();

@@ -1,4 +1,5 @@
 /** How `slipway service …` prints services, attachments, backups and upgrades. */
+import type { BackupScheduleInfo, BackupScheduleState } from '../../api/backup-schedules.js';
 import type { AttachmentChange, AttachmentInfo, BackupInfo, ServiceBackupList, ServiceInfo, UpgradeInfo, UpgradeResult } from '../../api/services.js';
 import { shortTime, table } from '../output.js';
 
@@ -23,9 +24,31 @@ export function customLines(s: ServiceInfo): string {
 
 export function attachmentTable(attachments: AttachmentInfo[], withService: boolean): string {
   return table(
-    [...(withService ? ['SERVICE', 'KIND'] : []), 'PROJECT', 'ENV', 'AS', 'RESOURCE', 'CREDENTIALS', 'STATE', 'VARIABLES'],
-    attachments.map((a) => [...(withService ? [a.service, a.kind] : []), a.project, a.environment, a.as ?? '-', a.resource || '-', a.kind === 'custom' ? 'none (custom)' : `generation ${a.generation}`, a.state, a.variables.join(' ')]),
+    [...(withService ? ['SERVICE', 'KIND'] : []), 'PROJECT', 'ENV', 'AS', 'RESOURCE', 'CREDENTIALS', 'STATE', 'VARIABLES', 'BACKUP SCHEDULE'],
+    attachments.map((a) => [...(withService ? [a.service, a.kind] : []), a.project, a.environment, a.as ?? '-', a.resource || '-', a.kind === 'custom' ? 'none (custom)' : `generation ${a.generation}`, a.state, a.variables.join(' '), a.schedule ? scheduleCell(a.schedule) : '-']),
   );
+}
+
+/** `0 3 * * * keep 7, next 2026-03-02 03:00, last ok` in one cell. */
+function scheduleCell(s: BackupScheduleInfo): string {
+  const last = s.last === null ? 'none yet' : s.last.status;
+  return `${s.cron}${s.keep === null ? '' : ` keep ${s.keep}`}, next ${shortTime(s.nextAt)}, last ${last}`;
+}
+
+/** An attachment's backup schedule, line by line (service backup-schedule). */
+export function scheduleLines(r: BackupScheduleState): string {
+  const where = `${r.service} in ${r.project}/${r.environment}${r.as ? ` as ${r.as}` : ''}`;
+  const s = r.schedule;
+  if (!s) return `no backup schedule for ${where}: set one with slipway service backup-schedule ${r.service} -p ${r.project} -e ${r.environment}${r.as ? ` --as ${r.as}` : ''} --cron '0 3 * * *' [--keep N]`;
+  const l = s.last;
+  const last = l === null ? 'none yet' : l.status === 'ok' ? `ok, slot ${shortTime(l.slot)} UTC: backup ${l.backup ?? '?'}` : l.status === 'running' ? `running since ${shortTime(l.startedAt)} UTC (slot ${shortTime(l.slot)})` : `failed, slot ${shortTime(l.slot)} UTC: ${l.error ?? 'no reason recorded'}`;
+  return [
+    `backup schedule of ${where}`,
+    `cron     ${s.cron} (UTC)`,
+    `keep     ${s.keep === null ? 'every scheduled backup' : `the newest ${s.keep} scheduled backups (backups made by hand or for upgrades are not counted)`}`,
+    `next     ${s.nextAt === null ? 'never (the expression matches no minute any more)' : `${shortTime(s.nextAt)} UTC`}`,
+    `last     ${last}`,
+  ].join('\n');
 }
 
 export function changed(verb: string, c: AttachmentChange): string {
@@ -50,16 +73,16 @@ export function bytes(n: number): string {
 }
 
 export function backupTable(backups: BackupInfo[]): string {
-  return table(['ID', 'CREATED', 'SIZE', 'RELEASE', 'SHA256', 'BY'], backups.map((b) => [b.id, b.createdAt, bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.sha256.slice(0, 16), b.createdBy ?? '-']));
+  return table(['ID', 'CREATED', 'SIZE', 'RELEASE', 'SHA256', 'MADE BY', 'BY'], backups.map((b) => [b.id, b.createdAt, bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.sha256.slice(0, 16), b.trigger, b.createdBy ?? '-']));
 }
 
 /** Every backup of a service: where each was taken (as recorded then) and whether its attachment is still there. */
 export function serviceBackupTable(r: ServiceBackupList): string {
   const where = (b: ServiceBackupList['backups'][number]) => `${b.project ?? '?'}/${b.environment ?? '?'}${b.as ? ` as ${b.as}` : ''}`;
-  const rows = r.backups.map((b) => [b.id, where(b), b.attachment, shortTime(b.createdAt), bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.neededBy === null ? '-' : 'in use', b.createdBy ?? '-']);
+  const rows = r.backups.map((b) => [b.id, where(b), b.attachment, shortTime(b.createdAt), bytes(b.size), b.release === null ? '-' : `#${b.release}`, b.neededBy === null ? '-' : 'in use', b.trigger, b.createdBy ?? '-']);
   const detached = r.backups.filter((b) => b.attachment === 'detached');
   const hint = detached.length === 0 ? '' : `\n${detached.length} backup(s) of attachments that are gone (${bytes(detached.reduce((n, b) => n + b.size, 0))}); remove one with slipway service backup-rm ${r.backups[0]!.service} --backup ID`;
-  return `${table(['ID', 'TAKEN IN', 'ATTACHMENT', 'CREATED', 'SIZE', 'RELEASE', 'KEPT', 'BY'], rows)}\n${r.backups.length} backup(s), ${bytes(r.totalBytes)}${hint}`;
+  return `${table(['ID', 'TAKEN IN', 'ATTACHMENT', 'CREATED', 'SIZE', 'RELEASE', 'KEPT', 'MADE BY', 'BY'], rows)}\n${r.backups.length} backup(s), ${bytes(r.totalBytes)}${hint}`;
 }
 
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);

@@ -1,6 +1,7 @@
 /** `slipway service …`: services (adopted or provisioned, custom images too), their attachments, backups and image upgrades. */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import type { BackupScheduleBody, BackupScheduleState } from '../../api/backup-schedules.js';
 import type { AttachmentChange, AttachmentList, BackupInfo, BackupList, RemovedService, RestoreResult, ServiceBackupList, ServiceDetail, ServiceInfo, ServiceList, UpgradeResult } from '../../api/services.js';
 import { parseEnvPair } from '../../core/custom-services.js';
 import { SlipwayError } from '../../core/errors.js';
@@ -10,7 +11,7 @@ import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Run
 import { emit } from '../output.js';
 import { readHidden } from '../stdin.js';
 import { healths, waitHealth } from './service-wait.js';
-import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
+import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, scheduleLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
 
 const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'services', ...rest);
 const attachmentsPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'attachments', ...rest);
@@ -29,6 +30,13 @@ function customEnv(pairs: string[], file: string | undefined): Record<string, st
   const lines = [...text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')), ...pairs];
   if (lines.length === 0) return undefined;
   return Object.fromEntries(lines.map((pair) => parseEnvPair(pair)));
+}
+
+/** `--keep N` (1 or more) or `all` (every scheduled backup stays). */
+function parseKeep(text: string): number | null {
+  if (text === 'all') return null;
+  if (!/^\d{1,4}$/.test(text) || Number(text) < 1) throw new SlipwayError('SLW_USAGE', `--keep takes a number of scheduled backups (1 or more) or 'all'; got '${text}'`);
+  return Number(text);
 }
 
 export function registerServices(program: Command, run: Runner): void {
@@ -158,6 +166,34 @@ export function registerServices(program: Command, run: Runner): void {
     run(async (ctx, [name = '']) => {
       const b = await ctx.client.request<BackupInfo>('POST', attachmentsPath(ctx, name, 'backups'), asBody(ctx));
       emit(ctx.io, ctx.json, b, () => `backed up ${b.service} (${b.kind}) of ${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''}: ${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`);
+    }),
+  );
+  asOption(
+    withEnvironment(
+      service
+        .command('backup-schedule <name>')
+        .description("an attachment's backup schedule: without options show it (next slot, last outcome); --cron sets it (developers; a --keep that may remove backups needs admin), --off removes it")
+        .option('--cron <expr>', "five cron fields in UTC, e.g. '0 3 * * *' (every day at 03:00)")
+        .option('--keep <n>', "keep the attachment's newest N scheduled backups (older scheduled ones are removed; those made by hand or for upgrades are not counted), or 'all'; left out: as it was")
+        .option('--off', 'remove the schedule (its backups stay)'),
+    ),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const query = ctx.opts.as === undefined ? '' : `?as=${encodeURIComponent(String(ctx.opts.as))}`;
+      const path = attachmentsPath(ctx, name, 'backup-schedule');
+      let r: BackupScheduleState;
+      if (ctx.opts.off === true) {
+        if (ctx.opts.cron !== undefined || ctx.opts.keep !== undefined) throw new SlipwayError('SLW_USAGE', '--off removes the schedule: leave out --cron and --keep');
+        r = await ctx.client.request<BackupScheduleState>('DELETE', `${path}${query}`);
+      } else if (ctx.opts.cron !== undefined) {
+        const body: BackupScheduleBody = { ...asBody(ctx), cron: String(ctx.opts.cron) };
+        if (ctx.opts.keep !== undefined) body.keep = parseKeep(String(ctx.opts.keep));
+        r = await ctx.client.request<BackupScheduleState>('PUT', path, body);
+      } else {
+        if (ctx.opts.keep !== undefined) throw new SlipwayError('SLW_USAGE', "--keep goes with --cron (give the schedule's expression again)");
+        r = await ctx.client.request<BackupScheduleState>('GET', `${path}${query}`);
+      }
+      emit(ctx.io, ctx.json, r, () => scheduleLines(r));
     }),
   );
   asOption(

@@ -15,6 +15,7 @@ import { releaseRoutes } from './releases.js';
 import { secretRoutes } from './secrets.js';
 import { serverRoutes } from './servers.js';
 import { serviceBackupRoutes } from './service-backups.js';
+import { backupScheduleRoutes } from './backup-schedules.js';
 import { serviceRoutes } from './services.js';
 import { workspaceRoutes } from './workspaces.js';
 import { gitRoutes } from './git.js';
@@ -23,4 +24,4 @@ import { pipelineRoutes } from './pipelines.js';
 import { herdRoutes } from './herds.js';
 import { siteRoutes } from './sites.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...serverRoutes, ...applicationRoutes, ...appNotificationRoutes, ...siteRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...backupScheduleRoutes, ...serverRoutes, ...applicationRoutes, ...appNotificationRoutes, ...siteRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];
