@@ -182,6 +182,27 @@ describe('services in the panel', () => {
     expect(listed.backups).toHaveLength(1);
   }, 90_000);
 
+  it('schedules backups of the attachment: a bad cron shows the API code, a good one its next slot; removed again', async () => {
+    const card = page.locator('section[data-backups="cache"]');
+    const schedule = card.locator('[data-schedule="cache"]');
+    await schedule.getByText('No backup schedule').waitFor();
+    const form = schedule.getByRole('form', { name: 'Backup schedule of cache' });
+    await form.getByLabel(/^Cron/).fill('0 3 * *');
+    await form.getByRole('button', { name: 'Schedule backups of cache' }).click();
+    await schedule.getByRole('alert').filter({ hasText: 'SLW_VALIDATION' }).filter({ hasText: 'it has 4 fields, not 5' }).waitFor(wait);
+    // Once a year, so the server's scheduler never takes a slot during the test.
+    await form.getByLabel(/^Cron/).fill('0 3 1 1 *');
+    await form.getByLabel(/^Keep the newest/).fill('5');
+    await form.getByRole('button', { name: 'Schedule backups of cache' }).click();
+    await schedule.getByText(/Scheduled: 0 3 1 1 \* \(UTC\), the newest 5 scheduled backups kept\. Next: \d{4}-01-01 03:00 UTC\. Last: none yet/).waitFor(wait);
+    await screenshot(page, 'backup-schedule');
+    const detail = ok<{ attachments: Array<{ schedule: { cron: string; keep: number | null } | null }> }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/services/cache`));
+    expect(detail.attachments[0]?.schedule).toMatchObject({ cron: '0 3 1 1 *', keep: 5 });
+    await schedule.getByRole('button', { name: 'Remove schedule of cache' }).click();
+    await schedule.getByText('No backup schedule').waitFor(wait);
+    expect(ok<{ schedule: unknown }>(await apiClient(server.url, server.adminToken).get(`/api/v1/workspaces/${ws}/projects/shop/environments/dev/attachments/cache/backup-schedule`)).schedule).toBeNull();
+  }, 60_000);
+
   it('refuses to remove an attached service and shows the code; the detail lists the attachment', async () => {
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: ws, exact: true }).click();
     await page.getByRole('link', { name: 'Services', exact: true }).click();

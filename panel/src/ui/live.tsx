@@ -79,7 +79,10 @@ export function useUpgradeChanges(onChange: (change: UpgradeChange | null) => vo
 }
 
 /** A backup of an attachment taken, removed or restored: nothing a service or attachment list shows. */
-export const isBackupChange = (c: ServiceChange): boolean => c.change === 'backed-up' || c.change === 'backup-removed' || c.change === 'restored';
+export const isBackupChange = (c: ServiceChange): boolean => c.change === 'backed-up' || c.change === 'backup-removed' || c.change === 'restored' || c.change === 'backup-scheduled' || c.change === 'backup-failed';
+
+/** An attachment's backup schedule set, removed, or its last slot's outcome stored (a scheduled backup made or failed). */
+export const isScheduleChange = (c: ServiceChange): boolean => c.change === 'backup-scheduled' || c.change === 'backup-failed' || c.change === 'backed-up';
 
 /** Calls `onChange` for each service change that `filter` accepts (and each time the stream opens, with null). */
 export function useServiceChanges(onChange: (change: ServiceChange | null) => void, filter: (change: ServiceChange) => boolean = () => true): void {

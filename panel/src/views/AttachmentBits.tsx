@@ -40,6 +40,23 @@ export function Variables({ names }: { names: string[] }) {
   );
 }
 
+/** An attachment's backup schedule in one cell: cron, next slot, last outcome ("—" for none). */
+export function ScheduleCell({ schedule: s }: { schedule: AttachmentInfo['schedule'] }) {
+  if (!s) return <span className="muted">—</span>;
+  const tone = s.last === null ? 'muted' : s.last.status === 'ok' ? 'ok' : s.last.status === 'failed' ? 'bad' : 'info';
+  return (
+    <span data-schedule-cell>
+      <code>{s.cron}</code>
+      {s.keep !== null && <> keep {s.keep}</>}
+      <br />
+      <span className="muted small">next {s.nextAt ? `${s.nextAt.slice(0, 16).replace('T', ' ')} UTC` : 'never'}</span>{' '}
+      <Badge tone={tone} title={s.last?.error ?? s.last?.backup ?? undefined}>
+        last {s.last?.status ?? 'none yet'}
+      </Badge>
+    </span>
+  );
+}
+
 /** The cells every attachment row has: prefix, resource, credential generation, state, variables. */
 export function AttachmentCells({ attachment: a }: { attachment: AttachmentInfo }) {
   return (

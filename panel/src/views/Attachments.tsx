@@ -83,7 +83,7 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
       {attachments
         .filter((a) => a.kind !== 'custom')
         .map((a) => (
-          <Backups key={`${a.service}/${a.as ?? ''}`} url={url} attachment={a} />
+          <Backups key={`${a.service}/${a.as ?? ''}`} ws={ws} url={url} attachment={a} />
         ))}
       {attachments.some((a) => a.kind === 'custom') && <p className="muted small">Custom services have no per-attachment credentials and no backups: back up their volume yourself.</p>}
       <AttachService ws={ws} env={env} url={url} onAttached={(change) => changed('attach', change)} />

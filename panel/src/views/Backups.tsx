@@ -1,6 +1,6 @@
 /**
- * One attachment's backups (newest first, kept in the server's data directory): its last
- * backup, **Back up** (says the new backup's size and time), and **Restore** and **Remove** on
+ * One attachment's backups (newest first, kept in the server's data directory, each saying what
+ * made it: manual, upgrade or schedule): its last backup, its backup schedule (BackupSchedule.tsx), **Back up** (says the new backup's size and time), and **Restore** and **Remove** on
  * each, behind a confirmation dialog. Refusals come with their code (SLW_FORBIDDEN: restoring and
  * removing need an admin; SLW_BACKUP_IN_USE: an unfinished upgrade may still restore it).
  */
@@ -12,6 +12,7 @@ import { ErrorNote, Loading, Table } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
 import { useAction, useLoad } from '../ui/hooks';
 import { isBackupChange, useServiceChanges } from '../ui/live';
+import { BackupSchedule } from './BackupSchedule';
 import { RestoreDialog } from './RestoreDialog';
 
 const when = (iso: string) => (
@@ -20,7 +21,7 @@ const when = (iso: string) => (
   </time>
 );
 
-export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; attachment: AttachmentInfo }) {
+export function Backups({ ws, url: attachmentsUrl, attachment: a }: { ws: string; url: string; attachment: AttachmentInfo }) {
   const url = `${attachmentsUrl}/${encodeURIComponent(a.service)}/backups`;
   const key = `${url}?as=${a.as ?? ''}`;
   const list = useLoad(() => get<BackupList>(url, { as: a.as ?? undefined }), key);
@@ -54,6 +55,7 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
       <p className="muted small">
         Last backup: {last ? <>{when(last.createdAt)}, {formatBytes(last.size)}</> : 'none yet'}
       </p>
+      <BackupSchedule ws={ws} url={attachmentsUrl} attachment={a} />
       <ErrorNote error={backup.error} />
       {made && (
         <p role="status" className="note">
@@ -73,7 +75,7 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
       <ErrorNote error={list.error} />
       {!list.data && !list.error && <Loading what="backups" />}
       {backups.length > 0 && (
-        <Table caption={`Backups of ${label}, newest first`} columns={['Taken', 'Size', 'SHA-256', 'Release', 'By', '']}>
+        <Table caption={`Backups of ${label}, newest first`} columns={['Taken', 'Size', 'SHA-256', 'Release', 'Made by', 'By', '']}>
           {backups.map((b) => (
             <tr key={b.id} data-backup={b.id}>
               <td>{when(b.createdAt)}</td>
@@ -82,6 +84,7 @@ export function Backups({ url: attachmentsUrl, attachment: a }: { url: string; a
                 <code title={b.sha256}>{b.sha256.slice(0, 12)}</code>
               </td>
               <td>{b.release !== null ? `#${b.release}` : '—'}</td>
+              <td>{b.trigger}</td>
               <td>{b.createdBy ?? '—'}</td>
               <td className="actions">
                 <button type="button" className="ghost danger" onClick={() => setRestoring(b)}>

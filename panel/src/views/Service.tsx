@@ -2,7 +2,7 @@
  * One service: what it is (for a provisioned one: image, digest and when it was last upgraded,
  * limits, volume, health; for a custom one: its scheme, health check and variable names, and that
  * its attachments have no credentials of their own), the environments it is attached to
- * (variable names only), every backup of it (also those whose attachment is gone, with Remove),
+ * (variable names only, with each one's backup schedule: set it on the environment's Services tab), every backup of it (also those whose attachment is gone, with Remove),
  * upgrading a provisioned one's image, and removing it after a confirmation (refused while
  * attached; a provisioned one's data volume deleted too if asked).
  */
@@ -14,7 +14,7 @@ import type { ServiceDetail } from '../types';
 import { Digest, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useLoad } from '../ui/hooks';
 import { isBackupChange, useServiceChanges } from '../ui/live';
-import { AttachmentCells, ServiceMode } from './AttachmentBits';
+import { AttachmentCells, ScheduleCell, ServiceMode } from './AttachmentBits';
 import { RemoveServiceDialog } from './RemoveService';
 import { ServiceBackups } from './ServiceBackups';
 import { UpgradeService } from './UpgradeService';
@@ -28,7 +28,8 @@ export function Service({ ws, name }: { ws: string; name: string }) {
   const upgrades = detail.data?.upgrades ?? [];
   // Its attachments, backups and upgrades are announced on the change stream (a detach also when
   // the sweep finished it, an upgrade when it starts and ends): read again on each.
-  useServiceChanges(detail.reload, (c) => c.name === name && !isBackupChange(c));
+  // A schedule set or removed, or a scheduled slot's outcome, changes the attachments' schedule column.
+  useServiceChanges(detail.reload, (c) => c.name === name && (!isBackupChange(c) || c.change === 'backup-scheduled' || c.change === 'backup-failed'));
   return (
     <section aria-labelledby="service-title">
       <div className="heading-row">
@@ -126,7 +127,7 @@ export function Service({ ws, name }: { ws: string; name: string }) {
       <h2>Attachments</h2>
       {detail.data && attachments.length === 0 && <p className="muted">Not attached to any environment: attach it from an environment's Services tab.</p>}
       {attachments.length > 0 && (
-        <Table caption={`Environments ${name} is attached to`} columns={['Environment', 'As', 'Resource', 'Credentials', 'State', 'Variables']}>
+        <Table caption={`Environments ${name} is attached to`} columns={['Environment', 'As', 'Resource', 'Credentials', 'State', 'Variables', 'Backup schedule']}>
           {attachments.map((a) => (
             <tr key={`${a.project}/${a.environment}/${a.as ?? ''}`} data-attachment={`${a.project}/${a.environment}`}>
               <td>
@@ -135,6 +136,9 @@ export function Service({ ws, name }: { ws: string; name: string }) {
                 </Link>
               </td>
               <AttachmentCells attachment={a} />
+              <td>
+                <ScheduleCell schedule={a.schedule} />
+              </td>
             </tr>
           ))}
         </Table>
