@@ -103,22 +103,36 @@ export class BackupScheduler {
 
   /** One pass: takes the due slots it has room for and starts their backups (not waiting for them). */
   async tick(): Promise<SlotTaken[]> {
+    return this.take(await this.due());
+  }
+
+  /** The schedules due now that this process has room for, as read (the first half of a pass). */
+  async due(): Promise<ServiceBackupSchedulesTable[]> {
     const free = this.#o.concurrency - this.#running.size;
     if (this.#stopped || free <= 0) return [];
-    const { db } = this.#o.ctx;
     const now = new Date(this.#o.clock.now());
-    const nowText = now.toISOString();
     const stale = new Date(now.getTime() - staleRunningMs).toISOString();
-    const due = await db
+    return this.#o.ctx.db
       .selectFrom('service_backup_schedules as s')
       .innerJoin('service_attachments as a', 'a.id', 's.attachment_id')
       .selectAll('s')
       .where('a.state', '=', 'attached')
-      .where('s.next_at', '<=', nowText)
+      .where('s.next_at', '<=', now.toISOString())
       .where((eb) => eb.or([eb('s.last_status', 'is', null), eb('s.last_status', '<>', 'running'), eb('s.last_started_at', '<', stale)]))
       .orderBy('s.next_at')
       .limit(free)
       .execute();
+  }
+
+  /**
+   * The second half of a pass: decides on each schedule as read by {@link due} and takes its slot
+   * with the conditional write (a row another process changed since it was read is left alone).
+   */
+  async take(due: ServiceBackupSchedulesTable[]): Promise<SlotTaken[]> {
+    const { db } = this.#o.ctx;
+    const now = new Date(this.#o.clock.now());
+    const nowText = now.toISOString();
+    const stale = new Date(now.getTime() - staleRunningMs).toISOString();
     const taken: SlotTaken[] = [];
     for (const row of due) {
       if (this.#running.has(row.attachment_id) || row.next_at === null) continue;

@@ -167,7 +167,10 @@ describe.each(engines)('backup schedules on %s', (engine) => {
     const clock = new StillClock(at('2026-03-01T12:05:01'));
     const one = scheduler(clock, 'plane-1');
     const two = scheduler(clock, 'plane-2');
-    const [x, y] = await Promise.all([one.tick(), two.tick()]);
+    // Both read the due slot before either takes it: only one conditional write changes the row.
+    const [readByOne, readByTwo] = await Promise.all([one.due(), two.due()]);
+    expect([readByOne.length, readByTwo.length]).toEqual([1, 1]);
+    const [x, y] = await Promise.all([one.take(readByOne), two.take(readByTwo)]);
     await Promise.all([one.drain(), two.drain()]);
     expect([...x!, ...y!].map((t) => t.slot)).toEqual(['2026-03-01T12:05:00.000Z']);
     expect(await listBackups(ctx.db, dev, 'data', null)).toHaveLength(1);
