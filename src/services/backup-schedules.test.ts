@@ -4,7 +4,8 @@
  * `schedule`, row and file), its outcome and next slot are stored; keep N removes older scheduled
  * backups only (never one made by hand, never one something may still restore); two schedulers
  * racing for one slot make one backup; missed slots catch up once or are skipped; a failed dump
- * is recorded; bad schedules store nothing; detach removes the schedule.
+ * is recorded; a stop records a backup it did not wait for as interrupted; bad schedules store
+ * nothing; detach removes the schedule.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -214,6 +215,20 @@ describe.each(engines)('backup schedules on %s', (engine) => {
     expect(await listBackups(ctx.db, dev, 'data', null)).toEqual([]);
     await passAt(s, clock, at('2026-03-01T11:00:03'));
     expect((await getBackupSchedule(ctx.db, dev, 'data', null)).schedule?.last).toMatchObject({ status: 'ok', error: null });
+  });
+
+  it('stops cleanly: no more passes, and a backup still running past the wait is recorded as interrupted', async () => {
+    await setBackupSchedule(ctx.db, dev, 'data', null, { cron: '0 * * * *' }, at('2026-03-01T09:30:00'));
+    const clock = new StillClock(at('2026-03-01T10:00:02'));
+    const s = new BackupScheduler({ ctx: bctx, owner: 'stopping', logger: silent, clock, stopWaitMs: 0 });
+    const [taken] = await s.tick();
+    expect(taken?.slot).toBe('2026-03-01T10:00:00.000Z');
+    // pg_dump is still running: the stop does not wait for it (stopWaitMs 0).
+    await s.stop();
+    expect(await scheduleRow()).toMatchObject({ last_status: 'failed', last_error: expect.stringContaining('interrupted') });
+    await taken?.done;
+    clock.t = at('2026-03-01T11:00:02');
+    expect(await s.tick()).toEqual([]);
   });
 
   it('detach removes the schedule; nothing is backed up any more', async () => {
