@@ -82,7 +82,7 @@ async function statusTimes(): Promise<Array<{ engine: string; medianMs: number; 
           await tx.insertInto('environment_settings').values(batch.map((e) => ({ environment_id: e.id, data: JSON.stringify({ replicas: 2 }), updated_at: now }))).execute();
           await tx
             .insertInto('releases')
-            .values(batch.map((e) => ({ id: newId('rel'), workspace_id: shop.workspace.id, project_id: shop.project.id, environment_id: e.id, number: 1, image_digest: `sha256:${'a'.repeat(64)}`, version_tag: '1.0.0', config_version: 0, secret_versions: '{}', service_credentials: '{}', status: 'succeeded', trigger: 'herd-wave', actor_user_id: ctx.admin.userId, actor_token_id: ctx.admin.tokenId, created_at: now, started_at: now, finished_at: now, message: null })))
+            .values(batch.map((e) => ({ id: newId('rel'), workspace_id: shop.workspace.id, project_id: shop.project.id, environment_id: e.id, number: 1, image_digest: `sha256:${'a'.repeat(64)}`, version_tag: '1.0.0', config_version: 0, secret_versions: '{}', service_credentials: '{}', volumes: '[]', status: 'succeeded', trigger: 'herd-wave', actor_user_id: ctx.admin.userId, actor_token_id: ctx.admin.tokenId, created_at: now, started_at: now, finished_at: now, message: null })))
             .execute();
           await tx.insertInto('environment_observed').values(batch.map((e) => ({ environment_id: e.id, release_number: 1, desired: 2, running: 2, ready: 2, message: null, observed_at: now }))).execute();
         });

@@ -5,6 +5,7 @@ import { parseBake, parseCpus, parseGrace, parseRate, parseSize, percent } from 
 
 const now: EnvironmentSettingsView = {
   domain: 'prod.shop.acme.localhost',
+  volumes: [],
   port: 8080,
   replicas: 1,
   maxSurge: 1,

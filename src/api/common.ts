@@ -70,6 +70,21 @@ export type ErrorBody = z.output<typeof errorBodySchema>;
 export const deletedSchema = z.object({ deleted: z.string() });
 export type Deleted = z.output<typeof deletedSchema>;
 
+/** `DELETE …/environments/ENV?dropVolumes=true`: the environment's volumes are deleted with it; by default they stay. */
+export const environmentDeleteQuery = z.strictObject({ dropVolumes: z.enum(['true', 'false']).default('false').meta({ description: 'true: delete the environment’s volumes and their data too (default: they stay on their target)' }) });
+
+export const environmentDeletedSchema = deletedSchema
+  .extend({
+    volumes: z
+      .object({
+        kept: z.array(z.string()).meta({ description: 'Docker volumes left on the target with their data (docker volume rm NAME deletes one)' }),
+        dropped: z.array(z.string()).meta({ description: 'Docker volumes deleted with the environment' }),
+      })
+      .meta({ description: 'what became of the environment’s volumes' }),
+  })
+  .meta({ id: 'EnvironmentDeleted' });
+export type EnvironmentDeleted = z.output<typeof environmentDeletedSchema>;
+
 /** On an environment that runs, a config or secret change rolls a new release unless `restart=false`. */
 export const restartQuery = z.strictObject({ restart: z.enum(['true', 'false']).default('true').meta({ description: 'false: stage the change for the next release' }) });
 

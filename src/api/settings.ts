@@ -1,6 +1,7 @@
 /** API shapes: an environment's runtime settings (domain, port, replicas, strategy, health, limits, approval, target). */
 import { z } from 'zod';
 import { healthTypes, maxReplicas, strategies } from '../core/deploy.js';
+import { maxVolumes } from '../core/volumes.js';
 import { certificateStateSchema } from './agent-protocol.js';
 import { deploymentSchema } from './deploy.js';
 
@@ -11,6 +12,15 @@ export const healthGateSchema = z
     path: z.string().max(1024).meta({ description: 'path probed through the edge on the environment’s domain' }),
   })
   .meta({ id: 'HealthGate' });
+
+export const environmentVolumeSchema = z
+  .object({
+    name: z.string().meta({ description: 'the volume’s name in the environment (a-z, 0-9, -)' }),
+    path: z.string().meta({ description: 'where it is mounted in every replica' }),
+    volume: z.string().meta({ description: 'the Docker volume Slipway made for it on the target (slw-ENVIRONMENT_ID-NAME)' }),
+  })
+  .meta({ id: 'EnvironmentVolume' });
+export type EnvironmentVolumeInfo = z.output<typeof environmentVolumeSchema>;
 
 export const settingsSchema = z
   .object({
@@ -29,6 +39,7 @@ export const settingsSchema = z
     target: z.string().meta({ description: 'where the environment runs (local: the server’s own Docker engine)' }),
     gatePipeline: z.string().nullable().meta({ description: 'pipeline gate: a pipeline that must pass against the candidate image before it deploys (docs/gates.md)' }),
     gateHealth: healthGateSchema.nullable().meta({ description: 'health gate: watched after the switch for its bake time; rolled back automatically when it fails (docs/gates.md)' }),
+    volumes: z.array(environmentVolumeSchema).meta({ description: 'named volumes mounted into every replica; a change applies at the next release (docs/deploy.md#volumes)' }),
   })
   .meta({ id: 'EnvironmentSettings' });
 export type EnvironmentSettings = z.output<typeof settingsSchema>;
@@ -48,6 +59,12 @@ export const settingsChangeBody = z.strictObject({
   requirePromotionFrom: z.string().min(1).max(63).nullable().optional().meta({ description: 'admins and owners only' }),
   gatePipeline: z.string().max(100).nullable().optional().meta({ description: 'admins and owners only; null removes the gate' }),
   gateHealth: healthGateSchema.nullable().optional().meta({ description: 'admins and owners only; null removes the gate' }),
+  volumes: z
+    .record(z.string().max(64), z.string().max(300).nullable())
+    .refine((o) => Object.keys(o).length <= 4 * maxVolumes, `at most ${4 * maxVolumes} volume names in one change`)
+    .nullable()
+    .optional()
+    .meta({ description: 'by name: a path adds the volume (or mounts it there), null removes it; null for the whole field removes every volume. The data of a removed volume stays on its target', examples: [{ data: '/var/lib/app', old: null }] }),
   target: z.string().min(1).max(1024).regex(/^(?:label:[a-z0-9._/-]{1,63}=[A-Za-z0-9._-]{0,128}|[a-z0-9-]{1,63}(?:,[a-z0-9-]{1,63}){0,31})$/, 'a target is local, a server name, servers NAME,NAME (up to 32), or label:KEY=VALUE').nullable().optional().meta({ description: 'local, a server, servers a,b (replicas spread across them), or label:KEY=VALUE (every joined server with that label)' }),
 });
 export type SettingsChangeBody = z.input<typeof settingsChangeBody>;

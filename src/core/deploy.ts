@@ -6,6 +6,7 @@
  */
 import { SlipwayError } from './errors.js';
 import type { HealthGate } from './gates.js';
+import type { EnvironmentVolume } from './volumes.js';
 
 export const strategies = ['rolling', 'recreate'] as const;
 export type Strategy = (typeof strategies)[number];
@@ -39,6 +40,8 @@ export interface EnvironmentSettings {
   gatePipeline: string | null;
   /** Health gate: watched after the switch for its bake time, rolled back when it fails; null: none. */
   gateHealth: HealthGate | null;
+  /** Named volumes mounted into every replica (core/volumes.ts); applied at the next release. */
+  volumes: EnvironmentVolume[];
 }
 
 /** Settings as stored: only what was set. */
@@ -67,6 +70,7 @@ export function effectiveSettings(names: { workspace: string; project: string; e
     requirePromotionFrom: stored.requirePromotionFrom ?? null,
     gatePipeline: stored.gatePipeline ?? null,
     gateHealth: stored.gateHealth ?? null,
+    volumes: stored.volumes ?? [],
   };
 }
 

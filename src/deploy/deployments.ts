@@ -13,6 +13,7 @@
 import { SlipwayError, notFound } from '../core/errors.js';
 import type { DeploymentStatus } from '../core/deploy.js';
 import type { ReleaseTrigger } from '../core/releases.js';
+import type { EnvironmentVolume } from '../core/volumes.js';
 import type { Actor } from '../audit/audit.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -69,6 +70,8 @@ export interface DeployRequest {
   /** Snapshot to deploy; default: the project's current config and the environment's current secrets. */
   configVersion?: number;
   secretVersions?: SecretVersions;
+  /** The volumes to mount; default: the environment's settings now (a rollback: the release's it returns to). */
+  volumes?: EnvironmentVolume[];
   /** End the active deployment instead of refusing (rollback, `deploy --supersede`). */
   supersede?: boolean;
 }
@@ -135,6 +138,7 @@ export async function requestDeploy(db: Db, access: EnvironmentAccess, request: 
         secretVersions: request.secretVersions ?? (await currentSecretVersions(tx, access)),
         trigger: request.trigger,
         actor: request.actor,
+        ...(request.volumes ? { volumes: request.volumes } : {}),
       });
       const row = await insertDeployment(tx, access, id, 'release', release.id, release.number);
       const what = `release #${release.number} of ${access.project.name}/${access.environment.name}: ${request.version ? `${request.version} ` : ''}${request.imageDigest} (${request.trigger})`;

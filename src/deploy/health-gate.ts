@@ -25,6 +25,7 @@
  * @module
  */
 import type { Logger } from 'pino';
+import { parseStoredVolumes } from '../core/volumes.js';
 import { systemActor, recordAudit } from '../audit/audit.js';
 import { judgeHealth, type HealthGate } from '../core/gates.js';
 import { workloadName } from '../core/deploy.js';
@@ -271,6 +272,7 @@ export class HealthGates {
         actor: systemActor,
         configVersion: target.config_version,
         secretVersions: JSON.parse(target.secret_versions) as SecretVersions,
+        volumes: parseStoredVolumes(target.volumes),
         supersede: true,
       };
       let stale = false;

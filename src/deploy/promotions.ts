@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { parseStoredVolumes } from '../core/volumes.js';
 import { SlipwayError, notFound } from '../core/errors.js';
 import { approvalRefusal, effectiveSettings, type EnvironmentSettings, type PromotionStatus, type StoredSettings } from '../core/deploy.js';
 import { recordAudit } from '../audit/audit.js';
@@ -179,7 +180,7 @@ async function insertRequest(tx: Executor, access: ProjectAccess, r: NewRequest,
 async function deployOf(db: Executor, r: Pick<NewRequest, 'kind' | 'to' | 'fromRelease' | 'imageDigest' | 'version'>, actor: DeployRequest['actor']): Promise<DeployRequest> {
   if (r.kind !== 'rollback') return { imageDigest: r.imageDigest, version: r.version, trigger: r.kind === 'promotion' ? 'promotion' : 'deploy', actor };
   const release = await db.selectFrom('releases').selectAll().where('environment_id', '=', r.to.environment.id).where('number', '=', r.fromRelease).executeTakeFirstOrThrow();
-  return { imageDigest: release.image_digest, version: release.version_tag, trigger: 'rollback', actor, configVersion: release.config_version, secretVersions: JSON.parse(release.secret_versions) as DeployRequest['secretVersions'], supersede: true };
+  return { imageDigest: release.image_digest, version: release.version_tag, trigger: 'rollback', actor, configVersion: release.config_version, secretVersions: JSON.parse(release.secret_versions) as DeployRequest['secretVersions'], volumes: parseStoredVolumes(release.volumes), supersede: true };
 }
 
 /**

@@ -7,11 +7,15 @@
  * garbage collection. Workloads a crash left behind are removed by the observer's sweep. The
  * environments' service attachments are marked detaching (the services sweep revokes their
  * credentials later), each announced on the workspace change stream once the deletion is stored.
+ * The environment's volumes stay on their target (with their data) unless the deletion is asked
+ * to drop them (`env delete --drop-volumes`); then they are deleted once its workloads are gone,
+ * before any record is, so a refusal (a volume still in use) loses nothing.
  *
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
 import { jobWorkloadName } from '../core/pipelines.js';
+import { dockerVolumeName, parseStoredVolumes, type EnvironmentVolume } from '../core/volumes.js';
 import { assertNoActiveUpgrade } from '../apps/herd-guard.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, type DetachedByDeletion, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
@@ -51,6 +55,41 @@ async function tearDown(db: Executor, placements: Placements, environmentIds: st
   }
 }
 
+/** The Docker volumes of an environment: those its settings declare and those any of its releases mounted. */
+export async function environmentVolumes(db: Executor, environmentId: string): Promise<string[]> {
+  const names = new Set(((await storedSettings(db, environmentId)).volumes ?? []).map((v: EnvironmentVolume) => v.name));
+  const rows = await db.selectFrom('releases').select('volumes').distinct().where('environment_id', '=', environmentId).where('volumes', '!=', '[]').execute();
+  for (const r of rows) for (const v of parseStoredVolumes(r.volumes)) names.add(v.name);
+  return [...names].sort().map((n) => dockerVolumeName(environmentId, n));
+}
+
+/** How long a deletion waits for its workloads to be gone before it drops their volumes. */
+const dropWaitMs = 60_000;
+
+/** Deletes the volumes on the environment's target once nothing of it runs there; a volume still in use refuses the deletion. */
+async function dropVolumes(db: Executor, placements: Placements, environmentId: string, volumes: string[], what: string): Promise<void> {
+  if (volumes.length === 0) return;
+  const placement = placements.resolve((await storedSettings(db, environmentId)).target ?? 'local');
+  const until = Date.now() + dropWaitMs;
+  // Removing a workload returns once the target took the request; its containers go in a moment.
+  // Polled every 250 ms: short against a container's stop, bounded by dropWaitMs.
+  while ((await placement.target.list({ 'io.slipway.environment-id': environmentId })).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+  for (const volume of volumes) {
+    try {
+      await placement.target.removeVolume(volume);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new SlipwayError('SLW_VOLUME_IN_USE', `could not delete volume ${volume} of ${what}: ${why}. Nothing was deleted; its workloads are stopped. Try again in a moment (or remove the container that still mounts it)`);
+    }
+  }
+}
+
+/** What a deletion did with the environment's volumes (Docker volume names). */
+export interface VolumesAfterDeletion {
+  kept: string[];
+  dropped: string[];
+}
+
 /** Deletes the deploy engine's records of these environments (inside the caller's transaction). */
 async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Promise<void> {
   if (environmentIds.length === 0) return;
@@ -77,23 +116,27 @@ function announceDetaching(detached: DetachedByDeletion[]): void {
  * Deletes one environment; `within` runs in its transaction (a site's own audit record). A site
  * is not removed while its application's herd upgrade is running or paused.
  */
-export async function deleteEnvironment(db: Db, placements: Placements, access: EnvironmentAccess, within?: (tx: Executor) => Promise<void>): Promise<void> {
+export async function deleteEnvironment(db: Db, placements: Placements, access: EnvironmentAccess, within?: (tx: Executor) => Promise<void>, options: { dropVolumes?: boolean } = {}): Promise<VolumesAfterDeletion> {
   assertEnvironmentDeletable(access);
   const ids = [access.environment.id];
   const site = access.environment.kind === 'site';
-  await assertIdle(db, ids, `${access.project.name}/${access.environment.name}`);
+  const what = `${access.project.name}/${access.environment.name}`;
+  await assertIdle(db, ids, what);
   if (site) await assertNoActiveUpgrade(db, access.environment.id);
+  const volumes = await environmentVolumes(db, access.environment.id);
   await tearDown(db, placements, ids);
+  if (options.dropVolumes) await dropVolumes(db, placements, access.environment.id, volumes, what);
   const detached = await db.transaction().execute(async (tx) => {
     await assertIdle(tx, ids, `${access.project.name}/${access.environment.name}`);
     if (site) await assertNoActiveUpgrade(tx, access.environment.id);
     await deleteDeployRecords(tx, ids);
     const marked = await deleteEnvironmentRows(tx, ids);
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.delete', targetType: 'environment', target: `${access.project.name}/${access.environment.name}` });
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'environment.delete', targetType: 'environment', target: what, ...(volumes.length > 0 ? { details: { [options.dropVolumes ? 'volumesDropped' : 'volumesKept']: volumes } } : {}) });
     await within?.(tx);
     return marked;
   });
   announceDetaching(detached);
+  return options.dropVolumes ? { kept: [], dropped: volumes } : { kept: volumes, dropped: [] };
 }
 
 export async function deleteProject(db: Db, placements: Placements, access: ProjectAccess): Promise<void> {

@@ -7,6 +7,7 @@
 import { SlipwayError } from '../core/errors.js';
 import { assertDomain, assertHealthPath, assertPort, assertReplicas, effectiveSettings, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
 import { assertHealthGate, assertPipelineName } from '../core/gates.js';
+import { applyVolumeChange, isSpread } from '../core/volumes.js';
 import { recordAudit } from '../audit/audit.js';
 import { claimCustomDomain } from '../domains/domains.js';
 import { nowIso } from '../platform/time.js';
@@ -28,8 +29,11 @@ export async function getSettings(db: Executor, access: EnvironmentAccess): Prom
   return effectiveSettings(namesOf(access), await storedSettings(db, access.environment.id));
 }
 
-/** A change: a field set to a value, or `null` to go back to its default. */
-export type SettingsChange = { [K in keyof EnvironmentSettings]?: EnvironmentSettings[K] | null };
+/**
+ * A change: a field set to a value, or `null` to go back to its default. Volumes change by name:
+ * a name to its path (added or mounted elsewhere) or to null (removed); `volumes: null` removes all.
+ */
+export type SettingsChange = { [K in Exclude<keyof EnvironmentSettings, 'volumes'>]?: EnvironmentSettings[K] | null } & { volumes?: Record<string, string | null> | null };
 
 /** Settings that protect what runs in an environment: only admins and owners change them. */
 const protection = ['requireApproval', 'requirePromotionFrom', 'gatePipeline', 'gateHealth'] as const;
@@ -53,7 +57,11 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
   }
   if (change.gatePipeline != null) assertPipelineName(change.gatePipeline);
   if (change.gateHealth != null) assertHealthGate(change.gateHealth);
-  const checked: SettingsChange = { ...change };
+  // Checked before anything is stored: a bad entry refuses the whole change.
+  const volumeChange = change.volumes;
+  if (volumeChange !== undefined) applyVolumeChange([], volumeChange === null ? null : Object.fromEntries(Object.entries(volumeChange).map(([k, v]) => [k, v ?? null])));
+  const checked: Record<string, unknown> = { ...change };
+  delete checked.volumes;
   // '' is no domain (null goes back to the default one), not a way to empty it.
   if (change.domain != null) checked.domain = assertDomain(change.domain);
   if (change.port != null) assertPort(change.port);
@@ -70,7 +78,16 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
       if (value === null) delete next[key];
       else if (value !== undefined) next[key] = value;
     }
+    if (volumeChange !== undefined) {
+      const volumes = applyVolumeChange(current.volumes ?? [], volumeChange);
+      if (volumes.length > 0) next.volumes = volumes;
+      else delete next.volumes;
+    }
     const effective = effectiveSettings(namesOf(access), next as StoredSettings);
+    // A volume lives on one server: an environment that has volumes runs on one target.
+    if (effective.volumes.length > 0 && isSpread(effective.target)) {
+      throw new SlipwayError('SLW_VOLUMES_SPREAD', `${access.project.name}/${access.environment.name} has volumes (${effective.volumes.map((v) => v.name).join(', ')}) and cannot be spread over several servers ('${effective.target}'): a volume lives on one server. Place it on one target (--target NAME) or remove its volumes first (--remove-volume NAME)`);
+    }
     await claimCustomDomain(tx, { workspaceId: access.workspace.id, environmentId: access.environment.id, names: namesOf(access) }, (next as StoredSettings).domain);
     const data = JSON.stringify(next);
     await tx

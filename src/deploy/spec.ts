@@ -6,6 +6,7 @@
  * @module
  */
 import { cpuMillis, releaseLabels, workloadName, type EnvironmentSettings } from '../core/deploy.js';
+import { dockerVolumeName, parseStoredVolumes, volumeLabels } from '../core/volumes.js';
 import { siteVariables } from '../apps/site-variables.js';
 import { resolveEnvironmentConfig } from '../config/config.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
@@ -13,7 +14,7 @@ import { attachmentVariables } from '../services/credentials.js';
 import { attachmentNetworks } from '../services/networks.js';
 import { currentSecretVersions, revealSecrets, type Keyring, type SecretVersions } from '../secrets/secrets.js';
 import type { Executor, ReleasesTable } from '../store/schema.js';
-import type { HealthCheck, RegistryAuth, WorkloadSpec } from './target.js';
+import type { HealthCheck, RegistryAuth, VolumeMount, WorkloadSpec } from './target.js';
 
 /** The label that says which Slipway instance made a workload (several may share one Docker engine). */
 export const INSTANCE_LABEL = 'io.slipway.instance';
@@ -62,6 +63,12 @@ export async function environmentParts(db: Executor, keyring: Keyring, access: E
   return { env, secret: [...Object.values(secrets), ...Object.values(services)] };
 }
 
+/** The release's volumes as mounts: Docker volume `slw-<environment id>-<name>`, created with Slipway's labels when missing. */
+export function volumeMounts(access: EnvironmentAccess, release: Pick<ReleasesTable, 'volumes'>, instance: string): VolumeMount[] {
+  const ids = { workspace: access.workspace.name, project: access.project.name, environment: access.environment.name, environmentId: access.environment.id };
+  return parseStoredVolumes(release.volumes).map((v) => ({ volume: dockerVolumeName(access.environment.id, v.name), path: v.path, labels: { ...volumeLabels(ids, v.name), [INSTANCE_LABEL]: instance } }));
+}
+
 /** The spec of `release` with `replicas` replicas. Holds decrypted secrets: never log or store it. */
 export async function workloadSpec(db: Executor, keyring: Keyring, registry: RegistryAccess, instance: string, access: EnvironmentAccess, release: ReleasesTable, settings: EnvironmentSettings, replicas: number): Promise<WorkloadSpec> {
   const repository = `${access.workspace.name}/${access.project.name}`;
@@ -74,7 +81,8 @@ export async function workloadSpec(db: Executor, keyring: Keyring, registry: Reg
     env,
     command: null,
     resources: { cpuMillis: cpuMillis(settings.nanoCpus), memoryBytes: settings.memoryBytes },
-    volumes: [],
+    // The volumes this release was made with (a rollback's are those of the release it returns to), by their derived Docker names.
+    volumes: volumeMounts(access, release, instance),
     // Provisioned services it is attached to: their private networks (reached by the replica's name).
     networks: await attachmentNetworks(db, access.environment.id),
     labels: { ...releaseLabels(ids), [INSTANCE_LABEL]: instance },

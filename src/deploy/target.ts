@@ -52,6 +52,8 @@ export interface VolumeMount {
   volume: string;
   path: string;
   readOnly?: boolean;
+  /** Labels the target creates the volume with when it is missing (an existing volume keeps its own). */
+  labels?: Record<string, string>;
 }
 
 /** What is common to long-running workloads and jobs. */

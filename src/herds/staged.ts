@@ -124,6 +124,7 @@ export async function removeClone(ctx: SiteContext, site: UpgradeSite): Promise<
   for (const a of await listAttachments(ctx.db, clone)) {
     if (a.state === 'attached') await detach(ctx.backups, clone, a.service, a.as, { dropData: isDataKind(a.kind), confirm: a.service });
   }
-  await deleteEnvironment(ctx.db, ctx.placements(), clone);
+  // A clone's volumes started empty (the site's data is never copied) and go with it.
+  await deleteEnvironment(ctx.db, ctx.placements(), clone, undefined, { dropVolumes: true });
   await appendSiteEvent(ctx.db, site.upgrade_id, site.environment_id, site.step, `clone ${clone.environment.name} removed (its data dropped)`);
 }

@@ -15,6 +15,7 @@ import { currentGenerations } from '../services/generations.js';
 import type { Db, Executor, ReleasesTable } from '../store/schema.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { SecretVersions } from '../secrets/secrets.js';
+import type { EnvironmentVolume } from '../core/volumes.js';
 
 /** A release as the API returns it. */
 export interface Release {
@@ -79,6 +80,14 @@ export interface NewRelease {
   secretVersions: SecretVersions;
   trigger: ReleaseTrigger;
   actor: Actor;
+  /** The volumes it mounts; default: the environment's settings now (a rollback passes the release's it returns to). */
+  volumes?: EnvironmentVolume[];
+}
+
+/** The volumes an environment's settings declare now. */
+async function settingsVolumes(tx: Executor, environmentId: string): Promise<EnvironmentVolume[]> {
+  const row = await tx.selectFrom('environment_settings').select('data').where('environment_id', '=', environmentId).executeTakeFirst();
+  return row ? ((JSON.parse(row.data) as { volumes?: EnvironmentVolume[] }).volumes ?? []) : [];
 }
 
 /** Records a new pending release with the environment's next number. */
@@ -101,6 +110,7 @@ export async function insertRelease(tx: Executor, access: EnvironmentAccess, inp
     config_version: input.configVersion,
     secret_versions: JSON.stringify(input.secretVersions),
     service_credentials: JSON.stringify(await currentGenerations(tx, access.environment.id)),
+    volumes: JSON.stringify(input.volumes ?? (await settingsVolumes(tx, access.environment.id))),
     status: 'pending',
     trigger: input.trigger,
     actor_user_id: input.actor.userId,

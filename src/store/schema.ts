@@ -118,6 +118,8 @@ export interface ReleasesTable {
   secret_versions: string;
   /** JSON: attachment id → credential generation the release ran with. */
   service_credentials: string;
+  /** JSON `[{ name, path }]`: the environment's volumes the release mounts (core/volumes.ts). */
+  volumes: string;
   status: string;
   trigger: string;
   actor_user_id: string | null;

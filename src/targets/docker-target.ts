@@ -208,6 +208,7 @@ export class DockerTarget implements Target {
     if (spec) {
       await this.#ensureImage(spec);
       for (const network of spec.networks) await this.#limit.run(() => this.engine.ensureNetwork(network, { 'io.slipway.managed': 'true' }));
+      await this.#ensureVolumes(spec);
       await Promise.all(
         Array.from({ length: spec.replicas }, (_, k) => k + 1).map(async (i) => {
           const c = existing.find((x) => Number(x.labels[REPLICA]) === i);
@@ -226,6 +227,11 @@ export class DockerTarget implements Target {
     );
   }
 
+  /** Creates the labelled volumes a spec mounts that are missing (else the engine would make them unlabelled at create); existing ones are left as they are. */
+  async #ensureVolumes(spec: RunSpec): Promise<void> {
+    for (const v of spec.volumes) if (v.labels) await this.#limit.run(() => this.engine.ensureVolume(v.volume, v.labels ?? {}));
+  }
+
   #containerSpec(spec: RunSpec, own: Record<string, string>, port: number | undefined, restartPolicy: 'unless-stopped' | 'no'): ContainerSpec {
     return {
       image: spec.image,
@@ -239,7 +245,7 @@ export class DockerTarget implements Target {
       ...(spec.resources.memoryBytes !== null ? { memoryBytes: spec.resources.memoryBytes } : {}),
       ...(spec.resources.cpuMillis !== null ? { nanoCpus: spec.resources.cpuMillis * 1_000_000 } : {}),
       ...(spec.networks[0] ? { network: spec.networks[0] } : {}),
-      ...(spec.volumes.length > 0 ? { mounts: spec.volumes } : {}),
+      ...(spec.volumes.length > 0 ? { mounts: spec.volumes.map((v) => ({ volume: v.volume, path: v.path, ...(v.readOnly ? { readOnly: true } : {}) })) } : {}),
     };
   }
 
@@ -277,6 +283,7 @@ export class DockerTarget implements Target {
     if (made && made.state.status !== 'created') return;
     await this.#ensureImage(spec);
     for (const network of spec.networks) await this.#limit.run(() => this.engine.ensureNetwork(network, { 'io.slipway.managed': 'true' }));
+    await this.#ensureVolumes(spec);
     await this.#create(spec.name, this.#containerSpec(spec, { [JOB]: spec.name, [TIMEOUT]: String(spec.timeoutSeconds) }, undefined, 'no'), spec.networks);
   }
 

@@ -94,7 +94,8 @@ export async function removeFollowingEnvironment(db: Db, placements: Placements,
   const until = Date.now() + waitMs;
   for (;;) {
     try {
-      await deleteEnvironment(db, placements, env);
+      // A preview's volumes go with it (it expires by design); a branch environment's stay on their target, as a deletion by hand keeps them.
+      await deleteEnvironment(db, placements, env, undefined, { dropVolumes: env.environment.kind === 'preview' });
       return;
     } catch (error) {
       if (!(error instanceof SlipwayError && error.code === 'SLW_DEPLOY_IN_PROGRESS') || Date.now() > until || signal?.aborted) throw error;

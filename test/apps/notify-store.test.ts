@@ -133,7 +133,7 @@ describe.each(engines)('notifications on %s', (engine) => {
       if (version === null) return;
       // An older failed release after the succeeded one: the succeeded one is what runs.
       for (const [n, status, tag] of [[1, 'succeeded', version], [2, 'failed', '9.9.9']] as const) {
-        await db.insertInto('releases').values({ id: `rel_${env}_${n}`, workspace_id: 'ws_1', project_id: app.project_id, environment_id: env, number: n, image_digest: 'sha256:x', version_tag: tag, config_version: 1, secret_versions: '{}', service_credentials: '{}', status, trigger: 'deploy', actor_user_id: null, actor_token_id: null, created_at: '2026-01-01T00:00:00Z', started_at: null, finished_at: null, message: null }).execute();
+        await db.insertInto('releases').values({ id: `rel_${env}_${n}`, workspace_id: 'ws_1', project_id: app.project_id, environment_id: env, number: n, image_digest: 'sha256:x', version_tag: tag, config_version: 1, secret_versions: '{}', service_credentials: '{}', volumes: '[]', status, trigger: 'deploy', actor_user_id: null, actor_token_id: null, created_at: '2026-01-01T00:00:00Z', started_at: null, finished_at: null, message: null }).execute();
       }
     };
     await site('b-old', 'stable', '1.0.0');

@@ -4,6 +4,7 @@ import type { EffectiveGates, EnvironmentCertificate, EnvironmentSettings, Envir
 import { SlipwayError } from '../../core/errors.js';
 import { defaultDomain, parseCpusLimit, parseMemoryLimit, UNLIMITED } from '../../core/deploy.js';
 import { describeHealthGate, parseGateFlag } from '../../core/gates.js';
+import { assertVolumeName, isSpread, parseVolumeFlag } from '../../core/volumes.js';
 import { apiPath } from '../client.js';
 import { required, wholeNumber, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, table } from '../output.js';
@@ -63,9 +64,23 @@ function show(s: EnvironmentSettings & { certificates?: EnvironmentCertificate[]
       ['gate pipeline', g.pipeline ? `${g.pipeline} must pass against the candidate image${from(g.source.pipeline)}` : 'none'],
       ['gate health', g.health ? `${describeHealthGate(g.health)}${from(g.source.health)}` : 'none'],
       ['target', s.target],
+      ...(s.volumes.length === 0 ? [['volumes', 'none']] : s.volumes.map((v) => ['volume', `${v.name} at ${v.path} (Docker volume ${v.volume})`])),
       ...certificates,
     ],
   );
+}
+
+/** `--volume NAME:/PATH` and `--remove-volume NAME` as the body's `volumes` change (null: none given). */
+export function volumeChange(add: string[], remove: string[]): Record<string, string | null> | null {
+  if (add.length === 0 && remove.length === 0) return null;
+  const change: Record<string, string | null> = {};
+  for (const name of remove) change[assertVolumeName(name.trim())] = null;
+  for (const text of add) {
+    const v = parseVolumeFlag(text.trim());
+    if (v.name in change) throw new SlipwayError('SLW_USAGE', `volume ${v.name} is given twice (--volume and --remove-volume, or two --volume): give each name once`);
+    change[v.name] = v.path;
+  }
+  return change;
 }
 
 export function registerEnvironmentSettings(env: Command, run: Runner): void {
@@ -97,6 +112,8 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--target <name>', 'where the environment runs: local (default) or a server')
       .option('--servers <a,b>', 'spread its replicas across these servers (each server\'s edge serves the domain)')
       .option('--server-label <key=value>', 'spread its replicas across every joined server with this label')
+      .option('--volume <name:/path>', 'mount the named volume at /path in every replica (kept across deploys; a new path for an existing name mounts the same data there); repeatable', (v: string, acc: string[] = []) => [...acc, v])
+      .option('--remove-volume <name>', 'stop mounting the named volume (its data stays on the target); repeatable', (v: string, acc: string[] = []) => [...acc, v])
       .addHelpText(
         'after',
         [
@@ -109,7 +126,11 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
           '  --no-require-promotion          any image',
           "  --gate pipeline= / health=      no gate of its own (the project manifest's, if it sets one)",
           "  --target local                  the server's own Docker engine",
+          '  --remove-volume NAME            no longer mounted (its data stays; env delete --drop-volumes deletes it)',
           '',
+          'Volumes apply at the next release (deploy, config change, rollback). During a rolling deploy old and',
+          'new replicas share a volume: use --strategy recreate for apps that lock their data (SQLite, etc.).',
+          'A volume lives on the server its environment runs on: a move to another target starts with empty volumes.',
           `Example: slipway env set -e dev --domain ${DEFAULT_DOMAIN} --memory ${UNLIMITED} --cpus ${UNLIMITED}`,
         ].join('\n'),
       ),
@@ -139,9 +160,11 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       if (o.target !== undefined) body.target = String(o.target);
       if (o.servers !== undefined) body.target = String(o.servers).split(',').map((x) => x.trim()).filter(Boolean).join(',');
       if (o.serverLabel !== undefined) body.target = `label:${String(o.serverLabel)}`;
-      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --gate, --target, --servers, --server-label');
+      const volumes = volumeChange((o.volume as string[] | undefined) ?? [], (o.removeVolume as string[] | undefined) ?? []);
+      if (volumes) body.volumes = volumes;
+      if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --gate, --target, --servers, --server-label, --volume, --remove-volume');
       const s = await ctx.client.request<SettingsChanged>('PATCH', settingsPath(ctx), body);
-      emit(ctx.io, ctx.json, s, () => show(s, defaultDomainOf(ctx)) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : ''));
+      emit(ctx.io, ctx.json, s, () => show(s, defaultDomainOf(ctx)) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : '') + (s.moving && s.volumes.length > 0 && !isSpread(s.target) ? `\nits volumes' data stays on the old target: the new one starts with empty volumes (docs/deploy.md#volumes)` : '') + (volumes ? '\nthe volumes apply at the next release (slipway deploy, a config change, or slipway rollback)' : ''));
     }),
   );
 }

@@ -1,6 +1,6 @@
 /** `slipway project …` and `slipway env …`. */
 import type { Command } from 'commander';
-import type { Deleted } from '../../api/common.js';
+import type { Deleted, EnvironmentDeleted } from '../../api/common.js';
 import type { Environment, EnvironmentList, Project, ProjectList } from '../../api/projects.js';
 import { SlipwayError } from '../../core/errors.js';
 import { registerEnvironmentSettings } from './environment-settings.js';
@@ -45,11 +45,19 @@ export function registerProjects(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, e, () => `created ${e.kind} environment ${e.name}`);
     }),
   );
-  withProject(env.command('delete <name>').description('delete an environment that is not a tier default: stops its containers and route, deletes its releases, config and secrets').option('--confirm <name>', 'the environment name again, to confirm')).action(
+  withProject(
+    env
+      .command('delete <name>')
+      .description('delete an environment that is not a tier default: stops its containers and route, deletes its releases, config and secrets; its volumes stay on their target unless --drop-volumes')
+      .option('--confirm <name>', 'the environment name again, to confirm')
+      .option('--drop-volumes', 'delete its volumes and their data too'),
+  ).action(
     run(async (ctx, [name]) => {
       confirm(ctx.opts.confirm, name ?? '', 'environment');
-      const r = await ctx.client.request<Deleted>('DELETE', apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', name ?? ''));
-      emit(ctx.io, ctx.json, r, () => `deleted environment ${r.deleted}`);
+      const path = apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', name ?? '');
+      const r = await ctx.client.request<EnvironmentDeleted>('DELETE', ctx.opts.dropVolumes === true ? `${path}?dropVolumes=true` : path);
+      const volumes = r.volumes.dropped.length > 0 ? `; its volumes were deleted: ${r.volumes.dropped.join(', ')}` : r.volumes.kept.length > 0 ? `; its volumes stay with their data on the target: ${r.volumes.kept.join(', ')} (docker volume rm NAME deletes one)` : '';
+      emit(ctx.io, ctx.json, r, () => `deleted environment ${r.deleted}${volumes}`);
     }),
   );
 }

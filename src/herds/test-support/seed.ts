@@ -26,7 +26,7 @@ export async function seedSites(db: Db, app: ApplicationsTable, o: SeedOptions):
     const name = o.name?.(i) ?? `site-${String(i).padStart(5, '0')}`;
     envs.push({ id, project_id: app.project_id, name, kind: 'site', created_at: now });
     sites.push({ environment_id: id, application_id: app.id, workspace_id: app.workspace_id, name, labels: JSON.stringify(o.labels?.(i) ?? {}), channel: 'stable', policy: 'manual', maintenance_window: null, created_at: now, created_by: null });
-    releases.push({ id: newId('rel'), workspace_id: app.workspace_id, project_id: app.project_id, environment_id: id, number: 1, image_digest: o.digest, version_tag: o.version, config_version: 0, secret_versions: '{}', service_credentials: '{}', status: 'succeeded', trigger: 'deploy', actor_user_id: null, actor_token_id: null, created_at: now, started_at: now, finished_at: now, message: null });
+    releases.push({ id: newId('rel'), workspace_id: app.workspace_id, project_id: app.project_id, environment_id: id, number: 1, image_digest: o.digest, version_tag: o.version, config_version: 0, secret_versions: '{}', service_credentials: '{}', volumes: '[]', status: 'succeeded', trigger: 'deploy', actor_user_id: null, actor_token_id: null, created_at: now, started_at: now, finished_at: now, message: null });
   }
   await db.transaction().execute(async (tx) => {
     for (let i = 0; i < o.count; i += 500) {

@@ -1,5 +1,5 @@
 /** Routes: projects and environments. */
-import { deletedSchema } from '../../api/common.js';
+import { deletedSchema, environmentDeletedSchema, environmentDeleteQuery } from '../../api/common.js';
 import { createEnvironmentBody, createProjectBody, environmentListSchema, environmentSchema, projectListSchema, projectSchema } from '../../api/projects.js';
 import { deleteEnvironment, deleteProject } from '../../deploy/removal.js';
 import { createEnvironment, createProject, describeProject, listEnvironments, listProjects, toEnvironment } from '../../projects/projects.js';
@@ -96,14 +96,15 @@ export const projectRoutes = [
     method: 'DELETE',
     path: `${base}/{project}/environments/{environment}`,
     operationId: 'deleteEnvironment',
-    summary: 'Delete an environment that is not a tier default: its workloads and route are removed, then its releases, config and secrets (the audit log keeps the trail)',
+    summary: 'Delete an environment that is not a tier default: its workloads and route are removed, then its releases, config and secrets (the audit log keeps the trail); its volumes stay on their target unless dropVolumes=true',
     tag: 'environments',
     scope: 'environment',
     permission: 'project.delete',
-    response: deletedSchema,
-    handler: async ({ deps, access }) => {
-      await deleteEnvironment(deps.db, deps.deploy.placements, access);
-      return { deleted: access.environment.name };
+    query: environmentDeleteQuery,
+    response: environmentDeletedSchema,
+    handler: async ({ deps, access, query }) => {
+      const volumes = await deleteEnvironment(deps.db, deps.deploy.placements, access, undefined, { dropVolumes: query.dropVolumes === 'true' });
+      return { deleted: access.environment.name, volumes };
     },
   }),
 ];

@@ -9,6 +9,12 @@ import { actorOf } from '../../tenancy/principal.js';
 import { SlipwayError } from '../../core/errors.js';
 import { certificatesOn } from '../../fleet/servers.js';
 import { defineRoute } from '../http/route.js';
+import { dockerVolumeName } from '../../core/volumes.js';
+import type { EnvironmentSettings } from '../../core/deploy.js';
+import type { EnvironmentAccess } from '../../projects/projects.js';
+
+/** The settings with each volume's Docker volume name. */
+const withVolumes = <T extends EnvironmentSettings>(access: EnvironmentAccess, s: T) => ({ ...s, volumes: s.volumes.map((v) => ({ ...v, volume: dockerVolumeName(access.environment.id, v.name) })) });
 
 const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
 
@@ -24,7 +30,7 @@ export const settingsRoutes = [
     response: settingsViewSchema,
     handler: async ({ deps, access }) => {
       const settings = await getSettings(deps.db, access);
-      return { ...settings, gates: await gatesOfAccess(deps.db, access), certificates: await certificatesOn(deps.fleet, settings.target, [settings.domain]) };
+      return { ...withVolumes(access, settings), gates: await gatesOfAccess(deps.db, access), certificates: await certificatesOn(deps.fleet, settings.target, [settings.domain]) };
     },
   }),
   defineRoute({
@@ -52,7 +58,7 @@ export const settingsRoutes = [
       if (before !== null && settings.target !== before) {
         if (replicas !== undefined) settings = await changeSettings(deps.db, access, { replicas });
         const moved = await restartAfterChange(deps.db, access, 'move', actorOf(access.principal), deps.deploy.enqueue);
-        return { ...settings, scaling: null, moving: moved };
+        return { ...withVolumes(access, settings), scaling: null, moving: moved };
       }
       if (typeof replicas === 'number' && replicas !== settings.replicas && (await currentRelease(deps.db, access.environment.id)) && !(await activeDeployment(deps.db, access.environment.id))) {
         scaling = await scale(deps.db, access, replicas);
@@ -61,7 +67,7 @@ export const settingsRoutes = [
       } else if (replicas !== undefined) {
         settings = await changeSettings(deps.db, access, { replicas });
       }
-      return { ...settings, scaling };
+      return { ...withVolumes(access, settings), scaling };
     },
   }),
 ];

@@ -28,6 +28,7 @@ import * as serviceBackupOrigin from './0021-service-backup-origin.js';
 import * as logsPruned from './0022-logs-pruned.js';
 import * as backupSchedules from './0025-backup-schedules.js';
 import * as pipelineSchedules from './0026-pipeline-schedules.js';
+import * as releaseVolumes from './0027-release-volumes.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -54,6 +55,7 @@ const all: Record<string, Migration> = {
   '0022-logs-pruned': logsPruned,
   '0025-backup-schedules': backupSchedules,
   '0026-pipeline-schedules': pipelineSchedules,
+  '0027-release-volumes': releaseVolumes,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */

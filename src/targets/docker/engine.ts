@@ -126,6 +126,16 @@ export class DockerEngine {
     return volumes.volumeExists(this.t, name);
   }
 
+  /** Creates a local volume with these labels unless one of this name exists (which keeps its own labels). */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    return volumes.ensureVolume(this.t, name, labels);
+  }
+
+  /** A volume's labels, or null when there is none of this name. */
+  volumeLabels(name: string): Promise<Record<string, string> | null> {
+    return volumes.volumeLabels(this.t, name);
+  }
+
   /** Deletes a named volume and its data; a missing one is fine. */
   removeVolume(name: string): Promise<void> {
     return volumes.removeVolume(this.t, name);

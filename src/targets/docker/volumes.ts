@@ -1,6 +1,6 @@
 /**
- * Named volumes and user-defined networks: existence, creation (networks; volumes are created by
- * the engine when a container mounts one), removal.
+ * Named volumes and user-defined networks: existence, creation (networks; volumes with labels,
+ * else the engine creates one without labels when a container mounts it), removal.
  *
  * @module
  */
@@ -10,6 +10,19 @@ import { pathSegment, type DockerTransport } from './transport.js';
 export async function volumeExists(t: DockerTransport, name: string): Promise<boolean> {
   const r = await t.call({ method: 'GET', path: `/volumes/${pathSegment(name)}` }, [404]);
   return r.status !== 404;
+}
+
+/** Creates a local volume with these labels unless one of this name exists (it keeps its own labels; Docker answers a create of an existing name with that volume). */
+export async function ensureVolume(t: DockerTransport, name: string, labels: Record<string, string>): Promise<void> {
+  if (await volumeExists(t, name)) return;
+  await t.call({ method: 'POST', path: '/volumes/create', body: { Name: name, Driver: 'local', Labels: labels } });
+}
+
+/** A volume's labels, or null when there is none of this name. */
+export async function volumeLabels(t: DockerTransport, name: string): Promise<Record<string, string> | null> {
+  const r = await t.call<{ Labels?: Record<string, string> | null }>({ method: 'GET', path: `/volumes/${pathSegment(name)}` }, [404]);
+  if (r.status === 404) return null;
+  return r.body?.Labels ?? {};
 }
 
 /** Deletes a named volume and its data; a missing one is fine. A volume still mounted is a DockerError (409). */
