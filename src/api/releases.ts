@@ -19,6 +19,7 @@ export const releaseSchema = z
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     message: z.string().nullable(),
+    volumes: z.array(z.object({ name: z.string(), path: z.string() })).meta({ description: 'the environment volumes it mounts (a rollback mounts the same as the release it returns to)' }),
   })
   .meta({ id: 'Release' });
 export type Release = z.output<typeof releaseSchema>;

@@ -102,6 +102,12 @@ export function isSpread(target: string): boolean {
   return target.includes(',') || target.startsWith('label:');
 }
 
+/** The refusal of a spread placement for an environment with volumes, or null when there is none. */
+export function spreadRefusal(what: string, volumes: EnvironmentVolume[], target: string): SlipwayError | null {
+  if (volumes.length === 0 || !isSpread(target)) return null;
+  return new SlipwayError('SLW_VOLUMES_SPREAD', `${what} has volumes (${volumes.map((v) => v.name).join(', ')}) and cannot be spread over several servers ('${target}'): a volume lives on one server. Place it on one target (--target NAME) or remove its volumes first (--remove-volume NAME)`);
+}
+
 /** Volumes as a release stores them (JSON text; older releases hold '[]'). */
 export function parseStoredVolumes(text: string | null | undefined): EnvironmentVolume[] {
   if (!text) return [];

@@ -7,7 +7,7 @@
 import { SlipwayError } from '../core/errors.js';
 import { assertDomain, assertHealthPath, assertPort, assertReplicas, effectiveSettings, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
 import { assertHealthGate, assertPipelineName } from '../core/gates.js';
-import { applyVolumeChange, isSpread } from '../core/volumes.js';
+import { applyVolumeChange, spreadRefusal } from '../core/volumes.js';
 import { recordAudit } from '../audit/audit.js';
 import { claimCustomDomain } from '../domains/domains.js';
 import { nowIso } from '../platform/time.js';
@@ -85,9 +85,8 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
     }
     const effective = effectiveSettings(namesOf(access), next as StoredSettings);
     // A volume lives on one server: an environment that has volumes runs on one target.
-    if (effective.volumes.length > 0 && isSpread(effective.target)) {
-      throw new SlipwayError('SLW_VOLUMES_SPREAD', `${access.project.name}/${access.environment.name} has volumes (${effective.volumes.map((v) => v.name).join(', ')}) and cannot be spread over several servers ('${effective.target}'): a volume lives on one server. Place it on one target (--target NAME) or remove its volumes first (--remove-volume NAME)`);
-    }
+    const spread = spreadRefusal(`${access.project.name}/${access.environment.name}`, effective.volumes, effective.target);
+    if (spread) throw spread;
     await claimCustomDomain(tx, { workspaceId: access.workspace.id, environmentId: access.environment.id, names: namesOf(access) }, (next as StoredSettings).domain);
     const data = JSON.stringify(next);
     await tx

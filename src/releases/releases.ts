@@ -15,7 +15,7 @@ import { currentGenerations } from '../services/generations.js';
 import type { Db, Executor, ReleasesTable } from '../store/schema.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { SecretVersions } from '../secrets/secrets.js';
-import type { EnvironmentVolume } from '../core/volumes.js';
+import { parseStoredVolumes, type EnvironmentVolume } from '../core/volumes.js';
 
 /** A release as the API returns it. */
 export interface Release {
@@ -33,6 +33,7 @@ export interface Release {
   startedAt: string | null;
   finishedAt: string | null;
   message: string | null;
+  volumes: EnvironmentVolume[];
 }
 
 function toRelease(envName: string, r: ReleasesTable & { email: string | null }): Release {
@@ -52,6 +53,7 @@ function toRelease(envName: string, r: ReleasesTable & { email: string | null })
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     message: r.message,
+    volumes: parseStoredVolumes(r.volumes),
   };
 }
 

@@ -9,7 +9,7 @@ import { actorOf } from '../../tenancy/principal.js';
 import { SlipwayError } from '../../core/errors.js';
 import { certificatesOn } from '../../fleet/servers.js';
 import { defineRoute } from '../http/route.js';
-import { dockerVolumeName } from '../../core/volumes.js';
+import { applyVolumeChange, dockerVolumeName, spreadRefusal } from '../../core/volumes.js';
 import type { EnvironmentSettings } from '../../core/deploy.js';
 import type { EnvironmentAccess } from '../../projects/projects.js';
 
@@ -45,6 +45,10 @@ export const settingsRoutes = [
     response: settingsChangedSchema,
     handler: async ({ deps, access, body }) => {
       if (body.target) {
+        // Refused before the servers are looked up: a spread placement never takes volumes.
+        const now = await getSettings(deps.db, access);
+        const spread = spreadRefusal(`${access.project.name}/${access.environment.name}`, body.volumes === undefined ? now.volumes : applyVolumeChange(now.volumes, body.volumes), body.target);
+        if (spread) throw spread;
         // A server dedicated to another workspace is as unknown as one that does not exist.
         if (deps.deploy.placements.allows && !deps.deploy.placements.allows(body.target, access.workspace.id)) throw new SlipwayError('SLW_TARGET_UNKNOWN', `there is no target '${body.target}' this workspace can use (slipway server list)`);
         deps.deploy.placements.resolve(body.target);
