@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANY_IMAGE, blankSettingsForm, currentText, defaultDomainOf, describeSettings, settingsBody, type SettingsForm } from './env-settings';
+import { ANY_IMAGE, blankSettingsForm, currentText, defaultDomainOf, describeSettings, formTouched, settingsBody, type SettingsForm } from './env-settings';
 import type { EnvironmentSettingsView } from './types';
 import { parseBake, parseCpus, parseGrace, parseRate, parseSize, percent } from './units';
 
@@ -39,6 +39,26 @@ describe("an environment's settings form", () => {
     });
     if (!('body' in built)) throw new Error('refused');
     expect(describeSettings(built.body)).toEqual(['domain shop.example.localhost', 'replicas 3', 'max surge 2', 'strategy recreate', 'health check tcp', 'health timeout 90 s', 'memory 512 MiB', 'CPUs 0.5', 'approval not required', 'only images that ran in staging', 'pipeline gate smoke', 'health gate 30 s bake, at most 1% errors on /healthz', 'runs on servers a,b']);
+  });
+
+  it('adds a volume as --volume NAME:/PATH and removes ticked ones as --remove-volume, by name', () => {
+    const withData = { ...now, volumes: [{ name: 'data', path: '/var/lib/app', volume: 'slw-env_1-data' }] };
+    const added = bodyOf(now, form({ addVolume: ' uploads:/srv/uploads ' }));
+    expect(added).toEqual({ body: { volumes: { uploads: '/srv/uploads' } } });
+    if (!('body' in added)) throw new Error('refused');
+    expect(describeSettings(added.body)).toEqual(['volume uploads at /srv/uploads']);
+    expect(bodyOf(withData, form({ removeVolumes: ['data'] }))).toEqual({ body: { volumes: { data: null } } });
+    expect(describeSettings({ volumes: { data: null } })).toEqual(['no volume data (its data stays)']);
+    // The path it has already, or a removal of one it does not have: nothing to send.
+    expect(bodyOf(withData, form({ addVolume: 'data:/var/lib/app/' }))).toEqual({ body: {} });
+    expect(bodyOf(now, form({ removeVolumes: ['gone'] }))).toEqual({ body: {} });
+    expect(bodyOf(withData, form({ addVolume: 'data:/srv/data' }))).toEqual({ body: { volumes: { data: '/srv/data' } } });
+    for (const bad of ['data', 'Data:/x', ':/x', 'data:']) expect(bodyOf(now, form({ addVolume: bad })), bad).toMatchObject({ error: { code: 'SLW_INVALID_VOLUME' } });
+    expect(bodyOf(withData, form({ addVolume: 'data:/x', removeVolumes: ['data'] }))).toMatchObject({ error: { code: 'SLW_USAGE' } });
+    expect(currentText(withData).volumes).toBe('data at /var/lib/app');
+    expect(currentText(now).volumes).toBe('none');
+    expect(formTouched(blankSettingsForm)).toBe(false);
+    expect(formTouched(form({ removeVolumes: ['data'] }))).toBe(true);
   });
 
   it('removes gates and a required promotion; a new health gate takes the defaults and needs a bake', () => {

@@ -40,6 +40,10 @@ export interface SettingsForm {
   target: string;
   servers: string;
   serverLabel: string;
+  /** `NAME:/PATH`, as `--volume`: a volume added (or an existing one mounted elsewhere). */
+  addVolume: string;
+  /** Names of volumes no longer mounted, as `--remove-volume`. */
+  removeVolumes: string[];
 }
 
 /** No environment is called this (names are lowercase letters, digits and '-'). */
@@ -48,8 +52,29 @@ export const ANY_IMAGE = '(any)';
 export const blankSettingsForm: SettingsForm = {
   domain: '', defaultDomain: false, port: '', replicas: '', maxSurge: '', strategy: '', healthType: '', healthPath: '', healthTimeout: '', memory: '', unlimitedMemory: false, cpus: '', unlimitedCpus: false,
   approval: '', promotion: '', gatePipeline: '', removePipelineGate: false, gateBake: '', gateMaxErrorRate: '', gatePath: '', removeHealthGate: false,
-  target: '', servers: '', serverLabel: '',
+  target: '', servers: '', serverLabel: '', addVolume: '', removeVolumes: [],
 };
+
+/** Whether anything is typed or ticked in the form. */
+export const formTouched = (form: SettingsForm): boolean => Object.values(form).some((v) => (Array.isArray(v) ? v.length > 0 : v !== '' && v !== false));
+
+const volumeName = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** The volumes change of the form (`--volume NAME:/PATH`, `--remove-volume NAME`), or undefined; the path is checked by the API (SLW_INVALID_VOLUME). */
+function volumesOf(s: EnvironmentSettingsView, form: SettingsForm): { value: Record<string, string | null> | undefined } | { error: LocalRefusal } {
+  const change: Record<string, string | null> = {};
+  for (const name of form.removeVolumes) if (s.volumes.some((v) => v.name === name)) change[name] = null;
+  const text = form.addVolume.trim();
+  if (text) {
+    const at = text.indexOf(':');
+    const name = at < 0 ? '' : text.slice(0, at);
+    const path = at < 0 ? '' : text.slice(at + 1);
+    if (!volumeName.test(name) || !path) return { error: { code: 'SLW_INVALID_VOLUME', message: `a volume is NAME:/PATH with a name of 1–32 lowercase letters, digits and '-', e.g. data:/var/lib/app (got '${text}')` } };
+    if (name in change) return { error: { code: 'SLW_USAGE', message: `volume ${name} is both added and removed: do one of the two` } };
+    if (s.volumes.find((v) => v.name === name)?.path !== path.replace(/\/+$/, '')) change[name] = path;
+  }
+  return { value: Object.keys(change).length > 0 ? change : undefined };
+}
 
 /** The fields only admins and owners may send, left empty: a form without them. */
 export const blankProtection = { approval: '', promotion: '', gatePipeline: '', removePipelineGate: false, gateBake: '', gateMaxErrorRate: '', gatePath: '', removeHealthGate: false } satisfies Partial<SettingsForm>;
@@ -113,6 +138,9 @@ export function settingsBody(s: EnvironmentSettingsView, form: SettingsForm, own
   const placement = placementOf(form);
   if ('error' in placement) return placement;
   if (placement.value !== undefined && placement.value !== s.target) body.target = placement.value;
+  const volumes = volumesOf(s, form);
+  if ('error' in volumes) return volumes;
+  if (volumes.value !== undefined) body.volumes = volumes.value;
   return { body };
 }
 
@@ -170,6 +198,7 @@ export function describeSettings(body: SettingsBody): string[] {
   say(body.gatePipeline !== undefined, () => (body.gatePipeline ? `pipeline gate ${body.gatePipeline}` : 'no pipeline gate of its own'));
   say(body.gateHealth !== undefined, () => (body.gateHealth ? `health gate ${gateText(body.gateHealth)}` : 'no health gate of its own'));
   say(body.target != null, () => `runs on ${placementText(body.target ?? '')}`);
+  for (const [name, path] of Object.entries(body.volumes ?? {})) out.push(path === null ? `no volume ${name} (its data stays)` : `volume ${name} at ${path}`);
   return out;
 }
 
@@ -194,5 +223,6 @@ export function currentText(s: EnvironmentSettingsView) {
     gatePipeline: g.pipeline ? `${g.pipeline}${from(g.source.pipeline)}` : 'none',
     gateHealth: g.health ? `${gateText(g.health)}${from(g.source.health)}` : 'none',
     target: placementText(s.target),
+    volumes: s.volumes.length === 0 ? 'none' : s.volumes.map((v) => `${v.name} at ${v.path}`).join(', '),
   };
 }

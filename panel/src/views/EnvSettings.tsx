@@ -5,11 +5,12 @@
  * settings) is shown with its code and nothing is changed; after a save the page says what
  * happened (a scaling or a move with its live log) and reads the settings again. A custom domain
  * and the memory and CPU limits go back to their defaults (null) with a checkbox. Below the form,
- * the certificates of its domain on the servers it runs on, as `env show` lists them.
+ * the certificates of its domain on the servers it runs on, as `env show` lists them. Its volumes
+ * are listed with a box to remove each and a field to add one (`--volume NAME:/PATH`).
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, get, patch, path } from '../api';
-import { blankProtection, blankSettingsForm, currentText, defaultDomainOf, describeSettings, settingsBody, type SettingsForm } from '../env-settings';
+import { blankProtection, blankSettingsForm, currentText, defaultDomainOf, describeSettings, formTouched, settingsBody, type SettingsForm } from '../env-settings';
 import type { EnvironmentList, EnvironmentSettingsView, SettingsChanged, WorkspaceList } from '../types';
 import { ErrorNote, Loading } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
@@ -18,6 +19,7 @@ import { EnvCertificates } from './EnvCertificates';
 import { EnvProtectionFields } from './EnvProtectionFields';
 import { EnvPlacementFields, EnvRuntimeFields } from './EnvRuntimeFields';
 import { SettingsSaved, type Saved } from './SettingsSaved';
+import { EnvVolumeFields } from './EnvVolumeFields';
 
 export function EnvSettings({ ws, project, env }: { ws: string; project: string; env: string }) {
   const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/settings`;
@@ -42,7 +44,7 @@ export function EnvSettings({ ws, project, env }: { ws: string; project: string;
   const ownDefault = defaultDomainOf(ws, project, env);
   const built = settingsBody(s, form, ownDefault);
   const changes = 'body' in built ? describeSettings(built.body) : [];
-  const typed = Object.entries(form).some(([, v]) => v !== '' && v !== false);
+  const typed = formTouched(form);
   const viewer = role === 'viewer';
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -71,6 +73,7 @@ export function EnvSettings({ ws, project, env }: { ws: string; project: string;
         <EnvRuntimeFields form={form} now={now} set={set} disabled={viewer} resettable={{ defaultDomain: s.domain === ownDefault ? null : ownDefault, memoryLimit: s.memoryBytes !== null, cpuLimit: s.nanoCpus !== null }} />
         <EnvProtectionFields form={form} now={now} set={set} role={role} upstreams={others} hasPipelineGate={s.gatePipeline !== null} hasHealthGate={s.gateHealth !== null} />
         <EnvPlacementFields form={form} now={now} set={set} disabled={viewer} />
+        <EnvVolumeFields volumes={s.volumes} form={form} set={set} disabled={viewer} />
         <p className="muted" role="status" data-changes="">
           {changes.length > 0 ? `To save: ${changes.join('; ')}.` : typed && 'body' in built ? 'Nothing differs from the settings now.' : !typed ? 'Nothing changed yet.' : ''}
         </p>

@@ -10,7 +10,7 @@ export interface Saved {
   answer: SettingsChanged;
 }
 
-const runtimeKeys = ['domain', 'port', 'maxSurge', 'strategy', 'healthType', 'healthPath', 'healthTimeout', 'memoryBytes', 'nanoCpus'] as const;
+const runtimeKeys = ['domain', 'port', 'maxSurge', 'strategy', 'healthType', 'healthPath', 'healthTimeout', 'memoryBytes', 'nanoCpus', 'volumes'] as const;
 const protectionKeys = ['requireApproval', 'requirePromotionFrom', 'gatePipeline', 'gateHealth'] as const;
 
 export function SettingsSaved({ ws, env, saved }: { ws: string; env: string; saved: Saved | null }) {
@@ -37,6 +37,7 @@ export function SettingsSaved({ ws, env, saved }: { ws: string; env: string; sav
           {answer.scaling ? 'The other settings apply' : `${runtimeKeys.filter((k) => body[k] !== undefined).length === 1 ? 'It applies' : 'They apply'}`} at the next release of {env}: a deploy, promotion, config change or rollback.
         </p>
       )}
+      {body.volumes !== undefined && !answer.moving && <p data-volumes-saved="">The volumes are mounted (or no longer mounted) from the next release on; a removed volume keeps its data on its target.</p>}
       {protectionKeys.some((k) => body[k] !== undefined) && <p>Approval, promotion and gates apply to the next promotion, deploy or rollback into {env}.</p>}
     </div>
   );
