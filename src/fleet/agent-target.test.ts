@@ -12,6 +12,7 @@ import { engines } from '../../test/support/engines.js';
 import { setupContext, testKeyring, type TestContext } from '../../test/support/service-fixtures.js';
 import { FleetPlacements } from './agent-target.js';
 import { FleetState } from './desired.js';
+import type { WorkloadSpec } from '../deploy/target.js';
 import { AgentSessions } from './sessions.js';
 
 describe.each(engines)('fleet placements (%s)', (engine) => {
@@ -48,5 +49,16 @@ describe.each(engines)('fleet placements (%s)', (engine) => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => join(i)));
     expect(placements.names()).toHaveLength(40);
     expect(loads).toBeLessThan(40);
+  });
+
+  it("carries an environment's volumes, with the labels they are created with, whole to the agent's desired state", async () => {
+    const serverId = newId('srv');
+    await ctx.db.insertInto('servers').values({ id: serverId, name: 'files', workspace_id: null, labels: '{}', state: 'active', created_at: nowIso(), created_by: null, enrolled_at: nowIso(), revoked_at: null, agent_version: null, hostname: null, advertise_address: null, cert_serial: null, cert_not_after: null, last_heartbeat_at: null, metrics: null }).execute();
+    const state = new FleetState(ctx.db, testKeyring(), new AgentSessions());
+    const volumes = [{ volume: 'slw-env_1-data', path: '/var/lib/app', labels: { 'io.slipway.managed': 'true', 'io.slipway.volume': 'data' } }];
+    const spec: WorkloadSpec = { name: 'slw-w-p-e-r1', image: 'registry/w/p@sha256:x', registryAuth: null, env: {}, command: null, resources: { cpuMillis: null, memoryBytes: null }, volumes, networks: [], labels: { 'io.slipway.environment-id': 'env_1' }, replicas: 2, port: 8080, health: { type: 'tcp' } };
+    await state.putWorkload(serverId, spec);
+    const desired = await state.message(serverId);
+    expect(desired.workloads).toEqual([{ name: spec.name, removed: false, spec }]);
   });
 });
