@@ -59,7 +59,7 @@ export async function changeSettings(db: Db, access: EnvironmentAccess, change: 
   if (change.gateHealth != null) assertHealthGate(change.gateHealth);
   // Checked before anything is stored: a bad entry refuses the whole change.
   const volumeChange = change.volumes;
-  if (volumeChange !== undefined) applyVolumeChange([], volumeChange === null ? null : Object.fromEntries(Object.entries(volumeChange).map(([k, v]) => [k, v ?? null])));
+  if (volumeChange !== undefined) applyVolumeChange([], volumeChange);
   const checked: Record<string, unknown> = { ...change };
   delete checked.volumes;
   // '' is no domain (null goes back to the default one), not a way to empty it.

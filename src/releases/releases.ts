@@ -15,7 +15,7 @@ import { currentGenerations } from '../services/generations.js';
 import type { Db, Executor, ReleasesTable } from '../store/schema.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { SecretVersions } from '../secrets/secrets.js';
-import { parseStoredVolumes, type EnvironmentVolume } from '../core/volumes.js';
+import { parseStoredVolumes, spreadRefusal, type EnvironmentVolume } from '../core/volumes.js';
 
 /** A release as the API returns it. */
 export interface Release {
@@ -86,10 +86,11 @@ export interface NewRelease {
   volumes?: EnvironmentVolume[];
 }
 
-/** The volumes an environment's settings declare now. */
-async function settingsVolumes(tx: Executor, environmentId: string): Promise<EnvironmentVolume[]> {
+/** The volumes an environment's settings declare now, and where it runs. */
+async function placementOf(tx: Executor, environmentId: string): Promise<{ volumes: EnvironmentVolume[]; target: string }> {
   const row = await tx.selectFrom('environment_settings').select('data').where('environment_id', '=', environmentId).executeTakeFirst();
-  return row ? ((JSON.parse(row.data) as { volumes?: EnvironmentVolume[] }).volumes ?? []) : [];
+  const data = row ? (JSON.parse(row.data) as { volumes?: EnvironmentVolume[]; target?: string }) : {};
+  return { volumes: data.volumes ?? [], target: data.target ?? 'local' };
 }
 
 /** Records a new pending release with the environment's next number. */
@@ -100,6 +101,11 @@ export async function createRelease(db: Db, access: EnvironmentAccess, input: Ne
 /** {@link createRelease} inside the caller's transaction (which it locks the environment row in). */
 export async function insertRelease(tx: Executor, access: EnvironmentAccess, input: NewRelease): Promise<Release> {
   await lockEnvironment(tx, access.environment.id);
+  const placement = await placementOf(tx, access.environment.id);
+  const volumes = input.volumes ?? placement.volumes;
+  // A rollback to a release with volumes, of an environment spread over several servers since.
+  const spread = spreadRefusal(`${access.project.name}/${access.environment.name}`, volumes, placement.target);
+  if (spread) throw spread;
   const last = await tx.selectFrom('releases').select((eb) => eb.fn.max('number').as('n')).where('environment_id', '=', access.environment.id).executeTakeFirst();
   const row: ReleasesTable = {
     id: newId('rel'),
@@ -112,7 +118,7 @@ export async function insertRelease(tx: Executor, access: EnvironmentAccess, inp
     config_version: input.configVersion,
     secret_versions: JSON.stringify(input.secretVersions),
     service_credentials: JSON.stringify(await currentGenerations(tx, access.environment.id)),
-    volumes: JSON.stringify(input.volumes ?? (await settingsVolumes(tx, access.environment.id))),
+    volumes: JSON.stringify(volumes),
     status: 'pending',
     trigger: input.trigger,
     actor_user_id: input.actor.userId,
