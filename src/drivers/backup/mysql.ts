@@ -8,6 +8,12 @@
  * databases: they are dropped before the swap and recreated from their definitions right
  * after it (a short window in which they are missing).
  *
+ * A dump taken of another database (a backup whose attachment is gone, loaded into the new
+ * attachment) has that database's quoted name moved to the scratch database the same way, and
+ * the DEFINER of its views and triggers, one of the old attachment's users (`slw_old_N`, revoked
+ * at its detach), replaced by the new attachment's current user, so they run with the new
+ * attachment's rights (never the admin's). Other definers are left as they are.
+ *
  * The admin password reaches the tools in MYSQL_PWD, never argv.
  *
  * @module
@@ -83,15 +89,22 @@ async function dropViewsAndTriggers(admin: AdminConnection, c: mysql.Connection,
 }
 
 /**
- * The dump, with the live database's quoted name in statements (a trigger created as
- * `slw_x`.`t` keeps that name in the dump) pointed at the scratch database, so loading it never
- * touches the live one. Row data (INSERT lines) is left as it is.
+ * The dump, with the quoted name of the database it was taken of (`source`) in statements (a
+ * trigger created as `slw_x`.`t` keeps that name in the dump) pointed at the scratch database, so
+ * loading it never touches the live one; with `definer`, a DEFINER that is one of `source`'s
+ * users (`source_N`) becomes `definer`. Row data (INSERT lines) is left as it is.
  */
-function intoScratch(input: Readable, live: string, scratch: string): Readable {
-  const from = q(live);
+function intoScratch(input: Readable, source: string, scratch: string, definer?: string): Readable {
+  const from = q(source);
   const to = q(scratch);
+  const definers = new RegExp(`DEFINER=${q(source).slice(0, -1)}_[0-9]+\`@\`[^\`]*\``, 'g');
+  const owner = definer === undefined ? undefined : `DEFINER=${q(definer)}@\`%\``;
   let carry = '';
-  const rewrite = (line: string) => (line.startsWith('INSERT INTO ') ? line : line.split(from).join(to));
+  const rewrite = (line: string) => {
+    if (line.startsWith('INSERT INTO ')) return line;
+    const moved = line.split(from).join(to);
+    return owner === undefined ? moved : moved.replace(definers, () => owner);
+  };
   const t = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       const lines = (carry + chunk.toString('latin1')).split('\n');
@@ -116,8 +129,12 @@ export const mysqlBackupDriver: ServiceBackupDriver = {
     await runTool(admin, dump, args, { MYSQL_PWD: admin.password }, { output: out, step: 'dump the database' });
   },
 
-  async restore(admin, resource, input) {
+  async restore(admin, resource, input, from) {
     assertName(resource, 'resource');
+    if (from) {
+      assertName(from.resource, 'resource');
+      assertName(from.definer, 'user');
+    }
     const client = findTool(['mariadb', 'mysql'], [], 'mariadb-client');
     const scratch = `${resource}_restore`;
     const old = `${resource}_old`;
@@ -127,7 +144,7 @@ export const mysqlBackupDriver: ServiceBackupDriver = {
       await query(admin, c, 'create the scratch database', `CREATE DATABASE ${q(scratch)} CHARACTER SET utf8mb4`);
     });
     try {
-      await runTool(admin, client, [...connectionArgs(admin), '--binary-mode', `--database=${scratch}`], { MYSQL_PWD: admin.password }, { input: intoScratch(input, resource, scratch), step: 'load the dump' });
+      await runTool(admin, client, [...connectionArgs(admin), '--binary-mode', `--database=${scratch}`], { MYSQL_PWD: admin.password }, { input: intoScratch(input, from?.resource ?? resource, scratch, from?.definer), step: 'load the dump' });
       await withConnection(admin, async (c) => {
         const restored = await objectsOf(admin, c, scratch);
         const live = await objectsOf(admin, c, resource);

@@ -1,8 +1,8 @@
 /** The checks a Redis dump and a RabbitMQ definitions document pass before a restore writes anything (pure logic). */
 import { describe, expect, it } from 'vitest';
 import { isSlipwayError } from '../../core/errors.js';
-import { parseDefinitions } from './rabbitmq.js';
-import { parseRedisDump } from './redis.js';
+import { moveDefinitions, parseDefinitions } from './rabbitmq.js';
+import { parseRedisDump, rekey } from './redis.js';
 
 const res = 'slw_abcdefghij';
 
@@ -59,5 +59,25 @@ describe('parseDefinitions', () => {
     expect(code(() => parseDefinitions(JSON.stringify({ queues: {} }), res))).toBe('SLW_BACKUP_INVALID');
     expect(code(() => parseDefinitions(JSON.stringify({ queues: [{ name: 'q', vhost: 'other' }] }), res))).toBe('SLW_BACKUP_INVALID');
     expect(code(() => parseDefinitions(JSON.stringify({ bindings: [{ source: 'x' }] }), res))).toBe('SLW_BACKUP_INVALID');
+  });
+});
+
+describe('a dump taken under another resource', () => {
+  const to = 'slw_0123456789';
+  it('moves every Redis key from under the old prefix to under the new one, keeping payload and TTL', () => {
+    const moved = rekey(parseRedisDump(dump([`${res}:a`, `${res}:b:c`]), res), res, to);
+    expect(moved.map((e) => [e.key.toString(), e.ttl, e.payload.toString()])).toEqual([
+      [`${to}:a`, -1, 'abc'],
+      [`${to}:b:c`, -1, 'abc'],
+    ]);
+    // Checked against the old prefix first: a key of a third prefix is refused, nothing moved.
+    expect(code(() => parseRedisDump(dump([`${res}:a`, 'slw_zzzzzzzzzz:a']), res))).toBe('SLW_BACKUP_INVALID');
+  });
+  it('moves RabbitMQ items that name the old vhost to the new one', () => {
+    const defs = parseDefinitions(JSON.stringify({ queues: [{ name: 'q', vhost: res }, { name: 'r' }], parameters: [{ name: 'p', vhost: res, component: 'shovel' }] }), res);
+    const moved = moveDefinitions(defs, res, to);
+    expect(moved.queues).toEqual([{ name: 'q', vhost: to }, { name: 'r' }]);
+    expect(moved.parameters).toEqual([{ name: 'p', vhost: to, component: 'shovel' }]);
+    expect(defs.queues).toEqual([{ name: 'q', vhost: res }, { name: 'r' }]);
   });
 });

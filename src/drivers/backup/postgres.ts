@@ -9,6 +9,12 @@
  * tenant's rights. Open transactions of the app hold the restore back at most `lock_timeout`,
  * then it fails and changes nothing.
  *
+ * A dump taken of another attachment's database (a backup whose attachment is gone) loads the
+ * same way: it names neither that database nor its roles (no owners, no privileges), and what
+ * it creates is owned by the role that runs it, the new attachment's. A dump that does name a
+ * role (e.g. a row-level security policy `TO` the old role) fails on it when that role is gone,
+ * and changes nothing.
+ *
  * pg_dump must be at least the server's major version (Debian's postgresql-client; the newest
  * in /usr/lib/postgresql/N/bin is preferred).
  *

@@ -5,7 +5,9 @@
  * imports it (`POST /api/definitions/{vhost}`), then removes the queues, exchanges, bindings and
  * policies made since, so the vhost is defined exactly as at the backup. RabbitMQ has no
  * transactions: an import the broker refuses midway (e.g. a queue redeclared with other
- * arguments) may leave part of it applied; nothing is removed then.
+ * arguments) may leave part of it applied; nothing is removed then. A document of another vhost
+ * (a backup whose attachment is gone, loaded into the new attachment) is checked against that
+ * vhost and its items moved to the new one before the import.
  *
  * @module
  */
@@ -64,6 +66,14 @@ export function parseDefinitions(text: string, vhost: string): Definitions & Rec
   return d as Definitions & Record<string, unknown>;
 }
 
+/** The document with every item that names `from` as its vhost naming `to` instead (checked by {@link parseDefinitions} first). */
+export function moveDefinitions<T extends Definitions & Record<string, unknown>>(defs: T, from: string, to: string): T {
+  if (from === to) return defs;
+  const out: Record<string, unknown> = { ...defs };
+  for (const name of lists) out[name] = (defs[name] as object[]).map((item) => ((item as { vhost?: unknown }).vhost === from ? { ...item, vhost: to } : item));
+  return out as T;
+}
+
 const bindingId = (b: Binding) => JSON.stringify([b.source, b.destination_type, b.destination, b.routing_key, b.arguments ?? {}]);
 
 export const rabbitmqBackupDriver: ServiceBackupDriver = {
@@ -76,11 +86,13 @@ export const rabbitmqBackupDriver: ServiceBackupDriver = {
     await new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
   },
 
-  async restore(admin, resource, input) {
+  async restore(admin, resource, input, from) {
     assertName(resource, 'resource');
+    const source = from?.resource ?? resource;
+    assertName(source, 'resource');
     const chunks: Buffer[] = [];
     for await (const chunk of input as AsyncIterable<Buffer>) chunks.push(chunk);
-    const defs = parseDefinitions(Buffer.concat(chunks).toString('utf8'), resource);
+    const defs = moveDefinitions(parseDefinitions(Buffer.concat(chunks).toString('utf8'), source), source, resource);
     const vh = enc(resource);
     await api(admin, 'import the vhost definitions', 'POST', `/definitions/${vh}`, defs);
     // Then remove what was made since the backup.

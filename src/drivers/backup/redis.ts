@@ -11,7 +11,9 @@
  * MULTI/EXEC removes the keys under the prefix and `RESTORE … REPLACE`s the dumped ones, so no
  * client sees a half-restored prefix. A key restored gets the time to live it had left at the
  * backup. DUMP payloads are tied to the server's RDB version: a backup restores on the same or
- * a newer Redis.
+ * a newer Redis. A dump taken under another prefix (a backup whose attachment is gone, loaded
+ * into the new attachment) is checked against that prefix and each key moved to the new one
+ * (`slw_old:k` → `slw_new:k`); the payloads and TTLs are kept.
  *
  * @module
  */
@@ -116,6 +118,14 @@ export function parseRedisDump(data: Buffer, resource: string): RedisEntry[] {
   }
 }
 
+/** The entries with their keys moved from under `from:` to under `to:` (every key is under `from:`: {@link parseRedisDump} checked it). */
+export function rekey(entries: RedisEntry[], from: string, to: string): RedisEntry[] {
+  if (from === to) return entries;
+  const old = Buffer.byteLength(`${from}:`);
+  const prefix = Buffer.from(`${to}:`);
+  return entries.map((e) => ({ ...e, key: Buffer.concat([prefix, e.key.subarray(old)]) }));
+}
+
 export const redisBackupDriver: ServiceBackupDriver = {
   kind: 'redis',
 
@@ -152,11 +162,13 @@ export const redisBackupDriver: ServiceBackupDriver = {
     });
   },
 
-  async restore(admin, resource, input) {
+  async restore(admin, resource, input, from) {
     assertName(resource, 'resource');
+    const source = from?.resource ?? resource;
+    assertName(source, 'resource');
     const chunks: Buffer[] = [];
     for await (const chunk of input as AsyncIterable<Buffer>) chunks.push(chunk);
-    const entries = parseRedisDump(Buffer.concat(chunks), resource);
+    const entries = rekey(parseRedisDump(Buffer.concat(chunks), source), source, resource);
     await withClient(admin, async (r) => {
       const dbs = new Set([...(await databasesWithKeys(r)), ...entries.map((e) => e.db)]);
       for (const db of [...dbs].sort((a, b) => a - b)) {
