@@ -166,6 +166,11 @@ export const backupParam = z.object({ service: nameSchema('service'), backup: z.
 export const backupQuery = z.object({ as: prefix.optional() });
 export const backupBody = z.strictObject({ as: prefix.optional() });
 export type BackupBody = z.input<typeof backupBody>;
+export const restoreBody = z.strictObject({
+  as: prefix.optional(),
+  fromDetached: z.boolean().optional().meta({ description: "true: the backup may be one of the same service whose attachment is gone (detached, or its environment deleted); its data is loaded into this attachment (keys re-keyed to its prefix, definitions moved to its vhost, objects owned by its role). Without it such a backup is refused (SLW_BACKUP_INVALID). A backup of another attachment that is still attached is always refused" }),
+});
+export type RestoreBody = z.input<typeof restoreBody>;
 
 /** A backup as the service's list shows it: also those whose attachment is gone (detached, or its environment deleted). */
 export const serviceBackupSchema = z
@@ -196,7 +201,23 @@ export const serviceBackupsQuery = z.strictObject({
   detached: z.enum(['true', 'false']).optional().meta({ description: 'true: only the backups whose attachment is gone' }),
 });
 
-export const restoreSchema = z.object({ backup: backupSchema, durationMs: z.number().int() });
+export const restoreOriginSchema = z
+  .object({
+    attachment: z.string().meta({ description: 'the id of the attachment it was taken of (the one its file is signed for)' }),
+    state: z.enum(['detaching', 'detached']),
+    project: z.string().nullable(),
+    environment: z.string().nullable(),
+    as: z.string().nullable(),
+    resource: z.string().meta({ description: 'the database, key prefix or vhost it was taken of' }),
+  })
+  .meta({ id: 'RestoreOrigin', description: 'where a backup whose attachment is gone was taken, as recorded then' });
+
+export const restoreSchema = z.object({
+  /** The backup, with the attachment it was restored into (project, environment, as). */
+  backup: backupSchema,
+  from: restoreOriginSchema.nullable().meta({ description: "null: the attachment's own backup; else where the backup was taken (fromDetached)" }),
+  durationMs: z.number().int(),
+});
 export type RestoreResult = z.output<typeof restoreSchema>;
 
 export const upgradeBody = z.strictObject({

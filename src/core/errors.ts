@@ -79,7 +79,7 @@ export const errorCatalog = {
   SLW_ALREADY_ATTACHED: { status: 409, summary: 'The service is already attached to this environment under this prefix; use another --as PREFIX or rotate the credentials.' },
   SLW_SERVICE_CHANGED: { status: 409, summary: 'The attachment changed meanwhile (another rotate or detach ran at the same time); run the command again.' },
   SLW_VARIABLE_CLASH: { status: 409, summary: "An attachment's connection variable is already injected by another attachment of the environment; pick another --as PREFIX." },
-  SLW_BACKUP_INVALID: { status: 409, summary: "The backup cannot be restored here: its file is missing, corrupt (checksum or signature mismatch), or belongs to another attachment, kind or Slipway instance; nothing was changed." },
+  SLW_BACKUP_INVALID: { status: 409, summary: "The backup cannot be restored here: its file is missing, corrupt (checksum or signature mismatch), or belongs to another service, kind or Slipway instance, or to another attachment that is still attached; a backup whose attachment is gone is restored only with --from-detached (API: fromDetached); nothing was changed." },
   SLW_BACKUP_IN_USE: { status: 409, summary: 'The backup is kept for a herd upgrade that has not finished, a site whose revert failed, or a running service upgrade; remove it once that has ended.' },
   SLW_CONFIRM_REQUIRED: { status: 400, summary: 'A destructive action needs --confirm NAME with the name of the object it destroys.' },
   SLW_NUL_CHARACTER: { status: 400, summary: 'A path segment, query value or body string holds a NUL character (U+0000), which nothing Slipway stores may contain; remove it.' },

@@ -122,10 +122,12 @@ describe.each(engines)('backups whose attachment is gone, on %s', (engine) => {
     expect(await listServiceBackups(ctx.db, ws, 'other', { detachedOnly: true })).toEqual([]);
     expect((await listServiceBackups(ctx.db, ws, 'data', { detachedOnly: true })).length).toBe(3);
 
-    // A new attachment of dev does not adopt the old backup: restoring it there is refused, nothing changes.
+    // A new attachment of dev does not adopt the old backup: restoring it there is refused unless
+    // asked for (--from-detached); then a backup whose environment was deleted loads there too.
     const again = await attach(bctx, dev, 'data', null);
     made.push(again);
-    expect((await expectCode(() => restoreBackup(bctx, dev, 'data', null, bDev.id), 'SLW_BACKUP_INVALID')).message).toContain('another attachment');
+    expect((await expectCode(() => restoreBackup(bctx, dev, 'data', null, bDev.id), 'SLW_BACKUP_INVALID')).message).toContain('--from-detached');
+    expect((await restoreBackup(bctx, dev, 'data', null, bQa.id, { fromDetached: true })).from).toMatchObject({ project: 'app', environment: 'qa', resource: aQa.resource, state: 'detached' });
     expect((await listServiceBackups(ctx.db, ws, 'data', { detachedOnly: true })).length).toBe(3);
 
     // Removed by id: the row, the file, an audit entry saying where it came from.

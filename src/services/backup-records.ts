@@ -7,10 +7,9 @@
  * removed one by one under the same rules as an attachment's (never while something may still
  * restore it: {@link backupNeededBy}).
  *
- * A backup whose attachment is gone is not restored by Slipway: a restore checks the file
- * against the attachment it was made of, and a dump is bound to that attachment's resource (a
- * Redis dump only holds keys under the old prefix, a RabbitMQ one the old vhost). See
- * docs/services.md for restoring one by hand.
+ * A backup whose attachment is gone is restored into a current attachment of the same service
+ * with `service restore --from-detached` (see src/services/restore-source.ts): the file is
+ * checked against the attachment it was made of, and the dump moved into the new resource.
  *
  * @module
  */

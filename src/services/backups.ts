@@ -25,6 +25,7 @@ import { backupBody, verifyBackupFile, writeBackupFile } from './backup-file.js'
 import { findAttachment } from './attachments.js';
 import { announceService } from './changes.js';
 import { backupDir, pruneBackups } from './backup-retention.js';
+import { restoreSource, type DetachedOrigin } from './restore-source.js';
 import { adminOf, findService, type ServiceContext } from './services.js';
 
 /** The services context plus where backups are kept and the drivers that make them. */
@@ -54,7 +55,10 @@ export interface BackupInfo {
 }
 
 export interface RestoreInfo {
+  /** The backup restored, with the attachment it was restored into (project, environment, as). */
   backup: BackupInfo;
+  /** A backup whose attachment is gone (fromDetached): where it was taken, as recorded then; null for the attachment's own. */
+  from: DetachedOrigin | null;
   /** Milliseconds the check and the restore took. */
   durationMs: number;
 }
@@ -132,10 +136,12 @@ export async function listBackups(db: Executor, access: EnvironmentAccess, servi
 }
 
 /**
- * Replaces the attachment's data by a backup of it. The backup must be this attachment's, and
- * its file intact and signed by this instance; otherwise SLW_BACKUP_INVALID and nothing changes.
+ * Replaces the attachment's data by a backup of it — or, with `fromDetached`, by a backup of the
+ * same service whose attachment is gone ({@link restoreSource}). The file is checked against the
+ * attachment it was made of, intact and signed by this instance; otherwise SLW_BACKUP_INVALID and
+ * nothing changes.
  */
-export async function restoreBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null, backupId: string): Promise<RestoreInfo> {
+export async function restoreBackup(ctx: BackupContext, access: EnvironmentAccess, serviceName: string, as: string | null, backupId: string, options: { fromDetached?: boolean } = {}): Promise<RestoreInfo> {
   const started = Date.now();
   const service = await findService(ctx.db, access, serviceName);
   const kind = backupKind(service);
@@ -143,15 +149,17 @@ export async function restoreBackup(ctx: BackupContext, access: EnvironmentAcces
   if (attachment.state !== 'attached') throw new SlipwayError('SLW_NOT_FOUND', `service '${serviceName}' is being detached from ${where(access, as)}; nothing to restore into`);
   const row = await ctx.db.selectFrom('service_backups as b').leftJoin('users as u', 'u.id', 'b.created_by').selectAll('b').select('u.email').where('b.id', '=', backupId).where('b.workspace_id', '=', access.workspace.id).executeTakeFirst();
   if (!row) throw notFound('backup', backupId, `workspace '${access.workspace.name}'`);
-  if (row.attachment_id !== attachment.id) throw new SlipwayError('SLW_BACKUP_INVALID', `backup ${backupId} is of another attachment, not of service '${serviceName}' in ${where(access, as)}; list this attachment's backups with slipway service backups ${serviceName}; nothing was changed`);
-  const path = join(backupDir(ctx.dataDir, attachment.id), row.file);
-  await verifyBackupFile(ctx.keyring, path, { kind, workspace: access.workspace.id, attachment: attachment.id, backup: row.id }, { size: Number(row.size), sha256: row.sha256 });
+  const source = await restoreSource(ctx.db, service, attachment, row, options.fromDetached === true, `service '${serviceName}' in ${where(access, as)}`);
+  const path = join(backupDir(ctx.dataDir, row.attachment_id), row.file);
+  // Checked against the attachment it was made of (its own, or the one that is gone).
+  await verifyBackupFile(ctx.keyring, path, { kind, workspace: access.workspace.id, attachment: row.attachment_id, backup: row.id }, { size: Number(row.size), sha256: row.sha256 });
   const admin = await adminOf(ctx, service);
-  await ctx.backups[kind].restore(admin, attachment.resource, backupBody(path));
+  await ctx.backups[kind].restore(admin, attachment.resource, backupBody(path), source?.from);
   const durationMs = Date.now() - started;
-  await recordAudit(ctx.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: row.id, size: Number(row.size), sha256: row.sha256, release: row.release_number } });
+  const from = source ? { from: { attachment: source.origin.attachment, state: source.origin.state, project: source.origin.project, environment: source.origin.environment, as: source.origin.as, resource: source.origin.resource } } : {};
+  await recordAudit(ctx.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: row.id, size: Number(row.size), sha256: row.sha256, release: row.release_number, ...from } });
   announceService(access.workspace.id, serviceName, 'restored', { project: access.project.name, environment: access.environment.name });
-  return { backup: toInfo(service, access, attachment, row, row.email ?? null), durationMs };
+  return { backup: toInfo(service, access, attachment, row, row.email ?? null), from: source?.origin ?? null, durationMs };
 }
 
 /**
@@ -168,7 +176,10 @@ export async function restoreBackupInto(ctx: BackupContext, backupId: string, to
   if (row.service_id !== service.id) throw new SlipwayError('SLW_BACKUP_INVALID', `backup ${backupId} is of another service than '${serviceName}'; nothing was changed`);
   const path = join(backupDir(ctx.dataDir, row.attachment_id), row.file);
   await verifyBackupFile(ctx.keyring, path, { kind, workspace: to.workspace.id, attachment: row.attachment_id, backup: row.id }, { size: Number(row.size), sha256: row.sha256 });
-  await ctx.backups[kind].restore(await adminOf(ctx, service), target.resource, backupBody(path));
+  const user = await ctx.db.selectFrom('service_credentials').select('username').where('attachment_id', '=', target.id).where('generation', '=', target.generation).executeTakeFirst();
+  // Loaded into the clone's own resource: keys, vhost items and definers moved from the site's.
+  const from = row.resource !== null && row.resource !== target.resource && user ? { resource: row.resource, definer: user.username } : undefined;
+  await ctx.backups[kind].restore(await adminOf(ctx, service), target.resource, backupBody(path), from);
   await recordAudit(ctx.db, actorOf(to.principal), { workspaceId: to.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: to.project.name, environment: to.environment.name, as, backup: row.id, copiedFrom: row.environment_id } });
   announceService(to.workspace.id, serviceName, 'restored', { project: to.project.name, environment: to.environment.name });
 }

@@ -1,6 +1,6 @@
 /** How `slipway service …` prints services, attachments, backups and upgrades. */
 import type { BackupScheduleInfo, BackupScheduleState } from '../../api/backup-schedules.js';
-import type { AttachmentChange, AttachmentInfo, BackupInfo, ServiceBackupList, ServiceInfo, UpgradeInfo, UpgradeResult } from '../../api/services.js';
+import type { AttachmentChange, AttachmentInfo, BackupInfo, RestoreResult, ServiceBackupList, ServiceInfo, UpgradeInfo, UpgradeResult } from '../../api/services.js';
 import { shortTime, table } from '../output.js';
 
 export function serviceTable(services: ServiceInfo[]): string {
@@ -95,4 +95,13 @@ export function upgraded(r: UpgradeResult): string {
   const u = r.upgrade;
   const backups = r.backups.length === 0 ? 'no backup (custom service, --without-backup)' : `backups ${r.backups.map((b) => `${b.id} (${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''}, ${bytes(b.size)})`).join(', ')}`;
   return `upgraded ${r.service.name} from ${u.fromDigest} to ${u.toDigest} in ${((u.durationMs ?? 0) / 1000).toFixed(1)} s (not ready for ${(r.downMs / 1000).toFixed(1)} s); ${backups}; server ${r.service.serverVersion ?? 'version unknown'}`;
+}
+
+/** One line for a restore: into which attachment, from which backup (and, for one whose attachment is gone, where it was taken). */
+export function restored(r: RestoreResult): string {
+  const b = r.backup;
+  const into = `${b.service} (${b.kind}) of ${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''}`;
+  const f = r.from;
+  const origin = f ? `, taken in ${f.project ?? '?'}/${f.environment ?? '?'}${f.as ? ` as ${f.as}` : ''} (${f.resource}, attachment ${f.state}), its data moved into this attachment` : '';
+  return `restored ${into} from ${b.id} (${b.createdAt}, ${bytes(b.size)}${origin}) in ${(r.durationMs / 1000).toFixed(1)} s`;
 }

@@ -11,7 +11,7 @@ import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Run
 import { emit } from '../output.js';
 import { readHidden } from '../stdin.js';
 import { healths, waitHealth } from './service-wait.js';
-import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, scheduleLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
+import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, restored, scheduleLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
 
 const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'services', ...rest);
 const attachmentsPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'attachments', ...rest);
@@ -221,14 +221,15 @@ export function registerServices(program: Command, run: Runner): void {
     withEnvironment(
       service
         .command('restore <name>')
-        .description("replace an attachment's data by one of its backups (checked first: a corrupt or foreign backup is refused and changes nothing)")
-        .requiredOption('--from <backup>', 'the backup id (slipway service backups NAME)'),
+        .description("replace an attachment's data by one of its backups, or (--from-detached) by a backup of the same service whose attachment is gone (checked first: a corrupt or foreign backup is refused and changes nothing)")
+        .requiredOption('--from <backup>', 'the backup id (slipway service backups NAME)')
+        .option('--from-detached', "the backup may be one whose attachment is gone (detached, or its environment deleted; slipway service backups NAME --detached): its data is loaded into this attachment, replacing all of it"),
     ),
   ).action(
     run(async (ctx, [name = '']) => {
-      const r = await ctx.client.request<RestoreResult>('POST', attachmentsPath(ctx, name, 'backups', String(ctx.opts.from), 'restore'), asBody(ctx));
-      const b = r.backup;
-      emit(ctx.io, ctx.json, r, () => `restored ${b.service} (${b.kind}) of ${b.project}/${b.environment}${b.as ? ` as ${b.as}` : ''} from ${b.id} (${b.createdAt}, ${bytes(b.size)}) in ${(r.durationMs / 1000).toFixed(1)} s`);
+      const body = { ...asBody(ctx), ...(ctx.opts.fromDetached === true ? { fromDetached: true } : {}) };
+      const r = await ctx.client.request<RestoreResult>('POST', attachmentsPath(ctx, name, 'backups', String(ctx.opts.from), 'restore'), body);
+      emit(ctx.io, ctx.json, r, () => restored(r));
     }),
   );
   asOption(

@@ -1,6 +1,6 @@
 /** Routes: backups of an attachment's data, and restores from them; every backup of a service, also those whose attachment is gone. */
 import { deletedSchema } from '../../api/common.js';
-import { backupBody, backupListSchema, backupParam, backupQuery, backupSchema, restoreSchema, serviceBackupListSchema, serviceBackupsQuery, serviceParam } from '../../api/services.js';
+import { backupBody, backupListSchema, backupParam, backupQuery, backupSchema, restoreBody, restoreSchema, serviceBackupListSchema, serviceBackupsQuery, serviceParam } from '../../api/services.js';
 import { listServiceBackups, removeServiceBackup } from '../../services/backup-records.js';
 import { deleteBackup } from '../../services/backup-retention.js';
 import { createBackup, listBackups, restoreBackup, type BackupContext } from '../../services/backups.js';
@@ -45,14 +45,14 @@ export const serviceBackupRoutes = [
     method: 'POST',
     path: `${environment}/attachments/{service}/backups/{backup}/restore`,
     operationId: 'restoreServiceBackup',
-    summary: "Replace an attachment's data by one of its backups, after checking the file (a corrupt or foreign backup is refused and changes nothing)",
+    summary: "Replace an attachment's data by one of its backups, or (fromDetached) by a backup of the same service whose attachment is gone, after checking the file (a corrupt or foreign backup is refused and changes nothing)",
     tag: 'services',
     scope: 'environment',
     permission: 'service.restore',
     params: backupParam,
-    body: backupBody,
+    body: restoreBody,
     response: restoreSchema,
-    handler: async ({ deps, access, params, body }) => restoreBackup(backupContext(deps), access, params.service, body.as ?? null, params.backup),
+    handler: async ({ deps, access, params, body }) => restoreBackup(backupContext(deps), access, params.service, body.as ?? null, params.backup, { fromDetached: body.fromDetached === true }),
   }),
   defineRoute({
     method: 'DELETE',
