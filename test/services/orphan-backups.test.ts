@@ -5,7 +5,9 @@
  * taken; a developer may not remove it, an admin does with `service backup-rm NAME --backup ID`
  * (file and row gone); a service that still has backups is removed only with --drop-backups, which
  * removes them with it; unknown ids and bad input are 4xx with their code; both routes are in
- * /api/v1/openapi.json.
+ * /api/v1/openapi.json. An environment deleted by mistake and made again gets its old data back:
+ * `service restore --from-detached` loads the gone attachment's backup into the new attachment
+ * (rows there, owned by the new attachment's role; refused without the flag and for a developer).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,6 +63,16 @@ afterAll(async () => {
   await cleanup();
 });
 
+async function inDatabase<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
 describe('backups whose attachment is gone', () => {
   it('are listed by the service after a detach and removed by id, by an admin only', async () => {
     const w = ['-w', 'acme'];
@@ -108,6 +120,57 @@ describe('backups whose attachment is gone', () => {
     const again = await cli(['service', 'backup-rm', 'pg', ...w, '--backup', backup.id], as(adminToken));
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('SLW_NOT_FOUND');
+  }, 120_000);
+
+  it('an environment deleted and made again gets its data back with service restore --from-detached', async () => {
+    const w = ['-w', 'acme'];
+    const envs = '/api/v1/workspaces/acme/projects/web/environments';
+    ok(await srv.admin.post(envs, { name: 'stage' }));
+    const first = await cli(['service', 'attach', 'pg', ...w, '-p', 'web', '-e', 'stage', '--json'], as(srv.adminToken));
+    expect(first.code, first.stderr).toBe(0);
+    const old = first.json<{ attachment: { resource: string } }>().attachment.resource;
+    resources.push(old);
+    await inDatabase(old, (c) => c.query(`SET ROLE "${old}"; CREATE TABLE orders (id serial PRIMARY KEY, item text); INSERT INTO orders (item) VALUES ('boat'), ('oar')`));
+    const made = await cli(['service', 'backup', 'pg', ...w, '-p', 'web', '-e', 'stage', '--json'], as(srv.adminToken));
+    expect(made.code, made.stderr).toBe(0);
+    const backup = made.json<{ id: string }>();
+
+    // Deleted by mistake (the sweep finishes its attachment), made again, attached again: a new, empty database.
+    ok(await srv.admin.delete(`${envs}/stage`));
+    await until('the attachment is gone', async () => ok<{ attachments: unknown[] }>(await srv.admin.get('/api/v1/workspaces/acme/services/pg')).attachments.length === 0);
+    ok(await srv.admin.post(envs, { name: 'stage' }));
+    const second = await cli(['service', 'attach', 'pg', ...w, '-p', 'web', '-e', 'stage', '--json'], as(srv.adminToken));
+    expect(second.code, second.stderr).toBe(0);
+    const fresh = second.json<{ attachment: { resource: string } }>().attachment.resource;
+    resources.push(fresh);
+    expect(fresh).not.toBe(old);
+    const tables = (db: string) => inDatabase(db, async (c) => (await c.query("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'")).rows);
+    expect(await tables(fresh)).toEqual([]);
+
+    // Without --from-detached, and as a developer: refused, nothing changed.
+    const restore = ['service', 'restore', 'pg', ...w, '-p', 'web', '-e', 'stage', '--from', backup.id];
+    const plain = await cli([...restore, '--json'], as(srv.adminToken));
+    expect(plain.code).not.toBe(0);
+    expect(plain.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'SLW_BACKUP_INVALID', message: expect.stringContaining('--from-detached') });
+    const dev = await cli([...restore, '--from-detached', '--json'], as(developer.token));
+    expect(dev.json<{ error: { code: string } }>().error.code).toBe('SLW_FORBIDDEN');
+    expect(await tables(fresh)).toEqual([]);
+
+    const done = await cli([...restore, '--from-detached'], as(adminToken));
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain(`restored pg (postgres) of web/stage from ${backup.id}`);
+    expect(done.stdout).toContain(`taken in web/stage (${old}, attachment detached)`);
+    expect(await tables(fresh)).toEqual([{ tablename: 'orders', tableowner: fresh }]);
+    expect(await inDatabase(fresh, async (c) => (await c.query('SELECT item FROM orders ORDER BY id')).rows)).toEqual([{ item: 'boat' }, { item: 'oar' }]);
+    const again = await cli([...restore, '--from-detached', '--json'], as(adminToken));
+    expect(again.json<{ from: { resource: string; environment: string; state: string } }>().from).toMatchObject({ resource: old, environment: 'stage', state: 'detached' });
+    const audit = ok<{ events: Array<{ action: string; details: Record<string, unknown> }> }>(await srv.admin.get('/api/v1/workspaces/acme/audit'));
+    expect(audit.events.find((e) => e.action === 'service.restore')?.details).toMatchObject({ project: 'web', environment: 'stage', backup: backup.id, from: { resource: old, project: 'web', environment: 'stage', state: 'detached' } });
+
+    // Tidy up for the tests below: detach, and remove the backup.
+    expect((await cli(['service', 'detach', 'pg', ...w, '-p', 'web', '-e', 'stage', '--json'], as(srv.adminToken))).code).toBe(0);
+    await until('the detach is finished', async () => ok<{ attachments: unknown[] }>(await srv.admin.get('/api/v1/workspaces/acme/services/pg')).attachments.length === 0);
+    expect((await cli(['service', 'backup-rm', 'pg', ...w, '--backup', backup.id, '--json'], as(adminToken))).code).toBe(0);
   }, 120_000);
 
   it('a service that has backups is removed only with --drop-backups, which removes them with it; nothing changes before', async () => {
@@ -170,5 +233,7 @@ describe('backups whose attachment is gone', () => {
     const doc = ok<{ paths: Record<string, Record<string, { operationId: string }>> }>(await srv.admin.get('/api/v1/openapi.json'));
     expect(doc.paths['/api/v1/workspaces/{workspace}/services/{service}/backups']?.get?.operationId).toBe('listAllServiceBackups');
     expect(doc.paths['/api/v1/workspaces/{workspace}/services/{service}/backups/{backup}']?.delete?.operationId).toBe('removeAnyServiceBackup');
+    const restore = doc.paths['/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}/attachments/{service}/backups/{backup}/restore']?.post as unknown as { requestBody: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } };
+    expect(Object.keys(restore.requestBody.content['application/json']?.schema.properties ?? {})).toEqual(['as', 'fromDetached']);
   });
 });
