@@ -24,7 +24,7 @@ export type { AuditList, Release, ReleaseList } from '../../src/api/releases';
 export type { EnvironmentSecretSet, SecretList } from '../../src/api/secrets';
 export type { CreateServerBody, JoinTokenInfo, ServerInfo, ServerList, ServerMetrics, ServerMetricsHistory } from '../../src/api/servers';
 export type { BackupScheduleBody, BackupScheduleInfo, BackupScheduleState } from '../../src/api/backup-schedules';
-export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, BackupBody, BackupInfo, BackupList, CreateServiceBody, DetachBody, RemovedService, RestoreResult, ServiceBackupInfo, ServiceBackupList, ServiceDetail, ServiceInfo, ServiceList, UpgradeBody, UpgradeInfo, UpgradeResult } from '../../src/api/services';
+export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, BackupBody, BackupInfo, BackupList, CreateServiceBody, DetachBody, RemovedService, RestoreBody, RestoreResult, ServiceBackupInfo, ServiceBackupList, ServiceDetail, ServiceInfo, ServiceList, UpgradeBody, UpgradeInfo, UpgradeResult } from '../../src/api/services';
 export type { EnvironmentSettings, EnvironmentSettingsView, SettingsChangeBody, SettingsChanged } from '../../src/api/settings';
 export type { DeployEnd, DeployLog, DeploymentChange, RuntimeEnd, RuntimeLine, ServiceChange, StreamError, UpgradeChange, WorkspaceChange as Change } from '../../src/api/streams';
 export type { CreateWorkspaceBody, Whoami, Workspace, WorkspaceList, WorkspaceUpdated } from '../../src/api/workspaces';

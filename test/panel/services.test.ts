@@ -8,7 +8,9 @@
  * SLW_FORBIDDEN), is refused removing the attached service (the API's
  * code shown in the confirmation), detaches with drop data after typing the name (the sweep
  * finishes it: the ACL users and the keys under the prefix are gone; the tab hears it on the
- * change stream), finds the detached attachment's backup on the service's page and removes it,
+ * change stream), attaches it again and restores the detached attachment's backup into the new
+ * attachment from the service's page (Restore into…: the key is back under the new prefix), finds
+ * the detached attachment's backup on the service's page and removes it,
  * removes the service, and finds each action in the audit log. A backup, and a
  * service adopted and removed, through the API show up in the open page without a load (the
  * change stream).
@@ -240,6 +242,32 @@ describe('services in the panel', () => {
     expect(await redis.exists(`${resource}:left-behind`)).toBe(0);
     const users = (await redis.call('ACL', 'USERS')) as string[];
     expect(users.filter((u) => u.startsWith(`${resource}_`))).toEqual([]);
+  }, 90_000);
+
+  it("restores the detached attachment's backup into the environment's new attachment from the service's page", async () => {
+    const api = apiClient(server.url, server.adminToken);
+    const envUrl = `/api/v1/workspaces/${ws}/projects/shop/environments/dev`;
+    const fresh = ok<{ attachment: { resource: string } }>(await api.post(`${envUrl}/attachments`, { service: 'cache' })).attachment.resource;
+    expect(await redis.exists(`${fresh}:before`)).toBe(0);
+    await page.goto(`${server.url}/w/${ws}/services/cache`);
+    const card = page.locator('section[data-service-backups="cache"]');
+    const gone = card.locator('tr[data-attachment-state="detached"]');
+    await gone.first().waitFor(wait);
+    await gone.first().getByRole('button', { name: /Restore into… the backup of shop \/ dev/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Restore a backup of cache into an attachment?' });
+    await dialog.getByText('of an attachment that is gone').waitFor();
+    expect(await dialog.getByLabel('Restore into').locator('option').allTextContents()).toEqual([`shop / dev (${fresh})`]);
+    await dialog.getByText(`every key under its prefix ${fresh} in shop / dev`).waitFor();
+    await screenshot(page, 'restore-detached-dialog');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/restore'));
+    await dialog.getByRole('button', { name: 'Restore into this attachment' }).click();
+    expect((await sent).postDataJSON()).toEqual({ fromDetached: true });
+    await card.getByRole('status').filter({ hasText: 'Restored the backup of shop / dev' }).filter({ hasText: 'into shop / dev' }).waitFor(wait);
+    // The key of the backup, under the new attachment's prefix.
+    expect(await redis.get(`${fresh}:before`)).toBe('kept');
+    // Detached again (dropping the keys), for the tests below.
+    ok(await api.post(`${envUrl}/attachments/cache/detach`, { dropData: true, confirm: 'cache' }));
+    await expect.poll(async () => ok<{ attachments: unknown[] }>(await api.get(`/api/v1/workspaces/${ws}/services/cache`)).attachments.length, wait).toBe(0);
   }, 90_000);
 
   it("lists the detached attachment's backup on the service's page and removes it after a confirmation", async () => {

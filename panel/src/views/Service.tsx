@@ -2,7 +2,9 @@
  * One service: what it is (for a provisioned one: image, digest and when it was last upgraded,
  * limits, volume, health; for a custom one: its scheme, health check and variable names, and that
  * its attachments have no credentials of their own), the environments it is attached to
- * (variable names only, with each one's backup schedule: set it on the environment's Services tab), every backup of it (also those whose attachment is gone, with Remove),
+ * (variable names only, with each one's backup schedule: set it on the environment's Services tab),
+ * every backup of it (also those whose attachment is gone, with Remove, and Restore into… one of
+ * its current attachments),
  * upgrading a provisioned one's image, and removing it after a confirmation (refused while
  * attached; a provisioned one's data volume deleted too if asked).
  */
@@ -143,7 +145,7 @@ export function Service({ ws, name }: { ws: string; name: string }) {
           ))}
         </Table>
       )}
-      {s && s.kind !== 'custom' && <ServiceBackups url={url} name={name} />}
+      {s && s.kind !== 'custom' && <ServiceBackups ws={ws} url={url} name={name} attachments={attachments} />}
     </section>
   );
 }

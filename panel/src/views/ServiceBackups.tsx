@@ -3,27 +3,30 @@
  * its environment deleted — which no environment's Services tab shows any more: where each was
  * taken (project / environment / prefix, as recorded then), whether its attachment is still
  * there, its size, and **Remove** behind a confirmation (admins and owners; SLW_BACKUP_IN_USE
- * while an unfinished upgrade may still restore it, which the row already says). "Only detached"
- * narrows the list to the backups nothing else reaches.
+ * while an unfinished upgrade may still restore it, which the row already says), and, for a
+ * backup whose attachment is gone, **Restore into…** one of the service's current attachments
+ * (RestoreDetachedDialog). "Only detached" narrows the list to the backups nothing else reaches.
  */
 import { useState } from 'react';
 import { del, get } from '../api';
 import { ago, formatBytes } from '../format';
-import type { ServiceBackupInfo, ServiceBackupList } from '../types';
+import type { AttachmentInfo, ServiceBackupInfo, ServiceBackupList } from '../types';
 import { Badge, ErrorNote, Loading, Table } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
 import { useLoad } from '../ui/hooks';
 import { isBackupChange, useServiceChanges } from '../ui/live';
+import { RestoreDetachedDialog, originOf as origin } from './RestoreDetachedDialog';
 
 const tones = { attached: 'ok', detaching: 'warn', detached: 'muted' } as const;
-const origin = (b: ServiceBackupInfo) => `${b.project ?? '?'} / ${b.environment ?? '?'}${b.as ? ` as ${b.as}` : ''}`;
 
-export function ServiceBackups({ url: serviceUrl, name }: { url: string; name: string }) {
+export function ServiceBackups({ ws, url: serviceUrl, name, attachments }: { ws: string; url: string; name: string; attachments: AttachmentInfo[] }) {
   const url = `${serviceUrl}/backups`;
   const [detachedOnly, setDetachedOnly] = useState(false);
   const list = useLoad(() => get<ServiceBackupList>(url, { detached: detachedOnly ? 'true' : undefined }), `${url}?detached=${detachedOnly}`);
   const [removing, setRemoving] = useState<ServiceBackupInfo | null>(null);
   const [removed, setRemoved] = useState<ServiceBackupInfo | null>(null);
+  const [restoring, setRestoring] = useState<ServiceBackupInfo | null>(null);
+  const [restored, setRestored] = useState<{ backup: ServiceBackupInfo; into: string; seconds: string } | null>(null);
   // A backup taken, removed or restored anywhere (an environment's tab, the CLI, an upgrade, retention).
   useServiceChanges(list.reload, (c) => c.name === name && (isBackupChange(c) || c.change === 'detached'));
   const backups = list.data?.backups ?? [];
@@ -46,6 +49,11 @@ export function ServiceBackups({ url: serviceUrl, name }: { url: string; name: s
           </>
         )}
       </p>
+      {restored && (
+        <p role="status" className="note">
+          Restored the backup of {origin(restored.backup)} taken {new Date(restored.backup.createdAt).toLocaleString()} into {restored.into} in {restored.seconds} s.
+        </p>
+      )}
       {removed && (
         <p role="status" className="note">
           Removed the backup of {origin(removed)} taken {new Date(removed.createdAt).toLocaleString()} ({formatBytes(removed.size)}).
@@ -79,6 +87,11 @@ export function ServiceBackups({ url: serviceUrl, name }: { url: string; name: s
               <td>{b.release !== null ? `#${b.release}` : '—'}</td>
               <td>{b.createdBy ?? '—'}</td>
               <td className="actions">
+                {b.attachment !== 'attached' && (
+                  <button type="button" className="ghost" onClick={() => setRestoring(b)}>
+                    Restore into…<span className="sr-only"> the backup of {origin(b)} taken {b.createdAt}</span>
+                  </button>
+                )}
                 {b.neededBy ? (
                   <span className="muted small" title={`Kept for ${b.neededBy}`}>
                     kept for an upgrade
@@ -93,6 +106,20 @@ export function ServiceBackups({ url: serviceUrl, name }: { url: string; name: s
           ))}
         </Table>
       )}
+      {restoring && (
+        <RestoreDetachedDialog
+          ws={ws}
+          service={name}
+          backup={restoring}
+          attachments={attachments}
+          onClose={() => setRestoring(null)}
+          onRestored={(r, into) => {
+            setRestored({ backup: restoring, into, seconds: (r.durationMs / 1000).toFixed(1) });
+            setRemoved(null);
+            setRestoring(null);
+          }}
+        />
+      )}
       {removing && (
         <ConfirmDialog
           title={`Remove a backup of ${name}?`}
@@ -102,6 +129,7 @@ export function ServiceBackups({ url: serviceUrl, name }: { url: string; name: s
           onClose={() => setRemoving(null)}
           onDone={() => {
             setRemoved(removing);
+            setRestored(null);
             setRemoving(null);
             list.reload();
           }}
