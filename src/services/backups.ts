@@ -156,7 +156,7 @@ export async function restoreBackup(ctx: BackupContext, access: EnvironmentAcces
   const admin = await adminOf(ctx, service);
   await ctx.backups[kind].restore(admin, attachment.resource, backupBody(path), source?.from);
   const durationMs = Date.now() - started;
-  const from = source ? { from: { attachment: source.origin.attachment, state: source.origin.state, project: source.origin.project, environment: source.origin.environment, as: source.origin.as, resource: source.origin.resource } } : {};
+  const from = source ? { from: { ...source.origin } } : {};
   await recordAudit(ctx.db, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'service.restore', targetType: 'service', target: serviceName, details: { project: access.project.name, environment: access.environment.name, as, backup: row.id, size: Number(row.size), sha256: row.sha256, release: row.release_number, ...from } });
   announceService(access.workspace.id, serviceName, 'restored', { project: access.project.name, environment: access.environment.name });
   return { backup: toInfo(service, access, attachment, row, row.email ?? null), from: source?.origin ?? null, durationMs };
