@@ -159,6 +159,11 @@ describe.each(engines)('backups whose attachment is gone, on %s', (engine) => {
     await createService(bctx, elsewhere, { name: 'data', kind: 'postgres', adopt: adminUrl });
     expect(await listServiceBackups(ctx.db, elsewhere, 'data')).toEqual([]);
     await expectCode(() => removeServiceBackup(ctx.db, dataDir, elsewhere, 'data', mine.id), 'SLW_NOT_FOUND');
+    // Nor restores it into its own attachment of a service of the same name, even --from-detached.
+    const theirEnv = await environment(ctx, await project(ctx, elsewhere, 'app'), 'prod');
+    const theirAttachment = await attach(bctx, theirEnv, 'data', null);
+    made.push(theirAttachment);
+    await expectCode(() => restoreBackup(bctx, theirEnv, 'data', null, mine.id, { fromDetached: true }), 'SLW_NOT_FOUND');
 
     // A running service upgrade took it: kept, and the list says why.
     const service = await ctx.db.selectFrom('services').select('id').where('workspace_id', '=', ws.workspace.id).where('name', '=', 'data').executeTakeFirstOrThrow();
