@@ -24,6 +24,7 @@ import { recordAudit } from '../audit/audit.js';
 import { type Deployment } from '../deploy/deployments.js';
 import { changeRunning, type Promotion } from '../deploy/promotions.js';
 import { healthOf, type EnvironmentStatus } from '../deploy/queries.js';
+import { assertMayChangeWhatRuns } from '../deploy/protected-config.js';
 import { deleteEnvironment } from '../deploy/removal.js';
 import type { Placements } from '../deploy/target.js';
 import { newId } from '../platform/ids.js';
@@ -221,6 +222,8 @@ export async function createSite(db: Db, access: WorkspaceAccess, app: Applicati
 /** Changes a site's labels, channel, policy or window. Labels reach its workloads at their next deploy (or job run). */
 export async function updateSite(db: Db, access: WorkspaceAccess, app: ApplicationsTable, name: string, changes: SiteChanges): Promise<Site> {
   const site = await findSite(db, app, name);
+  // Labels reach the site's workloads as SLIPWAY_SITE_LABEL_* variables (site-variables.ts): what a site that requires approval runs with.
+  if (changes.labels) await assertMayChangeWhatRuns(db, await siteEnvironment(db, access, app, site), 'its labels (its SLIPWAY_SITE_LABEL_* variables)');
   const labels = changes.labels ? editLabels(JSON.parse(site.labels) as Record<string, string>, changes.labels) : undefined;
   const set: Partial<SitesTable> = {};
   if (labels) set.labels = JSON.stringify(labels);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changeConfig } from '../config/config.js';
-import { createProject, resolveProject } from '../projects/projects.js';
+import { createProject, resolveEnvironment, resolveProject } from '../projects/projects.js';
 import { addMember, setMemberRole } from '../tenancy/members.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
 import { resolveWorkspace } from '../tenancy/workspaces.js';
@@ -22,7 +22,8 @@ describe.each(engines)('audit on %s', (engine) => {
     const devAccess = await resolveWorkspace(ctx.db, dev.principal, 'acme');
     await createProject(ctx.db, acme, { name: 'shop' });
     await createProject(ctx.db, devAccess, { name: 'blog' });
-    await changeConfig(ctx.db, await resolveProject(ctx.db, devAccess, 'blog'), { set: { A: '1' }, unset: [] });
+    // dev's own layer: the base layer feeds prod, which requires approval, and only an admin changes that.
+    await changeConfig(ctx.db, await resolveEnvironment(ctx.db, await resolveProject(ctx.db, devAccess, 'blog'), 'dev'), { set: { A: '1' }, unset: [] });
     await addMember(ctx.db, acme, { email: 'ops@example.com', role: 'viewer' });
     await setMemberRole(ctx.db, acme, 'ops@example.com', 'admin');
     await createProject(ctx.db, other, { name: 'shop' });

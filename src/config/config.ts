@@ -15,6 +15,7 @@ import { nowIso } from '../platform/time.js';
 import { lockProject } from '../store/locks.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
+import { assertMayChangeWhatRuns } from '../deploy/protected-config.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 
 /** A layer's state at some version (version 0: never set). */
@@ -87,10 +88,14 @@ export interface ConfigChangeResult {
 
 /**
  * Applies a change to the base layer (`access.environment` absent) or an environment layer.
- * A change that alters nothing creates no version.
+ * A change that alters nothing creates no version. On a layer that feeds an environment
+ * requiring approval, only an admin or owner changes it (deploy/protected-config.ts).
  */
 export async function changeConfig(db: Db, access: ProjectAccess & Partial<Pick<EnvironmentAccess, 'environment'>>, change: LayerChange): Promise<ConfigChangeResult> {
-  return db.transaction().execute((tx) => changeConfigIn(tx, access, change));
+  return db.transaction().execute(async (tx) => {
+    await assertMayChangeWhatRuns(tx, access, 'its config');
+    return changeConfigIn(tx, access, change);
+  });
 }
 
 /** {@link changeConfig} inside the caller's transaction; `via` says in the audit record what made the change (e.g. a rollback). */

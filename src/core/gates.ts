@@ -25,6 +25,14 @@ export interface Gates {
   health: HealthGate | null;
 }
 
+/**
+ * Whether an environment requires approval: its own setting; where it sets none, prod's default
+ * or the project manifest's gate for its name (a manifest adds protection, never removes it).
+ */
+export function approvalRequired(own: boolean | undefined, environment: string, manifestApproval: boolean | undefined): boolean {
+  return own ?? (environment === 'prod' || manifestApproval === true);
+}
+
 /** Where a gate setting came from. */
 export type GateSource = 'environment' | 'manifest' | 'none';
 

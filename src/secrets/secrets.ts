@@ -13,6 +13,7 @@ import { nowIso } from '../platform/time.js';
 import { lockProject } from '../store/locks.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
+import { assertMayChangeWhatRuns } from '../deploy/protected-config.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import type { SecretIdentity } from './envelope.js';
 import type { SealedKind } from './sealed.js';
@@ -90,14 +91,21 @@ export async function listResolvedSecrets(db: Executor, access: EnvironmentAcces
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-/** Stores a new version of a secret, encrypted. The value never reaches a log or the audit. */
+/**
+ * Stores a new version of a secret, encrypted. The value never reaches a log or the audit. On a
+ * layer that feeds an environment requiring approval, only an admin or owner sets or deletes one
+ * (deploy/protected-config.ts).
+ */
 export async function setSecret(db: Db, keyring: Keyring, access: Scoped, name: string, value: string): Promise<SecretInfo> {
   assertKey('secret', name);
   assertValue('secret', name, value);
   if (Buffer.byteLength(value, 'utf8') > maxSecretBytes) {
     throw new SlipwayError('SLW_VALIDATION', `secret ${name} is larger than ${maxSecretBytes} bytes; store large files elsewhere and keep a reference in the secret`);
   }
-  return db.transaction().execute((tx) => setSecretIn(tx, keyring, access, name, value));
+  return db.transaction().execute(async (tx) => {
+    await assertMayChangeWhatRuns(tx, access, 'its secrets');
+    return setSecretIn(tx, keyring, access, name, value);
+  });
 }
 
 /** {@link setSecret} (already validated) inside the caller's transaction. */
@@ -118,7 +126,10 @@ async function setSecretIn(tx: Executor, keyring: Keyring, access: Scoped, name:
 /** Deletes a secret by writing a tombstone version (older versions stay for rollback). */
 export async function unsetSecret(db: Db, access: Scoped, name: string): Promise<{ name: string; version: number }> {
   assertKey('secret', name);
-  return db.transaction().execute((tx) => unsetSecretIn(tx, access, name));
+  return db.transaction().execute(async (tx) => {
+    await assertMayChangeWhatRuns(tx, access, 'its secrets');
+    return unsetSecretIn(tx, access, name);
+  });
 }
 
 async function unsetSecretIn(tx: Executor, access: Scoped, name: string, via?: Record<string, unknown>): Promise<{ name: string; version: number }> {

@@ -20,6 +20,7 @@ import type { Executor, ServiceAttachmentsTable, ServicesTable } from '../store/
 import { actorOf, type WorkspaceAccess } from '../tenancy/principal.js';
 import type { BackupScheduleInfo } from '../api/backup-schedules.js';
 import { schedulesOf } from './backup-schedule-info.js';
+import { assertMayChangeWhatRuns } from '../deploy/protected-config.js';
 import { announceService } from './changes.js';
 import { credentialSealId } from './credentials.js';
 import { adminOf, findService, type ServiceContext } from './services.js';
@@ -104,6 +105,7 @@ const where = (access: EnvironmentAccess) => ({ project: access.project.name, en
 
 /** Creates the attachment's resource and first user on the server, then stores it (undoing the server side if storing fails). */
 export async function attach(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<AttachmentInfo> {
+  await assertMayChangeWhatRuns(ctx.db, access, 'the services attached to it');
   if (as !== null) assertVariablePrefix(as);
   const service = await findService(ctx.db, access, serviceName);
   const prefix = attachmentPrefix(service, as);
@@ -167,6 +169,7 @@ async function attachCustom(ctx: ServiceContext, access: EnvironmentAccess, serv
 
 /** New credentials for an attachment; the previous generation retires once no running release uses it. */
 export async function rotate(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null): Promise<AttachmentInfo> {
+  await assertMayChangeWhatRuns(ctx.db, access, 'the services attached to it');
   const service = await findService(ctx.db, access, serviceName);
   if (service.kind === 'custom') throw new SlipwayError('SLW_SERVICE_UNSUPPORTED', `service '${serviceName}' is a custom service: its attachments have no credentials of their own, so there is nothing to rotate; change the service's own secrets by creating it again (its environment is set at create)`);
   const attachment = await findAttachment(ctx.db, service, access, as);
@@ -199,6 +202,7 @@ export async function rotate(ctx: ServiceContext, access: EnvironmentAccess, ser
  * (and with `dropData` drops the database / vhost / keys) once no running release uses them.
  */
 export async function detach(ctx: ServiceContext, access: EnvironmentAccess, serviceName: string, as: string | null, options: { dropData: boolean; confirm?: string | undefined }): Promise<AttachmentInfo> {
+  await assertMayChangeWhatRuns(ctx.db, access, 'the services attached to it');
   const service = await findService(ctx.db, access, serviceName);
   if (options.dropData && service.kind === 'custom') throw new SlipwayError('SLW_SERVICE_UNSUPPORTED', `service '${serviceName}' is a custom service: its data is the service's own, shared by every attachment, and detaching keeps it; to delete it, detach everywhere and remove the service with --drop-data --confirm ${serviceName}`);
   if (options.dropData && options.confirm !== serviceName) {
