@@ -6,7 +6,14 @@ import { coreIssue, deploymentRef, keySchema, maxStoredInt, timestamp } from './
 export const configEntrySchema = z.object({ key: z.string(), value: z.string(), layer: z.enum(['base', 'environment']) });
 export type ConfigEntry = z.output<typeof configEntrySchema>;
 
-export const resolvedConfigSchema = z.object({ version: z.number().int().meta({ description: 'newest config version this view includes (0: none)' }), entries: z.array(configEntrySchema) }).meta({ id: 'ResolvedConfig' });
+/** The environments requiring approval a layer feeds: while there is one, only admins and owners change the layer. */
+export const requiresApprovalIn = z
+  .array(z.string())
+  .meta({ description: 'environments that require approval and get their variables from this layer (the environment itself, or for the base layer every one of the project): while there is one, only admins and owners change the layer (docs/security.md)' });
+
+export const resolvedConfigSchema = z
+  .object({ version: z.number().int().meta({ description: 'newest config version this view includes (0: none)' }), entries: z.array(configEntrySchema), requiresApprovalIn })
+  .meta({ id: 'ResolvedConfig' });
 export type ResolvedConfig = z.output<typeof resolvedConfigSchema>;
 
 export const configChangeBody = z

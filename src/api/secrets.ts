@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { assertValue, maxSecretBytes } from '../core/config.js';
 import { coreIssue, deploymentRef, keySchema, timestamp } from './common.js';
+import { requiresApprovalIn } from './config.js';
 
 export const secretSchema = z
   .object({ name: z.string(), version: z.number().int(), layer: z.enum(['base', 'environment']), updatedAt: timestamp, updatedBy: z.string().nullable() })
   .meta({ id: 'SecretInfo', description: 'a secret without its value' });
 export type SecretInfo = z.output<typeof secretSchema>;
 
-export const secretListSchema = z.object({ secrets: z.array(secretSchema) });
+export const secretListSchema = z.object({ secrets: z.array(secretSchema), requiresApprovalIn });
 export type SecretList = z.output<typeof secretListSchema>;
 
 export const secretNameParam = z.object({ name: keySchema('secret') });

@@ -25,6 +25,8 @@ export interface Operation {
   path: string;
   operationId: string;
   minimumRole: string | undefined;
+  /** The lowest role that makes this change where it reaches an environment that requires approval (x-slipway-protected-minimum-role). */
+  protectedMinimumRole: string | undefined;
   bodySchema: JsonSchema | undefined;
   /** Query parameters, with whether each is required. */
   query: Array<{ name: string; required: boolean }>;
@@ -33,7 +35,7 @@ export interface Operation {
 interface Doc {
   paths: Record<
     string,
-    Record<string, { operationId: string; 'x-slipway-minimum-role'?: string; parameters?: Array<{ name: string; in: string; required?: boolean }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>
+    Record<string, { operationId: string; 'x-slipway-minimum-role'?: string; 'x-slipway-protected-minimum-role'?: string; parameters?: Array<{ name: string; in: string; required?: boolean }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>
   >;
 }
 
@@ -48,6 +50,7 @@ export async function fetchOperations(baseUrl: string): Promise<Operation[]> {
       path,
       operationId: op.operationId,
       minimumRole: op['x-slipway-minimum-role'],
+      protectedMinimumRole: op['x-slipway-protected-minimum-role'],
       bodySchema: op.requestBody?.content['application/json']?.schema,
       query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, required: p.required === true })),
     })),

@@ -66,6 +66,7 @@ export function buildOpenApi(routes: readonly Route[], version: string): JsonSch
       op['x-slipway-permission'] = m.permission;
       op['x-slipway-minimum-role'] = permissions[m.permission];
     }
+    if (m.protectedRole) op['x-slipway-protected-minimum-role'] = m.protectedRole;
     if (m.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(m.body, 'input') } } };
     if (m.rawBody) op.requestBody = { required: true, description: m.rawBody.description, content: { [m.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } } };
     (paths[m.path] ??= {})[m.method.toLowerCase()] = op;

@@ -13,7 +13,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z, type ZodType } from 'zod';
 import { SlipwayError, errorCatalog, type ErrorCode } from '../../core/errors.js';
-import { assertCan, type Permission } from '../../core/roles.js';
+import { assertCan, type Permission, type Role } from '../../core/roles.js';
 import { findNul } from '../../core/text.js';
 import { resolveEnvironment, resolveProject, type EnvironmentAccess, type ProjectAccess } from '../../projects/projects.js';
 import type { Principal, WorkspaceAccess } from '../../tenancy/principal.js';
@@ -57,6 +57,12 @@ export interface RouteMeta {
   scope: Scope;
   /** The permission checked after the workspace is resolved. */
   permission?: Permission;
+  /**
+   * The lowest role that may make this change where it reaches an environment that requires
+   * approval (deploy/protected-config.ts decides, in the domain layer; this documents it in the
+   * OpenAPI document as `x-slipway-protected-minimum-role`).
+   */
+  protectedRole?: Role;
   /** Schema of path parameters other than workspace, project and environment. */
   params?: ZodType;
   query?: ZodType;

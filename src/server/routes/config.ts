@@ -3,6 +3,7 @@ import { restartQuery } from '../../api/common.js';
 import { configChangeBody, configChangedSchema, configHistoryQuery, configHistorySchema, configVersionQuery, environmentConfigChangedSchema, resolvedConfigSchema } from '../../api/config.js';
 import { changeConfig, configHistoryPage, readBaseConfig, resolveEnvironmentConfig } from '../../config/config.js';
 import { defineRoute } from '../http/route.js';
+import { approvalEnvironmentsOf } from '../../deploy/protected-config.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import { actorOf } from '../../tenancy/principal.js';
 
@@ -18,7 +19,7 @@ export const configRoutes = [
     scope: 'project',
     permission: 'project.read',
     response: resolvedConfigSchema,
-    handler: async ({ deps, access }) => readBaseConfig(deps.db, access),
+    handler: async ({ deps, access }) => ({ ...(await readBaseConfig(deps.db, access)), requiresApprovalIn: await approvalEnvironmentsOf(deps.db, access) }),
   }),
   defineRoute({
     method: 'PATCH',
@@ -28,6 +29,7 @@ export const configRoutes = [
     tag: 'config',
     scope: 'project',
     permission: 'config.write',
+    protectedRole: 'admin',
     body: configChangeBody,
     response: configChangedSchema,
     handler: async ({ deps, access, body }) => changeConfig(deps.db, access, body),
@@ -54,7 +56,7 @@ export const configRoutes = [
     permission: 'project.read',
     query: configVersionQuery,
     response: resolvedConfigSchema,
-    handler: async ({ deps, access, query }) => resolveEnvironmentConfig(deps.db, access, query.version),
+    handler: async ({ deps, access, query }) => ({ ...(await resolveEnvironmentConfig(deps.db, access, query.version)), requiresApprovalIn: await approvalEnvironmentsOf(deps.db, access) }),
   }),
   defineRoute({
     method: 'PATCH',
@@ -64,6 +66,7 @@ export const configRoutes = [
     tag: 'config',
     scope: 'environment',
     permission: 'config.write',
+    protectedRole: 'admin',
     body: configChangeBody,
     query: restartQuery,
     response: environmentConfigChangedSchema,

@@ -3,6 +3,7 @@ import { restartQuery } from '../../api/common.js';
 import { environmentSecretSetSchema, secretListSchema, secretNameParam, secretSchema, secretUnsetSchema, secretValueBody } from '../../api/secrets.js';
 import { listResolvedSecrets, listSecrets, setSecret, unsetSecret } from '../../secrets/secrets.js';
 import { defineRoute } from '../http/route.js';
+import { approvalEnvironmentsOf } from '../../deploy/protected-config.js';
 import { restartAfterChange } from '../../deploy/restart.js';
 import { actorOf } from '../../tenancy/principal.js';
 
@@ -19,7 +20,7 @@ export const secretRoutes = [
     scope: 'project',
     permission: 'project.read',
     response: secretListSchema,
-    handler: async ({ deps, access }) => ({ secrets: await listSecrets(deps.db, access) }),
+    handler: async ({ deps, access }) => ({ secrets: await listSecrets(deps.db, access), requiresApprovalIn: await approvalEnvironmentsOf(deps.db, access) }),
   }),
   defineRoute({
     method: 'PUT',
@@ -29,6 +30,7 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'project',
     permission: 'secret.write',
+    protectedRole: 'admin',
     params: secretNameParam,
     body: secretValueBody,
     response: secretSchema,
@@ -42,6 +44,7 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'project',
     permission: 'secret.write',
+    protectedRole: 'admin',
     params: secretNameParam,
     response: secretUnsetSchema,
     handler: async ({ deps, access, params }) => unsetSecret(deps.db, access, params.name),
@@ -55,7 +58,7 @@ export const secretRoutes = [
     scope: 'environment',
     permission: 'project.read',
     response: secretListSchema,
-    handler: async ({ deps, access }) => ({ secrets: await listResolvedSecrets(deps.db, access) }),
+    handler: async ({ deps, access }) => ({ secrets: await listResolvedSecrets(deps.db, access), requiresApprovalIn: await approvalEnvironmentsOf(deps.db, access) }),
   }),
   defineRoute({
     method: 'PUT',
@@ -65,6 +68,7 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'environment',
     permission: 'secret.write',
+    protectedRole: 'admin',
     params: secretNameParam,
     query: restartQuery,
     body: secretValueBody,
@@ -83,6 +87,7 @@ export const secretRoutes = [
     tag: 'secrets',
     scope: 'environment',
     permission: 'secret.write',
+    protectedRole: 'admin',
     params: secretNameParam,
     response: secretUnsetSchema,
     handler: async ({ deps, access, params }) => unsetSecret(deps.db, access, params.name),

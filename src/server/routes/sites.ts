@@ -80,6 +80,7 @@ export const siteRoutes = [
     tag: 'sites',
     scope: 'workspace',
     permission: 'project.write',
+    protectedRole: 'admin',
     params: siteParam,
     body: updateSiteBody,
     response: siteSchema,
