@@ -21,6 +21,23 @@ export const mayManage = (role: Role | undefined): boolean => role !== undefined
 /** A workspace's dedicated servers (`server add -w`, and managing them): owners only. */
 export const mayOwn = (role: Role | undefined): boolean => role === 'owner';
 
+/**
+ * Whether the caller may change a config or secrets layer, and the note that says why not: a
+ * layer that sets the variables of an environment requiring approval (the API's
+ * `requiresApprovalIn`: the environment itself, or every one the project's base layer feeds) is
+ * for admins and owners only. While the role or the layer is still being read, the controls stay
+ * enabled and the API decides (its SLW_FORBIDDEN is shown as it comes).
+ */
+export function layerEditing(role: Role | undefined, requiresApprovalIn: readonly string[] | undefined, env: string | undefined): { allowed: boolean; note: string | null } {
+  if (role === undefined || requiresApprovalIn === undefined || requiresApprovalIn.length === 0 || mayManage(role)) return { allowed: true, note: null };
+  if (env !== undefined) return { allowed: false, note: `${env} requires approval, so only an admin or owner changes what it runs with (your role here: ${role}); ask one to make the change.` };
+  const names = requiresApprovalIn.length <= 3 ? requiresApprovalIn.join(', ') : `${requiresApprovalIn.slice(0, 3).join(', ')} and ${requiresApprovalIn.length - 3} more`;
+  return {
+    allowed: false,
+    note: `This layer feeds ${names}, which require${requiresApprovalIn.length === 1 ? 's' : ''} approval, so only an admin or owner changes it (your role here: ${role}); set the key on another environment's own layer, or ask one.`,
+  };
+}
+
 const units: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /**

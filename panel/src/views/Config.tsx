@@ -5,13 +5,20 @@
  * environment inherits unless it overrides a key. An environment's change rolls a new release of
  * it when it runs unless "roll a release now" is unticked (then it waits for the next one); a
  * base change reaches each environment at its next release. Below: the layer's history.
+ *
+ * A layer that sets the variables of an environment requiring approval (the environment itself,
+ * or the base layer while it feeds one) is for admins and owners: for another role its edit
+ * controls are disabled with a note. A role lowered since the page was read gets the API's
+ * SLW_FORBIDDEN, shown with its code, and the view reads the role and the layer again.
  */
 import { useState, type FormEvent } from 'react';
+import { layerEditing } from '../access';
 import { get, patch, path } from '../api';
 import { href } from '../router';
 import type { EnvironmentConfigChanged, ResolvedConfig } from '../types';
 import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { useWorkspace } from '../ui/workspace';
 import { ConfigHistory } from './ConfigHistory';
 
 type Changed = Omit<EnvironmentConfigChanged, 'deployment'> & { deployment?: EnvironmentConfigChanged['deployment'] };
@@ -22,6 +29,8 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
   const own = env ? 'environment' : 'base';
   const where = env ?? 'the project base layer';
   const config = useLoad(() => get<ResolvedConfig>(url), url);
+  const workspace = useWorkspace(ws);
+  const editing = layerEditing(workspace.data?.role, config.data?.requiresApprovalIn, env);
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
   const [restart, setRestart] = useState(true);
@@ -30,7 +39,12 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
   const action = useAction();
   const change = async (body: { set?: Record<string, string>; unset?: string[] }) => {
     const r = await action.run(() => patch<Changed>(url, body, env ? { restart: String(restart) } : undefined));
-    if (!r) return false;
+    if (!r) {
+      // A role lowered (or an approval required) since the page was read: read both again, so the controls say so.
+      workspace.reload();
+      config.reload();
+      return false;
+    }
     setResult(r);
     config.reload();
     setChanges((n) => n + 1);
@@ -76,6 +90,7 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
                     <button
                       type="button"
                       className="ghost"
+                      disabled={!editing.allowed}
                       onClick={() => {
                         setKey(e.key);
                         setValue(e.value);
@@ -86,7 +101,7 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
                       <span className="sr-only"> {e.key}</span>
                     </button>
                     {e.layer === own && (
-                      <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void change({ unset: [e.key] })}>
+                      <button type="button" className="ghost danger" disabled={action.busy || !editing.allowed} onClick={() => void change({ unset: [e.key] })}>
                         Remove<span className="sr-only"> {e.key}</span>
                       </button>
                     )}
@@ -99,25 +114,32 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
       )}
       <form onSubmit={submit} className="card form" aria-labelledby="config-form-title">
         <h2 id="config-form-title">Set a key in {where}</h2>
-        <div className="fields">
-          <div>
-            <label htmlFor="config-key">Key</label>
-            <input id="config-key" value={key} onChange={(e) => setKey(e.target.value)} required spellCheck={false} placeholder="LOG_LEVEL" />
-          </div>
-          <div>
-            <label htmlFor="config-value">Value</label>
-            <input id="config-value" value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
-          </div>
-        </div>
-        {env ? (
-          <label className="check">
-            <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
-          </label>
-        ) : (
-          <p className="muted small">No release rolls now: each environment gets the change at its next release (a deploy, a promotion, or a change of its own).</p>
+        {editing.note && (
+          <p id="config-protected" className="note small" data-protected-note="">
+            {editing.note}
+          </p>
         )}
+        <fieldset className="bare" disabled={!editing.allowed} aria-describedby={editing.note ? 'config-protected' : undefined}>
+          <div className="fields">
+            <div>
+              <label htmlFor="config-key">Key</label>
+              <input id="config-key" value={key} onChange={(e) => setKey(e.target.value)} required spellCheck={false} placeholder="LOG_LEVEL" />
+            </div>
+            <div>
+              <label htmlFor="config-value">Value</label>
+              <input id="config-value" value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
+            </div>
+          </div>
+          {env ? (
+            <label className="check">
+              <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
+            </label>
+          ) : (
+            <p className="muted small">No release rolls now: each environment gets the change at its next release (a deploy, a promotion, or a change of its own).</p>
+          )}
+        </fieldset>
         <ErrorNote error={action.error} />
-        <button type="submit" disabled={action.busy || key.trim() === ''}>
+        <button type="submit" disabled={action.busy || key.trim() === '' || !editing.allowed}>
           Save
         </button>
         <ChangeNote ws={ws} result={result} />

@@ -3,15 +3,19 @@
  * layer it comes from, project base or this environment), or the project's base layer (`env`
  * absent: `secret set` without `-e`) that every environment inherits unless it sets the name
  * itself. A value can be set or replaced, never read back (the API has no way to, and the panel
- * never holds one after saving).
+ * never holds one after saving). A layer that sets the variables of an environment requiring
+ * approval is for admins and owners: for another role its controls are disabled with a note
+ * (Config.tsx says how; the API's SLW_FORBIDDEN is shown for a role lowered since).
  */
 import { useState, type FormEvent } from 'react';
+import { layerEditing } from '../access';
 import { del, get, path, put } from '../api';
 import { ago } from '../format';
 import { href } from '../router';
 import type { SecretList } from '../types';
 import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { useWorkspace } from '../ui/workspace';
 import { ChangeNote } from './Config';
 
 interface SecretSet {
@@ -23,6 +27,13 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
   const url = env ? `${path('workspaces', ws, 'projects', project, 'environments', env)}/secrets` : `${path('workspaces', ws, 'projects', project)}/secrets`;
   const own = env ? 'environment' : 'base';
   const secrets = useLoad(() => get<SecretList>(url), url);
+  const workspace = useWorkspace(ws);
+  const editing = layerEditing(workspace.data?.role, secrets.data?.requiresApprovalIn, env);
+  /** After a refusal: a role lowered (or an approval required) since the page was read shows in the controls. */
+  const readAgain = () => {
+    workspace.reload();
+    secrets.reload();
+  };
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [restart, setRestart] = useState(true);
@@ -32,7 +43,7 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
     e.preventDefault();
     const r = await action.run(() => put<SecretSet>(`${url}/${encodeURIComponent(name.trim())}`, { value }, env ? { restart: String(restart) } : undefined));
     setValue('');
-    if (!r) return;
+    if (!r) return readAgain();
     setName('');
     setResult(r);
     secrets.reload();
@@ -64,11 +75,11 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
                 {s.updatedBy ? ` by ${s.updatedBy}` : ''}
               </td>
               <td className="actions">
-                <button type="button" className="ghost" onClick={() => (setName(s.name), document.getElementById('secret-value')?.focus())}>
+                <button type="button" className="ghost" disabled={!editing.allowed} onClick={() => (setName(s.name), document.getElementById('secret-value')?.focus())}>
                   Replace<span className="sr-only"> {s.name}</span>
                 </button>
                 {s.layer === own && (
-                  <button type="button" className="ghost danger" disabled={action.busy} onClick={() => void action.run(() => del(`${url}/${encodeURIComponent(s.name)}`)).then(secrets.reload)}>
+                  <button type="button" className="ghost danger" disabled={action.busy || !editing.allowed} onClick={() => void action.run(() => del(`${url}/${encodeURIComponent(s.name)}`)).then((r) => (r ? secrets.reload() : readAgain()))}>
                     Delete<span className="sr-only"> {s.name}</span>
                   </button>
                 )}
@@ -79,25 +90,32 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
       )}
       <form onSubmit={submit} className="card form" aria-labelledby="secret-form-title" autoComplete="off">
         <h2 id="secret-form-title">Set or replace a secret in {env ?? 'the project base layer'}</h2>
-        <div className="fields">
-          <div>
-            <label htmlFor="secret-name">Name</label>
-            <input id="secret-name" value={name} onChange={(e) => setName(e.target.value)} required spellCheck={false} placeholder="DATABASE_PASSWORD" />
-          </div>
-          <div>
-            <label htmlFor="secret-value">Value (write-only)</label>
-            <input id="secret-value" type="password" autoComplete="new-password" value={value} onChange={(e) => setValue(e.target.value)} required />
-          </div>
-        </div>
-        {env ? (
-          <label className="check">
-            <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
-          </label>
-        ) : (
-          <p className="muted small">No release rolls now: each environment gets the change at its next release.</p>
+        {editing.note && (
+          <p id="secrets-protected" className="note small" data-protected-note="">
+            {editing.note}
+          </p>
         )}
+        <fieldset className="bare" disabled={!editing.allowed} aria-describedby={editing.note ? 'secrets-protected' : undefined}>
+          <div className="fields">
+            <div>
+              <label htmlFor="secret-name">Name</label>
+              <input id="secret-name" value={name} onChange={(e) => setName(e.target.value)} required spellCheck={false} placeholder="DATABASE_PASSWORD" />
+            </div>
+            <div>
+              <label htmlFor="secret-value">Value (write-only)</label>
+              <input id="secret-value" type="password" autoComplete="new-password" value={value} onChange={(e) => setValue(e.target.value)} required />
+            </div>
+          </div>
+          {env ? (
+            <label className="check">
+              <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
+            </label>
+          ) : (
+            <p className="muted small">No release rolls now: each environment gets the change at its next release.</p>
+          )}
+        </fieldset>
         <ErrorNote error={action.error} />
-        <button type="submit" disabled={action.busy || name.trim() === '' || value === ''}>
+        <button type="submit" disabled={action.busy || name.trim() === '' || value === '' || !editing.allowed}>
           Save secret
         </button>
         <ChangeNote ws={ws} result={result} />
