@@ -134,4 +134,15 @@ describe('the CLI', () => {
     expect(json.code).toBe(1);
     expect(json.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'SLW_FORBIDDEN', message: expect.stringMatching(/^the base layer of web feeds globex, prod, which require approval/) });
   });
+
+  it('says who changes a layer when it shows one, and answers requiresApprovalIn with --json', async () => {
+    const o = { server: srv.url, token: developerToken };
+    const get = await cli(['config', 'get', '-w', 'acme', '-p', 'web', '-e', 'prod'], o);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stdout.trim().split('\n').at(-1)).toBe('changed by admins and owners only: prod requires approval');
+    const dev = await cli(['config', 'get', '-w', 'acme', '-p', 'web', '-e', 'dev'], o);
+    expect(dev.stdout).not.toContain('admins and owners');
+    const list = await cli(['secret', 'list', '-w', 'acme', '-p', 'web', '--json'], o);
+    expect(list.json<{ requiresApprovalIn: string[] }>().requiresApprovalIn).toEqual(['globex', 'prod']);
+  });
 });

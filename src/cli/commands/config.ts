@@ -35,6 +35,11 @@ function layerName(ctx: Ctx): string {
   return env ? `environment ${env}` : 'the project base layer';
 }
 
+/** Who changes a layer that feeds an environment requiring approval (none: nothing to say). */
+function guarded(requiresApprovalIn: string[] | undefined): string {
+  return requiresApprovalIn?.length ? `\nchanged by admins and owners only: ${requiresApprovalIn.join(', ')} require${requiresApprovalIn.length === 1 ? 's' : ''} approval` : '';
+}
+
 function changeText(ctx: Ctx, r: Change): string {
   return r.changed ? `config version ${r.version}: updated ${r.keys.join(', ')} in ${layerName(ctx)}${rolled(ctx, r.deployment)}` : `no change (${layerName(ctx)} already had these values; config version stays ${r.version})`;
 }
@@ -56,7 +61,7 @@ export function registerConfig(program: Command, run: Runner): void {
   withEnvironment(config.command('get').description("an environment's resolved config with each value's layer (no -e: the base layer)"), 'environment (default: base layer)').action(
     run(async (ctx) => {
       const r = await ctx.client.request<ResolvedConfig>('GET', scopePath(ctx, 'config'));
-      emit(ctx.io, ctx.json, r, () => `${table(['KEY', 'VALUE', 'LAYER'], r.entries.map((e) => [e.key, e.value, e.layer]))}\nconfig version ${r.version}`);
+      emit(ctx.io, ctx.json, r, () => `${table(['KEY', 'VALUE', 'LAYER'], r.entries.map((e) => [e.key, e.value, e.layer]))}\nconfig version ${r.version}${guarded(r.requiresApprovalIn)}`);
     }),
   );
   withEnvironment(config.command('history').description('config versions, newest first (keys only)').option('--limit <n>', 'how many', '50').option('--before <version>', 'only versions older than this one (the next page)'), 'environment (default: base layer only)').action(
@@ -81,8 +86,8 @@ export function registerConfig(program: Command, run: Runner): void {
   );
   withEnvironment(secret.command('list').description('secret names and versions (no -e: the project base layer)'), 'environment (default: base layer)').action(
     run(async (ctx) => {
-      const { secrets } = await ctx.client.request<SecretList>('GET', scopePath(ctx, 'secrets'));
-      emit(ctx.io, ctx.json, { secrets }, () => table(['NAME', 'VERSION', 'LAYER', 'UPDATED', 'BY'], secrets.map((s) => [s.name, s.version, s.layer, shortTime(s.updatedAt), s.updatedBy])));
+      const { secrets, requiresApprovalIn } = await ctx.client.request<SecretList>('GET', scopePath(ctx, 'secrets'));
+      emit(ctx.io, ctx.json, { secrets, requiresApprovalIn }, () => `${table(['NAME', 'VERSION', 'LAYER', 'UPDATED', 'BY'], secrets.map((s) => [s.name, s.version, s.layer, shortTime(s.updatedAt), s.updatedBy]))}${guarded(requiresApprovalIn)}`);
     }),
   );
   withEnvironment(secret.command('unset <key>').description('delete a secret (older versions stay for rollback)'), 'environment layer (default: base layer)').action(
