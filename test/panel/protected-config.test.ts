@@ -2,15 +2,16 @@
  * Config and secrets of an environment that requires approval in the panel (Debian's Chromium
  * against a real `slipway server`, no Docker needed): a developer finds prod's Config and Secrets
  * tabs, and the project's base layer that feeds prod, with their edit controls disabled and a
- * note saying who changes them, while dev's stay theirs to edit (a change saved and read back
- * from the API); an admin whose role is lowered to developer while prod's Config tab is open gets
+ * note saying who changes them, and its Services tab's Attach, Rotate and Detach disabled the same
+ * way, while dev's stay theirs to edit (a change saved and read back from the API); an admin whose role is lowered to developer while prod's Config tab is open gets
  * the API's SLW_FORBIDDEN with its code, nothing changes, and the tab then says why it is disabled.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ResolvedConfig } from '../../src/api/config.js';
 import { apiClient, ok, type Api } from '../support/api.js';
-import { addMember, paths, workspaceToken } from '../support/fixtures.js';
+import { join } from 'node:path';
+import { addMember, paths, seedService, workspaceToken } from '../support/fixtures.js';
 import { launchBrowser, screenshot, screenshotOnFailure, signIn } from '../support/browser.js';
 import { cleanup, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
@@ -46,6 +47,8 @@ beforeAll(async () => {
   await addMember(owner, ws, 'ada@example.com', 'admin');
   developerToken = (await workspaceToken(owner, ws, 'developer', 'dave@example.com')).api.token;
   adminToken = (await workspaceToken(owner, ws, 'admin', 'ada@example.com')).api.token;
+  // An adopted service attached to prod, stored directly (listing it contacts nothing).
+  await seedService(join(server.dataDir, 'slipway.db'), ws, 'cache', 'shop', 'prod');
   browser = await launchBrowser();
 }, 120_000);
 
@@ -84,6 +87,20 @@ describe('config and secrets of an environment that requires approval, in the pa
     for (const text of await notes.allInnerTexts()) expect(text).toBe("This layer feeds prod, which requires approval, so only an admin or owner changes it (your role here: developer); set the key on another environment's own layer, or ask one.");
     expect(await dave.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
     expect(await dave.getByRole('button', { name: 'Save secret' }).isDisabled()).toBe(true);
+  }, 120_000);
+
+  it("shows a developer prod's Services tab with Attach, Rotate and Detach disabled and the note", async () => {
+    const dave = await open(developerToken, `/w/${ws}/p/shop/e/prod/services`);
+    await dave.locator('tr[data-attachment="cache"]').waitFor(wait);
+    await dave.locator('[data-protected-note]').getByText('prod requires approval').waitFor(wait);
+    for (const control of [dave.getByRole('button', { name: 'Rotate cache' }), dave.getByRole('button', { name: 'Detach cache' }), dave.getByRole('button', { name: 'Attach', exact: true }), dave.getByLabel('Service', { exact: true })]) {
+      expect(await control.isDisabled()).toBe(true);
+    }
+    // dev's stays theirs.
+    await dave.goto(`${server.url}/w/${ws}/p/shop/e/dev/services`);
+    await dave.getByRole('button', { name: 'Attach', exact: true }).waitFor(wait);
+    await expect.poll(() => dave.getByRole('button', { name: 'Attach', exact: true }).isEnabled(), wait).toBe(true);
+    expect(await dave.locator('[data-protected-note]').count()).toBe(0);
   }, 120_000);
 
   it("leaves dev's Config tab to the developer: a key saved there is read back from the API", async () => {

@@ -1,4 +1,4 @@
-/** Attaching one of the workspace's services to an environment, with an optional variable prefix. */
+/** Attaching one of the workspace's services to an environment, with an optional variable prefix (disabled where the caller may not: `allowed`). */
 import { useState, type FormEvent } from 'react';
 import { get, path, post } from '../api';
 import { href } from '../router';
@@ -6,7 +6,7 @@ import type { AttachBody, AttachmentChange, ServiceList } from '../types';
 import { ErrorNote, Link } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 
-export function AttachService({ ws, env, url, onAttached }: { ws: string; env: string; url: string; onAttached(change: AttachmentChange): void }) {
+export function AttachService({ ws, env, url, allowed, onAttached, onRefused }: { ws: string; env: string; url: string; allowed: boolean; onAttached(change: AttachmentChange): void; onRefused(): void }) {
   const servicesUrl = path('workspaces', ws, 'services');
   const services = useLoad(() => get<ServiceList>(servicesUrl), servicesUrl);
   const [service, setService] = useState('');
@@ -18,7 +18,7 @@ export function AttachService({ ws, env, url, onAttached }: { ws: string; env: s
     e.preventDefault();
     const body: AttachBody = { service: chosen, ...(prefix.trim() ? { as: prefix.trim() } : {}) };
     const r = await action.run(() => post<AttachmentChange>(url, body));
-    if (!r) return;
+    if (!r) return onRefused();
     setPrefix('');
     onAttached(r);
     services.reload();
@@ -32,7 +32,7 @@ export function AttachService({ ws, env, url, onAttached }: { ws: string; env: s
           The workspace has no services yet: <Link to={href('w', ws, 'services')}>adopt one</Link>.
         </p>
       ) : (
-        <>
+        <fieldset className="bare" disabled={!allowed}>
           <div className="fields">
             <div>
               <label htmlFor="attach-service">Service</label>
@@ -54,7 +54,7 @@ export function AttachService({ ws, env, url, onAttached }: { ws: string; env: s
           <button type="submit" disabled={action.busy || chosen === ''}>
             {action.busy ? 'Attaching…' : 'Attach'}
           </button>
-        </>
+        </fieldset>
       )}
     </form>
   );

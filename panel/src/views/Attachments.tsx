@@ -4,13 +4,18 @@
  * running release uses the credentials: the list reads again when the change stream says so
  * (and on every service change of this environment: an attach or a rotation made elsewhere).
  * Below the table, each attachment's backups (back up, restore). A custom service's attachment
- * has neither credentials to rotate nor backups.
+ * has neither credentials to rotate nor backups. On an environment that requires approval,
+ * attaching, rotating and detaching (each changes the variables it runs with) are for admins and
+ * owners: for another role they are disabled with a note (the API's SLW_FORBIDDEN is shown for a
+ * role lowered since the page was read, and the role is read again).
  */
 import { useState } from 'react';
+import { layerEditing } from '../access';
 import { get, path, post } from '../api';
-import type { AttachmentChange, AttachmentInfo, AttachmentList } from '../types';
+import type { AttachmentChange, AttachmentInfo, AttachmentList, EnvironmentSettingsView } from '../types';
 import { ErrorNote, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
+import { useWorkspace } from '../ui/workspace';
 import { isBackupChange, useServiceChanges } from '../ui/live';
 import { AttachmentCells, RolledNote, type ChangeVerb } from './AttachmentBits';
 import { AttachService } from './AttachService';
@@ -20,6 +25,16 @@ import { DetachDialog } from './DetachDialog';
 export function Attachments({ ws, project, env }: { ws: string; project: string; env: string }) {
   const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/attachments`;
   const list = useLoad(() => get<AttachmentList>(url), url);
+  const settingsUrl = `${path('workspaces', ws, 'projects', project, 'environments', env)}/settings`;
+  const settings = useLoad(() => get<EnvironmentSettingsView>(settingsUrl), settingsUrl);
+  const workspace = useWorkspace(ws);
+  const approval = settings.data ? (settings.data.gates?.requireApproval ?? settings.data.requireApproval) : undefined;
+  const editing = layerEditing(workspace.data?.role, approval === undefined ? undefined : approval ? [env] : [], env);
+  /** After a refusal: a role lowered (or an approval required) since the page was read shows in the controls. */
+  const readAgain = () => {
+    workspace.reload();
+    settings.reload();
+  };
   const [result, setResult] = useState<{ verb: ChangeVerb; change: AttachmentChange; dropData?: boolean } | null>(null);
   const [detaching, setDetaching] = useState<AttachmentInfo | null>(null);
   const rotate = useAction();
@@ -32,11 +47,17 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
   const onRotate = async (a: AttachmentInfo) => {
     const r = await rotate.run(() => post<AttachmentChange>(`${url}/${encodeURIComponent(a.service)}/rotate`, a.as ? { as: a.as } : {}));
     if (r) changed('rotate', r);
+    else readAgain();
   };
   return (
     <>
       <ErrorNote error={list.error} />
       {!list.data && !list.error && <Loading what="attached services" />}
+      {editing.note && (
+        <p className="note small" data-protected-note="">
+          {editing.note}
+        </p>
+      )}
       {list.data && attachments.length === 0 && <p className="muted">No services attached to {env}.</p>}
       {attachments.length > 0 && (
         <Table caption={`Services attached to ${env} (variable values are never shown)`} columns={['Service', 'As', 'Resource', 'Credentials', 'State', 'Variables', '']}>
@@ -52,11 +73,11 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
                   {a.state === 'attached' && (
                     <>
                       {a.kind !== 'custom' && (
-                        <button type="button" className="ghost" disabled={rotate.busy} onClick={() => void onRotate(a)}>
+                        <button type="button" className="ghost" disabled={rotate.busy || !editing.allowed} onClick={() => void onRotate(a)}>
                           Rotate<span className="sr-only"> {label}</span>
                         </button>
                       )}
-                      <button type="button" className="ghost danger" onClick={() => setDetaching(a)}>
+                      <button type="button" className="ghost danger" disabled={!editing.allowed} onClick={() => setDetaching(a)}>
                         Detach<span className="sr-only"> {label}</span>
                       </button>
                     </>
@@ -86,7 +107,7 @@ export function Attachments({ ws, project, env }: { ws: string; project: string;
           <Backups key={`${a.service}/${a.as ?? ''}`} ws={ws} url={url} attachment={a} />
         ))}
       {attachments.some((a) => a.kind === 'custom') && <p className="muted small">Custom services have no per-attachment credentials and no backups: back up their volume yourself.</p>}
-      <AttachService ws={ws} env={env} url={url} onAttached={(change) => changed('attach', change)} />
+      <AttachService ws={ws} env={env} url={url} allowed={editing.allowed} onAttached={(change) => changed('attach', change)} onRefused={readAgain} />
     </>
   );
 }
