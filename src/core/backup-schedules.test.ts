@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catchUpMs, checkSchedule, decideSlot, slotAfter } from './backup-schedules.js';
-import { parseCron } from './cron.js';
+import { checkSchedule } from './backup-schedules.js';
+import { catchUpMs, decideSlot, parseCron, slotAfter } from './cron.js';
 import { isSlipwayError } from './errors.js';
 
 const at = (iso: string) => new Date(`${iso}Z`);

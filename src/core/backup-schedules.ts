@@ -8,12 +8,13 @@
  * so each slot is taken at most once.
  *
  * Missed slots (the server was down, or every scheduler was busy): one catch-up backup for the
- * latest missed slot if it is less than {@link catchUpMs} old, otherwise none — the schedule
- * skips to its next slot. Several missed slots never make several backups.
+ * latest missed slot if it is less than an hour old, otherwise none — the schedule skips to its
+ * next slot; several missed slots never make several backups ({@link decideSlot}, shared with
+ * pipeline schedules).
  *
  * @module
  */
-import { parseCron, type Cron } from './cron.js';
+import { parseCron, slotAfter } from './cron.js';
 import { SlipwayError } from './errors.js';
 
 /** What made a backup: by hand (CLI, API, panel), a herd or service upgrade, or its attachment's schedule. */
@@ -25,45 +26,8 @@ export function backupTrigger(stored: string): BackupTrigger {
   return (backupTriggers as readonly string[]).includes(stored) ? (stored as BackupTrigger) : 'manual';
 }
 
-/** How late a missed slot may still be backed up (once); older ones are skipped. */
-export const catchUpMs = 3_600_000;
-
 /** The most scheduled backups a schedule may keep (`keep`). */
 export const maxKeep = 1000;
-
-const minute = 60_000;
-
-/** The first slot of `cron` strictly after `at` (minutes are whole), or null when none within five years. */
-export function slotAfter(cron: Cron, at: Date): Date | null {
-  return cron.next(new Date(Math.floor(at.getTime() / minute) * minute + minute));
-}
-
-/** What a scheduler does with a schedule whose stored next slot is `nextAt`, at `now`. */
-export type SlotDecision =
-  /** Not yet: the slot is in the future. */
-  | { kind: 'wait' }
-  /** Back up for `slot` (the latest slot at or before now, at most {@link catchUpMs} old), then wait for `next`. */
-  | { kind: 'run'; slot: Date; next: Date | null; missed: number }
-  /** Every due slot is more than {@link catchUpMs} old: no backup, wait for `next`. */
-  | { kind: 'skip'; next: Date | null };
-
-/**
- * Decides on a stored slot at `now`. `missed` counts the earlier due slots the run stands in for
- * (0 when only one slot was due), at most the slots within the catch-up window.
- */
-export function decideSlot(cron: Cron, nextAt: Date, now: Date, graceMs: number = catchUpMs): SlotDecision {
-  if (nextAt.getTime() > now.getTime()) return { kind: 'wait' };
-  const next = slotAfter(cron, now);
-  // Only slots inside the window count; iterating from the stored slot could walk months of minutes.
-  const windowStart = new Date(Math.max(nextAt.getTime(), now.getTime() - graceMs));
-  let latest: Date | null = null;
-  let count = 0;
-  for (let at = cron.next(windowStart); at !== null && at.getTime() <= now.getTime(); at = slotAfter(cron, at)) {
-    latest = at;
-    count += 1;
-  }
-  return latest === null ? { kind: 'skip', next } : { kind: 'run', slot: latest, next, missed: count - 1 };
-}
 
 /** A schedule as asked for: checked, with its first slot after `now`. */
 export interface CheckedSchedule {

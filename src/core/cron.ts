@@ -8,6 +8,9 @@
  * the week `sun`–`sat` (0 and 7 are both Sunday). As in Vixie cron, when both day-of-month and
  * day-of-week are restricted (neither starts with `*`), a day matches if either does.
  *
+ * Schedules (scheduled backups, pipeline schedules) store their next slot and decide on it with
+ * {@link decideSlot}: one catch-up for the latest slot missed by less than {@link catchUpMs}.
+ *
  * @module
  */
 import { SlipwayError } from './errors.js';
@@ -113,4 +116,41 @@ export function parseCron(text: string): Cron {
     return null;
   };
   return { text, matches, next };
+}
+
+/** How late a missed slot may still be taken (once, for the latest one); older ones are skipped. */
+export const catchUpMs = 3_600_000;
+
+const minute = 60_000;
+
+/** The first slot of `cron` strictly after `at` (minutes are whole), or null when none within five years. */
+export function slotAfter(cron: Cron, at: Date): Date | null {
+  return cron.next(new Date(Math.floor(at.getTime() / minute) * minute + minute));
+}
+
+/** What a scheduler (scheduled backups, pipeline schedules) does with a schedule whose stored next slot is `nextAt`, at `now`. */
+export type SlotDecision =
+  /** Not yet: the slot is in the future. */
+  | { kind: 'wait' }
+  /** Take `slot` (the latest slot at or before now, at most {@link catchUpMs} old), then wait for `next`. */
+  | { kind: 'run'; slot: Date; next: Date | null; missed: number }
+  /** Every due slot is more than {@link catchUpMs} old: nothing runs, wait for `next`. */
+  | { kind: 'skip'; next: Date | null };
+
+/**
+ * Decides on a stored slot at `now`. `missed` counts the earlier due slots the run stands in for
+ * (0 when only one slot was due), at most the slots within the catch-up window.
+ */
+export function decideSlot(cron: Cron, nextAt: Date, now: Date, graceMs: number = catchUpMs): SlotDecision {
+  if (nextAt.getTime() > now.getTime()) return { kind: 'wait' };
+  const next = slotAfter(cron, now);
+  // Only slots inside the window count; iterating from the stored slot could walk months of minutes.
+  const windowStart = new Date(Math.max(nextAt.getTime(), now.getTime() - graceMs));
+  let latest: Date | null = null;
+  let count = 0;
+  for (let at = cron.next(windowStart); at !== null && at.getTime() <= now.getTime(); at = slotAfter(cron, at)) {
+    latest = at;
+    count += 1;
+  }
+  return latest === null ? { kind: 'skip', next } : { kind: 'run', slot: latest, next, missed: count - 1 };
 }

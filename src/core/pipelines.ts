@@ -73,14 +73,3 @@ export function overdue(job: { state: 'pending' | 'running'; startedAt: string |
   const waited = since(askedAt, nowMs);
   return waited !== null && waited > cap ? `did not start within ${timeoutSeconds + timeoutGraceSeconds}s` : null;
 }
-
-/**
- * How late a scheduled run may still start. A slot missed by more than this (the server was down
- * or stopped) is skipped, not run late: a nightly job does not run at noon after an outage.
- */
-export const scheduleCatchUpMs = 3600_000;
-
-/** What to do with a schedule's slot that is due at `nowMs`: run it, or skip it as missed. */
-export function slotAction(slotIso: string, nowMs: number): 'run' | 'missed' {
-  return nowMs - Date.parse(slotIso) > scheduleCatchUpMs ? 'missed' : 'run';
-}

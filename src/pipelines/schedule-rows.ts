@@ -6,18 +6,21 @@
  *
  * @module
  */
-import { parseCron } from '../core/cron.js';
+import { parseCron, slotAfter } from '../core/cron.js';
 import type { Manifest } from '../core/manifest.js';
 import { newId } from '../platform/ids.js';
 import type { Executor } from '../store/schema.js';
 
 const key = (r: { pipeline: string; environment: string; cron: string }) => `${r.pipeline}\n${r.environment}\n${r.cron}`;
 
-/** The first slot of `cron` after `at` (a slot at `at` itself is past). */
+/** The first slot of `cron` after `at` as stored; a cron that matches no minute within five years (e.g. Feb 30) waits that long, then is asked again. */
 export function nextSlot(cron: string, at: Date): string {
-  const next = parseCron(cron).next(new Date(at.getTime() + 1));
-  // A cron that matches no minute within five years (e.g. Feb 30) waits that long, then is asked again.
-  return (next ?? new Date(at.getTime() + 5 * 365 * 86400_000)).toISOString();
+  return storedSlot(slotAfter(parseCron(cron), at), at);
+}
+
+/** A slot as stored: `slot`, or for none five years after `at`. */
+export function storedSlot(slot: Date | null, at: Date): string {
+  return (slot ?? new Date(at.getTime() + 5 * 365 * 86400_000)).toISOString();
 }
 
 /** Brings the project's schedule rows in step with `manifest` (inside the apply's transaction). */

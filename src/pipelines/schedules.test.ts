@@ -6,7 +6,7 @@
  * does not have records why it did not run; a bad schedule is refused with its line and column.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scheduleCatchUpMs } from '../core/pipelines.js';
+import { catchUpMs } from '../core/cron.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import { engines } from '../../test/support/engines.js';
 import { environment, expectCode, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
@@ -75,23 +75,31 @@ describe.each(engines)('pipeline schedules on %s', (engine) => {
     expect((await runs()).map((r) => r.status)).toEqual(['running', 'queued']);
   });
 
-  it('a slot missed past the catch-up time is skipped and said; an unknown environment is said; the rest runs later', async () => {
+  it('missed slots: one catch-up run for the latest within the hour, none when all are older; an unknown environment is said', async () => {
     await applyManifest(ctx.db, shop, every5);
     const s = await schedule('*/5 * * * *');
-    const late = new Date(Date.parse(s.nextAt) + scheduleCatchUpMs + 60_000);
-    const results = await runDueSchedules(ctx.db, late);
-    expect(results.find((r) => r.outcome === 'missed')).toBeDefined();
-    expect(await runs()).toEqual([]);
-    const missed = await schedule('*/5 * * * *');
-    expect(missed.last).toMatchObject({ slotAt: s.nextAt, outcome: 'missed', runId: null });
-    expect(missed.last!.error).toMatch(/was missed by more than 60 minutes/);
-    expect(Date.parse(missed.nextAt)).toBeGreaterThan(late.getTime());
+    // Found 61 minutes late: the slots of the last hour are due; the latest runs once, for all of them.
+    const late = new Date(Date.parse(s.nextAt) + catchUpMs + 60_000);
+    await runDueSchedules(ctx.db, late);
+    const latest = new Date(Date.parse(s.nextAt) + 60 * 60_000).toISOString();
+    const caught = await schedule('*/5 * * * *');
+    expect(caught.last).toMatchObject({ slotAt: latest, outcome: 'started', error: null });
+    const all = await runs();
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ id: caught.last!.runId, trigger_kind: 'schedule', reason: `schedule '*/5 * * * *' (slot ${latest}; stands in for 11 earlier missed slot(s))` });
+    expect(Date.parse(caught.nextAt)).toBeGreaterThan(late.getTime());
 
-    // The 03:00 slot against qa, an environment the project does not have.
+    // The 03:00 slot against qa found two hours late: no slot of the last hour, nothing runs.
     const qa = await schedule('0 3 * * *');
-    const atQa = new Date(Date.parse(qa.nextAt) + 5000);
-    await runDueSchedules(ctx.db, atQa);
-    expect((await schedule('0 3 * * *')).last).toMatchObject({ outcome: 'failed', runId: null, error: "the project has no environment 'qa'; create it or change the manifest's schedule" });
+    await runDueSchedules(ctx.db, new Date(Date.parse(qa.nextAt) + 2 * 3600_000));
+    const missed = await schedule('0 3 * * *');
+    expect(missed.last).toMatchObject({ slotAt: qa.nextAt, outcome: 'missed', runId: null });
+    expect(missed.last!.error).toMatch(/came less than 60 minutes ago \(the server was not running\): none ran/);
+    expect(Date.parse(missed.nextAt)).toBe(Date.parse(qa.nextAt) + 86400_000);
+
+    // In time, against qa, an environment the project does not have: said, nothing runs.
+    await runDueSchedules(ctx.db, new Date(Date.parse(missed.nextAt) + 5000));
+    expect((await schedule('0 3 * * *')).last).toMatchObject({ slotAt: missed.nextAt, outcome: 'failed', runId: null, error: "the project has no environment 'qa'; create it or change the manifest's schedule" });
     expect((await runs()).filter((r) => r.reason.includes('0 3 * * *'))).toEqual([]);
   });
 

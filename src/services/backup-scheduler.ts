@@ -25,8 +25,7 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { decideSlot } from '../core/backup-schedules.js';
-import { parseCron } from '../core/cron.js';
+import { decideSlot, parseCron } from '../core/cron.js';
 import { isSlipwayError } from '../core/errors.js';
 import type { Clock } from '../controllers/clock.js';
 import { jittered, realClock } from '../controllers/clock.js';
