@@ -26,7 +26,7 @@ export function mayChangeProtected(role: Role): boolean {
 /**
  * The environments that require approval whose variables this layer sets: the environment
  * itself when it requires approval, or for the base layer every environment of the project that
- * does (empty: any role that may write config changes it).
+ * does (empty: every role that may write config changes it).
  */
 export async function approvalEnvironmentsOf(db: Executor, access: LayerAccess): Promise<string[]> {
   const env = access.environment;

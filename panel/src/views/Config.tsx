@@ -11,7 +11,7 @@
  * controls are disabled with a note. A role lowered since the page was read gets the API's
  * SLW_FORBIDDEN, shown with its code, and the view reads the role and the layer again.
  */
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { layerEditing } from '../access';
 import { get, patch, path } from '../api';
 import { href } from '../router';
@@ -114,12 +114,7 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
       )}
       <form onSubmit={submit} className="card form" aria-labelledby="config-form-title">
         <h2 id="config-form-title">Set a key in {where}</h2>
-        {editing.note && (
-          <p id="config-protected" className="note small" data-protected-note="">
-            {editing.note}
-          </p>
-        )}
-        <fieldset className="bare" disabled={!editing.allowed} aria-describedby={editing.note ? 'config-protected' : undefined}>
+        <LayerFieldset id="config-protected" editing={editing}>
           <div className="fields">
             <div>
               <label htmlFor="config-key">Key</label>
@@ -130,14 +125,8 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
               <input id="config-value" value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
             </div>
           </div>
-          {env ? (
-            <label className="check">
-              <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
-            </label>
-          ) : (
-            <p className="muted small">No release rolls now: each environment gets the change at its next release (a deploy, a promotion, or a change of its own).</p>
-          )}
-        </fieldset>
+          <RollNow env={env} restart={restart} setRestart={setRestart} base="No release rolls now: each environment gets the change at its next release (a deploy, a promotion, or a change of its own)." />
+        </LayerFieldset>
         <ErrorNote error={action.error} />
         <button type="submit" disabled={action.busy || key.trim() === '' || !editing.allowed}>
           Save
@@ -146,6 +135,36 @@ export function Config({ ws, project, env }: { ws: string; project: string; env?
       </form>
       <ConfigHistory url={`${url}/history`} env={env} changes={changes} />
     </>
+  );
+}
+
+/**
+ * A layer's edit fields, disabled with the note saying why when the role may not change the layer
+ * (an environment that requires approval, or the base layer feeding one).
+ */
+export function LayerFieldset({ id, editing, children }: { id: string; editing: { allowed: boolean; note: string | null }; children: ReactNode }) {
+  return (
+    <>
+      {editing.note && (
+        <p id={id} className="note small" data-protected-note="">
+          {editing.note}
+        </p>
+      )}
+      <fieldset className="bare" disabled={!editing.allowed} aria-describedby={editing.note ? id : undefined}>
+        {children}
+      </fieldset>
+    </>
+  );
+}
+
+/** On an environment, whether to roll a release now; on the base layer, `base` says none rolls. */
+export function RollNow({ env, restart, setRestart, base }: { env: string | undefined; restart: boolean; setRestart: (on: boolean) => void; base: string }) {
+  return env ? (
+    <label className="check">
+      <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
+    </label>
+  ) : (
+    <p className="muted small">{base}</p>
   );
 }
 

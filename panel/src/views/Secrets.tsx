@@ -16,7 +16,7 @@ import type { SecretList } from '../types';
 import { Badge, ErrorNote, Link, Loading, Table } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 import { useWorkspace } from '../ui/workspace';
-import { ChangeNote } from './Config';
+import { ChangeNote, LayerFieldset, RollNow } from './Config';
 
 interface SecretSet {
   version: number;
@@ -90,12 +90,7 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
       )}
       <form onSubmit={submit} className="card form" aria-labelledby="secret-form-title" autoComplete="off">
         <h2 id="secret-form-title">Set or replace a secret in {env ?? 'the project base layer'}</h2>
-        {editing.note && (
-          <p id="secrets-protected" className="note small" data-protected-note="">
-            {editing.note}
-          </p>
-        )}
-        <fieldset className="bare" disabled={!editing.allowed} aria-describedby={editing.note ? 'secrets-protected' : undefined}>
+        <LayerFieldset id="secrets-protected" editing={editing}>
           <div className="fields">
             <div>
               <label htmlFor="secret-name">Name</label>
@@ -106,14 +101,8 @@ export function Secrets({ ws, project, env }: { ws: string; project: string; env
               <input id="secret-value" type="password" autoComplete="new-password" value={value} onChange={(e) => setValue(e.target.value)} required />
             </div>
           </div>
-          {env ? (
-            <label className="check">
-              <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} /> Roll a new release now (if {env} runs)
-            </label>
-          ) : (
-            <p className="muted small">No release rolls now: each environment gets the change at its next release.</p>
-          )}
-        </fieldset>
+          <RollNow env={env} restart={restart} setRestart={setRestart} base="No release rolls now: each environment gets the change at its next release." />
+        </LayerFieldset>
         <ErrorNote error={action.error} />
         <button type="submit" disabled={action.busy || name.trim() === '' || value === '' || !editing.allowed}>
           Save secret
