@@ -11,6 +11,13 @@ export const manifestApplyBody = z.strictObject({
   file: z.string().max(255).optional().meta({ description: 'the file name errors are reported against (default slipway.yaml)' }),
 });
 
+export const manifestReviewBody = z.strictObject({
+  digest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, 'a digest sha256:<64 hex digits>, as the manifest shows it')
+    .meta({ description: "the manifest's digest as read (GET …/manifest): the review is refused if it was replaced since" }),
+});
+
 export const manifestJobSchema = z.object({
   name: z.string(),
   image: z.string().meta({ description: "'$build' (the version being released or tested) or an image reference" }),
@@ -29,6 +36,15 @@ export const projectManifestSchema = z
     commit: z.string().nullable(),
     appliedAt: timestamp.nullable(),
     appliedBy: z.string().nullable(),
+    digest: z.string().nullable().meta({ description: "sha256 of the manifest's text; a review names it, so what is reviewed is what was read" }),
+    review: z
+      .object({
+        reviewed: z.boolean().meta({ description: 'an admin or owner applied or reviewed what it runs; until then environments that require approval do not run its jobs' }),
+        reviewedAt: timestamp.nullable(),
+        reviewedBy: z.string().nullable(),
+        protectedEnvironments: z.array(z.string()).meta({ description: 'the environments that require approval: they run its jobs only once reviewed' }),
+      })
+      .meta({ description: 'review for protected environments (docs/pipelines.md#review)' }),
     yaml: z.string(),
     pipelines: z.array(z.object({ name: z.string(), jobs: z.array(manifestJobSchema), schedules: z.array(z.object({ cron: z.string(), environment: z.string() })).meta({ description: 'when it runs by itself (cron fields in UTC) and against which environment' }) })),
     release: z.array(manifestJobSchema).nullable().meta({ description: 'the release step: jobs run against the new image before traffic switches' }),

@@ -38,6 +38,8 @@ export const errorCatalog = {
   SLW_BASE_IMAGE_UNAVAILABLE: { status: 424, summary: 'The base image could not be fetched (unknown reference, registry unreachable, or missing credentials).' },
   SLW_VERSION_EXISTS: { status: 409, summary: 'This version tag already names other content; versions are immutable, pick a new version.' },
   SLW_MANIFEST_INVALID: { status: 400, summary: 'slipway.yaml is not valid YAML or does not match the manifest schema; the message gives file:line:column for each problem.' },
+  SLW_MANIFEST_UNREVIEWED: { status: 409, summary: "The environment requires approval, and the project's manifest (what its pipelines and release step run) was applied by someone other than an admin or owner and not reviewed since; an admin or owner reviews it (slipway pipeline review) or applies it." },
+  SLW_MANIFEST_CHANGED: { status: 409, summary: 'The manifest was replaced since you read it; read it again (slipway pipeline show) and review that one.' },
   SLW_INVALID_SELECTOR: { status: 400, summary: 'A site selector is not a comma-separated list of key=value, key!=value, key or !key terms.' },
   SLW_INVALID_LABEL: { status: 400, summary: 'A site label is not key=value with a lowercase key (letters, digits, . and -, an optional prefix/) and a value of 1-128 letters, digits, . _ - +; or it is reserved (name, version, channel, policy), or there are more than 32.' },
   SLW_HAS_SITES: { status: 409, summary: 'The application still has sites; remove them first (slipway site remove).' },

@@ -31,7 +31,7 @@ import { recordObservation } from './observe.js';
 import { storedSettings } from './settings.js';
 import { releaseIds, routeId, workloadSpec, type RegistryAccess } from './spec.js';
 import type { Placement, Placements, WorkloadStatus } from './target.js';
-import { projectManifest } from '../pipelines/manifests.js';
+import { projectManifest } from '../pipelines/manifest-read.js';
 import { cancelRun, releaseRunOf, startReleaseRun } from '../pipelines/runs.js';
 
 export interface EngineOptions {

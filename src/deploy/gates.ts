@@ -8,7 +8,7 @@
 import { effectiveSettings, type EnvironmentSettings, type StoredSettings } from '../core/deploy.js';
 import { approvalRequired, effectiveGates, type GateSource, type Gates } from '../core/gates.js';
 import type { Manifest } from '../core/manifest.js';
-import { projectManifest } from '../pipelines/manifests.js';
+import { projectManifest } from '../pipelines/manifest-read.js';
 import type { Executor } from '../store/schema.js';
 import { storedSettings } from './settings.js';
 

@@ -61,9 +61,9 @@ export class PipelineGates {
         if (triggered.outcome === 'coalesced' && triggered.run.promotion_id !== p.id) return { requeueAfterMs: RETRY_TRIGGER_MS };
         run = triggered.run;
       } catch (error) {
-        // The pipeline does not exist (no manifest, a name it does not have): the request cannot pass.
+        // The pipeline does not exist (no manifest, a name it does not have) or may not run there (an unreviewed manifest): the request cannot pass.
         const code = (error as { code?: string }).code;
-        if (code === 'SLW_NO_MANIFEST' || code === 'SLW_NOT_FOUND') return this.#end(p.id, access, 'failed', `pipeline gate: ${(error as Error).message}`);
+        if (code === 'SLW_NO_MANIFEST' || code === 'SLW_NOT_FOUND' || code === 'SLW_MANIFEST_UNREVIEWED') return this.#end(p.id, access, 'failed', `pipeline gate: ${(error as Error).message}`);
         throw error;
       }
     }

@@ -17,7 +17,7 @@ import type { SiteStep } from '../core/herd.js';
 import { currentRelease, requestDeploy } from '../deploy/deployments.js';
 import { environmentAccess } from '../deploy/engine.js';
 import { restoreSnapshot } from '../deploy/promotions.js';
-import { projectManifest } from '../pipelines/manifests.js';
+import { projectManifest } from '../pipelines/manifest-read.js';
 import { nowIso } from '../platform/time.js';
 import type { SecretVersions } from '../secrets/secrets.js';
 import { listAttachments } from '../services/attachments.js';

@@ -25,6 +25,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import type { Db, Executor, PipelineRunJobsTable, PipelineRunsTable } from '../store/schema.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
 import { pipelineJobs } from './manifests.js';
+import { assertReviewedFor, unreviewedReason } from './review.js';
 
 /** A run as the store has it. */
 export type PipelineRun = PipelineRunsTable;
@@ -60,6 +61,7 @@ export function wakeRun(runId: string): void {
  */
 export async function triggerRun(db: Db, access: EnvironmentAccess, input: TriggerInput): Promise<{ run: PipelineRun; outcome: TriggerOutcome }> {
   const jobs = await pipelineJobs(db, access, input.pipeline);
+  await assertReviewedFor(db, access);
   const digest = input.imageDigest ?? (await currentRelease(db, access.environment.id))?.image_digest ?? null;
   if (digest === null && jobs.some((j) => j.image === buildImage)) {
     throw new SlipwayError('SLW_NOTHING_DEPLOYED', `pipeline '${input.pipeline}' runs '${buildImage}', but ${access.project.name}/${access.environment.name} runs no release yet; deploy first, or name the image with --image VERSION|DIGEST`);
@@ -83,13 +85,17 @@ export async function triggerRun(db: Db, access: EnvironmentAccess, input: Trigg
 
 /**
  * Starts the release step of `deploymentId` (idempotent: one run per deployment) with the jobs
- * given, against `imageDigest`. Not queued behind the project's pipelines.
+ * given, against `imageDigest`. Not queued behind the project's pipelines. Into an environment
+ * that requires approval, an unreviewed manifest's step is recorded as failed without running
+ * (the deployment fails, traffic stays).
  */
 export async function startReleaseRun(db: Db, access: EnvironmentAccess, deploymentId: string, imageDigest: string, jobs: ManifestJob[], by: string | null): Promise<PipelineRun> {
   const existing = await releaseRunOf(db, deploymentId);
   if (existing) return existing;
+  const refused = await unreviewedReason(db, access);
   try {
-    const run = await insertRun(db, access, { pipeline: releasePipeline, imageDigest, reason: `release step of deployment ${deploymentId}`, trigger: { kind: 'release', by }, deploymentId }, jobs, imageDigest, 'running');
+    const input = { pipeline: releasePipeline, imageDigest, reason: `release step of deployment ${deploymentId}`, trigger: { kind: 'release' as const, by }, deploymentId };
+    const run = refused === null ? await insertRun(db, access, input, jobs, imageDigest, 'running') : await insertRun(db, access, input, jobs, imageDigest, 'failed', `SLW_MANIFEST_UNREVIEWED: ${refused}`);
     wakeRun(run.id);
     return run;
   } catch (error) {
@@ -104,7 +110,9 @@ export async function releaseRunOf(db: Executor, deploymentId: string): Promise<
   return db.selectFrom('pipeline_runs').selectAll().where('deployment_id', '=', deploymentId).where('trigger_kind', '=', 'release').executeTakeFirst();
 }
 
-async function insertRun(db: Db, access: EnvironmentAccess, input: TriggerInput, jobs: ManifestJob[], digest: string, status: 'running' | 'queued'): Promise<PipelineRun> {
+async function insertRun(db: Db, access: EnvironmentAccess, input: TriggerInput, jobs: ManifestJob[], digest: string, status: 'running' | 'queued' | 'failed', error: string | null = null): Promise<PipelineRun> {
+  const now = nowIso();
+  const ended = status === 'failed';
   const row: PipelineRun = {
     id: newId('run'),
     workspace_id: access.workspace.id,
@@ -123,10 +131,10 @@ async function insertRun(db: Db, access: EnvironmentAccess, input: TriggerInput,
     owner: null,
     lease_until: null,
     fence: 0,
-    created_at: nowIso(),
+    created_at: now,
     started_at: null,
-    finished_at: null,
-    error: null,
+    finished_at: ended ? now : null,
+    error,
     logs_pruned_at: null,
   };
   await db.transaction().execute(async (tx) => {
@@ -134,7 +142,7 @@ async function insertRun(db: Db, access: EnvironmentAccess, input: TriggerInput,
     if (jobs.length > 0) {
       await tx
         .insertInto('pipeline_run_jobs')
-        .values(jobs.map((j, idx) => ({ run_id: row.id, idx, name: j.name, image: j.image, status: 'pending', exit_code: null, message: null, started_at: null, finished_at: null })))
+        .values(jobs.map((j, idx) => ({ run_id: row.id, idx, name: j.name, image: j.image, status: ended ? 'skipped' : 'pending', exit_code: null, message: null, started_at: null, finished_at: null })))
         .execute();
     }
   });

@@ -14,6 +14,11 @@ export interface ProjectManifestsTable {
   commit_sha: string | null;
   applied_at: string;
   applied_by: string | null;
+  /** sha256 of what it runs (pipelines with their schedules, the release step), canonical JSON. */
+  runs_digest: string;
+  /** When an admin or owner applied or reviewed what it runs; null: not reviewed (protected environments do not run it). */
+  reviewed_at: string | null;
+  reviewed_by: string | null;
 }
 
 /** One run of a pipeline (or of a deployment's release step) against an environment. */

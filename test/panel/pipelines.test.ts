@@ -1,7 +1,8 @@
 /**
  * The pipelines view end to end: Debian's Chromium against a real `slipway server` with the
  * Docker engine. A developer applies the project's manifest from a file (a malformed one refused
- * with its line and column, nothing stored), runs a pipeline against prod, follows its
+ * with its line and column, nothing stored); prod refuses its jobs until an admin reviews it in the
+ * panel; then the developer runs a pipeline against prod, follows its
  * log live to its end, sees a second run queue behind a third-party one and cancels it. A manifest
  * that schedules a pipeline every minute shows the schedule with its next slot; the server runs
  * the slot by itself (trigger `schedule`) and the panel shows the slot's run. The jobs really run
@@ -71,10 +72,27 @@ describe('panel: pipelines', () => {
     await page.context().close();
   }, 60_000);
 
-  it('runs a pipeline against prod, follows its log live to its end, queues and cancels a run', async () => {
+  it("refuses a developer's manifest in prod until an admin reviews it there, then runs a pipeline against prod, follows its log live to its end, queues and cancels a run", async () => {
+    // The developer's manifest is not reviewed: prod (approval required) runs none of its jobs.
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
     await signIn(page, w.developer);
     await page.getByRole('heading', { name: 'Pipelines of shop' }).waitFor(wait);
+    const pending = page.getByRole('note', { name: 'Manifest review' });
+    await pending.getByText(/Not reviewed: prod requires approval and runs none of its jobs .*; ask one to review it\./).waitFor(wait);
+    expect(await pending.getByRole('button', { name: 'Review manifest' }).count()).toBe(0);
+    await page.getByLabel('Environment to run against').selectOption('prod');
+    await page.getByRole('button', { name: 'Run smoke' }).click();
+    await page.getByRole('alert').filter({ hasText: 'SLW_MANIFEST_UNREVIEWED' }).filter({ hasText: 'shop/prod requires approval' }).waitFor(wait);
+    await screenshot(page, 'manifest-unreviewed');
+
+    // An admin reviews it in the panel; the developer's run then goes.
+    const admin = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(admin, w.server.adminToken);
+    await admin.getByRole('note', { name: 'Manifest review' }).getByRole('button', { name: 'Review manifest' }).click();
+    await admin.locator('[data-review="reviewed"]', { hasText: /^Reviewed by .+: prod runs its jobs\.$/ }).waitFor(wait);
+    await admin.context().close();
+    await page.reload();
+    await page.locator('[data-review="reviewed"]').waitFor(wait);
     await page.getByLabel('Environment to run against').selectOption('prod');
     await page.getByRole('button', { name: 'Run smoke' }).click();
     await page.getByRole('status').filter({ hasText: /of smoke on prod started/ }).waitFor(wait);
@@ -108,7 +126,7 @@ describe('panel: pipelines', () => {
     const runs = ok<{ runs: Array<{ pipeline: string; status: string }> }>(await api.get(`/api/v1/workspaces/${w.ws}/projects/shop/pipeline-runs`));
     expect(runs.runs.map((r) => `${r.pipeline}:${r.status}`).sort()).toEqual(['nap:cancelled', 'nap:cancelled', 'smoke:succeeded']);
     expect((await w.docker(['ps', '-aq', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.pipeline-run'])).trim()).toBe('');
-  }, 180_000);
+  }, 240_000);
 
   it('shows the schedules of the manifest; a due slot runs the pipeline by itself and its run is linked', async () => {
     const api = apiClient(w.server.url, w.server.adminToken);

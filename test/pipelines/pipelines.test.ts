@@ -262,9 +262,19 @@ describe('pipelines', () => {
     expect(final.lines.some((l) => l.stream === 'system' && /continuing after a restart/.test(l.line))).toBe(true);
   }, 120_000);
 
-  it('a release step that exits 1 fails the deploy; the old release keeps serving and the new one is never routed', async () => {
+  it("a developer's release step does not run in prod until an admin reviews it; one that exits 1 fails the deploy; the old release keeps serving and the new one is never routed", async () => {
     const failing = manifest(`release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: echo "migrating with $GREETING"; exit 1\n`);
-    expect((await w.run([...args('pipeline', 'apply', file('failing.yaml', failing))])).code).toBe(0);
+    const applied = await w.run([...args('pipeline', 'apply', file('failing.yaml', failing))], w.developer);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('review: pending — prod requires approval and runs none of its jobs until an admin or owner reviews it: slipway pipeline review -p shop');
+    const unreviewed = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval']);
+    expect(unreviewed.code).toBe(1);
+    expect(unreviewed.stderr).toMatch(/release step failed: SLW_MANIFEST_UNREVIEWED: shop\/prod requires approval, and the manifest of shop \(uploaded by dave@example\.com at /);
+    expect(unreviewed.stderr).not.toMatch(/migrating with/);
+    expect((await viaProxy(w.proxyPort, prod())).body).toBe(serving);
+    const reviewed = await w.run([...args('pipeline', 'review'), '--json']);
+    expect(reviewed.code, reviewed.stderr).toBe(0);
+    expect(reviewed.json<{ review: { reviewed: boolean; reviewedBy: string } }>().review).toMatchObject({ reviewed: true });
     const r = await w.run(['deploy', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--version', '1.0.0', '--skip-approval']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/release step failed: job 'migrate' exited with code 1/);
@@ -273,7 +283,7 @@ describe('pipelines', () => {
     const res = await viaProxy(w.proxyPort, prod());
     expect(res).toEqual({ status: 200, body: serving });
     const releases = (await w.run(['releases', '-w', w.ws, '-p', 'shop', '-e', 'prod', '--json'])).json<{ releases: Array<{ number: number; status: string }> }>().releases;
-    expect(releases[0]).toMatchObject({ number: 2, status: 'failed' });
+    expect(releases.slice(0, 2)).toMatchObject([{ number: 3, status: 'failed' }, { number: 2, status: 'failed' }]);
     const containers = await prodContainers();
     expect(containers).toHaveLength(1);
     expect((await w.docker(['inspect', '-f', '{{index .Config.Labels "io.slipway.release"}}', containers[0]!])).trim()).toBe('1');

@@ -1,7 +1,9 @@
 /**
  * A project's pipelines (from its manifest, slipway.yaml, applied here or from git): each with a
  * Run button per environment, and the project's runs (release steps too) with their status and jobs, a Cancel
- * button while one waits or runs, and the manifest's schedules with their next and last slot. The
+ * button while one waits or runs, and the manifest's schedules with their next and last slot; whether
+ * the manifest is reviewed for the environments that require approval (an admin or owner reviews it
+ * here). The
  * list refreshes every two seconds while a run is unfinished (runs are not on the workspace change
  * stream), and every minute for the schedules' slots; a run's page follows its log live.
  */
@@ -14,6 +16,7 @@ import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge, Table } from '../
 import { useAction, useLoad, usePoll } from '../ui/hooks';
 import { ShowMore, useShowMore } from '../ui/more';
 import { ManifestApply } from './ManifestApply';
+import { ManifestReview } from './ManifestReview';
 import { PipelineSchedules } from './PipelineSchedules';
 
 const outcomeText: Record<RunTriggered['outcome'], string> = {
@@ -87,6 +90,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
             {manifest.data.commit ? ` ${manifest.data.commit.slice(0, 12)}` : ''}).{' '}
             {manifest.data.release ? `Release step: ${manifest.data.release.map((j) => j.name).join(', ')} (runs before every switch).` : 'No release step.'}
           </p>
+          <ManifestReview ws={ws} url={`${base}/manifest`} manifest={manifest.data} onReviewed={manifest.reload} />
           <label>
             Run against{' '}
             <select aria-label="Environment to run against" value={target} onChange={(e) => setEnv(e.target.value)}>

@@ -1,5 +1,5 @@
 /**
- * `slipway pipeline …`: apply and show a project's manifest, run its pipelines against an
+ * `slipway pipeline …`: apply, show and review a project's manifest, run its pipelines against an
  * environment, list runs and schedules, follow a run's log, cancel a run. `run` says whether the
  * run started, queued behind the one in flight, or coalesced into the one already waiting.
  *
@@ -29,6 +29,18 @@ function runSummary(r: PipelineRunInfo): string {
   return `run ${r.id} of ${r.pipeline} on ${r.environment}: ${r.status}${r.error ? ` — ${r.error}` : ''}${jobs ? `\n  jobs: ${jobs}` : ''}`;
 }
 
+/** Where the manifest stands with the environments that require approval (docs/pipelines.md#review). */
+function reviewLine(m: ProjectManifest): string {
+  const guarded = m.review.protectedEnvironments;
+  if (m.review.reviewed) return `review: reviewed by ${m.review.reviewedBy ?? 'unknown'} ${shortTime(m.review.reviewedAt)}${guarded.length > 0 ? ` (runs in ${guarded.join(', ')} too)` : ''}`;
+  if (guarded.length === 0) return 'review: not reviewed (no environment requires approval, so every one runs it)';
+  return pc.yellow(`review: pending — ${guarded.join(', ')} require${guarded.length === 1 ? 's' : ''} approval and run${guarded.length === 1 ? 's' : ''} none of its jobs until an admin or owner reviews it: slipway pipeline review -p ${m.project}`);
+}
+
+function jobRows(m: ProjectManifest): string[][] {
+  return [...m.pipelines.flatMap((p) => p.jobs.map((j) => [p.name, j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])), ...(m.release ?? []).map((j) => ['(release)', j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])];
+}
+
 const outcomeText: Record<RunTriggered['outcome'], string> = {
   started: 'started',
   queued: 'queued behind the run in flight',
@@ -48,7 +60,7 @@ export function registerPipelines(program: Command, run: Runner): void {
       }
       const m = await ctx.client.request<ProjectManifest>('PUT', projectPath(ctx, 'manifest'), { yaml, file: basename(file) });
       const schedules = m.pipelines.reduce((n, p) => n + p.schedules.length, 0);
-      emit(ctx.io, ctx.json, m, () => `manifest applied to ${m.project}: pipelines ${m.pipelines.map((p) => p.name).join(', ') || 'none'}; release step ${m.release ? `${m.release.length} job(s)` : 'none'}; gates ${Object.keys(m.gates).join(', ') || 'none'}${schedules > 0 ? `; ${schedules} schedule(s): slipway pipeline schedules` : ''}`);
+      emit(ctx.io, ctx.json, m, () => `manifest applied to ${m.project}: pipelines ${m.pipelines.map((p) => p.name).join(', ') || 'none'}; release step ${m.release ? `${m.release.length} job(s)` : 'none'}; gates ${Object.keys(m.gates).join(', ') || 'none'}${schedules > 0 ? `; ${schedules} schedule(s): slipway pipeline schedules` : ''}\n${reviewLine(m)}`);
     }),
   );
 
@@ -59,15 +71,31 @@ export function registerPipelines(program: Command, run: Runner): void {
         emit(ctx.io, ctx.json, m, () => `project ${m.project} has no manifest yet: slipway pipeline apply slipway.yaml -w ${required(ctx, 'workspace')} -p ${m.project}`);
         return;
       }
-      const rows = [...m.pipelines.flatMap((p) => p.jobs.map((j) => [p.name, j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])), ...(m.release ?? []).map((j) => ['(release)', j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])];
+      const rows = jobRows(m);
       emit(ctx.io, ctx.json, m, () =>
         [
-          `manifest of ${m.project} (${m.source ?? 'upload'}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''})`,
+          `manifest of ${m.project} (${m.source ?? 'upload'}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''}; ${short(m.digest ?? '')})`,
+          reviewLine(m),
           rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step',
           ...m.pipelines.flatMap((p) => p.schedules.map((sc) => `schedule of ${p.name}: '${sc.cron}' (UTC) against ${sc.environment}`)),
           ...Object.entries(m.gates).map(([env, g]) => `gates of ${env}: ${JSON.stringify(g)}`),
         ].join('\n'),
       );
+    }),
+  );
+
+  withProject(
+    pipeline
+      .command('review')
+      .description('review the manifest (admins and owners): environments that require approval run its pipelines and release step only once it is reviewed')
+      .option('--digest <sha256>', "the digest of the manifest you read (pipeline show --json); refused if it was replaced since (default: the one shown now)"),
+  ).action(
+    run(async (ctx) => {
+      const digest = (typeof ctx.opts.digest === 'string' ? ctx.opts.digest : undefined) ?? (await ctx.client.request<ProjectManifest>('GET', projectPath(ctx, 'manifest'))).digest;
+      if (!digest) throw new SlipwayError('SLW_NO_MANIFEST', `project ${required(ctx, 'project')} has no manifest to review; apply one with 'slipway pipeline apply slipway.yaml'`);
+      const m = await ctx.client.request<ProjectManifest>('POST', projectPath(ctx, 'manifest', 'review'), { digest });
+      const rows = jobRows(m);
+      emit(ctx.io, ctx.json, m, () => [`reviewed the manifest of ${m.project} (${short(digest)}, applied by ${m.appliedBy ?? 'unknown'} ${shortTime(m.appliedAt)}):`, rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step', reviewLine(m)].join('\n'));
     }),
   );
 

@@ -1,6 +1,7 @@
 /** Routes: a project's manifest (apply, show), pipeline runs (trigger, list, read, cancel) and a run's log as SSE. */
 import {
   manifestApplyBody,
+  manifestReviewBody,
   pipelineParam,
   pipelineRunSchema,
   pipelineScheduleListSchema,
@@ -15,6 +16,7 @@ import {
 import { resumeAfter } from '../../deploy/streams.js';
 import { runLog } from '../../pipelines/logs.js';
 import { applyManifest, pipelineJobs, showManifest } from '../../pipelines/manifests.js';
+import { assertMayRunImage, reviewManifest } from '../../pipelines/review.js';
 import { listSchedules } from '../../pipelines/schedules.js';
 import { cancelRun, findRun, imageOf, listRuns, toRunInfo, triggerRun } from '../../pipelines/runs.js';
 import { sendEventStream } from '../http/event-stream.js';
@@ -36,6 +38,21 @@ export const pipelineRoutes = [
     body: manifestApplyBody,
     response: projectManifestSchema,
     handler: async ({ deps, access, body }) => applyManifest(deps.db, access, body.yaml, { file: body.file ?? 'slipway.yaml', source: 'upload' }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${project}/manifest/review`,
+    operationId: 'reviewManifest',
+    summary: "Reviews the project's manifest (admins and owners): from then on environments that require approval run its pipelines and release step. Names the digest of the text reviewed; a manifest replaced meanwhile is refused (SLW_MANIFEST_CHANGED)",
+    tag: 'pipelines',
+    scope: 'project',
+    permission: 'promotion.approve',
+    body: manifestReviewBody,
+    response: projectManifestSchema,
+    handler: async ({ deps, access, body }) => {
+      await reviewManifest(deps.db, access, body.digest);
+      return showManifest(deps.db, access);
+    },
   }),
   defineRoute({
     method: 'GET',
@@ -64,6 +81,7 @@ export const pipelineRoutes = [
       // An unknown pipeline is said before anything about the image.
       await pipelineJobs(deps.db, access, params.pipeline);
       const imageDigest = body?.image === undefined ? undefined : await imageOf(deps.db, access, body.image);
+      if (imageDigest) await assertMayRunImage(deps.db, access, imageDigest);
       const r = await triggerRun(deps.db, access, {
         pipeline: params.pipeline,
         ...(imageDigest ? { imageDigest } : {}),

@@ -29,6 +29,7 @@ import * as logsPruned from './0022-logs-pruned.js';
 import * as backupSchedules from './0025-backup-schedules.js';
 import * as pipelineSchedules from './0026-pipeline-schedules.js';
 import * as releaseVolumes from './0027-release-volumes.js';
+import * as manifestReview from './0028-manifest-review.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -56,6 +57,7 @@ const all: Record<string, Migration> = {
   '0025-backup-schedules': backupSchedules,
   '0026-pipeline-schedules': pipelineSchedules,
   '0027-release-volumes': releaseVolumes,
+  '0028-manifest-review': manifestReview,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
