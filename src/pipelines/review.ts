@@ -90,7 +90,13 @@ export async function reviewManifest(db: Db, access: ProjectAccess, digest: stri
       throw new SlipwayError('SLW_MANIFEST_CHANGED', `the manifest of ${access.project.name} was replaced (by ${row.applied_by ?? 'unknown'} at ${row.applied_at}) after the one you reviewed; read it again (slipway pipeline show -p ${access.project.name}) and review that one`);
     }
     if (row.reviewed_at !== null) return;
-    await tx.updateTable('project_manifests').set({ reviewed_at: nowIso(), reviewed_by: access.principal.email }).where('project_id', '=', access.project.id).where('reviewed_at', 'is', null).execute();
+    // Only the text reviewed: a manifest applied between the read and this write is not touched.
+    const marked = await tx.updateTable('project_manifests').set({ reviewed_at: nowIso(), reviewed_by: access.principal.email }).where('project_id', '=', access.project.id).where('yaml', '=', row.yaml).where('reviewed_at', 'is', null).executeTakeFirst();
+    if (Number(marked.numUpdatedRows) === 0) {
+      const now = await tx.selectFrom('project_manifests').select(['yaml', 'reviewed_at']).where('project_id', '=', access.project.id).executeTakeFirst();
+      if (now?.yaml === row.yaml && now.reviewed_at !== null) return; // another admin reviewed the same text meanwhile
+      throw new SlipwayError('SLW_MANIFEST_CHANGED', `the manifest of ${access.project.name} was replaced while you reviewed it; read it again (slipway pipeline show -p ${access.project.name}) and review that one`);
+    }
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'manifest.review', targetType: 'project', target: access.project.name, details: { digest, appliedBy: row.applied_by, appliedAt: row.applied_at } });
   });
 }
