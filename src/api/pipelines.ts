@@ -125,7 +125,8 @@ export const pipelineScheduleSchema = z
     pipeline: z.string(),
     environment: z.string(),
     cron: z.string().meta({ description: 'five cron fields, UTC' }),
-    nextAt: timestamp.meta({ description: 'the next slot it runs at' }),
+    nextAt: timestamp.meta({ description: 'the next slot it runs at (while paused: none runs; resuming starts from the next slot after then)' }),
+    paused: z.object({ at: timestamp, by: z.string().nullable() }).nullable().meta({ description: 'paused (slipway pipeline pause): its slots do not run until it is resumed; null while it runs' }),
     last: z
       .object({
         slotAt: timestamp,
@@ -138,6 +139,11 @@ export const pipelineScheduleSchema = z
   })
   .meta({ id: 'PipelineSchedule' });
 export type PipelineScheduleInfo = z.output<typeof pipelineScheduleSchema>;
+
+export const schedulePauseBody = z.strictObject({
+  paused: z.boolean().meta({ description: 'true pauses the schedules, false resumes them (from their next slot after now: none missed meanwhile runs)' }),
+  environment: z.string().max(100).optional().meta({ description: 'only the schedules against this environment (default: every schedule of the pipeline)' }),
+});
 
 export const pipelineScheduleListSchema = z.object({ schedules: z.array(pipelineScheduleSchema) });
 export type PipelineScheduleList = z.output<typeof pipelineScheduleListSchema>;

@@ -1,7 +1,7 @@
 /**
  * A manifest's `schedules:` kept in the store, one row per pipeline, environment and cron:
  * applying a manifest brings the rows in step in the same transaction — a schedule still there
- * keeps its next slot and its last outcome, a new one starts at its next slot after now, a removed
+ * keeps its next slot, its last outcome and whether it is paused, a new one starts at its next slot after now, a removed
  * one is deleted. Running the due slots is schedules.ts's.
  *
  * @module
@@ -37,6 +37,6 @@ export async function syncSchedules(tx: Executor, workspaceId: string, projectId
   if (added.length === 0) return;
   await tx
     .insertInto('pipeline_schedules')
-    .values(added.map((s) => ({ id: newId('psc'), workspace_id: workspaceId, project_id: projectId, ...s, next_at: nextSlot(s.cron, now), last_slot_at: null, last_run_id: null, last_outcome: null, last_error: null, created_at: now.toISOString() })))
+    .values(added.map((s) => ({ id: newId('psc'), workspace_id: workspaceId, project_id: projectId, ...s, next_at: nextSlot(s.cron, now), last_slot_at: null, last_run_id: null, last_outcome: null, last_error: null, created_at: now.toISOString(), paused_at: null, paused_by: null })))
     .execute();
 }

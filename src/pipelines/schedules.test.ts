@@ -3,15 +3,18 @@
  * schedules (kept with their next slot when the manifest is applied again, removed with it); a due
  * slot runs the pipeline once (trigger `schedule`), whatever number of callers race for it; a slot
  * missed by more than the catch-up time is skipped; a schedule against an environment the project
- * does not have records why it did not run; a bad schedule is refused with its line and column.
+ * does not have records why it did not run; a paused schedule runs no slot until resumed, from its
+ * next slot; a bad schedule is refused with its line and column.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catchUpMs } from '../core/cron.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import { engines } from '../../test/support/engines.js';
-import { environment, expectCode, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { environment, expectCode, member, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { applyManifest, showManifest } from './manifests.js';
-import { listSchedules, runDueSchedules } from './schedules.js';
+import { listSchedules, pauseSchedules, runDueSchedules } from './schedules.js';
+import { resolveProject } from '../projects/projects.js';
+import { resolveWorkspace } from '../tenancy/workspaces.js';
 
 const manifest = (schedules: string) => `pipelines:
   nightly:
@@ -115,6 +118,44 @@ describe.each(engines)('pipeline schedules on %s', (engine) => {
     await applyManifest(ctx.db, shop, manifest('      []').replace('    schedules:\n      []\n', ''));
     expect(await listSchedules(ctx.db, shop)).toEqual([]);
     expect((await showManifest(ctx.db, shop)).pipelines[0]!.schedules).toEqual([]);
+  });
+
+  it('a paused schedule runs no slot and stays paused when the manifest is applied again; resumed, it starts from its next slot; prod is for admins', async () => {
+    await applyManifest(ctx.db, shop, every5);
+    const s = await schedule('*/5 * * * *');
+    const pausedAt = new Date(Date.parse(s.nextAt) - 60_000);
+    const listed = await pauseSchedules(ctx.db, shop, 'nightly', { paused: true, environment: 'staging' }, pausedAt);
+    expect(listed.find((x) => x.cron === '*/5 * * * *')!.paused).toEqual({ at: pausedAt.toISOString(), by: shop.principal.email });
+    expect(listed.find((x) => x.cron === '0 3 * * *')!.paused).toBeNull();
+
+    // Its slot comes and goes: nothing runs, nothing is recorded; an apply keeps the pause.
+    expect(await runDueSchedules(ctx.db, new Date(Date.parse(s.nextAt) + 5_000))).toEqual([]);
+    await applyManifest(ctx.db, shop, every5);
+    expect((await schedule('*/5 * * * *')).paused).not.toBeNull();
+    const later = new Date(Date.parse(s.nextAt) + 30 * 60_000 + 5_000);
+    expect((await runDueSchedules(ctx.db, later)).length).toBe(0);
+    expect(await runs()).toEqual([]);
+    expect((await schedule('*/5 * * * *')).last).toBeNull();
+
+    // Resumed: from the next slot after then, none of those missed while paused.
+    await pauseSchedules(ctx.db, shop, 'nightly', { paused: false }, later);
+    const resumed = await schedule('*/5 * * * *');
+    expect(resumed.paused).toBeNull();
+    expect(Date.parse(resumed.nextAt)).toBe(Date.parse(s.nextAt) + 35 * 60_000);
+    expect(await runDueSchedules(ctx.db, later)).toEqual([]);
+    expect((await runDueSchedules(ctx.db, new Date(Date.parse(resumed.nextAt) + 1000))).map((r) => r.outcome)).toContain('started');
+
+    await expectCode(() => pauseSchedules(ctx.db, shop, 'nope', { paused: true }), 'SLW_NOT_FOUND');
+    const none = await expectCode(() => pauseSchedules(ctx.db, shop, 'nightly', { paused: true, environment: 'dev' }), 'SLW_NOT_FOUND');
+    expect(none.message).toBe("pipeline 'nightly' of shop has no schedule against 'dev'; its schedules come from the manifest (slipway pipeline schedules lists them)");
+
+    // Against prod (approval required) a developer may not pause or resume; nothing changes.
+    await applyManifest(ctx.db, shop, manifest(`      - cron: "0 4 * * *"
+        environment: prod`));
+    const asDeveloper = await resolveProject(ctx.db, await resolveWorkspace(ctx.db, (await member(ctx, shop, 'dev@example.com', 'developer')).principal, 'acme'), 'shop');
+    const refused = await expectCode(() => pauseSchedules(ctx.db, asDeveloper, 'nightly', { paused: true }), 'SLW_FORBIDDEN');
+    expect(refused.message).toBe('prod requires approval, so only an admin or owner may pause a schedule against it (your role: developer); name another environment with -e, or ask an admin or owner');
+    expect((await schedule('0 4 * * *')).paused).toBeNull();
   });
 
   it('refuses a bad cron, a schedule given twice and more than five, with line and column, storing nothing', async () => {

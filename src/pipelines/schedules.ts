@@ -6,18 +6,23 @@
  * no server ran get one catch-up run, for the latest one within the hour ({@link decideSlot}, as
  * scheduled backups); when every missed slot is older, none runs and the schedule records
  * `missed`. A due run meets the pipeline's one-run-in-flight rule like any trigger:
- * it starts, queues behind the run in flight, or coalesces into the one waiting.
+ * it starts, queues behind the run in flight, or coalesces into the one waiting. A paused schedule
+ * runs no slot; resumed, it starts from its next slot after then (none missed meanwhile runs).
  *
  * @module
  */
 import type { PipelineScheduleInfo } from '../api/pipelines.js';
-import { isSlipwayError } from '../core/errors.js';
+import { recordAudit } from '../audit/audit.js';
+import { SlipwayError, isSlipwayError } from '../core/errors.js';
 import { catchUpMs, decideSlot, parseCron } from '../core/cron.js';
 import { environmentAccess } from '../deploy/engine.js';
+import { environmentsRequiringApproval } from '../deploy/gates.js';
+import { mayChangeProtected } from '../deploy/protected-config.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import type { Db, Executor, PipelineSchedulesTable } from '../store/schema.js';
+import { actorOf } from '../tenancy/principal.js';
 import { triggerRun } from './runs.js';
-import { storedSlot } from './schedule-rows.js';
+import { nextSlot, storedSlot } from './schedule-rows.js';
 
 /** The project's schedules, by pipeline, environment and cron. */
 export async function listSchedules(db: Executor, access: ProjectAccess): Promise<PipelineScheduleInfo[]> {
@@ -31,6 +36,7 @@ function toScheduleInfo(r: PipelineSchedulesTable): PipelineScheduleInfo {
     environment: r.environment,
     cron: r.cron,
     nextAt: r.next_at,
+    paused: r.paused_at === null ? null : { at: r.paused_at, by: r.paused_by },
     last: r.last_slot_at === null ? null : { slotAt: r.last_slot_at, outcome: r.last_outcome as NonNullable<PipelineScheduleInfo['last']>['outcome'], runId: r.last_run_id, error: r.last_error },
   };
 }
@@ -47,7 +53,7 @@ export interface SlotResult {
  * then triggered (or skipped as missed). Returns what each slot this caller took did.
  */
 export async function runDueSchedules(db: Db, now: Date = new Date(), limit = 50): Promise<SlotResult[]> {
-  const due = await db.selectFrom('pipeline_schedules').selectAll().where('next_at', '<=', now.toISOString()).orderBy('next_at').limit(limit).execute();
+  const due = await db.selectFrom('pipeline_schedules').selectAll().where('next_at', '<=', now.toISOString()).where('paused_at', 'is', null).orderBy('next_at').limit(limit).execute();
   const results: SlotResult[] = [];
   for (const row of due) {
     const decision = decideSlot(parseCron(row.cron), new Date(row.next_at), now);
@@ -58,6 +64,7 @@ export async function runDueSchedules(db: Db, now: Date = new Date(), limit = 50
       .set({ next_at: storedSlot(decision.next, now), last_slot_at: slot, last_run_id: null, last_outcome: null, last_error: null })
       .where('id', '=', row.id)
       .where('next_at', '=', row.next_at)
+      .where('paused_at', 'is', null)
       .executeTakeFirst();
     if (Number(taken.numUpdatedRows) === 0) continue;
     const result =
@@ -82,4 +89,37 @@ async function runSlot(db: Db, row: PipelineSchedulesTable, slot: string, missed
     if (!isSlipwayError(error)) throw error;
     return { outcome: 'failed', runId: null, error: `${error.code}: ${error.message}` };
   }
+}
+
+/**
+ * Pauses (or resumes) the schedules of `pipeline`, against `environment` only when given; a
+ * resumed one starts from its next slot after `now`. SLW_NOT_FOUND when none matches; in an
+ * environment that requires approval only an admin or owner may do it (SLW_FORBIDDEN, nothing
+ * changed). Returns the project's schedules as they are then.
+ */
+export async function pauseSchedules(db: Db, access: ProjectAccess, pipeline: string, change: { paused: boolean; environment?: string | undefined }, now: Date = new Date()): Promise<PipelineScheduleInfo[]> {
+  let q = db.selectFrom('pipeline_schedules').selectAll().where('project_id', '=', access.project.id).where('pipeline', '=', pipeline);
+  if (change.environment !== undefined) q = q.where('environment', '=', change.environment);
+  const rows = await q.execute();
+  if (rows.length === 0) {
+    throw new SlipwayError('SLW_NOT_FOUND', `pipeline '${pipeline}' of ${access.project.name} has no schedule${change.environment === undefined ? '' : ` against '${change.environment}'`}; its schedules come from the manifest (slipway pipeline schedules lists them)`);
+  }
+  if (!mayChangeProtected(access.role)) {
+    const guarded = new Set(await environmentsRequiringApproval(db, access.project.id));
+    const hit = [...new Set(rows.map((r) => r.environment))].filter((e) => guarded.has(e));
+    if (hit.length > 0) {
+      throw new SlipwayError('SLW_FORBIDDEN', `${hit.join(', ')} require${hit.length === 1 ? 's' : ''} approval, so only an admin or owner may ${change.paused ? 'pause' : 'resume'} a schedule against ${hit.length === 1 ? 'it' : 'them'} (your role: ${access.role}); name another environment with -e, or ask an admin or owner`);
+    }
+  }
+  await db.transaction().execute(async (tx) => {
+    for (const r of rows) {
+      if (change.paused && r.paused_at === null) {
+        await tx.updateTable('pipeline_schedules').set({ paused_at: now.toISOString(), paused_by: access.principal.email }).where('id', '=', r.id).where('paused_at', 'is', null).execute();
+      } else if (!change.paused && r.paused_at !== null) {
+        await tx.updateTable('pipeline_schedules').set({ paused_at: null, paused_by: null, next_at: nextSlot(r.cron, now) }).where('id', '=', r.id).execute();
+      }
+    }
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: change.paused ? 'pipeline.schedule.pause' : 'pipeline.schedule.resume', targetType: 'project', target: access.project.name, details: { pipeline, environments: rows.map((r) => r.environment), crons: rows.map((r) => r.cron) } });
+  });
+  return listSchedules(db, access);
 }

@@ -100,4 +100,7 @@ export interface PipelineSchedulesTable {
   last_outcome: string | null;
   last_error: string | null;
   created_at: string;
+  /** When it was paused (its slots do not run until resumed); null while it runs. */
+  paused_at: string | null;
+  paused_by: string | null;
 }

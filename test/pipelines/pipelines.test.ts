@@ -122,6 +122,20 @@ describe('pipelines', () => {
     const human = await w.run(args('pipeline', 'schedules'));
     expect(human.stdout).toMatch(/report\s.*prod\s.*0 0 29 feb \*/);
     expect((await w.run(args('pipeline', 'show'))).stdout).toContain("schedule of report: '0 0 29 feb *' (UTC) against prod");
+
+    // Paused and resumed without touching the manifest; against prod, not by a developer.
+    const byDeveloper = await w.run([...args('pipeline', 'pause', 'report'), '-e', 'prod'], w.developer);
+    expect(byDeveloper.code).toBe(1);
+    expect(byDeveloper.stderr).toMatch(/SLW_FORBIDDEN.*prod requires approval, so only an admin or owner may pause a schedule against it/);
+    const paused = await w.run([...args('pipeline', 'pause', 'report'), '-e', 'prod', '--json']);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.json<{ schedules: Array<{ paused: { by: string | null } | null }> }>().schedules[0]!.paused).not.toBeNull();
+    expect((await w.run(args('pipeline', 'schedules'))).stdout).toMatch(/report\s.*prod\s.*0 0 29 feb \*\s.*paused /);
+    const resumed = await w.run(args('pipeline', 'resume', 'report'));
+    expect(resumed.stdout).toMatch(/^schedule '0 0 29 feb \*' of report against prod: runs; next slot /);
+    const unknown = await w.run(args('pipeline', 'pause', 'nope'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/SLW_NOT_FOUND.*pipeline 'nope' of shop has no schedule/);
   });
 
   it('runs a pipeline: jobs in order as containers of the release image, with the environment config, secrets and the job env', async () => {

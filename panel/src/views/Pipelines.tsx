@@ -116,7 +116,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
           </Table>
         </>
       )}
-      {manifest.data?.applied && <PipelineSchedules ws={ws} schedules={schedules} />}
+      {manifest.data?.applied && <PipelineSchedules ws={ws} project={project} schedules={schedules} />}
       <ManifestApply url={`${base}/manifest`} current={manifest.data} onApplied={() => (manifest.reload(), schedules.reload())} />
       <div className="heading-row">
         <h2>Runs</h2>

@@ -1,6 +1,6 @@
 /**
  * `slipway pipeline …`: apply, show and review a project's manifest, run its pipelines against an
- * environment, list runs and schedules, follow a run's log, cancel a run. `run` says whether the
+ * environment, list, pause and resume schedules, follow a run's log, cancel a run. `run` says whether the
  * run started, queued behind the one in flight, or coalesced into the one already waiting.
  *
  * @module
@@ -152,11 +152,27 @@ export function registerPipelines(program: Command, run: Runner): void {
           ? "no schedules: give a pipeline 'schedules:' (cron and environment) in slipway.yaml"
           : table(
               ['PIPELINE', 'ENV', 'CRON (UTC)', 'NEXT', 'LAST SLOT', 'OUTCOME', 'RUN', 'ERROR'],
-              r.schedules.map((x) => [x.pipeline, x.environment, x.cron, shortTime(x.nextAt), x.last ? shortTime(x.last.slotAt) : null, x.last?.outcome ?? null, x.last?.runId ?? null, x.last?.error ?? null]),
+              r.schedules.map((x) => [x.pipeline, x.environment, x.cron, x.paused ? `paused ${shortTime(x.paused.at)}${x.paused.by ? ` by ${x.paused.by}` : ''}` : shortTime(x.nextAt), x.last ? shortTime(x.last.slotAt) : null, x.last?.outcome ?? null, x.last?.runId ?? null, x.last?.error ?? null]),
             ),
       );
     }),
   );
+
+  for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+    withProject(
+      pipeline
+        .command(`${verb} <name>`)
+        .description(paused ? "pause the pipeline's schedules (its slots do not run) without changing the manifest" : "resume the pipeline's paused schedules from their next slot (none missed meanwhile runs)")
+        .option('-e, --env <name>', 'only its schedules against this environment'),
+    ).action(
+      run(async (ctx, [name = '']) => {
+        const env = envOption(ctx);
+        const r = await ctx.client.request<PipelineScheduleList>('PATCH', projectPath(ctx, 'pipelines', name, 'schedules'), { paused, ...(env ? { environment: env } : {}) });
+        const mine = r.schedules.filter((x) => x.pipeline === name && (!env || x.environment === env));
+        emit(ctx.io, ctx.json, r, () => mine.map((x) => `schedule '${x.cron}' of ${name} against ${x.environment}: ${x.paused ? 'paused' : `runs; next slot ${shortTime(x.nextAt)}`}`).join('\n'));
+      }),
+    );
+  }
 
   withWorkspace(pipeline.command('logs <run>').description("a run's log (its jobs' output); --follow until it ends").option('--follow', 'keep following until the run ends; fail if it failed')).action(
     run(async (ctx, [id = '']) => {

@@ -12,12 +12,13 @@ import {
   runParam,
   runTriggerBody,
   runTriggeredSchema,
+  schedulePauseBody,
 } from '../../api/pipelines.js';
 import { resumeAfter } from '../../deploy/streams.js';
 import { runLog } from '../../pipelines/logs.js';
 import { applyManifest, pipelineJobs, showManifest } from '../../pipelines/manifests.js';
 import { assertMayRunImage, reviewManifest } from '../../pipelines/review.js';
-import { listSchedules } from '../../pipelines/schedules.js';
+import { listSchedules, pauseSchedules } from '../../pipelines/schedules.js';
 import { cancelRun, findRun, imageOf, listRuns, toRunInfo, triggerRun } from '../../pipelines/runs.js';
 import { sendEventStream } from '../http/event-stream.js';
 import { defineRoute } from '../http/route.js';
@@ -113,6 +114,19 @@ export const pipelineRoutes = [
     permission: 'release.read',
     response: pipelineScheduleListSchema,
     handler: async ({ deps, access }) => ({ schedules: await listSchedules(deps.db, access) }),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: `${project}/pipelines/{pipeline}/schedules`,
+    operationId: 'pausePipelineSchedules',
+    summary: "Pauses or resumes the pipeline's schedules (against one environment when named) without changing the manifest; a resumed schedule starts from its next slot. Answers the project's schedules",
+    tag: 'pipelines',
+    scope: 'project',
+    permission: 'deploy.run',
+    params: pipelineParam,
+    body: schedulePauseBody,
+    response: pipelineScheduleListSchema,
+    handler: async ({ deps, access, params, body }) => ({ schedules: await pauseSchedules(deps.db, access, params.pipeline, body) }),
   }),
   defineRoute({
     method: 'GET',

@@ -30,6 +30,7 @@ import * as backupSchedules from './0025-backup-schedules.js';
 import * as pipelineSchedules from './0026-pipeline-schedules.js';
 import * as releaseVolumes from './0027-release-volumes.js';
 import * as manifestReview from './0028-manifest-review.js';
+import * as schedulePause from './0029-schedule-pause.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -58,6 +59,7 @@ const all: Record<string, Migration> = {
   '0026-pipeline-schedules': pipelineSchedules,
   '0027-release-volumes': releaseVolumes,
   '0028-manifest-review': manifestReview,
+  '0029-schedule-pause': schedulePause,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
