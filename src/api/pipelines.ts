@@ -43,6 +43,7 @@ export const projectManifestSchema = z
         reviewedAt: timestamp.nullable(),
         reviewedBy: z.string().nullable(),
         protectedEnvironments: z.array(z.string()).meta({ description: 'the environments that require approval: they run its jobs only once reviewed' }),
+        diff: z.string().nullable().meta({ description: "while it waits for review: what changed since the text last reviewed, a line each ('- ', '+ ', '  ' context, '…' lines left out); null when reviewed or never reviewed before (read it whole)" }),
       })
       .meta({ description: 'review for protected environments (docs/pipelines.md#review)' }),
     yaml: z.string(),

@@ -24,6 +24,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import { lockEnvironment } from '../store/locks.js';
 import type { Db, DeploymentsTable, Executor } from '../store/schema.js';
 import { announceChange, appendEvent } from './events.js';
+import { assertReleaseStepMayRun } from '../pipelines/review.js';
 
 /** Statuses of a deployment the engine still has to end. */
 export const unfinished = ['queued', 'running', 'cancelling'] as const;
@@ -116,9 +117,11 @@ async function supersedeActive(tx: Executor, active: DeploymentsTable, by: strin
 
 /**
  * Records a release and its deployment in one transaction (and, through `within`, whatever
- * belongs with them, such as the promotion it carries out); the engine picks it up.
+ * belongs with them, such as the promotion it carries out); the engine picks it up. Refused
+ * (SLW_MANIFEST_UNREVIEWED, nothing recorded) when its release step may not run there.
  */
 export async function requestDeploy(db: Db, access: EnvironmentAccess, request: DeployRequest, within?: (tx: Executor, requested: Requested) => Promise<void>): Promise<Requested> {
+  await assertReleaseStepMayRun(db, access);
   let requested: Requested;
   try {
     requested = await db.transaction().execute(async (tx) => {

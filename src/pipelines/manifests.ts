@@ -16,7 +16,7 @@ import { approvalEnvironmentsOf } from '../deploy/protected-config.js';
 import type { Db, Executor, ProjectManifestsTable } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 import { projectManifest } from './manifest-read.js';
-import { reviewOnApply, runsDigest, yamlDigest } from './review.js';
+import { diffSinceReview, reviewOnApply, runsDigest, yamlDigest } from './review.js';
 import { syncSchedules } from './schedule-rows.js';
 
 /** Parses `yaml` and stores it as the project's manifest (replacing the one before); throws SLW_MANIFEST_INVALID with file:line:col, storing nothing. */
@@ -35,10 +35,11 @@ export async function applyManifest(db: Db, access: ProjectAccess, yaml: string,
     runs_digest: digest,
     reviewed_at: null as string | null,
     reviewed_by: null as string | null,
+    reviewed_yaml: null as string | null,
   };
   await db.transaction().execute(async (tx) => {
-    const previous = await tx.selectFrom('project_manifests').select(['runs_digest', 'reviewed_at', 'reviewed_by']).where('project_id', '=', access.project.id).executeTakeFirst();
-    Object.assign(row, reviewOnApply(access, digest, previous));
+    const previous = await tx.selectFrom('project_manifests').select(['runs_digest', 'reviewed_at', 'reviewed_by', 'reviewed_yaml']).where('project_id', '=', access.project.id).executeTakeFirst();
+    Object.assign(row, reviewOnApply(access, yaml, digest, previous));
     await tx.deleteFrom('project_manifests').where('project_id', '=', access.project.id).execute();
     await tx.insertInto('project_manifests').values(row).execute();
     await syncSchedules(tx, access.workspace.id, access.project.id, manifest);
@@ -57,7 +58,7 @@ export async function applyManifest(db: Db, access: ProjectAccess, yaml: string,
 export async function showManifest(db: Executor, access: ProjectAccess): Promise<ProjectManifest> {
   const row = await db.selectFrom('project_manifests').selectAll().where('project_id', '=', access.project.id).executeTakeFirst();
   const protectedEnvironments = await protectedOf(db, access);
-  if (!row) return { project: access.project.name, applied: false, source: null, commit: null, appliedAt: null, appliedBy: null, digest: null, review: { reviewed: false, reviewedAt: null, reviewedBy: null, protectedEnvironments }, yaml: '', pipelines: [], release: null, gates: {} };
+  if (!row) return { project: access.project.name, applied: false, source: null, commit: null, appliedAt: null, appliedBy: null, digest: null, review: { reviewed: false, reviewedAt: null, reviewedBy: null, protectedEnvironments, diff: null }, yaml: '', pipelines: [], release: null, gates: {} };
   return toProjectManifest({ ...row, project: access.project.name }, JSON.parse(row.parsed) as Manifest, protectedEnvironments);
 }
 
@@ -76,7 +77,7 @@ export async function pipelineJobs(db: Executor, access: ProjectAccess, pipeline
 /** The project's environments that require approval: where an unreviewed manifest's jobs do not run. */
 const protectedOf = (db: Executor, access: ProjectAccess) => approvalEnvironmentsOf(db, { ...access, environment: undefined });
 
-function toProjectManifest(row: Pick<ProjectManifestsTable, 'yaml' | 'source' | 'commit_sha' | 'applied_at' | 'applied_by' | 'reviewed_at' | 'reviewed_by'> & { project: string }, m: Manifest, protectedEnvironments: string[]): ProjectManifest {
+function toProjectManifest(row: Pick<ProjectManifestsTable, 'yaml' | 'source' | 'commit_sha' | 'applied_at' | 'applied_by' | 'reviewed_at' | 'reviewed_by' | 'reviewed_yaml'> & { project: string }, m: Manifest, protectedEnvironments: string[]): ProjectManifest {
   return {
     project: row.project,
     applied: true,
@@ -85,7 +86,7 @@ function toProjectManifest(row: Pick<ProjectManifestsTable, 'yaml' | 'source' | 
     appliedAt: row.applied_at,
     appliedBy: row.applied_by,
     digest: yamlDigest(row.yaml),
-    review: { reviewed: row.reviewed_at !== null, reviewedAt: row.reviewed_at, reviewedBy: row.reviewed_by, protectedEnvironments },
+    review: { reviewed: row.reviewed_at !== null, reviewedAt: row.reviewed_at, reviewedBy: row.reviewed_by, protectedEnvironments, diff: diffSinceReview(row) },
     yaml: row.yaml,
     pipelines: Object.entries(m.pipelines).map(([name, p]) => ({ name, jobs: p.jobs, schedules: p.schedules ?? [] })),
     release: m.release?.jobs ?? null,

@@ -12,7 +12,7 @@ import { resolveWorkspace } from '../tenancy/workspaces.js';
 import { engines } from '../../test/support/engines.js';
 import { auditCount, environment, expectCode, member, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { applyManifest, showManifest } from './manifests.js';
-import { assertMayRunImage, reviewManifest, runsDigest, yamlDigest } from './review.js';
+import { assertMayRunImage, assertReleaseStepMayRun, reviewManifest, runsDigest, yamlDigest } from './review.js';
 import { startReleaseRun, triggerRun } from './runs.js';
 import { listSchedules, runDueSchedules } from './schedules.js';
 import { parseManifest } from '../manifest/parse.js';
@@ -58,14 +58,18 @@ describe.each(engines)('manifest review for protected environments, on %s', (eng
 
   it("runs a developer's manifest in staging at once, and in prod (by hand, on schedule, as the release step) only once an admin reviewed what they read", async () => {
     const applied = await applyManifest(ctx.db, asDeveloper, manifest('env'));
-    expect(applied.review).toEqual({ reviewed: false, reviewedAt: null, reviewedBy: null, protectedEnvironments: ['prod'] });
+    expect(applied.review).toEqual({ reviewed: false, reviewedAt: null, reviewedBy: null, protectedEnvironments: ['prod'], diff: null });
 
     expect((await run(staging)).outcome).toBe('started');
     const refused = await expectCode(() => run(prod), 'SLW_MANIFEST_UNREVIEWED');
     expect(refused.message).toMatch(/^shop\/prod requires approval, and the manifest of shop \(uploaded by dev@example\.com at .+\) is not reviewed, so its jobs do not run there; an admin or owner reads it \(slipway pipeline show -p shop\) and reviews it \(slipway pipeline review -p shop\), or applies it$/);
     expect((await runs()).map((r) => r.environment_id)).toEqual([staging.environment.id]);
 
-    // The release step of a deploy into prod is recorded as failed without running a job.
+    // A deploy into prod is refused before anything is recorded; into staging it may go.
+    const refusedDeploy = await expectCode(() => assertReleaseStepMayRun(ctx.db, prod), 'SLW_MANIFEST_UNREVIEWED');
+    expect(refusedDeploy.message).toMatch(/; a deploy there runs its release step, so nothing was deployed$/);
+    await assertReleaseStepMayRun(ctx.db, staging);
+    // Should the manifest change after that check, the engine's release step is recorded as failed without running a job.
     const jobs = parseManifest(manifest('env'), 'slipway.yaml').release!.jobs;
     const step = await startReleaseRun(ctx.db, prod, 'dep_prod', built, jobs, null);
     expect(step).toMatchObject({ status: 'failed', trigger_kind: 'release' });
@@ -86,11 +90,19 @@ describe.each(engines)('manifest review for protected environments, on %s', (eng
     expect(await auditCount(ctx.db, owner.workspace.id)).toBe(audits);
 
     await reviewManifest(ctx.db, asAdmin, applied.digest!);
-    expect((await showManifest(ctx.db, owner)).review).toMatchObject({ reviewed: true, reviewedBy: 'ops@example.com', protectedEnvironments: ['prod'] });
+    expect((await showManifest(ctx.db, owner)).review).toMatchObject({ reviewed: true, reviewedBy: 'ops@example.com', protectedEnvironments: ['prod'], diff: null });
     expect(await auditCount(ctx.db, owner.workspace.id)).toBe(audits + 1);
     await reviewManifest(ctx.db, asAdmin, applied.digest!);
     expect(await auditCount(ctx.db, owner.workspace.id)).toBe(audits + 1);
     expect((await startReleaseRun(ctx.db, prod, 'dep_prod_2', built, jobs, null)).status).toBe('running');
+    await assertReleaseStepMayRun(ctx.db, prod);
+    expect((await showManifest(ctx.db, owner)).review.diff).toBeNull();
+
+    // The next change by a developer shows against the text reviewed.
+    const next = await applyManifest(ctx.db, asDeveloper, manifest('printenv'));
+    expect(next.review.diff).toBe(['…', '      jobs:', '        - name: dump', '          image: $build', '-         command: env', '+         command: printenv', '      schedules:', '        - cron: "*/5 * * * *"', '          environment: prod', '…'].join('\n'));
+    await reviewManifest(ctx.db, asAdmin, next.digest!);
+    expect((await showManifest(ctx.db, owner)).review).toMatchObject({ reviewed: true, diff: null });
   });
 
   it('keeps the review when the same jobs are applied again, drops it when one changes; an admin or owner applies reviewed', async () => {
@@ -123,6 +135,8 @@ gates:
 
     const changed = await applyManifest(ctx.db, asDeveloper, manifest('cat /proc/self/environ'));
     expect(changed.review.reviewed).toBe(false);
+    // The reviewer reads what changed since the text last reviewed (the admin's, not the respelled one that kept its review).
+    expect(changed.review.diff!.split('\n').filter((l) => /^[-+] /.test(l))).toEqual(['-         command: env', '+         command: cat /proc/self/environ']);
     await expectCode(() => run(prod), 'SLW_MANIFEST_UNREVIEWED');
     // Back to the reviewed jobs by a developer: the earlier review does not come back by itself.
     expect((await applyManifest(ctx.db, asDeveloper, manifest('env'))).review.reviewed).toBe(false);

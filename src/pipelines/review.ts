@@ -17,8 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import { SlipwayError } from '../core/errors.js';
+import { lineDiff, renderDiff } from '../core/line-diff.js';
 import type { Manifest } from '../core/manifest.js';
-import { currentRelease } from '../deploy/deployments.js';
 import { approvalEnvironmentsOf, mayChangeProtected } from '../deploy/protected-config.js';
 import { nowIso } from '../platform/time.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
@@ -46,16 +46,24 @@ export function yamlDigest(yaml: string): string {
   return `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
 }
 
-type Review = Pick<ProjectManifestsTable, 'reviewed_at' | 'reviewed_by'>;
+type Review = Pick<ProjectManifestsTable, 'reviewed_at' | 'reviewed_by' | 'reviewed_yaml'>;
 
 /**
- * The review a newly applied manifest carries: its applier's when an admin or owner applies it;
- * the earlier one when it runs what was reviewed; none otherwise.
+ * The review a newly applied manifest (`yaml`) carries: its applier's when an admin or owner
+ * applies it; the earlier one when it runs what was reviewed; none otherwise — keeping the text
+ * last reviewed, for the diff a reviewer reads.
  */
-export function reviewOnApply(access: ProjectAccess, digest: string, previous: Pick<ProjectManifestsTable, 'runs_digest' | 'reviewed_at' | 'reviewed_by'> | undefined): Review {
-  if (mayChangeProtected(access.role)) return { reviewed_at: nowIso(), reviewed_by: access.principal.email };
-  if (previous && previous.reviewed_at !== null && previous.runs_digest === digest) return { reviewed_at: previous.reviewed_at, reviewed_by: previous.reviewed_by };
-  return { reviewed_at: null, reviewed_by: null };
+export function reviewOnApply(access: ProjectAccess, yaml: string, digest: string, previous: Pick<ProjectManifestsTable, 'runs_digest' | 'reviewed_at' | 'reviewed_by' | 'reviewed_yaml'> | undefined): Review {
+  if (mayChangeProtected(access.role)) return { reviewed_at: nowIso(), reviewed_by: access.principal.email, reviewed_yaml: yaml };
+  const lastText = previous?.reviewed_yaml ?? null;
+  if (previous && previous.reviewed_at !== null && previous.runs_digest === digest) return { reviewed_at: previous.reviewed_at, reviewed_by: previous.reviewed_by, reviewed_yaml: lastText };
+  return { reviewed_at: null, reviewed_by: null, reviewed_yaml: lastText };
+}
+
+/** What changed since the last review, for a manifest waiting for one (null: reviewed, or none reviewed before). */
+export function diffSinceReview(row: Pick<ProjectManifestsTable, 'yaml' | 'reviewed_at' | 'reviewed_yaml'>): string | null {
+  if (row.reviewed_at !== null || row.reviewed_yaml === null) return null;
+  return renderDiff(lineDiff(row.reviewed_yaml, row.yaml));
 }
 
 /**
@@ -69,6 +77,20 @@ export async function unreviewedReason(db: Executor, access: EnvironmentAccess):
   const project = access.project.name;
   const from = row.source === 'git' ? `read from git at ${row.commit_sha?.slice(0, 12) ?? '?'}` : 'uploaded';
   return `${project}/${access.environment.name} requires approval, and the manifest of ${project} (${from} by ${row.applied_by ?? 'unknown'} at ${row.applied_at}) is not reviewed, so its jobs do not run there; an admin or owner reads it (slipway pipeline show -p ${project}) and reviews it (slipway pipeline review -p ${project}), or applies it`;
+}
+
+/**
+ * Throws SLW_MANIFEST_UNREVIEWED, before anything is recorded, when a deploy into the environment
+ * would run a release step it may not run (the engine refuses it too, should the manifest change
+ * after this check).
+ */
+export async function assertReleaseStepMayRun(db: Executor, access: EnvironmentAccess): Promise<void> {
+  const row = await db.selectFrom('project_manifests').select(['parsed', 'reviewed_at']).where('project_id', '=', access.project.id).executeTakeFirst();
+  if (!row || row.reviewed_at !== null) return;
+  const release = (JSON.parse(row.parsed) as Manifest).release;
+  if (!release || release.jobs.length === 0) return;
+  const reason = await unreviewedReason(db, access);
+  if (reason !== null) throw new SlipwayError('SLW_MANIFEST_UNREVIEWED', `${reason}; a deploy there runs its release step, so nothing was deployed`);
 }
 
 /** Throws SLW_MANIFEST_UNREVIEWED when the environment may not run the manifest's jobs now. */
@@ -91,7 +113,7 @@ export async function reviewManifest(db: Db, access: ProjectAccess, digest: stri
     }
     if (row.reviewed_at !== null) return;
     // Only the text reviewed: a manifest applied between the read and this write is not touched.
-    const marked = await tx.updateTable('project_manifests').set({ reviewed_at: nowIso(), reviewed_by: access.principal.email }).where('project_id', '=', access.project.id).where('yaml', '=', row.yaml).where('reviewed_at', 'is', null).executeTakeFirst();
+    const marked = await tx.updateTable('project_manifests').set({ reviewed_at: nowIso(), reviewed_by: access.principal.email, reviewed_yaml: row.yaml }).where('project_id', '=', access.project.id).where('yaml', '=', row.yaml).where('reviewed_at', 'is', null).executeTakeFirst();
     if (Number(marked.numUpdatedRows) === 0) {
       const now = await tx.selectFrom('project_manifests').select(['yaml', 'reviewed_at']).where('project_id', '=', access.project.id).executeTakeFirst();
       if (now?.yaml === row.yaml && now.reviewed_at !== null) return; // another admin reviewed the same text meanwhile
@@ -109,7 +131,7 @@ export async function reviewManifest(db: Db, access: ProjectAccess, digest: stri
 export async function assertMayRunImage(db: Executor, access: EnvironmentAccess, imageDigest: string): Promise<void> {
   if (mayChangeProtected(access.role)) return;
   if ((await approvalEnvironmentsOf(db, access)).length === 0) return;
-  const current = await currentRelease(db, access.environment.id);
+  const current = await db.selectFrom('releases').select('image_digest').where('environment_id', '=', access.environment.id).where('status', '=', 'succeeded').orderBy('number', 'desc').executeTakeFirst();
   if (current?.image_digest === imageDigest) return;
   throw new SlipwayError(
     'SLW_FORBIDDEN',

@@ -19,6 +19,8 @@ export interface ProjectManifestsTable {
   /** When an admin or owner applied or reviewed what it runs; null: not reviewed (protected environments do not run it). */
   reviewed_at: string | null;
   reviewed_by: string | null;
+  /** The text last reviewed (this one's when reviewed; an earlier one's while it waits); null: none. */
+  reviewed_yaml: string | null;
 }
 
 /** One run of a pipeline (or of a deployment's release step) against an environment. */

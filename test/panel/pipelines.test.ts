@@ -79,6 +79,7 @@ describe('panel: pipelines', () => {
     await page.getByRole('heading', { name: 'Pipelines of shop' }).waitFor(wait);
     const pending = page.getByRole('note', { name: 'Manifest review' });
     await pending.getByText(/Not reviewed: prod requires approval and runs none of its jobs .*; ask one to review it\./).waitFor(wait);
+    await pending.getByText('Never reviewed before: read it whole.').waitFor(wait);
     expect(await pending.getByRole('button', { name: 'Review manifest' }).count()).toBe(0);
     await page.getByLabel('Environment to run against').selectOption('prod');
     await page.getByRole('button', { name: 'Run smoke' }).click();

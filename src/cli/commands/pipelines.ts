@@ -37,6 +37,9 @@ function reviewLine(m: ProjectManifest): string {
   return pc.yellow(`review: pending — ${guarded.join(', ')} require${guarded.length === 1 ? 's' : ''} approval and run${guarded.length === 1 ? 's' : ''} none of its jobs until an admin or owner reviews it: slipway pipeline review -p ${m.project}`);
 }
 
+/** A diff as the API gives it, removed lines red and added ones green. */
+const colourDiff = (diff: string) => diff.split('\n').map((l) => (l.startsWith('- ') ? pc.red(l) : l.startsWith('+ ') ? pc.green(l) : pc.dim(l))).join('\n');
+
 function jobRows(m: ProjectManifest): string[][] {
   return [...m.pipelines.flatMap((p) => p.jobs.map((j) => [p.name, j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])), ...(m.release ?? []).map((j) => ['(release)', j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`])];
 }
@@ -76,6 +79,7 @@ export function registerPipelines(program: Command, run: Runner): void {
         [
           `manifest of ${m.project} (${m.source ?? 'upload'}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''}; ${short(m.digest ?? '')})`,
           reviewLine(m),
+          ...(m.review.diff !== null ? ['changes since the last review:', colourDiff(m.review.diff)] : []),
           rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step',
           ...m.pipelines.flatMap((p) => p.schedules.map((sc) => `schedule of ${p.name}: '${sc.cron}' (UTC) against ${sc.environment}`)),
           ...Object.entries(m.gates).map(([env, g]) => `gates of ${env}: ${JSON.stringify(g)}`),
@@ -91,11 +95,16 @@ export function registerPipelines(program: Command, run: Runner): void {
       .option('--digest <sha256>', "the digest of the manifest you read (pipeline show --json); refused if it was replaced since (default: the one shown now)"),
   ).action(
     run(async (ctx) => {
-      const digest = (typeof ctx.opts.digest === 'string' ? ctx.opts.digest : undefined) ?? (await ctx.client.request<ProjectManifest>('GET', projectPath(ctx, 'manifest'))).digest;
+      const read = await ctx.client.request<ProjectManifest>('GET', projectPath(ctx, 'manifest'));
+      const digest = (typeof ctx.opts.digest === 'string' ? ctx.opts.digest : undefined) ?? read.digest;
       if (!digest) throw new SlipwayError('SLW_NO_MANIFEST', `project ${required(ctx, 'project')} has no manifest to review; apply one with 'slipway pipeline apply slipway.yaml'`);
       const m = await ctx.client.request<ProjectManifest>('POST', projectPath(ctx, 'manifest', 'review'), { digest });
       const rows = jobRows(m);
-      emit(ctx.io, ctx.json, m, () => [`reviewed the manifest of ${m.project} (${short(digest)}, applied by ${m.appliedBy ?? 'unknown'} ${shortTime(m.appliedAt)}):`, rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step', reviewLine(m)].join('\n'));
+      // What was reviewed: the changes since the last review when the digest is the one just read, else the jobs.
+      const diff = read.digest === digest ? read.review.diff : null;
+      emit(ctx.io, ctx.json, m, () =>
+        [`reviewed the manifest of ${m.project} (${short(digest)}, applied by ${m.appliedBy ?? 'unknown'} ${shortTime(m.appliedAt)})${diff !== null ? '; its changes since the last review:' : ':'}`, diff !== null ? colourDiff(diff) : rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT'], rows) : 'no pipelines and no release step', reviewLine(m)].join('\n'),
+      );
     }),
   );
 

@@ -31,6 +31,7 @@ import * as pipelineSchedules from './0026-pipeline-schedules.js';
 import * as releaseVolumes from './0027-release-volumes.js';
 import * as manifestReview from './0028-manifest-review.js';
 import * as schedulePause from './0029-schedule-pause.js';
+import * as manifestReviewedText from './0030-manifest-reviewed-text.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -60,6 +61,7 @@ const all: Record<string, Migration> = {
   '0027-release-volumes': releaseVolumes,
   '0028-manifest-review': manifestReview,
   '0029-schedule-pause': schedulePause,
+  '0030-manifest-reviewed-text': manifestReviewedText,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
