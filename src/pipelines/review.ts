@@ -10,8 +10,10 @@
  * when what it runs — its pipelines with their schedules and its release step, compared as
  * canonical JSON — is what was reviewed before; otherwise it waits for `slipway pipeline review`.
  * Meanwhile unprotected environments run it as always; a protected one refuses to start its jobs
- * (`SLW_MANIFEST_UNREVIEWED`, naming who applied it and what to do) and a deploy there fails at its
- * release step, before traffic moves.
+ * (`SLW_MANIFEST_UNREVIEWED`, naming who applied it and what to do) and a deploy there whose
+ * release step would run, before anything is recorded (should the manifest change after that
+ * check, the engine records the step as failed, before traffic moves). A reviewer reads the diff
+ * against the text last reviewed.
  *
  * @module
  */

@@ -1,4 +1,4 @@
-/** Routes: a project's manifest (apply, show), pipeline runs (trigger, list, read, cancel) and a run's log as SSE. */
+/** Routes: a project's manifest (apply, show, review), its schedules (list, pause, resume), pipeline runs (trigger, list, read, cancel) and a run's log as SSE. */
 import {
   manifestApplyBody,
   manifestReviewBody,
