@@ -5,7 +5,8 @@
  * panel; then the developer runs a pipeline against prod, follows its
  * log live to its end, sees a second run queue behind a third-party one and cancels it. A manifest
  * that schedules a pipeline every minute shows the schedule with its next slot; the server runs
- * the slot by itself (trigger `schedule`) and the panel shows the slot's run. The jobs really run
+ * the slot by itself (trigger `schedule`) and the panel shows the slot's run; a schedule is paused and
+ * resumed from its row (against prod, not by a developer). The jobs really run
  * as containers of the release image. Screenshots go to test-results/panel/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,4 +155,28 @@ describe('panel: pipelines', () => {
     await page.locator('.deploy-status', { hasText: 'succeeded' }).waitFor(wait);
     await page.context().close();
   }, 180_000);
+
+  it('pauses and resumes a schedule from its row: against prod only an admin or owner may', async () => {
+    const api = apiClient(w.server.url, w.server.adminToken);
+    type Schedules = { schedules: Array<{ pipeline: string; environment: string; paused: { at: string; by: string | null } | null }> };
+    const paused = async () => ok<Schedules>(await api.get(`/api/v1/workspaces/${w.ws}/projects/shop/pipeline-schedules`)).schedules.find((x) => x.pipeline === 'smoke' && x.environment === 'prod')?.paused ?? null;
+    const dev = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(dev, w.developer);
+    await dev.locator('tr[data-schedule="smoke@prod"]').getByRole('button', { name: 'Pause' }).click();
+    await dev.getByRole('alert').filter({ hasText: 'SLW_FORBIDDEN' }).filter({ hasText: 'prod requires approval, so only an admin or owner may pause a schedule' }).waitFor(wait);
+    expect(await paused()).toBeNull();
+    await dev.context().close();
+
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(page, w.server.adminToken);
+    const row = page.locator('tr[data-schedule="smoke@prod"]');
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await row.getByText('paused', { exact: true }).waitFor(wait);
+    expect(await paused()).not.toBeNull();
+    await screenshot(page, 'pipeline-schedule-paused');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await row.getByRole('button', { name: 'Pause' }).waitFor(wait);
+    expect(await paused()).toBeNull();
+    await page.context().close();
+  }, 60_000);
 });
