@@ -36,6 +36,8 @@ export interface AgentOptions {
   httpsPort?: number | null | undefined;
   /** The loopback port of the registry proxy the engine pulls through (default: a free port chosen at start). */
   registryPort?: number | undefined;
+  /** The longest wait between two dials while the gateway is unreachable (before jitter). @default 15_000 */
+  maxBackoffMs?: number | undefined;
   events?: SessionEvents;
 }
 
@@ -80,6 +82,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     identity: first,
     advertiseAddress: options.advertiseAddress ?? null,
     metrics,
+    ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
     ...(options.events ? { events: options.events } : {}),
     handlers: {
       opened: () => {

@@ -32,6 +32,8 @@ export interface SessionOptions {
   advertiseAddress: string | null;
   metrics: () => Promise<ServerMetrics>;
   events?: SessionEvents;
+  /** The longest wait between two dials while the gateway cannot be reached (before jitter). @default 15_000 */
+  maxBackoffMs?: number;
   /** The desired state and commands of the control plane, and the session's opening (to report the status afresh). */
   handlers?: {
     opened?(): void;
@@ -66,7 +68,8 @@ export function runSession(options: SessionOptions): AgentSession {
   let ws: WebSocket | undefined;
   let timer: NodeJS.Timeout | undefined;
   let retry: NodeJS.Timeout | undefined;
-  let backoffMs = 500;
+  const maxBackoffMs = options.maxBackoffMs ?? 15_000;
+  let backoffMs = Math.min(500, maxBackoffMs);
   let seq = 0;
   const sentAt = new Map<number, number>();
   let renewing: { id: string; keyPem: string } | null = null;
@@ -123,7 +126,7 @@ export function runSession(options: SessionOptions): AgentSession {
   function onMessage(m: GatewayMessage) {
     switch (m.type) {
       case 'welcome':
-        backoffMs = 500;
+        backoffMs = Math.min(500, maxBackoffMs);
         options.handlers?.welcome?.(m);
         clearTimeout(timer);
         void sendBeat().catch((error: unknown) => ev.log?.('warn', `heartbeat failed: ${(error as Error).message}`));
@@ -221,7 +224,7 @@ export function runSession(options: SessionOptions): AgentSession {
     if (stopped) return;
     clearTimeout(retry);
     const wait = backoffMs * (0.5 + Math.random());
-    backoffMs = Math.min(backoffMs * 2, 15_000);
+    backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
     retry = setTimeout(connect, wait);
   }
 

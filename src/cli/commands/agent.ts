@@ -29,9 +29,14 @@ export function registerAgent(program: Command, fail: (error: unknown) => never)
         const httpsPort = flags.httpsPort === 'none' || httpPort === null ? null : port(flags.httpsPort, '--https-port');
         if (httpsPort !== null && httpsPort === httpPort) throw new SlipwayError('SLW_USAGE', `--http-port and --https-port are both ${httpPort}; give them different ports`);
         const registryPort = port(flags.registryPort, '--registry-port');
+        // SLIPWAY_AGENT_MAX_BACKOFF: the longest wait in seconds between two dials of an unreachable gateway
+        // (default 15; the end-to-end tests use 1, so an agent is back within about a second of a control-plane restart).
+        const maxBackoff = process.env.SLIPWAY_AGENT_MAX_BACKOFF;
+        if (maxBackoff !== undefined && maxBackoff !== '' && !/^[1-9]\d{0,3}$/.test(maxBackoff)) throw new SlipwayError('SLW_USAGE', `SLIPWAY_AGENT_MAX_BACKOFF '${maxBackoff}' is not a whole number of seconds (1-9999)`);
+        const maxBackoffMs = maxBackoff ? Number(maxBackoff) * 1000 : undefined;
         const { startAgent } = await import('../../agent/main.js');
         const line = (level: string, message: string) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
-        const agent = await startAgent({ dataDir: flags.dataDir, joinToken: token, dockerHost: flags.dockerHost, advertiseAddress: flags.advertiseAddress, httpPort, httpsPort, registryPort, events: { log: line } });
+        const agent = await startAgent({ dataDir: flags.dataDir, joinToken: token, dockerHost: flags.dockerHost, advertiseAddress: flags.advertiseAddress, httpPort, httpsPort, registryPort, maxBackoffMs, events: { log: line } });
         const stop = () => agent.stop();
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
