@@ -68,7 +68,8 @@ beforeAll(async () => {
     const { joinToken } = added.json<{ joinToken: string }>();
     const dir = join(tempDir('slipway-agent-'), 'agent');
     agentDirs.push(dir);
-    const child = h.spawn(process.execPath, [slipwayBin, 'agent', '--join', joinToken, '--data-dir', dir, '--docker-host', h.dockerHost, '--advertise-address', h.address, '--http-port', String(httpPort), '--https-port', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Dials again at most a second apart while the control plane is away (the default is 15 s), so it is back soon after a restart.
+    const child = h.spawn(process.execPath, [slipwayBin, 'agent', '--join', joinToken, '--data-dir', dir, '--docker-host', h.dockerHost, '--advertise-address', h.address, '--http-port', String(httpPort), '--https-port', 'none'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIPWAY_AGENT_MAX_BACKOFF: '1' } });
     child.stdout?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
     child.stderr?.on('data', (d: Buffer) => agentLogs.push(`[${h.name}] ${String(d)}`));
     agents.push(child);
