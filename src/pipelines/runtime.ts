@@ -58,8 +58,11 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   };
 }
 
-/** Runs the due schedule slots one second into every minute (cron's resolution), one pass at a time. */
-function startScheduleClock(db: Db, logger: Logger): { stop(): Promise<void> } {
+/**
+ * Runs the due schedule slots one second into every minute (cron's resolution), one pass at a
+ * time, and once at start. Exported for its test (runtime.test.ts, with fake timers).
+ */
+export function startScheduleClock(db: Db, logger: Logger): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
   let stopped = false;
