@@ -1,7 +1,8 @@
 /**
  * Real images for tests, made from files on this machine (nothing can be pulled from the
  * internet here): a Java base (a jlink'd runtime with the libraries ldd names, and busybox for
- * /bin/sh), a static-site base (busybox httpd serving /usr/share/nginx/html on 8080), a JAR
+ * /bin/sh), a static-site base (busybox httpd serving /usr/share/nginx/html on 8080, ended on
+ * SIGTERM), a JAR
  * compiled from source with the machine's JDK, and a static site archive. Bases are pushed into
  * a registry with the real docker client (`docker import` + `docker push`).
  */
@@ -105,7 +106,8 @@ export async function pushBase(docker: (args: string[], input?: string) => Promi
   const changes =
     kind === 'java'
       ? ['-c', 'ENV PATH=/opt/java/bin:/bin', '-c', 'ENV JAVA_HOME=/opt/java']
-      : ['-c', 'ENV PATH=/bin', '-c', 'EXPOSE 8080', '-c', 'CMD ["/bin/busybox","httpd","-f","-p","8080","-h","/usr/share/nginx/html"]'];
+      : // As PID 1 httpd would ignore SIGTERM, and every stop of an old release would wait out its grace (10 s) for the kill: end it on TERM, as a real web server does.
+        ['-c', 'ENV PATH=/bin', '-c', 'EXPOSE 8080', '-c', `CMD ["/bin/sh","-c","/bin/busybox httpd -f -p 8080 -h /usr/share/nginx/html & pid=$!; trap 'kill $pid; exit 0' TERM INT; wait $pid"]`];
   await docker(['import', ...changes, tar, ref]);
   await docker(['push', ref]);
 }
