@@ -131,7 +131,8 @@ describe('base config, history, runtime output and promoting without approval in
     await page.getByRole('heading', { name: 'shop: base config and secrets' }).waitFor();
     await page.locator('tr[data-key="GREETING"]').getByRole('button', { name: 'Remove GREETING' }).click();
     await page.locator('section[data-config-history] tr', { hasText: 'removed GREETING' }).first().waitFor(wait);
-    expect(await page.locator('tr[data-key="GREETING"]').count()).toBe(0);
+    // The history and the table are read again separately: wait for the table too.
+    await expect.poll(() => page.locator('tr[data-key="GREETING"]').count(), wait).toBe(0);
     const dev = ok<{ entries: Array<{ key: string; value: string; layer: string }> }>(await api().get(`${project()}/environments/dev/config`));
     expect(dev.entries.find((e) => e.key === 'GREETING')).toEqual({ key: 'GREETING', value: 'hello from dev', layer: 'environment' });
   }, 60_000);

@@ -250,7 +250,8 @@ describe('pipelines', () => {
     const { run } = ok<{ run: Run }>(await api.post(`/api/v1/workspaces/${w.ws}/projects/shop/environments/qa/pipelines/wait/runs`, {}));
     for (let i = 0; i < 100 && ok<Run>(await api.get(`/api/v1/workspaces/${w.ws}/pipeline-runs/${run.id}`)).jobs[0]!.status !== 'running'; i += 1) await new Promise((r) => setTimeout(r, 100));
     const jobContainers = async () => (await w.docker(['ps', '-aq', '--filter', `label=io.slipway.pipeline-run=${run.id}`])).trim();
-    expect(await jobContainers()).not.toBe('');
+    // The job is marked running as its container is created: wait for the container itself.
+    await expect.poll(jobContainers, { timeout: 30_000, interval: 200 }).not.toBe('');
     const deleted = await w.run(['env', 'delete', 'qa', '-w', w.ws, '-p', 'shop', '--confirm', 'qa', '--json']);
     expect(deleted.code, deleted.stderr).toBe(0);
     // The job sleeps 6 s; its container is gone when the delete answers (it used to stay on the target for good).
