@@ -26,7 +26,7 @@ import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 import { storedSettings } from './settings.js';
 import { routeId } from './spec.js';
-import type { Placements } from './target.js';
+import type { Placements, Target } from './target.js';
 
 async function assertIdle(db: Executor, environmentIds: string[], what: string): Promise<void> {
   if (environmentIds.length === 0) return;
@@ -34,12 +34,25 @@ async function assertIdle(db: Executor, environmentIds: string[], what: string):
   if (busy) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${what} is being deployed (deployment ${busy.id}); wait for it to end, then delete`);
 }
 
+/** A job container a deletion removed, removed again once the deletion is stored. */
+type RemovedJob = { target: Target; name: string };
+
+/**
+ * Asks the environments' unfinished pipeline runs to stop (stored before their containers are
+ * removed, so a runner that then finds its job gone ends the run instead of starting the job again).
+ */
+async function cancelRuns(db: Executor, environmentIds: string[], what: string): Promise<void> {
+  if (environmentIds.length === 0) return;
+  await db.updateTable('pipeline_runs').set({ cancel_requested: 1, error: `cancelled: ${what} is being deleted` }).where('environment_id', 'in', environmentIds).where('status', 'in', ['queued', 'running']).execute();
+}
+
 /**
  * Removes the environments' workloads, the job containers of their unfinished pipeline runs
  * (stopped, not left to run to their end) and their routes; what a target cannot reach now its
- * sweep removes later.
+ * sweep removes later. Returns the job containers it removed.
  */
-async function tearDown(db: Executor, placements: Placements, environmentIds: string[]): Promise<void> {
+async function tearDown(db: Executor, placements: Placements, environmentIds: string[]): Promise<RemovedJob[]> {
+  const removed: RemovedJob[] = [];
   for (const id of environmentIds) {
     const target = (await storedSettings(db, id)).target ?? 'local';
     let placement;
@@ -50,9 +63,19 @@ async function tearDown(db: Executor, placements: Placements, environmentIds: st
     }
     for (const w of await placement.target.list({ 'io.slipway.environment-id': id })) await placement.target.remove(w.name, 10);
     const jobs = await db.selectFrom('pipeline_run_jobs as j').innerJoin('pipeline_runs as r', 'r.id', 'j.run_id').select(['j.run_id', 'j.idx']).where('r.environment_id', '=', id).where('r.status', 'in', ['queued', 'running']).execute();
-    for (const j of jobs) await placement.target.removeJob(jobWorkloadName(j.run_id, j.idx));
+    for (const j of jobs) {
+      const name = jobWorkloadName(j.run_id, j.idx);
+      await placement.target.removeJob(name);
+      removed.push({ target: placement.target, name });
+    }
     await placement.edge.removeRoute(routeId(id));
   }
+  return removed;
+}
+
+/** Removes the job containers again once their runs' rows are gone: a runner step in flight during the deletion may have started one. */
+async function removeJobsAgain(jobs: RemovedJob[]): Promise<void> {
+  for (const j of jobs) await j.target.removeJob(j.name).catch(() => undefined);
 }
 
 /** The Docker volumes of an environment: those its settings declare and those any of its releases mounted. */
@@ -124,7 +147,8 @@ export async function deleteEnvironment(db: Db, placements: Placements, access: 
   await assertIdle(db, ids, what);
   if (site) await assertNoActiveUpgrade(db, access.environment.id);
   const volumes = await environmentVolumes(db, access.environment.id);
-  await tearDown(db, placements, ids);
+  await cancelRuns(db, ids, `environment ${what}`);
+  const jobs = await tearDown(db, placements, ids);
   if (options.dropVolumes) await dropVolumes(db, placements, access.environment.id, volumes, what);
   const detached = await db.transaction().execute(async (tx) => {
     await assertIdle(tx, ids, `${access.project.name}/${access.environment.name}`);
@@ -135,6 +159,7 @@ export async function deleteEnvironment(db: Db, placements: Placements, access: 
     await within?.(tx);
     return marked;
   });
+  await removeJobsAgain(jobs);
   announceDetaching(detached);
   return options.dropVolumes ? { kept: [], dropped: volumes } : { kept: volumes, dropped: [] };
 }
@@ -142,7 +167,8 @@ export async function deleteEnvironment(db: Db, placements: Placements, access: 
 export async function deleteProject(db: Db, placements: Placements, access: ProjectAccess): Promise<void> {
   const ids = (await db.selectFrom('environments').select('id').where('project_id', '=', access.project.id).execute()).map((e) => e.id);
   await assertIdle(db, ids, `project '${access.project.name}'`);
-  await tearDown(db, placements, ids);
+  await cancelRuns(db, ids, `project '${access.project.name}'`);
+  const jobs = await tearDown(db, placements, ids);
   const detached = await db.transaction().execute(async (tx) => {
     await assertIdle(tx, ids, `project '${access.project.name}'`);
     await deleteDeployRecords(tx, ids);
@@ -155,5 +181,6 @@ export async function deleteProject(db: Db, placements: Placements, access: Proj
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'project.delete', targetType: 'project', target: access.project.name, details: { environments: ids.length } });
     return marked;
   });
+  await removeJobsAgain(jobs);
   announceDetaching(detached);
 }

@@ -186,6 +186,7 @@ export class PipelineRunner {
         await this.#say(run, job.name, message);
         return this.#end(run, 'failed', message, undefined);
       }
+      if (!(await this.#mayStart(run.id))) return 0; // cancelled (or deleted) meanwhile: the next step ends it
       await this.#say(run, job.name, `job '${job.name}' starting (${job.image === '$build' ? `$build = ${run.image_digest}` : spec.image}, timeout ${job.timeoutSeconds}s)`);
       await target.runJob(spec);
       if (!(await this.#setJob(run, current.idx, { status: 'running', started_at: nowIso() }))) return 'done';
@@ -196,6 +197,7 @@ export class PipelineRunner {
     const status = await target.job(name);
     if (status === null) {
       // The target does not know it (never taken, or lost): ask again; the name keeps it one job.
+      if (!(await this.#mayStart(run.id))) return 0;
       const spec = await jobSpec(this.o.db, this.o.keyring, this.o.registry, this.o.instance, access, run, current.idx, job, port);
       await target.runJob(spec);
       return pollMs * 2;
@@ -212,6 +214,15 @@ export class PipelineRunner {
       return pollMs;
     }
     return this.#jobEnded(run, current, job, { state: status.state, exitCode: status.exitCode, message: status.message }, target, secrets);
+  }
+
+  /**
+   * Whether a job may be started (again) now: not when its run was cancelled or deleted since this
+   * step read it — a deletion stores the cancel before it removes the job's container.
+   */
+  async #mayStart(runId: string): Promise<boolean> {
+    const fresh = await getRun(this.o.db, runId);
+    return fresh !== undefined && fresh.cancel_requested !== 1 && !runEnded(fresh.status);
   }
 
   async #jobEnded(run: PipelineRunsTable, current: PipelineRunJobsTable, job: ManifestJob, end: { state: 'succeeded' | 'failed'; exitCode: number | null; message: string | null }, target: Target | null, secrets: string[]): Promise<number | 'done'> {
