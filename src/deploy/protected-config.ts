@@ -35,6 +35,11 @@ export async function approvalEnvironmentsOf(db: Executor, access: LayerAccess):
   return gates.requireApproval ? [env.name] : [];
 }
 
+/** Whether the environment requires approval (what runs there is guarded). */
+export async function requiresApproval(db: Executor, access: EnvironmentAccess): Promise<boolean> {
+  return (await approvalEnvironmentsOf(db, access)).length > 0;
+}
+
 const listed = (names: string[]) => (names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`);
 
 /**

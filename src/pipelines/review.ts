@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { SlipwayError } from '../core/errors.js';
 import { lineDiff, renderDiff } from '../core/line-diff.js';
 import type { Manifest } from '../core/manifest.js';
-import { approvalEnvironmentsOf, mayChangeProtected } from '../deploy/protected-config.js';
+import { mayChangeProtected, requiresApproval } from '../deploy/protected-config.js';
 import { nowIso } from '../platform/time.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import type { Db, Executor, ProjectManifestsTable } from '../store/schema.js';
@@ -68,17 +68,24 @@ export function diffSinceReview(row: Pick<ProjectManifestsTable, 'yaml' | 'revie
   return renderDiff(lineDiff(row.reviewed_yaml, row.yaml));
 }
 
+type ReviewState = Pick<ProjectManifestsTable, 'applied_by' | 'applied_at' | 'reviewed_at' | 'source' | 'commit_sha'>;
+const reviewState = ['applied_by', 'applied_at', 'reviewed_at', 'source', 'commit_sha'] as const;
+
+/** Why the environment may not run the jobs of the manifest in force (`row`) now (null: it may). */
+async function reasonFor(db: Executor, access: EnvironmentAccess, row: ReviewState | undefined): Promise<string | null> {
+  if (!row || row.reviewed_at !== null) return null;
+  if (!(await requiresApproval(db, access))) return null;
+  const project = access.project.name;
+  const from = row.source === 'git' ? `read from git at ${row.commit_sha?.slice(0, 12) ?? '?'}` : 'uploaded';
+  return `${project}/${access.environment.name} requires approval, and the manifest of ${project} (${from} by ${row.applied_by ?? 'unknown'} at ${row.applied_at}) is not reviewed, so its jobs do not run there; an admin or owner reads it (slipway pipeline show -p ${project}) and reviews it (slipway pipeline review -p ${project}), or applies it`;
+}
+
 /**
  * Why the environment may not run the project's manifest's jobs now (null: it may): it requires
  * approval and the manifest in force is not reviewed.
  */
 export async function unreviewedReason(db: Executor, access: EnvironmentAccess): Promise<string | null> {
-  const row = await db.selectFrom('project_manifests').select(['applied_by', 'applied_at', 'reviewed_at', 'source', 'commit_sha']).where('project_id', '=', access.project.id).executeTakeFirst();
-  if (!row || row.reviewed_at !== null) return null;
-  if ((await approvalEnvironmentsOf(db, access)).length === 0) return null;
-  const project = access.project.name;
-  const from = row.source === 'git' ? `read from git at ${row.commit_sha?.slice(0, 12) ?? '?'}` : 'uploaded';
-  return `${project}/${access.environment.name} requires approval, and the manifest of ${project} (${from} by ${row.applied_by ?? 'unknown'} at ${row.applied_at}) is not reviewed, so its jobs do not run there; an admin or owner reads it (slipway pipeline show -p ${project}) and reviews it (slipway pipeline review -p ${project}), or applies it`;
+  return reasonFor(db, access, await db.selectFrom('project_manifests').select(reviewState).where('project_id', '=', access.project.id).executeTakeFirst());
 }
 
 /**
@@ -87,11 +94,11 @@ export async function unreviewedReason(db: Executor, access: EnvironmentAccess):
  * after this check).
  */
 export async function assertReleaseStepMayRun(db: Executor, access: EnvironmentAccess): Promise<void> {
-  const row = await db.selectFrom('project_manifests').select(['parsed', 'reviewed_at']).where('project_id', '=', access.project.id).executeTakeFirst();
+  const row = await db.selectFrom('project_manifests').select(['parsed', ...reviewState]).where('project_id', '=', access.project.id).executeTakeFirst();
   if (!row || row.reviewed_at !== null) return;
   const release = (JSON.parse(row.parsed) as Manifest).release;
   if (!release || release.jobs.length === 0) return;
-  const reason = await unreviewedReason(db, access);
+  const reason = await reasonFor(db, access, row);
   if (reason !== null) throw new SlipwayError('SLW_MANIFEST_UNREVIEWED', `${reason}; a deploy there runs its release step, so nothing was deployed`);
 }
 
@@ -132,7 +139,7 @@ export async function reviewManifest(db: Db, access: ProjectAccess, digest: stri
  */
 export async function assertMayRunImage(db: Executor, access: EnvironmentAccess, imageDigest: string): Promise<void> {
   if (mayChangeProtected(access.role)) return;
-  if ((await approvalEnvironmentsOf(db, access)).length === 0) return;
+  if (!(await requiresApproval(db, access))) return;
   const current = await db.selectFrom('releases').select('image_digest').where('environment_id', '=', access.environment.id).where('status', '=', 'succeeded').orderBy('number', 'desc').executeTakeFirst();
   if (current?.image_digest === imageDigest) return;
   throw new SlipwayError(

@@ -95,7 +95,7 @@ export async function startReleaseRun(db: Db, access: EnvironmentAccess, deploym
   const refused = await unreviewedReason(db, access);
   try {
     const input = { pipeline: releasePipeline, imageDigest, reason: `release step of deployment ${deploymentId}`, trigger: { kind: 'release' as const, by }, deploymentId };
-    const run = refused === null ? await insertRun(db, access, input, jobs, imageDigest, 'running') : await insertRun(db, access, input, jobs, imageDigest, 'failed', `SLW_MANIFEST_UNREVIEWED: ${refused}`);
+    const run = await insertRun(db, access, input, jobs, imageDigest, refused === null ? 'running' : 'failed', refused === null ? null : `SLW_MANIFEST_UNREVIEWED: ${refused}`);
     wakeRun(run.id);
     return run;
   } catch (error) {
