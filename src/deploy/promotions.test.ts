@@ -8,11 +8,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
-import { resolveEnvironment, resolveProject } from '../projects/projects.js';
+import { resolveEnvironment } from '../projects/projects.js';
 import { resolveWorkspace } from '../tenancy/workspaces.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
 import { engines } from '../../test/support/engines.js';
-import { environment, expectCode, member, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { environment, expectCode, project, projectAs, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { requestDeploy } from './deployments.js';
 import { changeRunning, decide, promote } from './promotions.js';
 import { changeSettings } from './settings.js';
@@ -35,8 +35,7 @@ describe.each(engines)('approvals and concurrent requests on %s', (engine) => {
   }
 
   async function asMember(email: string, role: 'admin' | 'developer'): Promise<ProjectAccess> {
-    const m = await member(ctx, ws, email, role);
-    return resolveProject(ctx.db, await resolveWorkspace(ctx.db, m.principal, 'acme'), 'shop');
+    return projectAs(ctx, ws, 'shop', email, role);
   }
 
   const active = async (env: EnvironmentAccess) => (await ctx.db.selectFrom('deployments').select('id').where('environment_id', '=', env.environment.id).where('status', 'in', ['queued', 'running']).execute()).length;

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changeConfig, readLayer } from '../config/config.js';
 import { applyManifest } from '../pipelines/manifests.js';
-import { resolveEnvironment, resolveProject, type ProjectAccess } from '../projects/projects.js';
+import { resolveEnvironment, type ProjectAccess } from '../projects/projects.js';
 import { listSecrets, setSecret, unsetSecret } from '../secrets/secrets.js';
-import { resolveWorkspace } from '../tenancy/workspaces.js';
 import { engines } from '../../test/support/engines.js';
-import { auditCount, expectCode, member, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { auditCount, expectCode, project, projectAs, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { environmentsRequiringApproval } from './gates.js';
 import { approvalEnvironmentsOf, assertMayChangeWhatRuns } from './protected-config.js';
 import { changeSettings } from './settings.js';
@@ -20,7 +19,7 @@ describe.each(engines)('what a protected environment runs with, on %s', (engine)
     ctx = await setupContext(engine);
     const acme = await workspace(ctx, 'acme', 'high');
     owner = await project(ctx, acme, 'shop');
-    const as = async (email: string, role: 'developer' | 'admin') => resolveProject(ctx.db, await resolveWorkspace(ctx.db, (await member(ctx, acme, email, role)).principal, 'acme'), 'shop');
+    const as = (email: string, role: 'developer' | 'admin') => projectAs(ctx, acme, 'shop', email, role);
     asDeveloper = await as('dev@example.com', 'developer');
     asAdmin = await as('ops@example.com', 'admin');
   });

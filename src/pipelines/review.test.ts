@@ -7,10 +7,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
-import { resolveEnvironment, resolveProject } from '../projects/projects.js';
-import { resolveWorkspace } from '../tenancy/workspaces.js';
+import { resolveEnvironment } from '../projects/projects.js';
 import { engines } from '../../test/support/engines.js';
-import { auditCount, environment, expectCode, member, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { auditCount, environment, expectCode, project, projectAs, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { applyManifest, showManifest } from './manifests.js';
 import { assertMayRunImage, assertReleaseStepMayRun, reviewManifest, runsDigest, yamlDigest } from './review.js';
 import { startReleaseRun, triggerRun } from './runs.js';
@@ -48,7 +47,7 @@ describe.each(engines)('manifest review for protected environments, on %s', (eng
     ctx = await setupContext(engine);
     const acme = await workspace(ctx, 'acme', 'high');
     owner = await project(ctx, acme, 'shop');
-    const as = async (email: string, role: 'developer' | 'admin') => resolveProject(ctx.db, await resolveWorkspace(ctx.db, (await member(ctx, acme, email, role)).principal, 'acme'), 'shop');
+    const as = (email: string, role: 'developer' | 'admin') => projectAs(ctx, acme, 'shop', email, role);
     asDeveloper = await as('dev@example.com', 'developer');
     asAdmin = await as('ops@example.com', 'admin');
     prod = await resolveEnvironment(ctx.db, asDeveloper, 'prod');

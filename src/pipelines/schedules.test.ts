@@ -10,11 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catchUpMs } from '../core/cron.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import { engines } from '../../test/support/engines.js';
-import { environment, expectCode, member, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { environment, expectCode, project, projectAs, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { applyManifest, showManifest } from './manifests.js';
 import { listSchedules, pauseSchedules, runDueSchedules } from './schedules.js';
-import { resolveProject } from '../projects/projects.js';
-import { resolveWorkspace } from '../tenancy/workspaces.js';
 
 const manifest = (schedules: string) => `pipelines:
   nightly:
@@ -152,7 +150,7 @@ describe.each(engines)('pipeline schedules on %s', (engine) => {
     // Against prod (approval required) a developer may not pause or resume; nothing changes.
     await applyManifest(ctx.db, shop, manifest(`      - cron: "0 4 * * *"
         environment: prod`));
-    const asDeveloper = await resolveProject(ctx.db, await resolveWorkspace(ctx.db, (await member(ctx, shop, 'dev@example.com', 'developer')).principal, 'acme'), 'shop');
+    const asDeveloper = await projectAs(ctx, shop, 'shop', 'dev@example.com', 'developer');
     const refused = await expectCode(() => pauseSchedules(ctx.db, asDeveloper, 'nightly', { paused: true }), 'SLW_FORBIDDEN');
     expect(refused.message).toBe('prod requires approval, so only an admin or owner may pause a schedule against it (your role: developer); name another environment with -e, or ask an admin or owner');
     expect((await schedule('0 4 * * *')).paused).toBeNull();

@@ -53,6 +53,12 @@ export async function project(ctx: TestContext, access: WorkspaceAccess, name: s
   return resolveProject(ctx.db, access, name);
 }
 
+/** Adds `email` to the workspace with `role` and returns access to its project `name` as that member. */
+export async function projectAs(ctx: TestContext, access: WorkspaceAccess, name: string, email: string, role: Role): Promise<ProjectAccess> {
+  const { principal } = await member(ctx, access, email, role);
+  return resolveProject(ctx.db, await resolveWorkspace(ctx.db, principal, access.workspace.name), name);
+}
+
 /** Access to an existing environment of a project. */
 export function environment(ctx: TestContext, access: ProjectAccess, name: string): Promise<EnvironmentAccess> {
   return resolveEnvironment(ctx.db, access, name);
