@@ -7,19 +7,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => done(port));
-    });
-  });
-}
+export { freePort } from '../test/support/ports.js';
 
 /** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone. */
 export async function stopChild(child: ChildProcess): Promise<void> {

@@ -10,9 +10,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 export const dockerRegistryBinary = '/usr/bin/docker-registry';
 
@@ -27,18 +29,6 @@ export interface DockerRegistry {
   /** The temp dir holding config.yml and the storage (removed by `stop`). */
   dir: string;
   stop(): Promise<void>;
-}
-
-/** A loopback port nothing listens on: bound to port 0, read, released. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port assigned'))));
-    });
-  });
 }
 
 /** Options of {@link startDockerRegistry}. */

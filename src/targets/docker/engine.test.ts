@@ -4,7 +4,7 @@
  * for and removed; clear errors for a taken name, a missing image and a missing socket.
  * Everything made carries `io.slipway.test=<run>` and is removed at the end.
  */
-import { createServer } from 'node:net';
+import { freePort } from '../../../test/support/ports.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from './engine.js';
 import { ContainerExistsError, DockerError } from './errors.js';
@@ -20,14 +20,6 @@ function spec(extra: Partial<ContainerSpec> = {}): ContainerSpec {
   return { image, env: {}, labels, containerPort: 8080, hostIp: '127.0.0.1', ...extra };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 beforeAll(async () => {
   await importBusyboxImage(image, run, 'served by busybox\n');
