@@ -6,7 +6,7 @@
  */
 import { openStore } from '../../src/store/open.js';
 import { ok } from './api.js';
-import { snapshotPostgres, snapshotSqlite, type Snapshot } from './db-snapshot.js';
+import { postgresSnapshots, snapshotSqlite, type Snapshot } from './db-snapshot.js';
 import type { Engine } from './engines.js';
 import { addMember, seedDeployRecordsIn, seedWorkspace, workspaceToken } from './fixtures.js';
 import type { FuzzWorld } from './fuzz-api.js';
@@ -88,12 +88,14 @@ export async function startFuzzWorld(engine: Engine): Promise<Fuzzed> {
     upload: decodeURIComponent(upload),
     auth: { owner: auth, viewer: basic(viewer.api.token), developer: basic(developer.api.token), foreign: basic(foreign.api.token), jwt: `Bearer ${jwt.token}`, none: null, garbage: 'Bearer not.a.jwt', basicJunk: 'Basic !!!' },
   };
+  const pgSnapshots = pgDb ? await postgresSnapshots(pgDb.url) : undefined;
   return {
     server,
     api,
     registry,
-    snapshot: () => (pgDb ? snapshotPostgres(pgDb.url) : Promise.resolve(snapshotSqlite(server.dbFile))),
+    snapshot: () => (pgSnapshots ? pgSnapshots.snapshot() : Promise.resolve(snapshotSqlite(server.dbFile))),
     close: async () => {
+      await pgSnapshots?.close();
       await server.close();
       await pgDb?.drop();
     },
