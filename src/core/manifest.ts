@@ -21,6 +21,12 @@ export interface ManifestJob {
   env: Record<string, string>;
   timeoutSeconds: number;
   resources: { cpuMillis: number | null; memoryBytes: number | null };
+  /**
+   * Names of the environment's volumes the job mounts, at the paths the environment gives them.
+   * Absent when it mounts none (also in manifests stored before jobs could mount volumes), so what
+   * a manifest without volumes runs keeps its review digest.
+   */
+  volumes?: string[];
 }
 
 /** When a pipeline runs by itself: five cron fields (UTC) and the environment it runs against. */

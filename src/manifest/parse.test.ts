@@ -85,6 +85,27 @@ describe('parseManifest', () => {
     expect(errorOf('pipelines:\n  t:\n    jobs: [{ name: a, image: x, timeout: 48h }]\n').message).toMatch(/at most 24h/);
   });
 
+  it("takes a job's volumes as names of the environment's volumes, in pipelines and the release step; none: no field", () => {
+    const m = parseManifest('pipelines:\n  report:\n    jobs:\n      - { name: r, image: $build, volumes: [data, uploads] }\n      - { name: s, image: $build, volumes: [] }\nrelease:\n  jobs:\n    - name: migrate\n      image: $build\n      volumes:\n        - data\n');
+    expect(m.pipelines.report!.jobs[0]!.volumes).toEqual(['data', 'uploads']);
+    expect(m.release!.jobs[0]!.volumes).toEqual(['data']);
+    // None (or an empty list) leaves the field out: what a manifest without volumes runs keeps its review digest.
+    expect('volumes' in m.pipelines.report!.jobs[1]!).toBe(false);
+    expect('volumes' in parseManifest(good).release!.jobs[0]!).toBe(false);
+  });
+
+  it('refuses a bad volume name, one listed twice and more than 8, with the line and what to do', () => {
+    const bad = errorOf('release:\n  jobs:\n    - name: migrate\n      image: $build\n      volumes: [data, Data_2]\n');
+    expect(bad.code).toBe('SLW_MANIFEST_INVALID');
+    expect(bad.message).toMatch(/^slipway\.yaml:5:23: release\.jobs\[0\]\.volumes\[1\]: volume name "Data_2" must be 1–32 lowercase letters, digits and '-'/);
+    const twice = errorOf('pipelines:\n  t:\n    jobs:\n      - name: a\n        image: x\n        volumes: [data, uploads, data]\n');
+    expect(twice.message).toMatch(/^slipway\.yaml:6:34: pipelines\.t\.jobs\[0\]\.volumes\[2\]: volume 'data' is listed twice: list each volume once$/);
+    const nine = Array.from({ length: 9 }, (_, i) => `v${i}`).join(', ');
+    expect(errorOf(`pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: [${nine}] }\n`).message).toMatch(/^slipway\.yaml:4:\d+: pipelines\.t\.jobs\[0\]\.volumes: a job mounts at most 8 volumes .*list only those the job needs$/);
+    expect(errorOf('pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: data }\n').message).toMatch(/pipelines\.t\.jobs\[0\]\.volumes: /);
+    expect(errorOf('pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: [data:/var/lib/app] }\n').message).toMatch(/volumes\[0\]: volume name "data:\/var\/lib\/app" must be/);
+  });
+
   it('refuses an oversized manifest and alias bombs', () => {
     expect(errorOf(`# ${'x'.repeat(300 * 1024)}\n`).message).toMatch(/larger than 256 KiB/);
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');

@@ -12,6 +12,7 @@ import { parseCron } from '../core/cron.js';
 import { isSlipwayError } from '../core/errors.js';
 import { parseCpus, parseMemory } from '../core/deploy.js';
 import { buildImage, isManifestName, jobLimits, parseDuration, parseRate, type Manifest, type ManifestJob } from '../core/manifest.js';
+import { assertVolumeName, maxVolumes } from '../core/volumes.js';
 
 /** Runs a core assertion inside a refinement; its failure becomes an issue with the core error's message. */
 function coreIssue(ctx: z.RefinementCtx, check: () => unknown): void {
@@ -54,8 +55,23 @@ const jobSchema = z
         if (r.memory !== undefined) coreIssue(ctx, () => parseMemory(String(r.memory)));
       })
       .optional(),
+    volumes: z
+      .array(
+        z
+          .string()
+          .superRefine((v, ctx) => coreIssue(ctx, () => assertVolumeName(v)))
+          .meta({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$', description: "the name of one of the environment's volumes (slipway env set --volume NAME:/PATH)" }),
+      )
+      .max(maxVolumes, `a job mounts at most ${maxVolumes} volumes (an environment has at most ${maxVolumes}): list only those the job needs`)
+      .optional()
+      .meta({ uniqueItems: true, description: "names of the environment's volumes to mount, at the paths the environment's settings give them (default: none)" }),
   })
   .superRefine((j, ctx) => {
+    const seen = new Set<string>();
+    (j.volumes ?? []).forEach((v, i) => {
+      if (seen.has(v)) ctx.addIssue({ code: 'custom', path: ['volumes', i], message: `volume '${v}' is listed twice: list each volume once` });
+      seen.add(v);
+    });
     if (j.timeout === undefined) return;
     try {
       if (parseDuration(j.timeout) > jobLimits.maxTimeoutSeconds || parseDuration(j.timeout) <= 0) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'a job timeout is more than 0 and at most 24h' });
@@ -162,6 +178,8 @@ function toJob(j: ManifestJobInput): ManifestJob {
       cpuMillis: j.resources?.cpus === undefined ? null : Math.max(1, Math.round(parseCpus(String(j.resources.cpus)) / 1e6)),
       memoryBytes: j.resources?.memory === undefined ? null : parseMemory(String(j.resources.memory)),
     },
+    // Absent when none, so a manifest without volumes keeps the review digest it had (review.ts).
+    ...(j.volumes && j.volumes.length > 0 ? { volumes: j.volumes } : {}),
   };
 }
 
