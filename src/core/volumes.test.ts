@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SlipwayError } from './errors.js';
-import { applyVolumeChange, assertVolumeName, assertVolumePath, dockerVolumeName, isSpread, maxVolumes, parseStoredVolumes, parseVolumeFlag, volumeLabels } from './volumes.js';
+import { applyVolumeChange, assertVolumeName, assertVolumePath, dockerVolumeName, isSpread, jobVolumes, maxVolumes, parseStoredVolumes, parseVolumeFlag, volumeLabels } from './volumes.js';
 
 const code = (f: () => unknown): string | undefined => {
   try {
@@ -82,5 +82,25 @@ describe('Docker names and labels', () => {
     expect(parseStoredVolumes('[]')).toEqual([]);
     expect(parseStoredVolumes(undefined)).toEqual([]);
     expect(parseStoredVolumes('[{"name":"data","path":"/data"}]')).toEqual([{ name: 'data', path: '/data' }]);
+  });
+});
+
+describe("a job's volumes", () => {
+  const declared = [
+    { name: 'data', path: '/var/lib/app' },
+    { name: 'uploads', path: '/srv/uploads' },
+  ];
+  const prod = { where: 'shop/prod', flags: '-p shop -e prod' };
+  it('mounts the names it lists at the paths declared, in its order; none: nothing', () => {
+    expect(jobVolumes({ name: 'migrate', volumes: ['uploads', 'data'] }, declared, prod)).toEqual([declared[1], declared[0]]);
+    expect(jobVolumes({ name: 'migrate' }, declared, prod)).toEqual([]);
+  });
+  it('refuses a name not declared, naming the volumes there are and how to declare one', () => {
+    const refused = () => jobVolumes({ name: 'migrate', volumes: ['data', 'cache'] }, declared, prod);
+    expect(code(refused)).toBe('SLW_INVALID_VOLUME');
+    expect(refused).toThrow("volume 'cache' is not declared by shop/prod (its volumes: data at /var/lib/app, uploads at /srv/uploads); declare it with 'slipway env set --volume cache:/PATH -p shop -e prod', or remove it from the volumes of job 'migrate' in slipway.yaml");
+    expect(() => jobVolumes({ name: 'm', volumes: ['data'] }, [], { where: 'shop/qa', flags: '-p shop -e qa' })).toThrow(/is not declared by shop\/qa \(it has none\)/);
+    // A release step mounts what its release recorded: declaring the volume takes a new deploy.
+    expect(() => jobVolumes({ name: 'm', volumes: ['cache'] }, declared, { ...prod, release: 4 })).toThrow(/is not mounted by release 4 of shop\/prod \(its volumes: .*\); declare it with 'slipway env set --volume cache:\/PATH -p shop -e prod' and deploy again, or remove/);
   });
 });

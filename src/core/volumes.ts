@@ -114,3 +114,22 @@ export function parseStoredVolumes(text: string | null | undefined): Environment
   const parsed = JSON.parse(text) as unknown;
   return Array.isArray(parsed) ? (parsed as EnvironmentVolume[]).filter((v) => typeof v?.name === 'string' && typeof v?.path === 'string') : [];
 }
+
+/**
+ * The volumes a job mounts: each name it lists, with the path `declared` gives it — the
+ * environment's volumes, or for a release step those recorded with the release it rolls out
+ * (`at.release`). A name not declared is refused naming the volumes there are and how to
+ * declare one; `at.where` names the environment (e.g. `shop/prod`), `at.flags` the flags that
+ * select it on the command line.
+ */
+export function jobVolumes(job: { name: string; volumes?: string[] }, declared: EnvironmentVolume[], at: { where: string; flags: string; release?: number }): EnvironmentVolume[] {
+  const byName = new Map(declared.map((v) => [v.name, v]));
+  return (job.volumes ?? []).map((name) => {
+    const found = byName.get(name);
+    if (found) return found;
+    const have = declared.length > 0 ? `its volumes: ${declared.map((v) => `${v.name} at ${v.path}`).join(', ')}` : 'it has none';
+    const whose = at.release === undefined ? `not declared by ${at.where}` : `not mounted by release ${at.release} of ${at.where}`;
+    const then = at.release === undefined ? '' : ' and deploy again';
+    throw bad(`volume '${name}' is ${whose} (${have}); declare it with 'slipway env set --volume ${name}:/PATH ${at.flags}'${then}, or remove it from the volumes of job '${job.name}' in slipway.yaml`);
+  });
+}

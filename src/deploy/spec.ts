@@ -6,7 +6,7 @@
  * @module
  */
 import { cpuMillis, releaseLabels, workloadName, type EnvironmentSettings } from '../core/deploy.js';
-import { dockerVolumeName, parseStoredVolumes, volumeLabels } from '../core/volumes.js';
+import { dockerVolumeName, parseStoredVolumes, volumeLabels, type EnvironmentVolume } from '../core/volumes.js';
 import { siteVariables } from '../apps/site-variables.js';
 import { resolveEnvironmentConfig } from '../config/config.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
@@ -65,8 +65,13 @@ export async function environmentParts(db: Executor, keyring: Keyring, access: E
 
 /** The release's volumes as mounts: Docker volume `slw-<environment id>-<name>`, created with Slipway's labels when missing. */
 export function volumeMounts(access: EnvironmentAccess, release: Pick<ReleasesTable, 'volumes'>, instance: string): VolumeMount[] {
+  return environmentMounts(access, parseStoredVolumes(release.volumes), instance);
+}
+
+/** Volumes of the environment as mounts (a release's replicas, a pipeline job): the same Docker volume for the same name. */
+export function environmentMounts(access: EnvironmentAccess, volumes: EnvironmentVolume[], instance: string): VolumeMount[] {
   const ids = { workspace: access.workspace.name, project: access.project.name, environment: access.environment.name, environmentId: access.environment.id };
-  return parseStoredVolumes(release.volumes).map((v) => ({ volume: dockerVolumeName(access.environment.id, v.name), path: v.path, labels: { ...volumeLabels(ids, v.name), [INSTANCE_LABEL]: instance } }));
+  return volumes.map((v) => ({ volume: dockerVolumeName(access.environment.id, v.name), path: v.path, labels: { ...volumeLabels(ids, v.name), [INSTANCE_LABEL]: instance } }));
 }
 
 /** The spec of `release` with `replicas` replicas. Holds decrypted secrets: never log or store it. */

@@ -3,15 +3,18 @@
  * repository), the environment's variables (for a release step: those of the release being
  * rolled out, so its jobs see exactly what the new replicas will; otherwise the environment's
  * config and secrets as they are now) with the job's own `env` over them, its command (replacing
- * the image's entrypoint), resources and timeout.
+ * the image's entrypoint), resources, timeout and the environment's volumes it names (mounted as
+ * the replicas mount them: the same Docker volume at the same path).
  *
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
 import { buildImage, type ManifestJob } from '../core/manifest.js';
 import { jobWorkloadName } from '../core/pipelines.js';
-import { INSTANCE_LABEL, environmentParts, type RegistryAccess } from '../deploy/spec.js';
-import type { JobSpec, RegistryAuth } from '../deploy/target.js';
+import { jobVolumes, parseStoredVolumes } from '../core/volumes.js';
+import { storedSettings } from '../deploy/settings.js';
+import { INSTANCE_LABEL, environmentMounts, environmentParts, type RegistryAccess } from '../deploy/spec.js';
+import type { JobSpec, RegistryAuth, VolumeMount } from '../deploy/target.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Keyring, SecretVersions } from '../secrets/secrets.js';
 import { attachmentNetworks } from '../services/networks.js';
@@ -60,6 +63,25 @@ export async function runSecrets(db: Executor, keyring: Keyring, access: Environ
   return [...new Set((await runEnvironment(db, keyring, access, run, port)).secret)].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * The volumes a job mounts, resolved when it starts. A release step's jobs mount those recorded
+ * with the release it rolls out — what its new replicas will mount, as its variables are the
+ * release's (a volume declared after the deploy began is not there until the next deploy); any
+ * other run's, those the environment's settings declare now. A name not declared there fails the
+ * job before it starts (SLW_INVALID_VOLUME, naming the volumes there are).
+ */
+export async function jobMounts(db: Executor, access: EnvironmentAccess, run: Pick<PipelineRunsTable, 'deployment_id'>, job: Pick<ManifestJob, 'name' | 'volumes'>, instance: string): Promise<VolumeMount[]> {
+  if (!job.volumes || job.volumes.length === 0) return [];
+  const at = { where: `${access.project.name}/${access.environment.name}`, flags: `-w ${access.workspace.name} -p ${access.project.name} -e ${access.environment.name}` };
+  const release = run.deployment_id
+    ? await db.selectFrom('deployments as d').innerJoin('releases as r', 'r.id', 'd.release_id').select(['r.number', 'r.volumes']).where('d.id', '=', run.deployment_id).executeTakeFirst()
+    : undefined;
+  const volumes = release
+    ? jobVolumes(job, parseStoredVolumes(release.volumes), { ...at, release: release.number })
+    : jobVolumes(job, (await storedSettings(db, access.environment.id)).volumes ?? [], at);
+  return environmentMounts(access, volumes, instance);
+}
+
 export async function jobSpec(
   db: Executor,
   keyring: Keyring,
@@ -81,7 +103,7 @@ export async function jobSpec(
     command: null,
     entrypoint: job.command,
     resources: job.resources,
-    volumes: [],
+    volumes: await jobMounts(db, access, run, job, instance),
     networks: await attachmentNetworks(db, access.environment.id),
     labels: {
       'io.slipway.managed': 'true',

@@ -181,13 +181,11 @@ export class PipelineRunner {
       try {
         spec = await jobSpec(this.o.db, this.o.keyring, this.o.registry, this.o.instance, access, run, current.idx, job, port);
       } catch (error) {
-        const message = `job '${job.name}' could not start: ${(error as Error).message}`;
-        await this.#setJob(run, current.idx, { status: 'failed', message, finished_at: nowIso() });
-        await this.#say(run, job.name, message);
-        return this.#end(run, 'failed', message, undefined);
+        return this.#couldNotStart(run, current.idx, job, error);
       }
       if (!(await this.#mayStart(run.id))) return 0; // cancelled (or deleted) meanwhile: the next step ends it
-      await this.#say(run, job.name, `job '${job.name}' starting (${job.image === '$build' ? `$build = ${run.image_digest}` : spec.image}, timeout ${job.timeoutSeconds}s)`);
+      const mounts = spec.volumes.length > 0 ? `, volumes ${(job.volumes ?? []).map((v, i) => `${v} at ${spec.volumes[i]?.path ?? '?'}`).join(', ')}` : '';
+      await this.#say(run, job.name, `job '${job.name}' starting (${job.image === '$build' ? `$build = ${run.image_digest}` : spec.image}, timeout ${job.timeoutSeconds}s${mounts})`);
       await target.runJob(spec);
       if (!(await this.#setJob(run, current.idx, { status: 'running', started_at: nowIso() }))) return 'done';
       return pollMs;
@@ -198,7 +196,12 @@ export class PipelineRunner {
     if (status === null) {
       // The target does not know it (never taken, or lost): ask again; the name keeps it one job.
       if (!(await this.#mayStart(run.id))) return 0;
-      const spec = await jobSpec(this.o.db, this.o.keyring, this.o.registry, this.o.instance, access, run, current.idx, job, port);
+      let spec;
+      try {
+        spec = await jobSpec(this.o.db, this.o.keyring, this.o.registry, this.o.instance, access, run, current.idx, job, port);
+      } catch (error) {
+        return this.#couldNotStart(run, current.idx, job, error); // e.g. a volume it mounts was removed since
+      }
       await target.runJob(spec);
       return pollMs * 2;
     }
@@ -214,6 +217,14 @@ export class PipelineRunner {
       return pollMs;
     }
     return this.#jobEnded(run, current, job, { state: status.state, exitCode: status.exitCode, message: status.message }, target, secrets);
+  }
+
+  /** A job whose spec could not be made (an image of another workspace, a volume its environment does not declare): it fails before it starts, and ends the run. */
+  async #couldNotStart(run: PipelineRunsTable, idx: number, job: ManifestJob, error: unknown): Promise<'done'> {
+    const message = `job '${job.name}' could not start: ${(error as Error).message}`;
+    await this.#setJob(run, idx, { status: 'failed', message, finished_at: nowIso() });
+    await this.#say(run, job.name, message);
+    return this.#end(run, 'failed', message, undefined);
   }
 
   /**
