@@ -25,6 +25,7 @@ export const manifestJobSchema = z.object({
   env: z.record(z.string(), z.string()),
   timeoutSeconds: z.number(),
   resources: z.object({ cpuMillis: z.number().nullable(), memoryBytes: z.number().nullable() }),
+  volumes: z.array(z.string()).meta({ description: "names of the environment's volumes the job mounts, at the paths the environment gives them (empty: none)" }),
 });
 export type ManifestJobInfo = z.output<typeof manifestJobSchema>;
 

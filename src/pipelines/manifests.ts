@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/audit.js';
 import { SlipwayError } from '../core/errors.js';
 import type { Manifest, ManifestJob } from '../core/manifest.js';
 import { parseManifest } from '../manifest/parse.js';
-import type { ProjectManifest } from '../api/pipelines.js';
+import type { ManifestJobInfo, ProjectManifest } from '../api/pipelines.js';
 import { nowIso } from '../platform/time.js';
 import type { ProjectAccess } from '../projects/projects.js';
 import { approvalEnvironmentsOf } from '../deploy/protected-config.js';
@@ -77,6 +77,9 @@ export async function pipelineJobs(db: Executor, access: ProjectAccess, pipeline
 /** The project's environments that require approval: where an unreviewed manifest's jobs do not run. */
 const protectedOf = (db: Executor, access: ProjectAccess) => approvalEnvironmentsOf(db, { ...access, environment: undefined });
 
+/** A job as the API shows it: its volumes always listed (empty: none). */
+const jobInfo = (j: ManifestJob): ManifestJobInfo => ({ ...j, volumes: j.volumes ?? [] });
+
 function toProjectManifest(row: Pick<ProjectManifestsTable, 'yaml' | 'source' | 'commit_sha' | 'applied_at' | 'applied_by' | 'reviewed_at' | 'reviewed_by' | 'reviewed_yaml'> & { project: string }, m: Manifest, protectedEnvironments: string[]): ProjectManifest {
   return {
     project: row.project,
@@ -88,8 +91,8 @@ function toProjectManifest(row: Pick<ProjectManifestsTable, 'yaml' | 'source' | 
     digest: yamlDigest(row.yaml),
     review: { reviewed: row.reviewed_at !== null, reviewedAt: row.reviewed_at, reviewedBy: row.reviewed_by, protectedEnvironments, diff: diffSinceReview(row) },
     yaml: row.yaml,
-    pipelines: Object.entries(m.pipelines).map(([name, p]) => ({ name, jobs: p.jobs, schedules: p.schedules ?? [] })),
-    release: m.release?.jobs ?? null,
+    pipelines: Object.entries(m.pipelines).map(([name, p]) => ({ name, jobs: p.jobs.map(jobInfo), schedules: p.schedules ?? [] })),
+    release: m.release?.jobs.map(jobInfo) ?? null,
     gates: m.gates,
   };
 }

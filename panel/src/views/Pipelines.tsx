@@ -1,6 +1,7 @@
 /**
  * A project's pipelines (from its manifest, slipway.yaml, applied here or from git): each with a
- * Run button per environment, and the project's runs (release steps too) with their status and jobs, a Cancel
+ * Run button per environment (each job with its image, timeout and the volumes it mounts), and
+ * the project's runs (release steps too) with their status and jobs, a Cancel
  * button while one waits or runs, and the manifest's schedules with their next and last slot; whether
  * the manifest is reviewed for the environments that require approval (an admin or owner reviews it
  * here). The
@@ -10,6 +11,7 @@
 import { useCallback, useState } from 'react';
 import { get, path, post } from '../api';
 import { ago } from '../format';
+import { jobLine } from '../pipeline-jobs';
 import { href } from '../router';
 import type { PipelineRunInfo, PipelineScheduleList, Project, ProjectManifest, RunList, RunTriggered } from '../types';
 import { Badge, Digest, ErrorNote, Link, Loading, StatusBadge, Table } from '../ui/bits';
@@ -88,7 +90,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
             Manifest applied {manifest.data.appliedAt ? ago(manifest.data.appliedAt) : ''}
             {manifest.data.appliedBy ? ` by ${manifest.data.appliedBy}` : ''} ({manifest.data.source}
             {manifest.data.commit ? ` ${manifest.data.commit.slice(0, 12)}` : ''}).{' '}
-            {manifest.data.release ? `Release step: ${manifest.data.release.map((j) => j.name).join(', ')} (runs before every switch).` : 'No release step.'}
+            {manifest.data.release ? `Release step: ${manifest.data.release.map(jobLine).join(' → ')} (runs before every switch).` : 'No release step.'}
           </p>
           <ManifestReview ws={ws} url={`${base}/manifest`} manifest={manifest.data} onReviewed={manifest.reload} />
           <label>
@@ -105,7 +107,7 @@ export function Pipelines({ ws, project }: { ws: string; project: string }) {
             {manifest.data.pipelines.map((p) => (
               <tr key={p.name} data-pipeline={p.name}>
                 <td>{p.name}</td>
-                <td>{p.jobs.map((j) => `${j.name} (${j.image === '$build' ? '$build' : j.image}, ${j.timeoutSeconds}s)`).join(' → ')}</td>
+                <td>{p.jobs.map(jobLine).join(' → ')}</td>
                 <td>
                   <button type="button" onClick={() => void trigger(p.name)} disabled={action.busy || !target}>
                     Run {p.name}
