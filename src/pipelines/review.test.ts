@@ -3,7 +3,8 @@
  * manifest runs in unprotected environments at once but not in prod (a manual run, a schedule,
  * the release step) until an admin or owner reviews the very text they read; applying the same
  * jobs again keeps the review, changing one drops it; an admin's apply is reviewed at once; a
- * developer runs no other image than prod's own there.
+ * developer runs no other image than prod's own there. A manifest whose jobs name no volume keeps
+ * the digest it had before jobs could name volumes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
@@ -154,5 +155,16 @@ gates:
     expect(other.message).toBe('shop/prod requires approval, so only an admin or owner may run a pipeline there with another image than the one it runs (your role: developer); leave out --image to run its current release, or promote the image first');
     await assertMayRunImage(ctx.db, await resolveEnvironment(ctx.db, asAdmin, 'prod'), `sha256:${'c'.repeat(64)}`);
     await assertMayRunImage(ctx.db, staging, `sha256:${'c'.repeat(64)}`);
+  });
+});
+
+describe("the review digest and a job's volumes", () => {
+  const jobs = (volumes: string) => `pipelines:\n  report:\n    jobs:\n      - name: dump\n        image: $build\n        command: env\n${volumes}release:\n  jobs:\n    - name: migrate\n      image: $build\n      command: ./migrate\n`;
+  it('stays what it was before jobs had volumes for a manifest without them (an empty list too); naming a volume changes it', () => {
+    // The digest of this manifest as stored before the field existed: a developer re-applying it keeps its review.
+    const before = 'sha256:9b3b8369d2d4f0fb43c887f6f3f7d115193788bd9bb243adfe0a7f0e71609b2e';
+    expect(runsDigest(parseManifest(jobs('')))).toBe(before);
+    expect(runsDigest(parseManifest(jobs('        volumes: []\n')))).toBe(before);
+    expect(runsDigest(parseManifest(jobs('        volumes: [data]\n')))).not.toBe(before);
   });
 });
