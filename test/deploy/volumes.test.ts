@@ -3,11 +3,16 @@
  * --volume` is created labelled by Slipway under its derived name and mounted into every
  * replica; a file written into it is seen by the replicas of a config-change release, of a
  * rollback, and after the volume was unmounted and a rollback brought it back; `env delete`
- * keeps the volume, `--drop-volumes` deletes it; hostile input is refused and stores nothing.
+ * keeps the volume, `--drop-volumes` deletes it; hostile input is refused and stores nothing. A
+ * release step that names the volume (`volumes: [data]` in slipway.yaml) writes into it before
+ * the switch and the new release reads what it wrote; a pipeline job reads what the app wrote; a
+ * job naming a volume the environment does not declare fails before it starts.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../support/api.js';
-import { cleanup } from '../support/server-process.js';
+import { cleanup, tempDir } from '../support/server-process.js';
 import { deployWorld, viaProxy, type DeployWorld } from '../support/deploy.js';
 
 let w: DeployWorld;
@@ -174,5 +179,66 @@ describe('environment volumes', () => {
     expect(dropped.stdout).toContain(`its volumes were deleted: ${scratch}`);
     expect(await volumeExists(scratch)).toBe(false);
     expect(await volumeExists(data)).toBe(true);
+  }, 300_000);
+
+  // Last: the manifest's release step runs at every deploy of the project from here on.
+  it('a release step mounts the volume it names: what it writes there before the switch, the new release reads; a pipeline job reads what the app wrote; an undeclared volume fails the job before it starts', async () => {
+    await ok(['env', 'create', 'mig', '-w', w.ws, '-p', 'shop', '--json']);
+    await ok(['env', 'set', ...env('mig'), '--volume', 'data:/var/lib/app', '--json']);
+    const yaml = join(tempDir('slipway-volume-jobs-'), 'slipway.yaml');
+    writeFileSync(
+      yaml,
+      `release:
+  jobs:
+    - name: migrate
+      image: $build
+      command: echo "schema 2 of $GREETING" > /var/lib/app/schema && echo migrated
+      volumes: [data]
+pipelines:
+  read:
+    jobs:
+      - name: read
+        image: $build
+        command: cat /var/lib/app/schema /var/lib/app/note
+        volumes: [data]
+  stray:
+    jobs:
+      - name: stray
+        image: $build
+        command: echo ran anyway
+        volumes: [data, uploads]
+`,
+    );
+    await ok(['pipeline', 'apply', yaml, '-w', w.ws, '-p', 'shop']);
+    const shown = await w.run(['pipeline', 'show', '-w', w.ws, '-p', 'shop', '--json']);
+    const manifest = shown.json<{ release: Array<{ name: string; volumes: string[] }>; pipelines: Array<{ name: string; jobs: Array<{ volumes: string[] }> }> }>();
+    expect(manifest.release.map((j) => [j.name, j.volumes])).toEqual([['migrate', ['data']]]);
+    expect(manifest.pipelines.map((p) => [p.name, p.jobs[0]!.volumes])).toEqual([['read', ['data']], ['stray', ['data', 'uploads']]]);
+    expect(await ok(['pipeline', 'show', '-w', w.ws, '-p', 'shop'])).toMatch(/^│ \(release\) +│ migrate +│ .*│ data +│$/m);
+
+    await ok(['config', 'set', 'GREETING=mig', ...env('mig'), '--json']);
+    const deployed = await w.run(['deploy', ...env('mig'), '--version', '1.0.0', '--json']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const id = deployed.json<{ deployment: { id: string } }>().deployment.id;
+    const events = (await w.run(['logs', id, '-w', w.ws, '--json'])).json<{ events: Array<{ step: string; message: string }> }>().events;
+    expect(events).toContainEqual(expect.objectContaining({ step: 'release', message: '[migrate] migrated' }));
+    const [replica] = (await w.run(['releases', ...env('mig'), '--json'])).json<{ releases: Release[] }>().releases.map((r) => r.number);
+    const [app] = await replicas('mig', replica!);
+    expect(app).toBeDefined();
+    expect((await w.docker(['exec', app!, '/bin/busybox', 'cat', '/var/lib/app/schema'])).trim()).toBe('schema 2 of mig');
+    await w.docker(['exec', app!, 'sh', '-c', 'echo written by the app > /var/lib/app/note']);
+
+    const read = await w.run(['pipeline', 'run', 'read', ...env('mig'), '--follow', '--json']);
+    expect(read.code, read.stderr).toBe(0);
+    const lines = read.json<{ lines: Array<{ job: string; stream: string; line: string }> }>().lines;
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['schema 2 of mig', 'written by the app']);
+    expect(lines).toContainEqual(expect.objectContaining({ stream: 'system', line: expect.stringContaining('volumes data at /var/lib/app') }));
+
+    const stray = await w.run(['pipeline', 'run', 'stray', ...env('mig'), '--follow', '--json']);
+    expect(stray.code).toBe(1);
+    expect(stray.json<{ error: { code: string; message: string } }>().error.message).toContain(
+      `job 'stray' could not start: volume 'uploads' is not declared by shop/mig (its volumes: data at /var/lib/app); declare it with 'slipway env set --volume uploads:/PATH -w ${w.ws} -p shop -e mig'`,
+    );
+    expect(stray.stdout).not.toContain('ran anyway');
   }, 300_000);
 });
