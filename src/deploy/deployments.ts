@@ -118,10 +118,10 @@ async function supersedeActive(tx: Executor, active: DeploymentsTable, by: strin
 /**
  * Records a release and its deployment in one transaction (and, through `within`, whatever
  * belongs with them, such as the promotion it carries out); the engine picks it up. Refused
- * (SLW_MANIFEST_UNREVIEWED, nothing recorded) when its release step may not run there.
+ * (SLW_MANIFEST_UNREVIEWED or SLW_INVALID_VOLUME, nothing recorded) when its release step could not run there.
  */
 export async function requestDeploy(db: Db, access: EnvironmentAccess, request: DeployRequest, within?: (tx: Executor, requested: Requested) => Promise<void>): Promise<Requested> {
-  await assertReleaseStepMayRun(db, access);
+  await assertReleaseStepMayRun(db, access, request.volumes);
   let requested: Requested;
   try {
     requested = await db.transaction().execute(async (tx) => {

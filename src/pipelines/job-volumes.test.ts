@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { environment, expectCode, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { dockerVolumeName } from '../core/volumes.js';
 import { staticPlacements } from '../deploy/placements.js';
+import { requestDeploy } from '../deploy/deployments.js';
 import { changeSettings } from '../deploy/settings.js';
 import { MapEdge } from '../deploy/test-support/engine-harness.js';
 import { createEnvironment } from '../projects/projects.js';
@@ -85,5 +86,26 @@ describe("a job's volumes", () => {
     expect((await linesAfter(db, run.id, 0)).map((l) => [l.job, l.stream, l.line])).toEqual([['count', 'system', expected]]);
     // Nothing ran and no volume was made.
     expect(target.volumes()).toEqual([]);
+  });
+
+  it('a deploy whose release step names a volume the new release does not mount is refused before anything is recorded', async () => {
+    const { db, qa } = await qaWith({ data: '/var/lib/app' });
+    await applyManifest(db, qa, `release:
+  jobs:
+    - name: migrate
+      image: $build
+      command: ./migrate
+      volumes: [data, uploads]
+`);
+    const deploy = () => requestDeploy(db, qa, { imageDigest: `sha256:${'a'.repeat(64)}`, version: '1.0.0', trigger: 'deploy', actor: { userId: null, tokenId: null } });
+    const refused = await expectCode(deploy, 'SLW_INVALID_VOLUME');
+    expect(refused.message).toBe("volume 'uploads' is not declared by shop/qa (its volumes: data at /var/lib/app); declare it with 'slipway env set --volume uploads:/PATH -w acme -p shop -e qa', or remove it from the volumes of job 'migrate' in slipway.yaml; a deploy there runs the release step, so nothing was deployed");
+    expect(await db.selectFrom('releases').select('id').where('environment_id', '=', qa.environment.id).execute()).toEqual([]);
+    expect(await db.selectFrom('deployments').select('id').where('environment_id', '=', qa.environment.id).execute()).toEqual([]);
+    // A rollback-like request names the volumes of its release: checked against those.
+    await expectCode(() => requestDeploy(db, qa, { imageDigest: `sha256:${'a'.repeat(64)}`, version: '1.0.0', trigger: 'deploy', actor: { userId: null, tokenId: null }, volumes: [] }), 'SLW_INVALID_VOLUME');
+    // Declared, it is accepted.
+    await changeSettings(db, qa, { volumes: { data: '/var/lib/app', uploads: '/srv/uploads' } });
+    expect((await deploy()).release.number).toBe(1);
   });
 });

@@ -18,9 +18,11 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { SlipwayError } from '../core/errors.js';
+import { isSlipwayError, SlipwayError } from '../core/errors.js';
 import { lineDiff, renderDiff } from '../core/line-diff.js';
 import type { Manifest } from '../core/manifest.js';
+import { jobVolumes, type EnvironmentVolume } from '../core/volumes.js';
+import { storedSettings } from '../deploy/settings.js';
 import { mayChangeProtected, requiresApproval } from '../deploy/protected-config.js';
 import { nowIso } from '../platform/time.js';
 import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
@@ -89,17 +91,27 @@ export async function unreviewedReason(db: Executor, access: EnvironmentAccess):
 }
 
 /**
- * Throws SLW_MANIFEST_UNREVIEWED, before anything is recorded, when a deploy into the environment
- * would run a release step it may not run (the engine refuses it too, should the manifest change
- * after this check).
+ * Refuses, before anything is recorded, a deploy into the environment whose release step could
+ * not run: SLW_MANIFEST_UNREVIEWED when it may not run there (the engine refuses it too, should
+ * the manifest change after this check); SLW_INVALID_VOLUME when a job of it names a volume the
+ * new release does not mount (`volumes`: the release's; default: the environment's settings now).
  */
-export async function assertReleaseStepMayRun(db: Executor, access: EnvironmentAccess): Promise<void> {
+export async function assertReleaseStepMayRun(db: Executor, access: EnvironmentAccess, volumes?: EnvironmentVolume[]): Promise<void> {
   const row = await db.selectFrom('project_manifests').select(['parsed', ...reviewState]).where('project_id', '=', access.project.id).executeTakeFirst();
-  if (!row || row.reviewed_at !== null) return;
+  if (!row) return;
   const release = (JSON.parse(row.parsed) as Manifest).release;
   if (!release || release.jobs.length === 0) return;
   const reason = await reasonFor(db, access, row);
   if (reason !== null) throw new SlipwayError('SLW_MANIFEST_UNREVIEWED', `${reason}; a deploy there runs its release step, so nothing was deployed`);
+  if (!release.jobs.some((j) => (j.volumes ?? []).length > 0)) return;
+  const declared = volumes ?? (await storedSettings(db, access.environment.id)).volumes ?? [];
+  const at = { where: `${access.project.name}/${access.environment.name}`, flags: `-w ${access.workspace.name} -p ${access.project.name} -e ${access.environment.name}` };
+  try {
+    for (const job of release.jobs) jobVolumes(job, declared, at);
+  } catch (error) {
+    if (!isSlipwayError(error)) throw error;
+    throw new SlipwayError(error.code, `${error.message}; a deploy there runs the release step, so nothing was deployed`);
+  }
 }
 
 /** Throws SLW_MANIFEST_UNREVIEWED when the environment may not run the manifest's jobs now. */
