@@ -43,6 +43,8 @@ const colourDiff = (diff: string) => diff.split('\n').map((l) => (l.startsWith('
 /** One row of `pipeline show`: the job's pipeline (`(release)` for the release step), name, image, command, timeout and the volumes it mounts. */
 const jobRow = (pipeline: string, j: ManifestJobInfo) => [pipeline, j.name, j.image, j.command?.join(' ') ?? '(image)', `${j.timeoutSeconds}s`, j.volumes.join(', ') || '-'];
 
+const jobColumns = ['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT', 'VOLUMES'];
+
 function jobRows(m: ProjectManifest): string[][] {
   return [...m.pipelines.flatMap((p) => p.jobs.map((j) => jobRow(p.name, j))), ...(m.release ?? []).map((j) => jobRow('(release)', j))];
 }
@@ -83,7 +85,7 @@ export function registerPipelines(program: Command, run: Runner): void {
           `manifest of ${m.project} (${m.source ?? 'upload'}${m.commit ? ` ${m.commit.slice(0, 12)}` : ''}, applied ${shortTime(m.appliedAt)}${m.appliedBy ? ` by ${m.appliedBy}` : ''}; ${short(m.digest ?? '')})`,
           reviewLine(m),
           ...(m.review.diff !== null ? ['changes since the last review:', colourDiff(m.review.diff)] : []),
-          rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT', 'VOLUMES'], rows) : 'no pipelines and no release step',
+          rows.length > 0 ? table(jobColumns, rows) : 'no pipelines and no release step',
           ...m.pipelines.flatMap((p) => p.schedules.map((sc) => `schedule of ${p.name}: '${sc.cron}' (UTC) against ${sc.environment}`)),
           ...Object.entries(m.gates).map(([env, g]) => `gates of ${env}: ${JSON.stringify(g)}`),
         ].join('\n'),
@@ -106,7 +108,7 @@ export function registerPipelines(program: Command, run: Runner): void {
       // What was reviewed: the changes since the last review when the digest is the one just read, else the jobs.
       const diff = read.digest === digest ? read.review.diff : null;
       emit(ctx.io, ctx.json, m, () =>
-        [`reviewed the manifest of ${m.project} (${short(digest)}, applied by ${m.appliedBy ?? 'unknown'} ${shortTime(m.appliedAt)})${diff !== null ? '; its changes since the last review:' : ':'}`, diff !== null ? colourDiff(diff) : rows.length > 0 ? table(['PIPELINE', 'JOB', 'IMAGE', 'COMMAND', 'TIMEOUT', 'VOLUMES'], rows) : 'no pipelines and no release step', reviewLine(m)].join('\n'),
+        [`reviewed the manifest of ${m.project} (${short(digest)}, applied by ${m.appliedBy ?? 'unknown'} ${shortTime(m.appliedAt)})${diff !== null ? '; its changes since the last review:' : ':'}`, diff !== null ? colourDiff(diff) : rows.length > 0 ? table(jobColumns, rows) : 'no pipelines and no release step', reviewLine(m)].join('\n'),
       );
     }),
   );
