@@ -1,7 +1,8 @@
 /**
  * A job's volumes against the store (SQLite) and the in-memory target: the names it lists are
  * resolved against the environment's settings when it starts, to the Docker volumes its replicas
- * mount; a name the environment does not declare fails the job before it starts, with the
+ * mount; a name the environment does not declare refuses the trigger (or a deploy whose release
+ * step names it), and one removed after the trigger fails the job before it starts, with the
  * environment's volumes and how to add one, as the job's message and in the run's log.
  * (test/deploy/volumes.test.ts runs a release step against a volume on the real Docker engine.)
  */
@@ -64,7 +65,7 @@ describe("a job's volumes", () => {
     expect(refused.message).toBe("volume 'cache' is not declared by shop/qa (its volumes: data at /var/lib/app, uploads at /srv/uploads); declare it with 'slipway env set --volume cache:/PATH -w acme -p shop -e qa', or remove it from the volumes of job 'count' in slipway.yaml");
   });
 
-  it('a run whose job names a volume the environment does not declare fails before the job starts, saying so in the job and the log', async () => {
+  it('a run whose job names a volume the environment does not declare is refused; one removed after the trigger fails the job before it starts, saying so in the job and the log', async () => {
     const { db, qa } = await qaWith({ data: '/var/lib/app' });
     target = new MemoryTarget({ name: 'local' });
     runner = new PipelineRunner({
@@ -76,7 +77,15 @@ describe("a job's volumes", () => {
       registry: { host: 'memory', auth: () => ({ registry: 'memory', username: 'u', password: 'p' }) },
       instance: 'itest',
     });
-    const { run } = await triggerRun(db, qa, { pipeline: 'report', imageDigest: `sha256:${'a'.repeat(64)}`, reason: 'test', trigger: { kind: 'manual', by: null } });
+    const trigger = () => triggerRun(db, qa, { pipeline: 'report', imageDigest: `sha256:${'a'.repeat(64)}`, reason: 'test', trigger: { kind: 'manual', by: null } });
+    const refused = await expectCode(trigger, 'SLW_INVALID_VOLUME');
+    expect(refused.message).toBe("volume 'uploads' is not declared by shop/qa (its volumes: data at /var/lib/app); declare it with 'slipway env set --volume uploads:/PATH -w acme -p shop -e qa', or remove it from the volumes of job 'count' in slipway.yaml; pipeline 'report' was not run");
+    expect(await db.selectFrom('pipeline_runs').select('id').execute()).toEqual([]);
+
+    // Declared when triggered, removed before the job starts.
+    await changeSettings(db, qa, { volumes: { uploads: '/srv/uploads' } });
+    const { run } = await trigger();
+    await changeSettings(db, qa, { volumes: { uploads: null } });
     await runner.reconcile(run.id, new AbortController().signal);
 
     const expected = "job 'count' could not start: volume 'uploads' is not declared by shop/qa (its volumes: data at /var/lib/app); declare it with 'slipway env set --volume uploads:/PATH -w acme -p shop -e qa', or remove it from the volumes of job 'count' in slipway.yaml";

@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { PipelineRunInfo } from '../api/pipelines.js';
-import { SlipwayError, notFound } from '../core/errors.js';
+import { isSlipwayError, SlipwayError, notFound } from '../core/errors.js';
 import { buildImage, type ManifestJob } from '../core/manifest.js';
 import { releasePipeline, runEnded, type RunStatus, type TriggerKind } from '../core/pipelines.js';
 import { currentRelease } from '../deploy/deployments.js';
@@ -24,6 +24,7 @@ import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Db, Executor, PipelineRunJobsTable, PipelineRunsTable } from '../store/schema.js';
 import type { WorkspaceAccess } from '../tenancy/principal.js';
+import { jobMounts } from './job-spec.js';
 import { pipelineJobs } from './manifests.js';
 import { assertReviewedFor, unreviewedReason } from './review.js';
 
@@ -62,6 +63,7 @@ export function wakeRun(runId: string): void {
 export async function triggerRun(db: Db, access: EnvironmentAccess, input: TriggerInput): Promise<{ run: PipelineRun; outcome: TriggerOutcome }> {
   const jobs = await pipelineJobs(db, access, input.pipeline);
   await assertReviewedFor(db, access);
+  await assertJobVolumes(db, access, input, jobs);
   const digest = input.imageDigest ?? (await currentRelease(db, access.environment.id))?.image_digest ?? null;
   if (digest === null && jobs.some((j) => j.image === buildImage)) {
     throw new SlipwayError('SLW_NOTHING_DEPLOYED', `pipeline '${input.pipeline}' runs '${buildImage}', but ${access.project.name}/${access.environment.name} runs no release yet; deploy first, or name the image with --image VERSION|DIGEST`);
@@ -81,6 +83,19 @@ export async function triggerRun(db: Db, access: EnvironmentAccess, input: Trigg
   const run = await insertRun(db, access, input, jobs, digest ?? '', 'queued');
   wakeRun(run.id);
   return { run, outcome: 'queued' };
+}
+
+/**
+ * Refuses (SLW_INVALID_VOLUME, nothing recorded) a run whose jobs name a volume the environment
+ * does not declare now; one removed after the trigger still fails its job before it starts.
+ */
+async function assertJobVolumes(db: Executor, access: EnvironmentAccess, input: TriggerInput, jobs: ManifestJob[]): Promise<void> {
+  try {
+    for (const job of jobs) await jobMounts(db, access, { deployment_id: input.deploymentId ?? null }, job, '');
+  } catch (error) {
+    if (!isSlipwayError(error)) throw error;
+    throw new SlipwayError(error.code, `${error.message}; pipeline '${input.pipeline}' was not run`);
+  }
 }
 
 /**

@@ -182,7 +182,7 @@ describe('environment volumes', () => {
   }, 300_000);
 
   // Last: the manifest's release step runs at every deploy of the project from here on.
-  it('a release step mounts the volume it names: what it writes there before the switch, the new release reads; a pipeline job reads what the app wrote; an undeclared volume fails the job before it starts', async () => {
+  it('a release step mounts the volume it names: what it writes there before the switch, the new release reads; a pipeline job reads what the app wrote; a run naming an undeclared volume is refused', async () => {
     await ok(['env', 'create', 'mig', '-w', w.ws, '-p', 'shop', '--json']);
     await ok(['env', 'set', ...env('mig'), '--volume', 'data:/var/lib/app', '--json']);
     const yaml = join(tempDir('slipway-volume-jobs-'), 'slipway.yaml');
@@ -236,9 +236,12 @@ pipelines:
 
     const stray = await w.run(['pipeline', 'run', 'stray', ...env('mig'), '--follow', '--json']);
     expect(stray.code).toBe(1);
-    expect(stray.json<{ error: { code: string; message: string } }>().error.message).toContain(
-      `job 'stray' could not start: volume 'uploads' is not declared by shop/mig (its volumes: data at /var/lib/app); declare it with 'slipway env set --volume uploads:/PATH -w ${w.ws} -p shop -e mig'`,
+    const refused = stray.json<{ error: { code: string; message: string } }>().error;
+    expect(refused.code).toBe('SLW_INVALID_VOLUME');
+    expect(refused.message).toBe(
+      `volume 'uploads' is not declared by shop/mig (its volumes: data at /var/lib/app); declare it with 'slipway env set --volume uploads:/PATH -w ${w.ws} -p shop -e mig', or remove it from the volumes of job 'stray' in slipway.yaml; pipeline 'stray' was not run`,
     );
     expect(stray.stdout).not.toContain('ran anyway');
+    expect((await w.run(['pipeline', 'runs', '-w', w.ws, '-p', 'shop', '--pipeline', 'stray', '--json'])).json<{ runs: unknown[] }>().runs).toEqual([]);
   }, 300_000);
 });
