@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SlipwayError } from './errors.js';
-import { applyVolumeChange, assertVolumeName, assertVolumePath, dockerVolumeName, isSpread, jobVolumes, maxVolumes, parseStoredVolumes, parseVolumeFlag, volumeLabels } from './volumes.js';
+import { applyVolumeChange, assertVolumeName, assertVolumePath, dockerVolumeName, isSpread, jobVolumes, maxVolumes, parseJobVolume, parseStoredVolumes, parseVolumeFlag, volumeLabels } from './volumes.js';
 
 const code = (f: () => unknown): string | undefined => {
   try {
@@ -92,8 +92,24 @@ describe("a job's volumes", () => {
   ];
   const prod = { where: 'shop/prod', flags: '-p shop -e prod' };
   it('mounts the names it lists at the paths declared, in its order; none: nothing', () => {
-    expect(jobVolumes({ name: 'migrate', volumes: ['uploads', 'data'] }, declared, prod)).toEqual([declared[1], declared[0]]);
+    expect(jobVolumes({ name: 'migrate', volumes: ['uploads', 'data'] }, declared, prod)).toEqual([
+      { ...declared[1], readOnly: false },
+      { ...declared[0], readOnly: false },
+    ]);
     expect(jobVolumes({ name: 'migrate' }, declared, prod)).toEqual([]);
+  });
+  it('mounts NAME:ro read-only; any other suffix is refused saying what is meant', () => {
+    expect(jobVolumes({ name: 'report', volumes: ['data:ro', 'uploads'] }, declared, prod)).toEqual([
+      { name: 'data', path: '/var/lib/app', readOnly: true },
+      { name: 'uploads', path: '/srv/uploads', readOnly: false },
+    ]);
+    expect(parseJobVolume('data:ro')).toEqual({ name: 'data', readOnly: true });
+    for (const entry of ['data:rw', 'data:/var/lib/app', ':ro', 'Data']) {
+      expect(code(() => parseJobVolume(entry)), entry).toBe('SLW_INVALID_VOLUME');
+    }
+    expect(() => parseJobVolume('data:rw')).toThrow(`a job's volume "data:rw" must be NAME or NAME:ro, NAME one of the environment's volumes (1–32 lowercase letters, digits and '-'); its path comes from the environment (slipway env set --volume NAME:/PATH)`);
+    // Not declared: the message names the volume, not the suffix.
+    expect(() => jobVolumes({ name: 'm', volumes: ['cache:ro'] }, declared, prod)).toThrow(/^volume 'cache' is not declared by shop\/prod/);
   });
   it('refuses a name not declared, naming the volumes there are and how to declare one', () => {
     const refused = () => jobVolumes({ name: 'migrate', volumes: ['data', 'cache'] }, declared, prod);

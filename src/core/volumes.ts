@@ -115,18 +115,35 @@ export function parseStoredVolumes(text: string | null | undefined): Environment
   return Array.isArray(parsed) ? (parsed as EnvironmentVolume[]).filter((v) => typeof v?.name === 'string' && typeof v?.path === 'string') : [];
 }
 
+/** A volume as a job lists it: `NAME`, or `NAME:ro` to mount it read-only. */
+export interface JobVolumeEntry {
+  name: string;
+  readOnly: boolean;
+}
+
+/** Reads `NAME` or `NAME:ro`; anything else is refused (SLW_INVALID_VOLUME) saying what is meant. */
+export function parseJobVolume(entry: string): JobVolumeEntry {
+  const readOnly = entry.endsWith(':ro');
+  const name = readOnly ? entry.slice(0, -3) : entry;
+  if (!nameRule.test(name)) {
+    throw bad(`a job's volume ${JSON.stringify(entry.slice(0, 64))} must be NAME or NAME:ro, NAME one of the environment's volumes (1–32 lowercase letters, digits and '-'); its path comes from the environment (slipway env set --volume NAME:/PATH)`);
+  }
+  return { name, readOnly };
+}
+
 /**
- * The volumes a job mounts: each name it lists, with the path `declared` gives it — the
- * environment's volumes, or for a release step those recorded with the release it rolls out
- * (`at.release`). A name not declared is refused naming the volumes there are and how to
+ * The volumes a job mounts: each one it lists (`NAME` or `NAME:ro`), with the path `declared`
+ * gives it — the environment's volumes, or for a release step those recorded with the release it
+ * rolls out (`at.release`). A name not declared is refused naming the volumes there are and how to
  * declare one; `at.where` names the environment (e.g. `shop/prod`), `at.flags` the flags that
  * select it on the command line.
  */
-export function jobVolumes(job: { name: string; volumes?: string[] }, declared: EnvironmentVolume[], at: { where: string; flags: string; release?: number }): EnvironmentVolume[] {
+export function jobVolumes(job: { name: string; volumes?: string[] }, declared: EnvironmentVolume[], at: { where: string; flags: string; release?: number }): Array<EnvironmentVolume & { readOnly: boolean }> {
   const byName = new Map(declared.map((v) => [v.name, v]));
-  return (job.volumes ?? []).map((name) => {
+  return (job.volumes ?? []).map((entry) => {
+    const { name, readOnly } = parseJobVolume(entry);
     const found = byName.get(name);
-    if (found) return found;
+    if (found) return { ...found, readOnly };
     const have = declared.length > 0 ? `its volumes: ${declared.map((v) => `${v.name} at ${v.path}`).join(', ')}` : 'it has none';
     const whose = at.release === undefined ? `not declared by ${at.where}` : `not mounted by release ${at.release} of ${at.where}`;
     const then = at.release === undefined ? '' : ' and deploy again';

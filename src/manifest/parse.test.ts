@@ -86,8 +86,8 @@ describe('parseManifest', () => {
   });
 
   it("takes a job's volumes as names of the environment's volumes, in pipelines and the release step; none: no field", () => {
-    const m = parseManifest('pipelines:\n  report:\n    jobs:\n      - { name: r, image: $build, volumes: [data, uploads] }\n      - { name: s, image: $build, volumes: [] }\nrelease:\n  jobs:\n    - name: migrate\n      image: $build\n      volumes:\n        - data\n');
-    expect(m.pipelines.report!.jobs[0]!.volumes).toEqual(['data', 'uploads']);
+    const m = parseManifest('pipelines:\n  report:\n    jobs:\n      - { name: r, image: $build, volumes: [data, "uploads:ro"] }\n      - { name: s, image: $build, volumes: [] }\nrelease:\n  jobs:\n    - name: migrate\n      image: $build\n      volumes:\n        - data\n');
+    expect(m.pipelines.report!.jobs[0]!.volumes).toEqual(['data', 'uploads:ro']);
     expect(m.release!.jobs[0]!.volumes).toEqual(['data']);
     // None (or an empty list) leaves the field out: what a manifest without volumes runs keeps its review digest.
     expect('volumes' in m.pipelines.report!.jobs[1]!).toBe(false);
@@ -97,13 +97,15 @@ describe('parseManifest', () => {
   it('refuses a bad volume name, one listed twice and more than 8, with the line and what to do', () => {
     const bad = errorOf('release:\n  jobs:\n    - name: migrate\n      image: $build\n      volumes: [data, Data_2]\n');
     expect(bad.code).toBe('SLW_MANIFEST_INVALID');
-    expect(bad.message).toMatch(/^slipway\.yaml:5:23: release\.jobs\[0\]\.volumes\[1\]: volume name "Data_2" must be 1–32 lowercase letters, digits and '-'/);
+    expect(bad.message).toMatch(/^slipway\.yaml:5:23: release\.jobs\[0\]\.volumes\[1\]: a job's volume "Data_2" must be NAME or NAME:ro, NAME one of the environment's volumes \(1–32 lowercase letters, digits and '-'\)/);
     const twice = errorOf('pipelines:\n  t:\n    jobs:\n      - name: a\n        image: x\n        volumes: [data, uploads, data]\n');
     expect(twice.message).toMatch(/^slipway\.yaml:6:34: pipelines\.t\.jobs\[0\]\.volumes\[2\]: volume 'data' is listed twice: list each volume once$/);
+    // Read-only or not, one volume is one mount.
+    expect(errorOf('pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: [data, "data:ro"] }\n').message).toMatch(/volumes\[1\]: volume 'data' is listed twice/);
     const nine = Array.from({ length: 9 }, (_, i) => `v${i}`).join(', ');
     expect(errorOf(`pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: [${nine}] }\n`).message).toMatch(/^slipway\.yaml:4:\d+: pipelines\.t\.jobs\[0\]\.volumes: a job mounts at most 8 volumes .*list only those the job needs$/);
     expect(errorOf('pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: data }\n').message).toMatch(/pipelines\.t\.jobs\[0\]\.volumes: /);
-    expect(errorOf('pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: [data:/var/lib/app] }\n').message).toMatch(/volumes\[0\]: volume name "data:\/var\/lib\/app" must be/);
+    expect(errorOf('pipelines:\n  t:\n    jobs:\n      - { name: a, image: x, volumes: [data:/var/lib/app] }\n').message).toMatch(/volumes\[0\]: a job's volume "data:\/var\/lib\/app" must be NAME or NAME:ro/);
   });
 
   it('refuses an oversized manifest and alias bombs', () => {

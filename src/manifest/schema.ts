@@ -12,7 +12,7 @@ import { parseCron } from '../core/cron.js';
 import { isSlipwayError } from '../core/errors.js';
 import { parseCpus, parseMemory } from '../core/deploy.js';
 import { buildImage, isManifestName, jobLimits, parseDuration, parseRate, type Manifest, type ManifestJob } from '../core/manifest.js';
-import { assertVolumeName, maxVolumes } from '../core/volumes.js';
+import { maxVolumes, parseJobVolume } from '../core/volumes.js';
 
 /** Runs a core assertion inside a refinement; its failure becomes an issue with the core error's message. */
 function coreIssue(ctx: z.RefinementCtx, check: () => unknown): void {
@@ -59,18 +59,19 @@ const jobSchema = z
       .array(
         z
           .string()
-          .superRefine((v, ctx) => coreIssue(ctx, () => assertVolumeName(v)))
-          .meta({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$', description: "the name of one of the environment's volumes (slipway env set --volume NAME:/PATH)" }),
+          .superRefine((v, ctx) => coreIssue(ctx, () => parseJobVolume(v)))
+          .meta({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?::ro)?$', description: "the name of one of the environment's volumes (slipway env set --volume NAME:/PATH); NAME:ro mounts it read-only" }),
       )
       .max(maxVolumes, `a job mounts at most ${maxVolumes} volumes (an environment has at most ${maxVolumes}): list only those the job needs`)
       .optional()
-      .meta({ uniqueItems: true, description: "names of the environment's volumes to mount, at the paths the environment's settings give them (default: none)" }),
+      .meta({ uniqueItems: true, description: "names of the environment's volumes to mount, at the paths the environment's settings give them; NAME:ro mounts one read-only (default: none)" }),
   })
   .superRefine((j, ctx) => {
     const seen = new Set<string>();
     (j.volumes ?? []).forEach((v, i) => {
-      if (seen.has(v)) ctx.addIssue({ code: 'custom', path: ['volumes', i], message: `volume '${v}' is listed twice: list each volume once` });
-      seen.add(v);
+      const name = v.replace(/:ro$/, '');
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['volumes', i], message: `volume '${name}' is listed twice: list each volume once` });
+      seen.add(name);
     });
     if (j.timeout === undefined) return;
     try {

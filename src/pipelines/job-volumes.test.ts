@@ -61,6 +61,10 @@ describe("a job's volumes", () => {
     ]);
     expect(mounts[0]!.labels).toMatchObject({ 'io.slipway.environment-id': qa.environment.id, 'io.slipway.volume': 'uploads', 'io.slipway.instance': 'itest' });
     expect(await jobMounts(db, qa, { deployment_id: null }, { name: 'count' }, 'itest')).toEqual([]);
+    // NAME:ro: the same Docker volume, mounted read-only; a plain name is not marked.
+    const readOnly = await jobMounts(db, qa, { deployment_id: null }, { name: 'count', volumes: ['data:ro'] }, 'itest');
+    expect(readOnly.map((m) => [m.volume, m.path, m.readOnly])).toEqual([[dockerVolumeName(qa.environment.id, 'data'), '/var/lib/app', true]]);
+    expect('readOnly' in mounts[0]!).toBe(false);
     const refused = await expectCode(() => jobMounts(db, qa, { deployment_id: null }, { name: 'count', volumes: ['data', 'cache'] }, 'itest'), 'SLW_INVALID_VOLUME');
     expect(refused.message).toBe("volume 'cache' is not declared by shop/qa (its volumes: data at /var/lib/app, uploads at /srv/uploads); declare it with 'slipway env set --volume cache:/PATH -w acme -p shop -e qa', or remove it from the volumes of job 'count' in slipway.yaml");
   });

@@ -201,6 +201,12 @@ pipelines:
         image: $build
         command: cat /var/lib/app/schema /var/lib/app/note
         volumes: [data]
+  peek:
+    jobs:
+      - name: peek
+        image: $build
+        command: cat /var/lib/app/note && if touch /var/lib/app/peeked 2>/dev/null; then echo writable; else echo read-only; fi
+        volumes: ["data:ro"]
   stray:
     jobs:
       - name: stray
@@ -213,7 +219,7 @@ pipelines:
     const shown = await w.run(['pipeline', 'show', '-w', w.ws, '-p', 'shop', '--json']);
     const manifest = shown.json<{ release: Array<{ name: string; volumes: string[] }>; pipelines: Array<{ name: string; jobs: Array<{ volumes: string[] }> }> }>();
     expect(manifest.release.map((j) => [j.name, j.volumes])).toEqual([['migrate', ['data']]]);
-    expect(manifest.pipelines.map((p) => [p.name, p.jobs[0]!.volumes])).toEqual([['read', ['data']], ['stray', ['data', 'uploads']]]);
+    expect(manifest.pipelines.map((p) => [p.name, p.jobs[0]!.volumes])).toEqual([['read', ['data']], ['peek', ['data:ro']], ['stray', ['data', 'uploads']]]);
     expect(await ok(['pipeline', 'show', '-w', w.ws, '-p', 'shop'])).toMatch(/^│ \(release\) +│ migrate +│ .*│ data +│$/m);
 
     await ok(['config', 'set', 'GREETING=mig', ...env('mig'), '--json']);
@@ -233,6 +239,11 @@ pipelines:
     const lines = read.json<{ lines: Array<{ job: string; stream: string; line: string }> }>().lines;
     expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['schema 2 of mig', 'written by the app']);
     expect(lines).toContainEqual(expect.objectContaining({ stream: 'system', line: expect.stringContaining('volumes data at /var/lib/app') }));
+
+    // Read-only: it reads what the app wrote and cannot write.
+    const peek = await w.run(['pipeline', 'run', 'peek', ...env('mig'), '--follow', '--json']);
+    expect(peek.code, peek.stderr).toBe(0);
+    expect(peek.json<{ lines: Array<{ stream: string; line: string }> }>().lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['written by the app', 'read-only']);
 
     const stray = await w.run(['pipeline', 'run', 'stray', ...env('mig'), '--follow', '--json']);
     expect(stray.code).toBe(1);
