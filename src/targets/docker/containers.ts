@@ -33,9 +33,27 @@ export async function stopContainer(t: DockerTransport, id: string, timeoutSecon
   await t.call({ method: 'POST', path: `/containers/${pathSegment(id)}/stop`, query: { t: Math.max(0, Math.round(timeoutSeconds)) } }, [304]);
 }
 
-/** Removes it (with `force`, also when running); already gone is fine. */
+/** How long a removal waits for another one of the same container, already under way, to end. */
+const removalWaitMs = 30_000;
+
+/**
+ * Removes it (with `force`, also when running); already gone is fine. When another removal of it
+ * is under way (the engine refuses a second one with 409 "removal … is already in progress" —
+ * e.g. a cancelled job's runner and an environment's deletion at once), waits until it is gone,
+ * so a removal that returns has removed it either way.
+ */
 export async function removeContainer(t: DockerTransport, id: string, options: { force?: boolean } = {}): Promise<void> {
-  await t.call({ method: 'DELETE', path: `/containers/${pathSegment(id)}`, query: { force: options.force ?? false, v: true } }, [404]);
+  try {
+    await t.call({ method: 'DELETE', path: `/containers/${pathSegment(id)}`, query: { force: options.force ?? false, v: true } }, [404]);
+  } catch (error) {
+    if (!(error instanceof DockerError) || error.statusCode !== 409 || !/already in progress/i.test(error.message)) throw error;
+    // Polled every 100 ms: a removal takes a stop's grace at most; bounded by removalWaitMs.
+    for (const until = Date.now() + removalWaitMs; Date.now() < until; ) {
+      if ((await inspectContainer(t, id)) === null) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw error;
+  }
 }
 
 /** Waits until it is no longer running; resolves with its exit code. */

@@ -112,6 +112,15 @@ describe('DockerEngine', () => {
     for (const id of [a, b]) await docker.removeContainer(id, { force: true });
   });
 
+  it('removes a running container twice at once: both return once it is gone (the engine refuses the second with 409)', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const id = await docker.createContainer(`slw-${run}-twice-${i}`, spec({ cmd: ['busybox', 'sleep', '30'] }));
+      await docker.startContainer(id);
+      await Promise.all([docker.removeContainer(id, { force: true }), docker.removeContainer(id, { force: true })]);
+      expect(await docker.inspectContainer(id)).toBeNull();
+    }
+  });
+
   it('waits for the exit code', async () => {
     const id = await docker.createContainer(`slw-${run}-exit`, spec({ cmd: ['sh', '-c', 'sleep 0.2; exit 3'] }));
     await docker.startContainer(id);
