@@ -27,6 +27,7 @@
  *   services/     context
  *   store/        context
  *   tenancy/      context
+ *   volumes/      context    (backups of environment volumes, restores into a new generation)
  *   webhooks/     context    (project hooks, deliveries, branch and preview environments)
  *   drivers/      adapter    (service kinds: PostgreSQL, MySQL, Redis, RabbitMQ)
  *   edge/         adapter    core, contexts (the ports they implement); never an app or fastify
@@ -38,7 +39,7 @@
  *
  * Tests and test-support/ folders (not shipped) are not fenced.
  */
-const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'herds', 'images', 'manifest', 'pipelines', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy', 'webhooks'];
+const contexts = ['apps', 'audit', 'builder', 'config', 'controllers', 'deploy', 'domains', 'fleet', 'git', 'herds', 'images', 'manifest', 'pipelines', 'platform', 'projects', 'registry', 'releases', 'secrets', 'services', 'store', 'tenancy', 'volumes', 'webhooks'];
 const adapters = ['drivers', 'edge', 'targets'];
 const apps = ['server', 'cli', 'agent'];
 const layered = ['core', 'api', ...contexts, ...adapters, ...apps];

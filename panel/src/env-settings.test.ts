@@ -42,7 +42,7 @@ describe("an environment's settings form", () => {
   });
 
   it('adds a volume as --volume NAME:/PATH and removes ticked ones as --remove-volume, by name', () => {
-    const withData = { ...now, volumes: [{ name: 'data', path: '/var/lib/app', volume: 'slw-env_1-data' }] };
+    const withData = { ...now, volumes: [{ name: 'data', path: '/var/lib/app', generation: 0, volume: 'slw-env_1-data' }] };
     const added = bodyOf(now, form({ addVolume: ' uploads:/srv/uploads ' }));
     expect(added).toEqual({ body: { volumes: { uploads: '/srv/uploads' } } });
     if (!('body' in added)) throw new Error('refused');

@@ -17,7 +17,8 @@ export const environmentVolumeSchema = z
   .object({
     name: z.string().meta({ description: 'the volume’s name in the environment (a-z, 0-9, -)' }),
     path: z.string().meta({ description: 'where it is mounted in every replica' }),
-    volume: z.string().meta({ description: 'the Docker volume Slipway made for it on the target (slw-ENVIRONMENT_ID-NAME)' }),
+    generation: z.number().int().meta({ description: 'which Docker volume holds its data: 0 the first, N after the Nth restore from a backup (slipway volume restore)' }),
+    volume: z.string().meta({ description: 'the Docker volume Slipway made for it on the target (slw-ENVIRONMENT_ID-NAME, .gN after a restore)' }),
   })
   .meta({ id: 'EnvironmentVolume' });
 export type EnvironmentVolumeInfo = z.output<typeof environmentVolumeSchema>;

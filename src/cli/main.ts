@@ -43,6 +43,7 @@ const groups: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['git'], load: async () => (await import('./commands/git-hooks.js')).registerGitHooks },
   { names: ['pipeline'], load: async () => (await import('./commands/pipelines.js')).registerPipelines },
   { names: ['herd'], load: async () => (await import('./commands/herds.js')).registerHerds },
+  { names: ['volume'], load: async () => (await import('./commands/volumes.js')).registerVolumes },
   { names: ['proxy'], load: proxyRegister },
   { names: ['admin'], load: adminRegister },
   { names: ['agent'], load: agentRegister },

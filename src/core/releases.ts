@@ -11,7 +11,7 @@ export const releaseStatuses = ['pending', 'running', 'succeeded', 'failed', 'ca
 export type ReleaseStatus = (typeof releaseStatuses)[number];
 
 /** What started a release. */
-export const releaseTriggers = ['deploy', 'promotion', 'config-change', 'secret-change', 'service-change', 'move', 'rollback', 'webhook', 'herd-wave'] as const;
+export const releaseTriggers = ['deploy', 'promotion', 'config-change', 'secret-change', 'service-change', 'move', 'rollback', 'webhook', 'herd-wave', 'volume-restore'] as const;
 export type ReleaseTrigger = (typeof releaseTriggers)[number];
 
 const transitions: Record<ReleaseStatus, readonly ReleaseStatus[]> = {

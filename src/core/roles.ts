@@ -40,6 +40,12 @@ export const permissions = {
   'service.attach': 'developer',
   'service.backup': 'developer',
   'service.restore': 'admin',
+  'volume.read': 'viewer',
+  /** Back up, and download a backup (the volume's files). */
+  'volume.backup': 'developer',
+  /** Restore; in an environment that requires approval only admins and owners (deploy/protected-config.ts). */
+  'volume.restore': 'developer',
+  'volume.delete': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof permissions;
 

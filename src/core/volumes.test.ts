@@ -64,11 +64,22 @@ describe('a change of volumes', () => {
     expect(code(() => applyVolumeChange(current, { 'BAD NAME': '/x' }))).toBe('SLW_INVALID_VOLUME');
     expect(code(() => applyVolumeChange(current, { 'BAD NAME': null }))).toBe('SLW_INVALID_VOLUME');
   });
+  it('keeps the generation of a volume mounted elsewhere (same data), and a release stores it', () => {
+    const restored = [{ name: 'data', path: '/data', generation: 3 }];
+    expect(applyVolumeChange(restored, { data: '/srv/data' })).toEqual([{ name: 'data', path: '/srv/data', generation: 3 }]);
+    expect(applyVolumeChange(restored, { data: null, logs: '/logs' })).toEqual([{ name: 'logs', path: '/logs' }]);
+    expect(parseStoredVolumes(JSON.stringify(restored))).toEqual(restored);
+    expect(parseStoredVolumes('[{"name":"data","path":"/data","generation":"x"}]')).toEqual([{ name: 'data', path: '/data' }]);
+  });
 });
 
 describe('Docker names and labels', () => {
   it('derives the Docker volume from the environment id, never from other user text', () => {
     expect(dockerVolumeName('env_0190a_FF', 'data')).toBe('slw-env_0190a_ff-data');
+    expect(dockerVolumeName('env_1', 'data', 0)).toBe('slw-env_1-data');
+    expect(dockerVolumeName('env_1', 'data', 2)).toBe('slw-env_1-data.g2');
+    // No generation of one volume is another volume's first: '.' is in no name.
+    expect(dockerVolumeName('env_1', 'data', 2)).not.toBe(dockerVolumeName('env_1', 'data-g2'));
     expect(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(dockerVolumeName('env_0190abcdef12_0123456789abcdef', 'x'.repeat(32)))).toBe(true);
     expect(volumeLabels({ workspace: 'acme', project: 'shop', environment: 'prod', environmentId: 'env_1' }, 'data')).toMatchObject({ 'io.slipway.managed': 'true', 'io.slipway.environment-id': 'env_1', 'io.slipway.volume': 'data' });
   });

@@ -13,6 +13,8 @@ export interface EnvironmentVolume {
   name: string;
   /** Absolute path in the container. */
   path: string;
+  /** Which Docker volume holds its data: absent or 0 the first, N after the Nth restore from a backup (each restore fills a new one). */
+  generation?: number;
 }
 
 /** The most volumes one environment may declare. */
@@ -63,13 +65,15 @@ export function parseVolumeFlag(text: string): EnvironmentVolume {
  */
 export function applyVolumeChange(current: EnvironmentVolume[], change: Record<string, string | null> | null): EnvironmentVolume[] {
   if (change === null) return [];
-  const next = new Map(current.map((v) => [v.name, v.path]));
+  const next = new Map(current.map((v) => [v.name, v]));
   for (const [name, path] of Object.entries(change)) {
     assertVolumeName(name);
+    // Mounted elsewhere: the same data, so the same generation.
+    const generation = next.get(name)?.generation;
     if (path === null) next.delete(name);
-    else next.set(name, assertVolumePath(path));
+    else next.set(name, { name, path: assertVolumePath(path), ...(generation ? { generation } : {}) });
   }
-  const volumes = [...next].map(([name, path]) => ({ name, path })).sort((a, b) => a.name.localeCompare(b.name));
+  const volumes = [...next.values()].sort((a, b) => a.name.localeCompare(b.name));
   if (volumes.length > maxVolumes) throw bad(`an environment has at most ${maxVolumes} volumes (this change makes ${volumes.length}); remove one with --remove-volume NAME`);
   const seen = new Map<string, string>();
   for (const v of volumes) {
@@ -80,9 +84,13 @@ export function applyVolumeChange(current: EnvironmentVolume[], change: Record<s
   return volumes;
 }
 
-/** The Docker volume of an environment's volume: `slw-<environment id>-<name>` (the id is unique on the instance; ids are lowercase hex and '_'). */
-export function dockerVolumeName(environmentId: string, name: string): string {
-  return `slw-${environmentId.toLowerCase()}-${name}`;
+/**
+ * The Docker volume of an environment's volume: `slw-<environment id>-<name>`, and
+ * `slw-<environment id>-<name>.g<N>` for generation N (filled by a restore). The id is unique on
+ * the instance (lowercase hex and '_'), and '.' is in no volume name, so no two differ only there.
+ */
+export function dockerVolumeName(environmentId: string, name: string, generation = 0): string {
+  return `slw-${environmentId.toLowerCase()}-${name}${generation > 0 ? `.g${generation}` : ''}`;
 }
 
 /** The labels a volume is created with: Slipway's, the environment's names and id, its own name. */
@@ -112,7 +120,10 @@ export function spreadRefusal(what: string, volumes: EnvironmentVolume[], target
 export function parseStoredVolumes(text: string | null | undefined): EnvironmentVolume[] {
   if (!text) return [];
   const parsed = JSON.parse(text) as unknown;
-  return Array.isArray(parsed) ? (parsed as EnvironmentVolume[]).filter((v) => typeof v?.name === 'string' && typeof v?.path === 'string') : [];
+  if (!Array.isArray(parsed)) return [];
+  return (parsed as EnvironmentVolume[])
+    .filter((v) => typeof v?.name === 'string' && typeof v?.path === 'string')
+    .map((v) => ({ name: v.name, path: v.path, ...(Number.isSafeInteger(v.generation) && (v.generation ?? 0) > 0 ? { generation: v.generation } : {}) }));
 }
 
 /** A volume as a job lists it: `NAME`, or `NAME:ro` to mount it read-only. */

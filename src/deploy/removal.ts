@@ -80,10 +80,10 @@ async function removeJobsAgain(jobs: RemovedJob[]): Promise<void> {
 
 /** The Docker volumes of an environment: those its settings declare and those any of its releases mounted. */
 export async function environmentVolumes(db: Executor, environmentId: string): Promise<string[]> {
-  const names = new Set(((await storedSettings(db, environmentId)).volumes ?? []).map((v: EnvironmentVolume) => v.name));
+  const names = new Set(((await storedSettings(db, environmentId)).volumes ?? []).map((v: EnvironmentVolume) => dockerVolumeName(environmentId, v.name, v.generation)));
   const rows = await db.selectFrom('releases').select('volumes').distinct().where('environment_id', '=', environmentId).where('volumes', '!=', '[]').execute();
-  for (const r of rows) for (const v of parseStoredVolumes(r.volumes)) names.add(v.name);
-  return [...names].sort().map((n) => dockerVolumeName(environmentId, n));
+  for (const r of rows) for (const v of parseStoredVolumes(r.volumes)) names.add(dockerVolumeName(environmentId, v.name, v.generation));
+  return [...names].sort();
 }
 
 /** How long a deletion waits for its workloads to be gone before it drops their volumes. */
@@ -128,6 +128,8 @@ async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Prom
   await tx.deleteFrom('releases').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environment_observed').where('environment_id', 'in', environmentIds).execute();
   await tx.deleteFrom('environment_settings').where('environment_id', 'in', environmentIds).execute();
+  // Their volume backups too (the files: src/volumes/backups.ts pruneOrphanVolumeBackups).
+  await tx.deleteFrom('volume_backups').where('environment_id', 'in', environmentIds).execute();
 }
 
 /** Announces the attachments a deletion marked detaching (after its commit). */

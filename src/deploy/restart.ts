@@ -11,7 +11,7 @@ import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Db } from '../store/schema.js';
 import { activeDeployment, currentRelease, requestDeploy, type Deployment } from './deployments.js';
 
-export async function restartAfterChange(db: Db, access: EnvironmentAccess, trigger: Extract<ReleaseTrigger, 'config-change' | 'secret-change' | 'service-change' | 'move'>, actor: Actor, enqueue: (environmentId: string) => void): Promise<Deployment | null> {
+export async function restartAfterChange(db: Db, access: EnvironmentAccess, trigger: Extract<ReleaseTrigger, 'config-change' | 'secret-change' | 'service-change' | 'move' | 'volume-restore'>, actor: Actor, enqueue: (environmentId: string) => void): Promise<Deployment | null> {
   const running = await currentRelease(db, access.environment.id);
   if (!running || (await activeDeployment(db, access.environment.id))) return null;
   const project = await db.selectFrom('projects').selectAll().where('id', '=', access.project.id).executeTakeFirstOrThrow();

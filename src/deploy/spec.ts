@@ -71,7 +71,7 @@ export function volumeMounts(access: EnvironmentAccess, release: Pick<ReleasesTa
 /** Volumes of the environment as mounts (a release's replicas, a pipeline job, read-only where it says so): the same Docker volume for the same name. */
 export function environmentMounts(access: EnvironmentAccess, volumes: Array<EnvironmentVolume & { readOnly?: boolean }>, instance: string): VolumeMount[] {
   const ids = { workspace: access.workspace.name, project: access.project.name, environment: access.environment.name, environmentId: access.environment.id };
-  return volumes.map((v) => ({ volume: dockerVolumeName(access.environment.id, v.name), path: v.path, ...(v.readOnly ? { readOnly: true } : {}), labels: { ...volumeLabels(ids, v.name), [INSTANCE_LABEL]: instance } }));
+  return volumes.map((v) => ({ volume: dockerVolumeName(access.environment.id, v.name, v.generation), path: v.path, ...(v.readOnly ? { readOnly: true } : {}), labels: { ...volumeLabels(ids, v.name), [INSTANCE_LABEL]: instance } }));
 }
 
 /** The spec of `release` with `replicas` replicas. Holds decrypted secrets: never log or store it. */

@@ -76,6 +76,23 @@ export interface RunSpec {
   labels: Record<string, string>;
 }
 
+/**
+ * A volume's files read or written through the target, never by a running process: `image` (one
+ * the target has or can pull, e.g. the environment's current release) only lends its filesystem
+ * so that the volume is mounted at `path` as the app sees it (an empty new volume takes the
+ * image's directory there, owners included, as when a replica first mounts it).
+ */
+export interface VolumeAccess {
+  /** Deterministic and unique while it lasts, e.g. `slw-vio-<backup id>`: what the target names anything it makes for the transfer. */
+  name: string;
+  volume: string;
+  path: string;
+  image: string;
+  registryAuth: RegistryAuth | null;
+  /** Labels the volume is created with when it is missing (importing into a new volume). */
+  labels?: Record<string, string>;
+}
+
 /** A long-running workload: `replicas` identical instances behind the edge. */
 export interface WorkloadSpec extends RunSpec {
   replicas: number;
@@ -156,6 +173,13 @@ export interface Target {
 
   /** Deletes a named volume and its data; only ever called on purpose. */
   removeVolume(name: string): Promise<void>;
+  /**
+   * The volume's files as a tar stream, entries relative to the volume (`./…`), owners and modes
+   * kept; the volume is mounted read-only for it. Absent on targets that cannot (agent servers).
+   */
+  exportVolume?(access: VolumeAccess): AsyncIterable<Uint8Array>;
+  /** Unpacks such a tar stream into the volume (made with `access.labels` when missing), owners and modes kept; a file there already is replaced. */
+  importVolume?(access: VolumeAccess, tar: AsyncIterable<Uint8Array>): Promise<void>;
   /** Deletes a private network nothing uses any more; a missing one is fine (targets without networks omit it). */
   removeNetwork?(name: string): Promise<void>;
 }

@@ -37,6 +37,7 @@ import { pullToken } from '../registry/auth.js';
 import { GitHostPolicy } from '../git/git-cli.js';
 import { EgressPolicy } from '../registry/client/index.js';
 import { startDeployRuntime, type DeployRuntime } from '../deploy/runtime.js';
+import { pruneOrphanVolumeBackups } from '../volumes/backups.js';
 import { startPipelineRuntime, type PipelineRuntime } from '../pipelines/runtime.js';
 import { SseStreams } from '../platform/sse.js';
 import { startDeployBackend } from './deploy-backend.js';
@@ -240,6 +241,8 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       // The target pulls over loopback: 127.0.0.0/8 is a plain-HTTP registry to Docker.
       const registryAccess: RegistryAccess = { host: registryHost, auth: (repository) => ({ registry: registryHost, username: 'slipway-deploy', password: pullToken(registry.auth, repository, Math.floor(Date.now() / 1000)) }) };
       const instance = await instanceId(store.db);
+      // Backup files of environments deleted while no server removed them (a site, a preview).
+      await pruneOrphanVolumeBackups(store.db, options.dataDir);
       provisioning = { placements: deploy.placements, registry: registryAccess, instance };
       runtime = await startDeployRuntime({
         db: store.db,

@@ -29,7 +29,8 @@ const macPurpose = 'service-backup';
 
 /** What binds a file to its place: checked field by field on restore. */
 export interface BackupBinding {
-  kind: ServiceKind;
+  /** A service kind, or `volume` for a backup of an environment's volume (src/volumes/). */
+  kind: ServiceKind | 'volume';
   workspace: string;
   attachment: string;
   backup: string;

@@ -370,6 +370,26 @@ export type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable
 export type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable, PipelineSchedulesTable } from './schema-pipelines.js';
 
 /** Every table, by name. */
+/** A backup of an environment's volume (the file: `volume-backups/<environment id>/<file>` in the data directory). */
+export interface VolumeBackupsTable {
+  id: string;
+  workspace_id: string;
+  environment_id: string;
+  /** The volume's name in the environment. */
+  volume: string;
+  /** The generation of the Docker volume it was read from. */
+  generation: number;
+  /** Bytes of the tar (after the file's header). */
+  size: number;
+  /** SHA-256 (hex) of the tar. */
+  sha256: string;
+  /** The release that ran when it was taken (its image read the volume). */
+  release_number: number | null;
+  created_at: string;
+  created_by: string | null;
+  file: string;
+}
+
 export interface Database {
   slipway_meta: MetaTable;
   users: UsersTable;
@@ -404,6 +424,7 @@ export interface Database {
   service_credentials: ServiceCredentialsTable;
   provisioned_services: ProvisionedServicesTable;
   service_backups: ServiceBackupsTable;
+  volume_backups: VolumeBackupsTable;
   service_backup_schedules: ServiceBackupSchedulesTable;
   custom_services: CustomServicesTable;
   service_upgrades: ServiceUpgradesTable;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { JobSpec, JobStatus, OutputLine, ReplicaStatus, RunSpec, Target, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
+import type { JobSpec, JobStatus, OutputLine, ReplicaStatus, RunSpec, Target, VolumeAccess, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
 import { Limit, merge } from '../platform/limit.js';
 import { ContainerExistsError, DockerEngine, type ContainerSpec, type ContainerSummary } from './docker/index.js';
 import { probeHttp, probeTcp } from './docker/probe.js';
@@ -168,6 +168,38 @@ export class DockerTarget implements Target {
     await this.#limit.run(() => this.engine.removeNetwork(name));
   }
 
+  async *exportVolume(access: VolumeAccess): AsyncIterable<Uint8Array> {
+    const id = await this.#transferContainer(access, true);
+    try {
+      yield* this.engine.readArchive(id, access.path);
+    } finally {
+      await this.engine.removeContainer(id, { force: true }).catch(() => undefined);
+    }
+  }
+
+  async importVolume(access: VolumeAccess, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    if (access.labels) await this.#limit.run(() => this.engine.ensureVolume(access.volume, access.labels ?? {}));
+    const id = await this.#transferContainer(access, false);
+    try {
+      await this.engine.writeArchive(id, access.path, tar);
+    } finally {
+      await this.engine.removeContainer(id, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A container made from the image with the volume at its path and never started: the engine's
+   * archive calls read and write the volume through it (a new volume takes the image's directory
+   * there at create, as it would for a replica). Its entrypoint is a path no image has.
+   */
+  async #transferContainer(access: VolumeAccess, readOnly: boolean): Promise<string> {
+    await this.#ensureImage(access);
+    // One left by a transfer that stopped midway (a control plane killed) goes first.
+    await this.engine.removeContainer(access.name, { force: true }).catch(() => undefined);
+    const labels = { 'io.slipway.managed': 'true', 'io.slipway.volume-transfer': access.volume };
+    return this.#limit.run(() => this.engine.createContainer(access.name, { image: access.image, env: {}, labels, hostIp: '127.0.0.1', entrypoint: ['/.slipway-volume-transfer-never-runs'], mounts: [{ volume: access.volume, path: access.path, readOnly }] }));
+  }
+
   /** Waits for every converging loop to finish (tests, shutdown). */
   async settle(): Promise<void> {
     await Promise.all([...this.#loops.values()].map((l) => l.running));
@@ -263,7 +295,7 @@ export class DockerTarget implements Target {
   }
 
   /** Pulls the image unless the engine has it; concurrent pulls of one image are one pull. */
-  async #ensureImage(spec: RunSpec): Promise<void> {
+  async #ensureImage(spec: Pick<RunSpec, 'image' | 'registryAuth'>): Promise<void> {
     if (await this.engine.imageExists(spec.image)) return;
     let pull = this.#pulls.get(spec.image);
     if (!pull) {

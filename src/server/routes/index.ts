@@ -23,5 +23,6 @@ import { webhookRoutes } from './webhooks.js';
 import { pipelineRoutes } from './pipelines.js';
 import { herdRoutes } from './herds.js';
 import { siteRoutes } from './sites.js';
+import { volumeRoutes } from './volumes.js';
 
-export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...backupScheduleRoutes, ...serverRoutes, ...applicationRoutes, ...appNotificationRoutes, ...siteRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes];
+export const apiRoutes: readonly Route[] = [...workspaceRoutes, ...instanceRoutes, ...memberRoutes, ...projectRoutes, ...configRoutes, ...secretRoutes, ...releaseRoutes, ...registryRoutes, ...imageRoutes, ...credentialRoutes, ...settingsRoutes, ...deployRoutes, ...serviceRoutes, ...serviceBackupRoutes, ...backupScheduleRoutes, ...serverRoutes, ...applicationRoutes, ...appNotificationRoutes, ...siteRoutes, ...gitRoutes, ...webhookRoutes, ...pipelineRoutes, ...herdRoutes, ...volumeRoutes];

@@ -1,4 +1,5 @@
 /** Routes: projects and environments. */
+import { pruneOrphanVolumeBackups } from '../../volumes/backups.js';
 import { deletedSchema, environmentDeletedSchema, environmentDeleteQuery } from '../../api/common.js';
 import { createEnvironmentBody, createProjectBody, environmentListSchema, environmentSchema, projectListSchema, projectSchema } from '../../api/projects.js';
 import { deleteEnvironment, deleteProject } from '../../deploy/removal.js';
@@ -54,6 +55,7 @@ export const projectRoutes = [
     response: deletedSchema,
     handler: async ({ deps, access }) => {
       await deleteProject(deps.db, deps.deploy.placements, access);
+      await pruneOrphanVolumeBackups(deps.db, deps.dataDir);
       return { deleted: access.project.name };
     },
   }),
@@ -104,6 +106,7 @@ export const projectRoutes = [
     response: environmentDeletedSchema,
     handler: async ({ deps, access, query }) => {
       const volumes = await deleteEnvironment(deps.db, deps.deploy.placements, access, undefined, { dropVolumes: query.dropVolumes === 'true' });
+      await pruneOrphanVolumeBackups(deps.db, deps.dataDir);
       return { deleted: access.environment.name, volumes };
     },
   }),

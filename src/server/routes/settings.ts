@@ -14,7 +14,7 @@ import type { EnvironmentSettings } from '../../core/deploy.js';
 import type { EnvironmentAccess } from '../../projects/projects.js';
 
 /** The settings with each volume's Docker volume name. */
-const withVolumes = <T extends EnvironmentSettings>(access: EnvironmentAccess, s: T) => ({ ...s, volumes: s.volumes.map((v) => ({ ...v, volume: dockerVolumeName(access.environment.id, v.name) })) });
+const withVolumes = <T extends EnvironmentSettings>(access: EnvironmentAccess, s: T) => ({ ...s, volumes: s.volumes.map((v) => ({ ...v, generation: v.generation ?? 0, volume: dockerVolumeName(access.environment.id, v.name, v.generation) })) });
 
 const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
 

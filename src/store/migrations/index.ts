@@ -32,6 +32,7 @@ import * as releaseVolumes from './0027-release-volumes.js';
 import * as manifestReview from './0028-manifest-review.js';
 import * as schedulePause from './0029-schedule-pause.js';
 import * as manifestReviewedText from './0030-manifest-reviewed-text.js';
+import * as volumeBackups from './0031-volume-backups.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -62,6 +63,7 @@ const all: Record<string, Migration> = {
   '0028-manifest-review': manifestReview,
   '0029-schedule-pause': schedulePause,
   '0030-manifest-reviewed-text': manifestReviewedText,
+  '0031-volume-backups': volumeBackups,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import * as archive from './archive.js';
 import * as containers from './containers.js';
 import * as images from './images.js';
 import * as volumes from './volumes.js';
@@ -120,6 +121,16 @@ export class DockerEngine {
    */
   logs(id: string, options: LogOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
     return readLogs(this.t, id, options, signal);
+  }
+
+  /** The directory `path` of a container (created or running) as a tar stream, entries `./…`. */
+  readArchive(container: string, path: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    return archive.readArchive(this.t, container, path, signal);
+  }
+
+  /** Unpacks a tar into a container's directory `path`, owners kept. */
+  writeArchive(container: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    return archive.writeArchive(this.t, container, path, tar);
   }
 
   volumeExists(name: string): Promise<boolean> {

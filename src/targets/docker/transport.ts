@@ -7,6 +7,8 @@
  * @module
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DockerError, DockerUnavailableError } from './errors.js';
 
 /** A value allowed in a query string: never a secret. */
@@ -14,7 +16,7 @@ export type QueryValue = string | number | boolean | undefined;
 
 /** One request to the engine; `path` is relative to the version prefix, e.g. `/containers/json`. */
 export interface DockerRequest {
-  method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
   path: string;
   query?: Record<string, QueryValue>;
   body?: unknown;
@@ -83,6 +85,32 @@ export class DockerTransport {
     if (status >= 300 || !text.trim()) return { status, body: undefined };
     const type = String(res.headers['content-type'] ?? '');
     return { status, body: (type.includes('json') ? JSON.parse(text) : text) as T };
+  }
+
+  /** Sends `body` as the request's body, streamed (chunked) with this content type; a status ≥ 400 throws {@link DockerError}. */
+  async upload(req: Omit<DockerRequest, 'body'>, body: AsyncIterable<Uint8Array>, contentType: string): Promise<void> {
+    const headers = { ...(req.headers ?? {}), 'content-type': contentType };
+    let r: ReturnType<typeof httpRequest> | undefined;
+    const answered = new Promise<IncomingMessage>((resolve, reject) => {
+      r = httpRequest({ socketPath: this.socketPath, method: req.method, path: `/${this.apiVersion}${req.path}${queryString(req.query)}`, headers, signal: req.signal, agent: false }, resolve);
+      r.on('error', (error: NodeJS.ErrnoException) => reject(this.connectionError(error, req.signal)));
+    });
+    answered.catch(() => undefined);
+    if (!r) throw new Error('no request');
+    const sent = pipeline(Readable.from(body), r);
+    sent.catch(() => undefined);
+    let res: IncomingMessage;
+    try {
+      res = await answered;
+    } catch (error) {
+      // A body that failed to read (its source's error) tore the request down: that error is the cause.
+      await sent;
+      throw error;
+    }
+    // The engine may answer (an error) before it has read the whole body: its answer comes first.
+    await this.assertOk(res, req);
+    await readText(res);
+    await sent;
   }
 
   /** Throws the {@link DockerError} a failed streaming response carries, after reading its body. */

@@ -18,7 +18,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
-import type { JobSpec, JobStatus, OutputLine, ReplicaStatus, Target, WorkloadSpec, WorkloadStatus } from '../../deploy/target.js';
+import type { JobSpec, JobStatus, OutputLine, ReplicaStatus, Target, VolumeAccess, WorkloadSpec, WorkloadStatus } from '../../deploy/target.js';
 
 interface Instance {
   name: string;
@@ -70,6 +70,8 @@ export class MemoryTarget implements Target {
   readonly #workloads = new Map<string, Workload>();
   readonly #jobs = new Map<string, Job>();
   readonly #volumes = new Set<string>();
+  /** A volume's contents as the tar last imported into it (an empty tar when none was). */
+  readonly #volumeFiles = new Map<string, Buffer>();
 
   constructor(options: MemoryTargetOptions = {}) {
     this.name = options.name ?? 'memory';
@@ -193,6 +195,22 @@ export class MemoryTarget implements Target {
 
   async removeVolume(name: string): Promise<void> {
     this.#volumes.delete(name);
+    this.#volumeFiles.delete(name);
+  }
+
+  async *exportVolume(access: VolumeAccess): AsyncIterable<Uint8Array> {
+    if (!kindOf(access.image)) throw new Error(`image ${access.image} cannot be pulled`);
+    this.#volumes.add(access.volume);
+    // Two end-of-archive blocks: an empty tar.
+    yield this.#volumeFiles.get(access.volume) ?? Buffer.alloc(1024);
+  }
+
+  async importVolume(access: VolumeAccess, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    if (!kindOf(access.image)) throw new Error(`image ${access.image} cannot be pulled`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of tar) chunks.push(Buffer.from(chunk));
+    this.#volumes.add(access.volume);
+    this.#volumeFiles.set(access.volume, Buffer.concat(chunks));
   }
 
   /** Stops everything (for test teardown). */

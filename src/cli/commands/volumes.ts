@@ -1,0 +1,92 @@
+/** `slipway volume …`: backups of an environment's volumes, their download, restore and removal. */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Command } from 'commander';
+import type { Deleted } from '../../api/common.js';
+import type { VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo } from '../../api/volumes.js';
+import { SlipwayError } from '../../core/errors.js';
+import { apiPath } from '../client.js';
+import { envOption, required, withEnvironment, type Ctx, type Runner } from '../context.js';
+import { emit, table } from '../output.js';
+import { bytes } from './service-format.js';
+
+const backupsPath = (ctx: Ctx, volume: string, ...rest: string[]) =>
+  apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'volumes', volume, 'backups', ...rest);
+
+const line = (b: VolumeBackupInfo) => `${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`;
+
+/** Writes the download to `file` (via `file.partial`), checking its SHA-256 against the server's; returns the bytes written. */
+async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, file: string): Promise<number> {
+  const expected = String(res.headers['x-slipway-sha256'] ?? '');
+  const hash = createHash('sha256');
+  let size = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _e, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  if (file === '-') {
+    await pipeline(res, count, process.stdout, { end: false });
+  } else {
+    const partial = `${file}.partial`;
+    try {
+      await pipeline(res, count, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+    } catch (error) {
+      await rm(partial, { force: true });
+      const why = (error as NodeJS.ErrnoException).code === 'EEXIST' ? `${partial} exists (an earlier download?); remove it first` : error instanceof Error ? error.message : String(error);
+      throw new SlipwayError('SLW_USAGE', `could not write ${file}: ${why}`);
+    }
+    if (expected && hash.digest('hex') !== expected) {
+      await rm(partial, { force: true });
+      throw new SlipwayError('SLW_BACKUP_INVALID', 'the download does not match the backup (checksum mismatch); nothing was saved, try again');
+    }
+    await rename(partial, file);
+  }
+  return size;
+}
+
+export function registerVolumes(program: Command, run: Runner): void {
+  const volume = program.command('volume').description("backups of an environment's volumes: take, list, download, restore (into a new generation, rolled out with no downtime), remove");
+
+  withEnvironment(volume.command('backup <name>').description("back up a volume: its files as a tar, read through the running release's image (nothing runs), kept in the server's data directory")).action(
+    run(async (ctx, [name = '']) => {
+      const b = await ctx.client.request<VolumeBackupInfo>('POST', backupsPath(ctx, name));
+      emit(ctx.io, ctx.json, b, () => `backed up volume ${b.volume} of ${b.project}/${b.environment}: ${line(b)}`);
+    }),
+  );
+  withEnvironment(volume.command('backups <name>').description("a volume's backups, newest first")).action(
+    run(async (ctx, [name = '']) => {
+      const r = await ctx.client.request<VolumeBackupList>('GET', backupsPath(ctx, name));
+      emit(ctx.io, ctx.json, r, () => table(['ID', 'SIZE', 'GENERATION', 'RELEASE', 'CREATED', 'BY'], r.backups.map((b) => [b.id, bytes(b.size), b.generation, b.release === null ? '-' : `#${b.release}`, b.createdAt, b.createdBy ?? '-'])));
+    }),
+  );
+  withEnvironment(volume.command('download <name> <backup>').description('download a backup as a tar archive (checked against its SHA-256)').option('-o, --output <file>', "where to write it ('-': standard output); default PROJECT-ENV-NAME-BACKUP.tar here")).action(
+    run(async (ctx, [name = '', backup = '']) => {
+      const res = await ctx.client.stream(backupsPath(ctx, name, backup, 'download'));
+      const output = typeof ctx.opts.output === 'string' ? ctx.opts.output : `${required(ctx, 'project')}-${envOption(ctx) ?? required(ctx, 'env')}-${name}-${backup}.tar`;
+      const size = await saveChecked(res as AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, output);
+      const result = { backup, volume: name, file: output === '-' ? null : output, size, sha256: String(res.headers['x-slipway-sha256'] ?? '') };
+      if (output === '-') return;
+      emit(ctx.io, ctx.json, result, () => `saved backup ${backup} of volume ${name} to ${output} (${bytes(size)}, sha256 ${result.sha256})`);
+    }),
+  );
+  withEnvironment(volume.command('restore <name> <backup>').description('restore a volume from a backup: unpacked into a new generation (the live volume is not written) and rolled out as a new release; the previous generation is kept')).action(
+    run(async (ctx, [name = '', backup = '']) => {
+      const r = await ctx.client.request<VolumeRestoreInfo>('POST', backupsPath(ctx, name, backup, 'restore'));
+      const d = r.deployment;
+      const next = d ? `; rolling release #${d.releaseNumber} that mounts it (follow: slipway logs ${d.id} -w ${required(ctx, 'workspace')} --follow)` : '; nothing runs, so the next deploy mounts it';
+      emit(ctx.io, ctx.json, r, () => `restored backup ${r.backup.id} of volume ${name} into generation ${r.generation} (${r.dockerVolume}; the previous data stays in ${r.previous})${next}`);
+    }),
+  );
+  withEnvironment(volume.command('backup-rm <name> <backup>').description('remove a backup (its record and its file)')).action(
+    run(async (ctx, [name = '', backup = '']) => {
+      const r = await ctx.client.request<Deleted>('DELETE', backupsPath(ctx, name, backup));
+      emit(ctx.io, ctx.json, r, () => `removed backup ${r.deleted} of volume ${name}`);
+    }),
+  );
+}

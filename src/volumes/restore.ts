@@ -1,0 +1,96 @@
+/**
+ * Restoring an environment's volume from one of its backups. The live volume is never written:
+ * the backup is unpacked into a new generation of the volume (`slw-<env id>-<name>.g<N>`), the
+ * settings record that generation, and a release rolls whose replicas mount it — the usual
+ * rolling deploy, so the app switches to the restored data with no downtime. The generation before
+ * stays on the target; rolling back to the release before the restore mounts it again.
+ *
+ * @module
+ */
+import { SlipwayError } from '../core/errors.js';
+import { dockerVolumeName, parseStoredVolumes, volumeLabels } from '../core/volumes.js';
+import { recordAudit } from '../audit/audit.js';
+import { activeDeployment, type Deployment } from '../deploy/deployments.js';
+import { assertMayChangeWhatRuns } from '../deploy/protected-config.js';
+import { restartAfterChange } from '../deploy/restart.js';
+import { storedSettings } from '../deploy/settings.js';
+import { INSTANCE_LABEL } from '../deploy/spec.js';
+import { nowIso } from '../platform/time.js';
+import type { EnvironmentAccess } from '../projects/projects.js';
+import { backupBody } from '../services/backup-file.js';
+import type { Executor } from '../store/schema.js';
+import { actorOf } from '../tenancy/principal.js';
+import { accessThrough, declaredVolume, findVolumeBackup, runningRelease, toVolumeBackupInfo, transferTarget, verifiedVolumeBackup, where, type VolumeBackupContext, type VolumeBackupInfo } from './backups.js';
+
+export interface VolumeRestoreInfo {
+  backup: VolumeBackupInfo;
+  /** The generation the backup was unpacked into, and its Docker volume. */
+  generation: number;
+  dockerVolume: string;
+  /** The Docker volume the environment mounted before (kept, with its data). */
+  previous: string;
+  /** The deploy that mounts the restored generation; null when nothing ran (the next deploy mounts it). */
+  deployment: Deployment | null;
+  durationMs: number;
+}
+
+/** The next generation of a volume: above any its settings, releases or backups know. */
+async function nextGeneration(db: Executor, environmentId: string, name: string, current: number): Promise<number> {
+  let top = current;
+  const releases = await db.selectFrom('releases').select('volumes').distinct().where('environment_id', '=', environmentId).where('volumes', '!=', '[]').execute();
+  for (const r of releases) for (const v of parseStoredVolumes(r.volumes)) if (v.name === name) top = Math.max(top, v.generation ?? 0);
+  const backups = await db.selectFrom('volume_backups').select((eb) => eb.fn.max('generation').as('g')).where('environment_id', '=', environmentId).where('volume', '=', name).executeTakeFirst();
+  return Math.max(top, Number(backups?.g ?? 0)) + 1;
+}
+
+/** Records `generation` as the volume's in the environment's settings; false when the volume is no longer declared. */
+async function recordGeneration(db: Executor, environmentId: string, name: string, generation: number): Promise<boolean> {
+  const stored = await storedSettings(db, environmentId);
+  const volumes = stored.volumes ?? [];
+  if (!volumes.some((v) => v.name === name)) return false;
+  const data = JSON.stringify({ ...stored, volumes: volumes.map((v) => (v.name === name ? { ...v, generation } : v)) });
+  await db.updateTable('environment_settings').set({ data, updated_at: nowIso() }).where('environment_id', '=', environmentId).execute();
+  return true;
+}
+
+/**
+ * Restores backup `id` of volume `name`: checks the file, unpacks it into a new generation through
+ * the running release's image, records that generation and rolls a release that mounts it.
+ * Refused while another deploy runs (SLW_DEPLOY_IN_PROGRESS), and for a developer where the
+ * environment requires approval (SLW_FORBIDDEN). A failure before the settings change leaves
+ * everything as it was (the half-filled generation is removed).
+ */
+export async function restoreVolumeBackup(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, id: string): Promise<VolumeRestoreInfo> {
+  const started = Date.now();
+  await assertMayChangeWhatRuns(ctx.db, access, `the data of volume '${name}'`);
+  const row = await findVolumeBackup(ctx.db, access, name, id);
+  const { volume, target } = await declaredVolume(ctx.db, access, name);
+  const release = await runningRelease(ctx.db, access, 'writes a volume');
+  const t = transferTarget(ctx, access, target);
+  const active = await activeDeployment(ctx.db, access.environment.id);
+  if (active) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${where(access)} is deploying now; restore once that deploy ends (slipway logs ${active.id} --follow)`);
+  const path = await verifiedVolumeBackup(ctx, row);
+  const previous = dockerVolumeName(access.environment.id, name, volume.generation);
+  const generation = await nextGeneration(ctx.db, access.environment.id, name, volume.generation ?? 0);
+  const dockerVolume = dockerVolumeName(access.environment.id, name, generation);
+  const ids = { workspace: access.workspace.name, project: access.project.name, environment: access.environment.name, environmentId: access.environment.id };
+  const through = { ...accessThrough(ctx, access, release, `${id}-r${generation}`, dockerVolume, volume.path), labels: { ...volumeLabels(ids, name), 'io.slipway.volume-generation': String(generation), [INSTANCE_LABEL]: ctx.deploy!.instance } };
+  try {
+    await t.importVolume(through, backupBody(path));
+  } catch (error) {
+    await t.removeVolume(dockerVolume).catch(() => undefined);
+    if (error instanceof SlipwayError) throw error;
+    throw new SlipwayError('SLW_INTERNAL', `could not write backup ${id} into a new volume for ${where(access)}: ${error instanceof Error ? error.message : String(error)}; nothing was changed`);
+  }
+  const recorded = await ctx.db.transaction().execute(async (tx) => {
+    if (!(await recordGeneration(tx, access.environment.id, name, generation))) return false;
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.restore', targetType: 'environment', target: where(access), details: { volume: name, backup: id, generation, dockerVolume, previous } });
+    return true;
+  });
+  if (!recorded) {
+    await t.removeVolume(dockerVolume).catch(() => undefined);
+    throw new SlipwayError('SLW_NOT_FOUND', `volume '${name}' was removed from ${where(access)} while its backup was being restored; nothing was changed`);
+  }
+  const deployment = await restartAfterChange(ctx.db, access, 'volume-restore', actorOf(access.principal), ctx.enqueue);
+  return { backup: toVolumeBackupInfo(access, row, row.email), generation, dockerVolume, previous, deployment, durationMs: Date.now() - started };
+}

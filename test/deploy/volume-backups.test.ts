@@ -1,0 +1,172 @@
+/**
+ * Backups of environment volumes on the real Docker engine and Caddy: `volume backup` reads the
+ * volume through the running release's image (no process runs) into a signed file; `volume
+ * download` gives the same tar (owners, links and directories kept, checked by SHA-256);
+ * `volume restore` unpacks it into a new generation of the volume and rolls a release that mounts
+ * it, with no failed request under load, while the generation before keeps the newer data and a
+ * rollback mounts it again. A tampered file, an unknown volume, an environment that runs nothing
+ * and a developer in an environment that requires approval are refused and change nothing;
+ * deleting the environment removes its backup files.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, tempDir } from '../support/server-process.js';
+import { deployWorld, loadGenerator, type DeployWorld } from '../support/deploy.js';
+
+let w: DeployWorld;
+const env = (e: string) => ['-w', w.ws, '-p', 'shop', '-e', e];
+
+interface Backup {
+  id: string;
+  volume: string;
+  generation: number;
+  size: number;
+  sha256: string;
+  release: number | null;
+}
+interface Restore {
+  backup: Backup;
+  generation: number;
+  dockerVolume: string;
+  previous: string;
+  deployment: { id: string; releaseNumber: number } | null;
+}
+
+beforeAll(async () => {
+  w = await deployWorld({ workspace: 'volbak' });
+  for (const name of ['files', 'idle']) {
+    const r = await w.run(['env', 'create', name, '-w', w.ws, '-p', 'shop', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const set = await w.run(['env', 'set', ...env(name), '--volume', 'data:/var/lib/app', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await w?.dispose();
+  const volumes = (await w?.docker(['volume', 'ls', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`]).catch(() => '')) ?? '';
+  for (const v of volumes.split('\n').filter(Boolean)) await w.docker(['volume', 'rm', '-f', v]).catch(() => undefined);
+  await cleanup();
+});
+
+async function ok<T>(args: string[], token?: string): Promise<T> {
+  const r = await w.run([...args, '--json'], token);
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.json<T>();
+}
+
+async function refused(args: string[], token?: string): Promise<string> {
+  const r = await w.run([...args, '--json'], token);
+  expect(r.code, `${args.join(' ')} should fail: ${r.stdout}`).toBe(1);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  return r.json<{ error: { code: string } }>().error.code;
+}
+
+async function replica(e: string, release: number): Promise<string> {
+  const out = await w.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', `label=io.slipway.environment=${e}`, '--filter', `label=io.slipway.release=${release}`]);
+  const id = out.split('\n').find(Boolean);
+  expect(id, `a replica of ${e} release ${release}`).toBeDefined();
+  return id!;
+}
+
+const sh = (container: string, script: string) => w.docker(['exec', container, 'sh', '-c', script]);
+const settingsGeneration = async (e: string) => (await ok<{ volumes: Array<{ name: string; generation: number; volume: string }> }>(['env', 'show', ...env(e)])).volumes[0]!;
+
+describe('volume backups', () => {
+  let backup: Backup;
+  let first = '';
+
+  it('refuses a volume the environment does not declare and an environment that runs nothing', async () => {
+    expect(await refused(['volume', 'backup', 'nope', ...env('files')])).toBe('SLW_NOT_FOUND');
+    expect(await refused(['volume', 'backup', 'Bad_Name', ...env('files')])).toBe('SLW_INVALID_VOLUME');
+    expect(await refused(['volume', 'backup', 'data', ...env('idle')])).toBe('SLW_NOTHING_DEPLOYED');
+    expect((await ok<{ backups: Backup[] }>(['volume', 'backups', 'data', ...env('files')])).backups).toEqual([]);
+  });
+
+  it('backs a volume up through the running image, and the download is the same tar: owners, directories and links kept', async () => {
+    await ok(['deploy', ...env('files'), '--version', '1.0.0']);
+    first = await replica('files', 1);
+    await sh(first, 'echo version one > /var/lib/app/note && mkdir -p /var/lib/app/sub && echo deep > /var/lib/app/sub/file && chown 1000:1000 /var/lib/app/sub/file && ln -s note /var/lib/app/link');
+    backup = await ok<Backup>(['volume', 'backup', 'data', ...env('files')], w.developer);
+    expect(backup).toMatchObject({ volume: 'data', generation: 0, release: 1 });
+    expect(backup.size).toBeGreaterThan(0);
+    // No container is left behind by the transfer.
+    expect((await w.docker(['ps', '-aq', '--filter', 'label=io.slipway.volume-transfer'])).trim()).toBe('');
+    const listed = await ok<{ backups: Backup[] }>(['volume', 'backups', 'data', ...env('files')]);
+    expect(listed.backups.map((b) => b.id)).toEqual([backup.id]);
+
+    const out = join(tempDir('slipway-volume-download-'), 'data.tar');
+    const saved = await ok<{ file: string; size: number; sha256: string }>(['volume', 'download', 'data', backup.id, ...env('files'), '-o', out]);
+    expect(saved).toMatchObject({ file: out, size: backup.size, sha256: backup.sha256 });
+    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(backup.sha256);
+    const listing = execFileSync('tar', ['-tvf', out, '--numeric-owner'], { encoding: 'utf8' });
+    expect(listing).toMatch(/^-\S+ 1000\/1000 .* \.\/sub\/file$/m);
+    expect(listing).toMatch(/^l\S+ .* \.\/link -> note$/m);
+    expect(execFileSync('tar', ['-xOf', out, './note'], { encoding: 'utf8' })).toBe('version one\n');
+  }, 300_000);
+
+  it('restores into a new generation rolled out with no failed request; the generation before keeps the newer data and a rollback mounts it', async () => {
+    await sh(first, 'echo version two > /var/lib/app/note && rm /var/lib/app/sub/file');
+    const before = await settingsGeneration('files');
+    expect(before.generation).toBe(0);
+    const load = loadGenerator(w.proxyPort, `files.shop.${w.ws}.localhost`, 50, 5, 120);
+    const r = await ok<Restore>(['volume', 'restore', 'data', backup.id, ...env('files')]);
+    expect(r).toMatchObject({ generation: 1, previous: before.volume, dockerVolume: `${before.volume}.g1` });
+    expect(r.deployment).not.toBeNull();
+    const logs = await w.run(['logs', r.deployment!.id, '-w', w.ws, '--follow', '--json']);
+    expect(logs.json<{ end: { status: string } }>().end.status).toBe('succeeded');
+    const result = await load.stop();
+    expect(result.sent).toBeGreaterThan(0);
+    expect(result.failures).toEqual([]);
+
+    const restored = await replica('files', r.deployment!.releaseNumber);
+    expect((await sh(restored, 'cat /var/lib/app/note')).trim()).toBe('version one');
+    expect((await sh(restored, 'stat -c %u:%g /var/lib/app/sub/file')).trim()).toBe('1000:1000');
+    expect((await sh(restored, 'readlink /var/lib/app/link')).trim()).toBe('note');
+    expect(await settingsGeneration('files')).toMatchObject({ generation: 1, volume: r.dockerVolume });
+    const releases = await ok<{ releases: Array<{ number: number; trigger: string; volumes: Array<{ generation?: number }> }> }>(['releases', ...env('files')]);
+    expect(releases.releases[0]).toMatchObject({ number: r.deployment!.releaseNumber, trigger: 'volume-restore' });
+
+    // The live volume was never written: the generation before holds what was written after the backup.
+    await ok(['rollback', ...env('files'), '--to', '1']);
+    const back = await replica('files', r.deployment!.releaseNumber + 1);
+    expect((await sh(back, 'cat /var/lib/app/note')).trim()).toBe('version two');
+  }, 300_000);
+
+  it('refuses a tampered backup file, a developer where approval is required, and a backup of another environment; nothing changes', async () => {
+    const generation = await settingsGeneration('files');
+    const dir = join(w.server.dataDir, 'volume-backups');
+    const [envDir] = readdirSync(dir);
+    const file = join(dir, envDir!, `${backup.id}.tar`);
+    const original = readFileSync(file);
+    const tampered = Buffer.from(original);
+    const at = tampered.length - 600;
+    tampered[at] = (tampered[at] ?? 0) ^ 0xff;
+    writeFileSync(file, tampered);
+    expect(await refused(['volume', 'restore', 'data', backup.id, ...env('files')])).toBe('SLW_BACKUP_INVALID');
+    expect(await refused(['volume', 'download', 'data', backup.id, ...env('files'), '-o', join(tempDir(), 'x.tar')])).toBe('SLW_BACKUP_INVALID');
+    writeFileSync(file, original);
+    expect(await settingsGeneration('files')).toEqual(generation);
+
+    expect(await refused(['volume', 'restore', 'data', backup.id, ...env('idle')])).toBe('SLW_NOT_FOUND');
+    await ok(['env', 'set', ...env('files'), '--require-approval']);
+    expect(await refused(['volume', 'restore', 'data', backup.id, ...env('files')], w.developer)).toBe('SLW_FORBIDDEN');
+    expect(await refused(['volume', 'backup-rm', 'data', backup.id, ...env('files')], w.developer)).toBe('SLW_FORBIDDEN');
+    expect(await settingsGeneration('files')).toEqual(generation);
+  }, 300_000);
+
+  it('removes a backup with its file, and deleting the environment removes the files of the rest', async () => {
+    const second = await ok<Backup>(['volume', 'backup', 'data', ...env('files')]);
+    expect(second.generation).toBe(0);
+    const dir = join(w.server.dataDir, 'volume-backups');
+    const [envDir] = readdirSync(dir);
+    await ok(['volume', 'backup-rm', 'data', backup.id, ...env('files')]);
+    expect(existsSync(join(dir, envDir!, `${backup.id}.tar`))).toBe(false);
+    expect(existsSync(join(dir, envDir!, `${second.id}.tar`))).toBe(true);
+    await ok(['env', 'delete', 'files', '--confirm', 'files', '-w', w.ws, '-p', 'shop']);
+    expect(existsSync(join(dir, envDir!))).toBe(false);
+  }, 300_000);
+});
