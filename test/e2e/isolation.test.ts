@@ -10,6 +10,7 @@ import { snapshotSqlite } from '../support/db-snapshot.js';
 import { addMember, insertInstanceToken, insertRelease, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService, seedGitSource } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { fetchOperations, fillUrl, pathParams, sampleBody, type Operation } from '../support/openapi.js';
+import { seedVolumeBackup } from '../support/volume-seed.js';
 import { cleanup } from '../support/server-process.js';
 
 type Values = Record<string, string | number>;
@@ -23,7 +24,7 @@ let valuesA: Values;
 let valuesB: Values;
 /** B's objects with names A does not have (project, environment) or global ids (token, member). */
 let foreignB: Values;
-const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000', service: 'nosuch', application: 'nosuch', site: 'nosuch', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', build: 'gbd_000000000000_0000000000000000', run: 'run_000000000000_0000000000000000', pipeline: 'nosuch', upgrade: 'hup_000000000000_0000000000000000' };
+const missing: Values = { workspace: 'nosuch', project: 'nosuch', environment: 'nosuch', name: 'NO_SUCH', token: 'tok_000000000000_0000000000000000', member: 'nosuch@example.com', number: 999, deployment: 'dep_000000000000_0000000000000000', promotion: 'pro_000000000000_0000000000000000', service: 'nosuch', application: 'nosuch', site: 'nosuch', volume: 'nosuch', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', build: 'gbd_000000000000_0000000000000000', run: 'run_000000000000_0000000000000000', pipeline: 'nosuch', upgrade: 'hup_000000000000_0000000000000000' };
 
 beforeAll(async () => {
   srv = await startInProcessServer();
@@ -53,11 +54,13 @@ beforeAll(async () => {
   const seededB = await seedDeployRecords(srv.dbFile, srv.adminToken, srv.adminToken, 'bravo', 'bravo-web');
   const gitA = await seedGitSource(srv.dbFile, 'alpha', 'alpha-web');
   const gitB = await seedGitSource(srv.dbFile, 'bravo', 'bravo-web');
-  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', application: 'alpha-app', site: 'alpha-site', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitA, ...seededA };
-  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', application: 'bravo-app', site: 'bravo-site', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...seededB };
+  const volumeA = await seedVolumeBackup(srv.dataDir, srv.dbFile, 'alpha', 'alpha-web', 'prod');
+  const volumeB = await seedVolumeBackup(srv.dataDir, srv.dbFile, 'bravo', 'bravo-web', 'prod');
+  valuesA = { workspace: 'alpha', project: 'alpha-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfA.id, member: carol, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'alpha-cache', application: 'alpha-app', site: 'alpha-site', delivery: 'dlv_000000000000_0000000000000000', ...gitA, ...seededA, ...volumeA };
+  valuesB = { workspace: 'bravo', project: 'bravo-web', environment: 'prod', name: 'DB_PASSWORD', token: tokenOfB.id, member: bob, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'bravo-cache', application: 'bravo-app', site: 'bravo-site', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...seededB, ...volumeB };
   // A pipeline is a name in a project's manifest, not an object of B: both projects have a `test`.
   const { pipeline: _samePipelineName, ...objectsOfB } = seededB;
-  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', site: 'bravo-site', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...objectsOfB };
+  foreignB = { project: 'bravo-web', environment: 'bravo-qa', token: tokenOfB.id, member: bob, service: 'bravo-cache', application: 'bravo-app', site: 'bravo-site', backup: volumeB.backup, delivery: 'dlv_000000000000_0000000000000000', ...gitB, ...objectsOfB };
   ops = await fetchOperations(srv.url);
   workspaceOps = ops.filter((o) => o.path.includes('{workspace}'));
 });

@@ -10,6 +10,7 @@ import { snapshotSqlite } from '../support/db-snapshot.js';
 import { addMember, insertRelease, paths, seedWorkspace, withSqliteStore, workspaceToken, seedDeployRecords, seedService, seedGitSource } from '../support/fixtures.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { fetchOperations, fillUrl, sampleBody, type Operation } from '../support/openapi.js';
+import { seedVolumeBackup } from '../support/volume-seed.js';
 import { cleanup } from '../support/server-process.js';
 
 let srv: InProcessServer;
@@ -36,7 +37,8 @@ beforeAll(async () => {
   ok(await srv.admin.post('/api/v1/workspaces/acme/applications/web-app/sites', { name: 'globex', deploy: false }));
   const seeded = await seedDeployRecords(srv.dbFile, srv.adminToken, admin.token, 'acme', 'web');
   const git = await seedGitSource(srv.dbFile, 'acme', 'web');
-  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'cache', application: 'web-app', site: 'globex', backup: 'sbk_000000000000_0000000000000000', delivery: 'dlv_000000000000_0000000000000000', ...git, ...seeded };
+  const volume = await seedVolumeBackup(srv.dataDir, srv.dbFile, 'acme', 'web', 'prod');
+  values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: viewerToken.id, member: dave, number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', service: 'cache', application: 'web-app', site: 'globex', delivery: 'dlv_000000000000_0000000000000000', ...git, ...seeded, ...volume };
   ops = (await fetchOperations(srv.url)).filter((o) => o.path.includes('{workspace}'));
 });
 
@@ -65,17 +67,18 @@ describe('viewer', () => {
     expect(snapshotSqlite(srv.dbFile)).toEqual(before);
   });
 
-  it('reads every GET route except tokens and audit, which are admin-only; the document says so too', async () => {
+  it("reads every GET route except tokens and audit (admin-only) and a volume backup's download (its files: developers); the document says so too", async () => {
     const failures: string[] = [];
     const gets = ops.filter((o) => o.method === 'GET');
+    const aboveViewer = (path: string) => /\/(tokens|audit)$/.test(path) || /\/volumes\/\{volume\}\/backups\/\{backup\}\/download$/.test(path);
     for (const op of gets) {
       const res = await send(viewer, op);
-      const adminOnly = /\/(tokens|audit)$/.test(op.path);
-      if (adminOnly ? res.status !== 403 || errorCode(res) !== 'SLW_FORBIDDEN' : res.status !== 200) failures.push(show(op, res));
-      if ((op.minimumRole === 'viewer') === adminOnly) failures.push(`${op.method} ${op.path}: the document says minimum role ${op.minimumRole}`);
+      const refused = aboveViewer(op.path);
+      if (refused ? res.status !== 403 || errorCode(res) !== 'SLW_FORBIDDEN' : res.status !== 200) failures.push(show(op, res));
+      if ((op.minimumRole === 'viewer') === refused) failures.push(`${op.method} ${op.path}: the document says minimum role ${op.minimumRole}`);
     }
     expect(failures).toEqual([]);
-    expect(gets.filter((o) => /\/(tokens|audit)$/.test(o.path))).toHaveLength(2);
+    expect(gets.filter((o) => aboveViewer(o.path))).toHaveLength(3);
   });
 });
 

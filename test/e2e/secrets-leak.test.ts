@@ -101,8 +101,8 @@ describe('secret values never leave the server', () => {
   it('no GET route of the workspace and no CLI command answers with a value', async () => {
     expect((await run(['app', 'create', 'web-app', '-w', 'acme', '--from-project', 'web'])).code).toBe(0);
     expect((await run(['site', 'create', 'globex', '-a', 'web-app', '-w', 'acme', '--no-deploy'])).code).toBe(0);
-    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', application: 'web-app', site: 'globex', build: gitBuild };
-    const gets = (await fetchOperations(server.url)).filter((o) => o.method === 'GET' && !o.path.includes('{number}') && !o.path.includes('{token}') && !o.path.includes('{deployment}') && !o.path.includes('{promotion}') && !o.path.includes('{service}') && !o.path.includes('{server}') && !o.path.includes('{run}') && !o.path.includes('{upgrade}'));
+    const values = { workspace: 'acme', project: 'web', environment: 'prod', name: 'DB_PASSWORD', token: 'tok_none', member: 'admin@slipway.local', number: 1, host: '127.0.0.1:5000', from: 'dev', to: 'prod', application: 'web-app', site: 'globex', build: gitBuild, volume: 'data' };
+    const gets = (await fetchOperations(server.url)).filter((o) => o.method === 'GET' && !o.path.includes('{number}') && !o.path.includes('{token}') && !o.path.includes('{deployment}') && !o.path.includes('{promotion}') && !o.path.includes('{service}') && !o.path.includes('{server}') && !o.path.includes('{run}') && !o.path.includes('{upgrade}') && !o.path.includes('{backup}'));
     expect(gets.length).toBeGreaterThanOrEqual(15);
     for (const op of gets) {
       const res = await admin.get(fillUrl(op, values));
