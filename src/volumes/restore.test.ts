@@ -1,0 +1,118 @@
+/**
+ * Volume backups and restores through the target port, on a real store (SQLite and PostgreSQL)
+ * with the in-memory target: a backup holds the volume's bytes as the running release mounts them;
+ * a restore fills a new generation, records it, and the release it rolls mounts it while the
+ * generation before keeps its data; a second restore makes the next generation. Refused while
+ * another deploy runs, and a transfer that fails midway removes the half-filled generation and
+ * changes nothing.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dockerVolumeName } from '../core/volumes.js';
+import { requestDeploy } from '../deploy/deployments.js';
+import { changeSettings, storedSettings } from '../deploy/settings.js';
+import type { VolumeAccess } from '../deploy/target.js';
+import { engineHarness, type Harness } from '../deploy/test-support/engine-harness.js';
+import type { EnvironmentAccess } from '../projects/projects.js';
+import { MemoryTarget } from '../targets/memory/memory-target.js';
+import { engines } from '../../test/support/engines.js';
+import { tempDir } from '../../test/support/server-process.js';
+import { environment, expectCode, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { createVolumeBackup, listVolumeBackups, type VolumeBackupContext } from './backups.js';
+import { restoreVolumeBackup } from './restore.js';
+
+/** The in-memory target whose next import fails after reading part of the archive. */
+class FlakyTarget extends MemoryTarget {
+  failNextImport = false;
+  override async importVolume(access: VolumeAccess, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    if (!this.failNextImport) return super.importVolume(access, tar);
+    this.failNextImport = false;
+    await super.importVolume(access, (async function* () {
+      yield Buffer.from('half');
+    })());
+    throw new Error('the engine went away');
+  }
+}
+
+async function contents(target: MemoryTarget, volume: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of target.exportVolume({ name: 'read', volume, path: '/data', image: 'memory/serve', registryAuth: null })) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks).toString();
+}
+
+async function* bytes(text: string) {
+  yield Buffer.from(text);
+}
+
+describe.each(engines)('volume backups and restores, on %s', (engine) => {
+  let ctx: TestContext;
+  let h: Harness;
+  let target: FlakyTarget;
+  let dev: EnvironmentAccess;
+  let vctx: VolumeBackupContext;
+  const keyring = testKeyring();
+  const enqueued: string[] = [];
+  const deploy = async () => {
+    await requestDeploy(ctx.db, dev, { imageDigest: `sha256:${'a'.repeat(64)}`, version: '1.0.0', trigger: 'deploy', actor: { userId: ctx.admin.userId, tokenId: ctx.admin.tokenId } });
+    await h.settle(dev.environment.id);
+  };
+  const generation = async () => (await storedSettings(ctx.db, dev.environment.id)).volumes?.[0]?.generation ?? 0;
+  const gen0 = () => dockerVolumeName(dev.environment.id, 'data');
+
+  beforeEach(async () => {
+    ctx = await setupContext(engine);
+    const ws = await workspace(ctx, 'acme', 'high');
+    // The in-memory target serves images whose last path segment is `serve`.
+    const serve = await project(ctx, ws, 'serve');
+    target = new FlakyTarget({ name: 'local' });
+    h = engineHarness(ctx.db, { keyring, target });
+    dev = await environment(ctx, serve, 'dev');
+    await changeSettings(ctx.db, dev, { volumes: { data: '/data' } });
+    vctx = { db: ctx.db, keyring, dataDir: tempDir('slipway-volume-backups-'), deploy: { placements: h.placements, registry: { host: 'memory', auth: () => ({ registry: 'memory', username: 'u', password: 'p' }) }, instance: 'itest' }, enqueue: (id) => void enqueued.push(id) };
+  });
+  afterEach(async () => {
+    await h.close();
+    await ctx.cleanup();
+  });
+
+  it('restores into a new generation that the rolled release mounts; the generation before keeps its data', async () => {
+    await expectCode(() => createVolumeBackup(vctx, dev, 'data'), 'SLW_NOTHING_DEPLOYED');
+    await deploy();
+    await target.importVolume({ name: 'app', volume: gen0(), path: '/data', image: 'memory/serve', registryAuth: null }, bytes('written by the app'));
+    const backup = await createVolumeBackup(vctx, dev, 'data');
+    expect(backup).toMatchObject({ volume: 'data', generation: 0, release: 1, size: 'written by the app'.length });
+    await target.importVolume({ name: 'app', volume: gen0(), path: '/data', image: 'memory/serve', registryAuth: null }, bytes('written after the backup'));
+
+    const restored = await restoreVolumeBackup(vctx, dev, 'data', backup.id);
+    expect(restored).toMatchObject({ generation: 1, previous: gen0(), dockerVolume: `${gen0()}.g1` });
+    expect(restored.deployment).not.toBeNull();
+    expect(enqueued).toContain(dev.environment.id);
+    expect(await contents(target, restored.dockerVolume)).toBe('written by the app');
+    expect(await contents(target, gen0())).toBe('written after the backup');
+    expect(await generation()).toBe(1);
+    await h.settle(dev.environment.id);
+    const release = await ctx.db.selectFrom('releases').select(['number', 'trigger', 'volumes', 'status']).where('environment_id', '=', dev.environment.id).orderBy('number', 'desc').executeTakeFirstOrThrow();
+    expect(release).toMatchObject({ number: 2, trigger: 'volume-restore', status: 'succeeded' });
+    expect(JSON.parse(release.volumes)).toEqual([{ name: 'data', path: '/data', generation: 1 }]);
+
+    // A backup now reads generation 1 (what runs); restoring the first backup again makes generation 2.
+    expect((await createVolumeBackup(vctx, dev, 'data')).generation).toBe(1);
+    expect((await restoreVolumeBackup(vctx, dev, 'data', backup.id)).generation).toBe(2);
+    expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.generation)).toEqual([1, 0]);
+  });
+
+  it('refuses a restore while another deploy runs, and one whose transfer fails leaves nothing behind', async () => {
+    await deploy();
+    const backup = await createVolumeBackup(vctx, dev, 'data');
+    await requestDeploy(ctx.db, dev, { imageDigest: `sha256:${'a'.repeat(64)}`, version: '1.0.0', trigger: 'deploy', actor: { userId: ctx.admin.userId, tokenId: ctx.admin.tokenId } });
+    await expectCode(() => restoreVolumeBackup(vctx, dev, 'data', backup.id), 'SLW_DEPLOY_IN_PROGRESS');
+    await h.settle(dev.environment.id);
+
+    const before = target.volumes();
+    target.failNextImport = true;
+    await expectCode(() => restoreVolumeBackup(vctx, dev, 'data', backup.id), 'SLW_INTERNAL');
+    expect(target.volumes()).toEqual(before);
+    expect(await generation()).toBe(0);
+    await expectCode(() => restoreVolumeBackup(vctx, dev, 'data', 'vbk_000000000000_0000000000000000'), 'SLW_NOT_FOUND');
+    await expectCode(() => createVolumeBackup(vctx, dev, 'uploads'), 'SLW_NOT_FOUND');
+  });
+});
