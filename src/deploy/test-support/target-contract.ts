@@ -4,6 +4,10 @@
  *
  * @module
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSpec, JobStatus, RegistryAuth, Target, WorkloadSpec, WorkloadStatus } from '../target.js';
 
@@ -154,6 +158,44 @@ export function targetContract(title: string, make: () => Promise<ContractFixtur
       expect(await f.volumeExists(volume)).toBe(true);
       await f.target.removeVolume(volume);
       expect(await f.volumeExists(volume)).toBe(false);
+    });
+
+    it("moves a volume's files out as a tar and into another volume, owners kept, where the target can", async () => {
+      const { exportVolume, importVolume } = f.target;
+      if (!exportVolume || !importVolume) {
+        // Both or neither: the port's volume transfer is one capability.
+        expect([exportVolume, importVolume]).toEqual([undefined, undefined]);
+        return;
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'slipway-contract-volume-'));
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'note'), 'hello\n');
+      writeFileSync(join(dir, 'sub', 'deep'), 'deep\n');
+      const tar = execFileSync('tar', ['-c', '-C', dir, '--owner=1000', '--group=1000', '.']);
+      rmSync(dir, { recursive: true, force: true });
+      const [from, to] = [`${f.prefix}-files-a`, `${f.prefix}-files-b`];
+      const through = (volume: string) => ({ name: `${f.prefix}-transfer`, volume, path: '/data', image: f.serve.image, registryAuth: f.registryAuth, labels: f.labels });
+      const read = async (volume: string) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of exportVolume.call(f.target, through(volume))) chunks.push(Buffer.from(chunk));
+        return Buffer.concat(chunks);
+      };
+      try {
+        await importVolume.call(f.target, through(from), (async function* () {
+          yield tar;
+        })());
+        const out = await read(from);
+        await importVolume.call(f.target, through(to), (async function* () {
+          yield out;
+        })());
+        const back = await read(to);
+        expect(execFileSync('tar', ['-tv', '--numeric-owner'], { input: back }).toString()).toMatch(/ 1000\/1000 .* \.\/sub\/deep$/m);
+        expect(execFileSync('tar', ['-xO', './note'], { input: back }).toString()).toBe('hello\n');
+        expect(await f.volumeExists(to)).toBe(true);
+      } finally {
+        await f.target.removeVolume(from);
+        await f.target.removeVolume(to);
+      }
     });
 
     it('removing a missing workload, job or volume is fine', async () => {
