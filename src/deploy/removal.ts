@@ -22,6 +22,7 @@ import { assertEnvironmentDeletable, deleteEnvironmentRows, deleteProjectRows, t
 import { deleteRepositoryOfProject } from '../registry/repositories.js';
 import { announceService } from '../services/changes.js';
 import { deleteHookRows } from '../webhooks/hooks.js';
+import { lockRunsOf } from '../store/locks.js';
 import type { Db, Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 import { storedSettings } from './settings.js';
@@ -116,6 +117,9 @@ export interface VolumesAfterDeletion {
 /** Deletes the deploy engine's records of these environments (inside the caller's transaction). */
 async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Promise<void> {
   if (environmentIds.length === 0) return;
+  // First their runs' rows: a runner writing a log line of one now is waited for (its lines are
+  // then deleted below), and one that comes later waits, then finds the run gone (src/pipelines/logs.ts).
+  await lockRunsOf(tx, environmentIds);
   const deployments = tx.selectFrom('deployments').select('id').where('environment_id', 'in', environmentIds);
   // Pipeline runs against these environments (and their release steps) go with them.
   const runs = tx.selectFrom('pipeline_runs').select('id').where('environment_id', 'in', environmentIds);

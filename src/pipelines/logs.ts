@@ -8,9 +8,10 @@
  */
 import type { RunEnd, RunLog } from '../api/pipelines.js';
 import { runEnded } from '../core/pipelines.js';
-import { appendEvent } from '../deploy/events.js';
+import { appendEvent, deployBus } from '../deploy/events.js';
 import type { SseMessage } from '../platform/sse.js';
 import { nowIso } from '../platform/time.js';
+import { lockRun } from '../store/locks.js';
 import type { Executor } from '../store/schema.js';
 import { runBus } from './runs.js';
 
@@ -26,18 +27,32 @@ export interface RunLine {
   line: string;
 }
 
-/** Appends lines to a run's log (and to its deployment's, for a release step); wakes its followers. */
+/**
+ * Appends lines to a run's log (and to its deployment's, for a release step); wakes its followers.
+ * A run that is gone (its environment or project deleted, maybe while the lines were on their
+ * way) takes nothing: the lines are dropped, no error. Locked with the run, so a deletion under
+ * way either waits for them (and deletes them too) or they wait for it.
+ */
 export async function appendRunLines(db: Executor, run: { id: string; deployment_id: string | null; trigger_kind: string }, lines: RunLine[]): Promise<void> {
   if (lines.length === 0) return;
-  const last = await db.selectFrom('pipeline_run_logs').select((eb) => eb.fn.max('seq').as('seq')).where('run_id', '=', run.id).executeTakeFirst();
-  let seq = Number(last?.seq ?? 0);
-  const at = nowIso();
-  const rows = lines.map((l) => ({ run_id: run.id, seq: (seq += 1), job: l.job, stream: l.stream, line: l.line.slice(0, maxLine), at }));
-  await db.insertInto('pipeline_run_logs').values(rows).execute();
-  if (run.trigger_kind === 'release' && run.deployment_id) {
-    for (const l of lines) await appendEvent(db, run.deployment_id, 'release', `[${l.job}] ${l.line}`, l.stream === 'stderr' ? 'warn' : 'info');
-  }
+  const release = run.trigger_kind === 'release' ? run.deployment_id : null;
+  const append = async (tx: Executor): Promise<boolean> => {
+    if (!(await lockRun(tx, run.id))) return false;
+    const last = await tx.selectFrom('pipeline_run_logs').select((eb) => eb.fn.max('seq').as('seq')).where('run_id', '=', run.id).executeTakeFirst();
+    let seq = Number(last?.seq ?? 0);
+    const at = nowIso();
+    const rows = lines.map((l) => ({ run_id: run.id, seq: (seq += 1), job: l.job, stream: l.stream, line: l.line.slice(0, maxLine), at }));
+    await tx.insertInto('pipeline_run_logs').values(rows).execute();
+    if (release) {
+      for (const l of lines) await appendEvent(tx, release, 'release', `[${l.job}] ${l.line}`, l.stream === 'stderr' ? 'warn' : 'info', { wake: false });
+    }
+    return true;
+  };
+  const stored = db.isTransaction ? await append(db) : await db.transaction().execute(append);
+  if (!stored) return;
+  // Followers are woken once the lines are committed (before, they would not see them).
   runBus.emit(run.id);
+  if (release) deployBus.emit(release);
 }
 
 /** How many output lines (stdout and stderr) of `job` are stored: where a follow resumes after a restart. */

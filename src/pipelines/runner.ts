@@ -314,14 +314,16 @@ export class PipelineRunner {
 
   async #setJob(run: PipelineRunsTable, idx: number, set: Partial<PipelineRunJobsTable>): Promise<boolean> {
     const owned = await this.o.db.selectFrom('pipeline_runs').select('fence').where('id', '=', run.id).executeTakeFirst();
-    if (owned?.fence !== run.fence) return this.#lost(run);
+    if (owned?.fence !== run.fence) return this.#lost(run, owned === undefined);
     await this.o.db.updateTable('pipeline_run_jobs').set(set).where('run_id', '=', run.id).where('idx', '=', idx).execute();
     return true;
   }
 
-  #lost(run: PipelineRunsTable): false {
+  /** The run is no longer this server's: another took it over, or it was deleted (with its environment or project). */
+  #lost(run: PipelineRunsTable, deleted: boolean): false {
     this.#claims.release(run.id);
-    this.o.logger.warn({ run: run.id }, 'another server took this pipeline run over; leaving it');
+    if (deleted) this.o.logger.info({ run: run.id }, 'this pipeline run was deleted; leaving it');
+    else this.o.logger.warn({ run: run.id }, 'another server took this pipeline run over; leaving it');
     return false;
   }
 
