@@ -6,21 +6,18 @@
  * environment's volumes and how to add one, as the job's message and in the run's log.
  * (test/deploy/volumes.test.ts runs a release step against a volume on the real Docker engine.)
  */
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { environment, expectCode, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { expectCode, setupContext, type TestContext } from '../../test/support/service-fixtures.js';
 import { dockerVolumeName } from '../core/volumes.js';
-import { staticPlacements } from '../deploy/placements.js';
 import { requestDeploy } from '../deploy/deployments.js';
 import { changeSettings } from '../deploy/settings.js';
-import { MapEdge } from '../deploy/test-support/engine-harness.js';
-import { createEnvironment } from '../projects/projects.js';
 import { MemoryTarget } from '../targets/memory/memory-target.js';
 import { jobMounts } from './job-spec.js';
 import { linesAfter } from './logs.js';
 import { applyManifest } from './manifests.js';
-import { PipelineRunner } from './runner.js';
+import type { PipelineRunner } from './runner.js';
 import { getRun, triggerRun } from './runs.js';
+import { shopQa, testRunner } from './test-support/runner.js';
 
 const manifest = `pipelines:
   report:
@@ -44,9 +41,7 @@ describe("a job's volumes", () => {
 
   async function qaWith(volumes: Record<string, string>) {
     ctx = await setupContext('sqlite');
-    const shop = await project(ctx, await workspace(ctx, 'acme', 'high'), 'shop');
-    await createEnvironment(ctx.db, shop, { name: 'qa' });
-    const qa = await environment(ctx, shop, 'qa');
+    const { shop, qa } = await shopQa(ctx);
     if (Object.keys(volumes).length > 0) await changeSettings(ctx.db, qa, { volumes });
     await applyManifest(ctx.db, shop, manifest);
     return { db: ctx.db, qa };
@@ -72,15 +67,7 @@ describe("a job's volumes", () => {
   it('a run whose job names a volume the environment does not declare is refused; one removed after the trigger fails the job before it starts, saying so in the job and the log', async () => {
     const { db, qa } = await qaWith({ data: '/var/lib/app' });
     target = new MemoryTarget({ name: 'local' });
-    runner = new PipelineRunner({
-      db,
-      keyring: testKeyring(),
-      logger: pino({ level: 'silent' }),
-      owner: 'test-runner',
-      placements: staticPlacements({ local: { target, edge: new MapEdge() } }),
-      registry: { host: 'memory', auth: () => ({ registry: 'memory', username: 'u', password: 'p' }) },
-      instance: 'itest',
-    });
+    runner = testRunner(db, target).runner;
     const trigger = () => triggerRun(db, qa, { pipeline: 'report', imageDigest: `sha256:${'a'.repeat(64)}`, reason: 'test', trigger: { kind: 'manual', by: null } });
     const refused = await expectCode(trigger, 'SLW_INVALID_VOLUME');
     expect(refused.message).toBe("volume 'uploads' is not declared by shop/qa (its volumes: data at /var/lib/app); declare it with 'slipway env set --volume uploads:/PATH -w acme -p shop -e qa', or remove it from the volumes of job 'count' in slipway.yaml; pipeline 'report' was not run");

@@ -7,16 +7,14 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { engines, type Engine } from '../../test/support/engines.js';
-import { environment, project, setupContext, workspace, type TestContext } from '../../test/support/service-fixtures.js';
-import { staticPlacements } from '../deploy/placements.js';
+import { setupContext, type TestContext } from '../../test/support/service-fixtures.js';
 import { deleteEnvironment } from '../deploy/removal.js';
-import { MapEdge } from '../deploy/test-support/engine-harness.js';
-import { createEnvironment } from '../projects/projects.js';
 import type { Db } from '../store/schema.js';
 import { MemoryTarget } from '../targets/memory/memory-target.js';
 import { appendRunLines, linesAfter, type RunLine } from './logs.js';
 import { applyManifest } from './manifests.js';
 import { getRun, runBus, triggerRun } from './runs.js';
+import { shopQa, testPlacements } from './test-support/runner.js';
 
 const manifest = `pipelines:
   wait:
@@ -49,12 +47,10 @@ describe("a run's log and the deletion of its environment", () => {
   /** A custom environment `qa` with a queued run of `wait`, and placements a deletion of it can tear down. */
   async function queuedRun(engine: Engine) {
     ctx = await setupContext(engine);
-    const shop = await project(ctx, await workspace(ctx, 'acme', 'high'), 'shop');
-    await createEnvironment(ctx.db, shop, { name: 'qa' });
-    const qa = await environment(ctx, shop, 'qa');
+    const { shop, qa } = await shopQa(ctx);
     await applyManifest(ctx.db, shop, manifest);
     target = new MemoryTarget({ name: 'local' });
-    const placements = staticPlacements({ local: { target, edge: new MapEdge() } });
+    const placements = testPlacements(target);
     const { run } = await triggerRun(ctx.db, qa, { pipeline: 'wait', imageDigest: `sha256:${'a'.repeat(64)}`, reason: 'test', trigger: { kind: 'manual', by: null } });
     const lines = async () => (await linesAfter(ctx!.db, run.id, 0)).map((l) => l.line);
     return { db: ctx.db, qa, placements, run, lines };

@@ -4,19 +4,16 @@
  * while it asks the target about the job) does not make the runner start the job again.
  * (test/pipelines runs jobs on the real Docker engine.)
  */
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { environment, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
+import { setupContext, type TestContext } from '../../test/support/service-fixtures.js';
 import { jobWorkloadName } from '../core/pipelines.js';
-import { staticPlacements } from '../deploy/placements.js';
 import { deleteEnvironment } from '../deploy/removal.js';
-import { MapEdge } from '../deploy/test-support/engine-harness.js';
 import type { JobStatus } from '../deploy/target.js';
-import { createEnvironment } from '../projects/projects.js';
 import { MemoryTarget } from '../targets/memory/memory-target.js';
 import { applyManifest } from './manifests.js';
-import { PipelineRunner } from './runner.js';
+import type { PipelineRunner } from './runner.js';
 import { getRun, triggerRun } from './runs.js';
+import { shopQa, testRunner } from './test-support/runner.js';
 
 const manifest = `pipelines:
   wait:
@@ -50,21 +47,11 @@ describe('the pipeline runner', () => {
 
   it('does not start a job again that an environment deletion removed in the middle of its step', async () => {
     ctx = await setupContext('sqlite');
-    const shop = await project(ctx, await workspace(ctx, 'acme', 'high'), 'shop');
-    await createEnvironment(ctx.db, shop, { name: 'qa' });
-    const qa = await environment(ctx, shop, 'qa');
+    const { shop, qa } = await shopQa(ctx);
     await applyManifest(ctx.db, shop, manifest);
     target = new HookedTarget({ name: 'local' });
-    const placements = staticPlacements({ local: { target, edge: new MapEdge() } });
-    runner = new PipelineRunner({
-      db: ctx.db,
-      keyring: testKeyring(),
-      logger: pino({ level: 'silent' }),
-      owner: 'test-runner',
-      placements,
-      registry: { host: 'memory', auth: () => ({ registry: 'memory', username: 'u', password: 'p' }) },
-      instance: 'itest',
-    });
+    const { runner: started, placements } = testRunner(ctx.db, target);
+    runner = started;
     const { run } = await triggerRun(ctx.db, qa, { pipeline: 'wait', imageDigest: `sha256:${'a'.repeat(64)}`, reason: 'test', trigger: { kind: 'manual', by: null } });
     const name = jobWorkloadName(run.id, 0);
     const signal = new AbortController().signal;
