@@ -63,6 +63,11 @@ export async function runSecrets(db: Executor, keyring: Keyring, access: Environ
   return [...new Set((await runEnvironment(db, keyring, access, run, port)).secret)].sort((a, b) => b.length - a.length);
 }
 
+/** The environment as a volume refusal names it: `shop/qa`, and the CLI flags that select it. */
+export function volumeErrorContext(access: EnvironmentAccess): { where: string; flags: string } {
+  return { where: `${access.project.name}/${access.environment.name}`, flags: `-w ${access.workspace.name} -p ${access.project.name} -e ${access.environment.name}` };
+}
+
 /**
  * The volumes a job mounts, resolved when it starts. A release step's jobs mount those recorded
  * with the release it rolls out — what its new replicas will mount, as its variables are the
@@ -72,7 +77,7 @@ export async function runSecrets(db: Executor, keyring: Keyring, access: Environ
  */
 export async function jobMounts(db: Executor, access: EnvironmentAccess, run: Pick<PipelineRunsTable, 'deployment_id'>, job: Pick<ManifestJob, 'name' | 'volumes'>, instance: string): Promise<VolumeMount[]> {
   if (!job.volumes || job.volumes.length === 0) return [];
-  const at = { where: `${access.project.name}/${access.environment.name}`, flags: `-w ${access.workspace.name} -p ${access.project.name} -e ${access.environment.name}` };
+  const at = volumeErrorContext(access);
   const release = run.deployment_id
     ? await db.selectFrom('deployments as d').innerJoin('releases as r', 'r.id', 'd.release_id').select(['r.number', 'r.volumes']).where('d.id', '=', run.deployment_id).executeTakeFirst()
     : undefined;

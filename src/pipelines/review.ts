@@ -29,6 +29,7 @@ import type { EnvironmentAccess, ProjectAccess } from '../projects/projects.js';
 import type { Db, Executor, ProjectManifestsTable } from '../store/schema.js';
 import { recordAudit } from '../audit/audit.js';
 import { actorOf } from '../tenancy/principal.js';
+import { volumeErrorContext } from './job-spec.js';
 
 /** JSON with every object's keys sorted, so equal content has one text. */
 function canonical(value: unknown): string {
@@ -105,7 +106,7 @@ export async function assertReleaseStepMayRun(db: Executor, access: EnvironmentA
   if (reason !== null) throw new SlipwayError('SLW_MANIFEST_UNREVIEWED', `${reason}; a deploy there runs its release step, so nothing was deployed`);
   if (!release.jobs.some((j) => (j.volumes ?? []).length > 0)) return;
   const declared = volumes ?? (await storedSettings(db, access.environment.id)).volumes ?? [];
-  const at = { where: `${access.project.name}/${access.environment.name}`, flags: `-w ${access.workspace.name} -p ${access.project.name} -e ${access.environment.name}` };
+  const at = volumeErrorContext(access);
   try {
     for (const job of release.jobs) jobVolumes(job, declared, at);
   } catch (error) {
