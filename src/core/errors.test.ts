@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SlipwayError, errorCatalog, isSlipwayError, notFound, toSlipwayError } from './errors.js';
+import { SlipwayError, errorCatalog, isSlipwayError, notFound, toSlipwayError, withErrorSuffix } from './errors.js';
 import { renderErrorsDoc } from './errors-doc.js';
 
 describe('errors', () => {
@@ -28,5 +28,16 @@ describe('errors', () => {
     expect(wrapped.code).toBe('SLW_INTERNAL');
     expect(wrapped.cause).toBe(cause);
     expect(notFound('project', 'shop', "workspace 'acme'").message).toBe("project 'shop' not found in workspace 'acme'");
+  });
+
+  it('adds what a refusal means where it is met to its message, keeping its code; other throws go through', async () => {
+    const refusal = new SlipwayError('SLW_INVALID_VOLUME', "volume 'cache' is not declared");
+    const thrown = await withErrorSuffix('; nothing was run', () => {
+      throw refusal;
+    }).catch((error: unknown) => error);
+    expect(thrown).toMatchObject({ code: 'SLW_INVALID_VOLUME', message: "volume 'cache' is not declared; nothing was run", cause: refusal });
+    const boom = new TypeError('boom');
+    await expect(withErrorSuffix('; nothing was run', async () => Promise.reject(boom))).rejects.toBe(boom);
+    expect(await withErrorSuffix('; nothing was run', () => 7)).toBe(7);
   });
 });

@@ -167,6 +167,20 @@ export function toSlipwayError(value: unknown): SlipwayError {
   return new SlipwayError('SLW_INTERNAL', 'internal error', { cause: value });
 }
 
+/**
+ * Runs `work`; a SlipwayError it throws is thrown again with the same code and `suffix` after its
+ * message (what the refusal means where it is met, e.g. `; so nothing was deployed`), the
+ * original as its cause. Anything else goes through as it is.
+ */
+export async function withErrorSuffix<T>(suffix: string, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isSlipwayError(error)) throw error;
+    throw new SlipwayError(error.code, `${error.message}${suffix}`, { cause: error });
+  }
+}
+
 /** The standard "not found" error; the same for missing and foreign objects. */
 export function notFound(kind: string, name: string, where?: string): SlipwayError {
   const suffix = where ? ` in ${where}` : '';

@@ -18,7 +18,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { isSlipwayError, SlipwayError } from '../core/errors.js';
+import { SlipwayError, withErrorSuffix } from '../core/errors.js';
 import { lineDiff, renderDiff } from '../core/line-diff.js';
 import type { Manifest } from '../core/manifest.js';
 import { jobVolumes, type EnvironmentVolume } from '../core/volumes.js';
@@ -107,12 +107,9 @@ export async function assertReleaseStepMayRun(db: Executor, access: EnvironmentA
   if (!release.jobs.some((j) => (j.volumes ?? []).length > 0)) return;
   const declared = volumes ?? (await storedSettings(db, access.environment.id)).volumes ?? [];
   const at = volumeErrorContext(access);
-  try {
+  await withErrorSuffix('; a deploy there runs the release step, so nothing was deployed', () => {
     for (const job of release.jobs) jobVolumes(job, declared, at);
-  } catch (error) {
-    if (!isSlipwayError(error)) throw error;
-    throw new SlipwayError(error.code, `${error.message}; a deploy there runs the release step, so nothing was deployed`);
-  }
+  });
 }
 
 /** Throws SLW_MANIFEST_UNREVIEWED when the environment may not run the manifest's jobs now. */

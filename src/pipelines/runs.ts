@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { PipelineRunInfo } from '../api/pipelines.js';
-import { isSlipwayError, SlipwayError, notFound } from '../core/errors.js';
+import { SlipwayError, notFound, withErrorSuffix } from '../core/errors.js';
 import { buildImage, type ManifestJob } from '../core/manifest.js';
 import { releasePipeline, runEnded, type RunStatus, type TriggerKind } from '../core/pipelines.js';
 import { currentRelease } from '../deploy/deployments.js';
@@ -90,12 +90,9 @@ export async function triggerRun(db: Db, access: EnvironmentAccess, input: Trigg
  * does not declare now; one removed after the trigger still fails its job before it starts.
  */
 async function assertJobVolumes(db: Executor, access: EnvironmentAccess, input: TriggerInput, jobs: ManifestJob[]): Promise<void> {
-  try {
+  await withErrorSuffix(`; pipeline '${input.pipeline}' was not run`, async () => {
     for (const job of jobs) await jobMounts(db, access, { deployment_id: input.deploymentId ?? null }, job, '');
-  } catch (error) {
-    if (!isSlipwayError(error)) throw error;
-    throw new SlipwayError(error.code, `${error.message}; pipeline '${input.pipeline}' was not run`);
-  }
+  });
 }
 
 /**
