@@ -41,11 +41,45 @@ export async function api<T>(method: string, url: string, body?: unknown, query?
   } catch {
     throw new ApiError('SLW_BAD_RESPONSE', `the server answered ${res.status} with something other than JSON`, res.status);
   }
-  if (!res.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(error?.code ?? `HTTP_${res.status}`, error?.message ?? `the server answered ${res.status}`, res.status);
-  }
+  if (!res.ok) throw refusal(data, res.status);
   return data as T;
+}
+
+/** The API's error body ({error: {code, message}}) as an ApiError. */
+function refusal(data: unknown, status: number): ApiError {
+  const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+  return new ApiError(error?.code ?? `HTTP_${status}`, error?.message ?? `the server answered ${status}`, status);
+}
+
+/**
+ * GETs a file (a backup's tar) with the bearer token, as a Blob, with the response's headers: the
+ * caller saves it through an object URL (a plain link would send no token). A refusal is the
+ * API's JSON error, as for {@link api}.
+ */
+export async function download(url: string, token = readToken()): Promise<{ blob: Blob; headers: Headers }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/${url}`, { headers });
+  } catch {
+    throw new ApiError('SLW_NETWORK', 'the Slipway server does not answer; check that it runs and try again', 0);
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let data: unknown = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      // Not the API's JSON error: the status says it.
+    }
+    throw refusal(data, res.status);
+  }
+  try {
+    return { blob: await res.blob(), headers: res.headers };
+  } catch {
+    throw new ApiError('SLW_NETWORK', 'the download stopped before its end; try again', 0);
+  }
 }
 
 export const get = <T>(url: string, query?: Query) => api<T>('GET', url, undefined, query);

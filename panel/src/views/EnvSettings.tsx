@@ -6,7 +6,9 @@
  * happened (a scaling or a move with its live log) and reads the settings again. A custom domain
  * and the memory and CPU limits go back to their defaults (null) with a checkbox. Below the form,
  * the certificates of its domain on the servers it runs on, as `env show` lists them. Its volumes
- * are listed with a box to remove each and a field to add one (`--volume NAME:/PATH`).
+ * are listed with a box to remove each and a field to add one (`--volume NAME:/PATH`); below the
+ * form, each volume's backups (`slipway volume …`: VolumeBackups.tsx), outside it because their
+ * dialogs are forms of their own.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, get, patch, path } from '../api';
@@ -20,6 +22,7 @@ import { EnvProtectionFields } from './EnvProtectionFields';
 import { EnvPlacementFields, EnvRuntimeFields } from './EnvRuntimeFields';
 import { SettingsSaved, type Saved } from './SettingsSaved';
 import { EnvVolumeFields } from './EnvVolumeFields';
+import { VolumeBackups } from './VolumeBackups';
 
 export function EnvSettings({ ws, project, env }: { ws: string; project: string; env: string }) {
   const url = `${path('workspaces', ws, 'projects', project, 'environments', env)}/settings`;
@@ -88,6 +91,9 @@ export function EnvSettings({ ws, project, env }: { ws: string; project: string;
         </div>
         <SettingsSaved ws={ws} env={env} saved={saved} />
       </form>
+      {s.volumes.map((v) => (
+        <VolumeBackups key={v.name} ws={ws} project={project} env={env} volume={v} role={role} requireApproval={s.requireApproval} />
+      ))}
       <EnvCertificates target={s.target} certificates={s.certificates} />
     </>
   );

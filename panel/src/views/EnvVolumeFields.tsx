@@ -1,4 +1,4 @@
-/** An environment's volumes, as `env show` lists them and `env set --volume NAME:/PATH` / `--remove-volume NAME` change them: each with its path and Docker volume, a box to stop mounting it, and a field to add one. */
+/** An environment's volumes, as `env show` lists them and `env set --volume NAME:/PATH` / `--remove-volume NAME` change them: each with its path and Docker volume, a link to its backups (below the form), a box to stop mounting it, and a field to add one. */
 import type { EnvironmentSettingsView } from '../types';
 import type { SettingsForm } from '../env-settings';
 import { TextSetting } from './SettingFields';
@@ -29,6 +29,7 @@ export function EnvVolumeFields({ volumes, form, set, disabled }: Props) {
               <th>Name</th>
               <th>Mounted at</th>
               <th>Docker volume</th>
+              <th>Backups</th>
               <th></th>
             </tr>
           </thead>
@@ -41,6 +42,9 @@ export function EnvVolumeFields({ volumes, form, set, disabled }: Props) {
                 </td>
                 <td>
                   <code>{v.volume}</code>
+                </td>
+                <td>
+                  <a href={`#volume-backups-${v.name}`}>Backups of {v.name}</a>
                 </td>
                 <td>
                   <label className="check">
