@@ -3,8 +3,8 @@
  * with the in-memory target: a backup holds the volume's bytes as the running release mounts them;
  * a restore fills a new generation, records it, and the release it rolls mounts it while the
  * generation before keeps its data; a second restore makes the next generation. Refused while
- * another deploy runs, and a transfer that fails midway removes the half-filled generation and
- * changes nothing.
+ * another deploy or restore runs, and a transfer that fails midway removes the half-filled
+ * generation and changes nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dockerVolumeName } from '../core/volumes.js';
@@ -100,7 +100,7 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.generation)).toEqual([1, 0]);
   });
 
-  it('refuses a restore while another deploy runs, and one whose transfer fails leaves nothing behind', async () => {
+  it('refuses a restore while another deploy or restore runs, and one whose transfer fails leaves nothing behind', async () => {
     await deploy();
     const backup = await createVolumeBackup(vctx, dev, 'data');
     await requestDeploy(ctx.db, dev, { imageDigest: `sha256:${'a'.repeat(64)}`, version: '1.0.0', trigger: 'deploy', actor: { userId: ctx.admin.userId, tokenId: ctx.admin.tokenId } });
@@ -112,6 +112,11 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     await expectCode(() => restoreVolumeBackup(vctx, dev, 'data', backup.id), 'SLW_INTERNAL');
     expect(target.volumes()).toEqual(before);
     expect(await generation()).toBe(0);
+    // Two restores of one volume at once: the second is refused, the first makes generation 1.
+    const both = await Promise.allSettled([restoreVolumeBackup(vctx, dev, 'data', backup.id), restoreVolumeBackup(vctx, dev, 'data', backup.id)]);
+    expect(both[0]).toMatchObject({ status: 'fulfilled', value: { generation: 1 } });
+    expect(both[1]).toMatchObject({ status: 'rejected', reason: { code: 'SLW_DEPLOY_IN_PROGRESS' } });
+    await h.settle(dev.environment.id);
     await expectCode(() => restoreVolumeBackup(vctx, dev, 'data', 'vbk_000000000000_0000000000000000'), 'SLW_NOT_FOUND');
     await expectCode(() => createVolumeBackup(vctx, dev, 'uploads'), 'SLW_NOT_FOUND');
   });

@@ -43,15 +43,23 @@ async function nextGeneration(db: Executor, environmentId: string, name: string,
   return Math.max(top, Number(backups?.g ?? 0)) + 1;
 }
 
-/** Records `generation` as the volume's in the environment's settings; false when the volume is no longer declared. */
-async function recordGeneration(db: Executor, environmentId: string, name: string, generation: number): Promise<boolean> {
+/**
+ * Records `generation` as the volume's in the environment's settings, if the volume is still
+ * declared and still at the generation the restore started from (`from`); else says why not.
+ */
+async function recordGeneration(db: Executor, environmentId: string, name: string, from: number, generation: number): Promise<'recorded' | 'gone' | 'moved'> {
   const stored = await storedSettings(db, environmentId);
   const volumes = stored.volumes ?? [];
-  if (!volumes.some((v) => v.name === name)) return false;
+  const now = volumes.find((v) => v.name === name);
+  if (!now) return 'gone';
+  if ((now.generation ?? 0) !== from) return 'moved';
   const data = JSON.stringify({ ...stored, volumes: volumes.map((v) => (v.name === name ? { ...v, generation } : v)) });
   await db.updateTable('environment_settings').set({ data, updated_at: nowIso() }).where('environment_id', '=', environmentId).execute();
-  return true;
+  return 'recorded';
 }
+
+/** Restores under way in this process, by environment id and volume: one at a time per volume. */
+const underWay = new Set<string>();
 
 /**
  * Restores backup `id` of volume `name`: checks the file, unpacks it into a new generation through
@@ -61,6 +69,17 @@ async function recordGeneration(db: Executor, environmentId: string, name: strin
  * everything as it was (the half-filled generation is removed).
  */
 export async function restoreVolumeBackup(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, id: string): Promise<VolumeRestoreInfo> {
+  const key = `${access.environment.id}/${name}`;
+  if (underWay.has(key)) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `a restore of volume '${name}' of ${where(access)} is under way; wait for it to end (slipway volume backups ${name} -p ${access.project.name} -e ${access.environment.name})`);
+  underWay.add(key);
+  try {
+    return await restore(ctx, access, name, id);
+  } finally {
+    underWay.delete(key);
+  }
+}
+
+async function restore(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, id: string): Promise<VolumeRestoreInfo> {
   const started = Date.now();
   await assertMayChangeWhatRuns(ctx.db, access, `the data of volume '${name}'`);
   const row = await findVolumeBackup(ctx.db, access, name, id);
@@ -83,14 +102,16 @@ export async function restoreVolumeBackup(ctx: VolumeBackupContext, access: Envi
     throw new SlipwayError('SLW_INTERNAL', `could not write backup ${id} into a new volume for ${where(access)}: ${error instanceof Error ? error.message : String(error)}; nothing was changed`);
   }
   const recorded = await ctx.db.transaction().execute(async (tx) => {
-    if (!(await recordGeneration(tx, access.environment.id, name, generation))) return false;
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.restore', targetType: 'environment', target: where(access), details: { volume: name, backup: id, generation, dockerVolume, previous } });
-    return true;
+    const outcome = await recordGeneration(tx, access.environment.id, name, volume.generation ?? 0, generation);
+    if (outcome === 'recorded') await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.restore', targetType: 'environment', target: where(access), details: { volume: name, backup: id, generation, dockerVolume, previous } });
+    return outcome;
   });
-  if (!recorded) {
+  if (recorded === 'gone') {
     await t.removeVolume(dockerVolume).catch(() => undefined);
     throw new SlipwayError('SLW_NOT_FOUND', `volume '${name}' was removed from ${where(access)} while its backup was being restored; nothing was changed`);
   }
+  // Another control plane restored the same volume meanwhile: its generation stands (the volume written here may be the one it recorded, so it stays).
+  if (recorded === 'moved') throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `volume '${name}' of ${where(access)} was restored by another request meanwhile; see slipway env show, and restore again if you still want backup ${id}`);
   const deployment = await restartAfterChange(ctx.db, access, 'volume-restore', actorOf(access.principal), ctx.enqueue);
   return { backup: toVolumeBackupInfo(access, row, row.email), generation, dockerVolume, previous, deployment, durationMs: Date.now() - started };
 }
