@@ -22,6 +22,7 @@ import { currentSecretVersions, revealSecrets, type Keyring } from '../secrets/s
 import { verifyBackupFile } from '../services/backup-file.js';
 import { backupDir } from '../services/backup-retention.js';
 import { restoreBackup } from '../services/backups.js';
+import { verifiedVolumeBackup } from '../volumes/backups.js';
 import { findHook, openHookSecret } from '../webhooks/hooks.js';
 import { engines } from '../../test/support/engines.js';
 import { tempDir } from '../../test/support/server-process.js';
@@ -75,7 +76,7 @@ describe.each(engines)('master key rotation on %s', (engine) => {
     expect(await failingWith(ctx, world.keyring)).toBe(0);
     const r = await rotateMasterKeyOffline({ dataDir, databaseUrl });
     for (const kind of sealedKinds) expect(r.resealed[kind.name], kind.name).toBeGreaterThan(0);
-    expect(r).toMatchObject({ caKey: 'resealed', backups: { resigned: 1, current: 0, unverified: 0 } });
+    expect(r).toMatchObject({ caKey: 'resealed', backups: { resigned: 2, current: 0, unverified: 0 } });
     const keyFile = join(dataDir, 'master.key');
     expect(existsSync(`${keyFile}.next`)).toBe(false);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
@@ -107,6 +108,10 @@ describe.each(engines)('master key rotation on %s', (engine) => {
     const file = join(backupDir(dataDir, b.attachment_id), b.file);
     await expect(verifyBackupFile(world.keyring, file, binding, b)).rejects.toMatchObject({ code: 'SLW_BACKUP_INVALID' });
     await restoreBackup(world.services(fresh), world.dev, 'cache', null, world.backupId);
+    // So does the volume backup: its file verifies with the new key only.
+    const v = await ctx.db.selectFrom('volume_backups').selectAll().where('id', '=', world.volumeBackupId).executeTakeFirstOrThrow();
+    await verifiedVolumeBackup({ keyring: fresh, dataDir }, v);
+    await expect(verifiedVolumeBackup({ keyring: world.keyring, dataDir }, v)).rejects.toMatchObject({ code: 'SLW_BACKUP_INVALID' });
     const audit = await ctx.db.selectFrom('audit_events').selectAll().where('action', '=', 'instance.master-key.rotate').execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.details).not.toContain(key.toString('base64'));

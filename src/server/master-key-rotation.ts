@@ -32,6 +32,7 @@ import { loadMasterKey } from '../secrets/master-key.js';
 import type { Reseal, SealedKind } from '../secrets/sealed.js';
 import { sealedSecrets, type Keyring } from '../secrets/secrets.js';
 import { resignBackupFile } from '../services/backup-file.js';
+import { volumeBackupDir } from '../volumes/backups.js';
 import { backupDir } from '../services/backup-retention.js';
 import { sealedServiceCredentials } from '../services/credentials.js';
 import { sealedCustomEnvs } from '../services/custom-store.js';
@@ -172,6 +173,10 @@ async function finishKeyRotation(dataDir: string, keyFile: string, db: Db, from:
   const backups = { resigned: 0, current: 0, unverified: 0 };
   for (const b of await db.selectFrom('service_backups').select(['attachment_id', 'file']).execute()) {
     backups[await resignBackupFile(join(backupDir(dataDir, b.attachment_id), b.file), from, to)] += 1;
+  }
+  // Volume backups carry the same signed header.
+  for (const b of await db.selectFrom('volume_backups').select(['environment_id', 'file']).execute()) {
+    backups[await resignBackupFile(join(volumeBackupDir(dataDir, b.environment_id), b.file), from, to)] += 1;
   }
   renameSync(`${keyFile}.next`, keyFile);
   syncDir(dirname(keyFile));

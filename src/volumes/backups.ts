@@ -180,7 +180,6 @@ export async function removeVolumeBackup(ctx: VolumeBackupContext, access: Envir
   return { deleted: row.id };
 }
 
-
 /**
  * Removes the backup files of environments that are gone (deleting an environment deletes its
  * backups' rows in its transaction; the files go here, after it, and at every start).

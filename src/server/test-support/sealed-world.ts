@@ -42,6 +42,7 @@ import { authenticate } from '../../tenancy/tokens.js';
 import type { Engine } from '../../../test/support/engines.js';
 import { createTestDatabase } from '../../../test/support/postgres.js';
 import { tempDir } from '../../../test/support/server-process.js';
+import { seedVolumeBackupIn } from '../../../test/support/volume-seed.js';
 import { environment, project, workspace, type TestContext } from '../../../test/support/service-fixtures.js';
 
 /** A data directory and a fresh store where a server would have them (SQLite in the directory, or a PostgreSQL URL). */
@@ -67,6 +68,8 @@ export interface SealedWorld {
   dev: EnvironmentAccess;
   app: ApplicationsTable;
   backupId: string;
+  /** A backup of dev's volume `data` (its file's header is signed like a service backup's). */
+  volumeBackupId: string;
   serverId: string;
   /** The clear values, to compare with what opens after the rotation. */
   values: { appHook: string; projectHook: string; gitCredential: string; notify: string };
@@ -113,5 +116,6 @@ export async function seedSealedWorld(ctx: TestContext, dataDir: string): Promis
   await fleet.putWorkload(serverId, workload('web'));
   await fleet.putJob(serverId, { ...workload('migrate'), timeoutSeconds: 60 });
   await InternalCa.open(dataDir, keyring);
-  return { key, keyring, ws, shop, dev, app, backupId: backup.id, serverId, values: { appHook, projectHook, gitCredential, notify }, services };
+  const volume = await seedVolumeBackupIn(ctx.db, dataDir, 'acme', 'shop', 'dev');
+  return { key, keyring, ws, shop, dev, app, backupId: backup.id, volumeBackupId: volume.backup, serverId, values: { appHook, projectHook, gitCredential, notify }, services };
 }
