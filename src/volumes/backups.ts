@@ -35,6 +35,8 @@ export interface VolumeBackupContext {
   deploy: { placements: Placements; registry: { host: string; auth(repository: string): RegistryAuth }; instance: string } | null;
   /** Starts the deploy a restore requests. */
   enqueue(environmentId: string): void;
+  /** Backups kept per volume after a new one (the server's --keep-backups); 0 or absent: every one. */
+  keepBackups?: number | undefined;
 }
 
 /** A volume backup as the API shows it. */
@@ -136,7 +138,21 @@ export async function createVolumeBackup(ctx: VolumeBackupContext, access: Envir
     await rm(join(dir, file), { force: true });
     throw error;
   }
+  // The newest N stay (this one among them); a failure here leaves the old ones for the next backup.
+  if (ctx.keepBackups) await pruneVolumeBackups(ctx, access, name, ctx.keepBackups).catch(() => undefined);
   return toVolumeBackupInfo(access, row, await emailOf(ctx.db, access.principal.userId));
+}
+
+/** Removes all but the newest `keep` backups of the volume (rows, then files). */
+async function pruneVolumeBackups(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, keep: number): Promise<void> {
+  const rows = await ctx.db.selectFrom('volume_backups').select(['id', 'file']).where('environment_id', '=', access.environment.id).where('volume', '=', name).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  const old = rows.slice(keep);
+  if (old.length === 0) return;
+  await ctx.db.transaction().execute(async (tx) => {
+    await tx.deleteFrom('volume_backups').where('id', 'in', old.map((r) => r.id)).execute();
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup-remove', targetType: 'environment', target: where(access), details: { volume: name, backups: old.map((r) => r.id), reason: `keep ${keep} (--keep-backups)` } });
+  });
+  for (const r of old) await rm(join(volumeBackupDir(ctx.dataDir, access.environment.id), r.file), { force: true });
 }
 
 /** The environment's volume backups, newest first; with `name`, that volume's only. */

@@ -6,6 +6,7 @@
  * another deploy or restore runs, and a transfer that fails midway removes the half-filled
  * generation and changes nothing.
  */
+import { readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dockerVolumeName } from '../core/volumes.js';
 import { requestDeploy } from '../deploy/deployments.js';
@@ -17,7 +18,7 @@ import { MemoryTarget } from '../targets/memory/memory-target.js';
 import { engines } from '../../test/support/engines.js';
 import { tempDir } from '../../test/support/server-process.js';
 import { environment, expectCode, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
-import { createVolumeBackup, listVolumeBackups, type VolumeBackupContext } from './backups.js';
+import { createVolumeBackup, listVolumeBackups, volumeBackupDir, type VolumeBackupContext } from './backups.js';
 import { restoreVolumeBackup } from './restore.js';
 
 /** The in-memory target whose next import fails after reading part of the archive. */
@@ -98,6 +99,15 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     expect((await createVolumeBackup(vctx, dev, 'data')).generation).toBe(1);
     expect((await restoreVolumeBackup(vctx, dev, 'data', backup.id)).generation).toBe(2);
     expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.generation)).toEqual([1, 0]);
+  });
+
+  it("keeps a volume's newest N backups with keepBackups, removing the older ones' files", async () => {
+    await deploy();
+    const kept = { ...vctx, keepBackups: 2 };
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) ids.push((await createVolumeBackup(kept, dev, 'data')).id);
+    expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.id)).toEqual([ids[3], ids[2]]);
+    expect(readdirSync(volumeBackupDir(vctx.dataDir, dev.environment.id)).sort()).toEqual([`${ids[2]}.tar`, `${ids[3]}.tar`]);
   });
 
   it('refuses a restore while another deploy or restore runs, and one whose transfer fails leaves nothing behind', async () => {

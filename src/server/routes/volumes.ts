@@ -11,7 +11,7 @@ import { defineRoute } from '../http/route.js';
 
 const volume = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}/volumes/{volume}';
 
-export const volumeContext = (deps: ServerDeps): VolumeBackupContext => ({ db: deps.db, keyring: deps.keyring, dataDir: deps.dataDir, deploy: deps.services.provisioning?.() ?? null, enqueue: (id) => deps.deploy.enqueue(id) });
+export const volumeContext = (deps: ServerDeps): VolumeBackupContext => ({ db: deps.db, keyring: deps.keyring, dataDir: deps.dataDir, deploy: deps.services.provisioning?.() ?? null, enqueue: (id) => deps.deploy.enqueue(id), keepBackups: deps.services.keepBackups });
 
 export const volumeRoutes = [
   defineRoute({
