@@ -26,7 +26,7 @@ export type { CreateServerBody, JoinTokenInfo, ServerInfo, ServerList, ServerMet
 export type { BackupScheduleBody, BackupScheduleInfo, BackupScheduleState } from '../../src/api/backup-schedules';
 export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, BackupBody, BackupInfo, BackupList, CreateServiceBody, DetachBody, RemovedService, RestoreBody, RestoreResult, ServiceBackupInfo, ServiceBackupList, ServiceDetail, ServiceInfo, ServiceList, UpgradeBody, UpgradeInfo, UpgradeResult } from '../../src/api/services';
 export type { EnvironmentSettings, EnvironmentSettingsView, SettingsChangeBody, SettingsChanged } from '../../src/api/settings';
-export type { DeployEnd, DeployLog, DeploymentChange, RuntimeEnd, RuntimeLine, ServiceChange, StreamError, UpgradeChange, WorkspaceChange as Change } from '../../src/api/streams';
+export type { DeployEnd, DeployLog, DeploymentChange, RuntimeEnd, RuntimeLine, ServiceChange, StreamError, UpgradeChange, VolumeChange, WorkspaceChange as Change } from '../../src/api/streams';
 export type { CreateWorkspaceBody, Whoami, Workspace, WorkspaceList, WorkspaceUpdated } from '../../src/api/workspaces';
 export type { VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo } from '../../src/api/volumes';
 export type { ManifestJobInfo, PipelineRunInfo, PipelineScheduleInfo, PipelineScheduleList, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../src/api/pipelines';

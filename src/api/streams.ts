@@ -80,6 +80,20 @@ export const serviceChangeSchema = z.object({
 });
 export type ServiceChange = z.output<typeof serviceChangeSchema>;
 
+/** What happened to an environment's volume ({@link volumeChangeSchema}'s `change`). */
+export const volumeChangeKinds = ['backed-up', 'backup-removed', 'restored'] as const;
+
+/** A backup of an environment's volume taken, removed (by hand or by --keep-backups) or restored (`restored`: the new generation recorded, its release requested). */
+export const volumeChangeSchema = z.object({
+  kind: z.literal('volume'),
+  project: z.string(),
+  environment: z.string(),
+  volume: z.string().meta({ description: "the volume's name in the environment" }),
+  change: z.enum(volumeChangeKinds),
+  at: timestamp,
+});
+export type VolumeChange = z.output<typeof volumeChangeSchema>;
+
 /**
  * Changes may have been missed: the server's link to the other control planes of its PostgreSQL
  * store dropped and is back (changes made through them meanwhile were not relayed). A client
@@ -92,14 +106,14 @@ export const resyncChangeSchema = z.object({
 export type ResyncChange = z.output<typeof resyncChangeSchema>;
 
 /** One change of a workspace's change stream, told apart by `kind`. */
-export const workspaceChangeSchema = z.discriminatedUnion('kind', [deploymentChangeSchema, upgradeChangeSchema, serviceChangeSchema, resyncChangeSchema]);
+export const workspaceChangeSchema = z.discriminatedUnion('kind', [deploymentChangeSchema, upgradeChangeSchema, serviceChangeSchema, volumeChangeSchema, resyncChangeSchema]);
 export type WorkspaceChange = z.output<typeof workspaceChangeSchema>;
 
 /** The streams as the OpenAPI document describes them (a `text/event-stream` body, not JSON). */
 export const deployLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {step, level, message, at}, then `event: end` with {status, error, logsPrunedAt} (logsPrunedAt: when log retention removed its lines, or null)' });
 export const workspaceChangeStream = z.unknown().meta({
   description:
-    'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in), and {kind: service, name, change, project?, environment?, status?, at} when a service is created, removed, attached, rotated, detached (detaching, then detached once the sweep finished), backed up, a backup removed or restored, an upgrade of a provisioned service starts or ends, or the health of a provisioned service changes (change health, status the new health: ready, starting, failed, stopped or unknown; transitions only, seen within about 5 s). Deleting an environment announces detaching for each of its attachments. Changes made through any control plane of the same PostgreSQL store come on the stream of every control plane; {kind: resync, at} says changes may have been missed (the link of this server to the other control planes dropped and is back): read again what you show. Ignore kinds you do not know: more may come.',
+    'text/event-stream: `event: change` with {kind: deployment|promotion, id, project, environment, status, at} for each state change of a deployment or a promotion, and {kind: upgrade, id, application, status, finished, at} when a herd upgrade changes (its state, or a step or log line of a site; at most about 4 a second per upgrade, the last with the state it ended in), and {kind: service, name, change, project?, environment?, status?, at} when a service is created, removed, attached, rotated, detached (detaching, then detached once the sweep finished), backed up, a backup removed or restored, an upgrade of a provisioned service starts or ends, or the health of a provisioned service changes (change health, status the new health: ready, starting, failed, stopped or unknown; transitions only, seen within about 5 s). Deleting an environment announces detaching for each of its attachments. {kind: volume, project, environment, volume, change, at} when a backup of an environment volume is taken, removed (by hand or by --keep-backups) or restored. Changes made through any control plane of the same PostgreSQL store come on the stream of every control plane; {kind: resync, at} says changes may have been missed (the link of this server to the other control planes dropped and is back): read again what you show. Ignore kinds you do not know: more may come.',
 });
 export const runtimeLogStream = z.unknown().meta({ description: 'text/event-stream: `event: log` with {replica, stream, line}' });
 

@@ -16,6 +16,7 @@ import { effectiveSettings, type StoredSettings } from '../core/deploy.js';
 import { dockerVolumeName, parseStoredVolumes, type EnvironmentVolume } from '../core/volumes.js';
 import { recordAudit } from '../audit/audit.js';
 import { currentRelease } from '../deploy/deployments.js';
+import { announceChange } from '../deploy/events.js';
 import { namesOf, storedSettings } from '../deploy/settings.js';
 import type { Placements, RegistryAuth, Target, VolumeAccess } from '../deploy/target.js';
 import { newId } from '../platform/ids.js';
@@ -57,6 +58,11 @@ export const where = (access: EnvironmentAccess) => `${access.project.name}/${ac
 
 export function toVolumeBackupInfo(access: EnvironmentAccess, row: VolumeBackupsTable, email: string | null): VolumeBackupInfo {
   return { id: row.id, project: access.project.name, environment: access.environment.name, volume: row.volume, generation: Number(row.generation), size: Number(row.size), sha256: row.sha256, release: row.release_number, createdAt: row.created_at, createdBy: email };
+}
+
+/** Tells the workspace's change stream about a volume backup change already stored. */
+export function announceVolume(access: EnvironmentAccess, volume: string, change: 'backed-up' | 'backup-removed' | 'restored'): void {
+  announceChange(access.workspace.id, { kind: 'volume', project: access.project.name, environment: access.environment.name, volume, change });
 }
 
 /** Where an environment's volume backups are kept. */
@@ -140,6 +146,8 @@ export async function createVolumeBackup(ctx: VolumeBackupContext, access: Envir
   }
   // The newest N stay (this one among them); a failure here leaves the old ones for the next backup.
   if (ctx.keepBackups) await pruneVolumeBackups(ctx, access, name, ctx.keepBackups).catch(() => undefined);
+  // One announcement for the new backup and the old ones retention removed with it.
+  announceVolume(access, name, 'backed-up');
   return toVolumeBackupInfo(access, row, await emailOf(ctx.db, access.principal.userId));
 }
 
@@ -193,6 +201,7 @@ export async function removeVolumeBackup(ctx: VolumeBackupContext, access: Envir
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup-remove', targetType: 'environment', target: where(access), details: { volume: name, backup: id } });
   });
   await rm(join(volumeBackupDir(ctx.dataDir, row.environment_id), row.file), { force: true });
+  announceVolume(access, name, 'backup-removed');
   return { deleted: row.id };
 }
 

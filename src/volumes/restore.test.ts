@@ -10,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dockerVolumeName } from '../core/volumes.js';
 import { requestDeploy } from '../deploy/deployments.js';
+import { workspaceChanges } from '../deploy/events.js';
 import { changeSettings, storedSettings } from '../deploy/settings.js';
 import type { VolumeAccess } from '../deploy/target.js';
 import { engineHarness, type Harness } from '../deploy/test-support/engine-harness.js';
@@ -83,7 +84,12 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     expect(backup).toMatchObject({ volume: 'data', generation: 0, release: 1, size: 'written by the app'.length });
     await target.importVolume({ name: 'app', volume: gen0(), path: '/data', image: 'memory/serve', registryAuth: null }, bytes('written after the backup'));
 
+    const changes: unknown[] = [];
+    const listen = (c: unknown) => void changes.push(c);
+    workspaceChanges.on(dev.workspace.id, listen);
     const restored = await restoreVolumeBackup(vctx, dev, 'data', backup.id);
+    workspaceChanges.off(dev.workspace.id, listen);
+    expect(changes.filter((c) => (c as { kind: string }).kind === 'volume')).toMatchObject([{ kind: 'volume', project: 'serve', environment: 'dev', volume: 'data', change: 'restored' }]);
     expect(restored).toMatchObject({ generation: 1, previous: gen0(), dockerVolume: `${gen0()}.g1` });
     expect(restored.deployment).not.toBeNull();
     expect(enqueued).toContain(dev.environment.id);

@@ -20,7 +20,7 @@ import type { EnvironmentAccess } from '../projects/projects.js';
 import { backupBody } from '../services/backup-file.js';
 import type { Executor } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
-import { accessThrough, declaredVolume, findVolumeBackup, runningRelease, toVolumeBackupInfo, transferTarget, verifiedVolumeBackup, where, type VolumeBackupContext, type VolumeBackupInfo } from './backups.js';
+import { accessThrough, announceVolume, declaredVolume, findVolumeBackup, runningRelease, toVolumeBackupInfo, transferTarget, verifiedVolumeBackup, where, type VolumeBackupContext, type VolumeBackupInfo } from './backups.js';
 
 export interface VolumeRestoreInfo {
   backup: VolumeBackupInfo;
@@ -113,5 +113,6 @@ async function restore(ctx: VolumeBackupContext, access: EnvironmentAccess, name
   // Another control plane restored the same volume meanwhile: its generation stands (the volume written here may be the one it recorded, so it stays).
   if (recorded === 'moved') throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `volume '${name}' of ${where(access)} was restored by another request meanwhile; see slipway env show, and restore again if you still want backup ${id}`);
   const deployment = await restartAfterChange(ctx.db, access, 'volume-restore', actorOf(access.principal), ctx.enqueue);
+  announceVolume(access, name, 'restored');
   return { backup: toVolumeBackupInfo(access, row, row.email), generation, dockerVolume, previous, deployment, durationMs: Date.now() - started };
 }

@@ -113,6 +113,13 @@ describe("an environment volume's backups in the panel", () => {
     expect(await devRow.getByRole('button', { name: `Restore… backup ${backup!.id}` }).count()).toBe(1);
     expect(await devRow.getByRole('button', { name: `Remove backup ${backup!.id}` }).count()).toBe(0);
 
+    // Taken and removed through the CLI: the open page shows both at once (the change stream), no reload.
+    await cli(['volume', 'backup', 'data', ...env]);
+    const viaCli = (await backups()).find((b) => b.id !== backup!.id)!;
+    await section.locator(`tr[data-backup="${viaCli.id}"]`).waitFor(wait);
+    await cli(['volume', 'backup-rm', 'data', viaCli.id, ...env]);
+    await section.locator(`tr[data-backup="${viaCli.id}"]`).waitFor({ ...wait, state: 'detached' });
+
     // Restore: the live volume keeps what was written since; a new generation rolls out.
     await sh(await replica(1), 'echo version two > /var/lib/app/note');
     const before = await dataVolume();

@@ -12,7 +12,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { path } from '../api';
 import { ChangeHub } from '../live-hub';
 import { follow, type StreamState } from '../sse';
-import type { Change, DeploymentChange, ServiceChange, UpgradeChange } from '../types';
+import type { Change, DeploymentChange, ServiceChange, UpgradeChange, VolumeChange } from '../types';
 
 type Listener = (change: Change | null) => void;
 
@@ -67,6 +67,7 @@ function useKind<C extends Change>(is: (change: Change) => change is C, onChange
 const isDeployment = (c: Change): c is DeploymentChange => c.kind === 'deployment' || c.kind === 'promotion';
 const isUpgrade = (c: Change): c is UpgradeChange => c.kind === 'upgrade';
 const isService = (c: Change): c is ServiceChange => c.kind === 'service';
+const isVolume = (c: Change): c is VolumeChange => c.kind === 'volume';
 
 /** Calls `onChange` for each deployment or promotion change that `filter` accepts (and each time the stream opens, with null). */
 export function useChanges(onChange: (change: DeploymentChange | null) => void, filter: (change: DeploymentChange) => boolean = () => true): void {
@@ -87,6 +88,11 @@ export const isScheduleChange = (c: ServiceChange): boolean => c.change === 'bac
 /** Calls `onChange` for each service change that `filter` accepts (and each time the stream opens, with null). */
 export function useServiceChanges(onChange: (change: ServiceChange | null) => void, filter: (change: ServiceChange) => boolean = () => true): void {
   useKind(isService, onChange, filter);
+}
+
+/** Calls `onChange` for each change of an environment volume's backups that `filter` accepts (and each time the stream opens, with null). */
+export function useVolumeChanges(onChange: (change: VolumeChange | null) => void, filter: (change: VolumeChange) => boolean = () => true): void {
+  useKind(isVolume, onChange, filter);
 }
 
 export function useLiveState(): StreamState {

@@ -14,6 +14,7 @@ import type { EnvironmentSettingsView, VolumeBackupInfo, VolumeBackupList, Volum
 import { ErrorNote, Loading, Table } from '../ui/bits';
 import { ConfirmDialog } from '../ui/confirm';
 import { useAction, useLoad } from '../ui/hooks';
+import { useVolumeChanges } from '../ui/live';
 import { saveBlob } from '../ui/save-blob';
 import { backupActions, backupCells, backupColumns, checkDownload, downloadName, sha256Hex, volumeBackupsUrl } from '../volume-backups';
 import { VolumeRestoreDialog, VolumeRestored } from './VolumeRestore';
@@ -32,6 +33,11 @@ interface Props {
 export function VolumeBackups({ ws, project, env, volume, role, requireApproval }: Props) {
   const url = volumeBackupsUrl(ws, project, env, volume.name);
   const list = useLoad(() => get<VolumeBackupList>(url), url);
+  // Backups taken, removed or restored elsewhere (the CLI, another tab, --keep-backups) show at once.
+  useVolumeChanges(
+    () => list.reload(),
+    (c) => c.project === project && c.environment === env && c.volume === volume.name,
+  );
   const may = backupActions(role, env, requireApproval);
   const action = useAction();
   const [doing, setDoing] = useState<string | null>(null);
