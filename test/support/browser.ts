@@ -13,13 +13,21 @@ export const chromiumPath = '/usr/bin/chromium';
 /** Where tests put screenshots (test-results/ is not committed; CI keeps it as an artifact). */
 export const screenshotDir = join(import.meta.dirname, '../../test-results/panel');
 
+/** Chromium, headless; an uncaught error of any page it opens is written to the test's stderr (a failing test then says why its page went blank). */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
     // As root in a sandbox without a GPU; no background traffic to hosts this machine cannot reach.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...options) => {
+    const context = await newContext(...options);
+    context.on('weberror', (e) => process.stderr.write(`[browser] uncaught error on ${e.page()?.url() ?? 'a page'}: ${e.error().stack ?? e.error().message}\n`));
+    return context;
+  };
+  return browser;
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
