@@ -17,9 +17,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SlipwayError } from '../core/errors.js';
+import { hashingStream } from '../platform/hashing-stream.js';
 import type { ServiceKind } from '../core/services.js';
 import type { Keyring } from '../secrets/secrets.js';
 
@@ -49,15 +50,8 @@ const signed = (h: Omit<Header, 'mac'>) => [h.magic, h.version, h.kind, h.worksp
 /** Streams `produce`'s output into `path` (via `path.tmp`) behind a signed header; returns the dump's size and SHA-256. */
 export async function writeBackupFile(keyring: Keyring, path: string, binding: BackupBinding, produce: (out: Writable) => Promise<void>): Promise<{ size: number; sha256: string }> {
   const tmp = `${path}.tmp`;
-  const hash = createHash('sha256');
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const counted = hashingStream();
+  const counter = counted.stream;
   try {
     const handle = await open(tmp, 'wx', 0o600);
     await handle.write(Buffer.alloc(backupHeaderBytes, 0x20), 0, backupHeaderBytes, 0);
@@ -72,7 +66,7 @@ export async function writeBackupFile(keyring: Keyring, path: string, binding: B
       throw error;
     }
     await written;
-    const body: Omit<Header, 'mac'> = { magic, version: 1, ...binding, size, sha256: hash.digest('hex') };
+    const body: Omit<Header, 'mac'> = { magic, version: 1, ...binding, size: counted.size(), sha256: counted.sha256() };
     const header: Header = { ...body, mac: keyring.mac(macPurpose, signed(body)) };
     const text = JSON.stringify(header);
     if (text.length > backupHeaderBytes - 1) throw new SlipwayError('SLW_INTERNAL', 'backup header too long');

@@ -1,13 +1,12 @@
 /** `slipway volume …`: backups of an environment's volumes, their download, restore and removal. */
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import type { Deleted } from '../../api/common.js';
 import type { VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo } from '../../api/volumes.js';
 import { SlipwayError } from '../../core/errors.js';
+import { hashingStream } from '../../platform/hashing-stream.js';
 import { apiPath } from '../client.js';
 import { envOption, required, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, table } from '../output.js';
@@ -21,15 +20,8 @@ const line = (b: VolumeBackupInfo) => `${b.id}, ${bytes(b.size)}, sha256 ${b.sha
 /** Writes the download to `file` (via `file.partial`), checking its SHA-256 against the server's; returns the bytes written. */
 async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, file: string): Promise<number> {
   const expected = String(res.headers['x-slipway-sha256'] ?? '');
-  const hash = createHash('sha256');
-  let size = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _e, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const counted = hashingStream();
+  const count = counted.stream;
   if (file === '-') {
     await pipeline(res, count, process.stdout, { end: false });
   } else {
@@ -41,13 +33,13 @@ async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string
       const why = (error as NodeJS.ErrnoException).code === 'EEXIST' ? `${partial} exists (an earlier download?); remove it first` : error instanceof Error ? error.message : String(error);
       throw new SlipwayError('SLW_USAGE', `could not write ${file}: ${why}`);
     }
-    if (expected && hash.digest('hex') !== expected) {
+    if (expected && counted.sha256() !== expected) {
       await rm(partial, { force: true });
       throw new SlipwayError('SLW_BACKUP_INVALID', 'the download does not match the backup (checksum mismatch); nothing was saved, try again');
     }
     await rename(partial, file);
   }
-  return size;
+  return counted.size();
 }
 
 export function registerVolumes(program: Command, run: Runner): void {
