@@ -217,12 +217,9 @@ export async function pruneOrphanVolumeBackups(db: Executor, dataDir: string): P
   } catch {
     return 0;
   }
-  let removed = 0;
-  for (const dir of dirs) {
-    const env = await db.selectFrom('environments').select('id').where('id', '=', dir).executeTakeFirst();
-    if (env) continue;
-    await rm(join(root, dir), { recursive: true, force: true });
-    removed += 1;
-  }
-  return removed;
+  if (dirs.length === 0) return 0;
+  const live = new Set((await db.selectFrom('environments').select('id').where('id', 'in', dirs).execute()).map((e) => e.id));
+  const gone = dirs.filter((dir) => !live.has(dir));
+  for (const dir of gone) await rm(join(root, dir), { recursive: true, force: true });
+  return gone.length;
 }
