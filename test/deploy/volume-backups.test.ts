@@ -14,7 +14,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, tempDir } from '../support/server-process.js';
-import { deployWorld, loadGenerator, type DeployWorld } from '../support/deploy.js';
+import { deployWorld, removeWorkspaceVolumes, loadGenerator, type DeployWorld } from '../support/deploy.js';
 
 let w: DeployWorld;
 const env = (e: string) => ['-w', w.ws, '-p', 'shop', '-e', e];
@@ -47,8 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await w?.dispose();
-  const volumes = (await w?.docker(['volume', 'ls', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`]).catch(() => '')) ?? '';
-  for (const v of volumes.split('\n').filter(Boolean)) await w.docker(['volume', 'rm', '-f', v]).catch(() => undefined);
+  if (w) await removeWorkspaceVolumes(w);
   await cleanup();
 });
 

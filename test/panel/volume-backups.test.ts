@@ -19,7 +19,7 @@ import type { EnvironmentSettingsView } from '../../src/api/settings.js';
 import type { VolumeBackupInfo, VolumeBackupList } from '../../src/api/volumes.js';
 import { apiClient, ok, type Api } from '../support/api.js';
 import { launchBrowser, screenshot, screenshotOnFailure, signIn } from '../support/browser.js';
-import { deployWorld, type DeployWorld } from '../support/deploy.js';
+import { deployWorld, removeWorkspaceVolumes, type DeployWorld } from '../support/deploy.js';
 import { cleanup } from '../support/server-process.js';
 
 let w: DeployWorld;
@@ -67,8 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
   await w?.dispose();
-  const volumes = (await w?.docker(['volume', 'ls', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`]).catch(() => '')) ?? '';
-  for (const v of volumes.split('\n').filter(Boolean)) await w.docker(['volume', 'rm', '-f', v]).catch(() => undefined);
+  if (w) await removeWorkspaceVolumes(w);
   await cleanup();
 }, 120_000);
 

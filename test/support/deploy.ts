@@ -122,6 +122,12 @@ export async function deployWorld(options: { env?: Record<string, string>; works
 }
 
 /** The pid of the Caddy serving `dataDir`'s proxy (its command line names `<data-dir>/caddy/caddy.json`), if one runs. */
+/** Deletes every Docker volume labelled with the world's workspace (after `dispose`, which keeps them). */
+export async function removeWorkspaceVolumes(w: DeployWorld): Promise<void> {
+  const volumes = await w.docker(['volume', 'ls', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`]).catch(() => '');
+  for (const v of volumes.split('\n').filter(Boolean)) await w.docker(['volume', 'rm', '-f', v]).catch(() => undefined);
+}
+
 export async function proxyPid(dataDir: string): Promise<number | undefined> {
   const out = await new Promise<string>((resolve) => execFile('pgrep', ['-f', `${dataDir}/caddy/caddy.json`], (_error, stdout) => resolve(stdout)));
   const pids = out.split('\n').filter(Boolean).map(Number);
