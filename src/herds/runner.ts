@@ -95,7 +95,7 @@ export class HerdRunner {
     const at = nowIso();
     for (const key of decision.start) {
       const r = await this.o.db.updateTable('herd_upgrade_sites').set({ step: 'backup', started_at: at, step_started_at: at }).where('upgrade_id', '=', row.id).where('environment_id', '=', key).where('step', '=', 'pending').executeTakeFirst();
-      if (Number(r.numUpdatedRows) > 0) await appendSiteEvent(this.o.db, row.id, key, 'backup', `started in wave ${sites.find((s) => s.environment_id === key)?.wave ?? '?'}: backing up its services`);
+      if (Number(r.numUpdatedRows) > 0) await appendSiteEvent(this.o.db, row.id, key, 'backup', `started in wave ${sites.find((s) => s.environment_id === key)?.wave ?? '?'}: backing up its services and volumes`);
     }
     if (decision.state !== row.state || decision.settled) {
       await this.o.db

@@ -11,12 +11,15 @@ import { nowIso } from '../platform/time.js';
 import type { Keyring } from '../secrets/secrets.js';
 import type { BackupContext } from '../services/backups.js';
 import type { Db, Executor, HerdUpgradeSitesTable, HerdUpgradesTable } from '../store/schema.js';
+import type { VolumeBackupContext } from '../volumes/backups.js';
 import { upgradeChanged } from './bus.js';
 
 export interface SiteContext {
   db: Db;
   keyring: Keyring;
   backups: BackupContext;
+  /** Backs up and restores the sites' volumes; absent: their volumes are not backed up (said in the site's log). */
+  volumes?: VolumeBackupContext;
   placements: () => Placements;
   enqueueDeploy(environmentId: string): void;
   /** Tells the application's admins (a staged site waiting for approval). */
@@ -25,11 +28,27 @@ export interface SiteContext {
 
 export type UpgradeSite = HerdUpgradeSitesTable & { site_window: string | null; policy: string | null };
 
-export interface SiteBackup {
+/** A backup the upgrade took of the site before touching it: of an attached service, or of a volume. */
+export type SiteBackup = ServiceSiteBackup | VolumeSiteBackup;
+
+export interface ServiceSiteBackup {
   service: string;
   as: string | null;
   backupId: string;
 }
+
+export interface VolumeSiteBackup {
+  volume: string;
+  /** The generation of the volume the backup read: a revert restores it unless the volume is past it already. */
+  generation: number;
+  backupId: string;
+}
+
+export const isVolumeBackup = (b: SiteBackup): b is VolumeSiteBackup => 'volume' in b;
+export const siteBackups = (stored: string): { services: ServiceSiteBackup[]; volumes: VolumeSiteBackup[] } => {
+  const all = JSON.parse(stored) as SiteBackup[];
+  return { services: all.filter((b): b is ServiceSiteBackup => !isVolumeBackup(b)), volumes: all.filter(isVolumeBackup) };
+};
 
 /**
  * Appends a line to the site's step log (every step change writes one) and announces the

@@ -2,8 +2,9 @@
  * Staged sites: before the live site moves, Slipway clones it into an environment of its own
  * (kind `clone`, `<site>-next`, on its own default domain) with the site's config, secrets and
  * settings (not its domains, approval or gates), the same services attached with credentials of
- * its own, and a copy of the site's data restored from the backup just taken; then deploys the
- * new version to the clone (its migration runs on the copy). The site waits for approval:
+ * its own, and a copy of the site's data (its services' and its volumes') restored from the
+ * backups just taken; then deploys the new version to the clone (its migration runs on the
+ * copy). The site waits for approval:
  * approved, it takes the live path and the clone is removed at the end; rejected, the clone is
  * removed and the site stays as it is. The clone's data is dropped with it.
  *
@@ -25,8 +26,9 @@ import type { EnvironmentAccess } from '../projects/projects.js';
 import { currentSecretVersions, revealSecrets, setSecret, type SecretVersions } from '../secrets/secrets.js';
 import { attach, detach, listAttachments } from '../services/attachments.js';
 import { restoreBackupInto } from '../services/backups.js';
+import { copyVolumeBackupInto } from '../volumes/restore.js';
 import type { HerdUpgradesTable } from '../store/schema.js';
-import { actorOfUpgrade, appendSiteEvent, failSite, moveSite, type SiteBackup, type SiteContext, type UpgradeSite } from './site-store.js';
+import { actorOfUpgrade, appendSiteEvent, failSite, moveSite, siteBackups, type SiteContext, type UpgradeSite } from './site-store.js';
 
 /** Settings a clone does not take from its site: its domain is its own, and nobody approves or gates a clone. */
 const notCloned = ['domain', 'requireApproval', 'requirePromotionFrom', 'gatePipeline', 'gateHealth'];
@@ -81,7 +83,7 @@ export async function cloneStep(ctx: SiteContext, upgrade: HerdUpgradesTable, si
   const clone = await environmentAccess(ctx.db, site.clone_environment_id);
   if (site.deployment_id === null) {
     // The same services, with credentials of its own, and a copy of the site's data from the backup just taken.
-    const backups = JSON.parse(site.backups) as SiteBackup[];
+    const { services: backups, volumes } = siteBackups(site.backups);
     const have = new Set((await listAttachments(ctx.db, clone)).map((a) => `${a.service}/${a.as ?? ''}`));
     for (const a of await listAttachments(ctx.db, from)) {
       if (a.state !== 'attached' || have.has(`${a.service}/${a.as ?? ''}`)) continue;
@@ -91,6 +93,12 @@ export async function cloneStep(ctx: SiteContext, upgrade: HerdUpgradesTable, si
     for (const b of backups) {
       await restoreBackupInto(ctx.backups, b.backupId, clone, b.service, b.as);
       await log(`copied the site's ${b.service} data into the clone (backup ${b.backupId})`);
+    }
+    // The clone's settings declare the site's volumes: each starts as a copy of the site's backup.
+    for (const b of volumes) {
+      if (!ctx.volumes) break;
+      const copied = await copyVolumeBackupInto(ctx.volumes, from, b.volume, b.backupId, clone);
+      await log(`copied the site's volume ${b.volume} into the clone (backup ${b.backupId}, ${copied.size} bytes)`);
     }
     await requestDeploy(ctx.db, clone, { imageDigest: upgrade.to_digest, version: upgrade.to_version, trigger: 'herd-wave', actor: actorOfUpgrade(upgrade) }, async (tx, requested) => {
       const r = await tx.updateTable('herd_upgrade_sites').set({ deployment_id: requested.deployment.id }).where('upgrade_id', '=', upgrade.id).where('environment_id', '=', site.environment_id).where('step', '=', 'clone').where('deployment_id', 'is', null).executeTakeFirst();
@@ -124,7 +132,7 @@ export async function removeClone(ctx: SiteContext, site: UpgradeSite): Promise<
   for (const a of await listAttachments(ctx.db, clone)) {
     if (a.state === 'attached') await detach(ctx.backups, clone, a.service, a.as, { dropData: isDataKind(a.kind), confirm: a.service });
   }
-  // A clone's volumes started empty (the site's data is never copied) and go with it.
+  // A clone's volumes (copies of the site's) go with it.
   await deleteEnvironment(ctx.db, ctx.placements(), clone, undefined, { dropVolumes: true });
   await appendSiteEvent(ctx.db, site.upgrade_id, site.environment_id, site.step, `clone ${clone.environment.name} removed (its data dropped)`);
 }

@@ -44,6 +44,7 @@ import { startDeployBackend } from './deploy-backend.js';
 import { parseCron } from '../core/cron.js';
 import { startHerdRuntime, type HerdRuntime } from '../herds/runtime.js';
 import { backupContext } from './routes/service-backups.js';
+import { volumeContext } from './routes/volumes.js';
 import { pollUpstream, startUpstreamWatcher } from '../apps/upstream.js';
 import { NotificationDeliverer } from '../apps/notify-delivery.js';
 import { notifyApplication } from '../apps/notifications.js';
@@ -260,7 +261,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       await processor.start();
       pipelines = await startPipelineRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, registry: registryAccess, placements: deploy.placements, instance });
       // Herd upgrades: each site backed up, migrated, deployed and baked through the engine above.
-      herds = await startHerdRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, backups: backupContext(serverDeps), placements: () => deploy.placements, enqueueDeploy: (id) => deployRuntime.enqueue(id), windowOpen: (cron, at) => parseCron(cron).matches(at), checkWindow: (cron) => void parseCron(cron), notify: async (applicationId, notice) => void (await notifyApplication({ db: serverDeps.db, poke: () => deliverer.poke() }, applicationId, notice)) });
+      herds = await startHerdRuntime({ db: store.db, keyring, logger, owner: `${process.pid}-${randomUUID()}`, backups: backupContext(serverDeps), volumes: volumeContext(serverDeps), placements: () => deploy.placements, enqueueDeploy: (id) => deployRuntime.enqueue(id), windowOpen: (cron, at) => parseCron(cron).matches(at), checkWindow: (cron) => void parseCron(cron), notify: async (applicationId, notice) => void (await notifyApplication({ db: serverDeps.db, poke: () => deliverer.poke() }, applicationId, notice)) });
     } catch (error) {
       await herds?.stop();
       await pipelines?.stop();

@@ -14,13 +14,13 @@ import { workspaceChanges } from '../deploy/events.js';
 import { changeSettings, storedSettings } from '../deploy/settings.js';
 import type { VolumeAccess } from '../deploy/target.js';
 import { engineHarness, type Harness } from '../deploy/test-support/engine-harness.js';
-import type { EnvironmentAccess } from '../projects/projects.js';
+import { createEnvironment, type EnvironmentAccess, type ProjectAccess } from '../projects/projects.js';
 import { MemoryTarget } from '../targets/memory/memory-target.js';
 import { engines } from '../../test/support/engines.js';
 import { tempDir } from '../../test/support/server-process.js';
 import { environment, expectCode, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
 import { createVolumeBackup, listVolumeBackups, volumeBackupDir, type VolumeBackupContext } from './backups.js';
-import { restoreVolumeBackup } from './restore.js';
+import { copyVolumeBackupInto, restoreIntoNewGeneration, restoreVolumeBackup } from './restore.js';
 
 /** The in-memory target whose next import fails after reading part of the archive. */
 class FlakyTarget extends MemoryTarget {
@@ -49,6 +49,7 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
   let ctx: TestContext;
   let h: Harness;
   let target: FlakyTarget;
+  let serve: ProjectAccess;
   let dev: EnvironmentAccess;
   let vctx: VolumeBackupContext;
   const keyring = testKeyring();
@@ -64,7 +65,7 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     ctx = await setupContext(engine);
     const ws = await workspace(ctx, 'acme', 'high');
     // The in-memory target serves images whose last path segment is `serve`.
-    const serve = await project(ctx, ws, 'serve');
+    serve = await project(ctx, ws, 'serve');
     target = new FlakyTarget({ name: 'local' });
     h = engineHarness(ctx.db, { keyring, target });
     dev = await environment(ctx, serve, 'dev');
@@ -105,6 +106,30 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     expect((await createVolumeBackup(vctx, dev, 'data')).generation).toBe(1);
     expect((await restoreVolumeBackup(vctx, dev, 'data', backup.id)).generation).toBe(2);
     expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.generation)).toEqual([1, 0]);
+  });
+
+  it("a herd's parts: a generation restored without a deploy (the next one mounts it), and a backup copied into another environment's volume", async () => {
+    await deploy();
+    await target.importVolume({ name: 'app', volume: gen0(), path: '/data', image: 'memory/serve', registryAuth: null }, bytes('before the upgrade'));
+    const backup = await createVolumeBackup(vctx, dev, 'data');
+    await target.importVolume({ name: 'app', volume: gen0(), path: '/data', image: 'memory/serve', registryAuth: null }, bytes('the migration wrote this'));
+    const deploys = await ctx.db.selectFrom('deployments').select('id').where('environment_id', '=', dev.environment.id).execute();
+    const restored = await restoreIntoNewGeneration(vctx, dev, 'data', backup.id);
+    expect(restored).toMatchObject({ generation: 1, previous: gen0(), dockerVolume: `${gen0()}.g1` });
+    expect(await generation()).toBe(1);
+    expect(await contents(target, restored.dockerVolume)).toBe('before the upgrade');
+    expect(await contents(target, gen0())).toBe('the migration wrote this');
+    // Nothing rolled: the caller's deploy mounts it.
+    expect(await ctx.db.selectFrom('deployments').select('id').where('environment_id', '=', dev.environment.id).execute()).toHaveLength(deploys.length);
+
+    // A clone declaring the same volume (at generation 1, as copied settings would) gets the backup's files in its own volume.
+    await createEnvironment(ctx.db, serve, { name: 'next' });
+    const other = await environment(ctx, serve, 'next');
+    await changeSettings(ctx.db, other, { volumes: { data: '/data' } });
+    const copied = await copyVolumeBackupInto(vctx, dev, 'data', backup.id, other);
+    expect(copied).toEqual({ dockerVolume: dockerVolumeName(other.environment.id, 'data'), size: 'before the upgrade'.length });
+    expect(await contents(target, copied.dockerVolume)).toBe('before the upgrade');
+    await expectCode(() => copyVolumeBackupInto(vctx, dev, 'uploads', backup.id, other), 'SLW_NOT_FOUND');
   });
 
   it("keeps a volume's newest N backups with keepBackups, removing the older ones' files", async () => {

@@ -82,12 +82,25 @@ export async function restoreVolumeBackup(ctx: VolumeBackupContext, access: Envi
 async function restore(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, id: string): Promise<VolumeRestoreInfo> {
   const started = Date.now();
   await assertMayChangeWhatRuns(ctx.db, access, `the data of volume '${name}'`);
+  const active = await activeDeployment(ctx.db, access.environment.id);
+  if (active) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${where(access)} is deploying now; restore once that deploy ends (slipway logs ${active.id} --follow)`);
+  const written = await restoreIntoNewGeneration(ctx, access, name, id);
+  const deployment = await restartAfterChange(ctx.db, access, 'volume-restore', actorOf(access.principal), ctx.enqueue);
+  return { ...written, deployment, durationMs: Date.now() - started };
+}
+
+/**
+ * Unpacks backup `id` of volume `name` into a new generation of the volume and records that
+ * generation in the environment's settings (audited, announced); rolls nothing: the next deploy
+ * mounts it. What a restore does before its deploy, and what a herd revert does before its
+ * rollback (src/herds/site-steps.ts), which mounts it. A failure before the settings change leaves
+ * everything as it was (the half-filled generation is removed).
+ */
+export async function restoreIntoNewGeneration(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, id: string): Promise<Omit<VolumeRestoreInfo, 'deployment' | 'durationMs'>> {
   const row = await findVolumeBackup(ctx.db, access, name, id);
   const { volume, target } = await declaredVolume(ctx.db, access, name);
   const release = await runningRelease(ctx.db, access, 'writes a volume');
   const t = transferTarget(ctx, access, target);
-  const active = await activeDeployment(ctx.db, access.environment.id);
-  if (active) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${where(access)} is deploying now; restore once that deploy ends (slipway logs ${active.id} --follow)`);
   const path = await verifiedVolumeBackup(ctx, row);
   const previous = dockerVolumeName(access.environment.id, name, volume.generation);
   const generation = await nextGeneration(ctx.db, access.environment.id, name, volume.generation ?? 0);
@@ -95,6 +108,7 @@ async function restore(ctx: VolumeBackupContext, access: EnvironmentAccess, name
   const ids = { workspace: access.workspace.name, project: access.project.name, environment: access.environment.name, environmentId: access.environment.id };
   const through = { ...accessThrough(ctx, access, release, `${id}-r${generation}`, dockerVolume, volume.path), labels: { ...volumeLabels(ids, name), 'io.slipway.volume-generation': String(generation), [INSTANCE_LABEL]: ctx.deploy!.instance } };
   try {
+    // After a crash in the middle of this, a retry of the same backup finds part of it there: its files are replaced.
     await t.importVolume(through, backupBody(path));
   } catch (error) {
     await t.removeVolume(dockerVolume).catch(() => undefined);
@@ -112,7 +126,29 @@ async function restore(ctx: VolumeBackupContext, access: EnvironmentAccess, name
   }
   // Another control plane restored the same volume meanwhile: its generation stands (the volume written here may be the one it recorded, so it stays).
   if (recorded === 'moved') throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `volume '${name}' of ${where(access)} was restored by another request meanwhile; see slipway env show, and restore again if you still want backup ${id}`);
-  const deployment = await restartAfterChange(ctx.db, access, 'volume-restore', actorOf(access.principal), ctx.enqueue);
   announceVolume(access, name, 'restored');
-  return { backup: toVolumeBackupInfo(access, row, row.email), generation, dockerVolume, previous, deployment, durationMs: Date.now() - started };
+  return { backup: toVolumeBackupInfo(access, row, row.email), generation, dockerVolume, previous };
+}
+
+/**
+ * Unpacks backup `id` of `from`'s volume `name` into the same volume of environment `to` as its
+ * settings declare it (a herd's staged clone, before its first deploy: nothing mounts it yet),
+ * through the image of the release `from` runs. Repeating it replaces the same files.
+ */
+export async function copyVolumeBackupInto(ctx: VolumeBackupContext, from: EnvironmentAccess, name: string, id: string, to: EnvironmentAccess): Promise<{ dockerVolume: string; size: number }> {
+  const row = await findVolumeBackup(ctx.db, from, name, id);
+  const { volume, target } = await declaredVolume(ctx.db, to, name);
+  const release = await runningRelease(ctx.db, from, 'writes a volume');
+  const t = transferTarget(ctx, to, target);
+  const path = await verifiedVolumeBackup(ctx, row);
+  const dockerVolume = dockerVolumeName(to.environment.id, name, volume.generation);
+  const ids = { workspace: to.workspace.name, project: to.project.name, environment: to.environment.name, environmentId: to.environment.id };
+  const through = { ...accessThrough(ctx, from, release, `${id}-c${to.environment.id.slice(-8).toLowerCase()}`, dockerVolume, volume.path), labels: { ...volumeLabels(ids, name), [INSTANCE_LABEL]: ctx.deploy!.instance } };
+  try {
+    await t.importVolume(through, backupBody(path));
+  } catch (error) {
+    if (error instanceof SlipwayError) throw error;
+    throw new SlipwayError('SLW_INTERNAL', `could not copy backup ${id} into volume '${name}' of ${where(to)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { dockerVolume, size: Number(row.size) };
 }
