@@ -105,6 +105,11 @@ describe('volume backups', () => {
     expect(listing).toMatch(/^-\S+ 1000\/1000 .* \.\/sub\/file$/m);
     expect(listing).toMatch(/^l\S+ .* \.\/link -> note$/m);
     expect(execFileSync('tar', ['-xOf', out, './note'], { encoding: 'utf8' })).toBe('version one\n');
+    // Without --json: the bytes so far on stderr (a line per 10 % off a terminal), the result on stdout.
+    const plain = await w.run(['volume', 'download', 'data', backup.id, ...env('files'), '-o', join(tempDir('slipway-volume-download-'), 'data.tar')]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(/^download .* \(100%\)$/m);
+    expect(plain.stdout).toMatch(/^saved backup vbk_\S+ of volume data to /);
   }, 300_000);
 
   it('restores into a new generation rolled out with no failed request; the generation before keeps the newer data and a rollback mounts it', async () => {

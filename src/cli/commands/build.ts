@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { BuildLookupBody, BuildResult, ImportBody, ImportResult } from '../../api/images.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { apiPath } from '../client.js';
+import { progressReporter } from '../progress.js';
 import { required, withProject, type Ctx, type Runner } from '../context.js';
 import { emit } from '../output.js';
 import { humanBytes } from './registry.js';
@@ -32,25 +33,6 @@ async function sha256File(file: string): Promise<string> {
     await handle.close();
   }
   return `sha256:${hash.digest('hex')}`;
-}
-
-/** A progress line on stderr: a bar on a terminal, a line per 10% otherwise. */
-export function progressReporter(label: string, write: (text: string) => void, tty: boolean): (sent: number, total: number) => void {
-  let lastTenth = -1;
-  return (sent, total) => {
-    const fraction = total === 0 ? 1 : sent / total;
-    if (tty) {
-      const width = 30;
-      const filled = Math.round(fraction * width);
-      write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${humanBytes(sent)} / ${humanBytes(total)} ${Math.floor(fraction * 100)}%${sent === total ? '\n' : ''}`);
-      return;
-    }
-    const tenth = Math.floor(fraction * 10);
-    if (tenth !== lastTenth) {
-      lastTenth = tenth;
-      write(`${label} ${humanBytes(sent)} / ${humanBytes(total)} (${tenth * 10}%)\n`);
-    }
-  };
 }
 
 /** A string option, or undefined when it was not given. */

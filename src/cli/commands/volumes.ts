@@ -8,6 +8,7 @@ import type { VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo } from '../.
 import { SlipwayError } from '../../core/errors.js';
 import { hashingStream } from '../../platform/hashing-stream.js';
 import { apiPath } from '../client.js';
+import { countingStream, progressReporter } from '../progress.js';
 import { envOption, required, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, table } from '../output.js';
 import { bytes } from './service-format.js';
@@ -17,17 +18,19 @@ const backupsPath = (ctx: Ctx, volume: string, ...rest: string[]) =>
 
 const line = (b: VolumeBackupInfo) => `${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`;
 
-/** Writes the download to `file` (via `file.partial`), checking its SHA-256 against the server's; returns the bytes written. */
-async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, file: string): Promise<number> {
+/** Writes the download to `file` (via `file.partial`), checking its SHA-256 against the server's, reporting its bytes; returns the bytes written. */
+async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, file: string, report: ((sent: number, total: number) => void) | null): Promise<number> {
   const expected = String(res.headers['x-slipway-sha256'] ?? '');
+  const total = Number(res.headers['content-length'] ?? 0);
   const counted = hashingStream();
   const count = counted.stream;
+  const progress = countingStream(total, report && total > 0 ? report : () => undefined);
   if (file === '-') {
-    await pipeline(res, count, process.stdout, { end: false });
+    await pipeline(res, count, progress, process.stdout, { end: false });
   } else {
     const partial = `${file}.partial`;
     try {
-      await pipeline(res, count, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+      await pipeline(res, count, progress, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
     } catch (error) {
       await rm(partial, { force: true });
       const why = (error as NodeJS.ErrnoException).code === 'EEXIST' ? `${partial} exists (an earlier download?); remove it first` : error instanceof Error ? error.message : String(error);
@@ -61,7 +64,9 @@ export function registerVolumes(program: Command, run: Runner): void {
     run(async (ctx, [name = '', backup = '']) => {
       const res = await ctx.client.stream(backupsPath(ctx, name, backup, 'download'));
       const output = typeof ctx.opts.output === 'string' ? ctx.opts.output : `${required(ctx, 'project')}-${envOption(ctx) ?? required(ctx, 'env')}-${name}-${backup}.tar`;
-      const size = await saveChecked(res as AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, output);
+      // Bytes so far on stderr (a bar on a terminal, a line per 10 % otherwise); none for --json.
+      const report = ctx.json ? null : progressReporter('download', (t) => process.stderr.write(t), process.stderr.isTTY === true);
+      const size = await saveChecked(res as AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, output, report);
       const result = { backup, volume: name, file: output === '-' ? null : output, size, sha256: String(res.headers['x-slipway-sha256'] ?? '') };
       if (output === '-') return;
       emit(ctx.io, ctx.json, result, () => `saved backup ${backup} of volume ${name} to ${output} (${bytes(size)}, sha256 ${result.sha256})`);
