@@ -24,6 +24,7 @@ import { nowIso } from '../platform/time.js';
 import type { EnvironmentAccess } from '../projects/projects.js';
 import type { Keyring } from '../secrets/secrets.js';
 import { backupBody, verifyBackupFile, writeBackupFile, type BackupBinding } from '../services/backup-file.js';
+import { backupNeededBy } from '../services/backup-retention.js';
 import type { Db, Executor, ReleasesTable, VolumeBackupsTable } from '../store/schema.js';
 import { actorOf } from '../tenancy/principal.js';
 
@@ -154,7 +155,9 @@ export async function createVolumeBackup(ctx: VolumeBackupContext, access: Envir
 /** Removes all but the newest `keep` backups of the volume (rows, then files). */
 async function pruneVolumeBackups(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, keep: number): Promise<void> {
   const rows = await ctx.db.selectFrom('volume_backups').select(['id', 'file']).where('environment_id', '=', access.environment.id).where('volume', '=', name).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-  const old = rows.slice(keep);
+  const old: typeof rows = [];
+  // One a herd upgrade may still restore (a revert, `herd abort --revert`) stays, as service backups do.
+  for (const r of rows.slice(keep)) if ((await backupNeededBy(ctx.db, r.id)) === null) old.push(r);
   if (old.length === 0) return;
   await ctx.db.transaction().execute(async (tx) => {
     await tx.deleteFrom('volume_backups').where('id', 'in', old.map((r) => r.id)).execute();
@@ -193,9 +196,11 @@ export async function openVolumeBackup(ctx: VolumeBackupContext, access: Environ
   return { info: toVolumeBackupInfo(access, row, row.email), tar: backupBody(path) };
 }
 
-/** Removes a backup: its row, then its file. */
+/** Removes a backup: its row, then its file. Refused (SLW_BACKUP_IN_USE) while a herd upgrade may still restore it. */
 export async function removeVolumeBackup(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, id: string): Promise<{ deleted: string }> {
   const row = await findVolumeBackup(ctx.db, access, name, id);
+  const needed = await backupNeededBy(ctx.db, row.id);
+  if (needed) throw new SlipwayError('SLW_BACKUP_IN_USE', `backup ${row.id} of volume '${name}' is kept for ${needed}; remove it once that has ended`);
   await ctx.db.transaction().execute(async (tx) => {
     await tx.deleteFrom('volume_backups').where('id', '=', row.id).execute();
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup-remove', targetType: 'environment', target: where(access), details: { volume: name, backup: id } });

@@ -19,7 +19,11 @@ import { MemoryTarget } from '../targets/memory/memory-target.js';
 import { engines } from '../../test/support/engines.js';
 import { tempDir } from '../../test/support/server-process.js';
 import { environment, expectCode, project, setupContext, testKeyring, workspace, type TestContext } from '../../test/support/service-fixtures.js';
-import { createVolumeBackup, listVolumeBackups, volumeBackupDir, type VolumeBackupContext } from './backups.js';
+import { parseCron } from '../core/cron.js';
+import { seedApplication, seedSites } from '../herds/test-support/seed.js';
+import { startHerdUpgrade } from '../herds/upgrades.js';
+import type { WorkspaceAccess } from '../tenancy/principal.js';
+import { createVolumeBackup, listVolumeBackups, removeVolumeBackup, volumeBackupDir, type VolumeBackupContext } from './backups.js';
 import { copyVolumeBackupInto, restoreIntoNewGeneration, restoreVolumeBackup } from './restore.js';
 
 /** The in-memory target whose next import fails after reading part of the archive. */
@@ -49,6 +53,7 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
   let ctx: TestContext;
   let h: Harness;
   let target: FlakyTarget;
+  let ws: WorkspaceAccess;
   let serve: ProjectAccess;
   let dev: EnvironmentAccess;
   let vctx: VolumeBackupContext;
@@ -63,7 +68,7 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
 
   beforeEach(async () => {
     ctx = await setupContext(engine);
-    const ws = await workspace(ctx, 'acme', 'high');
+    ws = await workspace(ctx, 'acme', 'high');
     // The in-memory target serves images whose last path segment is `serve`.
     serve = await project(ctx, ws, 'serve');
     target = new FlakyTarget({ name: 'local' });
@@ -139,6 +144,26 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     for (let i = 0; i < 4; i += 1) ids.push((await createVolumeBackup(kept, dev, 'data')).id);
     expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.id)).toEqual([ids[3], ids[2]]);
     expect(readdirSync(volumeBackupDir(vctx.dataDir, dev.environment.id)).sort()).toEqual([`${ids[2]}.tar`, `${ids[3]}.tar`]);
+  });
+
+  it('keeps a backup a herd upgrade may still restore: removing it is refused and retention passes it over, until the upgrade ends', async () => {
+    await deploy();
+    const taken = await createVolumeBackup(vctx, dev, 'data');
+    // An upgrade of another site (seeded) whose site record names the backup, as its backup step stores it.
+    const app = await seedApplication(ctx.db, ws.workspace.id, serve.project.id, 'serve', ['1.0.0', '2.0.0']);
+    await seedSites(ctx.db, app, { count: 1, version: '1.0.0', digest: `sha256:${'0'.repeat(64)}`, name: () => 's1' });
+    const upgrade = await startHerdUpgrade(ctx.db, ws, app, { to: '2.0.0' }, 'manual', (cron) => void parseCron(cron));
+    await ctx.db.updateTable('herd_upgrade_sites').set({ backups: JSON.stringify([{ volume: 'data', generation: 0, backupId: taken.id }]) }).where('upgrade_id', '=', upgrade.id).execute();
+    const error = await expectCode(() => removeVolumeBackup(vctx, dev, 'data', taken.id), 'SLW_BACKUP_IN_USE');
+    expect(error.message).toContain(upgrade.id);
+    const kept = { ...vctx, keepBackups: 1 };
+    const newer = await createVolumeBackup(kept, dev, 'data');
+    expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.id).sort()).toEqual([newer.id, taken.id].sort());
+    // Once the upgrade has ended, both go as usual.
+    await ctx.db.updateTable('herd_upgrades').set({ finished_at: new Date().toISOString(), state: 'succeeded' }).where('id', '=', upgrade.id).execute();
+    await ctx.db.updateTable('herd_upgrade_sites').set({ step: 'done' }).where('upgrade_id', '=', upgrade.id).execute();
+    expect(await removeVolumeBackup(vctx, dev, 'data', taken.id)).toEqual({ deleted: taken.id });
+    expect((await listVolumeBackups(ctx.db, dev, 'data')).map((b) => b.id)).toEqual([newer.id]);
   });
 
   it('refuses a restore while another deploy or restore runs, and one whose transfer fails leaves nothing behind', async () => {

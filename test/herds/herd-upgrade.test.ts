@@ -10,6 +10,7 @@
  * Then a staged site: its clone answers on its own domain with a copy of its data, approval
  * cuts the live site over with no failed request, rejection removes the clone. Bad input last.
  */
+import type { HerdUpgrade } from '../../src/api/herds.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
 import { eachAtMost, herdSites as names, herdWorld } from '../support/herd-world.js';
@@ -23,23 +24,7 @@ interface Site {
   version: string | null;
   labels: Record<string, string>;
 }
-interface HerdSite {
-  site: string;
-  wave: number;
-  step: string;
-  error: string | null;
-  clone: string | null;
-}
-interface Upgrade {
-  id: string;
-  state: string;
-  failures: number;
-  failureBudget: number;
-  wave: number | null;
-  finishedAt: string | null;
-  waves: Array<{ index: number; kind: string; sites: number }>;
-  sites: HerdSite[];
-}
+type Upgrade = HerdUpgrade;
 
 const broken = new Set(['s04', 's06', 's08']);
 // The machine's PostgreSQL is adopted as a role of this test's own, whose databases (one per site) are dropped at the end.

@@ -18,41 +18,18 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HerdSiteEvents, HerdUpgrade } from '../../src/api/herds.js';
+import type { EnvironmentVolumeInfo } from '../../src/api/settings.js';
+import type { VolumeBackupList } from '../../src/api/volumes.js';
 import { deployWorld, removeWorkspaceVolumes, viaProxy, type DeployWorld } from '../support/deploy.js';
 import { eachAtMost } from '../support/herd-world.js';
 import { buildVolumeApp, volumeManifest } from '../support/herd-volume-app.js';
 import { cleanup, tempDir, type CliResult } from '../support/server-process.js';
 import { pushNodeBase } from '../support/service-app.js';
 
-interface HerdSite {
-  site: string;
-  wave: number;
-  step: string;
-  error: string | null;
-  clone: string | null;
-}
-interface Upgrade {
-  id: string;
-  state: string;
-  failures: number;
-  finishedAt: string | null;
-  sites: HerdSite[];
-}
-interface Event {
-  step: string;
-  message: string;
-}
-interface Volume {
-  name: string;
-  path: string;
-  generation: number;
-  volume: string;
-}
-interface VolumeBackup {
-  id: string;
-  volume: string;
-  generation: number;
-}
+type Upgrade = HerdUpgrade;
+type Event = HerdSiteEvents['events'][number];
+type Volume = EnvironmentVolumeInfo;
 
 const sites = ['a', 'b', 'c', 'd'];
 const staged = new Set(['c', 'd']);
@@ -83,7 +60,7 @@ const migrated = (name: string) => `${lines(name)}migrated to 2\n`;
 const status = async (id: string) => (await run(['herd', 'status', id, ...ws(), '--json'])).json<Upgrade>();
 const events = async (id: string, name: string) => (await run(['herd', 'logs', id, '--site', name, ...ws(), '--json'])).json<{ events: Event[] }>().events;
 const volumeOf = async (name: string) => (await run(['env', 'show', ...site(name), '--json'])).json<{ volumes: Volume[] }>().volumes.find((v) => v.name === 'data');
-const volumeBackups = async (name: string) => (await run(['volume', 'backups', 'data', ...site(name), '--json'])).json<{ backups: VolumeBackup[] }>().backups;
+const volumeBackups = async (name: string) => (await run(['volume', 'backups', 'data', ...site(name), '--json'])).json<VolumeBackupList>().backups;
 const environments = async () => (await run(['env', 'list', '-p', 'files', ...ws(), '--json'])).json<{ environments: Array<{ name: string }> }>().environments.map((e) => e.name);
 const dockerVolumesOf = async (env: string) => (await world().docker(['volume', 'ls', '-q', '--filter', `label=io.slipway.workspace=${world().ws}`, '--filter', `label=io.slipway.environment=${env}`])).split('\n').filter(Boolean);
 

@@ -60,22 +60,30 @@ const { Client } = require('pg');
 })().catch((e) => { console.error(e.message); process.exit(1); });
 `;
 
-/** The app at `version` as a .tar.gz for `slipway build --runtime node`. */
-export async function buildHerdApp(dir: string, version: string): Promise<string> {
+/**
+ * A Node app `name` at `version` as a .tar.gz for `slipway build --runtime node`: `server.js` and
+ * `migrate.js` bundled by esbuild from the sources given (node_modules of the repository resolve
+ * their requires), with a package.json; reproducible (sorted, mtime 0, owner 0).
+ */
+export async function buildNodeApp(dir: string, name: string, version: string, sources: { server: string; migrate: string }): Promise<string> {
   const src = join(dir, `src-${version}`);
   const out = join(dir, `app-${version}`);
   mkdirSync(src, { recursive: true });
   mkdirSync(out, { recursive: true });
-  const major = Number(version.split('.')[0]);
-  writeFileSync(join(src, 'server.cjs'), server(version));
-  writeFileSync(join(src, 'migrate.cjs'), migrate(major));
+  writeFileSync(join(src, 'server.cjs'), sources.server);
+  writeFileSync(join(src, 'migrate.cjs'), sources.migrate);
   const options = { bundle: true, platform: 'node' as const, target: 'node20', format: 'cjs' as const, nodePaths: [join(repoRoot, 'node_modules')], logLevel: 'error' as const, external: ['pg-native', 'cloudflare:sockets'] };
   await build({ ...options, entryPoints: [join(src, 'server.cjs')], outfile: join(out, 'server.js') });
   await build({ ...options, entryPoints: [join(src, 'migrate.cjs')], outfile: join(out, 'migrate.js') });
-  writeFileSync(join(out, 'package.json'), JSON.stringify({ name: 'shop', version, private: true }));
-  const archive = join(dir, `shop-${version}.tar.gz`);
+  writeFileSync(join(out, 'package.json'), JSON.stringify({ name, version, private: true }));
+  const archive = join(dir, `${name}-${version}.tar.gz`);
   await sh('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', out, '-czf', archive, '.']);
   return archive;
+}
+
+/** The app at `version` as a .tar.gz for `slipway build --runtime node`. */
+export function buildHerdApp(dir: string, version: string): Promise<string> {
+  return buildNodeApp(dir, 'shop', version, { server: server(version), migrate: migrate(Number(version.split('.')[0])) });
 }
 
 /** The manifest whose release step is the migration. */

@@ -10,10 +10,7 @@
  *   (SLIPWAY_SITE_LABEL_BROKEN), exits 1 after writing, so only a restore of the volume gives the
  *   site its file back as it was.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { sh } from './images.js';
+import { buildNodeApp } from './herd-app.js';
 
 export const stateFile = '/data/state.txt';
 
@@ -48,21 +45,8 @@ console.log('migrated ' + (process.env.SLIPWAY_SITE ?? '?') + ' to ${major}');
 `;
 
 /** The app at `version` as a .tar.gz for `slipway build --runtime node`. */
-export async function buildVolumeApp(dir: string, version: string): Promise<string> {
-  const src = join(dir, `src-${version}`);
-  const out = join(dir, `app-${version}`);
-  mkdirSync(src, { recursive: true });
-  mkdirSync(out, { recursive: true });
-  const major = Number(version.split('.')[0]);
-  writeFileSync(join(src, 'server.cjs'), server(version));
-  writeFileSync(join(src, 'migrate.cjs'), migrate(major));
-  const options = { bundle: true, platform: 'node' as const, target: 'node20', format: 'cjs' as const, logLevel: 'error' as const };
-  await build({ ...options, entryPoints: [join(src, 'server.cjs')], outfile: join(out, 'server.js') });
-  await build({ ...options, entryPoints: [join(src, 'migrate.cjs')], outfile: join(out, 'migrate.js') });
-  writeFileSync(join(out, 'package.json'), JSON.stringify({ name: 'files', version, private: true }));
-  const archive = join(dir, `files-${version}.tar.gz`);
-  await sh('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', out, '-czf', archive, '.']);
-  return archive;
+export function buildVolumeApp(dir: string, version: string): Promise<string> {
+  return buildNodeApp(dir, 'files', version, { server: server(version), migrate: migrate(Number(version.split('.')[0])) });
 }
 
 /** The manifest whose release step is the migration, with the site's volume `data` mounted. */
