@@ -11,6 +11,7 @@ const backup: VolumeBackupInfo = {
   size: 10_240,
   sha256: 'a'.repeat(64),
   release: 3,
+  trigger: 'manual',
   createdAt: '2026-12-07T10:00:00.000Z',
   createdBy: 'dave@example.com',
 };
@@ -34,8 +35,8 @@ describe('volume backups in the panel', () => {
   });
 
   it('writes the CLI’s columns, and names a download as the CLI’s default', () => {
-    expect(backupCells(backup)).toEqual({ id: 'vb_1', size: '10 KiB', generation: '0', release: '#3', created: '2026-12-07T10:00:00.000Z', by: 'dave@example.com' });
-    expect(backupCells({ ...backup, release: null, createdBy: null })).toMatchObject({ release: '—', by: 'an instance token' });
+    expect(backupCells(backup)).toEqual({ id: 'vb_1', size: '10 KiB', generation: '0', release: '#3', created: '2026-12-07T10:00:00.000Z', madeBy: 'by hand', by: 'dave@example.com' });
+    expect(backupCells({ ...backup, release: null, trigger: 'upgrade', createdBy: null })).toMatchObject({ release: '—', madeBy: 'a herd upgrade', by: 'an instance token' });
     expect(downloadName('shop', 'files', 'data', 'vb_1')).toBe('shop-files-data-vb_1.tar');
   });
 

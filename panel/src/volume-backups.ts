@@ -42,16 +42,17 @@ export function backupActions(role: Role | undefined, env: string, requireApprov
   };
 }
 
-/** The columns of `slipway volume backups` (ID, SIZE, GENERATION, RELEASE, CREATED, BY), as the panel writes them. */
-export const backupColumns = ['ID', 'Size', 'Generation', 'Release', 'Created', 'By'] as const;
+/** The columns of `slipway volume backups` (ID, SIZE, GENERATION, RELEASE, CREATED, MADE BY, BY), as the panel writes them. */
+export const backupColumns = ['ID', 'Size', 'Generation', 'Release', 'Created', 'Made by', 'By'] as const;
 
-export function backupCells(b: VolumeBackupInfo): { id: string; size: string; generation: string; release: string; created: string; by: string } {
+export function backupCells(b: VolumeBackupInfo): { id: string; size: string; generation: string; release: string; created: string; madeBy: string; by: string } {
   return {
     id: b.id,
     size: formatBytes(b.size),
     generation: String(b.generation),
     release: b.release === null ? '—' : `#${b.release}`,
     created: b.createdAt,
+    madeBy: b.trigger === 'upgrade' ? 'a herd upgrade' : 'by hand',
     by: b.createdBy ?? 'an instance token',
   };
 }

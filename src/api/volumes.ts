@@ -1,6 +1,6 @@
 /** API shapes: backups of an environment's volumes, their download and their restore into a new generation of the volume. */
 import { z } from 'zod';
-import { assertVolumeName } from '../core/volumes.js';
+import { assertVolumeName, volumeBackupTriggers } from '../core/volumes.js';
 import { deploymentSchema } from './deploy.js';
 import { coreChecked, timestamp } from './common.js';
 
@@ -20,6 +20,7 @@ export const volumeBackupSchema = z
     size: z.number().int().meta({ description: 'bytes of the tar archive of its files' }),
     sha256: z.string().meta({ description: 'SHA-256 of the tar archive (what a download sends)' }),
     release: z.number().int().nullable().meta({ description: 'the release that ran when it was taken' }),
+    trigger: z.enum(volumeBackupTriggers).meta({ description: "what made it: manual (by hand) or upgrade (a herd upgrade's backup step, before it touched the site)" }),
     createdAt: timestamp,
     createdBy: z.string().nullable().meta({ description: "the user's email (null: an instance token)" }),
   })

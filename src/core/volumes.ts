@@ -161,3 +161,7 @@ export function jobVolumes(job: { name: string; volumes?: string[] }, declared: 
     throw bad(`volume '${name}' is ${whose} (${have}); declare it with 'slipway env set --volume ${name}:/PATH ${at.flags}'${then}, or remove it from the volumes of job '${job.name}' in slipway.yaml`);
   });
 }
+
+/** What makes a volume backup: a user by hand, or a herd upgrade's backup step. */
+export const volumeBackupTriggers = ['manual', 'upgrade'] as const;
+export type VolumeBackupTrigger = (typeof volumeBackupTriggers)[number];

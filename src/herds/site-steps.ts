@@ -85,7 +85,7 @@ export async function backupSite(ctx: SiteContext, environmentId: string, upgrad
   }
   for (const v of volumes) {
     try {
-      const b = await createVolumeBackup(ctx.volumes, access, v.name);
+      const b = await createVolumeBackup(ctx.volumes, access, v.name, 'upgrade');
       out.push({ volume: v.name, generation: b.generation, backupId: b.id });
       await log(`backed up volume ${v.name}: backup ${b.id} (${b.size} bytes)`);
     } catch (error) {

@@ -385,6 +385,8 @@ export interface VolumeBackupsTable {
   sha256: string;
   /** The release that ran when it was taken (its image read the volume). */
   release_number: number | null;
+  /** What made it: `manual` (by hand) or `upgrade` (a herd upgrade's backup step). */
+  trigger: string;
   created_at: string;
   created_by: string | null;
   file: string;

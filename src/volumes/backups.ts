@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { SlipwayError, notFound } from '../core/errors.js';
 import { effectiveSettings, type StoredSettings } from '../core/deploy.js';
-import { dockerVolumeName, parseStoredVolumes, type EnvironmentVolume } from '../core/volumes.js';
+import { dockerVolumeName, parseStoredVolumes, type EnvironmentVolume, type VolumeBackupTrigger } from '../core/volumes.js';
 import { recordAudit } from '../audit/audit.js';
 import { currentRelease } from '../deploy/deployments.js';
 import { announceChange } from '../deploy/events.js';
@@ -51,6 +51,7 @@ export interface VolumeBackupInfo {
   size: number;
   sha256: string;
   release: number | null;
+  trigger: VolumeBackupTrigger;
   createdAt: string;
   createdBy: string | null;
 }
@@ -58,7 +59,7 @@ export interface VolumeBackupInfo {
 export const where = (access: EnvironmentAccess) => `${access.project.name}/${access.environment.name}`;
 
 export function toVolumeBackupInfo(access: EnvironmentAccess, row: VolumeBackupsTable, email: string | null): VolumeBackupInfo {
-  return { id: row.id, project: access.project.name, environment: access.environment.name, volume: row.volume, generation: Number(row.generation), size: Number(row.size), sha256: row.sha256, release: row.release_number, createdAt: row.created_at, createdBy: email };
+  return { id: row.id, project: access.project.name, environment: access.environment.name, volume: row.volume, generation: Number(row.generation), size: Number(row.size), sha256: row.sha256, release: row.release_number, trigger: row.trigger === 'upgrade' ? 'upgrade' : 'manual', createdAt: row.created_at, createdBy: email };
 }
 
 /** Tells the workspace's change stream about a volume backup change already stored. */
@@ -116,7 +117,7 @@ const emailOf = async (db: Executor, userId: string | null) => (userId === null 
  * declared after that release started: as the settings say). The volume is read while the app
  * runs: not crash-consistent for a database file (docs/deploy.md#volume-backups).
  */
-export async function createVolumeBackup(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string): Promise<VolumeBackupInfo> {
+export async function createVolumeBackup(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, trigger: VolumeBackupTrigger = 'manual'): Promise<VolumeBackupInfo> {
   const { volume: declared, target } = await declaredVolume(ctx.db, access, name);
   const release = await runningRelease(ctx.db, access, 'reads a volume');
   const t = transferTarget(ctx, access, target);
@@ -135,11 +136,11 @@ export async function createVolumeBackup(ctx: VolumeBackupContext, access: Envir
     if (error instanceof SlipwayError) throw error;
     throw new SlipwayError('SLW_INTERNAL', `could not read volume '${name}' of ${where(access)}: ${error instanceof Error ? error.message : String(error)}; no backup was made`);
   }
-  const row: VolumeBackupsTable = { id, workspace_id: access.workspace.id, environment_id: access.environment.id, volume: name, generation, size: written.size, sha256: written.sha256, release_number: release.number, created_at: nowIso(), created_by: access.principal.userId, file };
+  const row: VolumeBackupsTable = { id, workspace_id: access.workspace.id, environment_id: access.environment.id, volume: name, generation, size: written.size, sha256: written.sha256, release_number: release.number, trigger, created_at: nowIso(), created_by: access.principal.userId, file };
   try {
     await ctx.db.transaction().execute(async (tx) => {
       await tx.insertInto('volume_backups').values(row).execute();
-      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup', targetType: 'environment', target: where(access), details: { volume: name, backup: id, generation, size: written.size, sha256: written.sha256, release: release.number } });
+      await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup', targetType: 'environment', target: where(access), details: { volume: name, backup: id, generation, size: written.size, sha256: written.sha256, release: release.number, trigger } });
     });
   } catch (error) {
     await rm(join(dir, file), { force: true });

@@ -87,7 +87,7 @@ describe.each(engines)('volume backups and restores, on %s', (engine) => {
     await deploy();
     await target.importVolume({ name: 'app', volume: gen0(), path: '/data', image: 'memory/serve', registryAuth: null }, bytes('written by the app'));
     const backup = await createVolumeBackup(vctx, dev, 'data');
-    expect(backup).toMatchObject({ volume: 'data', generation: 0, release: 1, size: 'written by the app'.length });
+    expect(backup).toMatchObject({ volume: 'data', generation: 0, release: 1, trigger: 'manual', size: 'written by the app'.length });
     await target.importVolume({ name: 'app', volume: gen0(), path: '/data', image: 'memory/serve', registryAuth: null }, bytes('written after the backup'));
 
     const changes: unknown[] = [];

@@ -147,7 +147,7 @@ describe('a herd upgrade of sites with volumes', () => {
       const backups = await volumeBackups(name);
       const log = await events(id, name);
       expect.soft(backups.length, `${name}: volume backups of data; its backup step said:\n${backupLog(log)}`).toBeGreaterThanOrEqual(1);
-      if (backups.length > 0) expect.soft(backups.at(-1), name).toMatchObject({ volume: 'data', generation: 0 });
+      if (backups.length > 0) expect.soft(backups.at(-1), name).toMatchObject({ volume: 'data', generation: 0, trigger: 'upgrade' });
       const said = log.filter((e) => e.step === 'backup' && /volume/i.test(e.message) && e.message.includes('data'));
       expect.soft(said.length, `${name}: its backup step names the volume backup; it said:\n${backupLog(log)}`).toBeGreaterThanOrEqual(1);
       expect.soft(said.some((e) => backups.some((b) => e.message.includes(b.id))), `${name}: its backup step names backup ${backups.map((b) => b.id).join(', ')}; it said:\n${backupLog(log)}`).toBe(true);

@@ -36,7 +36,7 @@ export async function seedVolumeBackupIn(db: Db, dataDir: string, workspace: str
   const keyring = masterKeyring(loadMasterKey(join(dataDir, 'master.key'), { create: false }).key);
   const file = `${id}.tar`;
   const written = await writeBackupFile(keyring, join(dir, file), bindingOf({ workspace_id: env.workspaceId, environment_id: env.id, volume: 'data', id }), async (out) => void out.write(emptyTar));
-  await db.insertInto('volume_backups').values({ id, workspace_id: env.workspaceId, environment_id: env.id, volume: 'data', generation: 0, size: written.size, sha256: written.sha256, release_number: null, created_at: now, created_by: null, file }).execute();
+  await db.insertInto('volume_backups').values({ id, workspace_id: env.workspaceId, environment_id: env.id, volume: 'data', generation: 0, size: written.size, sha256: written.sha256, release_number: null, trigger: 'manual', created_at: now, created_by: null, file }).execute();
   return { volume: 'data', backup: id };
 }
 

@@ -116,6 +116,7 @@ export function VolumeBackups({ ws, project, env, volume, role, requireApproval 
                 <td>
                   <time dateTime={b.createdAt}>{new Date(c.created).toLocaleString()}</time>
                 </td>
+                <td>{c.madeBy}</td>
                 <td>{c.by}</td>
                 <td className="actions">
                   {may.backup && (

@@ -57,7 +57,7 @@ export function registerVolumes(program: Command, run: Runner): void {
   withEnvironment(volume.command('backups <name>').description("a volume's backups, newest first")).action(
     run(async (ctx, [name = '']) => {
       const r = await ctx.client.request<VolumeBackupList>('GET', backupsPath(ctx, name));
-      emit(ctx.io, ctx.json, r, () => table(['ID', 'SIZE', 'GENERATION', 'RELEASE', 'CREATED', 'BY'], r.backups.map((b) => [b.id, bytes(b.size), b.generation, b.release === null ? '-' : `#${b.release}`, b.createdAt, b.createdBy ?? '-'])));
+      emit(ctx.io, ctx.json, r, () => table(['ID', 'SIZE', 'GENERATION', 'RELEASE', 'CREATED', 'MADE BY', 'BY'], r.backups.map((b) => [b.id, bytes(b.size), b.generation, b.release === null ? '-' : `#${b.release}`, b.createdAt, b.trigger, b.createdBy ?? '-'])));
     }),
   );
   withEnvironment(volume.command('download <name> <backup>').description('download a backup as a tar archive (checked against its SHA-256)').option('-o, --output <file>', "where to write it ('-': standard output); default PROJECT-ENV-NAME-BACKUP.tar here")).action(

@@ -33,6 +33,7 @@ import * as manifestReview from './0028-manifest-review.js';
 import * as schedulePause from './0029-schedule-pause.js';
 import * as manifestReviewedText from './0030-manifest-reviewed-text.js';
 import * as volumeBackups from './0031-volume-backups.js';
+import * as volumeBackupTrigger from './0032-volume-backup-trigger.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -64,6 +65,7 @@ const all: Record<string, Migration> = {
   '0029-schedule-pause': schedulePause,
   '0030-manifest-reviewed-text': manifestReviewedText,
   '0031-volume-backups': volumeBackups,
+  '0032-volume-backup-trigger': volumeBackupTrigger,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
