@@ -89,7 +89,7 @@ describe("an environment volume's backups in the panel", () => {
     await row.waitFor(wait);
     const cells = await row.locator('td').allInnerTexts();
     expect(cells.slice(0, 4)).toEqual([backup!.id, expect.stringMatching(/ (B|KiB|MiB)$/), '0', '#1']);
-    expect(cells[5]).toBe('ada@example.com');
+    expect(cells.slice(5, 7)).toEqual(['by hand', 'ada@example.com']);
     expect(await section.innerText()).toContain(`sha256 ${backup!.sha256}`);
 
     // Download: the bytes are the backup's.
