@@ -1,13 +1,16 @@
 /**
  * Imperative commands from the control plane, each with an id: run once, the answer kept for a
  * while so a repeat of the id (sent again after a reconnect) gets the first answer instead of a
- * second run. `follow` streams lines until cancelled.
+ * second run. `follow` streams lines until cancelled; `exportVolume` and `importVolume` move a
+ * volume's tar through the gateway's transfer endpoint (transfers.ts).
  *
  * @module
  */
-import type { AgentCommand, AgentMessage } from '../api/agent-protocol.js';
-import { isSlipwayError } from '../core/errors.js';
+import type { AgentCommand, AgentMessage, VolumeAccessWire } from '../api/agent-protocol.js';
+import { SlipwayError, isSlipwayError } from '../core/errors.js';
 import type { OutputLine, Target } from '../deploy/target.js';
+import { viaProxy } from './converge.js';
+import type { GatewayTransfers } from './transfers.js';
 
 type Result = Extract<AgentMessage, { type: 'result' }>;
 
@@ -20,6 +23,8 @@ export class Commands {
   constructor(
     private readonly target: Target,
     private readonly send: (m: AgentMessage) => void,
+    /** Volume transfers: the gateway's transfer endpoint and the registry proxy images are pulled through; absent: refused. */
+    private readonly transfers?: { gateway: GatewayTransfers; proxyHost: string },
   ) {}
 
   handle(id: string, command: AgentCommand): void {
@@ -72,7 +77,22 @@ export class Commands {
       case 'removeNetwork':
         await this.target.removeNetwork?.(c.name);
         return null;
+      case 'exportVolume': {
+        const { gateway, access } = this.volumeAccess(c.access);
+        await gateway.upload(c.transfer, this.target.exportVolume!(access));
+        return null;
+      }
+      case 'importVolume': {
+        const { gateway, access } = this.volumeAccess(c.access);
+        await this.target.importVolume!(access, await gateway.download(c.transfer));
+        return null;
+      }
     }
+  }
+
+  private volumeAccess(wire: VolumeAccessWire): { gateway: GatewayTransfers; access: VolumeAccessWire } {
+    if (!this.transfers || !this.target.exportVolume || !this.target.importVolume) throw new SlipwayError('SLW_VOLUME_TRANSFER_UNSUPPORTED', 'this agent cannot read or write volumes');
+    return { gateway: this.transfers.gateway, access: viaProxy(wire, this.transfers.proxyHost) };
   }
 
   /** Stops every follow (the agent stops). */

@@ -11,7 +11,7 @@
  * @module
  */
 import type { DesiredEntry, GatewayMessage } from '../api/agent-protocol.js';
-import type { JobSpec, JobStatus, Target, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
+import type { JobSpec, JobStatus, RegistryAuth, Target, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
 
 type Desired = Extract<GatewayMessage, { type: 'desired' }>;
 
@@ -27,8 +27,8 @@ export interface Status {
   jobs: JobStatus[];
 }
 
-/** The spec as this server pulls it: from the agent's registry proxy. */
-export function viaProxy<T extends WorkloadSpec | JobSpec>(spec: T, proxyHost: string): T {
+/** The spec (a workload's, a job's, a volume transfer's) as this server pulls it: from the agent's registry proxy. */
+export function viaProxy<T extends { image: string; registryAuth: RegistryAuth | null }>(spec: T, proxyHost: string): T {
   const auth = spec.registryAuth;
   if (!auth || !spec.image.startsWith(`${auth.registry}/`)) return spec;
   return { ...spec, image: `${proxyHost}/${spec.image.slice(auth.registry.length + 1)}`, registryAuth: { ...auth, registry: proxyHost } };

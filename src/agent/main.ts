@@ -20,6 +20,7 @@ import { noEdge, startEdge } from './edge.js';
 import { join } from './join.js';
 import { metricsSampler } from './metrics.js';
 import { startRegistryProxy } from './registry-proxy.js';
+import { gatewayTransfers } from './transfers.js';
 import { runSession, type AgentSession, type SessionEvents } from './session.js';
 import { loadIdentity, type AgentIdentity } from './state.js';
 
@@ -75,7 +76,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const send = (m: Parameters<AgentSession['send']>[0]) => session?.send(m);
   const certificates = certificateReporter(edge, send, log);
   const converger = new Converger(target, edge.edge, proxy.host, (s) => send({ type: 'status', workloads: s.workloads, jobs: s.jobs }), (revision) => send({ type: 'applied', revision }), log);
-  const commands = new Commands(target, send);
+  const commands = new Commands(target, send, { gateway: gatewayTransfers(current), proxyHost: proxy.host });
   const metrics = metricsSampler(dataDir, async () => (await docker.listContainers({ labels: {}, all: false })).length);
   session = runSession({
     dataDir,

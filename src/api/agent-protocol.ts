@@ -89,7 +89,21 @@ export type AgentCommand =
   | { kind: 'follow'; name: string; tail: number }
   | { kind: 'cancel'; of: string }
   | { kind: 'removeVolume'; name: string }
-  | { kind: 'removeNetwork'; name: string };
+  | { kind: 'removeNetwork'; name: string }
+  /** Read the volume (VolumeAccess of the deploy port) and upload its tar to the gateway's `PUT /v1/transfers/{transfer}`. */
+  | { kind: 'exportVolume'; transfer: string; access: VolumeAccessWire }
+  /** Download the tar from the gateway's `GET /v1/transfers/{transfer}` and unpack it into the volume. */
+  | { kind: 'importVolume'; transfer: string; access: VolumeAccessWire };
+
+/** How the agent reaches a volume: a created-never-started container of `image` with `volume` at `path` (src/deploy/target.ts VolumeAccess). */
+export interface VolumeAccessWire {
+  name: string;
+  volume: string;
+  path: string;
+  image: string;
+  registryAuth: { registry: string; username: string; password: string } | null;
+  labels?: Record<string, string>;
+}
 
 /**
  * How servers' edges get certificates for names that are not private: the instance's settings

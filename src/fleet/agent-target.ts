@@ -7,7 +7,7 @@
  * @module
  */
 import { SlipwayError } from '../core/errors.js';
-import type { Edge, JobSpec, JobStatus, OutputLine, Placement, Placements, Target, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
+import type { Edge, JobSpec, JobStatus, OutputLine, Placement, Placements, Target, VolumeAccess, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
 import type { Db } from '../store/schema.js';
 import type { FleetState } from './desired.js';
 import { SpreadTarget, spreadEdge } from './spread.js';
@@ -64,7 +64,40 @@ export class AgentTarget implements Target {
   async removeNetwork(name: string): Promise<void> {
     await this.state.command(this.serverId, { kind: 'removeNetwork', name }).result;
   }
+
+  /** The volume's tar, read by the server's agent and streamed through the gateway (src/fleet/transfers.ts). */
+  async *exportVolume(access: VolumeAccess): AsyncIterable<Uint8Array> {
+    this.usable();
+    const t = this.state.transfers.expectUpload(this.serverId);
+    const { result } = this.state.command(this.serverId, { kind: 'exportVolume', transfer: t.id, access }, transferMs);
+    // The agent's answer: a failure before or during the upload ends the stream with its error.
+    result.catch((error: unknown) => t.fail(error instanceof Error ? error : new Error(String(error))));
+    try {
+      for await (const chunk of t.body) yield chunk as Uint8Array;
+      await Promise.race([result, t.failed]);
+    } finally {
+      t.close();
+    }
+  }
+
+  /** Unpacks `tar` into the volume on the server: its agent downloads it through the gateway. */
+  async importVolume(access: VolumeAccess, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    this.usable();
+    const t = this.state.transfers.offerDownload(this.serverId, tar);
+    try {
+      await Promise.race([this.state.command(this.serverId, { kind: 'importVolume', transfer: t.id, access }, transferMs).result, t.failed]);
+    } finally {
+      t.close();
+    }
+  }
+
+  private usable(): void {
+    if (this.revoked) throw new SlipwayError('SLW_SERVER_REVOKED', `server '${this.name}' was revoked: its volumes are no longer reached (move the environment: slipway env set --target NAME)`);
+  }
 }
+
+/** The longest a volume transfer with an agent may take. */
+const transferMs = 6 * 3_600_000;
 
 /** How long a route change may take to reach a server's edge before the engine's step fails (and is retried). */
 const routeApplyMs = 15_000;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { VolumeTransfers } from './transfers.js';
 import type { AgentCommand, CertificateStateMessage, DesiredEntry, DesiredRoute, GatewayMessage } from '../api/agent-protocol.js';
 import { SlipwayError, type ErrorCode } from '../core/errors.js';
 import type { JobSpec, JobStatus, OutputLine, WorkloadSpec, WorkloadStatus } from '../deploy/target.js';
@@ -71,6 +72,8 @@ export class FleetState {
   private readonly certificates = new Map<string, CertificateStateMessage[]>();
   private readonly pending = new Map<string, Pending>();
   private revision = Date.now();
+  /** Volume transfers with the servers' agents under way (through the gateway's /v1/transfers). */
+  readonly transfers = new VolumeTransfers();
 
   constructor(
     private readonly db: Db,

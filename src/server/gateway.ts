@@ -6,6 +6,9 @@
  * - `POST /v1/enroll`: a join token and a CSR → the agent's certificate.
  * - `GET /v1/session` (WebSocket upgrade): only with a client certificate of the CA that names an
  *   active server; anything else is refused before the upgrade with a JSON error.
+ * - `/v2/…` (GET, HEAD): the registry, for pulls by active servers' agents.
+ * - `PUT|GET /v1/transfers/{id}`: a volume's tar up from or down to the agent of the one active
+ *   server the transfer was opened for (src/fleet/transfers.ts); any other gets SLW_NOT_FOUND.
  *
  * The gateway never logs a message body (a renewal's CSR is harmless; later messages carry
  * secrets), only who connected and why a handshake was refused.
@@ -85,6 +88,16 @@ function proxyRegistry(req: IncomingMessage, res: ServerResponse, api: { host: s
   req.pipe(upstream);
 }
 
+/** The id of the active server whose agent's client certificate the request came with; SLW_AGENT_CERT_INVALID otherwise. */
+async function activeServer(ctx: FleetContext, req: IncomingMessage, what: string): Promise<string> {
+  const tls = req.socket as TLSSocket;
+  const cert = tls.getPeerX509Certificate();
+  const serverId = cert && tls.authorized ? serverIdOf(cert) : null;
+  const row = serverId ? await ctx.db.selectFrom('servers').select('state').where('id', '=', serverId).executeTakeFirst() : undefined;
+  if (!serverId || row?.state !== 'active') throw new SlipwayError('SLW_AGENT_CERT_INVALID', `${what} is for joined servers' agents (a valid client certificate of an active server)`);
+  return serverId;
+}
+
 export async function startGateway(ctx: FleetContext, listen: { host: string; port: number }, url: string | undefined, logger: Logger, api: { host: string; port: number } | null): Promise<RunningGateway> {
   const log = logger.child({ component: 'gateway' });
   const hosts = ['localhost', '127.0.0.1', listen.host, ...(url ? [new URL(url).hostname] : [])].filter((h) => h !== '0.0.0.0' && h !== '::');
@@ -104,12 +117,16 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
         // Pulls only, on plain registry paths: nothing here may reach another route of the API.
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new SlipwayError('SLW_FORBIDDEN', 'the registry through the agent gateway is for pulls (GET and HEAD)');
         if (!/^\/v2\/?[A-Za-z0-9._:@/-]*$/.test(path) || /(^|\/)\.\.?(\/|$)|\/\//.test(path.slice(1))) throw new SlipwayError('SLW_VALIDATION', 'not a registry path');
-        const tls = req.socket as TLSSocket;
-        const cert = tls.getPeerX509Certificate();
-        const serverId = cert && tls.authorized ? serverIdOf(cert) : null;
-        const row = serverId ? await ctx.db.selectFrom('servers').select('state').where('id', '=', serverId).executeTakeFirst() : undefined;
-        if (row?.state !== 'active') throw new SlipwayError('SLW_AGENT_CERT_INVALID', "the registry through the agent gateway is for joined servers' agents (a valid client certificate of an active server)");
+        await activeServer(ctx, req, 'the registry through the agent gateway');
         proxyRegistry(req, res, api);
+        return;
+      }
+      // Volume transfers an agent was asked for (src/fleet/transfers.ts): its tar up (PUT) or down (GET).
+      const transfer = /^\/v1\/transfers\/([0-9a-f-]{36})$/.exec(path ?? '');
+      if (transfer && (req.method === 'PUT' || req.method === 'GET')) {
+        const serverId = await activeServer(ctx, req, 'a volume transfer');
+        if (req.method === 'PUT') await ctx.state.transfers.receive(transfer[1]!, serverId, req, res);
+        else await ctx.state.transfers.send(transfer[1]!, serverId, res);
         return;
       }
       if (req.method === 'POST' && path === '/v1/enroll') {

@@ -95,7 +95,7 @@ export async function runningRelease(db: Executor, access: EnvironmentAccess, wh
 export function transferTarget(ctx: VolumeBackupContext, access: EnvironmentAccess, target: string): Target & Required<Pick<Target, 'exportVolume' | 'importVolume'>> {
   if (!ctx.deploy) throw new SlipwayError('SLW_VOLUME_TRANSFER_UNSUPPORTED', 'this server deploys nothing (it runs without --proxy-listen), so it reaches no volume');
   const t = ctx.deploy.placements.resolve(target).target;
-  if (!t.exportVolume || !t.importVolume) throw new SlipwayError('SLW_VOLUME_TRANSFER_UNSUPPORTED', `${where(access)} runs on '${target}', whose volumes Slipway cannot read or write yet (only the local Docker engine's); back its volume up on that server by hand`);
+  if (!t.exportVolume || !t.importVolume) throw new SlipwayError('SLW_VOLUME_TRANSFER_UNSUPPORTED', `${where(access)} runs on '${target}', whose volumes Slipway cannot read or write (the local engine's and a joined server's agent's can); back its volume up on that server by hand`);
   return t as Target & Required<Pick<Target, 'exportVolume' | 'importVolume'>>;
 }
 

@@ -8,7 +8,8 @@ import { X509Certificate } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -24,7 +25,7 @@ import { FleetState } from '../../src/fleet/desired.js';
 import { startGateway, type RunningGateway } from '../../src/server/gateway.js';
 import { engines } from '../support/engines.js';
 import { expectCode, member, setupContext, testKeyring, workspace, type TestContext } from '../support/service-fixtures.js';
-import { FleetPlacements } from '../../src/fleet/agent-target.js';
+import { AgentTarget, FleetPlacements } from '../../src/fleet/agent-target.js';
 import { staticPlacements } from '../../src/deploy/placements.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'slipway-agents-'));
@@ -195,6 +196,67 @@ describe.each(engines)('servers and agents (%s)', (engine) => {
     await expect(later.done).rejects.toMatchObject({ code: 'SLW_SERVER_REVOKED' });
     // A join token of a revoked server is spent with it.
     await expectCode(() => startAgent({ dataDir: agentDir(), joinToken: added.joinToken }), 'SLW_JOIN_TOKEN_INVALID');
+  });
+
+  it("moves a volume's tar to and from the agent's own engine through the gateway's transfer endpoint (mTLS), bound to that server", async () => {
+    await boot();
+    const added = await addServer(fleet, ctx.admin, { name: 'vol1', labels: {}, tokenTtlSeconds: 600 });
+    const { r, events } = recorder();
+    const dir = agentDir();
+    const agent = await startAgent({ dataDir: dir, joinToken: added.joinToken, events });
+    stops.push(() => agent.stop());
+    await until(() => r.acks.length >= 1, 10_000, 'a heartbeat');
+    const id = loadIdentity(dir)!;
+    // An image the agent's engine has under the name its registry proxy rewrites to (so nothing is pulled): no files at all.
+    const tag = `vt-${engine}-${process.pid}`;
+    const image = `${agent.registryHost}/agents/${tag}:1`;
+    execFileSync('docker', ['import', '-', image], { input: execFileSync('tar', ['-cf', '-', '--files-from', '/dev/null']) });
+    const volume = `slw-test-${tag}`;
+    const access = { name: `slw-vio-${tag}`, volume, path: '/data', image: `cp.invalid:5000/agents/${tag}:1`, registryAuth: { registry: 'cp.invalid:5000', username: 'u', password: 'p' } };
+    const target = new AgentTarget('vol1', id.serverId, fleet.state);
+    const files = mkdtempSync(join(tmpdir(), 'slipway-vt-'));
+    try {
+      mkdirSync(join(files, 'sub'));
+      writeFileSync(join(files, 'sub', 'note'), 'written on the control plane\n');
+      const tar = execFileSync('tar', ['-C', files, '-cf', '-', '.']);
+      await target.importVolume({ ...access, labels: { 'io.slipway.managed': 'true' } }, (async function* () {
+        yield tar;
+      })());
+      const chunks: Buffer[] = [];
+      for await (const c of target.exportVolume(access)) chunks.push(Buffer.from(c));
+      const back = Buffer.concat(chunks);
+      expect(execFileSync('tar', ['-xOf', '-', './sub/note'], { input: back, encoding: 'utf8' })).toBe('written on the control plane\n');
+      expect(fleet.state.transfers.size).toBe(0);
+      expect(execFileSync('docker', ['ps', '-aq', '--filter', `label=io.slipway.volume-transfer=${volume}`], { encoding: 'utf8' }).trim()).toBe('');
+
+      // Only the server a transfer was opened for reaches it, and only with its certificate.
+      const open = fleet.state.transfers.offerDownload('srv_someone_else', (async function* () {
+        yield Buffer.from('not for vol1');
+      })());
+      const call = (withCert: boolean) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const u = new URL(gateway.url);
+          const req = httpsRequest({ host: u.hostname, port: u.port, path: `/v1/transfers/${open.id}`, method: 'GET', ca: id.caPem, ...(withCert ? { cert: id.certificatePem, key: id.keyPem } : {}) }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += String(c)));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await call(true)).toMatchObject({ status: 404, body: expect.stringContaining('SLW_NOT_FOUND') });
+      expect(await call(false)).toMatchObject({ status: 401, body: expect.stringContaining('SLW_AGENT_CERT_INVALID') });
+      open.close();
+      // A volume the agent cannot read fails the export with the engine's error, and leaves no transfer open.
+      await expect((async () => {
+        for await (const c of target.exportVolume({ ...access, image: 'cp.invalid:5000/agents/none:1' })) void c;
+      })()).rejects.toThrow();
+      expect(fleet.state.transfers.size).toBe(0);
+    } finally {
+      rmSync(files, { recursive: true, force: true });
+      execFileSync('docker', ['volume', 'rm', '-f', volume]);
+      execFileSync('docker', ['rmi', '-f', image]);
+    }
   });
 
   it('renews its certificate over the session without losing a heartbeat', async () => {
