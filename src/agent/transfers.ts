@@ -51,6 +51,8 @@ export function gatewayTransfers(identity: () => AgentIdentity): GatewayTransfer
   return {
     async upload(id, tar) {
       const { req, answered } = open(id, 'PUT');
+      // The transfer counts as started when its headers arrive, not at the first byte (after a pull of the image, say).
+      req.flushHeaders();
       const outcome = answered.then(async (res) => {
         if (res.statusCode !== 204) {
           const error = await errorOf(res);

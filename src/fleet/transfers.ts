@@ -112,8 +112,8 @@ export class VolumeTransfers {
   #fail(id: string, error: Error): void {
     const e = this.#open.get(id);
     if (!e) return;
-    this.#close(id);
     e.fail(error);
+    this.#close(id);
   }
 
   #close(id: string): void {
@@ -121,5 +121,7 @@ export class VolumeTransfers {
     if (!e) return;
     clearTimeout(e.timer);
     this.#open.delete(id);
+    // An export nobody reads any more (its reader gave up): the agent's upload is broken off, not left waiting.
+    if (e.sink && !e.sink.writableFinished) e.sink.destroy(new SlipwayError('SLW_INTERNAL', 'the volume transfer was given up'));
   }
 }
