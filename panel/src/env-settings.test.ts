@@ -57,6 +57,7 @@ describe("an environment's settings form", () => {
     expect(bodyOf(withData, form({ addVolume: 'data:/x', removeVolumes: ['data'] }))).toMatchObject({ error: { code: 'SLW_USAGE' } });
     expect(currentText(withData).volumes).toBe('data at /var/lib/app');
     expect(currentText(now).volumes).toBe('none');
+    expect([currentText(withData).hasVolumes, currentText(now).hasVolumes]).toEqual([true, false]);
     expect(formTouched(blankSettingsForm)).toBe(false);
     expect(formTouched(form({ removeVolumes: ['data'] }))).toBe(true);
   });
@@ -98,6 +99,10 @@ describe("an environment's settings form", () => {
     expect(bodyOf(now, form({ gateMaxErrorRate: 'some' }))).toMatchObject({ error: { code: 'SLW_INVALID_GATE' } });
     expect(bodyOf(now, form({ target: 'edge-1', serverLabel: 'zone=a' }))).toMatchObject({ error: { code: 'SLW_USAGE' } });
     expect(bodyOf(now, form({ serverLabel: 'zone=a' }))).toEqual({ body: { target: 'label:zone=a' } });
+    // Copying the volumes' data goes with a move (--copy-volumes), never alone.
+    expect(bodyOf(now, form({ target: 'edge-1', copyVolumes: true }))).toEqual({ body: { target: 'edge-1', copyVolumes: true } });
+    expect(bodyOf(now, form({ copyVolumes: true }))).toMatchObject({ error: { code: 'SLW_USAGE' } });
+    expect(describeSettings({ target: 'edge-1', copyVolumes: true })).toEqual(["runs on edge-1, its volumes' data copied there"]);
   });
 
   it('says what each setting is now, and where a gate comes from', () => {

@@ -40,6 +40,8 @@ export interface SettingsForm {
   target: string;
   servers: string;
   serverLabel: string;
+  /** With a new place: carry the volumes' data along, as `--copy-volumes`. */
+  copyVolumes: boolean;
   /** `NAME:/PATH`, as `--volume`: a volume added (or an existing one mounted elsewhere). */
   addVolume: string;
   /** Names of volumes no longer mounted, as `--remove-volume`. */
@@ -52,7 +54,7 @@ export const ANY_IMAGE = '(any)';
 export const blankSettingsForm: SettingsForm = {
   domain: '', defaultDomain: false, port: '', replicas: '', maxSurge: '', strategy: '', healthType: '', healthPath: '', healthTimeout: '', memory: '', unlimitedMemory: false, cpus: '', unlimitedCpus: false,
   approval: '', promotion: '', gatePipeline: '', removePipelineGate: false, gateBake: '', gateMaxErrorRate: '', gatePath: '', removeHealthGate: false,
-  target: '', servers: '', serverLabel: '', addVolume: '', removeVolumes: [],
+  target: '', servers: '', serverLabel: '', copyVolumes: false, addVolume: '', removeVolumes: [],
 };
 
 /** Whether anything is typed or ticked in the form. */
@@ -138,6 +140,10 @@ export function settingsBody(s: EnvironmentSettingsView, form: SettingsForm, own
   const placement = placementOf(form);
   if ('error' in placement) return placement;
   if (placement.value !== undefined && placement.value !== s.target) body.target = placement.value;
+  if (form.copyVolumes) {
+    if (body.target === undefined) return { error: { code: 'SLW_USAGE', message: "Copy the volumes' data goes with a move: give the new Target too" } };
+    body.copyVolumes = true;
+  }
   const volumes = volumesOf(s, form);
   if ('error' in volumes) return volumes;
   if (volumes.value !== undefined) body.volumes = volumes.value;
@@ -197,7 +203,7 @@ export function describeSettings(body: SettingsBody): string[] {
   say(body.requirePromotionFrom !== undefined, () => (body.requirePromotionFrom ? `only images that ran in ${body.requirePromotionFrom}` : 'any image (no required promotion)'));
   say(body.gatePipeline !== undefined, () => (body.gatePipeline ? `pipeline gate ${body.gatePipeline}` : 'no pipeline gate of its own'));
   say(body.gateHealth !== undefined, () => (body.gateHealth ? `health gate ${gateText(body.gateHealth)}` : 'no health gate of its own'));
-  say(body.target != null, () => `runs on ${placementText(body.target ?? '')}`);
+  say(body.target != null, () => `runs on ${placementText(body.target ?? '')}${body.copyVolumes ? ", its volumes' data copied there" : ''}`);
   for (const [name, path] of Object.entries(body.volumes ?? {})) out.push(path === null ? `no volume ${name} (its data stays)` : `volume ${name} at ${path}`);
   return out;
 }
@@ -224,5 +230,6 @@ export function currentText(s: EnvironmentSettingsView) {
     gateHealth: g.health ? `${gateText(g.health)}${from(g.source.health)}` : 'none',
     target: placementText(s.target),
     volumes: s.volumes.length === 0 ? 'none' : s.volumes.map((v) => `${v.name} at ${v.path}`).join(', '),
+    hasVolumes: s.volumes.length > 0,
   };
 }

@@ -162,6 +162,6 @@ export function jobVolumes(job: { name: string; volumes?: string[] }, declared: 
   });
 }
 
-/** What makes a volume backup: a user by hand, or a herd upgrade's backup step. */
-export const volumeBackupTriggers = ['manual', 'upgrade'] as const;
+/** What makes a volume backup: a user by hand, a herd upgrade's backup step, or a move that carries the volume to another target. */
+export const volumeBackupTriggers = ['manual', 'upgrade', 'move'] as const;
 export type VolumeBackupTrigger = (typeof volumeBackupTriggers)[number];

@@ -385,7 +385,7 @@ export interface VolumeBackupsTable {
   sha256: string;
   /** The release that ran when it was taken (its image read the volume). */
   release_number: number | null;
-  /** What made it: `manual` (by hand) or `upgrade` (a herd upgrade's backup step). */
+  /** What made it: `manual` (by hand), `upgrade` (a herd upgrade's backup step) or `move` (env set --copy-volumes). */
   trigger: string;
   created_at: string;
   created_by: string | null;

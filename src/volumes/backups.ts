@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { SlipwayError, notFound } from '../core/errors.js';
 import { effectiveSettings, type StoredSettings } from '../core/deploy.js';
-import { dockerVolumeName, parseStoredVolumes, type EnvironmentVolume, type VolumeBackupTrigger } from '../core/volumes.js';
+import { dockerVolumeName, parseStoredVolumes, volumeBackupTriggers, type EnvironmentVolume, type VolumeBackupTrigger } from '../core/volumes.js';
 import { recordAudit } from '../audit/audit.js';
 import { currentRelease } from '../deploy/deployments.js';
 import { announceChange } from '../deploy/events.js';
@@ -59,7 +59,7 @@ export interface VolumeBackupInfo {
 export const where = (access: EnvironmentAccess) => `${access.project.name}/${access.environment.name}`;
 
 export function toVolumeBackupInfo(access: EnvironmentAccess, row: VolumeBackupsTable, email: string | null): VolumeBackupInfo {
-  return { id: row.id, project: access.project.name, environment: access.environment.name, volume: row.volume, generation: Number(row.generation), size: Number(row.size), sha256: row.sha256, release: row.release_number, trigger: row.trigger === 'upgrade' ? 'upgrade' : 'manual', createdAt: row.created_at, createdBy: email };
+  return { id: row.id, project: access.project.name, environment: access.environment.name, volume: row.volume, generation: Number(row.generation), size: Number(row.size), sha256: row.sha256, release: row.release_number, trigger: (volumeBackupTriggers as readonly string[]).includes(row.trigger) ? (row.trigger as VolumeBackupTrigger) : 'manual', createdAt: row.created_at, createdBy: email };
 }
 
 /** Tells the workspace's change stream about a volume backup change already stored. */

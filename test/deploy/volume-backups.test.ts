@@ -160,6 +160,14 @@ describe('volume backups', () => {
     expect(await refused(['volume', 'restore', 'data', backup.id, ...env('files')], w.developer)).toBe('SLW_FORBIDDEN');
     expect(await refused(['volume', 'backup-rm', 'data', backup.id, ...env('files')], w.developer)).toBe('SLW_FORBIDDEN');
     expect(await settingsGeneration('files')).toEqual(generation);
+
+    // A move that copies volumes (the move itself needs a joined server: test/fleet/servers-deploy.test.ts): refused before any backup is taken.
+    const count = async () => (await ok<{ backups: Backup[] }>(['volume', 'backups', 'data', ...env('files')])).backups.length;
+    const before = await count();
+    expect(await refused(['env', 'set', ...env('files'), '--copy-volumes'])).toBe('SLW_USAGE');
+    expect(await refused(['env', 'set', ...env('files'), '--target', 'nowhere', '--copy-volumes'])).toBe('SLW_TARGET_UNKNOWN');
+    expect(await count()).toBe(before);
+    expect(await settingsGeneration('files')).toEqual(generation);
   }, 300_000);
 
   it('removes a backup with its file, and deleting the environment removes the files of the rest', async () => {

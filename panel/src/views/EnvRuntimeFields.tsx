@@ -69,6 +69,11 @@ export function EnvPlacementFields({ form, now, set, disabled }: Props) {
         <TextSetting id="setting-servers" label="Servers" hint="replicas spread across them: a, b" value={form.servers} onChange={(servers) => set({ servers })} disabled={disabled} />
         <TextSetting id="setting-serverLabel" label="Server label" hint="every joined server with it: zone=a" value={form.serverLabel} onChange={(serverLabel) => set({ serverLabel })} disabled={disabled} />
       </div>
+      {now.hasVolumes && (
+        <label className="check">
+          <input type="checkbox" id="setting-copyVolumes" checked={form.copyVolumes} onChange={(e) => set({ copyVolumes: e.target.checked })} /> Copy its volumes' data to the new target (a backup here, unpacked there before the move; what is written after the backup stays behind). Without it the new target starts with empty volumes.
+        </label>
+      )}
     </fieldset>
   );
 }

@@ -26,6 +26,11 @@ export function SettingsSaved({ ws, env, saved }: { ws: string; env: string; sav
           Moving the running release to {answer.target} now (release #{answer.moving.releaseNumber}; it leaves the old place once live there): {log(answer.moving.id)}.
         </p>
       )}
+      {answer.copiedVolumes?.map((c) => (
+        <p key={c.volume} data-copied-volume={c.volume}>
+          Copied volume {c.volume} to {answer.target}: backup {c.backup} unpacked into {c.dockerVolume}.
+        </p>
+      ))}
       {answer.scaling && (
         <p data-scaling={answer.scaling.id}>
           Scaling the running release to {answer.replicas} replica{answer.replicas === 1 ? '' : 's'} now: {log(answer.scaling.id)}.

@@ -12,11 +12,34 @@ import { defineRoute } from '../http/route.js';
 import { applyVolumeChange, dockerVolumeName, spreadRefusal } from '../../core/volumes.js';
 import type { EnvironmentSettings } from '../../core/deploy.js';
 import type { EnvironmentAccess } from '../../projects/projects.js';
+import { can } from '../../core/roles.js';
+import { assertMayChangeWhatRuns } from '../../deploy/protected-config.js';
+import type { VolumeBackupInfo } from '../../volumes/backups.js';
+import { backUpForMove, copyAfterMove } from '../../volumes/move.js';
+import type { ServerDeps } from '../deps.js';
+import { volumeContext } from './volumes.js';
 
 /** The settings with each volume's Docker volume name. */
 const withVolumes = <T extends EnvironmentSettings>(access: EnvironmentAccess, s: T) => ({ ...s, volumes: s.volumes.map((v) => ({ ...v, generation: v.generation ?? 0, volume: dockerVolumeName(access.environment.id, v.name, v.generation) })) });
 
 const environment = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{environment}';
+
+/**
+ * A move with --copy-volumes: what may carry volumes (a backup and a restore, where the
+ * environment requires approval an admin's), then a backup of each on the target it runs on now.
+ * Answers the backups and the settings row to go back to should a copy fail.
+ */
+async function carryVolumes(deps: ServerDeps, access: EnvironmentAccess, changesVolumes: boolean): Promise<{ backups: VolumeBackupInfo[]; row: string | null }> {
+  const active = await activeDeployment(deps.db, access.environment.id);
+  if (active) throw new SlipwayError('SLW_DEPLOY_IN_PROGRESS', `${access.project.name}/${access.environment.name} is deploying now; move it once that deploy ends (slipway logs ${active.id} --follow)`);
+  if (changesVolumes) throw new SlipwayError('SLW_USAGE', 'a move that copies volumes changes no volume at the same time: change the volumes first, then move with --copy-volumes');
+  if (!can(access.role, 'volume.backup') || !can(access.role, 'volume.restore')) throw new SlipwayError('SLW_FORBIDDEN', `your role '${access.role}' cannot back up and restore volumes, which --copy-volumes does; move without it, or ask a workspace admin`);
+  await assertMayChangeWhatRuns(deps.db, access, 'the data of its volumes');
+  const names = (await getSettings(deps.db, access)).volumes.map((v) => v.name);
+  if (names.length === 0) throw new SlipwayError('SLW_USAGE', `${access.project.name}/${access.environment.name} declares no volume: move it without --copy-volumes`);
+  const row = (await deps.db.selectFrom('environment_settings').select('data').where('environment_id', '=', access.environment.id).executeTakeFirst())?.data ?? null;
+  return { backups: await backUpForMove(volumeContext(deps), access, names), row };
+}
 
 export const settingsRoutes = [
   defineRoute({
@@ -53,16 +76,20 @@ export const settingsRoutes = [
         if (deps.deploy.placements.allows && !deps.deploy.placements.allows(body.target, access.workspace.id)) throw new SlipwayError('SLW_TARGET_UNKNOWN', `there is no target '${body.target}' this workspace can use (slipway server list)`);
         deps.deploy.placements.resolve(body.target);
       }
-      const { replicas, ...rest } = body;
+      const { replicas, copyVolumes, ...rest } = body;
+      if (copyVolumes === true && body.target === undefined) throw new SlipwayError('SLW_USAGE', 'copyVolumes carries the volumes along a move: give the new target with it (slipway env set --target NAME --copy-volumes)');
       // target null goes back to local: a move too, when it ran elsewhere.
       const before = body.target !== undefined ? (await getSettings(deps.db, access)).target : null;
+      // --copy-volumes: backups on the old target first (src/volumes/move.ts).
+      const carry = copyVolumes === true && before !== null && (body.target ?? 'local') !== before ? await carryVolumes(deps, access, body.volumes !== undefined) : null;
       let settings = Object.keys(rest).length > 0 ? await changeSettings(deps.db, access, rest) : await getSettings(deps.db, access);
       let scaling: Deployment | null = null;
       // A running environment moved to another target: what runs is released there (with the new replica count, if one is given), then leaves the old one.
       if (before !== null && settings.target !== before) {
+        const copiedVolumes = carry ? await copyAfterMove(volumeContext(deps), access, carry.backups, carry.row) : undefined;
         if (replicas !== undefined) settings = await changeSettings(deps.db, access, { replicas });
         const moved = await restartAfterChange(deps.db, access, 'move', actorOf(access.principal), deps.deploy.enqueue);
-        return { ...withVolumes(access, settings), scaling: null, moving: moved };
+        return { ...withVolumes(access, await getSettings(deps.db, access)), scaling: null, moving: moved, ...(copiedVolumes ? { copiedVolumes } : {}) };
       }
       if (typeof replicas === 'number' && replicas !== settings.replicas && (await currentRelease(deps.db, access.environment.id)) && !(await activeDeployment(deps.db, access.environment.id))) {
         scaling = await scale(deps.db, access, replicas);
