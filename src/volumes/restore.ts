@@ -58,6 +58,20 @@ async function recordGeneration(db: Executor, environmentId: string, name: strin
   return 'recorded';
 }
 
+/**
+ * What writing backup `id` of `from`'s volume `name` into `to`'s volume of that name takes: the
+ * backup's row and checked file, the volume as `to` declares it, the target `to` runs on, and
+ * the release `from` runs (its image is what the target reads and writes the volume through).
+ */
+async function importFrom(ctx: VolumeBackupContext, from: EnvironmentAccess, name: string, id: string, to: EnvironmentAccess) {
+  const row = await findVolumeBackup(ctx.db, from, name, id);
+  const { volume, target } = await declaredVolume(ctx.db, to, name);
+  const release = await runningRelease(ctx.db, from, 'writes a volume');
+  const t = transferTarget(ctx, to, target);
+  const path = await verifiedVolumeBackup(ctx, row);
+  return { row, volume, release, t, path };
+}
+
 /** Restores under way in this process, by environment id and volume: one at a time per volume. */
 const underWay = new Set<string>();
 
@@ -97,11 +111,7 @@ async function restore(ctx: VolumeBackupContext, access: EnvironmentAccess, name
  * everything as it was (the half-filled generation is removed).
  */
 export async function restoreIntoNewGeneration(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, id: string): Promise<Omit<VolumeRestoreInfo, 'deployment' | 'durationMs'>> {
-  const row = await findVolumeBackup(ctx.db, access, name, id);
-  const { volume, target } = await declaredVolume(ctx.db, access, name);
-  const release = await runningRelease(ctx.db, access, 'writes a volume');
-  const t = transferTarget(ctx, access, target);
-  const path = await verifiedVolumeBackup(ctx, row);
+  const { row, volume, release, t, path } = await importFrom(ctx, access, name, id, access);
   const previous = dockerVolumeName(access.environment.id, name, volume.generation);
   const generation = await nextGeneration(ctx.db, access.environment.id, name, volume.generation ?? 0);
   const dockerVolume = dockerVolumeName(access.environment.id, name, generation);
@@ -136,11 +146,7 @@ export async function restoreIntoNewGeneration(ctx: VolumeBackupContext, access:
  * through the image of the release `from` runs. Repeating it replaces the same files.
  */
 export async function copyVolumeBackupInto(ctx: VolumeBackupContext, from: EnvironmentAccess, name: string, id: string, to: EnvironmentAccess): Promise<{ dockerVolume: string; size: number }> {
-  const row = await findVolumeBackup(ctx.db, from, name, id);
-  const { volume, target } = await declaredVolume(ctx.db, to, name);
-  const release = await runningRelease(ctx.db, from, 'writes a volume');
-  const t = transferTarget(ctx, to, target);
-  const path = await verifiedVolumeBackup(ctx, row);
+  const { row, volume, release, t, path } = await importFrom(ctx, from, name, id, to);
   const dockerVolume = dockerVolumeName(to.environment.id, name, volume.generation);
   const ids = { workspace: to.workspace.name, project: to.project.name, environment: to.environment.name, environmentId: to.environment.id };
   const through = { ...accessThrough(ctx, from, release, `${id}-c${to.environment.id.slice(-8).toLowerCase()}`, dockerVolume, volume.path), labels: { ...volumeLabels(ids, name), [INSTANCE_LABEL]: ctx.deploy!.instance } };

@@ -10,6 +10,7 @@
  * Then a staged site: its clone answers on its own domain with a copy of its data, approval
  * cuts the live site over with no failed request, rejection removes the clone. Bad input last.
  */
+import { until } from '../support/until.js';
 import type { HerdUpgrade } from '../../src/api/herds.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGenerator, viaProxy, type DeployWorld } from '../support/deploy.js';
@@ -55,14 +56,6 @@ async function status(id: string): Promise<Upgrade> {
   return (await run(['herd', 'status', id, ...ws(), '--json'])).json<Upgrade>();
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, explain?: () => Promise<string>): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting until ${what}${explain ? `: ${await explain().catch((e: unknown) => String(e))}` : ''}`);
-}
 
 async function releasesOf(site: string): Promise<Array<{ number: number; version: string | null; status: string }>> {
   return (await run(['releases', '-a', 'saas', '-e', site, ...ws(), '--json'])).json<{ releases: Array<{ number: number; version: string | null; status: string }> }>().releases;

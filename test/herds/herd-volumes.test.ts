@@ -15,6 +15,7 @@
  *   approval moves `c` over (its own migration on its live volume) and removes the clone, with
  *   its volumes; rejection of `d` removes its clone and its volumes and leaves `d` as it was.
  */
+import { until } from '../support/until.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,14 +65,6 @@ const volumeBackups = async (name: string) => (await run(['volume', 'backups', '
 const environments = async () => (await run(['env', 'list', '-p', 'files', ...ws(), '--json'])).json<{ environments: Array<{ name: string }> }>().environments.map((e) => e.name);
 const dockerVolumesOf = async (env: string) => (await world().docker(['volume', 'ls', '-q', '--filter', `label=io.slipway.workspace=${world().ws}`, '--filter', `label=io.slipway.environment=${env}`])).split('\n').filter(Boolean);
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, explain?: () => Promise<string>): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting until ${what}${explain ? `: ${await explain().catch((e: unknown) => String(e))}` : ''}`);
-}
 
 /** Each site's step and its last few log lines, to say why a wait timed out. */
 async function explain(id: string): Promise<string> {
