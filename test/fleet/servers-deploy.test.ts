@@ -200,8 +200,8 @@ describe('servers joined by agents', () => {
     expect(during.filter((l) => /reconnecting|session closed|no word/.test(l))).toEqual([]);
   }, 120_000);
 
-  it('a volume on host 1 is backed up, downloaded and restored through its agent; the generation before stays there', async () => {
-    const [h1] = hosts.hosts;
+  it('a volume on host 1 is backed up, downloaded and restored through its agent; the generation before stays there; a move to host 2 with --copy-volumes carries its data', async () => {
+    const [h1, h2] = hosts.hosts;
     const e = ['-w', w.ws, '-p', 'shop', '-e', 'vols'];
     const ok = async <T>(args: string[]): Promise<T> => {
       const r = await w.run([...args, '--json']);
@@ -248,10 +248,28 @@ describe('servers joined by agents', () => {
       expect((await ok<{ backups: Array<{ id: string }> }>(['volume', 'backups', 'data', ...e])).backups.map((b) => b.id)).toEqual([backup.id]);
       expect(await transfers()).toBe('');
 
-      // Deleting it with its volumes leaves nothing of it on host 1, nor its backup files here.
+      // Moved to host 2 with --copy-volumes: a backup on host 1 (trigger move) unpacked on host 2 into generation 2, which the move's release mounts.
+      await inside(now, 'echo version three > /var/lib/app/note');
+      const moved = await ok<{ target: string; moving: { id: string; releaseNumber: number } | null; copiedVolumes?: Array<{ volume: string; backup: string; generation: number; dockerVolume: string }> }>(['env', 'set', ...e, '--target', h2!.name, '--copy-volumes']);
+      expect(moved.target).toBe(h2!.name);
+      expect(moved.copiedVolumes).toEqual([{ volume: 'data', backup: expect.any(String), size: expect.any(Number), generation: 2, dockerVolume: `${before.volume}.g2` }]);
+      expect(moved.moving).not.toBeNull();
+      const move = await w.run(['logs', moved.moving!.id, '-w', w.ws, '--follow', '--json']);
+      expect(move.json<{ end: { status: string } }>().end.status, move.stdout.slice(-2000)).toBe('succeeded');
+      const there = (await h2!.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=vols', '--filter', `label=io.slipway.release=${moved.moving!.releaseNumber}`])).split('\n').find(Boolean);
+      expect(there, `a replica of vols on ${h2!.name}`).toBeDefined();
+      expect((await h2!.docker(['exec', there!, 'sh', '-c', 'cat /var/lib/app/note'])).trim()).toBe('version three');
+      const listed = (await ok<{ backups: Array<{ id: string; trigger: string }> }>(['volume', 'backups', 'data', ...e])).backups;
+      expect(listed.map((b) => [b.id, b.trigger])).toEqual([[moved.copiedVolumes![0]!.backup, 'move'], [backup.id, 'manual']]);
+      expect(await h2!.docker(['ps', '-aq', '--filter', 'label=io.slipway.volume-transfer'])).toBe('');
+
+      // Deleting it with its volumes leaves nothing of it on host 2 (where it runs), nor its backup files here; what the move left on host 1 goes by hand.
       await ok(['env', 'delete', 'vols', '--confirm', 'vols', '--drop-volumes', '-w', w.ws, '-p', 'shop']);
-      expect(await h1!.docker(['ps', '-aq', '--filter', 'label=io.slipway.environment=vols', '--filter', `label=io.slipway.workspace=${w.ws}`])).toBe('');
-      expect((await h1!.docker(['volume', 'ls', '-q'])).split('\n').filter((v) => v.startsWith(before.volume))).toEqual([]);
+      for (const h of [h1!, h2!]) expect(await h.docker(['ps', '-aq', '--filter', 'label=io.slipway.environment=vols', '--filter', `label=io.slipway.workspace=${w.ws}`])).toBe('');
+      expect((await h2!.docker(['volume', 'ls', '-q'])).split('\n').filter((v) => v.startsWith(before.volume))).toEqual([]);
+      const left = (await h1!.docker(['volume', 'ls', '-q'])).split('\n').filter((v) => v.startsWith(before.volume));
+      expect(left.sort()).toEqual([before.volume, `${before.volume}.g1`]);
+      await h1!.docker(['volume', 'rm', ...left]);
       const backupsDir = join(w.server.dataDir, 'volume-backups');
       expect(existsSync(backupsDir) ? readdirSync(backupsDir) : []).toEqual([]);
       deleted = true;
