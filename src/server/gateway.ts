@@ -37,7 +37,12 @@ function errorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
+/** Answers the error, unless the answer has begun or the connection is gone (a transfer broken off): then it is closed. */
 function sendError(res: ServerResponse, error: SlipwayError): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
   res.writeHead(error.status, { 'content-type': 'application/json' }).end(errorBody(error.code, error.message));
 }
 
@@ -106,6 +111,8 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
   const rows = new ServerRows(ctx.db);
 
   const server = createServer({ key: tlsIdentity.keyPem, cert: tlsIdentity.certificatePem, ca: [ctx.ca.rootPem], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (req, res) => {
+    // Read now: once a broken-off transfer's connection is gone, req.socket is null.
+    const from = req.socket?.remoteAddress;
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/v1/ca') {
@@ -133,14 +140,14 @@ export async function startGateway(ctx: FleetContext, listen: { host: string; po
         const parsed = enrollBody.safeParse(await readJson(req));
         if (!parsed.success) throw new SlipwayError('SLW_VALIDATION', `the enrolment request is malformed: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`);
         const result = await enroll(ctx, parsed.data);
-        log.info({ server: result.serverName, from: req.socket.remoteAddress }, `server '${result.serverName}' joined`);
+        log.info({ server: result.serverName, from }, `server '${result.serverName}' joined`);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
         return;
       }
       throw new SlipwayError('SLW_ROUTE_NOT_FOUND', `no gateway route ${req.method ?? ''} ${path ?? ''}`);
     })().catch((error: unknown) => {
       if (isSlipwayError(error)) {
-        log.warn({ code: error.code, from: req.socket.remoteAddress }, `gateway request refused: ${error.code}`);
+        log.warn({ code: error.code, from }, `gateway request refused: ${error.code}`);
         sendError(res, error);
       } else {
         log.error({ err: error }, 'gateway request failed');
