@@ -20,11 +20,11 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { join } from 'node:path';
 import { SlipwayError } from '../core/errors.js';
+import { hashingStream } from '../platform/hashing-stream.js';
 import { mediaTypes, parseManifest, type Descriptor } from '../core/oci.js';
 import type { Repository } from '../registry/repositories.js';
 import { ownBase, splitReference } from '../images/base-images.js';
@@ -273,15 +273,7 @@ export async function buildDockerfile(ctx: BuildahContext, request: BuildahReque
 
 /** Gzips `from` into `to` (node's zlib, level 6, no name or mtime in the header: the same bytes give the same blob). */
 async function gzipFile(from: string, to: string): Promise<{ digest: string; size: number; file: string }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(from), createGzip({ level: 6 }), count, createWriteStream(to, { mode: 0o600 }));
-  return { digest: `sha256:${hash.digest('hex')}`, size, file: to };
+  const counted = hashingStream();
+  await pipeline(createReadStream(from), createGzip({ level: 6 }), counted.stream, createWriteStream(to, { mode: 0o600 }));
+  return { digest: `sha256:${counted.sha256()}`, size: counted.size(), file: to };
 }
