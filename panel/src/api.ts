@@ -22,7 +22,23 @@ export function path(...segments: (string | number)[]): string {
   return segments.map((s, i) => (i === 0 ? String(s) : encodeURIComponent(String(s)))).join('/');
 }
 
+/**
+ * Calls the API; while the server is still starting (SLW_STARTING: it refused the call without
+ * doing anything) the call is made again a second apart, for up to 30 s.
+ */
 export async function api<T>(method: string, url: string, body?: unknown, query?: Query, token = readToken()): Promise<T> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await apiOnce<T>(method, url, body, query, token);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 'SLW_STARTING' || Date.now() + 1000 > until) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function apiOnce<T>(method: string, url: string, body: unknown, query: Query | undefined, token: string | null): Promise<T> {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
   const headers: Record<string, string> = { accept: 'application/json' };

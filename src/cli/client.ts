@@ -22,6 +22,8 @@ export interface ClientOptions {
   token: string | undefined;
   /** Said when the token is missing: how to give one. */
   missingToken?: string;
+  /** How long a call waits for a server that says it is still starting (default {@link startingWaitMs}). */
+  startingWaitMs?: number;
 }
 
 /** A thin typed HTTP client. */
@@ -48,6 +50,7 @@ type Transport = { request: (url: URL, options: RequestOptions) => ClientRequest
 /** Creates a client; the token is checked when a request needs it. */
 export function createClient(options: ClientOptions): ApiClient {
   const base = options.server.replace(/\/+$/, '');
+  const waitMs = options.startingWaitMs ?? startingWaitMs;
   let transport: Transport | undefined;
 
   const open = async (): Promise<Transport> => {
@@ -105,9 +108,9 @@ export function createClient(options: ClientOptions): ApiClient {
   return {
     server: base,
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-      if (body === undefined) return readJson<T>(await send(method, path, {}));
+      if (body === undefined) return whileStarting(waitMs, async () => readJson<T>(await send(method, path, {})));
       const payload = Buffer.from(JSON.stringify(body), 'utf8');
-      return readJson<T>(await send(method, path, { 'content-type': 'application/json', 'content-length': payload.byteLength }, (req) => req.end(payload)));
+      return whileStarting(waitMs, async () => readJson<T>(await send(method, path, { 'content-type': 'application/json', 'content-length': payload.byteLength }, (req) => req.end(payload))));
     },
     async upload<T>(path: string, file: string, onProgress: (sent: number, total: number) => void): Promise<T> {
       const total = statSync(file).size;
@@ -130,14 +133,36 @@ export function createClient(options: ClientOptions): ApiClient {
       }
     },
     async stream(path: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
-      const res = await send('GET', path, headers);
-      if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) <= 299) return res;
-      return readJson<never>(res);
+      return whileStarting(waitMs, async () => {
+        const res = await send('GET', path, headers);
+        if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) <= 299) return res;
+        return readJson<never>(res);
+      });
     },
     close(): void {
       transport?.agent.destroy();
     },
   };
+}
+
+/** How long a request waits for a server that is still starting (SLW_STARTING) before it says so. */
+export const startingWaitMs = 30_000;
+
+/**
+ * Runs `attempt` again, a second apart, while the server answers SLW_STARTING (it listens before
+ * its deploy engine is up, and refuses the API until then without doing anything), for up to
+ * {@link startingWaitMs}: a script that starts the server and runs a command at once just works.
+ */
+async function whileStarting<T>(waitMs: number, attempt: () => Promise<T>, pauseMs = 1000): Promise<T> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof SlipwayError) || error.code !== 'SLW_STARTING' || Date.now() + pauseMs > until) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
 }
 
 /**

@@ -117,6 +117,7 @@ export const errorCatalog = {
   SLW_SERVER_CONFIG: { status: 400, summary: 'A server option or SLIPWAY_* variable is invalid.' },
   SLW_MASTER_KEY_INVALID: { status: 500, summary: 'The master key file is missing, unreadable, or not 32 bytes.' },
   SLW_MASTER_KEY_MISMATCH: { status: 500, summary: "The master key does not match the one the database's secrets were encrypted with." },
+  SLW_STARTING: { status: 503, summary: 'The server is still starting (its edge proxy, agent gateway and deploy engine are not ready yet) and refuses the API; nothing was done. Try again in a second or two (the CLI and the panel do so by themselves, for up to 30 s; /healthz says 200 once it is ready).' },
   SLW_STORE_UNAVAILABLE: { status: 503, summary: 'The database cannot be opened or reached.' },
   SLW_GIT_URL_INVALID: { status: 400, summary: 'The git URL is not an https:// (or http://) URL without credentials, or names a transport Slipway refuses (ext::, file:, ssh, options).' },
   SLW_GIT_HOST_REFUSED: { status: 400, summary: 'The git host is a loopback, private, link-local or other internal address; an instance admin can allow a host or range with --allow-git-host.' },

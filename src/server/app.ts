@@ -46,6 +46,19 @@ export function buildApp(deps: ServerDeps) {
     },
   });
 
+  // While the server starts (listening, its edge and deploy engine not up yet) the API waits: a
+  // route that places, deploys or follows a workload would find no target yet. The CLI and the
+  // panel try again by themselves; webhook receivers and the registry answer (deliveries wait in
+  // the store for the processor).
+  const starting = deps.starting;
+  if (starting) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!starting() || !(request.url.startsWith('/api/') || request.url === '/api')) return;
+      void reply.header('retry-after', '1');
+      throw new SlipwayError('SLW_STARTING', 'the server is still starting (its edge proxy and deploy engine are not ready yet); nothing was done, try again in a second or two');
+    });
+  }
+
   // Bodies are JSON only: without this, Fastify's built-in text/plain parser hands a string to
   // the routes, and a JSON body sent as text/plain fails with a confusing "expected object".
   app.removeContentTypeParser('text/plain');
@@ -54,8 +67,10 @@ export function buildApp(deps: ServerDeps) {
 
   const openapi = buildOpenApi(apiRoutes, deps.version);
 
-  app.get('/healthz', async () => {
+  app.get('/healthz', async (_request, reply) => {
     await deps.db.selectFrom('slipway_meta').select('key').limit(1).execute();
+    // Not ready while starting: a load balancer or a script waiting for the server waits for the API too.
+    if (starting?.()) return reply.code(503).header('retry-after', '1').send({ status: 'starting', version: deps.version, store: deps.engine });
     return { status: 'ok', version: deps.version, store: deps.engine };
   });
   app.get('/metrics', async (request, reply) => {

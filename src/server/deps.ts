@@ -61,4 +61,9 @@ export interface ServerDeps {
   apps?: { notifyEgress: EgressPolicy; poke(): void; trigger?: UpstreamTrigger };
   /** The web panel's build (default: dist/panel beside the server code). */
   panelDir?: string;
+  /**
+   * Whether the server is still starting (listening, but its edge, gateway and deploy engine not
+   * up yet): the API then answers SLW_STARTING and /healthz 503 (absent: ready).
+   */
+  starting?: () => boolean;
 }

@@ -176,6 +176,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const unpackLimits = { maxUnpackedBytes: options.maxUnpackedBytes, maxRatio: options.maxUnpackRatio };
     const gitHosts = new GitHostPolicy(options.allowGitHosts);
     const serverDeps: ServerDeps = { db: store.db, engine: store.engine, keyring, logger, metrics, version, registry, dataDir: options.dataDir, maxArtifactBytes: options.maxArtifactBytes, unpackLimits, egress, selfHosts, upstreamMinPollSeconds: options.upstreamMinPollSeconds, deploy, trustedProxies: options.http.trustedProxies, maxStreamsPerToken: options.maxStreamsPerToken, streams: new SseStreams(), services: { drivers: serviceCtx.drivers, hosts: serviceCtx.hosts, poke: servicesRuntime.poke, provisioning: serviceCtx.provisioning, backups: serviceBackupDrivers(), keepBackups: options.keepBackups }, fleet, gitHosts, webhooks, apps: { notifyEgress, poke: () => deliverer.poke(), trigger } };
+    // Until everything below is up, the API answers SLW_STARTING (the listener must be up first: the deploy engine pulls from its registry).
+    let ready = false;
+    serverDeps.starting = () => !ready;
     const app = buildApp(serverDeps);
     try {
       await app.listen({ host: options.listen.host, port: options.listen.port });
@@ -274,6 +277,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     const runningDeploy = runtime;
     const runningPipelines = pipelines;
     const runningHerds = herds;
+    ready = true;
     logger.info({ url, version }, `Slipway ${version} listening on ${url}`);
 
     const openStoreRef = store;
