@@ -37,6 +37,8 @@ describe('volume backups in the panel', () => {
   it('writes the CLI’s columns, and names a download as the CLI’s default', () => {
     expect(backupCells(backup)).toEqual({ id: 'vb_1', size: '10 KiB', generation: '0', release: '#3', created: '2026-12-07T10:00:00.000Z', madeBy: 'by hand', by: 'dave@example.com' });
     expect(backupCells({ ...backup, release: null, trigger: 'upgrade', createdBy: null })).toMatchObject({ release: '—', madeBy: 'a herd upgrade', by: 'an instance token' });
+    expect(backupCells({ ...backup, release: null, trigger: 'upload' })).toMatchObject({ release: '—', madeBy: 'an upload' });
+    expect(backupCells({ ...backup, trigger: 'move' }).madeBy).toBe('a move');
     expect(downloadName('shop', 'files', 'data', 'vb_1')).toBe('shop-files-data-vb_1.tar');
   });
 

@@ -52,7 +52,7 @@ export function backupCells(b: VolumeBackupInfo): { id: string; size: string; ge
     generation: String(b.generation),
     release: b.release === null ? '—' : `#${b.release}`,
     created: b.createdAt,
-    madeBy: b.trigger === 'upgrade' ? 'a herd upgrade' : b.trigger === 'move' ? 'a move' : 'by hand',
+    madeBy: b.trigger === 'upgrade' ? 'a herd upgrade' : b.trigger === 'move' ? 'a move' : b.trigger === 'upload' ? 'an upload' : 'by hand',
     by: b.createdBy ?? 'an instance token',
   };
 }

@@ -20,7 +20,7 @@ export const volumeBackupSchema = z
     size: z.number().int().meta({ description: 'bytes of the tar archive of its files' }),
     sha256: z.string().meta({ description: 'SHA-256 of the tar archive (what a download sends)' }),
     release: z.number().int().nullable().meta({ description: 'the release that ran when it was taken' }),
-    trigger: z.enum(volumeBackupTriggers).meta({ description: "what made it: manual (by hand), upgrade (a herd upgrade's backup step, before it touched the site) or move (env set --copy-volumes, on the target it left)" }),
+    trigger: z.enum(volumeBackupTriggers).meta({ description: "what made it: manual (by hand), upgrade (a herd upgrade's backup step, before it touched the site) move (env set --copy-volumes, on the target it left) or upload (a tar a user uploaded: slipway volume upload)" }),
     createdAt: timestamp,
     createdBy: z.string().nullable().meta({ description: "the user's email (null: an instance token)" }),
   })

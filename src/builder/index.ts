@@ -5,6 +5,9 @@
  */
 export { buildImage, scratchBase, versionLabel, artifactDigestLabel, runtimeLabel } from './build.js';
 export { openArchive, type Archive, type ArchiveFormat } from './archive/archive.js';
+export { TarScanner } from './archive/tar-scan.js';
+export { Budget } from './archive/entries.js';
+export { ancestorsOf } from './archive/paths.js';
 export type { ArchiveEntry } from './archive/entries.js';
 export { gzipLevel, writeLayer, type LayerEntry, type WrittenLayer } from './layer/layer-writer.js';
 export { parseRuntime } from '../core/runtimes.js';

@@ -110,7 +110,8 @@ async function writeAll(out: Writable, source: AsyncIterable<Uint8Array>): Promi
   for await (const chunk of source) if (!out.write(chunk)) await once(out, 'drain');
 }
 
-const emailOf = async (db: Executor, userId: string | null) => (userId === null ? null : ((await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst())?.email ?? null));
+/** The e-mail of the user behind an action (null for an instance token's). */
+export const emailOf = async (db: Executor, userId: string | null) => (userId === null ? null : ((await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst())?.email ?? null));
 
 /**
  * Backs up the volume `name` as the running release mounts it (the generation it records; one
@@ -154,7 +155,7 @@ export async function createVolumeBackup(ctx: VolumeBackupContext, access: Envir
 }
 
 /** Removes all but the newest `keep` backups of the volume (rows, then files). */
-async function pruneVolumeBackups(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, keep: number): Promise<void> {
+export async function pruneVolumeBackups(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, keep: number): Promise<void> {
   const rows = await ctx.db.selectFrom('volume_backups').select(['id', 'file']).where('environment_id', '=', access.environment.id).where('volume', '=', name).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   const old: typeof rows = [];
   // One a herd upgrade may still restore (a revert, `herd abort --revert`) stays, as service backups do.

@@ -4,7 +4,9 @@
  * download` gives the same tar (owners, links and directories kept, checked by SHA-256);
  * `volume restore` unpacks it into a new generation of the volume and rolls a release that mounts
  * it, with no failed request under load, while the generation before keeps the newer data and a
- * rollback mounts it again. A tampered file, an unknown volume, an environment that runs nothing
+ * rollback mounts it again. `volume upload` keeps a tar or tar.gz made elsewhere as a backup
+ * (`--restore` rolls it out); hostile uploads (`..`, absolute paths, devices, entries beneath a
+ * symlink, a gzip bomb, not a tar) are refused and store nothing. A tampered file, an unknown volume, an environment that runs nothing
  * and a developer in an environment that requires approval are refused and change nothing;
  * deleting the environment removes its backup files.
  */
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, tempDir } from '../support/server-process.js';
 import { deployWorld, removeWorkspaceVolumes, loadGenerator, type DeployWorld } from '../support/deploy.js';
+import { makeTar } from '../support/tar-fixtures.js';
 
 let w: DeployWorld;
 const env = (e: string) => ['-w', w.ws, '-p', 'shop', '-e', e];
@@ -140,6 +143,75 @@ describe('volume backups', () => {
     expect((await sh(back, 'cat /var/lib/app/note')).trim()).toBe('version two');
   }, 300_000);
 
+  it('keeps an uploaded tar or tar.gz as a backup and restores it; hostile uploads are refused and store nothing', async () => {
+    // Files from elsewhere (tar -C DIR -cf FILE .), owned by the app's user, restored at once.
+    const src = tempDir('slipway-volume-upload-');
+    execFileSync('mkdir', ['-p', join(src, 'data', 'sub')]);
+    writeFileSync(join(src, 'data', 'note'), 'from elsewhere\n');
+    writeFileSync(join(src, 'data', 'sub', 'file'), 'deeper\n');
+    const plainTar = join(src, 'up.tar');
+    execFileSync('tar', ['-C', join(src, 'data'), '--owner=1000', '--group=1000', '--numeric-owner', '-cf', plainTar, '.']);
+    const up = await ok<{ uploaded: Backup & { trigger: string }; restored: Restore }>(['volume', 'upload', 'data', plainTar, ...env('files'), '--restore'], w.developer);
+    expect(up.uploaded).toMatchObject({ volume: 'data', trigger: 'upload', release: null, size: readFileSync(plainTar).length, sha256: createHash('sha256').update(readFileSync(plainTar)).digest('hex') });
+    expect(up.restored.backup.id).toBe(up.uploaded.id);
+    const logs = await w.run(['logs', up.restored.deployment!.id, '-w', w.ws, '--follow', '--json']);
+    expect(logs.json<{ end: { status: string } }>().end.status).toBe('succeeded');
+    const running = await replica('files', up.restored.deployment!.releaseNumber);
+    expect((await sh(running, 'cat /var/lib/app/note /var/lib/app/sub/file')).trim()).toBe('from elsewhere\ndeeper');
+    expect((await sh(running, 'stat -c %u:%g /var/lib/app/note')).trim()).toBe('1000:1000');
+
+    // A tar.gz is kept as the tar it holds: its download is that tar. Progress on stderr without --json.
+    writeFileSync(join(src, 'data', 'note'), 'gzipped\n');
+    const gz = join(src, 'up.tgz');
+    execFileSync('tar', ['-C', join(src, 'data'), '-czf', gz, '.']);
+    const plain = await w.run(['volume', 'upload', 'data', gz, ...env('files')]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(/^upload .* \(100%\)$/m);
+    const id = /backup (vbk_\S+),/.exec(plain.stdout)?.[1];
+    expect(id, plain.stdout).toBeDefined();
+    expect(plain.stdout).toContain(`restore it with: slipway volume restore data ${id}`);
+    const out = join(src, 'down.tar');
+    await ok(['volume', 'download', 'data', id!, ...env('files'), '-o', out]);
+    expect(execFileSync('tar', ['-xOf', out, './note'], { encoding: 'utf8' })).toBe('gzipped\n');
+    const table = await w.run(['volume', 'backups', 'data', ...env('files')]);
+    expect(table.stdout.split('\n').find((l) => l.includes(id!))).toMatch(/\bupload\b/);
+
+    // Hostile or broken uploads: each refused with its code; no backup row, no file, no temp file left.
+    const listed = async () => (await ok<{ backups: Backup[] }>(['volume', 'backups', 'data', ...env('files')])).backups.map((b) => b.id);
+    const files = () => readdirSync(join(w.server.dataDir, 'volume-backups')).flatMap((d) => readdirSync(join(w.server.dataDir, 'volume-backups', d))).sort();
+    const kept = await listed();
+    const stored = files();
+    const bad = (name: string, bytes: Buffer) => {
+      const f = join(src, name);
+      writeFileSync(f, bytes);
+      return f;
+    };
+    const cases: Array<[string, Buffer, string]> = [
+      ['empty', Buffer.alloc(0), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['text', Buffer.from('this is not a tar archive at all\n'.repeat(40)), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['dotdot', makeTar([{ path: './ok', content: 'x' }, { path: '../escape', content: 'x' }], false), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['absolute', makeTar([{ path: '/etc/cron.d/x', content: 'x' }], true), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['device', makeTar([{ path: './sda', type: 'chardev' }], false), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['fifo', makeTar([{ path: './pipe', type: 'fifo' }], false), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['beneath-symlink', makeTar([{ path: './etc', type: 'symlink', linkTarget: '/etc' }, { path: './etc/passwd', content: 'root::0:0::/:/bin/sh\n' }], false), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['hardlink-out', makeTar([{ path: './h', type: 'hardlink', linkTarget: '../../etc/shadow' }], false), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['truncated', makeTar([{ path: './big', content: Buffer.alloc(4096, 1) }], false).subarray(0, 2048), 'SLW_VOLUME_UPLOAD_INVALID'],
+      ['corrupt-gzip', Buffer.concat([makeTar([{ path: './a', content: 'a'.repeat(5000) }], true).subarray(0, 40), Buffer.alloc(200, 7)]), 'SLW_VOLUME_UPLOAD_INVALID'],
+      // 40 MiB of zeros gzip to ~40 KB: past the unpack ratio (100×) once past its 32 MiB floor.
+      ['bomb', makeTar([{ path: './zeros', content: Buffer.alloc(40 * 1024 * 1024) }], true), 'SLW_ARTIFACT_TOO_LARGE'],
+    ];
+    for (const [name, bytes, code] of cases) {
+      const r = await w.run(['volume', 'upload', 'data', bad(name, bytes), ...env('files'), '--json']);
+      expect(r.code, `${name}: ${r.stdout}`).toBe(1);
+      expect(r.json<{ error: { code: string; message: string } }>().error.code, `${name}: ${r.stderr}`).toBe(code);
+    }
+    expect(await listed()).toEqual(kept);
+    expect(files()).toEqual(stored);
+    // A volume the environment does not declare.
+    expect(await refused(['volume', 'upload', 'nope', plainTar, ...env('files')])).toBe('SLW_NOT_FOUND');
+    expect(await listed()).toEqual(kept);
+  }, 300_000);
+
   it('refuses a tampered backup file, a developer where approval is required, and a backup of another environment; nothing changes', async () => {
     const generation = await settingsGeneration('files');
     const dir = join(w.server.dataDir, 'volume-backups');
@@ -172,7 +244,9 @@ describe('volume backups', () => {
 
   it('removes a backup with its file, and deleting the environment removes the files of the rest', async () => {
     const second = await ok<Backup>(['volume', 'backup', 'data', ...env('files')]);
-    expect(second.generation).toBe(0);
+    // The generation the running release mounts (the upload's restore made generation 2).
+    expect(second.generation).toBe((await settingsGeneration('files')).generation);
+    expect(second.generation).toBe(2);
     const dir = join(w.server.dataDir, 'volume-backups');
     const [envDir] = readdirSync(dir);
     await ok(['volume', 'backup-rm', 'data', backup.id, ...env('files')]);

@@ -3,7 +3,8 @@
  * real `slipway server` with the Docker engine and Caddy), as `slipway volume …` does them, each
  * checked against the API and the engine: **Back up now** lists the backup (its columns as the
  * API gives them); **Download** saves the tar, whose SHA-256 is the backup's (fetched with the
- * bearer token, saved through an object URL); **Restore** says the live volume is not written,
+ * bearer token, saved through an object URL); **Upload a backup…** keeps that tar again as a
+ * backup made by an upload, and refuses a file that is no tar with the API's code; **Restore** says the live volume is not written,
  * rolls a release that succeeds (followed on the change stream, with its live log) and whose
  * replica reads the backed-up file; a developer gets no Remove, and, once the environment
  * requires approval, the API's SLW_FORBIDDEN in the dialog with nothing changed; **Remove**
@@ -102,6 +103,21 @@ describe("an environment volume's backups in the panel", () => {
     expect(execFileSync('tar', ['-xOf', file, './note'], { encoding: 'utf8' })).toBe('version one\n');
     await section.locator('[data-volume-note]').getByText(`Saved backup ${backup!.id} as shop-files-data-${backup!.id}.tar`).waitFor(wait);
     expect(await section.locator('[data-volume-note]').innerText()).toContain('its SHA-256 checked');
+
+    // Upload (the tar just saved, as data from elsewhere would be): kept as a backup made by an
+    // upload, the same bytes; a file that is no tar is refused with the API's code, nothing kept.
+    const input = section.getByLabel('Upload a tar or tar.gz as a backup of volume data');
+    await input.setInputFiles(file);
+    await section.locator('[data-volume-note]').getByText(/^Uploaded .* as backup vbk_\S+ of volume data/).waitFor(wait);
+    const uploaded = (await backups()).find((b) => b.trigger === 'upload');
+    expect(uploaded).toMatchObject({ sha256: backup!.sha256, size: backup!.size, release: null });
+    const upRow = section.locator(`tr[data-backup="${uploaded!.id}"]`);
+    await upRow.getByRole('cell', { name: 'an upload' }).waitFor(wait);
+    await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a tar\n'.repeat(100)) });
+    await section.getByRole('alert').getByText('SLW_VOLUME_UPLOAD_INVALID').waitFor(wait);
+    expect((await backups()).map((b) => b.id).sort()).toEqual([backup!.id, uploaded!.id].sort());
+    ok(await admin.delete(`${envPath}/volumes/data/backups/${uploaded!.id}`));
+    await upRow.waitFor({ ...wait, state: 'detached' });
 
     // A developer: may back up, download and restore here, not remove.
     const dev = await open(w.developer);

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 
 export interface TarEntry {
   path: string;
-  type?: 'file' | 'dir' | 'symlink' | 'hardlink';
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'chardev' | 'fifo';
   content?: string | Buffer;
   linkTarget?: string;
   mode?: number;
@@ -23,7 +23,7 @@ function header(e: TarEntry, size: number): Buffer {
   put(octal(size, 12), 124, 12);
   put(octal(0, 12), 136, 12);
   h.fill(' ', 148, 156);
-  put({ file: '0', dir: '5', symlink: '2', hardlink: '1' }[e.type ?? 'file'], 156, 1);
+  put({ file: '0', dir: '5', symlink: '2', hardlink: '1', chardev: '3', fifo: '6' }[e.type ?? 'file'], 156, 1);
   if (e.linkTarget) put(e.linkTarget, 157, 100);
   put('ustar\u000000', 257, 8);
   let sum = 0;

@@ -1,14 +1,15 @@
 /**
  * The backups of one of an environment's volumes, as `slipway volume …` handles them: **Back up
  * now** (`volume backup`: read through the running release's image), the list newest first with
- * the CLI's columns (`volume backups`), and per backup **Download** (`volume download`: fetched
+ * the CLI's columns (`volume backups`), **Upload a backup…** (`volume upload`: a tar or tar.gz
+ * from this computer, its bytes as they go), and per backup **Download** (`volume download`: fetched
  * with the panel's bearer token, checked against the backup's SHA-256, then saved through an
  * object URL), **Restore** (VolumeRestore.tsx) and **Remove** (`volume backup-rm`, admins, behind
  * a confirmation). What a role may not do is not offered; the API decides every request and its
  * refusal is shown with its code. Outside the settings form: its dialogs are forms of their own.
  */
 import { useState } from 'react';
-import { ApiError, del, download, get, post } from '../api';
+import { ApiError, del, download, get, post, upload } from '../api';
 import { formatBytes } from '../format';
 import type { EnvironmentSettingsView, VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo, Workspace } from '../types';
 import { ErrorNote, Loading, Table } from '../ui/bits';
@@ -45,6 +46,7 @@ export function VolumeBackups({ ws, project, env, volume, role, requireApproval 
   const [restoring, setRestoring] = useState<VolumeBackupInfo | null>(null);
   const [restored, setRestored] = useState<VolumeRestoreInfo | null>(null);
   const [removing, setRemoving] = useState<VolumeBackupInfo | null>(null);
+  const [sent, setSent] = useState<string | null>(null);
   const said = (text: string | null, r: VolumeRestoreInfo | null = null) => (setNote(text), setRestored(r));
 
   const backUp = async () => {
@@ -71,6 +73,18 @@ export function VolumeBackups({ ws, project, env, volume, role, requireApproval 
     if (done) said(`Saved backup ${b.id} as ${done.name} (${formatBytes(done.size)}, ${done.checked ? 'its SHA-256 checked' : 'not checked here: this browser computes no SHA-256 on a page served over plain HTTP'}).`);
   };
 
+  const send = async (file: File) => {
+    said(null);
+    setDoing('upload');
+    setSent(`0 of ${formatBytes(file.size)}`);
+    const b = await action.run(() => upload<VolumeBackupInfo>(`${url}/upload`, file, {}, (n, total) => setSent(`${formatBytes(n)} of ${formatBytes(total)}`)));
+    setDoing(null);
+    setSent(null);
+    if (!b) return;
+    said(`Uploaded ${file.name} as backup ${b.id} of volume ${volume.name} (${formatBytes(b.size)}, sha256 ${b.sha256}); restore it from the list.`);
+    list.reload();
+  };
+
   const backups = list.data?.backups ?? [];
   return (
     <section className="card volume-backups" id={`volume-backups-${volume.name}`} aria-label={`Backups of volume ${volume.name}`} data-volume-backups={volume.name}>
@@ -79,13 +93,30 @@ export function VolumeBackups({ ws, project, env, volume, role, requireApproval 
           Backups of volume {volume.name} <code className="muted small">{volume.path}</code>
         </h2>
         {may.backup && (
-          <button type="button" disabled={action.busy} onClick={() => void backUp()}>
-            {doing === 'backup' ? 'Backing up…' : 'Back up now'}
-          </button>
+          <span className="actions">
+            <button type="button" disabled={action.busy} onClick={() => void backUp()}>
+              {doing === 'backup' ? 'Backing up…' : 'Back up now'}
+            </button>
+            <label className={`button ghost${action.busy ? ' disabled' : ''}`}>
+              {doing === 'upload' ? `Uploading… ${sent ?? ''}` : 'Upload a backup…'}
+              <input
+                type="file"
+                className="sr-only"
+                accept=".tar,.tgz,.tar.gz,application/x-tar,application/gzip"
+                aria-label={`Upload a tar or tar.gz as a backup of volume ${volume.name}`}
+                disabled={action.busy}
+                onChange={(e) => {
+                  const file = e.currentTarget.files?.[0];
+                  e.currentTarget.value = '';
+                  if (file) void send(file);
+                }}
+              />
+            </label>
+          </span>
         )}
       </div>
       <p className="muted small">
-        A backup is a tar of the volume's files (generation {volume.generation}, <code>{volume.volume}</code>), read through the running release's image while it runs, kept in the server's data directory. A restore never writes the live volume: it makes a new generation and rolls a release that mounts it.
+        A backup is a tar of the volume's files (generation {volume.generation}, <code>{volume.volume}</code>), read through the running release's image while it runs, kept in the server's data directory; an uploaded tar or tar.gz (files from elsewhere, entries relative to the volume) is kept as one. A restore never writes the live volume: it makes a new generation and rolls a release that mounts it.
       </p>
       {may.restoreNote && <p className="muted small">{may.restoreNote}</p>}
       {note && (

@@ -18,6 +18,12 @@ const backupsPath = (ctx: Ctx, volume: string, ...rest: string[]) =>
 
 const line = (b: VolumeBackupInfo) => `${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`;
 
+function restoredLine(ctx: Ctx, name: string, r: VolumeRestoreInfo): string {
+  const d = r.deployment;
+  const next = d ? `; rolling release #${d.releaseNumber} that mounts it (follow: slipway logs ${d.id} -w ${required(ctx, 'workspace')} --follow)` : '; nothing runs, so the next deploy mounts it';
+  return `restored backup ${r.backup.id} of volume ${name} into generation ${r.generation} (${r.dockerVolume}; the previous data stays in ${r.previous})${next}`;
+}
+
 /** Writes the download to `file` (via `file.partial`), checking its SHA-256 against the server's, reporting its bytes; returns the bytes written. */
 async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> }, file: string, report: ((sent: number, total: number) => void) | null): Promise<number> {
   const expected = String(res.headers['x-slipway-sha256'] ?? '');
@@ -46,7 +52,7 @@ async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string
 }
 
 export function registerVolumes(program: Command, run: Runner): void {
-  const volume = program.command('volume').description("backups of an environment's volumes: take, list, download, restore (into a new generation, rolled out with no downtime), remove");
+  const volume = program.command('volume').description("backups of an environment's volumes: take, list, download, upload, restore (into a new generation, rolled out with no downtime), remove");
 
   withEnvironment(volume.command('backup <name>').description("back up a volume: its files as a tar, read through the running release's image (nothing runs), kept in the server's data directory")).action(
     run(async (ctx, [name = '']) => {
@@ -72,12 +78,28 @@ export function registerVolumes(program: Command, run: Runner): void {
       emit(ctx.io, ctx.json, result, () => `saved backup ${backup} of volume ${name} to ${output} (${bytes(size)}, sha256 ${result.sha256})`);
     }),
   );
+  withEnvironment(
+    volume
+      .command('upload <name> <file>')
+      .description("keep a tar or tar.gz of a volume's files (a downloaded backup, or tar -C DIR -cf FILE . of data from elsewhere) as a backup of the volume, checked by the server; --restore then restores it")
+      .option('--restore', 'restore it at once (as slipway volume restore NAME BACKUP does)'),
+  ).action(
+    run(async (ctx, [name = '', file = '']) => {
+      // Bytes so far on stderr (a bar on a terminal, a line per 10 % otherwise); none for --json.
+      const report = ctx.json ? () => undefined : progressReporter('upload', (t) => process.stderr.write(t), process.stderr.isTTY === true);
+      const b = await ctx.client.upload<VolumeBackupInfo>(backupsPath(ctx, name, 'upload'), file, report);
+      if (ctx.opts.restore !== true) {
+        emit(ctx.io, ctx.json, b, () => `uploaded ${file} as backup ${line(b)} of volume ${name}; restore it with: slipway volume restore ${name} ${b.id}`);
+        return;
+      }
+      const r = await ctx.client.request<VolumeRestoreInfo>('POST', backupsPath(ctx, name, b.id, 'restore'));
+      emit(ctx.io, ctx.json, { uploaded: b, restored: r }, () => `uploaded ${file} as backup ${line(b)} of volume ${name}\n${restoredLine(ctx, name, r)}`);
+    }),
+  );
   withEnvironment(volume.command('restore <name> <backup>').description('restore a volume from a backup: unpacked into a new generation (the live volume is not written) and rolled out as a new release; the previous generation is kept')).action(
     run(async (ctx, [name = '', backup = '']) => {
       const r = await ctx.client.request<VolumeRestoreInfo>('POST', backupsPath(ctx, name, backup, 'restore'));
-      const d = r.deployment;
-      const next = d ? `; rolling release #${d.releaseNumber} that mounts it (follow: slipway logs ${d.id} -w ${required(ctx, 'workspace')} --follow)` : '; nothing runs, so the next deploy mounts it';
-      emit(ctx.io, ctx.json, r, () => `restored backup ${r.backup.id} of volume ${name} into generation ${r.generation} (${r.dockerVolume}; the previous data stays in ${r.previous})${next}`);
+      emit(ctx.io, ctx.json, r, () => restoredLine(ctx, name, r));
     }),
   );
   withEnvironment(volume.command('backup-rm <name> <backup>').description('remove a backup (its record and its file)')).action(

@@ -6,6 +6,8 @@ import { deletedSchema } from '../../api/common.js';
 import { volumeBackupListSchema, volumeBackupParam, volumeBackupSchema, volumeParam, volumeRestoreSchema } from '../../api/volumes.js';
 import { createVolumeBackup, listVolumeBackups, openVolumeBackup, removeVolumeBackup, type VolumeBackupContext } from '../../volumes/backups.js';
 import { restoreVolumeBackup } from '../../volumes/restore.js';
+import { uploadVolumeBackup } from '../../volumes/upload.js';
+import { defaultLimits } from '../../builder/index.js';
 import type { ServerDeps } from '../deps.js';
 import { defineRoute } from '../http/route.js';
 
@@ -38,6 +40,24 @@ export const volumeRoutes = [
     params: volumeParam,
     response: volumeBackupSchema,
     handler: async ({ deps, access, params }) => createVolumeBackup(volumeContext(deps), access, params.volume),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: `${volume}/backups/upload`,
+    operationId: 'uploadVolumeBackup',
+    summary: "Upload a tar (or tar.gz) of a volume's files as a backup of it (trigger upload), checked as it arrives: paths relative to the volume, no device files or entries beneath a symlink, within the server's limits; restore it with …/backups/{backup}/restore. Nothing runs",
+    tag: 'environments',
+    scope: 'environment',
+    permission: 'volume.backup',
+    status: 201,
+    params: volumeParam,
+    rawBody: { contentType: 'application/octet-stream', description: "a tar or tar.gz of the volume's files, entries relative to the volume (as a download gives them, or tar -C DIR -cf - .)" },
+    response: volumeBackupSchema,
+    handler: async ({ deps, access, params, request }) => {
+      const length = request.headers['content-length'];
+      const limits = { maxBytes: deps.maxArtifactBytes, unpack: { ...defaultLimits, ...deps.unpackLimits } };
+      return uploadVolumeBackup(volumeContext(deps), access, params.volume, request.raw, length === undefined ? undefined : Number(length), limits);
+    },
   }),
   defineRoute({
     method: 'GET',
