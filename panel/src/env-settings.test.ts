@@ -103,6 +103,8 @@ describe("an environment's settings form", () => {
     expect(bodyOf(now, form({ target: 'edge-1', copyVolumes: true }))).toEqual({ body: { target: 'edge-1', copyVolumes: true } });
     expect(bodyOf(now, form({ copyVolumes: true }))).toMatchObject({ error: { code: 'SLW_USAGE' } });
     expect(describeSettings({ target: 'edge-1', copyVolumes: true })).toEqual(["runs on edge-1, its volumes' data copied there"]);
+    expect(bodyOf(now, form({ target: 'edge-1', copyVolumes: true, stopFirst: true }))).toEqual({ body: { target: 'edge-1', copyVolumes: true, stopFirst: true } });
+    expect(describeSettings({ target: 'edge-1', copyVolumes: true, stopFirst: true })).toEqual(["runs on edge-1, its volumes' data copied there (stopped here first)"]);
   });
 
   it('says what each setting is now, and where a gate comes from', () => {

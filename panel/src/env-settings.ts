@@ -42,6 +42,8 @@ export interface SettingsForm {
   serverLabel: string;
   /** With a new place: carry the volumes' data along, as `--copy-volumes`. */
   copyVolumes: boolean;
+  /** With copyVolumes: stop it on the old target before the backups (as --stop-first). */
+  stopFirst: boolean;
   /** `NAME:/PATH`, as `--volume`: a volume added (or an existing one mounted elsewhere). */
   addVolume: string;
   /** Names of volumes no longer mounted, as `--remove-volume`. */
@@ -54,7 +56,7 @@ export const ANY_IMAGE = '(any)';
 export const blankSettingsForm: SettingsForm = {
   domain: '', defaultDomain: false, port: '', replicas: '', maxSurge: '', strategy: '', healthType: '', healthPath: '', healthTimeout: '', memory: '', unlimitedMemory: false, cpus: '', unlimitedCpus: false,
   approval: '', promotion: '', gatePipeline: '', removePipelineGate: false, gateBake: '', gateMaxErrorRate: '', gatePath: '', removeHealthGate: false,
-  target: '', servers: '', serverLabel: '', copyVolumes: false, addVolume: '', removeVolumes: [],
+  target: '', servers: '', serverLabel: '', copyVolumes: false, stopFirst: false, addVolume: '', removeVolumes: [],
 };
 
 /** Whether anything is typed or ticked in the form. */
@@ -143,6 +145,7 @@ export function settingsBody(s: EnvironmentSettingsView, form: SettingsForm, own
   if (form.copyVolumes) {
     if (body.target === undefined) return { error: { code: 'SLW_USAGE', message: "Copy the volumes' data goes with a move: give the new Target too" } };
     body.copyVolumes = true;
+    if (form.stopFirst) body.stopFirst = true;
   }
   const volumes = volumesOf(s, form);
   if ('error' in volumes) return volumes;
@@ -203,7 +206,7 @@ export function describeSettings(body: SettingsBody): string[] {
   say(body.requirePromotionFrom !== undefined, () => (body.requirePromotionFrom ? `only images that ran in ${body.requirePromotionFrom}` : 'any image (no required promotion)'));
   say(body.gatePipeline !== undefined, () => (body.gatePipeline ? `pipeline gate ${body.gatePipeline}` : 'no pipeline gate of its own'));
   say(body.gateHealth !== undefined, () => (body.gateHealth ? `health gate ${gateText(body.gateHealth)}` : 'no health gate of its own'));
-  say(body.target != null, () => `runs on ${placementText(body.target ?? '')}${body.copyVolumes ? ", its volumes' data copied there" : ''}`);
+  say(body.target != null, () => `runs on ${placementText(body.target ?? '')}${body.copyVolumes ? `, its volumes' data copied there${body.stopFirst ? ' (stopped here first)' : ''}` : ''}`);
   for (const [name, path] of Object.entries(body.volumes ?? {})) out.push(path === null ? `no volume ${name} (its data stays)` : `volume ${name} at ${path}`);
   return out;
 }

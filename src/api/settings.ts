@@ -67,6 +67,7 @@ export const settingsChangeBody = z.strictObject({
     .optional()
     .meta({ description: 'by name: a path adds the volume (or mounts it there), null removes it; null for the whole field removes every volume. The data of a removed volume stays on its target', examples: [{ data: '/var/lib/app', old: null }] }),
   copyVolumes: z.boolean().optional().meta({ description: "with a new target: each volume is backed up where it runs now and unpacked on the new target (a new generation) before the move's release, which mounts them; refused when nothing runs. Data written after the backup stays behind" }),
+  stopFirst: z.boolean().optional().meta({ description: "with copyVolumes: the environment's replicas on the old target are stopped before the backups, so no write is left behind; it serves nothing from then until the move's release is live (a failed copy starts it again there)" }),
   target: z.string().min(1).max(1024).regex(/^(?:label:[a-z0-9._/-]{1,63}=[A-Za-z0-9._-]{0,128}|[a-z0-9-]{1,63}(?:,[a-z0-9-]{1,63}){0,31})$/, 'a target is local, a server name, servers NAME,NAME (up to 32), or label:KEY=VALUE').nullable().optional().meta({ description: 'local, a server, servers a,b (replicas spread across them), or label:KEY=VALUE (every joined server with that label)' }),
 });
 export type SettingsChangeBody = z.input<typeof settingsChangeBody>;
@@ -78,6 +79,7 @@ export const settingsChangedSchema = settingsSchema.extend({
     .array(z.object({ volume: z.string(), backup: z.string(), size: z.number().int(), generation: z.number().int(), dockerVolume: z.string() }))
     .optional()
     .meta({ description: 'with copyVolumes: each volume carried to the new target — the backup taken on the old one, and the generation (Docker volume) it was unpacked into' }),
+  stoppedFirst: z.number().int().optional().meta({ description: 'with stopFirst: how many workloads were stopped on the old target before the copy' }),
 });
 export type SettingsChanged = z.output<typeof settingsChangedSchema>;
 

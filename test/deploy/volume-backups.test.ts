@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, tempDir } from '../support/server-process.js';
 import { deployWorld, removeWorkspaceVolumes, loadGenerator, type DeployWorld } from '../support/deploy.js';
 import { makeTar } from '../support/tar-fixtures.js';
+import { apiClient, errorCode } from '../support/api.js';
 
 let w: DeployWorld;
 const env = (e: string) => ['-w', w.ws, '-p', 'shop', '-e', e];
@@ -238,6 +239,15 @@ describe('volume backups', () => {
     const before = await count();
     expect(await refused(['env', 'set', ...env('files'), '--copy-volumes'])).toBe('SLW_USAGE');
     expect(await refused(['env', 'set', ...env('files'), '--target', 'nowhere', '--copy-volumes'])).toBe('SLW_TARGET_UNKNOWN');
+    // --stop-first only with --copy-volumes; a refused move stops nothing.
+    const running = await w.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=files']);
+    expect(running.trim()).not.toBe('');
+    expect(await refused(['env', 'set', ...env('files'), '--target', 'nowhere', '--stop-first'])).toBe('SLW_USAGE');
+    expect(await refused(['env', 'set', ...env('files'), '--target', 'nowhere', '--copy-volumes', '--stop-first'])).toBe('SLW_TARGET_UNKNOWN');
+    const api = apiClient(w.server.url, w.server.adminToken);
+    const settingsPath = `/api/v1/workspaces/${w.ws}/projects/shop/environments/files/settings`;
+    expect(errorCode(await api.patch(settingsPath, { stopFirst: true }))).toBe('SLW_USAGE');
+    expect(await w.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=files'])).toBe(running);
     expect(await count()).toBe(before);
     expect(await settingsGeneration('files')).toEqual(generation);
   }, 300_000);

@@ -200,7 +200,7 @@ describe('servers joined by agents', () => {
     expect(during.filter((l) => /reconnecting|session closed|no word/.test(l))).toEqual([]);
   }, 120_000);
 
-  it('a volume on host 1 is backed up, downloaded and restored through its agent; the generation before stays there; a move to host 2 with --copy-volumes carries its data', async () => {
+  it('a volume on host 1 is backed up, downloaded and restored through its agent; the generation before stays there; a move to host 2 with --copy-volumes --stop-first carries all of its data', async () => {
     const [h1, h2] = hosts.hosts;
     const e = ['-w', w.ws, '-p', 'shop', '-e', 'vols'];
     const ok = async <T>(args: string[]): Promise<T> => {
@@ -248,10 +248,16 @@ describe('servers joined by agents', () => {
       expect((await ok<{ backups: Array<{ id: string }> }>(['volume', 'backups', 'data', ...e])).backups.map((b) => b.id)).toEqual([backup.id]);
       expect(await transfers()).toBe('');
 
-      // Moved to host 2 with --copy-volumes: a backup on host 1 (trigger move) unpacked on host 2 into generation 2, which the move's release mounts.
+      // Moved to host 2 with --copy-volumes --stop-first: the replica on host 1 stopped first (a
+      // writer in it appends a line every 20 ms until then), a backup there (trigger move)
+      // unpacked on host 2 into generation 2, which the move's release mounts: the last line
+      // written on host 1 is the last line on host 2.
       await inside(now, 'echo version three > /var/lib/app/note');
-      const moved = await ok<{ target: string; moving: { id: string; releaseNumber: number } | null; copiedVolumes?: Array<{ volume: string; backup: string; generation: number; dockerVolume: string }> }>(['env', 'set', ...e, '--target', h2!.name, '--copy-volumes']);
+      await h1!.docker(['exec', '-d', now, 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i >> /var/lib/app/count; sleep 0.02; done']);
+      await until(() => inside(now, 'cat /var/lib/app/count 2>/dev/null | wc -l'), (lines) => lines.trim() !== '0', 10_000, 'the writer to start');
+      const moved = await ok<{ target: string; moving: { id: string; releaseNumber: number } | null; copiedVolumes?: Array<{ volume: string; backup: string; generation: number; dockerVolume: string }>; stoppedFirst?: number }>(['env', 'set', ...e, '--target', h2!.name, '--copy-volumes', '--stop-first']);
       expect(moved.target).toBe(h2!.name);
+      expect(moved.stoppedFirst).toBe(1);
       expect(moved.copiedVolumes).toEqual([{ volume: 'data', backup: expect.any(String), size: expect.any(Number), generation: 2, dockerVolume: `${before.volume}.g2` }]);
       expect(moved.moving).not.toBeNull();
       const move = await w.run(['logs', moved.moving!.id, '-w', w.ws, '--follow', '--json']);
@@ -259,6 +265,10 @@ describe('servers joined by agents', () => {
       const there = (await h2!.docker(['ps', '-q', '--filter', `label=io.slipway.workspace=${w.ws}`, '--filter', 'label=io.slipway.environment=vols', '--filter', `label=io.slipway.release=${moved.moving!.releaseNumber}`])).split('\n').find(Boolean);
       expect(there, `a replica of vols on ${h2!.name}`).toBeDefined();
       expect((await h2!.docker(['exec', there!, 'sh', '-c', 'cat /var/lib/app/note'])).trim()).toBe('version three');
+      const lastThere = Number((await h2!.docker(['exec', there!, 'sh', '-c', 'tail -n 1 /var/lib/app/count'])).trim());
+      const lastHere = Number((await h1!.docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', '-v', `${before.volume}.g1:/v:ro`, image, '-c', 'tail -n 1 /v/count'])).trim());
+      expect(lastThere).toBeGreaterThan(0);
+      expect(lastThere).toBe(lastHere);
       const listed = (await ok<{ backups: Array<{ id: string; trigger: string }> }>(['volume', 'backups', 'data', ...e])).backups;
       expect(listed.map((b) => [b.id, b.trigger])).toEqual([[moved.copiedVolumes![0]!.backup, 'move'], [backup.id, 'manual']]);
       expect(await h2!.docker(['ps', '-aq', '--filter', 'label=io.slipway.volume-transfer'])).toBe('');

@@ -71,7 +71,12 @@ export function EnvPlacementFields({ form, now, set, disabled }: Props) {
       </div>
       {now.hasVolumes && (
         <label className="check">
-          <input type="checkbox" id="setting-copyVolumes" checked={form.copyVolumes} onChange={(e) => set({ copyVolumes: e.target.checked })} /> Copy its volumes' data to the new target (a backup here, unpacked there before the move; what is written after the backup stays behind). Without it the new target starts with empty volumes.
+          <input type="checkbox" id="setting-copyVolumes" checked={form.copyVolumes} onChange={(e) => set({ copyVolumes: e.target.checked, ...(e.target.checked ? {} : { stopFirst: false }) })} /> Copy its volumes' data to the new target (a backup here, unpacked there before the move; what is written after the backup stays behind). Without it the new target starts with empty volumes.
+        </label>
+      )}
+      {now.hasVolumes && form.copyVolumes && (
+        <label className="check">
+          <input type="checkbox" id="setting-stopFirst" checked={form.stopFirst} onChange={(e) => set({ stopFirst: e.target.checked })} /> Stop it here first, so no write stays behind (as <code>--stop-first</code>): it serves nothing until the move's release is live on the new target.
         </label>
       )}
     </fieldset>

@@ -26,6 +26,7 @@ export function SettingsSaved({ ws, env, saved }: { ws: string; env: string; sav
           Moving the running release to {answer.target} now (release #{answer.moving.releaseNumber}; it leaves the old place once live there): {log(answer.moving.id)}.
         </p>
       )}
+      {answer.stoppedFirst !== undefined && <p data-stopped-first={answer.stoppedFirst}>Stopped {answer.stoppedFirst} workload{answer.stoppedFirst === 1 ? '' : 's'} on the old target before the copy: it serves nothing until the move's release is live.</p>}
       {answer.copiedVolumes?.map((c) => (
         <p key={c.volume} data-copied-volume={c.volume}>
           Copied volume {c.volume} to {answer.target}: backup {c.backup} unpacked into {c.dockerVolume}.

@@ -111,6 +111,7 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
       .option('--gate <gate>', 'pipeline=NAME or health=BAKE[,max-error-rate=P%][,path=/x]; an empty value (pipeline=, health=) removes that gate; repeatable (admins and owners only; docs/gates.md)', (v: string, acc: string[] = []) => [...acc, v])
       .option('--target <name>', 'where the environment runs: local (default) or a server')
       .option('--copy-volumes', "with --target: carry the volumes' data along (a backup on the old target, unpacked on the new one before the move's release)")
+      .option('--stop-first', "with --copy-volumes: stop the replicas on the old target before the backups, so no write stays behind (it serves nothing until the move's release is live)")
       .option('--servers <a,b>', 'spread its replicas across these servers (each server\'s edge serves the domain)')
       .option('--server-label <key=value>', 'spread its replicas across every joined server with this label')
       .option('--volume <name:/path>', 'mount the named volume at /path in every replica (kept across deploys; a new path for an existing name mounts the same data there); repeatable', (v: string, acc: string[] = []) => [...acc, v])
@@ -132,7 +133,8 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
           'Volumes apply at the next release (deploy, config change, rollback). During a rolling deploy old and',
           'new replicas share a volume: use --strategy recreate for apps that lock their data (SQLite, etc.).',
           'A volume lives on the server its environment runs on: a move to another target starts with empty volumes,',
-          'unless --copy-volumes carries them (data written on the old target after its backup stays behind).',
+          'unless --copy-volumes carries them (data written on the old target after its backup stays behind,',
+          'unless --stop-first stops it there first: then it is down until the move\'s release is live).',
           `Example: slipway env set -e dev --domain ${DEFAULT_DOMAIN} --memory ${UNLIMITED} --cpus ${UNLIMITED}`,
         ].join('\n'),
       ),
@@ -166,11 +168,15 @@ export function registerEnvironmentSettings(env: Command, run: Runner): void {
         if (o.target === undefined) throw new SlipwayError('SLW_USAGE', '--copy-volumes carries the volumes along a move: give --target NAME with it');
         body.copyVolumes = true;
       }
+      if (o.stopFirst === true) {
+        if (o.copyVolumes !== true) throw new SlipwayError('SLW_USAGE', '--stop-first stops the environment before its volumes are copied: give it with --target NAME --copy-volumes');
+        body.stopFirst = true;
+      }
       const volumes = volumeChange((o.volume as string[] | undefined) ?? [], (o.removeVolume as string[] | undefined) ?? []);
       if (volumes) body.volumes = volumes;
       if (Object.keys(body).length === 0) throw new SlipwayError('SLW_USAGE', 'nothing to change: pass at least one of --domain, --port, --replicas, --strategy, --health-path, --memory, --cpus, --require-approval, --require-promotion, --gate, --target, --servers, --server-label, --volume, --remove-volume');
       const s = await ctx.client.request<SettingsChanged>('PATCH', settingsPath(ctx), body);
-      emit(ctx.io, ctx.json, s, () => show(s, defaultDomainOf(ctx)) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : '') + (s.copiedVolumes ? s.copiedVolumes.map((c) => `\ncopied volume ${c.volume} to '${s.target}': backup ${c.backup} (${c.size} bytes) unpacked into ${c.dockerVolume}`).join('') : s.moving && s.volumes.length > 0 && !isSpread(s.target) ? `\nits volumes' data stays on the old target: the new one starts with empty volumes (add --copy-volumes to carry it; docs/deploy.md#volumes)` : '') + (volumes ? '\nthe volumes apply at the next release (slipway deploy, a config change, or slipway rollback)' : ''));
+      emit(ctx.io, ctx.json, s, () => show(s, defaultDomainOf(ctx)) + (s.scaling ? `\nscaling the running release to ${s.replicas} replica(s) now (deployment ${s.scaling.id}; slipway logs ${s.scaling.id} --follow)` : '') + (s.moving ? `\nmoving the running release to '${s.target}' now: it leaves the old target once live there (deployment ${s.moving.id}; slipway logs ${s.moving.id} --follow)` : '') + (s.stoppedFirst !== undefined ? `\nstopped ${s.stoppedFirst} workload(s) on the old target first: nothing was written after the copy, and it serves nothing until the move's release is live` : '') + (s.copiedVolumes ? s.copiedVolumes.map((c) => `\ncopied volume ${c.volume} to '${s.target}': backup ${c.backup} (${c.size} bytes) unpacked into ${c.dockerVolume}`).join('') : s.moving && s.volumes.length > 0 && !isSpread(s.target) ? `\nits volumes' data stays on the old target: the new one starts with empty volumes (add --copy-volumes to carry it; docs/deploy.md#volumes)` : '') + (volumes ? '\nthe volumes apply at the next release (slipway deploy, a config change, or slipway rollback)' : ''));
     }),
   );
 }
