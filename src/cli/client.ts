@@ -32,6 +32,8 @@ export interface ApiClient {
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** POSTs a file as application/octet-stream, reporting bytes sent. */
   upload<T>(path: string, file: string, onProgress: (sent: number, total: number) => void): Promise<T>;
+  /** POSTs a stream of unknown length (chunked) as application/octet-stream, reporting bytes sent; stops sending once the server answers. */
+  uploadStream<T>(path: string, source: AsyncIterable<Uint8Array>, onProgress: (sent: number) => void): Promise<T>;
   /** A GET whose body the caller reads as it arrives (server-sent events); fails on a non-2xx answer. */
   stream(path: string, headers?: Record<string, string>): Promise<IncomingMessage>;
   /** Closes the kept-alive connections (the process then exits as soon as its output is written). */
@@ -132,6 +134,16 @@ export function createClient(options: ClientOptions): ApiClient {
         await handle.close();
       }
     },
+    async uploadStream<T>(path: string, source: AsyncIterable<Uint8Array>, onProgress: (sent: number) => void): Promise<T> {
+      let answered = false;
+      // No length: the body goes chunked; a refusal answered mid-way stops the sending.
+      const res = await send('POST', path, { 'content-type': 'application/octet-stream' }, (req) => {
+        req.once('response', () => (answered = true));
+        sendStream(source, req, onProgress, () => answered).catch((error: unknown) => req.destroy(error as Error));
+      });
+      answered = true;
+      return readJson<T>(res);
+    },
     async stream(path: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
       return whileStarting(waitMs, async () => {
         const res = await send('GET', path, headers);
@@ -185,6 +197,31 @@ async function sendFile(handle: FileHandle, req: ClientRequest, total: number, o
     onProgress(sent, total);
   }
   await Promise.all(flushed);
+  if (!stop()) req.end();
+}
+
+/** Until the request takes more (or is gone: an answer came and the connection closed). */
+function drained(req: ClientRequest): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
+  });
+}
+
+/** Sends a stream as the request body, each chunk after the previous one was taken (back-pressure), until it ends or `stop()`. */
+async function sendStream(source: AsyncIterable<Uint8Array>, req: ClientRequest, onProgress: (sent: number) => void, stop: () => boolean): Promise<void> {
+  let sent = 0;
+  for await (const chunk of source) {
+    if (stop()) return;
+    if (!req.write(chunk)) await drained(req);
+    sent += chunk.length;
+    onProgress(sent);
+  }
   if (!stop()) req.end();
 }
 

@@ -2,7 +2,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { countingStream, progressReporter } from './progress.js';
+import { countReporter, countingStream, progressReporter } from './progress.js';
 
 describe('progress', () => {
   it('writes a line per 10 % when not on a terminal, the last at 100 %', () => {
@@ -22,6 +22,20 @@ describe('progress', () => {
     expect(out.every((t) => t.startsWith('\rupload ['))).toBe(true);
     expect(out.at(-1)).toMatch(/100%\n$/);
     expect(out.slice(0, -1).some((t) => t.endsWith('\n'))).toBe(false);
+  });
+
+  it('counts a stream of unknown length: per MiB in place on a terminal, per 64 MiB otherwise, and says when it is done', () => {
+    const mib = 1024 * 1024;
+    const tty: string[] = [];
+    const onTty = countReporter('upload', (t) => void tty.push(t), true);
+    for (let sent = 0; sent <= 3 * mib; sent += 256 * 1024) onTty.sent(sent);
+    onTty.done(3 * mib + 10);
+    expect(tty).toEqual(['\rupload 0 B so far', '\rupload 1.0 MB so far', '\rupload 2.1 MB so far', '\rupload 3.1 MB so far', '\rupload 3.1 MB (done)\n']);
+    const plain: string[] = [];
+    const off = countReporter('upload', (t) => void plain.push(t), false);
+    for (let sent = 0; sent <= 130 * mib; sent += mib) off.sent(sent);
+    off.done(130 * mib);
+    expect(plain).toEqual(['upload 67.1 MB so far\n', 'upload 134.2 MB so far\n', 'upload 136.3 MB (done)\n']);
   });
 
   it('counts the bytes that pass through, unchanged', async () => {

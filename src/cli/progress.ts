@@ -27,6 +27,27 @@ export function progressReporter(label: string, write: (text: string) => void, t
   };
 }
 
+/**
+ * Bytes sent of a stream whose length is not known (an upload from standard input): on a terminal
+ * a count redrawn in place as each MiB passes, otherwise a line per 64 MiB; `done` ends it.
+ */
+export function countReporter(label: string, write: (text: string) => void, tty: boolean): { sent(bytes: number): void; done(bytes: number): void } {
+  let last = -1;
+  const step = tty ? 1024 * 1024 : 64 * 1024 * 1024;
+  return {
+    sent(bytes) {
+      const at = Math.floor(bytes / step);
+      if (at === last) return;
+      last = at;
+      if (tty) write(`\r${label} ${humanBytes(bytes)} so far`);
+      else if (at > 0) write(`${label} ${humanBytes(bytes)} so far\n`);
+    },
+    done(bytes) {
+      write(`${tty ? '\r' : ''}${label} ${humanBytes(bytes)} (done)\n`);
+    },
+  };
+}
+
 /** A pass-through that reports the bytes through it so far, of `total`. */
 export function countingStream(total: number, report: (sent: number, total: number) => void): Transform {
   let sent = 0;

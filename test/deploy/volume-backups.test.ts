@@ -177,6 +177,18 @@ describe('volume backups', () => {
     const table = await w.run(['volume', 'backups', 'data', ...env('files')]);
     expect(table.stdout.split('\n').find((l) => l.includes(id!))).toMatch(/\bupload\b/);
 
+    // From standard input ('-'), as tar -c … | slipway volume upload data - pipes it: sent chunked, kept the same.
+    const piped = await w.cli(['volume', 'upload', 'data', '-', ...env('files')], readFileSync(plainTar));
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toMatch(/^upload .* \(done\)$/m);
+    const pipedId = /backup (vbk_\S+),/.exec(piped.stdout)?.[1];
+    expect(piped.stdout).toMatch(/^uploaded standard input as backup vbk_/);
+    const pipedInfo = (await ok<{ backups: Backup[] }>(['volume', 'backups', 'data', ...env('files')])).backups.find((x) => x.id === pipedId);
+    expect(pipedInfo).toMatchObject({ size: readFileSync(plainTar).length, sha256: up.uploaded.sha256 });
+    const notTar = await w.cli(['volume', 'upload', 'data', '-', ...env('files'), '--json'], Buffer.from('not a tar\n'.repeat(300)));
+    expect(notTar.code).toBe(1);
+    expect(notTar.json<{ error: { code: string } }>().error.code).toBe('SLW_VOLUME_UPLOAD_INVALID');
+
     // Hostile or broken uploads: each refused with its code; no backup row, no file, no temp file left.
     const listed = async () => (await ok<{ backups: Backup[] }>(['volume', 'backups', 'data', ...env('files')])).backups.map((b) => b.id);
     const files = () => readdirSync(join(w.server.dataDir, 'volume-backups')).flatMap((d) => readdirSync(join(w.server.dataDir, 'volume-backups', d))).sort();

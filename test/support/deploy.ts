@@ -28,7 +28,7 @@ export interface DeployWorld {
   docker: ReturnType<typeof dockerClient>;
   run(args: string[], token?: string): Promise<CliResult>;
   /** Like run, with `input` on stdin (secret values). */
-  cli(args: string[], input: string, token?: string): Promise<CliResult>;
+  cli(args: string[], input: string | Buffer, token?: string): Promise<CliResult>;
   /** Starts the server again on the same data dir, address and proxy (after a stop or a kill), with `extraArgs` added. */
   restart(extraArgs?: string[]): Promise<void>;
   /** Stops the server, its Caddy (also an adopted one) and every container of the workspace. */

@@ -181,7 +181,7 @@ export async function runServerToExit(o: ServerOptions = {}, timeoutMs = 30_000)
   return runToExit(serverArgs(dataDir, o), { env: o.env }, timeoutMs);
 }
 
-async function runToExit(args: string[], o: { env?: Record<string, string | undefined>; input?: string }, timeoutMs: number): Promise<Finished> {
+async function runToExit(args: string[], o: { env?: Record<string, string | undefined>; input?: string | Buffer }, timeoutMs: number): Promise<Finished> {
   const child = spawn(process.execPath, args, { cwd: repoRoot, env: childEnv(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
   const t = track(child);
   child.stdin?.on('error', () => undefined);
@@ -205,7 +205,7 @@ export interface CliOptions {
   token?: string;
   env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed (stdin is never a terminal here). */
-  input?: string;
+  input?: string | Buffer;
   /**
    * Killed (and the test failed) after this long. @default 120_000: a command that follows a
    * deploy (start, readiness, drain, stop) takes tens of seconds on a loaded two-core machine.

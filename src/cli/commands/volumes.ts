@@ -8,7 +8,7 @@ import type { VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo } from '../.
 import { SlipwayError } from '../../core/errors.js';
 import { hashingStream } from '../../platform/hashing-stream.js';
 import { apiPath } from '../client.js';
-import { countingStream, progressReporter } from '../progress.js';
+import { countReporter, countingStream, progressReporter } from '../progress.js';
 import { envOption, required, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, table } from '../output.js';
 import { bytes } from './service-format.js';
@@ -17,6 +17,30 @@ const backupsPath = (ctx: Ctx, volume: string, ...rest: string[]) =>
   apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'volumes', volume, 'backups', ...rest);
 
 const line = (b: VolumeBackupInfo) => `${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`;
+
+/** A file's bytes so far on stderr (a bar on a terminal, a line per 10 % otherwise); none for --json. */
+function uploadFile(ctx: Ctx, path: string, file: string): Promise<VolumeBackupInfo> {
+  const report = ctx.json ? () => undefined : progressReporter('upload', (t) => process.stderr.write(t), process.stderr.isTTY === true);
+  return ctx.client.upload<VolumeBackupInfo>(path, file, report);
+}
+
+/** Standard input as it comes (`tar -c … | slipway volume upload NAME -`), its bytes so far on stderr. */
+async function uploadStdin(ctx: Ctx, path: string): Promise<VolumeBackupInfo> {
+  if (process.stdin.isTTY) throw new SlipwayError('SLW_USAGE', "'-' reads the tar from standard input: pipe it in, e.g. tar -C DIR -c . | slipway volume upload NAME - …");
+  const counter = ctx.json ? null : countReporter('upload', (t) => process.stderr.write(t), process.stderr.isTTY === true);
+  let sent = 0;
+  try {
+    const b = await ctx.client.uploadStream<VolumeBackupInfo>(path, process.stdin, (n) => {
+      sent = n;
+      counter?.sent(n);
+    });
+    counter?.done(sent);
+    return b;
+  } finally {
+    // A refusal answered before the end leaves the rest unread: nothing then keeps the process waiting for it.
+    process.stdin.destroy();
+  }
+}
 
 function restoredLine(ctx: Ctx, name: string, r: VolumeRestoreInfo): string {
   const d = r.deployment;
@@ -81,19 +105,17 @@ export function registerVolumes(program: Command, run: Runner): void {
   withEnvironment(
     volume
       .command('upload <name> <file>')
-      .description("keep a tar or tar.gz of a volume's files (a downloaded backup, or tar -C DIR -cf FILE . of data from elsewhere) as a backup of the volume, checked by the server; --restore then restores it")
+      .description("keep a tar or tar.gz of a volume's files (a downloaded backup, or tar -C DIR -cf FILE . of data from elsewhere; '-': standard input) as a backup of the volume, checked by the server; --restore then restores it")
       .option('--restore', 'restore it at once (as slipway volume restore NAME BACKUP does)'),
   ).action(
     run(async (ctx, [name = '', file = '']) => {
-      // Bytes so far on stderr (a bar on a terminal, a line per 10 % otherwise); none for --json.
-      const report = ctx.json ? () => undefined : progressReporter('upload', (t) => process.stderr.write(t), process.stderr.isTTY === true);
-      const b = await ctx.client.upload<VolumeBackupInfo>(backupsPath(ctx, name, 'upload'), file, report);
+      const b = file === '-' ? await uploadStdin(ctx, backupsPath(ctx, name, 'upload')) : await uploadFile(ctx, backupsPath(ctx, name, 'upload'), file);
       if (ctx.opts.restore !== true) {
-        emit(ctx.io, ctx.json, b, () => `uploaded ${file} as backup ${line(b)} of volume ${name}; restore it with: slipway volume restore ${name} ${b.id}`);
+        emit(ctx.io, ctx.json, b, () => `uploaded ${file === '-' ? 'standard input' : file} as backup ${line(b)} of volume ${name}; restore it with: slipway volume restore ${name} ${b.id}`);
         return;
       }
       const r = await ctx.client.request<VolumeRestoreInfo>('POST', backupsPath(ctx, name, b.id, 'restore'));
-      emit(ctx.io, ctx.json, { uploaded: b, restored: r }, () => `uploaded ${file} as backup ${line(b)} of volume ${name}\n${restoredLine(ctx, name, r)}`);
+      emit(ctx.io, ctx.json, { uploaded: b, restored: r }, () => `uploaded ${file === '-' ? 'standard input' : file} as backup ${line(b)} of volume ${name}\n${restoredLine(ctx, name, r)}`);
     }),
   );
   withEnvironment(volume.command('restore <name> <backup>').description('restore a volume from a backup: unpacked into a new generation (the live volume is not written) and rolled out as a new release; the previous generation is kept')).action(
