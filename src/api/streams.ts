@@ -81,9 +81,9 @@ export const serviceChangeSchema = z.object({
 export type ServiceChange = z.output<typeof serviceChangeSchema>;
 
 /** What happened to an environment's volume ({@link volumeChangeSchema}'s `change`). */
-export const volumeChangeKinds = ['backed-up', 'backup-removed', 'restored'] as const;
+export const volumeChangeKinds = ['backed-up', 'backup-removed', 'restored', 'backup-scheduled', 'backup-failed'] as const;
 
-/** A backup of an environment's volume taken, removed (by hand or by --keep-backups) or restored (`restored`: the new generation recorded, its release requested). */
+/** A backup of an environment's volume taken, removed (by hand, by --keep-backups or a schedule's keep) or restored (`restored`: the new generation recorded, its release requested); its backup schedule set or removed, or its last slot's outcome stored (`backup-scheduled`); a scheduled backup failed (`backup-failed`). */
 export const volumeChangeSchema = z.object({
   kind: z.literal('volume'),
   project: z.string(),

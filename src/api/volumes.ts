@@ -1,5 +1,7 @@
 /** API shapes: backups of an environment's volumes, their download and their restore into a new generation of the volume. */
 import { z } from 'zod';
+import { maxKeep } from '../core/backup-schedules.js';
+import { backupScheduleSchema } from './backup-schedules.js';
 import { assertVolumeName, volumeBackupTriggers } from '../core/volumes.js';
 import { deploymentSchema } from './deploy.js';
 import { coreChecked, timestamp } from './common.js';
@@ -20,7 +22,7 @@ export const volumeBackupSchema = z
     size: z.number().int().meta({ description: 'bytes of the tar archive of its files' }),
     sha256: z.string().meta({ description: 'SHA-256 of the tar archive (what a download sends)' }),
     release: z.number().int().nullable().meta({ description: 'the release that ran when it was taken' }),
-    trigger: z.enum(volumeBackupTriggers).meta({ description: "what made it: manual (by hand), upgrade (a herd upgrade's backup step, before it touched the site) move (env set --copy-volumes, on the target it left) or upload (a tar a user uploaded: slipway volume upload)" }),
+    trigger: z.enum(volumeBackupTriggers).meta({ description: "what made it: manual (by hand), upgrade (a herd upgrade's backup step, before it touched the site) move (env set --copy-volumes, on the target it left), upload (a tar a user uploaded: slipway volume upload) or schedule (the volume's backup schedule)" }),
     createdAt: timestamp,
     createdBy: z.string().nullable().meta({ description: "the user's email (null: an instance token)" }),
   })
@@ -41,3 +43,19 @@ export const volumeRestoreSchema = z
   })
   .meta({ id: 'VolumeRestore' });
 export type VolumeRestoreInfo = z.output<typeof volumeRestoreSchema>;
+
+export const volumeBackupScheduleBody = z.strictObject({
+  cron: z.string().min(1).max(200).meta({ description: "five cron fields, UTC (e.g. '0 3 * * *': every day at 03:00)" }),
+  keep: z.number().int().min(1).max(maxKeep).nullable().optional().meta({ description: 'keep the newest N scheduled backups of the volume (null: every one; left out: as it was, every one for a new schedule). A keep that may remove backups (new or lower) needs admin' }),
+});
+export type VolumeBackupScheduleBody = z.input<typeof volumeBackupScheduleBody>;
+
+export const volumeBackupScheduleStateSchema = z
+  .object({
+    project: z.string(),
+    environment: z.string(),
+    volume: z.string(),
+    schedule: backupScheduleSchema.nullable().meta({ description: 'null: no schedule (backups by hand, before herd upgrades and moves only)' }),
+  })
+  .meta({ id: 'VolumeBackupScheduleState' });
+export type VolumeBackupScheduleState = z.output<typeof volumeBackupScheduleStateSchema>;

@@ -162,6 +162,6 @@ export function jobVolumes(job: { name: string; volumes?: string[] }, declared: 
   });
 }
 
-/** What makes a volume backup: a user by hand, a herd upgrade's backup step, a move that carries the volume to another target, or a file a user uploaded. */
-export const volumeBackupTriggers = ['manual', 'upgrade', 'move', 'upload'] as const;
+/** What makes a volume backup: a user by hand, a herd upgrade's backup step, a move that carries the volume to another target, a file a user uploaded, or the volume's backup schedule. */
+export const volumeBackupTriggers = ['manual', 'upgrade', 'move', 'upload', 'schedule'] as const;
 export type VolumeBackupTrigger = (typeof volumeBackupTriggers)[number];

@@ -134,6 +134,7 @@ async function deleteDeployRecords(tx: Executor, environmentIds: string[]): Prom
   await tx.deleteFrom('environment_settings').where('environment_id', 'in', environmentIds).execute();
   // Their volume backups too (the files: src/volumes/backups.ts pruneOrphanVolumeBackups).
   await tx.deleteFrom('volume_backups').where('environment_id', 'in', environmentIds).execute();
+  await tx.deleteFrom('volume_backup_schedules').where('environment_id', 'in', environmentIds).execute();
 }
 
 /** Announces the attachments a deletion marked detaching (after its commit). */

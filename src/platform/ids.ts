@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Known id prefixes, one per kind of object. */
-export type IdPrefix = 'usr' | 'ws' | 'tok' | 'prj' | 'env' | 'cfg' | 'sec' | 'rel' | 'aud' | 'repo' | 'upl' | 'cred' | 'bld' | 'dep' | 'pro' | 'svc' | 'att' | 'scr' | 'sbk' | 'sup' | 'srv' | 'jtk' | 'app' | 'gbd' | 'dlv' | 'run' | 'hg' | 'hup' | 'ntf' | 'psc' | 'vbk';
+export type IdPrefix = 'usr' | 'ws' | 'tok' | 'prj' | 'env' | 'cfg' | 'sec' | 'rel' | 'aud' | 'repo' | 'upl' | 'cred' | 'bld' | 'dep' | 'pro' | 'svc' | 'att' | 'scr' | 'sbk' | 'sup' | 'srv' | 'jtk' | 'app' | 'gbd' | 'dlv' | 'run' | 'hg' | 'hup' | 'ntf' | 'psc' | 'vbk' | 'vbs';
 
 const randomLimit = 1n << 64n;
 let lastMs = -1;

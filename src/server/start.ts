@@ -32,6 +32,7 @@ import { expireIdleUploads } from '../registry/blobs.js';
 import { imagesInUse } from '../releases/releases.js';
 import { scheduleLogRetention } from './log-retention.js';
 import { BackupScheduler } from '../services/backup-scheduler.js';
+import { VolumeBackupScheduler } from '../volumes/backup-scheduler.js';
 import { randomUUID } from 'node:crypto';
 import { pullToken } from '../registry/auth.js';
 import { GitHostPolicy } from '../git/git-cli.js';
@@ -200,6 +201,9 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
     // Scheduled backups of attachments: each due slot taken once across control planes (a conditional write).
     const backupScheduler = new BackupScheduler({ ctx: backupContext(serverDeps), owner: `${process.pid}-${randomUUID()}`, logger });
     backupScheduler.start();
+    // …and of environment volumes (through the targets, known once the deploy engine is up below).
+    const volumeBackupScheduler = new VolumeBackupScheduler({ ctx: () => volumeContext(serverDeps), owner: `${process.pid}-${randomUUID()}`, logger });
+    volumeBackupScheduler.start();
     // Upstream applications: their repositories polled for new semver tags.
     const stopUpstreams = startUpstreamWatcher(remote, logger, Math.min(15_000, options.upstreamMinPollSeconds * 500), () => deliverer.poke());
     // Notifications to applications' notify URLs, in the background.
@@ -213,6 +217,7 @@ export async function startServer(options: ServerOptions, logger: Logger = creat
       stopUploadExpiry();
       stopLogRetention();
       await backupScheduler.stop();
+      await volumeBackupScheduler.stop();
       await stopUpstreams();
       await trigger.stop();
       await deliverer.stop();

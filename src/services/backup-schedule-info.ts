@@ -2,8 +2,11 @@
 import type { BackupScheduleInfo } from '../api/backup-schedules.js';
 import type { Executor, ServiceBackupSchedulesTable } from '../store/schema.js';
 
+/** What every stored backup schedule has (an attachment's, a volume's). */
+export type StoredSchedule = Pick<ServiceBackupSchedulesTable, 'cron' | 'keep' | 'next_at' | 'last_slot' | 'last_status' | 'last_started_at' | 'last_finished_at' | 'last_backup_id' | 'last_error' | 'created_at' | 'updated_at'>;
+
 /** A stored schedule as the API shows it. */
-export function scheduleInfo(row: ServiceBackupSchedulesTable): BackupScheduleInfo {
+export function scheduleInfo(row: StoredSchedule): BackupScheduleInfo {
   const status = row.last_status === 'running' || row.last_status === 'ok' || row.last_status === 'failed' ? row.last_status : null;
   return {
     cron: row.cron,

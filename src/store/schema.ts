@@ -369,6 +369,31 @@ import type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable
 export type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable } from './schema-webhooks.js';
 export type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable, PipelineSchedulesTable } from './schema-pipelines.js';
 
+/** A volume's backup schedule (at most one per volume of an environment; gone with the environment). */
+export interface VolumeBackupSchedulesTable {
+  id: string;
+  workspace_id: string;
+  environment_id: string;
+  volume: string;
+  /** Five cron fields, UTC. */
+  cron: string;
+  /** How many of the volume's scheduled backups stay (older scheduled ones are removed); null: every one. */
+  keep: number | null;
+  /** The next slot (ISO), moved past a due slot by the scheduler that takes it (conditional on the value it read); null: the expression matches nothing any more. */
+  next_at: string | null;
+  /** The slot last taken (ISO) and what came of it: `running`, `ok` or `failed`. */
+  last_slot: string | null;
+  last_status: string | null;
+  last_owner: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  last_backup_id: string | null;
+  last_error: string | null;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+}
+
 /** Every table, by name. */
 /** A backup of an environment's volume (the file: `volume-backups/<environment id>/<file>` in the data directory). */
 export interface VolumeBackupsTable {
@@ -427,6 +452,7 @@ export interface Database {
   provisioned_services: ProvisionedServicesTable;
   service_backups: ServiceBackupsTable;
   volume_backups: VolumeBackupsTable;
+  volume_backup_schedules: VolumeBackupSchedulesTable;
   service_backup_schedules: ServiceBackupSchedulesTable;
   custom_services: CustomServicesTable;
   service_upgrades: ServiceUpgradesTable;

@@ -26,6 +26,7 @@ import type { Keyring } from '../secrets/secrets.js';
 import { backupBody, verifyBackupFile, writeBackupFile, type BackupBinding } from '../services/backup-file.js';
 import { backupNeededBy } from '../services/backup-retention.js';
 import type { Db, Executor, ReleasesTable, VolumeBackupsTable } from '../store/schema.js';
+import type { VolumeChange } from '../api/streams.js';
 import { actorOf } from '../tenancy/principal.js';
 
 /** What volume backups need: the store, the keyring (file signatures), the data directory and, to reach volumes, the targets and the registry. */
@@ -63,7 +64,7 @@ export function toVolumeBackupInfo(access: EnvironmentAccess, row: VolumeBackups
 }
 
 /** Tells the workspace's change stream about a volume backup change already stored. */
-export function announceVolume(access: EnvironmentAccess, volume: string, change: 'backed-up' | 'backup-removed' | 'restored'): void {
+export function announceVolume(access: EnvironmentAccess, volume: string, change: VolumeChange['change']): void {
   announceChange(access.workspace.id, { kind: 'volume', project: access.project.name, environment: access.environment.name, volume, change });
 }
 
@@ -154,18 +155,24 @@ export async function createVolumeBackup(ctx: VolumeBackupContext, access: Envir
   return toVolumeBackupInfo(access, row, await emailOf(ctx.db, access.principal.userId));
 }
 
-/** Removes all but the newest `keep` backups of the volume (rows, then files). */
-export async function pruneVolumeBackups(ctx: VolumeBackupContext, access: EnvironmentAccess, name: string, keep: number): Promise<void> {
-  const rows = await ctx.db.selectFrom('volume_backups').select(['id', 'file']).where('environment_id', '=', access.environment.id).where('volume', '=', name).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+/**
+ * Removes all but the newest `keep` backups of the volume (rows, then files); with `only`, of its
+ * backups made by that trigger alone (a schedule's keep removes only scheduled backups). Returns the ids removed.
+ */
+export async function pruneVolumeBackups(ctx: Pick<VolumeBackupContext, 'db' | 'dataDir'>, access: EnvironmentAccess, name: string, keep: number, only?: { trigger: 'schedule'; why: string }): Promise<string[]> {
+  let q = ctx.db.selectFrom('volume_backups').select(['id', 'file']).where('environment_id', '=', access.environment.id).where('volume', '=', name);
+  if (only) q = q.where('trigger', '=', only.trigger);
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   const old: typeof rows = [];
   // One a herd upgrade may still restore (a revert, `herd abort --revert`) stays, as service backups do.
   for (const r of rows.slice(keep)) if ((await backupNeededBy(ctx.db, r.id)) === null) old.push(r);
-  if (old.length === 0) return;
+  if (old.length === 0) return [];
   await ctx.db.transaction().execute(async (tx) => {
     await tx.deleteFrom('volume_backups').where('id', 'in', old.map((r) => r.id)).execute();
-    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup-remove', targetType: 'environment', target: where(access), details: { volume: name, backups: old.map((r) => r.id), reason: `keep ${keep} (--keep-backups)` } });
+    await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup-remove', targetType: 'environment', target: where(access), details: { volume: name, backups: old.map((r) => r.id), reason: only?.why ?? `keep ${keep} (--keep-backups)` } });
   });
   for (const r of old) await rm(join(volumeBackupDir(ctx.dataDir, access.environment.id), r.file), { force: true });
+  return old.map((r) => r.id);
 }
 
 /** The environment's volume backups, newest first; with `name`, that volume's only. */

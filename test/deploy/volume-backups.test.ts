@@ -225,6 +225,33 @@ describe('volume backups', () => {
     expect(await listed()).toEqual(kept);
   }, 300_000);
 
+  it('backs the volume up on a schedule: set by a developer (a keep only by an admin), taken by the server at its slot, removed with --off', async () => {
+    interface ScheduleState {
+      volume: string;
+      schedule: { cron: string; keep: number | null; nextAt: string | null; last: { status: string; backup: string | null; error: string | null } | null } | null;
+    }
+    const none = await ok<ScheduleState>(['volume', 'backup-schedule', 'data', ...env('files')]);
+    expect(none).toMatchObject({ volume: 'data', schedule: null });
+    expect((await w.run(['volume', 'backup-schedule', 'data', ...env('files')])).stdout).toMatch(/^no backup schedule for volume data of shop\/files: set one with slipway volume backup-schedule data/);
+    expect(await refused(['volume', 'backup-schedule', 'data', ...env('files'), '--cron', '61 * * * *'])).toBe('SLW_VALIDATION');
+    expect(await refused(['volume', 'backup-schedule', 'data', ...env('files'), '--cron', '* * * * *', '--keep', '2'], w.developer)).toBe('SLW_FORBIDDEN');
+    expect(await refused(['volume', 'backup-schedule', 'nope', ...env('files'), '--cron', '* * * * *'])).toBe('SLW_NOT_FOUND');
+    const set = await ok<ScheduleState>(['volume', 'backup-schedule', 'data', ...env('files'), '--cron', '* * * * *'], w.developer);
+    expect(set.schedule).toMatchObject({ cron: '* * * * *', keep: null, last: null });
+    // The server's scheduler takes the next minute's slot (its passes are ~30 s apart).
+    let taken: ScheduleState | undefined;
+    for (const end = Date.now() + 150_000; Date.now() < end; await new Promise((r) => setTimeout(r, 2000))) {
+      taken = await ok<ScheduleState>(['volume', 'backup-schedule', 'data', ...env('files')]);
+      if (taken.schedule?.last && taken.schedule.last.status !== 'running') break;
+    }
+    const off = await ok<ScheduleState>(['volume', 'backup-schedule', 'data', ...env('files'), '--off'], w.developer);
+    expect(off.schedule).toBeNull();
+    expect(taken?.schedule?.last, JSON.stringify(taken)).toMatchObject({ status: 'ok', error: null });
+    const made = (await ok<{ backups: Array<Backup & { trigger: string; createdBy: string | null }> }>(['volume', 'backups', 'data', ...env('files')])).backups.find((b) => b.id === taken!.schedule!.last!.backup);
+    expect(made).toMatchObject({ trigger: 'schedule', createdBy: null });
+    expect((await w.run(['volume', 'backup-schedule', 'data', ...env('files'), '--keep', '3'])).stderr).toContain('--keep goes with --cron');
+  }, 300_000);
+
   it('refuses a tampered backup file, a developer where approval is required, and a backup of another environment; nothing changes', async () => {
     const generation = await settingsGeneration('files');
     const dir = join(w.server.dataDir, 'volume-backups');

@@ -2,6 +2,7 @@
 import type { BackupScheduleInfo, BackupScheduleState } from '../../api/backup-schedules.js';
 import type { AttachmentChange, AttachmentInfo, BackupInfo, RestoreResult, ServiceBackupList, ServiceInfo, UpgradeInfo, UpgradeResult } from '../../api/services.js';
 import { shortTime, table } from '../output.js';
+import { SlipwayError } from '../../core/errors.js';
 
 export function serviceTable(services: ServiceInfo[]): string {
   return table(['NAME', 'KIND', 'MODE', 'HEALTH', 'ADDRESS', 'WORKLOADS REACH', 'VERSION', 'ATTACHMENTS'], services.map((s) => [s.name, s.kind, s.mode, s.provisioned?.health ?? '-', s.address, s.workloadAddress, s.serverVersion ?? '-', s.attachments]));
@@ -35,17 +36,29 @@ function scheduleCell(s: BackupScheduleInfo): string {
   return `${s.cron}${s.keep === null ? '' : ` keep ${s.keep}`}, next ${shortTime(s.nextAt)}, last ${last}`;
 }
 
+/** --keep of a backup schedule: a number of scheduled backups, or 'all' (null). */
+export function parseKeep(text: string): number | null {
+  if (text === 'all') return null;
+  if (!/^\d{1,4}$/.test(text) || Number(text) < 1) throw new SlipwayError('SLW_USAGE', `--keep takes a number of scheduled backups (1 or more) or 'all'; got '${text}'`);
+  return Number(text);
+}
+
 /** An attachment's backup schedule, line by line (service backup-schedule). */
 export function scheduleLines(r: BackupScheduleState): string {
   const where = `${r.service} in ${r.project}/${r.environment}${r.as ? ` as ${r.as}` : ''}`;
   const s = r.schedule;
   if (!s) return `no backup schedule for ${where}: set one with slipway service backup-schedule ${r.service} -p ${r.project} -e ${r.environment}${r.as ? ` --as ${r.as}` : ''} --cron '0 3 * * *' [--keep N]`;
+  return scheduleDetail(where, s, 'backups made by hand or for upgrades are not counted');
+}
+
+/** A schedule's lines (cron, keep, next, last) under `backup schedule of WHERE`. */
+export function scheduleDetail(where: string, s: BackupScheduleInfo, notCounted: string): string {
   const l = s.last;
   const last = l === null ? 'none yet' : l.status === 'ok' ? `ok, slot ${shortTime(l.slot)} UTC: backup ${l.backup ?? '?'}` : l.status === 'running' ? `running since ${shortTime(l.startedAt)} UTC (slot ${shortTime(l.slot)})` : `failed, slot ${shortTime(l.slot)} UTC: ${l.error ?? 'no reason recorded'}`;
   return [
     `backup schedule of ${where}`,
     `cron     ${s.cron} (UTC)`,
-    `keep     ${s.keep === null ? 'every scheduled backup' : `the newest ${s.keep} scheduled backups (backups made by hand or for upgrades are not counted)`}`,
+    `keep     ${s.keep === null ? 'every scheduled backup' : `the newest ${s.keep} scheduled backups (${notCounted})`}`,
     `next     ${s.nextAt === null ? 'never (the expression matches no minute any more)' : `${shortTime(s.nextAt)} UTC`}`,
     `last     ${last}`,
   ].join('\n');

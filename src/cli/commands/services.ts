@@ -11,7 +11,7 @@ import { envOption, required, withEnvironment, withWorkspace, type Ctx, type Run
 import { emit } from '../output.js';
 import { readHidden } from '../stdin.js';
 import { healths, waitHealth } from './service-wait.js';
-import { attachmentTable, backupTable, bytes, changed, customLines, provisionedLines, restored, scheduleLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
+import { attachmentTable, backupTable, bytes, changed, customLines, parseKeep, provisionedLines, restored, scheduleLines, serviceBackupTable, serviceTable, upgraded, upgradeTable } from './service-format.js';
 
 const servicesPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'services', ...rest);
 const attachmentsPath = (ctx: Ctx, ...rest: string[]) => apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'attachments', ...rest);
@@ -33,12 +33,6 @@ function customEnv(pairs: string[], file: string | undefined): Record<string, st
 }
 
 /** `--keep N` (1 or more) or `all` (every scheduled backup stays). */
-function parseKeep(text: string): number | null {
-  if (text === 'all') return null;
-  if (!/^\d{1,4}$/.test(text) || Number(text) < 1) throw new SlipwayError('SLW_USAGE', `--keep takes a number of scheduled backups (1 or more) or 'all'; got '${text}'`);
-  return Number(text);
-}
-
 export function registerServices(program: Command, run: Runner): void {
   const service = program.command('service').description('services (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ, custom images) attached to environments, the data kinds with credentials of their own');
   withWorkspace(service.command('list').description("the workspace's services")).action(

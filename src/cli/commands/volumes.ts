@@ -4,17 +4,27 @@ import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { Deleted } from '../../api/common.js';
-import type { VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo } from '../../api/volumes.js';
+import type { VolumeBackupInfo, VolumeBackupList, VolumeBackupScheduleBody, VolumeBackupScheduleState, VolumeRestoreInfo } from '../../api/volumes.js';
 import { SlipwayError } from '../../core/errors.js';
 import { hashingStream } from '../../platform/hashing-stream.js';
 import { apiPath } from '../client.js';
 import { countReporter, countingStream, progressReporter } from '../progress.js';
 import { envOption, required, withEnvironment, type Ctx, type Runner } from '../context.js';
 import { emit, table } from '../output.js';
-import { bytes } from './service-format.js';
+import { bytes, parseKeep, scheduleDetail } from './service-format.js';
 
 const backupsPath = (ctx: Ctx, volume: string, ...rest: string[]) =>
   apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'volumes', volume, 'backups', ...rest);
+
+const schedulePath = (ctx: Ctx, volume: string) =>
+  apiPath('workspaces', required(ctx, 'workspace'), 'projects', required(ctx, 'project'), 'environments', envOption(ctx) ?? required(ctx, 'env'), 'volumes', volume, 'backup-schedule');
+
+/** A volume's backup schedule, line by line (volume backup-schedule). */
+function volumeScheduleLines(r: VolumeBackupScheduleState): string {
+  const where = `volume ${r.volume} of ${r.project}/${r.environment}`;
+  if (!r.schedule) return `no backup schedule for ${where}: set one with slipway volume backup-schedule ${r.volume} -p ${r.project} -e ${r.environment} --cron '0 3 * * *' [--keep N]`;
+  return scheduleDetail(where, r.schedule, 'backups made by hand, by an upgrade, a move or an upload are not counted');
+}
 
 const line = (b: VolumeBackupInfo) => `${b.id}, ${bytes(b.size)}, sha256 ${b.sha256}${b.release === null ? '' : `, release #${b.release}`}`;
 
@@ -76,7 +86,7 @@ async function saveChecked(res: AsyncIterable<Buffer> & { headers: Record<string
 }
 
 export function registerVolumes(program: Command, run: Runner): void {
-  const volume = program.command('volume').description("backups of an environment's volumes: take, list, download, upload, restore (into a new generation, rolled out with no downtime), remove");
+  const volume = program.command('volume').description("backups of an environment's volumes: take, schedule, list, download, upload, restore (into a new generation, rolled out with no downtime), remove");
 
   withEnvironment(volume.command('backup <name>').description("back up a volume: its files as a tar, read through the running release's image (nothing runs), kept in the server's data directory")).action(
     run(async (ctx, [name = '']) => {
@@ -122,6 +132,31 @@ export function registerVolumes(program: Command, run: Runner): void {
     run(async (ctx, [name = '', backup = '']) => {
       const r = await ctx.client.request<VolumeRestoreInfo>('POST', backupsPath(ctx, name, backup, 'restore'));
       emit(ctx.io, ctx.json, r, () => restoredLine(ctx, name, r));
+    }),
+  );
+  withEnvironment(
+    volume
+      .command('backup-schedule <name>')
+      .description("a volume's backup schedule: without options show it (next slot, last outcome); --cron sets it (developers; a --keep that may remove backups needs admin), --off removes it")
+      .option('--cron <expr>', "five cron fields in UTC, e.g. '0 3 * * *' (every day at 03:00)")
+      .option('--keep <n>', "keep the volume's newest N scheduled backups (older scheduled ones are removed; those made by hand, by an upgrade, a move or an upload are not counted), or 'all'; left out: as it was")
+      .option('--off', 'remove the schedule (its backups stay)'),
+  ).action(
+    run(async (ctx, [name = '']) => {
+      const path = schedulePath(ctx, name);
+      let r: VolumeBackupScheduleState;
+      if (ctx.opts.off === true) {
+        if (ctx.opts.cron !== undefined || ctx.opts.keep !== undefined) throw new SlipwayError('SLW_USAGE', '--off removes the schedule: leave out --cron and --keep');
+        r = await ctx.client.request<VolumeBackupScheduleState>('DELETE', path);
+      } else if (ctx.opts.cron !== undefined) {
+        const body: VolumeBackupScheduleBody = { cron: String(ctx.opts.cron) };
+        if (ctx.opts.keep !== undefined) body.keep = parseKeep(String(ctx.opts.keep));
+        r = await ctx.client.request<VolumeBackupScheduleState>('PUT', path, body);
+      } else {
+        if (ctx.opts.keep !== undefined) throw new SlipwayError('SLW_USAGE', "--keep goes with --cron (give the schedule's expression again)");
+        r = await ctx.client.request<VolumeBackupScheduleState>('GET', path);
+      }
+      emit(ctx.io, ctx.json, r, () => volumeScheduleLines(r));
     }),
   );
   withEnvironment(volume.command('backup-rm <name> <backup>').description('remove a backup (its record and its file)')).action(

@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { deletedSchema } from '../../api/common.js';
-import { volumeBackupListSchema, volumeBackupParam, volumeBackupSchema, volumeParam, volumeRestoreSchema } from '../../api/volumes.js';
+import { volumeBackupListSchema, volumeBackupParam, volumeBackupScheduleBody, volumeBackupScheduleStateSchema, volumeBackupSchema, volumeParam, volumeRestoreSchema } from '../../api/volumes.js';
+import { getVolumeBackupSchedule, removeVolumeBackupSchedule, setVolumeBackupSchedule } from '../../volumes/backup-schedules.js';
 import { createVolumeBackup, listVolumeBackups, openVolumeBackup, removeVolumeBackup, type VolumeBackupContext } from '../../volumes/backups.js';
 import { restoreVolumeBackup } from '../../volumes/restore.js';
 import { uploadVolumeBackup } from '../../volumes/upload.js';
@@ -16,6 +17,43 @@ const volume = '/api/v1/workspaces/{workspace}/projects/{project}/environments/{
 export const volumeContext = (deps: ServerDeps): VolumeBackupContext => ({ db: deps.db, keyring: deps.keyring, dataDir: deps.dataDir, deploy: deps.services.provisioning?.() ?? null, enqueue: (id) => deps.deploy.enqueue(id), keepBackups: deps.services.keepBackups });
 
 export const volumeRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: `${volume}/backup-schedule`,
+    operationId: 'getVolumeBackupSchedule',
+    summary: "A volume's backup schedule: cron (UTC), keep, the next slot and the last slot's outcome (null: none)",
+    tag: 'environments',
+    scope: 'environment',
+    permission: 'volume.read',
+    params: volumeParam,
+    response: volumeBackupScheduleStateSchema,
+    handler: async ({ deps, access, params }) => getVolumeBackupSchedule(deps.db, access, params.volume),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: `${volume}/backup-schedule`,
+    operationId: 'setVolumeBackupSchedule',
+    summary: "Set (or replace) a volume's backup schedule: five cron fields in UTC and how many scheduled backups to keep. A bad expression is SLW_VALIDATION and stores nothing; a keep that may remove backups (new or lower) needs admin",
+    tag: 'environments',
+    scope: 'environment',
+    permission: 'volume.backup',
+    params: volumeParam,
+    body: volumeBackupScheduleBody,
+    response: volumeBackupScheduleStateSchema,
+    handler: async ({ deps, access, params, body }) => setVolumeBackupSchedule(deps.db, access, params.volume, { cron: body.cron, keep: body.keep }),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: `${volume}/backup-schedule`,
+    operationId: 'removeVolumeBackupSchedule',
+    summary: "Remove a volume's backup schedule (its backups stay); removing none is no error",
+    tag: 'environments',
+    scope: 'environment',
+    permission: 'volume.backup',
+    params: volumeParam,
+    response: volumeBackupScheduleStateSchema,
+    handler: async ({ deps, access, params }) => removeVolumeBackupSchedule(deps.db, access, params.volume),
+  }),
   defineRoute({
     method: 'GET',
     path: `${volume}/backups`,

@@ -34,6 +34,7 @@ import * as schedulePause from './0029-schedule-pause.js';
 import * as manifestReviewedText from './0030-manifest-reviewed-text.js';
 import * as volumeBackups from './0031-volume-backups.js';
 import * as volumeBackupTrigger from './0032-volume-backup-trigger.js';
+import * as volumeBackupSchedules from './0033-volume-backup-schedules.js';
 
 const all: Record<string, Migration> = {
   '0001-core': core,
@@ -66,6 +67,7 @@ const all: Record<string, Migration> = {
   '0030-manifest-reviewed-text': manifestReviewedText,
   '0031-volume-backups': volumeBackups,
   '0032-volume-backup-trigger': volumeBackupTrigger,
+  '0033-volume-backup-schedules': volumeBackupSchedules,
 };
 
 /** Kysely's migration provider over the static list above (no filesystem scanning). */
