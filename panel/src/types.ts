@@ -28,7 +28,7 @@ export type { AttachBody, AttachmentChange, AttachmentInfo, AttachmentList, Back
 export type { EnvironmentSettings, EnvironmentSettingsView, SettingsChangeBody, SettingsChanged } from '../../src/api/settings';
 export type { DeployEnd, DeployLog, DeploymentChange, RuntimeEnd, RuntimeLine, ServiceChange, StreamError, UpgradeChange, VolumeChange, WorkspaceChange as Change } from '../../src/api/streams';
 export type { CreateWorkspaceBody, Whoami, Workspace, WorkspaceList, WorkspaceUpdated } from '../../src/api/workspaces';
-export type { VolumeBackupInfo, VolumeBackupList, VolumeRestoreInfo } from '../../src/api/volumes';
+export type { VolumeBackupInfo, VolumeBackupList, VolumeBackupScheduleBody, VolumeBackupScheduleState, VolumeRestoreInfo } from '../../src/api/volumes';
 export type { ManifestJobInfo, PipelineRunInfo, PipelineScheduleInfo, PipelineScheduleList, ProjectManifest, RunEnd, RunList, RunLog, RunTriggered } from '../../src/api/pipelines';
 
 /** A deploy log line as the panel keeps it: the event's data and its sequence number (the SSE id). */

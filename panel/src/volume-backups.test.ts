@@ -39,6 +39,7 @@ describe('volume backups in the panel', () => {
     expect(backupCells({ ...backup, release: null, trigger: 'upgrade', createdBy: null })).toMatchObject({ release: '—', madeBy: 'a herd upgrade', by: 'an instance token' });
     expect(backupCells({ ...backup, release: null, trigger: 'upload' })).toMatchObject({ release: '—', madeBy: 'an upload' });
     expect(backupCells({ ...backup, trigger: 'move' }).madeBy).toBe('a move');
+    expect(backupCells({ ...backup, trigger: 'schedule', createdBy: null })).toMatchObject({ madeBy: 'its schedule', by: 'the server' });
     expect(downloadName('shop', 'files', 'data', 'vb_1')).toBe('shop-files-data-vb_1.tar');
   });
 

@@ -52,8 +52,8 @@ export function backupCells(b: VolumeBackupInfo): { id: string; size: string; ge
     generation: String(b.generation),
     release: b.release === null ? '—' : `#${b.release}`,
     created: b.createdAt,
-    madeBy: b.trigger === 'upgrade' ? 'a herd upgrade' : b.trigger === 'move' ? 'a move' : b.trigger === 'upload' ? 'an upload' : 'by hand',
-    by: b.createdBy ?? 'an instance token',
+    madeBy: ({ upgrade: 'a herd upgrade', move: 'a move', upload: 'an upload', schedule: 'its schedule', manual: 'by hand' } as const)[b.trigger],
+    by: b.createdBy ?? (b.trigger === 'schedule' ? 'the server' : 'an instance token'),
   };
 }
 

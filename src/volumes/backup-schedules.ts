@@ -28,10 +28,9 @@ const state = (access: EnvironmentAccess, volume: string, schedule: BackupSchedu
 
 const stored = (db: Executor, access: EnvironmentAccess, volume: string) => db.selectFrom('volume_backup_schedules').selectAll().where('environment_id', '=', access.environment.id).where('volume', '=', volume).executeTakeFirst();
 
-/** The volume's schedule (null: none). A volume the environment does not declare: SLW_NOT_FOUND, unless a schedule of it is stored. */
+/** The volume's schedule (null: none, also for a name the environment does not declare, as its backups list reads any name). */
 export async function getVolumeBackupSchedule(db: Executor, access: EnvironmentAccess, volume: string): Promise<VolumeBackupScheduleState> {
   const row = await stored(db, access, volume);
-  if (!row) await declaredVolume(db, access, volume);
   return state(access, volume, row ? scheduleInfo(row) : null);
 }
 
@@ -69,7 +68,6 @@ export async function removeVolumeBackupSchedule(db: Db, access: EnvironmentAcce
     await recordAudit(tx, actorOf(access.principal), { workspaceId: access.workspace.id, action: 'volume.backup.unschedule', targetType: 'environment', target: where(access), details: { volume } });
     return true;
   });
-  if (!removed) await declaredVolume(db, access, volume);
-  else announceVolume(access, volume, 'backup-scheduled');
+  if (removed) announceVolume(access, volume, 'backup-scheduled');
   return state(access, volume, null);
 }

@@ -4,7 +4,8 @@
  * checked against the API and the engine: **Back up now** lists the backup (its columns as the
  * API gives them); **Download** saves the tar, whose SHA-256 is the backup's (fetched with the
  * bearer token, saved through an object URL); **Upload a backup…** keeps that tar again as a
- * backup made by an upload, and refuses a file that is no tar with the API's code; **Restore** says the live volume is not written,
+ * backup made by an upload, and refuses a file that is no tar with the API's code; the volume's
+ * **backup schedule** is set, shown (also when the CLI sets it), refused with a bad cron, removed; **Restore** says the live volume is not written,
  * rolls a release that succeeds (followed on the change stream, with its live log) and whose
  * replica reads the backed-up file; a developer gets no Remove, and, once the environment
  * requires approval, the API's SLW_FORBIDDEN in the dialog with nothing changed; **Remove**
@@ -118,6 +119,27 @@ describe("an environment volume's backups in the panel", () => {
     expect((await backups()).map((b) => b.id).sort()).toEqual([backup!.id, uploaded!.id].sort());
     ok(await admin.delete(`${envPath}/volumes/data/backups/${uploaded!.id}`));
     await upRow.waitFor({ ...wait, state: 'detached' });
+
+    // The volume's backup schedule: set in the form (an admin, with a keep), shown with its next
+    // slot; one set through the CLI shows at once (the change stream); a bad cron is refused with
+    // the API's code; Remove schedule empties it.
+    const scheduleForm = section.getByRole('form', { name: 'Backup schedule of volume data' });
+    await scheduleForm.getByLabel('Cron (minute hour day month weekday, UTC)').fill('0 3 * * *');
+    await scheduleForm.getByLabel('Keep the newest (empty: every one; admins)').fill('2');
+    await scheduleForm.getByRole('button', { name: 'Schedule backups of volume data' }).click();
+    const scheduleNote = section.locator('[data-volume-schedule="data"]');
+    await scheduleNote.getByText(/Scheduled: 0 3 \* \* \* \(UTC\), the newest 2 scheduled backups kept\. Next: .* UTC\. Last: none yet/).waitFor(wait);
+    const viaApi = async () => ok<{ schedule: { cron: string; keep: number | null } | null }>(await admin.get(`${envPath}/volumes/data/backup-schedule`)).schedule;
+    expect(await viaApi()).toMatchObject({ cron: '0 3 * * *', keep: 2 });
+    await cli(['volume', 'backup-schedule', 'data', ...env, '--cron', '30 4 * * 1']);
+    await scheduleNote.getByText(/Scheduled: 30 4 \* \* 1 \(UTC\)/).waitFor(wait);
+    await scheduleForm.getByLabel('Cron (minute hour day month weekday, UTC)').fill('61 * * * *');
+    await scheduleForm.getByRole('button', { name: 'Save schedule of volume data' }).click();
+    await scheduleNote.getByRole('alert').getByText('SLW_VALIDATION').waitFor(wait);
+    expect(await viaApi()).toMatchObject({ cron: '30 4 * * 1', keep: 2 });
+    await scheduleForm.getByRole('button', { name: 'Remove schedule of volume data' }).click();
+    await scheduleNote.getByText('No backup schedule').waitFor(wait);
+    expect(await viaApi()).toBeNull();
 
     // A developer: may back up, download and restore here, not remove.
     const dev = await open(w.developer);

@@ -15,14 +15,15 @@ import { useAction, useLoad } from '../ui/hooks';
 import { isScheduleChange, useServiceChanges } from '../ui/live';
 import { useWorkspace } from '../ui/workspace';
 
-const at = (iso: string) => (
+/** A slot's time in UTC (its local time on hover). */
+export const at = (iso: string) => (
   <time dateTime={iso} title={new Date(iso).toLocaleString()}>
     {new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC
   </time>
 );
 
 /** "ok: backup sbk_…", "failed: SLW_…", "running since …", or "none yet". */
-function LastOutcome({ last }: { last: NonNullable<BackupScheduleState['schedule']>['last'] }) {
+export function LastOutcome({ last }: { last: NonNullable<BackupScheduleState['schedule']>['last'] }) {
   if (!last) return <span className="muted">none yet</span>;
   if (last.status === 'ok') return (<><Badge tone="ok">ok</Badge> slot {at(last.slot)}: backup <code>{last.backup}</code></>);
   if (last.status === 'running') return (<><Badge tone="info">running</Badge> since {ago(last.startedAt)} (slot {at(last.slot)})</>);

@@ -5,7 +5,7 @@
  * from this computer, its bytes as they go), and per backup **Download** (`volume download`: fetched
  * with the panel's bearer token, checked against the backup's SHA-256, then saved through an
  * object URL), **Restore** (VolumeRestore.tsx) and **Remove** (`volume backup-rm`, admins, behind
- * a confirmation). What a role may not do is not offered; the API decides every request and its
+ * a confirmation), and its **backup schedule** (VolumeBackupSchedule.tsx, `volume backup-schedule`). What a role may not do is not offered; the API decides every request and its
  * refusal is shown with its code. Outside the settings form: its dialogs are forms of their own.
  */
 import { useState } from 'react';
@@ -19,6 +19,7 @@ import { useVolumeChanges } from '../ui/live';
 import { saveBlob } from '../ui/save-blob';
 import { backupActions, backupCells, backupColumns, checkDownload, downloadName, sha256Hex, volumeBackupsUrl } from '../volume-backups';
 import { VolumeRestoreDialog, VolumeRestored } from './VolumeRestore';
+import { VolumeBackupSchedule } from './VolumeBackupSchedule';
 
 type Volume = EnvironmentSettingsView['volumes'][number];
 
@@ -119,6 +120,7 @@ export function VolumeBackups({ ws, project, env, volume, role, requireApproval 
         A backup is a tar of the volume's files (generation {volume.generation}, <code>{volume.volume}</code>), read through the running release's image while it runs, kept in the server's data directory; an uploaded tar or tar.gz (files from elsewhere, entries relative to the volume) is kept as one. A restore never writes the live volume: it makes a new generation and rolls a release that mounts it.
       </p>
       {may.restoreNote && <p className="muted small">{may.restoreNote}</p>}
+      <VolumeBackupSchedule backupsUrl={url} project={project} env={env} volume={volume.name} role={role} />
       {note && (
         <p role="status" className="note" data-volume-note="">
           {note}
