@@ -1,15 +1,16 @@
 /**
- * One attachment's backup schedule, inside its Backups card: the cron (UTC) and keep, the next
+ * One attachment's backup schedule, inside its Backups card (and, through ScheduleEditor, a
+ * volume's: VolumeBackupSchedule.tsx): the cron (UTC) and keep, the next
  * slot, and the last scheduled backup's outcome (ok with the backup, the error, or running).
  * Developers and above set or remove it (a form with cron and keep); the API decides: a bad cron
  * comes back as SLW_VALIDATION with the field it is about, a keep that may remove backups set by a
  * developer as SLW_FORBIDDEN (admins only), and both are shown with their code.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { del, get, put } from '../api';
+import { del, get, put, type ApiError } from '../api';
 import { mayCreate } from '../access';
 import { ago } from '../format';
-import type { AttachmentInfo, BackupScheduleBody, BackupScheduleState } from '../types';
+import type { AttachmentInfo, BackupScheduleBody, BackupScheduleInfo, BackupScheduleState } from '../types';
 import { Badge, ErrorNote } from '../ui/bits';
 import { useAction, useLoad } from '../ui/hooks';
 import { isScheduleChange, useServiceChanges } from '../ui/live';
@@ -34,9 +35,44 @@ export function BackupSchedule({ ws, url: attachmentsUrl, attachment: a }: { ws:
   const url = `${attachmentsUrl}/${encodeURIComponent(a.service)}/backup-schedule`;
   const state = useLoad(() => get<BackupScheduleState>(url, { as: a.as ?? undefined }), `${url}?as=${a.as ?? ''}`);
   const role = useWorkspace(ws).data?.role;
+  useServiceChanges(state.reload, (c) => c.name === a.service && c.project === a.project && c.environment === a.environment && isScheduleChange(c));
+  const label = `${a.service}${a.as ? ` as ${a.as}` : ''}`;
+  return (
+    <ScheduleEditor
+      label={label}
+      attrs={{ 'data-schedule': label }}
+      schedule={state.data?.schedule ?? null}
+      loadError={state.error}
+      none="No backup schedule: backups are made by hand and before upgrades only."
+      editable={mayCreate(role) && a.state === 'attached'}
+      save={(cron, keep) => put<BackupScheduleState>(url, { ...(a.as ? { as: a.as } : {}), cron, keep } satisfies BackupScheduleBody)}
+      remove={() => del<BackupScheduleState>(url, { as: a.as ?? undefined })}
+      reload={state.reload}
+    />
+  );
+}
+
+interface EditorProps {
+  /** What the schedule is of, in labels and button names ("pg", "volume data"). */
+  label: string;
+  attrs: Record<string, string>;
+  schedule: BackupScheduleInfo | null;
+  loadError: ApiError | null;
+  /** Said when there is no schedule. */
+  none: string;
+  editable: boolean;
+  save(cron: string, keep: number | null): Promise<unknown>;
+  remove(): Promise<unknown>;
+  reload(): void;
+}
+
+/**
+ * A backup schedule shown and edited (an attachment's, a volume's): the summary, and for those who
+ * may, a form with cron and keep, Save and Remove; refusals shown with their code.
+ */
+export function ScheduleEditor({ label, attrs, schedule: s, loadError, none, editable, save: saveSchedule, remove: removeSchedule, reload }: EditorProps) {
   const save = useAction();
   const remove = useAction();
-  const s = state.data?.schedule ?? null;
   const [cron, setCron] = useState('');
   const [keep, setKeep] = useState('');
   // The form starts from what is stored (and follows it when it changes elsewhere).
@@ -44,32 +80,29 @@ export function BackupSchedule({ ws, url: attachmentsUrl, attachment: a }: { ws:
     setCron(s?.cron ?? '0 3 * * *');
     setKeep(s?.keep === null || s?.keep === undefined ? '' : String(s.keep));
   }, [s?.cron, s?.keep]);
-  useServiceChanges(state.reload, (c) => c.name === a.service && c.project === a.project && c.environment === a.environment && isScheduleChange(c));
-  const label = `${a.service}${a.as ? ` as ${a.as}` : ''}`;
   const id = `schedule-${label.replace(/[^A-Za-z0-9]+/g, '-')}`;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     remove.clear();
-    const body: BackupScheduleBody = { ...(a.as ? { as: a.as } : {}), cron, keep: keep.trim() === '' ? null : Number(keep) };
-    if (await save.run(() => put<BackupScheduleState>(url, body))) state.reload();
+    if (await save.run(() => saveSchedule(cron, keep.trim() === '' ? null : Number(keep)))) reload();
   };
   const onRemove = async () => {
     save.clear();
-    if (await remove.run(() => del<BackupScheduleState>(url, { as: a.as ?? undefined }))) state.reload();
+    if (await remove.run(removeSchedule)) reload();
   };
   return (
-    <div className="schedule" data-schedule={label}>
+    <div className="schedule" {...attrs}>
       <p className="small">
         {s ? (
           <>
             Scheduled: <code>{s.cron}</code> (UTC), {s.keep === null ? 'every scheduled backup kept' : `the newest ${s.keep} scheduled backups kept`}. Next: {s.nextAt ? at(s.nextAt) : 'never (the expression matches no minute)'}. Last: <LastOutcome last={s.last} />
           </>
         ) : (
-          <span className="muted">No backup schedule: backups are made by hand and before upgrades only.</span>
+          <span className="muted">{none}</span>
         )}
       </p>
-      <ErrorNote error={state.error} />
-      {mayCreate(role) && a.state === 'attached' && (
+      <ErrorNote error={loadError} />
+      {editable && (
         <form onSubmit={(e) => void submit(e)} className="form inline" aria-label={`Backup schedule of ${label}`} autoComplete="off">
           <div className="fields">
             <div>
