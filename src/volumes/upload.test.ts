@@ -81,7 +81,7 @@ describe.each(engines)('volume uploads, on %s', (engine) => {
     expect(gz).toMatchObject({ trigger: 'upload', size: tar.length, sha256: b.sha256 });
     expect((await listVolumeBackups(ctx.db, dev, 'data')).map((x) => x.id).sort()).toEqual([b.id, gz.id].sort());
 
-    // Restored as any backup is: into generation 1 (nothing runs yet: the next deploy mounts it).
+    // Restored like every other backup: into generation 1 (nothing runs yet: the next deploy mounts it).
     await requestDeploy(ctx.db, dev, { imageDigest: `sha256:${'a'.repeat(64)}`, version: '1.0.0', trigger: 'deploy', actor: { userId: ctx.admin.userId, tokenId: ctx.admin.tokenId } });
     await h.settle(dev.environment.id);
     const restored = await restoreVolumeBackup(vctx, dev, 'data', gz.id);

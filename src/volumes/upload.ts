@@ -152,7 +152,7 @@ export async function uploadVolumeBackup(ctx: VolumeBackupContext, access: Envir
     await rm(join(dir, file), { force: true });
     throw error;
   }
-  // Counted as any backup by the server's --keep-backups: the newest N stay, this one among them.
+  // Counted like every other backup by the server's --keep-backups: the newest N stay, this one among them.
   if (ctx.keepBackups) await pruneVolumeBackups(ctx, access, name, ctx.keepBackups).catch(() => undefined);
   announceVolume(access, name, 'backed-up');
   return toVolumeBackupInfo(access, row, await emailOf(ctx.db, access.principal.userId));
