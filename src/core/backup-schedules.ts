@@ -47,3 +47,20 @@ export function checkSchedule(cron: string, keep: number | null, now: Date): Che
   if (nextAt === null) throw new SlipwayError('SLW_VALIDATION', `cron expression '${cron}' matches no minute in the next five years (e.g. the 31st of a month that has 30 days); write one that does, e.g. '0 3 * * *' (every day at 03:00 UTC)`);
   return { cron: parsed.text.trim().split(/\s+/).join(' '), keep, nextAt };
 }
+
+/**
+ * A change of a stored schedule (none stored: `stored` undefined): the keep it ends with (left
+ * out: the stored one, none for a new schedule), checked; `removesMore` when that keep may remove
+ * backups the stored one kept (a new keep, or a lower one), which needs whoever may remove
+ * backups ({@link keepRefused} otherwise).
+ */
+export function checkScheduleChange(cron: string, keep: number | null | undefined, stored: number | null | undefined, now: Date): CheckedSchedule & { removesMore: boolean } {
+  const before = stored ?? null;
+  const checked = checkSchedule(cron, keep === undefined ? before : keep, now);
+  return { ...checked, removesMore: checked.keep !== null && (before === null || checked.keep < before) };
+}
+
+/** SLW_FORBIDDEN for a keep that may remove backups, asked for by a role that may not remove them. */
+export function keepRefused(role: string, keep: number): SlipwayError {
+  return new SlipwayError('SLW_FORBIDDEN', `your role '${role}' cannot set keep ${keep}: a keep removes older scheduled backups, and removing backups needs 'admin' or above; leave --keep out (every scheduled backup stays) or ask a workspace admin`);
+}

@@ -1,12 +1,10 @@
 /** An attachment's backup schedule as the API shows it (read by the attachment listings and the schedule's own routes). */
 import type { BackupScheduleInfo } from '../api/backup-schedules.js';
-import type { Executor, ServiceBackupSchedulesTable } from '../store/schema.js';
+import type { Executor } from '../store/schema.js';
+import type { ScheduleColumns } from '../store/schema-services.js';
 
-/** What every stored backup schedule has (an attachment's, a volume's). */
-export type StoredSchedule = Pick<ServiceBackupSchedulesTable, 'cron' | 'keep' | 'next_at' | 'last_slot' | 'last_status' | 'last_started_at' | 'last_finished_at' | 'last_backup_id' | 'last_error' | 'created_at' | 'updated_at'>;
-
-/** A stored schedule as the API shows it. */
-export function scheduleInfo(row: StoredSchedule): BackupScheduleInfo {
+/** A stored schedule (an attachment's, a volume's) as the API shows it. */
+export function scheduleInfo(row: ScheduleColumns): BackupScheduleInfo {
   const status = row.last_status === 'running' || row.last_status === 'ok' || row.last_status === 'failed' ? row.last_status : null;
   return {
     cron: row.cron,

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../controllers/clock.js';
+import { StillClock } from '../controllers/test-support/still-clock.js';
 import { parseAdminUrl } from '../core/services.js';
 import { serviceBackupDrivers } from '../drivers/backup/index.js';
 import { serviceDrivers } from '../drivers/index.js';
@@ -36,13 +37,6 @@ const adminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 const at = (iso: string) => new Date(`${iso}Z`);
 const silent = pino({ level: 'silent' });
 
-/** A clock that stands still where the test puts it; its timers never fire (the tests call tick()). */
-class StillClock implements Clock {
-  constructor(public t: Date) {}
-  now = () => this.t.getTime();
-  setTimeout = () => null;
-  clearTimeout = () => undefined;
-}
 
 describe.each(engines)('backup schedules on %s', (engine) => {
   let ctx: TestContext;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { checkSchedule } from '../core/backup-schedules.js';
+import { checkScheduleChange, keepRefused } from '../core/backup-schedules.js';
 import { SlipwayError } from '../core/errors.js';
 import { can } from '../core/roles.js';
 import type { BackupScheduleInfo, BackupScheduleState } from '../api/backup-schedules.js';
@@ -58,13 +58,8 @@ export async function setBackupSchedule(db: Db, access: EnvironmentAccess, servi
   backupKind(service);
   if (attachment.state !== 'attached') throw new SlipwayError('SLW_NOT_FOUND', `service '${serviceName}' is being detached from ${access.project.name}/${access.environment.name}; nothing to schedule backups of`);
   const existing = await db.selectFrom('service_backup_schedules').selectAll().where('attachment_id', '=', attachment.id).executeTakeFirst();
-  const keep = input.keep === undefined ? (existing?.keep ?? null) : input.keep;
-  const checked = checkSchedule(input.cron, keep === null ? null : Number(keep), now);
-  const before = existing?.keep ?? null;
-  const mayRemoveMore = checked.keep !== null && (before === null || checked.keep < Number(before));
-  if (mayRemoveMore && !can(access.role, 'service.restore')) {
-    throw new SlipwayError('SLW_FORBIDDEN', `your role '${access.role}' cannot set keep ${checked.keep}: a keep removes older scheduled backups, and removing backups needs 'admin' or above; leave --keep out (every scheduled backup stays) or ask a workspace admin`);
-  }
+  const checked = checkScheduleChange(input.cron, input.keep, existing?.keep === undefined || existing.keep === null ? null : Number(existing.keep), now);
+  if (checked.removesMore && !can(access.role, 'service.restore')) throw keepRefused(access.role, checked.keep!);
   const at = nowIso();
   const values = { cron: checked.cron, keep: checked.keep, next_at: checked.nextAt.toISOString(), updated_at: at };
   await db.transaction().execute(async (tx) => {

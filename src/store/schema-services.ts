@@ -104,15 +104,11 @@ export interface ServiceBackupsTable {
   trigger: string;
 }
 
-/** An attachment's backup schedule (at most one; gone with the attachment). */
-export interface ServiceBackupSchedulesTable {
-  attachment_id: string;
-  workspace_id: string;
-  service_id: string;
-  environment_id: string;
+/** What every backup schedule stores (an attachment's, a volume's): its expression, keep, next slot and the last slot's outcome. */
+export interface ScheduleColumns {
   /** Five cron fields, UTC. */
   cron: string;
-  /** How many of the attachment's scheduled backups stay (older ones are removed); null: every one. */
+  /** How many scheduled backups stay (older scheduled ones are removed); null: every one. */
   keep: number | null;
   /** The next slot (ISO); a scheduler takes a due slot by moving this past it, conditional on the value it read. Null: the expression matches nothing any more. */
   next_at: string | null;
@@ -128,6 +124,14 @@ export interface ServiceBackupSchedulesTable {
   created_at: string;
   created_by: string | null;
   updated_at: string;
+}
+
+/** An attachment's backup schedule (at most one; gone with the attachment). */
+export interface ServiceBackupSchedulesTable extends ScheduleColumns {
+  attachment_id: string;
+  workspace_id: string;
+  service_id: string;
+  environment_id: string;
 }
 
 /** What a custom service (any image with a port, or a server at HOST:PORT) needs beyond its `services` row. */

@@ -355,7 +355,7 @@ export interface PromotionsTable {
   kind: string;
 }
 
-import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, ServiceBackupSchedulesTable, CustomServicesTable, ServiceUpgradesTable } from './schema-services.js';
+import type { ServicesTable, ServiceAttachmentsTable, ServiceCredentialsTable, ProvisionedServicesTable, ServiceBackupsTable, ServiceBackupSchedulesTable, CustomServicesTable, ServiceUpgradesTable, ScheduleColumns } from './schema-services.js';
 import type { ServersTable, ServerJoinTokensTable, ServerDesiredTable } from './schema-servers.js';
 import type { ApplicationHooksTable, ApplicationNotificationsTable, ApplicationsTable, ApplicationVersionsTable, HerdSiteEventsTable, HerdUpgradeSitesTable, HerdUpgradesTable, SitesTable } from './schema-apps.js';
 import type { GitSourcesTable, GitBuildsTable } from './schema-git.js';
@@ -370,28 +370,11 @@ export type { ProjectHooksTable, WebhookDeliveriesTable, EnvironmentSourcesTable
 export type { ProjectManifestsTable, PipelineRunsTable, PipelineRunJobsTable, PipelineRunLogsTable, PipelineSchedulesTable } from './schema-pipelines.js';
 
 /** A volume's backup schedule (at most one per volume of an environment; gone with the environment). */
-export interface VolumeBackupSchedulesTable {
+export interface VolumeBackupSchedulesTable extends ScheduleColumns {
   id: string;
   workspace_id: string;
   environment_id: string;
   volume: string;
-  /** Five cron fields, UTC. */
-  cron: string;
-  /** How many of the volume's scheduled backups stay (older scheduled ones are removed); null: every one. */
-  keep: number | null;
-  /** The next slot (ISO), moved past a due slot by the scheduler that takes it (conditional on the value it read); null: the expression matches nothing any more. */
-  next_at: string | null;
-  /** The slot last taken (ISO) and what came of it: `running`, `ok` or `failed`. */
-  last_slot: string | null;
-  last_status: string | null;
-  last_owner: string | null;
-  last_started_at: string | null;
-  last_finished_at: string | null;
-  last_backup_id: string | null;
-  last_error: string | null;
-  created_at: string;
-  created_by: string | null;
-  updated_at: string;
 }
 
 /** Every table, by name. */

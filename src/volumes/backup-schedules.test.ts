@@ -9,6 +9,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../controllers/clock.js';
+import { StillClock } from '../controllers/test-support/still-clock.js';
 import { dockerVolumeName } from '../core/volumes.js';
 import { requestDeploy } from '../deploy/deployments.js';
 import { deleteEnvironment } from '../deploy/removal.js';
@@ -26,13 +27,6 @@ import { createVolumeBackup, listVolumeBackups, type VolumeBackupContext } from 
 const at = (iso: string) => new Date(`${iso}Z`);
 const silent = pino({ level: 'silent' });
 
-/** A clock that stands still where the test puts it; its timers never fire (the tests call tick()). */
-class StillClock implements Clock {
-  constructor(public t: Date) {}
-  now = () => this.t.getTime();
-  setTimeout = () => null;
-  clearTimeout = () => undefined;
-}
 
 async function* bytes(text: string) {
   yield Buffer.from(text);

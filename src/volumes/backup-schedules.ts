@@ -13,8 +13,7 @@
 import type { BackupScheduleInfo } from '../api/backup-schedules.js';
 import type { VolumeBackupScheduleState } from '../api/volumes.js';
 import { recordAudit } from '../audit/audit.js';
-import { checkSchedule } from '../core/backup-schedules.js';
-import { SlipwayError } from '../core/errors.js';
+import { checkScheduleChange, keepRefused } from '../core/backup-schedules.js';
 import { can } from '../core/roles.js';
 import { newId } from '../platform/ids.js';
 import { nowIso } from '../platform/time.js';
@@ -42,13 +41,8 @@ export async function getVolumeBackupSchedule(db: Executor, access: EnvironmentA
 export async function setVolumeBackupSchedule(db: Db, access: EnvironmentAccess, volume: string, input: { cron: string; keep?: number | null | undefined }, now: Date = new Date()): Promise<VolumeBackupScheduleState> {
   await declaredVolume(db, access, volume);
   const existing = await stored(db, access, volume);
-  const keep = input.keep === undefined ? (existing?.keep ?? null) : input.keep;
-  const checked = checkSchedule(input.cron, keep === null ? null : Number(keep), now);
-  const before = existing?.keep ?? null;
-  const mayRemoveMore = checked.keep !== null && (before === null || checked.keep < Number(before));
-  if (mayRemoveMore && !can(access.role, 'volume.delete')) {
-    throw new SlipwayError('SLW_FORBIDDEN', `your role '${access.role}' cannot set keep ${checked.keep}: a keep removes older scheduled backups, and removing backups needs 'admin' or above; leave --keep out (every scheduled backup stays) or ask a workspace admin`);
-  }
+  const checked = checkScheduleChange(input.cron, input.keep, existing?.keep === undefined || existing.keep === null ? null : Number(existing.keep), now);
+  if (checked.removesMore && !can(access.role, 'volume.delete')) throw keepRefused(access.role, checked.keep!);
   const at = nowIso();
   const values = { cron: checked.cron, keep: checked.keep, next_at: checked.nextAt.toISOString(), updated_at: at };
   await db.transaction().execute(async (tx) => {
